@@ -1,0 +1,39 @@
+// Errc: every error a caller may need to tell apart. The HTTP mapping lives in http/errors.cpp.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <string_view>
+
+namespace nimbus {
+
+enum class Errc {
+  kInvalidArgument,  // Malformed input that has no more specific code.
+  kInvalidName,
+  kNotFound,
+  kNameTaken,
+  kConflict,
+  kQuotaExceeded,
+  kTooLarge,
+  kNoCapacity,
+  kUnauthenticated,
+  kForbidden,
+  kCsrfFailed,
+  kTooManyAttempts,
+  kWeakPassword,
+  kInvalidEmail,
+  kEmailTaken,
+  kInvalidToken,
+  kInvalidCredentials,
+  kEmailUnverified,
+  kIoError,
+  kChecksumMismatch,
+  kUnavailable,
+  kTimeout,
+  kCancelled,
+  kInternal,
+};
+
+// The snake_case name of a code ("name_taken"); the same string the HTTP API uses.
+std::string_view ErrcName(Errc code);
+
+}  // namespace nimbus
