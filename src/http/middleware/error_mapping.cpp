@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include <exception>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "http/middleware/middleware.h"
+
+namespace nimbus::http {
+
+net::awaitable<Response> ErrorMiddleware(Request& req, const Handler& next) {
+  std::optional<Response> res;
+  std::string what;
+  try {
+    res.emplace(co_await next(req));
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  if (!res) {
+    // An exception out of a handler is a bug: log it once, answer 500 and close.
+    spdlog::error("http {} {} id={}: handler threw: {}", req.method_string(), req.route(),
+                  req.request_id(), what);
+    Response r = ErrorResponse(Error{Errc::kInternal, what}, req.request_id());
+    r.error.reset();
+    r.close = true;
+    co_return r;
+  }
+  if (res->error && res->status >= 500) {
+    spdlog::error("http {} {} id={}: {} ({})", req.method_string(), req.route(), req.request_id(),
+                  res->error->message, ErrcName(res->error->code));
+    // Rebuild so the client message names the request id.
+    Response r = ErrorResponse(*res->error, req.request_id());
+    r.headers = std::move(res->headers);
+    r.close = res->close;
+    co_return r;
+  }
+  co_return std::move(*res);
+}
+
+}  // namespace nimbus::http

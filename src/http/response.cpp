@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "http/response.h"
+
+#include <unistd.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/core.h>
+
+#include "http/errors.h"
+#include "http/url.h"
+
+namespace nimbus::http {
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+FileDescriptor::~FileDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Response::SetHeader(std::string_view name, std::string_view value) {
+  for (auto& [k, v] : headers) {
+    if (IEquals(k, name)) {
+      v = std::string(value);
+      return;
+    }
+  }
+  AddHeader(name, value);
+}
+
+void Response::AddHeader(std::string_view name, std::string_view value) {
+  headers.emplace_back(std::string(name), std::string(value));
+}
+
+std::string_view Response::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (IEquals(k, name)) return v;
+  }
+  return {};
+}
+
+bool Response::has_header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (IEquals(k, name)) return true;
+  }
+  return false;
+}
+
+std::optional<std::uint64_t> Response::known_length() const {
+  if (const auto* s = std::get_if<std::string>(&body)) return s->size();
+  if (const auto* f = std::get_if<FileBody>(&body)) return f->length;
+  return std::get<GeneratorBody>(body).content_length;
+}
+
+Response JsonResponse(int status, const boost::json::value& value) {
+  Response r;
+  r.status = status;
+  r.body = boost::json::serialize(value);
+  r.SetHeader("Content-Type", "application/json; charset=utf-8");
+  return r;
+}
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+  boost::json::object inner;
+  inner["code"] = code;
+  inner["message"] = message;
+  boost::json::object outer;
+  outer["error"] = std::move(inner);
+  return JsonResponse(status, outer);
+}
+
+Response ErrorResponse(const Error& error, std::string_view request_id) {
+  const ErrorMapping& m = MapError(error.code);
+  if (m.status >= 500) {
+    // The real message may name disks, paths or SQL: it goes to the log, not to the client.
+    std::string msg = request_id.empty()
+                          ? std::string("internal error")
+                          : fmt::format("internal error (request id {})", request_id);
+    if (m.status == 503 || m.status == 504) {
+      msg = request_id.empty() ? "service unavailable, try again later"
+                               : fmt::format("service unavailable, try again later (request id {})",
+                                             request_id);
+    }
+    Response r = ErrorResponse(m.status, m.code, msg);
+    r.error = error;
+    return r;
+  }
+  Response r = ErrorResponse(m.status, m.code, error.message);
+  r.error = error;
+  return r;
+}
+
+Response TextResponse(int status, std::string body, std::string_view content_type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.SetHeader("Content-Type", content_type);
+  return r;
+}
+
+Response EmptyResponse(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+}  // namespace nimbus::http
