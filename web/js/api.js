@@ -1,0 +1,149 @@
+// The only module that calls fetch(): JSON in and out, same-origin cookies, the CSRF header on
+// state-changing requests, and every failure turned into an ApiError with a readable message.
+
+const kCsrfKey = 'nimbus.csrf_token';
+const kUnsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+// Messages for error codes of docs/api.md when the server sent none, then per HTTP status.
+const kCodeMessages = {
+  unauthenticated: 'Please sign in to continue.',
+  csrf_failed: 'Your session has expired. Reload the page and try again.',
+  not_found: 'That item does not exist or you do not have access to it.',
+  too_many_attempts: 'Too many attempts. Please wait a moment and try again.',
+  quota_exceeded: 'There is not enough space left in your plan.',
+  network_error: 'Could not reach the server. Check your connection and try again.',
+};
+const kStatusMessages = {
+  400: 'The request was not valid.',
+  401: kCodeMessages.unauthenticated,
+  403: 'You are not allowed to do that.',
+  404: 'Not found.',
+  409: 'That conflicts with the current state. Reload and try again.',
+  413: 'That is too large.',
+  429: kCodeMessages.too_many_attempts,
+  503: 'The server is busy. Please try again shortly.',
+  507: 'The server has no storage space left for this.',
+};
+
+// An API call that failed. `status` is the HTTP status (0 when the server was not reached),
+// `code` the snake_case error code of docs/api.md, `message` a sentence for a person.
+export class ApiError extends Error {
+  constructor(status, code, message, details = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+let csrfToken = null;
+
+// Stores the CSRF token (from login or GET /api/v1/me) for later unsafe requests; null clears it.
+// Kept in sessionStorage so a reload keeps it, and in memory if storage is unavailable.
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+  try {
+    if (csrfToken) sessionStorage.setItem(kCsrfKey, csrfToken);
+    else sessionStorage.removeItem(kCsrfKey);
+  } catch {
+    // Storage disabled (privacy mode): the in-memory copy is enough for this page.
+  }
+}
+
+// The stored CSRF token, or null.
+export function csrfTokenValue() {
+  if (csrfToken) return csrfToken;
+  try {
+    csrfToken = sessionStorage.getItem(kCsrfKey);
+  } catch {
+    csrfToken = null;
+  }
+  return csrfToken;
+}
+
+// Sends one request and resolves to the parsed body: an object for JSON, a string for text,
+// null for an empty body (204). Rejects with ApiError on an HTTP error or a network failure;
+// an aborted request (options.signal) rejects with the AbortError itself.
+// options: { body, query, headers, signal }. A plain-object `body` is sent as JSON; FormData,
+// Blob, ArrayBuffer, URLSearchParams and strings are sent as they are.
+export async function request(method, path, options = {}) {
+  method = method.toUpperCase();
+  const headers = new Headers(options.headers ?? {});
+  headers.set('Accept', 'application/json');
+  let body = options.body;
+  if (body !== undefined && body !== null && isPlainObject(body)) {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(body);
+  }
+  const token = csrfTokenValue();
+  if (kUnsafeMethods.has(method) && token) headers.set('X-CSRF-Token', token);
+
+  let response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method, headers, body, signal: options.signal, credentials: 'same-origin',
+    });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', kCodeMessages.network_error);
+  }
+  const data = await readBody(response);
+  if (!response.ok) throw toApiError(response, data);
+  if (data && typeof data === 'object' && typeof data.csrf_token === 'string') {
+    setCsrfToken(data.csrf_token);
+  }
+  return data;
+}
+
+export const get = (path, options) => request('GET', path, options);
+export const post = (path, body, options = {}) => request('POST', path, { ...options, body });
+export const put = (path, body, options = {}) => request('PUT', path, { ...options, body });
+export const patch = (path, body, options = {}) => request('PATCH', path, { ...options, body });
+export const del = (path, options) => request('DELETE', path, options);
+
+function isPlainObject(value) {
+  const proto = Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+}
+
+function withQuery(path, query) {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.set(key, String(value));
+  }
+  const qs = params.toString();
+  if (!qs) return path;
+  return path + (path.includes('?') ? '&' : '?') + qs;
+}
+
+async function readBody(response) {
+  if (response.status === 204 || response.status === 205) return null;
+  let text;
+  try {
+    text = await response.text();
+  } catch {
+    throw new ApiError(0, 'network_error', kCodeMessages.network_error);
+  }
+  if (!text) return null;
+  const type = response.headers.get('Content-Type') ?? '';
+  if (!type.includes('json')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (!response.ok) return text;
+    throw new ApiError(response.status, 'bad_response', 'The server sent a response we could not read.');
+  }
+}
+
+function toApiError(response, data) {
+  const status = response.status;
+  const error = data && typeof data === 'object' ? data.error : null;
+  const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
+  const message = (typeof error?.message === 'string' && error.message) ||
+      kCodeMessages[code] || kStatusMessages[status] ||
+      (status >= 500 ? 'Something went wrong on the server. Please try again.'
+                     : `The request failed (HTTP ${status}).`);
+  return new ApiError(status, code, message, error);
+}

@@ -1,0 +1,33 @@
+// The page frame around every view: header with the product name and navigation, the main
+// area views render into, and a footer. Navigation links come from the route table.
+import { h } from './dom.js';
+
+export const kAppName = 'Nimbus';
+
+// Builds the frame inside `root` and returns { main, setCurrent(path) }.
+// `setCurrent` marks the nav link of the current page with aria-current="page".
+export function mountLayout(root, routes) {
+  const links = routes.filter((r) => r.nav).map((r) => h('a', { href: r.path, class: 'nav-link' },
+                                                          r.nav));
+  const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
+  root.replaceChildren(
+      h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
+      h('header', { class: 'site-header' },
+        h('div', { class: 'container header-inner' },
+          h('a', { href: '/', class: 'brand', 'aria-label': `${kAppName} home` },
+            h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), kAppName),
+          h('nav', { class: 'site-nav', 'aria-label': 'Main' }, links))),
+      h('div', { class: 'container main-wrap' }, main),
+      h('footer', { class: 'site-footer' },
+        h('div', { class: 'container' },
+          h('p', {}, `${kAppName} — self-hosted cloud storage.`))));
+
+  function setCurrent(path) {
+    for (const link of links) {
+      const linkPath = new URL(link.href).pathname;
+      if (linkPath === path) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
+  return { main, setCurrent };
+}

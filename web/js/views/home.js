@@ -1,0 +1,41 @@
+// Landing page: what Nimbus is, and whether the server answers (GET /healthz).
+import { ApiError, get } from '../api.js';
+import { h } from '../dom.js';
+
+export const title = 'Home';
+
+export function render(outlet, { signal }) {
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' },
+                   'Checking the server…');
+  outlet.append(
+      h('section', { class: 'hero' },
+        h('h1', {}, 'Your files, on your own server'),
+        h('p', { class: 'lead' },
+          'Nimbus keeps your files on storage you control: upload, share and sync them from ',
+          'the browser or any WebDAV client, with mirrored disks and a trash that forgives.')),
+      h('section', { class: 'cards' },
+        card('Mirrored storage', 'Every file is written to two disks and checked on read.'),
+        card('Sharing', 'Share folders with people or send a link that can expire.'),
+        card('WebDAV', 'Mount your files on a desktop or phone with standard clients.')),
+      h('section', { class: 'server-status', 'aria-label': 'Server status' }, status),
+      h('p', {}, h('a', { href: '/about' }, 'More about Nimbus')));
+
+  checkHealth(status, signal);
+}
+
+async function checkHealth(status, signal) {
+  try {
+    await get('/healthz', { signal });
+    status.textContent = 'The server is up.';
+    status.classList.add('status-ok');
+  } catch (err) {
+    if (signal.aborted) return;
+    status.textContent = err instanceof ApiError ? `The server did not answer: ${err.message}`
+                                                 : 'The server did not answer.';
+    status.classList.add('status-error');
+  }
+}
+
+function card(heading, text) {
+  return h('article', { class: 'card' }, h('h2', {}, heading), h('p', {}, text));
+}
