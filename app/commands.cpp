@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// `nimbus config check`, `nimbus job run NAME`, `nimbus admin job list`.
+#include "commands.h"
+
+#include <cstdio>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include "config/load.h"
+#include "runtime.h"
+#include "util/rfc3339.h"
+
+namespace nimbus::app {
+namespace {
+
+void PrintError(const Error& e) { fmt::print(stderr, "nimbus: {}\n", e.message); }
+
+boost::json::value TimeOrNull(const std::optional<Clock::TimePoint>& t) {
+  if (!t) return nullptr;
+  return boost::json::value(FormatRfc3339(*t));
+}
+
+std::string TimeOrDash(const std::optional<Clock::TimePoint>& t, const char* dash) {
+  return t ? FormatRfc3339(*t) : std::string(dash);
+}
+
+}  // namespace
+
+int RunConfigCheck(const config::Config& config) {
+  fmt::print("{}", config::DescribeConfig(config));
+  fmt::print(stderr, "configuration is valid\n");
+  return 0;
+}
+
+int RunJob(const config::Config& config, const std::string& name) {
+  boost::asio::io_context ioc;
+  auto rt = OpenRuntime(config, ioc.get_executor());
+  if (!rt) {
+    PrintError(rt.error());
+    return 1;
+  }
+  auto run = (*rt)->scheduler->RunNow(name);
+  if (!run) {
+    PrintError(run.error());
+    return run.error().code == Errc::kNotFound ? 2 : 1;
+  }
+  fmt::print("job {}: {} ({} ms){}{}\n", name, run->ok ? "ok" : "failed", run->duration.count(),
+             run->message.empty() ? "" : ": ", run->message);
+  return run->ok ? 0 : 1;
+}
+
+int ListJobs(const config::Config& config, bool json) {
+  boost::asio::io_context ioc;
+  auto rt = OpenRuntime(config, ioc.get_executor());
+  if (!rt) {
+    PrintError(rt.error());
+    return 1;
+  }
+  auto jobs = (*rt)->scheduler->List();
+  if (!jobs) {
+    PrintError(jobs.error());
+    return 1;
+  }
+  if (json) {
+    boost::json::array out;
+    for (const auto& j : *jobs) {
+      out.push_back({{"name", j.name},
+                     {"schedule", j.schedule},
+                     {"registered", j.registered},
+                     {"last_started_at", TimeOrNull(j.last_started_at)},
+                     {"last_finished_at", TimeOrNull(j.last_finished_at)},
+                     {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
+                                                          : boost::json::value(nullptr)},
+                     {"last_outcome", j.last_outcome},
+                     {"last_message", j.last_message},
+                     {"next_run_at", TimeOrNull(j.next_run_at)},
+                     {"run_count", j.run_count},
+                     {"failure_count", j.failure_count}});
+    }
+    fmt::print("{}\n", boost::json::serialize(out));
+    return 0;
+  }
+  fmt::print("{:<20} {:<14} {:<8} {:<26} {}\n", "JOB", "SCHEDULE", "LAST", "LAST RUN", "NEXT RUN");
+  for (const auto& j : *jobs) {
+    fmt::print("{:<20} {:<14} {:<8} {:<26} {}\n", j.name, j.schedule,
+               j.last_outcome.empty() ? "-" : j.last_outcome, TimeOrDash(j.last_started_at, "never"),
+               TimeOrDash(j.next_run_at, "-"));
+  }
+  return 0;
+}
+
+}  // namespace nimbus::app

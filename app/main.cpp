@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// nimbus: parse the command line, load the configuration, run one subcommand.
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "config/load.h"
+#include "logging.h"
+#include "version.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Flags every subcommand takes, before or after its own arguments.
+struct CommonFlags {
+  std::string config_dir;
+  std::string data_dir;
+  std::string listen;
+};
+
+void AddCommonFlags(CLI::App* sub, CommonFlags& flags) {
+  sub->add_option("--config", flags.config_dir,
+                  "Configuration directory (default ./config when it exists)");
+  sub->add_option("--data", flags.data_dir, "Data directory (default ./nimbus-data)");
+}
+
+// Loads the configuration the flags point at; prints what is wrong and returns nullopt.
+std::optional<nimbus::config::Config> Load(const CommonFlags& flags) {
+  nimbus::config::LoadOptions options;
+  if (!flags.config_dir.empty()) {
+    options.config_dir = flags.config_dir;
+  } else if (std::error_code ec; fs::is_directory("config", ec)) {
+    options.config_dir = "config";
+  }
+  options.env = nimbus::config::EnvironmentFromProcess();
+  if (!flags.data_dir.empty()) options.data_dir = flags.data_dir;
+  if (!flags.listen.empty()) options.listen = flags.listen;
+  auto config = nimbus::config::LoadConfig(options);
+  if (!config) {
+    fmt::print(stderr, "{}\n", config.error().message);
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Nimbus: self-hosted cloud storage.", "nimbus"};
+  app.set_version_flag("--version", fmt::format("nimbus {} ({})", nimbus::app::kVersion,
+                                                nimbus::app::kCommit));
+  app.require_subcommand(1);
+  CommonFlags flags;
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server and the background jobs");
+  AddCommonFlags(serve, flags);
+  serve->add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any)");
+
+  auto* config = app.add_subcommand("config", "Configuration commands");
+  config->require_subcommand(1);
+  auto* check = config->add_subcommand("check", "Validate the configuration and print it");
+  AddCommonFlags(check, flags);
+
+  auto* job = app.add_subcommand("job", "Background jobs");
+  job->require_subcommand(1);
+  auto* job_run = job->add_subcommand("run", "Run one job now and exit with its outcome");
+  std::string job_name;
+  job_run->add_option("name", job_name, "Job name (see `nimbus admin job list`)")->required();
+  AddCommonFlags(job_run, flags);
+
+  auto* admin = app.add_subcommand("admin", "Operator commands");
+  admin->require_subcommand(1);
+  auto* admin_job = admin->add_subcommand("job", "Jobs and their last and next runs");
+  admin_job->require_subcommand(1);
+  auto* admin_job_list = admin_job->add_subcommand("list", "List every job");
+  bool json = false;
+  admin_job_list->add_flag("--json", json, "Print JSON");
+  AddCommonFlags(admin_job_list, flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  auto loaded = Load(flags);
+  if (!loaded) return 2;
+  const auto& cfg = *loaded;
+  nimbus::app::SetUpLogging(cfg.server.log_format, cfg.server.log_level);
+
+  if (serve->parsed()) return nimbus::app::RunServe(cfg);
+  if (check->parsed()) return nimbus::app::RunConfigCheck(cfg);
+  if (job_run->parsed()) return nimbus::app::RunJob(cfg, job_name);
+  if (admin_job_list->parsed()) return nimbus::app::ListJobs(cfg, json);
+  return 2;
+}

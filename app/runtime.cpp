@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "runtime.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "db/migrations.h"
+#include "jobs/db_maintenance_job.h"
+
+namespace nimbus::app {
+
+namespace fs = std::filesystem;
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
+                                             boost::asio::any_io_executor io) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  const auto& server = rt->config.server;
+
+  std::error_code ec;
+  fs::create_directories(server.data_dir, ec);
+  if (ec) {
+    return Fail(Errc::kIoError, "cannot create the data directory {}: {}", server.data_dir,
+                ec.message());
+  }
+  rt->workers = std::make_unique<WorkerPool>(static_cast<std::size_t>(server.worker_threads));
+
+  db::OpenOptions options;
+  options.reader_count = server.db_readers;
+  options.busy_timeout = std::chrono::milliseconds(server.db_busy_timeout_ms);
+  auto db = db::OpenDatabase(server.database, options);
+  if (!db) return Fail(db.error().code, "database {}: {}", server.database, db.error().message);
+  rt->db = std::move(*db);
+  auto migrated = db::Migrate(*rt->db, db::BuiltinMigrations(rt->db->Dialect()));
+  if (!migrated) return Fail(migrated.error());
+
+  rt->scheduler = std::make_unique<jobs::Scheduler>(io, *rt->workers, *rt->db, rt->clock);
+  auto maintenance_at = jobs::Schedule::Parse("daily " + server.db_maintenance_at);
+  if (!maintenance_at) return Fail(maintenance_at.error());
+  auto registered = rt->scheduler->Register(jobs::DbMaintenanceJob(*rt->db, *maintenance_at));
+  if (!registered) return Fail(registered.error());
+  return rt;
+}
+
+}  // namespace nimbus::app

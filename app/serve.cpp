@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// `nimbus serve`: wires the runtime, the router and the HTTP server, runs the io threads, and
+// shuts down gracefully on SIGTERM/SIGINT.
+#include "commands.h"
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "http/router.h"
+#include "http/server.h"
+#include "http/static_assets.h"
+#include "runtime.h"
+#include "util/run_blocking.h"
+#include "version.h"
+
+namespace nimbus::app {
+namespace {
+
+namespace net = boost::asio;
+
+http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
+  http::ServerOptions o;
+  o.listen = s.listen;
+  o.header_timeout_s = s.header_timeout_s;
+  o.idle_timeout_s = s.idle_timeout_s;
+  o.body_timeout_s = s.body_timeout_s;
+  o.shutdown_grace_s = s.shutdown_grace_s;
+  o.max_header_bytes = static_cast<std::size_t>(s.max_header_bytes);
+  o.max_json_body_bytes = static_cast<std::size_t>(s.max_json_body_bytes);
+  o.max_connections = static_cast<std::size_t>(s.max_connections);
+  o.tls_cert = s.tls_cert;
+  o.tls_key = s.tls_key;
+  return o;
+}
+
+// "127.0.0.1:8080" -> "127.0.0.1", "[::1]:0" -> "[::1]".
+std::string HostOf(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+}  // namespace
+
+int RunServe(const config::Config& config) {
+  net::io_context ioc(config.server.io_threads);
+  auto opened = OpenRuntime(config, ioc.get_executor());
+  if (!opened) {
+    spdlog::error("cannot start: {}", opened.error().message);
+    return 1;
+  }
+  Runtime& rt = **opened;
+  rt.metrics.AddGauge("nimbus_build_info", "Build of the running binary.", {"version", "commit"})
+      .WithLabels({kVersion, kCommit})
+      .Set(1);
+
+  http::Router router;
+  db::Database& db = *rt.db;
+  WorkerPool& workers = *rt.workers;
+  http::AddSystemRoutes(router, rt.metrics, [&db, &workers]() -> net::awaitable<Result<void>> {
+    auto ping = [&db] { return db.Ping(); };
+    co_return co_await RunBlocking(workers, std::move(ping));
+  });
+
+  http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
+                      web::EmbeddedAssets());
+  if (auto listening = server.Listen(); !listening) {
+    spdlog::error("cannot listen on {}: {}", config.server.listen, listening.error().message);
+    return 1;
+  }
+  const std::string url = fmt::format("http://{}:{}", HostOf(config.server.listen), server.port());
+  // With port 0 the derived public URL only becomes known now.
+  if (rt.config.server.public_url_derived) rt.config.server.public_url = url;
+  if (auto started = rt.scheduler->Start(); !started) {
+    spdlog::error("cannot start the job scheduler: {}", started.error().message);
+    return 1;
+  }
+  server.Start();
+  fmt::print("listening on {}\n", url);
+  std::fflush(stdout);
+  spdlog::info("nimbus {} ({}) serving {} with data in {}", kVersion, kCommit,
+               rt.config.server.public_url, config.server.data_dir);
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping (grace {} s)", signo, config.server.shutdown_grace_s);
+    rt.scheduler->Stop();
+    server.Shutdown([&ioc] { ioc.stop(); });
+  });
+
+  std::vector<std::jthread> threads;
+  for (int i = 1; i < config.server.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  rt.workers->Join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace nimbus::app
