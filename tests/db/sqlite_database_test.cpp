@@ -215,42 +215,48 @@ TEST_F(SqliteDatabaseTest, ReadersSeeTheLastCommitWhileTheWriterHoldsATransactio
 
 TEST_F(SqliteDatabaseTest, ConcurrentReadersAlwaysSeeAConsistentSnapshot) {
   ASSERT_TRUE(Exec(*db_, "CREATE TABLE acct (id INTEGER PRIMARY KEY, bal INTEGER NOT NULL)"));
-  ASSERT_TRUE(Exec(*db_, "INSERT INTO acct VALUES (1, 100), (2, 0)"));
-  std::atomic<bool> stop{false};
-  std::atomic<int> bad{0}, reads{0}, errors{0};
+  ASSERT_TRUE(Exec(*db_, "INSERT INTO acct VALUES (1, 1000000), (2, 0)"));
+  std::atomic<int> readers_left{4};
+  std::atomic<int> bad{0}, errors{0}, writes{0};
+  std::atomic<std::int64_t> lowest{-1}, highest{-1};
+  // The writer moves one unit at a time until every reader is done (bounded by the balance).
   std::thread writer([&] {
-    for (int i = 0; i < 200; ++i) {
+    while (readers_left > 0 && writes < 1000000) {
       auto r = db_->Write([](Transaction& tx) -> Result<void> {
         if (auto e = tx.Exec("UPDATE acct SET bal = bal - 1 WHERE id = 1"); !e) return e;
         return tx.Exec("UPDATE acct SET bal = bal + 1 WHERE id = 2");
       });
       if (!r) errors++;
+      writes++;
     }
-    stop = true;
   });
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
-      for (int i = 0; i < 2000 && !stop; ++i) {
+      for (int i = 0; i < 300; ++i) {
         auto r = db_->Read([&](Transaction& tx) -> Result<void> {
           auto a = tx.QueryOne("SELECT sum(bal) FROM acct");
           auto b = tx.QueryOne("SELECT bal FROM acct WHERE id = 2");
+          std::this_thread::yield();  // Give the writer a chance to commit in between.
           auto c = tx.QueryOne("SELECT bal FROM acct WHERE id = 2");
           if (!a || !b || !c) return Fail(Errc::kInternal, "query failed");
-          if ((*a)->Int(0) != 100 || (*b)->Int(0) != (*c)->Int(0)) bad++;
+          if ((*a)->Int(0) != 1000000 || (*b)->Int(0) != (*c)->Int(0)) bad++;
+          std::int64_t v = (*b)->Int(0);
+          if (lowest < 0 || v < lowest) lowest = v;
+          if (v > highest) highest = v;
           return {};
         });
         if (!r) errors++;
-        reads++;
       }
+      readers_left--;
     });
   }
-  writer.join();
   for (auto& r : readers) r.join();
+  writer.join();
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(bad, 0);
-  EXPECT_GT(reads, 0);
-  EXPECT_EQ(CountRows(*db_, "acct WHERE id = 2 AND bal = 200"), 1);
+  EXPECT_LT(lowest, highest);  // Readers really ran while the writer was committing.
+  EXPECT_EQ(CountRows(*db_, fmt::format("acct WHERE id = 2 AND bal = {}", writes.load())), 1);
 }
 
 TEST_F(SqliteDatabaseTest, AnotherProcessHoldingTheLockGivesUnavailableAfterTheBusyTimeout) {
