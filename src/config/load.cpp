@@ -133,6 +133,10 @@ Result<Config> LoadConfig(const LoadOptions& options) {
     bool have_file = false;
     std::error_code ec;
     if (options.config_dir && std::filesystem::exists(dir / spec.name, ec)) {
+      if (!std::filesystem::is_regular_file(dir / spec.name, ec)) {
+        ctx.errors.push_back(fmt::format("{}: is not a regular file", spec.name));
+        continue;
+      }
       if (!ParseFile(dir / spec.name, spec.name, table, ctx.errors)) continue;
       have_file = true;
     }

@@ -106,8 +106,8 @@ TomlReader::TomlReader(ReadContext& ctx, std::string file, const toml::table* ta
       base_dir_(std::move(base_dir)),
       out_(out) {}
 
-TomlReader TomlReader::Child(std::string_view /*key*/, const toml::table* table, std::string path,
-                             std::string env_prefix, toml::table* out) {
+TomlReader TomlReader::Child(const toml::table* table, std::string path, std::string env_prefix,
+                             toml::table* out) {
   TomlReader child(ctx_, file_, table, std::move(env_prefix), base_dir_, out);
   child.path_ = std::move(path);
   return child;
@@ -327,7 +327,7 @@ void TomlReader::Table(std::string_view key, const std::function<void(TomlReader
   std::string env = env_prefix_.empty() ? "" : env_prefix_ + Upper(key) + "_";
   if (!Declare(key)) {
     toml::table t;
-    auto child = Child(key, nullptr, path, "", out_ != nullptr ? &t : nullptr);
+    auto child = Child(nullptr, path, "", out_ != nullptr ? &t : nullptr);
     fields(child);
     Emit(key, std::move(t));
     return;
@@ -337,7 +337,7 @@ void TomlReader::Table(std::string_view key, const std::function<void(TomlReader
     Raw raw{node, "", file_ + ": " + path_ + std::string(key), 1};
     return TypeError(raw, fmt::format("a table ([{}] section)", path_ + std::string(key)));
   }
-  auto child = Child(key, node != nullptr ? node->as_table() : nullptr, path, env, nullptr);
+  auto child = Child(node != nullptr ? node->as_table() : nullptr, path, env, nullptr);
   fields(child);
   child.Finish();
 }

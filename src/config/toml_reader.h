@@ -124,8 +124,8 @@ class TomlReader {
   void TypeError(const Raw& raw, std::string_view shape);
   void IntImpl(std::string_view key, int64_t& value, int64_t min, int64_t max);
   std::string EnvName(std::string_view key) const;
-  TomlReader Child(std::string_view key, const toml::table* table, std::string path,
-                   std::string env_prefix, toml::table* out);
+  TomlReader Child(const toml::table* table, std::string path, std::string env_prefix,
+                   toml::table* out);
   template <class V>
   void Emit(std::string_view key, V&& v) {
     if (out_ != nullptr) out_->insert_or_assign(std::string(key), std::forward<V>(v));
@@ -148,13 +148,13 @@ void TomlReader::Tables(std::string_view key, std::vector<T>& items,
   if (!Declare(key)) {
     if (mode() == ReadMode::kSchema) {
       T dummy{};
-      auto child = Child(key, nullptr, path_ + std::string(key) + ".", "", nullptr);
+      auto child = Child(nullptr, path_ + std::string(key) + ".", "", nullptr);
       fields(child, dummy);
     } else {
       toml::array arr;
       for (auto& item : items) {
         toml::table t;
-        auto child = Child(key, nullptr, "", "", &t);
+        auto child = Child(nullptr, "", "", &t);
         fields(child, item);
         arr.push_back(std::move(t));
       }
@@ -168,15 +168,14 @@ void TomlReader::Tables(std::string_view key, std::vector<T>& items,
   bool ok = arr != nullptr;
   for (size_t i = 0; ok && i < arr->size(); ++i) ok = (*arr)[i].is_table();
   if (!ok) {
-    Error(key, fmt::format("expected an array of tables ([[{}]] sections)", key));
-    return;
+    Raw raw{node, "", file_ + ": " + path_ + std::string(key), 1};
+    return TypeError(raw, fmt::format("an array of tables ([[{}]] sections)", key));
   }
   items.clear();
   sources_[std::string(key)] = file_ + ": " + path_ + std::string(key);
   for (size_t i = 0; i < arr->size(); ++i) {
     T item{};
-    auto child =
-        Child(key, (*arr)[i].as_table(), fmt::format("{}{}[{}].", path_, key, i), "", nullptr);
+    auto child = Child((*arr)[i].as_table(), fmt::format("{}{}[{}].", path_, key, i), "", nullptr);
     fields(child, item);
     child.Finish();
     items.push_back(std::move(item));

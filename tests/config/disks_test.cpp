@@ -175,6 +175,12 @@ uri = "file:/spare"
             "disks.toml: disk[3].role: mirror disk \"lonely\" is not the mirror of any primary");
 }
 
+TEST(DisksConfig, DiskMustBeAnArrayOfTables) {
+  EXPECT_EQ(ErrorFor("disks.toml", "disk = \"a1\"\n"),
+            "disks.toml: disk: expected an array of tables ([[disk]] sections), got the string "
+            "\"a1\"");
+}
+
 TEST(DisksConfig, UnknownKeyInDiskEntry) {
   EXPECT_EQ(ErrorFor("disks.toml", "[[spare]]\nid = \"s\"\nuri = \"file:/s\"\ncapacty = 5\n"),
             "disks.toml: spare[0].capacty: unknown key (did you mean \"capacity\"?)");

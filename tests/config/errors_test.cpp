@@ -87,6 +87,12 @@ TEST(ConfigErrors, UnknownConfigFile) {
             "accounts, email, disks, billing, files .toml)");
 }
 
+TEST(ConfigErrors, ConfigFileThatIsADirectory) {
+  TempConfigDir dir;
+  std::filesystem::create_directories(dir.path() / "server.toml");
+  EXPECT_EQ(ErrorOf(LoadFrom(dir)), "server.toml: is not a regular file");
+}
+
 TEST(ConfigErrors, BadEnvironmentValue) {
   TempConfigDir dir;
   EXPECT_EQ(ErrorOf(LoadFrom(dir, {{"NIMBUS_SERVER_IO_THREADS", "abc"}})),
