@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// One coroutine per connection, after the Beast 1.81 flex-awaitable example: read the header
+// alone, hand a streaming body to the pipeline, write the response (string, file, generator).
+#include "http/session.h"
+
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/errors.h"
+#include "http/middleware/middleware.h"
+
+namespace nimbus::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kToken = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kChunk = 64 * 1024;        // Body buffers, in and out.
+constexpr std::size_t kMaxDrain = 256 * 1024;    // Unread body we discard to keep the connection.
+constexpr std::size_t kMaxLinger = 64 * 1024;    // Bytes read after our final answer before close.
+constexpr auto kLingerTime = std::chrono::seconds(1);
+
+using Parser = bhttp::request_parser<bhttp::buffer_body>;
+using Message = bhttp::response<bhttp::buffer_body>;
+
+bool IsHttpError(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+std::chrono::seconds Secs(int s) { return std::chrono::seconds(std::max(s, 1)); }
+
+template <class Stream>
+beast::tcp_stream& Tcp(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
+
+// The per-request state the body reader and the response writer share.
+template <class Stream>
+class Exchange final : public BodySource {
+ public:
+  Exchange(Stream& stream, beast::flat_buffer& buffer, Parser& parser, const ServerOptions& opts)
+      : stream_(stream), buffer_(buffer), parser_(parser), opts_(opts) {}
+
+  bool continue_pending = false;  // Client sent Expect: 100-continue and got no 100 yet.
+  bool broken = false;            // The body failed (timeout, bad chunk): close afterwards.
+  std::uint64_t drained = 0;
+
+  net::awaitable<Result<std::size_t>> ReadSome(std::span<char> buf) override {
+    if (parser_.is_done() || buf.empty()) co_return std::size_t{0};
+    if (broken) co_return Fail(Errc::kIoError, "request body already failed");
+    if (continue_pending) {
+      continue_pending = false;
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      Tcp(stream_).expires_after(Secs(opts_.body_timeout_s));
+      auto [ec, n] = co_await bhttp::async_write(stream_, cont, kToken);
+      if (ec) {
+        broken = true;
+        co_return Fail(Errc::kIoError, "writing 100 Continue: {}", ec.message());
+      }
+    }
+    // A read may only parse chunk framing; loop until body bytes arrive or the body ends.
+    while (true) {
+      parser_.get().body().data = buf.data();
+      parser_.get().body().size = buf.size();
+      Tcp(stream_).expires_after(Secs(opts_.body_timeout_s));
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kToken);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      std::size_t got = buf.size() - parser_.get().body().size;
+      if (ec) {
+        broken = true;
+        if (ec == beast::error::timeout) {
+          co_return Fail(Errc::kTimeout, "request body: no progress for {} s", opts_.body_timeout_s);
+        }
+        if (IsHttpError(ec) ||
+            ec == bhttp::error::partial_message) {
+          co_return Fail(Errc::kInvalidArgument, "malformed request body: {}", ec.message());
+        }
+        co_return Fail(Errc::kIoError, "reading the request body: {}", ec.message());
+      }
+      if (got > 0 || parser_.is_done()) co_return got;
+    }
+  }
+
+  // Reads and discards up to `limit` unread body bytes; true when the body is then complete.
+  net::awaitable<bool> Drain(std::size_t limit) {
+    std::array<char, 16 * 1024> scratch;
+    while (!parser_.is_done() && !broken && drained <= limit) {
+      auto n = co_await ReadSome(scratch);
+      if (!n) co_return false;
+      drained += *n;
+    }
+    co_return parser_.is_done() && !broken;
+  }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  Parser& parser_;
+  const ServerOptions& opts_;
+};
+
+struct WriteResult {
+  std::uint64_t bytes_out = 0;
+  bool ok = false;
+};
+
+// Waits until the socket is writable, at most `timeout`; false on timeout or error.
+net::awaitable<bool> WaitWritable(tcp::socket& sock, std::chrono::seconds timeout) {
+  net::steady_timer timer(sock.get_executor());
+  timer.expires_after(timeout);
+  // Named, and not in a statement with co_await (GCC 12 coroutine bug, toolchain-notes §2).
+  auto on_timeout = [&sock](const boost::system::error_code& ec) {
+    if (!ec) sock.cancel();
+  };
+  timer.async_wait(on_timeout);
+  auto [ec] = co_await sock.async_wait(tcp::socket::wait_write, kToken);
+  timer.cancel();
+  co_return !ec;
+}
+
+// Sends [offset, offset+length) of `fd` with sendfile(2): plain TCP only.
+net::awaitable<WriteResult> SendFileZeroCopy(tcp::socket& sock, int fd, std::uint64_t offset,
+                                             std::uint64_t length, std::chrono::seconds timeout) {
+  WriteResult r;
+  boost::system::error_code ec;
+  sock.native_non_blocking(true, ec);
+  if (ec) co_return r;
+  off_t off = static_cast<off_t>(offset);
+  std::uint64_t remaining = length;
+  while (remaining > 0) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1 << 20));
+    ssize_t n = ::sendfile(sock.native_handle(), fd, &off, want);
+    if (n > 0) {
+      remaining -= static_cast<std::uint64_t>(n);
+      r.bytes_out += static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) co_return r;  // The file is shorter than announced: abort the response.
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) co_return r;
+    if (!co_await WaitWritable(sock, timeout)) co_return r;
+  }
+  r.ok = true;
+  co_return r;
+}
+
+// Writes the header of `msg` and then the body produced by `next` through the serializer
+// (chunked framing when msg.chunked()).
+template <class Stream, class Next>
+net::awaitable<WriteResult> WriteStreamed(Stream& stream, Message& msg, bool head,
+                                          std::chrono::seconds timeout, Next& next) {
+  WriteResult r;
+  bhttp::response_serializer<bhttp::buffer_body> sr{msg};
+  if (head) {
+    msg.body().data = nullptr;
+    msg.body().more = true;
+    Tcp(stream).expires_after(timeout);
+    auto [hec, hn] = co_await bhttp::async_write_header(stream, sr, kToken);
+    r.ok = !hec;
+    co_return r;
+  }
+  // The header goes out together with the first body bytes (one write, no Nagle delay).
+  std::vector<char> buf(kChunk);
+  while (true) {
+    Result<std::size_t> n = co_await next(std::span<char>(buf));
+    if (!n) co_return r;
+    msg.body().data = *n > 0 ? buf.data() : nullptr;
+    msg.body().size = *n;
+    msg.body().more = *n > 0;
+    Tcp(stream).expires_after(timeout);
+    auto [ec, wn] = co_await bhttp::async_write(stream, sr, kToken);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) co_return r;
+    r.bytes_out += *n;
+    if (*n == 0) break;
+  }
+  r.ok = true;
+  co_return r;
+}
+
+// Reads a file range into the buffer, chunk by chunk (the TLS path, and the fallback).
+struct FileReader {
+  int fd;
+  std::uint64_t offset;
+  std::uint64_t remaining;
+  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) {
+    if (remaining == 0) co_return std::size_t{0};
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buf.size()));
+    ssize_t n;
+    do {
+      n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) co_return Fail(Errc::kIoError, "reading the response file: {}", n < 0 ? errno : 0);
+    offset += static_cast<std::uint64_t>(n);
+    remaining -= static_cast<std::uint64_t>(n);
+    co_return static_cast<std::size_t>(n);
+  }
+};
+
+struct GeneratorReader {
+  BodyGenerator& gen;
+  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) { return gen(buf); }
+};
+
+struct StringReader {
+  std::string_view rest;
+  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) {
+    std::size_t n = std::min(rest.size(), buf.size());
+    std::memcpy(buf.data(), rest.data(), n);
+    rest.remove_prefix(n);
+    co_return n;
+  }
+};
+
+bool NoBodyStatus(int status) { return status < 200 || status == 204 || status == 304; }
+
+// Opens a FileBody given by path and resolves its length; an error becomes the response.
+Result<void> PrepareFile(FileBody& f) {
+  if (!f.fd.valid()) {
+    int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return Fail(Errc::kNotFound, "no such file");
+      return Fail(Errc::kIoError, "open {}: {}", f.path, std::strerror(errno));
+    }
+    f.fd = FileDescriptor(fd);
+  }
+  if (!f.length) {
+    struct stat st {};
+    if (::fstat(f.fd.get(), &st) != 0) return Fail(Errc::kIoError, "fstat: {}", std::strerror(errno));
+    auto size = static_cast<std::uint64_t>(st.st_size);
+    f.length = size > f.offset ? size - f.offset : 0;
+  }
+  return {};
+}
+
+template <class Stream>
+net::awaitable<WriteResult> WriteResponse(Stream& stream, Response& res, bool head,
+                                          bool keep_alive, bool tls, const ServerOptions& opts) {
+  if (auto* f = std::get_if<FileBody>(&res.body)) {
+    if (auto ok = PrepareFile(*f); !ok) {
+      spdlog::error("http: response file: {}", ok.error().message);
+      Response err = ErrorResponse(ok.error());
+      err.headers = std::move(res.headers);
+      err.SetHeader("Content-Type", "application/json; charset=utf-8");
+      res = std::move(err);
+    }
+  }
+  auto timeout = Secs(opts.body_timeout_s);
+  Message msg;
+  msg.version(11);
+  msg.result(static_cast<unsigned>(res.status));
+  for (const auto& [k, v] : res.headers) msg.insert(k, v);
+  msg.keep_alive(keep_alive);
+  std::optional<std::uint64_t> length = res.known_length();
+  if (NoBodyStatus(res.status)) {
+    length = 0;
+  } else if (length) {
+    msg.content_length(*length);
+  } else {
+    msg.chunked(true);
+  }
+  head = head || NoBodyStatus(res.status);
+  if (auto* s = std::get_if<std::string>(&res.body)) {
+    if (head) {
+      StringReader none{{}};
+      co_return co_await WriteStreamed(stream, msg, true, timeout, none);
+    }
+    // Header and body in one write, without copying the body.
+    bhttp::response_serializer<bhttp::buffer_body> sr{msg};
+    msg.body().data = s->empty() ? nullptr : s->data();
+    msg.body().size = s->size();
+    msg.body().more = false;
+    Tcp(stream).expires_after(timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, sr, kToken);
+    co_return WriteResult{ec ? 0 : s->size(), !ec};
+  }
+  if (auto* g = std::get_if<GeneratorBody>(&res.body)) {
+    GeneratorReader reader{g->next};
+    co_return co_await WriteStreamed(stream, msg, head, timeout, reader);
+  }
+  auto& f = std::get<FileBody>(res.body);
+  if (tls || head) {
+    FileReader reader{f.fd.get(), f.offset, *f.length};
+    co_return co_await WriteStreamed(stream, msg, head, timeout, reader);
+  }
+  StringReader none{{}};
+  WriteResult hdr = co_await WriteStreamed(stream, msg, true, timeout, none);
+  if (!hdr.ok) co_return hdr;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    co_return co_await SendFileZeroCopy(stream.socket(), f.fd.get(), f.offset, *f.length, timeout);
+  } else {
+    co_return WriteResult{};
+  }
+}
+
+// After our last answer: stop sending, read (and drop) what the client still sends for a
+// moment, then close. Closing with unread data makes the kernel send RST, which can destroy
+// the answer before the client reads it.
+template <class Stream>
+net::awaitable<void> LingeringClose(Stream& stream) {
+  boost::system::error_code ec;
+  Tcp(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 8192> scratch;
+  std::size_t total = 0;
+  auto deadline = std::chrono::steady_clock::now() + kLingerTime;
+  while (total < kMaxLinger) {
+    Tcp(stream).expires_at(deadline);
+    auto [rec, n] = co_await Tcp(stream).async_read_some(net::buffer(scratch), kToken);
+    if (rec) break;
+    total += n;
+  }
+  Tcp(stream).close();
+}
+
+Response TransportError(int status, std::string_view code, std::string_view message) {
+  Response res = ErrorResponse(status, code, message);
+  ApplySecurityHeaders(res);
+  res.close = true;
+  return res;
+}
+
+template <class Stream>
+net::awaitable<void> ServeRequests(Stream& stream, const SessionEnv& env, ConnectionControl& ctl,
+                                   std::string remote, bool tls) {
+  const ServerOptions& opts = env.options;
+  beast::flat_buffer buffer;
+  auto header_deadline = std::chrono::steady_clock::now() + Secs(opts.header_timeout_s);
+  bool first = true;
+  while (true) {
+    ctl.idle = true;
+    if (ctl.stop_requested) break;
+    if (buffer.size() == 0) {
+      if (first) {
+        Tcp(stream).expires_at(header_deadline);
+      } else {
+        Tcp(stream).expires_after(Secs(opts.idle_timeout_s));
+      }
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kToken);
+      if (ec) break;  // Closed, idle timeout, or closed by Shutdown().
+      buffer.commit(n);
+      if (!first) header_deadline = std::chrono::steady_clock::now() + Secs(opts.header_timeout_s);
+    } else if (!first) {
+      header_deadline = std::chrono::steady_clock::now() + Secs(opts.header_timeout_s);
+    }
+    ctl.idle = false;
+    first = false;
+
+    Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+    parser.body_limit(boost::none);  // Handlers enforce their own limits while streaming.
+    Tcp(stream).expires_at(header_deadline);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kToken);
+    if (hec) {
+      std::optional<Response> answer;
+      if (hec == bhttp::error::header_limit) {
+        answer = TransportError(431, "header_too_large", "request header is too large");
+      } else if (IsHttpError(hec) &&
+                 hec != bhttp::error::end_of_stream && hec != bhttp::error::partial_message) {
+        answer = TransportError(400, "bad_request", "malformed request");
+      }
+      // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
+      if (answer) {
+        co_await WriteResponse(stream, *answer, false, false, tls, opts);
+        co_await LingeringClose(stream);
+      }
+      break;
+    }
+
+    auto& hdr = parser.get();
+    Request req;
+    req.set_method(std::string_view(hdr.method_string()));
+    req.set_remote_address(remote);
+    req.set_tls(tls);
+    for (const auto& field : hdr) req.AddHeader(field.name_string(), field.value());
+    std::optional<std::uint64_t> content_length;
+    if (parser.content_length()) content_length = *parser.content_length();
+    Exchange<Stream> exchange(stream, buffer, parser, opts);
+    req.set_body(&exchange, content_length, parser.chunked());
+    exchange.continue_pending = beast::iequals(hdr[bhttp::field::expect], "100-continue");
+    bool head = req.method() == Method::kHead;
+
+    Response res;
+    if (auto t = req.SetTarget(std::string_view(hdr.target())); !t) {
+      res = TransportError(400, "bad_request", t.error().message);
+    } else {
+      res = co_await env.pipeline.Handle(req);
+    }
+
+    if (!parser.is_done()) {
+      // The handler answered without reading the whole body.
+      if (exchange.continue_pending || exchange.broken) {
+        res.close = true;  // The client waits for 100 Continue (or the body is broken).
+      } else if (!co_await exchange.Drain(kMaxDrain)) {
+        res.close = true;
+      }
+    }
+    bool keep_alive = hdr.keep_alive() && !res.close && !ctl.stop_requested && !exchange.broken;
+    WriteResult w = co_await WriteResponse(stream, res, head, keep_alive, tls, opts);
+    req.Complete(Completion{res.status, req.body_bytes_read() + exchange.drained, w.bytes_out,
+                            !w.ok});
+    if (!w.ok) break;
+    if (!keep_alive) {
+      co_await LingeringClose(stream);
+      break;
+    }
+  }
+}
+
+std::string RemoteAddress(const tcp::socket& sock) {
+  boost::system::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string();
+}
+
+}  // namespace
+
+net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
+                                std::shared_ptr<ConnectionControl> control) {
+  std::string remote = RemoteAddress(socket);
+  if (env.tls == nullptr) {
+    beast::tcp_stream stream(std::move(socket));
+    control->close = [&stream] { stream.close(); };
+    co_await ServeRequests(stream, env, *control, remote, false);
+    control->close = nullptr;
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *env.tls);
+  control->close = [&stream] { beast::get_lowest_layer(stream).close(); };
+  Tcp(stream).expires_after(Secs(env.options.header_timeout_s));
+  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kToken);
+  if (!ec) {
+    co_await ServeRequests(stream, env, *control, remote, true);
+    Tcp(stream).expires_after(std::chrono::seconds(1));
+    auto [sec] = co_await stream.async_shutdown(kToken);
+    (void)sec;  // The peer may just close; nothing to do either way.
+  }
+  control->close = nullptr;
+}
+
+net::awaitable<void> RejectConnection(tcp::socket socket, const SessionEnv& env) {
+  Response res = TransportError(503, "unavailable", "too many connections, try again later");
+  res.SetHeader("Retry-After", "1");
+  ServerOptions opts = env.options;
+  opts.body_timeout_s = 1;
+  if (env.tls == nullptr) {
+    beast::tcp_stream stream(std::move(socket));
+    WriteResult w = co_await WriteResponse(stream, res, false, false, false, opts);
+    if (w.ok) co_await LingeringClose(stream);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *env.tls);
+  Tcp(stream).expires_after(std::chrono::seconds(1));
+  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kToken);
+  if (ec) co_return;
+  co_await WriteResponse(stream, res, false, false, true, opts);
+}
+
+}  // namespace nimbus::http

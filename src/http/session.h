@@ -1,0 +1,42 @@
+// Internal to the transport (server.cpp, session.cpp): one connection's coroutine and the
+// small control block the Server uses to stop it. Includes Asio networking, never include it
+// from handler code.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "http/pipeline.h"
+#include "http/server.h"
+
+namespace nimbus::http {
+
+// Shared by the Server (to stop the connection) and its session coroutine. Every field is
+// touched only on the connection's strand (`executor`).
+struct ConnectionControl {
+  net::any_io_executor executor;
+  bool idle = false;            // Waiting for the next request (safe to close at shutdown).
+  bool stop_requested = false;  // Finish the current request, then close.
+  std::function<void()> close;  // Closes the socket; empty once the session has ended.
+};
+
+struct SessionEnv {
+  const Pipeline& pipeline;
+  const ServerOptions& options;
+  net::ssl::context* tls;  // nullptr: plain TCP.
+};
+
+// Serves requests on `socket` until the client or the server closes it. Never throws for
+// network errors; an exception means a bug (the caller logs it).
+net::awaitable<void> RunSession(net::ip::tcp::socket socket, const SessionEnv& env,
+                                std::shared_ptr<ConnectionControl> control);
+// Answers 503 JSON (too many connections) and closes, bounded to about a second.
+net::awaitable<void> RejectConnection(net::ip::tcp::socket socket, const SessionEnv& env);
+
+}  // namespace nimbus::http
