@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -141,19 +142,26 @@ void Server::State::OnAccept(tcp::socket socket) {
   connections.emplace(id, control);
   lock.unlock();
   open_connections.Inc();
+  auto on_end = [self, id](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const boost::system::system_error& ex) {
+        if (ex.code() == net::error::operation_aborted) {
+          spdlog::info("http: connection cancelled at shutdown");
+        } else {
+          spdlog::error("http: session ended by an exception: {}", ex.what());
+        }
+      } catch (const std::exception& ex) {
+        spdlog::error("http: session ended by an exception: {}", ex.what());
+      } catch (...) {
+        spdlog::error("http: session ended by an unknown exception");
+      }
+    }
+    self->Remove(id);
+  };
   net::co_spawn(control->executor, RunSession(std::move(socket), env, control),
-                [self, id](std::exception_ptr e) {
-                  if (e) {
-                    try {
-                      std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                      spdlog::error("http: session ended by an exception: {}", ex.what());
-                    } catch (...) {
-                      spdlog::error("http: session ended by an unknown exception");
-                    }
-                  }
-                  self->Remove(id);
-                });
+                net::bind_cancellation_slot(control->cancel.slot(), std::move(on_end)));
 }
 
 void Server::State::Remove(std::uint64_t id) {
@@ -266,6 +274,7 @@ void Server::State::CloseAll() {
   for (auto& c : left) {
     net::post(c->executor, [c] {
       if (c->close) c->close();
+      c->cancel.emit(net::cancellation_type::terminal);
     });
   }
 }

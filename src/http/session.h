@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -24,6 +25,9 @@ struct ConnectionControl {
   bool idle = false;            // Waiting for the next request (safe to close at shutdown).
   bool stop_requested = false;  // Finish the current request, then close.
   std::function<void()> close;  // Closes the socket; empty once the session has ended.
+  // Bound to the session coroutine: terminal cancellation aborts what the handler awaits (a
+  // timer, RunBlocking ...) once the shutdown grace period is over.
+  net::cancellation_signal cancel;
 };
 
 struct SessionEnv {
