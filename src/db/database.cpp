@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "db/database.h"
 
-#include <stdexcept>
-
 #include <fmt/core.h>
+
+#include <stdexcept>
 
 #include "db/sqlite/sqlite_database.h"
 
@@ -11,26 +11,36 @@ namespace nimbus::db {
 
 std::int64_t Value::AsInt() const {
   switch (type()) {
-    case Type::kInt: return std::get<std::int64_t>(v_);
-    case Type::kReal: return static_cast<std::int64_t>(std::get<double>(v_));
-    default: return 0;
+    case Type::kInt:
+      return std::get<std::int64_t>(v_);
+    case Type::kReal:
+      return static_cast<std::int64_t>(std::get<double>(v_));
+    default:
+      return 0;
   }
 }
 
 double Value::AsReal() const {
   switch (type()) {
-    case Type::kInt: return static_cast<double>(std::get<std::int64_t>(v_));
-    case Type::kReal: return std::get<double>(v_);
-    default: return 0.0;
+    case Type::kInt:
+      return static_cast<double>(std::get<std::int64_t>(v_));
+    case Type::kReal:
+      return std::get<double>(v_);
+    default:
+      return 0.0;
   }
 }
 
 std::string Value::AsText() const {
   switch (type()) {
-    case Type::kNull: return {};
-    case Type::kInt: return fmt::format("{}", std::get<std::int64_t>(v_));
-    case Type::kReal: return fmt::format("{}", std::get<double>(v_));
-    case Type::kText: return std::get<std::string>(v_);
+    case Type::kNull:
+      return {};
+    case Type::kInt:
+      return fmt::format("{}", std::get<std::int64_t>(v_));
+    case Type::kReal:
+      return fmt::format("{}", std::get<double>(v_));
+    case Type::kText:
+      return std::get<std::string>(v_);
     case Type::kBlob: {
       const auto& b = std::get<Blob>(v_).bytes;
       return std::string(b.begin(), b.end());
@@ -41,12 +51,14 @@ std::string Value::AsText() const {
 
 Blob Value::AsBlob() const {
   switch (type()) {
-    case Type::kBlob: return std::get<Blob>(v_);
+    case Type::kBlob:
+      return std::get<Blob>(v_);
     case Type::kText: {
       const auto& s = std::get<std::string>(v_);
       return Blob{std::vector<std::uint8_t>(s.begin(), s.end())};
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 

@@ -69,12 +69,12 @@ class Transaction {
  protected:
   Transaction() = default;
   virtual Result<std::int64_t> DoExec(std::string_view sql, std::span<const Value> params) = 0;
-  virtual Result<std::vector<Row>> DoQuery(std::string_view sql,
-                                           std::span<const Value> params) = 0;
+  virtual Result<std::vector<Row>> DoQuery(std::string_view sql, std::span<const Value> params) = 0;
 };
 
 struct OpenOptions {
-  int reader_count = 4;  // Reader connections (file databases); an in-memory one uses one connection.
+  int reader_count =
+      4;  // Reader connections (file databases); an in-memory one uses one connection.
   std::chrono::milliseconds busy_timeout{5000};  // How long to wait for another process's lock.
   std::size_t statement_cache_size = 128;        // Prepared statements kept per connection.
 };

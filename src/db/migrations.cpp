@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "db/migrations.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
-
-#include <fmt/core.h>
 
 namespace nimbus::db {
 namespace {

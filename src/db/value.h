@@ -31,12 +31,12 @@ class Value {
   Value() = default;
   Value(std::nullptr_t) {}  // NOLINT: implicit on purpose, so {nullptr, 1, "x"} reads naturally.
   template <std::integral I>
-  Value(I i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
-  Value(double d) : v_(d) {}                        // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}        // NOLINT
+  Value(I i) : v_(static_cast<std::int64_t>(i)) {}   // NOLINT
+  Value(double d) : v_(d) {}                         // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}         // NOLINT
   Value(std::string_view s) : v_(std::string(s)) {}  // NOLINT
   Value(const char* s) : v_(std::string(s)) {}       // NOLINT
-  Value(Blob b) : v_(std::move(b)) {}               // NOLINT
+  Value(Blob b) : v_(std::move(b)) {}                // NOLINT
   template <class T>
   Value(const std::optional<T>& o) {  // NOLINT: nullopt is SQL NULL.
     if (o) *this = Value(*o);

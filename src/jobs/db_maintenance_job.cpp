@@ -31,9 +31,9 @@ Result<std::string> MaintainDatabase(db::Database& db) {
 }
 
 JobSpec DbMaintenanceJob(db::Database& db, Schedule schedule) {
-  return JobSpec{.name = std::string(kDbMaintenanceJobName),
-                 .schedule = schedule,
-                 .run = [&db] { return MaintainDatabase(db); }};
+  return JobSpec{.name = std::string(kDbMaintenanceJobName), .schedule = schedule, .run = [&db] {
+                   return MaintainDatabase(db);
+                 }};
 }
 
 }  // namespace nimbus::jobs

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "jobs/schedule.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/core.h>
 
 namespace nimbus::jobs {
 namespace {
@@ -28,10 +28,18 @@ Result<Schedule> ParseEvery(std::string_view text, std::string_view spec) {
   const char unit = spec.back();
   long long mult = 0;
   switch (unit) {
-    case 's': mult = 1; break;
-    case 'm': mult = 60; break;
-    case 'h': mult = 3600; break;
-    case 'd': mult = 86400; break;
+    case 's':
+      mult = 1;
+      break;
+    case 'm':
+      mult = 60;
+      break;
+    case 'h':
+      mult = 3600;
+      break;
+    case 'd':
+      mult = 86400;
+      break;
     default:
       return Fail(Errc::kInvalidArgument,
                   "schedule '{}': the interval needs a unit s, m, h or d (\"every 10m\")", text);

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "jobs/scheduler.h"
 
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <algorithm>
-#include <exception>
-#include <mutex>
-
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <fmt/core.h>
-#include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 
 #include "db/stores/job_store.h"
 
@@ -59,7 +58,11 @@ Result<std::string> RunBody(const JobSpec& spec) {
 
 struct Scheduler::State {
   State(net::any_io_executor io_ex, WorkerPool& p, db::Database& d, Clock& c)
-      : io(io_ex), strand(net::make_strand(io_ex)), pool(p), clock(c), store(d),
+      : io(io_ex),
+        strand(net::make_strand(io_ex)),
+        pool(p),
+        clock(c),
+        store(d),
         owner(MakeOwner()) {}
 
   net::any_io_executor io;

@@ -26,8 +26,8 @@ inline std::int64_t ToUnixMs(Clock::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 inline Clock::TimePoint FromUnixMs(std::int64_t ms) {
-  return Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
-      std::chrono::milliseconds(ms)));
+  return Clock::TimePoint(
+      std::chrono::duration_cast<Clock::TimePoint::duration>(std::chrono::milliseconds(ms)));
 }
 
 }  // namespace nimbus

@@ -86,8 +86,9 @@ TEST_F(MigrationsTest, AFailingMigrationLeavesTheDatabaseAsItWasAndIsNamed) {
   ASSERT_EQ(Migrate(*db_, std::span(kTwo, 1)).value_or(-1), 1);
   const Migration bad[] = {
       kTwo[0],
-      {2, "0002_half_done", "CREATE TABLE c (z INTEGER); INSERT INTO c VALUES (1); "
-                            "INSERT INTO nowhere VALUES (1);"},
+      {2, "0002_half_done",
+       "CREATE TABLE c (z INTEGER); INSERT INTO c VALUES (1); "
+       "INSERT INTO nowhere VALUES (1);"},
       {3, "0003_never", "CREATE TABLE d (w INTEGER);"},
   };
   auto r = Migrate(*db_, bad);

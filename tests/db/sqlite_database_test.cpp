@@ -74,8 +74,9 @@ TEST_F(SqliteDatabaseTest, ConnectionsUseWalForeignKeysAndSynchronousNormal) {
 }
 
 TEST_F(SqliteDatabaseTest, ForeignKeysAreEnforced) {
-  ASSERT_TRUE(Exec(*db_, "CREATE TABLE child (id INTEGER PRIMARY KEY, "
-                         "t_id INTEGER NOT NULL REFERENCES t(id))"));
+  ASSERT_TRUE(Exec(*db_,
+                   "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                   "t_id INTEGER NOT NULL REFERENCES t(id))"));
   auto r = Exec(*db_, "INSERT INTO child (t_id) VALUES (42)");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kConflict);
@@ -302,8 +303,8 @@ TEST_F(SqliteDatabaseTest, NestedWriteOnTheSameThreadIsAnErrorNotADeadlock) {
 TEST_F(SqliteDatabaseTest, PreparedStatementsAreReusedFromTheCache) {
   auto before = db_->statement_cache_stats();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(db_->Write(
-        [&](Transaction& tx) { return tx.Exec("INSERT INTO t (v) VALUES (?)", {i}); }));
+    ASSERT_TRUE(
+        db_->Write([&](Transaction& tx) { return tx.Exec("INSERT INTO t (v) VALUES (?)", {i}); }));
   }
   auto after = db_->statement_cache_stats();
   // BEGIN IMMEDIATE and COMMIT were prepared by SetUp; the INSERT is prepared once, then reused.

@@ -2,13 +2,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <string>
-
-#include <fmt/core.h>
 
 namespace nimbus::testing {
 

@@ -36,8 +36,8 @@ TEST(Schedule, ParsesDailyTimes) {
 }
 
 TEST(Schedule, RejectsMalformedTextWithAMessageNamingTheForms) {
-  for (const char* bad : {"", "every", "every 10", "every 0s", "every -5s", "every 10x",
-                          "every s", "daily", "daily 24:00", "daily 12:60", "daily 3", "daily 1:2",
+  for (const char* bad : {"", "every", "every 10", "every 0s", "every -5s", "every 10x", "every s",
+                          "daily", "daily 24:00", "daily 12:60", "daily 3", "daily 1:2",
                           "daily 12:30:00", "hourly", "every 99999999999999999999s"}) {
     auto s = Schedule::Parse(bad);
     EXPECT_FALSE(s) << "accepted '" << bad << "'";
@@ -52,8 +52,8 @@ TEST(Schedule, RejectsMalformedTextWithAMessageNamingTheForms) {
 
 TEST(Schedule, ToStringRoundTripsThroughParse) {
   for (const Schedule& s : {Schedule::Every(10s), Schedule::Every(120s), Schedule::Every(7200s),
-                            Schedule::Every(86400s), Schedule::Every(61s),
-                            Schedule::DailyAt(3, 30), Schedule::DailyAt(0, 0)}) {
+                            Schedule::Every(86400s), Schedule::Every(61s), Schedule::DailyAt(3, 30),
+                            Schedule::DailyAt(0, 0)}) {
     auto back = Schedule::Parse(s.ToString());
     ASSERT_TRUE(back) << s.ToString();
     EXPECT_EQ(*back, s) << s.ToString();
@@ -83,12 +83,15 @@ TEST(Schedule, DailyRunsTomorrowOnceTheTimeHasPassedOrIsNow) {
 TEST(Schedule, DailyCrossesMidnightMonthAndYearEnds) {
   EXPECT_EQ(Schedule::DailyAt(0, 10).NextAfter(Utc(2026, 12, 31, 23, 59, 59)),
             Utc(2027, 1, 1, 0, 10));
-  EXPECT_EQ(Schedule::DailyAt(0, 0).NextAfter(Utc(2026, 12, 31, 23, 59, 59)), Utc(2027, 1, 1, 0, 0));
+  EXPECT_EQ(Schedule::DailyAt(0, 0).NextAfter(Utc(2026, 12, 31, 23, 59, 59)),
+            Utc(2027, 1, 1, 0, 0));
   EXPECT_EQ(Schedule::DailyAt(23, 59).NextAfter(Utc(2028, 2, 28, 23, 59)),
             Utc(2028, 2, 29, 23, 59));  // Leap day.
-  EXPECT_EQ(Schedule::DailyAt(12, 0).NextAfter(Utc(2026, 11, 30, 12, 0, 1)), Utc(2026, 12, 1, 12, 0));
+  EXPECT_EQ(Schedule::DailyAt(12, 0).NextAfter(Utc(2026, 11, 30, 12, 0, 1)),
+            Utc(2026, 12, 1, 12, 0));
   // Just after midnight, a time later that day is still today.
-  EXPECT_EQ(Schedule::DailyAt(3, 30).NextAfter(Utc(2026, 11, 26, 0, 0, 1)), Utc(2026, 11, 26, 3, 30));
+  EXPECT_EQ(Schedule::DailyAt(3, 30).NextAfter(Utc(2026, 11, 26, 0, 0, 1)),
+            Utc(2026, 11, 26, 3, 30));
 }
 
 TEST(Schedule, DailyIgnoresSubSecondPrecision) {

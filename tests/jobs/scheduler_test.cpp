@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <future>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "db/migrations.h"
 #include "db/sqlite/sqlite_database.h"
@@ -99,8 +98,9 @@ class SchedulerTest : public ::testing::Test {
 
 TEST_F(SchedulerTest, RunNowRecordsASuccessfulRunInTheJobsTable) {
   auto& s = MakeScheduler(fake_clock_);
-  ASSERT_TRUE(s.Register({.name = "greet", .schedule = Schedule::Every(1h),
-                          .run = [] { return Result<std::string>("said hello to 3"); }}));
+  ASSERT_TRUE(s.Register({.name = "greet", .schedule = Schedule::Every(1h), .run = [] {
+                            return Result<std::string>("said hello to 3");
+                          }}));
   auto run = s.RunNow("greet");
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_TRUE(run->ok);
@@ -134,7 +134,8 @@ TEST_F(SchedulerTest, FailuresAndExceptionsAreRecordedAndCounted) {
   int calls = 0;
   ASSERT_TRUE(s.Register({.name = "flaky", .schedule = Schedule::Every(1h), .run = [&] {
                             ++calls;
-                            if (calls == 1) return Result<std::string>(Fail(Errc::kIoError, "disk a1 gone"));
+                            if (calls == 1)
+                              return Result<std::string>(Fail(Errc::kIoError, "disk a1 gone"));
                             if (calls == 2) throw std::runtime_error("bug in job");
                             return Result<std::string>("fine again");
                           }}));
@@ -210,14 +211,16 @@ TEST_F(SchedulerTest, IntervalJobRunsRepeatedlyOnAWorkerUntilStopped) {
 TEST_F(SchedulerTest, DailyJobIsScheduledForTheNextTimeInUtc) {
   fake_clock_.Set(std::chrono::sys_days(std::chrono::year(2026) / 11 / 25) + 15h);
   auto& s = MakeScheduler(fake_clock_);
-  ASSERT_TRUE(s.Register({.name = "purge", .schedule = Schedule::DailyAt(3, 30),
-                          .run = [] { return Result<std::string>("x"); }}));
+  ASSERT_TRUE(s.Register({.name = "purge", .schedule = Schedule::DailyAt(3, 30), .run = [] {
+                            return Result<std::string>("x");
+                          }}));
   ASSERT_TRUE(s.Start());
   auto list = s.List();
   ASSERT_TRUE(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].schedule, "daily 03:30");
-  EXPECT_EQ((*list)[0].next_run_at, std::chrono::sys_days(std::chrono::year(2026) / 11 / 26) + 3h + 30min);
+  EXPECT_EQ((*list)[0].next_run_at,
+            std::chrono::sys_days(std::chrono::year(2026) / 11 / 26) + 3h + 30min);
   EXPECT_EQ((*list)[0].last_outcome, "");
   EXPECT_EQ((*list)[0].run_count, 0);
 }
@@ -237,7 +240,8 @@ TEST_F(SchedulerTest, ARunMissedWhileDownRunsAtStart) {
   EXPECT_EQ(runs, 1);
   // The next run is the next 03:30 after now, not the missed time again.
   ASSERT_TRUE(WaitFor([&] {
-    return Record("purge").next_run_at == ToUnixMs(Schedule::DailyAt(3, 30).NextAfter(fake_clock_.Now()));
+    return Record("purge").next_run_at ==
+           ToUnixMs(Schedule::DailyAt(3, 30).NextAfter(fake_clock_.Now()));
   }));
 }
 
@@ -265,9 +269,11 @@ TEST_F(SchedulerTest, TheLeaseStopsASecondSchedulerOnTheSameDatabase) {
   Scheduler server(ioc_.get_executor(), pool_, *db_, fake_clock_);
   Scheduler cli(ioc_.get_executor(), pool_, *other_db, fake_clock_);
   Gate gate;
-  ASSERT_TRUE(server.Register({.name = "scrub", .schedule = Schedule::Every(1h), .run = gate.Body()}));
-  ASSERT_TRUE(cli.Register({.name = "scrub", .schedule = Schedule::Every(1h),
-                            .run = [] { return Result<std::string>("cli run"); }}));
+  ASSERT_TRUE(
+      server.Register({.name = "scrub", .schedule = Schedule::Every(1h), .run = gate.Body()}));
+  ASSERT_TRUE(cli.Register({.name = "scrub", .schedule = Schedule::Every(1h), .run = [] {
+                              return Result<std::string>("cli run");
+                            }}));
   auto running = std::async(std::launch::async, [&] { return server.RunNow("scrub"); });
   ASSERT_EQ(gate.started.get_future().wait_for(10s), std::future_status::ready);
 
@@ -291,7 +297,8 @@ TEST_F(SchedulerTest, AnExpiredLeaseCanBeTakenOverAndTheLateRunIsNotRecorded) {
   Scheduler fresh(ioc_.get_executor(), pool_, *other_db, fake_clock_);
   Gate gate;
   ASSERT_TRUE(crashed.Register({.name = "bill", .run = gate.Body(), .lease = 60s}));
-  ASSERT_TRUE(fresh.Register({.name = "bill", .run = [] { return Result<std::string>("billed"); }}));
+  ASSERT_TRUE(
+      fresh.Register({.name = "bill", .run = [] { return Result<std::string>("billed"); }}));
   auto stuck = std::async(std::launch::async, [&] { return crashed.RunNow("bill"); });
   ASSERT_EQ(gate.started.get_future().wait_for(10s), std::future_status::ready);
   EXPECT_FALSE(fresh.RunNow("bill"));

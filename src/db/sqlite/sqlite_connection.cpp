@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "db/sqlite/sqlite_connection.h"
 
+#include <fmt/core.h>
 #include <sqlite3.h>
 
 #include <algorithm>
-
-#include <fmt/core.h>
 
 namespace nimbus::db {
 namespace {
@@ -28,8 +27,10 @@ struct ResetGuard {
 
 Value ColumnValue(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
-    case SQLITE_FLOAT: return Value(sqlite3_column_double(stmt, i));
+    case SQLITE_INTEGER:
+      return Value(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+    case SQLITE_FLOAT:
+      return Value(sqlite3_column_double(stmt, i));
     case SQLITE_TEXT: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       return Value(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))));
@@ -39,7 +40,8 @@ Value ColumnValue(sqlite3_stmt* stmt, int i) {
       auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
       return Value(Blob{std::vector<std::uint8_t>(p, p + n)});
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
@@ -47,16 +49,20 @@ Value ColumnValue(sqlite3_stmt* stmt, int i) {
 
 Errc SqliteErrc(int rc) {
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT: return Errc::kConflict;
+    case SQLITE_CONSTRAINT:
+      return Errc::kConflict;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Errc::kUnavailable;
+    case SQLITE_LOCKED:
+      return Errc::kUnavailable;
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
     case SQLITE_CANTOPEN:
-    case SQLITE_PERM: return Errc::kIoError;
-    default: return Errc::kInternal;
+    case SQLITE_PERM:
+      return Errc::kIoError;
+    default:
+      return Errc::kInternal;
   }
 }
 
@@ -138,7 +144,9 @@ Result<void> SqliteConnection::Bind(sqlite3_stmt* stmt, std::string_view sql,
     const Value& v = params[static_cast<std::size_t>(i)];
     int rc = SQLITE_OK;
     switch (v.type()) {
-      case Value::Type::kNull: rc = sqlite3_bind_null(stmt, i + 1); break;
+      case Value::Type::kNull:
+        rc = sqlite3_bind_null(stmt, i + 1);
+        break;
       case Value::Type::kInt:
         rc = sqlite3_bind_int64(stmt, i + 1, std::get<std::int64_t>(v.variant()));
         break;

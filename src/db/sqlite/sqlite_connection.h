@@ -64,7 +64,7 @@ class SqliteConnection {
   std::size_t cache_size_;
   std::uint64_t tick_ = 0;
   std::unordered_map<std::string, Cached, StringHash, std::equal_to<>> cache_;
-  std::atomic<std::uint64_t> hits_{0};    // Read by stats from other threads.
+  std::atomic<std::uint64_t> hits_{0};  // Read by stats from other threads.
   std::atomic<std::uint64_t> misses_{0};
 };
 

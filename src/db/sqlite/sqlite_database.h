@@ -58,8 +58,8 @@ class SqliteDatabase final : public Database {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool writer_busy_ = false;                // Guarded by mu_.
-  std::thread::id writer_owner_;            // Guarded by mu_. Thread that began the write.
+  bool writer_busy_ = false;                     // Guarded by mu_.
+  std::thread::id writer_owner_;                 // Guarded by mu_. Thread that began the write.
   std::vector<SqliteConnection*> free_readers_;  // Guarded by mu_.
 };
 

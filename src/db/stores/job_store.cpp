@@ -11,8 +11,9 @@ constexpr std::string_view kColumns =
     "last_message, next_run_at, run_count, failure_count, lease_owner, lease_until";
 
 JobRecord ToRecord(const Row& r) {
-  return JobRecord{r.Text(0),    r.Text(1),    r.OptInt(2), r.OptInt(3),  r.OptInt(4),  r.OptText(5),
-                   r.OptText(6), r.OptInt(7),  r.Int(8),    r.Int(9),     r.OptText(10), r.OptInt(11)};
+  return JobRecord{r.Text(0),   r.Text(1),    r.OptInt(2),   r.OptInt(3),
+                   r.OptInt(4), r.OptText(5), r.OptText(6),  r.OptInt(7),
+                   r.Int(8),    r.Int(9),     r.OptText(10), r.OptInt(11)};
 }
 
 Result<std::optional<JobRecord>> GetIn(Transaction& tx, std::string_view name) {
@@ -79,8 +80,8 @@ Result<void> JobStore::Finish(std::string_view name, std::string_view owner,
          owner});
     if (!n) return std::unexpected(std::move(n.error()));
     if (*n == 0) {
-      return Fail(Errc::kConflict, "job '{}': the run lease of {} expired before it finished",
-                  name, owner);
+      return Fail(Errc::kConflict, "job '{}': the run lease of {} expired before it finished", name,
+                  owner);
     }
     return {};
   });
