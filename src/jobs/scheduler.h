@@ -29,7 +29,8 @@ struct JobSpec {
   // The job body: a one-line summary on success, an Error on failure. Runs on a worker thread
   // (or the RunNow caller's thread); it may block. An exception counts as a failure.
   std::function<Result<std::string>()> run{};
-  // How long a run may hold the database lease; past it another process may start the job.
+  // How long a run may hold the database lease; past it another process may start the job (the
+  // lease is not renewed while the body runs, so set it above the longest expected run).
   std::chrono::seconds lease{std::chrono::hours(1)};
 };
 
@@ -71,13 +72,15 @@ class Scheduler {
   // Start(). Not thread-safe with the other methods: register everything first.
   Result<void> Register(JobSpec spec);
 
-  // Writes each job's row (schedule, next run) and arms its timer. A job whose stored next run
-  // is already past (missed while the server was down) runs at once; a job whose schedule text
-  // changed is rescheduled from now. Blocks on the database; call it before the io_context runs
-  // or from a worker. kInternal if called twice; database errors as they come.
+  // Writes each job's row (schedule, next run) and arms its timer. Timers wait on the steady
+  // clock for the time left until the next run, so a wall-clock jump shifts that one run. A job
+  // whose stored next run is already past (missed while the server was down) runs at once; a job
+  // whose schedule text changed is rescheduled from now. Blocks on the database; call it before the
+  // io_context runs or from a worker. kInternal if called twice; database errors as they come.
   Result<void> Start();
 
-  // Cancels the timers, starts no new timed runs, and waits for running job bodies to finish.
+  // Cancels the timers, starts no new timed runs, and waits for running timed job bodies to
+  // finish (RunNow calls in progress on other threads are theirs to wait for). Idempotent.
   // Blocks: do not call it on the io thread while a long job runs; use the callback form there.
   void Stop();
   // Same without blocking: `done` is posted to the io executor once no job body is running.

@@ -282,6 +282,12 @@ TEST_F(SchedulerTest, TheLeaseStopsASecondSchedulerOnTheSameDatabase) {
   EXPECT_EQ(blocked.error().code, Errc::kConflict);
   EXPECT_NE(blocked.error().message.find("job 'scrub' is already running"), std::string::npos)
       << blocked.error().message;
+  // When it started and when its lease ends, in UTC (the fake clock starts at
+  // 2023-11-14T22:13:20Z).
+  EXPECT_NE(blocked.error().message.find("started 2023-11-14T22:13:20Z"), std::string::npos)
+      << blocked.error().message;
+  EXPECT_NE(blocked.error().message.find("lease ends 2023-11-14T23:13:20Z"), std::string::npos)
+      << blocked.error().message;
 
   gate.release.set_value();
   ASSERT_TRUE(running.get().value().ok);

@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "db/stores/job_store.h"
 
+#include <fmt/chrono.h>
 #include <fmt/core.h>
+
+#include "util/clock.h"
 
 namespace nimbus::db {
 namespace {
+
+// "2026-11-25T15:43:01Z": how a time appears in messages an operator reads.
+std::string Iso(std::optional<std::int64_t> ms) {
+  if (!ms) return "?";
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     std::chrono::floor<std::chrono::seconds>(FromUnixMs(*ms)));
+}
 
 constexpr std::string_view kColumns =
     "name, schedule, last_started_at, last_finished_at, last_duration_ms, last_outcome, "
@@ -58,12 +68,12 @@ Result<void> JobStore::Acquire(std::string_view name, std::string_view schedule,
     if (*n == 1) return {};
     auto rec = GetIn(tx, name);
     if (!rec) return std::unexpected(std::move(rec.error()));
-    std::string holder = *rec ? (*rec)->lease_owner.value_or("?") : "?";
-    std::int64_t since = *rec ? (*rec)->last_started_at.value_or(0) : 0;
+    const JobRecord held = rec->value_or(JobRecord{});
     return Fail(Errc::kConflict,
-                "job '{}' is already running (started at {} ms since epoch by {}); try again "
+                "job '{}' is already running (started {} by {}; its lease ends {}); try again "
                 "when it has finished",
-                name, since, holder);
+                name, Iso(held.last_started_at), held.lease_owner.value_or("?"),
+                Iso(held.lease_until));
   });
 }
 
