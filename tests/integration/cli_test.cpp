@@ -1,0 +1,143 @@
+// The `nimbus` command line as an operator uses it: --version, serve with no config, job run,
+// admin job list, and flags placed after a subcommand's own arguments.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "integration/nimbus_fixture.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+using CliTest = NimbusTest;
+
+TEST_F(CliTest, VersionPrintsNameVersionAndCommit) {
+  auto r = RunNimbus({"--version"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code(), 0) << r->err;
+  std::smatch m;
+  std::regex re(R"(^nimbus (\S+) \((\S+)\)\n?$)");
+  ASSERT_TRUE(std::regex_match(r->out, m, re)) << "stdout: '" << r->out << "'";
+  EXPECT_EQ(m[1].str(), NIMBUS_PROJECT_VERSION);
+}
+
+TEST_F(CliTest, ServeWithNoConfigCreatesTheDataDirAndDatabase) {
+  ASSERT_FALSE(fs::exists(data_dir()));
+  fs::remove(config_dir());  // No ./config either: built-in defaults only.
+  auto port = StartServer();
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_TRUE(fs::is_directory(data_dir()));
+  EXPECT_TRUE(fs::is_regular_file(fs::path(data_dir()) / "nimbus.db"));
+  auto resp = HttpGet(*port, "/healthz");
+  ASSERT_TRUE(resp) << resp.error().message;
+  EXPECT_EQ(resp->status, 200);
+  std::string out = server().Stdout();
+  EXPECT_NE(out.find("listening on http://127.0.0.1:" + std::to_string(*port)), std::string::npos)
+      << out;
+}
+
+TEST_F(CliTest, ServeAcceptsFlagsInAnyOrder) {
+  fs::remove(config_dir());
+  auto proc = ServerProcess::Start(
+      {.args = {"serve", "--data", data_dir(), "--listen", "127.0.0.1:0"}, .cwd = tmp().path()});
+  ASSERT_TRUE(proc) << proc.error().message;
+  auto port = (*proc)->WaitForListening();
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_TRUE(fs::exists(fs::path(data_dir()) / "nimbus.db"));
+  EXPECT_EQ((*proc)->Terminate().code, 0);
+}
+
+// Finds the entry of job `name` in the output of `admin job list --json`: either a top-level
+// array or an array under "jobs", each item an object with "name".
+const json::object* FindJob(const json::value& doc, std::string_view name) {
+  const json::array* jobs = doc.if_array();
+  if (jobs == nullptr && doc.is_object()) {
+    if (const auto* v = doc.as_object().if_contains("jobs")) jobs = v->if_array();
+  }
+  if (jobs == nullptr) return nullptr;
+  for (const auto& item : *jobs) {
+    const auto* obj = item.if_object();
+    if (obj == nullptr) continue;
+    const auto* n = obj->if_contains("name");
+    if (n != nullptr && n->is_string() && n->as_string() == name) return obj;
+  }
+  return nullptr;
+}
+
+// The first field of `job` whose key contains `part` ("last", "next"), or nullptr.
+const json::value* FieldContaining(const json::object& job, std::string_view part) {
+  for (const auto& kv : job) {
+    if (std::string_view(kv.key()).find(part) != std::string_view::npos) return &kv.value();
+  }
+  return nullptr;
+}
+
+TEST_F(CliTest, JobRunDbMaintenanceRunsAndIsRecordedInJobList) {
+  // The flag after the positional job name, as an operator's cron line would have it.
+  auto run = RunNimbus({"job", "run", "db-maintenance", "--data", data_dir()});
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->exit_code(), 0) << "stdout: " << run->out << "\nstderr: " << run->err;
+  EXPECT_FALSE(run->out.empty()) << "job run printed no outcome; stderr: " << run->err;
+
+  auto list = RunNimbus({"admin", "job", "list", "--json", "--data", data_dir()});
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->exit_code(), 0) << list->err;
+  boost::system::error_code ec;
+  json::value doc = json::parse(list->out, ec);
+  ASSERT_FALSE(ec) << "not JSON: '" << list->out << "'";
+  const json::object* job = FindJob(doc, "db-maintenance");
+  ASSERT_NE(job, nullptr) << "db-maintenance missing from: " << list->out;
+  const json::value* last = FieldContaining(*job, "last");
+  const json::value* next = FieldContaining(*job, "next");
+  ASSERT_NE(last, nullptr) << "no last-run field in " << json::serialize(*job);
+  ASSERT_NE(next, nullptr) << "no next-run field in " << json::serialize(*job);
+  EXPECT_FALSE(last->is_null()) << "the run we just made is not recorded: " << list->out;
+}
+
+// An operator lists jobs to see when each runs next, before any has run.
+// Disabled: against 5ce7ddb the list is `[]` until a job has run once, and next_run_at stays
+// null outside `serve` (reported to the lead). Run with --gtest_also_run_disabled_tests.
+TEST_F(CliTest, DISABLED_JobListBeforeAnyRunShowsEveryJobWithItsNextRun) {
+  auto list = RunNimbus({"admin", "job", "list", "--json", "--data", data_dir()});
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->exit_code(), 0) << list->err;
+  boost::system::error_code ec;
+  json::value doc = json::parse(list->out, ec);
+  ASSERT_FALSE(ec) << "not JSON: '" << list->out << "'";
+  const json::object* job = FindJob(doc, "db-maintenance");
+  ASSERT_NE(job, nullptr) << list->out;
+  const json::value* last = FieldContaining(*job, "last");
+  ASSERT_NE(last, nullptr) << json::serialize(*job);
+  EXPECT_TRUE(last->is_null() || (last->is_object() && last->as_object().empty()))
+      << "a job that never ran shows a last run: " << json::serialize(*job);
+  const json::value* next = FieldContaining(*job, "next");
+  ASSERT_NE(next, nullptr) << json::serialize(*job);
+  EXPECT_TRUE(next->is_string() && !next->as_string().empty())
+      << "a daily job has no next run: " << json::serialize(*job);
+}
+
+TEST_F(CliTest, JobRunOfAnUnknownJobFailsNamingTheKnownJobs) {
+  auto r = RunNimbus({"job", "run", "no-such-job", "--data", data_dir()});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->exit_code(), 0);
+  std::string all = r->out + r->err;
+  EXPECT_NE(all.find("no-such-job"), std::string::npos) << all;
+  EXPECT_NE(all.find("db-maintenance"), std::string::npos) << "known jobs not named: " << all;
+}
+
+TEST_F(CliTest, UnknownSubcommandFails) {
+  auto r = RunNimbus({"frobnicate"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->exit_code(), 0);
+  EXPECT_FALSE((r->out + r->err).empty());
+}
+
+}  // namespace
+}  // namespace nimbus::test
