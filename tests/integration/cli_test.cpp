@@ -54,6 +54,45 @@ TEST_F(CliTest, ServeAcceptsFlagsInAnyOrder) {
   EXPECT_EQ((*proc)->Terminate().code, 0);
 }
 
+TEST_F(CliTest, ServeWithoutDataFlagUsesDotNimbusData) {
+  auto proc =
+      ServerProcess::Start({.args = {"serve", "--listen", "127.0.0.1:0"}, .cwd = tmp().path()});
+  ASSERT_TRUE(proc) << proc.error().message;
+  auto port = (*proc)->WaitForListening();
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_TRUE(fs::is_regular_file(tmp().path() / "nimbus-data" / "nimbus.db"));
+  EXPECT_EQ((*proc)->Terminate().code, 0);
+}
+
+TEST_F(CliTest, JsonLogFormatWritesOneJsonObjectPerLine) {
+  auto port = StartServer({{"NIMBUS_SERVER_LOG_FORMAT", "json"}});
+  ASSERT_TRUE(port) << port.error().message;
+  auto resp = HttpGet(*port, "/healthz");
+  ASSERT_TRUE(resp) << resp.error().message;
+  std::string id = resp->HeaderOr("X-Request-Id");
+  ExitStatus st = server().Terminate();
+  EXPECT_EQ(st.code, 0) << st.Describe();
+  std::string err = server().Stderr();
+  ASSERT_FALSE(err.empty());
+  std::size_t lines = 0;
+  bool saw_request = false;
+  for (std::size_t begin = 0; begin < err.size();) {
+    std::size_t end = err.find('\n', begin);
+    if (end == std::string::npos) end = err.size();
+    std::string line = err.substr(begin, end - begin);
+    begin = end + 1;
+    if (line.empty()) continue;
+    ++lines;
+    boost::system::error_code ec;
+    json::value v = json::parse(line, ec);
+    EXPECT_FALSE(ec) << "not JSON: " << line;
+    EXPECT_TRUE(!ec && v.is_object() && v.as_object().contains("level")) << line;
+    if (line.find(id) != std::string::npos) saw_request = true;
+  }
+  EXPECT_GE(lines, 2u);
+  EXPECT_TRUE(saw_request) << "no log line carries the request id " << id << ":\n" << err;
+}
+
 // Finds the entry of job `name` in the output of `admin job list --json`: either a top-level
 // array or an array under "jobs", each item an object with "name".
 const json::object* FindJob(const json::value& doc, std::string_view name) {

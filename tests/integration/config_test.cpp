@@ -77,6 +77,17 @@ TEST_F(ConfigTest, CheckOfAnEmptyConfigDirPrintsTheDefaultsAndExitsZero) {
   EXPECT_EQ(listen->value<std::string>(), "127.0.0.1:8080");
 }
 
+TEST_F(ConfigTest, WithoutConfigFlagTheDotConfigDirIsUsed) {
+  WriteConfig("server.toml", "idle_timeout_s = 44\n");  // The fixture's cwd has ./config.
+  auto r = RunNimbus({"config", "check"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code(), 0) << r->err;
+  auto resolved = ParseResolved(r->out);
+  const toml::node* idle = Resolved(resolved, "server.toml", "idle_timeout_s");
+  ASSERT_NE(idle, nullptr) << r->out;
+  EXPECT_EQ(idle->value<int64_t>(), 44);
+}
+
 TEST_F(ConfigTest, CheckShowsValuesFromTheFileAndFromTheEnvironment) {
   WriteConfig("server.toml", "idle_timeout_s = 33\nheader_timeout_s = 7\n");
   auto r = RunNimbus({"config", "check", "--config", config_dir()},

@@ -147,6 +147,55 @@ TEST_F(HttpBasicsTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_FALSE(client->peer_closed());
 }
 
+TEST_F(HttpBasicsTest, PipelinedRequestsAreAnsweredInOrder) {
+  auto client = HttpClient::Connect(port());
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE(
+      client->SendRaw("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                      "GET /api/v1/nope HTTP/1.1\r\nHost: a\r\n\r\n"
+                      "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n"));
+  for (int want : {200, 404, 200}) {
+    auto resp = client->ReadResponse();
+    ASSERT_TRUE(resp) << resp.error().message;
+    EXPECT_EQ(resp->status, want);
+  }
+}
+
+TEST_F(HttpBasicsTest, ExpectContinueGetsTheFinalAnswerWithoutSendingTheBody) {
+  auto client = HttpClient::Connect(port());
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE(
+      client->SendRaw("PUT /api/v1/nope HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 1000000000\r\n\r\n"));
+  auto resp = client->ReadResponse(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(resp) << resp.error().message;
+  EXPECT_EQ(resp->status, 404) << "expected the final answer, not " << resp->status;
+  ExpectCommonHeaders(*resp, "404 after Expect");
+}
+
+TEST_F(HttpBasicsTest, TheAccessLogNamesMethodRouteStatusAndRequestId) {
+  HttpResponse resp = MustGet("/healthz");
+  std::string id = resp.HeaderOr("X-Request-Id");
+  ASSERT_FALSE(id.empty());
+  // The line is written once the response is; give it a moment (bounded).
+  std::string line;
+  for (int i = 0; i < 40 && line.empty(); ++i) {
+    std::string err = server().Stderr();
+    std::size_t at = err.find(id);
+    if (at != std::string::npos) {
+      std::size_t begin = err.rfind('\n', at);
+      begin = begin == std::string::npos ? 0 : begin + 1;
+      line = err.substr(begin, err.find('\n', at) - begin);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  ASSERT_FALSE(line.empty()) << "no log line with request id " << id << ":\n" << server().Stderr();
+  EXPECT_NE(line.find("GET"), std::string::npos) << line;
+  EXPECT_NE(line.find("/healthz"), std::string::npos) << line;
+  EXPECT_NE(line.find("200"), std::string::npos) << line;
+}
+
 // Every sample of `family` whose labels have some value equal to `value`.
 double SumWhereSomeLabelIs(const PromText& text, const std::string& name,
                            const std::string& value) {

@@ -137,6 +137,38 @@ TEST_F(LimitsTest, AHeaderTrickledByteByByteIsCutAtTheHeaderDeadline) {
   ExpectServesOthers("after a slowloris client");
 }
 
+TEST_F(LimitsTest, AConnectionThatSendsNothingIsCutAfterTheHeaderTimeout) {
+  auto port = StartServer({{"NIMBUS_SERVER_HEADER_TIMEOUT_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  auto silent = HttpClient::Connect(*port);
+  ASSERT_TRUE(silent) << silent.error().message;
+  auto start = Clock::now();
+  ASSERT_TRUE(silent->WaitForPeerClose(milliseconds(4000)))
+      << "a silent connection was not cut within 4 s (header_timeout_s=1)";
+  EXPECT_GE(MsSince(start), 800);
+  EXPECT_LE(MsSince(start), 2500);
+  ExpectServesOthers("after a silent connection");
+}
+
+TEST_F(LimitsTest, AStalledBodyIsCutAfterTheBodyTimeout) {
+  auto port = StartServer({{"NIMBUS_SERVER_BODY_TIMEOUT_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  auto slow = HttpClient::Connect(*port);
+  ASSERT_TRUE(slow) << slow.error().message;
+  auto start = Clock::now();
+  // 10 of the 1000 announced bytes, then silence.
+  ASSERT_TRUE(slow->SendRaw(
+      "POST /api/v1/whatever HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"
+      "0123456789"));
+  std::this_thread::sleep_for(milliseconds(300));
+  ExpectServesOthers("while a body stalls");
+  ASSERT_TRUE(slow->WaitForPeerClose(milliseconds(4000)))
+      << "a stalled body was not cut within 4 s (body_timeout_s=1)";
+  EXPECT_GE(MsSince(start), 800);
+  EXPECT_LE(MsSince(start), 2500);
+  ExpectServesOthers("after the stalled body");
+}
+
 TEST_F(LimitsTest, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   auto port =
       StartServer({{"NIMBUS_SERVER_IDLE_TIMEOUT_S", "1"}, {"NIMBUS_SERVER_HEADER_TIMEOUT_S", "5"}});
