@@ -20,11 +20,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/errors.h"
 #include "http/middleware/middleware.h"
+#include "http/transport.h"
 
 namespace nimbus::http {
 
@@ -49,16 +49,12 @@ bool IsHttpError(const boost::system::error_code& ec) {
 
 std::chrono::seconds Secs(int s) { return std::chrono::seconds(std::max(s, 1)); }
 
-template <class Stream>
-beast::tcp_stream& Tcp(Stream& s) {
-  return beast::get_lowest_layer(s);
-}
+beast::tcp_stream& Tcp(Transport& t) { return t.tcp(); }
 
 // The per-request state the body reader and the response writer share.
-template <class Stream>
 class Exchange final : public BodySource {
  public:
-  Exchange(Stream& stream, beast::flat_buffer& buffer, Parser& parser, const ServerOptions& opts)
+  Exchange(Transport& stream, beast::flat_buffer& buffer, Parser& parser, const ServerOptions& opts)
       : stream_(stream), buffer_(buffer), parser_(parser), opts_(opts) {}
 
   bool continue_pending = false;  // Client sent Expect: 100-continue and got no 100 yet.
@@ -113,7 +109,7 @@ class Exchange final : public BodySource {
   }
 
  private:
-  Stream& stream_;
+  Transport& stream_;
   beast::flat_buffer& buffer_;
   Parser& parser_;
   const ServerOptions& opts_;
@@ -166,9 +162,9 @@ net::awaitable<WriteResult> SendFileZeroCopy(tcp::socket& sock, int fd, std::uin
 
 // Writes the header of `msg` and then the body produced by `next` through the serializer
 // (chunked framing when msg.chunked()).
-template <class Stream, class Next>
-net::awaitable<WriteResult> WriteStreamed(Stream& stream, Message& msg, bool head,
-                                          std::chrono::seconds timeout, Next& next) {
+// One instantiation per stream type: every body kind comes through a BodyGenerator.
+net::awaitable<WriteResult> WriteStreamed(Transport& stream, Message& msg, bool head,
+                                          std::chrono::seconds timeout, const BodyGenerator& next) {
   WriteResult r;
   bhttp::response_serializer<bhttp::buffer_body> sr{msg};
   if (head) {
@@ -198,39 +194,23 @@ net::awaitable<WriteResult> WriteStreamed(Stream& stream, Message& msg, bool hea
   co_return r;
 }
 
-// Reads a file range into the buffer, chunk by chunk (the TLS path, and the fallback).
-struct FileReader {
-  int fd;
-  std::uint64_t offset;
-  std::uint64_t remaining;
-  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) {
+// Reads a file range chunk by chunk (the TLS path): a generator over pread(2).
+BodyGenerator FileChunks(int fd, std::uint64_t offset, std::uint64_t length) {
+  auto pos = std::make_shared<std::pair<std::uint64_t, std::uint64_t>>(offset, length);
+  return [fd, pos](std::span<char> buf) -> net::awaitable<Result<std::size_t>> {
+    auto& [off, remaining] = *pos;
     if (remaining == 0) co_return std::size_t{0};
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buf.size()));
     ssize_t n;
     do {
-      n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
+      n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
     } while (n < 0 && errno == EINTR);
     if (n <= 0) co_return Fail(Errc::kIoError, "reading the response file: {}", n < 0 ? errno : 0);
-    offset += static_cast<std::uint64_t>(n);
+    off += static_cast<std::uint64_t>(n);
     remaining -= static_cast<std::uint64_t>(n);
     co_return static_cast<std::size_t>(n);
-  }
-};
-
-struct GeneratorReader {
-  BodyGenerator& gen;
-  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) { return gen(buf); }
-};
-
-struct StringReader {
-  std::string_view rest;
-  net::awaitable<Result<std::size_t>> operator()(std::span<char> buf) {
-    std::size_t n = std::min(rest.size(), buf.size());
-    std::memcpy(buf.data(), rest.data(), n);
-    rest.remove_prefix(n);
-    co_return n;
-  }
-};
+  };
+}
 
 bool NoBodyStatus(int status) { return status < 200 || status == 204 || status == 304; }
 
@@ -253,9 +233,8 @@ Result<void> PrepareFile(FileBody& f) {
   return {};
 }
 
-template <class Stream>
-net::awaitable<WriteResult> WriteResponse(Stream& stream, Response& res, bool head,
-                                          bool keep_alive, bool tls, const ServerOptions& opts) {
+net::awaitable<WriteResult> WriteResponse(Transport& stream, Response& res, bool head,
+                                          bool keep_alive, const ServerOptions& opts) {
   if (auto* f = std::get_if<FileBody>(&res.body)) {
     if (auto ok = PrepareFile(*f); !ok) {
       spdlog::error("http: response file: {}", ok.error().message);
@@ -282,8 +261,7 @@ net::awaitable<WriteResult> WriteResponse(Stream& stream, Response& res, bool he
   head = head || NoBodyStatus(res.status);
   if (auto* s = std::get_if<std::string>(&res.body)) {
     if (head) {
-      StringReader none{{}};
-      co_return co_await WriteStreamed(stream, msg, true, timeout, none);
+      co_return co_await WriteStreamed(stream, msg, true, timeout, BodyGenerator{});
     }
     // Header and body in one write, without copying the body.
     bhttp::response_serializer<bhttp::buffer_body> sr{msg};
@@ -295,29 +273,23 @@ net::awaitable<WriteResult> WriteResponse(Stream& stream, Response& res, bool he
     co_return WriteResult{ec ? 0 : s->size(), !ec};
   }
   if (auto* g = std::get_if<GeneratorBody>(&res.body)) {
-    GeneratorReader reader{g->next};
-    co_return co_await WriteStreamed(stream, msg, head, timeout, reader);
+    co_return co_await WriteStreamed(stream, msg, head, timeout, g->next);
   }
   auto& f = std::get<FileBody>(res.body);
-  if (tls || head) {
-    FileReader reader{f.fd.get(), f.offset, *f.length};
-    co_return co_await WriteStreamed(stream, msg, head, timeout, reader);
+  if (stream.tls() || head) {
+    BodyGenerator chunks = FileChunks(f.fd.get(), f.offset, *f.length);
+    co_return co_await WriteStreamed(stream, msg, head, timeout, chunks);
   }
-  StringReader none{{}};
-  WriteResult hdr = co_await WriteStreamed(stream, msg, true, timeout, none);
+  WriteResult hdr = co_await WriteStreamed(stream, msg, true, timeout, BodyGenerator{});
   if (!hdr.ok) co_return hdr;
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    co_return co_await SendFileZeroCopy(stream.socket(), f.fd.get(), f.offset, *f.length, timeout);
-  } else {
-    co_return WriteResult{};
-  }
+  co_return co_await SendFileZeroCopy(Tcp(stream).socket(), f.fd.get(), f.offset, *f.length,
+                                      timeout);
 }
 
 // After our last answer: stop sending, read (and drop) what the client still sends for a
 // moment, then close. Closing with unread data makes the kernel send RST, which can destroy
 // the answer before the client reads it.
-template <class Stream>
-net::awaitable<void> LingeringClose(Stream& stream) {
+net::awaitable<void> LingeringClose(Transport& stream) {
   boost::system::error_code ec;
   Tcp(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
   std::array<char, 8192> scratch;
@@ -339,9 +311,8 @@ Response TransportError(int status, std::string_view code, std::string_view mess
   return res;
 }
 
-template <class Stream>
-net::awaitable<void> ServeRequests(Stream& stream, const SessionEnv& env, ConnectionControl& ctl,
-                                   std::string remote, bool tls) {
+net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
+                                   ConnectionControl& ctl, std::string remote) {
   const ServerOptions& opts = env.options;
   beast::flat_buffer buffer;
   auto header_deadline = std::chrono::steady_clock::now() + Secs(opts.header_timeout_s);
@@ -380,7 +351,7 @@ net::awaitable<void> ServeRequests(Stream& stream, const SessionEnv& env, Connec
       }
       // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
       if (answer) {
-        co_await WriteResponse(stream, *answer, false, false, tls, opts);
+        co_await WriteResponse(stream, *answer, false, false, opts);
         co_await LingeringClose(stream);
       }
       break;
@@ -390,11 +361,11 @@ net::awaitable<void> ServeRequests(Stream& stream, const SessionEnv& env, Connec
     Request req;
     req.set_method(std::string_view(hdr.method_string()));
     req.set_remote_address(remote);
-    req.set_tls(tls);
+    req.set_tls(stream.tls());
     for (const auto& field : hdr) req.AddHeader(field.name_string(), field.value());
     std::optional<std::uint64_t> content_length;
     if (parser.content_length()) content_length = *parser.content_length();
-    Exchange<Stream> exchange(stream, buffer, parser, opts);
+    Exchange exchange(stream, buffer, parser, opts);
     req.set_body(&exchange, content_length, parser.chunked());
     exchange.continue_pending = beast::iequals(hdr[bhttp::field::expect], "100-continue");
     bool head = req.method() == Method::kHead;
@@ -415,7 +386,7 @@ net::awaitable<void> ServeRequests(Stream& stream, const SessionEnv& env, Connec
       }
     }
     bool keep_alive = hdr.keep_alive() && !res.close && !ctl.stop_requested && !exchange.broken;
-    WriteResult w = co_await WriteResponse(stream, res, head, keep_alive, tls, opts);
+    WriteResult w = co_await WriteResponse(stream, res, head, keep_alive, opts);
     req.Complete(Completion{res.status, req.body_bytes_read() + exchange.drained, w.bytes_out,
                             !w.ok});
     if (!w.ok) break;
@@ -438,22 +409,22 @@ net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
                                 std::shared_ptr<ConnectionControl> control) {
   std::string remote = RemoteAddress(socket);
   if (env.tls == nullptr) {
-    beast::tcp_stream stream(std::move(socket));
-    control->close = [&stream] { stream.close(); };
-    co_await ServeRequests(stream, env, *control, remote, false);
+    PlainTransport plain(std::move(socket));
+    control->close = [&plain] { plain.tcp().close(); };
+    co_await ServeRequests(plain, env, *control, remote);
     control->close = nullptr;
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    plain.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *env.tls);
-  control->close = [&stream] { beast::get_lowest_layer(stream).close(); };
-  Tcp(stream).expires_after(Secs(env.options.header_timeout_s));
-  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kToken);
+  TlsTransport tls(std::move(socket), *env.tls);
+  control->close = [&tls] { tls.tcp().close(); };
+  tls.tcp().expires_after(Secs(env.options.header_timeout_s));
+  auto [ec] = co_await tls.ssl().async_handshake(net::ssl::stream_base::server, kToken);
   if (!ec) {
-    co_await ServeRequests(stream, env, *control, remote, true);
-    Tcp(stream).expires_after(std::chrono::seconds(1));
-    auto [sec] = co_await stream.async_shutdown(kToken);
+    co_await ServeRequests(tls, env, *control, remote);
+    tls.tcp().expires_after(std::chrono::seconds(1));
+    auto [sec] = co_await tls.ssl().async_shutdown(kToken);
     (void)sec;  // The peer may just close; nothing to do either way.
   }
   control->close = nullptr;
@@ -465,16 +436,16 @@ net::awaitable<void> RejectConnection(tcp::socket socket, const SessionEnv& env)
   ServerOptions opts = env.options;
   opts.body_timeout_s = 1;
   if (env.tls == nullptr) {
-    beast::tcp_stream stream(std::move(socket));
-    WriteResult w = co_await WriteResponse(stream, res, false, false, false, opts);
-    if (w.ok) co_await LingeringClose(stream);
+    PlainTransport plain(std::move(socket));
+    WriteResult w = co_await WriteResponse(plain, res, false, false, opts);
+    if (w.ok) co_await LingeringClose(plain);
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *env.tls);
-  Tcp(stream).expires_after(std::chrono::seconds(1));
-  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kToken);
+  TlsTransport tls(std::move(socket), *env.tls);
+  tls.tcp().expires_after(std::chrono::seconds(1));
+  auto [ec] = co_await tls.ssl().async_handshake(net::ssl::stream_base::server, kToken);
   if (ec) co_return;
-  co_await WriteResponse(stream, res, false, false, true, opts);
+  co_await WriteResponse(tls, res, false, false, opts);
 }
 
 }  // namespace nimbus::http
