@@ -104,6 +104,8 @@ size_nginx=$(curl -s "$nginx_asset" | wc -c)
 [[ $size_nimbus == 4096 && $size_nginx == 4096 ]] ||
   { echo "http.sh: asset sizes differ: nimbus $size_nimbus, nginx $size_nginx" >&2; exit 1; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- runs -----------------------------------------------------------------------------------
 wrk_cmd=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d$DURATION" --latency)
 declare -A rps avg p50 p99 errs
@@ -136,6 +138,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "- Date: $(date -u '+%F %T UTC')"
   echo "- Machine: $(nproc) CPUs ($cpu), $mem RAM, kernel $(uname -r); wrk, nimbus and nginx share these CPUs"
+  echo "- Load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Commit: $commit"
   echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config; output to a file)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), \`worker_processes auto\`, \`access_log off\`, \`sendfile on\`, same file from disk"
