@@ -261,23 +261,36 @@ Result<JobRun> Scheduler::RunNow(std::string_view name) {
 Result<std::vector<JobStatus>> Scheduler::List() {
   auto records = state_->store.List();
   if (!records) return std::unexpected(std::move(records.error()));
+  const auto now = state_->clock.Now();
+  std::lock_guard lock(state_->mu);  // Find() reads the job list; no database call below.
   std::vector<JobStatus> out;
   for (auto& r : *records) {
     JobStatus s{.name = std::move(r.name), .schedule = std::move(r.schedule)};
-    {
-      std::lock_guard lock(state_->mu);
-      s.registered = state_->Find(s.name) != nullptr;
-    }
+    const Entry* e = state_->Find(s.name);
+    s.registered = e != nullptr;
     s.last_started_at = OptTime(r.last_started_at);
     s.last_finished_at = OptTime(r.last_finished_at);
     if (r.last_duration_ms) s.last_duration = std::chrono::milliseconds(*r.last_duration_ms);
     s.last_outcome = r.last_outcome.value_or("");
     s.last_message = r.last_message.value_or("");
     s.next_run_at = OptTime(r.next_run_at);
+    // No scheduler has stored a next run yet (only `job run` so far): show when one would run it.
+    if (!s.next_run_at && e) s.next_run_at = e->spec.schedule.NextAfter(now);
     s.run_count = r.run_count;
     s.failure_count = r.failure_count;
     out.push_back(std::move(s));
   }
+  // Registered jobs that have no row yet (never started, never run) are listed too.
+  for (const auto& e : state_->jobs) {
+    auto has_row = [&](const JobStatus& s) { return s.name == e->spec.name; };
+    if (std::find_if(out.begin(), out.end(), has_row) != out.end()) continue;
+    out.push_back(JobStatus{.name = e->spec.name,
+                            .schedule = e->schedule_text,
+                            .registered = true,
+                            .next_run_at = e->spec.schedule.NextAfter(now)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const JobStatus& a, const JobStatus& b) { return a.name < b.name; });
   return out;
 }
 

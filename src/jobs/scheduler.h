@@ -92,7 +92,8 @@ class Scheduler {
   // errors as they come.
   Result<JobRun> RunNow(std::string_view name);
 
-  // Every job row in the database, by name. Blocking.
+  // Every job, by name: the rows in the database plus registered jobs without a row yet. A job
+  // whose next run no scheduler has stored yet shows the next time its schedule gives. Blocking.
   Result<std::vector<JobStatus>> List();
 
   // Registered job names, in registration order.

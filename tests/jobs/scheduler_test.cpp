@@ -225,6 +225,36 @@ TEST_F(SchedulerTest, DailyJobIsScheduledForTheNextTimeInUtc) {
   EXPECT_EQ((*list)[0].run_count, 0);
 }
 
+TEST_F(SchedulerTest, ListShowsRegisteredJobsAndTheirNextRunBeforeAnyRunOrStart) {
+  // As `nimbus admin job list` sees it: jobs registered, scheduler never started.
+  fake_clock_.Set(std::chrono::sys_days(std::chrono::year(2026) / 11 / 25) + 15h);
+  auto& s = MakeScheduler(fake_clock_);
+  ASSERT_TRUE(s.Register({.name = "purge", .schedule = Schedule::DailyAt(3, 30), .run = [] {
+                            return Result<std::string>("purged");
+                          }}));
+  ASSERT_TRUE(s.Register({.name = "beat", .schedule = Schedule::Every(10s), .run = [] {
+                            return Result<std::string>("x");
+                          }}));
+  const auto tomorrow = std::chrono::sys_days(std::chrono::year(2026) / 11 / 26) + 3h + 30min;
+  auto list = s.List();
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "beat");  // Sorted by name.
+  EXPECT_EQ((*list)[0].next_run_at, fake_clock_.Now() + 10s);
+  EXPECT_EQ((*list)[1].name, "purge");
+  EXPECT_EQ((*list)[1].schedule, "daily 03:30");
+  EXPECT_TRUE((*list)[1].registered);
+  EXPECT_EQ((*list)[1].last_outcome, "");
+  EXPECT_EQ((*list)[1].last_started_at, std::nullopt);
+  EXPECT_EQ((*list)[1].next_run_at, tomorrow);
+
+  ASSERT_TRUE(s.RunNow("purge"));  // A row now exists, still without a stored next run.
+  list = s.List();
+  ASSERT_TRUE(list);
+  EXPECT_EQ((*list)[1].last_outcome, "ok");
+  EXPECT_EQ((*list)[1].next_run_at, tomorrow);
+}
+
 TEST_F(SchedulerTest, ARunMissedWhileDownRunsAtStart) {
   ASSERT_TRUE(db::JobStore(*db_).Upsert("purge", "daily 03:30"));
   ASSERT_TRUE(db::JobStore(*db_).SetNextRun("purge", ToUnixMs(fake_clock_.Now() - 1h)));
