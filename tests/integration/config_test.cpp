@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -175,6 +176,54 @@ TEST_F(ConfigTest, ABadEnvironmentValueIsAnErrorNamingTheVariableOrKey) {
   std::string all = r->out + r->err;
   EXPECT_TRUE(ContainsIgnoreCase(all, "max_connections")) << all;
   EXPECT_NE(all.find("lots"), std::string::npos) << all;
+}
+
+TEST_F(ConfigTest, EveryErrorIsReportedNotOnlyTheFirst) {
+  WriteConfig("server.toml", "listen = 42\n");
+  WriteConfig("files.toml", "trash_retention_days = \"x\"\n");
+  auto r = RunNimbus({"config", "check", "--config", config_dir()});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code(), 2);
+  std::string all = r->out + r->err;
+  EXPECT_NE(all.find(kListenError), std::string::npos) << all;
+  EXPECT_NE(all.find("files.toml: trash_retention_days:"), std::string::npos) << all;
+}
+
+TEST_F(ConfigTest, ASecretReadFromAFileIsHidden) {
+  std::string secret_path = tmp().Sub("webhook.secret");
+  {
+    std::ofstream f(secret_path);
+    f << "hunter4-in-a-file\n";
+  }
+  WriteConfig("billing.toml", "webhook_secret_file = \"" + secret_path + "\"\n");
+  auto r = RunNimbus({"config", "check", "--config", config_dir()});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code(), 0) << r->err;
+  EXPECT_EQ((r->out + r->err).find("hunter4"), std::string::npos) << r->out;
+  auto resolved = ParseResolved(r->out);
+  const toml::node* secret = Resolved(resolved, "billing.toml", "webhook_secret");
+  ASSERT_NE(secret, nullptr) << r->out;
+  EXPECT_EQ(secret->value<std::string>(), "***")
+      << "the file's secret was not loaded or not hidden";
+}
+
+TEST_F(ConfigTest, ServeRefusesABadEnvironmentValue) {
+  auto r = RunNimbus({"serve", "--listen", "127.0.0.1:0", "--data", data_dir()},
+                     {{"NIMBUS_SERVER_MAX_CONNECTIONS", "lots"}}, std::chrono::seconds(10));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->exit_code(), 2);
+  EXPECT_TRUE(ContainsIgnoreCase(r->err, "max_connections")) << r->err;
+  EXPECT_EQ(r->out.find("listening on"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ServeRefusesABadListenFlag) {
+  auto r = RunNimbus({"serve", "--listen", "127.0.0.1:99999", "--data", data_dir()}, {},
+                     std::chrono::seconds(10));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->exit_code(), 2);
+  EXPECT_NE(r->err.find("99999"), std::string::npos) << r->err;
 }
 
 TEST_F(ConfigTest, AnEnvironmentOverrideChangesWhatServeDoes) {
