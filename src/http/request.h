@@ -76,6 +76,7 @@ class Request {
   void set_remote_address(std::string addr) { remote_address_ = std::move(addr); }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
   void set_tls(bool tls) { tls_ = tls; }
+  void set_max_json_body_bytes(std::size_t n) { max_json_body_bytes_ = n; }
 
   // --- Set by the router ----------------------------------------------------------------
   void set_route(std::string_view route_template, const RouteOptions* options) {
@@ -119,6 +120,8 @@ class Request {
   // Reads the whole body (for JSON). kTooLarge as soon as it passes `limit` bytes (also when
   // Content-Length says so, before reading anything).
   net::awaitable<Result<std::string>> ReadAll(std::size_t limit);
+  // ReadAll with the server's max_json_body_bytes (ServerOptions) as the limit.
+  net::awaitable<Result<std::string>> ReadAll() { return ReadAll(max_json_body_bytes_); }
   std::uint64_t body_bytes_read() const { return body_bytes_read_; }
   bool body_complete() const { return body_done_ || !has_body(); }
 
@@ -158,6 +161,7 @@ class Request {
   std::string request_id_;
   std::string remote_address_;
   bool tls_ = false;
+  std::size_t max_json_body_bytes_ = 1 << 20;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::map<std::type_index, std::any> attributes_;
   std::vector<std::function<void(const Request&, const Completion&)>> on_complete_;

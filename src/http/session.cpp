@@ -351,6 +351,7 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
       }
       // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
       if (answer) {
+        spdlog::info("http {} from {}: {}", answer->status, remote, hec.message());
         co_await WriteResponse(stream, *answer, false, false, opts);
         co_await LingeringClose(stream);
       }
@@ -362,6 +363,7 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
     req.set_method(std::string_view(hdr.method_string()));
     req.set_remote_address(remote);
     req.set_tls(stream.tls());
+    req.set_max_json_body_bytes(opts.max_json_body_bytes);
     for (const auto& field : hdr) req.AddHeader(field.name_string(), field.value());
     std::optional<std::uint64_t> content_length;
     if (parser.content_length()) content_length = *parser.content_length();

@@ -69,6 +69,26 @@ TEST(HttpLimits, OversizedHeaderIs431AndClose) {
   EXPECT_EQ(ok->status, 200);
 }
 
+TEST(HttpLimits, JsonBodiesAreLimitedByMaxJsonBodyBytes) {
+  ServerOptions o;
+  o.max_json_body_bytes = 100;
+  TestServer server(o);
+  auto c = HttpClient::Connect(server.port());
+  ASSERT_TRUE(c);
+  auto ok = c->Request("POST", "/json-default", {}, std::string(100, 'x'));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto big = c->Request("POST", "/json-default", {}, std::string(101, 'x'));
+  ASSERT_TRUE(big);
+  ExpectJsonError(*big, 413, "too_large");
+  // Chunked (no Content-Length): cut while reading.
+  ASSERT_TRUE(c->SendRaw("POST /json-default HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "c8\r\n" + std::string(200, 'y') + "\r\n0\r\n\r\n"));
+  auto chunked = c->ReadResponse();
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 413);
+}
+
 TEST(HttpLimits, MalformedRequestIs400AndClose) {
   TestServer server;
   for (std::string bad : {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",

@@ -120,6 +120,13 @@ net::awaitable<Response> JsonBody(Request& req) {
   co_return JsonResponse(200, boost::json::object{{"length", body->size()}});
 }
 
+// POST /json-default: ReadAll() with the server's max_json_body_bytes.
+net::awaitable<Response> JsonDefaultLimit(Request& req) {
+  auto body = co_await req.ReadAll();
+  if (!body) co_return ErrorResponse(body.error());
+  co_return JsonResponse(200, boost::json::object{{"length", body->size()}});
+}
+
 constexpr StaticAsset kAssets[] = {
     {"/app.css", "text/css; charset=utf-8", "\"css1\"", "body{}", false},
     {"/assets/abc123/app.js", "text/javascript; charset=utf-8", "\"js1\"", "export {};", true},
@@ -141,6 +148,7 @@ void AddTestRoutes(Router& r, util::Metrics& metrics, std::atomic<bool>& ready) 
   r.Add(Method::kGet, "/throw", &Throw);
   r.Add(Method::kGet, "/echo/{id}/{*rest}", &Echo);
   r.Add(Method::kPost, "/json", &JsonBody);
+  r.Add(Method::kPost, "/json-default", &JsonDefaultLimit);
   auto check = [&ready]() -> net::awaitable<Result<void>> {
     if (!ready.load()) co_return Fail(Errc::kUnavailable, "database: not answering");
     co_return Result<void>{};
