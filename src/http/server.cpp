@@ -71,7 +71,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
                              .WithLabels({})),
         acceptor(net::make_strand(io)),
         grace_timer(io),
-        env{pipeline, options, nullptr} {}
+        env{pipeline, options, nullptr,
+            metrics.AddCounter("nimbus_http_transport_errors_total",
+                               "Answers given before routing: 400 malformed, 431 header too "
+                               "large, 503 too many connections.",
+                               {"status"})} {}
 
   void OnAccept(tcp::socket socket);
   void Remove(std::uint64_t id);

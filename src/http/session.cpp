@@ -352,6 +352,7 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
       // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
       if (answer) {
         spdlog::info("http {} from {}: {}", answer->status, remote, hec.message());
+        env.transport_errors.WithLabels({std::to_string(answer->status)}).Inc();
         co_await WriteResponse(stream, *answer, false, false, opts);
         co_await LingeringClose(stream);
       }
@@ -399,6 +400,13 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
   }
 }
 
+// Forgets the close callback when the session ends, also when it ends by an exception (a
+// cancelled coroutine), so the Server never calls into a destroyed transport.
+struct CloseGuard {
+  ConnectionControl& control;
+  ~CloseGuard() { control.close = nullptr; }
+};
+
 std::string RemoteAddress(const tcp::socket& sock) {
   boost::system::error_code ec;
   auto ep = sock.remote_endpoint(ec);
@@ -413,14 +421,15 @@ net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
   if (env.tls == nullptr) {
     PlainTransport plain(std::move(socket));
     control->close = [&plain] { plain.tcp().close(); };
+    CloseGuard guard{*control};
     co_await ServeRequests(plain, env, *control, remote);
-    control->close = nullptr;
     boost::system::error_code ec;
     plain.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
   TlsTransport tls(std::move(socket), *env.tls);
   control->close = [&tls] { tls.tcp().close(); };
+  CloseGuard guard{*control};
   tls.tcp().expires_after(Secs(env.options.header_timeout_s));
   auto [ec] = co_await tls.ssl().async_handshake(net::ssl::stream_base::server, kToken);
   if (!ec) {
@@ -429,10 +438,10 @@ net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
     auto [sec] = co_await tls.ssl().async_shutdown(kToken);
     (void)sec;  // The peer may just close; nothing to do either way.
   }
-  control->close = nullptr;
 }
 
 net::awaitable<void> RejectConnection(tcp::socket socket, const SessionEnv& env) {
+  env.transport_errors.WithLabels({"503"}).Inc();
   Response res = TransportError(503, "unavailable", "too many connections, try again later");
   res.SetHeader("Retry-After", "1");
   ServerOptions opts = env.options;

@@ -15,6 +15,7 @@
 
 #include "http/pipeline.h"
 #include "http/server.h"
+#include "util/metrics.h"
 
 namespace nimbus::http {
 
@@ -34,6 +35,9 @@ struct SessionEnv {
   const Pipeline& pipeline;
   const ServerOptions& options;
   net::ssl::context* tls;  // nullptr: plain TCP.
+  // Answers the transport gives itself (400, 431, 503 overload), by status; these requests
+  // never reach the middleware that counts nimbus_http_requests_total.
+  util::CounterFamily& transport_errors;
 };
 
 // Serves requests on `socket` until the client or the server closes it. Never throws for

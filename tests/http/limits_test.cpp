@@ -63,6 +63,9 @@ TEST(HttpLimits, OversizedHeaderIs431AndClose) {
   ExpectJsonError(*r, 431, "header_too_large");
   EXPECT_EQ(r->HeaderOr("Connection"), "close");
   EXPECT_TRUE(c->WaitForPeerClose(milliseconds(2000)));
+  EXPECT_NE(server.metrics().RenderPrometheus().find(
+                "nimbus_http_transport_errors_total{status=\"431\"} 1"),
+            std::string::npos);
   // Just under the limit is fine.
   auto ok = nimbus::test::HttpGet(server.port(), "/api/v1/hello", {{"X-Big", std::string(3000, 'y')}});
   ASSERT_TRUE(ok);
@@ -163,6 +166,9 @@ TEST(HttpLimits, PastMaxConnectionsNewOnesGet503WhileOthersWork) {
   ASSERT_TRUE(r) << r.error().message;
   ExpectJsonError(*r, 503, "unavailable");
   EXPECT_TRUE(c3->WaitForPeerClose(milliseconds(2000)));
+  EXPECT_NE(server.metrics().RenderPrometheus().find(
+                "nimbus_http_transport_errors_total{status=\"503\"} 1"),
+            std::string::npos);
   for (auto* c : {&*c1, &*c2}) {
     auto again = c->Get("/api/v1/hello");
     ASSERT_TRUE(again) << again.error().message;
