@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that every #include "<layer>/..." in src/ points down the layer order of style.md §1:
-#   util → std/Boost; config → util; db, storage, mail → util, config; core → those;
+#   util → std/Boost; config → util; db, mail → util, config; storage → db and below
+#   (the disk pool keeps allocations in the DB in the same transaction); core → those;
 #   jobs → core and below; http → util, config; api, dav → http, core and below.
 # Also: Boost.Beast headers only inside src/http/.
 set -euo pipefail
@@ -10,7 +11,7 @@ declare -A allowed=(
   [util]="util"
   [config]="util config"
   [db]="util config db"
-  [storage]="util config storage"
+  [storage]="util config db storage"
   [mail]="util config mail"
   [core]="util config db storage mail core"
   [jobs]="util config db storage mail core jobs"
