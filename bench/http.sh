@@ -4,7 +4,9 @@
 # bench/results/YYYY-MM-DD-http.md (date, machine, commit, commands, requests/s, latency).
 #
 # Usage: bench/http.sh            (from the repository root or anywhere)
-# Env:   NIMBUS_BIN (default build/nimbus), THREADS (2), CONNECTIONS (64), DURATION (10s),
+# Env:   NIMBUS_BIN (default build/nimbus), NIMBUS_COMMIT (commit the binary was built from),
+#        NIMBUS_LOG (where nimbus's stderr/access log goes; default /dev/null),
+#        THREADS (2), CONNECTIONS (64), DURATION (10s),
 #        WARMUP (2s), OUT (results file; default bench/results/<date>-http.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,9 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 OUT=${OUT:-$repo/bench/results/$(date -u +%F)-http.md}
+# nimbus's log (stderr: one access-log line per request). nginx runs with access_log off, so
+# by default nimbus still formats and writes every line, but to /dev/null rather than a disk.
+NIMBUS_LOG=${NIMBUS_LOG:-/dev/null}
 ASSET_REL=bench/4k.txt  # web/bench/4k.txt: exactly 4096 bytes
 
 for tool in wrk nginx curl; do
@@ -49,16 +54,16 @@ wait_http() {
 
 # --- nimbus ---------------------------------------------------------------------------------
 "$NIMBUS_BIN" serve --listen 127.0.0.1:0 --data "$work/nimbus-data" \
-  >"$work/nimbus.out" 2>"$work/nimbus.err" &
+  >"$work/nimbus.out" 2>"$NIMBUS_LOG" &
 nimbus_pid=$!
 nimbus_url=
 for _ in $(seq 100); do
   nimbus_url=$(grep -o -m1 'listening on http://127\.0\.0\.1:[0-9]*' "$work/nimbus.out" | cut -d' ' -f3 || true)
   [[ -n $nimbus_url ]] && break
-  kill -0 "$nimbus_pid" 2>/dev/null || { cat "$work/nimbus.err" >&2; exit 1; }
+  kill -0 "$nimbus_pid" 2>/dev/null || { echo "http.sh: nimbus exited (log: $NIMBUS_LOG)" >&2; exit 1; }
   sleep 0.1
 done
-[[ -n $nimbus_url ]] || { echo "http.sh: nimbus printed no URL" >&2; cat "$work/nimbus.err" >&2; exit 1; }
+[[ -n $nimbus_url ]] || { echo "http.sh: nimbus printed no URL (log: $NIMBUS_LOG)" >&2; exit 1; }
 wait_http "$nimbus_url/healthz"
 asset_base=$(curl -s "$nimbus_url/" | grep -o -m1 '/assets/[0-9a-f]*/' | head -1)
 [[ -n $asset_base ]] || { echo "http.sh: no /assets/<hash>/ in nimbus's index.html" >&2; exit 1; }
@@ -127,8 +132,12 @@ run nimbus_asset "$nimbus_asset"
 run nginx_asset "$nginx_asset"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-commit=$(git -C "$repo" rev-parse --short=12 HEAD)
-git -C "$repo" diff --quiet HEAD -- src app web cmake 2>/dev/null || commit="$commit (+ local changes)"
+if [[ -n ${NIMBUS_COMMIT:-} ]]; then  # e.g. when the binary was built from a clean export
+  commit=$NIMBUS_COMMIT
+else
+  commit=$(git -C "$repo" rev-parse --short=12 HEAD)
+  git -C "$repo" diff --quiet HEAD -- src app web cmake 2>/dev/null || commit="$commit (+ local changes)"
+fi
 cpu=$(lscpu | awk -F: '/^Model name/ {sub(/^ +/, "", $2); print $2; exit}')
 mem=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
 
@@ -140,7 +149,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Machine: $(nproc) CPUs ($cpu), $mem RAM, kernel $(uname -r); wrk, nimbus and nginx share these CPUs"
   echo "- Load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Commit: $commit"
-  echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config; output to a file)"
+  echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config; access log written to \`$NIMBUS_LOG\`)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), \`worker_processes auto\`, \`access_log off\`, \`sendfile on\`, same file from disk"
   echo "- Load: \`${wrk_cmd[*]} <url>\` after a ${WARMUP} warm-up ($(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2))"
   echo "- Static asset: \`web/$ASSET_REL\` (4096 bytes); nimbus \`${asset_base}$ASSET_REL\`, nginx \`/$ASSET_REL\`"
