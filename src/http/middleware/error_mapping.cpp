@@ -2,6 +2,8 @@
 #include <exception>
 #include <optional>
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/middleware/middleware.h"
@@ -11,8 +13,13 @@ namespace nimbus::http {
 net::awaitable<Response> ErrorMiddleware(Request& req, const Handler& next) {
   std::optional<Response> res;
   std::string what;
+  bool cancelled = false;
   try {
     res.emplace(co_await next(req));
+  } catch (const boost::system::system_error& e) {
+    what = e.what();
+    // Terminal cancellation after the shutdown grace period: expected, not a bug.
+    cancelled = e.code() == boost::asio::error::operation_aborted;
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {
@@ -20,8 +27,9 @@ net::awaitable<Response> ErrorMiddleware(Request& req, const Handler& next) {
   }
   if (!res) {
     // An exception out of a handler is a bug: log it once, answer 500 and close.
-    spdlog::error("http {} {} id={}: handler threw: {}", req.method_string(), req.route(),
-                  req.request_id(), what);
+    spdlog::log(cancelled ? spdlog::level::warn : spdlog::level::err,
+                "http {} {} id={}: handler threw: {}", req.method_string(), req.route(),
+                req.request_id(), what);
     Response r = ErrorResponse(Error{Errc::kInternal, what}, req.request_id());
     r.error.reset();
     r.close = true;
