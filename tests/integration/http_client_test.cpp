@@ -147,7 +147,9 @@ TEST(ServerProcess, ParsesTheListeningLine) {
   EXPECT_EQ(ParseListeningPort("x\nlistening on http://127.0.0.1:43127\n"), 43127);
   EXPECT_EQ(ParseListeningPort("listening on http://[::1]:8080 (pid 3)\n"), 8080);
   EXPECT_EQ(ParseListeningPort("listening on http://127.0.0.1:4312"), std::nullopt);  // No EOL yet.
+  EXPECT_EQ(ParseListeningPort("listening on https://127.0.0.1:8443\n"), 8443);
   EXPECT_EQ(ParseListeningPort("listening on 127.0.0.1:80\n"), std::nullopt);
+  EXPECT_EQ(ParseListeningPort("listening on httpx://127.0.0.1:80\n"), std::nullopt);
 }
 
 TEST(ServerProcess, RunToCompletionCapturesOutputAndExitCode) {

@@ -62,7 +62,7 @@ TEST_F(LifecycleTest, IdleKeepAliveConnectionsDoNotHoldUpShutdown) {
   EXPECT_TRUE(idle->WaitForPeerClose(milliseconds(500)));
 }
 
-// Disabled: against 5f4b2da this fails about half the runs: Shutdown() closes a connection it
+// Disabled: against 149a232 this fails nearly every run: Shutdown() closes a connection it
 // sees idle although the request bytes were already read; the log says "aborted" (reported).
 TEST_F(LifecycleTest, DISABLED_ARequestSentJustBeforeSigtermIsAnswered) {
   auto port = StartServer();
@@ -116,6 +116,29 @@ TEST_F(LifecycleTest, AStalledClientCannotHoldUpShutdownPastTheGrace) {
   ASSERT_TRUE(st.has_value()) << "a stalled client kept the server up past grace + 3 s";
   EXPECT_EQ(st->code, 0) << st->Describe();
   EXPECT_LT(MsSince(start), 3000);
+}
+
+// Optional HTTPS: with tls_cert and tls_key set, curl gets 200 over TLS and plain HTTP does
+// not get an answer. Needs the openssl and curl command-line tools.
+TEST_F(LifecycleTest, ServesHttpsWhenACertificateAndKeyAreSet) {
+  std::string cert = tmp().Sub("cert.pem"), key = tmp().Sub("key.pem");
+  auto gen = RunToCompletion({.args = {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                       key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
+                              .binary = "/usr/bin/openssl"});
+  if (!gen || gen->exit_code() != 0) GTEST_SKIP() << "openssl could not make a certificate";
+  auto port = StartServer({{"NIMBUS_SERVER_TLS_CERT", cert}, {"NIMBUS_SERVER_TLS_KEY", key}});
+  ASSERT_TRUE(port) << port.error().message;
+  std::string url = "https://127.0.0.1:" + std::to_string(*port) + "/healthz";
+  auto curl = RunToCompletion({.args = {"-sS", "--max-time", "5", "--cacert", cert, "-o",
+                                        "/dev/null", "-w", "%{http_code}", url},
+                               .binary = "/usr/bin/curl"},
+                              std::chrono::seconds(10));
+  ASSERT_TRUE(curl) << curl.error().message;
+  EXPECT_EQ(curl->out, "200") << curl->err;
+  auto plain = HttpGet(*port, "/healthz");
+  EXPECT_FALSE(plain && plain->status == 200) << "plain HTTP answered on the TLS port";
+  ExitStatus st = server().Terminate();
+  EXPECT_EQ(st.code, 0) << st.Describe();
 }
 
 TEST_F(LifecycleTest, ASecondServerOnTheSamePortFailsClearly) {

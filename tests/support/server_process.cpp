@@ -223,10 +223,13 @@ Result<CommandResult> RunToCompletion(ProcessOptions options, std::chrono::milli
 }
 
 std::optional<std::uint16_t> ParseListeningPort(const std::string& text) {
-  constexpr std::string_view kMarker = "listening on http://";
+  constexpr std::string_view kMarker = "listening on http";
   std::size_t at = text.find(kMarker);
   if (at == std::string::npos) return std::nullopt;
   std::size_t start = at + kMarker.size();
+  if (text.compare(start, 1, "s") == 0) ++start;  // https:// when TLS is on.
+  if (text.compare(start, 3, "://") != 0) return std::nullopt;
+  start += 3;
   std::size_t end = text.find_first_of(" \t\r\n/", start);
   if (end == std::string::npos) return std::nullopt;  // The line is not complete yet.
   std::string_view hostport(text.data() + start, end - start);

@@ -77,7 +77,8 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
   ~ServerProcess();
 
-  // Waits until stdout holds a line `listening on http://HOST:PORT` and returns PORT.
+  // Waits until stdout holds a line `listening on http://HOST:PORT` (or https://) and returns
+  // PORT.
   // kUnavailable if the process exits first (its stderr is in the message), kTimeout after
   // `timeout`.
   Result<std::uint16_t> WaitForListening(
@@ -115,7 +116,8 @@ class ServerProcess {
 Result<CommandResult> RunToCompletion(ProcessOptions options,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
-// Parses the port out of `listening on http://HOST:PORT` anywhere in `text`; nullopt if absent.
+// Parses the port out of `listening on http(s)://HOST:PORT` anywhere in `text`; nullopt if
+// absent or the line is not complete.
 std::optional<std::uint16_t> ParseListeningPort(const std::string& text);
 
 // True if something accepts TCP connections on 127.0.0.1:port.
