@@ -30,6 +30,13 @@ describe('web shell', () => {
     return { ...session, response };
   }
 
+  // Waits until the main heading and the document title are those of the expected view.
+  function waitForView(page, heading, title) {
+    return page.waitForFunction(
+        ([h, t]) => document.querySelector('main h1')?.textContent === h && document.title === t,
+        [heading, title]);
+  }
+
   function assertNoProblems(problems) {
     assert.deepEqual(problems.cspViolations, [], 'CSP violations');
     assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
@@ -65,8 +72,8 @@ describe('web shell', () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'About' })
           .click();
       await page.waitForURL(`${server.url}/about`);
-      assert.equal(await page.locator('main h1').innerText(), 'About Nimbus');
-      assert.equal(await page.title(), 'About · Nimbus');
+      // The URL changes first; the view module loads and renders right after.
+      await waitForView(page, 'About Nimbus', 'About · Nimbus');
       assert.equal(await page.evaluate(() => window.__nimbusMarker), 'still here');
       const nav = page.getByRole('navigation', { name: 'Main' });
       assert.equal(await nav.getByRole('link', { name: 'About' }).getAttribute('aria-current'),
@@ -77,7 +84,7 @@ describe('web shell', () => {
       // Back goes to the home view, again without loading the document.
       await page.goBack();
       await page.waitForURL(`${server.url}/`);
-      await page.locator('main h1', { hasText: 'your own server' }).waitFor();
+      await waitForView(page, 'Your files, on your own server', 'Home · Nimbus');
       assert.equal(await page.evaluate(() => window.__nimbusMarker), 'still here');
       assert.deepEqual(documentLoads, []);
       assertNoProblems(problems);
@@ -99,7 +106,7 @@ describe('web shell', () => {
       await page.evaluate(() => { window.__nimbusMarker = 'kept'; });
       await page.getByRole('link', { name: 'Go to the home page' }).click();
       await page.waitForURL(`${server.url}/`);
-      await page.locator('main h1', { hasText: 'your own server' }).waitFor();
+      await waitForView(page, 'Your files, on your own server', 'Home · Nimbus');
       assert.equal(await page.evaluate(() => window.__nimbusMarker), 'kept');
       assertNoProblems(problems);
     } finally {
