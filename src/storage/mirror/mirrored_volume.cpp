@@ -1,0 +1,276 @@
+// MirroredVolume: writes to both sides, reads with mid-stream failover, and the simple per-side
+// operations (stat, remove, list, probe, space). Repairs are in mirror_repair.cpp.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/mirror/mirrored_volume.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <unordered_set>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+#include "storage/mirror/mirrored_writer.h"
+
+namespace nimbus::storage {
+
+using namespace boost::asio::experimental::awaitable_operators;  // NOLINT: operator&&.
+
+namespace {
+
+// Counts what reached the real sink, and whether the sink itself failed (no failover then).
+class CountingSink final : public ByteSink {
+ public:
+  explicit CountingSink(ByteSink& inner) : inner_(inner) {}
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    auto r = co_await inner_.Write(data);
+    if (!r) {
+      sink_failed_ = true;
+      co_return r;
+    }
+    count_ += data.size();
+    co_return r;
+  }
+  std::uint64_t count() const { return count_; }
+  bool sink_failed() const { return sink_failed_; }
+
+ private:
+  ByteSink& inner_;
+  std::uint64_t count_ = 0;
+  bool sink_failed_ = false;
+};
+
+bool IsFailoverReason(Errc code) {
+  return code == Errc::kIoError || code == Errc::kNotFound || code == Errc::kChecksumMismatch;
+}
+
+}  // namespace
+
+MirroredVolume::MirroredVolume(std::shared_ptr<Volume> primary, std::shared_ptr<Volume> mirror,
+                               MirrorOptions options)
+    : sides_{std::move(primary), std::move(mirror)},
+      id_(sides_[0]->id()),
+      state_(options.state),
+      options_(std::move(options)) {
+  if (state_ == nullptr) {
+    auto alerts = options_.alerts != nullptr
+                      ? options_.alerts
+                      : std::make_shared<LoggingAlertSink>(options_.metrics);
+    state_ = std::make_shared<PairState>(sides_[0]->id(), sides_[1]->id(), std::move(alerts),
+                                         options_.fail_after_errors);
+  }
+  if (options_.metrics != nullptr) {
+    failover_counter_ = &options_.metrics->AddCounter(
+        "nimbus_storage_read_failovers_total",
+        "Reads that continued on the other side of a mirrored pair.", {"disk"});
+    repair_counter_ = &options_.metrics->AddCounter(
+        "nimbus_storage_repairs_total", "Blob repairs of mirrored pairs by result.",
+        {"disk", "result"});
+  }
+  InitWaker();
+}
+
+const std::string& MirroredVolume::id() const { return id_; }
+
+std::shared_ptr<Volume> MirroredVolume::side(Side s) const {
+  std::lock_guard lock(sides_mutex_);
+  return sides_[Index(s)];
+}
+
+void MirroredVolume::ReplaceSide(Side s, std::shared_ptr<Volume> volume) {
+  std::lock_guard lock(sides_mutex_);
+  sides_[Index(s)] = std::move(volume);
+}
+
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const BlobId& id) {
+  std::array<std::shared_ptr<Volume>, 2> vols = {side(Side::kPrimary), side(Side::kMirror)};
+  std::array<std::unique_ptr<BlobWriter>, 2> writers;
+  std::array<std::optional<Error>, 2> errors;
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!state_->Usable(s)) {
+      errors[Index(s)] = Error{Errc::kIoError, fmt::format("disk {} is failed", vols[Index(s)]->id())};
+      continue;
+    }
+    auto w = co_await vols[Index(s)]->Create(id);
+    if (w) {
+      writers[Index(s)] = std::move(*w);
+    } else {
+      state_->RecordError(s, w.error().message);
+      errors[Index(s)] = w.error();
+    }
+  }
+  if (writers[0] == nullptr && writers[1] == nullptr) {
+    co_return Fail(Errc::kIoError, "blob {}: no side of {}/{} takes writes: {}; {}", id.str(),
+                   vols[0]->id(), vols[1]->id(), errors[0]->message, errors[1]->message);
+  }
+  std::unique_ptr<BlobWriter> out = std::make_unique<MirroredWriter>(
+      id, state_, std::move(vols), std::move(writers), std::move(errors));
+  co_return out;
+}
+
+net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange range,
+                                                 ByteSink& sink) {
+  constexpr auto kNever = std::numeric_limits<std::uint64_t>::max();
+  std::array<std::shared_ptr<Volume>, 2> vols = {side(Side::kPrimary), side(Side::kMirror)};
+  Side cur = state_->Usable(Side::kPrimary) ? Side::kPrimary : Side::kMirror;
+  if (!state_->Usable(cur)) {
+    co_return Fail(Errc::kIoError, "blob {}: both disks {} and {} are failed", id.str(),
+                   vols[0]->id(), vols[1]->id());
+  }
+  CountingSink counted(sink);
+  std::array<std::optional<std::uint64_t>, 2> failed_at;  // Bytes delivered when a side failed.
+  std::array<std::optional<Error>, 2> errors;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const std::uint64_t done = counted.count();
+    ByteRange rest{range.offset + done, std::nullopt};
+    if (range.length) rest.length = *range.length - done;
+    auto r = co_await vols[Index(cur)]->Get(id, rest, counted);
+    if (r) {
+      state_->RecordSuccess(cur);
+      for (Side s : {Side::kPrimary, Side::kMirror}) {
+        if (failed_at[Index(s)]) state_->QueueRepair(id, s, "read: " + errors[Index(s)]->message);
+      }
+      co_return r;
+    }
+    if (counted.sink_failed() || !IsFailoverReason(r.error().code)) co_return r;
+    const bool missing = r.error().code == Errc::kNotFound;
+    failed_at[Index(cur)] = missing ? kNever : counted.count();
+    errors[Index(cur)] = r.error();
+    if (!missing) state_->RecordError(cur, r.error().message);
+    const Side other = Other(cur);
+    const auto& other_failed = failed_at[Index(other)];
+    if (!state_->Usable(other) || (other_failed && *other_failed >= counted.count())) break;
+    spdlog::warn("blob {}: read from {} failed at byte {} ({}); continuing from {}", id.str(),
+                 vols[Index(cur)]->id(), range.offset + counted.count(), r.error().message,
+                 vols[Index(other)]->id());
+    ++failovers_;
+    if (failover_counter_ != nullptr) failover_counter_->WithLabels({id_}).Inc();
+    cur = other;
+  }
+  // No side could finish: report the most telling error (a real failure over a missing copy).
+  const auto& e0 = errors[0];
+  const auto& e1 = errors[1];
+  if (e0 && e1) co_return Fail(e1->code != Errc::kNotFound ? *e1 : *e0);
+  co_return Fail(e0 ? *e0 : *e1);
+}
+
+net::awaitable<Result<BlobStat>> MirroredVolume::Stat(const BlobId& id) {
+  std::optional<Error> first;
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!state_->Usable(s)) continue;
+    auto r = co_await side(s)->Stat(id);
+    if (r || !IsFailoverReason(r.error().code)) co_return r;
+    if (r.error().code != Errc::kNotFound) state_->RecordError(s, r.error().message);
+    if (!first || first->code == Errc::kNotFound) first = r.error();
+  }
+  if (!first) co_return Fail(Errc::kIoError, "blob {}: both disks of {} are failed", id.str(), id_);
+  co_return Fail(*first);
+}
+
+net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {
+  state_->ForgetBlob(id);
+  bool removed = false;
+  std::optional<Error> error;
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!state_->Usable(s)) continue;
+    auto r = co_await side(s)->Remove(id);
+    if (r) {
+      removed = true;
+    } else if (r.error().code != Errc::kNotFound) {
+      state_->RecordError(s, r.error().message);
+      spdlog::warn("blob {}: remove on {} failed: {}", id.str(), state_->disk_id(s),
+                   r.error().message);
+      error = r.error();
+    }
+  }
+  if (removed) co_return Result<void>{};
+  if (error) co_return Fail(*error);
+  co_return Fail(Errc::kNotFound, "blob {} not found on {}", id.str(), id_);
+}
+
+net::awaitable<Result<void>> MirroredVolume::ForEachSide(Side s, const BlobVisitor& visit,
+                                                         bool& visitor_failed) {
+  BlobVisitor wrapped = [&visit, &visitor_failed](const BlobId& id, std::uint64_t size) {
+    auto r = visit(id, size);
+    if (!r) visitor_failed = true;
+    return r;
+  };
+  co_return co_await side(s)->ForEach(std::move(wrapped));
+}
+
+net::awaitable<Result<void>> MirroredVolume::ForEach(BlobVisitor visit) {
+  std::unordered_set<std::string> seen;
+  BlobVisitor first = [&seen, &visit](const BlobId& id, std::uint64_t size) -> Result<void> {
+    seen.insert(id.str());
+    return visit(id, size);
+  };
+  BlobVisitor second = [&seen, &visit](const BlobId& id, std::uint64_t size) -> Result<void> {
+    if (seen.contains(id.str())) return {};
+    return visit(id, size);
+  };
+  std::optional<Error> error;
+  int listed = 0;
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!state_->Usable(s)) continue;
+    bool visitor_failed = false;
+    auto r = co_await ForEachSide(s, s == Side::kPrimary ? first : second, visitor_failed);
+    if (!r && visitor_failed) co_return r;
+    if (r) {
+      ++listed;
+    } else {
+      state_->RecordError(s, r.error().message);
+      error = r.error();
+    }
+  }
+  if (listed > 0) co_return Result<void>{};
+  if (error) co_return Fail(*error);
+  co_return Fail(Errc::kIoError, "both disks of {} are failed", id_);
+}
+
+net::awaitable<SideProbes> MirroredVolume::ProbeSides() {
+  auto p = side(Side::kPrimary);
+  auto m = side(Side::kMirror);
+  auto [a, b] = co_await (p->Probe() && m->Probe());
+  co_return SideProbes{std::move(a), std::move(b)};
+}
+
+net::awaitable<Result<void>> MirroredVolume::Probe() {
+  SideProbes probes = co_await ProbeSides();
+  if (probes.primary && probes.mirror) co_return Result<void>{};
+  std::string what;
+  if (!probes.primary) {
+    what += fmt::format("primary {}: {}", state_->disk_id(Side::kPrimary),
+                        probes.primary.error().message);
+  }
+  if (!probes.mirror) {
+    if (!what.empty()) what += "; ";
+    what += fmt::format("mirror {}: {}", state_->disk_id(Side::kMirror),
+                        probes.mirror.error().message);
+  }
+  co_return Fail(Errc::kIoError, "probe failed: {}", what);
+}
+
+net::awaitable<Result<VolumeSpace>> MirroredVolume::Space() {
+  std::optional<VolumeSpace> out;
+  std::optional<Error> error;
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!state_->Usable(s)) continue;
+    auto r = co_await side(s)->Space();
+    if (!r) {
+      error = r.error();
+      continue;
+    }
+    if (!out) {
+      out = *r;
+    } else {
+      out->total_bytes = std::min(out->total_bytes, r->total_bytes);
+      out->free_bytes = std::min(out->free_bytes, r->free_bytes);
+    }
+  }
+  if (out) co_return *out;
+  if (error) co_return Fail(*error);
+  co_return Fail(Errc::kIoError, "both disks of {} are failed", id_);
+}
+
+}  // namespace nimbus::storage

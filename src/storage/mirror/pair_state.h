@@ -1,0 +1,119 @@
+// PairState: the shared, thread-safe health of one mirrored pair (primary + mirror disk): per side
+// healthy / degraded (missing blobs, repairs queued) / failed, error counters, the repair queue,
+// observers and admin alerts on every change. MirroredVolume, the disk pool and the health job
+// all read and set it. SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/alerts.h"
+#include "storage/mirror/repair_queue.h"
+
+namespace nimbus::storage {
+
+enum class SideState { kHealthy, kDegraded, kFailed };
+std::string_view SideStateName(SideState s);  // "healthy", "degraded", "failed".
+
+struct SideSnapshot {
+  std::string disk_id;
+  SideState state = SideState::kHealthy;
+  bool marked_failed = false;
+  std::size_t missing = 0;                  // Repairs queued with this side as target.
+  std::uint64_t consecutive_errors = 0;     // I/O and checksum errors since the last success.
+  std::uint64_t total_errors = 0;
+  std::string last_error;                   // The newest error or MarkFailed reason.
+};
+
+struct PairSnapshot {
+  SideSnapshot primary, mirror;
+  const SideSnapshot& side(Side s) const { return s == Side::kPrimary ? primary : mirror; }
+  // healthy when both sides are; failed when both are; degraded otherwise.
+  SideState pair_state() const;
+};
+
+struct PairEvent {
+  enum class Kind {
+    kStateChanged,  // old_state -> new_state on `side`.
+    kError,         // An I/O or checksum error on `side` (consecutive_errors counts them).
+    kRepairQueued,  // `blob` was queued for repair on `side`.
+    kRepairDone,    // `blob` is good again on `side` (or gone from both).
+  };
+  Kind kind = Kind::kStateChanged;
+  Side side = Side::kPrimary;
+  std::string disk_id;
+  SideState old_state = SideState::kHealthy;
+  SideState new_state = SideState::kHealthy;
+  std::uint64_t consecutive_errors = 0;
+  std::string blob;    // For the repair events.
+  std::string detail;  // Reason / error message.
+};
+
+// Called after the change, outside PairState's lock, on the thread that made the change. Must not
+// block. May call back into PairState.
+using PairObserver = std::function<void(const PairEvent&)>;
+
+class PairState {
+ public:
+  // `alerts` may be null (no alerts). With fail_after_errors > 0, that many consecutive errors on
+  // a side mark it failed; with 0 only MarkFailed() does (the health job decides).
+  PairState(std::string primary_id, std::string mirror_id, std::shared_ptr<AlertSink> alerts,
+            std::uint32_t fail_after_errors = 0);
+
+  const std::string& disk_id(Side s) const { return ids_[Index(s)]; }
+  SideState state(Side s) const;
+  bool Usable(Side s) const { return state(s) != SideState::kFailed; }
+  PairSnapshot Snapshot() const;
+
+  // The side is not used for reads or writes until MarkHealthy(); raises kDiskFailed.
+  void MarkFailed(Side s, std::string reason);
+  // The side is usable again (errors reset, failed repairs retried). Its state is degraded while
+  // repairs for it are queued, healthy otherwise; raises kDiskRecovered.
+  void MarkHealthy(Side s);
+
+  // Counts an I/O or checksum error on the side; returns the consecutive count.
+  std::uint64_t RecordError(Side s, std::string_view what);
+  void RecordSuccess(Side s);  // Resets the consecutive error count.
+
+  // Queues a repair of `id` on `target` (the side is degraded until it is done). False when it
+  // was already queued.
+  bool QueueRepair(const BlobId& id, Side target, std::string reason);
+  void RepairDone(const BlobId& id, Side target);
+  // Counts a failed attempt; returns the attempts so far (kRepairFailed is raised on the first).
+  int RepairFailed(const BlobId& id, Side target, const std::string& reason);
+  void ForgetBlob(const BlobId& id);  // The blob was deleted: drop its repairs.
+  // The queue, oldest first: what the pool persists and what an admin sees.
+  std::vector<RepairItem> PendingRepairs() const;
+  // Restores persisted entries (after a restart); returns how many were new.
+  std::size_t RestoreRepairs(const std::vector<RepairItem>& items);
+
+  void AddObserver(PairObserver observer);
+
+ private:
+  struct SideData {
+    bool failed = false;
+    std::uint64_t consecutive = 0, total = 0;
+    std::string last_error;
+  };
+  SideState StateLocked(Side s) const;
+  // Emits kStateChanged (and an alert) when `before` differs from the state now. Needs the lock.
+  void NoteTransitionLocked(Side s, SideState before, std::string detail,
+                            std::vector<PairEvent>& events, std::vector<Alert>& alerts);
+  void Deliver(const std::vector<PairEvent>& events, const std::vector<Alert>& alerts);
+
+  const std::string ids_[2];
+  const std::shared_ptr<AlertSink> alerts_;
+  const std::uint32_t fail_after_errors_;
+  mutable std::mutex mutex_;
+  SideData sides_[2];                      // Guarded by mutex_.
+  RepairQueue queue_;                      // Guarded by mutex_.
+  std::vector<PairObserver> observers_;    // Guarded by mutex_.
+};
+
+}  // namespace nimbus::storage
