@@ -15,11 +15,15 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "db/stores/job_store.h"
 
 namespace nimbus::jobs {
 namespace {
+
+using namespace std::chrono_literals;
 
 struct Entry {
   explicit Entry(JobSpec s) : spec(std::move(s)), schedule_text(spec.schedule.ToString()) {}
@@ -101,7 +105,7 @@ struct Scheduler::State {
                                 ToUnixMs(run.started_at + e.spec.lease));
     if (!leased) return std::unexpected(std::move(leased.error()));
     const auto t0 = std::chrono::steady_clock::now();
-    Result<std::string> out = RunBody(e.spec);
+    Result<std::string> out = RunWithHeartbeat(e);
     run.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t0);
     run.finished_at = clock.Now();
@@ -115,6 +119,27 @@ struct Scheduler::State {
                   e.spec.name, run.ok ? "ok" : "failed", recorded.error().message);
     }
     return run;
+  }
+
+  // Runs the body while a helper thread renews the lease every third of its length, so a long
+  // run keeps it and only a crashed (or killed) process lets it expire.
+  Result<std::string> RunWithHeartbeat(const Entry& e) {
+    const auto period = std::max<std::chrono::milliseconds>(e.spec.lease / 3, 100ms);
+    std::jthread heartbeat([this, &e, period](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      std::unique_lock lock(m);
+      // wait_for returns early (false) when stop is requested; test the token, not its result.
+      while (true) {
+        cv.wait_for(lock, stop, period, [] { return false; });
+        if (stop.stop_requested()) break;
+        auto until = ToUnixMs(clock.Now() + e.spec.lease);
+        if (auto r = store.Renew(e.spec.name, owner, until); !r) {
+          spdlog::warn("job {}: lease renewal failed: {}", e.spec.name, r.error().message);
+        }
+      }
+    });
+    return RunBody(e.spec);  // ~jthread requests stop and joins.
   }
 
   // On the strand: waits until `at`, then hands the run to the pool.

@@ -29,8 +29,8 @@ struct JobSpec {
   // The job body: a one-line summary on success, an Error on failure. Runs on a worker thread
   // (or the RunNow caller's thread); it may block. An exception counts as a failure.
   std::function<Result<std::string>()> run{};
-  // How long a run may hold the database lease; past it another process may start the job (the
-  // lease is not renewed while the body runs, so set it above the longest expected run).
+  // The database lease of a run. It is renewed every third of this while the body runs, so it
+  // only expires (letting another process start the job) when the running process died.
   std::chrono::seconds lease{std::chrono::hours(1)};
 };
 

@@ -327,6 +327,28 @@ TEST_F(SchedulerTest, TheLeaseStopsASecondSchedulerOnTheSameDatabase) {
   EXPECT_EQ(Record("scrub").run_count, 2);
 }
 
+TEST_F(SchedulerTest, ALongRunRenewsItsLeaseSoItNeverExpiresUnderIt) {
+  auto other_db = OpenMigrated(dir_.File("nimbus.db"));
+  Scheduler server(ioc_.get_executor(), pool_, *db_, system_clock_);
+  Scheduler cli(ioc_.get_executor(), pool_, *other_db, system_clock_);
+  Gate gate;
+  ASSERT_TRUE(server.Register({.name = "scrub", .run = gate.Body(), .lease = 1s}));
+  ASSERT_TRUE(cli.Register({.name = "scrub", .run = [] { return Result<std::string>("x"); }}));
+  const auto start = system_clock_.Now();
+  auto running = std::async(std::launch::async, [&] { return server.RunNow("scrub"); });
+  ASSERT_EQ(gate.started.get_future().wait_for(10s), std::future_status::ready);
+  std::this_thread::sleep_for(1500ms);  // Past the first lease's end.
+  auto blocked = cli.RunNow("scrub");
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().code, Errc::kConflict);
+  EXPECT_GT(Record("scrub").lease_until.value_or(0), ToUnixMs(start + 1500ms));
+  gate.release.set_value();
+  auto done = running.get();
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_TRUE(done->ok);
+  EXPECT_EQ(Record("scrub").lease_until, std::nullopt);
+}
+
 TEST_F(SchedulerTest, AnExpiredLeaseCanBeTakenOverAndTheLateRunIsNotRecorded) {
   auto other_db = OpenMigrated(dir_.File("nimbus.db"));
   Scheduler crashed(ioc_.get_executor(), pool_, *db_, fake_clock_);

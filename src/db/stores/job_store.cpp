@@ -77,6 +77,17 @@ Result<void> JobStore::Acquire(std::string_view name, std::string_view schedule,
   });
 }
 
+Result<void> JobStore::Renew(std::string_view name, std::string_view owner,
+                             std::int64_t lease_until_ms) {
+  return db_.Write([&](Transaction& tx) -> Result<void> {
+    auto n = tx.ExecCount("UPDATE jobs SET lease_until = ? WHERE name = ? AND lease_owner = ?",
+                          {lease_until_ms, name, owner});
+    if (!n) return std::unexpected(std::move(n.error()));
+    if (*n == 0) return Fail(Errc::kConflict, "job '{}': {} lost its run lease", name, owner);
+    return {};
+  });
+}
+
 Result<void> JobStore::Finish(std::string_view name, std::string_view owner,
                               std::int64_t finished_ms, std::int64_t duration_ms, bool ok,
                               std::string_view message, std::optional<std::int64_t> next_run_at) {

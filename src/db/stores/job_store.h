@@ -41,6 +41,9 @@ class JobStore {
   // marks the row running since `now_ms`. kConflict "job 'x' is already running …" otherwise.
   Result<void> Acquire(std::string_view name, std::string_view schedule, std::string_view owner,
                        std::int64_t now_ms, std::int64_t lease_until_ms);
+  // Extends the lease `owner` holds to `lease_until_ms` (a heartbeat while the job runs).
+  // kConflict if `owner` no longer holds it.
+  Result<void> Renew(std::string_view name, std::string_view owner, std::int64_t lease_until_ms);
   // Records the end of the run that `owner` leased and frees the lease. `next_run_at` replaces
   // the stored next run when set. kConflict if `owner` no longer holds the lease (it expired and
   // someone else took it): the outcome is then not recorded.
