@@ -13,8 +13,8 @@ constexpr std::string_view kAllocationColumns =
     "owner_id, primary_id, bytes, used_bytes, created_at, updated_at";
 
 DiskRow ToDisk(const Row& r) {
-  return DiskRow{r.Text(0), r.OptText(1), r.Text(2), r.Text(3),  r.Int(4),  r.OptText(5),
-                 r.Text(6), r.Int(7),     r.Int(8),  r.Int(9), r.Int(10)};
+  return DiskRow{r.Text(0), r.OptText(1), r.Text(2), r.Text(3), r.Int(4), r.OptText(5),
+                 r.Text(6), r.Int(7),     r.Int(8),  r.Int(9),  r.Int(10)};
 }
 
 AllocationRow ToAllocation(const Row& r) {
@@ -46,10 +46,10 @@ Result<std::optional<DiskRow>> DiskStore::GetDisk(std::string_view id) {
 }
 
 Result<void> DiskStore::InsertDisk(const DiskRow& d) {
-  return tx_.Exec(fmt::format("INSERT INTO disks ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              kDiskColumns),
-                  {d.id, d.category, d.role, d.uri, d.capacity_bytes, d.mirror_id, d.state,
-                   d.allocated_bytes, d.used_bytes, d.created_at, d.updated_at});
+  return tx_.Exec(
+      fmt::format("INSERT INTO disks ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kDiskColumns),
+      {d.id, d.category, d.role, d.uri, d.capacity_bytes, d.mirror_id, d.state, d.allocated_bytes,
+       d.used_bytes, d.created_at, d.updated_at});
 }
 
 Result<void> DiskStore::UpdatePlacement(std::string_view id, std::string_view role,
@@ -69,15 +69,14 @@ Result<void> DiskStore::SetCapacity(std::string_view id, std::int64_t capacity_b
                    fmt::format("disk '{}'", id));
 }
 
-Result<void> DiskStore::SetState(std::string_view id, std::string_view state,
-                                 std::int64_t now_ms) {
+Result<void> DiskStore::SetState(std::string_view id, std::string_view state, std::int64_t now_ms) {
   return ExpectOne(
       tx_.ExecCount("UPDATE disks SET state = ?, updated_at = ? WHERE id = ?", {state, now_ms, id}),
       fmt::format("disk '{}'", id));
 }
 
-Result<void> DiskStore::AddCounter(std::string_view column, std::string_view id,
-                                   std::int64_t delta, std::int64_t now_ms) {
+Result<void> DiskStore::AddCounter(std::string_view column, std::string_view id, std::int64_t delta,
+                                   std::int64_t now_ms) {
   // The bound check is in the statement itself, so a counter can never be observed negative.
   auto n = tx_.ExecCount(fmt::format("UPDATE disks SET {0} = {0} + ?, updated_at = ? "
                                      "WHERE id = ? AND {0} + ? >= 0",
@@ -92,8 +91,7 @@ Result<void> DiskStore::AddCounter(std::string_view column, std::string_view id,
               column == "used_bytes" ? (*disk)->used_bytes : (*disk)->allocated_bytes, delta);
 }
 
-Result<void> DiskStore::AddAllocated(std::string_view id, std::int64_t delta,
-                                     std::int64_t now_ms) {
+Result<void> DiskStore::AddAllocated(std::string_view id, std::int64_t delta, std::int64_t now_ms) {
   return AddCounter("allocated_bytes", id, delta, now_ms);
 }
 
@@ -103,8 +101,7 @@ Result<void> DiskStore::AddUsed(std::string_view id, std::int64_t delta, std::in
 
 Result<std::optional<AllocationRow>> DiskStore::GetAllocation(std::int64_t owner_id) {
   auto row = tx_.QueryOne(
-      fmt::format("SELECT {} FROM allocations WHERE owner_id = ?", kAllocationColumns),
-      {owner_id});
+      fmt::format("SELECT {} FROM allocations WHERE owner_id = ?", kAllocationColumns), {owner_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<AllocationRow>();
   return std::optional<AllocationRow>(ToAllocation(**row));
@@ -126,9 +123,10 @@ Result<void> DiskStore::SetAllocationBytes(std::int64_t owner_id, std::int64_t b
 
 Result<void> DiskStore::AddAllocationUsed(std::int64_t owner_id, std::int64_t delta,
                                           std::int64_t now_ms) {
-  auto n = tx_.ExecCount("UPDATE allocations SET used_bytes = used_bytes + ?, updated_at = ? "
-                         "WHERE owner_id = ? AND used_bytes + ? >= 0",
-                         {delta, now_ms, owner_id, delta});
+  auto n = tx_.ExecCount(
+      "UPDATE allocations SET used_bytes = used_bytes + ?, updated_at = ? "
+      "WHERE owner_id = ? AND used_bytes + ? >= 0",
+      {delta, now_ms, owner_id, delta});
   if (!n) return std::unexpected(std::move(n.error()));
   if (*n == 1) return {};
   auto a = GetAllocation(owner_id);

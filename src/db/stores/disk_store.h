@@ -19,8 +19,8 @@ namespace nimbus::db {
 // One row of `disks`. Times are milliseconds since the Unix epoch (UTC).
 struct DiskRow {
   std::string id{};
-  std::optional<std::string> category{};   // nullopt for an unattached spare.
-  std::string role{};                      // "primary" | "mirror" | "spare"
+  std::optional<std::string> category{};  // nullopt for an unattached spare.
+  std::string role{};                     // "primary" | "mirror" | "spare"
   std::string uri{};
   std::int64_t capacity_bytes = 0;
   std::optional<std::string> mirror_id{};  // The other disk of the pair.
@@ -82,8 +82,8 @@ class DiskStore {
   Result<std::map<std::string, std::int64_t>> OwnersByPrimary();
 
  private:
-  Result<void> AddCounter(std::string_view column, std::string_view id,
-                          std::int64_t delta, std::int64_t now_ms);
+  Result<void> AddCounter(std::string_view column, std::string_view id, std::int64_t delta,
+                          std::int64_t now_ms);
   Transaction& tx_;
 };
 
