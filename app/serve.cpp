@@ -74,7 +74,9 @@ int RunServe(const config::Config& config) {
     spdlog::error("cannot listen on {}: {}", config.server.listen, listening.error().message);
     return 1;
   }
-  const std::string url = fmt::format("http://{}:{}", HostOf(config.server.listen), server.port());
+  const bool tls = !config.server.tls_cert.empty() && !config.server.tls_key.empty();
+  const std::string url = fmt::format("{}://{}:{}", tls ? "https" : "http",
+                                      HostOf(config.server.listen), server.port());
   // With port 0 the derived public URL only becomes known now.
   if (rt.config.server.public_url_derived) rt.config.server.public_url = url;
   if (auto started = rt.scheduler->Start(); !started) {
