@@ -95,6 +95,11 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
     auto w = co_await vols[Index(s)]->Create(id);
     if (w) {
       writers[Index(s)] = std::move(*w);
+    } else if (w.error().code == Errc::kNameTaken) {
+      for (auto& started : writers) {
+        if (started != nullptr) co_await started->Abort();
+      }
+      co_return Fail(w.error());
     } else {
       state_->RecordError(s, w.error().message);
       errors[Index(s)] = w.error();
