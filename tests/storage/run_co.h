@@ -16,20 +16,25 @@ namespace nimbus::testing {
 
 namespace net = boost::asio;
 
+namespace detail {
+template <class T>
+net::awaitable<void> StoreResult(net::awaitable<T> aw, std::optional<T>& out) {
+  out.emplace(co_await std::move(aw));  // co_spawn wants a default-constructible T; this does not.
+}
+}  // namespace detail
+
 template <class T>
 T RunCo(net::io_context& ioc, net::awaitable<T> aw) {
   std::exception_ptr error;
+  auto done = [&error](std::exception_ptr e) { error = e; };
   if constexpr (std::is_void_v<T>) {
-    net::co_spawn(ioc, std::move(aw), [&error](std::exception_ptr e) { error = e; });
+    net::co_spawn(ioc, std::move(aw), done);
     ioc.restart();
     ioc.run();
     if (error) std::rethrow_exception(error);
   } else {
     std::optional<T> out;
-    net::co_spawn(ioc, std::move(aw), [&error, &out](std::exception_ptr e, T value) {
-      error = e;
-      if (!e) out.emplace(std::move(value));
-    });
+    net::co_spawn(ioc, detail::StoreResult(std::move(aw), out), done);
     ioc.restart();
     ioc.run();
     if (error) std::rethrow_exception(error);

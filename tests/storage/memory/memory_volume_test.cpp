@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/conformance/test_streams.h"
+#include "storage/conformance/volume_conformance.h"
 #include "storage/run_co.h"
 
 namespace nimbus::storage {
@@ -121,6 +122,15 @@ TEST_F(MemoryVolumeTest, WriterMayOutliveItsVolume) {
   EXPECT_TRUE(RunCo(ioc_, (*writer)->Append(a)).has_value());
   writer->reset();
 }
+
+using testing::VolumeConformance;
+INSTANTIATE_TEST_SUITE_P(Memory, VolumeConformance,
+                         ::testing::Values(testing::VolumeFactory{
+                             "memory",
+                             [](WorkerPool&, const std::string&) -> std::unique_ptr<Volume> {
+                               return std::make_unique<MemoryVolume>("m1");
+                             }}),
+                         testing::VolumeFactoryName);
 
 }  // namespace
 }  // namespace nimbus::storage

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/local/disk_root.h"
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/chrono.h>
+
+#include "storage/local/posix_file.h"
+
+namespace nimbus::storage::local {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kMarkerTmpName[] = ".nimbus-disk.new";
+
+Result<void> WriteMarker(const std::string& disk_id, const std::string& root) {
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::string text = fmt::format(
+      "# Nimbus disk marker: this directory holds the blobs of one Nimbus disk. Do not edit.\n"
+      "id = \"{}\"\ncreated_at = \"{:%Y-%m-%dT%H:%M:%SZ}\"\n",
+      disk_id, now);
+  std::string tmp = root + "/" + kMarkerTmpName;
+  std::string dst = root + "/" + kMarkerName;
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd.valid()) return Fail(IoError(disk_id, "create marker " + tmp, errno));
+  if (int e = PwriteAll(fd.get(), text, 0)) return Fail(IoError(disk_id, "write marker " + tmp, e));
+  if (::fdatasync(fd.get()) != 0) return Fail(IoError(disk_id, "fdatasync marker " + tmp, errno));
+  if (int e = fd.Close()) return Fail(IoError(disk_id, "close marker " + tmp, e));
+  if (::rename(tmp.c_str(), dst.c_str()) != 0) return Fail(IoError(disk_id, "rename marker into " + dst, errno));
+  if (int e = FsyncDir(root)) return Fail(IoError(disk_id, "fsync " + root, e));
+  return {};
+}
+
+Result<bool> IsEmptyForNewDisk(const std::string& disk_id, const std::string& root) {
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name == "lost+found" || name == kMarkerTmpName) continue;
+    return false;
+  }
+  if (ec) return Fail(Errc::kIoError, "disk {}: listing {}: {}", disk_id, root, ec.message());
+  return true;
+}
+
+Result<std::size_t> SweepTmp(const std::string& disk_id, const std::string& tmp) {
+  std::size_t swept = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string path = it->path().string();
+    if (::unlink(path.c_str()) != 0) {
+      // A directory someone made in tmp/: not ours to delete, but not a blob either.
+      if (errno == EISDIR || errno == EPERM) continue;
+      return Fail(IoError(disk_id, "sweep " + path, errno));
+    }
+    ++swept;
+  }
+  if (ec) return Fail(Errc::kIoError, "disk {}: listing {}: {}", disk_id, tmp, ec.message());
+  if (swept > 0) {
+    if (int e = FsyncDir(tmp)) return Fail(IoError(disk_id, "fsync " + tmp, e));
+  }
+  return swept;
+}
+
+std::uint64_t CountBytes(const std::string& blobs) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(blobs, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code fec;
+    if (it->is_regular_file(fec)) total += it->file_size(fec);
+  }
+  return total;
+}
+
+}  // namespace
+
+Result<std::string> ReadMarkerId(const std::string& root) {
+  std::string path = root + "/" + kMarkerName;
+  std::ifstream in(path);
+  if (!in) return Fail(Errc::kNotFound, "no marker {}", path);
+  std::string line;
+  while (std::getline(in, line)) {
+    constexpr std::string_view kKey = "id = \"";
+    if (line.starts_with(kKey) && line.size() > kKey.size() + 1 && line.back() == '"') {
+      return line.substr(kKey.size(), line.size() - kKey.size() - 1);
+    }
+  }
+  return Fail(Errc::kInvalidArgument, "marker {} has no id line", path);
+}
+
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing) {
+  RootState state;
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Fail(IoError(disk_id, "stat " + root, errno));
+    if (!create_if_missing) return Fail(Errc::kNotFound, "disk {}: directory {} does not exist", disk_id, root);
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) return Fail(Errc::kIoError, "disk {}: creating {}: {}", disk_id, root, ec.message());
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Fail(Errc::kInvalidArgument, "disk {}: {} is not a directory", disk_id, root);
+  }
+
+  auto marker = ReadMarkerId(root);
+  if (marker) {
+    if (*marker != disk_id) {
+      return Fail(Errc::kInvalidArgument,
+                  "disk {}: {} carries the marker of disk '{}', not '{}'; refusing to use it "
+                  "(wrong mount point or wrong uri?)",
+                  disk_id, root, *marker, disk_id);
+    }
+  } else if (marker.error().code == Errc::kNotFound) {
+    auto empty = IsEmptyForNewDisk(disk_id, root);
+    if (!empty) return Fail(empty.error());
+    if (!*empty) {
+      return Fail(Errc::kInvalidArgument,
+                  "disk {}: {} is not empty and has no {} marker; refusing to write to it "
+                  "(give the disk an empty directory or one that already belongs to it)",
+                  disk_id, root, kMarkerName);
+    }
+    auto ok = WriteMarker(disk_id, root);
+    if (!ok) return Fail(ok.error());
+    state.marker_created = true;
+  } else {
+    return Fail(Errc::kInvalidArgument, "disk {}: {}; refusing to use {}", disk_id, marker.error().message, root);
+  }
+
+  bool created_any = false;
+  for (const char* sub : {"blobs", "tmp"}) {
+    bool created = false;
+    if (int e = MakeDir(root + "/" + sub, &created)) return Fail(IoError(disk_id, fmt::format("mkdir {}/{}", root, sub), e));
+    created_any = created_any || created;
+  }
+  if (created_any) {
+    if (int e = FsyncDir(root)) return Fail(IoError(disk_id, "fsync " + root, e));
+  }
+  auto swept = SweepTmp(disk_id, root + "/tmp");
+  if (!swept) return Fail(swept.error());
+  state.swept_tmp_files = *swept;
+  state.used_bytes = CountBytes(root + "/blobs");
+  return state;
+}
+
+}  // namespace nimbus::storage::local

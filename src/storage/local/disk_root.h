@@ -1,0 +1,35 @@
+// The root directory of a local disk: its .nimbus-disk marker (disk id + created_at), its
+// blobs/ and tmp/ directories, and the sweep of tmp/ at start-up. Blocking; used by
+// LocalVolume::Open only.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "util/result.h"
+
+namespace nimbus::storage::local {
+
+inline constexpr char kMarkerName[] = ".nimbus-disk";
+
+struct RootState {
+  std::size_t swept_tmp_files = 0;  // Partial uploads removed from tmp/.
+  std::uint64_t used_bytes = 0;     // Bytes of the blob files under blobs/.
+  bool marker_created = false;      // The directory was new (empty) and got its marker now.
+};
+
+// Makes `root` a usable disk for `disk_id` and returns what it found:
+// - root missing: created when `create_if_missing`, else kNotFound;
+// - marker present: kInvalidArgument when it names another disk (nothing is written);
+// - no marker: an empty directory (lost+found allowed) gets one; a non-empty one is refused
+//   with kInvalidArgument and left untouched;
+// - blobs/ and tmp/ are created, tmp/ is emptied, the blob bytes are counted.
+// kIoError (with the errno text) when the file system fails.
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing);
+
+// The disk id written in the marker file at `root`, kNotFound when there is none,
+// kInvalidArgument when it cannot be parsed.
+Result<std::string> ReadMarkerId(const std::string& root);
+
+}  // namespace nimbus::storage::local

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/local/local_volume.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "storage/local/blob_format.h"
+#include "storage/local/disk_root.h"
+#include "storage/local/posix_file.h"
+#include "util/run_blocking.h"
+
+namespace nimbus::storage {
+namespace {
+
+using local::UniqueFd;
+
+// An open blob file with its verified footer.
+struct OpenBlob {
+  UniqueFd fd;
+  local::BlobTrailer trailer;
+  std::vector<std::uint64_t> sums;
+};
+
+bool IsHexPair(const std::string& name) {
+  return name.size() == 2 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+LocalVolume::LocalVolume(const LocalVolumeOptions& options, WorkerPool& pool)
+    : id_(options.id), root_(options.root), capacity_(options.capacity_bytes), pool_(pool) {}
+
+LocalVolume::~LocalVolume() = default;
+
+Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions& options, WorkerPool& pool) {
+  if (options.id.empty()) return Fail(Errc::kInvalidArgument, "local disk without an id");
+  if (options.root.empty() || options.root.front() != '/') {
+    return Fail(Errc::kInvalidArgument, "disk {}: root '{}' is not an absolute path", options.id, options.root);
+  }
+  LocalVolumeOptions opts = options;
+  while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
+  auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing);
+  if (!state) return Fail(state.error());
+  std::unique_ptr<LocalVolume> volume(new LocalVolume(opts, pool));
+  volume->used_bytes_ = state->used_bytes;
+  volume->swept_at_open_ = state->swept_tmp_files;
+  return volume;
+}
+
+std::string LocalVolume::BlobPath(const BlobId& id) const {
+  const std::string& s = id.str();
+  return fmt::format("{}/blobs/{}/{}/{}", root_, s.substr(0, 2), s.substr(2, 2), s);
+}
+
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> LocalVolume::Create(const BlobId& id) {
+  auto fn = [this, &id]() { return local::NewLocalWriter(*this, id); };
+  co_return co_await RunBlocking(pool_, std::move(fn));
+}
+
+namespace {
+
+// Opens blob `path` and reads its trailer (and, with `with_sums`, its verified block checksums).
+Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const std::string& path, bool with_sums) {
+  OpenBlob out;
+  out.fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!out.fd.valid()) {
+    if (errno == ENOENT) return Fail(Errc::kNotFound, "disk {}: blob {} not found", disk, id.str());
+    return Fail(local::IoError(disk, fmt::format("open blob {}", id.str()), errno));
+  }
+  struct stat st {};
+  if (::fstat(out.fd.get(), &st) != 0) return Fail(local::IoError(disk, fmt::format("fstat blob {}", id.str()), errno));
+  auto file_size = static_cast<std::uint64_t>(st.st_size);
+  char trailer[local::kTrailerSize] = {};
+  if (file_size >= local::kTrailerSize) {
+    int e = local::PreadAll(out.fd.get(), trailer, file_size - local::kTrailerSize);
+    if (e != 0) return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
+  }
+  auto decoded = local::DecodeTrailer(trailer, file_size, kBlockSize);
+  if (!decoded) {
+    return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(), decoded.error().message);
+  }
+  out.trailer = *decoded;
+  if (with_sums) {
+    std::vector<char> encoded(out.trailer.block_count * 8);
+    int e = local::PreadAll(out.fd.get(), encoded, out.trailer.logical_size);
+    if (e != 0) return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
+    auto sums = local::DecodeSums(encoded, out.trailer);
+    if (!sums) return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(), sums.error().message);
+    out.sums = std::move(*sums);
+  }
+  return out;
+}
+
+}  // namespace
+
+net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range, ByteSink& sink) {
+  std::string path = BlobPath(id);
+  auto open_fn = [this, &id, &path]() { return OpenBlobFile(id_, id, path, true); };
+  auto blob = co_await RunBlocking(pool_, std::move(open_fn));
+  if (!blob) co_return Fail(blob.error());
+  const std::uint64_t size = blob->trailer.logical_size;
+  if (range.offset > size) {
+    co_return Fail(Errc::kInvalidArgument, "disk {}: blob {}: range starts at {}, past its end ({})", id_,
+                   id.str(), range.offset, size);
+  }
+  const std::uint64_t end = range.length ? std::min(size, range.offset + *range.length) : size;
+  std::vector<char> buf;
+  std::uint64_t pos = range.offset;
+  while (pos < end) {
+    const std::uint64_t block = pos / kBlockSize;
+    const std::uint64_t block_start = block * kBlockSize;
+    const std::size_t block_len = static_cast<std::size_t>(std::min<std::uint64_t>(kBlockSize, size - block_start));
+    buf.resize(block_len);
+    auto read_fn = [this, &id, &blob, &buf, block, block_start]() -> Result<void> {
+      if (int e = local::PreadAll(blob->fd.get(), buf, block_start)) {
+        return Fail(local::IoError(id_, fmt::format("read block {} of blob {}", block, id.str()), e));
+      }
+      if (local::BlockChecksum(buf) != blob->sums[block]) {
+        return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: block {} does not match its checksum", id_,
+                    id.str(), block);
+      }
+      return {};
+    };
+    auto ok = co_await RunBlocking(pool_, std::move(read_fn));
+    if (!ok) co_return ok;
+    const std::uint64_t stop = std::min<std::uint64_t>(end, block_start + block_len);
+    auto sent = co_await sink.Write(std::span<const char>(buf.data() + (pos - block_start), stop - pos));
+    if (!sent) co_return sent;
+    pos = stop;
+  }
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
+  std::string path = BlobPath(id);
+  auto fn = [this, &id, &path]() -> Result<BlobStat> {
+    auto blob = OpenBlobFile(id_, id, path, false);
+    if (!blob) return Fail(blob.error());
+    return BlobStat{blob->trailer.logical_size};
+  };
+  co_return co_await RunBlocking(pool_, std::move(fn));
+}
+
+net::awaitable<Result<void>> LocalVolume::Remove(const BlobId& id) {
+  std::string path = BlobPath(id);
+  auto fn = [this, &id, &path]() -> Result<void> {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return Fail(local::IoError(id_, fmt::format("remove blob {}", id.str()), errno, true));
+    }
+    if (::unlink(path.c_str()) != 0) {
+      return Fail(local::IoError(id_, fmt::format("remove blob {}", id.str()), errno, true));
+    }
+    used_bytes_ -= std::min<std::uint64_t>(used_bytes_.load(), static_cast<std::uint64_t>(st.st_size));
+    std::string dir = path.substr(0, path.rfind('/'));
+    if (int e = local::FsyncDir(dir)) {
+      return Fail(local::IoError(id_, fmt::format("fsync directory of removed blob {}", id.str()), e));
+    }
+    return {};
+  };
+  co_return co_await RunBlocking(pool_, std::move(fn));
+}
+
+net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
+  namespace fs = std::filesystem;
+  using Batch = std::vector<std::pair<BlobId, std::uint64_t>>;
+  auto top_fn = [this]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> dirs;
+    std::error_code ec;
+    for (fs::directory_iterator it(root_ + "/blobs", ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (IsHexPair(name)) dirs.push_back(name);
+    }
+    if (ec) return Fail(Errc::kIoError, "disk {}: listing blobs/: {}", id_, ec.message());
+    return dirs;
+  };
+  auto tops = co_await RunBlocking(pool_, std::move(top_fn));
+  if (!tops) co_return Fail(tops.error());
+  for (const std::string& top : *tops) {
+    auto batch_fn = [this, &top]() -> Result<Batch> {
+      Batch batch;
+      std::error_code ec;
+      for (fs::directory_iterator d2(root_ + "/blobs/" + top, ec), end; !ec && d2 != end; d2.increment(ec)) {
+        std::string mid = d2->path().filename().string();
+        if (!IsHexPair(mid)) continue;
+        std::error_code ec3;
+        for (fs::directory_iterator f(d2->path(), ec3), e3; !ec3 && f != e3; f.increment(ec3)) {
+          auto id = BlobId::Parse(f->path().filename().string());
+          if (!id || id->str().substr(0, 2) != top || id->str().substr(2, 2) != mid) continue;
+          auto blob = OpenBlobFile(id_, *id, f->path().string(), false);
+          if (!blob && blob.error().code == Errc::kNotFound) continue;  // Removed meanwhile.
+          if (!blob && blob.error().code == Errc::kIoError) return Fail(blob.error());
+          batch.emplace_back(*id, blob ? blob->trailer.logical_size : 0);
+        }
+        if (ec3) return Fail(Errc::kIoError, "disk {}: listing {}: {}", id_, d2->path().string(), ec3.message());
+      }
+      if (ec) return Fail(Errc::kIoError, "disk {}: listing blobs/{}: {}", id_, top, ec.message());
+      return batch;
+    };
+    auto batch = co_await RunBlocking(pool_, std::move(batch_fn));
+    if (!batch) co_return Fail(batch.error());
+    for (const auto& [id, size] : *batch) {
+      auto ok = visit(id, size);
+      if (!ok) co_return ok;
+    }
+  }
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<void>> LocalVolume::Probe() {
+  auto fn = [this]() -> Result<void> {
+    std::string path = fmt::format("{}/tmp/probe-{}", root_, BlobId::Random().str().substr(0, 12));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+    if (!fd.valid()) return Fail(local::IoError(id_, "probe: create " + path, errno));
+    std::string data = fmt::format("nimbus probe {} {}\n", id_, BlobId::Random().str());
+    data.resize(4096, '.');
+    std::string back(data.size(), '\0');
+    Result<void> result;
+    if (int e = local::PwriteAll(fd.get(), data, 0)) {
+      result = Fail(local::IoError(id_, "probe: pwrite", e));
+    } else if (::fdatasync(fd.get()) != 0) {
+      result = Fail(local::IoError(id_, "probe: fdatasync", errno));
+    } else if (int e2 = local::PreadAll(fd.get(), back, 0)) {
+      result = Fail(local::IoError(id_, "probe: pread", e2));
+    } else if (back != data) {
+      result = Fail(Errc::kIoError, "disk {}: probe: read back different bytes than written", id_);
+    }
+    int close_err = fd.Close();
+    if (::unlink(path.c_str()) != 0 && result) result = Fail(local::IoError(id_, "probe: unlink", errno));
+    if (close_err != 0 && result) result = Fail(local::IoError(id_, "probe: close", close_err));
+    return result;
+  };
+  co_return co_await RunBlocking(pool_, std::move(fn));
+}
+
+net::awaitable<Result<VolumeSpace>> LocalVolume::Space() {
+  auto fn = [this]() -> Result<VolumeSpace> {
+    struct statvfs vfs {};
+    if (::statvfs(root_.c_str(), &vfs) != 0) return Fail(local::IoError(id_, "statvfs " + root_, errno));
+    std::uint64_t fs_total = static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    std::uint64_t fs_free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    if (capacity_ == 0) return VolumeSpace{fs_total, fs_free};
+    std::uint64_t used = std::min(capacity_, used_bytes_.load());
+    return VolumeSpace{capacity_, std::min(capacity_ - used, fs_free)};
+  };
+  co_return co_await RunBlocking(pool_, std::move(fn));
+}
+
+}  // namespace nimbus::storage

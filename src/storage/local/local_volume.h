@@ -1,0 +1,82 @@
+// LocalVolume: a Volume in a local directory (normally one disk's mount point), laid out as in
+// storage.md: <root>/.nimbus-disk marker, blobs/ab/cd/<id> (data + per-block XXH3 footer, see
+// local/blob_format.h), tmp/ for uploads in progress (swept at Open).
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/volume.h"
+#include "util/worker_pool.h"
+
+namespace nimbus::storage {
+
+struct LocalVolumeOptions {
+  std::string id;                   // Disk id ("a1"), checked against the marker.
+  std::string root;                 // Absolute directory.
+  std::uint64_t capacity_bytes = 0;  // 0 = the file system's size.
+  bool create_if_missing = true;    // Create `root` when it does not exist.
+};
+
+class LocalVolume final : public Volume {
+ public:
+  // Opens (and if new, initialises) the disk at options.root; blocking, call at start-up or on
+  // the WorkerPool. Refuses (kInvalidArgument, nothing written) a directory whose marker names
+  // another disk, or a non-empty directory without a marker. Sweeps tmp/. kIoError on failure.
+  // The pool must outlive the volume.
+  static Result<std::unique_ptr<LocalVolume>> Open(const LocalVolumeOptions& options, WorkerPool& pool);
+  ~LocalVolume() override;
+
+  const std::string& id() const override { return id_; }
+  // Writers must be committed, aborted or destroyed before the volume is destroyed. Blob
+  // files are created in tmp/ and renamed into blobs/ab/cd/ at Commit. Destroying an
+  // uncommitted writer closes and unlinks its temp file right away (a small blocking call).
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
+  // kChecksumMismatch also when the blob file is truncated or its footer is damaged.
+  net::awaitable<Result<void>> Get(const BlobId& id, ByteRange range, ByteSink& sink) override;
+  // Reads the trailer: kChecksumMismatch when it is damaged or the file truncated.
+  net::awaitable<Result<BlobStat>> Stat(const BlobId& id) override;
+  net::awaitable<Result<void>> Remove(const BlobId& id) override;
+  // Walks blobs/ab/cd/ (one WorkerPool call per top-level fan-out directory), skipping names
+  // that are not blob ids in their right place. A blob whose trailer cannot be read is still
+  // visited, with size 0, so scrub finds it (its Get reports kChecksumMismatch).
+  net::awaitable<Result<void>> ForEach(BlobVisitor visit) override;
+  net::awaitable<Result<void>> Probe() override;
+  // statvfs; with a configured capacity: total = capacity, free = min(capacity - used, fs free).
+  net::awaitable<Result<VolumeSpace>> Space() override;
+
+  const std::string& root() const { return root_; }
+  // Where blob `id` lives (tests use it to damage files).
+  std::string BlobPath(const BlobId& id) const;
+  // Bytes of the blob files (data + footers) on this disk, kept up to date by Commit/Remove.
+  std::uint64_t used_bytes() const { return used_bytes_.load(); }
+  // Temp files removed from tmp/ by Open (partial uploads of a crashed process).
+  std::size_t swept_at_open() const { return swept_at_open_; }
+
+  // For the writer (local_writer.cpp).
+  WorkerPool& pool() { return pool_; }
+  std::mutex& commit_mutex() { return commit_mu_; }
+  void AddUsed(std::int64_t delta) { used_bytes_ += static_cast<std::uint64_t>(delta); }
+
+ private:
+  LocalVolume(const LocalVolumeOptions& options, WorkerPool& pool);
+
+  std::string id_;
+  std::string root_;
+  std::uint64_t capacity_;
+  WorkerPool& pool_;
+  std::mutex commit_mu_;  // Serialises "exists? then rename" so a second commit gets kNameTaken.
+  std::atomic<std::uint64_t> used_bytes_{0};
+  std::size_t swept_at_open_ = 0;
+};
+
+namespace local {
+// Creates the writer of blob `id` on `volume` (local_writer.cpp). Blocking: run on the pool.
+Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id);
+}  // namespace local
+
+}  // namespace nimbus::storage

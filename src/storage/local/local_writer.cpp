@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The BlobWriter of LocalVolume: a temp file in tmp/, one pwrite (+ XXH3) per 1 MiB block on
+// the WorkerPool, footer, fdatasync, rename into blobs/ab/cd/, fsync of the directory.
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/local/blob_format.h"
+#include "storage/local/local_volume.h"
+#include "storage/local/posix_file.h"
+#include "util/run_blocking.h"
+
+namespace nimbus::storage::local {
+namespace {
+
+class LocalBlobWriter final : public BlobWriter {
+ public:
+  LocalBlobWriter(LocalVolume& volume, BlobId id, std::string tmp_path, UniqueFd fd)
+      : volume_(volume), id_(std::move(id)), tmp_path_(std::move(tmp_path)), fd_(std::move(fd)) {}
+
+  ~LocalBlobWriter() override { Discard(); }
+
+  net::awaitable<Result<void>> Append(std::span<const char> data) override {
+    if (auto e = Usable()) co_return Fail(*e);
+    while (!data.empty()) {
+      if (buf_.empty() && data.size() >= kBlockSize) {
+        // Whole blocks straight from the caller's buffer (it stays valid while we wait).
+        auto ok = co_await WriteBlock(data.first(kBlockSize));
+        if (!ok) co_return ok;
+        data = data.subspan(kBlockSize);
+        continue;
+      }
+      std::size_t n = std::min(kBlockSize - buf_.size(), data.size());
+      buf_.insert(buf_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+      data = data.subspan(n);
+      if (buf_.size() == kBlockSize) {
+        auto ok = co_await WriteBlock(buf_);
+        if (!ok) co_return ok;
+        buf_.clear();
+      }
+    }
+    co_return Result<void>{};
+  }
+
+  net::awaitable<Result<std::uint64_t>> Commit() override {
+    if (auto e = Usable()) co_return Fail(*e);
+    auto fn = [this]() { return CommitBlocking(); };
+    auto ok = co_await RunBlocking(volume_.pool(), std::move(fn));
+    if (!ok) {
+      failed_ = true;
+      co_return Fail(ok.error());
+    }
+    done_ = true;
+    co_return written_;
+  }
+
+  net::awaitable<void> Abort() override {
+    if (!fd_.valid() && done_) co_return;
+    auto fn = [this]() { Discard(); };
+    co_await RunBlocking(volume_.pool(), std::move(fn));
+  }
+
+ private:
+  std::optional<Error> Usable() const {
+    if (done_ || !fd_.valid()) {
+      return Error{Errc::kInternal, fmt::format("disk {}: blob {}: writer already finished", volume_.id(), id_.str())};
+    }
+    if (failed_) {
+      return Error{Errc::kIoError, fmt::format("disk {}: blob {}: writer failed earlier; abort it", volume_.id(), id_.str())};
+    }
+    return std::nullopt;
+  }
+
+  // Checksums and writes one block (a full one, or the last, shorter one) at the end of the data.
+  net::awaitable<Result<void>> WriteBlock(std::span<const char> block) {
+    auto fn = [this, block]() -> Result<void> {
+      std::uint64_t sum = BlockChecksum(block);
+      if (int e = PwriteAll(fd_.get(), block, written_)) {
+        return Fail(IoError(volume_.id(), fmt::format("pwrite blob {} ({})", id_.str(), tmp_path_), e));
+      }
+      sums_.push_back(sum);
+      written_ += block.size();
+      return {};
+    };
+    auto ok = co_await RunBlocking(volume_.pool(), std::move(fn));
+    if (!ok) failed_ = true;
+    co_return ok;
+  }
+
+  Result<void> CommitBlocking() {
+    const std::string& disk = volume_.id();
+    if (!buf_.empty()) {
+      sums_.push_back(BlockChecksum(buf_));
+      if (int e = PwriteAll(fd_.get(), buf_, written_)) {
+        return Fail(IoError(disk, fmt::format("pwrite blob {} ({})", id_.str(), tmp_path_), e));
+      }
+      written_ += buf_.size();
+      buf_.clear();
+    }
+    std::string footer = EncodeFooter(sums_, written_, kBlockSize);
+    if (int e = PwriteAll(fd_.get(), footer, written_)) {
+      return Fail(IoError(disk, fmt::format("pwrite footer of blob {} ({})", id_.str(), tmp_path_), e));
+    }
+    if (::fdatasync(fd_.get()) != 0) {
+      return Fail(IoError(disk, fmt::format("fdatasync blob {} ({})", id_.str(), tmp_path_), errno));
+    }
+    if (int e = fd_.Close()) return Fail(IoError(disk, fmt::format("close blob {} ({})", id_.str(), tmp_path_), e));
+
+    const std::string& s = id_.str();
+    std::string d1 = volume_.root() + "/blobs/" + s.substr(0, 2);
+    std::string d2 = d1 + "/" + s.substr(2, 2);
+    std::string final_path = d2 + "/" + s;
+    std::lock_guard lock(volume_.commit_mutex());
+    struct stat st {};
+    if (::stat(final_path.c_str(), &st) == 0) {
+      return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk, s);
+    }
+    bool created = false;
+    if (int e = MakeDir(d1, &created)) return Fail(IoError(disk, "mkdir " + d1, e));
+    if (created) {
+      if (int e = FsyncDir(volume_.root() + "/blobs")) return Fail(IoError(disk, "fsync blobs/", e));
+    }
+    if (int e = MakeDir(d2, &created)) return Fail(IoError(disk, "mkdir " + d2, e));
+    if (created) {
+      if (int e = FsyncDir(d1)) return Fail(IoError(disk, "fsync " + d1, e));
+    }
+    if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) {
+      return Fail(IoError(disk, fmt::format("rename blob {} into place", s), errno));
+    }
+    if (int e = FsyncDir(d2)) {
+      // Not durable: take it back so that nothing is visible after a failed Commit.
+      ::unlink(final_path.c_str());
+      return Fail(IoError(disk, fmt::format("fsync directory of blob {}", s), e));
+    }
+    volume_.AddUsed(static_cast<std::int64_t>(BlobFileSize(written_, kBlockSize)));
+    return {};
+  }
+
+  // Closes and unlinks the temp file (blocking, idempotent).
+  void Discard() {
+    if (done_ && !fd_.valid()) return;
+    fd_.Reset();
+    ::unlink(tmp_path_.c_str());  // ENOENT after a rename that happened: fine.
+    done_ = true;
+  }
+
+  LocalVolume& volume_;
+  BlobId id_;
+  std::string tmp_path_;
+  UniqueFd fd_;
+  std::vector<char> buf_;
+  std::vector<std::uint64_t> sums_;
+  std::uint64_t written_ = 0;
+  bool failed_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id) {
+  struct stat st {};
+  if (::stat(volume.BlobPath(id).c_str(), &st) == 0) {
+    return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", volume.id(), id.str());
+  }
+  std::string tmp = fmt::format("{}/tmp/{}.{}.part", volume.root(), id.str(), BlobId::Random().str().substr(0, 8));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+  if (!fd.valid()) return Fail(IoError(volume.id(), "create " + tmp, errno));
+  std::unique_ptr<BlobWriter> writer =
+      std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp), std::move(fd));
+  return writer;
+}
+
+}  // namespace nimbus::storage::local

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/open_volume.h"
+
+#include <string>
+
+#include "storage/local/local_volume.h"
+#include "storage/memory/memory_volume.h"
+
+namespace nimbus::storage {
+
+Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
+                                           std::uint64_t capacity_bytes, WorkerPool& pool) {
+  if (uri.starts_with("file:")) {
+    std::string_view path = uri.substr(5);
+    if (path.starts_with("//")) {
+      path.remove_prefix(2);  // file:///abs → /abs; file://host/abs is not supported.
+      if (!path.starts_with("/")) {
+        return Fail(Errc::kInvalidArgument, "disk {}: uri '{}' names a host; use file:/absolute/path", id, uri);
+      }
+    }
+    if (!path.starts_with("/")) {
+      return Fail(Errc::kInvalidArgument, "disk {}: uri '{}' is not an absolute path (file:/abs/path)", id, uri);
+    }
+    LocalVolumeOptions options;
+    options.id = std::string(id);
+    options.root = std::string(path);
+    options.capacity_bytes = capacity_bytes;
+    options.create_if_missing = true;
+    auto volume = LocalVolume::Open(options, pool);
+    if (!volume) return Fail(volume.error());
+    return std::unique_ptr<Volume>(std::move(*volume));
+  }
+  if (uri.starts_with("memory:")) {
+    return std::unique_ptr<Volume>(std::make_unique<MemoryVolume>(std::string(id), capacity_bytes));
+  }
+  if (uri.starts_with("s3://")) {
+    return Fail(Errc::kUnavailable, "disk {}: S3 volumes come in a later release (uri '{}')", id, uri);
+  }
+  return Fail(Errc::kInvalidArgument, "disk {}: unknown uri scheme in '{}' (want file:, memory: or s3://)", id, uri);
+}
+
+}  // namespace nimbus::storage

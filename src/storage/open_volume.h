@@ -1,0 +1,25 @@
+// OpenVolume: builds the Volume a disk's uri names — file: (LocalVolume), memory: (MemoryVolume,
+// tests and development), s3:// (not yet: a later release).
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "storage/volume.h"
+#include "util/worker_pool.h"
+
+namespace nimbus::storage {
+
+// Opens disk `id` at `uri`:
+//   "file:/abs/path" or "file:///abs/path" → LocalVolume (created if missing, marker checked;
+//       see LocalVolume::Open for the refusals), blocking;
+//   "memory:" (anything after the colon is ignored) → an empty MemoryVolume;
+//   "s3://bucket/prefix" → kUnavailable ("S3 volumes come in a later release");
+//   anything else → kInvalidArgument.
+// `capacity_bytes` 0 = the file system's size (or 1 TiB for memory:). `pool` must outlive it.
+Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
+                                           std::uint64_t capacity_bytes, WorkerPool& pool);
+
+}  // namespace nimbus::storage

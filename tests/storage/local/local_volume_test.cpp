@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/local/local_volume.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "storage/conformance/test_streams.h"
+#include "storage/conformance/volume_conformance.h"
+#include "storage/local/disk_root.h"
+#include "storage/open_volume.h"
+#include "storage/run_co.h"
+
+namespace nimbus::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using nimbus::testing::RunCo;
+using testing::ReadBlob;
+using testing::StringSink;
+using testing::TestBytes;
+using testing::WriteBlob;
+
+using testing::VolumeConformance;
+INSTANTIATE_TEST_SUITE_P(Local, VolumeConformance,
+                         ::testing::Values(testing::VolumeFactory{
+                             "local",
+                             [](WorkerPool& pool, const std::string& dir) -> std::unique_ptr<Volume> {
+                               auto v = LocalVolume::Open({"l1", dir + "/disk", 0, true}, pool);
+                               EXPECT_TRUE(v.has_value()) << v.error().message;
+                               return v ? std::move(*v) : nullptr;
+                             }}),
+                         testing::VolumeFactoryName);
+
+class LocalVolumeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "nimbus-local-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    root_ = dir_ + "/disk";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<LocalVolume> OpenOk(const std::string& id = "a1", std::uint64_t capacity = 0) {
+    auto v = LocalVolume::Open({id, root_, capacity, true}, pool_);
+    EXPECT_TRUE(v.has_value()) << v.error().message;
+    return v ? std::move(*v) : nullptr;
+  }
+  // Overwrites bytes of a file in place.
+  static void Poke(const std::string& path, std::uint64_t offset, std::string_view bytes) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.good()) << path;
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  static char ByteAt(const std::string& path, std::uint64_t offset) {
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<char>(f.get());
+  }
+
+  net::io_context ioc_;
+  WorkerPool pool_{2};
+  std::string dir_, root_;
+};
+
+TEST_F(LocalVolumeTest, NewDirectoryGetsAMarkerAndTheLayout) {
+  auto v = OpenOk("a1");
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(fs::is_regular_file(root_ + "/.nimbus-disk"));
+  EXPECT_TRUE(fs::is_directory(root_ + "/blobs"));
+  EXPECT_TRUE(fs::is_directory(root_ + "/tmp"));
+  EXPECT_EQ(*local::ReadMarkerId(root_), "a1");
+  std::ifstream in(root_ + "/.nimbus-disk");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("created_at = \"20"), std::string::npos) << text;
+  auto id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, "x")).has_value());
+  EXPECT_TRUE(fs::is_regular_file(root_ + "/blobs/" + id.str().substr(0, 2) + "/" + id.str().substr(2, 2) + "/" + id.str()));
+  EXPECT_EQ(v->BlobPath(id), root_ + "/blobs/" + id.str().substr(0, 2) + "/" + id.str().substr(2, 2) + "/" + id.str());
+  // Reopening with the same id keeps the blob and the marker.
+  v.reset();
+  auto again = OpenOk("a1");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(*RunCo(ioc_, ReadBlob(*again, id)), "x");
+}
+
+TEST_F(LocalVolumeTest, MarkerOfAnotherDiskIsRefusedAndNothingIsWritten) {
+  auto v = OpenOk("a1");
+  auto id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, "mine")).has_value());
+  v.reset();
+  fs::create_directories(root_ + "/tmp");
+  std::ofstream(root_ + "/tmp/left-over").put('x');
+  auto other = LocalVolume::Open({"b1", root_, 0, true}, pool_);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(other.error().message.find("'a1'"), std::string::npos) << other.error().message;
+  EXPECT_NE(other.error().message.find("b1"), std::string::npos) << other.error().message;
+  EXPECT_EQ(*local::ReadMarkerId(root_), "a1");
+  EXPECT_TRUE(fs::exists(root_ + "/tmp/left-over"));  // Not even swept.
+}
+
+TEST_F(LocalVolumeTest, NonEmptyDirectoryWithoutMarkerIsRefused) {
+  fs::create_directories(root_);
+  std::ofstream(root_ + "/somebody-elses-file.txt") << "hello";
+  auto v = LocalVolume::Open({"a1", root_, 0, true}, pool_);
+  ASSERT_FALSE(v.has_value());
+  EXPECT_EQ(v.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(v.error().message.find("not empty"), std::string::npos) << v.error().message;
+  EXPECT_FALSE(fs::exists(root_ + "/.nimbus-disk"));
+  EXPECT_FALSE(fs::exists(root_ + "/blobs"));
+}
+
+TEST_F(LocalVolumeTest, EmptyFileSystemWithLostAndFoundIsAccepted) {
+  fs::create_directories(root_ + "/lost+found");
+  EXPECT_NE(OpenOk("a1"), nullptr);
+}
+
+TEST_F(LocalVolumeTest, MissingRootWithoutCreateIsNotFound) {
+  auto v = LocalVolume::Open({"a1", root_, 0, false}, pool_);
+  ASSERT_FALSE(v.has_value());
+  EXPECT_EQ(v.error().code, Errc::kNotFound);
+  EXPECT_FALSE(LocalVolume::Open({"a1", "relative/path", 0, true}, pool_).has_value());
+}
+
+TEST_F(LocalVolumeTest, TmpIsSweptAtOpen) {
+  auto v = OpenOk();
+  auto w = RunCo(ioc_, v->Create(BlobId::Random()));  // An upload in progress...
+  ASSERT_TRUE(w.has_value());
+  std::string data = TestBytes(kBlockSize + 3);
+  ASSERT_TRUE(RunCo(ioc_, (*w)->Append(data)).has_value());
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_ + "/tmp"), fs::directory_iterator()), 1);
+  // Leak the writer on purpose: like a process that died, nothing unlinks its temp file.
+  (void)w->release();
+  auto committed = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, committed, "kept")).has_value());
+  v.reset();
+  auto again = OpenOk();
+  EXPECT_EQ(again->swept_at_open(), 1u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_ + "/tmp"), fs::directory_iterator()), 0);
+  EXPECT_EQ(*RunCo(ioc_, ReadBlob(*again, committed)), "kept");
+}
+
+TEST_F(LocalVolumeTest, FlippedByteIsAChecksumMismatchAndNoByteOfThatBlockIsDelivered) {
+  auto v = OpenOk();
+  auto id = BlobId::Random();
+  std::string data = TestBytes(3 * kBlockSize + 100);
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, data)).has_value());
+  std::string path = v->BlobPath(id);
+  std::uint64_t where = 2 * kBlockSize + 4242;
+  Poke(path, where, std::string(1, static_cast<char>(ByteAt(path, where) ^ 0x01)));
+  StringSink sink;
+  auto r = RunCo(ioc_, v->Get(id, {}, sink));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kChecksumMismatch);
+  EXPECT_NE(r.error().message.find("a1"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(id.str()), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("block 2"), std::string::npos) << r.error().message;
+  EXPECT_EQ(sink.out.size(), 2 * kBlockSize);
+  EXPECT_TRUE(sink.out == data.substr(0, 2 * kBlockSize));
+  // A range inside the bad block fails too; ranges in the good blocks still read.
+  EXPECT_EQ(RunCo(ioc_, ReadBlob(*v, id, {where + 10, 5})).error().code, Errc::kChecksumMismatch);
+  EXPECT_TRUE(*RunCo(ioc_, ReadBlob(*v, id, {3 * kBlockSize, {}})) == data.substr(3 * kBlockSize));
+}
+
+TEST_F(LocalVolumeTest, TruncatedBlobFileIsDetected) {
+  auto v = OpenOk();
+  auto id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, TestBytes(2 * kBlockSize + 5))).has_value());
+  fs::resize_file(v->BlobPath(id), kBlockSize + 100);
+  auto r = RunCo(ioc_, ReadBlob(*v, id));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kChecksumMismatch) << r.error().message;
+  EXPECT_EQ(RunCo(ioc_, v->Stat(id)).error().code, Errc::kChecksumMismatch);
+  fs::resize_file(v->BlobPath(id), 10);
+  EXPECT_EQ(RunCo(ioc_, ReadBlob(*v, id)).error().code, Errc::kChecksumMismatch);
+  // Still listed (size 0) so that scrub finds it.
+  std::vector<std::pair<std::string, std::uint64_t>> seen;
+  BlobVisitor visit = [&seen](const BlobId& b, std::uint64_t size) -> Result<void> {
+    seen.emplace_back(b.str(), size);
+    return {};
+  };
+  ASSERT_TRUE(RunCo(ioc_, v->ForEach(visit)).has_value());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, id.str());
+  EXPECT_EQ(seen[0].second, 0u);
+}
+
+TEST_F(LocalVolumeTest, FooterDamageIsDetected) {
+  auto v = OpenOk();
+  auto id = BlobId::Random();
+  std::string data = TestBytes(2 * kBlockSize + 5);
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, data)).has_value());
+  std::string path = v->BlobPath(id);
+  std::uint64_t file_size = fs::file_size(path);
+  ASSERT_EQ(file_size, data.size() + 3 * 8 + 48);
+  // A block checksum (first byte after the data).
+  Poke(path, data.size(), std::string(1, static_cast<char>(ByteAt(path, data.size()) ^ 0x10)));
+  auto r1 = RunCo(ioc_, ReadBlob(*v, id));
+  ASSERT_FALSE(r1.has_value());
+  EXPECT_EQ(r1.error().code, Errc::kChecksumMismatch);
+  EXPECT_NE(r1.error().message.find("footer"), std::string::npos) << r1.error().message;
+  Poke(path, data.size(), std::string(1, static_cast<char>(ByteAt(path, data.size()) ^ 0x10)));  // Undo.
+  ASSERT_TRUE(RunCo(ioc_, ReadBlob(*v, id)).has_value());
+  // The logical size in the trailer.
+  std::uint64_t size_at = file_size - 48 + 16;
+  Poke(path, size_at, std::string(1, static_cast<char>(ByteAt(path, size_at) ^ 0x01)));
+  EXPECT_EQ(RunCo(ioc_, ReadBlob(*v, id)).error().code, Errc::kChecksumMismatch);
+  EXPECT_EQ(RunCo(ioc_, v->Stat(id)).error().code, Errc::kChecksumMismatch);
+  // The magic.
+  Poke(path, size_at, std::string(1, static_cast<char>(ByteAt(path, size_at) ^ 0x01)));
+  Poke(path, file_size - 48, "XXXX");
+  EXPECT_EQ(RunCo(ioc_, v->Stat(id)).error().code, Errc::kChecksumMismatch);
+}
+
+TEST_F(LocalVolumeTest, NonBlobNamesAreSkippedByForEach) {
+  auto v = OpenOk();
+  auto id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, "b")).has_value());
+  fs::create_directories(root_ + "/blobs/zz/yy");
+  std::ofstream(root_ + "/blobs/zz/yy/0123456789abcdef0123456789abcdef") << "x";
+  fs::create_directories(root_ + "/blobs/01/23");
+  std::ofstream(root_ + "/blobs/01/23/README") << "x";
+  std::ofstream(root_ + "/blobs/01/23/ffffffffffffffffffffffffffffffff") << "wrong fan-out";
+  int visits = 0;
+  BlobVisitor visit = [&visits, &id](const BlobId& b, std::uint64_t size) -> Result<void> {
+    ++visits;
+    EXPECT_EQ(b, id);
+    EXPECT_EQ(size, 1u);
+    return {};
+  };
+  ASSERT_TRUE(RunCo(ioc_, v->ForEach(visit)).has_value());
+  EXPECT_EQ(visits, 1);
+}
+
+TEST_F(LocalVolumeTest, SpaceUsesTheConfiguredCapacityAndCountsBlobBytes) {
+  auto v = OpenOk("a1", 10 * kBlockSize);
+  auto space = RunCo(ioc_, v->Space());
+  ASSERT_TRUE(space.has_value());
+  EXPECT_EQ(space->total_bytes, 10 * kBlockSize);
+  EXPECT_EQ(space->free_bytes, 10 * kBlockSize);
+  auto id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, TestBytes(kBlockSize))).has_value());
+  EXPECT_EQ(v->used_bytes(), kBlockSize + 8 + 48);
+  EXPECT_EQ(RunCo(ioc_, v->Space())->free_bytes, 10 * kBlockSize - (kBlockSize + 8 + 48));
+  v.reset();
+  auto again = OpenOk("a1", 10 * kBlockSize);  // Counted again at Open.
+  EXPECT_EQ(again->used_bytes(), kBlockSize + 8 + 48);
+  ASSERT_TRUE(RunCo(ioc_, again->Remove(id)).has_value());
+  EXPECT_EQ(again->used_bytes(), 0u);
+  auto fs_space = RunCo(ioc_, OpenOk("a1")->Space());
+  ASSERT_TRUE(fs_space.has_value());
+  EXPECT_EQ(fs_space->total_bytes, fs::space(root_).capacity);
+}
+
+TEST_F(LocalVolumeTest, OpenVolumePicksByScheme) {
+  auto file = OpenVolume("f1", "file:" + root_, 0, pool_);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  EXPECT_EQ((*file)->id(), "f1");
+  EXPECT_NE(dynamic_cast<LocalVolume*>(file->get()), nullptr);
+  file->reset();
+  auto triple = OpenVolume("f1", "file://" + root_, 0, pool_);
+  ASSERT_TRUE(triple.has_value()) << triple.error().message;
+  auto mem = OpenVolume("m1", "memory:", 0, pool_);
+  ASSERT_TRUE(mem.has_value());
+  EXPECT_EQ((*mem)->id(), "m1");
+  EXPECT_TRUE(RunCo(ioc_, (*mem)->Probe()).has_value());
+  auto s3 = OpenVolume("s1", "s3://bucket/prefix", 0, pool_);
+  ASSERT_FALSE(s3.has_value());
+  EXPECT_EQ(s3.error().code, Errc::kUnavailable);
+  EXPECT_NE(s3.error().message.find("later release"), std::string::npos);
+  EXPECT_EQ(OpenVolume("x", "ftp://host/x", 0, pool_).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(OpenVolume("x", "file:relative", 0, pool_).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(OpenVolume("x", "file://host/abs", 0, pool_).error().code, Errc::kInvalidArgument);
+  // Another id on the same directory is refused through OpenVolume as well.
+  EXPECT_EQ(OpenVolume("f2", "file:" + root_, 0, pool_).error().code, Errc::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace nimbus::storage

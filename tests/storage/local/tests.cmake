@@ -1,0 +1,1 @@
+list(APPEND STORAGE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/local_volume_test.cpp)
