@@ -1,5 +1,13 @@
-# MirroredVolume unit tests (over MemoryVolumes and the FaultyVolume decorator).
+# MirroredVolume unit tests (over MemoryVolumes and the FaultyVolume decorator; LocalVolumes in
+# temp dirs), and the conformance suite instantiated for MirroredVolume.
 list(APPEND STORAGE_TEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mirrored_volume_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pair_state_test.cpp
 )
+if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/../conformance/tests.cmake
+   AND EXISTS ${PROJECT_SOURCE_DIR}/src/storage/local/sources.cmake)
+  list(APPEND STORAGE_TEST_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/mirrored_conformance_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/mirrored_local_test.cpp
+  )
+endif()
