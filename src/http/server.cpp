@@ -261,7 +261,9 @@ void Server::Shutdown(std::function<void()> done) {
     // Idle keep-alive connections close now; busy ones finish their request, then close.
     net::post(c->executor, [c] {
       c->stop_requested = true;
-      if (c->idle && c->close) c->close();
+      if (!c->idle || !c->close) return;
+      if (c->has_input && c->has_input()) return;  // A request is arriving: serve it, then close.
+      c->interrupt ? c->interrupt() : c->close();
     });
   }
   std::lock_guard lock(s->mutex);

@@ -307,6 +307,7 @@ net::awaitable<void> LingeringClose(Transport& stream) {
 Response TransportError(int status, std::string_view code, std::string_view message) {
   Response res = ErrorResponse(status, code, message);
   ApplySecurityHeaders(res);
+  res.SetHeader("X-Request-Id", NewRequestId());
   res.close = true;
   return res;
 }
@@ -319,7 +320,9 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
   bool first = true;
   while (true) {
     ctl.idle = true;
-    if (ctl.stop_requested) break;
+    // Stopping: close, unless the next request already waits (sent before the client could see
+    // a Connection: close); that one is served with Connection: close.
+    if (ctl.stop_requested && buffer.size() == 0 && !(ctl.has_input && ctl.has_input())) break;
     if (buffer.size() == 0) {
       if (first) {
         Tcp(stream).expires_at(header_deadline);
@@ -404,13 +407,22 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
 // cancelled coroutine), so the Server never calls into a destroyed transport.
 struct CloseGuard {
   ConnectionControl& control;
-  ~CloseGuard() { control.close = nullptr; }
+  ~CloseGuard() {
+    control.close = nullptr;
+    control.has_input = nullptr;
+    control.interrupt = nullptr;
+  }
 };
 
 std::string RemoteAddress(const tcp::socket& sock) {
   boost::system::error_code ec;
   auto ep = sock.remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string();
+}
+
+bool HasInput(beast::tcp_stream& tcp) {
+  boost::system::error_code ec;
+  return tcp.socket().available(ec) > 0 && !ec;
 }
 
 }  // namespace
@@ -421,6 +433,8 @@ net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
   if (env.tls == nullptr) {
     PlainTransport plain(std::move(socket));
     control->close = [&plain] { plain.tcp().close(); };
+    control->has_input = [&plain] { return HasInput(plain.tcp()); };
+    control->interrupt = [&plain] { plain.tcp().cancel(); };
     CloseGuard guard{*control};
     co_await ServeRequests(plain, env, *control, remote);
     boost::system::error_code ec;
@@ -429,6 +443,8 @@ net::awaitable<void> RunSession(tcp::socket socket, const SessionEnv& env,
   }
   TlsTransport tls(std::move(socket), *env.tls);
   control->close = [&tls] { tls.tcp().close(); };
+  control->has_input = [&tls] { return HasInput(tls.tcp()); };
+  control->interrupt = [&tls] { tls.tcp().cancel(); };
   CloseGuard guard{*control};
   tls.tcp().expires_after(Secs(env.options.header_timeout_s));
   auto [ec] = co_await tls.ssl().async_handshake(net::ssl::stream_base::server, kToken);

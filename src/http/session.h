@@ -26,6 +26,11 @@ struct ConnectionControl {
   bool idle = false;            // Waiting for the next request (safe to close at shutdown).
   bool stop_requested = false;  // Finish the current request, then close.
   std::function<void()> close;  // Closes the socket; empty once the session has ended.
+  // For an idle connection at shutdown: true when request bytes already wait in the socket
+  // (serve that request, then close), and a way to cancel the pending read without losing a
+  // read that has already completed (closing could drop a request read but not yet resumed).
+  std::function<bool()> has_input;
+  std::function<void()> interrupt;
   // Bound to the session coroutine: terminal cancellation aborts what the handler awaits (a
   // timer, RunBlocking ...) once the shutdown grace period is over.
   net::cancellation_signal cancel;

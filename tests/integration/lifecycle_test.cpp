@@ -62,9 +62,7 @@ TEST_F(LifecycleTest, IdleKeepAliveConnectionsDoNotHoldUpShutdown) {
   EXPECT_TRUE(idle->WaitForPeerClose(milliseconds(500)));
 }
 
-// Disabled: against 149a232 this fails nearly every run: Shutdown() closes a connection it
-// sees idle although the request bytes were already read; the log says "aborted" (reported).
-TEST_F(LifecycleTest, DISABLED_ARequestSentJustBeforeSigtermIsAnswered) {
+TEST_F(LifecycleTest, ARequestSentJustBeforeSigtermIsAnswered) {
   auto port = StartServer();
   ASSERT_TRUE(port) << port.error().message;
   auto client = HttpClient::Connect(*port);

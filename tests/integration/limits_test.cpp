@@ -239,8 +239,7 @@ TEST_F(LimitsTest, PastMaxConnectionsANewConnectionGets503AndOthersStillWork) {
 
 // "Every response has X-Request-Id", also those the transport writes before routing (400, 431,
 // 503), so a client can quote the id of a rejected request.
-// Disabled: against 149a232 the transport's 400/431/503 carry no X-Request-Id (reported).
-TEST_F(LimitsTest, DISABLED_TransportErrorResponsesCarryARequestId) {
+TEST_F(LimitsTest, TransportErrorResponsesCarryARequestId) {
   auto port = StartServer(
       {{"NIMBUS_SERVER_MAX_HEADER_BYTES", "2048"}, {"NIMBUS_SERVER_MAX_CONNECTIONS", "1"}});
   ASSERT_TRUE(port) << port.error().message;

@@ -14,6 +14,8 @@ namespace nimbus::http {
 
 // Takes a sane incoming X-Request-Id (1-64 of [A-Za-z0-9._-]) or generates one; sets it on the
 // request and echoes it on the response.
+// A fresh request id (16 hex characters), also for answers the transport gives itself.
+std::string NewRequestId();
 net::awaitable<Response> RequestIdMiddleware(Request& req, const Handler& next);
 // One spdlog line per request once it is written: method, route template, status, bytes in/out,
 // duration in ms, request id.

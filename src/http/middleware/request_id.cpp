@@ -19,17 +19,17 @@ bool SaneId(std::string_view id) {
   return true;
 }
 
-std::string NewId() {
+}  // namespace
+
+std::string NewRequestId() {
   // Not a secret, only unique enough to find one request in the logs.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:016x}", rng());
 }
 
-}  // namespace
-
 net::awaitable<Response> RequestIdMiddleware(Request& req, const Handler& next) {
   std::string_view incoming = req.header("X-Request-Id");
-  req.set_request_id(SaneId(incoming) ? std::string(incoming) : NewId());
+  req.set_request_id(SaneId(incoming) ? std::string(incoming) : NewRequestId());
   Response res = co_await next(req);
   res.SetHeader("X-Request-Id", req.request_id());
   co_return res;
