@@ -11,3 +11,8 @@ if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/../conformance/tests.cmake
     ${CMAKE_CURRENT_LIST_DIR}/mirrored_local_test.cpp
   )
 endif()
+# Fault tests on real files (rename, truncate, flip a byte mid-read): own binary, label integration.
+if(EXISTS ${PROJECT_SOURCE_DIR}/src/storage/local/sources.cmake)
+  nimbus_test(nimbus_mirror_fault_tests integration
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/mirror_fault_test.cpp LIBS nimbus_storage)
+endif()
