@@ -159,6 +159,30 @@ TEST_F(DiskStoreTest, AllocationsAreKeyedByOwnerAndCountedPerPrimary) {
   EXPECT_FALSE(gone->has_value());
 }
 
+TEST_F(DiskStoreTest, MovePrimaryRepointsEveryAllocationAndSetCountersOverwrites) {
+  ASSERT_TRUE(Insert(Disk("b1", "primary", "file:/d/b1")));
+  ASSERT_TRUE(Insert(Disk("s1", "spare", "file:/d/s1")));
+  auto r = db_->Write([](Transaction& tx) -> Result<std::int64_t> {
+    DiskStore s(tx);
+    for (std::int64_t owner : {1, 2, 3}) {
+      if (auto i = s.InsertAllocation({owner, "b1", 10, 0, 1, 1}); !i) return Fail(i.error());
+    }
+    if (auto c = s.SetCounters("s1", 30, 4, 6); !c) return Fail(c.error());
+    return s.MovePrimary("b1", "s1", 6);
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 3);
+  auto owners = db_->Read([](Transaction& tx) { return DiskStore(tx).OwnersByPrimary(); });
+  ASSERT_TRUE(owners);
+  EXPECT_EQ(*owners, (std::map<std::string, std::int64_t>{{"s1", 3}}));
+  DiskRow s1 = Get("s1");
+  EXPECT_EQ(s1.allocated_bytes, 30);
+  EXPECT_EQ(s1.used_bytes, 4);
+  auto none = db_->Write([](Transaction& tx) { return DiskStore(tx).SetCounters("zz", 1, 1, 1); });
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::kNotFound);
+}
+
 TEST_F(DiskStoreTest, AnAllocationMustNameAKnownDiskAndReserveSomething) {
   ASSERT_TRUE(Insert(Disk("b1", "primary", "file:/d/b1")));
   auto unknown = db_->Write([](Transaction& tx) {

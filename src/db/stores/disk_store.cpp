@@ -69,6 +69,20 @@ Result<void> DiskStore::SetCapacity(std::string_view id, std::int64_t capacity_b
                    fmt::format("disk '{}'", id));
 }
 
+Result<void> DiskStore::SetCounters(std::string_view id, std::int64_t allocated_bytes,
+                                    std::int64_t used_bytes, std::int64_t now_ms) {
+  return ExpectOne(tx_.ExecCount("UPDATE disks SET allocated_bytes = ?, used_bytes = ?, "
+                                 "updated_at = ? WHERE id = ?",
+                                 {allocated_bytes, used_bytes, now_ms, id}),
+                   fmt::format("disk '{}'", id));
+}
+
+Result<std::int64_t> DiskStore::MovePrimary(std::string_view from, std::string_view to,
+                                            std::int64_t now_ms) {
+  return tx_.ExecCount("UPDATE allocations SET primary_id = ?, updated_at = ? WHERE primary_id = ?",
+                       {to, now_ms, from});
+}
+
 Result<void> DiskStore::SetState(std::string_view id, std::string_view state, std::int64_t now_ms) {
   return ExpectOne(
       tx_.ExecCount("UPDATE disks SET state = ?, updated_at = ? WHERE id = ?", {state, now_ms, id}),

@@ -60,6 +60,9 @@ class DiskStore {
                                std::int64_t now_ms);
   // Sets the capacity (disks.toml changed it). kNotFound if the disk is absent.
   Result<void> SetCapacity(std::string_view id, std::int64_t capacity_bytes, std::int64_t now_ms);
+  // Sets both counters (a spare taking over a failed disk's place). kNotFound if absent.
+  Result<void> SetCounters(std::string_view id, std::int64_t allocated_bytes,
+                           std::int64_t used_bytes, std::int64_t now_ms);
   // Sets the state. kNotFound if the disk is absent.
   Result<void> SetState(std::string_view id, std::string_view state, std::int64_t now_ms);
   // Adds `delta` (may be negative) to allocated_bytes / used_bytes. kNotFound if the disk is
@@ -78,6 +81,8 @@ class DiskStore {
   Result<void> AddAllocationUsed(std::int64_t owner_id, std::int64_t delta, std::int64_t now_ms);
   // Deletes the owner's allocation. kNotFound if there is none.
   Result<void> DeleteAllocation(std::int64_t owner_id);
+  // Points every allocation on primary `from` at `to`; returns how many moved.
+  Result<std::int64_t> MovePrimary(std::string_view from, std::string_view to, std::int64_t now_ms);
   // Number of owners per primary disk id (primaries without owners are absent).
   Result<std::map<std::string, std::int64_t>> OwnersByPrimary();
 

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/pool/disk_pool.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "db/stores/disk_store.h"
+#include "storage/pool/disk_rows.h"
+
+namespace nimbus::storage {
+
+using pool_internal::Gib;
+using pool_internal::PairsOf;
+using pool_internal::PairView;
+
+struct DiskPool::Alerts {
+  std::vector<Alert> raise;
+  std::vector<std::pair<std::string, Alert>> full;  // Per category, raised once.
+  std::vector<std::string> refilled;                // Categories that got a new pair.
+};
+
+namespace {
+
+constexpr auto kMaxBytes = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+template <class T>
+std::unexpected<Error> Pass(Result<T>& r) {
+  return std::unexpected(std::move(r.error()));
+}
+
+DiskPair PairOf(const PairView& p) {
+  DiskPair out;
+  out.category = p.primary->category.value_or("");
+  out.primary_id = p.primary->id;
+  out.mirror_id = p.primary->mirror_id.value_or("");
+  out.primary_state = ParseDiskState(p.primary->state).value_or(DiskState::kFailed);
+  out.mirror_state =
+      p.mirror ? ParseDiskState(p.mirror->state).value_or(DiskState::kFailed) : DiskState::kFailed;
+  return out;
+}
+
+// The pair whose primary is `primary_id`, looked up in all disks.
+Result<PairView> FindPair(const std::vector<db::DiskRow>& disks, std::string_view primary_id) {
+  for (const db::DiskRow& d : disks) {
+    if (d.id != primary_id) continue;
+    for (const PairView& p : PairsOf(disks, d.category.value_or(""))) {
+      if (p.primary->id == primary_id) return p;
+    }
+  }
+  return Fail(Errc::kInternal, "allocation on disk '{}', which is not a primary", primary_id);
+}
+
+// Adds `delta` to one counter of both disks of a pair (a mirror holds the same bytes).
+Result<void> AddToPair(db::DiskStore& store, const db::AllocationRow& a, bool used,
+                       std::int64_t delta, std::int64_t now, std::string_view mirror_id) {
+  for (std::string_view id : {std::string_view(a.primary_id), mirror_id}) {
+    if (id.empty()) continue;
+    auto r = used ? store.AddUsed(id, delta, now) : store.AddAllocated(id, delta, now);
+    if (!r) return r;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Attaches the two first spares (by id) to `category` as primary and mirror. False when fewer
+// than two healthy spares are left.
+Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& category,
+                                       Alerts& out) {
+  db::DiskStore store(tx);
+  auto disks = store.ListDisks();
+  if (!disks) return Pass(disks);
+  std::vector<const db::DiskRow*> spares;
+  for (const db::DiskRow& d : *disks) {
+    if (d.role == "spare" && d.state == "spare") spares.push_back(&d);
+  }
+  if (spares.size() < 2) return false;
+  const std::string primary = spares[0]->id, mirror = spares[1]->id;
+  const std::int64_t now = NowMs();
+  auto p = store.UpdatePlacement(primary, "primary", category, mirror, "healthy", now);
+  if (!p) return Pass(p);
+  auto m = store.UpdatePlacement(mirror, "mirror", category, primary, "healthy", now);
+  if (!m) return Pass(m);
+  out.raise.push_back({AlertKind::kSpareAttached, primary,
+                       fmt::format("category {} passed {:.0f}% full or has no healthy pair: "
+                                   "attached spares '{}' (primary) and '{}' (mirror) as a new pair",
+                                   category, near_full_ratio_ * 100, primary, mirror)});
+  out.refilled.push_back(category);
+  return true;
+}
+
+// Attaches spare pairs while `category` (with `extra` more bytes allocated) is past
+// near_full_ratio. Adds a kNoCapacity alert when it stays past it; the caller decides whether
+// that refuses anything.
+Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& category,
+                                    std::uint64_t extra, Alerts& out) {
+  db::DiskStore store(tx);
+  for (int round = 0; round < 64; ++round) {  // Each round uses two spares; bounded anyway.
+    auto disks = store.ListDisks();
+    if (!disks) return Pass(disks);
+    std::uint64_t capacity = 0, allocated = 0, used = 0;
+    for (const PairView& p : PairsOf(*disks, category)) {
+      if (!p.writable) continue;
+      capacity += p.capacity;
+      allocated += p.allocated;
+      used += p.used;
+    }
+    const double limit = near_full_ratio_ * static_cast<double>(capacity);
+    if (capacity > 0 && static_cast<double>(allocated + extra) <= limit &&
+        static_cast<double>(used) <= limit) {
+      return {};
+    }
+    auto attached = AttachSparePair(tx, category, out);
+    if (!attached) return Pass(attached);
+    if (*attached) continue;
+    std::string msg =
+        capacity == 0
+            ? fmt::format(
+                  "no capacity left in category {}: it has no healthy pair and no spare "
+                  "pair left to attach; attach two spares",
+                  category)
+            : fmt::format(
+                  "no capacity left in category {}: {} of {} allocated{} and {} used on its "
+                  "healthy pairs (near_full_ratio {:.2f}) and no spare pair left to attach; "
+                  "attach two spares",
+                  category, Gib(allocated), Gib(capacity),
+                  extra ? fmt::format(" ({} more asked)", Gib(extra)) : std::string(), Gib(used),
+                  near_full_ratio_);
+    out.full.emplace_back(category, Alert{AlertKind::kNoCapacity, "", std::move(msg)});
+    return {};
+  }
+  return Fail(Errc::kInternal, "category {}: attaching spares did not converge", category);
+}
+
+void DiskPool::Deliver(Alerts& alerts) {
+  std::vector<Alert> send = std::move(alerts.raise);
+  {
+    std::lock_guard lock(state_mu_);
+    for (const std::string& c : alerts.refilled) full_alerted_.erase(c);
+    for (auto& [category, alert] : alerts.full) {
+      if (full_alerted_.insert(category).second) send.push_back(alert);
+    }
+  }
+  for (const Alert& a : send) deps_.alerts.Raise(a);
+}
+
+Result<DiskPair> DiskPool::Allocate(std::int64_t owner_id, std::uint64_t bytes) {
+  auto category = CategoryForBytes(categories_, bytes);
+  if (!category) return Pass(category);
+  if (bytes > kMaxBytes) return Fail(Errc::kInvalidArgument, "plan of {} bytes", bytes);
+  std::lock_guard op(op_mu_);
+  // First make room (its own transaction, so attached spares stay attached even if this
+  // allocation then fails), then place.
+  Alerts alerts;
+  auto fill = [&](db::Transaction& tx) -> Result<void> {
+    auto existing = db::DiskStore(tx).GetAllocation(owner_id);
+    if (!existing) return Pass(existing);
+    if (*existing) {
+      return Fail(Errc::kConflict, "owner {} already has an allocation on disk '{}'", owner_id,
+                  (*existing)->primary_id);
+    }
+    return FillCategory(tx, *category, bytes, alerts);
+  };
+  auto filled = deps_.db.Write(fill);
+  if (!filled) return Pass(filled);
+  const bool full = !alerts.full.empty();
+  std::string full_message = full ? alerts.full.front().second.message : "";
+  Deliver(alerts);
+  if (full) return Fail(Errc::kNoCapacity, "{}", full_message);
+
+  Alerts placed_alerts;
+  auto place = [&](db::Transaction& tx) {
+    return PlaceIn(tx, owner_id, *category, bytes, placed_alerts);
+  };
+  auto placed = deps_.db.Write(place);
+  if (placed) Deliver(placed_alerts);  // Only a committed attach is announced.
+  return placed;
+}
+
+// Picks the pair and records the allocation. When no pair has room for `bytes` (the category
+// is not near full but fragmented, or the plan is large), one spare pair is attached and tried.
+Result<DiskPair> DiskPool::PlaceIn(db::Transaction& tx, std::int64_t owner_id,
+                                   const std::string& category, std::uint64_t bytes,
+                                   Alerts& alerts) {
+  db::DiskStore store(tx);
+  auto existing = store.GetAllocation(owner_id);
+  if (!existing) return Pass(existing);
+  if (*existing) {
+    return Fail(Errc::kConflict, "owner {} already has an allocation on disk '{}'", owner_id,
+                (*existing)->primary_id);
+  }
+  std::optional<DiskPair> chosen;
+  std::uint64_t most_free = 0;
+  for (int attempt = 0; attempt < 2 && !chosen; ++attempt) {
+    if (attempt == 1) {
+      auto attached = AttachSparePair(tx, category, alerts);
+      if (!attached) return Pass(attached);
+      if (!*attached) break;
+    }
+    auto disks = store.ListDisks();
+    if (!disks) return Pass(disks);
+    const PairView* best = nullptr;
+    const std::vector<PairView> pairs = PairsOf(*disks, category);
+    // Ordered by id, and only a strictly larger free space replaces `best`: ties go to the
+    // smallest id.
+    for (const PairView& p : pairs) {
+      if (!p.writable || p.allocated > p.capacity) continue;
+      const std::uint64_t free = p.capacity - p.allocated;
+      if (free >= bytes && (!best || free > best->capacity - best->allocated)) best = &p;
+      most_free = std::max(most_free, free);
+    }
+    if (best) chosen = PairOf(*best);
+  }
+  if (!chosen) {
+    return Fail(Errc::kNoCapacity,
+                "no capacity left in category {}: no healthy pair has {} unallocated (the most "
+                "is {}) and no spare pair left to attach",
+                category, Gib(bytes), Gib(most_free));
+  }
+  const std::int64_t now = NowMs();
+  db::AllocationRow row{owner_id, chosen->primary_id, static_cast<std::int64_t>(bytes), 0, now,
+                        now};
+  if (auto r = store.InsertAllocation(row); !r) return Pass(r);
+  auto add = AddToPair(store, row, false, row.bytes, now, chosen->mirror_id);
+  if (!add) return Pass(add);
+  return *chosen;
+}
+
+Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes) {
+  auto category = CategoryForBytes(categories_, new_bytes);
+  if (!category) return Pass(category);
+  if (new_bytes > kMaxBytes) return Fail(Errc::kInvalidArgument, "plan of {} bytes", new_bytes);
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  auto resized = deps_.db.Write([&](db::Transaction& tx) -> Result<DiskPair> {
+    db::DiskStore store(tx);
+    auto a = store.GetAllocation(owner_id);
+    if (!a) return Pass(a);
+    if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    auto disks = store.ListDisks();
+    if (!disks) return Pass(disks);
+    auto pair = FindPair(*disks, (*a)->primary_id);
+    if (!pair) return Pass(pair);
+    const std::string current = pair->primary->category.value_or("");
+    if (current != *category) {
+      return Fail(Errc::kConflict,
+                  "a plan of {} is in category {}, but owner {} lives in category {} (disk "
+                  "'{}'): changing category moves the owner",
+                  Gib(new_bytes), *category, owner_id, current, pair->primary->id);
+    }
+    const auto used = static_cast<std::uint64_t>((*a)->used_bytes);
+    if (new_bytes < used) {
+      return Fail(Errc::kConflict, "owner {} already uses {}, more than a plan of {}", owner_id,
+                  Gib(used), Gib(new_bytes));
+    }
+    const std::int64_t delta = static_cast<std::int64_t>(new_bytes) - (*a)->bytes;
+    if (delta > 0 && pair->allocated + static_cast<std::uint64_t>(delta) > pair->capacity) {
+      return Fail(Errc::kNoCapacity,
+                  "no capacity left on disk pair '{}'/'{}' (category {}): {} of {} allocated, "
+                  "{} more asked",
+                  pair->primary->id, pair->primary->mirror_id.value_or(""), current,
+                  Gib(pair->allocated), Gib(pair->capacity),
+                  Gib(static_cast<std::uint64_t>(delta)));
+    }
+    DiskPair out = PairOf(*pair);
+    if (auto r = store.SetAllocationBytes(owner_id, static_cast<std::int64_t>(new_bytes), now); !r)
+      return Pass(r);
+    auto add = AddToPair(store, **a, false, delta, now, out.mirror_id);
+    if (!add) return Pass(add);
+    return out;
+  });
+  if (!resized) return resized;
+  // A larger plan may take the category past near_full_ratio: attach spares now, so the next
+  // Allocate finds room. Existing owners never fail because of it.
+  Alerts alerts;
+  auto fill = [&](db::Transaction& tx) { return FillCategory(tx, *category, 0, alerts); };
+  auto filled = deps_.db.Write(fill);
+  if (!filled) return Pass(filled);
+  Deliver(alerts);
+  return resized;
+}
+
+Result<void> DiskPool::Release(std::int64_t owner_id) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskStore store(tx);
+    auto a = store.GetAllocation(owner_id);
+    if (!a) return Pass(a);
+    if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    if ((*a)->used_bytes != 0) {
+      return Fail(Errc::kConflict,
+                  "owner {} still has {} bytes on disk '{}': delete their blobs before releasing "
+                  "the allocation",
+                  owner_id, (*a)->used_bytes, (*a)->primary_id);
+    }
+    auto primary = store.GetDisk((*a)->primary_id);
+    if (!primary) return Pass(primary);
+    if (!*primary) return Fail(Errc::kInternal, "disk '{}' vanished", (*a)->primary_id);
+    if (auto r = store.DeleteAllocation(owner_id); !r) return r;
+    return AddToPair(store, **a, false, -(*a)->bytes, now, (*primary)->mirror_id.value_or(""));
+  });
+}
+
+Result<Placement> DiskPool::Locate(std::int64_t owner_id) {
+  return deps_.db.Read([&](db::Transaction& tx) -> Result<Placement> {
+    db::DiskStore store(tx);
+    auto a = store.GetAllocation(owner_id);
+    if (!a) return Pass(a);
+    if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    auto disks = store.ListDisks();
+    if (!disks) return Pass(disks);
+    auto pair = FindPair(*disks, (*a)->primary_id);
+    if (!pair) return Pass(pair);
+    return Placement{owner_id, PairOf(*pair), static_cast<std::uint64_t>((*a)->bytes),
+                     static_cast<std::uint64_t>((*a)->used_bytes)};
+  });
+}
+
+Result<void> DiskPool::AddUsed(db::Transaction& tx, std::int64_t owner_id, std::int64_t delta) {
+  db::DiskStore store(tx);
+  const std::int64_t now = NowMs();
+  auto a = store.GetAllocation(owner_id);
+  if (!a) return Pass(a);
+  if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+  auto primary = store.GetDisk((*a)->primary_id);
+  if (!primary) return Pass(primary);
+  if (!*primary) return Fail(Errc::kInternal, "disk '{}' vanished", (*a)->primary_id);
+  if (auto r = store.AddAllocationUsed(owner_id, delta, now); !r) return r;
+  return AddToPair(store, **a, true, delta, now, (*primary)->mirror_id.value_or(""));
+}
+
+Result<void> DiskPool::CheckNearFull() {
+  std::lock_guard op(op_mu_);
+  for (const config::Category& c : categories_) {
+    Alerts alerts;  // Per transaction: a rolled-back attach is never announced.
+    auto fill = [&](db::Transaction& tx) { return FillCategory(tx, c.name, 0, alerts); };
+    if (auto r = deps_.db.Write(fill); !r) return r;
+    Deliver(alerts);
+  }
+  return {};
+}
+
+}  // namespace nimbus::storage

@@ -1,0 +1,181 @@
+// DiskPool: the category disks of disks.toml as recorded in the database: placement of owners on
+// primary+mirror pairs, exact allocated/used bytes, spares attached when a category fills, and
+// the disk states that failover and recovery change. SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/disks.h"
+#include "db/database.h"
+#include "storage/alerts.h"
+#include "storage/volume.h"
+#include "util/clock.h"
+#include "util/result.h"
+
+namespace nimbus::storage {
+
+inline constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
+
+enum class DiskRole { kPrimary, kMirror, kSpare };
+enum class DiskState { kHealthy, kDegraded, kFailed, kResilvering, kSpare };
+
+// "primary", "healthy", …: the words the database, the CLI and the JSON use.
+std::string_view DiskRoleName(DiskRole role);
+std::string_view DiskStateName(DiskState state);
+// kInvalidArgument for an unknown word.
+Result<DiskRole> ParseDiskRole(std::string_view text);
+Result<DiskState> ParseDiskState(std::string_view text);
+
+// The category whose [min_gb, max_gb] holds a plan of `bytes` (rounded up to whole GiB).
+// kInvalidArgument when no category does (0 bytes, a gap such as 2–9 GB, beyond the last).
+Result<std::string> CategoryForBytes(std::span<const config::Category> categories,
+                                     std::uint64_t bytes);
+
+// One disk as `nimbus admin disk list/show` and GET /api/v1/admin/disks report it.
+struct DiskInfo {
+  std::string id;
+  std::string category;  // "" for an unattached spare.
+  DiskRole role = DiskRole::kSpare;
+  DiskState state = DiskState::kSpare;
+  std::string mirror_id;  // The other disk of the pair; "" for a spare.
+  std::string uri;
+  std::uint64_t capacity_bytes = 0;
+  std::uint64_t allocated_bytes = 0;  // Sum of its owners' plan sizes.
+  std::uint64_t used_bytes = 0;       // What its owners' blobs take.
+  std::int64_t owner_count = 0;       // Owners placed on its pair.
+  std::int64_t created_at = 0;        // Milliseconds since the Unix epoch.
+  std::int64_t updated_at = 0;
+};
+
+// A primary and its mirror, with their states at the time of the call.
+struct DiskPair {
+  std::string category;
+  std::string primary_id;
+  std::string mirror_id;
+  DiskState primary_state = DiskState::kHealthy;
+  DiskState mirror_state = DiskState::kHealthy;
+};
+
+// Where an owner lives and what they reserve and use.
+struct Placement {
+  std::int64_t owner_id = 0;
+  DiskPair pair;
+  std::uint64_t bytes = 0;       // The plan size.
+  std::uint64_t used_bytes = 0;  // On each disk of the pair.
+};
+
+// Opens the Volume of a disk (the app passes OpenVolume; tests a MemoryVolume).
+using VolumeFactory = std::function<Result<std::unique_ptr<Volume>>(const DiskInfo&)>;
+// The capacity of a disk configured without one (capacity 0), e.g. a share of its free space.
+using CapacityProbe = std::function<Result<std::uint64_t>(std::string_view uri)>;
+
+struct DiskPoolDeps {
+  db::Database& db;           // Migrated to at least 0002_disks.
+  VolumeFactory open_volume;  // Called at most once per disk, on first use.
+  AlertSink& alerts;
+  const Clock& clock;
+  CapacityProbe default_capacity = nullptr;  // Null: a disk without capacity is an error.
+};
+
+// All methods block on the database (call them through RunBlocking from a coroutine) and are
+// thread-safe. The DB is the truth for disks it knows (state, role, counters); the config only
+// adds new disks. References passed in must outlive the pool.
+class DiskPool {
+ public:
+  // Records every configured disk and spare that the DB does not know yet and loads the rest.
+  // kConflict, naming every mismatch, when a configured disk is recorded with another uri,
+  // category, role or mirror (a disk mounted at the wrong place is refused, not guessed at).
+  // kInvalidArgument when a disk has no capacity and no CapacityProbe is given.
+  static Result<std::unique_ptr<DiskPool>> Open(const config::DisksConfig& config,
+                                                DiskPoolDeps deps);
+
+  // Places a new owner: among the healthy pairs (both disks healthy) of the plan's category,
+  // the one with the most unallocated space, ties by primary id; records the allocation and
+  // adds `bytes` to allocated_bytes of both disks in one transaction. When the category would
+  // pass near_full_ratio, two spares are attached to it first as a new pair (alert
+  // kSpareAttached). kNoCapacity "no capacity left in category C: …" (alert kNoCapacity, once)
+  // when no spare pair is left then or no pair has room; kInvalidArgument for a plan size that
+  // fits no category; kConflict if the owner already has an allocation.
+  Result<DiskPair> Allocate(std::int64_t owner_id, std::uint64_t bytes);
+  // Changes the owner's plan size within its category; only the pair's counters change.
+  // kConflict when the new size is in another category (that is a move) or below the owner's
+  // used bytes; kNoCapacity when the pair has no room; kNotFound without an allocation.
+  Result<DiskPair> Resize(std::int64_t owner_id, std::uint64_t new_bytes);
+  // Frees the owner's allocation. kConflict while the owner still has used bytes (delete the
+  // blobs first, through AddUsed); kNotFound without an allocation.
+  Result<void> Release(std::int64_t owner_id);
+  // Where the owner lives. kNotFound without an allocation.
+  Result<Placement> Locate(std::int64_t owner_id);
+  // Adds `delta` bytes (negative when blobs are deleted) to the owner's used bytes and to both
+  // disks of their pair, inside the caller's write transaction: it commits or rolls back with
+  // the caller's node change. kNotFound without an allocation; kConflict below zero.
+  Result<void> AddUsed(db::Transaction& tx, std::int64_t owner_id, std::int64_t delta);
+
+  // Attaches spares to every category past near_full_ratio (allocated or used bytes), raising
+  // kSpareAttached, or kNoCapacity once when none is left. For the periodic health job.
+  Result<void> CheckNearFull();
+  // Records a new spare at run time (admin). kConflict if the id or uri is known. Then gives
+  // waiting full categories their pair.
+  Result<DiskInfo> Attach(const config::Spare& spare);
+
+  // Marks a disk failed; alert kDiskFailed. Its pair takes no new owners; its partner keeps its
+  // state and serves alone. Failing a failed disk does nothing. kNotFound if unknown.
+  Result<void> MarkFailed(std::string_view disk_id);
+  // Marks a disk healthy again (a spare: back to spare); alert kDiskRecovered if it changed.
+  Result<void> MarkHealthy(std::string_view disk_id);
+  // Puts spare `spare_id` in the place of failed disk `disk_id` (`nimbus admin disk replace`):
+  // the spare takes its role, category, partner, counters and owners, in state resilvering
+  // (its pair takes no new owners); the old disk is retired (role spare, state failed). The
+  // resilver copies the blobs from the partner, then calls MarkHealthy(spare_id). kConflict when
+  // the disk is not failed or the spare is not an unused spare; kNoCapacity when the spare is
+  // smaller than what the disk holds; kNotFound for an unknown id. Alert kSpareAttached.
+  Result<DiskPair> Replace(std::string_view disk_id, std::string_view spare_id);
+  // Sets any state (resilver and the mirror use degraded/resilvering). kNotFound if unknown.
+  Result<void> SetState(std::string_view disk_id, DiskState state);
+
+  // Every disk, ordered by id, with its owner count.
+  Result<std::vector<DiskInfo>> List();
+  // One disk. kNotFound if unknown.
+  Result<DiskInfo> Show(std::string_view disk_id);
+  // The disk's Volume, opened through the factory on first use and kept (shared, so it can be a
+  // side of a MirroredVolume). kNotFound for an unknown disk; the factory's error otherwise
+  // (tried again on the next call).
+  Result<std::shared_ptr<Volume>> VolumeOf(std::string_view disk_id);
+
+  const std::vector<config::Category>& categories() const { return categories_; }
+  double near_full_ratio() const { return near_full_ratio_; }
+
+ private:
+  struct Alerts;  // Alerts to raise once the transaction is over.
+  DiskPool(const config::DisksConfig& config, DiskPoolDeps deps);
+  std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
+  Result<void> Reconcile(const config::DisksConfig& config);
+  Result<DiskPair> PlaceIn(db::Transaction& tx, std::int64_t owner_id, const std::string& category,
+                           std::uint64_t bytes, Alerts& alerts);
+  Result<bool> AttachSparePair(db::Transaction& tx, const std::string& category, Alerts& out);
+  Result<void> FillCategory(db::Transaction& tx, const std::string& category, std::uint64_t extra,
+                            Alerts& out);
+  Result<DiskInfo> ShowIn(db::Transaction& tx, std::string_view disk_id);
+  void Deliver(Alerts& alerts);
+
+  DiskPoolDeps deps_;
+  std::vector<config::Category> categories_;
+  double near_full_ratio_;
+  // Serializes the pool's own read-decide-write sequences (Allocate's fill, then place).
+  std::mutex op_mu_;
+  std::mutex state_mu_;
+  std::set<std::string> full_alerted_;  // Categories told kNoCapacity. Guarded by state_mu_.
+  std::map<std::string, std::shared_ptr<Volume>, std::less<>> volumes_;  // Guarded by state_mu_.
+};
+
+}  // namespace nimbus::storage

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// DiskPool: what the admin and the health/recovery code change and read (states, spares, list).
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "db/stores/disk_store.h"
+#include "storage/pool/disk_pool.h"
+#include "storage/pool/disk_rows.h"
+
+namespace nimbus::storage {
+
+namespace {
+
+template <class T>
+std::unexpected<Error> Pass(Result<T>& r) {
+  return std::unexpected(std::move(r.error()));
+}
+
+// Owners of a disk: those of its pair, whose allocations name the primary.
+std::int64_t OwnersOf(const db::DiskRow& d, const std::map<std::string, std::int64_t>& owners) {
+  const std::string* key = nullptr;
+  if (d.role == "primary") key = &d.id;
+  if (d.role == "mirror" && d.mirror_id) key = &*d.mirror_id;
+  if (!key) return 0;
+  auto it = owners.find(*key);
+  return it == owners.end() ? 0 : it->second;
+}
+
+Result<db::DiskRow> MustGet(db::DiskStore& store, std::string_view id) {
+  auto row = store.GetDisk(id);
+  if (!row) return Pass(row);
+  if (!*row) return Fail(Errc::kNotFound, "no disk '{}'", id);
+  return std::move(**row);
+}
+
+}  // namespace
+
+Result<DiskInfo> DiskPool::ShowIn(db::Transaction& tx, std::string_view disk_id) {
+  db::DiskStore store(tx);
+  auto row = MustGet(store, disk_id);
+  if (!row) return Pass(row);
+  auto owners = store.OwnersByPrimary();
+  if (!owners) return Pass(owners);
+  return pool_internal::ToInfo(*row, OwnersOf(*row, *owners));
+}
+
+Result<DiskInfo> DiskPool::Show(std::string_view disk_id) {
+  return deps_.db.Read([&](db::Transaction& tx) { return ShowIn(tx, disk_id); });
+}
+
+Result<std::vector<DiskInfo>> DiskPool::List() {
+  return deps_.db.Read([&](db::Transaction& tx) -> Result<std::vector<DiskInfo>> {
+    db::DiskStore store(tx);
+    auto rows = store.ListDisks();
+    if (!rows) return Pass(rows);
+    auto owners = store.OwnersByPrimary();
+    if (!owners) return Pass(owners);
+    std::vector<DiskInfo> out;
+    for (const db::DiskRow& r : *rows) {
+      auto info = pool_internal::ToInfo(r, OwnersOf(r, *owners));
+      if (!info) return Pass(info);
+      out.push_back(std::move(*info));
+    }
+    return out;
+  });
+}
+
+Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
+  std::uint64_t capacity = spare.capacity_bytes;
+  if (capacity == 0 && deps_.default_capacity) {
+    auto probed = deps_.default_capacity(spare.uri);
+    if (!probed) return Pass(probed);
+    capacity = *probed;
+  }
+  if (capacity == 0 ||
+      capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Fail(Errc::kInvalidArgument, "spare '{}' ({}): capacity {} is not usable", spare.id,
+                spare.uri, capacity);
+  }
+  {
+    std::lock_guard op(op_mu_);
+    const std::int64_t now = NowMs();
+    auto added = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+      db::DiskStore store(tx);
+      auto rows = store.ListDisks();
+      if (!rows) return Pass(rows);
+      for (const db::DiskRow& r : *rows) {
+        if (r.id == spare.id) return Fail(Errc::kConflict, "disk '{}' exists already", spare.id);
+        if (r.uri == spare.uri)
+          return Fail(Errc::kConflict, "\"{}\" is already disk '{}'", spare.uri, r.id);
+      }
+      db::DiskRow row;
+      row.id = spare.id;
+      row.role = "spare";
+      row.uri = spare.uri;
+      row.capacity_bytes = static_cast<std::int64_t>(capacity);
+      row.state = "spare";
+      row.created_at = row.updated_at = now;
+      return store.InsertDisk(row);
+    });
+    if (!added) return Pass(added);
+  }
+  // A category that was refused for lack of spares may get its pair now.
+  if (auto r = CheckNearFull(); !r) return Pass(r);
+  return Show(spare.id);
+}
+
+Result<void> DiskPool::MarkFailed(std::string_view disk_id) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  std::optional<Alert> alert;
+  auto r = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskStore store(tx);
+    auto row = MustGet(store, disk_id);
+    if (!row) return Pass(row);
+    if (row->state == "failed") return {};
+    if (auto s = store.SetState(disk_id, "failed", now); !s) return s;
+    // The partner keeps its own state: it is not missing anything, it just serves alone now
+    // (and its pair takes no new owners, see PairView::writable).
+    const std::string partner = row->mirror_id.value_or("");
+    alert = Alert{AlertKind::kDiskFailed, std::string(disk_id),
+                  partner.empty()
+                      ? fmt::format("disk '{}' ({}) failed", disk_id, row->uri)
+                      : fmt::format("disk '{}' ({}) failed: its partner '{}' serves its owners "
+                                    "alone until it is replaced",
+                                    disk_id, row->uri, partner)};
+    return {};
+  });
+  if (r && alert) deps_.alerts.Raise(*alert);
+  return r;
+}
+
+Result<void> DiskPool::MarkHealthy(std::string_view disk_id) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  std::optional<Alert> alert;
+  auto r = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskStore store(tx);
+    auto row = MustGet(store, disk_id);
+    if (!row) return Pass(row);
+    const std::string state = row->role == "spare" ? "spare" : "healthy";
+    if (row->state == state) return {};
+    if (auto s = store.SetState(disk_id, state, now); !s) return s;
+    alert = Alert{
+        AlertKind::kDiskRecovered, std::string(disk_id),
+        fmt::format("disk '{}' ({}) is {} again (was {})", disk_id, row->uri, state, row->state)};
+    return {};
+  });
+  if (r && alert) deps_.alerts.Raise(*alert);
+  return r;
+}
+
+Result<DiskPair> DiskPool::Replace(std::string_view disk_id, std::string_view spare_id) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  std::optional<Alert> alert;
+  auto r = deps_.db.Write([&](db::Transaction& tx) -> Result<DiskPair> {
+    db::DiskStore store(tx);
+    auto old = MustGet(store, disk_id);
+    if (!old) return Pass(old);
+    auto spare = MustGet(store, spare_id);
+    if (!spare) return Pass(spare);
+    if (old->role == "spare") return Fail(Errc::kConflict, "disk '{}' is a spare", disk_id);
+    if (old->state != "failed") {
+      return Fail(Errc::kConflict, "disk '{}' is {}, not failed: fail it first", disk_id,
+                  old->state);
+    }
+    if (spare->role != "spare" || spare->state != "spare") {
+      return Fail(Errc::kConflict, "disk '{}' is not an unused spare ({} {})", spare_id,
+                  spare->role, spare->state);
+    }
+    if (spare->capacity_bytes < old->allocated_bytes || spare->capacity_bytes < old->used_bytes) {
+      return Fail(Errc::kNoCapacity, "spare '{}' ({}) is smaller than what disk '{}' holds ({})",
+                  spare_id, pool_internal::Gib(spare->capacity_bytes), disk_id,
+                  pool_internal::Gib(std::max(old->allocated_bytes, old->used_bytes)));
+    }
+    const std::string partner = old->mirror_id.value_or("");
+    auto placed = store.UpdatePlacement(spare_id, old->role, old->category, old->mirror_id,
+                                        "resilvering", now);
+    if (!placed) return Pass(placed);
+    auto counted = store.SetCounters(spare_id, old->allocated_bytes, old->used_bytes, now);
+    if (!counted) return Pass(counted);
+    if (!partner.empty()) {
+      auto other = MustGet(store, partner);
+      if (!other) return Pass(other);
+      auto relinked = store.UpdatePlacement(partner, other->role, other->category,
+                                            std::string(spare_id), other->state, now);
+      if (!relinked) return Pass(relinked);
+    }
+    if (old->role == "primary") {
+      auto moved = store.MovePrimary(disk_id, spare_id, now);
+      if (!moved) return Pass(moved);
+    }
+    auto retired =
+        store.UpdatePlacement(disk_id, "spare", std::nullopt, std::nullopt, "failed", now);
+    if (!retired) return Pass(retired);
+    auto zeroed = store.SetCounters(disk_id, 0, 0, now);
+    if (!zeroed) return Pass(zeroed);
+    alert = Alert{AlertKind::kSpareAttached, std::string(spare_id),
+                  fmt::format("spare '{}' replaces failed disk '{}' in category {}; it is "
+                              "resilvered from '{}'",
+                              spare_id, disk_id, old->category.value_or(""), partner)};
+    const bool primary = old->role == "primary";
+    DiskPair pair;
+    pair.category = old->category.value_or("");
+    pair.primary_id = primary ? std::string(spare_id) : partner;
+    pair.mirror_id = primary ? partner : std::string(spare_id);
+    return pair;
+  });
+  if (!r) return r;
+  if (alert) deps_.alerts.Raise(*alert);
+  // The states as stored now (the partner's may be anything).
+  auto p = Show(r->primary_id);
+  auto m = Show(r->mirror_id);
+  if (p) r->primary_state = p->state;
+  if (m) r->mirror_state = m->state;
+  {
+    // A cached Volume of the retired id must not be reused for its new role.
+    std::lock_guard lock(state_mu_);
+    volumes_.erase(std::string(disk_id));
+  }
+  return r;
+}
+
+Result<void> DiskPool::SetState(std::string_view disk_id, DiskState state) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    return db::DiskStore(tx).SetState(disk_id, DiskStateName(state), now);
+  });
+}
+
+Result<std::shared_ptr<Volume>> DiskPool::VolumeOf(std::string_view disk_id) {
+  {
+    std::lock_guard lock(state_mu_);
+    if (auto it = volumes_.find(disk_id); it != volumes_.end()) return it->second;
+  }
+  auto info = Show(disk_id);
+  if (!info) return Pass(info);
+  std::lock_guard lock(state_mu_);
+  // Checked again: another thread may have opened it meanwhile; the factory runs once per disk.
+  if (auto it = volumes_.find(disk_id); it != volumes_.end()) return it->second;
+  auto volume = deps_.open_volume(*info);
+  if (!volume) return Pass(volume);
+  if (!*volume) return Fail(Errc::kInternal, "the volume factory gave nothing for '{}'", disk_id);
+  std::shared_ptr<Volume> out = std::move(*volume);
+  volumes_.emplace(std::string(disk_id), out);
+  return out;
+}
+
+}  // namespace nimbus::storage

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// DiskPool: the words for roles and states, plan size -> category, and Open (config vs DB).
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "storage/pool/disk_pool.h"
+#include "storage/pool/disk_rows.h"
+
+namespace nimbus::storage {
+
+std::string_view DiskRoleName(DiskRole role) {
+  switch (role) {
+    case DiskRole::kPrimary:
+      return "primary";
+    case DiskRole::kMirror:
+      return "mirror";
+    case DiskRole::kSpare:
+      return "spare";
+  }
+  return "?";
+}
+
+std::string_view DiskStateName(DiskState state) {
+  switch (state) {
+    case DiskState::kHealthy:
+      return "healthy";
+    case DiskState::kDegraded:
+      return "degraded";
+    case DiskState::kFailed:
+      return "failed";
+    case DiskState::kResilvering:
+      return "resilvering";
+    case DiskState::kSpare:
+      return "spare";
+  }
+  return "?";
+}
+
+Result<DiskRole> ParseDiskRole(std::string_view text) {
+  for (DiskRole r : {DiskRole::kPrimary, DiskRole::kMirror, DiskRole::kSpare}) {
+    if (DiskRoleName(r) == text) return r;
+  }
+  return Fail(Errc::kInvalidArgument, "unknown disk role \"{}\"", text);
+}
+
+Result<DiskState> ParseDiskState(std::string_view text) {
+  for (DiskState s : {DiskState::kHealthy, DiskState::kDegraded, DiskState::kFailed,
+                      DiskState::kResilvering, DiskState::kSpare}) {
+    if (DiskStateName(s) == text) return s;
+  }
+  return Fail(Errc::kInvalidArgument, "unknown disk state \"{}\"", text);
+}
+
+Result<std::string> CategoryForBytes(std::span<const config::Category> categories,
+                                     std::uint64_t bytes) {
+  // Plans are whole GB; a size that is not is rounded up so it never lands in a smaller band.
+  const std::uint64_t gb = bytes / kGiB + (bytes % kGiB != 0 ? 1 : 0);
+  for (const config::Category& c : categories) {
+    if (gb >= static_cast<std::uint64_t>(c.min_gb) && gb <= static_cast<std::uint64_t>(c.max_gb))
+      return c.name;
+  }
+  std::vector<std::string> bands;
+  for (const config::Category& c : categories)
+    bands.push_back(fmt::format("{} = {}-{} GB", c.name, c.min_gb, c.max_gb));
+  return Fail(Errc::kInvalidArgument, "no disk category holds a plan of {} bytes ({} GB): {}",
+              bytes, gb, fmt::join(bands, ", "));
+}
+
+namespace pool_internal {
+
+Result<DiskInfo> ToInfo(const db::DiskRow& row, std::int64_t owner_count) {
+  auto role = ParseDiskRole(row.role);
+  auto state = ParseDiskState(row.state);
+  if (!role || !state) {
+    return Fail(Errc::kInternal, "disk '{}' has role \"{}\" and state \"{}\" in the database",
+                row.id, row.role, row.state);
+  }
+  return DiskInfo{row.id,
+                  row.category.value_or(""),
+                  *role,
+                  *state,
+                  row.mirror_id.value_or(""),
+                  row.uri,
+                  static_cast<std::uint64_t>(row.capacity_bytes),
+                  static_cast<std::uint64_t>(row.allocated_bytes),
+                  static_cast<std::uint64_t>(row.used_bytes),
+                  owner_count,
+                  row.created_at,
+                  row.updated_at};
+}
+
+std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::string& category) {
+  std::map<std::string, const db::DiskRow*> by_id;
+  for (const db::DiskRow& d : disks) by_id.emplace(d.id, &d);
+  std::vector<PairView> out;
+  for (const db::DiskRow& d : disks) {  // Already ordered by id.
+    if (d.role != "primary" || d.category != category) continue;
+    PairView p;
+    p.primary = &d;
+    if (d.mirror_id) {
+      auto it = by_id.find(*d.mirror_id);
+      if (it != by_id.end()) p.mirror = it->second;
+    }
+    std::int64_t cap = d.capacity_bytes;
+    if (p.mirror) cap = std::min(cap, p.mirror->capacity_bytes);
+    p.capacity = static_cast<std::uint64_t>(cap);
+    p.allocated = static_cast<std::uint64_t>(d.allocated_bytes);
+    p.used = static_cast<std::uint64_t>(d.used_bytes);
+    p.writable = d.state == "healthy" && p.mirror && p.mirror->state == "healthy";
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::string Gib(std::uint64_t bytes) {
+  return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / static_cast<double>(kGiB));
+}
+
+}  // namespace pool_internal
+
+DiskPool::DiskPool(const config::DisksConfig& config, DiskPoolDeps deps)
+    : deps_(std::move(deps)),
+      categories_(config.categories.empty() ? config::DefaultCategories() : config.categories),
+      near_full_ratio_(config.near_full_ratio) {}
+
+Result<std::unique_ptr<DiskPool>> DiskPool::Open(const config::DisksConfig& config,
+                                                 DiskPoolDeps deps) {
+  std::unique_ptr<DiskPool> pool(new DiskPool(config, std::move(deps)));
+  if (auto r = pool->Reconcile(config); !r) return std::unexpected(std::move(r.error()));
+  // A category may have filled while the server was down, or spares may have been added.
+  if (auto r = pool->CheckNearFull(); !r) return std::unexpected(std::move(r.error()));
+  return pool;
+}
+
+namespace {
+
+struct Wanted {  // One configured disk or spare, as the DB should record it.
+  std::string id, uri, role, category, mirror;
+  std::uint64_t capacity = 0;
+};
+
+std::vector<Wanted> WantedDisks(const config::DisksConfig& config) {
+  std::vector<Wanted> out;
+  for (const config::Disk& d : config.disks)
+    out.push_back({d.id, d.uri, d.role, d.category, d.mirror, d.capacity_bytes});
+  for (const config::Spare& s : config.spares)
+    out.push_back({s.id, s.uri, "spare", "", "", s.capacity_bytes});
+  return out;
+}
+
+}  // namespace
+
+Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
+  const std::int64_t now = NowMs();
+  return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskStore store(tx);
+    auto rows = store.ListDisks();
+    if (!rows) return std::unexpected(std::move(rows.error()));
+    std::map<std::string, const db::DiskRow*> by_id, by_uri;
+    for (const db::DiskRow& r : *rows) {
+      by_id.emplace(r.id, &r);
+      by_uri.emplace(r.uri, &r);
+    }
+    std::vector<std::string> problems;
+    for (const Wanted& w : WantedDisks(config)) {
+      std::uint64_t capacity = w.capacity;
+      if (capacity == 0 && deps_.default_capacity) {
+        auto probed = deps_.default_capacity(w.uri);
+        if (!probed) return std::unexpected(std::move(probed.error()));
+        capacity = *probed;
+      }
+      if (capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return Fail(Errc::kInvalidArgument, "disk '{}': capacity {} is too large", w.id, capacity);
+      auto found = by_id.find(w.id);
+      if (found != by_id.end()) {
+        // Known disk: the DB keeps its state, role and counters. Only a different place or
+        // category is refused, because it means the wrong disk or a hand-edited config.
+        const db::DiskRow& r = *found->second;
+        if (r.uri != w.uri) {
+          problems.push_back(fmt::format("disk '{}' is recorded at \"{}\" but configured at \"{}\"",
+                                         w.id, r.uri, w.uri));
+        }
+        // A disk the pool retired (replaced by a spare) or attached is the DB's business.
+        if (w.role != "spare" && r.role != "spare" && r.category.value_or("") != w.category) {
+          problems.push_back(fmt::format(
+              "disk '{}' is recorded in category \"{}\" but configured in category \"{}\"", w.id,
+              r.category.value_or("(none: a spare)"), w.category));
+        }
+        if (capacity != 0 && static_cast<std::int64_t>(capacity) != r.capacity_bytes) {
+          auto set = store.SetCapacity(w.id, static_cast<std::int64_t>(capacity), now);
+          if (!set) return set;
+        }
+        continue;
+      }
+      if (auto other = by_uri.find(w.uri); other != by_uri.end()) {
+        problems.push_back(
+            fmt::format("disk '{}' is configured at \"{}\", where disk '{}' is "
+                        "recorded",
+                        w.id, w.uri, other->second->id));
+        continue;
+      }
+      if (capacity == 0)
+        return Fail(Errc::kInvalidArgument, "disk '{}' ({}): no capacity configured", w.id, w.uri);
+      db::DiskRow row;
+      row.id = w.id;
+      row.role = w.role;
+      row.uri = w.uri;
+      row.capacity_bytes = static_cast<std::int64_t>(capacity);
+      if (w.role != "spare") {
+        row.category = w.category;
+        row.mirror_id = w.mirror;
+      }
+      row.state = w.role == "spare" ? "spare" : "healthy";
+      row.created_at = row.updated_at = now;
+      if (auto ins = store.InsertDisk(row); !ins) return ins;
+    }
+    if (!problems.empty()) {
+      return Fail(Errc::kConflict,
+                  "disks.toml does not match the disks recorded in the database: {}",
+                  fmt::join(problems, "; "));
+    }
+    return Result<void>{};
+  });
+}
+
+}  // namespace nimbus::storage

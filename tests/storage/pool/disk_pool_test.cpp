@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/pool/disk_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "db/database.h"
+#include "db/migrations.h"
+#include "db/temp_dir.h"
+#include "fakes/fake_clock.h"
+#include "storage/memory/memory_volume.h"
+
+namespace nimbus::storage {
+namespace {
+
+constexpr std::uint64_t G = kGiB;
+
+class RecordingAlerts : public AlertSink {
+ public:
+  void Raise(const Alert& alert) override {
+    std::lock_guard lock(mu_);
+    alerts_.push_back(alert);
+  }
+  std::vector<Alert> Of(AlertKind kind) {
+    std::lock_guard lock(mu_);
+    std::vector<Alert> out;
+    for (const Alert& a : alerts_)
+      if (a.kind == kind) out.push_back(a);
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Alert> alerts_;  // Guarded by mu_.
+};
+
+void AddPair(config::DisksConfig& c, const std::string& id, const std::string& category,
+             std::uint64_t capacity, std::uint64_t mirror_capacity = 0) {
+  c.disks.push_back({id, category, "file:/disks/" + id, capacity, id + "m", "primary"});
+  c.disks.push_back({id + "m", category, "file:/disks/" + id + "m",
+                     mirror_capacity ? mirror_capacity : capacity, id, "mirror"});
+}
+
+// A: a1 (10 GiB). B: b1, b2 (100 GiB each). C: c1 (100 GiB). D: d1 (100 GiB, mirror 60 GiB).
+// E: e1. Two spares of 200 GiB.
+config::DisksConfig TestConfig() {
+  config::DisksConfig c;
+  c.categories = config::DefaultCategories();
+  AddPair(c, "a1", "A", 10 * G);
+  AddPair(c, "b1", "B", 100 * G);
+  AddPair(c, "b2", "B", 100 * G);
+  AddPair(c, "c1", "C", 100 * G);
+  AddPair(c, "d1", "D", 100 * G, 60 * G);
+  AddPair(c, "e1", "E", 1000 * G);
+  c.spares.push_back({"spare1", "file:/disks/spare1", 200 * G});
+  c.spares.push_back({"spare2", "file:/disks/spare2", 200 * G});
+  return c;
+}
+
+class DiskPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
+    ASSERT_TRUE(n) << n.error().message;
+    config_ = TestConfig();
+    Reopen();
+  }
+
+  Result<std::unique_ptr<DiskPool>> OpenPool(const config::DisksConfig& c) {
+    VolumeFactory factory = [this](const DiskInfo& d) -> Result<std::unique_ptr<Volume>> {
+      ++opened_;
+      return std::make_unique<MemoryVolume>(d.id, d.capacity_bytes);
+    };
+    return DiskPool::Open(c, DiskPoolDeps{*db_, factory, alerts_, clock_});
+  }
+
+  void Reopen() {
+    pool_.reset();
+    auto pool = OpenPool(config_);
+    ASSERT_TRUE(pool) << pool.error().message;
+    pool_ = std::move(*pool);
+  }
+
+  DiskInfo Disk(std::string_view id) {
+    auto d = pool_->Show(id);
+    EXPECT_TRUE(d) << id << ": " << (d ? "" : d.error().message);
+    return d.value_or(DiskInfo{});
+  }
+
+  std::string Place(std::int64_t owner, std::uint64_t bytes) {
+    auto pair = pool_->Allocate(owner, bytes);
+    EXPECT_TRUE(pair) << "owner " << owner << ": " << (pair ? "" : pair.error().message);
+    return pair ? pair->primary_id : "";
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<db::Database> db_;
+  config::DisksConfig config_;
+  RecordingAlerts alerts_;
+  FakeClock clock_;
+  int opened_ = 0;
+  std::unique_ptr<DiskPool> pool_;
+};
+
+TEST(CategoryForBytes, MapsPlanSizesToBandsIncludingTheEdges) {
+  auto cats = config::DefaultCategories();
+  auto cat = [&](std::uint64_t bytes) { return CategoryForBytes(cats, bytes).value_or("-"); };
+  EXPECT_EQ(cat(1 * G), "A");
+  EXPECT_EQ(cat(10 * G), "B");
+  EXPECT_EQ(cat(24 * G), "B");
+  EXPECT_EQ(cat(25 * G), "C");
+  EXPECT_EQ(cat(49 * G), "C");
+  EXPECT_EQ(cat(50 * G), "D");
+  EXPECT_EQ(cat(74 * G), "D");
+  EXPECT_EQ(cat(75 * G), "E");
+  EXPECT_EQ(cat(100 * G), "E");
+  EXPECT_EQ(cat(10 * G - 1), "B");  // Rounded up to whole GB.
+  for (std::uint64_t gb = 2; gb <= 9; ++gb) EXPECT_EQ(cat(gb * G), "-") << gb;
+  EXPECT_EQ(cat(1 * G + 1), "-");  // 2 GB after rounding up.
+  EXPECT_EQ(cat(0), "-");
+  EXPECT_EQ(cat(101 * G), "-");
+  auto bad = CategoryForBytes(cats, 5 * G);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("5 GB"), std::string::npos) << bad.error().message;
+}
+
+TEST_F(DiskPoolTest, OpenRecordsEveryConfiguredDiskAndSpare) {
+  auto all = pool_->List();
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 14u);
+  DiskInfo b1 = Disk("b1"), b1m = Disk("b1m"), s1 = Disk("spare1");
+  EXPECT_EQ(b1.role, DiskRole::kPrimary);
+  EXPECT_EQ(b1.state, DiskState::kHealthy);
+  EXPECT_EQ(b1.category, "B");
+  EXPECT_EQ(b1.mirror_id, "b1m");
+  EXPECT_EQ(b1.uri, "file:/disks/b1");
+  EXPECT_EQ(b1.capacity_bytes, 100 * G);
+  EXPECT_EQ(b1m.role, DiskRole::kMirror);
+  EXPECT_EQ(b1m.mirror_id, "b1");
+  EXPECT_EQ(s1.role, DiskRole::kSpare);
+  EXPECT_EQ(s1.state, DiskState::kSpare);
+  EXPECT_EQ(s1.category, "");
+  EXPECT_EQ(DiskStateName(s1.state), "spare");
+  EXPECT_TRUE(alerts_.Of(AlertKind::kSpareAttached).empty());
+}
+
+TEST_F(DiskPoolTest, PlacesOnTheCategoryPairWithMostFreeSpaceTiesById) {
+  EXPECT_EQ(Place(1, 10 * G), "b1");  // b1 and b2 tie: the smaller id.
+  EXPECT_EQ(Place(2, 20 * G), "b2");  // b2 has 100 free, b1 90.
+  EXPECT_EQ(Place(3, 10 * G), "b1");  // b1 90 free, b2 80.
+  EXPECT_EQ(Place(4, 1 * G), "a1");
+  EXPECT_EQ(Place(5, 30 * G), "c1");
+  auto where = pool_->Locate(2);
+  ASSERT_TRUE(where) << where.error().message;
+  EXPECT_EQ(where->pair.category, "B");
+  EXPECT_EQ(where->pair.primary_id, "b2");
+  EXPECT_EQ(where->pair.mirror_id, "b2m");
+  EXPECT_EQ(where->bytes, 20 * G);
+}
+
+TEST_F(DiskPoolTest, AllocationAccountingIsExactOnBothDisksOfThePair) {
+  Place(1, 10 * G);
+  Place(2, 24 * G);
+  Place(3, 11 * G);  // b1: 10 + 11; b2: 24.
+  EXPECT_EQ(Disk("b1").allocated_bytes, 21 * G);
+  EXPECT_EQ(Disk("b1m").allocated_bytes, 21 * G);
+  EXPECT_EQ(Disk("b2").allocated_bytes, 24 * G);
+  EXPECT_EQ(Disk("b2m").allocated_bytes, 24 * G);
+  EXPECT_EQ(Disk("b1").owner_count, 2);
+  EXPECT_EQ(Disk("b1m").owner_count, 2);
+  EXPECT_EQ(Disk("b2").owner_count, 1);
+  EXPECT_EQ(Disk("c1").allocated_bytes, 0u);
+  auto twice = pool_->Allocate(1, 10 * G);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, Errc::kConflict);
+  auto gap = pool_->Allocate(9, 5 * G);
+  ASSERT_FALSE(gap);
+  EXPECT_EQ(gap.error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(Disk("b1").allocated_bytes, 21 * G);
+}
+
+TEST_F(DiskPoolTest, PairCapacityIsTheSmallerDisk) {
+  // d1 has 100 GiB but its mirror 60 GiB: 74 GiB does not fit, whatever the ratio.
+  config_.near_full_ratio = 1.0;
+  Reopen();
+  EXPECT_EQ(Place(1, 50 * G), "d1");
+  auto over = pool_->Resize(1, 74 * G);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, Errc::kNoCapacity);
+  EXPECT_EQ(Disk("d1").allocated_bytes, 50 * G);
+}
+
+TEST_F(DiskPoolTest, FailedOrDegradedDisksAreNotChosen) {
+  ASSERT_TRUE(pool_->MarkFailed("b1m"));
+  EXPECT_EQ(Disk("b1m").state, DiskState::kFailed);
+  EXPECT_EQ(Disk("b1").state, DiskState::kHealthy);  // Serves alone; not touched.
+  ASSERT_EQ(alerts_.Of(AlertKind::kDiskFailed).size(), 1u);
+  EXPECT_EQ(alerts_.Of(AlertKind::kDiskFailed)[0].disk_id, "b1m");
+  EXPECT_EQ(Place(1, 10 * G), "b2");
+  EXPECT_EQ(Place(2, 10 * G), "b2");
+  ASSERT_TRUE(pool_->SetState("b2", DiskState::kDegraded));
+  // No writable pair in B, so the spares become one.
+  EXPECT_EQ(Place(3, 10 * G), "spare1");
+  ASSERT_TRUE(pool_->MarkHealthy("b1m"));
+  EXPECT_EQ(Disk("b1m").state, DiskState::kHealthy);
+  EXPECT_EQ(alerts_.Of(AlertKind::kDiskRecovered).size(), 1u);
+  EXPECT_EQ(Place(4, 10 * G), "spare1");  // 190 GiB free there against b1's 100.
+}
+
+TEST_F(DiskPoolTest, NearFullAttachesASparePairAndAlerts) {
+  // C: one 100 GiB pair, ratio 0.85. 3 x 25 = 75 GiB is fine; the 4th would make 100.
+  for (int owner = 1; owner <= 3; ++owner) EXPECT_EQ(Place(owner, 25 * G), "c1");
+  EXPECT_TRUE(alerts_.Of(AlertKind::kSpareAttached).empty());
+  EXPECT_EQ(Place(4, 25 * G), "spare1");
+  DiskInfo s1 = Disk("spare1"), s2 = Disk("spare2");
+  EXPECT_EQ(s1.role, DiskRole::kPrimary);
+  EXPECT_EQ(s1.category, "C");
+  EXPECT_EQ(s1.state, DiskState::kHealthy);
+  EXPECT_EQ(s1.mirror_id, "spare2");
+  EXPECT_EQ(s2.role, DiskRole::kMirror);
+  EXPECT_EQ(s2.mirror_id, "spare1");
+  EXPECT_EQ(s2.allocated_bytes, 25 * G);
+  auto attached = alerts_.Of(AlertKind::kSpareAttached);
+  ASSERT_EQ(attached.size(), 1u);
+  EXPECT_NE(attached[0].message.find("category C"), std::string::npos) << attached[0].message;
+  EXPECT_EQ(Disk("c1").allocated_bytes, 75 * G);
+}
+
+TEST_F(DiskPoolTest, APlanThatFitsNoPairGetsASparePairEvenBelowNearFull) {
+  config_.near_full_ratio = 1.0;
+  config_.disks[2].capacity_bytes = config_.disks[3].capacity_bytes = 30 * G;  // b1, b1m
+  config_.disks[4].capacity_bytes = config_.disks[5].capacity_bytes = 30 * G;  // b2, b2m
+  config_.spares[0].capacity_bytes = config_.spares[1].capacity_bytes = 20 * G;
+  Reopen();
+  EXPECT_EQ(Place(1, 24 * G), "b1");
+  EXPECT_EQ(Place(2, 24 * G), "b2");
+  // 48 of 60 GiB: 10 more fit the category but no single pair (6 GiB free on each).
+  EXPECT_EQ(Place(3, 10 * G), "spare1");
+  EXPECT_EQ(alerts_.Of(AlertKind::kSpareAttached).size(), 1u);
+  EXPECT_EQ(Disk("spare2").allocated_bytes, 10 * G);
+  EXPECT_EQ(Place(4, 10 * G), "spare1");
+  // 68 of 80 GiB, 6 + 6 + 0 free per pair and no spare left: refused, nothing changed.
+  auto refused = pool_->Allocate(5, 10 * G);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kNoCapacity);
+  EXPECT_NE(refused.error().message.find("no capacity left in category B: no healthy pair has "
+                                         "10.00 GiB unallocated (the most is 6.00 GiB)"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(Disk("b1").allocated_bytes, 24 * G);
+  EXPECT_EQ(Disk("b2").allocated_bytes, 24 * G);
+  EXPECT_EQ(Disk("spare1").allocated_bytes, 20 * G);
+  EXPECT_EQ(pool_->Locate(5).error().code, Errc::kNotFound);
+}
+
+TEST_F(DiskPoolTest, WithoutSparesACategoryPastNearFullRefusesNewOwnersOnly) {
+  for (int owner = 1; owner <= 3; ++owner) Place(owner, 25 * G);
+  Place(4, 25 * G);  // Takes the spares for C.
+  // D: d1's pair holds 60 GiB; 50 GiB is past 0.85 * 60 = 51 with the next one.
+  EXPECT_EQ(Place(10, 50 * G), "d1");
+  auto refused = pool_->Allocate(11, 50 * G);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kNoCapacity);
+  EXPECT_NE(refused.error().message.find("no capacity left in category D"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(pool_->Allocate(12, 50 * G));
+  EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), 1u);  // Raised once.
+  // The existing owner keeps working: located, grows within the pair, stores bytes.
+  auto where = pool_->Locate(10);
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->pair.primary_id, "d1");
+  ASSERT_TRUE(pool_->Resize(10, 55 * G));
+  auto used = db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 10, 5 * G); });
+  ASSERT_TRUE(used) << used.error().message;
+  EXPECT_EQ(Disk("d1").allocated_bytes, 55 * G);
+  EXPECT_EQ(Disk("d1m").used_bytes, 5 * G);
+  auto none = pool_->Locate(11);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::kNotFound);
+}
+
+TEST_F(DiskPoolTest, AttachingSparesAtRunTimeGivesAFullCategoryItsPair) {
+  Place(1, 25 * G), Place(2, 25 * G), Place(3, 25 * G), Place(4, 25 * G);  // Spares to C.
+  Place(10, 50 * G);
+  ASSERT_FALSE(pool_->Allocate(11, 50 * G));
+  auto one = pool_->Attach({"spare3", "file:/disks/spare3", 300 * G});
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->state, DiskState::kSpare);  // One spare is not a pair.
+  ASSERT_FALSE(pool_->Allocate(11, 50 * G));
+  auto two = pool_->Attach({"spare4", "file:/disks/spare4", 300 * G});
+  ASSERT_TRUE(two) << two.error().message;
+  // D is past near-full only counting the new owner: the pair is attached when one comes.
+  EXPECT_EQ(Place(11, 50 * G), "spare3");
+  EXPECT_EQ(Disk("spare3").category, "D");
+  EXPECT_EQ(Disk("spare4").role, DiskRole::kMirror);
+  EXPECT_EQ(Disk("spare4").mirror_id, "spare3");
+  auto dup = pool_->Attach({"spare4", "file:/disks/x", 1 * G});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, Errc::kConflict);
+  auto dup_uri = pool_->Attach({"spare5", "file:/disks/spare3", 1 * G});
+  ASSERT_FALSE(dup_uri);
+  EXPECT_EQ(dup_uri.error().code, Errc::kConflict);
+  // After new space came, the next full category alerts again.
+  EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), 1u);
+}
+
+TEST_F(DiskPoolTest, StateSurvivesReopeningOnTheSameDatabase) {
+  Place(1, 10 * G);
+  ASSERT_TRUE(pool_->MarkFailed("b2"));
+  ASSERT_TRUE(pool_->Resize(1, 12 * G));
+  Reopen();
+  EXPECT_EQ(Disk("b2").state, DiskState::kFailed);
+  EXPECT_EQ(Disk("b1").allocated_bytes, 12 * G);
+  EXPECT_EQ(Disk("b1").owner_count, 1);
+  EXPECT_EQ(Place(2, 10 * G), "b1");  // b2 stays failed, so it is not chosen.
+  // The config still lists spare1 as a spare; the DB knows it better once it is attached.
+  Place(3, 25 * G), Place(4, 25 * G), Place(5, 25 * G), Place(6, 25 * G);
+  Reopen();
+  EXPECT_EQ(Disk("spare1").role, DiskRole::kPrimary);
+  EXPECT_EQ(Disk("spare1").category, "C");
+}
+
+TEST_F(DiskPoolTest, AConfiguredDiskThatMovedOrChangedCategoryIsRefused) {
+  pool_.reset();
+  config::DisksConfig moved = config_;
+  moved.disks[2].uri = "file:/elsewhere/b1";  // b1
+  moved.disks[6].category = "D";              // c1
+  auto r = OpenPool(moved);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kConflict);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("disk 'b1' is recorded at \"file:/disks/b1\" but configured at "
+                   "\"file:/elsewhere/b1\""),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("disk 'c1' is recorded in category \"C\" but configured in category \"D\""),
+            std::string::npos)
+      << m;
+  // A new disk at a recorded disk's place is refused too; a capacity change is taken.
+  config::DisksConfig clash = config_;
+  clash.spares.push_back({"spare9", "file:/disks/a1", 1 * G});
+  auto c = OpenPool(clash);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("where disk 'a1' is recorded"), std::string::npos);
+  config_.disks[0].capacity_bytes = 20 * G;
+  Reopen();
+  EXPECT_EQ(Disk("a1").capacity_bytes, 20 * G);
+}
+
+TEST_F(DiskPoolTest, ResizeAndReleaseKeepTheCountersExact) {
+  Place(1, 10 * G);
+  Place(2, 10 * G);  // b2
+  auto up = pool_->Resize(1, 24 * G);
+  ASSERT_TRUE(up) << up.error().message;
+  EXPECT_EQ(up->primary_id, "b1");
+  EXPECT_EQ(Disk("b1").allocated_bytes, 24 * G);
+  EXPECT_EQ(Disk("b1m").allocated_bytes, 24 * G);
+  auto cross = pool_->Resize(1, 25 * G);
+  ASSERT_FALSE(cross);
+  EXPECT_EQ(cross.error().code, Errc::kConflict);
+  EXPECT_NE(cross.error().message.find("category C"), std::string::npos);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 15 * G); }));
+  auto below = pool_->Resize(1, 10 * G);
+  ASSERT_FALSE(below);
+  EXPECT_EQ(below.error().code, Errc::kConflict);
+  ASSERT_TRUE(pool_->Resize(1, 16 * G));
+  EXPECT_EQ(Disk("b1").allocated_bytes, 16 * G);
+  auto busy = pool_->Release(1);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, Errc::kConflict);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, -15 * G); }));
+  ASSERT_TRUE(pool_->Release(1));
+  EXPECT_EQ(Disk("b1").allocated_bytes, 0u);
+  EXPECT_EQ(Disk("b1m").allocated_bytes, 0u);
+  EXPECT_EQ(Disk("b1").used_bytes, 0u);
+  EXPECT_EQ(Disk("b1").owner_count, 0);
+  EXPECT_EQ(Disk("b2").allocated_bytes, 10 * G);
+  auto again = pool_->Release(1);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kNotFound);
+  auto nobody = pool_->Resize(77, 10 * G);
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code, Errc::kNotFound);
+}
+
+TEST_F(DiskPoolTest, AddUsedCommitsAndRollsBackWithTheCallersTransaction) {
+  Place(1, 10 * G);
+  auto rolled = db_->Write([&](db::Transaction& tx) -> Result<void> {
+    if (auto r = pool_->AddUsed(tx, 1, 4096); !r) return r;
+    return Fail(Errc::kNameTaken, "the caller's node insert failed");
+  });
+  ASSERT_FALSE(rolled);
+  EXPECT_EQ(rolled.error().code, Errc::kNameTaken);
+  EXPECT_EQ(Disk("b1").used_bytes, 0u);
+  EXPECT_EQ(pool_->Locate(1)->used_bytes, 0u);
+  auto kept = db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 4096); });
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(Disk("b1").used_bytes, 4096u);
+  EXPECT_EQ(Disk("b1m").used_bytes, 4096u);
+  EXPECT_EQ(pool_->Locate(1)->used_bytes, 4096u);
+  auto negative = db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, -4097); });
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().code, Errc::kConflict);
+  EXPECT_EQ(Disk("b1").used_bytes, 4096u);
+  auto stranger = db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 99, 1); });
+  ASSERT_FALSE(stranger);
+  EXPECT_EQ(stranger.error().code, Errc::kNotFound);
+}
+
+TEST_F(DiskPoolTest, UsedBytesPastNearFullAlsoAttachSpares) {
+  Place(1, 49 * G);
+  Place(2, 49 * G);                         // c1: 98 GiB allocated of 100: this alone is past 0.85.
+  EXPECT_EQ(Disk("spare1").category, "C");  // Attached before the second placement.
+  config_ = TestConfig();
+  config_.spares.push_back({"spare3", "file:/disks/spare3", 10 * G});
+  config_.spares.push_back({"spare4", "file:/disks/spare4", 10 * G});
+  Reopen();
+  // a1 (10 GiB): one 1 GiB owner who stores 9 GiB passes 0.85 by used bytes only.
+  Place(5, 1 * G);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 5, 9 * G); }));
+  EXPECT_EQ(Disk("spare3").role, DiskRole::kSpare);
+  ASSERT_TRUE(pool_->CheckNearFull());
+  EXPECT_EQ(Disk("spare3").category, "A");
+  EXPECT_EQ(Disk("spare4").mirror_id, "spare3");
+}
+
+TEST_F(DiskPoolTest, ReplacePutsASpareInAFailedDisksPlace) {
+  EXPECT_EQ(Place(1, 10 * G), "b1");
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 3 * G); }));
+  auto healthy = pool_->Replace("b1", "spare1");
+  ASSERT_FALSE(healthy);
+  EXPECT_EQ(healthy.error().code, Errc::kConflict);
+  ASSERT_TRUE(pool_->MarkFailed("b1"));
+  auto not_spare = pool_->Replace("b1", "b2");
+  ASSERT_FALSE(not_spare);
+  EXPECT_EQ(not_spare.error().code, Errc::kConflict);
+  auto pair = pool_->Replace("b1", "spare1");
+  ASSERT_TRUE(pair) << pair.error().message;
+  EXPECT_EQ(pair->primary_id, "spare1");
+  EXPECT_EQ(pair->mirror_id, "b1m");
+  EXPECT_EQ(pair->primary_state, DiskState::kResilvering);
+  DiskInfo s1 = Disk("spare1"), old = Disk("b1");
+  EXPECT_EQ(s1.role, DiskRole::kPrimary);
+  EXPECT_EQ(s1.category, "B");
+  EXPECT_EQ(s1.mirror_id, "b1m");
+  EXPECT_EQ(s1.allocated_bytes, 10 * G);
+  EXPECT_EQ(s1.used_bytes, 3 * G);
+  EXPECT_EQ(s1.owner_count, 1);
+  EXPECT_EQ(Disk("b1m").mirror_id, "spare1");
+  EXPECT_EQ(old.role, DiskRole::kSpare);
+  EXPECT_EQ(old.state, DiskState::kFailed);
+  EXPECT_EQ(old.allocated_bytes, 0u);
+  EXPECT_EQ(pool_->Locate(1)->pair.primary_id, "spare1");
+  // Resilvering: the pair takes no new owners yet; the owner's bytes still count on it.
+  EXPECT_EQ(Place(2, 10 * G), "b2");
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, -3 * G); }));
+  EXPECT_EQ(Disk("spare1").used_bytes, 0u);
+  EXPECT_EQ(Disk("b1m").used_bytes, 0u);
+  ASSERT_TRUE(pool_->MarkHealthy("spare1"));
+  EXPECT_EQ(Place(3, 10 * G), "b2");      // 90 GiB free on both (min(200, 100) - 10): tie.
+  EXPECT_EQ(Place(4, 10 * G), "spare1");  // 90 against 80.
+  // The config still calls b1 a primary of B: the DB's record wins, the server starts.
+  Reopen();
+  EXPECT_EQ(Disk("b1").state, DiskState::kFailed);
+  EXPECT_EQ(Disk("spare1").category, "B");
+}
+
+TEST_F(DiskPoolTest, VolumesOpenOnceThroughTheFactory) {
+  auto v = pool_->VolumeOf("b1");
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ((*v)->id(), "b1");
+  auto again = pool_->VolumeOf("b1");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), v->get());
+  EXPECT_EQ(opened_, 1);
+  auto unknown = pool_->VolumeOf("zz");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  auto state = pool_->MarkFailed("zz");
+  ASSERT_FALSE(state);
+  EXPECT_EQ(state.error().code, Errc::kNotFound);
+}
+
+}  // namespace
+}  // namespace nimbus::storage
