@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "db/database.h"
 #include "db/migrations.h"
@@ -469,6 +471,41 @@ TEST_F(DiskPoolTest, ReplacePutsASpareInAFailedDisksPlace) {
   Reopen();
   EXPECT_EQ(Disk("b1").state, DiskState::kFailed);
   EXPECT_EQ(Disk("spare1").category, "B");
+}
+
+TEST_F(DiskPoolTest, ConcurrentAllocationsNeverOverfillAPairAndCountExactly) {
+  // B: b1 + b2, 100 GiB each, plus the spare pair (200 GiB pair capacity 200): 400 GiB in all.
+  // 4 threads x 12 owners x 10 GiB = 480 GiB asked, so some must be refused.
+  std::atomic<int> placed{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 12; ++i) {
+        auto r = pool_->Allocate(1000 + t * 100 + i, 10 * G);
+        if (r) {
+          ++placed;
+        } else if (r.error().code == Errc::kNoCapacity) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(placed.load() + refused.load(), 48);
+  EXPECT_GT(refused.load(), 0);
+  std::uint64_t total = 0;
+  for (const char* id : {"b1", "b2", "spare1"}) {
+    DiskInfo d = Disk(id);
+    DiskInfo m = Disk(d.mirror_id);
+    EXPECT_LE(d.allocated_bytes, std::min(d.capacity_bytes, m.capacity_bytes)) << id;
+    EXPECT_EQ(d.allocated_bytes, m.allocated_bytes) << id;
+    EXPECT_EQ(d.allocated_bytes, static_cast<std::uint64_t>(d.owner_count) * 10 * G) << id;
+    total += d.allocated_bytes;
+  }
+  EXPECT_EQ(total, static_cast<std::uint64_t>(placed.load()) * 10 * G);
 }
 
 TEST_F(DiskPoolTest, VolumesOpenOnceThroughTheFactory) {
