@@ -183,6 +183,44 @@ TEST_F(DiskStoreTest, MovePrimaryRepointsEveryAllocationAndSetCountersOverwrites
   EXPECT_EQ(none.error().code, Errc::kNotFound);
 }
 
+TEST_F(DiskStoreTest, AMoveBelongsToAnAllocationAndFollowsAReplacedTarget) {
+  ASSERT_TRUE(Insert(Disk("b1", "primary", "file:/d/b1")));
+  ASSERT_TRUE(Insert(Disk("c1", "primary", "file:/d/c1")));
+  ASSERT_TRUE(Insert(Disk("s1", "spare", "file:/d/s1")));
+  auto orphan = db_->Write([](Transaction& tx) {
+    return DiskStore(tx).InsertMove({7, "c1", 30, 1});
+  });
+  ASSERT_FALSE(orphan);  // No allocation for owner 7.
+  EXPECT_EQ(orphan.error().code, Errc::kConflict);
+  auto r = db_->Write([](Transaction& tx) -> Result<std::int64_t> {
+    DiskStore s(tx);
+    if (auto i = s.InsertAllocation({7, "b1", 10, 0, 1, 1}); !i) return Fail(i.error());
+    if (auto i = s.InsertMove({7, "c1", 30, 2}); !i) return Fail(i.error());
+    return s.MovePrimary("c1", "s1", 3);  // c1 replaced by s1: the move follows.
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 0);  // No allocation lived on c1.
+  auto m = db_->Read([](Transaction& tx) { return DiskStore(tx).GetMove(7); });
+  ASSERT_TRUE(m && *m);
+  EXPECT_EQ((*m)->target_primary_id, "s1");
+  EXPECT_EQ((*m)->target_bytes, 30);
+  auto busy = db_->Write([](Transaction& tx) { return DiskStore(tx).DeleteAllocation(7); });
+  ASSERT_FALSE(busy);  // The move references it.
+  auto done = db_->Write([](Transaction& tx) -> Result<void> {
+    DiskStore s(tx);
+    if (auto d = s.DeleteMove(7); !d) return d;
+    return s.SetAllocationPlacement(7, "s1", 30, 4);
+  });
+  ASSERT_TRUE(done) << done.error().message;
+  auto a = db_->Read([](Transaction& tx) { return DiskStore(tx).GetAllocation(7); });
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->primary_id, "s1");
+  EXPECT_EQ((*a)->bytes, 30);
+  auto again = db_->Write([](Transaction& tx) { return DiskStore(tx).DeleteMove(7); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kNotFound);
+}
+
 TEST_F(DiskStoreTest, AnAllocationMustNameAKnownDiskAndReserveSomething) {
   ASSERT_TRUE(Insert(Disk("b1", "primary", "file:/d/b1")));
   auto unknown = db_->Write([](Transaction& tx) {

@@ -77,8 +77,42 @@ Result<void> DiskStore::SetCounters(std::string_view id, std::int64_t allocated_
                    fmt::format("disk '{}'", id));
 }
 
+Result<std::optional<MoveRow>> DiskStore::GetMove(std::int64_t owner_id) {
+  auto row = tx_.QueryOne(
+      "SELECT owner_id, target_primary_id, target_bytes, started_at FROM allocation_moves "
+      "WHERE owner_id = ?",
+      {owner_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<MoveRow>();
+  const Row& r = **row;
+  return std::optional<MoveRow>(MoveRow{r.Int(0), r.Text(1), r.Int(2), r.Int(3)});
+}
+
+Result<void> DiskStore::InsertMove(const MoveRow& m) {
+  return tx_.Exec(
+      "INSERT INTO allocation_moves (owner_id, target_primary_id, target_bytes, started_at) "
+      "VALUES (?, ?, ?, ?)",
+      {m.owner_id, m.target_primary_id, m.target_bytes, m.started_at});
+}
+
+Result<void> DiskStore::DeleteMove(std::int64_t owner_id) {
+  return ExpectOne(tx_.ExecCount("DELETE FROM allocation_moves WHERE owner_id = ?", {owner_id}),
+                   fmt::format("move of owner {}", owner_id));
+}
+
+Result<void> DiskStore::SetAllocationPlacement(std::int64_t owner_id, std::string_view primary_id,
+                                               std::int64_t bytes, std::int64_t now_ms) {
+  return ExpectOne(tx_.ExecCount("UPDATE allocations SET primary_id = ?, bytes = ?, updated_at = ? "
+                                 "WHERE owner_id = ?",
+                                 {primary_id, bytes, now_ms, owner_id}),
+                   fmt::format("allocation of owner {}", owner_id));
+}
+
 Result<std::int64_t> DiskStore::MovePrimary(std::string_view from, std::string_view to,
                                             std::int64_t now_ms) {
+  auto moves = tx_.Exec(
+      "UPDATE allocation_moves SET target_primary_id = ? WHERE target_primary_id = ?", {to, from});
+  if (!moves) return std::unexpected(std::move(moves.error()));
   return tx_.ExecCount("UPDATE allocations SET primary_id = ?, updated_at = ? WHERE primary_id = ?",
                        {to, now_ms, from});
 }

@@ -41,6 +41,14 @@ struct AllocationRow {
   std::int64_t updated_at = 0;
 };
 
+// One row of `allocation_moves`: an owner on their way to another category's pair.
+struct MoveRow {
+  std::int64_t owner_id = 0;
+  std::string target_primary_id{};
+  std::int64_t target_bytes = 0;
+  std::int64_t started_at = 0;
+};
+
 // Bound to one open transaction; cheap to make (`DiskStore(tx).AddUsed(...)`). Not thread-safe,
 // like the transaction. SQL errors are passed back as the driver reports them.
 class DiskStore {
@@ -81,7 +89,17 @@ class DiskStore {
   Result<void> AddAllocationUsed(std::int64_t owner_id, std::int64_t delta, std::int64_t now_ms);
   // Deletes the owner's allocation. kNotFound if there is none.
   Result<void> DeleteAllocation(std::int64_t owner_id);
-  // Points every allocation on primary `from` at `to`; returns how many moved.
+  // The owner's move in progress, or nullopt.
+  Result<std::optional<MoveRow>> GetMove(std::int64_t owner_id);
+  // kConflict if the owner already has one (or has no allocation).
+  Result<void> InsertMove(const MoveRow& row);
+  // kNotFound if there is none.
+  Result<void> DeleteMove(std::int64_t owner_id);
+  // Sets the owner's pair and plan size (the switch at the end of a move). kNotFound if absent.
+  Result<void> SetAllocationPlacement(std::int64_t owner_id, std::string_view primary_id,
+                                      std::int64_t bytes, std::int64_t now_ms);
+  // Points every allocation (and move target) on primary `from` at `to`; returns how many
+  // allocations moved.
   Result<std::int64_t> MovePrimary(std::string_view from, std::string_view to, std::int64_t now_ms);
   // Number of owners per primary disk id (primaries without owners are absent).
   Result<std::map<std::string, std::int64_t>> OwnersByPrimary();

@@ -12,15 +12,13 @@
 
 namespace nimbus::storage {
 
+using pool_internal::AddToPair;
+using pool_internal::FindPair;
 using pool_internal::Gib;
+using pool_internal::PairOf;
 using pool_internal::PairsOf;
 using pool_internal::PairView;
-
-struct DiskPool::Alerts {
-  std::vector<Alert> raise;
-  std::vector<std::pair<std::string, Alert>> full;  // Per category, raised once.
-  std::vector<std::string> refilled;                // Categories that got a new pair.
-};
+using pool_internal::RefuseWhileMoving;
 
 namespace {
 
@@ -29,39 +27,6 @@ constexpr auto kMaxBytes = static_cast<std::uint64_t>(std::numeric_limits<std::i
 template <class T>
 std::unexpected<Error> Pass(Result<T>& r) {
   return std::unexpected(std::move(r.error()));
-}
-
-DiskPair PairOf(const PairView& p) {
-  DiskPair out;
-  out.category = p.primary->category.value_or("");
-  out.primary_id = p.primary->id;
-  out.mirror_id = p.primary->mirror_id.value_or("");
-  out.primary_state = ParseDiskState(p.primary->state).value_or(DiskState::kFailed);
-  out.mirror_state =
-      p.mirror ? ParseDiskState(p.mirror->state).value_or(DiskState::kFailed) : DiskState::kFailed;
-  return out;
-}
-
-// The pair whose primary is `primary_id`, looked up in all disks.
-Result<PairView> FindPair(const std::vector<db::DiskRow>& disks, std::string_view primary_id) {
-  for (const db::DiskRow& d : disks) {
-    if (d.id != primary_id) continue;
-    for (const PairView& p : PairsOf(disks, d.category.value_or(""))) {
-      if (p.primary->id == primary_id) return p;
-    }
-  }
-  return Fail(Errc::kInternal, "allocation on disk '{}', which is not a primary", primary_id);
-}
-
-// Adds `delta` to one counter of both disks of a pair (a mirror holds the same bytes).
-Result<void> AddToPair(db::DiskStore& store, const db::AllocationRow& a, bool used,
-                       std::int64_t delta, std::int64_t now, std::string_view mirror_id) {
-  for (std::string_view id : {std::string_view(a.primary_id), mirror_id}) {
-    if (id.empty()) continue;
-    auto r = used ? store.AddUsed(id, delta, now) : store.AddAllocated(id, delta, now);
-    if (!r) return r;
-  }
-  return {};
 }
 
 }  // namespace
@@ -180,18 +145,12 @@ Result<DiskPair> DiskPool::Allocate(std::int64_t owner_id, std::uint64_t bytes) 
   return placed;
 }
 
-// Picks the pair and records the allocation. When no pair has room for `bytes` (the category
-// is not near full but fragmented, or the plan is large), one spare pair is attached and tried.
-Result<DiskPair> DiskPool::PlaceIn(db::Transaction& tx, std::int64_t owner_id,
-                                   const std::string& category, std::uint64_t bytes,
-                                   Alerts& alerts) {
+// Picks the pair for `bytes` in `category` and reserves them on both its disks. When no pair has
+// room (the category is not near full but fragmented, or the plan is large), one spare pair is
+// attached and tried.
+Result<DiskPair> DiskPool::ReservePair(db::Transaction& tx, const std::string& category,
+                                       std::uint64_t bytes, Alerts& alerts) {
   db::DiskStore store(tx);
-  auto existing = store.GetAllocation(owner_id);
-  if (!existing) return Pass(existing);
-  if (*existing) {
-    return Fail(Errc::kConflict, "owner {} already has an allocation on disk '{}'", owner_id,
-                (*existing)->primary_id);
-  }
   std::optional<DiskPair> chosen;
   std::uint64_t most_free = 0;
   for (int attempt = 0; attempt < 2 && !chosen; ++attempt) {
@@ -220,13 +179,29 @@ Result<DiskPair> DiskPool::PlaceIn(db::Transaction& tx, std::int64_t owner_id,
                 "is {}) and no spare pair left to attach",
                 category, Gib(bytes), Gib(most_free));
   }
-  const std::int64_t now = NowMs();
-  db::AllocationRow row{owner_id, chosen->primary_id, static_cast<std::int64_t>(bytes), 0, now,
-                        now};
-  if (auto r = store.InsertAllocation(row); !r) return Pass(r);
-  auto add = AddToPair(store, row, false, row.bytes, now, chosen->mirror_id);
+  auto add = AddToPair(store, chosen->primary_id, chosen->mirror_id, false,
+                       static_cast<std::int64_t>(bytes), NowMs());
   if (!add) return Pass(add);
   return *chosen;
+}
+
+// Records the allocation on the pair ReservePair picks.
+Result<DiskPair> DiskPool::PlaceIn(db::Transaction& tx, std::int64_t owner_id,
+                                   const std::string& category, std::uint64_t bytes,
+                                   Alerts& alerts) {
+  db::DiskStore store(tx);
+  auto existing = store.GetAllocation(owner_id);
+  if (!existing) return Pass(existing);
+  if (*existing) {
+    return Fail(Errc::kConflict, "owner {} already has an allocation on disk '{}'", owner_id,
+                (*existing)->primary_id);
+  }
+  auto pair = ReservePair(tx, category, bytes, alerts);
+  if (!pair) return pair;
+  const std::int64_t now = NowMs();
+  db::AllocationRow row{owner_id, pair->primary_id, static_cast<std::int64_t>(bytes), 0, now, now};
+  if (auto r = store.InsertAllocation(row); !r) return Pass(r);
+  return pair;
 }
 
 Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes) {
@@ -240,6 +215,7 @@ Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes
     auto a = store.GetAllocation(owner_id);
     if (!a) return Pass(a);
     if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    if (auto busy = RefuseWhileMoving(store, owner_id); !busy) return Pass(busy);
     auto disks = store.ListDisks();
     if (!disks) return Pass(disks);
     auto pair = FindPair(*disks, (*a)->primary_id);
@@ -268,7 +244,7 @@ Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes
     DiskPair out = PairOf(*pair);
     if (auto r = store.SetAllocationBytes(owner_id, static_cast<std::int64_t>(new_bytes), now); !r)
       return Pass(r);
-    auto add = AddToPair(store, **a, false, delta, now, out.mirror_id);
+    auto add = AddToPair(store, (*a)->primary_id, out.mirror_id, false, delta, now);
     if (!add) return Pass(add);
     return out;
   });
@@ -291,6 +267,7 @@ Result<void> DiskPool::Release(std::int64_t owner_id) {
     auto a = store.GetAllocation(owner_id);
     if (!a) return Pass(a);
     if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    if (auto busy = RefuseWhileMoving(store, owner_id); !busy) return busy;
     if ((*a)->used_bytes != 0) {
       return Fail(Errc::kConflict,
                   "owner {} still has {} bytes on disk '{}': delete their blobs before releasing "
@@ -301,7 +278,8 @@ Result<void> DiskPool::Release(std::int64_t owner_id) {
     if (!primary) return Pass(primary);
     if (!*primary) return Fail(Errc::kInternal, "disk '{}' vanished", (*a)->primary_id);
     if (auto r = store.DeleteAllocation(owner_id); !r) return r;
-    return AddToPair(store, **a, false, -(*a)->bytes, now, (*primary)->mirror_id.value_or(""));
+    return AddToPair(store, (*a)->primary_id, (*primary)->mirror_id.value_or(""), false,
+                     -(*a)->bytes, now);
   });
 }
 
@@ -330,7 +308,7 @@ Result<void> DiskPool::AddUsed(db::Transaction& tx, std::int64_t owner_id, std::
   if (!primary) return Pass(primary);
   if (!*primary) return Fail(Errc::kInternal, "disk '{}' vanished", (*a)->primary_id);
   if (auto r = store.AddAllocationUsed(owner_id, delta, now); !r) return r;
-  return AddToPair(store, **a, true, delta, now, (*primary)->mirror_id.value_or(""));
+  return AddToPair(store, (*a)->primary_id, (*primary)->mirror_id.value_or(""), true, delta, now);
 }
 
 Result<void> DiskPool::CheckNearFull() {

@@ -74,6 +74,16 @@ struct Placement {
   std::uint64_t used_bytes = 0;  // On each disk of the pair.
 };
 
+// An owner on their way to a pair of another category (BeginMove .. CommitMove/AbortMove).
+struct MovePlan {
+  std::int64_t owner_id = 0;
+  DiskPair from;                 // Where the owner lives and writes until the switch.
+  DiskPair to;                   // Where the copies go; `to_bytes` is reserved there.
+  std::uint64_t from_bytes = 0;  // The current plan size.
+  std::uint64_t to_bytes = 0;    // The new plan size.
+  std::int64_t started_at = 0;   // Milliseconds since the Unix epoch.
+};
+
 // Opens the Volume of a disk (the app passes OpenVolume; tests a MemoryVolume).
 using VolumeFactory = std::function<Result<std::unique_ptr<Volume>>(const DiskInfo&)>;
 // The capacity of a disk configured without one (capacity 0), e.g. a share of its free space.
@@ -108,12 +118,32 @@ class DiskPool {
   // fits no category; kConflict if the owner already has an allocation.
   Result<DiskPair> Allocate(std::int64_t owner_id, std::uint64_t bytes);
   // Changes the owner's plan size within its category; only the pair's counters change.
-  // kConflict when the new size is in another category (that is a move) or below the owner's
-  // used bytes; kNoCapacity when the pair has no room; kNotFound without an allocation.
+  // kConflict when the new size is in another category (that is a move), below the owner's
+  // used bytes, or while a move is in progress; kNoCapacity when the pair has no room;
+  // kNotFound without an allocation.
   Result<DiskPair> Resize(std::int64_t owner_id, std::uint64_t new_bytes);
   // Frees the owner's allocation. kConflict while the owner still has used bytes (delete the
-  // blobs first, through AddUsed); kNotFound without an allocation.
+  // blobs first, through AddUsed) or is being moved; kNotFound without an allocation.
   Result<void> Release(std::int64_t owner_id);
+  // Starts moving the owner to a pair of the category of `new_bytes` (a plan change across
+  // categories): picks the target as Allocate does (spares attached likewise), reserves
+  // `new_bytes` there and records the move, in one transaction. The owner keeps living on (and
+  // writing to) the old pair until CommitMove; the caller copies the blobs meanwhile.
+  // kInvalidArgument when `new_bytes` is in the owner's category (that is Resize); kConflict
+  // while a move is in progress; kNoCapacity as Allocate; kNotFound without an allocation.
+  Result<MovePlan> BeginMove(std::int64_t owner_id, std::uint64_t new_bytes);
+  // The owner's move in progress. kNotFound when there is none.
+  Result<MovePlan> MoveOf(std::int64_t owner_id);
+  // Switches the owner to the target pair inside the caller's write transaction (so whatever
+  // else must switch at the same instant does): the allocation names the target with the new
+  // size, the owner's used bytes leave the old pair's counters for the target's, the old
+  // reservation is freed. The caller deletes the old copies after committing. kNotFound when no
+  // move is in progress.
+  Result<DiskPair> CommitMove(db::Transaction& tx, std::int64_t owner_id);
+  // Gives the move up: frees the target reservation; the owner stays where they are. Copies
+  // already made on the target are the caller's to delete. kNotFound when there is none.
+  Result<void> AbortMove(std::int64_t owner_id);
+
   // Where the owner lives. kNotFound without an allocation.
   Result<Placement> Locate(std::int64_t owner_id);
   // Adds `delta` bytes (negative when blobs are deleted) to the owner's used bytes and to both
@@ -160,6 +190,8 @@ class DiskPool {
   DiskPool(const config::DisksConfig& config, DiskPoolDeps deps);
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
   Result<void> Reconcile(const config::DisksConfig& config);
+  Result<DiskPair> ReservePair(db::Transaction& tx, const std::string& category,
+                               std::uint64_t bytes, Alerts& alerts);
   Result<DiskPair> PlaceIn(db::Transaction& tx, std::int64_t owner_id, const std::string& category,
                            std::uint64_t bytes, Alerts& alerts);
   Result<bool> AttachSparePair(db::Transaction& tx, const std::string& category, Alerts& out);

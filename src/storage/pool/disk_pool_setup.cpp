@@ -116,6 +116,38 @@ std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::
   return out;
 }
 
+DiskPair PairOf(const PairView& p) {
+  DiskPair out;
+  out.category = p.primary->category.value_or("");
+  out.primary_id = p.primary->id;
+  out.mirror_id = p.primary->mirror_id.value_or("");
+  out.primary_state = ParseDiskState(p.primary->state).value_or(DiskState::kFailed);
+  out.mirror_state =
+      p.mirror ? ParseDiskState(p.mirror->state).value_or(DiskState::kFailed) : DiskState::kFailed;
+  return out;
+}
+
+Result<PairView> FindPair(const std::vector<db::DiskRow>& disks, std::string_view primary_id) {
+  for (const db::DiskRow& d : disks) {
+    if (d.id != primary_id) continue;
+    for (const PairView& p : PairsOf(disks, d.category.value_or(""))) {
+      if (p.primary->id == primary_id) return p;
+    }
+  }
+  return Fail(Errc::kInternal, "disk '{}' is not the primary of a pair", primary_id);
+}
+
+Result<void> AddToPair(db::DiskStore& store, std::string_view primary_id,
+                       std::string_view mirror_id, bool used, std::int64_t delta,
+                       std::int64_t now) {
+  for (std::string_view id : {primary_id, mirror_id}) {
+    if (id.empty()) continue;
+    auto r = used ? store.AddUsed(id, delta, now) : store.AddAllocated(id, delta, now);
+    if (!r) return r;
+  }
+  return {};
+}
+
 std::string Gib(std::uint64_t bytes) {
   return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / static_cast<double>(kGiB));
 }

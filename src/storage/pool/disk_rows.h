@@ -4,10 +4,23 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "db/stores/disk_store.h"
 #include "storage/pool/disk_pool.h"
+
+namespace nimbus::storage {
+
+// Alerts gathered inside a transaction, raised (DiskPool::Deliver) only once it committed.
+struct DiskPool::Alerts {
+  std::vector<Alert> raise;
+  std::vector<std::pair<std::string, Alert>> full;  // Per category, raised once.
+  std::vector<std::string> refilled;                // Categories that got a new pair.
+};
+
+}  // namespace nimbus::storage
 
 namespace nimbus::storage::pool_internal {
 
@@ -26,6 +39,18 @@ struct PairView {
 };
 // Every primary of `category`, ordered by id. Pointers point into `disks`.
 std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::string& category);
+
+// The pair as callers see it (states parsed; an unknown word reads as failed).
+DiskPair PairOf(const PairView& p);
+// The pair whose primary is `primary_id`; kInternal if it is not a primary.
+Result<PairView> FindPair(const std::vector<db::DiskRow>& disks, std::string_view primary_id);
+// Adds `delta` to one counter (used or allocated) of both disks of a pair: a mirror holds the
+// same bytes. An empty mirror id is skipped.
+Result<void> AddToPair(db::DiskStore& store, std::string_view primary_id,
+                       std::string_view mirror_id, bool used, std::int64_t delta, std::int64_t now);
+
+// kConflict "owner N is being moved to …" while the owner has a move in progress.
+Result<void> RefuseWhileMoving(db::DiskStore& store, std::int64_t owner_id);
 
 // "12.50 GiB": sizes in messages an operator reads.
 std::string Gib(std::uint64_t bytes);

@@ -508,6 +508,80 @@ TEST_F(DiskPoolTest, ConcurrentAllocationsNeverOverfillAPairAndCountExactly) {
   EXPECT_EQ(total, static_cast<std::uint64_t>(placed.load()) * 10 * G);
 }
 
+TEST_F(DiskPoolTest, AMoveReservesTheTargetAndSwitchesInTheCallersTransaction) {
+  EXPECT_EQ(Place(1, 10 * G), "b1");
+  auto same = pool_->BeginMove(1, 20 * G);
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().code, Errc::kInvalidArgument);
+  auto plan = pool_->BeginMove(1, 30 * G);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->from.primary_id, "b1");
+  EXPECT_EQ(plan->to.primary_id, "c1");
+  EXPECT_EQ(plan->to.mirror_id, "c1m");
+  EXPECT_EQ(plan->from_bytes, 10 * G);
+  EXPECT_EQ(plan->to_bytes, 30 * G);
+  EXPECT_EQ(Disk("c1").allocated_bytes, 30 * G);  // Reserved on both target disks.
+  EXPECT_EQ(Disk("c1m").allocated_bytes, 30 * G);
+  EXPECT_EQ(Disk("b1").allocated_bytes, 10 * G);
+  EXPECT_EQ(pool_->MoveOf(1)->to.primary_id, "c1");
+  // Until the switch the owner lives and writes on the old pair, and cannot change otherwise.
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 2 * G); }));
+  EXPECT_EQ(Disk("b1").used_bytes, 2 * G);
+  EXPECT_EQ(pool_->Locate(1)->pair.primary_id, "b1");
+  EXPECT_EQ(pool_->BeginMove(1, 50 * G).error().code, Errc::kConflict);
+  EXPECT_EQ(pool_->Resize(1, 12 * G).error().code, Errc::kConflict);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, -2 * G); }));
+  EXPECT_EQ(pool_->Release(1).error().code, Errc::kConflict);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 2 * G); }));
+  // A switch whose transaction fails changes nothing.
+  auto failed = db_->Write([&](db::Transaction& tx) -> Result<void> {
+    if (auto r = pool_->CommitMove(tx, 1); !r) return Fail(r.error());
+    return Fail(Errc::kIoError, "the caller's part failed");
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(pool_->Locate(1)->pair.primary_id, "b1");
+  EXPECT_TRUE(pool_->MoveOf(1));
+  EXPECT_EQ(Disk("b1").used_bytes, 2 * G);
+  auto switched = db_->Write([&](db::Transaction& tx) { return pool_->CommitMove(tx, 1); });
+  ASSERT_TRUE(switched) << switched.error().message;
+  EXPECT_EQ(switched->primary_id, "c1");
+  auto where = pool_->Locate(1);
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->pair.primary_id, "c1");
+  EXPECT_EQ(where->bytes, 30 * G);
+  EXPECT_EQ(where->used_bytes, 2 * G);
+  for (const char* id : {"b1", "b1m"}) {
+    EXPECT_EQ(Disk(id).allocated_bytes, 0u) << id;
+    EXPECT_EQ(Disk(id).used_bytes, 0u) << id;
+    EXPECT_EQ(Disk(id).owner_count, 0) << id;
+  }
+  for (const char* id : {"c1", "c1m"}) {
+    EXPECT_EQ(Disk(id).allocated_bytes, 30 * G) << id;
+    EXPECT_EQ(Disk(id).used_bytes, 2 * G) << id;
+    EXPECT_EQ(Disk(id).owner_count, 1) << id;
+  }
+  EXPECT_EQ(pool_->MoveOf(1).error().code, Errc::kNotFound);
+}
+
+TEST_F(DiskPoolTest, AnAbortedOrImpossibleMoveLeavesTheOwnerWhereTheyWere) {
+  EXPECT_EQ(Place(1, 10 * G), "b1");
+  ASSERT_TRUE(pool_->BeginMove(1, 75 * G));
+  EXPECT_EQ(Disk("e1").allocated_bytes, 75 * G);
+  ASSERT_TRUE(pool_->AbortMove(1));
+  EXPECT_EQ(Disk("e1").allocated_bytes, 0u);
+  EXPECT_EQ(Disk("e1m").allocated_bytes, 0u);
+  EXPECT_EQ(pool_->Locate(1)->pair.primary_id, "b1");
+  EXPECT_EQ(pool_->AbortMove(1).error().code, Errc::kNotFound);
+  // D holds 60 GiB per pair: with the spares gone to C, a 74 GiB plan has nowhere to go.
+  Place(2, 25 * G), Place(3, 25 * G), Place(4, 25 * G), Place(5, 25 * G);
+  auto nowhere = pool_->BeginMove(1, 74 * G);
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, Errc::kNoCapacity);
+  EXPECT_EQ(Disk("d1").allocated_bytes, 0u);
+  EXPECT_EQ(pool_->MoveOf(1).error().code, Errc::kNotFound);
+  EXPECT_EQ(pool_->BeginMove(99, 30 * G).error().code, Errc::kNotFound);
+}
+
 TEST_F(DiskPoolTest, VolumesOpenOnceThroughTheFactory) {
   auto v = pool_->VolumeOf("b1");
   ASSERT_TRUE(v) << v.error().message;
