@@ -200,11 +200,6 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
     std::vector<std::string> problems;
     for (const Wanted& w : WantedDisks(config)) {
       std::uint64_t capacity = w.capacity;
-      if (capacity == 0 && deps_.default_capacity) {
-        auto probed = deps_.default_capacity(w.uri);
-        if (!probed) return std::unexpected(std::move(probed.error()));
-        capacity = *probed;
-      }
       if (capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return Fail(Errc::kInvalidArgument, "disk '{}': capacity {} is too large", w.id, capacity);
       auto found = by_id.find(w.id);
@@ -234,6 +229,14 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
                         "recorded",
                         w.id, w.uri, other->second->id));
         continue;
+      }
+      // Probed once, when the disk is first recorded: probing again at every start would shrink
+      // the capacity as the disk fills.
+      if (capacity == 0 && deps_.default_capacity) {
+        auto probed = deps_.default_capacity(w.uri);
+        if (!probed) return std::unexpected(std::move(probed.error()));
+        capacity = std::min<std::uint64_t>(
+            *probed, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
       }
       if (capacity == 0)
         return Fail(Errc::kInvalidArgument, "disk '{}' ({}): no capacity configured", w.id, w.uri);
