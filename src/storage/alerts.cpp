@@ -8,14 +8,22 @@ namespace nimbus::storage {
 
 std::string_view AlertKindName(AlertKind kind) {
   switch (kind) {
-    case AlertKind::kDiskFailed: return "disk_failed";
-    case AlertKind::kDiskDegraded: return "disk_degraded";
-    case AlertKind::kDiskRecovered: return "disk_recovered";
-    case AlertKind::kRepairFailed: return "repair_failed";
-    case AlertKind::kNearFull: return "near_full";
-    case AlertKind::kNoCapacity: return "no_capacity";
-    case AlertKind::kSpareAttached: return "spare_attached";
-    case AlertKind::kScrubFindings: return "scrub_findings";
+    case AlertKind::kDiskFailed:
+      return "disk_failed";
+    case AlertKind::kDiskDegraded:
+      return "disk_degraded";
+    case AlertKind::kDiskRecovered:
+      return "disk_recovered";
+    case AlertKind::kRepairFailed:
+      return "repair_failed";
+    case AlertKind::kNearFull:
+      return "near_full";
+    case AlertKind::kNoCapacity:
+      return "no_capacity";
+    case AlertKind::kSpareAttached:
+      return "spare_attached";
+    case AlertKind::kScrubFindings:
+      return "scrub_findings";
   }
   return "unknown";
 }

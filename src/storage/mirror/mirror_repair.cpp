@@ -1,16 +1,16 @@
 // MirroredVolume repairs: copy a queued blob from the good side to the side that misses it (or
 // holds a bad copy), verified by reading it back; and the background loop that drains the queue.
 // SPDX-License-Identifier: AGPL-3.0-or-later
-#include <array>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <sodium.h>
-#include <spdlog/spdlog.h>
 
 #include "storage/mirror/mirrored_volume.h"
 
@@ -135,9 +135,9 @@ net::awaitable<MirroredVolume::RepairOutcome> MirroredVolume::RepairOne(const Re
     HashSink check;
     auto ok = co_await src->Get(id, ByteRange{}, check);
     if (!ok) {
-      error = fmt::format("both copies are bad: {} ({}), {} ({})", dst->id(),
-                          have ? "size differs" : have.error().message, src->id(),
-                          ok.error().message);
+      error =
+          fmt::format("both copies are bad: {} ({}), {} ({})", dst->id(),
+                      have ? "size differs" : have.error().message, src->id(), ok.error().message);
       co_return RepairOutcome::kFailed;
     }
     auto rm = co_await dst->Remove(id);

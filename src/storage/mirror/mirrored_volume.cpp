@@ -3,13 +3,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/mirror/mirrored_volume.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <limits>
 #include <optional>
 #include <unordered_set>
-
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <spdlog/spdlog.h>
 
 #include "storage/mirror/mirrored_writer.h"
 
@@ -54,9 +54,8 @@ MirroredVolume::MirroredVolume(std::shared_ptr<Volume> primary, std::shared_ptr<
       state_(options.state),
       options_(std::move(options)) {
   if (state_ == nullptr) {
-    auto alerts = options_.alerts != nullptr
-                      ? options_.alerts
-                      : std::make_shared<LoggingAlertSink>(options_.metrics);
+    auto alerts = options_.alerts != nullptr ? options_.alerts
+                                             : std::make_shared<LoggingAlertSink>(options_.metrics);
     state_ = std::make_shared<PairState>(sides_[0]->id(), sides_[1]->id(), std::move(alerts),
                                          options_.fail_after_errors);
   }
@@ -64,9 +63,9 @@ MirroredVolume::MirroredVolume(std::shared_ptr<Volume> primary, std::shared_ptr<
     failover_counter_ = &options_.metrics->AddCounter(
         "nimbus_storage_read_failovers_total",
         "Reads that continued on the other side of a mirrored pair.", {"disk"});
-    repair_counter_ = &options_.metrics->AddCounter(
-        "nimbus_storage_repairs_total", "Blob repairs of mirrored pairs by result.",
-        {"disk", "result"});
+    repair_counter_ = &options_.metrics->AddCounter("nimbus_storage_repairs_total",
+                                                    "Blob repairs of mirrored pairs by result.",
+                                                    {"disk", "result"});
   }
   InitWaker();
 }
@@ -89,7 +88,8 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
   std::array<std::optional<Error>, 2> errors;
   for (Side s : {Side::kPrimary, Side::kMirror}) {
     if (!state_->Usable(s)) {
-      errors[Index(s)] = Error{Errc::kIoError, fmt::format("disk {} is failed", vols[Index(s)]->id())};
+      errors[Index(s)] =
+          Error{Errc::kIoError, fmt::format("disk {} is failed", vols[Index(s)]->id())};
       continue;
     }
     auto w = co_await vols[Index(s)]->Create(id);
@@ -250,8 +250,8 @@ net::awaitable<Result<void>> MirroredVolume::Probe() {
   }
   if (!probes.mirror) {
     if (!what.empty()) what += "; ";
-    what += fmt::format("mirror {}: {}", state_->disk_id(Side::kMirror),
-                        probes.mirror.error().message);
+    what +=
+        fmt::format("mirror {}: {}", state_->disk_id(Side::kMirror), probes.mirror.error().message);
   }
   co_return Fail(Errc::kIoError, "probe failed: {}", what);
 }

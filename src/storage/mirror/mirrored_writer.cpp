@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/mirror/mirrored_writer.h"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 namespace nimbus::storage {
 

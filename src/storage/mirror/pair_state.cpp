@@ -8,9 +8,12 @@ namespace nimbus::storage {
 
 std::string_view SideStateName(SideState s) {
   switch (s) {
-    case SideState::kHealthy: return "healthy";
-    case SideState::kDegraded: return "degraded";
-    case SideState::kFailed: return "failed";
+    case SideState::kHealthy:
+      return "healthy";
+    case SideState::kDegraded:
+      return "degraded";
+    case SideState::kFailed:
+      return "failed";
   }
   return "unknown";
 }

@@ -25,10 +25,10 @@ struct SideSnapshot {
   std::string disk_id;
   SideState state = SideState::kHealthy;
   bool marked_failed = false;
-  std::size_t missing = 0;                  // Repairs queued with this side as target.
-  std::uint64_t consecutive_errors = 0;     // I/O and checksum errors since the last success.
+  std::size_t missing = 0;               // Repairs queued with this side as target.
+  std::uint64_t consecutive_errors = 0;  // I/O and checksum errors since the last success.
   std::uint64_t total_errors = 0;
-  std::string last_error;                   // The newest error or MarkFailed reason.
+  std::string last_error;  // The newest error or MarkFailed reason.
 };
 
 struct PairSnapshot {
@@ -111,9 +111,9 @@ class PairState {
   const std::shared_ptr<AlertSink> alerts_;
   const std::uint32_t fail_after_errors_;
   mutable std::mutex mutex_;
-  SideData sides_[2];                      // Guarded by mutex_.
-  RepairQueue queue_;                      // Guarded by mutex_.
-  std::vector<PairObserver> observers_;    // Guarded by mutex_.
+  SideData sides_[2];                    // Guarded by mutex_.
+  RepairQueue queue_;                    // Guarded by mutex_.
+  std::vector<PairObserver> observers_;  // Guarded by mutex_.
 };
 
 }  // namespace nimbus::storage

@@ -4,16 +4,15 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "storage/local/local_volume.h"
 #include "storage/mirror/mirror_test_util.h"

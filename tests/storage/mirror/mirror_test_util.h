@@ -3,12 +3,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <sodium.h>
+
 #include <array>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <sodium.h>
 
 #include "storage/alerts.h"
 #include "storage/byte_stream.h"

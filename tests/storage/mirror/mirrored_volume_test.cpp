@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/mirror/mirrored_volume.h"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <set>
-
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/faulty_volume.h"
@@ -315,7 +316,7 @@ TEST_F(MirroredVolumeTest, BackgroundLoopRepairsWhenTheSideReturns) {
   vol_->StartRepairLoop(ioc_.get_executor());
   ioc_.restart();
   ioc_.run_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(mirror_->Contains(id));  // Deferred while failed.
+  EXPECT_FALSE(mirror_->Contains(id));        // Deferred while failed.
   vol_->state()->MarkHealthy(Side::kMirror);  // Wakes the loop.
   for (int i = 0; i < 200 && StateOf(Side::kMirror) != SideState::kHealthy; ++i) {
     ioc_.restart();
@@ -419,6 +420,62 @@ TEST_F(MirroredVolumeTest, ProbeNamesTheFailingSideAndSpaceIsTheSmaller) {
   ASSERT_TRUE(space.has_value());
   EXPECT_EQ(space->total_bytes, 10 * kMiB);
   EXPECT_LE(space->free_bytes, 10 * kMiB);
+}
+
+}  // namespace
+}  // namespace nimbus::storage
+
+namespace nimbus::storage {
+namespace {
+
+// Coroutine of the concurrency test: writes a blob, reads it back through the pair.
+net::awaitable<bool> WriteThenRead(MirroredVolume& vol, BlobId id, std::string data) {
+  auto w = co_await WriteBlob(vol, id, data, 100'000);
+  if (!w) co_return false;
+  auto r = co_await ReadBlob(vol, id);
+  co_return r && *r == data;
+}
+
+TEST(MirroredVolumeConcurrencyTest, ManyWritersOnSeveralThreadsWithTheMirrorFlapping) {
+  auto primary = std::make_shared<MemoryVolume>("a1");
+  auto mirror = std::make_shared<MemoryVolume>("a1m");
+  auto alerts = std::make_shared<RecordingAlerts>();
+  MirrorOptions options;
+  options.alerts = alerts;
+  auto vol = std::make_shared<MirroredVolume>(primary, mirror, options);
+  net::io_context ioc(3);
+  constexpr int kBlobs = 24;
+  std::vector<BlobId> ids;
+  std::atomic<int> ok{0}, done{0};
+  for (int i = 0; i < kBlobs; ++i) {
+    ids.push_back(BlobId::Random());
+    net::co_spawn(ioc, WriteThenRead(*vol, ids.back(), TestBytes(300'000 + i, 100 + i)),
+                  [&ok, &done](std::exception_ptr e, bool good) {
+                    if (!e && good) ++ok;
+                    ++done;
+                  });
+  }
+  // The mirror goes offline and back while the writes run on three threads.
+  std::thread flapper([&mirror, &done] {
+    for (int i = 0; i < 200 && done.load() < kBlobs; ++i) {
+      mirror->SetOffline(i % 2 == 0);
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) threads.emplace_back([&ioc] { ioc.run(); });
+  for (auto& t : threads) t.join();
+  flapper.join();
+  mirror->SetOffline(false);
+  EXPECT_EQ(done.load(), kBlobs);
+  EXPECT_EQ(ok.load(), kBlobs);  // Every write was acknowledged and reads back right.
+  RepairStats stats = RunCo(ioc, vol->RepairPending());
+  EXPECT_EQ(stats.failed, 0u);
+  for (const auto& id : ids) {
+    EXPECT_TRUE(primary->Contains(id));
+    EXPECT_TRUE(mirror->Contains(id));
+  }
+  EXPECT_EQ(vol->state()->Snapshot().pair_state(), SideState::kHealthy);
 }
 
 }  // namespace
