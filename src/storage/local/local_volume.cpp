@@ -199,7 +199,6 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
           if (!id || id->str().substr(0, 2) != top || id->str().substr(2, 2) != mid) continue;
           auto blob = OpenBlobFile(id_, *id, f->path().string(), false);
           if (!blob && blob.error().code == Errc::kNotFound) continue;  // Removed meanwhile.
-          if (!blob && blob.error().code == Errc::kIoError) return Fail(blob.error());
           batch.emplace_back(*id, blob ? blob->trailer.logical_size : 0);
         }
         if (ec3) return Fail(Errc::kIoError, "disk {}: listing {}: {}", id_, d2->path().string(), ec3.message());

@@ -42,8 +42,9 @@ class LocalVolume final : public Volume {
   net::awaitable<Result<BlobStat>> Stat(const BlobId& id) override;
   net::awaitable<Result<void>> Remove(const BlobId& id) override;
   // Walks blobs/ab/cd/ (one WorkerPool call per top-level fan-out directory), skipping names
-  // that are not blob ids in their right place. A blob whose trailer cannot be read is still
-  // visited, with size 0, so scrub finds it (its Get reports kChecksumMismatch).
+  // that are not blob ids in their right place. A blob whose trailer cannot be read (damaged,
+  // truncated, or a read error) is still visited, with size 0, so scrub finds it (its Get then
+  // reports kChecksumMismatch or kIoError). kIoError when a directory cannot be listed.
   net::awaitable<Result<void>> ForEach(BlobVisitor visit) override;
   net::awaitable<Result<void>> Probe() override;
   // statvfs; with a configured capacity: total = capacity, free = min(capacity - used, fs free).

@@ -230,6 +230,29 @@ TEST_F(LocalFaultTest, RandomPwriteAndFdatasyncFailuresNeverLoseAnAcknowledgedBl
   VerifyDisk(failed);
 }
 
+TEST_F(LocalFaultTest, PreadEioIsAnIoErrorAndTheDiskIsFineAfterwards) {
+  if (!HaveFiu()) GTEST_SKIP() << "fiu-run not installed (apt-get install fiu-utils)";
+  EXPECT_EQ(RunHelper({}, {"read", "x"}), 0);  // Without faults every blob reads and matches.
+  int good = 0;
+  for (const auto& l : ParseLines(out_)) {
+    ASSERT_EQ(l.kind, "READ-OK");
+    EXPECT_EQ(l.a, committed_[l.id]);
+    ++good;
+  }
+  EXPECT_EQ(good, 3);
+  EXPECT_EQ(RunHelper({"enable name=posix/io/rw/pread,failinfo=5"}, {"read", "x"}), 2);
+  int errors = 0;
+  for (const auto& l : ParseLines(out_)) {
+    ASSERT_EQ(l.kind, "READ-ERR") << l.b;
+    EXPECT_EQ(l.a, "io_error");
+    EXPECT_NE(l.b.find("Input/output error (EIO)"), std::string::npos) << l.b;
+    EXPECT_NE(l.b.find(l.id), std::string::npos) << l.b;
+    ++errors;
+  }
+  EXPECT_EQ(errors, 3);
+  VerifyDisk({});
+}
+
 TEST_F(LocalFaultTest, KillDuringALargeWriteLeavesNoPartialBlob) {
   out_ = dir_ + "/helper.out";
   pid_t pid = Spawn({NIMBUS_FAULT_HELPER, root_, "a1", "big", std::to_string(std::uint64_t{512} << 20)}, out_);

@@ -5,11 +5,14 @@
 //   ERR <id> <errc> <message>    failed (the blob must then be invisible)
 // Usage: volume_fault_helper <root> <disk id> write <count> <size> <seed>
 //        volume_fault_helper <root> <disk id> big <max bytes>   (prints STARTED, then writes)
+//        volume_fault_helper <root> <disk id> read x   (reads every blob: READ-OK <id> <sha256>
+//                                                       or READ-ERR <id> <errc> <message>)
 // Exit status: 0 all committed, 2 some blob failed, 3 the volume did not open, 64 bad usage.
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +21,7 @@
 #include "storage/local/local_volume.h"
 #include "storage/put_blob.h"
 #include "storage/run_co.h"
+#include "util/sha256.h"
 
 namespace {
 
@@ -46,6 +50,39 @@ class BigSource final : public ByteSource {
   std::string chunk_;
   bool started_ = false;
 };
+
+class HashSink final : public ByteSink {
+ public:
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    hash.Update(data);
+    co_return Result<void>{};
+  }
+  Sha256 hash;
+};
+
+int ReadAll(net::io_context& ioc, Volume& volume) {
+  std::vector<BlobId> ids;
+  BlobVisitor visit = [&ids](const BlobId& id, std::uint64_t) -> Result<void> {
+    ids.push_back(id);
+    return {};
+  };
+  auto listed = nimbus::testing::RunCo(ioc, volume.ForEach(visit));
+  if (!listed) return 3;
+  int status = 0;
+  for (const auto& id : ids) {
+    HashSink sink;
+    auto r = nimbus::testing::RunCo(ioc, volume.Get(id, {}, sink));
+    if (r) {
+      std::printf("READ-OK %s %s\n", id.str().c_str(), sink.hash.FinishHex().c_str());
+    } else {
+      std::printf("READ-ERR %s %s %s\n", id.str().c_str(), std::string(ErrcName(r.error().code)).c_str(),
+                  r.error().message.c_str());
+      status = 2;
+    }
+  }
+  std::fflush(stdout);
+  return status;
+}
 
 int Report(const BlobId& id, const Result<BlobInfo>& r) {
   if (r) {
@@ -87,6 +124,8 @@ int main(int argc, char** argv) {
     BigSource source(max);
     auto r = nimbus::testing::RunCo(ioc, PutBlob(**volume, id, source));
     status = Report(id, r);
+  } else if (mode == "read") {
+    status = ReadAll(ioc, **volume);
   } else {
     return 64;
   }
