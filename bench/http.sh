@@ -7,7 +7,7 @@
 # Env:   NIMBUS_BIN (default build/nimbus), NIMBUS_COMMIT (commit the binary was built from),
 #        NIMBUS_LOG (where nimbus's stderr/access log goes; default /dev/null),
 #        THREADS (2), CONNECTIONS (64), DURATION (10s),
-#        WARMUP (2s), OUT (results file; default bench/results/<date>-http.md)
+#        WARMUP (2s), ROUNDS (3), OUT (results file; default bench/results/<date>-http.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -17,6 +17,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$repo/bench/results/$(date -u +%F)-http.md}
 # nimbus's log (stderr: one access-log line per request). nginx runs with access_log off, so
 # by default nimbus still formats and writes every line, but to /dev/null rather than a disk.
@@ -112,24 +113,37 @@ size_nginx=$(curl -s "$nginx_asset" | wc -c)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- runs -----------------------------------------------------------------------------------
+# ROUNDS rounds, each running the four targets in turn, so that load from elsewhere on the
+# machine hits both servers alike; the table shows the median round and the spread.
 wrk_cmd=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d$DURATION" --latency)
-declare -A rps avg p50 p99 errs
-run() {  # run <key> <url>
-  local key=$1 url=$2 out
-  wrk "-t$THREADS" "-c$CONNECTIONS" "-d$WARMUP" "$url" >/dev/null
-  out=$("${wrk_cmd[@]}" "$url")
-  echo "$out" >"$work/$key.wrk"
-  echo "== $key: $url"; echo "$out"
-  rps[$key]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+declare -A rps_all avg p50 p99 errs url_of
+url_of=([nimbus_healthz]="$nimbus_url/healthz" [nginx_healthz]="$nginx_url/healthz"
+        [nimbus_asset]="$nimbus_asset" [nginx_asset]="$nginx_asset")
+keys=(nimbus_healthz nginx_healthz nimbus_asset nginx_asset)
+for key in "${keys[@]}"; do
+  wrk "-t$THREADS" "-c$CONNECTIONS" "-d$WARMUP" "${url_of[$key]}" >/dev/null
+done
+for round in $(seq "$ROUNDS"); do
+  for key in "${keys[@]}"; do
+    out=$("${wrk_cmd[@]}" "${url_of[$key]}")
+    echo "$out" >"$work/$key.$round.wrk"
+    echo "== round $round, $key: ${url_of[$key]}"; echo "$out"
+    rps_all[$key]+="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") "
+  done
+done
+# Median round per target: its requests/s and latencies are reported, its wrk output kept.
+declare -A rps spread median_round
+for key in "${keys[@]}"; do
+  read -r median_round[$key] rps[$key] spread[$key] < <(
+    i=0; for v in ${rps_all[$key]}; do i=$((i + 1)); echo "$i $v"; done | sort -k2 -g |
+      awk '{ r[NR] = $1; v[NR] = $2 } END { m = int((NR + 1) / 2); print r[m], v[m], v[1] "–" v[NR] }')
+  out=$(cat "$work/$key.${median_round[$key]}.wrk")
   avg[$key]=$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")
   p50[$key]=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99[$key]=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errs[$key]=$( (grep -E 'Socket errors|Non-2xx' <<<"$out" || true) | sed 's/^ *//' | paste -sd';' -)
-}
-run nimbus_healthz "$nimbus_url/healthz"
-run nginx_healthz "$nginx_url/healthz"
-run nimbus_asset "$nimbus_asset"
-run nginx_asset "$nginx_asset"
+  errs[$key]=$( (grep -E 'Socket errors|Non-2xx' "$work/$key".*.wrk || true) |
+                sed 's/^[^:]*wrk: *//' | paste -sd';' -)
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 if [[ -n ${NIMBUS_COMMIT:-} ]]; then  # e.g. when the binary was built from a clean export
@@ -151,15 +165,15 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Commit: $commit"
   echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config; access log written to \`$NIMBUS_LOG\`)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), \`worker_processes auto\`, \`access_log off\`, \`sendfile on\`, same file from disk"
-  echo "- Load: \`${wrk_cmd[*]} <url>\` after a ${WARMUP} warm-up ($(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2))"
+  echo "- Load: \`${wrk_cmd[*]} <url>\`, $ROUNDS rounds over the four targets in turn (median shown), after a ${WARMUP} warm-up each ($(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2))"
   echo "- Static asset: \`web/$ASSET_REL\` (4096 bytes); nimbus \`${asset_base}$ASSET_REL\`, nginx \`/$ASSET_REL\`"
   echo
-  echo "| target | server | requests/s | latency avg | p50 | p99 | errors |"
-  echo "|---|---|---:|---:|---:|---:|---|"
+  echo "| target | server | requests/s (median) | min–max | latency avg | p50 | p99 | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
   for t in healthz asset; do
     for s in nimbus nginx; do
       k=${s}_$t
-      echo "| $t | $s | ${rps[$k]} | ${avg[$k]} | ${p50[$k]} | ${p99[$k]} | ${errs[$k]:-none} |"
+      echo "| $t | $s | ${rps[$k]} | ${spread[$k]} | ${avg[$k]} | ${p50[$k]} | ${p99[$k]} | ${errs[$k]:-none} |"
     done
   done
   echo
@@ -171,8 +185,9 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "<details><summary>raw wrk output</summary>"
   echo
-  for k in nimbus_healthz nginx_healthz nimbus_asset nginx_asset; do
-    echo "\`$k\`:"; echo; echo '```'; cat "$work/$k.wrk"; echo '```'; echo
+  for k in "${keys[@]}"; do
+    echo "\`$k\` (median round ${median_round[$k]}):"; echo; echo '```'
+    cat "$work/$k.${median_round[$k]}.wrk"; echo '```'; echo
   done
   echo "</details>"
 } >"$OUT"
