@@ -70,8 +70,10 @@ struct MirroredVolume::Waker {
   std::function<void()> poke;  // Guarded by mutex; set while the loop runs.
   bool running = false;        // Guarded by mutex.
   std::atomic<bool> pending{false};
+  std::atomic<bool> urgent{false};  // A side came back: retry now even after failures.
   std::atomic<bool> stop{false};
-  void Wake() {
+  void Wake(bool side_back = false) {
+    if (side_back) urgent = true;
     pending = true;
     std::function<void()> p;
     {
@@ -85,9 +87,9 @@ struct MirroredVolume::Waker {
 void MirroredVolume::InitWaker() {
   waker_ = std::make_shared<Waker>();
   state_->AddObserver([w = waker_](const PairEvent& e) {
-    if (e.kind == PairEvent::Kind::kRepairQueued ||
-        (e.kind == PairEvent::Kind::kStateChanged && e.new_state != SideState::kFailed)) {
-      w->Wake();
+    if (e.kind == PairEvent::Kind::kRepairQueued) w->Wake();
+    if (e.kind == PairEvent::Kind::kStateChanged && e.old_state == SideState::kFailed) {
+      w->Wake(/*side_back=*/true);
     }
   });
 }
@@ -227,11 +229,18 @@ net::awaitable<void> MirroredVolume::RepairLoop(std::shared_ptr<MirroredVolume> 
   Waker& w = *self->waker_;
   while (!w.stop) {
     w.pending = false;
-    co_await self->RepairPending();
+    w.urgent = false;
+    const RepairStats stats = co_await self->RepairPending();
     if (w.stop) break;
-    if (w.pending) continue;
-    timer->expires_after(self->options_.repair_interval);
-    co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+    if (w.urgent || (w.pending && stats.failed == 0)) continue;
+    // Wait for the interval; a wake-up cuts it short only when the last round had no failures
+    // (a side that is down but not marked failed must not be hammered on every queued blob).
+    const auto deadline = std::chrono::steady_clock::now() + self->options_.repair_interval;
+    while (!w.stop && std::chrono::steady_clock::now() < deadline) {
+      timer->expires_at(deadline);
+      co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+      if (w.urgent || (w.pending && stats.failed == 0)) break;
+    }
   }
   std::lock_guard lock(w.mutex);
   w.poke = nullptr;

@@ -129,6 +129,7 @@ void PairState::MarkHealthy(Side s) {
     SideData& d = sides_[Index(s)];
     d.failed = false;
     d.consecutive = 0;
+    d.repair_alerted = false;
     queue_.ResetAttempts(s);
     NoteTransitionLocked(s, before, "marked healthy", events, alerts);
   }
@@ -200,6 +201,7 @@ void PairState::RepairDone(const BlobId& id, Side target) {
     std::lock_guard lock(mutex_);
     const SideState before = StateLocked(target);
     if (!queue_.Remove(id, target)) return;
+    sides_[Index(target)].repair_alerted = false;
     PairEvent e;
     e.kind = PairEvent::Kind::kRepairDone;
     e.side = target;
@@ -219,10 +221,14 @@ int PairState::RepairFailed(const BlobId& id, Side target, const std::string& re
   {
     std::lock_guard lock(mutex_);
     attempts = queue_.NoteFailure(id, target, reason);
-    if (attempts == 1) {
+    SideData& d = sides_[Index(target)];
+    if (attempts == 1 && !d.repair_alerted) {
+      d.repair_alerted = true;
       alerts.push_back({AlertKind::kRepairFailed, ids_[Index(target)],
-                        fmt::format("blob {} could not be repaired on {} from {}: {}", id.str(),
-                                    ids_[Index(target)], ids_[Index(Other(target))], reason)});
+                        fmt::format("blob {} could not be repaired on {} from {}: {} (further "
+                                    "repair failures on {} are only logged until one succeeds)",
+                                    id.str(), ids_[Index(target)], ids_[Index(Other(target))],
+                                    reason, ids_[Index(target)])});
     }
   }
   Deliver({}, alerts);

@@ -85,7 +85,8 @@ class PairState {
   // was already queued.
   bool QueueRepair(const BlobId& id, Side target, std::string reason);
   void RepairDone(const BlobId& id, Side target);
-  // Counts a failed attempt; returns the attempts so far (kRepairFailed is raised on the first).
+  // Counts a failed attempt; returns the attempts so far. kRepairFailed is raised once per side
+  // until a repair there succeeds or the side is marked healthy (no alert storm while it is down).
   int RepairFailed(const BlobId& id, Side target, const std::string& reason);
   void ForgetBlob(const BlobId& id);  // The blob was deleted: drop its repairs.
   // The queue, oldest first: what the pool persists and what an admin sees.
@@ -100,6 +101,7 @@ class PairState {
     bool failed = false;
     std::uint64_t consecutive = 0, total = 0;
     std::string last_error;
+    bool repair_alerted = false;  // kRepairFailed raised; again only after a repair succeeds.
   };
   SideState StateLocked(Side s) const;
   // Emits kStateChanged (and an alert) when `before` differs from the state now. Needs the lock.

@@ -109,6 +109,22 @@ TEST_F(MirroredVolumeTest, RepairWhileTheMirrorIsStillDownFailsAndIsRetriedLater
   EXPECT_EQ(alerts_->Count(AlertKind::kRepairFailed, "a1m"), 1);  // Raised once, not per try.
 }
 
+TEST_F(MirroredVolumeTest, RepairFailuresWhileASideIsDownRaiseOneAlertUntilARepairSucceeds) {
+  mirror_->SetOffline(true);
+  for (int i = 0; i < 3; ++i) Put(TestBytes(100, 40 + i));
+  EXPECT_EQ(RunCo(ioc_, vol_->RepairPending()).failed, 3u);
+  EXPECT_EQ(RunCo(ioc_, vol_->RepairPending()).failed, 3u);
+  EXPECT_EQ(alerts_->Count(AlertKind::kRepairFailed, "a1m"), 1);
+  EXPECT_EQ(alerts_->Count(AlertKind::kDiskDegraded, "a1m"), 1);
+  // After max_repair_attempts (5) failures an item waits for the side to be marked healthy.
+  for (int i = 0; i < 3; ++i) RunCo(ioc_, vol_->RepairPending());
+  mirror_->SetOffline(false);
+  EXPECT_EQ(RunCo(ioc_, vol_->RepairPending()).deferred, 3u);
+  vol_->state()->MarkHealthy(Side::kMirror);
+  EXPECT_EQ(RunCo(ioc_, vol_->RepairPending()).repaired, 3u);
+  EXPECT_EQ(StateOf(Side::kMirror), SideState::kHealthy);
+}
+
 TEST_F(MirroredVolumeTest, MirrorFailingMidWriteStillAcknowledgesOnThePrimary) {
   mirror_->FailNext(Op::kAppend, Errc::kIoError, 1);
   const std::string data = TestBytes(3 * kMiB, 3);
@@ -433,7 +449,7 @@ net::awaitable<bool> WriteThenRead(MirroredVolume& vol, BlobId id, std::string d
   auto w = co_await WriteBlob(vol, id, data, 100'000);
   if (!w) co_return false;
   auto r = co_await ReadBlob(vol, id);
-  co_return r && *r == data;
+  co_return r&&* r == data;
 }
 
 TEST(MirroredVolumeConcurrencyTest, ManyWritersOnSeveralThreadsWithTheMirrorFlapping) {
