@@ -54,6 +54,7 @@ bool Response::has_header(std::string_view name) const {
 
 std::optional<std::uint64_t> Response::known_length() const {
   if (const auto* s = std::get_if<std::string>(&body)) return s->size();
+  if (const auto* v = std::get_if<StaticBody>(&body)) return v->data.size();
   if (const auto* f = std::get_if<FileBody>(&body)) return f->length;
   return std::get<GeneratorBody>(body).content_length;
 }

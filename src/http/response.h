@@ -58,10 +58,15 @@ struct GeneratorBody {
   std::optional<std::uint64_t> content_length;  // Known: sent with Content-Length, else chunked.
 };
 
+// Bytes that outlive every response (the embedded web assets): sent without a copy.
+struct StaticBody {
+  std::string_view data;
+};
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::variant<std::string, FileBody, GeneratorBody> body;
+  std::variant<std::string, StaticBody, FileBody, GeneratorBody> body;
   bool close = false;  // Close the connection after this response.
   // The error this response reports, set by ErrorResponse(const Error&). The error middleware
   // logs a 5xx one once (with the request id) and puts the request id into the client message.

@@ -259,18 +259,21 @@ net::awaitable<WriteResult> WriteResponse(Transport& stream, Response& res, bool
     msg.chunked(true);
   }
   head = head || NoBodyStatus(res.status);
-  if (auto* s = std::get_if<std::string>(&res.body)) {
+  std::optional<std::string_view> bytes;
+  if (auto* s = std::get_if<std::string>(&res.body)) bytes = *s;
+  if (auto* v = std::get_if<StaticBody>(&res.body)) bytes = v->data;
+  if (bytes) {
     if (head) {
       co_return co_await WriteStreamed(stream, msg, true, timeout, BodyGenerator{});
     }
     // Header and body in one write, without copying the body.
     bhttp::response_serializer<bhttp::buffer_body> sr{msg};
-    msg.body().data = s->empty() ? nullptr : s->data();
-    msg.body().size = s->size();
+    msg.body().data = bytes->empty() ? nullptr : const_cast<char*>(bytes->data());
+    msg.body().size = bytes->size();
     msg.body().more = false;
     Tcp(stream).expires_after(timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, sr, kToken);
-    co_return WriteResult{ec ? 0 : s->size(), !ec};
+    co_return WriteResult{ec ? 0 : bytes->size(), !ec};
   }
   if (auto* g = std::get_if<GeneratorBody>(&res.body)) {
     co_return co_await WriteStreamed(stream, msg, head, timeout, g->next);

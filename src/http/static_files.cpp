@@ -39,7 +39,7 @@ Response StaticFiles::Serve(const StaticAsset& asset, const Request& req) {
     res.status = 304;
   } else {
     res.status = 200;
-    res.body = std::string(asset.body);
+    res.body = StaticBody{asset.body};
     res.SetHeader("Content-Type", asset.content_type);
   }
   if (!asset.etag.empty()) res.SetHeader("ETag", asset.etag);
