@@ -8,6 +8,26 @@
 
 namespace nimbus::storage {
 
+namespace {
+
+std::string_view OpName(MemoryVolume::Op op) {
+  using Op = MemoryVolume::Op;
+  switch (op) {
+    case Op::kCreate: return "create";
+    case Op::kAppend: return "append";
+    case Op::kCommit: return "commit";
+    case Op::kGet: return "get";
+    case Op::kStat: return "stat";
+    case Op::kRemove: return "remove";
+    case Op::kForEach: return "list";
+    case Op::kProbe: return "probe";
+    case Op::kSpace: return "space";
+  }
+  return "?";
+}
+
+}  // namespace
+
 struct MemoryVolume::State {
   std::string id;
   std::uint64_t capacity = 0;
@@ -27,8 +47,7 @@ struct MemoryVolume::State {
     if (it == fail_next.end()) return std::nullopt;
     Errc code = it->second.first;
     if (--it->second.second <= 0) fail_next.erase(it);
-    return Error{code, fmt::format("disk {}: injected failure of operation {}", id,
-                                   static_cast<int>(op))};
+    return Error{code, fmt::format("disk {}: {} failed (injected {})", id, OpName(op), ErrcName(code))};
   }
   std::optional<Error> Injected(Op op) {
     std::lock_guard lock(mu);

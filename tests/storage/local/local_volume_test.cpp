@@ -134,8 +134,11 @@ TEST_F(LocalVolumeTest, TmpIsSweptAtOpen) {
   std::string data = TestBytes(kBlockSize + 3);
   ASSERT_TRUE(RunCo(ioc_, (*w)->Append(data)).has_value());
   EXPECT_EQ(std::distance(fs::directory_iterator(root_ + "/tmp"), fs::directory_iterator()), 1);
-  // Leak the writer on purpose: like a process that died, nothing unlinks its temp file.
-  (void)w->release();
+  // What a crashed process leaves behind: a copy of the open temp file under another name.
+  fs::path part = fs::directory_iterator(root_ + "/tmp")->path();
+  fs::copy_file(part, part.string() + ".crashed");
+  RunCo(ioc_, (*w)->Abort());
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_ + "/tmp"), fs::directory_iterator()), 1);
   auto committed = BlobId::Random();
   ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, committed, "kept")).has_value());
   v.reset();
