@@ -52,11 +52,15 @@ Result<bool> IsEmptyForNewDisk(const std::string& disk_id, const std::string& ro
   return true;
 }
 
+// Removes what crashed processes left in tmp/ (files nobody holds a lock on).
 Result<std::size_t> SweepTmp(const std::string& disk_id, const std::string& tmp) {
   std::size_t swept = 0;
   std::error_code ec;
   for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
     std::string path = it->path().string();
+    // A temp file locked by a live writer (another process on this disk) is not a leftover.
+    UniqueFd probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (probe.valid() && TryLock(probe.get()) == EWOULDBLOCK) continue;
     if (::unlink(path.c_str()) != 0) {
       // A directory someone made in tmp/: not ours to delete, but not a blob either.
       if (errno == EISDIR || errno == EPERM) continue;

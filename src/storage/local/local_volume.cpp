@@ -221,6 +221,7 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
     std::string path = fmt::format("{}/tmp/probe-{}", root_, BlobId::Random().str().substr(0, 12));
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
     if (!fd.valid()) return Fail(local::IoError(id_, "probe: create " + path, errno));
+    local::TryLock(fd.get());  // Keeps another process's tmp/ sweep away from a live probe.
     std::string data = fmt::format("nimbus probe {} {}\n", id_, BlobId::Random().str());
     data.resize(4096, '.');
     std::string back(data.size(), '\0');

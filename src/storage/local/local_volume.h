@@ -25,7 +25,8 @@ struct LocalVolumeOptions {
 class LocalVolume final : public Volume {
  public:
   // Opens (and if new, initialises) the disk at options.root; blocking, call at start-up or on
-  // the WorkerPool. Refuses (kInvalidArgument, nothing written) a directory whose marker names
+  // the WorkerPool. Sweeps tmp/ of leftovers; temp files a live writer holds (flock), e.g. of the
+  // server while the admin CLI opens the same disk, are left alone. Refuses (kInvalidArgument, nothing written) a directory whose marker names
   // another disk, or a non-empty directory without a marker. Sweeps tmp/. kIoError on failure.
   // The pool must outlive the volume.
   static Result<std::unique_ptr<LocalVolume>> Open(const LocalVolumeOptions& options, WorkerPool& pool);

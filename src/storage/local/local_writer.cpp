@@ -169,6 +169,10 @@ Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const Bl
   std::string tmp = fmt::format("{}/tmp/{}.{}.part", volume.root(), id.str(), BlobId::Random().str().substr(0, 8));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
   if (!fd.valid()) return Fail(IoError(volume.id(), "create " + tmp, errno));
+  if (int e = TryLock(fd.get())) {  // Held until the file is renamed or removed.
+    ::unlink(tmp.c_str());
+    return Fail(IoError(volume.id(), "lock " + tmp, e));
+  }
   std::unique_ptr<BlobWriter> writer =
       std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp), std::move(fd));
   return writer;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +70,8 @@ int FsyncDir(const std::string& dir) {
   if (::fsync(fd) != 0) return errno;
   return guard.Close();
 }
+
+int TryLock(int fd) { return ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno; }
 
 int MakeDir(const std::string& dir, bool* created) {
   *created = false;

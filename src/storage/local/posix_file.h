@@ -53,6 +53,10 @@ int PwriteAll(int fd, std::span<const char> data, std::uint64_t offset);
 int PreadAll(int fd, std::span<char> buf, std::uint64_t offset);
 // Opens `dir` and fsyncs it. Returns 0 or the errno.
 int FsyncDir(const std::string& dir);
+// flock(LOCK_EX | LOCK_NB) on `fd`: temp files in tmp/ are locked by the process writing them,
+// so the tmp/ sweep of another process opening the same disk (the admin CLI while the server
+// runs) leaves them alone. Returns 0 or the errno (EWOULDBLOCK: locked elsewhere).
+int TryLock(int fd);
 // Creates directory `dir` if missing (mode 0750). Sets *created. Returns 0 or the errno.
 int MakeDir(const std::string& dir, bool* created);
 

@@ -148,6 +148,19 @@ TEST_F(LocalVolumeTest, TmpIsSweptAtOpen) {
   EXPECT_EQ(*RunCo(ioc_, ReadBlob(*again, committed)), "kept");
 }
 
+TEST_F(LocalVolumeTest, SecondOpenOfTheSameDiskLeavesLiveUploadsAlone) {
+  auto server = OpenOk();
+  auto id = BlobId::Random();
+  auto w = RunCo(ioc_, server->Create(id));
+  ASSERT_TRUE(w.has_value());
+  std::string data = TestBytes(kBlockSize + 3);
+  ASSERT_TRUE(RunCo(ioc_, (*w)->Append(data)).has_value());
+  auto cli = OpenOk();  // E.g. `nimbus admin disk list` while the server runs.
+  EXPECT_EQ(cli->swept_at_open(), 0u);
+  ASSERT_TRUE(RunCo(ioc_, (*w)->Commit()).has_value());
+  EXPECT_TRUE(*RunCo(ioc_, ReadBlob(*cli, id)) == data);
+}
+
 TEST_F(LocalVolumeTest, FlippedByteIsAChecksumMismatchAndNoByteOfThatBlockIsDelivered) {
   auto v = OpenOk();
   auto id = BlobId::Random();
