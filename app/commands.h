@@ -13,5 +13,10 @@ int RunServe(const config::Config& config);
 int RunConfigCheck(const config::Config& config);
 int RunJob(const config::Config& config, const std::string& name);
 int ListJobs(const config::Config& config, bool json);
+// admin_disk.cpp. An unknown disk id exits 2 with a message naming it.
+int ListDisks(const config::Config& config, bool json);
+int ShowDisk(const config::Config& config, const std::string& id, bool json);
+int FailDisk(const config::Config& config, const std::string& id);
+int HealDisk(const config::Config& config, const std::string& id);
 
 }  // namespace nimbus::app

@@ -83,6 +83,20 @@ int main(int argc, char** argv) {
   admin_job_list->add_flag("--json", json, "Print JSON");
   AddCommonFlags(admin_job_list, flags);
 
+  auto* admin_disk = admin->add_subcommand("disk", "Disks: list, show, fail, heal");
+  admin_disk->require_subcommand(1);
+  auto* disk_list = admin_disk->add_subcommand("list", "List every disk");
+  disk_list->add_flag("--json", json, "Print JSON");
+  std::string disk_id;
+  auto* disk_show = admin_disk->add_subcommand("show", "Show one disk");
+  disk_show->add_option("id", disk_id, "Disk id (a1, a1m, spare1, ...)")->required();
+  disk_show->add_flag("--json", json, "Print JSON");
+  auto* disk_fail = admin_disk->add_subcommand("fail", "Mark a disk failed (its mirror serves)");
+  disk_fail->add_option("id", disk_id, "Disk id")->required();
+  auto* disk_heal = admin_disk->add_subcommand("heal", "Mark a disk healthy again");
+  disk_heal->add_option("id", disk_id, "Disk id")->required();
+  for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal}) AddCommonFlags(sub, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,5 +113,9 @@ int main(int argc, char** argv) {
   if (check->parsed()) return nimbus::app::RunConfigCheck(cfg);
   if (job_run->parsed()) return nimbus::app::RunJob(cfg, job_name);
   if (admin_job_list->parsed()) return nimbus::app::ListJobs(cfg, json);
+  if (disk_list->parsed()) return nimbus::app::ListDisks(cfg, json);
+  if (disk_show->parsed()) return nimbus::app::ShowDisk(cfg, disk_id, json);
+  if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id);
+  if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
   return 2;
 }

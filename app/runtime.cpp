@@ -12,7 +12,8 @@ namespace nimbus::app {
 namespace fs = std::filesystem;
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
-                                             boost::asio::any_io_executor io) {
+                                             boost::asio::any_io_executor io,
+                                             RuntimeOptions runtime_options) {
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   const auto& server = rt->config.server;
@@ -34,11 +35,23 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   auto migrated = db::Migrate(*rt->db, db::BuiltinMigrations(rt->db->Dialect()));
   if (!migrated) return Fail(migrated.error());
 
+  storage::EngineDeps deps{.db = *rt->db, .workers = *rt->workers, .metrics = rt->metrics,
+                          .clock = rt->clock, .open_volumes = runtime_options.open_volumes};
+  auto engine = storage::StorageEngine::Open(rt->config.disks, std::move(deps));
+  if (!engine) return Fail(engine.error());
+  rt->storage = std::move(*engine);
+
   rt->scheduler = std::make_unique<jobs::Scheduler>(io, *rt->workers, *rt->db, rt->clock);
   auto maintenance_at = jobs::Schedule::Parse("daily " + server.db_maintenance_at);
   if (!maintenance_at) return Fail(maintenance_at.error());
   auto registered = rt->scheduler->Register(jobs::DbMaintenanceJob(*rt->db, *maintenance_at));
   if (!registered) return Fail(registered.error());
+  if (runtime_options.open_volumes) {
+    const auto& disks = rt->config.disks;
+    rt->disk_health = std::make_shared<jobs::DiskHealth>(*rt->storage, io, disks.fail_after);
+    registered = rt->scheduler->Register(jobs::DiskHealthJob(rt->disk_health, disks.health_interval_s));
+    if (!registered) return Fail(registered.error());
+  }
   return rt;
 }
 

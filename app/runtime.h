@@ -1,5 +1,5 @@
 // Runtime: what every subcommand opens from the configuration: the worker pool, the database
-// (migrated), and the job scheduler with every job registered. Built once in main.
+// (migrated), the storage engine, and the job scheduler with every job registered. Built once.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -9,7 +9,9 @@
 
 #include "config/config.h"
 #include "db/database.h"
+#include "jobs/disk_health_job.h"
 #include "jobs/scheduler.h"
+#include "storage/engine/storage_engine.h"
 #include "util/clock.h"
 #include "util/metrics.h"
 #include "util/result.h"
@@ -23,13 +25,24 @@ struct Runtime {
   SystemClock clock;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<db::Database> db;
+  std::unique_ptr<storage::StorageEngine> storage;
+  std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.
   std::unique_ptr<jobs::Scheduler> scheduler;
 };
 
-// Creates the data directory, opens and migrates the database, registers the jobs on a
-// scheduler bound to `io` (its timers only run once the scheduler is started).
-// kIoError / kUnavailable with a message for a person when any of it fails.
+struct RuntimeOptions {
+  // Open every disk's volume (the server): creates missing disk directories and markers, refuses
+  // wrong markers, sweeps tmp/, and registers the disk-health job. The admin CLI leaves it off so
+  // it never touches the disks of a running server.
+  bool open_volumes = false;
+};
+
+// Creates the data directory, opens and migrates the database, opens the storage engine from
+// config.disks, registers the jobs on a scheduler bound to `io` (its timers only run once the
+// scheduler is started). An error with a message for a person when any of it fails (a disk
+// with a wrong marker: "cannot open disk a1 (file:/…): …").
 Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
-                                             boost::asio::any_io_executor io);
+                                             boost::asio::any_io_executor io,
+                                             RuntimeOptions options = {});
 
 }  // namespace nimbus::app

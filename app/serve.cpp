@@ -50,7 +50,7 @@ std::string HostOf(const std::string& listen) {
 
 int RunServe(const config::Config& config) {
   net::io_context ioc(config.server.io_threads);
-  auto opened = OpenRuntime(config, ioc.get_executor());
+  auto opened = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = true});
   if (!opened) {
     spdlog::error("cannot start: {}", opened.error().message);
     return 1;
@@ -63,10 +63,14 @@ int RunServe(const config::Config& config) {
   http::Router router;
   db::Database& db = *rt.db;
   WorkerPool& workers = *rt.workers;
-  http::AddSystemRoutes(router, rt.metrics, [&db, &workers]() -> net::awaitable<Result<void>> {
-    auto ping = [&db] { return db.Ping(); };
-    co_return co_await RunBlocking(workers, std::move(ping));
-  });
+  storage::StorageEngine& engine = *rt.storage;
+  http::AddSystemRoutes(router, rt.metrics,
+                        [&db, &workers, &engine]() -> net::awaitable<Result<void>> {
+                          auto ping = [&db] { return db.Ping(); };
+                          Result<void> pinged = co_await RunBlocking(workers, std::move(ping));
+                          if (!pinged) co_return pinged;
+                          co_return engine.CheckWritable();
+                        });
 
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());
@@ -83,6 +87,7 @@ int RunServe(const config::Config& config) {
     spdlog::error("cannot start the job scheduler: {}", started.error().message);
     return 1;
   }
+  engine.StartRepairLoops(ioc.get_executor());
   server.Start();
   fmt::print("listening on {}\n", url);
   std::fflush(stdout);
@@ -93,8 +98,11 @@ int RunServe(const config::Config& config) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: stopping (grace {} s)", signo, config.server.shutdown_grace_s);
-    rt.scheduler->Stop();
-    server.Shutdown([&ioc] { ioc.stop(); });
+    // Without blocking the io thread: a running disk-health round waits for probes on it.
+    rt.scheduler->Stop([&] {
+      rt.storage->StopRepairLoops();
+      server.Shutdown([&ioc] { ioc.stop(); });
+    });
   });
 
   std::vector<std::jthread> threads;

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "jobs/disk_health_job.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <exception>
+#include <fmt/format.h>
+#include <future>
+#include <spdlog/spdlog.h>
+#include <vector>
+
+namespace nimbus::jobs {
+
+DiskHealth::DiskHealth(storage::StorageEngine& engine, net::any_io_executor io, int fail_after,
+                       std::chrono::milliseconds probe_timeout)
+    : engine_(engine),
+      io_(std::move(io)),
+      fail_after_(static_cast<std::uint32_t>(fail_after < 1 ? 1 : fail_after)),
+      probe_timeout_(probe_timeout) {}
+
+std::uint32_t DiskHealth::ConsecutiveFailures(std::string_view disk_id) const {
+  std::lock_guard lock(mu_);
+  auto it = failures_.find(disk_id);
+  return it == failures_.end() ? 0 : it->second;
+}
+
+Result<std::string> DiskHealth::RunRound() {
+  std::lock_guard round(round_mu_);
+  auto synced = engine_.SyncStatesFromDb();
+  if (!synced) return Fail(synced.error());
+
+  std::future<std::vector<storage::DiskProbe>> pending =
+      net::co_spawn(io_, engine_.ProbeDisks(), net::use_future);
+  if (pending.wait_for(probe_timeout_) != std::future_status::ready) {
+    return Fail(Errc::kUnavailable, "disk probes did not finish within {} ms",
+                probe_timeout_.count());
+  }
+  std::vector<storage::DiskProbe> probes;
+  try {
+    probes = pending.get();
+  } catch (const std::exception& e) {
+    return Fail(Errc::kInternal, "disk probes threw: {}", e.what());
+  }
+
+  auto disks = engine_.pool().List();
+  if (!disks) return Fail(disks.error());
+  std::map<std::string, storage::DiskState, std::less<>> states;
+  for (const auto& d : *disks) states[d.id] = d.state;
+
+  std::vector<std::string> to_fail;
+  std::string failing;
+  std::size_t ok = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& p : probes) {
+      if (p.result) {
+        failures_[p.disk_id] = 0;
+        ++ok;
+        continue;
+      }
+      const std::uint32_t n = ++failures_[p.disk_id];
+      failing += fmt::format("{}{} ({}/{}: {})", failing.empty() ? "" : "; ", p.disk_id, n,
+                             fail_after_, p.result.error().message);
+      auto st = states.find(p.disk_id);
+      const bool already_failed = st != states.end() && st->second == storage::DiskState::kFailed;
+      if (n >= fail_after_ && !already_failed) to_fail.push_back(p.disk_id);
+    }
+  }
+  for (const std::string& id : to_fail) {
+    const std::string reason = fmt::format("{} health probes failed in a row", fail_after_);
+    spdlog::error("disk-health: failing disk {}: {}", id, reason);
+    if (auto failed = engine_.FailDisk(id, reason); !failed) return Fail(failed.error());
+  }
+  if (auto gauges = engine_.UpdateGauges(); !gauges) return Fail(gauges.error());
+  if (auto near = engine_.pool().CheckNearFull(); !near) return Fail(near.error());
+
+  std::string summary = fmt::format("{} disks probed, {} ok", probes.size(), ok);
+  if (!failing.empty()) summary += "; failing: " + failing;
+  if (!to_fail.empty()) summary += fmt::format("; marked failed: {}", fmt::join(to_fail, ", "));
+  if (!failing.empty()) spdlog::warn("disk-health: {}", summary);
+  return summary;
+}
+
+JobSpec DiskHealthJob(std::shared_ptr<DiskHealth> health, int interval_s) {
+  JobSpec spec;
+  spec.name = std::string(kDiskHealthJobName);
+  spec.schedule = Schedule::Every(std::chrono::seconds(interval_s < 1 ? 1 : interval_s));
+  spec.run = [health = std::move(health)] { return health->RunRound(); };
+  spec.lease = std::chrono::minutes(5);
+  return spec;
+}
+
+}  // namespace nimbus::jobs

@@ -1,0 +1,56 @@
+// The disk-health job: probes every disk of the storage engine on the io executor, counts failed
+// probes in a row per disk and fails a disk after `fail_after` of them (the pool records it, the
+// pair serves from the other side at once, an alert is raised). SPDX-License-Identifier:
+// AGPL-3.0-or-later
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "jobs/scheduler.h"
+#include "storage/engine/storage_engine.h"
+#include "util/result.h"
+
+namespace nimbus::jobs {
+
+inline constexpr std::string_view kDiskHealthJobName = "disk-health";
+
+// The state of the health checks between rounds. Thread-safe (rounds are serialized).
+class DiskHealth {
+ public:
+  // `engine` must outlive it; `io` runs the probes (it must be running while a round waits for
+  // them). A round gives up waiting after `probe_timeout`.
+  DiskHealth(storage::StorageEngine& engine, net::any_io_executor io, int fail_after,
+             std::chrono::milliseconds probe_timeout = std::chrono::seconds(60));
+
+  // One round, blocking (run it on a worker, never on an io thread): applies the disk states an
+  // admin changed in the database, probes every disk, resets the count of a disk whose probe
+  // succeeded and counts a failure otherwise; a disk reaching fail_after failures in a row that
+  // is not failed yet is failed (StorageEngine::FailDisk). Then refreshes the disk gauges and
+  // attaches spares to near-full categories. Returns a one-line summary; kUnavailable when the
+  // probes did not finish in time, database errors as they come.
+  Result<std::string> RunRound();
+
+  // Failed probes in a row of `disk_id` (0 after a success or when never probed).
+  std::uint32_t ConsecutiveFailures(std::string_view disk_id) const;
+
+ private:
+  storage::StorageEngine& engine_;
+  net::any_io_executor io_;
+  const std::uint32_t fail_after_;
+  const std::chrono::milliseconds probe_timeout_;
+  std::mutex round_mu_;  // One round at a time.
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint32_t, std::less<>> failures_;  // Guarded by mu_.
+};
+
+// The job spec ("disk-health", every `interval_s` seconds). `health` is kept alive by the spec.
+JobSpec DiskHealthJob(std::shared_ptr<DiskHealth> health, int interval_s);
+
+}  // namespace nimbus::jobs

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/engine/storage_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <thread>
+
+#include "db/database.h"
+#include "db/migrations.h"
+#include "db/temp_dir.h"
+#include "fakes/fake_clock.h"
+#include "jobs/disk_health_job.h"
+#include "storage/conformance/test_streams.h"
+#include "storage/memory/memory_volume.h"
+#include "storage/mirror/mirror_test_util.h"
+#include "storage/run_co.h"
+
+namespace nimbus::storage {
+namespace {
+
+using nimbus::testing::RunCo;
+using testing::ReadBlob;
+using testing::RecordingAlerts;
+using testing::WriteBlob;
+
+constexpr std::uint64_t G = kGiB;
+
+config::DisksConfig TestConfig() {
+  config::DisksConfig c;
+  c.categories = config::DefaultCategories();
+  c.fail_after = 3;
+  for (std::string id : {"a1", "b1", "c1", "d1", "e1"}) {
+    std::string category(1, static_cast<char>(std::toupper(id[0])));
+    c.disks.push_back({id, category, "memory:" + id, 100 * G, id + "m", "primary"});
+    c.disks.push_back({id + "m", category, "memory:" + id + "m", 100 * G, id, "mirror"});
+  }
+  c.spares.push_back({"spare1", "memory:spare1", 200 * G});
+  c.spares.push_back({"spare2", "memory:spare2", 200 * G});
+  return c;
+}
+
+class StorageEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
+    ASSERT_TRUE(n) << n.error().message;
+    health_thread_ = std::jthread([this] { health_ioc_.run(); });
+  }
+  void TearDown() override {
+    health_guard_.reset();
+    health_thread_.join();
+  }
+
+  Result<std::unique_ptr<StorageEngine>> OpenEngine(bool fail_a1m = false) {
+    VolumeFactory factory = [this, fail_a1m](const DiskInfo& d) -> Result<std::unique_ptr<Volume>> {
+      if (fail_a1m && d.id == "a1m") return Fail(Errc::kInvalidArgument, "marker says b1");
+      auto v = std::make_unique<MemoryVolume>(d.id, d.capacity_bytes);
+      volumes_[d.id] = v.get();
+      return v;
+    };
+    return StorageEngine::Open(
+        config_, EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_, .clock = clock_,
+                            .open_volume = factory, .alerts = alerts_});
+  }
+
+  DiskState StateOf(StorageEngine& e, const std::string& id) {
+    auto d = e.pool().Show(id);
+    EXPECT_TRUE(d) << d.error().message;
+    return d ? d->state : DiskState::kSpare;
+  }
+
+  nimbus::testing::TempDir dir_;
+  std::unique_ptr<db::Database> db_;
+  WorkerPool workers_{2};
+  util::Metrics metrics_;
+  FakeClock clock_;
+  std::shared_ptr<RecordingAlerts> alerts_ = std::make_shared<RecordingAlerts>();
+  config::DisksConfig config_ = TestConfig();
+  std::map<std::string, MemoryVolume*> volumes_;
+  net::io_context ioc_;         // Test coroutines (RunCo).
+  net::io_context health_ioc_;  // The "io thread" the health job probes on.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> health_guard_{
+      health_ioc_.get_executor()};
+  std::jthread health_thread_;
+};
+
+TEST_F(StorageEngineTest, OpensOnePairPerPrimaryAndEveryVolume) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  EXPECT_EQ((*engine)->PairIds(), (std::vector<std::string>{"a1", "b1", "c1", "d1", "e1"}));
+  auto a1 = (*engine)->VolumeForPair("a1");
+  ASSERT_NE(a1, nullptr);
+  EXPECT_EQ(a1->id(), "a1");
+  EXPECT_EQ(a1->side(Side::kMirror)->id(), "a1m");
+  EXPECT_EQ((*engine)->VolumeForPair("a1m"), nullptr);
+  EXPECT_EQ((*engine)->VolumeForPair("zz"), nullptr);
+  EXPECT_EQ(volumes_.size(), 12u);  // Spares are opened (and probed) too.
+  EXPECT_TRUE((*engine)->CheckWritable());
+
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("nimbus_disk_state{disk=\"a1\",category=\"A\",state=\"healthy\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nimbus_disk_state{disk=\"a1\",category=\"A\",state=\"failed\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("nimbus_disk_capacity_bytes{disk=\"b1m\",category=\"B\"} 107374182400"),
+            std::string::npos);
+  EXPECT_NE(text.find("nimbus_disk_state{disk=\"spare1\",category=\"\",state=\"spare\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(StorageEngineTest, ADiskThatCannotBeOpenedStopsOpenNamingIt) {
+  auto engine = OpenEngine(/*fail_a1m=*/true);
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().message.find("disk a1m (memory:a1m)"), std::string::npos)
+      << engine.error().message;
+  EXPECT_NE(engine.error().message.find("marker says b1"), std::string::npos);
+}
+
+TEST_F(StorageEngineTest, WithoutVolumesOnlyThePoolIsOpened) {
+  auto engine = StorageEngine::Open(
+      config_, EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_, .clock = clock_,
+                          .open_volume = [this](const DiskInfo&) -> Result<std::unique_ptr<Volume>> {
+                            ADD_FAILURE() << "no volume may be opened";
+                            return Fail(Errc::kInternal, "no");
+                          },
+                          .alerts = alerts_, .open_volumes = false});
+  ASSERT_TRUE(engine) << engine.error().message;
+  EXPECT_TRUE((*engine)->PairIds().empty());
+  auto list = (*engine)->pool().List();
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 12u);
+}
+
+TEST_F(StorageEngineTest, HealthJobFailsADiskAfterFailAfterRoundsAndReadsGoToTheMirror) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  auto pair = e.VolumeForPair("a1");
+  const BlobId id = BlobId::Random();
+  auto written = RunCo(ioc_, WriteBlob(*pair, id, std::string(3000, 'x')));
+  ASSERT_TRUE(written) << written.error().message;
+
+  jobs::DiskHealth health(e, health_ioc_.get_executor(), config_.fail_after);
+  volumes_["a1"]->SetOffline(true);
+  for (std::uint32_t round = 1; round <= 2; ++round) {
+    auto r = health.RunRound();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_NE(r->find("a1 (" + std::to_string(round) + "/3"), std::string::npos) << *r;
+    EXPECT_EQ(health.ConsecutiveFailures("a1"), round);
+    EXPECT_EQ(StateOf(e, "a1"), DiskState::kHealthy);
+    EXPECT_TRUE(pair->state()->Usable(Side::kPrimary));
+  }
+  EXPECT_EQ(health.ConsecutiveFailures("a1m"), 0u);
+  auto third = health.RunRound();
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_NE(third->find("marked failed: a1"), std::string::npos) << *third;
+  EXPECT_EQ(StateOf(e, "a1"), DiskState::kFailed);
+  EXPECT_EQ(StateOf(e, "a1m"), DiskState::kHealthy);
+  EXPECT_FALSE(pair->state()->Usable(Side::kPrimary));
+  EXPECT_GE(alerts_->Count(AlertKind::kDiskFailed, "a1"), 1);
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "nimbus_disk_state{disk=\"a1\",category=\"A\",state=\"failed\"} 1"),
+            std::string::npos);
+
+  // Reads and writes go to the mirror at once; the pair stays writable.
+  auto read = RunCo(ioc_, ReadBlob(*pair, id));
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(*read, std::string(3000, 'x'));
+  const BlobId id2 = BlobId::Random();
+  auto written2 = RunCo(ioc_, WriteBlob(*pair, id2, "after failover"));
+  ASSERT_TRUE(written2) << written2.error().message;
+  EXPECT_TRUE(volumes_["a1m"]->Contains(id2));
+  EXPECT_FALSE(volumes_["a1"]->Contains(id2));
+  EXPECT_TRUE(e.CheckWritable());
+
+  // A fourth failed round does not fail it again (one alert).
+  const int alerts_before = alerts_->Count(AlertKind::kDiskFailed, "a1");
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_EQ(alerts_->Count(AlertKind::kDiskFailed, "a1"), alerts_before);
+}
+
+TEST_F(StorageEngineTest, HealthJobASuccessResetsTheCount) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  jobs::DiskHealth health(e, health_ioc_.get_executor(), 3);
+  volumes_["c1m"]->SetOffline(true);
+  ASSERT_TRUE(health.RunRound());
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_EQ(health.ConsecutiveFailures("c1m"), 2u);
+  volumes_["c1m"]->SetOffline(false);
+  auto ok = health.RunRound();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, "12 disks probed, 12 ok");
+  EXPECT_EQ(health.ConsecutiveFailures("c1m"), 0u);
+  volumes_["c1m"]->SetOffline(true);
+  ASSERT_TRUE(health.RunRound());
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_EQ(StateOf(e, "c1m"), DiskState::kHealthy);
+  EXPECT_TRUE(e.VolumeForPair("c1")->state()->Usable(Side::kMirror));
+}
+
+TEST_F(StorageEngineTest, HealthJobAppliesAdminStateChangesFromTheDatabase) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  jobs::DiskHealth health(e, health_ioc_.get_executor(), 3);
+  auto pair = e.VolumeForPair("b1");
+  ASSERT_TRUE(e.pool().MarkFailed("b1m"));  // As `nimbus admin disk fail b1m` does.
+  EXPECT_TRUE(pair->state()->Usable(Side::kMirror));
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_FALSE(pair->state()->Usable(Side::kMirror));
+  ASSERT_TRUE(e.pool().MarkHealthy("b1m"));  // `nimbus admin disk heal b1m`.
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_TRUE(pair->state()->Usable(Side::kMirror));
+}
+
+TEST_F(StorageEngineTest, NotWritableWhenBothSidesOfACategorysOnlyPairFailed) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  ASSERT_TRUE(e.FailDisk("d1", "test"));
+  EXPECT_TRUE(e.CheckWritable());
+  ASSERT_TRUE(e.FailDisk("d1m", "test"));
+  auto ready = e.CheckWritable();
+  ASSERT_FALSE(ready);
+  EXPECT_EQ(ready.error().code, Errc::kUnavailable);
+  EXPECT_NE(ready.error().message.find("category D"), std::string::npos) << ready.error().message;
+  EXPECT_EQ(StateOf(e, "d1m"), DiskState::kFailed);
+}
+
+TEST_F(StorageEngineTest, FailedStatesInTheDatabaseApplyAtOpen) {
+  {
+    auto engine = OpenEngine();
+    ASSERT_TRUE(engine) << engine.error().message;
+    ASSERT_TRUE((*engine)->pool().MarkFailed("e1"));
+  }
+  volumes_.clear();
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  EXPECT_FALSE((*engine)->VolumeForPair("e1")->state()->Usable(Side::kPrimary));
+  EXPECT_TRUE((*engine)->VolumeForPair("e1")->state()->Usable(Side::kMirror));
+}
+
+}  // namespace
+}  // namespace nimbus::storage

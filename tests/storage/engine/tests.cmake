@@ -1,0 +1,4 @@
+# StorageEngine and the disk-health job over MemoryVolumes (own binary: the job is in nimbus_jobs).
+nimbus_test(nimbus_storage_engine_tests unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/storage_engine_test.cpp
+  LIBS nimbus_jobs nimbus_storage PkgConfig::SODIUM)
