@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/engine/storage_engine.h"
 
+#include <filesystem>
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
@@ -23,8 +24,21 @@ Result<bool> NoDiskRecorded(db::Database& db) {
   });
 }
 
+// True when a file: disk has no marker yet: this start creates it.
+bool CreatesADisk(const std::vector<DiskInfo>& disks) {
+  for (const DiskInfo& d : disks) {
+    std::string_view uri = d.uri;
+    if (!uri.starts_with("file:")) continue;
+    uri.remove_prefix(5);
+    if (uri.starts_with("//")) uri.remove_prefix(2);
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(uri) / ".nimbus-disk", ec)) return true;
+  }
+  return false;
+}
+
 void LogLayout(const std::vector<DiskInfo>& disks) {
-  spdlog::info("storage: first start, {} disks recorded:", disks.size());
+  spdlog::info("storage: new disks; the layout ({} disks):", disks.size());
   for (const DiskInfo& d : disks) {
     spdlog::info("storage:   {:<7} {:<8} category {:<2} mirror {:<7} {} ({} bytes)", d.id,
                  DiskRoleName(d.role), d.category.empty() ? "-" : d.category,
@@ -79,7 +93,7 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
 Result<void> StorageEngine::OpenVolumes(bool first_start) {
   auto disks = pool_->List();
   if (!disks) return Fail(disks.error().code, "storage: {}", disks.error().message);
-  if (first_start) LogLayout(*disks);
+  if (first_start || CreatesADisk(*disks)) LogLayout(*disks);
   std::map<std::string, std::shared_ptr<Volume>> volumes;
   for (const DiskInfo& d : *disks) {
     // A retired disk (failed spare) is not opened: it may be gone.

@@ -52,7 +52,8 @@ class StorageEngine {
   // Opens the pool (recording new disks), then, with open_volumes, every disk's Volume: a disk
   // that cannot be opened (wrong marker, unusable directory) fails the whole Open with
   // "disk <id> (<uri>): <why>". Builds one MirroredVolume per pair and applies the states
-  // recorded in the database. On the first start (no disk recorded yet) logs the layout.
+  // recorded in the database. On the first start (no disk recorded yet, or a file: disk without
+  // its marker, which this Open creates) logs the layout.
   static Result<std::unique_ptr<StorageEngine>> Open(const config::DisksConfig& config,
                                                      EngineDeps deps);
   ~StorageEngine();

@@ -1,0 +1,169 @@
+// The disks as an operator meets them: the default layout created on a fresh data dir,
+// `nimbus admin disk list|show|fail|heal` (server stopped and running), a disk with the wrong
+// marker refusing start-up, and the disk gauges and readiness of a running server.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "integration/nimbus_fixture.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+using DiskCliTest = NimbusTest;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(DiskCliTest, FreshDataDirHasTheDefaultLayout) {
+  auto r = RunNimbus({"admin", "disk", "list", "--json", "--data", data_dir()});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->exit_code(), 0) << r->err;
+  json::array disks = json::parse(r->out).as_array();
+  ASSERT_EQ(disks.size(), 12u) << r->out;
+  std::map<std::string, json::object> by_id;
+  for (const auto& d : disks) by_id[std::string(d.at("id").as_string())] = d.as_object();
+  for (std::string p : {"a1", "b1", "c1", "d1", "e1"}) {
+    const std::string category(1, static_cast<char>(std::toupper(p[0])));
+    ASSERT_TRUE(by_id.contains(p)) << r->out;
+    ASSERT_TRUE(by_id.contains(p + "m")) << r->out;
+    const auto& primary = by_id[p];
+    const auto& mirror = by_id[p + "m"];
+    EXPECT_EQ(primary.at("role"), "primary");
+    EXPECT_EQ(primary.at("category"), category.c_str());
+    EXPECT_EQ(primary.at("mirror_id"), (p + "m").c_str());
+    EXPECT_EQ(primary.at("state"), "healthy");
+    EXPECT_EQ(mirror.at("role"), "mirror");
+    EXPECT_EQ(mirror.at("category"), category.c_str());
+    EXPECT_EQ(mirror.at("mirror_id"), p.c_str());
+    EXPECT_GT(primary.at("capacity_bytes").to_number<double>(), 0);
+    EXPECT_EQ(primary.at("allocated_bytes").to_number<double>(), 0);
+    EXPECT_EQ(primary.at("used_bytes").to_number<double>(), 0);
+    EXPECT_EQ(primary.at("users").to_number<double>(), 0);
+    EXPECT_NE(std::string(primary.at("uri").as_string()).find("/disks/" + p), std::string::npos);
+  }
+  for (std::string s : {"spare1", "spare2"}) {
+    ASSERT_TRUE(by_id.contains(s)) << r->out;
+    EXPECT_EQ(by_id[s].at("role"), "spare");
+    EXPECT_EQ(by_id[s].at("state"), "spare");
+    EXPECT_EQ(by_id[s].at("category"), "");
+  }
+
+  // The CLI does not touch the disks; the server creates them with their markers.
+  auto port = StartServer();
+  ASSERT_TRUE(port) << port.error().message;
+  for (const auto& [id, d] : by_id) {
+    const fs::path marker = fs::path(data_dir()) / "disks" / id / ".nimbus-disk";
+    ASSERT_TRUE(fs::is_regular_file(marker)) << marker;
+    EXPECT_NE(ReadFile(marker).find("id = \"" + id + "\""), std::string::npos) << marker;
+  }
+  const std::string log = server().Stdout() + server().Stderr();
+  EXPECT_NE(log.find("the layout (12 disks)"), std::string::npos) << log;
+  EXPECT_NE(log.find("spare2  spare"), std::string::npos) << log;
+  EXPECT_EQ(server().Terminate().code, 0);
+}
+
+TEST_F(DiskCliTest, FailShowsFailedAndUnknownIdsAreRefused) {
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
+  ASSERT_TRUE(fail) << fail.error().message;
+  EXPECT_EQ(fail->exit_code(), 0) << fail->err;
+  auto show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
+  ASSERT_TRUE(show) << show.error().message;
+  ASSERT_EQ(show->exit_code(), 0) << show->err;
+  json::object a1 = json::parse(show->out).as_object();
+  EXPECT_EQ(a1.at("state"), "failed");
+  EXPECT_EQ(a1.at("mirror_id"), "a1m");
+
+  auto list = RunNimbus({"admin", "disk", "list", "--data", data_dir()});
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ(list->exit_code(), 0) << list->err;
+  EXPECT_NE(list->out.find("a1       A    primary  failed"), std::string::npos) << list->out;
+
+  for (const char* verb : {"show", "fail", "heal"}) {
+    auto unknown = RunNimbus({"admin", "disk", verb, "nosuchdisk", "--data", data_dir()});
+    ASSERT_TRUE(unknown) << unknown.error().message;
+    EXPECT_EQ(unknown->exit_code(), 2) << verb;
+    EXPECT_NE(unknown->err.find("nosuchdisk"), std::string::npos) << unknown->err;
+  }
+
+  auto heal = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
+  ASSERT_TRUE(heal) << heal.error().message;
+  EXPECT_EQ(heal->exit_code(), 0) << heal->err;
+  show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
+  ASSERT_TRUE(show) << show.error().message;
+  EXPECT_EQ(json::parse(show->out).at("state"), "healthy");
+}
+
+TEST_F(DiskCliTest, ADiskWithAnotherDisksMarkerStopsServeNamingIt) {
+  const fs::path dir = fs::path(data_dir()) / "disks" / "c1m";
+  fs::create_directories(dir);
+  std::ofstream(dir / ".nimbus-disk") << "id = \"b1\"\n";
+  auto proc = ServerProcess::Start(
+      {.args = {"serve", "--data", data_dir(), "--listen", "127.0.0.1:0"}, .cwd = tmp().path()});
+  ASSERT_TRUE(proc) << proc.error().message;
+  auto status = (*proc)->WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status) << "serve kept running";
+  EXPECT_NE(status->code, 0);
+  const std::string output = (*proc)->Stdout() + (*proc)->Stderr();
+  EXPECT_NE(output.find("disk c1m"), std::string::npos) << output;
+  EXPECT_NE(output.find(dir.string()), std::string::npos) << output;
+  EXPECT_EQ(output.find("listening on"), std::string::npos) << output;
+  EXPECT_EQ(ReadFile(dir / ".nimbus-disk"), "id = \"b1\"\n") << "the marker must be left alone";
+}
+
+TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
+  auto port = StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  auto metrics = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics) << metrics.error().message;
+  EXPECT_NE(metrics->body.find("nimbus_disk_state{disk=\"a1\",category=\"A\",state=\"healthy\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("nimbus_disk_capacity_bytes{disk=\"e1m\",category=\"E\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("nimbus_disk_allocated_bytes{disk=\"b1\",category=\"B\"} 0"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("nimbus_disk_used_bytes{disk=\"spare1\",category=\"\"} 0"),
+            std::string::npos);
+  auto ready = HttpGet(*port, "/readyz");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  // Both disks of category D's only pair failed while the server runs: not ready, naming it.
+  for (const char* id : {"d1", "d1m"}) {
+    auto fail = RunNimbus({"admin", "disk", "fail", id, "--data", data_dir()});
+    ASSERT_TRUE(fail) << fail.error().message;
+    ASSERT_EQ(fail->exit_code(), 0) << fail->err;
+  }
+  int status = 0;
+  std::string body;
+  for (int i = 0; i < 100 && status != 503; ++i) {  // The health job runs every second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = HttpGet(*port, "/readyz");
+    ASSERT_TRUE(r) << r.error().message;
+    status = r->status;
+    body = r->body;
+  }
+  EXPECT_EQ(status, 503);
+  EXPECT_NE(body.find("category D"), std::string::npos) << body;
+  metrics = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics) << metrics.error().message;
+  EXPECT_NE(metrics->body.find("nimbus_disk_state{disk=\"d1m\",category=\"D\",state=\"failed\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(server().Terminate().code, 0);
+}
+
+}  // namespace
+}  // namespace nimbus::test
