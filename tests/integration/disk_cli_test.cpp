@@ -165,5 +165,39 @@ TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
   EXPECT_EQ(server().Terminate().code, 0);
 }
 
+TEST_F(DiskCliTest, ADiskFailingItsProbesIsFailedAfterFailAfterRounds) {
+  auto port = StartServer(
+      {{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}, {"NIMBUS_DISKS_FAIL_AFTER", "2"}});
+  ASSERT_TRUE(port) << port.error().message;
+  const fs::path disk = fs::path(data_dir()) / "disks" / "b1";
+  fs::rename(disk, disk.string() + ".gone");  // Every probe of b1 now fails (no such directory).
+
+  std::string state;
+  for (int i = 0; i < 100 && state != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto show = RunNimbus({"admin", "disk", "show", "b1", "--json", "--data", data_dir()});
+    ASSERT_TRUE(show) << show.error().message;
+    ASSERT_EQ(show->exit_code(), 0) << show->err;
+    state = std::string(json::parse(show->out).at("state").as_string());
+  }
+  EXPECT_EQ(state, "failed");
+  auto mirror = RunNimbus({"admin", "disk", "show", "b1m", "--json", "--data", data_dir()});
+  ASSERT_TRUE(mirror) << mirror.error().message;
+  EXPECT_EQ(json::parse(mirror->out).at("state"), "healthy");
+
+  auto metrics = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics) << metrics.error().message;
+  EXPECT_NE(metrics->body.find("nimbus_storage_alerts_total{kind=\"disk_failed\",disk=\"b1\"}"),
+            std::string::npos)
+      << metrics->body;
+  // The mirror serves category B alone: still ready.
+  auto ready = HttpGet(*port, "/readyz");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  const std::string log = server().Stdout() + server().Stderr();
+  EXPECT_NE(log.find("failing disk b1: 2 health probes failed in a row"), std::string::npos) << log;
+  EXPECT_EQ(server().Terminate().code, 0);
+}
+
 }  // namespace
 }  // namespace nimbus::test
