@@ -3,8 +3,10 @@
 // shuts down gracefully on SIGTERM/SIGINT.
 #include "commands.h"
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -98,10 +100,16 @@ int RunServe(const config::Config& config) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: stopping (grace {} s)", signo, config.server.shutdown_grace_s);
-    // Without blocking the io thread: a running disk-health round waits for probes on it.
-    rt.scheduler->Stop([&] {
+    // Stop accepting at once and, meanwhile, let running jobs finish (without blocking the io
+    // thread: a disk-health round waits for probes on it); exit when both are done.
+    auto pending = std::make_shared<std::atomic<int>>(2);
+    auto finish = [&ioc, pending] {
+      if (pending->fetch_sub(1) == 1) ioc.stop();
+    };
+    server.Shutdown(finish);
+    rt.scheduler->Stop([&rt, finish] {
       rt.storage->StopRepairLoops();
-      server.Shutdown([&ioc] { ioc.stop(); });
+      finish();
     });
   });
 
