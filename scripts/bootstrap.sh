@@ -32,13 +32,15 @@ if ((${#missing[@]})); then
   fi
   echo "bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Packages must not start daemons (nginx-light would listen on port 80 on every address):
+  # the benchmark runs its own nginx on loopback. policy-rc.d 101 = "do not start services".
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# nginx-light's package starts a system nginx on port 80; the benchmark runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
-  systemctl stop nginx || true
 fi
 
 # Browser-test dependencies (playwright-core only; it drives Debian's chromium).
