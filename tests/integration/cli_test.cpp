@@ -26,6 +26,9 @@ TEST_F(CliTest, VersionPrintsNameVersionAndCommit) {
   std::regex re(R"(^nimbus (\S+) \((\S+)\)\n?$)");
   ASSERT_TRUE(std::regex_match(r->out, m, re)) << "stdout: '" << r->out << "'";
   EXPECT_EQ(m[1].str(), NIMBUS_PROJECT_VERSION);
+  // The commit the binary was built from (written at build time), or "unknown" outside git.
+  EXPECT_TRUE(std::regex_match(m[2].str(), std::regex(R"([0-9a-f]{12}(-dirty)?|unknown)")))
+      << m[2].str();
 }
 
 TEST_F(CliTest, ServeWithNoConfigCreatesTheDataDirAndDatabase) {
