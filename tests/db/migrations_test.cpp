@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "db/sqlite/sqlite_database.h"
-#include "db/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::db {
 namespace {

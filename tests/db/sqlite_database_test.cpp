@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "db/database.h"
-#include "db/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::db {
 namespace {

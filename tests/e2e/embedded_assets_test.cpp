@@ -1,7 +1,6 @@
 // Checks the asset table that cmake/embed_assets.cmake generates from web/: what the server
 // will serve (paths, types, ETags, cache flags) and that the bytes are exactly the files.
 // SPDX-License-Identifier: AGPL-3.0-or-later
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "http/static_assets.h"
+#include "util/sha256.h"
 
 namespace nimbus::web {
 namespace {
@@ -43,18 +43,7 @@ std::string AssetBase() {
   return std::string(body.substr(start, end - start));
 }
 
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    constexpr char kHex[] = "0123456789abcdef";
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
+std::string Sha256Hex(std::string_view data) { return nimbus::Sha256::HexOf(data); }
 
 // The files of web/ that are part of the app (as the generator selects them), by relative path.
 std::map<std::string, std::string> WebFiles() {

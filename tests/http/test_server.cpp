@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "http/test_server.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <array>
@@ -16,40 +15,26 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <fmt/core.h>
+#include "util/sha256.h"
 
 namespace nimbus::http::test {
 
 namespace {
 
-struct Sha256 {
-  Sha256() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx); }
-  void Update(const char* p, std::size_t n) { EVP_DigestUpdate(ctx, p, n); }
-  std::string Hex() {
-    std::array<unsigned char, 32> out{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, out.data(), &len);
-    std::string hex;
-    for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
-    return hex;
-  }
-  EVP_MD_CTX* ctx;
-};
-
 // PUT /upload: streams the body in 64 KiB buffers, answers {size, sha256, chunks}.
 net::awaitable<Response> Upload(Request& req) {
-  Sha256 sha;
+  nimbus::Sha256 sha;
   std::vector<char> buf(64 * 1024);
   std::uint64_t size = 0, chunks = 0;
   while (true) {
     auto n = co_await req.ReadSome(buf);
     if (!n) co_return ErrorResponse(n.error());
     if (*n == 0) break;
-    sha.Update(buf.data(), *n);
+    sha.Update(std::span<const char>(buf.data(), *n));
     size += *n;
     ++chunks;
   }
-  co_return JsonResponse(200, boost::json::object{{"size", size}, {"sha256", sha.Hex()},
+  co_return JsonResponse(200, boost::json::object{{"size", size}, {"sha256", sha.FinishHex()},
                                                   {"chunks", chunks}});
 }
 
@@ -189,21 +174,6 @@ TestServer::~TestServer() {
   for (auto& t : threads_) t.join();
 }
 
-std::string Sha256Hex(std::string_view data) {
-  Sha256 sha;
-  sha.Update(data.data(), data.size());
-  return sha.Hex();
-}
-
-TempDir::TempDir() {
-  std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() / fmt::format("nimbus-http-test-{:x}", rd());
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
+std::string Sha256Hex(std::string_view data) { return nimbus::Sha256::HexOf(data); }
 
 }  // namespace nimbus::http::test

@@ -18,6 +18,7 @@
 
 #include "http/server.h"
 #include "util/metrics.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::http::test {
 
@@ -51,15 +52,6 @@ class TestServer {
 };
 
 std::string Sha256Hex(std::string_view data);
-// A unique empty directory under the system temp dir, removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using nimbus::testing::TempDir;  // support/temp_dir.h
 
 }  // namespace nimbus::http::test

@@ -190,7 +190,7 @@ TEST_F(ConfigTest, EveryErrorIsReportedNotOnlyTheFirst) {
 }
 
 TEST_F(ConfigTest, ASecretReadFromAFileIsHidden) {
-  std::string secret_path = tmp().Sub("webhook.secret");
+  std::string secret_path = tmp().File("webhook.secret");
   {
     std::ofstream f(secret_path);
     f << "hunter4-in-a-file\n";

@@ -119,7 +119,7 @@ TEST_F(LifecycleTest, AStalledClientCannotHoldUpShutdownPastTheGrace) {
 // Optional HTTPS: with tls_cert and tls_key set, curl gets 200 over TLS and plain HTTP does
 // not get an answer. Needs the openssl and curl command-line tools.
 TEST_F(LifecycleTest, ServesHttpsWhenACertificateAndKeyAreSet) {
-  std::string cert = tmp().Sub("cert.pem"), key = tmp().Sub("key.pem");
+  std::string cert = tmp().File("cert.pem"), key = tmp().File("key.pem");
   auto gen = RunToCompletion({.args = {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                                        key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
                               .binary = "/usr/bin/openssl"});
@@ -142,7 +142,7 @@ TEST_F(LifecycleTest, ServesHttpsWhenACertificateAndKeyAreSet) {
 TEST_F(LifecycleTest, ASecondServerOnTheSamePortFailsClearly) {
   auto port = StartServer();
   ASSERT_TRUE(port) << port.error().message;
-  std::string other_data = tmp().Sub("data2");
+  std::string other_data = tmp().File("data2");
   auto r =
       RunNimbus({"serve", "--listen", "127.0.0.1:" + std::to_string(*port), "--data", other_data},
                 {}, std::chrono::seconds(10));

@@ -34,8 +34,8 @@ class NimbusTest : public ::testing::Test {
   // Writes config_dir()/file_name (e.g. "server.toml").
   void WriteConfig(const std::string& file_name, const std::string& text);
 
-  std::string data_dir() const { return tmp_->Sub("data"); }
-  std::string config_dir() const { return tmp_->Sub("config"); }
+  std::string data_dir() const { return tmp_->File("data"); }
+  std::string config_dir() const { return tmp_->File("config"); }
   const TempDir& tmp() const { return *tmp_; }
   ServerProcess& server() { return *server_; }
   std::uint16_t port() const { return port_; }

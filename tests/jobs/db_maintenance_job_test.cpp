@@ -7,7 +7,7 @@
 
 #include "db/migrations.h"
 #include "db/sqlite/sqlite_database.h"
-#include "db/temp_dir.h"
+#include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 
 namespace nimbus::jobs {

@@ -68,21 +68,6 @@ std::string NimbusBinary() {
 #endif
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base && *base ? base : "/tmp") + "/nimbus-it-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    // A test cannot do anything useful without its directory: that is a broken machine.
-    throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-  }
-  path_ = templ;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::string ExitStatus::Describe() const {
   if (signal != 0) return "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
   return "exit " + std::to_string(code);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "util/result.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::test {
 
@@ -24,20 +25,7 @@ using EnvVars = std::vector<std::pair<std::string, std::string>>;
 // The path of the binary under test (the NIMBUS_BIN compile definition).
 std::string NimbusBinary();
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-  // path() / name as a string, for command-line arguments.
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using nimbus::testing::TempDir;  // support/temp_dir.h
 
 // How a child process ended.
 struct ExitStatus {

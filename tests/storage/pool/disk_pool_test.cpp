@@ -10,7 +10,7 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
-#include "db/temp_dir.h"
+#include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "storage/memory/memory_volume.h"
 
