@@ -82,6 +82,13 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
+const std::string* FindHeader(const HeaderList& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (IEquals(k, name)) return &v;
+  }
+  return nullptr;
+}
+
 Result<void> Request::SetTarget(std::string_view target) {
   if (target.empty() || target.front() != '/') {
     return Fail(Errc::kInvalidArgument, "request target must start with '/'");
@@ -123,17 +130,12 @@ std::optional<std::string> Request::query(std::string_view name) const {
 }
 
 std::string_view Request::header(std::string_view name) const {
-  for (const auto& [k, v] : headers_) {
-    if (IEquals(k, name)) return v;
-  }
-  return {};
+  const std::string* v = FindHeader(headers_, name);
+  return v ? std::string_view(*v) : std::string_view();
 }
 
 bool Request::has_header(std::string_view name) const {
-  for (const auto& [k, v] : headers_) {
-    if (IEquals(k, name)) return true;
-  }
-  return false;
+  return FindHeader(headers_, name) != nullptr;
 }
 
 std::string_view Request::path_param(std::string_view name) const {

@@ -39,17 +39,12 @@ void Response::AddHeader(std::string_view name, std::string_view value) {
 }
 
 std::string_view Response::header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (IEquals(k, name)) return v;
-  }
-  return {};
+  const std::string* v = FindHeader(headers, name);
+  return v ? std::string_view(*v) : std::string_view();
 }
 
 bool Response::has_header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (IEquals(k, name)) return true;
-  }
-  return false;
+  return FindHeader(headers, name) != nullptr;
 }
 
 std::optional<std::uint64_t> Response::known_length() const {

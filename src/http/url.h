@@ -1,10 +1,13 @@
-// Percent-decoding and case-insensitive comparison shared by the request and the router.
+// Percent-decoding, case-insensitive comparison and header lookup shared by the request, the
+// response and the router.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace nimbus::http {
 
@@ -13,5 +16,9 @@ namespace nimbus::http {
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
 // ASCII case-insensitive equality (header names, tokens).
 bool IEquals(std::string_view a, std::string_view b);
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+// The value of the first header named `name` (case-insensitive), or nullptr when absent.
+const std::string* FindHeader(const HeaderList& headers, std::string_view name);
 
 }  // namespace nimbus::http
