@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that every #include "<layer>/..." in src/ points down the layer order of style.md §1:
-#   util → std/Boost; config → util; db, mail → util, config; storage → db and below
+#   util → std/Boost; config → util; db → util, config; mail → db (the outbox table) and below; storage → db and below
 #   (the disk pool keeps allocations in the DB in the same transaction); core → those;
 #   jobs → core and below; http → util, config; api, dav → http, core and below.
 # Also: Boost.Beast headers only inside src/http/.
@@ -12,7 +12,7 @@ declare -A allowed=(
   [config]="util config"
   [db]="util config db"
   [storage]="util config db storage"
-  [mail]="util config mail"
+  [mail]="util config db mail"
   [core]="util config db storage mail core"
   [jobs]="util config db storage mail core jobs"
   [http]="util config http"

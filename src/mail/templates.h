@@ -1,0 +1,30 @@
+// Templates: the product's emails (verify email, password reset, password changed, share
+// received, admin alert), each rendered to a plain-text and an HTML body from named variables.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "mail/message.h"
+#include "util/result.h"
+
+namespace nimbus::mail {
+
+enum class Template {
+  kVerifyEmail,      // vars: name, link
+  kPasswordReset,    // vars: name, link
+  kPasswordChanged,  // vars: name, public_url
+  kShareReceived,    // vars: name, sharer, item, link
+  kAdminAlert,       // vars: name, title, detail, public_url
+};
+
+using Vars = std::map<std::string, std::string, std::less<>>;
+
+// Renders `t` for recipient `to`. Values are HTML-escaped in the HTML body. kInvalidArgument
+// naming the variable when one the template needs is missing.
+Result<Message> Render(Template t, std::string_view to, const Vars& vars);
+
+}  // namespace nimbus::mail
