@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "mail/templates.h"
+
+#include <string>
+#include <vector>
+
+namespace nimbus::mail {
+namespace {
+
+// One built-in template. Placeholders are written {{name}}; every name used must be in `vars`
+// (checked before expansion, so a missing one is reported instead of rendered as "").
+struct Builtin {
+  std::vector<std::string_view> vars;
+  std::string_view subject;  // Plain text, no HTML escaping.
+  std::string_view text;
+  std::string_view html;  // Inner body; wrapped in kHtmlFrame. Values are HTML-escaped here.
+};
+
+constexpr std::string_view kHtmlFrame =
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{{subject}}</title></head>\n"
+    "<body style=\"font-family: sans-serif; line-height: 1.5; color: #222;\">\n{{body}}\n"
+    "<p style=\"color: #777; font-size: 0.9em;\">Nimbus</p>\n</body></html>\n";
+
+const Builtin& Get(Template t) {
+  static const Builtin kVerify{
+      {"name", "link"},
+      "Confirm your email address",
+      "Hello {{name}},\n\n"
+      "Welcome to Nimbus. Please confirm your email address by opening this link:\n\n"
+      "{{link}}\n\n"
+      "The link works once. If you did not sign up, you can ignore this message.\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Welcome to Nimbus. Please confirm your email address:</p>\n"
+      "<p><a href=\"{{link}}\">Confirm my email address</a></p>\n"
+      "<p>Or paste this link into your browser: {{link}}</p>\n"
+      "<p>The link works once. If you did not sign up, you can ignore this message.</p>"};
+  static const Builtin kReset{
+      {"name", "link"},
+      "Reset your Nimbus password",
+      "Hello {{name}},\n\n"
+      "Someone (hopefully you) asked to reset the password of your Nimbus account.\n"
+      "To choose a new password, open this link:\n\n"
+      "{{link}}\n\n"
+      "The link works once and expires soon. If you did not ask for this, ignore this message:\n"
+      "your password stays as it is.\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Someone (hopefully you) asked to reset the password of your Nimbus account.</p>\n"
+      "<p><a href=\"{{link}}\">Choose a new password</a></p>\n"
+      "<p>Or paste this link into your browser: {{link}}</p>\n"
+      "<p>The link works once and expires soon. If you did not ask for this, ignore this "
+      "message: your password stays as it is.</p>"};
+  static const Builtin kChanged{
+      {"name", "public_url"},
+      "Your Nimbus password was changed",
+      "Hello {{name}},\n\n"
+      "The password of your Nimbus account was just changed, and every other session was\n"
+      "signed out.\n\n"
+      "If this was not you, reset your password at once: {{public_url}}/forgot-password\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>The password of your Nimbus account was just changed, and every other session was "
+      "signed out.</p>\n"
+      "<p>If this was not you, <a href=\"{{public_url}}/forgot-password\">reset your password</a> "
+      "at once.</p>"};
+  static const Builtin kShare{
+      {"name", "sharer", "item", "link"},
+      "{{sharer}} shared \"{{item}}\" with you",
+      "Hello {{name}},\n\n"
+      "{{sharer}} shared \"{{item}}\" with you on Nimbus. Open it here:\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>{{sharer}} shared <strong>{{item}}</strong> with you on Nimbus.</p>\n"
+      "<p><a href=\"{{link}}\">Open {{item}}</a></p>"};
+  static const Builtin kAlert{
+      {"name", "title", "detail", "public_url"},
+      "[Nimbus alert] {{title}}",
+      "Hello {{name}},\n\n"
+      "Nimbus reports: {{title}}\n\n"
+      "{{detail}}\n\n"
+      "The admin page shows the disks and their state: {{public_url}}/admin\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Nimbus reports: <strong>{{title}}</strong></p>\n"
+      "<p>{{detail}}</p>\n"
+      "<p>The <a href=\"{{public_url}}/admin\">admin page</a> shows the disks and their "
+      "state.</p>"};
+  switch (t) {
+    case Template::kVerifyEmail:
+      return kVerify;
+    case Template::kPasswordReset:
+      return kReset;
+    case Template::kPasswordChanged:
+      return kChanged;
+    case Template::kShareReceived:
+      return kShare;
+    case Template::kAdminAlert:
+      return kAlert;
+  }
+  return kAlert;  // Unreachable for a valid enumerator.
+}
+
+std::string EscapeHtml(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Replaces each {{name}} with escape(vars[name]). Every name was checked to exist; an unknown
+// one (a typo in a template above) is left as written so the test of that template catches it.
+template <class Escape>
+std::string Expand(std::string_view tpl, const Vars& vars, Escape escape) {
+  std::string out;
+  out.reserve(tpl.size() + 64);
+  std::size_t pos = 0;
+  while (pos < tpl.size()) {
+    std::size_t open = tpl.find("{{", pos);
+    std::size_t close = open == std::string_view::npos ? open : tpl.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out.append(tpl.substr(pos));
+      break;
+    }
+    out.append(tpl.substr(pos, open - pos));
+    std::string_view name = tpl.substr(open + 2, close - open - 2);
+    auto it = vars.find(name);
+    if (it != vars.end()) {
+      out += escape(it->second);
+    } else {
+      out.append(tpl.substr(open, close + 2 - open));
+    }
+    pos = close + 2;
+  }
+  return out;
+}
+
+// A subject is one header line: line breaks in a value (a file name, a user's name) would
+// otherwise end the header early.
+std::string OneLine(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+std::string_view TemplateName(Template t) {
+  switch (t) {
+    case Template::kVerifyEmail: return "verify-email";
+    case Template::kPasswordReset: return "password-reset";
+    case Template::kPasswordChanged: return "password-changed";
+    case Template::kShareReceived: return "share-received";
+    case Template::kAdminAlert: return "admin-alert";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Result<Message> Render(Template t, std::string_view to, const Vars& vars) {
+  const Builtin& b = Get(t);
+  for (std::string_view name : b.vars) {
+    if (vars.find(name) == vars.end()) {
+      return Fail(Errc::kInvalidArgument, "mail template {} needs the variable '{}'",
+                  TemplateName(t), name);
+    }
+  }
+  if (to.empty()) {
+    return Fail(Errc::kInvalidArgument, "mail template {}: no recipient", TemplateName(t));
+  }
+  auto plain = [](const std::string& v) { return v; };
+  auto html = [](const std::string& v) { return EscapeHtml(v); };
+  Message m;
+  m.to = std::string(to);
+  m.subject = OneLine(Expand(b.subject, vars, plain));
+  m.text = Expand(b.text, vars, plain);
+  std::string framed = Expand(kHtmlFrame, Vars{{"subject", m.subject}}, html);
+  // The body is already escaped, so it is spliced in without a second escaping pass.
+  std::string body = Expand(b.html, vars, html);
+  std::size_t at = framed.find("{{body}}");
+  framed.replace(at, 8, body);
+  m.html = std::move(framed);
+  return m;
+}
+
+}  // namespace nimbus::mail

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "mail/templates.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus::mail {
+namespace {
+
+TEST(Templates, VerifyEmailCarriesTheLinkInBothBodies) {
+  auto m = Render(Template::kVerifyEmail, "Ann <ann@example.com>",
+                  {{"name", "Ann"}, {"link", "https://n.example/verify-email?token=abc_-1"}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->to, "Ann <ann@example.com>");
+  EXPECT_EQ(m->subject, "Confirm your email address");
+  EXPECT_NE(m->text.find("Hello Ann,"), std::string::npos);
+  EXPECT_NE(m->text.find("https://n.example/verify-email?token=abc_-1"), std::string::npos);
+  EXPECT_NE(m->html.find("href=\"https://n.example/verify-email?token=abc_-1\""),
+            std::string::npos);
+  EXPECT_EQ(m->html.find("{{"), std::string::npos);
+  EXPECT_EQ(m->text.find("{{"), std::string::npos);
+}
+
+TEST(Templates, EveryTemplateRendersWithItsVariables) {
+  const Vars all{{"name", "Bo"},       {"link", "https://x/l"}, {"public_url", "https://x"},
+                 {"sharer", "Cy"},     {"item", "Photos"},      {"title", "Disk a1 failed"},
+                 {"detail", "It broke."}};
+  for (Template t : {Template::kVerifyEmail, Template::kPasswordReset, Template::kPasswordChanged,
+                     Template::kShareReceived, Template::kAdminAlert}) {
+    auto m = Render(t, "bo@example.com", all);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_FALSE(m->subject.empty());
+    EXPECT_EQ(m->text.find("{{"), std::string::npos) << m->text;
+    EXPECT_EQ(m->html.find("{{"), std::string::npos) << m->html;
+    EXPECT_EQ(m->subject.find("{{"), std::string::npos) << m->subject;
+    EXPECT_NE(m->text.find("Bo"), std::string::npos);
+    EXPECT_NE(m->html.find("<html>"), std::string::npos);
+  }
+}
+
+TEST(Templates, ValuesAreEscapedInHtmlButNotInText) {
+  auto m = Render(Template::kShareReceived, "a@b.c",
+                  {{"name", "<b>Ann</b>"},
+                   {"sharer", "Eve & \"Co\""},
+                   {"item", "<script>alert(1)</script>"},
+                   {"link", "https://x/s/1?a=1&b=2"}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->html.find("<script>"), std::string::npos);
+  EXPECT_EQ(m->html.find("<b>Ann"), std::string::npos);
+  EXPECT_NE(m->html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(m->html.find("Eve &amp; &quot;Co&quot;"), std::string::npos);
+  EXPECT_NE(m->html.find("href=\"https://x/s/1?a=1&amp;b=2\""), std::string::npos);
+  EXPECT_NE(m->text.find("<script>alert(1)</script>"), std::string::npos);
+  EXPECT_NE(m->text.find("https://x/s/1?a=1&b=2"), std::string::npos);
+  EXPECT_EQ(m->subject, "Eve & \"Co\" shared \"<script>alert(1)</script>\" with you");
+}
+
+TEST(Templates, AMissingVariableIsAnErrorNamingIt) {
+  auto m = Render(Template::kPasswordReset, "a@b.c", {{"name", "Ann"}});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(m.error().message.find("'link'"), std::string::npos) << m.error().message;
+}
+
+TEST(Templates, ALineBreakInAValueCannotAddHeaderLines) {
+  auto m = Render(Template::kAdminAlert, "a@b.c",
+                  {{"name", "x"}, {"title", "t\r\nBcc: evil@x"}, {"detail", "d"},
+                   {"public_url", "https://x"}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->subject.find_first_of("\r\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nimbus::mail
