@@ -12,6 +12,12 @@ const kCodeMessages = {
   too_many_attempts: 'Too many attempts. Please wait a moment and try again.',
   quota_exceeded: 'There is not enough space left in your plan.',
   network_error: 'Could not reach the server. Check your connection and try again.',
+  invalid_credentials: 'That email and password do not match an account.',
+  email_unverified: 'Please confirm your email address first: open the link we sent you.',
+  invalid_token: 'This link has expired or was already used.',
+  invalid_email: 'Please enter a valid email address.',
+  weak_password: 'Please choose a stronger password.',
+  email_taken: 'An account with this email address already exists.',
 };
 const kStatusMessages = {
   400: 'The request was not valid.',
@@ -38,6 +44,14 @@ export class ApiError extends Error {
 }
 
 let csrfToken = null;
+let onUnauthenticated = null;
+
+// Registers `fn(error)`, called when a request answers 401 `unauthenticated` (the session is
+// gone): the app sends the person to /login?next=…. A request made with
+// { redirectOn401: false } (e.g. the boot-time GET /api/v1/me) only rejects.
+export function setUnauthenticatedHandler(fn) {
+  onUnauthenticated = fn;
+}
 
 // Stores the CSRF token (from login or GET /api/v1/me) for later unsafe requests; null clears it.
 // Kept in sessionStorage so a reload keeps it, and in memory if storage is unavailable.
@@ -65,8 +79,8 @@ export function csrfTokenValue() {
 // Sends one request and resolves to the parsed body: an object for JSON, a string for text,
 // null for an empty body (204). Rejects with ApiError on an HTTP error or a network failure;
 // an aborted request (options.signal) rejects with the AbortError itself.
-// options: { body, query, headers, signal }. A plain-object `body` is sent as JSON; FormData,
-// Blob, ArrayBuffer, URLSearchParams and strings are sent as they are.
+// options: { body, query, headers, signal, redirectOn401 }. A plain-object `body` is sent as
+// JSON; FormData, Blob, ArrayBuffer, URLSearchParams and strings are sent as they are.
 export async function request(method, path, options = {}) {
   method = method.toUpperCase();
   const headers = new Headers(options.headers ?? {});
@@ -89,7 +103,14 @@ export async function request(method, path, options = {}) {
     throw new ApiError(0, 'network_error', kCodeMessages.network_error);
   }
   const data = await readBody(response);
-  if (!response.ok) throw toApiError(response, data);
+  if (!response.ok) {
+    const error = toApiError(response, data);
+    if (error.status === 401 && error.code === 'unauthenticated') {
+      setCsrfToken(null);
+      if (options.redirectOn401 !== false) onUnauthenticated?.(error);
+    }
+    throw error;
+  }
   if (data && typeof data === 'object' && typeof data.csrf_token === 'string') {
     setCsrfToken(data.csrf_token);
   }

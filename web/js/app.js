@@ -1,10 +1,13 @@
-// Boot: draws the page frame, then hands the main area to the router.
+// Boot: draws the page frame, starts the router, and shows who is signed in.
+import { mountAccountBar } from './account_bar.js';
+import { setUnauthenticatedHandler } from './api.js';
 import { kAppName, mountLayout } from './layout.js';
 import { Router } from './router.js';
 import { notFound, routes } from './routes.js';
+import { maybeSignedIn, refreshUser, setUser } from './session.js';
 
 const root = document.getElementById('app');
-const { main, setCurrent } = mountLayout(root, routes);
+const { main, accountNav, banner, setCurrent } = mountLayout(root, routes);
 
 let firstRender = true;
 export const router = new Router({
@@ -24,4 +27,22 @@ export const router = new Router({
     root.dataset.ready = 'true';
   },
 });
+
+mountAccountBar({
+  accountNav, banner,
+  navigate: (to) => router.navigate(to),
+  afterRender: () => setCurrent(location.pathname),
+});
+
+// A request found the session gone: forget the user and ask them to sign in, then come back.
+setUnauthenticatedHandler(() => {
+  setUser(null);
+  if (location.pathname === '/login') return;
+  const next = location.pathname + location.search;
+  router.navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
+});
+
+// Only a browser that signed in before asks who is signed in: an anonymous visit makes no
+// request that would answer 401.
+if (maybeSignedIn()) refreshUser().catch(() => {});
 router.start();

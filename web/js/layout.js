@@ -4,30 +4,33 @@ import { h } from './dom.js';
 
 export const kAppName = 'Nimbus';
 
-// Builds the frame inside `root` and returns { main, setCurrent(path) }.
-// `setCurrent` marks the nav link of the current page with aria-current="page".
+// Builds the frame inside `root` and returns { main, accountNav, banner, setCurrent(path) }.
+// `accountNav` (the header's account links) and `banner` (above the main area) are filled by
+// account_bar.js. `setCurrent` marks the links to the current page with aria-current="page".
 export function mountLayout(root, routes) {
   const links = routes.filter((r) => r.nav).map((r) => h('a', { href: r.path, class: 'nav-link' },
                                                           r.nav));
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
+  const accountNav = h('nav', { class: 'account-nav', 'aria-label': 'Account' });
+  const banner = h('div', { class: 'banner-slot' });
   root.replaceChildren(
       h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
       h('header', { class: 'site-header' },
         h('div', { class: 'container header-inner' },
           h('a', { href: '/', class: 'brand', 'aria-label': `${kAppName} home` },
             h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), kAppName),
-          h('nav', { class: 'site-nav', 'aria-label': 'Main' }, links))),
-      h('div', { class: 'container main-wrap' }, main),
+          h('nav', { class: 'site-nav', 'aria-label': 'Main' }, links), accountNav)),
+      h('div', { class: 'container main-wrap' }, banner, main),
       h('footer', { class: 'site-footer' },
         h('div', { class: 'container' },
           h('p', {}, `${kAppName} — self-hosted cloud storage.`))));
 
   function setCurrent(path) {
-    for (const link of links) {
+    for (const link of [...links, ...accountNav.querySelectorAll('a')]) {
       const linkPath = new URL(link.href).pathname;
       if (linkPath === path) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
   }
-  return { main, setCurrent };
+  return { main, accountNav, banner, setCurrent };
 }

@@ -3,6 +3,14 @@
 export const routes = [
   { path: '/', nav: 'Home', view: () => import('./views/home.js') },
   { path: '/about', nav: 'About', view: () => import('./views/about.js') },
+  // Account pages: linked from the header's account navigation (account_bar.js) and from mail.
+  { path: '/signup', view: () => import('./views/signup.js') },
+  { path: '/login', view: () => import('./views/login.js') },
+  { path: '/verify-email', view: () => import('./views/verify_email.js') },
+  { path: '/forgot-password', view: () => import('./views/forgot_password.js') },
+  { path: '/reset-password', view: () => import('./views/reset_password.js') },
+  { path: '/settings', view: () => import('./views/settings.js') },
+  { path: '/admin', view: () => import('./views/admin.js') },
 ];
 
 // Shown when no route matches (the server answers index.html for every unknown page path).

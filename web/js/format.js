@@ -1,0 +1,31 @@
+// Formatting for people: byte sizes, dates and times (the API sends bytes and RFC 3339 UTC).
+
+// 1536 -> "1.5 KB" (binary units, as plan sizes are: 1 GB = 2^30 bytes).
+export function formatBytes(bytes) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n) || n < 0) return '—';
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = n;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i += 1;
+  }
+  if (i === 0) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
+}
+
+// An RFC 3339 timestamp (or milliseconds) as a local date and time; "—" when absent.
+export function formatTime(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// The items of a list response ({items: [...]}) or a bare array; [] for anything else.
+export function itemsOf(data) {
+  if (Array.isArray(data)) return data;
+  if (data && Array.isArray(data.items)) return data.items;
+  return [];
+}

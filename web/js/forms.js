@@ -1,0 +1,112 @@
+// Form helpers for views: labelled fields with an error slot each, a form-level alert, and a
+// submit wrapper that disables the form while the request runs and puts the API's error
+// message next to the field it concerns (by error code) or at the top of the form.
+import { ApiError } from './api.js';
+import { h } from './dom.js';
+
+let nextId = 0;
+
+// A labelled input with a hint and an error slot: returns the wrapper element, with
+// `.input` and `.showError(message)` / `.clearError()`. attrs go to the <input>.
+export function field({ label, name, type = 'text', hint = null, ...attrs }) {
+  const id = `f-${name}-${++nextId}`;
+  const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null;
+  const errorEl = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
+  const input = h('input', { id, name, type, ...attrs,
+                             'aria-describedby': hint ? `${id}-hint` : null });
+  const wrapper = h('div', { class: 'field' }, h('label', { for: id }, label), input, hintEl,
+                    errorEl);
+  wrapper.input = input;
+  wrapper.showError = (message) => {
+    errorEl.textContent = message;
+    errorEl.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', [hintEl?.id, errorEl.id].filter(Boolean).join(' '));
+  };
+  wrapper.clearError = () => {
+    errorEl.textContent = '';
+    errorEl.hidden = true;
+    input.removeAttribute('aria-invalid');
+    if (hintEl) input.setAttribute('aria-describedby', hintEl.id);
+    else input.removeAttribute('aria-describedby');
+  };
+  return wrapper;
+}
+
+// A form-level message box (role=alert for errors, status for success); hidden when empty.
+// Returns the element with .error(message, ...extra nodes), .success(...), .clear().
+export function messageBox() {
+  const box = h('div', { class: 'form-message', hidden: true });
+  const show = (kind, message, extra) => {
+    box.className = `form-message notice notice-${kind}`;
+    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    box.replaceChildren(h('p', {}, message), ...extra);
+    box.hidden = false;
+  };
+  box.error = (message, ...extra) => show('error', message, extra);
+  box.success = (message, ...extra) => show('success', message, extra);
+  box.clear = () => {
+    box.hidden = true;
+    box.replaceChildren();
+  };
+  return box;
+}
+
+// Runs `action()` when `form` is submitted. While it runs every control of the form is
+// disabled and the form is aria-busy. If it rejects with an ApiError whose code is a key of
+// `fieldsByCode` (e.g. { invalid_email: emailField }), the message goes under that field
+// (which gets focus); other errors go to `message` (a messageBox()), unless `onError(err)`
+// returns true (it handled the error). Returns nothing; errors never escape.
+export function onSubmit(form, { message, fieldsByCode = {}, action, onError = () => false }) {
+  // The API's messages are the single source of truth (the browser's own bubbles would say
+  // something else, and only in some cases).
+  form.noValidate = true;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
+    message?.clear();
+    for (const f of new Set(Object.values(fieldsByCode))) f.clearError();
+    const controls = [...form.elements].filter((el) => !el.disabled);
+    for (const el of controls) el.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await action();
+    } catch (err) {
+      if (err?.name === 'AbortError') return;
+      if (onError(err)) return;
+      const target = err instanceof ApiError ? fieldsByCode[err.code] : null;
+      const text = err?.message || 'Something went wrong. Please try again.';
+      if (target) {
+        target.showError(text);
+        // Re-enabled below; focus after that so the field can take it.
+        queueMicrotask(() => target.input.focus());
+      } else if (message) {
+        message.error(text);
+      }
+    } finally {
+      form.removeAttribute('aria-busy');
+      for (const el of controls) el.disabled = false;
+    }
+  });
+}
+
+// A submit button.
+export function submitButton(text) {
+  return h('button', { type: 'submit', class: 'button' }, text);
+}
+
+// An ordinary button running `onclick`; disabled while a promise it returns is pending.
+export function actionButton(text, onclick, attrs = {}) {
+  const button = h('button', { type: 'button', class: 'button button-secondary', ...attrs },
+                   text);
+  button.addEventListener('click', async () => {
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await onclick();
+    } finally {
+      if (button.isConnected) button.disabled = false;
+    }
+  });
+  return button;
+}

@@ -1,0 +1,90 @@
+// Admin page (is_admin only): users (GET /api/v1/admin/users) with disable/enable and
+// make/remove admin (PATCH /api/v1/admin/users/{id}), and the disks (admin_disks.js).
+import { get, patch } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { actionButton, messageBox } from '../forms.js';
+import { formatBytes, itemsOf } from '../format.js';
+import { requireUser } from '../session.js';
+import { renderDisks } from './admin_disks.js';
+
+export const title = 'Admin';
+
+export async function render(outlet, { signal }) {
+  const me = await requireUser();
+  if (!me.is_admin) {
+    outlet.append(h('section', { class: 'not-found' }, h('h1', {}, 'Page not found'),
+                    h('p', {}, 'This page is for administrators.')));
+    return;
+  }
+  const users = h('section', { class: 'panel', 'aria-labelledby': 'users-h' });
+  const disks = h('section', { class: 'panel', 'aria-labelledby': 'disks-h' });
+  outlet.append(h('h1', {}, 'Admin'), users, disks);
+  await Promise.all([renderUsers(users, me, signal), renderDisks(disks, { signal })]);
+}
+
+async function renderUsers(section, me, signal) {
+  const message = messageBox();
+  const body = h('tbody');
+  replaceChildren(section, h('h2', { id: 'users-h' }, 'Users'), message,
+                  h('div', { class: 'table-wrap' },
+                    h('table', { class: 'table' },
+                      h('caption', { class: 'visually-hidden' }, 'Users'),
+                      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Plan', 'Status', 'Role',
+                                                  'Actions'].map((t) => h('th', { scope: 'col' },
+                                                                          t)))),
+                      body)));
+
+  async function load() {
+    let items;
+    try {
+      items = itemsOf(await get('/api/v1/admin/users', { signal, query: { limit: 1000 } }));
+    } catch (err) {
+      if (err?.name === 'AbortError') return;
+      replaceChildren(body, h('tr', {}, h('td', { colspan: 6, class: 'status-error' },
+                                          err.message)));
+      return;
+    }
+    replaceChildren(body, items.map(row));
+  }
+
+  async function change(user, fields, done) {
+    message.clear();
+    try {
+      await patch(`/api/v1/admin/users/${encodeURIComponent(user.id)}`, fields);
+      message.success(done);
+    } catch (err) {
+      message.error(err.message);
+    }
+    await load();
+  }
+
+  function row(user) {
+    const label = user.name || user.email;
+    const self = user.id === me.id;
+    const toggleDisabled = actionButton(user.disabled ? 'Enable' : 'Disable',
+        () => change(user, { disabled: !user.disabled },
+                     `${label} is ${user.disabled ? 'enabled' : 'disabled'}.`),
+        { 'aria-label': `${user.disabled ? 'Enable' : 'Disable'} ${label}`, disabled: self });
+    const toggleAdmin = actionButton(user.is_admin ? 'Remove admin' : 'Make admin',
+        () => change(user, { is_admin: !user.is_admin },
+                     `${label} is ${user.is_admin ? 'no longer an admin' : 'now an admin'}.`),
+        { 'aria-label': `${user.is_admin ? 'Remove admin from' : 'Make admin'} ${label}`,
+          disabled: self });
+    const plan = user.plan ? `${user.plan.size_gb} GB${user.plan.category
+                                                        ? ` (${user.plan.category})` : ''}`
+                           : '—';
+    const used = user.usage?.used_bytes;
+    return h('tr', { dataset: { userId: String(user.id) } },
+             h('td', {}, user.name || '—', self ? ' (you)' : ''),
+             h('td', {}, user.email, user.email_verified === false
+                                          ? h('span', { class: 'badge' }, 'unconfirmed') : null),
+             h('td', {}, plan, used !== undefined ? ` · ${formatBytes(used)} used` : ''),
+             h('td', {}, h('span', { class: `badge ${user.disabled ? 'badge-failed'
+                                                                   : 'badge-healthy'}` },
+                           user.disabled ? 'disabled' : 'active')),
+             h('td', {}, user.is_admin ? 'admin' : 'user'),
+             h('td', {}, h('div', { class: 'actions' }, toggleDisabled, toggleAdmin)));
+  }
+
+  await load();
+}

@@ -1,0 +1,69 @@
+// Settings section: where the account is signed in (GET /api/v1/me/sessions), with "Sign out"
+// per session (DELETE /api/v1/me/sessions/{id}) and "Sign out everywhere else"
+// (DELETE /api/v1/me/sessions).
+import { del, get } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { actionButton, messageBox } from '../forms.js';
+import { formatTime, itemsOf } from '../format.js';
+
+// Fills `section` and keeps it current after each action.
+export async function renderSessions(section, { signal }) {
+  const message = messageBox();
+  const list = h('ul', { class: 'item-list', 'aria-label': 'Sessions' });
+  const everywhere = actionButton('Sign out everywhere else', async () => {
+    message.clear();
+    try {
+      await del('/api/v1/me/sessions');
+      message.success('Every other session was signed out.');
+    } catch (err) {
+      message.error(err.message);
+    }
+    await load();
+  });
+  replaceChildren(section, h('h2', { id: 'sessions-h' }, 'Sessions'),
+                  h('p', {}, 'Browsers and devices where your account is signed in.'),
+                  message, list, h('p', {}, everywhere));
+
+  async function load() {
+    let items;
+    try {
+      items = itemsOf(await get('/api/v1/me/sessions', { signal }));
+    } catch (err) {
+      if (err?.name === 'AbortError') return;
+      replaceChildren(list, h('li', { class: 'status-error' }, err.message));
+      return;
+    }
+    replaceChildren(list, items.length ? items.map((s) => row(s)) :
+                                         h('li', {}, 'No sessions.'));
+    everywhere.hidden = !items.some((s) => !isCurrent(s));
+  }
+
+  function row(session) {
+    const current = isCurrent(session);
+    const device = session.user_agent || session.device || 'Unknown device';
+    const signOut = actionButton('Sign out', async () => {
+      message.clear();
+      try {
+        await del(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`);
+        message.success('That session was signed out.');
+      } catch (err) {
+        message.error(err.message);
+      }
+      await load();
+    }, { 'aria-label': `Sign out ${device}` });
+    return h('li', { class: 'item' },
+             h('div', { class: 'item-main' },
+               h('strong', {}, device), current ? h('span', { class: 'badge' }, 'This device')
+                                                : null,
+               h('span', { class: 'item-meta' },
+                 `IP ${session.ip || session.ip_address || 'unknown'} · last seen `,
+                 formatTime(session.last_seen_at ?? session.last_seen ?? session.created_at))),
+             current ? null : signOut);
+  }
+
+  await load();
+}
+
+function isCurrent(session) {
+  return Boolean(session.current ?? session.is_current);
+}
