@@ -2,10 +2,12 @@
 // sign up, confirm the email from the link in the .eml, log out, "forgot password", follow the
 // reset link, set a new password, log in with it (the old one fails with the API's message),
 // and a used reset link offers "Request a new link". Also: every account page renders under
-// the CSP and shows field errors from the API next to the field.
+// the CSP and shows field errors from the API next to the field; settings (name, password,
+// sessions, API tokens) and the admin page act on the real server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { findLink, waitForMail } from './lib/mail.mjs';
 import { startServer } from './lib/server.mjs';
@@ -21,20 +23,42 @@ function assertNoProblems(problems) {
                    'console errors');
 }
 
+// Whether the accounts API of issue 4 answers on `server` (it is built in parallel).
+async function accountsApiReady(server) {
+  const probe = await fetch(`${server.url}/api/v1/auth/forgot-password`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'probe@example.com' }),
+  });
+  return probe.status !== 404 && probe.status !== 405;
+}
+
+// Opens `path` in a fresh context and waits for the app's first view.
+async function openApp(browser, server, path) {
+  const session = await openPage(browser, server.url);
+  await session.page.goto(path);
+  await session.page.locator('#app[data-ready="true"]').waitFor();
+  return session;
+}
+
+// Logs in through the login form of `page` (already on /login…).
+async function logInWithForm(page, email, password) {
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+let counter = 0;
+const uniqueEmail = (tag) => `${tag}-${process.pid}-${++counter}@example.com`;
+
 describe('account pages', () => {
   let server;
   let browser;
-  let apiReady = false;  // The accounts API of issue 4 answers (it is built in parallel).
-  let counter = 0;
+  let apiReady = false;
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    const probe = await fetch(`${server.url}/api/v1/auth/forgot-password`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: 'probe@example.com' }),
-    });
-    apiReady = probe.status !== 404 && probe.status !== 405;
+    apiReady = await accountsApiReady(server);
   });
 
   after(async () => {
@@ -42,14 +66,7 @@ describe('account pages', () => {
     await server?.stop();
   });
 
-  async function open(path) {
-    const session = await openPage(browser, server.url);
-    await session.page.goto(path);
-    await session.page.locator('#app[data-ready="true"]').waitFor();
-    return session;
-  }
-
-  const uniqueEmail = (tag) => `${tag}-${process.pid}-${++counter}@example.com`;
+  const open = (path) => openApp(browser, server, path);
 
   test('every account page renders its form under the CSP', async () => {
     const pages = [
@@ -205,6 +222,146 @@ describe('account pages', () => {
       await page.locator('main [role="alert"]').waitFor();
       await page.getByRole('link', { name: 'Request a new link' }).click();
       await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('settings and admin pages', () => {
+  let server;
+  let browser;
+  let apiReady = false;
+  const admin = { email: uniqueEmail('admin'), password: 'admin passphrase 11', name: 'Ada Admin' };
+  const bob = { email: uniqueEmail('bob'), password: 'bob passphrase 22', name: 'Bob User' };
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    apiReady = await accountsApiReady(server);
+    if (!apiReady) return;
+    await apiSignup(server.url, admin);  // The first account of a server is its admin.
+    await apiSignup(server.url, bob);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('settings: name, password errors, API tokens and sessions', async (t) => {
+    if (!apiReady) return t.skip('the accounts API is not in this build');
+    const { context, page, problems } = await openApp(browser, server, '/settings');
+    try {
+      // Not signed in: sent to log in, then back to settings.
+      await page.waitForURL(`${server.url}/login?next=%2Fsettings`);
+      await logInWithForm(page, bob.email, bob.password);
+      await page.waitForURL(`${server.url}/settings`);
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      const account = page.getByRole('navigation', { name: 'Account' });
+
+      // Name: saved and shown in the header.
+      await page.getByLabel('Name', { exact: true }).fill('Bob Renamed');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await page.getByText('Your name was saved.').waitFor();
+      await account.getByRole('link', { name: 'Bob Renamed' }).waitFor();
+      assert.equal((await apiLogin(server.url, bob.email, bob.password)).body?.user?.name,
+                   'Bob Renamed');
+
+      // Password: a weak new one is refused next to the "New password" field.
+      await page.getByLabel('Current password').fill(bob.password);
+      await page.getByLabel('New password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.locator('.field:has(input[name="new_password"]) .field-error:not([hidden])')
+          .waitFor();
+
+      // API token: shown once, works as a Bearer token, and stops working once revoked.
+      await page.getByLabel('Token name').fill('backup script');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = await page.getByLabel('New token').inputValue();
+      assert.ok(secret.length >= 20, `a token secret, got "${secret}"`);
+      assert.equal((await apiCall(server.url, 'GET', '/api/v1/me', { bearer: secret })).status,
+                   200);
+      await page.getByRole('button', { name: 'Revoke backup script' }).click();
+      await page.getByText('The token "backup script" was revoked.').waitFor();
+      assert.equal((await apiCall(server.url, 'GET', '/api/v1/me', { bearer: secret })).status,
+                   401);
+
+      // Sessions: another client's session is listed and ends with "sign out everywhere".
+      const other = await apiLogin(server.url, bob.email, bob.password);
+      assert.equal(other.status, 200);
+      await account.getByRole('link', { name: 'Bob Renamed' }).click();  // Re-renders the page.
+      const sessions = page.getByRole('list', { name: 'Sessions' });
+      await page.waitForFunction(
+          () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length >= 3);
+      await sessions.getByText('This device').waitFor();
+      await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+      await page.getByText('Every other session was signed out.').waitFor();
+      assert.equal((await apiCall(server.url, 'GET', '/api/v1/me',
+                                  { cookie: other.cookie })).status, 401);
+      await page.waitForFunction(
+          () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length === 1);
+      // This browser's session is still good.
+      await page.getByRole('link', { name: 'Home' }).click();
+      await account.getByRole('link', { name: 'Bob Renamed' }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('admin: list users, disable and enable one, make an admin; disks shown', async (t) => {
+    if (!apiReady) return t.skip('the accounts API is not in this build');
+    const { context, page, problems } = await openApp(browser, server, '/login');
+    try {
+      await logInWithForm(page, admin.email, admin.password);
+      await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('link', { name: 'Admin' }).click();
+      await page.getByRole('heading', { name: 'Users' }).waitFor();
+      const row = page.locator('tr', { hasText: bob.email });
+      await row.waitFor();
+
+      await row.getByRole('button', { name: /^Disable / }).click();
+      await row.getByText('disabled', { exact: true }).waitFor();
+      const locked = await apiLogin(server.url, bob.email, bob.password);
+      assert.notEqual(locked.status, 200, 'a disabled user cannot log in');
+      await row.getByRole('button', { name: /^Enable / }).click();
+      await row.getByText('active', { exact: true }).waitFor();
+      assert.equal((await apiLogin(server.url, bob.email, bob.password)).status, 200);
+
+      await row.getByRole('button', { name: /^Make admin / }).click();
+      await row.getByRole('button', { name: /^Remove admin from / }).waitFor();
+      assert.equal(await row.locator('td').nth(4).innerText(), 'admin');
+      await row.getByRole('button', { name: /^Remove admin from / }).click();
+      await row.getByRole('button', { name: /^Make admin / }).waitFor();
+
+      // Disks: one card per disk with fill bars, or "not available" while the API is missing.
+      const disks = page.locator('section:has(#disks-h)');
+      await disks.locator('article.disk, [role="status"]').first().waitFor();
+      if (await disks.locator('article.disk').count() > 0) {
+        const first = disks.locator('article.disk').first();
+        assert.equal(await first.locator('meter').count(), 2, 'allocated and used bars');
+        assert.match(await first.locator('.badge').innerText(),
+                     /^(healthy|degraded|failed|resilvering|spare)$/);
+      } else {
+        await disks.getByText('not available').waitFor();
+      }
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a user who is not an admin does not get the admin page', async (t) => {
+    if (!apiReady) return t.skip('the accounts API is not in this build');
+    const { context, page, problems } = await openApp(browser, server, '/login?next=%2Fadmin');
+    try {
+      await logInWithForm(page, bob.email, bob.password);
+      await page.waitForURL(`${server.url}/admin`);
+      await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+      assert.equal(await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('link', { name: 'Admin' }).count(), 0);
       assertNoProblems(problems);
     } finally {
       await context.close();

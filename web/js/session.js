@@ -65,6 +65,13 @@ export function refreshUser({ redirect = false } = {}) {
   return request;
 }
 
+// Resolves once a GET /api/v1/me in flight (the boot-time one) has answered, so a view that
+// posts at once (e.g. /verify-email in a new tab) has the CSRF token of the session first.
+export async function sessionKnown() {
+  if (pending) await pending;
+  return user;
+}
+
 // For views that need a signed-in user: resolves to the user, asking the server when none is
 // known. When the session is gone, api.js sends the person to /login?next=… and this rejects.
 export async function requireUser() {

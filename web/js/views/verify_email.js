@@ -4,7 +4,7 @@
 import { post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
-import { currentUser, refreshUser } from '../session.js';
+import { currentUser, refreshUser, sessionKnown } from '../session.js';
 
 export const title = 'Confirm your email';
 
@@ -18,6 +18,7 @@ export async function render(outlet, { query }) {
     return;
   }
   body.append(h('p', { role: 'status' }, 'Confirming your email…'));
+  await sessionKnown();
   try {
     await post('/api/v1/auth/verify-email', { token }, { redirectOn401: false });
   } catch (err) {
