@@ -49,6 +49,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   if (runtime_options.open_volumes) {
     const auto& disks = rt->config.disks;
     rt->disk_health = std::make_shared<jobs::DiskHealth>(*rt->storage, io, disks.fail_after);
+    rt->blobs =
+        std::make_unique<storage::OwnerBlobs>(*rt->storage, *rt->db, *rt->workers, rt->clock);
     registered = rt->scheduler->Register(jobs::DiskHealthJob(rt->disk_health, disks.health_interval_s));
     if (!registered) return Fail(registered.error());
   }

@@ -11,6 +11,7 @@
 #include "db/database.h"
 #include "jobs/disk_health_job.h"
 #include "jobs/scheduler.h"
+#include "storage/engine/owner_blobs.h"
 #include "storage/engine/storage_engine.h"
 #include "util/clock.h"
 #include "util/metrics.h"
@@ -26,6 +27,7 @@ struct Runtime {
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<db::Database> db;
   std::unique_ptr<storage::StorageEngine> storage;
+  std::unique_ptr<storage::OwnerBlobs> blobs;  // Blobs and moves; only with the volumes open.
   std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.
   std::unique_ptr<jobs::Scheduler> scheduler;
 };

@@ -90,6 +90,10 @@ int RunServe(const config::Config& config) {
     return 1;
   }
   engine.StartRepairLoops(ioc.get_executor());
+  // Moves between disk categories interrupted by a stop or a crash continue in the background.
+  if (auto resumed = rt.blobs->ResumeMoves(ioc.get_executor()); !resumed) {
+    spdlog::warn("cannot resume moves between disk categories: {}", resumed.error().message);
+  }
   server.Start();
   fmt::print("listening on {}\n", url);
   std::fflush(stdout);
@@ -106,6 +110,7 @@ int RunServe(const config::Config& config) {
     auto finish = [&ioc, pending] {
       if (pending->fetch_sub(1) == 1) ioc.stop();
     };
+    rt.blobs->StopMoves();  // After the current blob; they resume at the next start.
     server.Shutdown(finish);
     rt.scheduler->Stop([&rt, finish] {
       rt.storage->StopRepairLoops();

@@ -2,3 +2,8 @@
 nimbus_test(nimbus_storage_engine_tests unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/storage_engine_test.cpp
   LIBS nimbus_jobs nimbus_storage PkgConfig::SODIUM)
+# OwnerBlobs and the Mover (moves across categories) over MemoryVolumes / LocalVolumes and a real
+# SQLite file.
+nimbus_test(nimbus_owner_blobs_tests unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/owner_blobs_test.cpp ${CMAKE_CURRENT_LIST_DIR}/mover_test.cpp
+  LIBS nimbus_storage PkgConfig::SODIUM)

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Mover: copy passes, the switch transaction, cleanup of old copies, and sweeps of stray blobs.
+// Background runs, write tokens and progress are in mover_tasks.cpp.
+#include "storage/engine/mover.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+#include "db/stores/disk_store.h"
+#include "storage/engine/storage_engine.h"
+#include "storage/put_blob.h"
+#include "util/run_blocking.h"
+#include "util/sha256.h"
+
+namespace nimbus::storage {
+namespace {
+
+constexpr std::chrono::milliseconds kDrainPoll{20};
+
+// Hashes what a Get delivers.
+class HashSink final : public ByteSink {
+ public:
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    hash.Update(data);
+    co_return Result<void>{};
+  }
+  Sha256 hash;
+};
+
+net::awaitable<Result<std::string>> HashOf(Volume& volume, const BlobId& id) {
+  HashSink sink;
+  auto got = co_await volume.Get(id, ByteRange{}, sink);
+  if (!got) co_return Fail(got.error());
+  co_return sink.hash.FinishHex();
+}
+
+
+}  // namespace
+
+// Marks the owner busy for the life of a run or sweep.
+class Mover::Claim {
+ public:
+  Claim(Mover& m, std::int64_t owner) : m_(m), owner_(owner) {
+    std::lock_guard lock(m_.mu_);
+    ok_ = m_.busy_.insert(owner).second;
+  }
+  ~Claim() {
+    if (!ok_) return;
+    std::lock_guard lock(m_.mu_);
+    m_.busy_.erase(owner_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  Mover& m_;
+  std::int64_t owner_;
+  bool ok_ = false;
+};
+
+
+net::awaitable<Result<MoveProgress>> Mover::Run(std::int64_t owner_id) {
+  Claim claim(*this, owner_id);
+  if (!claim.ok()) co_return Fail(Errc::kConflict, "owner {} is already being moved", owner_id);
+  auto r = co_await RunClaimed(owner_id);
+  if (!r) {
+    const std::string state = r.error().code == Errc::kCancelled ? "cancelled" : "failed";
+    const std::string message = r.error().message;
+    Update(owner_id, [&](MoveProgress& p) {
+      p.state = state;
+      p.last_error = message;
+    });
+  }
+  co_return r;
+}
+
+// GCC 12 at -O2 reports a false -Wmismatched-new-delete on this coroutine's frame (Asio's
+// awaitable_frame_base has matching class-specific new/delete); silenced for this function only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
+  DiskPool& pool = engine_.pool();
+  auto move_of = [&pool, owner_id] { return pool.MoveOf(owner_id); };
+  auto plan = co_await RunBlocking(workers_, move_of);
+  if (!plan) co_return Fail(plan.error());
+  Update(owner_id, [&](MoveProgress& p) {
+    p.from = plan->from.primary_id;
+    p.to = plan->to.primary_id;
+    p.state = "copying";
+    p.copied_blobs = p.copied_bytes = p.removed_old = 0;
+    p.rounds = 0;
+    ++p.attempts;
+    p.last_error.clear();
+  });
+  spdlog::info("storage: moving owner {} from pair {} to pair {} (plan {} -> {} bytes)", owner_id,
+               plan->from.primary_id, plan->to.primary_id, plan->from_bytes, plan->to_bytes);
+
+  CopiedMap copied;
+  std::vector<std::string> vanished;
+  std::string switched_to;
+  for (int round = 1; round <= options_.max_rounds && switched_to.empty(); ++round) {
+    // The target may have changed (a replaced primary gets a new id): read it each round.
+    auto current = co_await RunBlocking(workers_, move_of);
+    if (!current) co_return Fail(current.error());
+    const std::string target = current->to.primary_id;
+    Update(owner_id, [&](MoveProgress& p) {
+      p.rounds = round;
+      p.to = target;
+      p.state = "copying";
+    });
+    auto pass = co_await CopyPass(owner_id, target, copied);
+    if (!pass) co_return Fail(pass.error());
+
+    Update(owner_id, [](MoveProgress& p) { p.state = "switching"; });
+    bool missed = false;
+    auto do_switch = [&]() -> Result<void> {
+      vanished.clear();
+      return db_.Write([&](db::Transaction& tx) -> Result<void> {
+        auto move = db::DiskStore(tx).GetMove(owner_id);
+        if (!move) return Fail(move.error());
+        if (!*move) return Fail(Errc::kNotFound, "owner {} is no longer being moved", owner_id);
+        const std::string to = (*move)->target_primary_id;
+        db::BlobStore blobs(tx);
+        std::string after;
+        for (;;) {  // Every blob not on the target must have been copied there.
+          auto rows = blobs.ListByOwner(owner_id, after, options_.page_size);
+          if (!rows) return Fail(rows.error());
+          for (const db::BlobRow& row : *rows) {
+            if (row.primary_id == to || copied.contains(row.id)) continue;
+            missed = true;
+            return Fail(Errc::kConflict, "owner {}: blob {} arrived during the copy", owner_id,
+                        row.id);
+          }
+          if (static_cast<std::int64_t>(rows->size()) < options_.page_size) break;
+          after = rows->back().id;
+        }
+        auto pair = pool.CommitMove(tx, owner_id);
+        if (!pair) return Fail(pair.error());
+        for (const auto& [id, c] : copied) {
+          auto set = blobs.SetPrimary(id, pair->primary_id);
+          if (set) continue;
+          if (set.error().code != Errc::kNotFound) return set;
+          vanished.push_back(id);  // Deleted meanwhile: its copy on the target is ours to remove.
+        }
+        switched_to = pair->primary_id;
+        return {};
+      });
+    };
+    auto switched = co_await RunBlocking(workers_, do_switch);
+    if (!switched) {
+      switched_to.clear();
+      if (missed) continue;
+      co_return Fail(switched.error());
+    }
+  }
+  if (switched_to.empty()) {
+    co_return Fail(Errc::kUnavailable,
+                   "owner {}: new blobs kept arriving on the old pair for {} copy passes; the "
+                   "switch will be tried again",
+                   owner_id, options_.max_rounds);
+  }
+  std::uint64_t switch_seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    switch_seq = next_seq_;
+    switched_at_[owner_id] = switch_seq;
+  }
+  spdlog::info("storage: owner {} switched to pair {} ({} blobs copied)", owner_id, switched_to,
+               copied.size());
+  Update(owner_id, [](MoveProgress& p) { p.state = "cleaning"; });
+  const std::int64_t removed = co_await Cleanup(copied, vanished, switched_to);
+  Update(owner_id, [&](MoveProgress& p) { p.removed_old = removed; });
+  co_await WaitForWritesBefore(owner_id, switch_seq);
+  auto swept = co_await SweepClaimed(owner_id);
+  if (!swept) {
+    spdlog::warn("storage: owner {} moved, but the sweep of late writes failed: {}", owner_id,
+                 swept.error().message);
+    MarkStray(owner_id);  // Swept again when the next write of the owner ends.
+  }
+  Update(owner_id, [](MoveProgress& p) { p.state = "done"; });
+  auto done = Progress(owner_id);
+  spdlog::info("storage: move of owner {} done: {} blobs, {} bytes copied, {} old copies freed",
+               owner_id, done->copied_blobs, done->copied_bytes, done->removed_old);
+  co_return *done;
+}
+#pragma GCC diagnostic pop
+
+net::awaitable<Result<void>> Mover::CopyPass(std::int64_t owner_id, const std::string& target,
+                                             CopiedMap& copied) {
+  std::string after;
+  for (;;) {
+    auto list = [&] {
+      return db_.Read([&](db::Transaction& tx) {
+        return db::BlobStore(tx).ListByOwner(owner_id, after, options_.page_size);
+      });
+    };
+    auto rows = co_await RunBlocking(workers_, list);
+    if (!rows) co_return Fail(rows.error());
+    for (const db::BlobRow& row : *rows) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopped_) co_return Fail(Errc::kCancelled, "owner {}: the move was stopped", owner_id);
+      }
+      if (row.primary_id == target || copied.contains(row.id)) continue;
+      auto one = co_await CopyOne(row, target);
+      if (!one) {
+        if (one.error().code == Errc::kNotFound) {  // Deleted since it was listed?
+          const std::string id = row.id;
+          auto get = [&] {
+            return db_.Read([&](db::Transaction& tx) { return db::BlobStore(tx).Get(id); });
+          };
+          auto still = co_await RunBlocking(workers_, get);
+          if (still && !*still) continue;
+        }
+        co_return Fail(one.error());
+      }
+      copied.emplace(row.id, Copied{row});
+      Update(owner_id, [&](MoveProgress& p) {
+        ++p.copied_blobs;
+        p.copied_bytes += row.size;
+      });
+      if (options_.after_copy) co_await options_.after_copy(row);
+    }
+    if (static_cast<std::int64_t>(rows->size()) < options_.page_size) break;
+    after = rows->back().id;
+  }
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<void>> Mover::CopyOne(const db::BlobRow& row, const std::string& target) {
+  auto id = BlobId::Parse(row.id);
+  if (!id) co_return Fail(Errc::kInternal, "blob row with a bad id '{}'", row.id);
+  auto from = engine_.VolumeForPair(row.primary_id);
+  if (!from) {
+    co_return Fail(Errc::kUnavailable, "blob {}: the disk pair {} holding it is not open", row.id,
+                   row.primary_id);
+  }
+  auto to = engine_.VolumeForPair(target);
+  if (!to) co_return Fail(Errc::kUnavailable, "the target disk pair {} is not open", target);
+  auto copy = co_await CopyBlob(*from, *to, *id, row.sha256);
+  if (!copy && copy.error().code == Errc::kNameTaken) {
+    // A copy from an interrupted run: keep it if it reads back with the recorded hash.
+    auto hash = co_await HashOf(*to, *id);
+    if (hash && *hash == row.sha256) co_return Result<void>{};
+    spdlog::warn("storage: blob {} on pair {} (from an interrupted move) does not verify; copying "
+                 "it again", row.id, target);
+    (void)co_await to->Remove(*id);
+    copy = co_await CopyBlob(*from, *to, *id, row.sha256);
+  }
+  if (!copy) {
+    co_return Fail(copy.error().code, "copying blob {} from pair {} to pair {}: {}", row.id,
+                   row.primary_id, target, copy.error().message);
+  }
+  if (static_cast<std::int64_t>(copy->size) != row.size) {
+    (void)co_await to->Remove(*id);
+    co_return Fail(Errc::kChecksumMismatch, "blob {}: copied {} bytes, {} recorded", row.id,
+                   copy->size, row.size);
+  }
+  co_return Result<void>{};
+}
+
+net::awaitable<std::int64_t> Mover::Cleanup(const CopiedMap& copied,
+                                            const std::vector<std::string>& vanished,
+                                            const std::string& target) {
+  std::int64_t removed = 0;
+  const std::set<std::string> gone(vanished.begin(), vanished.end());
+  for (const auto& [id_text, c] : copied) {
+    const bool is_gone = gone.contains(id_text);
+    const std::string& pair_id = is_gone ? target : c.row.primary_id;
+    if (!is_gone && pair_id == target) continue;
+    auto id = BlobId::Parse(id_text);
+    auto volume = engine_.VolumeForPair(pair_id);
+    if (!id || !volume) {
+      spdlog::warn("storage: cannot remove blob {} from pair {} (not open); left for scrub",
+                   id_text, pair_id);
+      continue;
+    }
+    auto r = co_await volume->Remove(*id);
+    if (r) {
+      removed += is_gone ? 0 : 1;
+    } else if (r.error().code != Errc::kNotFound) {
+      spdlog::warn("storage: removing the old copy of blob {} from pair {}: {}; left for scrub",
+                   id_text, pair_id, r.error().message);
+    }
+  }
+  co_return removed;
+}
+
+net::awaitable<void> Mover::WaitForWritesBefore(std::int64_t owner_id, std::uint64_t seq) {
+  const auto rounds = options_.drain_timeout / kDrainPoll;
+  for (std::int64_t i = 0; i <= rounds; ++i) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = in_flight_.find(owner_id);
+      if (it == in_flight_.end() || it->second.empty() || *it->second.begin() >= seq) co_return;
+      if (stopped_) co_return;
+    }
+    co_await Sleep(kDrainPoll);
+  }
+  spdlog::info("storage: owner {}: writes that started before the switch are still running; "
+               "they are swept when they end", owner_id);
+}
+
+net::awaitable<Result<std::int64_t>> Mover::Sweep(std::int64_t owner_id) {
+  Claim claim(*this, owner_id);
+  if (!claim.ok()) co_return Fail(Errc::kConflict, "owner {} is being moved or swept", owner_id);
+  co_return co_await SweepClaimed(owner_id);
+}
+
+net::awaitable<Result<std::int64_t>> Mover::SweepClaimed(std::int64_t owner_id) {
+  DiskPool& pool = engine_.pool();
+  auto locate = [&pool, owner_id] { return pool.Locate(owner_id); };
+  auto placement = co_await RunBlocking(workers_, locate);
+  if (!placement) co_return Fail(placement.error());
+  const std::string target = placement->pair.primary_id;
+  {
+    std::lock_guard lock(mu_);
+    strays_.erase(owner_id);  // A stray recorded from here on marks the owner again.
+  }
+  CopiedMap copied;
+  auto pass = co_await CopyPass(owner_id, target, copied);
+  if (!pass) co_return Fail(pass.error());
+  if (copied.empty()) co_return std::int64_t{0};
+
+  CopiedMap repointed;
+  std::vector<std::string> vanished;
+  auto repoint = [&]() -> Result<void> {
+    repointed.clear();
+    vanished.clear();
+    return db_.Write([&](db::Transaction& tx) -> Result<void> {
+      auto a = db::DiskStore(tx).GetAllocation(owner_id);
+      if (!a) return Fail(a.error());
+      if (!*a || (*a)->primary_id != target) {
+        return Fail(Errc::kConflict, "owner {} left pair {} during the sweep", owner_id, target);
+      }
+      db::BlobStore blobs(tx);
+      for (const auto& [id, c] : copied) {
+        auto row = blobs.Get(id);
+        if (!row) return Fail(row.error());
+        if (*row && (*row)->primary_id == target) continue;  // Someone else re-homed it.
+        if (!*row || (*row)->primary_id != c.row.primary_id) {
+          vanished.push_back(id);  // Deleted (or moved elsewhere): our target copy is extra.
+          continue;
+        }
+        if (auto set = blobs.SetPrimary(id, target); !set) return set;
+        repointed.emplace(id, c);
+      }
+      return {};
+    });
+  };
+  auto done = co_await RunBlocking(workers_, repoint);
+  if (!done) co_return Fail(done.error());
+  CopiedMap to_clean = repointed;
+  for (const std::string& id : vanished) to_clean.emplace(id, copied.at(id));
+  const std::int64_t removed = co_await Cleanup(to_clean, vanished, target);
+  spdlog::info("storage: owner {}: {} blobs written to a pair they had left re-homed to pair {}",
+               owner_id, repointed.size(), target);
+  Update(owner_id, [&](MoveProgress& p) { p.removed_old += removed; });
+  co_return static_cast<std::int64_t>(repointed.size());
+}
+
+
+}  // namespace nimbus::storage

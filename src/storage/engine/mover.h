@@ -1,0 +1,152 @@
+// Mover: the background migration of an owner to a pair of another category (a plan change
+// across categories): copy every blob, verified by SHA-256, switch in one transaction, free the
+// old copies; plus the sweep that re-homes blobs written to a pair the owner has left.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "db/database.h"
+#include "db/stores/blob_store.h"
+#include "util/clock.h"
+#include "util/result.h"
+#include "util/worker_pool.h"
+
+namespace nimbus::storage {
+
+namespace net = boost::asio;
+
+class StorageEngine;
+struct WriteToken;
+
+struct MoverOptions {
+  std::int64_t page_size = 500;  // Blob rows read per query.
+  // Copy passes per run: after each, the switch re-checks in its transaction that every blob
+  // not on the target was copied; blobs written meanwhile cost one more pass.
+  int max_rounds = 5;
+  // Background runs of one move before it waits for the next ResumeMoves (start-up).
+  int max_attempts = 10;
+  std::chrono::milliseconds retry_interval{60'000};  // Between failed background runs.
+  // How long a run waits, after its switch, for writes that started before it (they may land
+  // on the old pair) before it sweeps; later ones are swept when they end.
+  std::chrono::milliseconds drain_timeout{30'000};
+  std::chrono::milliseconds sweep_delay{1'000};  // From the end of a stray write to its sweep.
+  // Test hook, awaited after each blob copied (write during a move, stop after N blobs).
+  std::function<net::awaitable<void>(const db::BlobRow&)> after_copy;
+};
+
+// What a move (or a sweep) did so far; copied counts include the final sweep.
+struct MoveProgress {
+  std::int64_t owner_id = 0;
+  std::string from;   // Primary id of the pair the owner leaves ("" for a sweep).
+  std::string to;     // Primary id of the target pair.
+  std::string state;  // "copying", "switching", "cleaning", "done", "failed", "cancelled".
+  std::int64_t copied_blobs = 0;
+  std::int64_t copied_bytes = 0;
+  std::int64_t removed_old = 0;  // Old copies deleted after the switch.
+  int rounds = 0;                // Copy passes made by the last run.
+  int attempts = 0;              // Runs started (background retries included).
+  std::string last_error;
+  std::int64_t updated_at = 0;  // Milliseconds since the Unix epoch.
+};
+
+// Thread-safe. Background runs keep the Mover alive (shared ownership); the engine, database and
+// workers must outlive them: call Stop() before tearing those down.
+class Mover : public std::enable_shared_from_this<Mover> {
+ public:
+  Mover(StorageEngine& engine, db::Database& db, WorkerPool& workers, const Clock& clock,
+        MoverOptions options = {});
+
+  // Runs the owner's recorded move (DiskPool::MoveOf) to its end: copies every blob of the owner
+  // that is not on the target pair (CopyBlob with the recorded SHA-256; a copy already on the
+  // target from an interrupted run is verified by reading it back, or replaced), then in one
+  // write transaction re-checks that nothing uncopied is left, CommitMove and re-points every
+  // copied blob; after the commit deletes the old copies, waits (up to drain_timeout) for writes
+  // that started before the switch and sweeps. kNotFound when no move is recorded; kConflict
+  // when the owner is already being moved by this process; kCancelled after Stop(); kUnavailable
+  // when blobs kept arriving for max_rounds passes; the volume errors of a failed copy (both
+  // source copies bad: kChecksumMismatch/kIoError) — the move then stays recorded.
+  net::awaitable<Result<MoveProgress>> Run(std::int64_t owner_id);
+  // Runs the move in the background on `executor` (a no-op when one runs for the owner):
+  // retries failed runs every retry_interval up to max_attempts, logging each failure and
+  // raising one kRepairFailed alert per move; never aborts the move.
+  void Start(std::int64_t owner_id, const net::any_io_executor& executor);
+  // Starts every move recorded in the database (after a crash or restart). Blocking (DB); returns
+  // how many it started.
+  Result<std::size_t> ResumeMoves(const net::any_io_executor& executor);
+  // Re-homes every blob of the owner that is not on the pair of their allocation (a write that
+  // started before a switch and was recorded after it): copy, verify, re-point, delete the old
+  // copy. Returns how many blobs it moved. kNotFound without an allocation.
+  net::awaitable<Result<std::int64_t>> Sweep(std::int64_t owner_id);
+
+  // Counts a write of the owner as in flight until the returned token is released (OwnerBlobs
+  // puts it in StoredBlob). A token that ends after a switch of its owner, when a stray was
+  // recorded (MarkStray), schedules a Sweep on `executor`.
+  std::shared_ptr<void> BeginWrite(std::int64_t owner_id, const net::any_io_executor& executor);
+  // A blob of the owner was recorded on a pair the owner has left (OwnerBlobs::Record).
+  void MarkStray(std::int64_t owner_id);
+
+  // Progress of the owner's last move or sweep in this process; nullopt when there was none.
+  std::optional<MoveProgress> Progress(std::int64_t owner_id) const;
+  std::vector<MoveProgress> AllProgress() const;
+  // Asks every run to stop after its current blob (kCancelled) and background retries to end.
+  void Stop();
+
+ private:
+  friend struct WriteToken;
+  struct Copied {
+    db::BlobRow row;  // As listed; row.primary_id is the pair copied from.
+  };
+  using CopiedMap = std::map<std::string, Copied, std::less<>>;
+  class Claim;
+
+  net::awaitable<Result<MoveProgress>> RunClaimed(std::int64_t owner_id);
+  net::awaitable<Result<std::int64_t>> SweepClaimed(std::int64_t owner_id);
+  // Copies every blob of the owner not on `target` and not in `copied` to the pair of `target`.
+  net::awaitable<Result<void>> CopyPass(std::int64_t owner_id, const std::string& target,
+                                        CopiedMap& copied);
+  net::awaitable<Result<void>> CopyOne(const db::BlobRow& row, const std::string& target);
+  // Deletes the copies left behind: old copies of re-pointed blobs, target copies of blobs
+  // deleted meanwhile. Errors are logged (the copy is an orphan for scrub).
+  net::awaitable<std::int64_t> Cleanup(const CopiedMap& copied,
+                                       const std::vector<std::string>& vanished,
+                                       const std::string& target);
+  net::awaitable<void> WaitForWritesBefore(std::int64_t owner_id, std::uint64_t seq);
+  static net::awaitable<void> Background(std::shared_ptr<Mover> self, std::int64_t owner_id);
+  static net::awaitable<void> Sleep(std::chrono::milliseconds d);  // Never throws.
+  static net::awaitable<void> SweepLater(std::shared_ptr<Mover> self, std::int64_t owner_id);
+  void EndWrite(std::int64_t owner_id, std::uint64_t seq, const net::any_io_executor& executor);
+  void Update(std::int64_t owner_id, const std::function<void(MoveProgress&)>& fn);
+  std::int64_t NowMs() const { return ToUnixMs(clock_.Now()); }
+
+  StorageEngine& engine_;
+  db::Database& db_;
+  WorkerPool& workers_;
+  const Clock& clock_;
+  const MoverOptions options_;
+
+  mutable std::mutex mu_;
+  bool stopped_ = false;                           // Guarded by mu_.
+  std::set<std::int64_t> busy_;                    // Owners being moved or swept. Guarded.
+  std::set<std::int64_t> background_;              // Owners with a background run. Guarded.
+  std::map<std::int64_t, MoveProgress> progress_;  // Guarded by mu_.
+  std::uint64_t next_seq_ = 1;                     // Guarded by mu_.
+  // Writes in flight per owner: their sequence numbers (a multiset: one entry per write).
+  std::map<std::int64_t, std::multiset<std::uint64_t>> in_flight_;  // Guarded by mu_.
+  std::map<std::int64_t, std::uint64_t> switched_at_;              // Owner -> seq of last switch.
+  std::set<std::int64_t> strays_;  // Owners with a stray recorded and no sweep since. Guarded.
+};
+
+}  // namespace nimbus::storage

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Mover: background runs with retries and alerts, resuming recorded moves, the in-flight write
+// tokens that trigger sweeps of stray blobs, and progress.
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+
+#include "storage/engine/mover.h"
+#include "storage/engine/storage_engine.h"
+
+namespace nimbus::storage {
+namespace {
+
+void LogException(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("storage: move task ended by an exception: {}", ex.what());
+  }
+}
+
+// Owners with a move recorded. The one query of this layer outside db/stores: DiskStore has no
+// list of moves yet (to move there as DiskStore::ListMoves).
+Result<std::vector<std::int64_t>> RecordedMoves(db::Database& db) {
+  return db.Read([](db::Transaction& tx) -> Result<std::vector<std::int64_t>> {
+    auto rows = tx.Query("SELECT owner_id FROM allocation_moves ORDER BY owner_id");
+    if (!rows) return Fail(rows.error());
+    std::vector<std::int64_t> out;
+    for (const db::Row& r : *rows) out.push_back(r.Int(0));
+    return out;
+  });
+}
+
+
+}  // namespace
+
+// Keeps one write counted in flight; tells the mover when it ends.
+struct WriteToken {
+  std::weak_ptr<Mover> mover;
+  std::int64_t owner_id = 0;
+  std::uint64_t seq = 0;
+  net::any_io_executor executor;
+  ~WriteToken();
+};
+
+Mover::Mover(StorageEngine& engine, db::Database& db, WorkerPool& workers, const Clock& clock,
+             MoverOptions options)
+    : engine_(engine), db_(db), workers_(workers), clock_(clock), options_(std::move(options)) {}
+
+void Mover::Update(std::int64_t owner_id, const std::function<void(MoveProgress&)>& fn) {
+  std::lock_guard lock(mu_);
+  MoveProgress& p = progress_[owner_id];
+  p.owner_id = owner_id;
+  fn(p);
+  p.updated_at = NowMs();
+}
+
+std::optional<MoveProgress> Mover::Progress(std::int64_t owner_id) const {
+  std::lock_guard lock(mu_);
+  auto it = progress_.find(owner_id);
+  if (it == progress_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<MoveProgress> Mover::AllProgress() const {
+  std::lock_guard lock(mu_);
+  std::vector<MoveProgress> out;
+  for (const auto& [owner, p] : progress_) out.push_back(p);
+  return out;
+}
+
+void Mover::Stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+}
+
+net::awaitable<void> Mover::Sleep(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
+
+void Mover::Start(std::int64_t owner_id, const net::any_io_executor& executor) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || !background_.insert(owner_id).second) return;
+  }
+  net::co_spawn(executor, Background(shared_from_this(), owner_id), LogException);
+}
+
+net::awaitable<void> Mover::Background(std::shared_ptr<Mover> self, std::int64_t owner_id) {
+  bool alerted = false;
+  for (int attempt = 1; attempt <= self->options_.max_attempts; ++attempt) {
+    auto r = co_await self->Run(owner_id);
+    if (r) break;
+    const Errc code = r.error().code;
+    if (code == Errc::kNotFound || code == Errc::kCancelled) {
+      spdlog::info("storage: move of owner {} ended: {}", owner_id, r.error().message);
+      break;
+    }
+    spdlog::warn("storage: move of owner {} failed (attempt {} of {}): {}", owner_id, attempt,
+                 self->options_.max_attempts, r.error().message);
+    if (!alerted && code != Errc::kConflict) {
+      alerted = true;
+      auto p = self->Progress(owner_id);
+      self->engine_.alerts().Raise(
+          Alert{AlertKind::kRepairFailed, p ? p->to : "",
+                fmt::format("Moving owner {} to another disk category failed and is retried "
+                            "every {} s: {}",
+                            owner_id, self->options_.retry_interval.count() / 1000,
+                            r.error().message)});
+    }
+    if (attempt == self->options_.max_attempts) {
+      spdlog::error("storage: move of owner {} gave up after {} attempts; it stays recorded and "
+                    "resumes at the next start", owner_id, attempt);
+      break;
+    }
+    co_await Sleep(self->options_.retry_interval);
+    std::lock_guard lock(self->mu_);
+    if (self->stopped_) break;
+  }
+  std::lock_guard lock(self->mu_);
+  self->background_.erase(owner_id);
+}
+
+Result<std::size_t> Mover::ResumeMoves(const net::any_io_executor& executor) {
+  auto owners = RecordedMoves(db_);
+  if (!owners) return Fail(owners.error());
+  for (std::int64_t owner : *owners) Start(owner, executor);
+  if (!owners->empty()) spdlog::info("storage: resuming {} move(s)", owners->size());
+  return owners->size();
+}
+
+std::shared_ptr<void> Mover::BeginWrite(std::int64_t owner_id,
+                                        const net::any_io_executor& executor) {
+  auto token = std::make_shared<WriteToken>();
+  token->mover = weak_from_this();
+  token->owner_id = owner_id;
+  token->executor = executor;
+  std::lock_guard lock(mu_);
+  token->seq = next_seq_++;
+  in_flight_[owner_id].insert(token->seq);
+  return token;
+}
+
+WriteToken::~WriteToken() {
+  if (auto m = mover.lock()) m->EndWrite(owner_id, seq, executor);
+}
+
+void Mover::EndWrite(std::int64_t owner_id, std::uint64_t seq,
+                     const net::any_io_executor& executor) {
+  bool sweep = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = in_flight_.find(owner_id);
+    if (it != in_flight_.end()) {
+      if (auto s = it->second.find(seq); s != it->second.end()) it->second.erase(s);
+      if (it->second.empty()) in_flight_.erase(it);
+    }
+    sweep = !stopped_ && strays_.contains(owner_id);
+  }
+  if (sweep && executor) {
+    net::co_spawn(executor, SweepLater(shared_from_this(), owner_id), LogException);
+  }
+}
+
+void Mover::MarkStray(std::int64_t owner_id) {
+  std::lock_guard lock(mu_);
+  strays_.insert(owner_id);
+}
+
+net::awaitable<void> Mover::SweepLater(std::shared_ptr<Mover> self, std::int64_t owner_id) {
+  co_await Sleep(self->options_.sweep_delay);
+  auto r = co_await self->Sweep(owner_id);
+  if (!r && r.error().code != Errc::kConflict) {
+    spdlog::warn("storage: sweep of owner {} failed: {}", owner_id, r.error().message);
+    self->MarkStray(owner_id);
+  }
+}
+
+}  // namespace nimbus::storage

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Mover: moves across categories over MemoryVolumes and a real SQLite file: everything copied and
+// verified, reads and writes during the move, exact counters, interrupted moves resumed, a corrupt
+// source copy, both source copies bad, and a write that started before the switch.
+#include "storage/engine/mover.h"
+
+#include <functional>
+#include <set>
+
+#include "storage/engine/owner_blobs_fixture.h"
+
+namespace nimbus::storage::testing {
+namespace {
+
+using nimbus::testing::RunCo;
+
+class MoverTest : public OwnerBlobsTest {
+ protected:
+  // Owner 7 on a1 with `n` blobs of varied sizes (one of several blocks); returns id -> bytes.
+  std::map<std::string, std::string> Fill(int n, std::int64_t owner = 7) {
+    std::map<std::string, std::string> out;
+    for (int i = 0; i < n; ++i) {
+      const std::size_t size = i == 0 ? 2 * kBlockSize + 333 : 500 * static_cast<std::size_t>(i);
+      const std::string data = TestBytes(size, static_cast<std::uint32_t>(owner * 100 + i));
+      out[Put(owner, data)] = data;
+    }
+    return out;
+  }
+  static std::int64_t Total(const std::map<std::string, std::string>& blobs) {
+    std::int64_t t = 0;
+    for (const auto& [id, data] : blobs) t += static_cast<std::int64_t>(data.size());
+    return t;
+  }
+  // Every blob reads back exactly, is recorded on `pair` and lies on both of its disks only.
+  void ExpectAllOn(const std::map<std::string, std::string>& blobs, const std::string& pair,
+                   const std::string& old_pair) {
+    for (const auto& [id, data] : blobs) {
+      EXPECT_EQ(Row(id).primary_id, pair) << id;
+      auto got = Get(id);
+      ASSERT_TRUE(got) << got.error().message;
+      EXPECT_TRUE(*got == data) << id;
+      const BlobId bid = *BlobId::Parse(id);
+      EXPECT_TRUE(volumes_[pair]->Contains(bid)) << id;
+      EXPECT_TRUE(volumes_[pair + "m"]->Contains(bid)) << id;
+      EXPECT_FALSE(volumes_[old_pair]->Contains(bid)) << id;
+      EXPECT_FALSE(volumes_[old_pair + "m"]->Contains(bid)) << id;
+    }
+  }
+};
+
+TEST_F(MoverTest, MoveCopiesEverythingSwitchesAndKeepsTheCountersExact) {
+  MoverOptions options;
+  options.page_size = 2;  // Several pages per pass.
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  Allocate(8, 1 * G);  // A neighbour on a1 who stays.
+  auto blobs = Fill(5);
+  auto neighbour = Fill(2, 8);
+  const std::int64_t total = Total(blobs), other = Total(neighbour);
+  EXPECT_EQ(Used("a1"), total + other);
+
+  auto change = RunCo(ioc_, blobs_->ChangePlan(7, 12 * G));
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_TRUE(change->moving);
+  EXPECT_EQ(change->pair.primary_id, "b1");
+  ASSERT_TRUE(change->move);
+  EXPECT_EQ(change->move->from.primary_id, "a1");
+  Drain();
+
+  EXPECT_FALSE(MoveRecorded(7));
+  auto placement = engine_->pool().Locate(7);
+  ASSERT_TRUE(placement);
+  EXPECT_EQ(placement->pair.primary_id, "b1");
+  EXPECT_EQ(placement->bytes, 12 * G);
+  EXPECT_EQ(placement->used_bytes, static_cast<std::uint64_t>(total));
+  ExpectAllOn(blobs, "b1", "a1");
+  EXPECT_EQ(Used("a1"), other);
+  EXPECT_EQ(Used("a1m"), other);
+  EXPECT_EQ(Allocated("a1"), static_cast<std::int64_t>(1 * G));
+  EXPECT_EQ(Used("b1"), total);
+  EXPECT_EQ(Used("b1m"), total);
+  EXPECT_EQ(Allocated("b1"), static_cast<std::int64_t>(12 * G));
+  for (const auto& [id, data] : neighbour) EXPECT_EQ(Row(id).primary_id, "a1");
+  EXPECT_EQ(volumes_["a1"]->BlobCount(), 2u);
+  EXPECT_EQ(volumes_["b1"]->BlobCount(), 5u);
+
+  auto progress = blobs_->MoveProgressOf(7);
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->state, "done");
+  EXPECT_EQ(progress->from, "a1");
+  EXPECT_EQ(progress->to, "b1");
+  EXPECT_EQ(progress->copied_blobs, 5);
+  EXPECT_EQ(progress->copied_bytes, total);
+  EXPECT_EQ(progress->removed_old, 5);
+
+  // New writes go to the new pair; a move back is another move.
+  const std::string after = Put(7, "after the move");
+  EXPECT_EQ(Row(after).primary_id, "b1");
+  EXPECT_EQ(Used("b1"), total + 14);
+}
+
+TEST_F(MoverTest, ReadsAndWritesDuringTheMoveAndTheWrittenBlobEndsOnTheNewPair) {
+  std::map<std::string, std::string> blobs;
+  std::map<std::string, std::string> written;
+  int copies = 0;
+  MoverOptions options;
+  options.page_size = 2;
+  options.after_copy = [&](const db::BlobRow&) -> net::awaitable<void> {
+    ++copies;
+    // Mid-move: every blob reads back right, wherever it is.
+    for (const auto& [id, data] : blobs) {
+      StringSink sink;
+      auto r = co_await blobs_->Read(id, {}, sink);
+      EXPECT_TRUE(r) << r.error().message;
+      EXPECT_TRUE(sink.out == data) << id;
+    }
+    if (copies == 1 || copies == 4) {  // Writes before the switch land on the old pair.
+      const std::string data = TestBytes(7000 + copies, 900 + copies);
+      StringSource source(data);
+      auto stored = co_await blobs_->Write(7, source, data.size());
+      EXPECT_TRUE(stored) << stored.error().message;
+      if (!stored) co_return;
+      EXPECT_EQ(stored->primary_id, "a1");
+      auto rec = db_->Write([&](db::Transaction& tx) { return blobs_->Record(tx, 7, *stored); });
+      EXPECT_TRUE(rec) << rec.error().message;
+      written[stored->info.id.str()] = data;
+    }
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  blobs = Fill(4);
+  auto change = RunCo(ioc_, blobs_->ChangePlan(7, 60 * G));  // Category D.
+  ASSERT_TRUE(change) << change.error().message;
+  Drain();
+  ASSERT_EQ(written.size(), 2u);
+  EXPECT_FALSE(MoveRecorded(7));
+  for (const auto& [id, data] : written) blobs[id] = data;
+  ExpectAllOn(blobs, "d1", "a1");
+  const std::int64_t total = Total(blobs);
+  EXPECT_EQ(Used("d1"), total);
+  EXPECT_EQ(Used("d1m"), total);
+  EXPECT_EQ(Used("a1"), 0);
+  EXPECT_EQ(Used("a1m"), 0);
+  EXPECT_EQ(Allocated("a1"), 0);
+  EXPECT_EQ(volumes_["a1"]->BlobCount(), 0u);
+  EXPECT_EQ(blobs_->MoveProgressOf(7)->copied_blobs, 6);
+  EXPECT_GE(blobs_->MoveProgressOf(7)->rounds, 1);
+}
+
+TEST_F(MoverTest, AMoveStoppedAfterTwoBlobsResumesAfterARestartAndKeepsTheVerifiedCopies) {
+  int copies = 0;
+  MoverOptions options;
+  options.after_copy = [&](const db::BlobRow&) -> net::awaitable<void> {
+    if (++copies == 2) blobs_->StopMoves();  // As if the process stopped here.
+    co_return;
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  auto blobs = Fill(5);
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();
+  EXPECT_TRUE(MoveRecorded(7));
+  EXPECT_EQ(volumes_["b1"]->BlobCount(), 2u);  // Copies made before the stop stay.
+  EXPECT_EQ(blobs_->MoveProgressOf(7)->state, "cancelled");
+  EXPECT_EQ(engine_->pool().Locate(7)->pair.primary_id, "a1");
+  for (const auto& [id, data] : blobs) EXPECT_EQ(*Get(id), data);  // Still readable.
+
+  // One of the copies left behind is damaged on both disks: it is copied again, not trusted.
+  BlobId damaged = *BlobId::Parse(blobs.begin()->first);
+  if (!volumes_["b1"]->Contains(damaged)) damaged = *BlobId::Parse(std::next(blobs.begin())->first);
+  for (std::string side : {"b1", "b1m"}) {
+    if (volumes_[side]->Contains(damaged)) {
+      ASSERT_TRUE(volumes_[side]->Corrupt(damaged, 0));
+    }
+  }
+
+  NewOwnerBlobs({});  // The restarted process.
+  auto resumed = blobs_->ResumeMoves(ioc_.get_executor());
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(*resumed, 1u);
+  Drain();
+  EXPECT_FALSE(MoveRecorded(7));
+  ExpectAllOn(blobs, "b1", "a1");
+  EXPECT_EQ(Used("b1"), Total(blobs));
+  EXPECT_EQ(Used("a1"), 0);
+  EXPECT_EQ(Allocated("a1"), 0);
+  EXPECT_EQ(Allocated("b1"), static_cast<std::int64_t>(10 * G));
+}
+
+TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  volumes_["c1"]->SetOffline(true);
+  volumes_["c1m"]->SetOffline(true);
+  auto change = RunCo(ioc_, blobs_->ChangePlan(7, 30 * G));
+  ASSERT_TRUE(change) << change.error().message;
+  Drain();
+  EXPECT_TRUE(MoveRecorded(7));  // Not aborted.
+  auto progress = blobs_->MoveProgressOf(7);
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->state, "failed");
+  EXPECT_NE(progress->last_error.find("c1"), std::string::npos) << progress->last_error;
+  EXPECT_EQ(alerts_->Count(AlertKind::kRepairFailed, "c1"), 1);
+  EXPECT_EQ(Used("a1"), Total(blobs));  // Nothing switched.
+  EXPECT_EQ(Used("c1"), 0);
+  for (const auto& [id, data] : blobs) EXPECT_EQ(Row(id).primary_id, "a1");
+
+  // A plan change while the move is recorded is refused, with the reason.
+  auto busy = RunCo(ioc_, blobs_->ChangePlan(7, 80 * G));
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, Errc::kConflict);
+
+  volumes_["c1"]->SetOffline(false);
+  volumes_["c1m"]->SetOffline(false);
+  auto run = RunCo(ioc_, blobs_->mover().Run(7));
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->state, "done");
+  ExpectAllOn(blobs, "c1", "a1");
+  EXPECT_EQ(Used("c1"), Total(blobs));
+  EXPECT_EQ(Used("a1"), 0);
+  EXPECT_EQ(RunCo(ioc_, blobs_->mover().Run(7)).error().code, Errc::kNotFound);
+}
+
+TEST_F(MoverTest, ACorruptSourceCopyOnOneSideIsMovedFromTheOther) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  const BlobId first = *BlobId::Parse(blobs.begin()->first);
+  const BlobId second = *BlobId::Parse(std::next(blobs.begin())->first);
+  ASSERT_TRUE(volumes_["a1"]->Corrupt(first, 10));   // Primary copy bad.
+  ASSERT_TRUE(volumes_["a1m"]->Corrupt(second, 0));  // Mirror copy bad.
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();
+  EXPECT_FALSE(MoveRecorded(7));
+  ExpectAllOn(blobs, "b1", "a1");
+  for (const auto& [id, data] : blobs) {
+    // Both new copies are good: each disk alone gives the right bytes.
+    for (std::string side : {"b1", "b1m"}) {
+      auto got = RunCo(ioc_, ReadBlob(*volumes_[side], *BlobId::Parse(id)));
+      ASSERT_TRUE(got) << side << ": " << got.error().message;
+      EXPECT_TRUE(*got == data);
+    }
+  }
+}
+
+TEST_F(MoverTest, BothSourceCopiesBadFailsTheMoveWithoutLosingAnything) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  const BlobId bad = *BlobId::Parse(blobs.begin()->first);
+  ASSERT_TRUE(volumes_["a1"]->Corrupt(bad, 5));
+  ASSERT_TRUE(volumes_["a1m"]->Corrupt(bad, 5));
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();
+  EXPECT_TRUE(MoveRecorded(7));
+  EXPECT_EQ(blobs_->MoveProgressOf(7)->state, "failed");
+  EXPECT_NE(blobs_->MoveProgressOf(7)->last_error.find(bad.str()), std::string::npos);
+  EXPECT_EQ(alerts_->Count(AlertKind::kRepairFailed, "b1"), 1);
+  EXPECT_FALSE(volumes_["b1"]->Contains(bad));  // No unverified copy.
+  EXPECT_EQ(engine_->pool().Locate(7)->pair.primary_id, "a1");
+  for (const auto& [id, data] : blobs) {
+    if (id != bad.str()) {
+      EXPECT_EQ(*Get(id), data);
+    }
+  }
+  EXPECT_EQ(Used("a1"), Total(blobs));
+  EXPECT_EQ(Used("b1"), 0);
+}
+
+TEST_F(MoverTest, AWriteThatStartedBeforeTheSwitchIsSweptToTheNewPair) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(2);
+  // The write lands on a1 and is still in flight (not recorded) when the move switches.
+  const std::string late = TestBytes(123456, 77);
+  StringSource source(late);
+  auto written = RunCo(ioc_, blobs_->Write(7, source, late.size()));
+  ASSERT_TRUE(written) << written.error().message;
+  std::optional<StoredBlob> stored = std::move(*written);
+  EXPECT_EQ(stored->primary_id, "a1");
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();  // The move waits drain_timeout for the write, then finishes.
+  EXPECT_FALSE(MoveRecorded(7));
+  EXPECT_EQ(engine_->pool().Locate(7)->pair.primary_id, "b1");
+
+  auto rec = db_->Write([&](db::Transaction& tx) { return blobs_->Record(tx, 7, *stored); });
+  ASSERT_TRUE(rec) << rec.error().message;
+  const std::string id = stored->info.id.str();
+  EXPECT_EQ(Row(id).primary_id, "a1");  // Recorded where its bytes are; readable at once.
+  EXPECT_EQ(*Get(id), late);
+  stored.reset();  // The write ends: its sweep runs.
+  Drain();
+  blobs[id] = late;
+  ExpectAllOn(blobs, "b1", "a1");
+  EXPECT_EQ(Used("b1"), Total(blobs));
+  EXPECT_EQ(Used("b1m"), Total(blobs));
+  EXPECT_EQ(Used("a1"), 0);
+  EXPECT_EQ(volumes_["a1"]->BlobCount(), 0u);
+}
+
+// Runs `action` once, after the first bytes arrived (to switch a move in the middle of a read).
+class SwitchingSink final : public ByteSink {
+ public:
+  explicit SwitchingSink(std::function<net::awaitable<void>()> action)
+      : action_(std::move(action)) {}
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    out.append(data.data(), data.size());
+    if (!fired_) {
+      fired_ = true;
+      co_await action_();
+    }
+    co_return Result<void>{};
+  }
+  std::string out;
+
+ private:
+  std::function<net::awaitable<void>()> action_;
+  bool fired_ = false;
+};
+
+TEST_F(MoverTest, AReadThatStartedBeforeTheSwitchContinuesFromTheNewPair) {
+  Open();
+  Allocate(7, 1 * G);
+  const std::string data = TestBytes(3 * kBlockSize + 99, 5);
+  const std::string id = Put(7, data);
+  ASSERT_TRUE(engine_->pool().BeginMove(7, 10 * G));
+  SwitchingSink sink([&]() -> net::awaitable<void> {
+    // The move completes under the read, and the old pair then goes away entirely.
+    auto run = co_await blobs_->mover().Run(7);
+    EXPECT_TRUE(run) << run.error().message;
+    volumes_["a1"]->SetOffline(true);
+    volumes_["a1m"]->SetOffline(true);
+  });
+  auto read = RunCo(ioc_, blobs_->Read(id, {}, sink));
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(sink.out.size(), data.size());
+  EXPECT_TRUE(sink.out == data);
+  EXPECT_EQ(Row(id).primary_id, "b1");
+}
+
+TEST_F(MoverTest, ABlobDeletedDuringTheMoveLeavesNoCopyBehind) {
+  std::string victim;
+  MoverOptions options;
+  options.after_copy = [&](const db::BlobRow& row) -> net::awaitable<void> {
+    if (!victim.empty()) co_return;
+    victim = row.id;  // Deleted right after it was copied, before the switch.
+    auto forgotten = db_->Write([&](db::Transaction& tx) { return blobs_->Forget(tx, row.id); });
+    EXPECT_TRUE(forgotten) << forgotten.error().message;
+    if (forgotten) {
+      auto erased = co_await blobs_->Erase(*forgotten);
+      EXPECT_TRUE(erased) << erased.error().message;
+    }
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();
+  EXPECT_FALSE(MoveRecorded(7));
+  ASSERT_FALSE(victim.empty());
+  const BlobId gone = *BlobId::Parse(victim);
+  for (std::string disk : {"a1", "a1m", "b1", "b1m"}) {
+    EXPECT_FALSE(volumes_[disk]->Contains(gone)) << disk;
+  }
+  blobs.erase(victim);
+  ExpectAllOn(blobs, "b1", "a1");
+  EXPECT_EQ(Used("b1"), Total(blobs));
+  EXPECT_EQ(Used("a1"), 0);
+}
+
+}  // namespace
+}  // namespace nimbus::storage::testing
