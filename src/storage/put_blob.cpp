@@ -2,12 +2,18 @@
 #include "storage/put_blob.h"
 
 #include <memory>
+#include <tuple>
+#include <utility>
 #include <vector>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "util/sha256.h"
 
 namespace nimbus::storage {
 namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;  // NOLINT: operator&&.
 
 constexpr std::size_t kChunk = kBlockSize;
 
@@ -29,43 +35,70 @@ class WriterSink final : public ByteSink {
 
 }  // namespace
 
+namespace {
+
+// One ~1 MiB chunk read from the source (filled up: sources often return small reads) and
+// hashed, ready to be appended.
+struct Chunk {
+  std::vector<char> bytes = std::vector<char>(kChunk);
+  std::size_t filled = 0;
+  bool eof = false;
+};
+
+net::awaitable<Result<void>> FillChunk(ByteSource& source, Chunk& chunk, Sha256& hash) {
+  chunk.filled = 0;
+  while (chunk.filled < chunk.bytes.size()) {
+    auto n = co_await source.Read(
+        std::span<char>(chunk.bytes.data() + chunk.filled, chunk.bytes.size() - chunk.filled));
+    if (!n) co_return Fail(n.error());
+    if (*n == 0) {
+      chunk.eof = true;
+      break;
+    }
+    chunk.filled += *n;
+  }
+  hash.Update(std::span<const char>(chunk.bytes.data(), chunk.filled));
+  co_return Result<void>{};
+}
+
+}  // namespace
+
 net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteSource& source,
                                          std::optional<std::uint64_t> expected_size) {
   auto created = co_await volume.Create(id);
   if (!created) co_return Fail(created.error());
   std::unique_ptr<BlobWriter> writer = std::move(*created);
   Sha256 hash;
-  std::vector<char> buf(kChunk);
+  // Two chunks in flight: while one is appended (the volume's blocking writes run on its worker
+  // pool), the next is read from the source and hashed, so reading, hashing and writing overlap.
+  Chunk chunks[2];
+  Chunk* current = &chunks[0];
+  Chunk* next = &chunks[1];
   std::uint64_t total = 0;
   std::optional<Error> error;
-  bool eof = false;
-  while (!eof && !error) {
-    // Fill the buffer (sources often return small reads) so the volume sees ~1 MiB appends.
-    std::size_t filled = 0;
-    while (filled < buf.size()) {
-      auto n = co_await source.Read(std::span<char>(buf.data() + filled, buf.size() - filled));
-      if (!n) {
-        error = n.error();
-        break;
-      }
-      if (*n == 0) {
-        eof = true;
-        break;
-      }
-      filled += *n;
-    }
-    if (error || filled == 0) break;
-    total += filled;
+  auto first = co_await FillChunk(source, *current, hash);
+  if (!first) error = first.error();
+  while (!error && current->filled > 0) {
+    total += current->filled;
     if (expected_size && total > *expected_size) {
       error = Error{Errc::kInvalidArgument,
                     fmt::format("blob {}: the body is longer than the announced {} bytes", id.str(),
                                 *expected_size)};
       break;
     }
-    std::span<const char> chunk(buf.data(), filled);
-    hash.Update(chunk);
-    auto ok = co_await writer->Append(chunk);
-    if (!ok) error = ok.error();
+    std::span<const char> data(current->bytes.data(), current->filled);
+    Result<void> appended, filled;
+    if (current->eof) {
+      appended = co_await writer->Append(data);
+      next->filled = 0;
+    } else {
+      auto both = co_await (writer->Append(data) && FillChunk(source, *next, hash));
+      appended = std::move(std::get<0>(both));
+      filled = std::move(std::get<1>(both));
+    }
+    if (!appended) error = appended.error();
+    else if (!filled) error = filled.error();
+    std::swap(current, next);
   }
   if (!error && expected_size && total != *expected_size) {
     error = Error{Errc::kInvalidArgument,
