@@ -6,6 +6,7 @@
 
 #include "db/migrations.h"
 #include "jobs/db_maintenance_job.h"
+#include "jobs/mail_outbox_job.h"
 
 namespace nimbus::app {
 
@@ -45,6 +46,14 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   auto maintenance_at = jobs::Schedule::Parse("daily " + server.db_maintenance_at);
   if (!maintenance_at) return Fail(maintenance_at.error());
   auto registered = rt->scheduler->Register(jobs::DbMaintenanceJob(*rt->db, *maintenance_at));
+  if (!registered) return Fail(registered.error());
+  auto mailer = mail::MakeMailer(rt->config.email);
+  if (!mailer) return Fail(mailer.error());
+  rt->mailer = std::move(*mailer);
+  rt->outbox = std::make_shared<mail::OutboxSender>(*rt->db, *rt->mailer, rt->config.email,
+                                                    rt->clock, &rt->metrics);
+  registered = rt->scheduler->Register(
+      jobs::MailOutboxJob(rt->outbox, rt->config.email.outbox.poll_interval_s));
   if (!registered) return Fail(registered.error());
   if (runtime_options.open_volumes) {
     const auto& disks = rt->config.disks;

@@ -11,6 +11,8 @@
 #include "db/database.h"
 #include "jobs/disk_health_job.h"
 #include "jobs/scheduler.h"
+#include "mail/mailer.h"
+#include "mail/outbox.h"
 #include "storage/engine/owner_blobs.h"
 #include "storage/engine/storage_engine.h"
 #include "util/clock.h"
@@ -29,6 +31,8 @@ struct Runtime {
   std::unique_ptr<storage::StorageEngine> storage;
   std::unique_ptr<storage::OwnerBlobs> blobs;  // Blobs and moves; only with the volumes open.
   std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.
+  std::unique_ptr<mail::Mailer> mailer;  // email.toml's transport.
+  std::shared_ptr<mail::OutboxSender> outbox;  // Drained by the mail-outbox job.
   std::unique_ptr<jobs::Scheduler> scheduler;
 };
 

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/admin_alert_mailer.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "mail/outbox.h"
+#include "mail/templates.h"
+
+namespace nimbus::core {
+
+struct AdminAlertMailer::State {
+  State(db::Database& d, const Clock& c, AdminEmails a, const std::string& url, std::size_t max)
+      : db(d), clock(c), admins(std::move(a)), public_url(url), max_pending(max) {}
+
+  db::Database& db;
+  const Clock& clock;
+  AdminEmails admins;
+  const std::string& public_url;
+  std::size_t max_pending;
+  util::CounterFamily* mails = nullptr;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<storage::Alert> pending;  // Guarded by mu.
+  bool scheduled = false;  // A drain task is posted or running. Guarded by mu.
+  bool running = false;    // The drain task started (it will finish). Guarded by mu.
+  bool closed = false;     // No new alerts. Guarded by mu.
+  bool abandoned = false;  // Close() gave up: a task starting now must not touch db. Guarded by mu.
+
+  void Count(std::string_view result, double n = 1) {
+    if (mails != nullptr) mails->WithLabels({result}).Inc(n);
+  }
+};
+
+namespace {
+
+using State = AdminAlertMailer::State;
+
+// Renders and enqueues one mail per admin for every alert of `batch`, in one transaction.
+void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
+  auto admins = s.admins();
+  if (!admins) {
+    spdlog::error("admin alert mail: cannot list the admins ({} alerts not mailed): {}",
+                  batch.size(), admins.error().message);
+    s.Count("error", static_cast<double>(batch.size()));
+    return;
+  }
+  if (admins->empty()) {
+    spdlog::warn("admin alert mail: no admin to mail {} alerts to", batch.size());
+    return;
+  }
+  const std::int64_t now_ms = ToUnixMs(s.clock.Now());
+  const std::string public_url = s.public_url;
+  int queued = 0;
+  auto written = s.db.Write([&](db::Transaction& tx) -> Result<void> {
+    queued = 0;
+    for (const storage::Alert& alert : batch) {
+      for (const std::string& to : *admins) {
+        auto m = mail::Render(mail::Template::kAdminAlert, to,
+                              {{"name", "admin"},
+                               {"title", AlertTitle(alert)},
+                               {"detail", alert.message},
+                               {"public_url", public_url}});
+        if (!m) return std::unexpected(std::move(m.error()));
+        auto id = mail::Enqueue(tx, *m, now_ms);
+        if (!id) return std::unexpected(std::move(id.error()));
+        ++queued;
+      }
+    }
+    return {};
+  });
+  if (!written) {
+    spdlog::error("admin alert mail: {} alerts not mailed: {}", batch.size(),
+                  written.error().message);
+    s.Count("error", static_cast<double>(batch.size()));
+    return;
+  }
+  s.Count("queued", queued);
+}
+
+void Drain(const std::shared_ptr<State>& s) {
+  {
+    std::lock_guard lock(s->mu);
+    if (s->abandoned) {
+      s->scheduled = false;
+      s->cv.notify_all();
+      return;
+    }
+    s->running = true;
+  }
+  for (;;) {
+    std::deque<storage::Alert> batch;
+    {
+      std::lock_guard lock(s->mu);
+      batch.swap(s->pending);
+      if (batch.empty()) {
+        s->running = false;
+        s->scheduled = false;
+        s->cv.notify_all();
+        return;
+      }
+    }
+    WriteAlerts(*s, batch);
+  }
+}
+
+}  // namespace
+
+std::string AlertTitle(const storage::Alert& alert) {
+  const std::string disk = alert.disk_id.empty() ? std::string("?") : alert.disk_id;
+  switch (alert.kind) {
+    case storage::AlertKind::kDiskFailed:
+      return fmt::format("Disk {} failed", disk);
+    case storage::AlertKind::kDiskDegraded:
+      return fmt::format("Disk {} is degraded", disk);
+    case storage::AlertKind::kDiskRecovered:
+      return fmt::format("Disk {} is healthy again", disk);
+    case storage::AlertKind::kRepairFailed:
+      return fmt::format("A repair failed on disk {}", disk);
+    case storage::AlertKind::kNearFull:
+      return alert.disk_id.empty() ? "A disk category is nearly full"
+                                   : fmt::format("Disk {} is nearly full", disk);
+    case storage::AlertKind::kNoCapacity:
+      return "No storage capacity left";
+    case storage::AlertKind::kSpareAttached:
+      return alert.disk_id.empty() ? "A spare disk was attached"
+                                   : fmt::format("Spare disk {} was attached", disk);
+    case storage::AlertKind::kScrubFindings:
+      return fmt::format("Scrub found problems on disk {}", disk);
+  }
+  return "Storage alert";
+}
+
+AdminAlertMailer::AdminAlertMailer(db::Database& db, WorkerPool& workers, const Clock& clock,
+                                   AdminEmails admins, const std::string& public_url,
+                                   util::Metrics* metrics, std::size_t max_pending)
+    : state_(std::make_shared<State>(db, clock, std::move(admins), public_url, max_pending)),
+      log_(metrics),
+      workers_(workers) {
+  if (metrics != nullptr) {
+    state_->mails = &metrics->AddCounter("nimbus_admin_alert_mails_total",
+                                         "Admin alert mails, by result.", {"result"});
+  }
+}
+
+AdminAlertMailer::~AdminAlertMailer() { Close(); }
+
+void AdminAlertMailer::Raise(const storage::Alert& alert) {
+  log_.Raise(alert);
+  bool post = false;
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->closed) return;
+    if (state_->pending.size() >= state_->max_pending) {
+      state_->Count("dropped");
+      spdlog::warn("admin alert mail: {} alerts already waiting; not mailing this one",
+                   state_->pending.size());
+      return;
+    }
+    state_->pending.push_back(alert);
+    if (!state_->scheduled) post = state_->scheduled = true;
+  }
+  if (post) {
+    std::shared_ptr<State> s = state_;
+    workers_.Post([s] { Drain(s); });
+  }
+}
+
+void AdminAlertMailer::Close() {
+  std::unique_lock lock(state_->mu);
+  if (state_->abandoned || (state_->closed && !state_->scheduled)) return;
+  state_->closed = true;
+  state_->cv.wait_for(lock, std::chrono::seconds(10), [&] { return !state_->scheduled; });
+  // A task that has started finishes (it is bounded by the database); one that has not must
+  // not start after the references it uses may be gone.
+  state_->cv.wait(lock, [&] { return !state_->running; });
+  if (state_->scheduled) {
+    spdlog::error("admin alert mail: the worker pool did not run; {} alerts not mailed",
+                  state_->pending.size());
+    state_->abandoned = true;
+    state_->pending.clear();
+  }
+}
+
+}  // namespace nimbus::core

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "jobs/mail_outbox_job.h"
+
+#include <fmt/core.h>
+
+namespace nimbus::jobs {
+
+JobSpec MailOutboxJob(std::shared_ptr<mail::OutboxSender> sender, int poll_interval_s) {
+  auto run = [sender = std::move(sender)]() -> Result<std::string> {
+    auto r = sender->Drain();
+    if (!r) return std::unexpected(std::move(r.error()));
+    auto counts = sender->Counts();
+    if (!counts) return std::unexpected(std::move(counts.error()));
+    std::string summary = fmt::format("sent {}, retry {}, failed {}, deferred {}; queued {}",
+                                      r->sent, r->retried, r->failed, r->deferred,
+                                      counts->queued + counts->sending);
+    if (!r->last_error.empty()) summary += fmt::format(" (last error: {})", r->last_error);
+    return summary;
+  };
+  // The lease only matters when a process dies mid-run; a drain is bounded by max_batches times
+  // the SMTP timeouts, well under it.
+  return JobSpec{.name = std::string(kMailOutboxJobName),
+                 .schedule = Schedule::Every(std::chrono::seconds(poll_interval_s)),
+                 .run = std::move(run),
+                 .lease = std::chrono::minutes(30)};
+}
+
+}  // namespace nimbus::jobs

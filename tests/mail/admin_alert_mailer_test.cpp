@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/admin_alert_mailer.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "db/database.h"
+#include "db/migrations.h"
+#include "fakes/fake_clock.h"
+#include "support/temp_dir.h"
+
+namespace nimbus::core {
+namespace {
+
+class AdminAlertMailerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    ASSERT_TRUE(db::Migrate(*db_, db::BuiltinMigrations("sqlite")));
+  }
+
+  struct Mail {
+    std::string to, subject, text, html;
+  };
+  std::vector<Mail> Outbox() {
+    auto rows = db_->Read([](db::Transaction& tx) {
+      return tx.Query("SELECT \"to\", subject, text, html FROM mail_outbox ORDER BY id");
+    });
+    std::vector<Mail> out;
+    if (!rows) return out;
+    for (const auto& r : *rows) out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3)});
+    return out;
+  }
+
+  nimbus::testing::TempDir dir_;
+  std::unique_ptr<db::Database> db_;
+  FakeClock clock_;
+  WorkerPool workers_{1};
+  util::Metrics metrics_;
+  std::string public_url_ = "https://files.example";
+};
+
+TEST_F(AdminAlertMailerTest, MailsEveryAdminAndStillCountsTheAlert) {
+  AdminAlertMailer sink(
+      *db_, workers_, clock_,
+      [] { return Result<std::vector<std::string>>({"a@x.org", "Bo <b@x.org>"}); }, public_url_,
+      &metrics_);
+  sink.Raise({storage::AlertKind::kDiskFailed, "a1", "Disk a1 stopped answering; a1m serves."});
+  sink.Close();
+  auto mails = Outbox();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[0].to, "a@x.org");
+  EXPECT_EQ(mails[1].to, "Bo <b@x.org>");
+  for (const Mail& m : mails) {
+    EXPECT_EQ(m.subject, "[Nimbus alert] Disk a1 failed");
+    EXPECT_NE(m.text.find("Disk a1 stopped answering; a1m serves."), std::string::npos);
+    EXPECT_NE(m.text.find("https://files.example/admin"), std::string::npos);
+    EXPECT_NE(m.html.find("href=\"https://files.example/admin\""), std::string::npos);
+  }
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("nimbus_storage_alerts_total{kind=\"disk_failed\",disk=\"a1\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nimbus_admin_alert_mails_total{result=\"queued\"} 2"), std::string::npos)
+      << text;
+}
+
+TEST_F(AdminAlertMailerTest, RaiseNeverWaitsForTheDatabaseAndDropsPastTheBound) {
+  std::promise<void> entered, release;
+  std::shared_future<void> go = release.get_future().share();
+  std::atomic<bool> first{true};
+  auto admins = [&]() -> Result<std::vector<std::string>> {
+    if (first.exchange(false)) {
+      entered.set_value();
+      go.wait();
+    }
+    return std::vector<std::string>{"a@x.org"};
+  };
+  AdminAlertMailer sink(*db_, workers_, clock_, admins, public_url_, &metrics_, 2);
+  sink.Raise({storage::AlertKind::kDiskDegraded, "b1", "first"});
+  ASSERT_EQ(entered.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // The worker is stuck in the admin lookup; Raise returns at once all the same.
+  const auto start = std::chrono::steady_clock::now();
+  sink.Raise({storage::AlertKind::kNoCapacity, "", "second"});
+  sink.Raise({storage::AlertKind::kSpareAttached, "s1", "third"});
+  sink.Raise({storage::AlertKind::kNearFull, "", "fourth (dropped)"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  release.set_value();
+  sink.Close();
+  auto mails = Outbox();
+  ASSERT_EQ(mails.size(), 3u);
+  EXPECT_EQ(mails[0].subject, "[Nimbus alert] Disk b1 is degraded");
+  EXPECT_EQ(mails[1].subject, "[Nimbus alert] No storage capacity left");
+  EXPECT_EQ(mails[2].subject, "[Nimbus alert] Spare disk s1 was attached");
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("nimbus_admin_alert_mails_total{result=\"dropped\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nimbus_storage_alerts_total{kind=\"near_full\",disk=\"\"} 1"),
+            std::string::npos)
+      << "a dropped mail is still logged and counted as an alert\n"
+      << text;
+}
+
+TEST_F(AdminAlertMailerTest, AFailedAdminLookupQueuesNothingAndIsCounted) {
+  AdminAlertMailer sink(
+      *db_, workers_, clock_,
+      [] { return Result<std::vector<std::string>>(Fail(Errc::kUnavailable, "db busy")); },
+      public_url_, &metrics_);
+  sink.Raise({storage::AlertKind::kRepairFailed, "c1", "both copies bad"});
+  sink.Close();
+  EXPECT_TRUE(Outbox().empty());
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "nimbus_admin_alert_mails_total{result=\"error\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(AdminAlertMailerTest, AlertsAfterCloseAreOnlyLogged) {
+  AdminAlertMailer sink(
+      *db_, workers_, clock_,
+      [] { return Result<std::vector<std::string>>({"a@x.org"}); }, public_url_, &metrics_);
+  sink.Close();
+  sink.Raise({storage::AlertKind::kDiskFailed, "a1", "late"});
+  sink.Close();
+  EXPECT_TRUE(Outbox().empty());
+}
+
+}  // namespace
+}  // namespace nimbus::core
