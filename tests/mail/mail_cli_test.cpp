@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Integration: the real `nimbus` binary delivers the outbox. `nimbus job run mail-outbox` over
+// SMTP chosen by environment overrides (NIMBUS_EMAIL_TRANSPORT=smtp, NIMBUS_EMAIL_SMTP_PORT),
+// through an outage and back; and `nimbus serve` draining it by itself into .eml files.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "db/database.h"
+#include "mail/mail_test_util.h"
+#include "mail/outbox.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+namespace nimbus::mail {
+namespace {
+
+using testing::EmlFiles;
+using testing::ParseEml;
+using testing::SmtpSink;
+
+class MailCliTest : public ::testing::Test {
+ protected:
+  std::string Data() const { return dir_.File("data"); }
+
+  Result<test::CommandResult> Nimbus(std::vector<std::string> args, test::EnvVars env = {}) {
+    test::ProcessOptions options;
+    options.args = std::move(args);
+    options.env = std::move(env);
+    options.cwd = dir_.path();
+    return test::RunToCompletion(options, std::chrono::seconds(30));
+  }
+
+  // Queues one message in the data directory's database (created by an earlier nimbus run).
+  void Queue(const std::string& to, const std::string& subject) {
+    auto db = db::OpenDatabase("sqlite:" + Data() + "/nimbus.db", {});
+    ASSERT_TRUE(db) << db.error().message;
+    Message m{to, subject, "Hello from the outbox.", "<p>Hello from the outbox.</p>"};
+    auto id = (*db)->Write([&](db::Transaction& tx) {
+      return Enqueue(tx, m, ToUnixMs(std::chrono::system_clock::now()));
+    });
+    ASSERT_TRUE(id) << id.error().message;
+  }
+
+  nimbus::testing::TempDir dir_;
+};
+
+TEST_F(MailCliTest, JobRunDeliversOverSmtpFromEnvironmentOverridesAfterAnOutage) {
+  auto first = Nimbus({"job", "run", "mail-outbox", "--data", Data()});
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->exit_code(), 0) << first->err;
+  EXPECT_NE(first->out.find("sent 0"), std::string::npos) << first->out;
+
+  auto sink = SmtpSink::Start(dir_.path() / "inbox");
+  ASSERT_TRUE(sink) << sink.error().message;
+  const std::uint16_t port = (*sink)->port();
+  (*sink)->Stop();
+  const test::EnvVars smtp = {{"NIMBUS_EMAIL_TRANSPORT", "smtp"},
+                              {"NIMBUS_EMAIL_FROM", "Nimbus <nimbus@files.example>"},
+                              {"NIMBUS_EMAIL_SMTP_HOST", "127.0.0.1"},
+                              {"NIMBUS_EMAIL_SMTP_PORT", std::to_string(port)},
+                              {"NIMBUS_EMAIL_SMTP_SECURITY", "none"},
+                              {"NIMBUS_EMAIL_OUTBOX_INITIAL_BACKOFF_S", "1"}};
+  ASSERT_NO_FATAL_FAILURE(Queue("Ann <ann@example.org>", "Welcome"));
+
+  auto down = Nimbus({"job", "run", "mail-outbox", "--data", Data()}, smtp);
+  ASSERT_TRUE(down) << down.error().message;
+  EXPECT_EQ(down->exit_code(), 0) << "an SMTP outage is not a job failure\n" << down->err;
+  EXPECT_NE(down->out.find("retry 1"), std::string::npos) << down->out;
+  EXPECT_NE(down->out.find("queued 1"), std::string::npos) << down->out;
+
+  auto up = SmtpSink::Start(dir_.path() / "inbox", port);
+  ASSERT_TRUE(up) << up.error().message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // The 1 s backoff.
+  auto sent = Nimbus({"job", "run", "mail-outbox", "--data", Data()}, smtp);
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(sent->exit_code(), 0) << sent->err;
+  EXPECT_NE(sent->out.find("sent 1"), std::string::npos) << sent->out;
+  auto again = Nimbus({"job", "run", "mail-outbox", "--data", Data()}, smtp);
+  ASSERT_TRUE(again);
+  EXPECT_NE(again->out.find("sent 0"), std::string::npos) << again->out;
+
+  auto files = EmlFiles(dir_.path() / "inbox");
+  ASSERT_EQ(files.size(), 1u);
+  auto p = ParseEml(files[0]);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->subject, "Welcome");
+  EXPECT_EQ(p->from, "Nimbus <nimbus@files.example>");
+  EXPECT_EQ(p->envelope_to, "ann@example.org");
+  ASSERT_EQ(p->parts.size(), 2u);
+  EXPECT_EQ(p->parts[0].body, "Hello from the outbox.\n");
+}
+
+TEST_F(MailCliTest, ServeDrainsTheOutboxIntoEmlFilesByItself) {
+  test::ProcessOptions options;
+  options.args = {"serve", "--listen", "127.0.0.1:0", "--data", Data()};
+  options.env = {{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}};
+  options.cwd = dir_.path();
+  auto server = test::ServerProcess::Start(options);
+  ASSERT_TRUE(server) << server.error().message;
+  auto port = (*server)->WaitForListening(std::chrono::seconds(20));
+  ASSERT_TRUE(port) << port.error().message << "\n" << (*server)->Stderr();
+
+  ASSERT_NO_FATAL_FAILURE(Queue("bo@example.org", "Served"));
+  std::vector<std::filesystem::path> files;
+  for (int i = 0; i < 100 && files.empty(); ++i) {  // Bounded: 10 s for a 1 s poll interval.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    files = EmlFiles(Data() + "/mail");
+  }
+  ASSERT_EQ(files.size(), 1u) << (*server)->Stdout() << (*server)->Stderr();
+  auto p = ParseEml(files[0]);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->subject, "Served");
+  EXPECT_EQ(p->to, "bo@example.org");
+  const test::ExitStatus st = (*server)->Terminate(std::chrono::seconds(10));
+  EXPECT_TRUE(st.exited()) << st.Describe();
+}
+
+}  // namespace
+}  // namespace nimbus::mail
