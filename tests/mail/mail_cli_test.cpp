@@ -9,6 +9,7 @@
 #include "db/database.h"
 #include "mail/mail_test_util.h"
 #include "mail/outbox.h"
+#include "support/http_client.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -112,6 +113,21 @@ TEST_F(MailCliTest, ServeDrainsTheOutboxIntoEmlFilesByItself) {
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->subject, "Served");
   EXPECT_EQ(p->to, "bo@example.org");
+  // The operator sees the queue on /metrics (the sender refreshes it after each pass).
+  std::string metrics;
+  for (int i = 0; i < 50; ++i) {  // Bounded: 5 s.
+    auto client = test::HttpClient::Connect(*port);
+    ASSERT_TRUE(client) << client.error().message;
+    auto resp = client->Get("/metrics");
+    ASSERT_TRUE(resp) << resp.error().message;
+    metrics = resp->body;
+    if (metrics.find("nimbus_mail_sent_total{result=\"sent\"} 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(metrics.find("nimbus_mail_sent_total{result=\"sent\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("nimbus_mail_queue{state=\"queued\"} 0"), std::string::npos)
+      << metrics;
   const test::ExitStatus st = (*server)->Terminate(std::chrono::seconds(10));
   EXPECT_TRUE(st.exited()) << st.Describe();
 }
