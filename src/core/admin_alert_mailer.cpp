@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "core/admin_alert_mailer.h"
 
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-
-#include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include "mail/outbox.h"
 #include "mail/templates.h"
@@ -28,9 +28,9 @@ struct AdminAlertMailer::State {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<storage::Alert> pending;  // Guarded by mu.
-  bool scheduled = false;  // A drain task is posted or running. Guarded by mu.
-  bool running = false;    // The drain task started (it will finish). Guarded by mu.
-  bool closed = false;     // No new alerts. Guarded by mu.
+  bool scheduled = false;              // A drain task is posted or running. Guarded by mu.
+  bool running = false;                // The drain task started (it will finish). Guarded by mu.
+  bool closed = false;                 // No new alerts. Guarded by mu.
   bool abandoned = false;  // Close() gave up: a task starting now must not touch db. Guarded by mu.
 
   void Count(std::string_view result, double n = 1) {

@@ -11,9 +11,9 @@ JobSpec MailOutboxJob(std::shared_ptr<mail::OutboxSender> sender, int poll_inter
     if (!r) return std::unexpected(std::move(r.error()));
     auto counts = sender->Counts();
     if (!counts) return std::unexpected(std::move(counts.error()));
-    std::string summary = fmt::format("sent {}, retry {}, failed {}, deferred {}; queued {}",
-                                      r->sent, r->retried, r->failed, r->deferred,
-                                      counts->queued + counts->sending);
+    std::string summary =
+        fmt::format("sent {}, retry {}, failed {}, deferred {}; queued {}", r->sent, r->retried,
+                    r->failed, r->deferred, counts->queued + counts->sending);
     if (!r->last_error.empty()) summary += fmt::format(" (last error: {})", r->last_error);
     return summary;
   };

@@ -2,15 +2,14 @@
 #include "mail/file_mailer.h"
 
 #include <fcntl.h>
+#include <fmt/chrono.h>
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/chrono.h>
-#include <fmt/core.h>
 
 #include "mail/format.h"
 
@@ -56,7 +55,8 @@ Result<void> WriteDurably(const std::string& tmp, const std::string& path, std::
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return Fail(Errc::kIoError, "cannot create {}: {}", tmp, std::strerror(errno));
   Result<void> r = WriteAll(fd, data, tmp);
-  if (r && ::fsync(fd) != 0) r = Fail(Errc::kIoError, "cannot fsync {}: {}", tmp, std::strerror(errno));
+  if (r && ::fsync(fd) != 0)
+    r = Fail(Errc::kIoError, "cannot fsync {}: {}", tmp, std::strerror(errno));
   if (::close(fd) != 0 && r) {
     r = Fail(Errc::kIoError, "cannot close {}: {}", tmp, std::strerror(errno));
   }
@@ -75,7 +75,8 @@ FileMailer::FileMailer(std::string mail_dir, std::string from, const Clock& cloc
 Result<void> FileMailer::Send(const Message& message, std::string_view message_id) {
   std::error_code ec;
   fs::create_directories(mail_dir_, ec);
-  if (ec) return Fail(Errc::kIoError, "cannot create the mail folder {}: {}", mail_dir_, ec.message());
+  if (ec)
+    return Fail(Errc::kIoError, "cannot create the mail folder {}: {}", mail_dir_, ec.message());
   const Clock::TimePoint now = clock_.Now();
   const auto ms = std::chrono::floor<std::chrono::milliseconds>(now);
   const std::string name =

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "mail/format.h"
 
+#include <fmt/chrono.h>
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include <fmt/chrono.h>
-#include <fmt/core.h>
 
 namespace nimbus::mail {
 namespace {
@@ -83,13 +83,13 @@ std::string FoldAscii(std::string_view text, std::size_t prefix_len) {
 // Header values never carry a line break: one would end the header and start a forged one.
 std::string OneLine(std::string_view s) {
   std::string out(s);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
   return out;
 }
 
 std::string FormatDate(Clock::TimePoint t) {
-  return fmt::format("{:%a, %d %b %Y %H:%M:%S} +0000",
-                     std::chrono::floor<std::chrono::seconds>(t));
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S} +0000", std::chrono::floor<std::chrono::seconds>(t));
 }
 
 // A boundary that cannot occur in a quoted-printable body: "=_" is never produced by QP,

@@ -15,8 +15,8 @@ Result<std::unique_ptr<Mailer>> MakeMailer(const config::EmailConfig& config) {
   if (config.transport == "smtp") {
     return std::make_unique<SmtpMailer>(config.smtp, config.from, kClock);
   }
-  return Fail(Errc::kInvalidArgument,
-              "email.transport is \"{}\"; it must be \"file\" or \"smtp\"", config.transport);
+  return Fail(Errc::kInvalidArgument, "email.transport is \"{}\"; it must be \"file\" or \"smtp\"",
+              config.transport);
 }
 
 }  // namespace nimbus::mail

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "mail/outbox.h"
 
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <random>
 #include <string>
-
-#include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 namespace nimbus::mail {
 namespace {
@@ -65,12 +65,12 @@ OutboxSender::OutboxSender(db::Database& db, Mailer& mailer, const config::Email
 }
 
 Result<std::vector<OutboxSender::Claimed>> OutboxSender::Claim(std::int64_t now_ms,
-                                                                 OutboxRun& run) {
+                                                               OutboxRun& run) {
   const int max_attempts = config_.max_attempts;
   const std::int64_t batch = config_.batch_size;
   const std::int64_t claim_until =
-      now_ms + batch * std::chrono::duration_cast<std::chrono::milliseconds>(claim_per_message_)
-                           .count();
+      now_ms +
+      batch * std::chrono::duration_cast<std::chrono::milliseconds>(claim_per_message_).count();
   return db_.Write([&](db::Transaction& tx) -> Result<std::vector<Claimed>> {
     // 'sending' rows here are claims that expired: the process sending them died.
     auto rows = tx.Query(
@@ -102,15 +102,15 @@ Result<std::vector<OutboxSender::Claimed>> OutboxSender::Claim(std::int64_t now_
           {claim_until, id, state, attempts});
       if (!n) return std::unexpected(std::move(n.error()));
       if (*n != 1) continue;
-      claimed.push_back(Claimed{id, Message{r.Text(1), r.Text(2), r.Text(3), r.Text(4)},
-                                r.Text(5), attempts + 1});
+      claimed.push_back(Claimed{id, Message{r.Text(1), r.Text(2), r.Text(3), r.Text(4)}, r.Text(5),
+                                attempts + 1});
     }
     return claimed;
   });
 }
 
 Result<std::int64_t> OutboxSender::Record(const Claimed& m, const Result<void>& sent,
-                                           OutboxRun& run) {
+                                          OutboxRun& run) {
   const std::int64_t now_ms = ToUnixMs(clock_.Now());
   if (sent) {
     ++run.sent;
@@ -129,8 +129,8 @@ Result<std::int64_t> OutboxSender::Record(const Claimed& m, const Result<void>& 
   if (m.attempts >= config_.max_attempts) {
     ++run.failed;
     if (sent_ != nullptr) sent_->WithLabels({"failed"}).Inc();
-    spdlog::error("mail {} to {}: giving up after {} attempts: {}", m.id, m.message.to,
-                  m.attempts, sent.error().message);
+    spdlog::error("mail {} to {}: giving up after {} attempts: {}", m.id, m.message.to, m.attempts,
+                  sent.error().message);
     auto r = db_.Write([&](db::Transaction& tx) {
       return tx.Exec("UPDATE mail_outbox SET state = 'failed', last_error = ? WHERE id = ?",
                      {sent.error().message, m.id});

@@ -30,8 +30,8 @@ Result<std::int64_t> Enqueue(db::Transaction& tx, const Message& message, std::i
 // What one pass of the sender did.
 struct OutboxRun {
   int sent = 0;
-  int retried = 0;  // Failed; another attempt is scheduled.
-  int failed = 0;   // Failed for the last time (max_attempts); the row stays, state 'failed'.
+  int retried = 0;   // Failed; another attempt is scheduled.
+  int failed = 0;    // Failed for the last time (max_attempts); the row stays, state 'failed'.
   int deferred = 0;  // Not tried: the transport was unreachable; due again with that retry.
   std::string last_error;  // The last failure's message ("" when none).
 };
@@ -46,11 +46,12 @@ struct OutboxCounts {
 // they may hold one-time links) or schedules the next attempt after
 // initial_backoff_s * 2^(attempts - 1), at most max_backoff_s, or marks it 'failed' after
 // max_attempts. When the transport is unreachable (kUnavailable), the rest of the batch is not
-// tried: it is put back, due when the failed message's retry is. A message left in 'sending' by a process that died is claimed again once its
-// claim expired (at-least-once delivery: it keeps its Message-ID). Metrics (when given):
-// nimbus_mail_queue{state} gauges and nimbus_mail_sent_total{result="sent"|"retry"|"failed"}.
-// All methods BLOCK (database and transport): call them from a worker thread or a job body.
-// Thread-safe, but meant to run from one place (the mail-outbox job) at a time.
+// tried: it is put back, due when the failed message's retry is. A message left in 'sending' by a
+// process that died is claimed again once its claim expired (at-least-once delivery: it keeps its
+// Message-ID). Metrics (when given): nimbus_mail_queue{state} gauges and
+// nimbus_mail_sent_total{result="sent"|"retry"|"failed"}. All methods BLOCK (database and
+// transport): call them from a worker thread or a job body. Thread-safe, but meant to run from one
+// place (the mail-outbox job) at a time.
 class OutboxSender {
  public:
   // `db` (migrated), `mailer`, `clock` and `metrics` must outlive the sender. The claim of one

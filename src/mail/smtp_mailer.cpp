@@ -2,13 +2,12 @@
 #include "mail/smtp_mailer.h"
 
 #include <curl/curl.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
-
-#include <fmt/core.h>
 
 #include "mail/format.h"
 

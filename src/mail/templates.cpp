@@ -102,12 +102,23 @@ std::string EscapeHtml(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -152,11 +163,16 @@ std::string OneLine(std::string_view s) {
 
 std::string_view TemplateName(Template t) {
   switch (t) {
-    case Template::kVerifyEmail: return "verify-email";
-    case Template::kPasswordReset: return "password-reset";
-    case Template::kPasswordChanged: return "password-changed";
-    case Template::kShareReceived: return "share-received";
-    case Template::kAdminAlert: return "admin-alert";
+    case Template::kVerifyEmail:
+      return "verify-email";
+    case Template::kPasswordReset:
+      return "password-reset";
+    case Template::kPasswordChanged:
+      return "password-changed";
+    case Template::kShareReceived:
+      return "share-received";
+    case Template::kAdminAlert:
+      return "admin-alert";
   }
   return "unknown";
 }

@@ -46,8 +46,10 @@ class AdminAlertMailerTest : public ::testing::Test {
 TEST_F(AdminAlertMailerTest, MailsEveryAdminAndStillCountsTheAlert) {
   AdminAlertMailer sink(
       *db_, workers_, clock_,
-      [] { return Result<std::vector<std::string>>({"a@x.org", "Bo <b@x.org>"}); }, public_url_,
-      &metrics_);
+      [] {
+        return Result<std::vector<std::string>>({"a@x.org", "Bo <b@x.org>"});
+      },
+      public_url_, &metrics_);
   sink.Raise({storage::AlertKind::kDiskFailed, "a1", "Disk a1 stopped answering; a1m serves."});
   sink.Close();
   auto mails = Outbox();
@@ -112,15 +114,14 @@ TEST_F(AdminAlertMailerTest, AFailedAdminLookupQueuesNothingAndIsCounted) {
   sink.Raise({storage::AlertKind::kRepairFailed, "c1", "both copies bad"});
   sink.Close();
   EXPECT_TRUE(Outbox().empty());
-  EXPECT_NE(metrics_.RenderPrometheus().find(
-                "nimbus_admin_alert_mails_total{result=\"error\"} 1"),
+  EXPECT_NE(metrics_.RenderPrometheus().find("nimbus_admin_alert_mails_total{result=\"error\"} 1"),
             std::string::npos);
 }
 
 TEST_F(AdminAlertMailerTest, AlertsAfterCloseAreOnlyLogged) {
   AdminAlertMailer sink(
-      *db_, workers_, clock_,
-      [] { return Result<std::vector<std::string>>({"a@x.org"}); }, public_url_, &metrics_);
+      *db_, workers_, clock_, [] { return Result<std::vector<std::string>>({"a@x.org"}); },
+      public_url_, &metrics_);
   sink.Close();
   sink.Raise({storage::AlertKind::kDiskFailed, "a1", "late"});
   sink.Close();

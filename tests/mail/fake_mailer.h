@@ -45,9 +45,9 @@ class FakeMailer final : public Mailer {
 
  private:
   mutable std::mutex mu_;
-  std::vector<Sent> sent_;         // Guarded by mu_.
+  std::vector<Sent> sent_;          // Guarded by mu_.
   std::optional<Error> fail_with_;  // Guarded by mu_.
-  int calls_ = 0;                  // Guarded by mu_.
+  int calls_ = 0;                   // Guarded by mu_.
 };
 
 }  // namespace nimbus::mail::testing

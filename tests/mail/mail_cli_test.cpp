@@ -126,8 +126,7 @@ TEST_F(MailCliTest, ServeDrainsTheOutboxIntoEmlFilesByItself) {
   }
   EXPECT_NE(metrics.find("nimbus_mail_sent_total{result=\"sent\"} 1"), std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("nimbus_mail_queue{state=\"queued\"} 0"), std::string::npos)
-      << metrics;
+  EXPECT_NE(metrics.find("nimbus_mail_queue{state=\"queued\"} 0"), std::string::npos) << metrics;
   const test::ExitStatus st = (*server)->Terminate(std::chrono::seconds(10));
   EXPECT_TRUE(st.exited()) << st.Describe();
 }

@@ -2,10 +2,9 @@
 #include "mail/mail_test_util.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <thread>
-
-#include <boost/json.hpp>
 
 namespace nimbus::mail::testing {
 namespace {
@@ -30,8 +29,8 @@ Result<ParsedMail> ParseEml(const fs::path& eml) {
   auto run = test::RunToCompletion(options, std::chrono::seconds(20));
   if (!run) return std::unexpected(run.error());
   if (run->exit_code() != 0) {
-    return Fail(Errc::kInternal, "parse_eml.py {}: {}: {}", eml.string(),
-                run->status.Describe(), run->err);
+    return Fail(Errc::kInternal, "parse_eml.py {}: {}: {}", eml.string(), run->status.Describe(),
+                run->err);
   }
   json::value v;
   try {

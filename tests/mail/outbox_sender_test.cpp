@@ -31,8 +31,8 @@ class OutboxSenderTest : public ::testing::Test {
 
   std::int64_t Queue(std::string to = "ann@x.org") {
     Message m{to, "Subject", "text", "<p>html</p>"};
-    auto id = db_->Write(
-        [&](db::Transaction& tx) { return Enqueue(tx, m, ToUnixMs(clock_.Now())); });
+    auto id =
+        db_->Write([&](db::Transaction& tx) { return Enqueue(tx, m, ToUnixMs(clock_.Now())); });
     EXPECT_TRUE(id) << id.error().message;
     return id.value_or(0);
   }

@@ -55,17 +55,16 @@ TEST_F(OutboxTest, EnqueueIsPartOfTheCallersTransaction) {
     return Fail(Errc::kEmailTaken, "sign-up failed after queueing");
   });
   ASSERT_FALSE(r);
-  auto n = db_->Read([](db::Transaction& tx) {
-    return tx.QueryOne("SELECT COUNT(*) FROM mail_outbox");
-  });
+  auto n = db_->Read(
+      [](db::Transaction& tx) { return tx.QueryOne("SELECT COUNT(*) FROM mail_outbox"); });
   ASSERT_TRUE(n && *n);
   EXPECT_EQ((*n)->Int(0), 0);
 }
 
 TEST_F(OutboxTest, EnqueueRejectsABadAddressOrAHeaderInjection) {
-  for (Message m : {Message{"", "s", "t", ""}, Message{"nobody", "s", "t", ""},
-                    Message{"a@b.c\r\nBcc: x@y", "s", "t", ""},
-                    Message{"a@b.c", "s\nBcc: x@y", "t", ""}}) {
+  for (Message m :
+       {Message{"", "s", "t", ""}, Message{"nobody", "s", "t", ""},
+        Message{"a@b.c\r\nBcc: x@y", "s", "t", ""}, Message{"a@b.c", "s\nBcc: x@y", "t", ""}}) {
     auto id = db_->Write([&](db::Transaction& tx) { return Enqueue(tx, m, 1); });
     ASSERT_FALSE(id) << m.to;
     EXPECT_EQ(id.error().code, Errc::kInvalidArgument);

@@ -120,7 +120,8 @@ TEST(SmtpOutbox, AnOutageDelaysMailAndLosesNoneThenDeliversItOnce) {
   OutboxSender sender(**db, mailer, config, clock);
 
   const Message m = Sample();
-  auto id = (*db)->Write([&](db::Transaction& tx) { return Enqueue(tx, m, ToUnixMs(clock.Now())); });
+  auto id =
+      (*db)->Write([&](db::Transaction& tx) { return Enqueue(tx, m, ToUnixMs(clock.Now())); });
   ASSERT_TRUE(id) << id.error().message;
   auto failed = sender.Drain();
   ASSERT_TRUE(failed) << failed.error().message;

@@ -21,8 +21,8 @@ TEST(Templates, VerifyEmailCarriesTheLinkInBothBodies) {
 }
 
 TEST(Templates, EveryTemplateRendersWithItsVariables) {
-  const Vars all{{"name", "Bo"},       {"link", "https://x/l"}, {"public_url", "https://x"},
-                 {"sharer", "Cy"},     {"item", "Photos"},      {"title", "Disk a1 failed"},
+  const Vars all{{"name", "Bo"},         {"link", "https://x/l"}, {"public_url", "https://x"},
+                 {"sharer", "Cy"},       {"item", "Photos"},      {"title", "Disk a1 failed"},
                  {"detail", "It broke."}};
   for (Template t : {Template::kVerifyEmail, Template::kPasswordReset, Template::kPasswordChanged,
                      Template::kShareReceived, Template::kAdminAlert}) {
@@ -62,9 +62,9 @@ TEST(Templates, AMissingVariableIsAnErrorNamingIt) {
 }
 
 TEST(Templates, ALineBreakInAValueCannotAddHeaderLines) {
-  auto m = Render(Template::kAdminAlert, "a@b.c",
-                  {{"name", "x"}, {"title", "t\r\nBcc: evil@x"}, {"detail", "d"},
-                   {"public_url", "https://x"}});
+  auto m = Render(
+      Template::kAdminAlert, "a@b.c",
+      {{"name", "x"}, {"title", "t\r\nBcc: evil@x"}, {"detail", "d"}, {"public_url", "https://x"}});
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(m->subject.find_first_of("\r\n"), std::string::npos);
 }
