@@ -23,9 +23,11 @@ export function formatTime(value) {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-// The items of a list response ({items: [...]}) or a bare array; [] for anything else.
-export function itemsOf(data) {
+// The items of a list response: {<key>: [...]} (e.g. {sessions: [...]}), {items: [...]} or a
+// bare array; [] for anything else.
+export function itemsOf(data, key = 'items') {
   if (Array.isArray(data)) return data;
+  if (data && Array.isArray(data[key])) return data[key];
   if (data && Array.isArray(data.items)) return data.items;
   return [];
 }

@@ -37,7 +37,8 @@ async function renderUsers(section, me, signal) {
   async function load() {
     let items;
     try {
-      items = itemsOf(await get('/api/v1/admin/users', { signal, query: { limit: 1000 } }));
+      items = itemsOf(await get('/api/v1/admin/users', { signal, query: { limit: 1000 } }),
+                      'users');
     } catch (err) {
       if (err?.name === 'AbortError') return;
       replaceChildren(body, h('tr', {}, h('td', { colspan: 6, class: 'status-error' },

@@ -17,7 +17,7 @@ export async function renderDisks(section, { signal }) {
   async function load() {
     let disks;
     try {
-      disks = itemsOf(await get('/api/v1/admin/disks', { signal }));
+      disks = itemsOf(await get('/api/v1/admin/disks', { signal }), 'disks');
     } catch (err) {
       if (err?.name === 'AbortError') return;
       const text = err instanceof ApiError && err.status === 404

@@ -1,7 +1,7 @@
 // Account settings: name (PATCH /api/v1/me), password (POST /api/v1/me/password), the
 // sessions list with "sign out everywhere" and personal API tokens (sections in their own
 // modules).
-import { ApiError, patch, post } from '../api.js';
+import { patch, post } from '../api.js';
 import { h } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { requireUser, setUser } from '../session.js';
@@ -51,20 +51,10 @@ function passwordSection() {
                  next, h('div', { class: 'form-actions' }, submitButton('Change password')));
   onSubmit(form, {
     message,
-    fieldsByCode: { weak_password: next, invalid_credentials: current,
-                    wrong_password: current },
+    fieldsByCode: { weak_password: next, invalid_credentials: current },
     async action() {
-      try {
-        await post('/api/v1/me/password', { current_password: current.input.value,
-                                            new_password: next.input.value },
-                   { redirectOn401: false });
-      } catch (err) {
-        // A 401 here means the current password is wrong (the session is still good).
-        if (err instanceof ApiError && err.status === 401 && err.code === 'unauthenticated') {
-          throw new ApiError(401, 'invalid_credentials', 'The current password is not right.');
-        }
-        throw err;
-      }
+      await post('/api/v1/me/password', { current_password: current.input.value,
+                                          new_password: next.input.value });
       current.input.value = '';
       next.input.value = '';
       message.success('Your password was changed. Your other sessions were signed out.');

@@ -27,7 +27,7 @@ export async function renderSessions(section, { signal }) {
   async function load() {
     let items;
     try {
-      items = itemsOf(await get('/api/v1/me/sessions', { signal }));
+      items = itemsOf(await get('/api/v1/me/sessions', { signal }), 'sessions');
     } catch (err) {
       if (err?.name === 'AbortError') return;
       replaceChildren(list, h('li', { class: 'status-error' }, err.message));

@@ -32,7 +32,7 @@ export async function renderTokens(section, { signal }) {
   async function load() {
     let items;
     try {
-      items = itemsOf(await get('/api/v1/me/tokens', { signal }));
+      items = itemsOf(await get('/api/v1/me/tokens', { signal }), 'tokens');
     } catch (err) {
       if (err?.name === 'AbortError') return;
       replaceChildren(list, h('li', { class: 'status-error' }, err.message));
