@@ -15,6 +15,7 @@ JobSpec MailOutboxJob(std::shared_ptr<mail::OutboxSender> sender, int poll_inter
         fmt::format("sent {}, retry {}, failed {}, deferred {}; queued {}", r->sent, r->retried,
                     r->failed, r->deferred, counts->queued + counts->sending);
     if (!r->last_error.empty()) summary += fmt::format(" (last error: {})", r->last_error);
+    if (r->pruned > 0) summary += fmt::format("; {} old sent rows removed", r->pruned);
     return summary;
   };
   // The lease only matters when a process dies mid-run; a drain is bounded by max_batches times

@@ -198,8 +198,24 @@ Result<OutboxRun> OutboxSender::RunOnce() {
   return run;
 }
 
+Result<int> OutboxSender::PruneSent(std::int64_t now_ms) {
+  std::int64_t due = next_prune_ms_.load();
+  // One caller wins the hour; the others skip.
+  if (now_ms < due || !next_prune_ms_.compare_exchange_strong(due, now_ms + 3'600'000)) return 0;
+  const std::int64_t before =
+      now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(kSentRetention).count();
+  auto n = db_.Write([&](db::Transaction& tx) {
+    return tx.ExecCount("DELETE FROM mail_outbox WHERE state = 'sent' AND sent_at < ?", {before});
+  });
+  if (!n) return std::unexpected(std::move(n.error()));
+  return static_cast<int>(*n);
+}
+
 Result<OutboxRun> OutboxSender::Drain(int max_batches) {
   OutboxRun total;
+  auto pruned = PruneSent(ToUnixMs(clock_.Now()));
+  if (!pruned) return std::unexpected(std::move(pruned.error()));
+  total.pruned = *pruned;
   for (int i = 0; i < max_batches; ++i) {
     auto run = RunOnce();
     if (!run) return run;

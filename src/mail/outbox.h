@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -34,7 +35,11 @@ struct OutboxRun {
   int failed = 0;    // Failed for the last time (max_attempts); the row stays, state 'failed'.
   int deferred = 0;  // Not tried: the transport was unreachable; due again with that retry.
   std::string last_error;  // The last failure's message ("" when none).
+  int pruned = 0;          // Rows of messages sent more than kSentRetention ago, removed.
 };
+
+// How long the row of a sent message (recipient, subject, time; no bodies) stays for the admin.
+inline constexpr std::chrono::hours kSentRetention{24 * 30};
 
 // Rows per state, as nimbus_mail_queue{state} shows them.
 struct OutboxCounts {
@@ -62,7 +67,8 @@ class OutboxSender {
   // One batch (at most outbox.batch_size due messages). Errors only for the database; a
   // transport failure is recorded on its message and counted in the result.
   Result<OutboxRun> RunOnce();
-  // Batches until none is due or `max_batches` ran; the sums of their results.
+  // Batches until none is due or `max_batches` ran; the sums of their results. At most once an
+  // hour it also removes the rows of messages sent more than kSentRetention ago.
   Result<OutboxRun> Drain(int max_batches = 10);
   // Messages per state; also refreshes nimbus_mail_queue.
   Result<OutboxCounts> Counts();
@@ -73,6 +79,7 @@ class OutboxSender {
   // Records the outcome; returns when the message is due again (0 when sent or failed).
   Result<std::int64_t> Record(const Claimed& m, const Result<void>& sent, OutboxRun& run);
   Result<void> Release(const std::vector<Claimed>& rest, std::int64_t due_ms);
+  Result<int> PruneSent(std::int64_t now_ms);
 
   db::Database& db_;
   Mailer& mailer_;
@@ -81,6 +88,7 @@ class OutboxSender {
   const Clock& clock_;
   util::GaugeFamily* queue_ = nullptr;
   util::CounterFamily* sent_ = nullptr;
+  std::atomic<std::int64_t> next_prune_ms_{0};  // When Drain prunes next.
 };
 
 }  // namespace nimbus::mail

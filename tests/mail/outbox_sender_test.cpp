@@ -158,6 +158,31 @@ TEST_F(OutboxSenderTest, DrainSendsMoreThanOneBatch) {
   EXPECT_EQ(counts->queued, 0);
 }
 
+TEST_F(OutboxSenderTest, SentRowsAreRemovedAfterTheRetentionAndOthersStay) {
+  const auto old_sent = Queue("old@x.org");
+  const auto failed = Queue("failed@x.org");
+  OutboxSender sender(*db_, mailer_, config_, clock_);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) {
+    return tx.Exec("UPDATE mail_outbox SET state = 'failed' WHERE id = ?", {failed});
+  }));
+  auto first = sender.Drain();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->sent, 1);
+  EXPECT_EQ(first->pruned, 0);
+  clock_.Advance(kSentRetention + seconds(1));
+  const auto fresh = Queue("fresh@x.org");
+  auto later = sender.Drain();
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(later->pruned, 1);
+  EXPECT_EQ(Row(old_sent).state, "");  // Gone.
+  EXPECT_EQ(Row(failed).state, "failed");
+  EXPECT_EQ(Row(fresh).state, "sent");
+  // Within the hour nothing is pruned again.
+  auto again = sender.Drain();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->pruned, 0);
+}
+
 TEST_F(OutboxSenderTest, AClaimLeftByADeadProcessIsRetriedAfterItExpires) {
   const auto id = Queue();
   // A process claimed it and died: state 'sending', claim until now + 3 * (5 + 10 + 30) s.
