@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "admin_disk_scrub.h"
 #include "commands.h"
 #include "config/load.h"
 #include "logging.h"
@@ -96,6 +97,15 @@ int main(int argc, char** argv) {
   auto* disk_heal = admin_disk->add_subcommand("heal", "Mark a disk healthy again");
   disk_heal->add_option("id", disk_id, "Disk id")->required();
   for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal}) AddCommonFlags(sub, flags);
+  nimbus::app::ScrubCommand scrub;
+  auto* disk_scrub = admin_disk->add_subcommand(
+      "scrub", "Verify both copies of every blob of a pair, repair, report orphans");
+  disk_scrub->add_option("id", scrub.disk_id, "Disk id (either disk of the pair)");
+  disk_scrub->add_flag("--all", scrub.all, "Scrub every pair, one after another");
+  disk_scrub->add_flag("--json", scrub.json, "Print the report as JSON");
+  disk_scrub->add_flag("--delete-orphans", scrub.delete_orphans,
+                       "Delete orphan blobs older than an hour (default: only report them)");
+  AddCommonFlags(disk_scrub, flags);
 
   try {
     app.parse(argc, argv);
@@ -117,5 +127,6 @@ int main(int argc, char** argv) {
   if (disk_show->parsed()) return nimbus::app::ShowDisk(cfg, disk_id, json);
   if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id);
   if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
+  if (disk_scrub->parsed()) return nimbus::app::ScrubDisks(cfg, scrub);
   return 2;
 }

@@ -6,6 +6,7 @@
 
 #include "db/migrations.h"
 #include "jobs/db_maintenance_job.h"
+#include "jobs/scrub_job.h"
 #include "jobs/mail_outbox_job.h"
 
 namespace nimbus::app {
@@ -54,6 +55,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
                                                     rt->clock, &rt->metrics);
   registered = rt->scheduler->Register(
       jobs::MailOutboxJob(rt->outbox, rt->config.email.outbox.poll_interval_s));
+  if (!registered) return Fail(registered.error());
+  auto scrub = jobs::ScrubJob(jobs::ScrubJobDeps{*rt->storage, *rt->db, *rt->workers, rt->clock,
+                                                 rt->metrics},
+                              rt->config.disks.scrub_at);
+  if (!scrub) return Fail(scrub.error());
+  registered = rt->scheduler->Register(std::move(*scrub));
   if (!registered) return Fail(registered.error());
   if (runtime_options.open_volumes) {
     const auto& disks = rt->config.disks;

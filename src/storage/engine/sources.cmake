@@ -4,3 +4,8 @@ target_sources(nimbus_storage PRIVATE ${CMAKE_CURRENT_LIST_DIR}/storage_engine.c
 target_sources(nimbus_storage PRIVATE ${CMAKE_CURRENT_LIST_DIR}/owner_blobs.cpp
                                       ${CMAKE_CURRENT_LIST_DIR}/mover.cpp
                                       ${CMAKE_CURRENT_LIST_DIR}/mover_tasks.cpp)
+# Scrub (verify both copies of every blob of a pair, repair, orphans); its report uses Boost.JSON.
+target_sources(nimbus_storage PRIVATE ${CMAKE_CURRENT_LIST_DIR}/scrub.cpp
+                                      ${CMAKE_CURRENT_LIST_DIR}/scrub_findings.cpp
+                                      ${CMAKE_CURRENT_LIST_DIR}/scrub_report.cpp)
+target_link_libraries(nimbus_storage PRIVATE Boost::json)

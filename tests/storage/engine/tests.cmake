@@ -7,3 +7,7 @@ nimbus_test(nimbus_storage_engine_tests unit
 nimbus_test(nimbus_owner_blobs_tests unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/owner_blobs_test.cpp ${CMAKE_CURRENT_LIST_DIR}/mover_test.cpp
   LIBS nimbus_storage PkgConfig::SODIUM)
+# Scrub over MemoryVolumes and a real SQLite file, and the scrub job over a StorageEngine.
+nimbus_test(nimbus_scrub_tests unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/scrub_test.cpp ${CMAKE_CURRENT_LIST_DIR}/scrub_job_test.cpp
+  LIBS nimbus_jobs nimbus_storage PkgConfig::SODIUM Boost::json)
