@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "admin_disk_scrub.h"
 
+#include <fmt/core.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fmt/core.h>
 #include <vector>
 
 #include "runtime.h"
@@ -17,8 +18,9 @@ void PrintError(const Error& e) { fmt::print(stderr, "nimbus: {}\n", e.message);
 
 void PrintProgress(const storage::ScrubProgress& p) {
   if (p.phase == "blobs") {
-    const double pct = p.total_blobs == 0 ? 100.0 : 100.0 * static_cast<double>(p.done_blobs) /
-                                                        static_cast<double>(p.total_blobs);
+    const double pct = p.total_blobs == 0 ? 100.0
+                                          : 100.0 * static_cast<double>(p.done_blobs) /
+                                                static_cast<double>(p.total_blobs);
     fmt::print(stderr, "scrub {}: {}/{} blobs checked ({:.0f}%)\n", p.pair, p.done_blobs,
                p.total_blobs, pct);
   } else if (p.phase == "orphans") {
@@ -71,8 +73,11 @@ int ScrubDisks(const config::Config& config, const ScrubCommand& command) {
     options.skip_disks = target->skip_disks;
     options.delete_orphans = command.delete_orphans;
     options.on_progress = PrintProgress;
-    storage::ScrubDeps deps{.db = *r.db, .workers = *r.workers, .alerts = r.storage->alerts(),
-                            .clock = r.clock, .metrics = &r.metrics};
+    storage::ScrubDeps deps{.db = *r.db,
+                            .workers = *r.workers,
+                            .alerts = r.storage->alerts(),
+                            .clock = r.clock,
+                            .metrics = &r.metrics};
     auto report = storage::ScrubPairNow(*target->pair, deps, std::move(options));
     if (!report) {
       PrintError(report.error());

@@ -23,8 +23,10 @@ Result<std::string> ScrubAllPairs(const ScrubJobDeps& deps) {
     }
     storage::ScrubOptions options;
     options.skip_disks = target->skip_disks;
-    storage::ScrubDeps scrub_deps{.db = deps.db, .workers = deps.workers,
-                                  .alerts = deps.engine.alerts(), .clock = deps.clock,
+    storage::ScrubDeps scrub_deps{.db = deps.db,
+                                  .workers = deps.workers,
+                                  .alerts = deps.engine.alerts(),
+                                  .clock = deps.clock,
                                   .metrics = &deps.metrics};
     auto report = storage::ScrubPairNow(*target->pair, scrub_deps, std::move(options));
     if (!report) {
@@ -64,6 +66,7 @@ Result<JobSpec> ScrubJob(ScrubJobDeps deps, std::string_view daily_at) {
   if (!schedule) {
     return Fail(Errc::kInvalidArgument, "disks.toml: scrub_at: {}", schedule.error().message);
   }
+  storage::RegisterScrubMetrics(deps.metrics);  // On /metrics before the first run.
   JobSpec spec;
   spec.name = std::string(kScrubJobName);
   spec.schedule = *schedule;

@@ -71,9 +71,7 @@ class ScrubCliTest : public NimbusTest {
   storage::LocalVolume& Local(const std::string& id) {
     return dynamic_cast<storage::LocalVolume&>(*disks_.at(id));
   }
-  fs::path BlobFile(const std::string& disk, const BlobId& id) {
-    return Local(disk).BlobPath(id);
-  }
+  fs::path BlobFile(const std::string& disk, const BlobId& id) { return Local(disk).BlobPath(id); }
 
   // Writes `data` on both disks of pair a1 (or only on `only`) and, unless it is to be an
   // orphan, records it in the catalog with the used-bytes counters, as an upload would.
@@ -87,8 +85,12 @@ class ScrubCliTest : public NimbusTest {
     if (!in_catalog) return id;
     auto ok = db_->Write([&](db::Transaction& tx) -> Result<void> {
       const auto size = static_cast<std::int64_t>(data.size());
-      db::BlobRow row{.id = id.str(), .owner_id = 1, .primary_id = "a1", .size = size,
-                      .sha256 = Sha256::HexOf(data), .created_at = 1};
+      db::BlobRow row{.id = id.str(),
+                      .owner_id = 1,
+                      .primary_id = "a1",
+                      .size = size,
+                      .sha256 = Sha256::HexOf(data),
+                      .created_at = 1};
       if (auto r = db::BlobStore(tx).Insert(row); !r) return r;
       db::DiskStore disks(tx);
       if (auto r = disks.AddUsed("a1", size, 1); !r) return r;
@@ -206,6 +208,15 @@ TEST_F(ScrubCliTest, TheCliScrubsWhileTheServerRuns) {
   FlipByte(BlobFile("a1m", id), 5);
   auto port = StartServer();
   ASSERT_TRUE(port) << port.error().message;
+  // The server registered the scrub job and its metrics (no scrub ran in it yet).
+  auto metrics = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics) << metrics.error().message;
+  EXPECT_NE(metrics->body.find("\nnimbus_scrub_last_run_timestamp_seconds 0\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\nnimbus_scrub_blobs_total{result=\"ok\"} 0\n"),
+            std::string::npos)
+      << metrics->body;
   auto r = Scrub({"a1", "--json"});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->exit_code(), 0) << r->out << r->err;

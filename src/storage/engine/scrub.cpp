@@ -4,10 +4,11 @@
 // scrub_report.cpp.
 #include "storage/engine/scrub.h"
 
+#include <fmt/core.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/core.h>
 
 #include "db/stores/blob_store.h"
 #include "db/stores/disk_task_store.h"
@@ -68,9 +69,9 @@ net::awaitable<Result<void>> Scrubber::Begin() {
           return Fail(Errc::kConflict, "a scrub of pair {} is already running (task {}, {})", pair,
                       old.id, leased.error().message);
         }
-        auto ended = tasks.Finish(old.id, owner, "failed", "",
-                                  "abandoned: the process running it stopped before it finished",
-                                  now);
+        auto ended =
+            tasks.Finish(old.id, owner, "failed", "",
+                         "abandoned: the process running it stopped before it finished", now);
         if (!ended) return Fail(ended.error());
       }
       auto id = tasks.Create("scrub", pair, std::nullopt, now);
@@ -136,16 +137,16 @@ net::awaitable<CopyCheck> Scrubber::CheckCopy(Side s, const db::BlobRow& row) {
     if (e.code == Errc::kNotFound) co_return CopyCheck{CopyState::kMissing, "missing"};
     pair_.state()->RecordError(s, e.message);
     if (e.code == Errc::kIoError && ++io_errors_[Index(s)] >= kMaxIoErrorsInARow) {
-      SkipSide(s, fmt::format("{} read errors in a row, the last: {}", kMaxIoErrorsInARow,
-                              e.message));
+      SkipSide(s,
+               fmt::format("{} read errors in a row, the last: {}", kMaxIoErrorsInARow, e.message));
     }
     co_return CopyCheck{CopyState::kBad, e.message};
   }
   io_errors_[Index(s)] = 0;
   pair_.state()->RecordSuccess(s);
   if (sink.bytes != static_cast<std::uint64_t>(row.size)) {
-    co_return CopyCheck{CopyState::kBad, fmt::format("size {} bytes, the catalog says {}",
-                                                     sink.bytes, row.size)};
+    co_return CopyCheck{CopyState::kBad,
+                        fmt::format("size {} bytes, the catalog says {}", sink.bytes, row.size)};
   }
   std::string hex = sink.hash.FinishHex();
   if (hex != row.sha256) {
@@ -284,7 +285,7 @@ net::awaitable<bool> Scrubber::Repair(Side target, const db::BlobRow& row, std::
 }  // namespace scrub_internal
 
 net::awaitable<Result<ScrubReport>> ScrubPair(MirroredVolume& pair, ScrubDeps deps,
-                                             ScrubOptions options) {
+                                              ScrubOptions options) {
   scrub_internal::Scrubber scrubber(pair, deps, std::move(options));
   co_return co_await scrubber.Run();
 }

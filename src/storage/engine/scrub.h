@@ -113,7 +113,7 @@ struct ScrubOptions {
 };
 
 struct ScrubDeps {
-  db::Database& db;  // Migrated to at least 0004_blobs.
+  db::Database& db;     // Migrated to at least 0004_blobs.
   WorkerPool& workers;  // Runs the database calls.
   AlertSink& alerts;
   const Clock& clock;
@@ -134,7 +134,18 @@ struct ScrubDeps {
 // lease expired is marked failed and replaced); database errors as they come (the task is then
 // marked failed). Findings are in the report, never errors.
 net::awaitable<Result<ScrubReport>> ScrubPair(MirroredVolume& pair, ScrubDeps deps,
-                                             ScrubOptions options = {});
+                                              ScrubOptions options = {});
+
+// The scrub metrics: nimbus_scrub_blobs_total{result} (ok, repaired, unrepaired, lost),
+// nimbus_scrub_orphans{disk} (found by the disk's last scrub) and
+// nimbus_scrub_last_run_timestamp_seconds. Registering creates the result series and the
+// timestamp at 0, so they are on /metrics before the first scrub. Idempotent, thread-safe.
+struct ScrubMetrics {
+  util::CounterFamily* blobs = nullptr;
+  util::GaugeFamily* orphans = nullptr;
+  util::GaugeFamily* last_run = nullptr;
+};
+ScrubMetrics RegisterScrubMetrics(util::Metrics& metrics);
 
 // ScrubPair run to completion on a private io_context on the calling thread. Blocking: call it
 // from a worker or a CLI thread, never from an io thread.

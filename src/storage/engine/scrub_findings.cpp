@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The scrub of one pair, part 2: the orphan listing, the used-bytes check, progress and the end
 // of the task (report JSON, alerts, gauges).
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db/stores/blob_store.h"
 #include "db/stores/disk_store.h"
@@ -134,10 +133,10 @@ net::awaitable<Result<void>> Scrubber::CheckCounters() {
   c.checked = true;
   c.mismatch = c.primary_used != c.catalog_bytes || c.mirror_used != c.catalog_bytes;
   if (c.mismatch) {
-    Problem(fmt::format("used bytes do not match the catalog ({} bytes in {} blobs): {} counts {}, "
-                        "{} counts {}",
-                        c.catalog_bytes, c.catalog_blobs, primary, c.primary_used, mirror,
-                        c.mirror_used));
+    Problem(fmt::format(
+        "used bytes do not match the catalog ({} bytes in {} blobs): {} counts {}, "
+        "{} counts {}",
+        c.catalog_bytes, c.catalog_blobs, primary, c.primary_used, mirror, c.mirror_used));
   }
   report_.counters = c;
   co_return Result<void>{};
@@ -206,11 +205,11 @@ net::awaitable<void> Scrubber::End(const Error* error) {
     for (std::size_t i = 0; i < report_.lost_blobs.size() && i < 10; ++i) {
       ids += (i == 0 ? "" : ", ") + report_.lost_blobs[i];
     }
-    deps_.alerts.Raise(Alert{AlertKind::kRepairFailed, report_.pair,
-                             fmt::format("scrub of pair {}: {} blob(s) lost, no good copy on "
-                                         "either disk: {}{}",
-                                         pair_name, report_.lost, ids,
-                                         report_.lost > 10 ? ", ..." : "")});
+    deps_.alerts.Raise(
+        Alert{AlertKind::kRepairFailed, report_.pair,
+              fmt::format("scrub of pair {}: {} blob(s) lost, no good copy on "
+                          "either disk: {}{}",
+                          pair_name, report_.lost, ids, report_.lost > 10 ? ", ..." : "")});
   }
   const std::int64_t orphans = report_.primary.orphans + report_.mirror.orphans;
   const std::int64_t bad = report_.primary.missing + report_.primary.corrupt +
@@ -218,12 +217,12 @@ net::awaitable<void> Scrubber::End(const Error* error) {
   if (orphans > 0 || bad > 0 || report_.counters.mismatch) {
     deps_.alerts.Raise(Alert{
         AlertKind::kScrubFindings, report_.pair,
-        fmt::format("scrub of pair {}: {} missing, {} corrupt ({} repaired), {} orphan(s){}",
-                    pair_name, report_.primary.missing + report_.mirror.missing,
-                    report_.primary.corrupt + report_.mirror.corrupt,
-                    report_.primary.repaired + report_.mirror.repaired, orphans,
-                    report_.counters.mismatch ? ", used-bytes counters differ from the catalog"
-                                              : "")});
+        fmt::format(
+            "scrub of pair {}: {} missing, {} corrupt ({} repaired), {} orphan(s){}", pair_name,
+            report_.primary.missing + report_.mirror.missing,
+            report_.primary.corrupt + report_.mirror.corrupt,
+            report_.primary.repaired + report_.mirror.repaired, orphans,
+            report_.counters.mismatch ? ", used-bytes counters differ from the catalog" : "")});
   }
 }
 

@@ -58,12 +58,10 @@ class Scrubber {
     if (!options_.blob_age) options_.blob_age = LocalFileAge;
     if (options_.page_size < 1) options_.page_size = 1;
     if (deps_.metrics != nullptr) {
-      blobs_counter_ = &deps_.metrics->AddCounter(
-          "nimbus_scrub_blobs_total", "Blobs checked by scrub, by result.", {"result"});
-      orphans_gauge_ = &deps_.metrics->AddGauge(
-          "nimbus_scrub_orphans", "Orphan blobs found on each disk by its last scrub.", {"disk"});
-      last_run_gauge_ = &deps_.metrics->AddGauge("nimbus_scrub_last_run_timestamp_seconds",
-                                                 "When the last scrub of a pair finished.");
+      const ScrubMetrics m = RegisterScrubMetrics(*deps_.metrics);
+      blobs_counter_ = m.blobs;
+      orphans_gauge_ = m.orphans;
+      last_run_gauge_ = m.last_run;
     }
   }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Scrub around the scrub itself: running it to completion on a thread, finding the pair of a
 // disk (opening its volumes in the admin CLI), the report as JSON and text, the last scrub.
+#include <fmt/core.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <exception>
-#include <fmt/core.h>
 
 #include "db/stores/disk_store.h"
 #include "db/stores/disk_task_store.h"
@@ -101,6 +102,21 @@ bool ScrubReport::needs_attention() const {
          primary.repair_failed > 0 || mirror.repair_failed > 0;
 }
 
+ScrubMetrics RegisterScrubMetrics(util::Metrics& metrics) {
+  ScrubMetrics m;
+  m.blobs = &metrics.AddCounter("nimbus_scrub_blobs_total", "Blobs checked by scrub, by result.",
+                                {"result"});
+  for (std::string_view result : {"ok", "repaired", "unrepaired", "lost"}) {
+    m.blobs->WithLabels({result});
+  }
+  m.orphans = &metrics.AddGauge("nimbus_scrub_orphans",
+                                "Orphan blobs found on each disk by its last scrub.", {"disk"});
+  m.last_run = &metrics.AddGauge("nimbus_scrub_last_run_timestamp_seconds",
+                                 "When the last scrub of a pair finished (0: never).");
+  m.last_run->WithLabels({});
+  return m;
+}
+
 Result<ScrubReport> ScrubPairNow(MirroredVolume& pair, ScrubDeps deps, ScrubOptions options) {
   boost::asio::io_context ioc;
   std::optional<Result<ScrubReport>> out;
@@ -123,8 +139,7 @@ Result<ScrubTarget> ScrubTargetFor(StorageEngine& engine, std::string_view disk_
   auto disk = pool.Show(disk_id);
   if (!disk) return Fail(disk.error());
   if (disk->role == DiskRole::kSpare) {
-    return Fail(Errc::kInvalidArgument, "disk {} is a spare: it holds no blobs to scrub",
-                disk->id);
+    return Fail(Errc::kInvalidArgument, "disk {} is a spare: it holds no blobs to scrub", disk->id);
   }
   const std::string primary_id = disk->role == DiskRole::kPrimary ? disk->id : disk->mirror_id;
   auto primary = pool.Show(primary_id);
@@ -231,9 +246,9 @@ std::string ScrubReportText(const ScrubReport& r) {
     out += fmt::format("  {} blob(s) deleted or moved while the scrub ran (skipped)\n", r.vanished);
   }
   for (const std::string& p : r.problems) out += "  - " + p + "\n";
-  out += r.clean()              ? "  result: clean\n"
-         : r.needs_attention()  ? "  result: NEEDS ATTENTION\n"
-                                : "  result: repaired / reported\n";
+  out += r.clean()             ? "  result: clean\n"
+         : r.needs_attention() ? "  result: NEEDS ATTENTION\n"
+                               : "  result: repaired / reported\n";
   return out;
 }
 
@@ -248,12 +263,16 @@ Result<std::optional<LastScrub>> LastScrubOf(db::Database& db, std::string_view 
     if (!row) return Fail(row.error());
     if (!*row) return std::optional<LastScrub>{};
     const db::DiskTaskRow& t = **row;
-    LastScrub last{.task_id = t.id, .state = t.state, .started_at = t.created_at,
-                   .finished_at = t.finished_at, .result_json = t.result, .error = t.error,
+    LastScrub last{.task_id = t.id,
+                   .state = t.state,
+                   .started_at = t.created_at,
+                   .finished_at = t.finished_at,
+                   .result_json = t.result,
+                   .error = t.error,
                    .summary = ""};
     if (t.state == "running" || t.state == "queued") {
-      last.summary = fmt::format("{}: {} of {} blobs checked", t.state, t.done_blobs,
-                                 t.total_blobs);
+      last.summary =
+          fmt::format("{}: {} of {} blobs checked", t.state, t.done_blobs, t.total_blobs);
       return last;
     }
     std::error_code ec;

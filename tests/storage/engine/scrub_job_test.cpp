@@ -47,9 +47,12 @@ class ScrubJobTest : public ::testing::Test {
       volumes_[d.id] = v.get();
       return v;
     };
-    auto engine = storage::StorageEngine::Open(
-        c, storage::EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_,
-                               .clock = clock_, .open_volume = factory, .alerts = alerts_});
+    auto engine = storage::StorageEngine::Open(c, storage::EngineDeps{.db = *db_,
+                                                                      .workers = workers_,
+                                                                      .metrics = metrics_,
+                                                                      .clock = clock_,
+                                                                      .open_volume = factory,
+                                                                      .alerts = alerts_});
     ASSERT_TRUE(engine) << engine.error().message;
     engine_ = std::move(*engine);
   }
@@ -62,8 +65,12 @@ class ScrubJobTest : public ::testing::Test {
     EXPECT_TRUE(RunCo(ioc_, WriteBlob(*pair, id, data)));
     auto ok = db_->Write([&](db::Transaction& tx) -> Result<void> {
       const auto size = static_cast<std::int64_t>(data.size());
-      db::BlobRow row{.id = id.str(), .owner_id = 1, .primary_id = primary, .size = size,
-                      .sha256 = Sha256Hex(data), .created_at = 1};
+      db::BlobRow row{.id = id.str(),
+                      .owner_id = 1,
+                      .primary_id = primary,
+                      .size = size,
+                      .sha256 = Sha256Hex(data),
+                      .created_at = 1};
       if (auto r = db::BlobStore(tx).Insert(row); !r) return r;
       db::DiskStore disks(tx);
       if (auto r = disks.AddUsed(primary, size, 1); !r) return r;
@@ -124,6 +131,11 @@ TEST_F(ScrubJobTest, TheSpecRunsDailyAtTheConfiguredTime) {
   ASSERT_TRUE(spec) << spec.error().message;
   EXPECT_EQ(spec->name, "scrub");
   EXPECT_EQ(spec->schedule.ToString(), "daily 04:30");
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("\nnimbus_scrub_blobs_total{result=\"lost\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nnimbus_scrub_last_run_timestamp_seconds 0\n"), std::string::npos)
+      << text;
   auto bad = ScrubJob(Deps(), "25:99");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);

@@ -42,10 +42,15 @@ class ScrubTest : public ::testing::Test {
     ASSERT_TRUE(n) << n.error().message;
     auto ok = db_->Write([](db::Transaction& tx) -> Result<void> {
       db::DiskStore disks(tx);
-      for (auto [id, role, mirror] : {std::tuple{"a1", "primary", "a1m"},
-                                      std::tuple{"a1m", "mirror", "a1"}}) {
-        db::DiskRow row{.id = id, .category = "A", .role = role, .uri = std::string("memory:") + id,
-                        .capacity_bytes = 1 << 30, .mirror_id = mirror, .state = "healthy"};
+      for (auto [id, role, mirror] :
+           {std::tuple{"a1", "primary", "a1m"}, std::tuple{"a1m", "mirror", "a1"}}) {
+        db::DiskRow row{.id = id,
+                        .category = "A",
+                        .role = role,
+                        .uri = std::string("memory:") + id,
+                        .capacity_bytes = 1 << 30,
+                        .mirror_id = mirror,
+                        .state = "healthy"};
         if (auto r = disks.InsertDisk(row); !r) return r;
       }
       return {};
@@ -72,8 +77,12 @@ class ScrubTest : public ::testing::Test {
   void Record(const BlobId& id, const std::string& data) {
     auto ok = db_->Write([&](db::Transaction& tx) -> Result<void> {
       const auto size = static_cast<std::int64_t>(data.size());
-      db::BlobRow row{.id = id.str(), .owner_id = 7, .primary_id = "a1", .size = size,
-                      .sha256 = Sha256Hex(data), .created_at = 1};
+      db::BlobRow row{.id = id.str(),
+                      .owner_id = 7,
+                      .primary_id = "a1",
+                      .size = size,
+                      .sha256 = Sha256Hex(data),
+                      .created_at = 1};
       if (auto r = db::BlobStore(tx).Insert(row); !r) return r;
       db::DiskStore disks(tx);
       if (auto r = disks.AddUsed("a1", size, 1); !r) return r;
@@ -83,8 +92,8 @@ class ScrubTest : public ::testing::Test {
   }
 
   Result<ScrubReport> Scrub(ScrubOptions options = {}) {
-    ScrubDeps deps{.db = *db_, .workers = workers_, .alerts = *alerts_, .clock = clock_,
-                   .metrics = &metrics_};
+    ScrubDeps deps{
+        .db = *db_, .workers = workers_, .alerts = *alerts_, .clock = clock_, .metrics = &metrics_};
     return RunCo(ioc_, ScrubPair(*pair_, deps, std::move(options)));
   }
 
@@ -140,7 +149,8 @@ TEST_F(ScrubTest, ACleanPairIsReportedCleanAndRecordedInItsTask) {
   auto last = LastScrubOf(*db_, "a1m");  // Either disk names the pair.
   ASSERT_TRUE(last && *last) << (last ? "none" : last.error().message);
   EXPECT_EQ((*last)->state, "done");
-  EXPECT_EQ((*last)->summary, "3 blobs checked: 3 ok, 0 repaired, 0 not repaired, 0 lost; 0 orphan(s)");
+  EXPECT_EQ((*last)->summary,
+            "3 blobs checked: 3 ok, 0 repaired, 0 not repaired, 0 lost; 0 orphan(s)");
 }
 
 TEST_F(ScrubTest, ACorruptCopyIsRepairedByteExactFromTheGoodOne) {
@@ -248,14 +258,18 @@ TEST_F(ScrubTest, DeleteOrphansRemovesOnlyThoseOlderThanAnHour) {
 
 TEST_F(ScrubTest, ABlobTheCatalogPutsOnAnotherPairIsAStrayNeverDeleted) {
   auto ok = db_->Write([](db::Transaction& tx) -> Result<void> {
-    return db::DiskStore(tx).InsertDisk(db::DiskRow{.id = "b1", .category = "B", .role = "primary",
-                                                    .uri = "memory:b1", .state = "healthy"});
+    return db::DiskStore(tx).InsertDisk(db::DiskRow{
+        .id = "b1", .category = "B", .role = "primary", .uri = "memory:b1", .state = "healthy"});
   });
   ASSERT_TRUE(ok) << ok.error().message;
   BlobId id = Put(TestBytes(50, 12), true, true, false);
   ok = db_->Write([&](db::Transaction& tx) -> Result<void> {
-    return db::BlobStore(tx).Insert(db::BlobRow{.id = id.str(), .owner_id = 8, .primary_id = "b1",
-                                                .size = 50, .sha256 = "x", .created_at = 1});
+    return db::BlobStore(tx).Insert(db::BlobRow{.id = id.str(),
+                                                .owner_id = 8,
+                                                .primary_id = "b1",
+                                                .size = 50,
+                                                .sha256 = "x",
+                                                .created_at = 1});
   });
   ASSERT_TRUE(ok) << ok.error().message;
   ScrubOptions options;
@@ -345,8 +359,8 @@ TEST_F(ScrubTest, ABlobDeletedWhileTheScrubRunsIsNotReportedLost) {
     if (p.phase != "blobs" || p.done_blobs != 1 || deleted) return;
     // A user deletes the second file now: its row goes, then its bytes.
     deleted = true;
-    auto ok = db_->Write(
-        [&](db::Transaction& tx) { return db::BlobStore(tx).Delete(second->str()); });
+    auto ok =
+        db_->Write([&](db::Transaction& tx) { return db::BlobStore(tx).Delete(second->str()); });
     EXPECT_TRUE(ok);
     boost::asio::io_context nested;  // ioc_ is running this callback.
     EXPECT_TRUE(RunCo(nested, primary_->Remove(*second)));
