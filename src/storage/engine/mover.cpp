@@ -19,6 +19,7 @@ namespace nimbus::storage {
 namespace {
 
 constexpr std::chrono::milliseconds kDrainPoll{20};
+constexpr std::int64_t kLogEvery = 1000;  // Progress log line every this many blobs copied.
 
 // Hashes what a Get delivers.
 class HashSink final : public ByteSink {
@@ -217,10 +218,15 @@ net::awaitable<Result<void>> Mover::CopyPass(std::int64_t owner_id, const std::s
         co_return Fail(one.error());
       }
       copied.emplace(row.id, Copied{row});
+      std::int64_t blobs_so_far = 0, bytes_so_far = 0;
       Update(owner_id, [&](MoveProgress& p) {
-        ++p.copied_blobs;
-        p.copied_bytes += row.size;
+        blobs_so_far = ++p.copied_blobs;
+        bytes_so_far = p.copied_bytes += row.size;
       });
+      if (blobs_so_far % kLogEvery == 0) {
+        spdlog::info("storage: owner {}: {} blobs ({} bytes) copied to pair {}", owner_id,
+                     blobs_so_far, bytes_so_far, target);
+      }
       if (options_.after_copy) co_await options_.after_copy(row);
     }
     if (static_cast<std::int64_t>(rows->size()) < options_.page_size) break;
