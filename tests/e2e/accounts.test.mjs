@@ -303,7 +303,7 @@ describe('settings and admin pages', () => {
       await page.waitForFunction(
           () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length === 1);
       // This browser's session is still good.
-      await page.getByRole('link', { name: 'Home' }).click();
+      await page.getByRole('link', { name: 'Home', exact: true }).click();
       await account.getByRole('link', { name: 'Bob Renamed' }).waitFor();
       assertNoProblems(problems);
     } finally {
@@ -317,7 +317,7 @@ describe('settings and admin pages', () => {
     try {
       await logInWithForm(page, admin.email, admin.password);
       await page.getByRole('navigation', { name: 'Account' })
-          .getByRole('link', { name: 'Admin' }).click();
+          .getByRole('link', { name: 'Admin', exact: true }).click();
       await page.getByRole('heading', { name: 'Users' }).waitFor();
       const row = page.locator('tr', { hasText: bob.email });
       await row.waitFor();
@@ -361,7 +361,7 @@ describe('settings and admin pages', () => {
       await page.waitForURL(`${server.url}/admin`);
       await page.getByRole('heading', { name: 'Page not found' }).waitFor();
       assert.equal(await page.getByRole('navigation', { name: 'Account' })
-          .getByRole('link', { name: 'Admin' }).count(), 0);
+          .getByRole('link', { name: 'Admin', exact: true }).count(), 0);
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -35,7 +35,8 @@ export async function apiSignup(baseUrl, { email, password, name }) {
 export async function apiLogin(baseUrl, email, password) {
   const r = await apiCall(baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password } });
   const setCookie = r.headers.getSetCookie?.() ?? [];
-  const session = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('nimbus_session='));
+  const session = setCookie.map((c) => c.split(';')[0])
+      .find((c) => c.startsWith('nimbus_session='));
   return { status: r.status, cookie: session ?? null, csrf: r.body?.csrf_token ?? null,
            body: r.body };
 }

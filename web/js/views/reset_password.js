@@ -22,8 +22,9 @@ export function render(outlet, { query }) {
   const confirm = field({ label: 'Repeat the new password', name: 'confirm', type: 'password',
                           autocomplete: 'new-password', required: true });
   const message = messageBox();
-  const form = h('form', { class: 'form', 'aria-label': 'New password' }, message, password,
-                 confirm, h('div', { class: 'form-actions' }, submitButton('Set new password')));
+  const form = h('form', { class: 'form', 'aria-label': 'Set a new password' }, message,
+                 password, confirm,
+                 h('div', { class: 'form-actions' }, submitButton('Set new password')));
   onSubmit(form, {
     message,
     fieldsByCode: { weak_password: password, mismatch: confirm },
