@@ -19,4 +19,11 @@ int ShowDisk(const config::Config& config, const std::string& id, bool json);
 int FailDisk(const config::Config& config, const std::string& id);
 int HealDisk(const config::Config& config, const std::string& id);
 
+// admin_user.cpp. Bad input (unknown email, invalid email, weak password) exits 2.
+int CreateUser(const config::Config& config, const std::string& email, const std::string& name,
+               bool admin, const std::string& password_file);
+int PromoteUser(const config::Config& config, const std::string& email);
+int DisableUser(const config::Config& config, const std::string& email, bool enable);
+int ListUsers(const config::Config& config, bool json);
+
 }  // namespace nimbus::app

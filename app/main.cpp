@@ -107,6 +107,25 @@ int main(int argc, char** argv) {
                        "Delete orphan blobs older than an hour (default: only report them)");
   AddCommonFlags(disk_scrub, flags);
 
+  auto* admin_user = admin->add_subcommand("user", "Users: create, promote, disable, list");
+  admin_user->require_subcommand(1);
+  std::string user_email, user_name, password_file;
+  bool user_admin = false, user_enable = false;
+  auto* user_create = admin_user->add_subcommand(
+      "create", "Create a verified user with the free plan (a random password is printed once)");
+  user_create->add_option("email", user_email, "Email address")->required();
+  user_create->add_option("--name", user_name, "Display name");
+  user_create->add_flag("--admin", user_admin, "Make the user an admin");
+  user_create->add_option("--password-file", password_file, "Read the password from this file");
+  auto* user_promote = admin_user->add_subcommand("promote", "Make a user an admin");
+  user_promote->add_option("email", user_email, "Email address")->required();
+  auto* user_disable = admin_user->add_subcommand("disable", "Disable a user (ends their sessions)");
+  user_disable->add_option("email", user_email, "Email address")->required();
+  user_disable->add_flag("--enable", user_enable, "Enable the user again instead");
+  auto* user_list = admin_user->add_subcommand("list", "List every user");
+  user_list->add_flag("--json", json, "Print JSON");
+  for (auto* sub : {user_create, user_promote, user_disable, user_list}) AddCommonFlags(sub, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,5 +147,11 @@ int main(int argc, char** argv) {
   if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id);
   if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
   if (disk_scrub->parsed()) return nimbus::app::ScrubDisks(cfg, scrub);
+  if (user_create->parsed()) {
+    return nimbus::app::CreateUser(cfg, user_email, user_name, user_admin, password_file);
+  }
+  if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email);
+  if (user_disable->parsed()) return nimbus::app::DisableUser(cfg, user_email, user_enable);
+  if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json);
   return 2;
 }

@@ -15,6 +15,8 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "api/account_routes.h"
+#include "core/accounts.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
@@ -73,6 +75,13 @@ int RunServe(const config::Config& config) {
                           if (!pinged) co_return pinged;
                           co_return engine.CheckWritable();
                         });
+
+  // Accounts, sessions and the auth middleware (issue 4). Declared before the server so they
+  // outlive every request.
+  core::Accounts accounts(db, engine.pool(), workers, rt.clock, rt.config.accounts,
+                          rt.config.server.public_url);
+  api::AddAccountRoutes(router, {accounts.accounts, accounts.passwords, accounts.sessions,
+                                 rt.config.server.public_url});
 
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());

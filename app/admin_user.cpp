@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// `nimbus admin user create|promote|disable|list`: accounts from the command line, against the
+// same database as the server (running or not). Prompt-less: a password comes from a file, or a
+// random one is printed once.
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include "api/json_codec.h"
+#include "commands.h"
+#include "core/accounts.h"
+#include "core/secrets.h"
+#include "runtime.h"
+
+namespace nimbus::app {
+namespace {
+
+namespace net = boost::asio;
+
+void PrintError(const Error& e) { fmt::print(stderr, "nimbus: {}\n", e.message); }
+
+int ExitCodeOf(const Error& e) {
+  switch (e.code) {
+    case Errc::kNotFound:
+    case Errc::kInvalidEmail:
+    case Errc::kWeakPassword:
+    case Errc::kInvalidArgument:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+// Runs `fn(accounts)` (a coroutine returning Result<T>) on a private io_context with the runtime
+// opened without the volumes; returns its result.
+template <class T, class F>
+Result<T> WithAccounts(const config::Config& config, F fn) {
+  net::io_context ioc;
+  auto rt = OpenRuntime(config, ioc.get_executor());
+  if (!rt) return std::unexpected(rt.error());
+  Runtime& r = **rt;
+  core::Accounts accounts(*r.db, r.storage->pool(), *r.workers, r.clock, r.config.accounts,
+                          r.config.server.public_url);
+  std::optional<Result<T>> out;
+  auto run = [&]() -> net::awaitable<void> { out.emplace(co_await fn(accounts)); };
+  net::co_spawn(ioc, run(), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.run();
+  return std::move(*out);
+}
+
+std::string Verified(const core::User& u) { return u.email_verified ? "yes" : "no"; }
+
+}  // namespace
+
+int CreateUser(const config::Config& config, const std::string& email, const std::string& name,
+               bool admin, const std::string& password_file) {
+  std::string password;
+  bool generated = false;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in) {
+      fmt::print(stderr, "nimbus: cannot read the password file {}\n", password_file);
+      return 2;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    password = ss.str();
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
+  } else {
+    password = core::RandomToken(18);
+    generated = true;
+  }
+  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
+    return a.accounts.CreateUser(email, name, password, admin);
+  });
+  if (!user) {
+    PrintError(user.error());
+    return ExitCodeOf(user.error());
+  }
+  fmt::print("created user {} <{}>{}\n", user->id, user->email, user->is_admin ? " (admin)" : "");
+  if (generated) fmt::print("password: {}\n", password);
+  return 0;
+}
+
+int PromoteUser(const config::Config& config, const std::string& email) {
+  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
+    return a.accounts.SetFlags(email, std::nullopt, true);
+  });
+  if (!user) {
+    PrintError(user.error());
+    return ExitCodeOf(user.error());
+  }
+  fmt::print("{} is now an admin\n", user->email);
+  return 0;
+}
+
+int DisableUser(const config::Config& config, const std::string& email, bool enable) {
+  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
+    return a.accounts.SetFlags(email, !enable, std::nullopt);
+  });
+  if (!user) {
+    PrintError(user.error());
+    return ExitCodeOf(user.error());
+  }
+  fmt::print("{} is now {}\n", user->email, user->disabled ? "disabled" : "enabled");
+  return 0;
+}
+
+int ListUsers(const config::Config& config, bool json) {
+  auto users = WithAccounts<std::vector<core::User>>(
+      config, [](core::Accounts& a) { return a.accounts.AllUsers(); });
+  if (!users) {
+    PrintError(users.error());
+    return 1;
+  }
+  if (json) {
+    boost::json::array out;
+    for (const auto& u : *users) out.push_back(api::UserJson(u));
+    fmt::print("{}\n", boost::json::serialize(out));
+    return 0;
+  }
+  fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", "ID", "EMAIL", "NAME", "ADMIN",
+             "DISABLED", "VERIFIED");
+  for (const auto& u : *users) {
+    fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", u.id, u.email, u.name,
+               u.is_admin ? "yes" : "no", u.disabled ? "yes" : "no", Verified(u));
+  }
+  return 0;
+}
+
+}  // namespace nimbus::app

@@ -1,0 +1,27 @@
+// The account endpoints of api.md (auth, /me, /me/sessions, /me/tokens, /admin/users) and the
+// auth middleware (session cookie or Bearer token, CSRF), registered on a Router in one call.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <string>
+
+#include "core/account_service.h"
+#include "core/password_service.h"
+#include "core/session_service.h"
+#include "http/router.h"
+
+namespace nimbus::api {
+
+struct AccountApi {
+  core::AccountService& accounts;
+  core::PasswordService& passwords;
+  core::SessionService& sessions;
+  // Secure cookies also when the server itself is plain HTTP behind a TLS proxy
+  // (public_url https://…). Read per request.
+  const std::string& public_url;
+};
+
+// Adds the auth middleware (Router::Use) and every account route. `api` must outlive `router`.
+void AddAccountRoutes(http::Router& router, const AccountApi& api);
+
+}  // namespace nimbus::api

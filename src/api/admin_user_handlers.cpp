@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// GET /api/v1/admin/users and PATCH /api/v1/admin/users/{id}. A non-admin gets 404 not_found
+// (from core), as if the routes did not exist.
+#include <charconv>
+#include <string>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/auth_middleware.h"
+#include "api/handler_util.h"
+#include "api/json_codec.h"
+
+namespace nimbus::api {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kDefaultLimit = 200;
+constexpr std::size_t kMaxLimit = 1000;
+
+// A non-negative integer query parameter; nullopt when absent or not a number.
+std::optional<std::size_t> SizeParam(const Request& req, std::string_view name) {
+  auto text = req.query(name);
+  if (!text || text->empty()) return std::nullopt;
+  std::size_t v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+net::awaitable<Response> ListUsers(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto users = co_await api.accounts.ListUsers(p.user);
+  if (!users) co_return Err(users.error(), req);
+  // The cursor is the offset in creation order (users are few; good enough until they are not).
+  const std::size_t limit = std::min(SizeParam(req, "limit").value_or(kDefaultLimit), kMaxLimit);
+  const std::size_t from = std::min(SizeParam(req, "cursor").value_or(0), users->size());
+  const std::size_t to = std::min(from + std::max<std::size_t>(limit, 1), users->size());
+  json::array out;
+  for (std::size_t i = from; i < to; ++i) out.push_back(UserJson((*users)[i]));
+  json::object body{{"users", std::move(out)}};
+  if (to < users->size()) {
+    body["next_cursor"] = std::to_string(to);
+  } else {
+    body["next_cursor"] = nullptr;
+  }
+  co_return http::JsonResponse(200, body);
+}
+
+net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  std::int64_t id = 0;
+  std::string_view text = req.path_param("id");
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    co_return Err(Error{Errc::kNotFound, "There is no user with this id."}, req);
+  }
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto disabled = BoolField(*body, "disabled");
+  if (!disabled) co_return Err(disabled.error(), req);
+  auto is_admin = BoolField(*body, "is_admin");
+  if (!is_admin) co_return Err(is_admin.error(), req);
+  auto user = co_await api.accounts.UpdateUser(p.user, id, *disabled, *is_admin);
+  if (!user) co_return Err(user.error(), req);
+  co_return http::JsonResponse(200, json::object{{"user", UserJson(*user)}});
+}
+
+}  // namespace nimbus::api

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// /api/v1/me, /me/password, /me/sessions and /me/tokens: the signed-in user's own account.
+// Every route here is authenticated, so CurrentPrincipal() is set (the middleware answered 401
+// otherwise).
+#include <string>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/auth_middleware.h"
+#include "api/handler_util.h"
+#include "api/json_codec.h"
+
+namespace nimbus::api {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+net::awaitable<Response> GetMe(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto profile = co_await api.accounts.GetProfile(p.user.id);
+  if (!profile) co_return Err(profile.error(), req);
+  Response res = http::JsonResponse(200, ProfileJson(*profile, p));
+  res.SetHeader("Cache-Control", "no-store");
+  co_return res;
+}
+
+net::awaitable<Response> PatchMe(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto name = RequiredString(*body, "name");
+  if (!name) co_return Err(name.error(), req);
+  auto user = co_await api.accounts.UpdateName(p.user.id, std::move(*name));
+  if (!user) co_return Err(user.error(), req);
+  co_return http::JsonResponse(200, json::object{{"user", UserJson(*user)}});
+}
+
+net::awaitable<Response> ChangePassword(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto current = RequiredString(*body, "current_password");
+  if (!current) co_return Err(current.error(), req);
+  auto next = RequiredString(*body, "new_password");
+  if (!next) co_return Err(next.error(), req);
+  auto done = co_await api.passwords.ChangePassword(p, std::move(*current), std::move(*next));
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> ListSessions(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto sessions = co_await api.sessions.List(p.user.id, p.session_id);
+  if (!sessions) co_return Err(sessions.error(), req);
+  json::array out;
+  for (const auto& s : *sessions) out.push_back(SessionJson(s));
+  co_return http::JsonResponse(200, json::object{{"sessions", std::move(out)}});
+}
+
+net::awaitable<Response> EndOtherSessions(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto ended = co_await api.sessions.EndAll(p.user.id, p.session_id);
+  if (!ended) co_return Err(ended.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> EndSession(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto done = co_await api.sessions.End(p.user.id, std::string(req.path_param("id")));
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> ListTokens(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto tokens = co_await api.sessions.ListTokens(p.user.id);
+  if (!tokens) co_return Err(tokens.error(), req);
+  json::array out;
+  for (const auto& t : *tokens) out.push_back(TokenJson(t));
+  co_return http::JsonResponse(200, json::object{{"tokens", std::move(out)}});
+}
+
+net::awaitable<Response> CreateToken(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto name = RequiredString(*body, "name");
+  if (!name) co_return Err(name.error(), req);
+  auto token = co_await api.sessions.CreateToken(p.user.id, std::move(*name));
+  if (!token) co_return Err(token.error(), req);
+  Response res = http::JsonResponse(201, TokenJson(*token));
+  res.SetHeader("Cache-Control", "no-store");
+  co_return res;
+}
+
+net::awaitable<Response> RevokeToken(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto done = co_await api.sessions.RevokeToken(p.user.id, std::string(req.path_param("id")));
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+}  // namespace nimbus::api

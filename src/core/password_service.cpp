@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/password_service.h"
+
+#include <utility>
+
+#include "core/account_mail.h"
+#include "core/email_address.h"
+#include "core/password_policy.h"
+#include "core/secrets.h"
+#include "core/user_record.h"
+#include "db/stores/account_store.h"
+#include "db/stores/session_store.h"
+#include "util/run_blocking.h"
+
+namespace nimbus::core {
+namespace {
+
+using db::AccountStore;
+using db::SessionStore;
+using db::Transaction;
+
+constexpr std::int64_t kMinuteMs = 60'000;
+constexpr std::int64_t kHourMs = 3'600'000;
+
+// One sentence for an unknown email and a wrong password alike: no account enumeration.
+constexpr std::string_view kBadCredentials = "The email or password is incorrect.";
+
+std::string TooMany(int seconds) {
+  return fmt::format("Too many failed sign-in attempts. Try again in {} minute{}.",
+                     (seconds + 59) / 60, (seconds + 59) / 60 == 1 ? "" : "s");
+}
+
+}  // namespace
+
+net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::string password,
+                                                    ClientInfo client) {
+  auto normalized = NormalizeEmail(email);
+  const std::string addr = normalized ? *normalized : "";
+  const std::int64_t now = NowMs();
+  const std::int64_t window = deps_.config.login_window_min * kMinuteMs;
+  const int max = deps_.config.login_max_failures;
+
+  struct Lookup {
+    std::optional<int> wait;
+    std::optional<db::UserRecord> user;
+  };
+  auto lookup = [this, &addr, &client, now, window, max] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<Lookup> {
+      auto wait = RetryAfter(tx, kLoginFailure, addr, client.ip, max, window, now);
+      if (!wait) return std::unexpected(wait.error());
+      if (*wait || addr.empty()) return Lookup{*wait, std::nullopt};
+      auto user = AccountStore::FindUserByEmail(tx, addr);
+      if (!user) return std::unexpected(user.error());
+      return Lookup{std::nullopt, std::move(*user)};
+    });
+  };
+  auto found = co_await RunBlocking(deps_.workers, std::move(lookup));
+  if (!found) co_return LoginOutcome{std::unexpected(found.error())};
+  if (found->wait) {
+    co_return LoginOutcome{Fail(Errc::kTooManyAttempts, "{}", TooMany(*found->wait)),
+                           *found->wait};
+  }
+
+  bool ok = false;
+  if (found->user) {
+    ok = co_await deps_.hasher.Verify(found->user->password_hash, password);
+  } else {
+    co_await deps_.hasher.BurnVerify(password);  // Same cost as a real check.
+  }
+  if (!ok) {
+    auto record = [this, &addr, &client, now] {
+      return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+        if (!addr.empty()) {
+          if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(addr), now); !r) return r;
+        }
+        return AccountStore::AddEvent(tx, kLoginFailure, IpKey(client.ip), now);
+      });
+    };
+    auto recorded = co_await RunBlocking(deps_.workers, std::move(record));
+    if (!recorded) co_return LoginOutcome{std::unexpected(recorded.error())};
+    co_return LoginOutcome{Fail(Errc::kInvalidCredentials, "{}", kBadCredentials)};
+  }
+  const db::UserRecord& u = *found->user;
+  if (u.disabled) {
+    co_return LoginOutcome{Fail(Errc::kForbidden,
+                                "This account is disabled. Contact the administrator.")};
+  }
+  if (deps_.config.require_email_verification && !u.email_verified_at) {
+    co_return LoginOutcome{Fail(Errc::kEmailUnverified,
+                                "Confirm your email address first: use the link we sent you, or "
+                                "ask for a new one.")};
+  }
+  auto clear = [this, &addr] {
+    return deps_.db.Write([&](Transaction& tx) {
+      return AccountStore::ClearEvents(tx, kLoginFailure, AccountKey(addr));
+    });
+  };
+  if (auto c = co_await RunBlocking(deps_.workers, std::move(clear)); !c) {
+    co_return LoginOutcome{std::unexpected(c.error())};
+  }
+  const User user = ToUser(u);
+  Result<NewSession> session = co_await deps_.sessions.Create(user, client);
+  co_return LoginOutcome{std::move(session)};
+}
+
+net::awaitable<Result<void>> PasswordService::ForgotPassword(std::string email, ClientInfo client) {
+  auto normalized = NormalizeEmail(email);
+  const std::string addr = normalized ? *normalized : std::string();
+  const std::int64_t now = NowMs();
+  auto write = [this, &addr, &client, now] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+      auto wait = RetryAfter(tx, kEmailRequest, addr, client.ip,
+                             deps_.config.email_requests_per_hour, kHourMs, now);
+      if (!wait) return std::unexpected(wait.error());
+      if (*wait) {
+        return Fail(Errc::kTooManyAttempts,
+                    "Too many requests for this address. Try again in {} minutes.",
+                    (**wait + 59) / 60);
+      }
+      if (!addr.empty()) {
+        if (auto r = AccountStore::AddEvent(tx, kEmailRequest, AccountKey(addr), now); !r) return r;
+      }
+      if (auto r = AccountStore::AddEvent(tx, kEmailRequest, IpKey(client.ip), now); !r) return r;
+      if (addr.empty()) return {};
+      auto user = AccountStore::FindUserByEmail(tx, addr);
+      if (!user) return std::unexpected(user.error());
+      if (!*user || (*user)->disabled) return {};
+      const std::int64_t ttl = deps_.config.reset_token_ttl_min * kMinuteMs;
+      auto token = IssueEmailToken(tx, (*user)->id, kResetPurpose, now, ttl);
+      if (!token) return std::unexpected(token.error());
+      return QueueMail(tx, mail::Template::kPasswordReset, addr,
+                       {{"name", (*user)->name},
+                        {"link", deps_.public_url + "/reset-password?token=" + *token}},
+                       now);
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(write));
+}
+
+Result<std::vector<std::string>> PasswordService::ReplacePassword(Transaction& tx,
+                                                                  std::int64_t user_id,
+                                                                  const std::string& hash,
+                                                                  const std::string& keep,
+                                                                  std::int64_t now) {
+  if (auto r = AccountStore::SetPasswordHash(tx, user_id, hash, now); !r) {
+    return std::unexpected(r.error());
+  }
+  auto ended = SessionStore::DeleteUserSessions(tx, user_id, keep);
+  if (!ended) return std::unexpected(ended.error());
+  auto user = AccountStore::FindUser(tx, user_id);
+  if (!user) return std::unexpected(user.error());
+  if (!*user) return Fail(Errc::kNotFound, "no user {}", user_id);
+  auto queued = QueueMail(tx, mail::Template::kPasswordChanged, (*user)->email,
+                          {{"name", (*user)->name}, {"public_url", deps_.public_url}}, now);
+  if (!queued) return std::unexpected(queued.error());
+  return ended;
+}
+
+net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
+                                                            std::string password) {
+  // The token is checked before the password so that an expired link says so first; it is
+  // consumed only in the transaction that stores the new password.
+  const std::int64_t checked_at = NowMs();
+  auto peek = [this, &token, checked_at] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<void> {
+      auto rec = AccountStore::FindEmailToken(tx, HashToken(token));
+      if (!rec) return std::unexpected(rec.error());
+      if (!*rec || (*rec)->purpose != kResetPurpose || (*rec)->used_at ||
+          checked_at >= (*rec)->expires_at) {
+        return Fail(Errc::kInvalidToken,
+                    "This password reset link is invalid, already used or expired. Ask for a "
+                    "new one.");
+      }
+      return {};
+    });
+  };
+  if (auto ok = co_await RunBlocking(deps_.workers, std::move(peek)); !ok) co_return ok;
+  if (auto ok = CheckPassword(password, deps_.config); !ok) co_return ok;
+  auto hash = co_await deps_.hasher.Hash(password);
+  if (!hash) co_return std::unexpected(hash.error());
+  const std::int64_t now = NowMs();
+  std::int64_t user_id = 0;
+  auto write = [this, &token, &hash, &user_id, now] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<std::vector<std::string>> {
+      auto id = ConsumeEmailToken(tx, token, kResetPurpose, now);
+      if (!id) return std::unexpected(id.error());
+      user_id = *id;
+      if (auto r = AccountStore::RetireEmailTokens(tx, *id, kResetPurpose, now); !r) {
+        return std::unexpected(r.error());
+      }
+      // Following the emailed link proves the address.
+      if (auto r = AccountStore::SetEmailVerified(tx, *id, now); !r) return std::unexpected(r.error());
+      return ReplacePassword(tx, *id, *hash, "", now);
+    });
+  };
+  auto ended = co_await RunBlocking(deps_.workers, std::move(write));
+  if (!ended) co_return std::unexpected(ended.error());
+  deps_.sessions.Evict(*ended);
+  deps_.sessions.EvictUser(user_id);
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& principal,
+                                                             std::string current,
+                                                             std::string next) {
+  const std::int64_t user_id = principal.user.id;
+  auto read = [this, user_id] {
+    return deps_.db.Read([&](Transaction& tx) { return AccountStore::FindUser(tx, user_id); });
+  };
+  auto user = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!user) co_return std::unexpected(user.error());
+  if (!*user) co_return Fail(Errc::kUnauthenticated, "Sign in again.");
+  if (!co_await deps_.hasher.Verify((*user)->password_hash, current)) {
+    co_return Fail(Errc::kInvalidCredentials, "The current password is incorrect.");
+  }
+  if (auto ok = CheckPassword(next, deps_.config); !ok) co_return ok;
+  auto hash = co_await deps_.hasher.Hash(next);
+  if (!hash) co_return std::unexpected(hash.error());
+  const std::int64_t now = NowMs();
+  const std::string keep = principal.session_id;
+  auto write = [this, user_id, &hash, &keep, now] {
+    return deps_.db.Write([&](Transaction& tx) { return ReplacePassword(tx, user_id, *hash, keep, now); });
+  };
+  auto ended = co_await RunBlocking(deps_.workers, std::move(write));
+  if (!ended) co_return std::unexpected(ended.error());
+  deps_.sessions.Evict(*ended);
+  co_return Result<void>{};
+}
+
+}  // namespace nimbus::core

@@ -1,0 +1,58 @@
+// PasswordService: everything that checks or replaces a password: login (with the per-account
+// and per-IP brute-force limit), forgot-password and reset by emailed link, and the change of
+// password by a signed-in user.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/account_deps.h"
+#include "core/account_types.h"
+#include "util/result.h"
+
+namespace nimbus::core {
+
+namespace net = boost::asio;
+
+// A login's outcome; retry_after_s is set with kTooManyAttempts.
+struct LoginOutcome {
+  Result<NewSession> session;
+  int retry_after_s = 0;
+};
+
+// Thread-safe; database work on the WorkerPool, hashing on the PasswordHasher's threads.
+class PasswordService {
+ public:
+  explicit PasswordService(AccountDeps deps) : deps_(deps) {}
+
+  // Checks the password and starts a session. kInvalidCredentials (the same message and the
+  // same Argon2id work for an unknown email and a wrong password), kTooManyAttempts once the
+  // account or the IP has login_max_failures failures within login_window_min, kForbidden for
+  // a disabled account, kEmailUnverified when require_email_verification is on.
+  net::awaitable<LoginOutcome> Login(std::string email, std::string password, ClientInfo client);
+  // Queues a reset link when the address has an enabled account; the same answer otherwise.
+  // kTooManyAttempts past email_requests_per_hour for the address or the IP.
+  net::awaitable<Result<void>> ForgotPassword(std::string email, ClientInfo client);
+  // Sets a new password with a reset token (single use, reset_token_ttl_min), ends every
+  // session of the user and queues a "password changed" mail. kInvalidToken, kWeakPassword.
+  net::awaitable<Result<void>> ResetPassword(std::string token, std::string password);
+  // Changes the password of `principal`'s user, ending their other sessions (all of them when
+  // the request used an API token) and queueing a "password changed" mail.
+  // kInvalidCredentials when `current` is wrong, kWeakPassword.
+  net::awaitable<Result<void>> ChangePassword(const Principal& principal, std::string current,
+                                              std::string next);
+
+ private:
+  std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
+  // Stores the new hash, ends sessions (except `keep`), queues the mail; returns ended ids.
+  Result<std::vector<std::string>> ReplacePassword(db::Transaction& tx, std::int64_t user_id,
+                                                   const std::string& hash,
+                                                   const std::string& keep, std::int64_t now);
+
+  AccountDeps deps_;
+};
+
+}  // namespace nimbus::core

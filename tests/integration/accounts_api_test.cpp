@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The accounts API against the real binary: sessions, API tokens (Bearer), password change,
+// the admin users endpoints, and `nimbus admin user`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "integration/accounts_test_util.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace json = boost::json;
+
+TEST_F(AccountsTest, SessionsListedAndEndedOneOrAllButCurrent) {
+  Start();
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  Browser here = LogIn("ann@example.com");
+  Browser there = LogIn("ann@example.com");
+  Browser third = LogIn("ann@example.com");
+  HttpResponse list = Call("GET", "/api/v1/me/sessions", "", &here);
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto sessions = BodyOf(list).at("sessions").as_array();
+  ASSERT_EQ(sessions.size(), 3u);
+  int current = 0;
+  std::string other_id;
+  for (const auto& s : sessions) {
+    EXPECT_EQ(s.at("ip").as_string(), "127.0.0.1");
+    EXPECT_FALSE(s.at("last_seen_at").as_string().empty());
+    if (s.at("current").as_bool()) {
+      ++current;
+    } else {
+      other_id = s.at("id").as_string().c_str();
+    }
+  }
+  EXPECT_EQ(current, 1);
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/sessions/" + other_id, "", &here).status, 204);
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/sessions/" + other_id, "", &here).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/sessions", "", &here, false).status, 403) << "CSRF";
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/sessions", "", &here).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &there).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &third).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &here).status, 200) << "the current session stays";
+}
+
+TEST_F(AccountsTest, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
+  Start();
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  Browser here = LogIn("ann@example.com");
+  Browser there = LogIn("ann@example.com");
+  HttpResponse wrong = Call("POST", "/api/v1/me/password",
+                            R"({"current_password":"nope nope nope","new_password":"a brand new passphrase"})",
+                            &here);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(ErrorCode(wrong), "invalid_credentials");
+  HttpResponse weak = Call("POST", "/api/v1/me/password",
+                           R"({"current_password":"correct horse battery","new_password":"password1"})",
+                           &here);
+  EXPECT_EQ(ErrorCode(weak), "weak_password");
+  EXPECT_EQ(Call("POST", "/api/v1/me/password",
+                 R"({"current_password":"correct horse battery","new_password":"a brand new passphrase"})",
+                 &here)
+                .status,
+            204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &here).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &there).status, 401);
+}
+
+TEST_F(AccountsTest, ApiTokensWorkAsBearerWithoutCsrfUntilRevoked) {
+  Start();
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  Browser b = LogIn("ann@example.com");
+  HttpResponse created = Call("POST", "/api/v1/me/tokens", R"({"name":"backup script"})", &b);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto t = BodyOf(created);
+  const std::string secret = t.at("token").as_string().c_str();
+  const std::string id = t.at("id").as_string().c_str();
+  EXPECT_EQ(t.at("name").as_string(), "backup script");
+  HttpResponse list = Call("GET", "/api/v1/me/tokens", "", &b);
+  ASSERT_EQ(list.status, 200);
+  auto tokens = BodyOf(list).at("tokens").as_array();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].as_object().if_contains("token"), nullptr) << "shown once only";
+
+  const Headers bearer = {{"Authorization", "Bearer " + secret}};
+  HttpResponse me = Call("GET", "/api/v1/me", "", nullptr, false, bearer);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_TRUE(BodyOf(me).at("csrf_token").is_null());
+  EXPECT_EQ(Call("PATCH", "/api/v1/me", R"({"name":"Scripted"})", nullptr, false, bearer).status,
+            200) << "Bearer requests need no CSRF token";
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/tokens/" + id, "", &b).status, 204);
+  HttpResponse revoked = Call("GET", "/api/v1/me", "", nullptr, false, bearer);
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_EQ(ErrorCode(revoked), "unauthenticated");
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/tokens/" + id, "", &b).status, 404);
+}
+
+TEST_F(AccountsTest, AdminDisablesAUserWhoIsLockedOutAtOnce) {
+  Start();
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  HttpResponse bob_signup = SignUp("bob@example.com");
+  ASSERT_EQ(bob_signup.status, 201);
+  const std::string bob_id = BodyOf(bob_signup).at("user").at("id").as_string().c_str();
+  Browser admin = LogIn("ann@example.com");
+  Browser bob = LogIn("bob@example.com");
+
+  HttpResponse hidden = Call("GET", "/api/v1/admin/users", "", &bob);
+  EXPECT_EQ(hidden.status, 404) << "non-admins do not see admin routes";
+  EXPECT_EQ(Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"is_admin":true})", &bob).status,
+            404);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/users").status, 401);
+
+  HttpResponse users = Call("GET", "/api/v1/admin/users", "", &admin);
+  ASSERT_EQ(users.status, 200) << users.body;
+  EXPECT_EQ(BodyOf(users).at("users").as_array().size(), 2u);
+  EXPECT_TRUE(BodyOf(users).at("next_cursor").is_null());
+
+  HttpResponse me = Call("GET", "/api/v1/me", "", &admin);
+  const std::string admin_id = BodyOf(me).at("id").as_string().c_str();
+  HttpResponse last = Call("PATCH", "/api/v1/admin/users/" + admin_id, R"({"is_admin":false})",
+                           &admin);
+  EXPECT_EQ(last.status, 409) << "the last admin cannot demote themselves";
+  EXPECT_EQ(ErrorCode(last), "conflict");
+
+  HttpResponse disabled = Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":true})",
+                               &admin);
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  EXPECT_TRUE(BodyOf(disabled).at("user").at("disabled").as_bool());
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &bob).status, 401) << "sessions end at once";
+  HttpResponse login = Call("POST", "/api/v1/auth/login",
+                            R"({"email":"bob@example.com","password":"correct horse battery"})");
+  EXPECT_EQ(login.status, 403);
+  EXPECT_NE(login.body.find("disabled"), std::string::npos) << login.body;
+
+  ASSERT_EQ(Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":false})", &admin).status,
+            200);
+  LogIn("bob@example.com");
+}
+
+TEST_F(AccountsTest, RequiredVerificationRefusesLoginUntilTheLinkIsUsed) {
+  Start({{"NIMBUS_ACCOUNTS_REQUIRE_EMAIL_VERIFICATION", "true"}});
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  HttpResponse r = Call("POST", "/api/v1/auth/login",
+                        R"({"email":"ann@example.com","password":"correct horse battery"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorCode(r), "email_unverified");
+  const std::string token = WaitForToken("ann@example.com", "/verify-email");
+  ASSERT_FALSE(token.empty());
+  ASSERT_EQ(Call("POST", "/api/v1/auth/verify-email",
+                 json::serialize(json::object{{"token", token}}))
+                .status,
+            204);
+  LogIn("ann@example.com");
+}
+
+TEST_F(AccountsTest, AdminUserCommands) {
+  const std::string pw_file = tmp().File("pw");
+  std::ofstream(pw_file) << "correct horse battery\n";
+  auto created = RunNimbus({"admin", "user", "create", "Ops@Example.com", "--name", "Ops",
+                            "--admin", "--password-file", pw_file, "--data", data_dir()});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->exit_code(), 0) << created->err;
+  EXPECT_NE(created->out.find("ops@example.com"), std::string::npos) << created->out;
+  auto generated = RunNimbus({"admin", "user", "create", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(generated);
+  ASSERT_EQ(generated->exit_code(), 0) << generated->err;
+  const auto pos = generated->out.find("password: ");
+  ASSERT_NE(pos, std::string::npos) << generated->out;
+  const std::string eve_pw = generated->out.substr(pos + 10, generated->out.find('\n', pos) - pos - 10);
+  auto dup = RunNimbus({"admin", "user", "create", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->exit_code(), 1);
+  EXPECT_NE(dup->err.find("already exists"), std::string::npos) << dup->err;
+
+  auto promote = RunNimbus({"admin", "user", "promote", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(promote);
+  EXPECT_EQ(promote->exit_code(), 0) << promote->err;
+  auto disable = RunNimbus({"admin", "user", "disable", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(disable);
+  EXPECT_EQ(disable->exit_code(), 0) << disable->err;
+  auto unknown = RunNimbus({"admin", "user", "disable", "nobody@example.com", "--data", data_dir()});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->exit_code(), 2);
+
+  auto list = RunNimbus({"admin", "user", "list", "--json", "--data", data_dir()});
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->exit_code(), 0) << list->err;
+  auto users = json::parse(list->out).as_array();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].at("email").as_string(), "ops@example.com");
+  EXPECT_TRUE(users[0].at("is_admin").as_bool());
+  EXPECT_TRUE(users[0].at("email_verified").as_bool());
+  EXPECT_TRUE(users[1].at("is_admin").as_bool());
+  EXPECT_TRUE(users[1].at("disabled").as_bool());
+
+  Start();
+  LogIn("ops@example.com");
+  HttpResponse eve = Call("POST", "/api/v1/auth/login",
+                          json::serialize(json::object{{"email", "eve@example.com"},
+                                                       {"password", eve_pw}}));
+  EXPECT_EQ(eve.status, 403) << "disabled from the CLI";
+}
+
+}  // namespace
+}  // namespace nimbus::test
