@@ -11,3 +11,11 @@ nimbus_test(nimbus_owner_blobs_tests unit
 nimbus_test(nimbus_scrub_tests unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/scrub_test.cpp ${CMAKE_CURRENT_LIST_DIR}/scrub_job_test.cpp
   LIBS nimbus_jobs nimbus_storage PkgConfig::SODIUM Boost::json)
+# `nimbus serve` finishes a move recorded before it started (real binary, disks and SQLite file).
+if(TARGET nimbus)
+  nimbus_test(nimbus_move_resume_tests integration
+    SOURCES ${PROJECT_SOURCE_DIR}/tests/integration/nimbus_fixture.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/move_resume_test.cpp
+    LIBS nimbus_test_support nimbus_storage nimbus_db)
+  add_dependencies(nimbus_move_resume_tests nimbus)
+endif()
