@@ -35,6 +35,10 @@ bool PasswordHasher::VerifyNow(const std::string& hash, const std::string& passw
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
+bool PasswordHasher::NeedsRehash(const std::string& hash) const {
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), opslimit_, memlimit_) != 0;
+}
+
 net::awaitable<Result<std::string>> PasswordHasher::Hash(std::string password) {
   auto work = [this, &password] { return HashNow(password); };
   Result<std::string> out = co_await RunBlocking(pool_, std::move(work));

@@ -33,6 +33,10 @@ class PasswordHasher {
   // costs as much time as a wrong password.
   net::awaitable<void> BurnVerify(std::string password);
 
+  // True when `hash` was made with other parameters than the configured ones (or another
+  // algorithm): login then stores a new hash of the password it just verified.
+  bool NeedsRehash(const std::string& hash) const;
+
   // The blocking forms (tests, the CLI); they run on the caller's thread.
   Result<std::string> HashNow(const std::string& password) const;
   bool VerifyNow(const std::string& hash, const std::string& password) const;

@@ -90,8 +90,18 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
                                 "Confirm your email address first: use the link we sent you, or "
                                 "ask for a new one.")};
   }
-  auto clear = [this, &addr] {
-    return deps_.db.Write([&](Transaction& tx) {
+  // A hash made at an older cost is replaced now that the password is at hand (best effort:
+  // the login does not fail if this does).
+  std::optional<std::string> rehashed;
+  if (deps_.hasher.NeedsRehash(u.password_hash)) {
+    auto h = co_await deps_.hasher.Hash(password);
+    if (h) rehashed = std::move(*h);
+  }
+  auto clear = [this, &addr, &u, &rehashed, now] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+      if (rehashed) {
+        if (auto r = AccountStore::SetPasswordHash(tx, u.id, *rehashed, now); !r) return r;
+      }
       return AccountStore::ClearEvents(tx, kLoginFailure, AccountKey(addr));
     });
   };

@@ -84,8 +84,19 @@ net::awaitable<Result<NewSession>> SessionService::Create(const User& user,
   s.expires_at = now + deps_.config.session_lifetime_h * kHourMs;
   db::SessionRecord rec{s.session_id, user.id,  s.csrf_token, client.user_agent.substr(0, 512),
                         client.ip,    now,      now,          s.expires_at};
-  auto write = [this, &rec] {
-    return deps_.db.Write([&](Transaction& tx) { return SessionStore::InsertSession(tx, rec); });
+  // Housekeeping rides along with every 64th login: expired sessions and rate-limit events
+  // too old to count are deleted (no separate job needed; the tables stay small).
+  const bool sweep = creates_.fetch_add(1) % 64 == 0;
+  const std::int64_t keep_events_ms =
+      std::max<std::int64_t>(24 * kHourMs, deps_.config.login_window_min * 60'000LL);
+  auto write = [this, &rec, sweep, now, keep_events_ms] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+      if (sweep) {
+        if (auto r = SessionStore::DeleteExpiredSessions(tx, now, IdleMs()); !r) return r;
+        if (auto r = AccountStore::PruneEvents(tx, now - keep_events_ms); !r) return r;
+      }
+      return SessionStore::InsertSession(tx, rec);
+    });
   };
   Result<void> stored = co_await RunBlocking(deps_.workers, std::move(write));
   if (!stored) co_return std::unexpected(stored.error());

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,7 @@ class SessionService {
   Result<std::optional<Principal>> LoadToken(const std::string& hash, std::int64_t now);
 
   SessionDeps deps_;
+  std::atomic<std::uint64_t> creates_{0};  // Every 64th login also sweeps expired rows.
   mutable std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // Guarded by mu_. Key: session id or
                                                        // "t:" + token hash.

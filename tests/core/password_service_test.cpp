@@ -129,5 +129,23 @@ TEST_F(AccountsTest, ChangePasswordNeedsTheCurrentOneAndEndsOtherSessions) {
   EXPECT_FALSE(*other) << "other sessions end";
 }
 
+TEST_F(AccountsTest, LoginRehashesAPasswordStoredAtAnOlderCost) {
+  SignUp("ann@example.com");
+  auto stored = [&] {
+    auto h = db_->Read([&](db::Transaction& tx) -> Result<std::string> {
+      auto row = tx.QueryOne("SELECT password_hash FROM users");
+      if (!row) return std::unexpected(row.error());
+      return (**row).Text(0);
+    });
+    return h.value_or("");
+  };
+  EXPECT_NE(stored().find(",t=2,"), std::string::npos) << stored();
+  config_.argon2_passes = 3;
+  Open(100 * kG);  // A new hasher at the new cost.
+  LogIn("ann@example.com");
+  EXPECT_NE(stored().find(",t=3,"), std::string::npos) << stored();
+  LogIn("ann@example.com");  // And the new hash works.
+}
+
 }  // namespace
 }  // namespace nimbus::core

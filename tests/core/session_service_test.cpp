@@ -130,5 +130,17 @@ TEST_F(AccountsTest, ApiTokensAreShownOnceHashedLimitedAndRevocable) {
   EXPECT_EQ(twice.error().code, Errc::kNotFound);
 }
 
+TEST_F(AccountsTest, LoginsSweepExpiredSessionsAndOldRateLimitEvents) {
+  User ann = SignUp("ann@example.com");
+  Run(passwords().Login("ann@example.com", "wrong wrong wrong", {"10.0.0.1", ""}));
+  ASSERT_TRUE(Run(sessions().Create(ann, ClientInfo{"10.0.0.1", "a"})));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM auth_events"), 2);  // Account and IP.
+  clock_.Advance(hours(24 * 8));  // Idle past 7 days; events older than a day.
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(Run(sessions().Create(ann, ClientInfo{"10.0.0.1", "b"})));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 64) << "the idle one was swept";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM auth_events"), 0);
+}
+
 }  // namespace
 }  // namespace nimbus::core
