@@ -66,6 +66,7 @@ net::awaitable<Result<MoveProgress>> Mover::Run(std::int64_t owner_id) {
   Claim claim(*this, owner_id);
   if (!claim.ok()) co_return Fail(Errc::kConflict, "owner {} is already being moved", owner_id);
   auto r = co_await RunClaimed(owner_id);
+  co_await CloseTask(owner_id, r ? nullptr : &r.error());
   if (!r) {
     const std::string state = r.error().code == Errc::kCancelled ? "cancelled" : "failed";
     const std::string message = r.error().message;
@@ -95,6 +96,9 @@ net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
     ++p.attempts;
     p.last_error.clear();
   });
+  if (auto opened = co_await OpenTask(owner_id, plan->to.primary_id); !opened) {
+    co_return Fail(opened.error());
+  }
   spdlog::info("storage: moving owner {} from pair {} to pair {} (plan {} -> {} bytes)", owner_id,
                plan->from.primary_id, plan->to.primary_id, plan->from_bytes, plan->to_bytes);
 
@@ -227,6 +231,7 @@ net::awaitable<Result<void>> Mover::CopyPass(std::int64_t owner_id, const std::s
         spdlog::info("storage: owner {}: {} blobs ({} bytes) copied to pair {}", owner_id,
                      blobs_so_far, bytes_so_far, target);
       }
+      if (auto beat = co_await Heartbeat(owner_id, false); !beat) co_return beat;
       if (options_.after_copy) co_await options_.after_copy(row);
     }
     if (static_cast<std::int64_t>(rows->size()) < options_.page_size) break;

@@ -43,6 +43,11 @@ struct MoverOptions {
   // on the old pair) before it sweeps; later ones are swept when they end.
   std::chrono::milliseconds drain_timeout{30'000};
   std::chrono::milliseconds sweep_delay{1'000};  // From the end of a stray write to its sweep.
+  // Holder of the move's disk_tasks lease; "": "move:<host>:<pid>". The lease keeps another
+  // process from running the same move; it is renewed with every progress write.
+  std::string lease_owner;
+  std::chrono::milliseconds lease{std::chrono::minutes(5)};
+  std::chrono::milliseconds progress_interval{5'000};  // Between progress writes to the task.
   // Test hook, awaited after each blob copied (write during a move, stop after N blobs).
   std::function<net::awaitable<void>(const db::BlobRow&)> after_copy;
 };
@@ -62,7 +67,9 @@ struct MoveProgress {
   std::int64_t updated_at = 0;  // Milliseconds since the Unix epoch.
 };
 
-// Thread-safe. Background runs keep the Mover alive (shared ownership); the engine, database and
+// Each run of a move is a `disk_tasks` row (kind "move", disk_id = the target pair, owner_id)
+// with its progress, so admins of any process see it. Thread-safe. Background runs keep the Mover
+// alive (shared ownership); the engine, database and
 // workers must outlive them: call Stop() before tearing those down.
 class Mover : public std::enable_shared_from_this<Mover> {
  public:
@@ -75,7 +82,8 @@ class Mover : public std::enable_shared_from_this<Mover> {
   // write transaction re-checks that nothing uncopied is left, CommitMove and re-points every
   // copied blob; after the commit deletes the old copies, waits (up to drain_timeout) for writes
   // that started before the switch and sweeps. kNotFound when no move is recorded; kConflict
-  // when the owner is already being moved by this process; kCancelled after Stop(); kUnavailable
+  // when the owner is already being moved (by this process, or by another one holding the task's
+  // lease); kCancelled after Stop(); kUnavailable
   // when blobs kept arriving for max_rounds passes; the volume errors of a failed copy (both
   // source copies bad: kChecksumMismatch/kIoError) — the move then stays recorded.
   net::awaitable<Result<MoveProgress>> Run(std::int64_t owner_id);
@@ -112,7 +120,20 @@ class Mover : public std::enable_shared_from_this<Mover> {
   using CopiedMap = std::map<std::string, Copied, std::less<>>;
   class Claim;
 
+  struct Task {
+    std::int64_t id = 0;
+    std::int64_t total_blobs = 0;
+    std::int64_t total_bytes = 0;
+    std::int64_t last_write_ms = 0;
+  };
   net::awaitable<Result<MoveProgress>> RunClaimed(std::int64_t owner_id);
+  // The run's disk_tasks row: an unfinished one of the owner whose lease expired is closed as
+  // abandoned; one leased by another process gives kConflict.
+  net::awaitable<Result<void>> OpenTask(std::int64_t owner_id, const std::string& target);
+  // Writes the progress (when `force` or progress_interval passed) and renews the lease;
+  // kConflict when another process took the lease.
+  net::awaitable<Result<void>> Heartbeat(std::int64_t owner_id, bool force);
+  net::awaitable<void> CloseTask(std::int64_t owner_id, const Error* error);
   net::awaitable<Result<std::int64_t>> SweepClaimed(std::int64_t owner_id);
   // Copies every blob of the owner not on `target` and not in `copied` to the pair of `target`.
   net::awaitable<Result<void>> CopyPass(std::int64_t owner_id, const std::string& target,
@@ -147,6 +168,8 @@ class Mover : public std::enable_shared_from_this<Mover> {
   std::map<std::int64_t, std::multiset<std::uint64_t>> in_flight_;  // Guarded by mu_.
   std::map<std::int64_t, std::uint64_t> switched_at_;              // Owner -> seq of last switch.
   std::set<std::int64_t> strays_;  // Owners with a stray recorded and no sweep since. Guarded.
+  std::map<std::int64_t, Task> tasks_;  // Task rows of running moves, by owner. Guarded by mu_.
+  std::string lease_owner_;             // Fixed at construction.
 };
 
 }  // namespace nimbus::storage

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Mover: background runs with retries and alerts, resuming recorded moves, the in-flight write
-// tokens that trigger sweeps of stray blobs, and progress.
+// Mover: the disk_tasks row of each run (lease, progress, result), background runs with retries
+// and alerts, resuming recorded moves, the in-flight write tokens that trigger sweeps of stray
+// blobs, and progress.
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,8 +15,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
 
+#include "db/stores/disk_task_store.h"
 #include "storage/engine/mover.h"
 #include "storage/engine/storage_engine.h"
+#include "util/run_blocking.h"
 
 namespace nimbus::storage {
 namespace {
@@ -52,7 +58,112 @@ struct WriteToken {
 
 Mover::Mover(StorageEngine& engine, db::Database& db, WorkerPool& workers, const Clock& clock,
              MoverOptions options)
-    : engine_(engine), db_(db), workers_(workers), clock_(clock), options_(std::move(options)) {}
+    : engine_(engine), db_(db), workers_(workers), clock_(clock), options_(std::move(options)) {
+  lease_owner_ = options_.lease_owner;
+  if (lease_owner_.empty()) {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    lease_owner_ = fmt::format("move:{}:{}", host.data(), ::getpid());
+  }
+}
+
+net::awaitable<Result<void>> Mover::OpenTask(std::int64_t owner_id, const std::string& target) {
+  const std::int64_t now = NowMs();
+  const std::int64_t until = now + options_.lease.count();
+  Task task;
+  auto open = [&]() -> Result<void> {
+    return db_.Write([&](db::Transaction& tx) -> Result<void> {
+      db::DiskTaskStore tasks(tx);
+      auto unfinished = tasks.ListUnfinished("move");
+      if (!unfinished) return Fail(unfinished.error());
+      for (const db::DiskTaskRow& old : *unfinished) {
+        if (old.owner_id != owner_id) continue;
+        if (auto leased = tasks.TryLease(old.id, lease_owner_, now, until); !leased) {
+          if (leased.error().code != Errc::kConflict) return leased;
+          return Fail(Errc::kConflict, "owner {} is being moved by another process (task {}: {})",
+                      owner_id, old.id, leased.error().message);
+        }
+        auto ended = tasks.Finish(old.id, lease_owner_, "failed", "",
+                                  "abandoned: the process running it stopped before it finished",
+                                  now);
+        if (!ended) return ended;
+      }
+      auto id = tasks.Create("move", target, owner_id, now);
+      if (!id) return Fail(id.error());
+      if (auto leased = tasks.TryLease(*id, lease_owner_, now, until); !leased) return leased;
+      auto totals = db::BlobStore(tx).TotalsByOwner(owner_id);
+      if (!totals) return Fail(totals.error());
+      task = Task{*id, totals->blobs, totals->bytes, now};
+      return tasks.UpdateProgress(*id, lease_owner_, {task.total_blobs, 0, task.total_bytes, 0},
+                                  now, until);
+    });
+  };
+  auto opened = co_await RunBlocking(workers_, open);
+  if (!opened) co_return opened;
+  std::lock_guard lock(mu_);
+  tasks_[owner_id] = task;
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<void>> Mover::Heartbeat(std::int64_t owner_id, bool force) {
+  const std::int64_t now = NowMs();
+  Task task;
+  db::DiskTaskProgress progress;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tasks_.find(owner_id);
+    if (it == tasks_.end()) co_return Result<void>{};  // A sweep: no task row.
+    if (!force && now - it->second.last_write_ms < options_.progress_interval.count()) {
+      co_return Result<void>{};
+    }
+    it->second.last_write_ms = now;
+    task = it->second;
+    const MoveProgress& p = progress_[owner_id];
+    progress = {task.total_blobs, p.copied_blobs, task.total_bytes, p.copied_bytes};
+  }
+  auto write = [&]() -> Result<void> {
+    return db_.Write([&](db::Transaction& tx) {
+      return db::DiskTaskStore(tx).UpdateProgress(task.id, lease_owner_, progress, now,
+                                                  now + options_.lease.count());
+    });
+  };
+  co_return co_await RunBlocking(workers_, write);
+}
+
+net::awaitable<void> Mover::CloseTask(std::int64_t owner_id, const Error* error) {
+  Task task;
+  std::string result;
+  db::DiskTaskProgress progress;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tasks_.find(owner_id);
+    if (it == tasks_.end()) co_return;
+    task = it->second;
+    tasks_.erase(it);
+    const MoveProgress& p = progress_[owner_id];
+    progress = {task.total_blobs, p.copied_blobs, task.total_bytes, p.copied_bytes};
+    result = fmt::format(
+        R"({{"from":"{}","to":"{}","copied_blobs":{},"copied_bytes":{},"removed_old":{},)"
+        R"("rounds":{}}})",
+        p.from, p.to, p.copied_blobs, p.copied_bytes, p.removed_old, p.rounds);
+  }
+  const std::int64_t now = NowMs();
+  const std::string state = error ? "failed" : "done";
+  const std::string message = error ? error->message : "";
+  auto close = [&]() -> Result<void> {
+    return db_.Write([&](db::Transaction& tx) -> Result<void> {
+      db::DiskTaskStore tasks(tx);
+      auto updated = tasks.UpdateProgress(task.id, lease_owner_, progress, now, now);
+      if (!updated) return updated;
+      return tasks.Finish(task.id, lease_owner_, state, result, message, now);
+    });
+  };
+  auto closed = co_await RunBlocking(workers_, close);
+  if (!closed) {
+    spdlog::warn("storage: cannot close task {} of the move of owner {}: {}", task.id, owner_id,
+                 closed.error().message);
+  }
+}
 
 void Mover::Update(std::int64_t owner_id, const std::function<void(MoveProgress&)>& fn) {
   std::lock_guard lock(mu_);

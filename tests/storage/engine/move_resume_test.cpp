@@ -16,6 +16,7 @@
 
 #include "db/database.h"
 #include "db/stores/blob_store.h"
+#include "db/stores/disk_task_store.h"
 #include "db/stores/disk_store.h"
 #include "integration/nimbus_fixture.h"
 #include "storage/conformance/test_streams.h"
@@ -168,6 +169,12 @@ TEST_F(MoveResumeTest, ServeFinishesAMoveRecordedBeforeItStarted) {
     EXPECT_EQ(disk->allocated_bytes, 12 * kGiB) << d;
     EXPECT_EQ(disk->used_bytes, total) << d;
   }
+  auto task = db_->Read(
+      [](db::Transaction& tx) { return db::DiskTaskStore(tx).LatestFor("b1", "move"); });
+  ASSERT_TRUE(task && *task);
+  EXPECT_EQ((*task)->state, "done");
+  EXPECT_EQ((*task)->owner_id, std::optional<std::int64_t>(kOwner));
+  EXPECT_EQ((*task)->done_blobs, 3);  // One copied, two found on b1 already and verified.
   EXPECT_EQ(server().Terminate().code, 0);
   const std::string log = ReadAll(server().log_dir() / "stderr.log") +
                           ReadAll(server().log_dir() / "stdout.log");

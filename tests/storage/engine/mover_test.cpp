@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "db/stores/disk_task_store.h"
 #include "storage/engine/owner_blobs_fixture.h"
 
 namespace nimbus::storage::testing {
@@ -30,6 +31,12 @@ class MoverTest : public OwnerBlobsTest {
     std::int64_t t = 0;
     for (const auto& [id, data] : blobs) t += static_cast<std::int64_t>(data.size());
     return t;
+  }
+  db::DiskTaskRow LatestMoveTask(const std::string& target) {
+    auto t = db_->Read(
+        [&](db::Transaction& tx) { return db::DiskTaskStore(tx).LatestFor(target, "move"); });
+    EXPECT_TRUE(t && *t) << "no move task for " << target;
+    return t && *t ? **t : db::DiskTaskRow{};
   }
   // Every blob reads back exactly, is recorded on `pair` and lies on both of its disks only.
   void ExpectAllOn(const std::map<std::string, std::string>& blobs, const std::string& pair,
@@ -92,6 +99,18 @@ TEST_F(MoverTest, MoveCopiesEverythingSwitchesAndKeepsTheCountersExact) {
   EXPECT_EQ(progress->copied_blobs, 5);
   EXPECT_EQ(progress->copied_bytes, total);
   EXPECT_EQ(progress->removed_old, 5);
+
+  // The run is a task row admins of any process can read.
+  db::DiskTaskRow task = LatestMoveTask("b1");
+  EXPECT_EQ(task.state, "done");
+  EXPECT_EQ(task.owner_id, std::optional<std::int64_t>(7));
+  EXPECT_EQ(task.total_blobs, 5);
+  EXPECT_EQ(task.done_blobs, 5);
+  EXPECT_EQ(task.total_bytes, total);
+  EXPECT_EQ(task.done_bytes, total);
+  EXPECT_EQ(task.lease_owner, "");
+  EXPECT_NE(task.result.find("\"copied_blobs\":5"), std::string::npos) << task.result;
+  EXPECT_NE(task.result.find("\"from\":\"a1\""), std::string::npos) << task.result;
 
   // New writes go to the new pair; a move back is another move.
   const std::string after = Put(7, "after the move");
@@ -222,6 +241,39 @@ TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes
   EXPECT_EQ(RunCo(ioc_, blobs_->mover().Run(7)).error().code, Errc::kNotFound);
 }
 
+TEST_F(MoverTest, AMoveLeasedByAnotherProcessIsLeftToItUntilItsLeaseRunsOut) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(2);
+  ASSERT_TRUE(engine_->pool().BeginMove(7, 10 * G));
+  const std::int64_t now = ToUnixMs(clock_.Now());
+  std::int64_t other = 0;
+  auto seeded = db_->Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskTaskStore tasks(tx);
+    auto id = tasks.Create("move", "b1", 7, now);
+    if (!id) return Fail(id.error());
+    other = *id;
+    return tasks.TryLease(*id, "move:elsewhere:1", now, now + 60'000);
+  });
+  ASSERT_TRUE(seeded) << seeded.error().message;
+  auto busy = RunCo(ioc_, blobs_->mover().Run(7));
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, Errc::kConflict);
+  EXPECT_NE(busy.error().message.find("another process"), std::string::npos)
+      << busy.error().message;
+  EXPECT_EQ(volumes_["b1"]->BlobCount(), 0u);
+
+  clock_.Advance(std::chrono::minutes(2));  // The other process died; its lease ran out.
+  auto run = RunCo(ioc_, blobs_->mover().Run(7));
+  ASSERT_TRUE(run) << run.error().message;
+  ExpectAllOn(blobs, "b1", "a1");
+  auto old = db_->Read([&](db::Transaction& tx) { return db::DiskTaskStore(tx).Get(other); });
+  ASSERT_TRUE(old && *old);
+  EXPECT_EQ((*old)->state, "failed");
+  EXPECT_NE((*old)->error.find("abandoned"), std::string::npos) << (*old)->error;
+  EXPECT_EQ(LatestMoveTask("b1").state, "done");
+}
+
 TEST_F(MoverTest, ACorruptSourceCopyOnOneSideIsMovedFromTheOther) {
   Open();
   Allocate(7, 1 * G);
@@ -266,6 +318,9 @@ TEST_F(MoverTest, BothSourceCopiesBadFailsTheMoveWithoutLosingAnything) {
   }
   EXPECT_EQ(Used("a1"), Total(blobs));
   EXPECT_EQ(Used("b1"), 0);
+  db::DiskTaskRow task = LatestMoveTask("b1");
+  EXPECT_EQ(task.state, "failed");
+  EXPECT_NE(task.error.find(bad.str()), std::string::npos) << task.error;
 }
 
 TEST_F(MoverTest, AWriteThatStartedBeforeTheSwitchIsSweptToTheNewPair) {
