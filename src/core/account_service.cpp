@@ -185,27 +185,27 @@ net::awaitable<Result<void>> AccountService::ResendVerification(std::string emai
 }
 
 net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id) {
-  auto read = [this, user_id] {
-    return deps_.db.Read([&](Transaction& tx) -> Result<User> {
+  // One hop to the worker pool for both reads: GET /api/v1/me is the most frequent call.
+  auto read = [this, user_id]() -> Result<Profile> {
+    auto user = deps_.db.Read([&](Transaction& tx) -> Result<User> {
       auto u = AccountStore::FindUser(tx, user_id);
       if (!u) return std::unexpected(u.error());
       if (!*u) return Fail(Errc::kNotFound, "no user {}", user_id);
       return ToUser(**u);
     });
+    if (!user) return std::unexpected(user.error());
+    Profile p{std::move(*user), 0, "", 0, 0};
+    auto placement = deps_.pool.Locate(user_id);
+    if (placement) {
+      p.plan_bytes = placement->bytes;
+      p.category = placement->pair.category;
+      p.used_bytes = placement->used_bytes;
+    } else if (placement.error().code != Errc::kNotFound) {
+      return std::unexpected(placement.error());
+    }
+    return p;
   };
-  auto user = co_await RunBlocking(deps_.workers, std::move(read));
-  if (!user) co_return std::unexpected(user.error());
-  Profile p{std::move(*user), 0, "", 0, 0};
-  auto locate = [this, user_id] { return deps_.pool.Locate(user_id); };
-  auto placement = co_await RunBlocking(deps_.workers, std::move(locate));
-  if (placement) {
-    p.plan_bytes = placement->bytes;
-    p.category = placement->pair.category;
-    p.used_bytes = placement->used_bytes;
-  } else if (placement.error().code != Errc::kNotFound) {
-    co_return std::unexpected(placement.error());
-  }
-  co_return p;
+  co_return co_await RunBlocking(deps_.workers, std::move(read));
 }
 
 net::awaitable<Result<User>> AccountService::UpdateName(std::int64_t user_id, std::string name) {
