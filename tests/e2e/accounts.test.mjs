@@ -23,15 +23,6 @@ function assertNoProblems(problems) {
                    'console errors');
 }
 
-// Whether the accounts API of issue 4 answers on `server` (it is built in parallel).
-async function accountsApiReady(server) {
-  const probe = await fetch(`${server.url}/api/v1/auth/forgot-password`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: 'probe@example.com' }),
-  });
-  return probe.status !== 404 && probe.status !== 405;
-}
-
 // Opens `path` in a fresh context and waits for the app's first view.
 async function openApp(browser, server, path) {
   const session = await openPage(browser, server.url);
@@ -53,12 +44,10 @@ const uniqueEmail = (tag) => `${tag}-${process.pid}-${++counter}@example.com`;
 describe('account pages', () => {
   let server;
   let browser;
-  let apiReady = false;
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    apiReady = await accountsApiReady(server);
   });
 
   after(async () => {
@@ -117,8 +106,7 @@ describe('account pages', () => {
     }
   });
 
-  test('signing up shows the API\'s errors next to the field', async (t) => {
-    if (!apiReady) return t.skip('the accounts API is not in this build');
+  test('signing up shows the API\'s errors next to the field', async () => {
     const { context, page, problems } = await open('/signup');
     try {
       await page.getByLabel('Name', { exact: true }).fill('Weak Walter');
@@ -143,8 +131,7 @@ describe('account pages', () => {
     }
   });
 
-  test('sign up, confirm the email, forget and reset the password, log in again', async (t) => {
-    if (!apiReady) return t.skip('the accounts API is not in this build');
+  test('sign up, confirm the email, forget and reset the password, log in again', async () => {
     const email = uniqueEmail('ann');
     const oldPassword = 'correct horse battery 1';
     const newPassword = 'a brand new passphrase 2';
@@ -232,15 +219,12 @@ describe('account pages', () => {
 describe('settings and admin pages', () => {
   let server;
   let browser;
-  let apiReady = false;
   const admin = { email: uniqueEmail('admin'), password: 'admin passphrase 11', name: 'Ada Admin' };
   const bob = { email: uniqueEmail('bob'), password: 'bob passphrase 22', name: 'Bob User' };
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    apiReady = await accountsApiReady(server);
-    if (!apiReady) return;
     await apiSignup(server.url, admin);  // The first account of a server is its admin.
     await apiSignup(server.url, bob);
   });
@@ -250,8 +234,7 @@ describe('settings and admin pages', () => {
     await server?.stop();
   });
 
-  test('settings: name, password errors, API tokens and sessions', async (t) => {
-    if (!apiReady) return t.skip('the accounts API is not in this build');
+  test('settings: name, password errors, API tokens and sessions', async () => {
     const { context, page, problems } = await openApp(browser, server, '/settings');
     try {
       // Not signed in: sent to log in, then back to settings.
@@ -311,8 +294,7 @@ describe('settings and admin pages', () => {
     }
   });
 
-  test('admin: list users, disable and enable one, make an admin; disks shown', async (t) => {
-    if (!apiReady) return t.skip('the accounts API is not in this build');
+  test('admin: list users, disable and enable one, make an admin; disks shown', async () => {
     const { context, page, problems } = await openApp(browser, server, '/login');
     try {
       await logInWithForm(page, admin.email, admin.password);
@@ -353,8 +335,7 @@ describe('settings and admin pages', () => {
     }
   });
 
-  test('a user who is not an admin does not get the admin page', async (t) => {
-    if (!apiReady) return t.skip('the accounts API is not in this build');
+  test('a user who is not an admin does not get the admin page', async () => {
     const { context, page, problems } = await openApp(browser, server, '/login?next=%2Fadmin');
     try {
       await logInWithForm(page, bob.email, bob.password);
