@@ -2,6 +2,8 @@
 #include "core/session_service.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "core/secrets.h"
@@ -108,7 +110,8 @@ net::awaitable<Result<NewSession>> SessionService::Create(const User& user,
 Result<std::optional<Principal>> SessionService::LoadSession(const std::string& id,
                                                              std::int64_t now) {
   const std::int64_t idle = IdleMs();
-  return deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
+  std::int64_t expires_at = 0;
+  auto found = deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
     auto s = SessionStore::FindSession(tx, id);
     if (!s) return std::unexpected(s.error());
     if (!*s) return std::optional<Principal>();
@@ -121,10 +124,12 @@ Result<std::optional<Principal>> SessionService::LoadSession(const std::string& 
     if (!u) return std::unexpected(u.error());
     if (!*u || (*u)->disabled) return std::optional<Principal>();
     if (auto t = SessionStore::TouchSession(tx, id, now); !t) return std::unexpected(t.error());
-    Principal p{ToUser(**u), id, (*s)->csrf_token, ""};
-    Remember(id, CacheEntry{p, (*s)->expires_at, now, now});
-    return std::optional<Principal>(std::move(p));
+    expires_at = (*s)->expires_at;
+    return std::optional<Principal>(Principal{ToUser(**u), id, (*s)->csrf_token, ""});
   });
+  // Cached only once the transaction committed.
+  if (found && *found) Remember(id, CacheEntry{**found, expires_at, now, now});
+  return found;
 }
 
 net::awaitable<Result<std::optional<Principal>>> SessionService::Resolve(std::string cookie_value) {
@@ -138,7 +143,7 @@ net::awaitable<Result<std::optional<Principal>>> SessionService::Resolve(std::st
 
 Result<std::optional<Principal>> SessionService::LoadToken(const std::string& hash,
                                                            std::int64_t now) {
-  return deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
+  auto found = deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
     auto t = SessionStore::FindTokenByHash(tx, hash);
     if (!t) return std::unexpected(t.error());
     if (!*t) return std::optional<Principal>();
@@ -146,11 +151,11 @@ Result<std::optional<Principal>> SessionService::LoadToken(const std::string& ha
     if (!u) return std::unexpected(u.error());
     if (!*u || (*u)->disabled) return std::optional<Principal>();
     if (auto r = SessionStore::TouchToken(tx, (*t)->id, now); !r) return std::unexpected(r.error());
-    Principal p{ToUser(**u), "", "", (*t)->id};
-    // Tokens have no expiry of their own; the cache entry lives session_cache_s.
-    Remember("t:" + hash, CacheEntry{p, INT64_MAX, now, now});
-    return std::optional<Principal>(std::move(p));
+    return std::optional<Principal>(Principal{ToUser(**u), "", "", (*t)->id});
   });
+  // Tokens have no expiry of their own; the cache entry lives session_cache_s.
+  if (found && *found) Remember("t:" + hash, CacheEntry{**found, std::numeric_limits<std::int64_t>::max(), now, now});
+  return found;
 }
 
 net::awaitable<Result<std::optional<Principal>>> SessionService::ResolveToken(std::string token) {

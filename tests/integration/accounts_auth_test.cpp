@@ -86,6 +86,20 @@ TEST_F(AccountsTest, SignUpLogInMeAndLogOut) {
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &b).status, 401) << "the session is gone server-side";
 }
 
+TEST_F(AccountsTest, CookieIsSecureBehindAnHttpsPublicUrl) {
+  Start({{"NIMBUS_SERVER_PUBLIC_URL", "https://cloud.example.com"}});
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  HttpResponse login = Call("POST", "/api/v1/auth/login",
+                            R"({"email":"ann@example.com","password":"correct horse battery"})");
+  ASSERT_EQ(login.status, 200);
+  EXPECT_NE(login.HeaderOr("Set-Cookie").find("; Secure"), std::string::npos)
+      << login.HeaderOr("Set-Cookie");
+  // Mail links use the public URL too.
+  const std::string token = WaitForToken("ann@example.com", "/verify-email");
+  ASSERT_FALSE(token.empty());
+  EXPECT_TRUE(AnyMailContains("https://cloud.example.com/verify-email?token=" + token));
+}
+
 TEST_F(AccountsTest, VerificationLinkFromTheRealMailWorksOnce) {
   Start();
   ASSERT_EQ(SignUp("ann@example.com").status, 201);

@@ -118,6 +118,13 @@ std::string AccountsTest::WaitForToken(const std::string& to, const std::string&
   return "";
 }
 
+bool AccountsTest::AnyMailContains(const std::string& text) {
+  for (const std::string& m : MailTexts(data_dir() + "/mail")) {
+    if (m.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::size_t AccountsTest::MailsTo(const std::string& to, const std::string& subject_part) {
   std::size_t n = 0;
   for (const std::string& m : MailTexts(data_dir() + "/mail")) {

@@ -32,6 +32,8 @@ class AccountsTest : public NimbusTest {
   // Waits (bounded, 20 s) for a mail to `to` whose text holds `{public_url}{path}?token=` and
   // returns the token of the newest such mail, "" on timeout. Skips the first `skip` matches.
   std::string WaitForToken(const std::string& to, const std::string& path, std::size_t skip = 0);
+  // True when some .eml file (quoted-printable undone) contains `text`.
+  bool AnyMailContains(const std::string& text);
   // The number of .eml files to `to` whose subject contains `subject_part`.
   std::size_t MailsTo(const std::string& to, const std::string& subject_part);
 };
