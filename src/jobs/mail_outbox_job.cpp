@@ -18,12 +18,13 @@ JobSpec MailOutboxJob(std::shared_ptr<mail::OutboxSender> sender, int poll_inter
     if (r->pruned > 0) summary += fmt::format("; {} old sent rows removed", r->pruned);
     return summary;
   };
-  // The lease only matters when a process dies mid-run; a drain is bounded by max_batches times
-  // the SMTP timeouts, well under it.
+  // The lease is renewed every third of it while a run lasts, so it only matters when a process
+  // died mid-run: then mail waits at most this long (a killed `nimbus job run` must not hold up
+  // the server's deliveries for long).
   return JobSpec{.name = std::string(kMailOutboxJobName),
                  .schedule = Schedule::Every(std::chrono::seconds(poll_interval_s)),
                  .run = std::move(run),
-                 .lease = std::chrono::minutes(30)};
+                 .lease = std::chrono::minutes(5)};
 }
 
 }  // namespace nimbus::jobs

@@ -17,6 +17,7 @@ namespace nimbus::mail {
 namespace {
 
 using testing::EmlFiles;
+using testing::ParsedMail;
 using testing::ParseEml;
 using testing::SmtpSink;
 
@@ -90,6 +91,39 @@ TEST_F(MailCliTest, JobRunDeliversOverSmtpFromEnvironmentOverridesAfterAnOutage)
   EXPECT_EQ(p->envelope_to, "ann@example.org");
   ASSERT_EQ(p->parts.size(), 2u);
   EXPECT_EQ(p->parts[0].body, "Hello from the outbox.\n");
+}
+
+TEST_F(MailCliTest, AFailedDiskIsMailedToEveryAdmin) {
+  auto admin = Nimbus(
+      {"admin", "user", "create", "ops@example.org", "--admin", "--name", "Ops", "--data", Data()});
+  ASSERT_TRUE(admin) << admin.error().message;
+  ASSERT_EQ(admin->exit_code(), 0) << admin->out << admin->err;
+  auto user = Nimbus({"admin", "user", "create", "user@example.org", "--data", Data()});
+  ASSERT_TRUE(user) << user.error().message;
+  ASSERT_EQ(user->exit_code(), 0) << user->out << user->err;
+  auto fail = Nimbus({"admin", "disk", "fail", "a1", "--data", Data()});
+  ASSERT_TRUE(fail) << fail.error().message;
+  ASSERT_EQ(fail->exit_code(), 0) << fail->out << fail->err;
+  auto run = Nimbus({"job", "run", "mail-outbox", "--data", Data()});
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->exit_code(), 0) << run->err;
+
+  std::vector<ParsedMail> alerts;
+  for (const auto& f : EmlFiles(Data() + "/mail")) {
+    auto p = ParseEml(f);
+    ASSERT_TRUE(p) << p.error().message;
+    if (p->subject.starts_with("[Nimbus alert]")) alerts.push_back(*p);
+  }
+  // Failing a1 also attaches a spare pair (category A has no healthy pair left): two alerts.
+  const ParsedMail* failed = nullptr;
+  for (const ParsedMail& m : alerts) {
+    EXPECT_EQ(m.to, "ops@example.org") << "only admins get alerts: " << m.subject;
+    if (m.subject == "[Nimbus alert] Disk a1 failed") failed = &m;
+  }
+  ASSERT_NE(failed, nullptr) << run->out;
+  ASSERT_EQ(failed->parts.size(), 2u);
+  EXPECT_NE(failed->parts[0].body.find("a1m"), std::string::npos) << failed->parts[0].body;
+  EXPECT_NE(failed->parts[0].body.find("/admin"), std::string::npos);
 }
 
 TEST_F(MailCliTest, ServeDrainsTheOutboxIntoEmlFilesByItself) {
