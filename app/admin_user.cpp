@@ -2,16 +2,16 @@
 // `nimbus admin user create|promote|disable|list`: accounts from the command line, against the
 // same database as the server (running or not). Prompt-less: a password comes from a file, or a
 // random one is printed once.
+#include <fmt/core.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <utility>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "api/json_codec.h"
 #include "commands.h"
@@ -94,9 +94,8 @@ int CreateUser(const config::Config& config, const std::string& email, const std
 }
 
 int PromoteUser(const config::Config& config, const std::string& email) {
-  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
-    return a.accounts.SetFlags(email, std::nullopt, true);
-  });
+  auto user = WithAccounts<core::User>(
+      config, [&](core::Accounts& a) { return a.accounts.SetFlags(email, std::nullopt, true); });
   if (!user) {
     PrintError(user.error());
     return ExitCodeOf(user.error());
@@ -106,9 +105,8 @@ int PromoteUser(const config::Config& config, const std::string& email) {
 }
 
 int DisableUser(const config::Config& config, const std::string& email, bool enable) {
-  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
-    return a.accounts.SetFlags(email, !enable, std::nullopt);
-  });
+  auto user = WithAccounts<core::User>(
+      config, [&](core::Accounts& a) { return a.accounts.SetFlags(email, !enable, std::nullopt); });
   if (!user) {
     PrintError(user.error());
     return ExitCodeOf(user.error());
@@ -130,8 +128,8 @@ int ListUsers(const config::Config& config, bool json) {
     fmt::print("{}\n", boost::json::serialize(out));
     return 0;
   }
-  fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", "ID", "EMAIL", "NAME", "ADMIN",
-             "DISABLED", "VERIFIED");
+  fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", "ID", "EMAIL", "NAME", "ADMIN", "DISABLED",
+             "VERIFIED");
   for (const auto& u : *users) {
     fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", u.id, u.email, u.name,
                u.is_admin ? "yes" : "no", u.disabled ? "yes" : "no", Verified(u));

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // GET /api/v1/admin/users and PATCH /api/v1/admin/users/{id}. A non-admin gets 404 not_found
 // (from core), as if the routes did not exist.
-#include <charconv>
-#include <string>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <charconv>
+#include <string>
 
 #include "api/auth_middleware.h"
 #include "api/handler_util.h"

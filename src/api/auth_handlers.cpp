@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // POST /api/v1/auth/*: sign-up, email verification, login, logout, forgot and reset password.
+#include <fmt/core.h>
+
 #include <algorithm>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <string>
-
-#include <boost/json/object.hpp>
-#include <fmt/core.h>
 
 #include "api/auth_middleware.h"
 #include "api/handler_util.h"
@@ -35,8 +35,8 @@ net::awaitable<Response> Signup(const AccountApi& api, Request& req) {
   if (!password) co_return Err(password.error(), req);
   auto name = StringField(*body, "name", true);
   if (!name) co_return Err(name.error(), req);
-  auto user = co_await api.accounts.Signup(std::move(*email), std::move(*password),
-                                           name->value_or(""));
+  auto user =
+      co_await api.accounts.Signup(std::move(*email), std::move(*password), name->value_or(""));
   if (!user) co_return Err(user.error(), req);
   co_return http::JsonResponse(201, json::object{{"user", UserJson(*user)}});
 }
@@ -81,9 +81,10 @@ net::awaitable<Response> Login(const AccountApi& api, Request& req) {
                                   .count();
   Response res = http::JsonResponse(
       200, json::object{{"user", UserJson(s.user)}, {"csrf_token", s.csrf_token}});
-  res.AddHeader("Set-Cookie", SessionCookie(s.cookie_value, std::max<std::int64_t>(
-                                                                (s.expires_at - now_ms) / 1000, 1),
-                                            WantsSecureCookie(req, api)));
+  res.AddHeader(
+      "Set-Cookie",
+      SessionCookie(s.cookie_value, std::max<std::int64_t>((s.expires_at - now_ms) / 1000, 1),
+                    WantsSecureCookie(req, api)));
   res.SetHeader("Cache-Control", "no-store");
   co_return res;
 }
@@ -93,8 +94,9 @@ net::awaitable<Response> Logout(const AccountApi& api, Request& req) {
   const core::Principal* p = CurrentPrincipal(req);
   if (p != nullptr && p->via_cookie()) {
     if (!CsrfOk(req, *p)) {
-      co_return Err(Error{Errc::kCsrfFailed, "The request lacks the X-CSRF-Token of your "
-                                             "session. Reload the page and try again."},
+      co_return Err(Error{Errc::kCsrfFailed,
+                          "The request lacks the X-CSRF-Token of your "
+                          "session. Reload the page and try again."},
                     req);
     }
     auto done = co_await api.sessions.Logout(p->session_id);

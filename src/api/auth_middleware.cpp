@@ -45,8 +45,8 @@ net::awaitable<http::Response> Authenticate(core::SessionService& sessions, http
   if (!bearer.empty()) {
     found = co_await sessions.ResolveToken(std::string(bearer));
     if (found && !*found && !is_public) {
-      co_return http::ErrorResponse(Error{Errc::kUnauthenticated,
-                                          "This API token is invalid or has been revoked."});
+      co_return http::ErrorResponse(
+          Error{Errc::kUnauthenticated, "This API token is invalid or has been revoked."});
     }
   } else if (std::string cookie = CookieValue(req, kSessionCookie); !cookie.empty()) {
     found = co_await sessions.Resolve(std::move(cookie));

@@ -41,17 +41,22 @@ Result<std::string> RequiredString(const json::object& o, std::string_view key) 
 Result<std::optional<bool>> BoolField(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return std::optional<bool>();
-  if (!v->is_bool()) return Fail(Errc::kInvalidArgument, "The field '{}' must be true or false.", key);
+  if (!v->is_bool())
+    return Fail(Errc::kInvalidArgument, "The field '{}' must be true or false.", key);
   return std::optional<bool>(v->as_bool());
 }
 
 std::string Timestamp(std::int64_t ms) { return FormatRfc3339(FromUnixMs(ms)); }
 
 json::object UserJson(const core::User& u) {
-  return {{"id", std::to_string(u.id)},     {"email", u.email},
-          {"name", u.name},                 {"is_admin", u.is_admin},
-          {"disabled", u.disabled},         {"email_verified", u.email_verified},
-          {"root_id", u.root_id},           {"created_at", Timestamp(u.created_at)}};
+  return {{"id", std::to_string(u.id)},
+          {"email", u.email},
+          {"name", u.name},
+          {"is_admin", u.is_admin},
+          {"disabled", u.disabled},
+          {"email_verified", u.email_verified},
+          {"root_id", u.root_id},
+          {"created_at", Timestamp(u.created_at)}};
 }
 
 json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
@@ -63,9 +68,8 @@ json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
   }
   constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
   o["plan"] = json::object{{"size_gb", p.plan_bytes / kGiB}, {"category", p.category}};
-  o["usage"] = json::object{{"used_bytes", p.used_bytes},
-                            {"trash_bytes", p.trash_bytes},
-                            {"quota_bytes", p.plan_bytes}};
+  o["usage"] = json::object{
+      {"used_bytes", p.used_bytes}, {"trash_bytes", p.trash_bytes}, {"quota_bytes", p.plan_bytes}};
   return o;
 }
 

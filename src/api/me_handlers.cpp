@@ -2,10 +2,9 @@
 // /api/v1/me, /me/password, /me/sessions and /me/tokens: the signed-in user's own account.
 // Every route here is authenticated, so CurrentPrincipal() is set (the middleware answered 401
 // otherwise).
-#include <string>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <string>
 
 #include "api/auth_middleware.h"
 #include "api/handler_util.h"

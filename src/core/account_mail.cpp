@@ -15,8 +15,8 @@ Result<std::string> IssueEmailToken(db::Transaction& tx, std::int64_t user_id,
                                     std::string_view purpose, std::int64_t now_ms,
                                     std::int64_t ttl_ms) {
   std::string token = RandomToken(32);
-  db::EmailTokenRecord rec{HashToken(token), user_id, std::string(purpose), now_ms,
-                           now_ms + ttl_ms, std::nullopt};
+  db::EmailTokenRecord rec{HashToken(token), user_id,         std::string(purpose),
+                           now_ms,           now_ms + ttl_ms, std::nullopt};
   if (auto r = AccountStore::InsertEmailToken(tx, rec); !r) return std::unexpected(r.error());
   return token;
 }
@@ -25,8 +25,9 @@ Result<std::int64_t> ConsumeEmailToken(db::Transaction& tx, std::string_view tok
                                        std::string_view purpose, std::int64_t now_ms) {
   const bool reset = purpose == kResetPurpose;
   auto invalid = [reset] {
-    return Fail(Errc::kInvalidToken, "This {} link is invalid, already used or expired. Ask for a "
-                                     "new one.",
+    return Fail(Errc::kInvalidToken,
+                "This {} link is invalid, already used or expired. Ask for a "
+                "new one.",
                 reset ? "password reset" : "verification");
   };
   if (token.empty()) return invalid();

@@ -91,9 +91,16 @@ net::awaitable<Result<User>> AccountService::Create(NewAccount a) {
   if (!placed) co_return std::unexpected(placed.error());
 
   const std::int64_t now = NowMs();
-  db::UserRecord rec{id, a.email, a.name, std::move(*hash), false, false,
+  db::UserRecord rec{id,
+                     a.email,
+                     a.name,
+                     std::move(*hash),
+                     false,
+                     false,
                      a.verified ? std::optional<std::int64_t>(now) : std::nullopt,
-                     RandomHex(16), now, now};
+                     RandomHex(16),
+                     now,
+                     now};
   auto insert = [this, &rec, &a] { return InsertUser(rec, a); };
   auto user = co_await RunBlocking(deps_.workers, std::move(insert));
   if (!user) {
@@ -299,7 +306,8 @@ net::awaitable<Result<User>> AccountService::SetFlags(std::string email,
   auto normalized = NormalizeEmail(email);
   if (!normalized) co_return std::unexpected(normalized.error());
   auto find = [this, &normalized] {
-    return deps_.db.Read([&](Transaction& tx) { return AccountStore::FindUserByEmail(tx, *normalized); });
+    return deps_.db.Read(
+        [&](Transaction& tx) { return AccountStore::FindUserByEmail(tx, *normalized); });
   };
   auto found = co_await RunBlocking(deps_.workers, std::move(find));
   if (!found) co_return std::unexpected(found.error());
@@ -321,6 +329,8 @@ Result<std::vector<std::string>> AdminEmails(db::Database& db) {
   });
 }
 
-Result<std::vector<std::string>> AccountService::AdminEmails() { return core::AdminEmails(deps_.db); }
+Result<std::vector<std::string>> AccountService::AdminEmails() {
+  return core::AdminEmails(deps_.db);
+}
 
 }  // namespace nimbus::core

@@ -4,12 +4,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/account_deps.h"
 #include "core/account_types.h"
@@ -56,8 +55,8 @@ class AccountService {
   // Operator (CLI) actions, no actor check. CreateUser makes a verified account with the free
   // plan (errors as Signup, without kForbidden); SetFlags works by email (kNotFound if unknown,
   // kConflict as UpdateUser).
-  net::awaitable<Result<User>> CreateUser(std::string email, std::string name,
-                                          std::string password, bool is_admin);
+  net::awaitable<Result<User>> CreateUser(std::string email, std::string name, std::string password,
+                                          bool is_admin);
   net::awaitable<Result<User>> SetFlags(std::string email, std::optional<bool> disabled,
                                         std::optional<bool> is_admin);
   net::awaitable<Result<std::vector<User>>> AllUsers();

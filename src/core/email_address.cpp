@@ -24,8 +24,8 @@ Result<std::string> NormalizeEmail(std::string_view email) {
   std::string_view domain(s.data() + at + 1, s.size() - at - 1);
   if (local.empty() || local.size() > 64) return bad("the part before the @ is empty or too long");
   const bool spaced = std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' ||
-           c == ',' || c == ';' || c == '"' || c == '(' || c == ')' || c == '\\';
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' ||
+           c == ';' || c == '"' || c == '(' || c == ')' || c == '\\';
   });
   if (spaced) return bad("it contains spaces or characters addresses cannot have");
   auto dot = domain.find('.');

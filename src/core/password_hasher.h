@@ -4,11 +4,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "config/accounts.h"
 #include "util/result.h"

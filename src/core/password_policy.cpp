@@ -23,23 +23,40 @@ std::size_t CharCount(std::string_view s) {
 }
 
 bool IsDecoration(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) || std::ispunct(static_cast<unsigned char>(c)) ||
-         c == ' ';
+  return std::isdigit(static_cast<unsigned char>(c)) ||
+         std::ispunct(static_cast<unsigned char>(c)) || c == ' ';
 }
 
 // "p4ssw0rd" -> "password": the usual digit-for-letter swaps.
 std::string Unleet(std::string s) {
   for (char& c : s) {
     switch (c) {
-      case '0': c = 'o'; break;
-      case '1': c = 'i'; break;
-      case '3': c = 'e'; break;
-      case '4': c = 'a'; break;
-      case '5': c = 's'; break;
-      case '7': c = 't'; break;
-      case '@': c = 'a'; break;
-      case '$': c = 's'; break;
-      default: break;
+      case '0':
+        c = 'o';
+        break;
+      case '1':
+        c = 'i';
+        break;
+      case '3':
+        c = 'e';
+        break;
+      case '4':
+        c = 'a';
+        break;
+      case '5':
+        c = 's';
+        break;
+      case '7':
+        c = 't';
+        break;
+      case '@':
+        c = 'a';
+        break;
+      case '$':
+        c = 's';
+        break;
+      default:
+        break;
     }
   }
   return s;
@@ -48,11 +65,16 @@ std::string Unleet(std::string s) {
 bool IsRunOrSequence(const std::string& s) {
   if (s.size() < 2) return true;
   if (std::all_of(s.begin(), s.end(), [&](char c) { return c == s[0]; })) return true;
-  static constexpr std::string_view kSequences[] = {
-      "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "01234567890",
-      "09876543210",                "qwertyuiopasdfghjklzxcvbnm", "qwertzuiop",
-      "azertyuiop",                 "1qaz2wsx3edc4rfv5tgb",       "qazwsxedcrfvtgbyhn",
-      "1q2w3e4r5t6y7u8i9o0p"};
+  static constexpr std::string_view kSequences[] = {"abcdefghijklmnopqrstuvwxyz",
+                                                    "zyxwvutsrqponmlkjihgfedcba",
+                                                    "01234567890",
+                                                    "09876543210",
+                                                    "qwertyuiopasdfghjklzxcvbnm",
+                                                    "qwertzuiop",
+                                                    "azertyuiop",
+                                                    "1qaz2wsx3edc4rfv5tgb",
+                                                    "qazwsxedcrfvtgbyhn",
+                                                    "1q2w3e4r5t6y7u8i9o0p"};
   for (std::string_view seq : kSequences) {
     if (seq.find(s) != std::string_view::npos) return true;
   }
@@ -79,7 +101,8 @@ bool IsCommonPassword(std::string_view password) {
   }
   const std::string core = lower.substr(b, e - b);
   if (core.size() == lower.size()) return false;
-  return IsCommonPasswordExact(core) || IsCommonPasswordExact(Unleet(core)) || IsRunOrSequence(core);
+  return IsCommonPasswordExact(core) || IsCommonPasswordExact(Unleet(core)) ||
+         IsRunOrSequence(core);
 }
 
 Result<void> CheckPassword(std::string_view password, const config::AccountsConfig& config) {

@@ -57,8 +57,7 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   auto found = co_await RunBlocking(deps_.workers, std::move(lookup));
   if (!found) co_return LoginOutcome{std::unexpected(found.error())};
   if (found->wait) {
-    co_return LoginOutcome{Fail(Errc::kTooManyAttempts, "{}", TooMany(*found->wait)),
-                           *found->wait};
+    co_return LoginOutcome{Fail(Errc::kTooManyAttempts, "{}", TooMany(*found->wait)), *found->wait};
   }
 
   bool ok = false;
@@ -71,7 +70,8 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
     auto record = [this, &addr, &client, now] {
       return deps_.db.Write([&](Transaction& tx) -> Result<void> {
         if (!addr.empty()) {
-          if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(addr), now); !r) return r;
+          if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(addr), now); !r)
+            return r;
         }
         return AccountStore::AddEvent(tx, kLoginFailure, IpKey(client.ip), now);
       });
@@ -82,8 +82,8 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   }
   const db::UserRecord& u = *found->user;
   if (u.disabled) {
-    co_return LoginOutcome{Fail(Errc::kForbidden,
-                                "This account is disabled. Contact the administrator.")};
+    co_return LoginOutcome{
+        Fail(Errc::kForbidden, "This account is disabled. Contact the administrator.")};
   }
   if (deps_.config.require_email_verification && !u.email_verified_at) {
     co_return LoginOutcome{Fail(Errc::kEmailUnverified,
@@ -138,10 +138,10 @@ net::awaitable<Result<void>> PasswordService::ForgotPassword(std::string email, 
       const std::int64_t ttl = deps_.config.reset_token_ttl_min * kMinuteMs;
       auto token = IssueEmailToken(tx, (*user)->id, kResetPurpose, now, ttl);
       if (!token) return std::unexpected(token.error());
-      return QueueMail(tx, mail::Template::kPasswordReset, addr,
-                       {{"name", (*user)->name},
-                        {"link", deps_.public_url + "/reset-password?token=" + *token}},
-                       now);
+      return QueueMail(
+          tx, mail::Template::kPasswordReset, addr,
+          {{"name", (*user)->name}, {"link", deps_.public_url + "/reset-password?token=" + *token}},
+          now);
     });
   };
   co_return co_await RunBlocking(deps_.workers, std::move(write));
@@ -199,7 +199,8 @@ net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
         return std::unexpected(r.error());
       }
       // Following the emailed link proves the address.
-      if (auto r = AccountStore::SetEmailVerified(tx, *id, now); !r) return std::unexpected(r.error());
+      if (auto r = AccountStore::SetEmailVerified(tx, *id, now); !r)
+        return std::unexpected(r.error());
       return ReplacePassword(tx, *id, *hash, "", now);
     });
   };
@@ -229,7 +230,8 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
   const std::int64_t now = NowMs();
   const std::string keep = principal.session_id;
   auto write = [this, user_id, &hash, &keep, now] {
-    return deps_.db.Write([&](Transaction& tx) { return ReplacePassword(tx, user_id, *hash, keep, now); });
+    return deps_.db.Write(
+        [&](Transaction& tx) { return ReplacePassword(tx, user_id, *hash, keep, now); });
   };
   auto ended = co_await RunBlocking(deps_.workers, std::move(write));
   if (!ended) co_return std::unexpected(ended.error());

@@ -4,10 +4,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/account_deps.h"
 #include "core/account_types.h"
@@ -49,8 +48,8 @@ class PasswordService {
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
   // Stores the new hash, ends sessions (except `keep`), queues the mail; returns ended ids.
   Result<std::vector<std::string>> ReplacePassword(db::Transaction& tx, std::int64_t user_id,
-                                                   const std::string& hash,
-                                                   const std::string& keep, std::int64_t now);
+                                                   const std::string& hash, const std::string& keep,
+                                                   std::int64_t now);
 
   AccountDeps deps_;
 };

@@ -67,7 +67,8 @@ void SessionService::Evict(const std::vector<std::string>& session_ids) {
 
 void SessionService::EvictUser(std::int64_t user_id) {
   std::lock_guard lock(mu_);
-  std::erase_if(cache_, [user_id](const auto& kv) { return kv.second.principal.user.id == user_id; });
+  std::erase_if(cache_,
+                [user_id](const auto& kv) { return kv.second.principal.user.id == user_id; });
 }
 
 std::size_t SessionService::cache_size() const {
@@ -84,8 +85,8 @@ net::awaitable<Result<NewSession>> SessionService::Create(const User& user,
   s.session_id = HashToken(s.cookie_value);
   s.csrf_token = RandomToken(32);
   s.expires_at = now + deps_.config.session_lifetime_h * kHourMs;
-  db::SessionRecord rec{s.session_id, user.id,  s.csrf_token, client.user_agent.substr(0, 512),
-                        client.ip,    now,      now,          s.expires_at};
+  db::SessionRecord rec{s.session_id, user.id, s.csrf_token, client.user_agent.substr(0, 512),
+                        client.ip,    now,     now,          s.expires_at};
   // Housekeeping rides along with every 64th login: expired sessions and rate-limit events
   // too old to count are deleted (no separate job needed; the tables stay small).
   const bool sweep = creates_.fetch_add(1) % 64 == 0;
@@ -102,8 +103,8 @@ net::awaitable<Result<NewSession>> SessionService::Create(const User& user,
   };
   Result<void> stored = co_await RunBlocking(deps_.workers, std::move(write));
   if (!stored) co_return std::unexpected(stored.error());
-  Remember(s.session_id, CacheEntry{Principal{user, s.session_id, s.csrf_token, ""}, s.expires_at,
-                                    now, now});
+  Remember(s.session_id,
+           CacheEntry{Principal{user, s.session_id, s.csrf_token, ""}, s.expires_at, now, now});
   co_return s;
 }
 
@@ -154,7 +155,8 @@ Result<std::optional<Principal>> SessionService::LoadToken(const std::string& ha
     return std::optional<Principal>(Principal{ToUser(**u), "", "", (*t)->id});
   });
   // Tokens have no expiry of their own; the cache entry lives session_cache_s.
-  if (found && *found) Remember("t:" + hash, CacheEntry{**found, std::numeric_limits<std::int64_t>::max(), now, now});
+  if (found && *found)
+    Remember("t:" + hash, CacheEntry{**found, std::numeric_limits<std::int64_t>::max(), now, now});
   return found;
 }
 
@@ -187,7 +189,8 @@ net::awaitable<Result<std::vector<SessionInfo>>> SessionService::List(std::int64
 
 net::awaitable<Result<void>> SessionService::End(std::int64_t user_id, std::string id) {
   auto write = [this, user_id, &id] {
-    return deps_.db.Write([&](Transaction& tx) { return SessionStore::DeleteSession(tx, user_id, id); });
+    return deps_.db.Write(
+        [&](Transaction& tx) { return SessionStore::DeleteSession(tx, user_id, id); });
   };
   auto deleted = co_await RunBlocking(deps_.workers, std::move(write));
   if (!deleted) co_return std::unexpected(deleted.error());
@@ -259,7 +262,8 @@ net::awaitable<Result<std::vector<ApiTokenInfo>>> SessionService::ListTokens(std
 
 net::awaitable<Result<void>> SessionService::RevokeToken(std::int64_t user_id, std::string id) {
   auto write = [this, user_id, &id] {
-    return deps_.db.Write([&](Transaction& tx) { return SessionStore::DeleteToken(tx, user_id, id); });
+    return deps_.db.Write(
+        [&](Transaction& tx) { return SessionStore::DeleteToken(tx, user_id, id); });
   };
   auto deleted = co_await RunBlocking(deps_.workers, std::move(write));
   if (!deleted) co_return std::unexpected(deleted.error());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -12,8 +13,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "config/accounts.h"
 #include "core/account_types.h"

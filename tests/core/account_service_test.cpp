@@ -160,7 +160,8 @@ TEST_F(AccountsTest, OperatorCreatedUsersAreVerifiedAndMayBeAdmins) {
   auto closed = Run(accounts().Signup("carl@example.com", "correct horse battery", "Carl"));
   ASSERT_FALSE(closed);
   EXPECT_EQ(closed.error().code, Errc::kForbidden);
-  EXPECT_TRUE(Run(accounts().CreateUser("carl@example.com", "Carl", "correct horse battery", false)));
+  EXPECT_TRUE(
+      Run(accounts().CreateUser("carl@example.com", "Carl", "correct horse battery", false)));
 }
 
 }  // namespace

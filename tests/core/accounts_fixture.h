@@ -6,12 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "core/accounts.h"
 #include "db/database.h"
@@ -48,11 +47,12 @@ class AccountsTest : public ::testing::Test {
     disks.categories = config::DefaultCategories();
     disks.disks.push_back({"a1", "A", "file:/disks/a1", a_capacity, "a1m", "primary"});
     disks.disks.push_back({"a1m", "A", "file:/disks/a1m", a_capacity, "a1", "mirror"});
-    storage::VolumeFactory factory = [](const storage::DiskInfo& d)
-        -> Result<std::unique_ptr<storage::Volume>> {
+    storage::VolumeFactory factory =
+        [](const storage::DiskInfo& d) -> Result<std::unique_ptr<storage::Volume>> {
       return std::make_unique<storage::MemoryVolume>(d.id, d.capacity_bytes);
     };
-    auto pool = storage::DiskPool::Open(disks, storage::DiskPoolDeps{*db_, factory, alerts_, clock_});
+    auto pool =
+        storage::DiskPool::Open(disks, storage::DiskPoolDeps{*db_, factory, alerts_, clock_});
     ASSERT_TRUE(pool) << pool.error().message;
     pool_ = std::move(*pool);
     accounts_ = std::make_unique<Accounts>(*db_, *pool_, workers_, clock_, config_, public_url_);

@@ -21,7 +21,8 @@ TEST(PasswordPolicy, RefusesShortPasswordsSayingTheMinimum) {
 TEST(PasswordPolicy, CountsCharactersNotBytes) {
   config::AccountsConfig c;
   // 10 characters, 20 bytes in UTF-8.
-  EXPECT_TRUE(CheckPassword("\xc3\xa9\xc3\xa0\xc3\xbc\xc3\xb6\xc3\xa7\xc3\xb1\xc3\xa5\xc3\xb8\xc3\xa6\xc3\xbf", c));
+  EXPECT_TRUE(CheckPassword(
+      "\xc3\xa9\xc3\xa0\xc3\xbc\xc3\xb6\xc3\xa7\xc3\xb1\xc3\xa5\xc3\xb8\xc3\xa6\xc3\xbf", c));
 }
 
 TEST(PasswordPolicy, RefusesCommonPasswordsWithAReason) {
@@ -64,9 +65,9 @@ TEST(EmailAddress, TrimsAndLowerCases) {
 }
 
 TEST(EmailAddress, RefusesMalformedAddresses) {
-  for (const char* bad : {"", "   ", "ann", "ann@", "@example.com", "ann@example", "a@@b.com",
-                          "ann lee@example.com", "ann@.example.com", "ann@example..com",
-                          "<ann@example.com>"}) {
+  for (const char* bad :
+       {"", "   ", "ann", "ann@", "@example.com", "ann@example", "a@@b.com", "ann lee@example.com",
+        "ann@.example.com", "ann@example..com", "<ann@example.com>"}) {
     auto e = NormalizeEmail(bad);
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().code, Errc::kInvalidEmail) << bad;

@@ -14,8 +14,10 @@ using std::chrono::minutes;
 
 TEST_F(AccountsTest, UnknownEmailAndWrongPasswordLookTheSame) {
   SignUp("ann@example.com");
-  LoginOutcome wrong = Run(passwords().Login("ann@example.com", "wrong password!", {"10.0.0.1", ""}));
-  LoginOutcome unknown = Run(passwords().Login("zed@example.com", "wrong password!", {"10.0.0.1", ""}));
+  LoginOutcome wrong =
+      Run(passwords().Login("ann@example.com", "wrong password!", {"10.0.0.1", ""}));
+  LoginOutcome unknown =
+      Run(passwords().Login("zed@example.com", "wrong password!", {"10.0.0.1", ""}));
   ASSERT_FALSE(wrong.session);
   ASSERT_FALSE(unknown.session);
   EXPECT_EQ(wrong.session.error().code, Errc::kInvalidCredentials);
@@ -32,8 +34,8 @@ TEST_F(AccountsTest, TooManyFailuresPerAccountGive429UntilTheWindowPasses) {
     ASSERT_EQ(o.session.error().code, Errc::kInvalidCredentials) << i;
   }
   clock_.Advance(minutes(1));
-  LoginOutcome blocked = Run(passwords().Login("ann@example.com", "correct horse battery",
-                                               {"10.2.0.1", ""}));
+  LoginOutcome blocked =
+      Run(passwords().Login("ann@example.com", "correct horse battery", {"10.2.0.1", ""}));
   ASSERT_FALSE(blocked.session);
   EXPECT_EQ(blocked.session.error().code, Errc::kTooManyAttempts);
   EXPECT_GT(blocked.retry_after_s, 0);
@@ -48,8 +50,8 @@ TEST_F(AccountsTest, TooManyFailuresFromOneIpAcrossAccountsGive429) {
     Run(passwords().Login("user" + std::to_string(i) + "@example.com", "nope nope nope",
                           {"10.9.9.9", ""}));
   }
-  LoginOutcome blocked = Run(passwords().Login("ann@example.com", "correct horse battery",
-                                               {"10.9.9.9", ""}));
+  LoginOutcome blocked =
+      Run(passwords().Login("ann@example.com", "correct horse battery", {"10.9.9.9", ""}));
   ASSERT_FALSE(blocked.session);
   EXPECT_EQ(blocked.session.error().code, Errc::kTooManyAttempts);
   LogIn("ann@example.com", "correct horse battery", "10.9.9.10");  // Another IP is fine.
@@ -100,8 +102,8 @@ TEST_F(AccountsTest, ResetTokenExpiresAfterAnHour) {
 
 TEST_F(AccountsTest, ForgotPasswordIsSilentForUnknownAddressesAndRateLimitedPerIp) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Run(passwords().ForgotPassword("u" + std::to_string(i) + "@example.com",
-                                               {"10.5.5.5", ""})));
+    ASSERT_TRUE(Run(
+        passwords().ForgotPassword("u" + std::to_string(i) + "@example.com", {"10.5.5.5", ""})));
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM mail_outbox"), 0);
   auto sixth = Run(passwords().ForgotPassword("u9@example.com", {"10.5.5.5", ""}));
@@ -121,7 +123,8 @@ TEST_F(AccountsTest, ChangePasswordNeedsTheCurrentOneAndEndsOtherSessions) {
   auto weak = Run(passwords().ChangePassword(**me, "correct horse battery", "short"));
   ASSERT_FALSE(weak);
   EXPECT_EQ(weak.error().code, Errc::kWeakPassword);
-  ASSERT_TRUE(Run(passwords().ChangePassword(**me, "correct horse battery", "a brand new passphrase")));
+  ASSERT_TRUE(
+      Run(passwords().ChangePassword(**me, "correct horse battery", "a brand new passphrase")));
   auto still = Run(sessions().Resolve(here.cookie_value));
   ASSERT_TRUE(still && *still) << "the current session stays";
   auto other = Run(sessions().Resolve(there.cookie_value));

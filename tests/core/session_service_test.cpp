@@ -103,9 +103,9 @@ TEST_F(AccountsTest, ApiTokensAreShownOnceHashedLimitedAndRevocable) {
   ASSERT_TRUE(t1) << t1.error().message;
   EXPECT_EQ(t1->name, "laptop sync");
   EXPECT_TRUE(t1->token.starts_with("nmb_"));
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '" + HashToken(t1->token) +
-                  "'"),
-            1);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '" + HashToken(t1->token) + "'"),
+      1);
   ASSERT_TRUE(Run(sessions().CreateToken(ann.id, "phone")));
   auto third = Run(sessions().CreateToken(ann.id, "tablet"));
   ASSERT_FALSE(third);
@@ -137,7 +137,8 @@ TEST_F(AccountsTest, LoginsSweepExpiredSessionsAndOldRateLimitEvents) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM auth_events"), 2);  // Account and IP.
   clock_.Advance(hours(24 * 8));  // Idle past 7 days; events older than a day.
-  for (int i = 0; i < 64; ++i) ASSERT_TRUE(Run(sessions().Create(ann, ClientInfo{"10.0.0.1", "b"})));
+  for (int i = 0; i < 64; ++i)
+    ASSERT_TRUE(Run(sessions().Create(ann, ClientInfo{"10.0.0.1", "b"})));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 64) << "the idle one was swept";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM auth_events"), 0);
 }

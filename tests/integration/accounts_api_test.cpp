@@ -49,20 +49,22 @@ TEST_F(AccountsTest, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
   ASSERT_EQ(SignUp("ann@example.com").status, 201);
   Browser here = LogIn("ann@example.com");
   Browser there = LogIn("ann@example.com");
-  HttpResponse wrong = Call("POST", "/api/v1/me/password",
-                            R"({"current_password":"nope nope nope","new_password":"a brand new passphrase"})",
-                            &here);
+  HttpResponse wrong = Call(
+      "POST", "/api/v1/me/password",
+      R"({"current_password":"nope nope nope","new_password":"a brand new passphrase"})", &here);
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(ErrorCode(wrong), "invalid_credentials");
-  HttpResponse weak = Call("POST", "/api/v1/me/password",
-                           R"({"current_password":"correct horse battery","new_password":"password1"})",
-                           &here);
+  HttpResponse weak =
+      Call("POST", "/api/v1/me/password",
+           R"({"current_password":"correct horse battery","new_password":"password1"})", &here);
   EXPECT_EQ(ErrorCode(weak), "weak_password");
-  EXPECT_EQ(Call("POST", "/api/v1/me/password",
-                 R"({"current_password":"correct horse battery","new_password":"a brand new passphrase"})",
-                 &here)
-                .status,
-            204);
+  EXPECT_EQ(
+      Call(
+          "POST", "/api/v1/me/password",
+          R"({"current_password":"correct horse battery","new_password":"a brand new passphrase"})",
+          &here)
+          .status,
+      204);
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &here).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &there).status, 401);
 }
@@ -88,7 +90,8 @@ TEST_F(AccountsTest, ApiTokensWorkAsBearerWithoutCsrfUntilRevoked) {
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_TRUE(BodyOf(me).at("csrf_token").is_null());
   EXPECT_EQ(Call("PATCH", "/api/v1/me", R"({"name":"Scripted"})", nullptr, false, bearer).status,
-            200) << "Bearer requests need no CSRF token";
+            200)
+      << "Bearer requests need no CSRF token";
   EXPECT_EQ(Call("DELETE", "/api/v1/me/tokens/" + id, "", &b).status, 204);
   HttpResponse revoked = Call("GET", "/api/v1/me", "", nullptr, false, bearer);
   EXPECT_EQ(revoked.status, 401);
@@ -118,13 +121,13 @@ TEST_F(AccountsTest, AdminDisablesAUserWhoIsLockedOutAtOnce) {
 
   HttpResponse me = Call("GET", "/api/v1/me", "", &admin);
   const std::string admin_id = BodyOf(me).at("id").as_string().c_str();
-  HttpResponse last = Call("PATCH", "/api/v1/admin/users/" + admin_id, R"({"is_admin":false})",
-                           &admin);
+  HttpResponse last =
+      Call("PATCH", "/api/v1/admin/users/" + admin_id, R"({"is_admin":false})", &admin);
   EXPECT_EQ(last.status, 409) << "the last admin cannot demote themselves";
   EXPECT_EQ(ErrorCode(last), "conflict");
 
-  HttpResponse disabled = Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":true})",
-                               &admin);
+  HttpResponse disabled =
+      Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":true})", &admin);
   ASSERT_EQ(disabled.status, 200) << disabled.body;
   EXPECT_TRUE(BodyOf(disabled).at("user").at("disabled").as_bool());
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &bob).status, 401) << "sessions end at once";
@@ -147,10 +150,10 @@ TEST_F(AccountsTest, RequiredVerificationRefusesLoginUntilTheLinkIsUsed) {
   EXPECT_EQ(ErrorCode(r), "email_unverified");
   const std::string token = WaitForToken("ann@example.com", "/verify-email");
   ASSERT_FALSE(token.empty());
-  ASSERT_EQ(Call("POST", "/api/v1/auth/verify-email",
-                 json::serialize(json::object{{"token", token}}))
-                .status,
-            204);
+  ASSERT_EQ(
+      Call("POST", "/api/v1/auth/verify-email", json::serialize(json::object{{"token", token}}))
+          .status,
+      204);
   LogIn("ann@example.com");
 }
 
@@ -167,7 +170,8 @@ TEST_F(AccountsTest, AdminUserCommands) {
   ASSERT_EQ(generated->exit_code(), 0) << generated->err;
   const auto pos = generated->out.find("password: ");
   ASSERT_NE(pos, std::string::npos) << generated->out;
-  const std::string eve_pw = generated->out.substr(pos + 10, generated->out.find('\n', pos) - pos - 10);
+  const std::string eve_pw =
+      generated->out.substr(pos + 10, generated->out.find('\n', pos) - pos - 10);
   auto dup = RunNimbus({"admin", "user", "create", "eve@example.com", "--data", data_dir()});
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->exit_code(), 1);
@@ -179,7 +183,8 @@ TEST_F(AccountsTest, AdminUserCommands) {
   auto disable = RunNimbus({"admin", "user", "disable", "eve@example.com", "--data", data_dir()});
   ASSERT_TRUE(disable);
   EXPECT_EQ(disable->exit_code(), 0) << disable->err;
-  auto unknown = RunNimbus({"admin", "user", "disable", "nobody@example.com", "--data", data_dir()});
+  auto unknown =
+      RunNimbus({"admin", "user", "disable", "nobody@example.com", "--data", data_dir()});
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->exit_code(), 2);
 
@@ -196,9 +201,9 @@ TEST_F(AccountsTest, AdminUserCommands) {
 
   Start();
   LogIn("ops@example.com");
-  HttpResponse eve = Call("POST", "/api/v1/auth/login",
-                          json::serialize(json::object{{"email", "eve@example.com"},
-                                                       {"password", eve_pw}}));
+  HttpResponse eve =
+      Call("POST", "/api/v1/auth/login",
+           json::serialize(json::object{{"email", "eve@example.com"}, {"password", eve_pw}}));
   EXPECT_EQ(eve.status, 403) << "disabled from the CLI";
 }
 

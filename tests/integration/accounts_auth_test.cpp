@@ -3,8 +3,8 @@
 // reset through the real outbox and file mailer, brute-force limit, no_capacity.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -113,10 +113,12 @@ TEST_F(AccountsTest, VerificationLinkFromTheRealMailWorksOnce) {
   Browser b = LogIn("ann@example.com");
   EXPECT_TRUE(BodyOf(Call("GET", "/api/v1/me", "", &b)).at("email_verified").as_bool());
   // Resend answers 202 for a known and an unknown address alike.
-  EXPECT_EQ(Call("POST", "/api/v1/auth/resend-verification", R"({"email":"ann@example.com"})").status,
-            202);
-  EXPECT_EQ(Call("POST", "/api/v1/auth/resend-verification", R"({"email":"zed@example.com"})").status,
-            202);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/resend-verification", R"({"email":"ann@example.com"})").status,
+      202);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/resend-verification", R"({"email":"zed@example.com"})").status,
+      202);
 }
 
 TEST_F(AccountsTest, ResetTokenFromTheRealMailWorksOnceAndEndsOldSessions) {
@@ -126,7 +128,8 @@ TEST_F(AccountsTest, ResetTokenFromTheRealMailWorksOnceAndEndsOldSessions) {
   EXPECT_EQ(Call("POST", "/api/v1/auth/forgot-password", R"({"email":"ann@example.com"})").status,
             202);
   EXPECT_EQ(Call("POST", "/api/v1/auth/forgot-password", R"({"email":"zed@example.com"})").status,
-            202) << "no account enumeration";
+            202)
+      << "no account enumeration";
   const std::string token = WaitForToken("ann@example.com", "/reset-password");
   ASSERT_FALSE(token.empty());
   auto reset = [&](const std::string& pw) {
@@ -161,13 +164,14 @@ TEST_F(AccountsTest, ExpiredResetTokenFails) {
   // moving the token's expiry into the past in the database file (the TTL arithmetic itself is
   // unit-tested with a FakeClock in tests/core).
   const std::string sql = "UPDATE email_tokens SET expires_at = expires_at - 3600001";
-  const std::string cmd = "/usr/bin/python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                          "c.execute(sys.argv[2]); c.commit()\" '" + data_dir() + "/nimbus.db' '" +
-                          sql + "'";
+  const std::string cmd =
+      "/usr/bin/python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+      "c.execute(sys.argv[2]); c.commit()\" '" +
+      data_dir() + "/nimbus.db' '" + sql + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  HttpResponse r = Call("POST", "/api/v1/auth/reset-password",
-                        json::serialize(json::object{{"token", token},
-                                                     {"password", "a brand new passphrase"}}));
+  HttpResponse r =
+      Call("POST", "/api/v1/auth/reset-password",
+           json::serialize(json::object{{"token", token}, {"password", "a brand new passphrase"}}));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorCode(r), "invalid_token");
 }
@@ -183,9 +187,10 @@ TEST_F(AccountsTest, FailedLoginsGive429WithRetryAfterAndLookTheSame) {
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(ErrorCode(wrong), "invalid_credentials");
   EXPECT_EQ(BodyOf(wrong).at("error").at("message"), BodyOf(unknown).at("error").at("message"));
-  EXPECT_EQ(Call("POST", "/api/v1/auth/login",
-                 R"({"email":"ann@example.com","password":"still not it"})").status,
-            401);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/login", R"({"email":"ann@example.com","password":"still not it"})")
+          .status,
+      401);
   // Three failures from this IP: even the right password now gets 429.
   HttpResponse limited = Call("POST", "/api/v1/auth/login",
                               R"({"email":"ann@example.com","password":"correct horse battery"})");
@@ -226,8 +231,8 @@ capacity = "256MiB"
   HttpResponse login = Call("POST", "/api/v1/auth/login",
                             R"({"email":"ann@example.com","password":"correct horse battery"})");
   EXPECT_EQ(ErrorCode(login), "invalid_credentials") << "no account was created";
-  auto list = RunNimbus({"admin", "user", "list", "--json", "--data", data_dir(), "--config",
-                         config_dir()});
+  auto list = RunNimbus(
+      {"admin", "user", "list", "--json", "--data", data_dir(), "--config", config_dir()});
   ASSERT_TRUE(list);
   EXPECT_EQ(list->out, "[]\n") << list->err;
 }

@@ -98,7 +98,8 @@ Browser AccountsTest::LogIn(const std::string& email, const std::string& passwor
     if (c.starts_with("nimbus_session=")) b.cookie = c.substr(0, c.find(';'));
   }
   auto body = BodyOf(r);
-  if (auto* t = body.if_contains("csrf_token"); t && t->is_string()) b.csrf = t->as_string().c_str();
+  if (auto* t = body.if_contains("csrf_token"); t && t->is_string())
+    b.csrf = t->as_string().c_str();
   EXPECT_FALSE(b.cookie.empty()) << r.body;
   return b;
 }

@@ -3,10 +3,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/json.hpp>
 
 #include "integration/nimbus_fixture.h"
 
@@ -26,7 +25,8 @@ class AccountsTest : public NimbusTest {
   HttpResponse Call(const std::string& method, const std::string& target,
                     const std::string& body = "", const Browser* who = nullptr, bool csrf = true,
                     Headers extra = {});
-  HttpResponse SignUp(const std::string& email, const std::string& password = "correct horse battery");
+  HttpResponse SignUp(const std::string& email,
+                      const std::string& password = "correct horse battery");
   // Logs in (expects 200) and returns the browser state.
   Browser LogIn(const std::string& email, const std::string& password = "correct horse battery");
   // Waits (bounded, 20 s) for a mail to `to` whose text holds `{public_url}{path}?token=` and

@@ -11,8 +11,8 @@ constexpr std::string_view kUserColumns =
     "updated_at";
 
 UserRecord ToUser(const Row& r) {
-  return UserRecord{r.Int(0),      r.Text(1), r.Text(2), r.Text(3), r.Int(4) != 0,
-                    r.Int(5) != 0, r.OptInt(6), r.Text(7), r.Int(8), r.Int(9)};
+  return UserRecord{r.Int(0),      r.Text(1),   r.Text(2), r.Text(3), r.Int(4) != 0,
+                    r.Int(5) != 0, r.OptInt(6), r.Text(7), r.Int(8),  r.Int(9)};
 }
 
 Result<std::optional<UserRecord>> OneUser(Transaction& tx, std::string_view where, Value key) {
@@ -42,10 +42,10 @@ Result<void> UpdateUser(Transaction& tx, std::int64_t id, std::string_view set,
 }  // namespace
 
 Result<void> AccountStore::InsertUser(Transaction& tx, const UserRecord& u) {
-  return tx.Exec(fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             kUserColumns),
-                 {u.id, u.email, u.name, u.password_hash, u.is_admin, u.disabled,
-                  u.email_verified_at, u.root_id, u.created_at, u.updated_at});
+  return tx.Exec(
+      fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns),
+      {u.id, u.email, u.name, u.password_hash, u.is_admin, u.disabled, u.email_verified_at,
+       u.root_id, u.created_at, u.updated_at});
 }
 
 Result<std::optional<UserRecord>> AccountStore::FindUser(Transaction& tx, std::int64_t id) {
@@ -117,9 +117,9 @@ Result<std::optional<EmailTokenRecord>> AccountStore::FindEmailToken(Transaction
 
 Result<bool> AccountStore::UseEmailToken(Transaction& tx, std::string_view token_hash,
                                          std::int64_t now_ms) {
-  auto n = tx.ExecCount(
-      "UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
-      {now_ms, token_hash});
+  auto n =
+      tx.ExecCount("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+                   {now_ms, token_hash});
   if (!n) return std::unexpected(std::move(n.error()));
   return *n == 1;
 }
@@ -138,9 +138,9 @@ Result<void> AccountStore::AddEvent(Transaction& tx, std::string_view kind, std:
 
 Result<EventCount> AccountStore::CountEvents(Transaction& tx, std::string_view kind,
                                              std::string_view key, std::int64_t since_ms) {
-  auto row = tx.QueryOne(
-      "SELECT COUNT(*), MIN(at) FROM auth_events WHERE kind = ? AND key = ? AND at > ?",
-      {kind, key, since_ms});
+  auto row =
+      tx.QueryOne("SELECT COUNT(*), MIN(at) FROM auth_events WHERE kind = ? AND key = ? AND at > ?",
+                  {kind, key, since_ms});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return EventCount{};
   return EventCount{(**row).Int(0), (**row).OptInt(1)};

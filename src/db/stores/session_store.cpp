@@ -50,8 +50,7 @@ Result<std::vector<SessionRecord>> SessionStore::ListSessions(Transaction& tx,
   return out;
 }
 
-Result<void> SessionStore::TouchSession(Transaction& tx, std::string_view id,
-                                        std::int64_t now_ms) {
+Result<void> SessionStore::TouchSession(Transaction& tx, std::string_view id, std::int64_t now_ms) {
   return tx.Exec("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?",
                  {now_ms, id, now_ms});
 }
@@ -82,9 +81,9 @@ Result<void> SessionStore::DeleteExpiredSessions(Transaction& tx, std::int64_t n
 }
 
 Result<void> SessionStore::InsertToken(Transaction& tx, const ApiTokenRecord& t) {
-  return tx.Exec(fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?)",
-                             kTokenColumns),
-                 {t.id, t.user_id, t.name, t.token_hash, t.created_at, t.last_used_at});
+  return tx.Exec(
+      fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?)", kTokenColumns),
+      {t.id, t.user_id, t.name, t.token_hash, t.created_at, t.last_used_at});
 }
 
 Result<std::optional<ApiTokenRecord>> SessionStore::FindTokenByHash(Transaction& tx,
@@ -114,8 +113,7 @@ Result<std::int64_t> SessionStore::CountTokens(Transaction& tx, std::int64_t use
   return *row ? (**row).Int(0) : 0;
 }
 
-Result<bool> SessionStore::DeleteToken(Transaction& tx, std::int64_t user_id,
-                                       std::string_view id) {
+Result<bool> SessionStore::DeleteToken(Transaction& tx, std::int64_t user_id, std::string_view id) {
   auto n = tx.ExecCount("DELETE FROM api_tokens WHERE id = ? AND user_id = ?", {id, user_id});
   if (!n) return std::unexpected(std::move(n.error()));
   return *n > 0;
