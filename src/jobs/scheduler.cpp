@@ -172,7 +172,15 @@ struct Scheduler::State {
     auto run = s->Execute(*e);
     auto next = e->spec.schedule.NextAfter(s->clock.Now());
     if (run && run->ok) {
-      spdlog::info("job {}: ok in {} ms: {}", e->spec.name, run->duration.count(), run->message);
+      // Jobs that run every few seconds (disk health, the mail outbox) would fill the log with
+      // success lines: those are debug; failures are always logged.
+      const Schedule& when = e->spec.schedule;
+      const auto level = when.kind() == Schedule::Kind::kEvery &&
+                                 when.interval() < std::chrono::minutes(5)
+                             ? spdlog::level::debug
+                             : spdlog::level::info;
+      spdlog::log(level, "job {}: ok in {} ms: {}", e->spec.name, run->duration.count(),
+                  run->message);
     } else if (run) {
       spdlog::warn("job {}: failed in {} ms: {}", e->spec.name, run->duration.count(),
                    run->message);
