@@ -40,11 +40,18 @@ function card(disk) {
              h('span', { class: `badge badge-${disk.state}` }, disk.state ?? 'unknown')),
            h('dl', { class: 'disk-facts' },
              fact('Category', disk.category), fact('Role', disk.role),
-             fact('Mirror', disk.mirror_id ?? '—'), fact('Users', disk.users ?? '—'),
+             fact('Mirror', disk.mirror_id || '—'), fact('Users', userCount(disk)),
              disk.uri ? fact('Location', h('code', {}, disk.uri)) : null),
            meterRow('Allocated', disk.allocated_bytes, capacity),
            meterRow('Used', disk.used_bytes, capacity),
            task ? progressRow(task) : null);
+}
+
+// `users` of api.md: a count or a list of users; older shapes call it owner_count.
+function userCount(disk) {
+  const users = disk.users ?? disk.owner_count;
+  if (Array.isArray(users)) return users.length;
+  return users ?? '—';
 }
 
 function fact(term, value) {

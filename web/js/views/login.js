@@ -7,7 +7,7 @@ import { currentUser, login, safeNext } from '../session.js';
 
 export const title = 'Log in';
 
-export function render(outlet, { query, navigate }) {
+export function render(outlet, { query, navigate, signal }) {
   const next = safeNext(query.get('next'));
   const email = field({ label: 'Email', name: 'email', type: 'email', autocomplete: 'username',
                         required: true });
@@ -23,7 +23,8 @@ export function render(outlet, { query, navigate }) {
     fieldsByCode: { invalid_email: email },
     async action() {
       await login(email.input.value.trim(), password.input.value);
-      await navigate(next);
+      // The header's links work as soon as the user is known: one may already have been used.
+      if (!signal.aborted) await navigate(next);
     },
     onError(err) {
       if (err.code !== 'email_unverified') return false;

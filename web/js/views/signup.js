@@ -8,7 +8,7 @@ import { login, safeNext } from '../session.js';
 
 export const title = 'Sign up';
 
-export function render(outlet, { query, navigate }) {
+export function render(outlet, { query, navigate, signal }) {
   const name = field({ label: 'Name', name: 'name', autocomplete: 'name', required: true });
   const email = field({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email',
                         required: true });
@@ -33,10 +33,11 @@ export function render(outlet, { query, navigate }) {
         await login(address, password.input.value);
       } catch (err) {
         if (err.code !== 'email_unverified') throw err;
-        showCheckMail(outlet, address);
+        if (!signal.aborted) showCheckMail(outlet, address);
         return;
       }
-      await navigate(next);
+      // The header's links work as soon as the user is known: one may already have been used.
+      if (!signal.aborted) await navigate(next);
     },
   });
 
