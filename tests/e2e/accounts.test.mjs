@@ -38,6 +38,14 @@ async function logInWithForm(page, email, password) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+// The text of the first form message (success or error) that shows up in the main area, so a
+// failure says what the page said instead of timing out on the expected text.
+async function formMessage(page) {
+  const box = page.locator('main .form-message:not([hidden])').first();
+  await box.waitFor();
+  return (await box.innerText()).trim();
+}
+
 let counter = 0;
 const uniqueEmail = (tag) => `${tag}-${process.pid}-${++counter}@example.com`;
 
@@ -150,7 +158,12 @@ describe('account pages', () => {
       const banner = page.getByRole('region', { name: 'Email confirmation' });
       await banner.getByText('Please confirm your email.').waitFor();
 
-      // The verification link from the real mail confirms the address; the banner goes.
+      // The sign-up mail arrives; the banner's "Resend the link" sends another one.
+      await waitForMail(server.dataDir, { to: email, seen, contains: /verify-email\?token=/ });
+      await banner.getByRole('button', { name: 'Resend the link' }).click();
+      await banner.getByText(`We sent a new link to ${email}.`).waitFor();
+
+      // The link from the newest real mail confirms the address; the banner goes.
       const verifyMail = await waitForMail(server.dataDir, { to: email, seen,
                                                              contains: /verify-email\?token=/ });
       const verifyLink = findLink(verifyMail, '/verify-email');
@@ -165,9 +178,11 @@ describe('account pages', () => {
       await page.waitForURL(`${server.url}/login`);
       await account.getByRole('link', { name: 'Log in' }).waitFor();
       await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      // The URL changes first and the view a moment later: fill the new form, not the old one.
+      await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByRole('button', { name: 'Send reset link' }).click();
-      await page.getByText(`If an account exists for ${email}`).waitFor();
+      assert.match(await formMessage(page), new RegExp(`^If an account exists for ${email}`));
 
       // The reset link from the mail sets a new password.
       const resetMail = await waitForMail(server.dataDir, { to: email, seen,
@@ -188,6 +203,7 @@ describe('account pages', () => {
       assert.equal(apiAnswer.status, 401);
       const apiMessage = (await apiAnswer.json()).error.message;
       await page.getByRole('link', { name: 'Log in' }).first().click();
+      await page.getByRole('heading', { name: 'Log in', level: 1 }).waitFor();
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(oldPassword);
       await page.getByRole('button', { name: 'Log in' }).click();
@@ -367,6 +383,24 @@ describe('settings and admin pages', () => {
       assert.equal(await a1.getByRole('progressbar').count(), 0, 'no task, no progress bar');
       const progress = a2.getByRole('progressbar', { name: 'Resilver: 25%' });
       assert.equal(await progress.getAttribute('value'), '25');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the login form works from the keyboard alone', async () => {
+    const { context, page, problems } = await openApp(browser, server, '/login');
+    try {
+      await page.getByLabel('Email', { exact: true }).focus();
+      await page.keyboard.type(bob.email);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.name), 'password');
+      await page.keyboard.type(bob.password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('button', { name: 'Log out' }).waitFor();
+      await page.waitForURL(`${server.url}/`);
       assertNoProblems(problems);
     } finally {
       await context.close();
