@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// `nimbus admin disk list|show|fail|heal`: the disks as the database records them. Works with the
-// server stopped or running (the volumes are not opened; a running server applies a state change
-// on its next disk-health round).
-#include <cstdio>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
+// `nimbus admin disk list|show|fail|heal|attach|replace`: the disks as the database records
+// them. Works with the server stopped or running (only `attach` and `replace` open volumes: the
+// new disk, and for replace the surviving partner it is resilvered from; a running server applies
+// every change on its next disk-health round).
 #include <fmt/core.h>
 
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <future>
+
 #include "commands.h"
+#include "db/stores/disk_task_store.h"
 #include "runtime.h"
 
 namespace nimbus::app {
@@ -35,6 +44,52 @@ boost::json::object DiskJson(const DiskInfo& d) {
 
 std::string Or(const std::string& s) { return s.empty() ? "-" : s; }
 
+double Ratio(std::int64_t done, std::int64_t total) {
+  return total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+}
+
+boost::json::object TaskJson(const db::DiskTaskRow& t) {
+  boost::json::value result = nullptr;
+  if (!t.result.empty()) {
+    boost::system::error_code ec;
+    result = boost::json::parse(t.result, ec);
+    if (ec) result = t.result;
+  }
+  const double progress = t.state == "done"   ? 1.0
+                          : t.total_bytes > 0 ? Ratio(t.done_bytes, t.total_bytes)
+                                              : Ratio(t.done_blobs, t.total_blobs);
+  return {{"id", t.id},
+          {"kind", t.kind},
+          {"state", t.state},
+          {"total_blobs", t.total_blobs},
+          {"done_blobs", t.done_blobs},
+          {"total_bytes", t.total_bytes},
+          {"done_bytes", t.done_bytes},
+          {"progress", progress},
+          {"result", result},
+          {"error", t.error},
+          {"lease_owner", t.lease_owner},
+          {"created_at", t.created_at},
+          {"updated_at", t.updated_at},
+          {"finished_at", t.finished_at ? boost::json::value(*t.finished_at) : nullptr}};
+}
+
+// The newest resilver or scrub task of the disk, or nullopt.
+Result<std::optional<db::DiskTaskRow>> LatestTask(db::Database& db, const std::string& id) {
+  return db.Read([&](db::Transaction& tx) -> Result<std::optional<db::DiskTaskRow>> {
+    std::optional<db::DiskTaskRow> best;
+    for (const char* kind : {"resilver", "scrub"}) {
+      auto t = db::DiskTaskStore(tx).LatestFor(id, kind);
+      if (!t) return std::unexpected(std::move(t.error()));
+      if (*t && (!best || (*t)->id > best->id)) best = std::move(*t);
+    }
+    return best;
+  });
+}
+
+std::string Gib(std::uint64_t bytes) {
+  return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+}
 // Opens the runtime without the volumes and runs fn(pool) -> exit code.
 template <class F>
 int WithPool(const config::Config& config, F fn) {
@@ -67,32 +122,54 @@ int ListDisks(const config::Config& config, bool json) {
     for (const auto& d : *disks) {
       fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", d.id,
                  Or(d.category), storage::DiskRoleName(d.role), storage::DiskStateName(d.state),
-                 Or(d.mirror_id), d.capacity_bytes, d.allocated_bytes, d.used_bytes,
-                 d.owner_count, d.uri);
+                 Or(d.mirror_id), d.capacity_bytes, d.allocated_bytes, d.used_bytes, d.owner_count,
+                 d.uri);
     }
     return 0;
   });
 }
 
 int ShowDisk(const config::Config& config, const std::string& id, bool json) {
-  return WithPool(config, [&id, json](storage::DiskPool& pool) {
+  boost::asio::io_context ioc;
+  auto rt = OpenRuntime(config, ioc.get_executor());
+  if (!rt) {
+    PrintError(rt.error());
+    return 1;
+  }
+  db::Database& db = *(*rt)->db;
+  return [&id, json, &db](storage::DiskPool& pool) {
     auto d = pool.Show(id);
     if (!d) {
       PrintError(d.error());
       return ExitCodeOf(d.error());
     }
+    auto task = LatestTask(db, id);
+    if (!task) {
+      PrintError(task.error());
+      return 1;
+    }
     if (json) {
-      fmt::print("{}\n", boost::json::serialize(DiskJson(*d)));
+      boost::json::object out = DiskJson(*d);
+      out["task"] = *task ? boost::json::value(TaskJson(**task)) : boost::json::value(nullptr);
+      fmt::print("{}\n", boost::json::serialize(out));
       return 0;
     }
-    fmt::print("id:              {}\ncategory:        {}\nrole:            {}\nstate:           {}\n"
-               "mirror:          {}\nuri:             {}\ncapacity_bytes:  {}\n"
-               "allocated_bytes: {}\nused_bytes:      {}\nusers:           {}\n",
-               d->id, Or(d->category), storage::DiskRoleName(d->role),
-               storage::DiskStateName(d->state), Or(d->mirror_id), d->uri, d->capacity_bytes,
-               d->allocated_bytes, d->used_bytes, d->owner_count);
+    fmt::print(
+        "id:              {}\ncategory:        {}\nrole:            {}\nstate:           {}\n"
+        "mirror:          {}\nuri:             {}\ncapacity_bytes:  {}\n"
+        "allocated_bytes: {}\nused_bytes:      {}\nusers:           {}\n",
+        d->id, Or(d->category), storage::DiskRoleName(d->role), storage::DiskStateName(d->state),
+        Or(d->mirror_id), d->uri, d->capacity_bytes, d->allocated_bytes, d->used_bytes,
+        d->owner_count);
+    if (*task) {
+      const db::DiskTaskRow& t = **task;
+      fmt::print("task:            {} #{} {}: {}/{} blobs, {} of {}{}{}\n", t.kind, t.id, t.state,
+                 t.done_blobs, t.total_blobs, Gib(t.done_bytes), Gib(t.total_bytes),
+                 t.lease_owner.empty() ? "" : " (" + t.lease_owner + ")",
+                 t.error.empty() ? "" : "; " + t.error);
+    }
     return 0;
-  });
+  }((*rt)->storage->pool());
 }
 
 int FailDisk(const config::Config& config, const std::string& id) {
@@ -117,6 +194,149 @@ int HealDisk(const config::Config& config, const std::string& id) {
     }
     fmt::print("disk {} marked healthy; a running server uses it again on its next health round\n",
                id);
+    return 0;
+  });
+}
+
+}  // namespace nimbus::app
+
+namespace nimbus::app {
+namespace {
+
+// Prints a progress line at most every 3 seconds or 5 percent (to stderr with --json).
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool json) : out_(json ? stderr : stdout) {}
+  void operator()(const storage::ResilverProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double ratio = p.ratio();
+    if (ratio < last_ratio_ + 0.05 && now - last_ < std::chrono::seconds(3) && ratio < 1.0) return;
+    last_ = now;
+    last_ratio_ = ratio;
+    fmt::print(out_, "resilver {} from {}: {:3.0f}% ({}/{} blobs, {} of {})\n", p.disk_id,
+               p.source_id, ratio * 100, p.done_blobs, p.total_blobs, Gib(p.done_bytes),
+               Gib(p.total_bytes));
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  std::chrono::steady_clock::time_point last_{};
+  double last_ratio_ = -1;
+};
+
+}  // namespace
+
+int ReplaceDisk(const config::Config& config, const std::string& id, const std::string& spare,
+                bool json) {
+  boost::asio::io_context ioc;
+  auto rt = OpenRuntime(config, ioc.get_executor());
+  if (!rt) {
+    PrintError(rt.error());
+    return 1;
+  }
+  storage::StorageEngine& engine = *(*rt)->storage;
+  auto current = engine.pool().Show(spare);
+  if (!current) {
+    PrintError(current.error());
+    return ExitCodeOf(current.error());
+  }
+  // Run again after an interruption: the spare already took the place; only resume the copy.
+  const bool resume = current->state == storage::DiskState::kResilvering;
+  if (resume) {
+    fmt::print(json ? stderr : stdout, "disk {} is resilvering already: resuming the copy\n",
+               spare);
+  } else {
+    auto pair = engine.pool().Replace(id, spare);
+    if (!pair) {
+      PrintError(pair.error());
+      return ExitCodeOf(pair.error());
+    }
+    fmt::print(json ? stderr : stdout,
+               "disk {} replaces {} in category {} (pair {}/{}); copying its blobs from {}\n",
+               spare, id, pair->category, pair->primary_id, pair->mirror_id,
+               pair->primary_id == spare ? pair->mirror_id : pair->primary_id);
+  }
+  std::fflush(json ? stderr : stdout);
+
+  // Ctrl-C / SIGTERM stop the copy between two blobs and give the lease up; the disk stays
+  // resilvering and `replace` again (or the server's health round) resumes it.
+  std::atomic<bool> stop{false};
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&stop](const boost::system::error_code& ec, int) {
+    if (!ec) stop = true;
+  });
+  storage::ResilverOptions options;
+  options.owner = storage::ResilverOwnerName("nimbus admin disk replace");
+  options.on_progress = ProgressPrinter(json);
+  options.stop = &stop;
+  auto done = boost::asio::co_spawn(ioc, engine.Resilver(spare, std::move(options)),
+                                    boost::asio::use_future);
+  while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    ioc.run_one_for(std::chrono::milliseconds(200));
+  }
+  signals.cancel();
+  Result<storage::ResilverReport> report = Fail(Errc::kInternal, "the resilver did not run");
+  try {
+    report = done.get();
+  } catch (const std::exception& e) {
+    report = Fail(Errc::kInternal, "the resilver threw: {}", e.what());
+  }
+  if (!report) {
+    PrintError(report.error());
+    return ExitCodeOf(report.error());
+  }
+  const storage::ResilverProgress& p = report->progress;
+  if (json) {
+    auto task = LatestTask(*(*rt)->db, spare);
+    auto disk = engine.pool().Show(spare);
+    boost::json::object out = disk ? DiskJson(*disk) : boost::json::object{{"id", spare}};
+    out["replaced"] = id;
+    out["complete"] = report->complete;
+    out["task"] = task && *task ? boost::json::value(TaskJson(**task)) : nullptr;
+    fmt::print("{}\n", boost::json::serialize(out));
+  }
+  if (report->stopped) {
+    fmt::print(stderr,
+               "nimbus: interrupted after {}/{} blobs; disk {} stays resilvering: run `nimbus "
+               "admin disk replace {} --with {}` again, or a running server resumes it\n",
+               p.done_blobs, p.total_blobs, spare, id, spare);
+    return 1;
+  }
+  if (!report->complete) {
+    fmt::print(stderr,
+               "nimbus: {} of {} blobs could not be copied to {} (first: {}); it stays "
+               "resilvering: run the command again\n",
+               p.failed, p.total_blobs, spare,
+               report->errors.empty() ? "?" : report->errors.front());
+    return 1;
+  }
+  if (!json) {
+    fmt::print(
+        "disk {} resilvered from {}: {} blobs ({} copied, {} already there), {}; it is "
+        "healthy\n",
+        spare, p.source_id, p.done_blobs, p.copied, p.present, Gib(p.done_bytes));
+  }
+  return 0;
+}
+
+int AttachDisk(const config::Config& config, const std::string& id, const std::string& uri,
+               std::uint64_t capacity_bytes, bool json) {
+  return WithPool(config, [&](storage::DiskPool& pool) {
+    auto d = pool.Attach(config::Spare{id, uri, capacity_bytes});
+    if (!d) {
+      PrintError(d.error());
+      return d.error().code == Errc::kInvalidArgument ? 2 : 1;
+    }
+    if (json) {
+      fmt::print("{}\n", boost::json::serialize(DiskJson(*d)));
+      return 0;
+    }
+    fmt::print(
+        "disk {} ({}, {}) attached as {} {}{}; a running server probes it on its next "
+        "health round\n",
+        d->id, d->uri, Gib(d->capacity_bytes), storage::DiskStateName(d->state),
+        d->category.empty() ? "" : "in category ", d->category);
     return 0;
   });
 }

@@ -3,7 +3,9 @@
 #include "commands.h"
 
 #include <cstdio>
+#include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <fmt/core.h>
@@ -36,12 +38,19 @@ int RunConfigCheck(const config::Config& config) {
 
 int RunJob(const config::Config& config, const std::string& name) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  // The disk-health job needs the disks open and probes them on the io executor, which runs on
+  // its own thread while the job body blocks this one.
+  const bool disks = name == jobs::kDiskHealthJobName;
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = disks});
   if (!rt) {
     PrintError(rt.error());
     return 1;
   }
+  auto work = boost::asio::make_work_guard(ioc);
+  std::jthread io([&ioc] { ioc.run(); });
   auto run = (*rt)->scheduler->RunNow(name);
+  work.reset();
+  io.join();
   if (!run) {
     PrintError(run.error());
     return run.error().code == Errc::kNotFound ? 2 : 1;

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "config/config.h"
@@ -18,6 +19,13 @@ int ListDisks(const config::Config& config, bool json);
 int ShowDisk(const config::Config& config, const std::string& id, bool json);
 int FailDisk(const config::Config& config, const std::string& id);
 int HealDisk(const config::Config& config, const std::string& id);
+// Puts spare `spare` in the place of failed disk `id` and resilvers it (progress printed as it
+// goes); run again after an interruption, it resumes. 0 when the disk is healthy.
+int ReplaceDisk(const config::Config& config, const std::string& id, const std::string& spare,
+                bool json);
+// Records a new spare (a file: disk gets its directory and marker).
+int AttachDisk(const config::Config& config, const std::string& id, const std::string& uri,
+               std::uint64_t capacity_bytes, bool json);
 
 // admin_user.cpp. Bad input (unknown email, invalid email, weak password) exits 2.
 int CreateUser(const config::Config& config, const std::string& email, const std::string& name,

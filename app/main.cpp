@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // nimbus: parse the command line, load the configuration, run one subcommand.
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
   admin_job_list->add_flag("--json", json, "Print JSON");
   AddCommonFlags(admin_job_list, flags);
 
-  auto* admin_disk = admin->add_subcommand("disk", "Disks: list, show, fail, heal");
+  auto* admin_disk =
+      admin->add_subcommand("disk", "Disks: list, show, fail, heal, attach, replace");
   admin_disk->require_subcommand(1);
   auto* disk_list = admin_disk->add_subcommand("list", "List every disk");
   disk_list->add_flag("--json", json, "Print JSON");
@@ -97,6 +99,26 @@ int main(int argc, char** argv) {
   auto* disk_heal = admin_disk->add_subcommand("heal", "Mark a disk healthy again");
   disk_heal->add_option("id", disk_id, "Disk id")->required();
   for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal}) AddCommonFlags(sub, flags);
+  std::string spare_id;
+  auto* disk_replace = admin_disk->add_subcommand(
+      "replace", "Put a spare in a failed disk's place and resilver it (run again to resume)");
+  disk_replace->add_option("id", disk_id, "The failed disk")->required();
+  disk_replace->add_option("--with", spare_id, "The spare that takes its place")->required();
+  disk_replace->add_flag("--json", json, "Print JSON (progress goes to stderr)");
+  AddCommonFlags(disk_replace, flags);
+  std::string attach_uri;
+  std::uint64_t attach_capacity = 0;
+  std::uint64_t attach_capacity_gb = 0;
+  auto* disk_attach = admin_disk->add_subcommand("attach", "Record a new spare disk");
+  disk_attach->add_option("id", disk_id, "Id of the new disk (e.g. spare3)")->required();
+  disk_attach->add_option("--uri", attach_uri, "Where it is: file:/absolute/path")->required();
+  auto* capacity_opt =
+      disk_attach->add_option("--capacity", attach_capacity, "Capacity in bytes (default: a share "
+                                                             "of the file system's free space)");
+  disk_attach->add_option("--capacity-gb", attach_capacity_gb, "Capacity in GiB")
+      ->excludes(capacity_opt);
+  disk_attach->add_flag("--json", json, "Print JSON");
+  AddCommonFlags(disk_attach, flags);
   nimbus::app::ScrubCommand scrub;
   auto* disk_scrub = admin_disk->add_subcommand(
       "scrub", "Verify both copies of every blob of a pair, repair, report orphans");
@@ -146,6 +168,12 @@ int main(int argc, char** argv) {
   if (disk_show->parsed()) return nimbus::app::ShowDisk(cfg, disk_id, json);
   if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id);
   if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
+  if (disk_replace->parsed()) return nimbus::app::ReplaceDisk(cfg, disk_id, spare_id, json);
+  if (disk_attach->parsed()) {
+    const std::uint64_t capacity =
+        attach_capacity_gb > 0 ? attach_capacity_gb * (std::uint64_t{1} << 30) : attach_capacity;
+    return nimbus::app::AttachDisk(cfg, disk_id, attach_uri, capacity, json);
+  }
   if (disk_scrub->parsed()) return nimbus::app::ScrubDisks(cfg, scrub);
   if (user_create->parsed()) {
     return nimbus::app::CreateUser(cfg, user_email, user_name, user_admin, password_file);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "jobs/disk_health_job.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 #include <exception>
-#include <fmt/format.h>
 #include <future>
-#include <spdlog/spdlog.h>
 #include <vector>
 
 namespace nimbus::jobs {
@@ -71,12 +72,17 @@ Result<std::string> DiskHealth::RunRound() {
     spdlog::error("disk-health: failing disk {}: {}", id, reason);
     if (auto failed = engine_.FailDisk(id, reason); !failed) return Fail(failed.error());
   }
-  if (auto gauges = engine_.UpdateGauges(); !gauges) return Fail(gauges.error());
   if (auto near = engine_.pool().CheckNearFull(); !near) return Fail(near.error());
+  // Spares attached just now become pairs; a replace interrupted elsewhere resumes here.
+  if (auto synced = engine_.SyncStatesFromDb(); !synced) return Fail(synced.error());
+  auto resumed = engine_.ResumeResilvers(io_);
+  if (!resumed) return Fail(resumed.error());
+  if (auto gauges = engine_.UpdateGauges(); !gauges) return Fail(gauges.error());
 
   std::string summary = fmt::format("{} disks probed, {} ok", probes.size(), ok);
   if (!failing.empty()) summary += "; failing: " + failing;
   if (!to_fail.empty()) summary += fmt::format("; marked failed: {}", fmt::join(to_fail, ", "));
+  if (*resumed > 0) summary += fmt::format("; {} resilver(s) resumed", *resumed);
   if (!failing.empty()) spdlog::warn("disk-health: {}", summary);
   return summary;
 }

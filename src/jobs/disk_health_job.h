@@ -32,9 +32,11 @@ class DiskHealth {
   // One round, blocking (run it on a worker, never on an io thread): applies the disk states an
   // admin changed in the database, probes every disk, resets the count of a disk whose probe
   // succeeded and counts a failure otherwise; a disk reaching fail_after failures in a row that
-  // is not failed yet is failed (StorageEngine::FailDisk). Then refreshes the disk gauges and
-  // attaches spares to near-full categories. Returns a one-line summary; kUnavailable when the
-  // probes did not finish in time, database errors as they come.
+  // is not failed yet is failed (StorageEngine::FailDisk). Then attaches spares to near-full
+  // categories, brings the pairs in step with the database (new pairs, replaced sides), resumes
+  // the resilvers nobody runs (their lease expired: the admin CLI was interrupted) in the
+  // background on `io`, and refreshes the disk gauges. Returns a one-line summary; kUnavailable
+  // when the probes did not finish in time, database errors as they come.
   Result<std::string> RunRound();
 
   // Failed probes in a row of `disk_id` (0 after a success or when never probed).

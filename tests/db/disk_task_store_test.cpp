@@ -76,6 +76,11 @@ TEST_F(DiskTaskStoreTest, OnlyOneOwnerHoldsTheLeaseUntilItExpires) {
   EXPECT_EQ((*row)->done_blobs, 4);
   EXPECT_EQ((*row)->total_bytes, 1000);
   EXPECT_EQ((*row)->lease_owner, "serve:2");
+  // Released (the holder was stopped): anyone may take it at once; it is still running.
+  ASSERT_TRUE(W([&](DiskTaskStore s) { return s.Release(t, "cli:1", 1900); }));  // Not the holder.
+  EXPECT_FALSE(W([&](DiskTaskStore s) { return s.TryLease(t, "cli:3", 1900, 2900); }));
+  ASSERT_TRUE(W([&](DiskTaskStore s) { return s.Release(t, "serve:2", 1900); }));
+  ASSERT_TRUE(W([&](DiskTaskStore s) { return s.TryLease(t, "cli:3", 1900, 2900); }));
 }
 
 TEST_F(DiskTaskStoreTest, FinishRecordsTheOutcomeAndFreesTheLease) {

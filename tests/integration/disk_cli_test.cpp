@@ -141,7 +141,9 @@ TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
   EXPECT_EQ(ready->status, 200) << ready->body;
 
   // Both disks of category D's only pair failed while the server runs: not ready, naming it.
-  for (const char* id : {"d1", "d1m"}) {
+  // The spares are failed first: a category without a healthy pair would get them attached as
+  // a new pair, which the server then serves from (see resilver_cli_test.cpp).
+  for (const char* id : {"spare1", "spare2", "d1", "d1m"}) {
     auto fail = RunNimbus({"admin", "disk", "fail", id, "--data", data_dir()});
     ASSERT_TRUE(fail) << fail.error().message;
     ASSERT_EQ(fail->exit_code(), 0) << fail->err;

@@ -106,6 +106,13 @@ Result<void> DiskTaskStore::UpdateProgress(std::int64_t id, std::string_view own
   return {};
 }
 
+Result<void> DiskTaskStore::Release(std::int64_t id, std::string_view owner, std::int64_t now_ms) {
+  return tx_.Exec(
+      "UPDATE disk_tasks SET lease_owner = '', lease_until = 0, updated_at = ? "
+      "WHERE id = ? AND lease_owner = ?",
+      {now_ms, id, owner});
+}
+
 Result<void> DiskTaskStore::Finish(std::int64_t id, std::string_view owner, std::string_view state,
                                    std::string_view result_json, std::string_view error,
                                    std::int64_t now_ms) {

@@ -69,6 +69,9 @@ class DiskTaskStore {
   Result<void> UpdateProgress(std::int64_t id, std::string_view owner,
                               const DiskTaskProgress& progress, std::int64_t now_ms,
                               std::int64_t until_ms);
+  // Gives the lease up without finishing (the holder was asked to stop): the task stays running
+  // and any process may take it at once. Nothing happens if `owner` does not hold it.
+  Result<void> Release(std::int64_t id, std::string_view owner, std::int64_t now_ms);
   // Ends the task: state "done" or "failed", the JSON result, the error text, finished_at = now;
   // frees the lease. kConflict if `owner` does not hold the lease; kInvalidArgument for another
   // state.

@@ -9,3 +9,7 @@ target_sources(nimbus_storage PRIVATE ${CMAKE_CURRENT_LIST_DIR}/scrub.cpp
                                       ${CMAKE_CURRENT_LIST_DIR}/scrub_findings.cpp
                                       ${CMAKE_CURRENT_LIST_DIR}/scrub_report.cpp)
 target_link_libraries(nimbus_storage PRIVATE Boost::json)
+# Resilver (rebuild a replaced disk from its partner), live topology and the repair journal.
+target_sources(nimbus_storage PRIVATE ${CMAKE_CURRENT_LIST_DIR}/resilver.cpp
+                                      ${CMAKE_CURRENT_LIST_DIR}/storage_engine_topology.cpp
+                                      ${CMAKE_CURRENT_LIST_DIR}/storage_engine_resilver.cpp)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/engine/storage_engine.h"
 
-#include <filesystem>
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "db/stores/disk_store.h"
+#include "db/stores/disk_task_store.h"
 #include "storage/open_volume.h"
 #include "storage/pool/capacity_probe.h"
 
@@ -58,11 +60,19 @@ StorageEngine::StorageEngine(const config::DisksConfig& config, EngineDeps deps)
       &m.AddGauge("nimbus_disk_capacity_bytes", "Capacity of each disk.", {"disk", "category"});
   allocated_gauge_ = &m.AddGauge("nimbus_disk_allocated_bytes",
                                  "Plan bytes allocated on each disk.", {"disk", "category"});
-  used_gauge_ =
-      &m.AddGauge("nimbus_disk_used_bytes", "Bytes used by blobs on each disk.", {"disk", "category"});
+  used_gauge_ = &m.AddGauge("nimbus_disk_used_bytes", "Bytes used by blobs on each disk.",
+                            {"disk", "category"});
+  resilver_gauge_ =
+      &m.AddGauge("nimbus_disk_resilver_progress_ratio",
+                  "Share of the bytes copied by the latest resilver of each disk.", {"disk"});
+  journal_ = std::make_shared<RepairJournal>(deps_.db, deps_.workers, deps_.clock);
+  resilvers_ = std::make_shared<Resilvers>();
 }
 
-StorageEngine::~StorageEngine() { StopRepairLoops(); }
+StorageEngine::~StorageEngine() {
+  StopRepairLoops();
+  journal_->Close();
+}
 
 Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksConfig& config,
                                                            EngineDeps deps) {
@@ -78,7 +88,8 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
       return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers);
     };
   }
-  CapacityProbe probe = e.deps_.default_capacity ? e.deps_.default_capacity : FreeSpaceShare(config);
+  CapacityProbe probe =
+      e.deps_.default_capacity ? e.deps_.default_capacity : FreeSpaceShare(config);
   auto pool = DiskPool::Open(config, DiskPoolDeps{e.deps_.db, std::move(factory), *e.alerts_,
                                                   e.deps_.clock, std::move(probe)});
   if (!pool) return Fail(pool.error().code, "storage: {}", pool.error().message);
@@ -94,6 +105,8 @@ Result<void> StorageEngine::OpenVolumes(bool first_start) {
   auto disks = pool_->List();
   if (!disks) return Fail(disks.error().code, "storage: {}", disks.error().message);
   if (first_start || CreatesADisk(*disks)) LogLayout(*disks);
+  // Every disk is opened here, so one that cannot be stops the start naming it; the pairs are
+  // then built by SyncStatesFromDb from the opened (cached) volumes.
   std::map<std::string, std::shared_ptr<Volume>> volumes;
   for (const DiskInfo& d : *disks) {
     // A retired disk (failed spare) is not opened: it may be gone.
@@ -103,58 +116,72 @@ Result<void> StorageEngine::OpenVolumes(bool first_start) {
       return Fail(v.error().code, "cannot open disk {} ({}): {}", d.id, d.uri, v.error().message);
     }
     volumes[d.id] = *v;
-    if (d.role == DiskRole::kSpare) spare_ids_.push_back(d.id);
-  }
-  for (const DiskInfo& d : *disks) {
-    if (d.role != DiskRole::kPrimary || d.mirror_id.empty()) continue;
-    auto p = volumes.find(d.id);
-    auto m = volumes.find(d.mirror_id);
-    if (p == volumes.end() || m == volumes.end()) {
-      return Fail(Errc::kInternal, "storage: pair {}/{} has no volume", d.id, d.mirror_id);
-    }
-    MirrorOptions options;
-    options.state = std::make_shared<PairState>(d.id, d.mirror_id, alerts_, 0);
-    options.alerts = alerts_;
-    options.metrics = &deps_.metrics;
-    auto pair = std::make_shared<MirroredVolume>(p->second, m->second, options);
-    pairs_[d.id] = PairEntry{d.category, pair};
-    sides_[d.id] = {d.id, Side::kPrimary};
-    sides_[d.mirror_id] = {d.id, Side::kMirror};
   }
   auto synced = SyncStatesFromDb();
   if (!synced) return Fail(synced.error());
+  std::unique_lock lock(topo_mu_);
+  opened_ = true;
   spdlog::info("storage: {} disks open, {} mirrored pairs, {} spares", volumes.size(),
                pairs_.size(), spare_ids_.size());
   return {};
 }
 
-std::shared_ptr<MirroredVolume> StorageEngine::VolumeForPair(std::string_view primary_id) const {
+std::shared_ptr<MirroredVolume> StorageEngine::VolumeForPair(std::string_view primary_id) {
+  {
+    std::shared_lock lock(topo_mu_);
+    auto it = pairs_.find(primary_id);
+    if (it != pairs_.end()) return it->second.volume;
+    if (!deps_.open_volumes || primary_id.empty()) return nullptr;
+  }
+  // A pair attached since the last health round (Allocate attaching spares to a full category,
+  // or a replace): bring the topology in step now rather than fail the owner until then. Rare,
+  // so the blocking read is accepted here.
+  if (auto synced = SyncStatesFromDb(); !synced) {
+    spdlog::warn("storage: looking up pair {}: {}", primary_id, synced.error().message);
+  }
+  std::shared_lock lock(topo_mu_);
   auto it = pairs_.find(primary_id);
   return it == pairs_.end() ? nullptr : it->second.volume;
 }
 
 std::vector<std::string> StorageEngine::PairIds() const {
+  std::shared_lock lock(topo_mu_);
   std::vector<std::string> out;
   for (const auto& [id, entry] : pairs_) out.push_back(id);
   return out;
 }
 
 void StorageEngine::StartRepairLoops(const boost::asio::any_io_executor& executor) {
+  std::unique_lock lock(topo_mu_);
+  repair_executor_ = executor;
   for (auto& [id, entry] : pairs_) entry.volume->StartRepairLoop(executor);
 }
 
 void StorageEngine::StopRepairLoops() {
+  StopResilvers();
+  std::unique_lock lock(topo_mu_);
+  repair_executor_.reset();
   for (auto& [id, entry] : pairs_) entry.volume->StopRepairLoop();
 }
 
 boost::asio::awaitable<std::vector<DiskProbe>> StorageEngine::ProbeDisks() {
-  std::vector<DiskProbe> out;
-  for (const auto& [id, entry] : pairs_) {
-    SideProbes probes = co_await entry.volume->ProbeSides();
-    out.push_back(DiskProbe{entry.volume->state()->disk_id(Side::kPrimary), probes.primary});
-    out.push_back(DiskProbe{entry.volume->state()->disk_id(Side::kMirror), probes.mirror});
+  std::vector<std::shared_ptr<MirroredVolume>> pairs;
+  std::vector<std::string> spares;
+  {
+    std::shared_lock lock(topo_mu_);  // Never held across a co_await.
+    for (const auto& [id, entry] : pairs_) pairs.push_back(entry.volume);
+    spares = spare_ids_;
   }
-  for (const std::string& id : spare_ids_) {
+  std::vector<DiskProbe> out;
+  for (const auto& pair : pairs) {
+    // The ids before the probe: a replace may rename a side meanwhile.
+    std::string primary = pair->state()->disk_id(Side::kPrimary);
+    std::string mirror = pair->state()->disk_id(Side::kMirror);
+    SideProbes probes = co_await pair->ProbeSides();
+    out.push_back(DiskProbe{std::move(primary), probes.primary});
+    out.push_back(DiskProbe{std::move(mirror), probes.mirror});
+  }
+  for (const std::string& id : spares) {
     auto v = pool_->VolumeOf(id);  // Cached: no blocking open.
     if (!v) {
       out.push_back(DiskProbe{id, Fail(v.error())});
@@ -167,35 +194,16 @@ boost::asio::awaitable<std::vector<DiskProbe>> StorageEngine::ProbeDisks() {
 }
 
 Result<void> StorageEngine::FailDisk(std::string_view disk_id, const std::string& reason) {
-  auto it = sides_.find(disk_id);
-  if (it != sides_.end()) {
-    auto pair = pairs_.find(it->second.first);
-    pair->second.volume->state()->MarkFailed(it->second.second, reason);
-  }
-  return pool_->MarkFailed(disk_id);
-}
-
-Result<std::size_t> StorageEngine::SyncStatesFromDb() {
-  if (pairs_.empty()) return std::size_t{0};
-  auto disks = pool_->List();
-  if (!disks) return Fail(disks.error());
-  std::size_t changed = 0;
-  for (const DiskInfo& d : *disks) {
-    auto it = sides_.find(d.id);
-    if (it == sides_.end()) continue;
-    PairState& state = *pairs_.find(it->second.first)->second.volume->state();
-    const Side side = it->second.second;
-    const bool failed_in_db = d.state == DiskState::kFailed;
-    if (failed_in_db && state.Usable(side)) {
-      state.MarkFailed(side, "marked failed in the database");
-      ++changed;
-    } else if (!failed_in_db && !state.Usable(side) &&
-               (d.state == DiskState::kHealthy || d.state == DiskState::kDegraded)) {
-      state.MarkHealthy(side);
-      ++changed;
+  {
+    std::shared_lock lock(topo_mu_);
+    auto it = sides_.find(disk_id);
+    if (it != sides_.end()) {
+      auto pair = pairs_.find(it->second.first);
+      // The pool raises the one kDiskFailed alert below.
+      pair->second.volume->state()->MarkFailed(it->second.second, reason, /*alert=*/false);
     }
   }
-  return changed;
+  return pool_->MarkFailed(disk_id);
 }
 
 Result<void> StorageEngine::UpdateGauges() {
@@ -210,16 +218,37 @@ Result<void> StorageEngine::UpdateGauges() {
     allocated_gauge_->WithLabels({d.id, category}).Set(static_cast<double>(d.allocated_bytes));
     used_gauge_->WithLabels({d.id, category}).Set(static_cast<double>(d.used_bytes));
   }
+  auto tasks = deps_.db.Read([&](db::Transaction& tx) -> Result<std::vector<db::DiskTaskRow>> {
+    std::vector<db::DiskTaskRow> out;
+    for (const DiskInfo& d : *disks) {
+      if (d.role == DiskRole::kSpare) continue;
+      auto t = db::DiskTaskStore(tx).LatestFor(d.id, "resilver");
+      if (!t) return std::unexpected(std::move(t.error()));
+      if (*t) out.push_back(std::move(**t));
+    }
+    return out;
+  });
+  if (!tasks) return Fail(tasks.error());
+  for (const db::DiskTaskRow& t : *tasks) {
+    double ratio = 1.0;
+    if (t.state != "done") {
+      ratio = t.total_bytes > 0
+                  ? static_cast<double>(t.done_bytes) / t.total_bytes
+                  : (t.total_blobs > 0 ? static_cast<double>(t.done_blobs) / t.total_blobs : 0.0);
+    }
+    resilver_gauge_->WithLabels({t.disk_id}).Set(ratio);
+  }
   return {};
 }
 
 Result<void> StorageEngine::CheckWritable() const {
+  std::shared_lock lock(topo_mu_);
   if (pairs_.empty()) return {};
   std::map<std::string, bool> writable;  // Category (of some pair) -> has a usable pair.
   for (const auto& [id, entry] : pairs_) {
     const PairState& s = *entry.volume->state();
     bool& ok = writable[entry.category];
-    ok = ok || s.Usable(Side::kPrimary) || s.Usable(Side::kMirror);
+    ok = ok || s.Readable(Side::kPrimary) || s.Readable(Side::kMirror);
   }
   std::string missing;
   for (const auto& [category, ok] : writable) {

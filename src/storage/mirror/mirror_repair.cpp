@@ -113,7 +113,8 @@ net::awaitable<MirroredVolume::RepairOutcome> MirroredVolume::RepairOne(const Re
                                                                         std::string& error) {
   const Side target = item.target;
   const Side source = Other(target);
-  if (!state_->Usable(target) || !state_->Usable(source)) co_return RepairOutcome::kDeferred;
+  // The source must serve reads; the target may be a side being resilvered (a write missed it).
+  if (!state_->Usable(target) || !state_->Readable(source)) co_return RepairOutcome::kDeferred;
   auto dst = side(target);
   auto src = side(source);
   const BlobId& id = item.id;

@@ -50,7 +50,8 @@ bool IsFailoverReason(Errc code) {
 MirroredVolume::MirroredVolume(std::shared_ptr<Volume> primary, std::shared_ptr<Volume> mirror,
                                MirrorOptions options)
     : sides_{std::move(primary), std::move(mirror)},
-      id_(sides_[0]->id()),
+      names_{sides_[0]->id()},
+      id_(&names_.front()),
       state_(options.state),
       options_(std::move(options)) {
   if (state_ == nullptr) {
@@ -70,7 +71,7 @@ MirroredVolume::MirroredVolume(std::shared_ptr<Volume> primary, std::shared_ptr<
   InitWaker();
 }
 
-const std::string& MirroredVolume::id() const { return id_; }
+const std::string& MirroredVolume::id() const { return *id_.load(); }
 
 std::shared_ptr<Volume> MirroredVolume::side(Side s) const {
   std::lock_guard lock(sides_mutex_);
@@ -79,6 +80,10 @@ std::shared_ptr<Volume> MirroredVolume::side(Side s) const {
 
 void MirroredVolume::ReplaceSide(Side s, std::shared_ptr<Volume> volume) {
   std::lock_guard lock(sides_mutex_);
+  if (s == Side::kPrimary && volume->id() != *id_.load()) {
+    names_.push_back(volume->id());
+    id_ = &names_.back();
+  }
   sides_[Index(s)] = std::move(volume);
 }
 
@@ -109,6 +114,17 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
     co_return Fail(Errc::kIoError, "blob {}: no side of {}/{} takes writes: {}; {}", id.str(),
                    vols[0]->id(), vols[1]->id(), errors[0]->message, errors[1]->message);
   }
+  // A side being resilvered alone must not take a blob: nothing could read it back yet.
+  const bool readable_writer = (writers[0] != nullptr && state_->Readable(Side::kPrimary)) ||
+                               (writers[1] != nullptr && state_->Readable(Side::kMirror));
+  if (!readable_writer) {
+    for (auto& started : writers) {
+      if (started != nullptr) co_await started->Abort();
+    }
+    co_return Fail(Errc::kIoError,
+                   "blob {}: pair {} has no readable disk (one is failed, the other resilvering)",
+                   id.str(), this->id());
+  }
   std::unique_ptr<BlobWriter> out = std::make_unique<MirroredWriter>(
       id, state_, std::move(vols), std::move(writers), std::move(errors));
   co_return out;
@@ -118,10 +134,10 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
                                                  ByteSink& sink) {
   constexpr auto kNever = std::numeric_limits<std::uint64_t>::max();
   std::array<std::shared_ptr<Volume>, 2> vols = {side(Side::kPrimary), side(Side::kMirror)};
-  Side cur = state_->Usable(Side::kPrimary) ? Side::kPrimary : Side::kMirror;
-  if (!state_->Usable(cur)) {
-    co_return Fail(Errc::kIoError, "blob {}: both disks {} and {} are failed", id.str(),
-                   vols[0]->id(), vols[1]->id());
+  Side cur = state_->Readable(Side::kPrimary) ? Side::kPrimary : Side::kMirror;
+  if (!state_->Readable(cur)) {
+    co_return Fail(Errc::kIoError, "blob {}: no readable disk in {}/{} (failed or resilvering)",
+                   id.str(), vols[0]->id(), vols[1]->id());
   }
   CountingSink counted(sink);
   std::array<std::optional<std::uint64_t>, 2> failed_at;  // Bytes delivered when a side failed.
@@ -145,12 +161,12 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
     if (!missing) state_->RecordError(cur, r.error().message);
     const Side other = Other(cur);
     const auto& other_failed = failed_at[Index(other)];
-    if (!state_->Usable(other) || (other_failed && *other_failed >= counted.count())) break;
+    if (!state_->Readable(other) || (other_failed && *other_failed >= counted.count())) break;
     spdlog::warn("blob {}: read from {} failed at byte {} ({}); continuing from {}", id.str(),
                  vols[Index(cur)]->id(), range.offset + counted.count(), r.error().message,
                  vols[Index(other)]->id());
     ++failovers_;
-    if (failover_counter_ != nullptr) failover_counter_->WithLabels({id_}).Inc();
+    if (failover_counter_ != nullptr) failover_counter_->WithLabels({this->id()}).Inc();
     cur = other;
   }
   // No side could finish: report the most telling error (a real failure over a missing copy).
@@ -163,13 +179,14 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
 net::awaitable<Result<BlobStat>> MirroredVolume::Stat(const BlobId& id) {
   std::optional<Error> first;
   for (Side s : {Side::kPrimary, Side::kMirror}) {
-    if (!state_->Usable(s)) continue;
+    if (!state_->Readable(s)) continue;
     auto r = co_await side(s)->Stat(id);
     if (r || !IsFailoverReason(r.error().code)) co_return r;
     if (r.error().code != Errc::kNotFound) state_->RecordError(s, r.error().message);
     if (!first || first->code == Errc::kNotFound) first = r.error();
   }
-  if (!first) co_return Fail(Errc::kIoError, "blob {}: both disks of {} are failed", id.str(), id_);
+  if (!first)
+    co_return Fail(Errc::kIoError, "blob {}: no readable disk in {}", id.str(), this->id());
   co_return Fail(*first);
 }
 
@@ -191,7 +208,7 @@ net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {
   }
   if (removed) co_return Result<void>{};
   if (error) co_return Fail(*error);
-  co_return Fail(Errc::kNotFound, "blob {} not found on {}", id.str(), id_);
+  co_return Fail(Errc::kNotFound, "blob {} not found on {}", id.str(), this->id());
 }
 
 net::awaitable<Result<void>> MirroredVolume::ForEachSide(Side s, const BlobVisitor& visit,
@@ -217,7 +234,7 @@ net::awaitable<Result<void>> MirroredVolume::ForEach(BlobVisitor visit) {
   std::optional<Error> error;
   int listed = 0;
   for (Side s : {Side::kPrimary, Side::kMirror}) {
-    if (!state_->Usable(s)) continue;
+    if (!state_->Readable(s)) continue;
     bool visitor_failed = false;
     auto r = co_await ForEachSide(s, s == Side::kPrimary ? first : second, visitor_failed);
     if (!r && visitor_failed) co_return r;
@@ -230,7 +247,7 @@ net::awaitable<Result<void>> MirroredVolume::ForEach(BlobVisitor visit) {
   }
   if (listed > 0) co_return Result<void>{};
   if (error) co_return Fail(*error);
-  co_return Fail(Errc::kIoError, "both disks of {} are failed", id_);
+  co_return Fail(Errc::kIoError, "both disks of {} are failed", this->id());
 }
 
 net::awaitable<SideProbes> MirroredVolume::ProbeSides() {
@@ -275,7 +292,7 @@ net::awaitable<Result<VolumeSpace>> MirroredVolume::Space() {
   }
   if (out) co_return *out;
   if (error) co_return Fail(*error);
-  co_return Fail(Errc::kIoError, "both disks of {} are failed", id_);
+  co_return Fail(Errc::kIoError, "both disks of {} are failed", this->id());
 }
 
 }  // namespace nimbus::storage

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,7 +58,8 @@ class MirroredVolume final : public Volume, public std::enable_shared_from_this<
                  MirrorOptions options = {});
   ~MirroredVolume() override;
 
-  // The primary's id: the pair is known by its primary disk.
+  // The primary's id: the pair is known by its primary disk (a replaced primary renames it; the
+  // reference stays valid for the volume's lifetime).
   const std::string& id() const override;
   // Writers for both usable sides; kIoError only when neither side can take the blob.
   net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
@@ -91,9 +93,10 @@ class MirroredVolume final : public Volume, public std::enable_shared_from_this<
 
   std::shared_ptr<PairState> state() const { return state_; }
   std::shared_ptr<Volume> side(Side s) const;
-  // Swaps in another volume for one side (a spare, during replace). The side should be marked
-  // failed first and healthy once resilvered. Thread-safe; operations already running finish on
-  // the old volume.
+  // Swaps in another volume for one side (a spare, during replace) and renames the side (and the
+  // pair, for the primary) after it. The PairState then decides its use: MarkResilvering while
+  // it is rebuilt (writes only), MarkHealthy once resilvered. Thread-safe; operations already
+  // running finish on the old volume (a write that missed the new side is queued for repair).
   void ReplaceSide(Side s, std::shared_ptr<Volume> volume);
   std::uint64_t failovers() const { return failovers_.load(); }
 
@@ -109,7 +112,8 @@ class MirroredVolume final : public Volume, public std::enable_shared_from_this<
 
   mutable std::mutex sides_mutex_;
   std::shared_ptr<Volume> sides_[2];  // Guarded by sides_mutex_.
-  const std::string id_;
+  std::deque<std::string> names_;     // Every id the pair had (id() refs). Guarded by sides_mutex_.
+  std::atomic<const std::string*> id_;  // Into names_: the current primary's id.
   std::shared_ptr<PairState> state_;
   MirrorOptions options_;
   std::shared_ptr<Waker> waker_;

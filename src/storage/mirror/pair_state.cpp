@@ -36,12 +36,28 @@ PairState::PairState(std::string primary_id, std::string mirror_id,
 
 SideState PairState::StateLocked(Side s) const {
   if (sides_[Index(s)].failed) return SideState::kFailed;
+  if (sides_[Index(s)].resilvering) return SideState::kDegraded;
   return queue_.count(s) > 0 ? SideState::kDegraded : SideState::kHealthy;
 }
 
 SideState PairState::state(Side s) const {
   std::lock_guard lock(mutex_);
   return StateLocked(s);
+}
+
+std::string PairState::disk_id(Side s) const {
+  std::lock_guard lock(mutex_);
+  return ids_[Index(s)];
+}
+
+bool PairState::Readable(Side s) const {
+  std::lock_guard lock(mutex_);
+  return !sides_[Index(s)].failed && !sides_[Index(s)].resilvering;
+}
+
+bool PairState::Resilvering(Side s) const {
+  std::lock_guard lock(mutex_);
+  return sides_[Index(s)].resilvering;
 }
 
 PairSnapshot PairState::Snapshot() const {
@@ -53,6 +69,7 @@ PairSnapshot PairState::Snapshot() const {
     o.disk_id = ids_[Index(s)];
     o.state = StateLocked(s);
     o.marked_failed = d.failed;
+    o.resilvering = d.resilvering;
     o.missing = queue_.count(s);
     o.consecutive_errors = d.consecutive;
     o.total_errors = d.total;
@@ -107,17 +124,41 @@ void PairState::Deliver(const std::vector<PairEvent>& events, const std::vector<
   }
 }
 
-void PairState::MarkFailed(Side s, std::string reason) {
+void PairState::MarkFailed(Side s, std::string reason, bool alert) {
   std::vector<PairEvent> events;
   std::vector<Alert> alerts;
   {
     std::lock_guard lock(mutex_);
     const SideState before = StateLocked(s);
     sides_[Index(s)].failed = true;
+    sides_[Index(s)].resilvering = false;
     sides_[Index(s)].last_error = reason;
     NoteTransitionLocked(s, before, std::move(reason), events, alerts);
   }
+  if (!alert) alerts.clear();
   Deliver(events, alerts);
+}
+
+void PairState::MarkResilvering(Side s, std::string disk_id) {
+  std::vector<PairEvent> events;
+  {
+    std::lock_guard lock(mutex_);
+    const SideState before = StateLocked(s);
+    ids_[Index(s)] = std::move(disk_id);
+    SideData& d = sides_[Index(s)];
+    d = SideData{};
+    d.resilvering = true;
+    queue_.ResetAttempts(s);
+    PairEvent e;
+    e.kind = PairEvent::Kind::kStateChanged;
+    e.side = s;
+    e.disk_id = ids_[Index(s)];
+    e.old_state = before;
+    e.new_state = StateLocked(s);
+    e.detail = "resilvering";
+    events.push_back(std::move(e));
+  }
+  Deliver(events, {});
 }
 
 void PairState::MarkHealthy(Side s) {
@@ -128,6 +169,7 @@ void PairState::MarkHealthy(Side s) {
     const SideState before = StateLocked(s);
     SideData& d = sides_[Index(s)];
     d.failed = false;
+    d.resilvering = false;
     d.consecutive = 0;
     d.repair_alerted = false;
     queue_.ResetAttempts(s);

@@ -25,6 +25,7 @@ struct SideSnapshot {
   std::string disk_id;
   SideState state = SideState::kHealthy;
   bool marked_failed = false;
+  bool resilvering = false;              // Takes writes, serves no reads (being rebuilt).
   std::size_t missing = 0;               // Repairs queued with this side as target.
   std::uint64_t consecutive_errors = 0;  // I/O and checksum errors since the last success.
   std::uint64_t total_errors = 0;
@@ -66,16 +67,28 @@ class PairState {
   PairState(std::string primary_id, std::string mirror_id, std::shared_ptr<AlertSink> alerts,
             std::uint32_t fail_after_errors = 0);
 
-  const std::string& disk_id(Side s) const { return ids_[Index(s)]; }
+  // The disk on side `s` now (a copy: a replace may rename a side).
+  std::string disk_id(Side s) const;
+  // A resilvering side reads as degraded.
   SideState state(Side s) const;
+  // Writes go to the side (not failed; it may be resilvering).
   bool Usable(Side s) const { return state(s) != SideState::kFailed; }
+  // Reads may come from the side (usable and not resilvering).
+  bool Readable(Side s) const;
+  bool Resilvering(Side s) const;
   PairSnapshot Snapshot() const;
 
-  // The side is not used for reads or writes until MarkHealthy(); raises kDiskFailed.
-  void MarkFailed(Side s, std::string reason);
+  // The side is not used for reads or writes until MarkHealthy(); raises kDiskFailed unless
+  // `alert` is false (the caller raised it already, e.g. the disk pool recording the failure).
+  void MarkFailed(Side s, std::string reason, bool alert = true);
   // The side is usable again (errors reset, failed repairs retried). Its state is degraded while
   // repairs for it are queued, healthy otherwise; raises kDiskRecovered.
   void MarkHealthy(Side s);
+  // Another disk took side `s` (`nimbus admin disk replace`): the side is renamed `disk_id`,
+  // its errors are reset and it is resilvering: it takes every write, serves no read, until
+  // MarkHealthy(). Queued repairs for the side stay (they now target the new disk). Emits
+  // kStateChanged; no alert (the pool raised kSpareAttached).
+  void MarkResilvering(Side s, std::string disk_id);
 
   // Counts an I/O or checksum error on the side; returns the consecutive count.
   std::uint64_t RecordError(Side s, std::string_view what);
@@ -99,6 +112,7 @@ class PairState {
  private:
   struct SideData {
     bool failed = false;
+    bool resilvering = false;
     std::uint64_t consecutive = 0, total = 0;
     std::string last_error;
     bool repair_alerted = false;  // kRepairFailed raised; again only after a repair succeeds.
@@ -109,7 +123,7 @@ class PairState {
                             std::vector<PairEvent>& events, std::vector<Alert>& alerts);
   void Deliver(const std::vector<PairEvent>& events, const std::vector<Alert>& alerts);
 
-  const std::string ids_[2];
+  std::string ids_[2];  // Guarded by mutex_ (a replace renames a side).
   const std::shared_ptr<AlertSink> alerts_;
   const std::uint32_t fail_after_errors_;
   mutable std::mutex mutex_;

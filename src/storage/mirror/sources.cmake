@@ -7,4 +7,5 @@ target_sources(nimbus_storage PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/mirror_repair.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pair_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/repair_queue.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/repair_journal.cpp
 )

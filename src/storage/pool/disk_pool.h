@@ -154,8 +154,10 @@ class DiskPool {
   // Attaches spares to every category past near_full_ratio (allocated or used bytes), raising
   // kSpareAttached, or kNoCapacity once when none is left. For the periodic health job.
   Result<void> CheckNearFull();
-  // Records a new spare at run time (admin). kConflict if the id or uri is known. Then gives
-  // waiting full categories their pair.
+  // Records a new spare at run time (admin): opens its volume first (a file: disk gets its
+  // directory and marker; a directory holding another disk is refused with the volume's error),
+  // then records it. kConflict if the id or uri is known. Then gives waiting full categories
+  // their pair.
   Result<DiskInfo> Attach(const config::Spare& spare);
 
   // Marks a disk failed; alert kDiskFailed. Its pair takes no new owners; its partner keeps its
@@ -166,7 +168,10 @@ class DiskPool {
   // Puts spare `spare_id` in the place of failed disk `disk_id` (`nimbus admin disk replace`):
   // the spare takes its role, category, partner, counters and owners, in state resilvering
   // (its pair takes no new owners); the old disk is retired (role spare, state failed). The
-  // resilver copies the blobs from the partner, then calls MarkHealthy(spare_id). kConflict when
+  // resilver copies the blobs from the partner, then calls MarkHealthy(spare_id). For a replaced
+  // primary the allocations, the blob catalog and the persisted repair queue are re-pointed at
+  // the spare. A queued "resilver" disk task for the spare is recorded in the same transaction
+  // (so a crash right after still resumes it). kConflict when
   // the disk is not failed or the spare is not an unused spare; kNoCapacity when the spare is
   // smaller than what the disk holds; kNotFound for an unknown id. Alert kSpareAttached.
   Result<DiskPair> Replace(std::string_view disk_id, std::string_view spare_id);

@@ -7,7 +7,10 @@
 #include <map>
 #include <optional>
 
+#include "db/stores/blob_store.h"
 #include "db/stores/disk_store.h"
+#include "db/stores/disk_task_store.h"
+#include "db/stores/repair_queue_store.h"
 #include "storage/pool/disk_pool.h"
 #include "storage/pool/disk_rows.h"
 
@@ -84,15 +87,31 @@ Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
   {
     std::lock_guard op(op_mu_);
     const std::int64_t now = NowMs();
-    auto added = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
-      db::DiskStore store(tx);
-      auto rows = store.ListDisks();
+    auto check = [&](db::Transaction& tx) -> Result<void> {
+      auto rows = db::DiskStore(tx).ListDisks();
       if (!rows) return Pass(rows);
       for (const db::DiskRow& r : *rows) {
         if (r.id == spare.id) return Fail(Errc::kConflict, "disk '{}' exists already", spare.id);
         if (r.uri == spare.uri)
           return Fail(Errc::kConflict, "\"{}\" is already disk '{}'", spare.uri, r.id);
       }
+      return {};
+    };
+    if (auto known = deps_.db.Read(check); !known) return Pass(known);
+    // Opening the volume first creates a file: disk's directory and marker (or refuses a
+    // directory that belongs to another disk) before the spare is recorded.
+    DiskInfo info;
+    info.id = spare.id;
+    info.uri = spare.uri;
+    info.capacity_bytes = capacity;
+    auto volume = deps_.open_volume(info);
+    if (!volume) {
+      return Fail(volume.error().code, "cannot attach disk '{}' ({}): {}", spare.id, spare.uri,
+                  volume.error().message);
+    }
+    auto added = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+      if (auto known = check(tx); !known) return known;
+      db::DiskStore store(tx);
       db::DiskRow row;
       row.id = spare.id;
       row.role = "spare";
@@ -103,6 +122,8 @@ Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
       return store.InsertDisk(row);
     });
     if (!added) return Pass(added);
+    std::lock_guard lock(state_mu_);
+    volumes_[spare.id] = std::shared_ptr<Volume>(std::move(*volume));
   }
   // A category that was refused for lack of spares may get its pair now.
   if (auto r = CheckNearFull(); !r) return Pass(r);
@@ -192,9 +213,17 @@ Result<DiskPair> DiskPool::Replace(std::string_view disk_id, std::string_view sp
       if (!relinked) return Pass(relinked);
     }
     if (old->role == "primary") {
+      // The pair is known by its primary: owners, blobs and queued repairs follow the spare.
       auto moved = store.MovePrimary(disk_id, spare_id, now);
       if (!moved) return Pass(moved);
+      auto blobs = db::BlobStore(tx).MovePrimary(disk_id, spare_id);
+      if (!blobs) return Pass(blobs);
+      auto repairs = db::RepairQueueStore(tx).MovePair(disk_id, spare_id);
+      if (!repairs) return Pass(repairs);
     }
+    // The resilver task is recorded with the replace, so a crash right after it still resumes.
+    auto task = db::DiskTaskStore(tx).Create("resilver", spare_id, std::nullopt, now);
+    if (!task) return Pass(task);
     auto retired =
         store.UpdatePlacement(disk_id, "spare", std::nullopt, std::nullopt, "failed", now);
     if (!retired) return Pass(retired);

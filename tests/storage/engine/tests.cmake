@@ -19,3 +19,5 @@ if(TARGET nimbus)
     LIBS nimbus_test_support nimbus_storage nimbus_db)
   add_dependencies(nimbus_move_resume_tests nimbus)
 endif()
+# Replace + resilver, live topology and the persisted repair queue (same binary: needs the job).
+target_sources(nimbus_storage_engine_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/resilver_test.cpp)

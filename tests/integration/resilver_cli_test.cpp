@@ -1,0 +1,342 @@
+// Replacing a failed disk for real: the `nimbus` binary serving a data dir, blobs on its local
+// disks, `nimbus admin disk fail/replace/attach` while the server runs, Ctrl-C and kill -9 in the
+// middle of a resilver, and every blob checked byte for byte on the new disk's directory.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "db/database.h"
+#include "db/stores/blob_store.h"
+#include "integration/nimbus_fixture.h"
+#include "storage/local/local_volume.h"
+#include "storage/put_blob.h"
+#include "storage/run_co.h"
+#include "util/sha256.h"
+#include "util/worker_pool.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace net = boost::asio;
+using storage::BlobId;
+
+class StringSource final : public storage::ByteSource {
+ public:
+  explicit StringSource(const std::string& s) : s_(s) {}
+  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
+    const std::size_t n = std::min(buf.size(), s_.size() - pos_);
+    std::copy_n(s_.data() + pos_, n, buf.data());
+    pos_ += n;
+    co_return n;
+  }
+
+ private:
+  const std::string& s_;
+  std::size_t pos_ = 0;
+};
+
+class StringSink final : public storage::ByteSink {
+ public:
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    out.append(data.data(), data.size());
+    co_return Result<void>{};
+  }
+  std::string out;
+};
+
+template <class T>
+T RunIo(net::awaitable<T> aw) {
+  net::io_context ioc;
+  return nimbus::testing::RunCo(ioc, std::move(aw));
+}
+
+class ResilverCliTest : public NimbusTest {
+ protected:
+  fs::path Disk(const std::string& id) const { return fs::path(data_dir()) / "disks" / id; }
+
+  std::unique_ptr<storage::LocalVolume> OpenDisk(const std::string& id) {
+    storage::LocalVolumeOptions o;
+    o.id = id;
+    o.root = (id.starts_with("spare") && !fs::exists(Disk(id)) ? DiskDir(id) : Disk(id)).string();
+    o.create_if_missing = false;
+    auto v = storage::LocalVolume::Open(o, workers_);
+    EXPECT_TRUE(v) << id << ": " << v.error().message;
+    return v ? std::move(*v) : nullptr;
+  }
+
+  // Writes `n` blobs of varied sizes (some over the 1 MiB block size) on both disks of the pair
+  // a1/a1m, as the server's mirrored write would, and records them in the blob catalog.
+  void WriteBlobs(int n, std::size_t base_size) {
+    auto a1 = OpenDisk("a1");
+    auto a1m = OpenDisk("a1m");
+    ASSERT_TRUE(a1 && a1m);
+    auto db = db::OpenDatabase("sqlite:" + data_dir() + "/nimbus.db", {});
+    ASSERT_TRUE(db) << db.error().message;
+    for (int i = 0; i < n; ++i) {
+      std::string bytes(base_size + static_cast<std::size_t>(i) * 7919 % (3 * base_size), '\0');
+      for (std::size_t j = 0; j < bytes.size(); ++j) {
+        bytes[j] = static_cast<char>((j * 131 + static_cast<std::size_t>(i) * 17) % 251);
+      }
+      const BlobId id = BlobId::Random();
+      for (storage::Volume* v :
+           {static_cast<storage::Volume*>(a1.get()), static_cast<storage::Volume*>(a1m.get())}) {
+        StringSource src(bytes);
+        auto put = RunIo(storage::PutBlob(*v, id, src));
+        ASSERT_TRUE(put) << put.error().message;
+      }
+      db::BlobRow row{
+          id.str(), 1, "a1", static_cast<std::int64_t>(bytes.size()), Sha256::HexOf(bytes), 1};
+      auto rec = (*db)->Write([&](db::Transaction& tx) { return db::BlobStore(tx).Insert(row); });
+      ASSERT_TRUE(rec) << rec.error().message;
+      blobs_[id.str()] = std::move(bytes);
+    }
+  }
+
+  // Every blob written reads back byte-exact from the directory of `disk`.
+  void ExpectAllOn(const std::string& disk) {
+    auto v = OpenDisk(disk);
+    ASSERT_TRUE(v);
+    for (const auto& [id, bytes] : blobs_) {
+      auto parsed = BlobId::Parse(id);
+      ASSERT_TRUE(parsed);
+      StringSink sink;
+      auto got = RunIo(v->Get(*parsed, storage::ByteRange{}, sink));
+      ASSERT_TRUE(got) << disk << " " << id << ": " << got.error().message;
+      ASSERT_EQ(sink.out.size(), bytes.size()) << id;
+      EXPECT_TRUE(sink.out == bytes) << "blob " << id << " differs on " << disk;
+    }
+  }
+
+  std::map<std::string, json::object> DiskList() {
+    std::map<std::string, json::object> out;
+    auto r = RunNimbus({"admin", "disk", "list", "--json", "--data", data_dir()});
+    EXPECT_TRUE(r) << r.error().message;
+    if (!r) return out;
+    EXPECT_EQ(r->exit_code(), 0) << r->err;
+    const json::value parsed = json::parse(r->out);
+    for (const auto& d : parsed.as_array()) {
+      out[std::string(d.at("id").as_string())] = d.as_object();
+    }
+    return out;
+  }
+
+  json::object Show(const std::string& id) {
+    auto r = RunNimbus({"admin", "disk", "show", id, "--json", "--data", data_dir()});
+    EXPECT_TRUE(r) << r.error().message;
+    if (!r || r->exit_code() != 0) return {};
+    return json::parse(r->out).as_object();
+  }
+
+  // Attaches spare3 and spare4 under the temp dir. Needed because a category left without a
+  // healthy pair (every default category has one pair) gets the configured spares spare1/spare2
+  // attached as a new pair by the pool, so replace needs spares of its own.
+  void AttachSpares() {
+    for (const char* id : {"spare3", "spare4"}) {
+      const fs::path dir = tmp().path() / "extra" / id;
+      auto r = RunNimbus({"admin", "disk", "attach", id, "--uri", "file:" + dir.string(),
+                          "--capacity-gb", "5", "--json", "--data", data_dir()});
+      ASSERT_TRUE(r) << r.error().message;
+      ASSERT_EQ(r->exit_code(), 0) << r->err;
+      EXPECT_EQ(json::parse(r->out).at("state"), "spare");
+      EXPECT_TRUE(fs::is_regular_file(dir / ".nimbus-disk")) << dir;
+    }
+  }
+
+  // An unused spare (state spare), "" when there is none.
+  std::string UnusedSpare() {
+    for (auto& [id, d] : DiskList()) {
+      if (d.at("state") == "spare") return id;
+    }
+    return "";
+  }
+
+  fs::path DiskDir(const std::string& id) {
+    auto d = DiskList()[id];
+    std::string uri(d.at("uri").as_string());
+    return fs::path(uri.substr(5));
+  }
+
+  // Waits (bounded) until the server's log contains `text`.
+  bool WaitForLog(const std::string& text, std::chrono::seconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if ((server().Stdout() + server().Stderr()).find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  WorkerPool workers_{2};
+  std::map<std::string, std::string> blobs_;
+};
+
+TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
+  auto port = StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  AttachSpares();
+  WriteBlobs(40, 300 * 1024);
+
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
+  ASSERT_TRUE(fail) << fail.error().message;
+  ASSERT_EQ(fail->exit_code(), 0) << fail->err;
+  // The server stops using a1 on its next round (one alert), then the operator replaces it.
+  ASSERT_TRUE(WaitForLog("disk_failed disk=a1:", std::chrono::seconds(15))) << server().Stderr();
+  const std::string spare = UnusedSpare();
+  ASSERT_FALSE(spare.empty());
+  auto replace =
+      RunNimbus({"admin", "disk", "replace", "a1", "--with", spare, "--data", data_dir()}, {},
+                std::chrono::seconds(120));
+  ASSERT_TRUE(replace) << replace.error().message;
+  ASSERT_EQ(replace->exit_code(), 0) << replace->out << replace->err;
+  EXPECT_NE(replace->out.find("disk " + spare + " replaces a1 in category A"), std::string::npos)
+      << replace->out;
+  EXPECT_NE(replace->out.find("resilver " + spare + " from a1m: 100% (40/40 blobs"),
+            std::string::npos)
+      << replace->out;
+  EXPECT_NE(replace->out.find("40 blobs (40 copied, 0 already there)"), std::string::npos)
+      << replace->out;
+  ExpectAllOn(spare);
+
+  auto disks = DiskList();
+  ASSERT_TRUE(disks.contains(spare));
+  EXPECT_EQ(disks[spare].at("role"), "primary");
+  EXPECT_EQ(disks[spare].at("state"), "healthy");
+  EXPECT_EQ(disks[spare].at("category"), "A");
+  EXPECT_EQ(disks[spare].at("mirror_id"), "a1m");
+  EXPECT_EQ(disks["a1m"].at("mirror_id"), spare.c_str());
+  EXPECT_EQ(disks["a1m"].at("state"), "healthy");
+  EXPECT_EQ(disks["a1"].at("role"), "spare");
+  EXPECT_EQ(disks["a1"].at("state"), "failed");
+  json::object shown = Show(spare);
+  ASSERT_TRUE(shown.contains("task")) << json::serialize(shown);
+  EXPECT_EQ(shown.at("task").at("kind"), "resilver");
+  EXPECT_EQ(shown.at("task").at("state"), "done");
+  EXPECT_EQ(shown.at("task").at("total_blobs").to_number<int>(), 40);
+  EXPECT_EQ(shown.at("task").at("result").at("copied").to_number<int>(), 40);
+
+  // The running server takes the new disk into the pair on its next health round.
+  EXPECT_TRUE(WaitForLog("disk " + spare + " replaces a1 as the primary of pair a1",
+                         std::chrono::seconds(15)))
+      << server().Stderr();
+  auto ready = HttpGet(*port, "/readyz");
+  ASSERT_TRUE(ready) << ready.error().message;
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  const std::string ratio = "nimbus_disk_resilver_progress_ratio{disk=\"" + spare + "\"} 1";
+  std::string body;
+  for (int i = 0; i < 50; ++i) {  // The gauges follow the topology in the same round.
+    auto metrics = HttpGet(*port, "/metrics");
+    ASSERT_TRUE(metrics) << metrics.error().message;
+    body = metrics->body;
+    if (body.find(ratio) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(body.find(ratio), std::string::npos) << body;
+  EXPECT_NE(body.find("nimbus_storage_alerts_total{kind=\"disk_failed\",disk=\"a1\"} 1"),
+            std::string::npos)
+      << body;
+
+  auto again =
+      RunNimbus({"admin", "disk", "attach", "spare3", "--uri", "file:/x", "--data", data_dir()});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->exit_code(), 1);
+  EXPECT_NE(again->err.find("disk 'spare3' exists already"), std::string::npos) << again->err;
+  auto unknown =
+      RunNimbus({"admin", "disk", "replace", "a1", "--with", "nosuch", "--data", data_dir()});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->exit_code(), 2);
+  EXPECT_NE(unknown->err.find("nosuch"), std::string::npos) << unknown->err;
+  EXPECT_EQ(server().Terminate().code, 0);
+
+  // With the server stopped, one health round from the CLI probes every disk in use.
+  int expected = 0;
+  for (auto& [id, d] : DiskList()) expected += d.at("state") == "failed" ? 0 : 1;
+  auto job = RunNimbus({"job", "run", "disk-health", "--data", data_dir()});
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->exit_code(), 0) << job->out << job->err;
+  EXPECT_NE(job->out.find("job disk-health: ok"), std::string::npos) << job->out;
+  EXPECT_NE(job->out.find(fmt::format("{} disks probed, {} ok", expected, expected)),
+            std::string::npos)
+      << job->out;
+}
+
+TEST_F(ResilverCliTest, AnInterruptedReplaceResumesByCommandAndAfterKillByTheServer) {
+  auto port = StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  AttachSpares();
+  WriteBlobs(600, 40 * 1024);
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1m", "--data", data_dir()});
+  ASSERT_TRUE(fail && fail->exit_code() == 0);
+  const std::string spare = UnusedSpare();
+  ASSERT_FALSE(spare.empty());
+  const std::vector<std::string> args = {"admin",  "disk", "replace", "a1m",
+                                         "--with", spare,  "--data",  data_dir()};
+
+  // Ctrl-C once it has started: it stops between two blobs and says how to go on.
+  auto logs = tmp().path() / "logs" / "replace1";
+  fs::create_directories(logs);
+  auto cli = ServerProcess::Start({.args = args, .cwd = tmp().path(), .log_dir = logs});
+  ASSERT_TRUE(cli) << cli.error().message;
+  for (int i = 0; i < 500 && (*cli)->Stdout().find("resilver " + spare) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*cli)->Signal(SIGINT);
+  auto ended = (*cli)->WaitForExit(std::chrono::seconds(30));
+  ASSERT_TRUE(ended);
+  const bool interrupted = ended->code == 1;
+  if (interrupted) {
+    EXPECT_NE((*cli)->Stderr().find("interrupted after"), std::string::npos) << (*cli)->Stderr();
+    EXPECT_EQ(Show(spare).at("state"), "resilvering");
+  } else {
+    EXPECT_EQ(ended->code, 0) << (*cli)->Stdout() << (*cli)->Stderr();
+  }
+
+  // kill -9 of the next run: the lease it held expires and the server's health round resumes.
+  logs = tmp().path() / "logs" / "replace2";
+  fs::create_directories(logs);
+  auto cli2 = ServerProcess::Start({.args = args, .cwd = tmp().path(), .log_dir = logs});
+  ASSERT_TRUE(cli2) << cli2.error().message;
+  for (int i = 0; i < 500 && (*cli2)->Stdout().find("resilver " + spare) == std::string::npos &&
+                  (*cli2)->Running();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*cli2)->Signal(SIGKILL);
+  ASSERT_TRUE((*cli2)->WaitForExit(std::chrono::seconds(10)));
+  const bool killed_midway = Show(spare).at("state") == "resilvering";
+  if (interrupted) {
+    EXPECT_NE((*cli2)->Stdout().find("resuming the copy"), std::string::npos) << (*cli2)->Stdout();
+  }
+
+  std::string state;
+  for (int i = 0; i < 400 && state != "healthy"; ++i) {  // Lease 20 s, then the next round.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    state = std::string(Show(spare).at("state").as_string());
+  }
+  ASSERT_EQ(state, "healthy") << server().Stderr();
+  ExpectAllOn(spare);
+  json::object task = Show(spare).at("task").as_object();
+  EXPECT_EQ(task.at("state"), "done");
+  EXPECT_EQ(task.at("total_blobs").to_number<int>(), 600);
+  const std::string log = server().Stdout() + server().Stderr();
+  if (killed_midway) {
+    EXPECT_NE(log.find("resuming the resilver of disk " + spare), std::string::npos) << log;
+  }
+  if (!interrupted || !killed_midway) {
+    std::cerr << "note: the resilver finished before it could be interrupted (interrupted="
+              << interrupted << ", killed_midway=" << killed_midway << ")\n";
+  }
+  EXPECT_EQ(server().Terminate().code, 0);
+}
+
+}  // namespace
+}  // namespace nimbus::test
