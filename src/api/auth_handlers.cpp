@@ -22,6 +22,17 @@ std::string SessionCookie(std::string_view value, std::int64_t max_age_s, bool s
                      value, max_age_s, secure ? "; Secure" : "");
 }
 
+namespace {
+
+// The error response, with Retry-After when the error is a rate limit.
+Response RateLimitedErr(const Error& e, int retry_after_s, const Request& req) {
+  Response res = Err(e, req);
+  if (retry_after_s > 0) res.SetHeader("Retry-After", std::to_string(retry_after_s));
+  return res;
+}
+
+}  // namespace
+
 bool WantsSecureCookie(const Request& req, const AccountApi& api) {
   return req.tls() || api.public_url.starts_with("https://");
 }
@@ -56,8 +67,10 @@ net::awaitable<Response> ResendVerification(const AccountApi& api, Request& req)
   if (!body) co_return Err(body.error(), req);
   auto email = RequiredString(*body, "email");
   if (!email) co_return Err(email.error(), req);
-  auto done = co_await api.accounts.ResendVerification(std::move(*email), ClientOf(req));
-  if (!done) co_return Err(done.error(), req);
+  int retry_after_s = 0;
+  auto done =
+      co_await api.accounts.ResendVerification(std::move(*email), ClientOf(req), &retry_after_s);
+  if (!done) co_return RateLimitedErr(done.error(), retry_after_s, req);
   co_return http::EmptyResponse(202);
 }
 
@@ -70,11 +83,7 @@ net::awaitable<Response> Login(const AccountApi& api, Request& req) {
   if (!password) co_return Err(password.error(), req);
   core::LoginOutcome out =
       co_await api.passwords.Login(std::move(*email), std::move(*password), ClientOf(req));
-  if (!out.session) {
-    Response res = Err(out.session.error(), req);
-    if (out.retry_after_s > 0) res.SetHeader("Retry-After", std::to_string(out.retry_after_s));
-    co_return res;
-  }
+  if (!out.session) co_return RateLimitedErr(out.session.error(), out.retry_after_s, req);
   const core::NewSession& s = *out.session;
   const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -112,8 +121,10 @@ net::awaitable<Response> ForgotPassword(const AccountApi& api, Request& req) {
   if (!body) co_return Err(body.error(), req);
   auto email = RequiredString(*body, "email");
   if (!email) co_return Err(email.error(), req);
-  auto done = co_await api.passwords.ForgotPassword(std::move(*email), ClientOf(req));
-  if (!done) co_return Err(done.error(), req);
+  int retry_after_s = 0;
+  auto done =
+      co_await api.passwords.ForgotPassword(std::move(*email), ClientOf(req), &retry_after_s);
+  if (!done) co_return RateLimitedErr(done.error(), retry_after_s, req);
   co_return http::EmptyResponse(202);
 }
 

@@ -158,17 +158,19 @@ net::awaitable<Result<void>> AccountService::VerifyEmail(std::string token) {
 }
 
 net::awaitable<Result<void>> AccountService::ResendVerification(std::string email,
-                                                                ClientInfo client) {
+                                                                ClientInfo client,
+                                                                int* retry_after_s) {
   auto normalized = NormalizeEmail(email);
   // A malformed address cannot have an account: answer as for any unknown one.
   const std::string addr = normalized ? *normalized : Trim(email);
   const std::int64_t now = NowMs();
-  auto write = [this, &addr, &client, now, valid = normalized.has_value()] {
+  auto write = [this, &addr, &client, now, retry_after_s, valid = normalized.has_value()] {
     return deps_.db.Write([&](Transaction& tx) -> Result<void> {
       auto wait = RetryAfter(tx, kEmailRequest, addr, client.ip,
                              deps_.config.email_requests_per_hour, kHourMs, now);
       if (!wait) return std::unexpected(wait.error());
       if (*wait) {
+        if (retry_after_s != nullptr) *retry_after_s = **wait;
         return Fail(Errc::kTooManyAttempts,
                     "Too many requests for this address. Try again in {} minutes.",
                     (**wait + 59) / 60);

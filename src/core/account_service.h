@@ -35,8 +35,9 @@ class AccountService {
   net::awaitable<Result<void>> VerifyEmail(std::string token);
   // Queues a new verification link when the address belongs to an unverified, enabled account;
   // answers the same either way. kTooManyAttempts past email_requests_per_hour for the address
-  // or the IP.
-  net::awaitable<Result<void>> ResendVerification(std::string email, ClientInfo client);
+  // or the IP; then `*retry_after_s` (if given) is the number of seconds to wait.
+  net::awaitable<Result<void>> ResendVerification(std::string email, ClientInfo client,
+                                                  int* retry_after_s = nullptr);
 
   // The user with plan and usage. kNotFound for an unknown id.
   net::awaitable<Result<Profile>> GetProfile(std::int64_t user_id);

@@ -113,16 +113,18 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   co_return LoginOutcome{std::move(session)};
 }
 
-net::awaitable<Result<void>> PasswordService::ForgotPassword(std::string email, ClientInfo client) {
+net::awaitable<Result<void>> PasswordService::ForgotPassword(std::string email, ClientInfo client,
+                                                             int* retry_after_s) {
   auto normalized = NormalizeEmail(email);
   const std::string addr = normalized ? *normalized : std::string();
   const std::int64_t now = NowMs();
-  auto write = [this, &addr, &client, now] {
+  auto write = [this, &addr, &client, now, retry_after_s] {
     return deps_.db.Write([&](Transaction& tx) -> Result<void> {
       auto wait = RetryAfter(tx, kEmailRequest, addr, client.ip,
                              deps_.config.email_requests_per_hour, kHourMs, now);
       if (!wait) return std::unexpected(wait.error());
       if (*wait) {
+        if (retry_after_s != nullptr) *retry_after_s = **wait;
         return Fail(Errc::kTooManyAttempts,
                     "Too many requests for this address. Try again in {} minutes.",
                     (**wait + 59) / 60);

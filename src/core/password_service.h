@@ -33,8 +33,10 @@ class PasswordService {
   // a disabled account, kEmailUnverified when require_email_verification is on.
   net::awaitable<LoginOutcome> Login(std::string email, std::string password, ClientInfo client);
   // Queues a reset link when the address has an enabled account; the same answer otherwise.
-  // kTooManyAttempts past email_requests_per_hour for the address or the IP.
-  net::awaitable<Result<void>> ForgotPassword(std::string email, ClientInfo client);
+  // kTooManyAttempts past email_requests_per_hour for the address or the IP; then
+  // `*retry_after_s` (if given) is the number of seconds to wait.
+  net::awaitable<Result<void>> ForgotPassword(std::string email, ClientInfo client,
+                                              int* retry_after_s = nullptr);
   // Sets a new password with a reset token (single use, reset_token_ttl_min), ends every
   // session of the user and queues a "password changed" mail. kInvalidToken, kWeakPassword.
   net::awaitable<Result<void>> ResetPassword(std::string token, std::string password);

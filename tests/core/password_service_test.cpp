@@ -106,9 +106,12 @@ TEST_F(AccountsTest, ForgotPasswordIsSilentForUnknownAddressesAndRateLimitedPerI
         passwords().ForgotPassword("u" + std::to_string(i) + "@example.com", {"10.5.5.5", ""})));
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM mail_outbox"), 0);
-  auto sixth = Run(passwords().ForgotPassword("u9@example.com", {"10.5.5.5", ""}));
+  int retry_after_s = 0;
+  auto sixth = Run(passwords().ForgotPassword("u9@example.com", {"10.5.5.5", ""}, &retry_after_s));
   ASSERT_FALSE(sixth);
   EXPECT_EQ(sixth.error().code, Errc::kTooManyAttempts);
+  EXPECT_GT(retry_after_s, 0);
+  EXPECT_LE(retry_after_s, 3600);
 }
 
 TEST_F(AccountsTest, ChangePasswordNeedsTheCurrentOneAndEndsOtherSessions) {

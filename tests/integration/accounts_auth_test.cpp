@@ -202,6 +202,23 @@ TEST_F(AccountsTest, FailedLoginsGive429WithRetryAfterAndLookTheSame) {
   EXPECT_LE(std::stoi(retry), 15 * 60);
 }
 
+TEST_F(AccountsTest, MailRequestsAreLimitedPerAddressWith429AndRetryAfter) {
+  Start();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Call("POST", "/api/v1/auth/forgot-password", R"({"email":"zed@example.com"})").status,
+              202)
+        << i;
+  }
+  HttpResponse limited =
+      Call("POST", "/api/v1/auth/forgot-password", R"({"email":"zed@example.com"})");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(ErrorCode(limited), "too_many_attempts");
+  EXPECT_FALSE(limited.HeaderOr("Retry-After").empty());
+  HttpResponse resend =
+      Call("POST", "/api/v1/auth/resend-verification", R"({"email":"zed@example.com"})");
+  EXPECT_EQ(resend.status, 429) << "the same budget per address and IP";
+}
+
 TEST_F(AccountsTest, NoCapacityInCategoryACreatesNothing) {
   WriteConfig("disks.toml", R"(
 [[disk]]
