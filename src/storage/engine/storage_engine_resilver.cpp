@@ -66,6 +66,16 @@ Result<StorageEngine::PreparedResilver> StorageEngine::PrepareResilver(
 }
 
 Result<void> StorageEngine::CompleteResilver(const std::string& disk_id) {
+  {
+    // This process's pair first, quietly: the pool raises the one kDiskRecovered alert.
+    std::shared_lock lock(topo_mu_);
+    if (auto it = sides_.find(disk_id); it != sides_.end()) {
+      auto pair = pairs_.find(it->second.first);
+      if (pair->second.volume->state()->disk_id(it->second.second) == disk_id) {
+        pair->second.volume->state()->MarkHealthy(it->second.second, /*alert=*/false);
+      }
+    }
+  }
   if (auto healed = pool_->MarkHealthy(disk_id); !healed) return healed;
   auto synced = SyncStatesFromDb();
   if (!synced) return Fail(synced.error());

@@ -161,7 +161,7 @@ void PairState::MarkResilvering(Side s, std::string disk_id) {
   Deliver(events, {});
 }
 
-void PairState::MarkHealthy(Side s) {
+void PairState::MarkHealthy(Side s, bool alert) {
   std::vector<PairEvent> events;
   std::vector<Alert> alerts;
   {
@@ -175,6 +175,7 @@ void PairState::MarkHealthy(Side s) {
     queue_.ResetAttempts(s);
     NoteTransitionLocked(s, before, "marked healthy", events, alerts);
   }
+  if (!alert) alerts.clear();
   Deliver(events, alerts);
 }
 

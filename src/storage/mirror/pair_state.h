@@ -82,8 +82,9 @@ class PairState {
   // `alert` is false (the caller raised it already, e.g. the disk pool recording the failure).
   void MarkFailed(Side s, std::string reason, bool alert = true);
   // The side is usable again (errors reset, failed repairs retried). Its state is degraded while
-  // repairs for it are queued, healthy otherwise; raises kDiskRecovered.
-  void MarkHealthy(Side s);
+  // repairs for it are queued, healthy otherwise; raises kDiskRecovered unless `alert` is false
+  // (the caller raised it already).
+  void MarkHealthy(Side s, bool alert = true);
   // Another disk took side `s` (`nimbus admin disk replace`): the side is renamed `disk_id`,
   // its errors are reset and it is resilvering: it takes every write, serves no read, until
   // MarkHealthy(). Queued repairs for the side stay (they now target the new disk). Emits

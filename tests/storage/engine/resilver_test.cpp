@@ -221,6 +221,7 @@ TEST_F(ResilverTest, AReplacedMirrorGetsEveryBlobAndThePairIsHealthyAgain) {
       metrics_.RenderPrometheus().find("nimbus_disk_resilver_progress_ratio{disk=\"spare1\"} 1"),
       std::string::npos);
   EXPECT_EQ(alerts_->Count(AlertKind::kSpareAttached, "spare1"), 1);
+  EXPECT_EQ(alerts_->Count(AlertKind::kDiskRecovered, "spare1"), 1);  // Once, from the pool.
 
   // The new disk serves reads: with the primary gone, every blob still reads back.
   volumes_["a1"]->SetOffline(true);
