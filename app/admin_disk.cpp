@@ -210,7 +210,10 @@ class ProgressPrinter {
   void operator()(const storage::ResilverProgress& p) {
     const auto now = std::chrono::steady_clock::now();
     const double ratio = p.ratio();
+    if (p.done_blobs == last_done_ && p.total_blobs == last_total_) return;  // Nothing new.
     if (ratio < last_ratio_ + 0.05 && now - last_ < std::chrono::seconds(3) && ratio < 1.0) return;
+    last_done_ = p.done_blobs;
+    last_total_ = p.total_blobs;
     last_ = now;
     last_ratio_ = ratio;
     fmt::print(out_, "resilver {} from {}: {:3.0f}% ({}/{} blobs, {} of {})\n", p.disk_id,
@@ -223,6 +226,8 @@ class ProgressPrinter {
   std::FILE* out_;
   std::chrono::steady_clock::time_point last_{};
   double last_ratio_ = -1;
+  std::uint64_t last_done_ = UINT64_MAX;
+  std::uint64_t last_total_ = UINT64_MAX;
 };
 
 }  // namespace
@@ -333,10 +338,10 @@ int AttachDisk(const config::Config& config, const std::string& id, const std::s
       return 0;
     }
     fmt::print(
-        "disk {} ({}, {}) attached as {} {}{}; a running server probes it on its next "
+        "disk {} ({}, {}) attached as {}{}{}; a running server probes it on its next "
         "health round\n",
         d->id, d->uri, Gib(d->capacity_bytes), storage::DiskStateName(d->state),
-        d->category.empty() ? "" : "in category ", d->category);
+        d->category.empty() ? "" : " in category ", d->category);
     return 0;
   });
 }
