@@ -61,14 +61,14 @@ Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& c
 // near_full_ratio. Adds a kNoCapacity alert when it stays past it; the caller decides whether
 // that refuses anything.
 Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& category,
-                                    std::uint64_t extra, Alerts& out) {
+                                    std::uint64_t extra, Alerts& out, bool placing) {
   db::DiskStore store(tx);
   for (int round = 0; round < 64; ++round) {  // Each round uses two spares; bounded anyway.
     auto disks = store.ListDisks();
     if (!disks) return Pass(disks);
     std::uint64_t capacity = 0, allocated = 0, used = 0;
     for (const PairView& p : PairsOf(*disks, category)) {
-      if (!p.writable) continue;
+      if (placing ? !p.writable : !p.serving) continue;
       capacity += p.capacity;
       allocated += p.allocated;
       used += p.used;
@@ -127,7 +127,7 @@ Result<DiskPair> DiskPool::Allocate(std::int64_t owner_id, std::uint64_t bytes) 
       return Fail(Errc::kConflict, "owner {} already has an allocation on disk '{}'", owner_id,
                   (*existing)->primary_id);
     }
-    return FillCategory(tx, *category, bytes, alerts);
+    return FillCategory(tx, *category, bytes, alerts, /*placing=*/true);
   };
   auto filled = deps_.db.Write(fill);
   if (!filled) return Pass(filled);
@@ -252,7 +252,9 @@ Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes
   // A larger plan may take the category past near_full_ratio: attach spares now, so the next
   // Allocate finds room. Existing owners never fail because of it.
   Alerts alerts;
-  auto fill = [&](db::Transaction& tx) { return FillCategory(tx, *category, 0, alerts); };
+  auto fill = [&](db::Transaction& tx) {
+    return FillCategory(tx, *category, 0, alerts, /*placing=*/false);
+  };
   auto filled = deps_.db.Write(fill);
   if (!filled) return Pass(filled);
   Deliver(alerts);
@@ -315,7 +317,9 @@ Result<void> DiskPool::CheckNearFull() {
   std::lock_guard op(op_mu_);
   for (const config::Category& c : categories_) {
     Alerts alerts;  // Per transaction: a rolled-back attach is never announced.
-    auto fill = [&](db::Transaction& tx) { return FillCategory(tx, c.name, 0, alerts); };
+    auto fill = [&](db::Transaction& tx) {
+      return FillCategory(tx, c.name, 0, alerts, /*placing=*/false);
+    };
     if (auto r = deps_.db.Write(fill); !r) return r;
     Deliver(alerts);
   }

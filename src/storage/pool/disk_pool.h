@@ -200,8 +200,11 @@ class DiskPool {
   Result<DiskPair> PlaceIn(db::Transaction& tx, std::int64_t owner_id, const std::string& category,
                            std::uint64_t bytes, Alerts& alerts);
   Result<bool> AttachSparePair(db::Transaction& tx, const std::string& category, Alerts& out);
+  // `placing`: a new owner needs a pair with both disks healthy, so only those count as room;
+  // otherwise (periodic check, resize) every pair still serving its owners counts, so a failed
+  // disk alone does not use up the spares an admin keeps for `replace`.
   Result<void> FillCategory(db::Transaction& tx, const std::string& category, std::uint64_t extra,
-                            Alerts& out);
+                            Alerts& out, bool placing);
   Result<DiskInfo> ShowIn(db::Transaction& tx, std::string_view disk_id);
   void Deliver(Alerts& alerts);
 

@@ -87,7 +87,7 @@ Result<MovePlan> DiskPool::BeginMove(std::int64_t owner_id, std::uint64_t new_by
                   "owner {} already lives in category {}: a plan of {} is a resize, not a move",
                   owner_id, *category, pool_internal::Gib(new_bytes));
     }
-    return FillCategory(tx, *category, new_bytes, alerts);
+    return FillCategory(tx, *category, new_bytes, alerts, /*placing=*/true);
   };
   auto filled = deps_.db.Write(fill);
   if (!filled) return Pass(filled);

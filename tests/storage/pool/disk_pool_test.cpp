@@ -312,6 +312,23 @@ TEST_F(DiskPoolTest, AttachingSparesAtRunTimeGivesAFullCategoryItsPair) {
   EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), 1u);
 }
 
+TEST_F(DiskPoolTest, AFailedDiskAloneKeepsTheSparesForReplace) {
+  // Both pairs of B lose one disk: their owners are still served by the other disks, so the
+  // periodic check attaches nothing (the admin keeps the spares for `replace`) ...
+  ASSERT_TRUE(pool_->MarkFailed("b1m"));
+  ASSERT_TRUE(pool_->MarkFailed("b2"));
+  ASSERT_TRUE(pool_->CheckNearFull());
+  EXPECT_EQ(Disk("spare1").role, DiskRole::kSpare);
+  EXPECT_EQ(Disk("spare2").role, DiskRole::kSpare);
+  EXPECT_TRUE(alerts_.Of(AlertKind::kSpareAttached).empty());
+  auto pair = pool_->Replace("b1m", "spare1");
+  ASSERT_TRUE(pair) << pair.error().message;
+  EXPECT_EQ(pair->mirror_id, "spare1");
+  // Once the replaced disk is healthy, new owners are placed on that pair again.
+  ASSERT_TRUE(pool_->MarkHealthy("spare1"));
+  EXPECT_EQ(Place(1, 10 * G), "b1");
+}
+
 TEST_F(DiskPoolTest, StateSurvivesReopeningOnTheSameDatabase) {
   Place(1, 10 * G);
   ASSERT_TRUE(pool_->MarkFailed("b2"));
