@@ -103,12 +103,8 @@ int RunServe(const config::Config& config) {
   if (auto resumed = rt.blobs->ResumeMoves(ioc.get_executor()); !resumed) {
     spdlog::warn("cannot resume moves between disk categories: {}", resumed.error().message);
   }
-  server.Start();
-  fmt::print("listening on {}\n", url);
-  std::fflush(stdout);
-  spdlog::info("nimbus {} ({}) serving {} with data in {}", kVersion, kCommit,
-               rt.config.server.public_url, config.server.data_dir);
-
+  // Signals are handled before the address is announced: whoever stops the server as soon as it
+  // reads "listening on" gets the graceful stop, never the default kill.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -125,6 +121,12 @@ int RunServe(const config::Config& config) {
       rt.storage->StopRepairLoops();
       finish();
     });
+
+  server.Start();
+  fmt::print("listening on {}\n", url);
+  std::fflush(stdout);
+  spdlog::info("nimbus {} ({}) serving {} with data in {}", kVersion, kCommit,
+               rt.config.server.public_url, config.server.data_dir);
   });
 
   std::vector<std::jthread> threads;
