@@ -17,74 +17,26 @@
 #include <future>
 
 #include "commands.h"
+#include "core/disk_json.h"
 #include "db/stores/disk_task_store.h"
 #include "runtime.h"
 
 namespace nimbus::app {
 namespace {
 
+using core::DiskJson;  // Shared with GET /api/v1/admin/disks.
+using core::TaskJson;
 using storage::DiskInfo;
 
 void PrintError(const Error& e) { fmt::print(stderr, "nimbus: {}\n", e.message); }
 
 int ExitCodeOf(const Error& e) { return e.code == Errc::kNotFound ? 2 : 1; }
 
-boost::json::object DiskJson(const DiskInfo& d) {
-  return {{"id", d.id},
-          {"category", d.category},
-          {"role", storage::DiskRoleName(d.role)},
-          {"state", storage::DiskStateName(d.state)},
-          {"mirror_id", d.mirror_id},
-          {"uri", d.uri},
-          {"capacity_bytes", d.capacity_bytes},
-          {"allocated_bytes", d.allocated_bytes},
-          {"used_bytes", d.used_bytes},
-          {"users", d.owner_count}};
-}
-
 std::string Or(const std::string& s) { return s.empty() ? "-" : s; }
-
-double Ratio(std::int64_t done, std::int64_t total) {
-  return total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
-}
-
-boost::json::object TaskJson(const db::DiskTaskRow& t) {
-  boost::json::value result = nullptr;
-  if (!t.result.empty()) {
-    boost::system::error_code ec;
-    result = boost::json::parse(t.result, ec);
-    if (ec) result = t.result;
-  }
-  const double progress = t.state == "done"   ? 1.0
-                          : t.total_bytes > 0 ? Ratio(t.done_bytes, t.total_bytes)
-                                              : Ratio(t.done_blobs, t.total_blobs);
-  return {{"id", t.id},
-          {"kind", t.kind},
-          {"state", t.state},
-          {"total_blobs", t.total_blobs},
-          {"done_blobs", t.done_blobs},
-          {"total_bytes", t.total_bytes},
-          {"done_bytes", t.done_bytes},
-          {"progress", progress},
-          {"result", result},
-          {"error", t.error},
-          {"lease_owner", t.lease_owner},
-          {"created_at", t.created_at},
-          {"updated_at", t.updated_at},
-          {"finished_at", t.finished_at ? boost::json::value(*t.finished_at) : nullptr}};
-}
 
 // The newest resilver or scrub task of the disk, or nullopt.
 Result<std::optional<db::DiskTaskRow>> LatestTask(db::Database& db, const std::string& id) {
-  return db.Read([&](db::Transaction& tx) -> Result<std::optional<db::DiskTaskRow>> {
-    std::optional<db::DiskTaskRow> best;
-    for (const char* kind : {"resilver", "scrub"}) {
-      auto t = db::DiskTaskStore(tx).LatestFor(id, kind);
-      if (!t) return std::unexpected(std::move(t.error()));
-      if (*t && (!best || (*t)->id > best->id)) best = std::move(*t);
-    }
-    return best;
-  });
+  return core::LatestDiskTask(db, id);
 }
 
 std::string Gib(std::uint64_t bytes) {

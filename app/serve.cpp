@@ -12,15 +12,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "api/account_routes.h"
 #include "core/accounts.h"
+#include "core/disk_admin.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
 #include "runtime.h"
+#include "util/rfc3339.h"
 #include "util/run_blocking.h"
 #include "version.h"
 
@@ -48,6 +51,31 @@ http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
 std::string HostOf(const std::string& listen) {
   auto colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+// GET /api/v1/admin/jobs: every job as `nimbus admin job list --json` prints it. Blocking.
+Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler) {
+  auto jobs = scheduler.List();
+  if (!jobs) return Fail(jobs.error());
+  auto time_or_null = [](const std::optional<Clock::TimePoint>& t) -> boost::json::value {
+    return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
+  };
+  boost::json::array out;
+  for (const auto& j : *jobs) {
+    out.push_back({{"name", j.name},
+                   {"schedule", j.schedule},
+                   {"registered", j.registered},
+                   {"last_started_at", time_or_null(j.last_started_at)},
+                   {"last_finished_at", time_or_null(j.last_finished_at)},
+                   {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
+                                                        : boost::json::value(nullptr)},
+                   {"last_outcome", j.last_outcome},
+                   {"last_message", j.last_message},
+                   {"next_run_at", time_or_null(j.next_run_at)},
+                   {"run_count", j.run_count},
+                   {"failure_count", j.failure_count}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -82,6 +110,15 @@ int RunServe(const config::Config& config) {
                           rt.config.server.public_url);
   api::AddAccountRoutes(router, {accounts.accounts, accounts.passwords, accounts.sessions,
                                  rt.config.server.public_url});
+  // Admin disks and jobs (issue 4 "Admin"): the JSON of `nimbus admin disk/job list --json`.
+  core::DiskAdmin disk_admin({.engine = engine,
+                              .db = db,
+                              .workers = workers,
+                              .clock = rt.clock,
+                              .metrics = &rt.metrics,
+                              .executor = ioc.get_executor(),
+                              .jobs = [&rt] { return JobsJson(*rt.scheduler); }});
+  api::AddAdminDiskRoutes(router, disk_admin);
 
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());

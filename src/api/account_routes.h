@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/account_service.h"
+#include "core/disk_admin.h"
 #include "core/password_service.h"
 #include "core/session_service.h"
 #include "http/router.h"
@@ -23,5 +24,9 @@ struct AccountApi {
 
 // Adds the auth middleware (Router::Use) and every account route. `api` must outlive `router`.
 void AddAccountRoutes(http::Router& router, const AccountApi& api);
+
+// The admin disk and job routes (admin_disk_handlers.cpp); add after AddAccountRoutes (its auth
+// middleware answers 401/403 first). Non-admins get 404. `admin` must outlive `router`.
+void AddAdminDiskRoutes(http::Router& router, core::DiskAdmin& admin);
 
 }  // namespace nimbus::api
