@@ -158,13 +158,13 @@ int RunServe(const config::Config& config) {
       rt.storage->StopRepairLoops();
       finish();
     });
+  });
 
   server.Start();
   fmt::print("listening on {}\n", url);
   std::fflush(stdout);
   spdlog::info("nimbus {} ({}) serving {} with data in {}", kVersion, kCommit,
                rt.config.server.public_url, config.server.data_dir);
-  });
 
   std::vector<std::jthread> threads;
   for (int i = 1; i < config.server.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
