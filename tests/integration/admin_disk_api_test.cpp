@@ -294,6 +294,19 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   HttpResponse ready = Call("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
 
+  // A spare smaller than what a1 holds (the users placed on it at sign-up) is refused.
+  const std::int64_t a1_allocated = ApiDisks()["a1"].at("allocated_bytes").to_number<std::int64_t>();
+  ASSERT_GT(a1_allocated, 0) << "sign-up places the users on pair a1";
+  json::object tiny_req{{"id", "tiny"},
+                        {"uri", "file:" + (tmp().path() / "extra" / "tiny").string()},
+                        {"capacity_bytes", 1 << 20}};
+  ASSERT_EQ(Call("POST", "/api/v1/admin/disks", json::serialize(tiny_req), &admin_).status, 201);
+  HttpResponse small = Call("POST", "/api/v1/admin/disks/a1/replace", R"({"with":"tiny"})",
+                            &admin_);
+  EXPECT_EQ(small.status, 507) << small.body;
+  EXPECT_EQ(ErrorCode(small), "no_capacity");
+  EXPECT_EQ(ApiDisks()["a1"].at("state"), "failed") << "the refused replace changed nothing";
+
   // Replace a1 with an unused spare: 202 at once with the queued/running resilver task.
   std::string spare;
   for (auto& [id, d] : ApiDisks()) {
@@ -333,6 +346,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(scrub_body.at("task").at("kind"), "scrub");
   const std::int64_t task_id = scrub_body.at("task").at("id").to_number<std::int64_t>();
   HttpResponse second = Call("POST", "/api/v1/admin/disks/a1m/scrub", "", &admin_);
+  RecordProperty("second_scrub_status", second.status);
   if (second.status == 202) {
     // Only acceptable when the first scrub had already finished.
     json::object last = Get("/api/v1/admin/disks/" + spare).at("disk").at("last_scrub").as_object();
