@@ -248,7 +248,8 @@ TEST_F(AdminDiskApiTest, ListMatchesTheCliAndOnlyAdminsSeeTheRoutes) {
         jobs[std::string(j.at("name").as_string())] = j.as_object();
       }
     }
-    if (jobs.contains("disk-health") && !jobs["disk-health"].at("last_started_at").is_null()) {
+    // A run in progress shows "running"; wait for one that finished.
+    if (jobs.contains("disk-health") && jobs["disk-health"].at("last_outcome") == "ok") {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -259,8 +260,10 @@ TEST_F(AdminDiskApiTest, ListMatchesTheCliAndOnlyAdminsSeeTheRoutes) {
     EXPECT_FALSE(jobs[name].at("schedule").as_string().empty()) << name;
     EXPECT_TRUE(jobs[name].at("next_run_at").is_string()) << name;
   }
-  EXPECT_TRUE(jobs["disk-health"].at("last_started_at").is_string());
   EXPECT_EQ(jobs["disk-health"].at("last_outcome"), "ok");
+  EXPECT_TRUE(jobs["disk-health"].at("last_started_at").is_string());
+  EXPECT_TRUE(jobs["disk-health"].at("last_finished_at").is_string());
+  EXPECT_GE(jobs["disk-health"].at("run_count").to_number<std::int64_t>(), 1);
 }
 
 TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
