@@ -10,7 +10,8 @@ namespace nimbus::config {
 namespace {
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
-constexpr uint64_t kDefaultCapacity = 100 * kGiB;
+// The embedded layout leaves capacities unset: storage gives each disk a share of the free space.
+constexpr uint64_t kDefaultCapacity = 0;
 
 std::string CheckId(const std::string& v) {
   bool ok = !v.empty() && v.size() <= 64;

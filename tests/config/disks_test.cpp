@@ -74,7 +74,7 @@ TEST(DisksConfig, DefaultLayout) {
   EXPECT_EQ(d.disks[3].role, "mirror");
   EXPECT_EQ(d.disks[3].mirror, "b1");
   EXPECT_EQ(d.disks[3].uri, "file:/data/disks/b1m");
-  EXPECT_EQ(d.disks[3].capacity_bytes, 100 * kGiB);
+  EXPECT_EQ(d.disks[3].capacity_bytes, 0u);  // Unset: storage picks a share of the free space.
   ASSERT_EQ(d.spares.size(), 2u);
   EXPECT_EQ(d.spares[1].id, "spare2");
   EXPECT_EQ(d.spares[1].uri, "file:/data/disks/spare2");

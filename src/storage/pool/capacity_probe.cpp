@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 namespace nimbus::storage {
 namespace {
@@ -54,7 +58,13 @@ CapacityProbe FreeSpaceShare(const config::DisksConfig& config) {
     if (d.capacity_bytes == 0) unsized.push_back(d.uri);
   for (const config::Spare& s : config.spares)
     if (s.capacity_bytes == 0) unsized.push_back(s.uri);
-  return [unsized = std::move(unsized)](std::string_view uri) -> Result<std::uint64_t> {
+  std::uint64_t largest_plan = 0;
+  for (const config::Category& c : config.categories) {
+    largest_plan = std::max<std::uint64_t>(largest_plan, static_cast<std::uint64_t>(c.max_gb) * kGiB);
+  }
+  auto warned = std::make_shared<std::atomic<bool>>(false);
+  return [unsized = std::move(unsized), largest_plan,
+          warned](std::string_view uri) -> Result<std::uint64_t> {
     auto path = LocalPath(uri);
     if (!path) return std::unexpected(std::move(path.error()));
     auto fs = FileSystemOf(*path);
@@ -66,7 +76,16 @@ CapacityProbe FreeSpaceShare(const config::DisksConfig& config) {
       auto other_fs = FileSystemOf(*other_path);
       if (other_fs && other_fs->device == fs->device) ++sharing;
     }
-    return fs->free_bytes / std::max<std::uint64_t>(sharing, 1);
+    const std::uint64_t share = fs->free_bytes / std::max<std::uint64_t>(sharing, 1);
+    if (share >= largest_plan) return share;
+    if (!warned->exchange(true)) {
+      spdlog::warn(
+          "storage: the file system of {} has {} GiB free for {} disks without a capacity; each "
+          "gets {} GiB so that the largest plan fits (thin provisioning: writes fail with 'disk "
+          "full' once the file system is full). Set `capacity` in disks.toml for real disks.",
+          *path, fs->free_bytes >> 30, sharing, largest_plan >> 30);
+    }
+    return largest_plan;
   };
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/pool/capacity_probe.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <sys/statvfs.h>
 
@@ -44,6 +45,27 @@ TEST(FreeSpaceShare, SplitsTheFreeSpaceAmongUnsizedDisksOfTheFileSystem) {
   auto s3 = probe("s3://bucket/x");
   ASSERT_FALSE(s3);
   EXPECT_EQ(s3.error().code, Errc::kInvalidArgument);
+}
+
+TEST(FreeSpaceShare, NeverLessThanTheLargestPlanSoEveryCategoryCanPlaceAUser) {
+  testing::TempDir dir;
+  config::DisksConfig c;
+  c.categories = config::DefaultCategories();  // The largest plan is E's 100 GB.
+  const std::string base = "file:" + dir.path().string();
+  for (int i = 0; i < 4; ++i) {
+    c.disks.push_back({fmt::format("e{}", i), "E", fmt::format("{}/disks/e{}", base, i), 0,
+                       fmt::format("e{}m", i), "primary"});
+  }
+  CapacityProbe probe = FreeSpaceShare(c);
+  auto got = probe(base + "/disks/e0");
+  ASSERT_TRUE(got) << got.error().message;
+  const std::uint64_t share = FreeBytes(dir.path().string()) / 4;
+  const std::uint64_t floor = 100ull << 30;
+  if (share + (64 << 20) < floor) {
+    EXPECT_EQ(*got, floor);  // Thin-provisioned on a small file system.
+  } else {
+    EXPECT_GE(*got + (64 << 20), share);
+  }
 }
 
 TEST(FreeSpaceShare, AProbedCapacityIsRecordedOnceAndKeptAcrossRestarts) {
