@@ -36,8 +36,8 @@ net::awaitable<Response> ListDisks(core::DiskAdmin& admin, Request& req) {
   auto disks = co_await admin.List();
   if (!disks) co_return Err(disks.error(), req);
   // Disks are few: one page.
-  co_return http::JsonResponse(200, json::object{{"disks", std::move(*disks)},
-                                                 {"next_cursor", nullptr}});
+  co_return http::JsonResponse(
+      200, json::object{{"disks", std::move(*disks)}, {"next_cursor", nullptr}});
 }
 
 net::awaitable<Response> ShowDisk(core::DiskAdmin& admin, Request& req) {
@@ -96,8 +96,8 @@ net::awaitable<Response> ScrubDisk(core::DiskAdmin& admin, Request& req) {
 net::awaitable<Response> ListJobs(core::DiskAdmin& admin, Request& req) {
   auto jobs = co_await admin.Jobs();
   if (!jobs) co_return Err(jobs.error(), req);
-  co_return http::JsonResponse(200, json::object{{"jobs", std::move(*jobs)},
-                                                 {"next_cursor", nullptr}});
+  co_return http::JsonResponse(200,
+                               json::object{{"jobs", std::move(*jobs)}, {"next_cursor", nullptr}});
 }
 
 // Answers 404 for a non-admin before calling `fn`.
@@ -110,8 +110,9 @@ net::awaitable<Response> AdminOnly(core::DiskAdmin& admin, DiskHandler fn, Reque
 
 void AddAdminDiskRoutes(http::Router& router, core::DiskAdmin& admin) {
   auto add = [&router, &admin](Method m, std::string_view path, DiskHandler fn) {
-    router.Add(m, path, [&admin, fn](Request& req) { return AdminOnly(admin, fn, req); },
-               http::RouteOptions{});
+    router.Add(
+        m, path, [&admin, fn](Request& req) { return AdminOnly(admin, fn, req); },
+        http::RouteOptions{});
   };
   add(Method::kGet, "/api/v1/admin/disks", &ListDisks);
   add(Method::kPost, "/api/v1/admin/disks", &AttachDisk);

@@ -54,7 +54,8 @@ Result<boost::json::object> ShowBlocking(storage::StorageEngine& engine, db::Dat
 // The newest task of `kind` for `disk_id`, nullopt when none. Blocking (database).
 Result<std::optional<db::DiskTaskRow>> LatestOf(db::Database& db, const std::string& disk_id,
                                                 const char* kind) {
-  return db.Read([&](db::Transaction& tx) { return db::DiskTaskStore(tx).LatestFor(disk_id, kind); });
+  return db.Read(
+      [&](db::Transaction& tx) { return db::DiskTaskStore(tx).LatestFor(disk_id, kind); });
 }
 
 net::awaitable<void> ScrubInBackground(std::shared_ptr<DiskAdmin::State> state,
@@ -142,8 +143,10 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Replace(std::string id, s
     }
     // Replace recorded a queued resilver task for the spare: start it now in the background.
     if (auto started = deps_.engine.ResumeResilvers(deps_.executor); !started) {
-      spdlog::warn("replace {} with {}: cannot start the resilver now ({}); the next health "
-                   "round retries", id, with, started.error().message);
+      spdlog::warn(
+          "replace {} with {}: cannot start the resilver now ({}); the next health "
+          "round retries",
+          id, with, started.error().message);
     }
     auto disk = ShowBlocking(deps_.engine, deps_.db, with);
     if (!disk) return nimbus::Fail(disk.error());
@@ -166,8 +169,8 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Scrub(std::string id) {
   auto before = co_await RunBlocking(deps_.workers, latest);
   if (!before) co_return nimbus::Fail(before.error());
   const std::int64_t now_ms = ToUnixMs(deps_.clock.Now());
-  const bool other_running = *before && ((*before)->state == "running" ||
-                                         (*before)->state == "queued") &&
+  const bool other_running = *before &&
+                             ((*before)->state == "running" || (*before)->state == "queued") &&
                              (*before)->lease_until > now_ms;
   {
     std::lock_guard lock(state_->mu);

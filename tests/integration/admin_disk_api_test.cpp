@@ -223,17 +223,17 @@ TEST_F(AdminDiskApiTest, ListMatchesTheCliAndOnlyAdminsSeeTheRoutes) {
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(ErrorCode(unknown), "not_found");
   EXPECT_EQ(Call("GET", "/api/v1/admin/disks/zz9", "", &admin_).status, 404);
-  HttpResponse healthy = Call("POST", "/api/v1/admin/disks/a1/replace", R"({"with":"spare1"})",
-                              &admin_);
+  HttpResponse healthy =
+      Call("POST", "/api/v1/admin/disks/a1/replace", R"({"with":"spare1"})", &admin_);
   EXPECT_EQ(healthy.status, 409) << healthy.body;
   EXPECT_EQ(ErrorCode(healthy), "conflict");
   EXPECT_FALSE(BodyOf(healthy).at("error").at("message").as_string().empty());
   HttpResponse no_with = Call("POST", "/api/v1/admin/disks/a1/replace", R"({"to":"x"})", &admin_);
   EXPECT_EQ(no_with.status, 400) << no_with.body;
   EXPECT_EQ(ErrorCode(no_with), "invalid_request");
-  HttpResponse bad_cap = Call("POST", "/api/v1/admin/disks",
-                              R"({"id":"s9","uri":"file:/nowhere","capacity_bytes":"big"})",
-                              &admin_);
+  HttpResponse bad_cap =
+      Call("POST", "/api/v1/admin/disks",
+           R"({"id":"s9","uri":"file:/nowhere","capacity_bytes":"big"})", &admin_);
   EXPECT_EQ(bad_cap.status, 400) << bad_cap.body;
   HttpResponse scrub_spare = Call("POST", "/api/v1/admin/disks/spare1/scrub", "", &admin_);
   EXPECT_EQ(scrub_spare.status, 400) << "a spare holds no blobs: " << scrub_spare.body;
@@ -272,8 +272,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   // pool then gives it the configured spares as a new pair).
   for (const char* id : {"spare3", "spare4"}) {
     const fs::path dir = tmp().path() / "extra" / id;
-    json::object req{{"id", id}, {"uri", "file:" + dir.string()},
-                     {"capacity_bytes", 5LL << 30}};
+    json::object req{{"id", id}, {"uri", "file:" + dir.string()}, {"capacity_bytes", 5LL << 30}};
     HttpResponse r = Call("POST", "/api/v1/admin/disks", json::serialize(req), &admin_);
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(BodyOf(r).at("disk").at("state"), "spare");
@@ -282,9 +281,9 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   auto listed = ApiDisks();
   ASSERT_TRUE(listed.contains("spare3") && listed.contains("spare4"));
   EXPECT_EQ(listed["spare4"].at("capacity_bytes").to_number<std::int64_t>(), 5LL << 30);
-  HttpResponse again = Call("POST", "/api/v1/admin/disks",
-                            R"({"id":"spare3","uri":"file:/elsewhere","capacity_bytes":1})",
-                            &admin_);
+  HttpResponse again =
+      Call("POST", "/api/v1/admin/disks",
+           R"({"id":"spare3","uri":"file:/elsewhere","capacity_bytes":1})", &admin_);
   EXPECT_EQ(again.status, 409) << again.body;
 
   WriteBlobs(40, 300 * 1024);
@@ -298,14 +297,15 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(ready.status, 200) << ready.body;
 
   // A spare smaller than what a1 holds (the users placed on it at sign-up) is refused.
-  const std::int64_t a1_allocated = ApiDisks()["a1"].at("allocated_bytes").to_number<std::int64_t>();
+  const std::int64_t a1_allocated =
+      ApiDisks()["a1"].at("allocated_bytes").to_number<std::int64_t>();
   ASSERT_GT(a1_allocated, 0) << "sign-up places the users on pair a1";
   json::object tiny_req{{"id", "tiny"},
                         {"uri", "file:" + (tmp().path() / "extra" / "tiny").string()},
                         {"capacity_bytes", 1 << 20}};
   ASSERT_EQ(Call("POST", "/api/v1/admin/disks", json::serialize(tiny_req), &admin_).status, 201);
-  HttpResponse small = Call("POST", "/api/v1/admin/disks/a1/replace", R"({"with":"tiny"})",
-                            &admin_);
+  HttpResponse small =
+      Call("POST", "/api/v1/admin/disks/a1/replace", R"({"with":"tiny"})", &admin_);
   EXPECT_EQ(small.status, 507) << small.body;
   EXPECT_EQ(ErrorCode(small), "no_capacity");
   EXPECT_EQ(ApiDisks()["a1"].at("state"), "failed") << "the refused replace changed nothing";
