@@ -8,8 +8,8 @@
 #include "core/admin_alert_mailer.h"
 #include "db/migrations.h"
 #include "jobs/db_maintenance_job.h"
-#include "jobs/scrub_job.h"
 #include "jobs/mail_outbox_job.h"
+#include "jobs/scrub_job.h"
 
 namespace nimbus::app {
 
