@@ -52,6 +52,8 @@ mw=$(median "${nimbus_w[@]}"); dw=$(median "${dd_w[@]}")
 mr=$(median "${nimbus_r[@]}"); dr=$(median "${dd_r[@]}")
 ratio=$(awk -v a="$mw" -v b="$dw" 'BEGIN {printf "%.2f", a / b}')
 
+# Before $OUT is written (it may be a tracked file): were the sources changed?
+commit="$(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- src app bench/micro cmake || echo ' (with local changes)')"
 mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<EOT
 # Storage benchmark: MirroredVolume vs a dd pair ($(date -u +%F))
@@ -59,7 +61,7 @@ cat >"$OUT" <<EOT
 - Date: $(date -u '+%F %T') UTC
 - Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, kernel $(uname -r)
 - Disk: $(df -h "$BENCH_DIR" | awk 'NR==2 {print $1 " (" $2 ", " $5 " used)"}'), file system $(stat -f -c %T "$BENCH_DIR")
-- Commit: $(git rev-parse --short=12 HEAD)$(git diff --quiet || echo ' (with local changes)')
+- Commit: $commit
 - Size: ${SIZE_MIB} MiB per write, ${ROUNDS} rounds, median shown
 - nimbus: \`$bin DIR $SIZE_MIB\` — PutBlob through MirroredVolume over two LocalVolumes in the
   same directory tree (per-1 MiB XXH3, SHA-256 of the stream, both copies fdatasync + rename +
