@@ -154,6 +154,7 @@ net::awaitable<Result<void>> AccountService::VerifyEmail(std::string token) {
   auto user_id = co_await RunBlocking(deps_.workers, std::move(write));
   if (!user_id) co_return std::unexpected(user_id.error());
   deps_.sessions.EvictUser(*user_id);  // Cached principals still say "unverified".
+  ForgetProfile(*user_id);
   co_return Result<void>{};
 }
 
@@ -193,8 +194,20 @@ net::awaitable<Result<void>> AccountService::ResendVerification(std::string emai
   co_return co_await RunBlocking(deps_.workers, std::move(write));
 }
 
+void AccountService::ForgetProfile(std::int64_t user_id) {
+  std::lock_guard lock(profiles_mu_);
+  profiles_.erase(user_id);
+}
+
 net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id) {
-  // One hop to the worker pool for both reads: GET /api/v1/me is the most frequent call.
+  {
+    std::lock_guard lock(profiles_mu_);
+    auto it = profiles_.find(user_id);
+    if (it != profiles_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+      co_return it->second.profile;
+    }
+  }
+  // One hop to the worker pool for both reads.
   auto read = [this, user_id]() -> Result<Profile> {
     auto user = deps_.db.Read([&](Transaction& tx) -> Result<User> {
       auto u = AccountStore::FindUser(tx, user_id);
@@ -214,7 +227,13 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
     }
     return p;
   };
-  co_return co_await RunBlocking(deps_.workers, std::move(read));
+  auto profile = co_await RunBlocking(deps_.workers, std::move(read));
+  if (profile) {
+    std::lock_guard lock(profiles_mu_);
+    if (profiles_.size() >= 10000) profiles_.clear();  // Bounded; rebuilt on demand.
+    profiles_[user_id] = {*profile, std::chrono::steady_clock::now() + kProfileTtl};
+  }
+  co_return profile;
 }
 
 net::awaitable<Result<User>> AccountService::UpdateName(std::int64_t user_id, std::string name) {
@@ -235,6 +254,7 @@ net::awaitable<Result<User>> AccountService::UpdateName(std::int64_t user_id, st
   };
   auto user = co_await RunBlocking(deps_.workers, std::move(write));
   if (user) deps_.sessions.EvictUser(user_id);
+  ForgetProfile(user_id);
   co_return user;
 }
 
@@ -299,6 +319,7 @@ net::awaitable<Result<User>> AccountService::UpdateUser(const User& actor, std::
   };
   auto user = co_await RunBlocking(deps_.workers, std::move(write));
   if (user) deps_.sessions.EvictUser(target_id);  // A disabled user is locked out at once.
+  ForgetProfile(target_id);
   co_return user;
 }
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/account_deps.h"
@@ -39,8 +42,15 @@ class AccountService {
   net::awaitable<Result<void>> ResendVerification(std::string email, ClientInfo client,
                                                   int* retry_after_s = nullptr);
 
-  // The user with plan and usage. kNotFound for an unknown id.
+  // The user with plan and usage. kNotFound for an unknown id. GET /api/v1/me is the most
+  // frequent call (the web app asks at every start and after actions), so a profile is kept in
+  // memory for kProfileTtl: the user's own changes through this service forget it at once;
+  // usage written elsewhere (uploads: call ForgetProfile) or by another process is at most that
+  // old.
   net::awaitable<Result<Profile>> GetProfile(std::int64_t user_id);
+  // Drops the cached profile of the user (their usage, plan or flags changed).
+  void ForgetProfile(std::int64_t user_id);
+  static constexpr std::chrono::milliseconds kProfileTtl{1000};
   // Sets the display name (trimmed, at most 100 characters; kInvalidArgument otherwise).
   net::awaitable<Result<User>> UpdateName(std::int64_t user_id, std::string name);
 
@@ -82,6 +92,12 @@ class AccountService {
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
 
   AccountDeps deps_;
+  struct CachedProfile {
+    Profile profile;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex profiles_mu_;
+  std::unordered_map<std::int64_t, CachedProfile> profiles_;  // Guarded by profiles_mu_.
 };
 
 // AdminEmails without a service: the addresses of the enabled admins (for alert mails). Blocks

@@ -76,6 +76,20 @@ TEST_F(AccountsTest, VerificationMailLinksToThePublicUrlAndWorksOnce) {
   EXPECT_NE(again.error().message.find("new one"), std::string::npos);
 }
 
+TEST_F(AccountsTest, ACachedProfileIsForgottenWhenTheUserChangesIt) {
+  User ann = SignUp("ann@example.com");
+  const std::string token = LastToken("ann@example.com", "/verify-email");
+  auto before = Run(accounts().GetProfile(ann.id));  // Now cached.
+  ASSERT_TRUE(before);
+  EXPECT_FALSE(before->user.email_verified);
+  ASSERT_TRUE(Run(accounts().VerifyEmail(token)));
+  ASSERT_TRUE(Run(accounts().UpdateName(ann.id, "Ann B.")));
+  auto after = Run(accounts().GetProfile(ann.id));
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(after->user.email_verified);
+  EXPECT_EQ(after->user.name, "Ann B.");
+}
+
 TEST_F(AccountsTest, VerificationTokenExpiresAfterItsTtl) {
   SignUp("ann@example.com");
   const std::string token = LastToken("ann@example.com", "/verify-email");
