@@ -60,6 +60,27 @@ int RunJob(const config::Config& config, const std::string& name) {
   return run->ok ? 0 : 1;
 }
 
+Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler) {
+  auto jobs = scheduler.List();
+  if (!jobs) return Fail(jobs.error());
+  boost::json::array out;
+  for (const auto& j : *jobs) {
+    out.push_back({{"name", j.name},
+                   {"schedule", j.schedule},
+                   {"registered", j.registered},
+                   {"last_started_at", TimeOrNull(j.last_started_at)},
+                   {"last_finished_at", TimeOrNull(j.last_finished_at)},
+                   {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
+                                                        : boost::json::value(nullptr)},
+                   {"last_outcome", j.last_outcome},
+                   {"last_message", j.last_message},
+                   {"next_run_at", TimeOrNull(j.next_run_at)},
+                   {"run_count", j.run_count},
+                   {"failure_count", j.failure_count}});
+  }
+  return out;
+}
+
 int ListJobs(const config::Config& config, bool json) {
   boost::asio::io_context ioc;
   auto rt = OpenRuntime(config, ioc.get_executor());
@@ -67,29 +88,19 @@ int ListJobs(const config::Config& config, bool json) {
     PrintError(rt.error());
     return 1;
   }
+  if (json) {
+    auto out = JobsJson(*(*rt)->scheduler);
+    if (!out) {
+      PrintError(out.error());
+      return 1;
+    }
+    fmt::print("{}\n", boost::json::serialize(*out));
+    return 0;
+  }
   auto jobs = (*rt)->scheduler->List();
   if (!jobs) {
     PrintError(jobs.error());
     return 1;
-  }
-  if (json) {
-    boost::json::array out;
-    for (const auto& j : *jobs) {
-      out.push_back({{"name", j.name},
-                     {"schedule", j.schedule},
-                     {"registered", j.registered},
-                     {"last_started_at", TimeOrNull(j.last_started_at)},
-                     {"last_finished_at", TimeOrNull(j.last_finished_at)},
-                     {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
-                                                          : boost::json::value(nullptr)},
-                     {"last_outcome", j.last_outcome},
-                     {"last_message", j.last_message},
-                     {"next_run_at", TimeOrNull(j.next_run_at)},
-                     {"run_count", j.run_count},
-                     {"failure_count", j.failure_count}});
-    }
-    fmt::print("{}\n", boost::json::serialize(out));
-    return 0;
   }
   fmt::print("{:<20} {:<14} {:<8} {:<26} {}\n", "JOB", "SCHEDULE", "LAST", "LAST RUN", "NEXT RUN");
   for (const auto& j : *jobs) {

@@ -6,7 +6,11 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/json/array.hpp>
+
 #include "config/config.h"
+#include "jobs/scheduler.h"
+#include "util/result.h"
 
 namespace nimbus::app {
 
@@ -14,6 +18,9 @@ int RunServe(const config::Config& config);
 int RunConfigCheck(const config::Config& config);
 int RunJob(const config::Config& config, const std::string& name);
 int ListJobs(const config::Config& config, bool json);
+// Every job with its last and next run, as `admin job list --json` and GET /api/v1/admin/jobs
+// show it. Blocks on the database.
+Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler);
 // admin_disk.cpp. An unknown disk id exits 2 with a message naming it.
 int ListDisks(const config::Config& config, bool json);
 int ShowDisk(const config::Config& config, const std::string& id, bool json);

@@ -53,31 +53,6 @@ std::string HostOf(const std::string& listen) {
   return colon == std::string::npos ? listen : listen.substr(0, colon);
 }
 
-// GET /api/v1/admin/jobs: every job as `nimbus admin job list --json` prints it. Blocking.
-Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler) {
-  auto jobs = scheduler.List();
-  if (!jobs) return Fail(jobs.error());
-  auto time_or_null = [](const std::optional<Clock::TimePoint>& t) -> boost::json::value {
-    return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
-  };
-  boost::json::array out;
-  for (const auto& j : *jobs) {
-    out.push_back({{"name", j.name},
-                   {"schedule", j.schedule},
-                   {"registered", j.registered},
-                   {"last_started_at", time_or_null(j.last_started_at)},
-                   {"last_finished_at", time_or_null(j.last_finished_at)},
-                   {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
-                                                        : boost::json::value(nullptr)},
-                   {"last_outcome", j.last_outcome},
-                   {"last_message", j.last_message},
-                   {"next_run_at", time_or_null(j.next_run_at)},
-                   {"run_count", j.run_count},
-                   {"failure_count", j.failure_count}});
-  }
-  return out;
-}
-
 }  // namespace
 
 int RunServe(const config::Config& config) {
