@@ -25,14 +25,15 @@ head -c $((SIZE_MIB << 20)) /dev/urandom >"$BENCH_DIR/source"
 cat "$BENCH_DIR/source" >/dev/null  # dd reads it from the page cache, as nimbus reads memory
 
 declare -a nimbus_w nimbus_r sha dd_w dd_r
-for ((i = 0; i < ROUNDS; i++)); do
+run_nimbus() {
   sync
-  out=$("$bin" "$BENCH_DIR/nimbus-$i" "$SIZE_MIB")
+  out=$("$bin" "$BENCH_DIR/nimbus-$1" "$SIZE_MIB")
   nimbus_w+=("$(awk '/^mirrored_write_mib_s/ {print $2}' <<<"$out")")
   nimbus_r+=("$(awk '/^verified_read_mib_s/ {print $2}' <<<"$out")")
   sha+=("$(awk '/^sha256_mib_s/ {print $2}' <<<"$out")")
-  rm -rf "$BENCH_DIR/nimbus-$i"
-
+  rm -rf "$BENCH_DIR/nimbus-$1"
+}
+run_dd() {
   sync
   start=$(date +%s.%N)
   dd if="$BENCH_DIR/source" of="$BENCH_DIR/a" bs=1M conv=fsync status=none &
@@ -45,6 +46,11 @@ for ((i = 0; i < ROUNDS; i++)); do
   end=$(date +%s.%N)
   dd_r+=("$(awk -v s="$start" -v e="$end" -v m="$SIZE_MIB" 'BEGIN {printf "%.1f", m / (e - s)}')")
   rm -f "$BENCH_DIR/a" "$BENCH_DIR/b"
+}
+# The order alternates (nimbus first in even rounds, dd first in odd ones), so neither side
+# always runs right after the other's deletes and writeback.
+for ((i = 0; i < ROUNDS; i++)); do
+  if ((i % 2 == 0)); then run_nimbus "$i"; run_dd; else run_dd; run_nimbus "$i"; fi
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
@@ -62,7 +68,7 @@ cat >"$OUT" <<EOT
 - Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, kernel $(uname -r)
 - Disk: $(df -h "$BENCH_DIR" | awk 'NR==2 {print $1 " (" $2 ", " $5 " used)"}'), file system $(stat -f -c %T "$BENCH_DIR")
 - Commit: $commit
-- Size: ${SIZE_MIB} MiB per write, ${ROUNDS} rounds, median shown
+- Size: ${SIZE_MIB} MiB per write, ${ROUNDS} rounds (nimbus first in even rounds, dd first in odd ones), median shown
 - nimbus: \`$bin DIR $SIZE_MIB\` — PutBlob through MirroredVolume over two LocalVolumes in the
   same directory tree (per-1 MiB XXH3, SHA-256 of the stream, both copies fdatasync + rename +
   dir fsync), then a verified Get of the whole blob (page cache)
