@@ -8,31 +8,12 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "db/stores/disk_store.h"
+#include "storage/counting_sink.h"
 #include "storage/engine/storage_engine.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
 namespace {
-
-// Passes bytes on and counts them, remembering whether the sink itself failed.
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink& inner) : inner_(inner) {}
-  net::awaitable<Result<void>> Write(std::span<const char> data) override {
-    auto r = co_await inner_.Write(data);
-    if (!r) {
-      sink_failed = true;
-      co_return r;
-    }
-    delivered += data.size();
-    co_return r;
-  }
-  std::uint64_t delivered = 0;
-  bool sink_failed = false;
-
- private:
-  ByteSink& inner_;
-};
 
 // Reads of a blob follow it across at most this many moves in one call.
 constexpr int kMaxReadHops = 3;
@@ -122,11 +103,11 @@ net::awaitable<Result<void>> OwnerBlobs::Read(std::string_view blob_id, ByteRang
       co_return Fail(Errc::kUnavailable, "blob {}: the disk pair {} holding it is not open",
                      blob_id, row->primary_id);
     }
-    ByteRange rest{range.offset + counting.delivered, range.length};
-    if (range.length) rest.length = *range.length - counting.delivered;
-    if (range.length && counting.delivered > 0 && *rest.length == 0) co_return Result<void>{};
+    ByteRange rest{range.offset + counting.count(), range.length};
+    if (range.length) rest.length = *range.length - counting.count();
+    if (range.length && counting.count() > 0 && *rest.length == 0) co_return Result<void>{};
     auto got = co_await volume->Get(*id, rest, counting);
-    if (got || counting.sink_failed || hop + 1 >= kMaxReadHops) co_return got;
+    if (got || counting.sink_failed() || hop + 1 >= kMaxReadHops) co_return got;
     // The pair may have lost it because a move just switched it: follow the row.
     auto again = co_await Lookup(blob_id);
     if (!again) {
@@ -135,7 +116,7 @@ net::awaitable<Result<void>> OwnerBlobs::Read(std::string_view blob_id, ByteRang
     }
     if (again->primary_id == row->primary_id) co_return got;
     spdlog::debug("blob {} moved from pair {} to {} during a read; continuing at byte {}", blob_id,
-                  row->primary_id, again->primary_id, rest.offset + counting.delivered);
+                  row->primary_id, again->primary_id, rest.offset + counting.count());
     row = std::move(again);
   }
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "storage/counting_sink.h"
 #include "storage/mirror/mirrored_writer.h"
 
 namespace nimbus::storage {
@@ -18,28 +19,6 @@ namespace nimbus::storage {
 using namespace boost::asio::experimental::awaitable_operators;  // NOLINT: operator&&.
 
 namespace {
-
-// Counts what reached the real sink, and whether the sink itself failed (no failover then).
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink& inner) : inner_(inner) {}
-  net::awaitable<Result<void>> Write(std::span<const char> data) override {
-    auto r = co_await inner_.Write(data);
-    if (!r) {
-      sink_failed_ = true;
-      co_return r;
-    }
-    count_ += data.size();
-    co_return r;
-  }
-  std::uint64_t count() const { return count_; }
-  bool sink_failed() const { return sink_failed_; }
-
- private:
-  ByteSink& inner_;
-  std::uint64_t count_ = 0;
-  bool sink_failed_ = false;
-};
 
 bool IsFailoverReason(Errc code) {
   return code == Errc::kIoError || code == Errc::kNotFound || code == Errc::kChecksumMismatch;
