@@ -72,4 +72,21 @@ Result<std::optional<int>> RetryAfter(db::Transaction& tx, std::string_view kind
   return out;
 }
 
+Result<void> ChargeEmailRequest(db::Transaction& tx, std::string_view email, std::string_view ip,
+                                int per_hour, std::int64_t now_ms, int* retry_after_s) {
+  constexpr std::int64_t kHourMs = 3'600'000;
+  auto wait = RetryAfter(tx, kEmailRequest, email, ip, per_hour, kHourMs, now_ms);
+  if (!wait) return std::unexpected(wait.error());
+  if (*wait) {
+    if (retry_after_s != nullptr) *retry_after_s = **wait;
+    return Fail(Errc::kTooManyAttempts,
+                "Too many requests for this address. Try again in {} minutes.",
+                (**wait + 59) / 60);
+  }
+  if (!email.empty()) {
+    if (auto r = AccountStore::AddEvent(tx, kEmailRequest, AccountKey(email), now_ms); !r) return r;
+  }
+  return AccountStore::AddEvent(tx, kEmailRequest, IpKey(ip), now_ms);
+}
+
 }  // namespace nimbus::core

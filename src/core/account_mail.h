@@ -41,5 +41,10 @@ std::string IpKey(std::string_view ip);
 Result<std::optional<int>> RetryAfter(db::Transaction& tx, std::string_view kind,
                                       std::string_view email, std::string_view ip, int max,
                                       std::int64_t window_ms, std::int64_t now_ms);
+// Charges one forgot-password / resend-verification request to `email` (skipped when empty) and
+// `ip` against `per_hour`: kTooManyAttempts ("Try again in N minutes", `*retry_after_s` set when
+// given) when either is at the limit, else records the request.
+Result<void> ChargeEmailRequest(db::Transaction& tx, std::string_view email, std::string_view ip,
+                                int per_hour, std::int64_t now_ms, int* retry_after_s);
 
 }  // namespace nimbus::core

@@ -167,18 +167,9 @@ net::awaitable<Result<void>> AccountService::ResendVerification(std::string emai
   const std::int64_t now = NowMs();
   auto write = [this, &addr, &client, now, retry_after_s, valid = normalized.has_value()] {
     return deps_.db.Write([&](Transaction& tx) -> Result<void> {
-      auto wait = RetryAfter(tx, kEmailRequest, addr, client.ip,
-                             deps_.config.email_requests_per_hour, kHourMs, now);
-      if (!wait) return std::unexpected(wait.error());
-      if (*wait) {
-        if (retry_after_s != nullptr) *retry_after_s = **wait;
-        return Fail(Errc::kTooManyAttempts,
-                    "Too many requests for this address. Try again in {} minutes.",
-                    (**wait + 59) / 60);
-      }
-      for (const auto& key : {AccountKey(addr), IpKey(client.ip)}) {
-        if (auto r = AccountStore::AddEvent(tx, kEmailRequest, key, now); !r) return r;
-      }
+      auto charged = ChargeEmailRequest(tx, addr, client.ip, deps_.config.email_requests_per_hour,
+                                        now, retry_after_s);
+      if (!charged) return charged;
       if (!valid) return {};
       auto user = AccountStore::FindUserByEmail(tx, addr);
       if (!user) return std::unexpected(user.error());
