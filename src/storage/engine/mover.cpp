@@ -78,10 +78,6 @@ net::awaitable<Result<MoveProgress>> Mover::Run(std::int64_t owner_id) {
   co_return r;
 }
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on this coroutine's frame (Asio's
-// awaitable_frame_base has matching class-specific new/delete); silenced for this function only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
   DiskPool& pool = engine_.pool();
   auto move_of = [&pool, owner_id] { return pool.MoveOf(owner_id); };
@@ -190,7 +186,6 @@ net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
                owner_id, done->copied_blobs, done->copied_bytes, done->removed_old);
   co_return *done;
 }
-#pragma GCC diagnostic pop
 
 net::awaitable<Result<void>> Mover::CopyPass(std::int64_t owner_id, const std::string& target,
                                              CopiedMap& copied) {

@@ -146,10 +146,6 @@ net::awaitable<Result<void>> OwnerBlobs::Erase(const db::BlobRow& row) {
   co_return Result<void>{};
 }
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on this coroutine's frame (Asio's
-// awaitable_frame_base has matching class-specific new/delete); silenced for this function only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::awaitable<Result<PlanChange>> OwnerBlobs::ChangePlan(std::int64_t owner_id,
                                                           std::uint64_t new_bytes) {
   DiskPool& pool = engine_.pool();
@@ -171,7 +167,6 @@ net::awaitable<Result<PlanChange>> OwnerBlobs::ChangePlan(std::int64_t owner_id,
   DiskPair to = plan->to;
   co_return PlanChange{true, std::move(to), std::move(*plan)};
 }
-#pragma GCC diagnostic pop
 
 Result<std::size_t> OwnerBlobs::ResumeMoves(const net::any_io_executor& executor) {
   return mover_->ResumeMoves(executor);

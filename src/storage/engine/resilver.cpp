@@ -175,10 +175,6 @@ std::string ResilverOwnerName(std::string_view what) {
                      host[0] != '\0' ? host : "?");
 }
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on this coroutine's frame (as in
-// mirror_repair.cpp); silenced for this function only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool& workers,
                                                    const Clock& clock, std::int64_t task_id,
                                                    Volume& source, Volume& target,
@@ -247,6 +243,5 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
   run.report.complete = ok;
   co_return std::move(run.report);
 }
-#pragma GCC diagnostic pop
 
 }  // namespace nimbus::storage

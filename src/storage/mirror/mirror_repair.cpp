@@ -105,10 +105,6 @@ void MirroredVolume::CountRepair(Side target, const char* result) {
   }
 }
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on this coroutine's frame (Asio's
-// awaitable_frame_base has matching class-specific new/delete); silenced for this function only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::awaitable<MirroredVolume::RepairOutcome> MirroredVolume::RepairOne(const RepairItem& item,
                                                                         std::string& error) {
   const Side target = item.target;
@@ -180,7 +176,6 @@ net::awaitable<MirroredVolume::RepairOutcome> MirroredVolume::RepairOne(const Re
   state_->RecordSuccess(target);
   co_return RepairOutcome::kRepaired;
 }
-#pragma GCC diagnostic pop
 
 net::awaitable<RepairStats> MirroredVolume::RepairPending() {
   RepairStats stats;
