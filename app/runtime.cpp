@@ -76,6 +76,16 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
     rt->disk_health = std::make_shared<jobs::DiskHealth>(*rt->storage, io, disks.fail_after);
     rt->blobs =
         std::make_unique<storage::OwnerBlobs>(*rt->storage, *rt->db, *rt->workers, rt->clock);
+    Runtime* self = rt.get();
+    rt->files = std::make_unique<core::files::FileService>(core::files::FileDeps{
+        .db = *rt->db,
+        .blobs = *rt->blobs,
+        .workers = *rt->workers,
+        .clock = rt->clock,
+        .config = rt->config.files,
+        .usage_changed = [self](std::int64_t owner) {
+          if (self->on_usage_changed) self->on_usage_changed(owner);
+        }});
     registered = rt->scheduler->Register(jobs::DiskHealthJob(rt->disk_health, disks.health_interval_s));
     if (!registered) return Fail(registered.error());
   }

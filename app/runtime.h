@@ -3,11 +3,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "config/config.h"
+#include "core/files/file_service.h"
 #include "db/database.h"
 #include "jobs/disk_health_job.h"
 #include "jobs/scheduler.h"
@@ -30,6 +33,9 @@ struct Runtime {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<storage::StorageEngine> storage;
   std::unique_ptr<storage::OwnerBlobs> blobs;  // Blobs and moves; only with the volumes open.
+  std::unique_ptr<core::files::FileService> files;  // The file tree; only with the volumes open.
+  // Called after an owner's usage changed (serve drops the cached profile); may stay empty.
+  std::function<void(std::int64_t owner_id)> on_usage_changed;
   std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.
   std::unique_ptr<mail::Mailer> mailer;  // email.toml's transport.
   std::shared_ptr<mail::OutboxSender> outbox;  // Drained by the mail-outbox job.

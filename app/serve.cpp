@@ -17,6 +17,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/account_routes.h"
+#include "api/file_routes.h"
+#include "core/files/tus_service.h"
 #include "core/accounts.h"
 #include "core/disk_admin.h"
 #include "http/router.h"
@@ -94,6 +96,11 @@ int RunServe(const config::Config& config) {
                               .executor = ioc.get_executor(),
                               .jobs = [&rt] { return JobsJson(*rt.scheduler); }});
   api::AddAdminDiskRoutes(router, disk_admin);
+  // Files, trash, usage and resumable uploads (issue 5).
+  rt.on_usage_changed = [&accounts](std::int64_t owner) { accounts.accounts.ForgetProfile(owner); };
+  core::files::TusService tus(*rt.files);
+  const api::FileApi file_api{*rt.files, tus, rt.config.files};
+  api::AddFileRoutes(router, file_api);
 
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());

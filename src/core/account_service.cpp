@@ -200,10 +200,14 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
   }
   // One hop to the worker pool for both reads.
   auto read = [this, user_id]() -> Result<Profile> {
+    std::int64_t trash = 0;
     auto user = deps_.db.Read([&](Transaction& tx) -> Result<User> {
       auto u = AccountStore::FindUser(tx, user_id);
       if (!u) return std::unexpected(u.error());
       if (!*u) return Fail(Errc::kNotFound, "no user {}", user_id);
+      auto t = AccountStore::TrashBytes(tx, user_id);
+      if (!t) return std::unexpected(t.error());
+      trash = *t;
       return ToUser(**u);
     });
     if (!user) return std::unexpected(user.error());
@@ -212,7 +216,10 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
     if (placement) {
       p.plan_bytes = placement->bytes;
       p.category = placement->pair.category;
-      p.used_bytes = placement->used_bytes;
+      // The allocation counts every recorded blob: live files and the trash.
+      const auto trash_bytes = static_cast<std::uint64_t>(trash);
+      p.trash_bytes = trash_bytes;
+      p.used_bytes = placement->used_bytes > trash_bytes ? placement->used_bytes - trash_bytes : 0;
     } else if (placement.error().code != Errc::kNotFound) {
       return std::unexpected(placement.error());
     }

@@ -25,8 +25,8 @@ struct Profile {
   User user;
   std::uint64_t plan_bytes = 0;  // 0 when the user has no allocation (should not happen).
   std::string category;
-  std::uint64_t used_bytes = 0;
-  std::uint64_t trash_bytes = 0;  // 0 until the files issue tracks the trash.
+  std::uint64_t used_bytes = 0;   // Live files.
+  std::uint64_t trash_bytes = 0;  // Files in the trash (they still count against the quota).
 };
 
 // What login returns: the cookie value (the secret, shown once) and the CSRF token.

@@ -9,9 +9,11 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 24> kTable = {{
+constexpr std::array<ErrorMapping, 26> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
+    {Errc::kInvalidMove, 400, "invalid_move"},
+    {Errc::kRangeNotSatisfiable, 416, "range_not_satisfiable"},
     {Errc::kNotFound, 404, "not_found"},
     {Errc::kNameTaken, 409, "name_taken"},
     {Errc::kConflict, 409, "conflict"},

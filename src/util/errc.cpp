@@ -7,6 +7,8 @@ std::string_view ErrcName(Errc code) {
   switch (code) {
     case Errc::kInvalidArgument: return "invalid_argument";
     case Errc::kInvalidName: return "invalid_name";
+    case Errc::kInvalidMove: return "invalid_move";
+    case Errc::kRangeNotSatisfiable: return "range_not_satisfiable";
     case Errc::kNotFound: return "not_found";
     case Errc::kNameTaken: return "name_taken";
     case Errc::kConflict: return "conflict";

@@ -9,6 +9,8 @@ namespace nimbus {
 enum class Errc {
   kInvalidArgument,  // Malformed input that has no more specific code.
   kInvalidName,
+  kInvalidMove,       // Moving a folder into itself or below itself.
+  kRangeNotSatisfiable,  // A Range past the end of the content (416).
   kNotFound,
   kNameTaken,
   kConflict,

@@ -42,10 +42,23 @@ Result<void> UpdateUser(Transaction& tx, std::int64_t id, std::string_view set,
 }  // namespace
 
 Result<void> AccountStore::InsertUser(Transaction& tx, const UserRecord& u) {
-  return tx.Exec(
+  auto r = tx.Exec(
       fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns),
       {u.id, u.email, u.name, u.password_hash, u.is_admin, u.disabled, u.email_verified_at,
        u.root_id, u.created_at, u.updated_at});
+  if (!r) return r;
+  // The user's root folder (0007_files) comes with the account.
+  return tx.Exec(
+      "INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, type, created_at, modified_at) "
+      "VALUES (?, ?, NULL, '', '', 'folder', ?, ?)",
+      {u.root_id, u.id, u.created_at, u.created_at});
+}
+
+Result<std::int64_t> AccountStore::TrashBytes(Transaction& tx, std::int64_t user_id) {
+  auto row = tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM trash_items WHERE owner_id = ?",
+                         {user_id});
+  if (!row) return std::unexpected(row.error());
+  return *row ? (**row)[0].AsInt() : 0;
 }
 
 Result<std::optional<UserRecord>> AccountStore::FindUser(Transaction& tx, std::int64_t id) {

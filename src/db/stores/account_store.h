@@ -49,8 +49,11 @@ struct EventCount {
 // kConflict on a unique violation (email or root id taken).
 class AccountStore {
  public:
+  // Also creates the user's root folder node (id = root_id).
   static Result<void> InsertUser(Transaction& tx, const UserRecord& user);
   static Result<std::optional<UserRecord>> FindUser(Transaction& tx, std::int64_t id);
+  // Bytes of the user's files in the trash (0007_files), counted in allocations.used_bytes too.
+  static Result<std::int64_t> TrashBytes(Transaction& tx, std::int64_t user_id);
   static Result<std::optional<UserRecord>> FindUserByEmail(Transaction& tx, std::string_view email);
   // Every user, ordered by creation.
   static Result<std::vector<UserRecord>> ListUsers(Transaction& tx);

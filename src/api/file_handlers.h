@@ -1,0 +1,47 @@
+// The handlers of the file routes (internal to api/), one per route, and the JSON of nodes and
+// trash items. node_handlers.cpp: nodes and folders; trash_handlers.cpp: trash and usage;
+// content_handlers.cpp: upload, download, zip and copy; tus_handlers.cpp: /api/v1/uploads.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/file_routes.h"
+#include "core/account_types.h"
+#include "core/files/file_types.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace nimbus::api {
+
+namespace net = boost::asio;
+
+// api.md's node: {id, name, type, size, modified_at, created_at, parent_id, path, etag,
+// checksum_sha256 (files), owner:{id,name,email}, permission, shared}. The root's parent_id is
+// null and its id is the real id (not "root").
+boost::json::object NodeJson(const core::files::Node& node, const core::User& owner);
+// {id, name, type, size, original_path, deleted_at, expires_at, node_id, original_parent_id}.
+boost::json::object TrashItemJson(const core::files::TrashItem& item);
+
+// node_handlers.cpp
+net::awaitable<http::Response> GetNode(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> ListChildren(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> ResolvePath(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> MakeFolders(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> PatchNode(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> DeleteNode(const FileApi& api, http::Request& req);
+// trash_handlers.cpp
+net::awaitable<http::Response> ListTrash(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> RestoreTrashItem(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> DeleteTrashItem(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> EmptyTrash(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> GetUsage(const FileApi& api, http::Request& req);
+// content_handlers.cpp
+net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> CopyNode(const FileApi& api, http::Request& req);
+// tus_handlers.cpp: every /api/v1/uploads route (OPTIONS, POST, HEAD, PATCH, DELETE).
+void AddTusRoutes(http::Router& router, const FileApi& api);
+
+}  // namespace nimbus::api

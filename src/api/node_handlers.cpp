@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+#include "api/file_handlers.h"
+
+namespace nimbus::api {
+
+net::awaitable<http::Response> GetNode(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+net::awaitable<http::Response> ListChildren(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+net::awaitable<http::Response> ResolvePath(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+net::awaitable<http::Response> MakeFolders(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+net::awaitable<http::Response> PatchNode(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+net::awaitable<http::Response> DeleteNode(const FileApi&, http::Request& req) {
+  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}
+
+}  // namespace nimbus::api

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/files/file_service.h"
+
+#include <fmt/core.h>
+
+namespace nimbus::core::files {
+
+std::string Node::etag() const {
+  return fmt::format("\"{}-{}\"", sha256.empty() ? id : sha256.substr(0, 32), version);
+}
+
+std::string ZipName(const Node& folder) {
+  return folder.is_root() || folder.name.empty() ? std::string("files.zip") : folder.name + ".zip";
+}
+
+}  // namespace nimbus::core::files

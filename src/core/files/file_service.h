@@ -1,0 +1,144 @@
+// FileService: the Files and Trash parts of api.md on the storage engine: the tree (get, list,
+// resolve, folders, rename/move, copy), uploads with the quota reserved before a byte is written,
+// downloads (ranges, a folder as a streamed zip), the trash (delete, list, restore, delete for
+// good, the daily purge) and usage. Owner-only for now (sharing adds permissions later): a node
+// of another user is kNotFound, never kForbidden.
+//
+// Implementation files: file_service.cpp (construction, shared helpers), file_service_tree.cpp,
+// file_service_trash.cpp, file_service_usage.cpp (tree/trash/usage), file_service_upload.cpp,
+// file_service_download.cpp, zip_writer.cpp (content). tx-level pieces shared by them are in
+// tree_tx.h and quota_tx.h.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "config/files.h"
+#include "core/files/file_types.h"
+#include "db/database.h"
+#include "storage/byte_stream.h"
+#include "storage/engine/owner_blobs.h"
+#include "storage/volume.h"
+#include "util/clock.h"
+#include "util/result.h"
+#include "util/worker_pool.h"
+
+namespace nimbus::core::files {
+
+namespace net = boost::asio;
+
+struct FileDeps {
+  db::Database& db;  // Migrated to 0007_files.
+  storage::OwnerBlobs& blobs;
+  WorkerPool& workers;
+  const Clock& clock;
+  const config::FilesConfig& config;
+  // Called (on any thread) after an owner's used, trash or reserved bytes changed, e.g. to drop
+  // a cached profile. May be empty.
+  std::function<void(std::int64_t owner_id)> usage_changed;
+};
+
+enum class ReservationKind { kUpload, kTus, kCopy };
+
+struct UploadRequest {
+  std::int64_t owner_id = 0;
+  std::string parent_id;  // A folder id or "root".
+  std::string path;       // "file.txt" or "a/b/file.txt" (folders are created).
+  OnConflict on_conflict = OnConflict::kFail;
+  // The size the client declared (Content-Length, Upload-Length); reserved before any byte is
+  // read. nullopt (chunked body): nothing reserved up front, the body is refused with
+  // kQuotaExceeded as soon as it passes the free bytes.
+  std::optional<std::uint64_t> declared_size;
+  // Set when the bytes were reserved already (a tus upload reserves at creation): that
+  // reservation is used and deleted when the node is recorded, or left for the caller on failure.
+  std::string reservation_id;
+  // Optional: a SHA-256 (hex) the content must have; kChecksumMismatch otherwise (nothing kept).
+  std::string expected_sha256;
+};
+
+// Thread-safe. Deps must outlive it.
+class FileService {
+ public:
+  explicit FileService(FileDeps deps) : deps_(std::move(deps)) {}
+
+  // ---- Tree --------------------------------------------------------------------------------
+  // `id` may be "root". kNotFound for unknown, other users' and trashed nodes.
+  net::awaitable<Result<Node>> Get(std::int64_t owner_id, std::string id);
+  // A folder's live children. kInvalidArgument for a bad cursor or a file id.
+  net::awaitable<Result<ChildPage>> Children(std::int64_t owner_id, std::string id,
+                                             ListOptions options);
+  // "/a/b" from the owner's root ("/" is the root). kNotFound.
+  net::awaitable<Result<Node>> Resolve(std::int64_t owner_id, std::string path);
+  // Creates "a" or "a/b/c" under `parent_id`, with missing parents; returns the last folder.
+  // kNameTaken when the last one exists already (or a file is in the way); kInvalidName.
+  net::awaitable<Result<Node>> MakeFolders(std::int64_t owner_id, std::string parent_id,
+                                           std::string path);
+  // Rename and/or move. kNameTaken, kInvalidName, kInvalidMove (a folder into itself or below
+  // itself, or the root), kNotFound (also for a target that is a file).
+  net::awaitable<Result<Node>> Update(std::int64_t owner_id, std::string id,
+                                      std::optional<std::string> name,
+                                      std::optional<std::string> parent_id);
+  // Copies a file or a folder tree into `parent_id` (new blobs: a copy counts against the quota,
+  // reserved up front). kQuotaExceeded, kNameTaken, kInvalidMove (a folder into itself).
+  net::awaitable<Result<Node>> Copy(std::int64_t owner_id, std::string id, std::string parent_id,
+                                    std::optional<std::string> name);
+
+  // ---- Trash -------------------------------------------------------------------------------
+  // Moves the node and everything under it to the trash as one item. kInvalidMove for the root.
+  net::awaitable<Result<TrashItem>> Delete(std::int64_t owner_id, std::string id);
+  // Newest first. With `original_parent_id`, only items deleted from that folder (the web app's
+  // "show deleted items").
+  net::awaitable<Result<TrashPage>> ListTrash(std::int64_t owner_id, int limit, std::string cursor,
+                                              std::string original_parent_id = {});
+  // Back to the original path (missing parents recreated; a taken name becomes "name
+  // (restored)", "name (restored 2)"…).
+  net::awaitable<Result<Restored>> Restore(std::int64_t owner_id, std::string trash_id);
+  // Deletes for good: rows in one transaction, then the bytes on both disk copies.
+  net::awaitable<Result<void>> DeleteForever(std::int64_t owner_id, std::string trash_id);
+  net::awaitable<Result<void>> EmptyTrash(std::int64_t owner_id);
+  // The daily job: deletes for good every item deleted more than trash_retention_days ago
+  // (retention 0: every item). Returns how many items.
+  net::awaitable<Result<std::int64_t>> PurgeExpiredTrash();
+
+  // ---- Usage -------------------------------------------------------------------------------
+  net::awaitable<Result<Usage>> GetUsage(std::int64_t owner_id);
+
+  // ---- Content -----------------------------------------------------------------------------
+  // Reserves `bytes` against the owner's quota (used + trash + reserved + bytes ≤ plan).
+  // kQuotaExceeded with "needs X, Y free" for a person; kTooLarge above max_upload_bytes.
+  // Returns the reservation id ("" → a new random one).
+  net::awaitable<Result<std::string>> Reserve(std::int64_t owner_id, std::uint64_t bytes,
+                                              ReservationKind kind, std::string id = {});
+  net::awaitable<Result<void>> Release(std::string reservation_id);
+  // Before reading a body: checks the parent, the names, the conflict rule (kNameTaken for
+  // on_conflict=fail when the name exists) and reserves the declared size. Returns the
+  // reservation id ("" when nothing was declared). Upload() does this itself when not done.
+  net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& request);
+  // Streams `body` to both disk copies of the owner's pair while hashing it, then creates or
+  // replaces the node in one transaction (the reservation turns into used bytes; a replaced
+  // file's old blob is freed). On any failure nothing is visible, the previous version is intact
+  // and the reservation is released (except a caller-provided one).
+  net::awaitable<Result<UploadResult>> Upload(UploadRequest request, storage::ByteSource& body);
+  // Streams `range` of a file into `sink` (mirror failover inside the engine).
+  // kRangeNotSatisfiable for a range starting past the end.
+  net::awaitable<Result<void>> ReadContent(const Node& file, storage::ByteRange range,
+                                           storage::ByteSink& sink);
+  // Streams a zip (zip64 when needed, stored) of the folder and everything under it into `sink`
+  // while building it. Paths inside are relative to the folder; empty folders are kept.
+  net::awaitable<Result<void>> WriteZip(const Node& folder, storage::ByteSink& sink);
+
+  const FileDeps& deps() const { return deps_; }
+
+ private:
+  FileDeps deps_;
+};
+
+// The zip file name of a folder download ("Photos.zip"; the root gives "files.zip").
+std::string ZipName(const Node& folder);
+
+}  // namespace nimbus::core::files

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+#include "core/files/file_service.h"
+
+namespace nimbus::core::files {
+
+net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t) {
+  co_return Fail(Errc::kInternal, "not built yet");
+}
+
+}  // namespace nimbus::core::files

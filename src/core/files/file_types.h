@@ -1,0 +1,96 @@
+// The file tree as the product sees it: nodes (files and folders), trash items, children pages,
+// usage. Plain values; the JSON shapes of api.md are made from them in api/.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::core::files {
+
+enum class NodeType { kFile, kFolder };
+
+struct Node {
+  std::string id;
+  std::int64_t owner_id = 0;
+  std::string parent_id;  // "" for a root folder.
+  std::string name;       // "" for a root folder.
+  NodeType type = NodeType::kFolder;
+  std::int64_t size = 0;  // File bytes; 0 for folders.
+  std::string blob_id;    // Files only.
+  std::string sha256;     // Files only: 64 lowercase hex.
+  std::int64_t version = 1;
+  std::int64_t created_at = 0;   // ms since the epoch (UTC).
+  std::int64_t modified_at = 0;  // ms since the epoch (UTC).
+  std::string trash_id;          // "" when live.
+  std::string path;              // "/a/b/name" for the owner ("/" for the root).
+
+  bool is_file() const { return type == NodeType::kFile; }
+  bool is_folder() const { return type == NodeType::kFolder; }
+  bool is_root() const { return parent_id.empty(); }
+  // Strong validator: "<sha256 or id>-<version>" in quotes, as sent in ETag.
+  std::string etag() const;
+};
+
+enum class SortKey { kName, kModified, kSize };
+
+struct ListOptions {
+  SortKey sort = SortKey::kName;
+  bool descending = false;
+  int limit = 200;      // Already clamped to 1..list_max_limit by the caller.
+  std::string cursor;   // "" for the first page; next_cursor of the previous page otherwise.
+};
+
+struct ChildPage {
+  std::vector<Node> items;  // Folders first, then files; each group in the requested order.
+  std::optional<std::string> next_cursor;
+};
+
+struct TrashItem {
+  std::string id;
+  std::string node_id;  // The deleted node (top of the item).
+  std::string name;
+  NodeType type = NodeType::kFile;
+  std::int64_t size = 0;  // Bytes of every file in the item.
+  std::string original_parent_id;
+  std::string original_path;  // "/a/b/name".
+  std::int64_t deleted_at = 0;
+  std::int64_t expires_at = 0;  // deleted_at + retention.
+};
+
+struct TrashPage {
+  std::vector<TrashItem> items;  // Newest first.
+  std::optional<std::string> next_cursor;
+};
+
+struct Restored {
+  Node node;
+  std::string restored_path;  // Where it went ("/a/b/name (restored)").
+};
+
+enum class OnConflict { kFail, kReplace, kRename };
+
+struct UploadResult {
+  Node node;
+  bool replaced = false;  // An existing file's content was replaced (200 instead of 201).
+};
+
+struct FolderUsage {
+  std::string id;
+  std::string name;
+  std::int64_t bytes = 0;  // Live file bytes under it.
+};
+
+struct Usage {
+  std::int64_t quota_bytes = 0;
+  std::int64_t used_bytes = 0;   // Live files.
+  std::int64_t trash_bytes = 0;  // Files in the trash (still counted against the quota).
+  std::int64_t reserved_bytes = 0;  // Uploads in flight.
+  std::int64_t root_files_bytes = 0;  // Live files directly in the root folder.
+  std::vector<FolderUsage> by_folder;  // Top-level folders, largest first.
+  std::vector<Node> largest_files;     // Up to 10 live files, largest first.
+};
+
+}  // namespace nimbus::core::files

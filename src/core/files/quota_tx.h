@@ -1,0 +1,34 @@
+// Quota pieces that run inside the caller's transaction (internal to core/files; implemented in
+// quota_tx.cpp): the owner's plan, used (live + trash) and reserved bytes, and reservations.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "db/database.h"
+#include "util/result.h"
+
+namespace nimbus::core::files {
+
+struct QuotaState {
+  std::int64_t quota_bytes = 0;     // The plan (allocations.bytes).
+  std::int64_t used_bytes = 0;      // Every recorded blob: live files and the trash.
+  std::int64_t reserved_bytes = 0;  // Reservations of uploads in flight.
+  std::int64_t free_bytes() const;  // quota - used - reserved, never below 0.
+};
+
+// kNotFound when the owner has no allocation.
+Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id);
+// Inserts a reservation of `bytes` when it fits: kQuotaExceeded with a message for a person
+// ("This upload needs 12.0 MB but only 3.1 MB of your 1 GB is free.") otherwise.
+// `kind`: "upload", "tus" or "copy".
+Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
+                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms);
+// Deletes it; a reservation already gone is fine.
+Result<void> DeleteReservation(db::Transaction& tx, std::string_view id);
+// "1.5 GB", "12.0 MB", "512 bytes" (1 KB = 1024 bytes), for messages.
+std::string HumanBytes(std::int64_t bytes);
+
+}  // namespace nimbus::core::files
