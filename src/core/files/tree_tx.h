@@ -13,12 +13,15 @@
 
 #include "core/files/file_types.h"
 #include "db/database.h"
+#include "db/stores/node_store.h"
 #include "util/result.h"
 
 namespace nimbus::core::files {
 
 // A new random node id (URL-safe, 22+ characters).
 std::string NewNodeId();
+// The Node of a `nodes` row (`path` left empty).
+Node NodeFromRow(const db::NodeRow& row);
 
 // The live node `id` of the owner ("root": the owner's root folder), with `path` filled.
 // kNotFound for an unknown id, another owner's node, or a node in the trash.

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/files/names.h"
+
+#include <cctype>
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+namespace nimbus::core::files {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 255;
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const auto n = static_cast<std::int32_t>(s.size());
+  std::int32_t i = 0;
+  while (i < n) {
+    UChar32 c = 0;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+bool IsControl(UChar32 c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+}  // namespace
+
+Result<std::string> NormalizeName(std::string_view name) {
+  if (name.empty()) return Fail(Errc::kInvalidName, "A name cannot be empty.");
+  if (!IsValidUtf8(name)) return Fail(Errc::kInvalidName, "A name must be valid UTF-8 text.");
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) return Fail(Errc::kInternal, "ICU NFC: {}", u_errorName(status));
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
+  icu::UnicodeString normalized = nfc->normalize(text, status);
+  if (U_FAILURE(status)) return Fail(Errc::kInternal, "ICU NFC: {}", u_errorName(status));
+  std::string out;
+  normalized.toUTF8String(out);
+
+  if (out.size() > kMaxNameBytes) {
+    return Fail(Errc::kInvalidName, "A name can be at most 255 bytes long; this one has {}.",
+                out.size());
+  }
+  if (out == "." || out == "..") {
+    return Fail(Errc::kInvalidName, "'{}' cannot be used as a name.", out);
+  }
+  if (out.find('/') != std::string::npos) {
+    return Fail(Errc::kInvalidName, "A name cannot contain '/'.");
+  }
+  for (std::int32_t i = 0; i < normalized.length();) {
+    UChar32 c = normalized.char32At(i);
+    if (IsControl(c)) {
+      return Fail(Errc::kInvalidName,
+                  "A name cannot contain control characters (such as a line break or tab).");
+    }
+    i += U16_LENGTH(c);
+  }
+  return out;
+}
+
+std::string SortName(std::string_view name) {
+  if (!IsValidUtf8(name)) {
+    std::string out(name);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
+  text.foldCase(U_FOLD_CASE_DEFAULT);
+  std::string out;
+  text.toUTF8String(out);
+  return out;
+}
+
+}  // namespace nimbus::core::files

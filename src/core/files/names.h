@@ -1,0 +1,22 @@
+// Node names: the rules of api.md (1–255 bytes of UTF-8 after NFC, no '/', no control
+// characters, not "." or "..") and the case-folded sort key of a listing.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace nimbus::core::files {
+
+// `name` in NFC when it is a valid node name; kInvalidName with a sentence for a person saying
+// what is wrong otherwise (invalid UTF-8, empty, longer than 255 bytes, '/', NUL or another
+// control character (C0, DEL, C1), "." or "..").
+Result<std::string> NormalizeName(std::string_view name);
+
+// The listing key of a (normalized) name: Unicode full case folding, so "apple" < "Banana".
+// Never fails: invalid UTF-8 is folded byte-wise.
+std::string SortName(std::string_view name);
+
+}  // namespace nimbus::core::files

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "db/stores/node_store.h"
+
+#include <fmt/core.h>
+
+namespace nimbus::db {
+namespace {
+
+constexpr std::string_view kCols =
+    "id, owner_id, parent_id, name, sort_name, type, size, blob_id, sha256, version, trash_id, "
+    "created_at, modified_at";
+constexpr std::string_view kColsN =
+    "n.id, n.owner_id, n.parent_id, n.name, n.sort_name, n.type, n.size, n.blob_id, n.sha256, "
+    "n.version, n.trash_id, n.created_at, n.modified_at";
+constexpr std::string_view kTrashCols =
+    "t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at, "
+    "n.name, n.type";
+// Bound on tree depth in recursive walks (a guard against a cycle, which moves never create).
+constexpr int kMaxDepth = 4096;
+
+NodeRow ToNode(const Row& r) {
+  return NodeRow{r.Text(0),  r.Int(1),  r.Text(2),  r.Text(3), r.Text(4),
+                 r.Text(5),  r.Int(6),  r.Text(7),  r.Text(8), r.Int(9),
+                 r.Text(10), r.Int(11), r.Int(12)};
+}
+
+TrashRow ToTrash(const Row& r) {
+  return TrashRow{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4),
+                  r.Int(5),  r.Int(6), r.Text(7), r.Text(8)};
+}
+
+Value NullIfEmpty(std::string_view s) { return s.empty() ? Value() : Value(s); }
+
+Result<std::optional<NodeRow>> One(Result<std::optional<Row>> row) {
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<NodeRow>();
+  return std::optional<NodeRow>(ToNode(**row));
+}
+
+Result<std::vector<NodeRow>> Many(Result<std::vector<Row>> rows) {
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<NodeRow> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(ToNode(r));
+  return out;
+}
+
+Result<std::vector<TrashRow>> ManyTrash(Result<std::vector<Row>> rows) {
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<TrashRow> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(ToTrash(r));
+  return out;
+}
+
+Result<std::int64_t> Scalar(Result<std::optional<Row>> row) {
+  if (!row) return std::unexpected(std::move(row.error()));
+  return *row ? (*row)->Int(0) : 0;
+}
+
+}  // namespace
+
+Result<std::optional<NodeRow>> NodeStore::Find(Transaction& tx, std::string_view id) {
+  return One(tx.QueryOne(fmt::format("SELECT {} FROM nodes WHERE id = ?", kCols), {id}));
+}
+
+Result<std::optional<NodeRow>> NodeStore::FindLive(Transaction& tx, std::int64_t owner_id,
+                                                   std::string_view id) {
+  return One(tx.QueryOne(
+      fmt::format("SELECT {} FROM nodes WHERE id = ? AND owner_id = ? AND trash_id IS NULL",
+                  kCols),
+      {id, owner_id}));
+}
+
+Result<std::optional<std::string>> NodeStore::RootId(Transaction& tx, std::int64_t owner_id) {
+  auto row = tx.QueryOne("SELECT root_id FROM users WHERE id = ?", {owner_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>((*row)->Text(0));
+}
+
+Result<std::string> NodeStore::PathOf(Transaction& tx, std::string_view id) {
+  auto rows = tx.Query(
+      "WITH RECURSIVE up(id, parent_id, name, depth) AS ("
+      " SELECT id, parent_id, name, 0 FROM nodes WHERE id = ?"
+      " UNION ALL SELECT n.id, n.parent_id, n.name, up.depth + 1 FROM nodes n"
+      " JOIN up ON n.id = up.parent_id WHERE up.depth < ?)"
+      " SELECT name, parent_id FROM up ORDER BY depth DESC",
+      {id, kMaxDepth});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::string path;
+  for (const Row& r : *rows) {
+    if (r.IsNull(1)) continue;  // The root contributes nothing.
+    path += '/';
+    path += r.Text(0);
+  }
+  return path.empty() ? std::string("/") : path;
+}
+
+Result<std::optional<NodeRow>> NodeStore::FindLiveChild(Transaction& tx,
+                                                        std::string_view parent_id,
+                                                        std::string_view name) {
+  return One(tx.QueryOne(
+      fmt::format("SELECT {} FROM nodes WHERE parent_id = ? AND name = ? AND trash_id IS NULL",
+                  kCols),
+      {parent_id, name}));
+}
+
+Result<std::vector<std::string>> NodeStore::LiveChildNamesWithPrefix(Transaction& tx,
+                                                                     std::string_view parent_id,
+                                                                     std::string_view prefix) {
+  // A range on the unique (parent_id, name) index: names in [prefix, prefix + U+10FFFF).
+  std::string end(prefix);
+  end += "\xF4\x8F\xBF\xBF";
+  auto rows = tx.Query(
+      "SELECT name FROM nodes WHERE parent_id = ? AND trash_id IS NULL AND name >= ? AND name < ?",
+      {parent_id, prefix, end});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<std::string> out;
+  for (const Row& r : *rows) out.push_back(r.Text(0));
+  return out;
+}
+
+Result<void> NodeStore::Insert(Transaction& tx, const NodeRow& n) {
+  return tx.Exec(fmt::format("INSERT INTO nodes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             kCols),
+                 {n.id, n.owner_id, NullIfEmpty(n.parent_id), n.name, n.sort_name, n.type, n.size,
+                  NullIfEmpty(n.blob_id), NullIfEmpty(n.sha256), n.version,
+                  NullIfEmpty(n.trash_id), n.created_at, n.modified_at});
+}
+
+Result<bool> NodeStore::SetContent(Transaction& tx, std::string_view id, std::int64_t size,
+                                   std::string_view blob_id, std::string_view sha256,
+                                   std::int64_t now_ms) {
+  auto n = tx.ExecCount(
+      "UPDATE nodes SET size = ?, blob_id = ?, sha256 = ?, version = version + 1, "
+      "modified_at = ? WHERE id = ? AND type = 'file'",
+      {size, blob_id, sha256, now_ms, id});
+  if (!n) return std::unexpected(std::move(n.error()));
+  return *n > 0;
+}
+
+Result<void> NodeStore::Rename(Transaction& tx, std::string_view id, std::string_view parent_id,
+                               std::string_view name, std::string_view sort_name,
+                               std::int64_t now_ms) {
+  return tx.Exec(
+      "UPDATE nodes SET parent_id = ?, name = ?, sort_name = ?, version = version + 1, "
+      "modified_at = ? WHERE id = ?",
+      {parent_id, name, sort_name, now_ms, id});
+}
+
+Result<std::vector<NodeRow>> NodeStore::Subtree(Transaction& tx, std::string_view id) {
+  return Many(tx.Query(
+      fmt::format("WITH RECURSIVE sub(id, depth) AS ("
+                  " SELECT id, 0 FROM nodes WHERE id = ?"
+                  " UNION ALL SELECT c.id, sub.depth + 1 FROM nodes c"
+                  " JOIN sub ON c.parent_id = sub.id WHERE sub.depth < ?)"
+                  " SELECT {} FROM sub JOIN nodes n ON n.id = sub.id ORDER BY sub.depth, n.id",
+                  kColsN),
+      {id, kMaxDepth}));
+}
+
+Result<bool> NodeStore::IsSelfOrBelow(Transaction& tx, std::string_view ancestor,
+                                      std::string_view descendant) {
+  auto row = tx.QueryOne(
+      "WITH RECURSIVE up(id, parent_id, depth) AS ("
+      " SELECT id, parent_id, 0 FROM nodes WHERE id = ?"
+      " UNION ALL SELECT n.id, n.parent_id, up.depth + 1 FROM nodes n"
+      " JOIN up ON n.id = up.parent_id WHERE up.depth < ?)"
+      " SELECT COUNT(*) FROM up WHERE id = ?",
+      {descendant, kMaxDepth, ancestor});
+  auto n = Scalar(std::move(row));
+  if (!n) return std::unexpected(std::move(n.error()));
+  return *n > 0;
+}
+
+Result<std::vector<NodeRow>> NodeStore::ListChildren(Transaction& tx, std::string_view parent_id,
+                                                     std::string_view type, NodeOrder order,
+                                                     bool descending,
+                                                     const std::optional<NodeKey>& after,
+                                                     int limit) {
+  std::string_view column = order == NodeOrder::kSortName    ? "sort_name"
+                            : order == NodeOrder::kModifiedAt ? "modified_at"
+                                                              : "size";
+  std::string_view dir = descending ? "DESC" : "ASC";
+  std::string_view cmp = descending ? "<" : ">";
+  std::string sql = fmt::format(
+      "SELECT {} FROM nodes WHERE parent_id = ? AND type = ? AND trash_id IS NULL", kCols);
+  std::vector<Value> params{Value(parent_id), Value(type)};
+  if (after) {
+    sql += fmt::format(" AND ({}, id) {} (?, ?)", column, cmp);
+    if (order == NodeOrder::kSortName) {
+      params.emplace_back(after->text_key);
+    } else {
+      params.emplace_back(after->int_key);
+    }
+    params.emplace_back(after->id);
+  }
+  sql += fmt::format(" ORDER BY {} {}, id {} LIMIT ?", column, dir, dir);
+  params.emplace_back(limit);
+  return Many(tx.Query(sql, params));
+}
+
+Result<std::int64_t> NodeStore::MarkSubtreeTrashed(Transaction& tx, std::string_view id,
+                                                   std::string_view trash_id) {
+  auto marked = tx.Exec(
+      "WITH RECURSIVE sub(id, depth) AS ("
+      " SELECT id, 0 FROM nodes WHERE id = ? AND trash_id IS NULL"
+      " UNION ALL SELECT c.id, sub.depth + 1 FROM nodes c JOIN sub ON c.parent_id = sub.id"
+      " WHERE c.trash_id IS NULL AND sub.depth < ?)"
+      " UPDATE nodes SET trash_id = ? WHERE id IN (SELECT id FROM sub)",
+      {id, kMaxDepth, trash_id});
+  if (!marked) return std::unexpected(std::move(marked.error()));
+  return Scalar(tx.QueryOne(
+      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE trash_id = ? AND type = 'file'",
+      {trash_id}));
+}
+
+Result<void> NodeStore::InsertTrash(Transaction& tx, const TrashRow& t) {
+  return tx.Exec(
+      "INSERT INTO trash_items (id, owner_id, node_id, original_parent_id, original_path, size, "
+      "deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at});
+}
+
+Result<std::optional<TrashRow>> NodeStore::FindTrash(Transaction& tx, std::int64_t owner_id,
+                                                     std::string_view trash_id) {
+  auto row = tx.QueryOne(
+      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                  " WHERE t.id = ? AND t.owner_id = ?",
+                  kTrashCols),
+      {trash_id, owner_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<TrashRow>();
+  return std::optional<TrashRow>(ToTrash(**row));
+}
+
+Result<std::vector<TrashRow>> NodeStore::ListTrash(
+    Transaction& tx, std::int64_t owner_id, std::string_view original_parent_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
+  std::string sql = fmt::format(
+      "SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id WHERE t.owner_id = ?",
+      kTrashCols);
+  std::vector<Value> params{Value(owner_id)};
+  if (!original_parent_id.empty()) {
+    sql += " AND t.original_parent_id = ?";
+    params.emplace_back(original_parent_id);
+  }
+  if (after) {
+    sql += " AND (t.deleted_at, t.id) < (?, ?)";
+    params.emplace_back(after->first);
+    params.emplace_back(after->second);
+  }
+  sql += " ORDER BY t.deleted_at DESC, t.id DESC LIMIT ?";
+  params.emplace_back(limit);
+  return ManyTrash(tx.Query(sql, params));
+}
+
+Result<std::vector<TrashRow>> NodeStore::ListTrashDeletedBefore(Transaction& tx,
+                                                                std::int64_t cutoff_ms,
+                                                                int limit) {
+  return ManyTrash(tx.Query(
+      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                  " WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id LIMIT ?",
+                  kTrashCols),
+      {cutoff_ms, limit}));
+}
+
+Result<std::vector<TrashRow>> NodeStore::ListAllTrash(Transaction& tx, std::int64_t owner_id) {
+  return ManyTrash(tx.Query(
+      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                  " WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
+                  kTrashCols),
+      {owner_id}));
+}
+
+Result<void> NodeStore::UnmarkTrash(Transaction& tx, std::string_view trash_id) {
+  if (auto n = tx.Exec("UPDATE nodes SET trash_id = NULL WHERE trash_id = ?", {trash_id}); !n) {
+    return n;
+  }
+  return tx.Exec("DELETE FROM trash_items WHERE id = ?", {trash_id});
+}
+
+Result<std::vector<std::string>> NodeStore::TrashBlobIds(Transaction& tx,
+                                                         std::string_view trash_id) {
+  auto rows = tx.Query(
+      "SELECT blob_id FROM nodes WHERE trash_id = ? AND type = 'file' AND blob_id IS NOT NULL",
+      {trash_id});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<std::string> out;
+  for (const Row& r : *rows) out.push_back(r.Text(0));
+  return out;
+}
+
+Result<void> NodeStore::DeleteTrash(Transaction& tx, std::string_view trash_id) {
+  if (auto n = tx.Exec("DELETE FROM nodes WHERE trash_id = ?", {trash_id}); !n) return n;
+  return tx.Exec("DELETE FROM trash_items WHERE id = ?", {trash_id});
+}
+
+Result<std::int64_t> NodeStore::LiveBytes(Transaction& tx, std::int64_t owner_id) {
+  return Scalar(tx.QueryOne(
+      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE owner_id = ? AND type = 'file' AND "
+      "trash_id IS NULL",
+      {owner_id}));
+}
+
+Result<std::int64_t> NodeStore::TrashBytes(Transaction& tx, std::int64_t owner_id) {
+  return Scalar(tx.QueryOne(
+      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE owner_id = ? AND type = 'file' AND "
+      "trash_id IS NOT NULL",
+      {owner_id}));
+}
+
+Result<std::int64_t> NodeStore::DirectFileBytes(Transaction& tx, std::string_view folder_id) {
+  return Scalar(tx.QueryOne(
+      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE parent_id = ? AND type = 'file' AND "
+      "trash_id IS NULL",
+      {folder_id}));
+}
+
+Result<std::vector<std::tuple<std::string, std::string, std::int64_t>>> NodeStore::FolderTotals(
+    Transaction& tx, std::string_view folder_id) {
+  auto rows = tx.Query(
+      "WITH RECURSIVE sub(top, id, depth) AS ("
+      " SELECT id, id, 0 FROM nodes WHERE parent_id = ? AND type = 'folder' AND trash_id IS NULL"
+      " UNION ALL SELECT sub.top, c.id, sub.depth + 1 FROM nodes c JOIN sub ON c.parent_id = sub.id"
+      " WHERE c.trash_id IS NULL AND sub.depth < ?)"
+      " SELECT t.id, t.name, COALESCE(SUM(CASE WHEN n.type = 'file' THEN n.size ELSE 0 END), 0)"
+      " AS bytes FROM sub JOIN nodes n ON n.id = sub.id JOIN nodes t ON t.id = sub.top"
+      " GROUP BY t.id, t.name ORDER BY bytes DESC, t.name",
+      {folder_id, kMaxDepth});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  for (const Row& r : *rows) out.emplace_back(r.Text(0), r.Text(1), r.Int(2));
+  return out;
+}
+
+Result<std::vector<NodeRow>> NodeStore::LargestFiles(Transaction& tx, std::int64_t owner_id,
+                                                     int limit) {
+  return Many(tx.Query(
+      fmt::format("SELECT {} FROM nodes WHERE owner_id = ? AND type = 'file' AND trash_id IS NULL"
+                  " ORDER BY size DESC, id LIMIT ?",
+                  kCols),
+      {owner_id, limit}));
+}
+
+}  // namespace nimbus::db
