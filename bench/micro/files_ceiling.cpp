@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// files_ceiling: the local ceiling of the upload path for bench/files.sh — the bytes of SOURCE
+// read in 1 MiB chunks, hashed with SHA-256 (OpenSSL EVP) and written to two files by two writer
+// threads, both fdatasync'ed at the end; no network, no database. Prints "key value" lines.
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kChunk = 1 << 20;  // 1 MiB per read, hash and write.
+constexpr std::size_t kSlots = 8;        // Chunks in flight between the reader and the writers.
+
+// A ring of kSlots buffers: the reader fills slot i (i = chunk number % kSlots) once both
+// writers have written the chunk that was there before; each writer takes the chunks in order.
+class Ring {
+ public:
+  Ring() : buffers_(kSlots, std::vector<char>(kChunk)), sizes_(kSlots, 0) {}
+
+  // The reader: waits until slot `n % kSlots` is free (both writers past chunk n - kSlots).
+  char* AcquireForFill(std::uint64_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return n < kSlots + std::min(written_[0], written_[1]); });
+    return buffers_[n % kSlots].data();
+  }
+  // The reader: chunk n holds `size` bytes (0 = the end of the stream).
+  void Publish(std::uint64_t n, std::size_t size) {
+    {
+      std::lock_guard lock(mu_);
+      sizes_[n % kSlots] = size;
+      filled_ = n + 1;
+    }
+    cv_.notify_all();
+  }
+  // A writer: waits for chunk n; returns its bytes and size.
+  std::pair<const char*, std::size_t> Take(std::uint64_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return filled_ > n; });
+    return {buffers_[n % kSlots].data(), sizes_[n % kSlots]};
+  }
+  // Writer w: done with chunk n.
+  void Release(int w, std::uint64_t n) {
+    {
+      std::lock_guard lock(mu_);
+      written_[w] = n + 1;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::vector<char>> buffers_;
+  std::vector<std::size_t> sizes_;
+  std::uint64_t filled_ = 0;           // Chunks published so far.
+  std::uint64_t written_[2] = {0, 0};  // Chunks each writer has finished.
+};
+
+// Writes every chunk to `fd` until the empty one, then fdatasync. Returns "" or the error.
+std::string WriteAll(Ring& ring, int w, int fd) {
+  std::string error;
+  for (std::uint64_t n = 0;; ++n) {
+    auto [data, size] = ring.Take(n);
+    if (size == 0) {
+      ring.Release(w, n);
+      break;
+    }
+    for (std::size_t done = 0; error.empty() && done < size;) {
+      ssize_t k = ::write(fd, data + done, size - done);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0)
+        error = std::string("write: ") + std::strerror(errno);
+      else
+        done += static_cast<std::size_t>(k);
+    }
+    ring.Release(w, n);  // Even after an error, so the reader never waits forever.
+  }
+  if (error.empty() && ::fdatasync(fd) != 0)
+    error = std::string("fdatasync: ") + std::strerror(errno);
+  return error;
+}
+
+std::string Hex(const unsigned char* p, unsigned n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < n; ++i) {
+    s += kDigits[p[i] >> 4];
+    s += kDigits[p[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: files_ceiling SOURCE COPY_A COPY_B\n");
+    return 2;
+  }
+  int in = ::open(argv[1], O_RDONLY | O_CLOEXEC);
+  int out[2] = {::open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
+                ::open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (in < 0 || out[0] < 0 || out[1] < 0) {
+    std::fprintf(stderr, "files_ceiling: cannot open the files: %s\n", std::strerror(errno));
+    return 1;
+  }
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  if (md == nullptr || EVP_DigestInit_ex(md, EVP_sha256(), nullptr) != 1) {
+    std::fprintf(stderr, "files_ceiling: SHA-256 init failed\n");
+    return 1;
+  }
+  Ring ring;
+  std::string errors[2];
+  auto start = Clock::now();
+  std::thread writers[2];
+  for (int w = 0; w < 2; ++w) {
+    auto write_copy = [&ring, &errors, &out, w] { errors[w] = WriteAll(ring, w, out[w]); };
+    writers[w] = std::thread(write_copy);
+  }
+  std::uint64_t total = 0;
+  std::string read_error;
+  for (std::uint64_t n = 0;; ++n) {
+    char* buf = ring.AcquireForFill(n);
+    std::size_t size = 0;
+    while (size < kChunk) {
+      ssize_t k = ::read(in, buf + size, kChunk - size);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) read_error = std::string("read: ") + std::strerror(errno);
+      if (k <= 0) break;
+      size += static_cast<std::size_t>(k);
+    }
+    if (size > 0) EVP_DigestUpdate(md, buf, size);
+    total += size;
+    ring.Publish(n, size);
+    if (size == 0) break;
+  }
+  for (auto& t : writers) t.join();
+  // Both copies durable: also their directory entries (as the storage engine does on rename).
+  for (const char* path : {argv[2], argv[3]}) {
+    std::string dir(path);
+    auto slash = dir.rfind('/');
+    dir = slash == std::string::npos ? "." : dir.substr(0, slash + 1);
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned digest_len = 0;
+  EVP_DigestFinal_ex(md, digest, &digest_len);
+  EVP_MD_CTX_free(md);
+  ::close(in);
+  ::close(out[0]);
+  ::close(out[1]);
+  for (const std::string& e : {read_error, errors[0], errors[1]}) {
+    if (!e.empty()) {
+      std::fprintf(stderr, "files_ceiling: %s\n", e.c_str());
+      return 1;
+    }
+  }
+  std::printf("bytes %llu\n", static_cast<unsigned long long>(total));
+  std::printf("seconds %.3f\n", seconds);
+  std::printf("gb_s %.3f\n", static_cast<double>(total) / seconds / 1e9);
+  std::printf("sha256 %s\n", Hex(digest, digest_len).c_str());
+  return 0;
+}
