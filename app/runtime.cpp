@@ -10,6 +10,7 @@
 #include "jobs/db_maintenance_job.h"
 #include "jobs/mail_outbox_job.h"
 #include "jobs/scrub_job.h"
+#include "jobs/tus_cleanup_job.h"
 
 namespace nimbus::app {
 
@@ -86,6 +87,13 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
         .usage_changed = [self](std::int64_t owner) {
           if (self->on_usage_changed) self->on_usage_changed(owner);
         }});
+    // Resumable uploads stage their bytes on local disk under the data directory.
+    rt->tus = std::make_unique<core::files::TusService>(*rt->files,
+                                                        fs::path(server.data_dir) / "uploads");
+    auto tus_cleanup = jobs::TusCleanupJob(*rt->tus, rt->config.files.tus_cleanup_at);
+    if (!tus_cleanup) return Fail(tus_cleanup.error());
+    registered = rt->scheduler->Register(std::move(*tus_cleanup));
+    if (!registered) return Fail(registered.error());
     registered = rt->scheduler->Register(jobs::DiskHealthJob(rt->disk_health, disks.health_interval_s));
     if (!registered) return Fail(registered.error());
   }

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
@@ -98,7 +99,7 @@ int RunServe(const config::Config& config) {
   api::AddAdminDiskRoutes(router, disk_admin);
   // Files, trash, usage and resumable uploads (issue 5).
   rt.on_usage_changed = [&accounts](std::int64_t owner) { accounts.accounts.ForgetProfile(owner); };
-  core::files::TusService tus(*rt.files);
+  core::files::TusService& tus = *rt.tus;
   const api::FileApi file_api{*rt.files, tus, rt.config.files};
   api::AddFileRoutes(router, file_api);
 
@@ -122,6 +123,17 @@ int RunServe(const config::Config& config) {
   if (auto resumed = rt.blobs->ResumeMoves(ioc.get_executor()); !resumed) {
     spdlog::warn("cannot resume moves between disk categories: {}", resumed.error().message);
   }
+  // Resumable uploads whose last byte was durable before the stop are assembled again.
+  net::co_spawn(ioc, tus.ResumePending(ioc.get_executor()),
+                [](std::exception_ptr e, Result<int> started) {
+                  if (e) std::rethrow_exception(e);
+                  if (!started) {
+                    spdlog::warn("cannot resume tus uploads: {}", started.error().message);
+                  } else if (*started > 0) {
+                    spdlog::info("assembling {} resumable upload(s) left by the previous run",
+                                 *started);
+                  }
+                });
   // Signals are handled before the address is announced: whoever stops the server as soon as it
   // reads "listening on" gets the graceful stop, never the default kill.
   net::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -1,18 +1,133 @@
 // TusService: resumable uploads (tus 1.0.0: core, creation, termination, checksum sha256) on
-// FileService. PLACEHOLDER skeleton: the tus helper fills in the interface.
+// FileService. Bytes go to a local staging file per upload; once the last byte is durable the
+// file is streamed through FileService::Upload in a task of its own (a dropped request does not
+// stop it), and uploads interrupted by a restart are assembled again by ResumePending().
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
 #include "core/files/file_service.h"
+#include "core/files/tus_staging.h"
 
 namespace nimbus::core::files {
 
+// What TusService needs of FileService: the seam its unit tests fill with a fake.
+class TusTarget {
+ public:
+  virtual ~TusTarget() = default;
+  // As FileService::PrepareUpload / Reserve / Release / Upload.
+  virtual net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& request) = 0;
+  virtual net::awaitable<Result<std::string>> Reserve(std::int64_t owner_id, std::uint64_t bytes,
+                                                      std::string id) = 0;
+  virtual net::awaitable<Result<void>> Release(std::string reservation_id) = 0;
+  virtual net::awaitable<Result<UploadResult>> Upload(UploadRequest request,
+                                                      storage::ByteSource& body) = 0;
+};
+
+enum class TusState { kReceiving, kAssembling, kDone, kFailed };
+
+struct TusUpload {
+  std::string id;
+  std::int64_t owner_id = 0;
+  std::string parent_id;
+  std::string path;
+  OnConflict on_conflict = OnConflict::kFail;
+  std::int64_t length = 0;
+  std::int64_t offset = 0;  // Bytes durable in the staging file.
+  std::string metadata;     // Upload-Metadata as sent.
+  TusState state = TusState::kReceiving;
+  std::string node_id;  // kDone: the file node it became.
+  std::string error;    // kFailed: why, for a person.
+};
+
+struct TusCreateRequest {
+  std::int64_t owner_id = 0;
+  std::string parent_id = "root";
+  std::string path;  // "file.txt" or "a/b/file.txt".
+  OnConflict on_conflict = OnConflict::kFail;
+  std::uint64_t length = 0;
+  std::string metadata;  // Kept as sent.
+};
+
+struct TusDeps {
+  db::Database& db;  // Migrated to 0007_files.
+  WorkerPool& workers;
+  const Clock& clock;
+  const config::FilesConfig& config;
+  std::filesystem::path staging_dir;  // Local disk: <data dir>/uploads.
+};
+
+// Thread-safe. Deps (and the target) must outlive it, and so must the executor of any assembly
+// it started.
 class TusService {
  public:
-  explicit TusService(FileService& files) : files_(files) {}
+  // The server's: uploads land through `files`.
+  TusService(FileService& files, std::filesystem::path staging_dir);
+  // Unit tests: any target.
+  TusService(TusTarget& target, TusDeps deps);
+  ~TusService();
+  TusService(const TusService&) = delete;
+  TusService& operator=(const TusService&) = delete;
+
+  // Checks the target (parent, name, conflict rule) and reserves `length` bytes under the new
+  // upload's id before anything is stored: kNotFound (parent), kInvalidName, kNameTaken,
+  // kQuotaExceeded, kTooLarge. A zero-length upload becomes its node at once (state kDone).
+  net::awaitable<Result<TusUpload>> Create(TusCreateRequest request);
+  // The upload as recorded. kNotFound for an unknown id or another owner's. While this process
+  // assembles it, waits for the assembly to end first.
+  net::awaitable<Result<TusUpload>> Get(std::int64_t owner_id, std::string id);
+  // Appends `body` at `offset`, which must equal the durable offset (kConflict otherwise, or when
+  // another request is writing to the upload). With `sha256`, the bytes of this call must have
+  // that digest: kChecksumMismatch otherwise, and they are dropped. The bytes are fdatasync'ed,
+  // then the new offset is recorded; a broken body keeps (syncs and records) what arrived when
+  // no checksum was asked for. kTooLarge past the declared length. When the last byte is durable
+  // the upload is assembled into its node before this returns (kDone), or kFailed with the
+  // reason (the reservation is then released). Errors of the assembly are returned as well.
+  net::awaitable<Result<TusUpload>> Append(std::int64_t owner_id, std::string id,
+                                           std::uint64_t offset, storage::ByteSource& body,
+                                           std::optional<std::array<std::uint8_t, 32>> sha256);
+  // Termination: removes the staging file, the reservation and the row. kNotFound; kConflict
+  // while a request writes to it or it is being assembled.
+  net::awaitable<Result<void>> Terminate(std::int64_t owner_id, std::string id);
+  // Start-up: assembles, in the background on `executor`, every upload whose bytes were all
+  // durable when the server stopped. Returns how many were started.
+  net::awaitable<Result<int>> ResumePending(net::any_io_executor executor);
+  // The cleanup job (blocking; call it on a worker): removes uploads idle longer than
+  // files.tus_expiry_h (not being assembled or written to), their staging files and
+  // reservations, and staging files without an upload. Returns how many uploads went.
+  Result<std::int64_t> RemoveExpired();
 
  private:
-  FileService& files_;
+  struct Assembly;
+  class BusyGuard;
+
+  net::awaitable<Result<TusUpload>> Load(std::int64_t owner_id, const std::string& id);
+  net::awaitable<Result<TusUpload>> AwaitAssembly(TusUpload upload);
+  // Starts (or joins) the assembly of `upload` on `executor`.
+  std::shared_ptr<Assembly> StartAssembly(const TusUpload& upload, net::any_io_executor executor);
+  net::awaitable<void> RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly);
+  net::awaitable<Result<TusUpload>> Assemble(TusUpload upload);
+  bool TryMarkBusy(const std::string& id);
+  void ClearBusy(const std::string& id);
+
+  std::unique_ptr<TusTarget> own_target_;  // The FileService adapter (server constructor).
+  TusTarget& target_;
+  TusDeps deps_;
+  TusStaging staging_;
+  std::mutex mutex_;
+  std::set<std::string> busy_;                                   // Guarded by mutex_.
+  std::map<std::string, std::shared_ptr<Assembly>> assembling_;  // Guarded by mutex_.
 };
 
 }  // namespace nimbus::core::files
