@@ -229,12 +229,8 @@ net::awaitable<Result<TusUpload>> TusService::Create(TusCreateRequest request) {
 net::awaitable<Result<TusUpload>> TusService::Get(std::int64_t owner_id, std::string id) {
   Result<TusUpload> upload = co_await Load(owner_id, id);
   if (!upload || upload->state != TusState::kAssembling) co_return upload;
-  std::shared_ptr<Assembly> running;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = assembling_.find(id); it != assembling_.end()) running = it->second;
-  }
-  if (!running) co_return upload;  // Not ours (yet): ResumePending starts it at start-up.
+  // Joins the running assembly, or starts it (a HEAD right after a restart may come before
+  // ResumePending): the answer then tells how it ended.
   (void)co_await AwaitAssembly(std::move(*upload));
   co_return co_await Load(owner_id, id);
 }
@@ -372,6 +368,17 @@ net::awaitable<void> TusService::RunAssembly(TusUpload upload, std::shared_ptr<A
 }
 
 net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
+  // Only once: another start (ResumePending racing a request) may have finished it already.
+  Result<TusUpload> current = co_await Load(upload.owner_id, upload.id);
+  if (!current) co_return current;
+  if (current->state == TusState::kDone) co_return current;
+  if (current->state == TusState::kFailed) {
+    co_return Fail(Errc::kConflict, "This upload failed: {}", current->error);
+  }
+  if (current->offset != current->length) {
+    co_return Fail(Errc::kInternal, "upload {} has {} of {} bytes; nothing to assemble", upload.id,
+                   current->offset, current->length);
+  }
   auto open = [this, &upload] { return staging_.OpenForRead(upload.id); };
   Result<StagingFile> file = co_await RunBlocking(deps_.workers, std::move(open));
   Result<UploadResult> uploaded = std::unexpected(Error{Errc::kInternal, ""});
