@@ -51,6 +51,7 @@ std::optional<std::uint64_t> Response::known_length() const {
   if (const auto* s = std::get_if<std::string>(&body)) return s->size();
   if (const auto* v = std::get_if<StaticBody>(&body)) return v->data.size();
   if (const auto* f = std::get_if<FileBody>(&body)) return f->length;
+  if (const auto* p = std::get_if<PushBody>(&body)) return p->content_length;
   return std::get<GeneratorBody>(body).content_length;
 }
 
@@ -73,7 +74,9 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 
 Response ErrorResponse(const Error& error, std::string_view request_id) {
   const ErrorMapping& m = MapError(error.code);
-  if (m.status >= 500) {
+  // quota_exceeded (507) is the user's own limit, and its message is written for them ("needs
+  // 12.0 MB but only 3.1 MB of your 1 GB is free"): it is passed on like a 4xx message.
+  if (m.status >= 500 && error.code != Errc::kQuotaExceeded) {
     // The real message may name disks, paths or SQL: it goes to the log, not to the client.
     std::string msg = request_id.empty()
                           ? std::string("internal error")

@@ -1,5 +1,6 @@
 // Response: what a handler returns: status, headers and a body that is a string, a file range
-// (sendfile on plain TCP) or a generator (streamed, chunked unless the length is known).
+// (sendfile on plain TCP), a generator (pulled) or a producer (pushes; both streamed, chunked
+// unless the length is known).
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -58,6 +59,27 @@ struct GeneratorBody {
   std::optional<std::uint64_t> content_length;  // Known: sent with Content-Length, else chunked.
 };
 
+// Where a PushBody's producer writes: each Write goes to the socket through the response
+// serializer (chunk framing when the length is unknown) before it completes, without a copy.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends `data` (empty is a no-op). kIoError when the client went away or stopped reading
+  // (timeout); the producer should then stop and return that error.
+  virtual net::awaitable<Result<void>> Write(std::span<const char> data) = 0;
+};
+
+// A body the handler pushes (e.g. a blob read from the storage engine, a zip being built):
+// `produce` is called once, on the connection's executor, after the response header is decided
+// and writes the whole body. An error before any byte was written becomes a 500 response; after
+// that the connection is closed (the client sees a truncated body). With content_length, the
+// producer must write exactly that many bytes (fewer or more is treated as an error). For HEAD
+// and bodiless statuses `produce` is not called.
+struct PushBody {
+  std::function<net::awaitable<Result<void>>(BodyWriter&)> produce;
+  std::optional<std::uint64_t> content_length;  // Known: sent with Content-Length, else chunked.
+};
+
 // Bytes that outlive every response (the embedded web assets): sent without a copy.
 struct StaticBody {
   std::string_view data;
@@ -66,7 +88,7 @@ struct StaticBody {
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::variant<std::string, StaticBody, FileBody, GeneratorBody> body;
+  std::variant<std::string, StaticBody, FileBody, GeneratorBody, PushBody> body;
   bool close = false;  // Close the connection after this response.
   // The error this response reports, set by ErrorResponse(const Error&). The error middleware
   // logs a 5xx one once (with the request id) and puts the request id into the client message.
@@ -79,7 +101,8 @@ struct Response {
   // The first value of `name` (case-insensitive), "" when absent.
   std::string_view header(std::string_view name) const;
   bool has_header(std::string_view name) const;
-  // The body length when known (string, file with a length, generator with content_length).
+  // The body length when known (string, file with a length, generator or push body with
+  // content_length).
   std::optional<std::uint64_t> known_length() const;
 };
 

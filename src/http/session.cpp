@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // One coroutine per connection, after the Beast 1.81 flex-awaitable example: read the header
-// alone, hand a streaming body to the pipeline, write the response (string, file, generator).
+// alone, hand a streaming body to the pipeline, write the response (string, file, generator,
+// push body).
 #include "http/session.h"
 
 #include <fcntl.h>
@@ -194,6 +195,92 @@ net::awaitable<WriteResult> WriteStreamed(Transport& stream, Message& msg, bool 
   co_return r;
 }
 
+// The BodyWriter of a PushBody: every Write goes through the serializer (header first, with the
+// first bytes), completes when the bytes are handed to the socket.
+class SerializerWriter final : public BodyWriter {
+ public:
+  SerializerWriter(Transport& stream, Message& msg, std::chrono::seconds timeout)
+      : stream_(stream), msg_(msg), sr_(msg), timeout_(timeout) {}
+
+  net::awaitable<Result<void>> Write(std::span<const char> data) override {
+    if (failed_) co_return Fail(Errc::kIoError, "the response was aborted");
+    if (data.empty()) co_return Result<void>{};
+    msg_.body().data = const_cast<char*>(data.data());
+    msg_.body().size = data.size();
+    msg_.body().more = true;
+    Tcp(stream_).expires_after(timeout_);
+    auto [ec, n] = co_await bhttp::async_write(stream_, sr_, kToken);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      failed_ = true;
+      co_return Fail(Errc::kIoError, "writing the response body: {}", ec.message());
+    }
+    written_ += data.size();
+    co_return Result<void>{};
+  }
+
+  // Ends the body (the last chunk when chunked).
+  net::awaitable<bool> Finish() {
+    if (failed_) co_return false;
+    msg_.body().data = nullptr;
+    msg_.body().size = 0;
+    msg_.body().more = false;
+    Tcp(stream_).expires_after(timeout_);
+    auto [ec, n] = co_await bhttp::async_write(stream_, sr_, kToken);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    co_return !ec;
+  }
+
+  std::uint64_t written() const { return written_; }
+  bool failed() const { return failed_; }  // The socket broke (not the producer).
+
+ private:
+  Transport& stream_;
+  Message& msg_;
+  bhttp::response_serializer<bhttp::buffer_body> sr_;
+  std::chrono::seconds timeout_;
+  std::uint64_t written_ = 0;
+  bool failed_ = false;
+};
+
+// Runs a PushBody's producer into the serializer. A producer error before the first byte gives
+// the client a 500 (and the connection closes); after it, a truncated body.
+net::awaitable<WriteResult> WritePushed(Transport& stream, Message& msg,
+                                        std::chrono::seconds timeout, const PushBody& body) {
+  SerializerWriter writer(stream, msg, timeout);
+  // Not a ternary around co_await: GCC 12 destroys its result twice (seen here).
+  Result<void> produced = Fail(Errc::kInternal, "no body producer");
+  if (body.produce) produced = co_await body.produce(writer);
+  if (produced && body.content_length && writer.written() != *body.content_length) {
+    produced = Fail(Errc::kInternal, "push body wrote {} of {} bytes", writer.written(),
+                    *body.content_length);
+  }
+  if (!produced) {
+    spdlog::error("http: response body: {}", produced.error().message);
+    if (writer.written() == 0 && !writer.failed()) {
+      Response err = ErrorResponse(Error{Errc::kInternal, produced.error().message});
+      ApplySecurityHeaders(err);
+      Message emsg;
+      emsg.version(11);
+      emsg.result(static_cast<unsigned>(err.status));
+      for (const auto& [k, v] : err.headers) emsg.insert(k, v);
+      emsg.keep_alive(false);
+      auto& text = std::get<std::string>(err.body);
+      emsg.content_length(text.size());
+      bhttp::response_serializer<bhttp::buffer_body> sr{emsg};
+      emsg.body().data = text.data();
+      emsg.body().size = text.size();
+      emsg.body().more = false;
+      Tcp(stream).expires_after(timeout);
+      auto [ec, n] = co_await bhttp::async_write(stream, sr, kToken);
+      (void)ec;  // Either way the connection closes now.
+    }
+    co_return WriteResult{writer.written(), false};
+  }
+  bool ok = co_await writer.Finish();
+  co_return WriteResult{writer.written(), ok};
+}
+
 // Reads a file range chunk by chunk (the TLS path): a generator over pread(2).
 BodyGenerator FileChunks(int fd, std::uint64_t offset, std::uint64_t length) {
   auto pos = std::make_shared<std::pair<std::uint64_t, std::uint64_t>>(offset, length);
@@ -277,6 +364,10 @@ net::awaitable<WriteResult> WriteResponse(Transport& stream, Response& res, bool
   }
   if (auto* g = std::get_if<GeneratorBody>(&res.body)) {
     co_return co_await WriteStreamed(stream, msg, head, timeout, g->next);
+  }
+  if (auto* p = std::get_if<PushBody>(&res.body)) {
+    if (head) co_return co_await WriteStreamed(stream, msg, true, timeout, BodyGenerator{});
+    co_return co_await WritePushed(stream, msg, timeout, *p);
   }
   auto& f = std::get<FileBody>(res.body);
   if (stream.tls() || head) {

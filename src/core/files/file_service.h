@@ -6,8 +6,8 @@
 //
 // Implementation files: file_service.cpp (construction, shared helpers), file_service_tree.cpp,
 // file_service_trash.cpp, file_service_usage.cpp (tree/trash/usage), file_service_upload.cpp,
-// file_service_download.cpp, zip_writer.cpp (content). tx-level pieces shared by them are in
-// tree_tx.h and quota_tx.h.
+// file_service_copy.cpp, file_service_download.cpp, zip_writer.cpp (content). tx-level pieces
+// shared by them are in tree_tx.h and quota_tx.h.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -114,7 +114,12 @@ class FileService {
   // Returns the reservation id ("" → a new random one).
   net::awaitable<Result<std::string>> Reserve(std::int64_t owner_id, std::uint64_t bytes,
                                               ReservationKind kind, std::string id = {});
+  // Deletes it (gone already is fine).
   net::awaitable<Result<void>> Release(std::string reservation_id);
+  // At start-up, before serving: deletes every upload and copy reservation (left by a process
+  // that was killed mid-request; tus reservations live with their upload). Returns how many.
+  // Assumes one server per database.
+  net::awaitable<Result<std::int64_t>> SweepReservations();
   // Before reading a body: checks the parent, the names, the conflict rule (kNameTaken for
   // on_conflict=fail when the name exists) and reserves the declared size. Returns the
   // reservation id ("" when nothing was declared). Upload() does this itself when not done.

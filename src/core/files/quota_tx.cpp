@@ -1,23 +1,74 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+// The quota inside a transaction: allocations.bytes is the plan, allocations.used_bytes every
+// recorded blob (OwnerBlobs::Record/Forget keep it exact), reservations the uploads in flight.
+// InsertReservation checks and inserts in the caller's write transaction, which is serialized
+// with every other writer: two uploads can never both take the last free bytes.
 #include "core/files/quota_tx.h"
+
+#include <algorithm>
+
+#include <fmt/core.h>
 
 namespace nimbus::core::files {
 
-std::int64_t QuotaState::free_bytes() const { return 0; }
-
-Result<QuotaState> LoadQuota(db::Transaction&, std::int64_t) {
-  return Fail(Errc::kInternal, "not built yet");
+std::int64_t QuotaState::free_bytes() const {
+  return std::max<std::int64_t>(0, quota_bytes - used_bytes - reserved_bytes);
 }
 
-Result<void> InsertReservation(db::Transaction&, std::int64_t, std::string_view, std::uint64_t, std::string_view, std::int64_t) {
-  return Fail(Errc::kInternal, "not built yet");
+Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id) {
+  auto row = tx.QueryOne(
+      "SELECT a.bytes, a.used_bytes, "
+      "(SELECT COALESCE(SUM(r.bytes), 0) FROM reservations r WHERE r.owner_id = a.owner_id) "
+      "FROM allocations a WHERE a.owner_id = ?",
+      {owner_id});
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return Fail(Errc::kNotFound, "user {} has no storage allocation", owner_id);
+  QuotaState q;
+  q.quota_bytes = (*row)->Int(0);
+  q.used_bytes = (*row)->Int(1);
+  q.reserved_bytes = (*row)->Int(2);
+  return q;
 }
 
-Result<void> DeleteReservation(db::Transaction&, std::string_view) {
-  return Fail(Errc::kInternal, "not built yet");
+Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
+                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms) {
+  auto quota = LoadQuota(tx, owner_id);
+  if (!quota) return std::unexpected(quota.error());
+  auto free = static_cast<std::uint64_t>(quota->free_bytes());
+  if (bytes > free) {
+    std::string need = HumanBytes(static_cast<std::int64_t>(
+        std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(INT64_MAX))));
+    std::string have = HumanBytes(quota->free_bytes());
+    if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
+      need = fmt::format("{} bytes", bytes);
+      have = fmt::format("{} bytes", quota->free_bytes());
+    }
+    return Fail(Errc::kQuotaExceeded, "This {} needs {} but only {} of your {} is free.",
+                kind == "copy" ? "copy" : "upload", need, have, HumanBytes(quota->quota_bytes));
+  }
+  return tx.Exec(
+      "INSERT INTO reservations (id, owner_id, bytes, kind, created_at) VALUES (?, ?, ?, ?, ?)",
+      {id, owner_id, static_cast<std::int64_t>(bytes), kind, now_ms});
 }
 
-std::string HumanBytes(std::int64_t) { return {}; }
+Result<void> DeleteReservation(db::Transaction& tx, std::string_view id) {
+  return tx.Exec("DELETE FROM reservations WHERE id = ?", {id});
+}
+
+std::string HumanBytes(std::int64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} {}", bytes, bytes == 1 ? "byte" : "bytes");
+  static constexpr const char* kUnits[] = {"KB", "MB", "GB", "TB", "PB", "EB"};
+  double v = static_cast<double>(bytes) / 1024.0;
+  int unit = 0;
+  while (v >= 1024.0 && unit < 5) {
+    v /= 1024.0;
+    ++unit;
+  }
+  // "1 GB" rather than "1.0 GB" for whole numbers (plans), one decimal otherwise.
+  if (v == static_cast<double>(static_cast<std::int64_t>(v))) {
+    return fmt::format("{} {}", static_cast<std::int64_t>(v), kUnits[unit]);
+  }
+  return fmt::format("{:.1f} {}", v, kUnits[unit]);
+}
 
 }  // namespace nimbus::core::files
