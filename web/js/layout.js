@@ -1,6 +1,7 @@
 // The page frame around every view: header with the product name and navigation, the main
 // area views render into, and a footer. Navigation links come from the route table.
 import { h } from './dom.js';
+import { currentUser, onUserChange } from './session.js';
 
 export const kAppName = 'Nimbus';
 
@@ -8,8 +9,13 @@ export const kAppName = 'Nimbus';
 // `accountNav` (the header's account links) and `banner` (above the main area) are filled by
 // account_bar.js. `setCurrent` marks the links to the current page with aria-current="page".
 export function mountLayout(root, routes) {
-  const links = routes.filter((r) => r.nav).map((r) => h('a', { href: r.path, class: 'nav-link' },
-                                                          r.nav));
+  const links = routes.filter((r) => r.nav).map((r) => h('a', {
+    href: r.href ?? r.path, class: 'nav-link', hidden: r.auth && !currentUser(),
+    dataset: r.auth ? { auth: 'true' } : undefined }, r.nav));
+  // Links for signed-in users (Files, Trash) follow the session.
+  onUserChange((user) => {
+    for (const link of links) if (link.dataset.auth) link.hidden = !user;
+  });
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
   const accountNav = h('nav', { class: 'account-nav', 'aria-label': 'Account' });
   const banner = h('div', { class: 'banner-slot' });
@@ -28,7 +34,8 @@ export function mountLayout(root, routes) {
   function setCurrent(path) {
     for (const link of [...links, ...accountNav.querySelectorAll('a')]) {
       const linkPath = new URL(link.href).pathname;
-      if (linkPath === path) link.setAttribute('aria-current', 'page');
+      const under = link.dataset.auth && path.startsWith(`${linkPath}/`);
+      if (linkPath === path || under) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
   }

@@ -1,7 +1,13 @@
 // The route table: adding a page = one view module in views/ + one line here.
 // `nav` puts a link in the header navigation (in this order); `view` loads the module lazily.
+// `href` is the nav link's target when `path` has parameters; `auth` shows the link only to a
+// signed-in user (and marks it current on every page under it).
 export const routes = [
   { path: '/', nav: 'Home', view: () => import('./views/home.js') },
+  { path: '/files/*rest', nav: 'Files', href: '/files', auth: true,
+    view: () => import('./files/browser_view.js') },
+  { path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js') },
+  { path: '/usage', auth: true, view: () => import('./files/usage_view.js') },
   { path: '/about', nav: 'About', view: () => import('./views/about.js') },
   // Account pages: linked from the header's account navigation (account_bar.js) and from mail.
   { path: '/signup', view: () => import('./views/signup.js') },

@@ -1,0 +1,475 @@
+// The file browser in a real browser against the real server: log in, upload a folder tree
+// (the folder picker) and files dropped on the list (a synthesized drop), watch the progress,
+// navigate with links, breadcrumbs and the back button, rename, delete, see the deleted item in
+// its folder, restore it from the trash, download a file and a folder (the bytes are checked),
+// a folder larger than the free space is refused before a byte is sent, and a large file goes
+// up with tus and resumes after a dropped connection and after a page reload.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { launchBrowser, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+
+// Chromium logs every 4xx answer to fetch()/XHR as a console error; some are expected here
+// (an aborted chunk, a name taken), so only other console errors count.
+const kExpectedHttpError = /Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_)/;
+
+function assertNoProblems(problems) {
+  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
+  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
+  assert.deepEqual(problems.consoleErrors.filter((e) => !kExpectedHttpError.test(e)), [],
+                   'console errors');
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+describe('file browser', () => {
+  let server;
+  let browser;
+  let tmp;
+  let api;  // { cookie, csrf } of a second session of the same user, for checks.
+  let skipReason = null;
+  const user = { email: `files-${process.pid}@example.com`, password: 'a long enough passphrase 7',
+                 name: 'Fiona Files' };
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    tmp = await mkdtemp(path.join(tmpdir(), 'nimbus-files-e2e-'));
+    await apiSignup(server.url, user);
+    const login = await apiLogin(server.url, user.email, user.password);
+    api = { cookie: login.cookie, csrf: login.csrf };
+    const probe = await apiCall(server.url, 'GET', '/api/v1/nodes/root', api);
+    if (probe.status === 503) {
+      skipReason = `the Files API is not built yet (GET /api/v1/nodes/root: 503 ${
+        JSON.stringify(probe.body)})`;
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const call = (method, p, body) => apiCall(server.url, method, p, { ...api, body });
+  const resolve = async (p) => call('GET', `/api/v1/resolve?path=${encodeURIComponent(p)}`);
+
+  // A fresh browser context, logged in through the form, on the file browser (header link).
+  async function logIn() {
+    const session = await openPage(browser, server.url);
+    const { page } = session;
+    await page.goto('/login');
+    await page.locator('#app[data-ready="true"]').waitFor();
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files' })
+        .click();
+    await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
+    return session;
+  }
+
+  // The row of the item called `name` in the file list.
+  const row = (page, name) =>
+    page.locator(`table.file-table tr[data-id][data-name="${name.replace(/["\\]/g, '\\$&')}"]`);
+
+  test('upload a folder tree, navigate, rename, delete, restore, download', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const top = path.join(tmp, 'Holiday 2026');
+    await mkdir(path.join(top, 'day 1', 'raw'), { recursive: true });
+    const files = {
+      'notes #1.txt': Buffer.from('Packing list: towel, sunscreen, 100% fun\n'),
+      'day 1/beach.bin': randomBytes(300 * 1024),
+      'day 1/raw/IMG_0001.bin': randomBytes(50 * 1024),
+    };
+    for (const [rel, bytes] of Object.entries(files)) await writeFile(path.join(top, rel), bytes);
+
+    const { context, page, problems } = await logIn();
+    try {
+      assert.equal(await page.locator('main h1').innerText(), 'Files');
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      assert.deepEqual(await nav.getByRole('link').allInnerTexts(),
+                       ['Home', 'Files', 'Trash', 'About']);
+
+      // Folder upload: progress rows show up, then every file is done.
+      await page.locator('input.upload-folder-input').setInputFiles(top);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.locator('progress').first().waitFor();
+      await panel.getByText('3 of 3 uploaded').waitFor({ timeout: 30000 });
+      await row(page, 'Holiday 2026').waitFor();
+      for (const [rel, bytes] of Object.entries(files)) {
+        const r = await resolve(`/Holiday 2026/${rel}`);
+        assert.equal(r.status, 200, `${rel}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.size, bytes.length, rel);
+        assert.equal(r.body.checksum_sha256, sha256(bytes), rel);
+      }
+
+      // Navigate: folder links, breadcrumbs, the back button; the URL follows the folder.
+      await row(page, 'Holiday 2026').locator('a.node-link').click();
+      await row(page, 'day 1').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/files/Holiday%202026');
+      await row(page, 'day 1').locator('a.node-link').click();
+      await row(page, 'raw').waitFor();
+      const crumbs = page.getByRole('navigation', { name: 'Breadcrumbs' });
+      assert.deepEqual(await crumbs.getByRole('link').allInnerTexts(),
+                       ['Files', 'Holiday 2026', 'day 1']);
+      await page.goBack();
+      await row(page, 'notes #1.txt').waitFor();
+      await crumbs.getByRole('link', { name: 'Files' }).click();
+      await row(page, 'Holiday 2026').waitFor();
+      await page.goBack();
+      await row(page, 'notes #1.txt').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/files/Holiday%202026');
+
+      // Download a file: the same bytes come back.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download notes #1.txt' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'notes #1.txt');
+      assert.deepEqual(await readFile(await download.path()), files['notes #1.txt']);
+
+      // Download a folder: a zip with the same files.
+      const [zip] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download day 1' }).click(),
+      ]);
+      const listing = execFileSync('python3', ['-c', [
+        'import sys, zipfile, hashlib',
+        'z = zipfile.ZipFile(sys.argv[1])',
+        'for n in sorted(z.namelist()):',
+        '  if not n.endswith("/"): print(n, hashlib.sha256(z.read(n)).hexdigest())',
+      ].join('\n'), await zip.path()], { encoding: 'utf8' });
+      assert.match(listing, new RegExp(`beach\\.bin ${sha256(files['day 1/beach.bin'])}`));
+      assert.match(listing, new RegExp(`raw/IMG_0001\\.bin ${sha256(files['day 1/raw/IMG_0001.bin'])}`));
+
+      // Rename with the dialog.
+      await row(page, 'notes #1.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Rename', exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('New name').fill('packing list.txt');
+      await dialog.getByRole('button', { name: 'Rename' }).click();
+      await row(page, 'packing list.txt').waitFor();
+      assert.equal((await resolve('/Holiday 2026/packing list.txt')).status, 200);
+      assert.equal((await resolve('/Holiday 2026/notes #1.txt')).status, 404);
+
+      // Delete: the row goes; "show deleted items" shows it greyed in this folder.
+      await row(page, 'packing list.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
+      await page.getByText('Moved "packing list.txt" to the trash.').waitFor();
+      assert.equal(await row(page, 'packing list.txt').count(), 0);
+      await page.getByLabel('Show deleted items').check();
+      const greyed = page.locator('tr.row-deleted', { hasText: 'packing list.txt' });
+      await greyed.waitFor();
+      assert.match(await greyed.innerText(), /purges in \d+ days/);
+
+      // The trash page: where it came from, when it goes; restore says where it went.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' })
+          .click();
+      const item = page.locator('.trash-list li', { hasText: 'packing list.txt' });
+      await item.waitFor();
+      assert.match(await item.innerText(), /from \/Holiday 2026/);
+      assert.match(await item.innerText(), /Purges in 30 days/);
+      await item.getByRole('button', { name: 'Restore packing list.txt to /Holiday 2026' }).click();
+      await page.getByText('Restored "packing list.txt" to /Holiday 2026/packing list.txt.')
+          .waitFor();
+      await page.getByRole('link', { name: 'Open the folder' }).click();
+      await row(page, 'packing list.txt').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/files/Holiday%202026');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('files dropped on the list upload into the folder; a row dragged onto a folder moves',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const { context, page, problems } = await logIn();
+    try {
+      const mk = await call('POST', '/api/v1/nodes/root/folders', { path: 'Drop box' });
+      assert.equal(mk.status, 201, JSON.stringify(mk.body));
+      await page.reload();
+      await row(page, 'Drop box').waitFor();
+      // A synthesized drop: a DataTransfer with two files, as the desktop would hand over.
+      await page.evaluate(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['first dropped file\n'], 'dropped one.txt', { type: 'text/plain' }));
+        dt.items.add(new File([new Uint8Array(4096).fill(7)], 'dropped two.bin'));
+        const zone = document.querySelector('.drop-zone');
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      });
+      await row(page, 'dropped one.txt').waitFor();
+      await row(page, 'dropped two.bin').waitFor();
+      const one = await resolve('/dropped one.txt');
+      assert.equal(one.body.checksum_sha256, sha256(Buffer.from('first dropped file\n')));
+
+      // Drag the row onto the folder row.
+      await row(page, 'dropped one.txt').dragTo(row(page, 'Drop box'));
+      await page.getByText('Moved 1 item to').waitFor();
+      assert.equal((await resolve('/Drop box/dropped one.txt')).status, 200);
+      assert.equal(await row(page, 'dropped one.txt').count(), 0);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a dropped folder tree is uploaded with its empty folders', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const { context, page, problems } = await logIn();
+    try {
+      // Chromium gives a synthesized drop no FileSystemEntry objects, so the drop carries
+      // stand-ins with the same interface (webkitGetAsEntry, createReader, readEntries in
+      // batches, file()) around real File objects; everything after the drop is the real thing.
+      await page.evaluate(() => {
+        const file = (name, text) => ({ name, isFile: true, isDirectory: false,
+          file: (ok) => ok(new File([text], name)) });
+        const dir = (name, children) => ({ name, isFile: false, isDirectory: true,
+          createReader() {
+            let calls = 0;
+            return { readEntries(ok) {
+              const batch = children.slice(calls * 2, calls * 2 + 2);  // Batches of 2.
+              calls += 1;
+              setTimeout(() => ok(batch), 0);
+            } };
+          } });
+        const tree = dir('Dropped tree', [
+          file('top.txt', 'top level\n'),
+          dir('empty', []),
+          dir('nested', [dir('also empty', []), file('deep.txt', 'deep down\n'),
+                         dir('more', [file('x.txt', 'x\n')])]),
+        ]);
+        const dt = { types: ['Files'], files: [],
+                     items: [{ kind: 'file', webkitGetAsEntry: () => tree, getAsFile: () => null }] };
+        const zone = document.querySelector('.drop-zone');
+        for (const type of ['dragover', 'drop']) {
+          const e = new DragEvent(type, { bubbles: true, cancelable: true });
+          Object.defineProperty(e, 'dataTransfer', { value: dt });
+          zone.dispatchEvent(e);
+        }
+      });
+      await page.getByRole('region', { name: 'Uploads' }).getByText(/^\d+ of \d+ uploaded$/)
+          .waitFor();
+      await row(page, 'Dropped tree').waitFor();
+      await page.waitForFunction(() => !document.querySelector('.upload[data-state="uploading"], .upload[data-state="queued"]'));
+      for (const p of ['/Dropped tree/empty', '/Dropped tree/nested/also empty']) {
+        const r = await resolve(p);
+        assert.equal(r.status, 200, p);
+        assert.equal(r.body.type, 'folder', p);
+      }
+      const deep = await resolve('/Dropped tree/nested/more/x.txt');
+      assert.equal(deep.body.checksum_sha256, sha256(Buffer.from('x\n')));
+      assert.equal((await resolve('/Dropped tree/top.txt')).body.size, 10);
+      assert.equal((await resolve('/Dropped tree/nested/deep.txt')).body.size, 10);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('sort, select all, copy and move with the folder picker, usage, delete forever',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    for (const folder of ['Projects', 'Archive']) {
+      const r = await call('POST', '/api/v1/nodes/root/folders', { path: folder });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const report = Buffer.from('quarterly numbers\n'.repeat(500));
+    const put = await fetch(`${server.url}/api/v1/nodes/root/content?path=report.txt`, {
+      method: 'PUT', body: report,
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf },
+    });
+    assert.equal(put.status, 201);
+
+    const { context, page, problems } = await logIn();
+    try {
+      await page.goto('/files');
+      await row(page, 'report.txt').waitFor();
+      // Sort by size (largest first), then back to names; the URL keeps the order.
+      await page.getByRole('button', { name: 'Size' }).click();
+      await page.locator('th[aria-sort="descending"]', { hasText: 'Size' }).waitFor();
+      assert.match(page.url(), /\?sort=size&order=desc$/);
+      await page.getByRole('button', { name: /^Name/ }).click();
+      await page.locator('th[aria-sort="ascending"]', { hasText: 'Name' }).waitFor();
+
+      // Ctrl+A selects every row; Escape clears.
+      await row(page, 'report.txt').getByRole('checkbox').focus();
+      await page.keyboard.press('Control+a');
+      const total = await page.locator('table.file-table tr[data-id]').count();
+      await page.getByText(`${total} selected`).waitFor();
+      await page.keyboard.press('Escape');
+      assert.equal(await page.locator('tr[data-id].selected').count(), 0);
+
+      // Copy with the picker, then move a second time onto the same name: the API's message.
+      await row(page, 'report.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Copy', exact: true }).click();
+      let dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: '📁 Projects' }).click();
+      await dialog.getByText('Target: /Projects').waitFor();
+      await dialog.getByRole('button', { name: 'Copy here' }).click();
+      await page.getByText('Copied 1 item to /Projects.').waitFor();
+      const copy = await resolve('/Projects/report.txt');
+      assert.equal(copy.body.checksum_sha256, sha256(report));
+
+      await row(page, 'report.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Move', exact: true }).click();
+      dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: '📁 Projects' }).click();
+      await dialog.getByText('Target: /Projects').waitFor();
+      await dialog.getByRole('button', { name: 'Move here' }).click();
+      const alert = page.locator('main .form-message[role="alert"]');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /^report\.txt: \S/);
+      assert.equal((await resolve('/report.txt')).status, 200, 'nothing moved');
+
+      // Move into Archive works.
+      await page.getByRole('button', { name: 'Move', exact: true }).click();
+      dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: '📁 Archive' }).click();
+      await dialog.getByText('Target: /Archive').waitFor();
+      await dialog.getByRole('button', { name: 'Move here' }).click();
+      await page.getByText('Moved 1 item to /Archive.').waitFor();
+      assert.equal((await resolve('/Archive/report.txt')).status, 200);
+
+      // The usage chart: by top-level folder, trash and free.
+      await page.getByRole('link', { name: 'What uses space?' }).click();
+      await page.getByRole('heading', { name: 'Storage usage' }).waitFor();
+      const byFolder = page.getByRole('table', { name: 'Usage by folder' });
+      for (const label of ['Projects', 'Archive', 'Trash', 'Free']) {
+        await byFolder.getByRole('rowheader', { name: label, exact: true }).waitFor();
+      }
+      assert.ok(await page.getByRole('img', { name: /^Files .* free / }).isVisible());
+
+      // Delete, then delete forever from the trash, then empty it.
+      await page.goto('/files/Archive');
+      await row(page, 'report.txt').getByRole('checkbox').check();
+      await page.keyboard.press('Delete');
+      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
+      await page.getByText('Moved "report.txt" to the trash.').waitFor();
+      const gone = await call('DELETE', `/api/v1/nodes/${copy.body.id}`);
+      assert.equal(gone.status, 200, JSON.stringify(gone.body));
+      await page.goto('/trash');
+      await page.locator('.trash-list li').nth(1).waitFor();
+      await page.getByRole('button', { name: 'Delete report.txt forever' }).first().click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete forever' }).click();
+      await page.getByText('"report.txt" was deleted for good.').waitFor();
+      await page.getByRole('button', { name: 'Empty trash' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete everything forever' })
+          .click();
+      await page.getByText('The trash is empty.', { exact: true }).first().waitFor();
+      const trash = await call('GET', '/api/v1/trash');
+      assert.deepEqual(trash.body.items, []);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a folder larger than the free space is refused before a byte is sent', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const big = path.join(tmp, 'Too big');
+    await mkdir(big, { recursive: true });
+    await writeFile(path.join(big, 'small.txt'), 'tiny\n');
+    await writeFile(path.join(big, 'huge.bin'), '');
+    await truncate(path.join(big, 'huge.bin'), 2 * 1024 ** 3);  // Sparse: no disk used.
+
+    const { context, page, problems } = await logIn();
+    try {
+      const sent = [];
+      page.on('request', (r) => {
+        if (r.method() !== 'GET') sent.push(`${r.method()} ${r.url()}`);
+      });
+      const me = await call('GET', '/api/v1/me');
+      const { quota_bytes: quota, used_bytes: used, trash_bytes: trash } = me.body.usage;
+      assert.ok(2 * 1024 ** 3 > quota - used - trash, 'the test file must not fit');
+      await page.locator('input.upload-folder-input').setInputFiles(big);
+      const alert = page.locator('main .form-message[role="alert"]');
+      await alert.waitFor();
+      assert.match(await alert.innerText(),
+                   /^This folder needs 2\.0 GB but only [\d.]+ (MB|GB|KB|bytes) is free\.$/);
+      assert.deepEqual(sent, [], 'no upload request was made');
+      assert.equal((await resolve('/Too big')).status, 404);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a large file goes up with tus and resumes after a dropped connection and a reload',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const bytes = randomBytes(20 * 1024 * 1024 + 12345);  // Above the 16 MiB threshold: 3 chunks.
+    const file = path.join(tmp, 'big video.bin');
+    await writeFile(file, bytes);
+
+    const { context, page, problems } = await logIn();
+    try {
+      // Cut the connection of the second chunk once (the browser sees a network error).
+      const patches = [];
+      let cut = false;
+      await page.route('**/api/v1/uploads/**', async (route) => {
+        const req = route.request();
+        if (req.method() === 'PATCH') {
+          patches.push(Number(req.headers()['upload-offset']));
+          if (patches.length === 2 && !cut) {
+            cut = true;
+            return route.abort('connectionreset');
+          }
+        }
+        return route.continue();
+      });
+      await page.locator('input.upload-files-input').setInputFiles(file);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('1 of 1 uploaded').waitFor({ timeout: 60000 });
+      assert.ok(cut, 'a chunk was cut');
+      assert.deepEqual(patches, [0, 8388608, 8388608, 16777216],
+                       'the cut chunk is sent again from the server\'s offset');
+      const node = await resolve('/big video.bin');
+      assert.equal(node.body.size, bytes.length);
+      assert.equal(node.body.checksum_sha256, sha256(bytes));
+      await page.unroute('**/api/v1/uploads/**');
+
+      // After a page reload: the upload is remembered; choosing the file again resumes it.
+      const again = path.join(tmp, 'second video.bin');
+      await writeFile(again, bytes);
+      const offsets = [];
+      let reloaded = false;
+      await page.route('**/api/v1/uploads/**', async (route) => {
+        const req = route.request();
+        if (req.method() === 'PATCH') {
+          offsets.push(Number(req.headers()['upload-offset']));
+          if (offsets.length === 2 && !reloaded) {
+            reloaded = true;
+            await route.abort('connectionreset');
+            await page.reload();
+            return undefined;
+          }
+        }
+        return route.continue();
+      });
+      await page.locator('input.upload-files-input').setInputFiles(again);
+      await page.waitForFunction(() => document.readyState === 'complete' &&
+                                       document.querySelector('.upload-resumable li'));
+      assert.match(await page.locator('.upload-resumable').innerText(), /second video\.bin/);
+      await page.locator('input.upload-files-input').setInputFiles(again);
+      await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
+          .waitFor({ timeout: 60000 });
+      assert.equal(offsets[2], 8388608, `resumed at the first chunk's end: ${offsets}`);
+      const second = await resolve('/second video.bin');
+      assert.equal(second.body.checksum_sha256, sha256(bytes));
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+});

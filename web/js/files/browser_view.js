@@ -1,0 +1,339 @@
+// The file browser (/files/<folder path>): breadcrumbs, the folder's items with sort and
+// "load more", selection actions (new folder, rename, move, copy, download, delete), drag and
+// drop (rows onto folders and breadcrumbs; files and folders from the desktop to upload),
+// upload buttons, the quota bar, the uploads panel and a "show deleted items" toggle.
+import { h, replaceChildren } from '../dom.js';
+import { messageBox } from '../forms.js';
+import { requireUser } from '../session.js';
+import { confirmDialog, pickFolder, promptDialog } from './dialogs.js';
+import { dropTarget, fileTable, kDragType } from './file_table.js';
+import {
+  contentUrl, copyNode, deleteNode, folderUrl, getNode, listChildren, listTrash, makeFolders,
+  moveNode, renameNode, resolvePath, restoreItem, splitPath,
+} from './node_api.js';
+import { quotaBar } from './quota.js';
+import { captureDrop, planFromFileList } from './tree_walk.js';
+import { onUploaded, uploadPanel, uploadPlan } from './uploads.js';
+
+const kSorts = ['name', 'modified', 'size'];
+
+export function title({ params }) {
+  const parts = splitPath(params.rest);
+  return parts.length ? parts[parts.length - 1] : 'Files';
+}
+
+export async function render(outlet, { params, query, signal, navigate }) {
+  await requireUser();
+  const path = '/' + splitPath(params.rest).join('/');
+  const folder = path === '/' ? await getNode('root', { signal })
+                              : await resolvePath(path, { signal });
+  if (folder.type !== 'folder') {
+    // A file's path: show its folder (the file itself downloads from its row).
+    await navigate(folderUrl(splitPath(path).slice(0, -1).join('/')), { replace: true });
+    return undefined;
+  }
+  const state = {
+    sort: kSorts.includes(query.get('sort')) ? query.get('sort') : 'name',
+    order: query.get('order') === 'desc' ? 'desc' : 'asc',
+    items: [], cursor: null, deleted: [], showDeleted: false,
+  };
+
+  const message = messageBox();
+  const quota = quotaBar();
+  const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
+                 'Load more');
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true,
+                                 class: 'upload-files-input' });
+  const folderInput = h('input', { type: 'file', multiple: true, hidden: true,
+                                   webkitdirectory: true, class: 'upload-folder-input' });
+  const deletedToggle = h('input', { type: 'checkbox', id: 'show-deleted' });
+
+  const table = fileTable({
+    onSort: (key) => {
+      if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
+      else [state.sort, state.order] = [key, key === 'name' ? 'asc' : 'desc'];
+      history.replaceState(null, '', folderUrl(path, `?sort=${state.sort}&order=${state.order}`));
+      reload();
+    },
+    onSelection: (ids) => {
+      count.textContent = ids.length ? `${ids.length} selected` : '';
+      for (const b of selectionButtons) b.disabled = ids.length === 0;
+      renameButton.disabled = ids.length !== 1;
+    },
+    onDropOnFolder: (target, dt) => handleDrop(target.id, target.path, dt),
+    onRestore: (item) => restore(item),
+  });
+
+  const button = (label, fn, attrs = {}) => {
+    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
+                            ...attrs }, label);
+    b.addEventListener('click', () => run(fn));
+    return b;
+  };
+  const renameButton = button('Rename', renameSelected);
+  const selectionButtons = [renameButton, button('Move', () => moveOrCopy('move')),
+                            button('Copy', () => moveOrCopy('copy')),
+                            button('Download', downloadSelected),
+                            button('Delete', deleteSelected, { class: 'button button-danger button-small' })];
+  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
+                    button('New folder', newFolder),
+                    button('Upload files', () => fileInput.click()),
+                    button('Upload folder', () => folderInput.click()),
+                    h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
+                    selectionButtons, count,
+                    h('label', { class: 'toggle', for: 'show-deleted' }, deletedToggle,
+                      ' Show deleted items'));
+  const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list; drop files here to upload' },
+                 table.element);
+  outlet.append(h('section', { class: 'files-page' },
+                  h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
+                                                                  ? folder.name : 'Files'),
+                    breadcrumbs(path)),
+                  quota, message, toolbar, fileInput, folderInput, zone,
+                  h('div', { class: 'form-actions' }, more), uploadPanel()));
+
+  // Drops of desktop files anywhere on the list upload into this folder.
+  dropTarget(zone, (dt) => handleDrop(folder.id, path, dt));
+  more.addEventListener('click', () => run(() => loadPage(false)));
+  deletedToggle.addEventListener('change', () => {
+    state.showDeleted = deletedToggle.checked;
+    run(loadDeleted);
+  });
+  fileInput.addEventListener('change', () => startUpload(planFromFileList(fileInput.files),
+                                                         folder.id, fileInput));
+  folderInput.addEventListener('change', () => startUpload(planFromFileList(folderInput.files),
+                                                           folder.id, folderInput));
+
+  const onKey = (e) => {
+    if (!zone.isConnected || document.querySelector('dialog[open]')) return;
+    if (e.target.closest?.('input[type=text], input:not([type]), textarea, select')) return;
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      table.selectAll();
+    } else if (e.key === 'Escape') {
+      table.clearSelection();
+    } else if (e.key === 'Delete' && table.selectedNodes().length) {
+      run(deleteSelected);
+    } else if (e.key === 'F2' && table.selectedNodes().length === 1) {
+      e.preventDefault();
+      run(renameSelected);
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  let refreshTimer = null;
+  const unsubscribe = onUploaded((parentId) => {
+    if (parentId !== folder.id) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => run(reload), 300);
+  });
+
+  await loadPage(true);
+  return () => {
+    document.removeEventListener('keydown', onKey);
+    unsubscribe();
+    clearTimeout(refreshTimer);
+  };
+
+  // --- data ---
+  async function loadPage(first) {
+    const limit = first ? Math.min(1000, Math.max(200, state.items.length)) : 200;
+    const data = await listChildren(folder.id, { sort: state.sort, order: state.order, limit,
+                                                 cursor: first ? undefined : state.cursor });
+    state.items = first ? data.items ?? [] : [...state.items, ...(data.items ?? [])];
+    state.cursor = data.next_cursor ?? null;
+    more.hidden = !state.cursor;
+    draw();
+  }
+  async function loadDeleted() {
+    state.deleted = state.showDeleted
+      ? (await listTrash({ parentId: folder.id })).items ?? [] : [];
+    draw();
+  }
+  async function reload() {
+    await loadPage(true);
+    if (state.showDeleted) await loadDeleted();
+    quota.update();
+  }
+  function draw() {
+    table.draw(state.items, { basePath: path, sort: state.sort, order: state.order,
+                              deleted: state.deleted });
+  }
+
+  // Runs an action; its ApiError (or any error) is shown to the person.
+  async function run(fn) {
+    try {
+      await fn();
+    } catch (err) {
+      if (err?.name === 'AbortError') return;
+      message.error(err?.message ?? String(err));
+    }
+  }
+
+  // --- actions ---
+  async function newFolder() {
+    const name = await promptDialog({ title: 'New folder', label: 'Folder name',
+                                      confirmLabel: 'Create' });
+    if (!name) return;
+    message.clear();
+    await makeFolders(folder.id, name);
+    message.success(`Created the folder "${name}".`);
+    await reload();
+  }
+
+  async function renameSelected() {
+    const [node] = table.selectedNodes();
+    if (!node) return;
+    const name = await promptDialog({ title: `Rename "${node.name}"`, label: 'New name',
+                                      value: node.name, confirmLabel: 'Rename' });
+    if (!name) return;
+    message.clear();
+    await renameNode(node.id, name);
+    message.success(`Renamed "${node.name}" to "${name}".`);
+    await reload();
+  }
+
+  async function moveOrCopy(kind) {
+    const nodes = table.selectedNodes();
+    if (!nodes.length) return;
+    const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${nodes.length} items`;
+    const target = await pickFolder({
+      title: `${kind === 'move' ? 'Move' : 'Copy'} ${what} to…`,
+      confirmLabel: kind === 'move' ? 'Move here' : 'Copy here',
+      excludeIds: kind === 'move' ? nodes.map((n) => n.id) : [],
+    });
+    if (!target) return;
+    await transfer(kind, nodes, target.id, target.path);
+  }
+
+  async function transfer(kind, nodes, targetId, targetPath) {
+    message.clear();
+    const failures = [];
+    for (const node of nodes) {
+      try {
+        if (kind === 'move') await moveNode(node.id, targetId);
+        else await copyNode(node.id, targetId);
+      } catch (err) {
+        failures.push(`${node.name}: ${err.message}`);
+      }
+    }
+    const done = nodes.length - failures.length;
+    if (failures.length) message.error(failures.join(' '));
+    else {
+      message.success(`${kind === 'move' ? 'Moved' : 'Copied'} ${done} ` +
+                      `${done === 1 ? 'item' : 'items'} to ${targetPath || '/'}.`);
+    }
+    await reload();
+  }
+
+  function downloadSelected() {
+    for (const node of table.selectedNodes()) {
+      const a = h('a', { href: contentUrl(node.id),
+                         download: node.type === 'folder' ? `${node.name}.zip` : node.name,
+                         hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }
+  }
+
+  async function deleteSelected() {
+    const nodes = table.selectedNodes();
+    if (!nodes.length) return;
+    const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${nodes.length} items`;
+    const ok = await confirmDialog({
+      title: `Delete ${what}?`, confirmLabel: 'Move to trash', danger: true,
+      message: 'Deleted items stay in the trash (and count against your storage) until they ' +
+               'are purged; you can restore them from there.',
+    });
+    if (!ok) return;
+    message.clear();
+    const trashIds = [];
+    const failures = [];
+    for (const node of nodes) {
+      try {
+        const r = await deleteNode(node.id);
+        if (r?.trash_item?.id) trashIds.push(r.trash_item.id);
+      } catch (err) {
+        failures.push(`${node.name}: ${err.message}`);
+      }
+    }
+    if (failures.length) message.error(failures.join(' '));
+    else {
+      const undo = h('button', { type: 'button', class: 'link-button' }, 'Undo');
+      undo.addEventListener('click', () => run(async () => {
+        for (const id of trashIds) await restoreItem(id);
+        message.success('Restored.');
+        await reload();
+      }));
+      message.success(`Moved ${what} to the trash.`, undo);
+    }
+    await reload();
+  }
+
+  async function restore(item) {
+    message.clear();
+    const r = await restoreItem(item.id);
+    message.success(`Restored "${item.name}" to ${r?.restored_path ?? 'its folder'}.`);
+    await reload();
+  }
+
+  // A drop on this folder, a folder row or a breadcrumb: rows dragged from the list move there;
+  // files and folders from the desktop upload there. Must read `dt` before awaiting anything.
+  function handleDrop(targetId, targetPath, dt) {
+    const types = [...dt.types];
+    if (types.includes(kDragType)) {
+      let ids = [];
+      try {
+        ids = JSON.parse(dt.getData(kDragType));
+      } catch {
+        return;
+      }
+      run(async () => {
+        const id = await targetFolderId(targetId, targetPath);
+        const nodes = state.items.filter((n) => ids.includes(n.id) && n.id !== id);
+        if (nodes.length && id !== folder.id) await transfer('move', nodes, id, targetPath);
+      });
+    } else if (types.includes('Files')) {
+      const collect = captureDrop(dt);
+      run(async () => {
+        const id = targetId ?? (await resolvePath(targetPath)).id;
+        await startUpload(await collect(), id);
+      });
+    }
+  }
+
+  // The real id of a drop target ('root' and paths resolved; moves need the id itself).
+  async function targetFolderId(targetId, targetPath) {
+    if (targetId && targetId !== 'root') return targetId;
+    return targetId === 'root' ? (await getNode('root')).id : (await resolvePath(targetPath)).id;
+  }
+
+  async function startUpload(plan, parentId, input = null) {
+    message.clear();
+    try {
+      const refusal = await uploadPlan(plan, parentId);
+      if (refusal) message.error(refusal);
+    } catch (err) {
+      message.error(err?.message ?? String(err));
+    } finally {
+      if (input) input.value = '';
+    }
+  }
+
+  // "Files / a / b": links; each one also takes drops (move or upload into that folder).
+  function breadcrumbs(current) {
+    const parts = splitPath(current);
+    const crumbs = [['Files', '/']];
+    parts.forEach((name, i) => crumbs.push([name, '/' + parts.slice(0, i + 1).join('/')]));
+    const nav = h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' });
+    replaceChildren(nav, crumbs.map(([name, p], i) => {
+      const last = i === crumbs.length - 1;
+      const link = h('a', { href: folderUrl(p), 'aria-current': last ? 'page' : null }, name);
+      if (!last) dropTarget(link, (dt) => handleDrop(p === '/' ? 'root' : null, p, dt));
+      return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null, link];
+    }));
+    return nav;
+  }
+}

@@ -1,0 +1,115 @@
+// Modal dialogs for the file browser, on the native <dialog> element (focus is trapped, Escape
+// cancels): confirm, ask for a name, and pick a target folder.
+import { h, replaceChildren } from '../dom.js';
+import { getNode, listChildren, resolvePath, splitPath } from './node_api.js';
+
+// Shows `dialog` modally; resolves to what `collect(returnValue)` gives on close.
+function open(dialog, collect) {
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const result = collect(dialog.returnValue);
+      dialog.remove();
+      resolve(result);
+    }, { once: true });
+    dialog.showModal();
+  });
+}
+
+function actions(confirmLabel, danger = false) {
+  return h('div', { class: 'form-actions' },
+           h('button', { type: 'submit', value: 'ok',
+                         class: danger ? 'button button-danger' : 'button' }, confirmLabel),
+           h('button', { type: 'submit', value: 'cancel', class: 'button button-secondary',
+                         formnovalidate: true }, 'Cancel'));
+}
+
+// Resolves to true when the person confirms.
+export function confirmDialog({ title, message, confirmLabel = 'OK', danger = false }) {
+  const dialog = h('dialog', { class: 'dialog', 'aria-label': title },
+                   h('form', { method: 'dialog' }, h('h2', {}, title), h('p', {}, message),
+                     actions(confirmLabel, danger)));
+  return open(dialog, (value) => value === 'ok');
+}
+
+// Asks for a name; resolves to the trimmed text, or null when cancelled or unchanged.
+export function promptDialog({ title, label, value = '', confirmLabel = 'Save' }) {
+  const input = h('input', { type: 'text', name: 'name', value, required: true,
+                             id: 'dialog-name', autocomplete: 'off' });
+  const dialog = h('dialog', { class: 'dialog', 'aria-label': title },
+                   h('form', { method: 'dialog', class: 'form' }, h('h2', {}, title),
+                     h('div', { class: 'field' }, h('label', { for: 'dialog-name' }, label), input),
+                     actions(confirmLabel)));
+  // Select the name without its extension, as file managers do.
+  queueMicrotask(() => {
+    const dot = value.lastIndexOf('.');
+    input.focus();
+    input.setSelectionRange(0, dot > 0 ? dot : value.length);
+  });
+  return open(dialog, (result) => {
+    const text = input.value.trim();
+    return result === 'ok' && text && text !== value ? text : null;
+  });
+}
+
+// Lets the person browse their folders and pick one. `excludeIds` (the items being moved) are
+// not offered as targets. Resolves to { id, path } or null.
+export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
+  const excluded = new Set(excludeIds);
+  const crumbs = h('nav', { class: 'breadcrumbs', 'aria-label': 'Folder path in the dialog' });
+  const list = h('ul', { class: 'picker-list', 'aria-label': 'Folders' });
+  const status = h('p', { class: 'status', role: 'status' });
+  const dialog = h('dialog', { class: 'dialog dialog-wide', 'aria-label': title },
+                   h('form', { method: 'dialog' }, h('h2', {}, title), crumbs, status, list,
+                     actions(confirmLabel)));
+  let current = null;
+
+  async function show(id) {
+    status.textContent = 'Loading…';
+    try {
+      const node = await getNode(id);
+      const folders = [];
+      let cursor = null;
+      for (let page = 0; page < 20; page += 1) {  // At most 20,000 entries per folder here.
+        const data = await listChildren(node.id, { sort: 'name', order: 'asc', cursor,
+                                                   limit: 1000 });
+        folders.push(...(data.items ?? []).filter((n) => n.type === 'folder'));
+        cursor = data.next_cursor;
+        if (!cursor) break;
+      }
+      current = node;
+      drawCrumbs(node);
+      replaceChildren(list, folders.length ? folders.map((f) => {
+        const button = h('button', { type: 'button', class: 'link-button',
+                                     disabled: excluded.has(f.id) }, `📁 ${f.name}`);
+        button.addEventListener('click', () => show(f.id));
+        return h('li', {}, button);
+      }) : h('li', { class: 'status' }, 'No folders in here.'));
+      status.textContent = `Target: ${node.path || '/'}`;
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  }
+
+  function drawCrumbs(node) {
+    const parts = splitPath(node.path);
+    const items = [['Files', '/']];
+    parts.forEach((name, i) => items.push([name, '/' + parts.slice(0, i + 1).join('/')]));
+    replaceChildren(crumbs, items.map(([name, path], i) => {
+      const button = h('button', { type: 'button', class: 'link-button' }, name);
+      button.addEventListener('click', async () => {
+        if (path === '/') return show('root');
+        try {
+          show((await resolvePath(path)).id);
+        } catch (err) {
+          status.textContent = err.message;
+        }
+      });
+      return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null, button];
+    }));
+  }
+
+  show('root');
+  return open(dialog, (value) => (value === 'ok' && current
+                                  ? { id: current.id, path: current.path || '/' } : null));
+}

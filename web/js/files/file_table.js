@@ -1,0 +1,168 @@
+// The file list of the browser: a table with sortable headers, a checkbox per row (click,
+// shift-click for a range, select all), rows that can be dragged onto a folder, folder rows
+// that take drops, and greyed rows for items deleted from this folder (with Restore).
+import { h, replaceChildren } from '../dom.js';
+import { formatBytes, formatTime } from '../format.js';
+import { contentUrl, daysUntil, folderUrl } from './node_api.js';
+
+export const kDragType = 'application/x-nimbus-nodes';
+
+const kColumns = [['name', 'Name'], ['size', 'Size'], ['modified', 'Modified']];
+
+// Builds the table. Options: onSort(key) when a header is clicked; onSelection(ids) after
+// every change of the selection; onDropOnFolder(folderNode, dataTransfer) for drops on a
+// folder row; onRestore(trashItem).
+export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
+  const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
+  const head = h('tr', {});
+  const body = h('tbody', {});
+  const table = h('table', { class: 'table file-table', 'aria-label': 'Files' },
+                  h('thead', {}, head), body);
+  let nodes = [];
+  let selected = new Set();
+  let anchor = null;
+
+  selectAll.addEventListener('change', () => setSelection(selectAll.checked ? nodes.map((n) => n.id)
+                                                                             : []));
+
+  function setSelection(ids) {
+    selected = new Set(ids);
+    for (const row of body.querySelectorAll('tr[data-id]')) {
+      const on = selected.has(row.dataset.id);
+      row.classList.toggle('selected', on);
+      row.setAttribute('aria-selected', String(on));
+      row.querySelector('input[type=checkbox]').checked = on;
+    }
+    selectAll.checked = nodes.length > 0 && selected.size === nodes.length;
+    selectAll.indeterminate = selected.size > 0 && selected.size < nodes.length;
+    onSelection([...selected]);
+  }
+
+  // Click on row `index` (checkbox or row): shift selects the range from the last click,
+  // ctrl/cmd or a checkbox toggles, a plain row click selects just this row.
+  function clickRow(index, { shift, toggle }) {
+    const id = nodes[index].id;
+    const next = new Set(selected);
+    if (shift && anchor !== null) {
+      const [a, b] = anchor < index ? [anchor, index] : [index, anchor];
+      for (let i = a; i <= b; i += 1) next.add(nodes[i].id);
+    } else if (toggle) {
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      anchor = index;
+    } else {
+      next.clear();
+      next.add(id);
+      anchor = index;
+    }
+    setSelection([...next]);
+  }
+
+  function row(node, index, basePath) {
+    const isFolder = node.type === 'folder';
+    const path = node.path || `${basePath === '/' ? '' : basePath}/${node.name}`;
+    const check = h('input', { type: 'checkbox', 'aria-label': `Select ${node.name}` });
+    check.addEventListener('click', (e) => {
+      e.stopPropagation();
+      clickRow(index, { shift: e.shiftKey, toggle: true });
+    });
+    const link = isFolder
+      ? h('a', { href: folderUrl(path), class: 'node-link', draggable: 'false' },
+          h('span', { class: 'node-icon', 'aria-hidden': 'true' }, '📁'), node.name)
+      : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
+                 draggable: 'false' },
+          h('span', { class: 'node-icon', 'aria-hidden': 'true' }, '📄'), node.name);
+    const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
+                         'aria-selected': 'false' },
+                 h('td', { class: 'col-check' }, check),
+                 h('td', { class: 'col-name' }, link),
+                 h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
+                 h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
+                 h('td', { class: 'col-actions' },
+                   h('a', { href: contentUrl(node.id), download: isFolder ? `${node.name}.zip` : node.name,
+                            class: 'link-button', 'aria-label': `Download ${node.name}` },
+                     'Download')));
+    tr.addEventListener('click', (e) => {
+      if (e.target.closest('a, button, input')) return;
+      clickRow(index, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
+    });
+    tr.addEventListener('dragstart', (e) => {
+      const ids = selected.has(node.id) ? [...selected] : [node.id];
+      e.dataTransfer.setData(kDragType, JSON.stringify(ids));
+      e.dataTransfer.effectAllowed = 'copyMove';
+    });
+    if (isFolder) dropTarget(tr, (dt) => onDropOnFolder(node, dt));
+    return tr;
+  }
+
+  function deletedRow(item) {
+    const days = daysUntil(item.expires_at);
+    const restore = h('button', { type: 'button', class: 'link-button',
+                                  'aria-label': `Restore ${item.name}` }, 'Restore');
+    restore.addEventListener('click', () => onRestore(item));
+    return h('tr', { class: 'row-deleted', dataset: { trashId: item.id } },
+             h('td', { class: 'col-check' }),
+             h('td', { class: 'col-name' },
+               h('span', { class: 'node-icon', 'aria-hidden': 'true' },
+                 item.type === 'folder' ? '📁' : '📄'), item.name,
+               h('span', { class: 'item-meta' }, ` deleted ${formatTime(item.deleted_at)}` +
+                 (days === null ? '' : ` · purges in ${days} ${days === 1 ? 'day' : 'days'}`))),
+             h('td', { class: 'col-size' }, formatBytes(item.size)),
+             h('td', { class: 'col-modified' }, '—'),
+             h('td', { class: 'col-actions' }, restore));
+  }
+
+  return {
+    element: table,
+    // Draws `list` (nodes of the folder at `basePath`) and `deleted` (trash items), sorted by
+    // `sort`/`order` as the server sent them; keeps the selected ids that are still there.
+    draw(list, { basePath, sort, order, deleted = [] }) {
+      nodes = list;
+      replaceChildren(head, h('th', { class: 'col-check' }, selectAll),
+                      kColumns.map(([key, label]) => {
+                        const active = key === sort;
+                        const button = h('button', { type: 'button', class: 'sort-button' },
+                                         label, active ? (order === 'asc' ? ' ▲' : ' ▼') : '');
+                        button.addEventListener('click', () => onSort(key));
+                        return h('th', { class: `col-${key}`,
+                                         'aria-sort': active ? (order === 'asc' ? 'ascending'
+                                                                                 : 'descending')
+                                                             : null }, button);
+                      }),
+                      h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
+                                                          'Actions')));
+      replaceChildren(body, list.map((n, i) => row(n, i, basePath)), deleted.map(deletedRow));
+      if (!list.length && !deleted.length) {
+        body.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' },
+                                  'This folder is empty. Drop files or folders here to upload.')));
+      }
+      const keep = [...selected].filter((id) => list.some((n) => n.id === id));
+      if (anchor !== null && anchor >= list.length) anchor = null;
+      setSelection(keep);
+    },
+    selectAll: () => setSelection(nodes.map((n) => n.id)),
+    clearSelection: () => setSelection([]),
+    selectedNodes: () => nodes.filter((n) => selected.has(n.id)),
+  };
+}
+
+// Makes `el` take drops of dragged rows or of files: highlights it while something is over
+// it and calls onDrop(dataTransfer). The drop does not bubble to the folder's own drop zone.
+export function dropTarget(el, onDrop) {
+  const accepts = (e) => [...(e.dataTransfer?.types ?? [])].some((t) => t === kDragType ||
+                                                                       t === 'Files');
+  el.addEventListener('dragover', (e) => {
+    if (!accepts(e)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    el.classList.add('drop-target');
+  });
+  el.addEventListener('dragleave', () => el.classList.remove('drop-target'));
+  el.addEventListener('drop', (e) => {
+    el.classList.remove('drop-target');
+    if (!accepts(e)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    onDrop(e.dataTransfer);
+  });
+}

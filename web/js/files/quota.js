@@ -1,0 +1,63 @@
+// The quota bar (used, trash, free) and a tiny SVG builder: the CSP forbids style attributes,
+// so bar lengths are SVG geometry (width="42%"), not CSS.
+import { h } from '../dom.js';
+import { formatBytes } from '../format.js';
+import { fetchQuota } from './node_api.js';
+
+const kSvgNs = 'http://www.w3.org/2000/svg';
+
+// svg('rect', { x: 0, width: '40%' }, children…) -> SVGElement.
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(kSvgNs, tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== null && value !== undefined && value !== false) el.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// A horizontal stacked bar: segments [{ bytes, cls, label }] over `total` bytes.
+export function stackedBar(segments, total, label) {
+  let x = 0;
+  const rects = [];
+  for (const seg of segments) {
+    const pct = total > 0 ? Math.max(0, Math.min(100 - x, (seg.bytes / total) * 100)) : 0;
+    if (pct > 0) {
+      rects.push(svg('rect', { x: `${x}%`, y: 0, width: `${pct}%`, height: '100%',
+                               class: seg.cls }, svg('title', {}, seg.label)));
+    }
+    x += pct;
+  }
+  return svg('svg', { class: 'stacked-bar', role: 'img', 'aria-label': label,
+                      preserveAspectRatio: 'none' },
+             svg('rect', { x: 0, y: 0, width: '100%', height: '100%', class: 'bar-bg' }), rects);
+}
+
+// The quota bar element; call `.update()` to read GET /api/v1/me again.
+export function quotaBar() {
+  const box = h('section', { class: 'quota', 'aria-label': 'Storage used' });
+  box.update = async () => {
+    let usage;
+    try {
+      usage = await fetchQuota();
+    } catch {
+      return;
+    }
+    const quota = Number(usage.quota_bytes ?? 0);
+    const used = Number(usage.used_bytes ?? 0);
+    const trash = Number(usage.trash_bytes ?? 0);
+    const free = Math.max(0, quota - used - trash);
+    const text = `${formatBytes(used)} used · ${formatBytes(trash)} in the trash · ` +
+                 `${formatBytes(free)} free of ${formatBytes(quota)}`;
+    box.replaceChildren(
+        stackedBar([{ bytes: used, cls: 'seg-used', label: `Files: ${formatBytes(used)}` },
+                    { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` }],
+                   quota, text),
+        h('p', { class: 'quota-text' }, text, ' · ', h('a', { href: '/usage' }, 'What uses space?')));
+  };
+  box.update();
+  return box;
+}

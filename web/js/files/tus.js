@@ -1,0 +1,212 @@
+// A small tus 1.0.0 client (core, creation, termination, checksum) for /api/v1/uploads: sends a
+// File in chunks, resumes after a network error from the server's offset (HEAD), and after a
+// page reload from the upload URL kept in localStorage under a fingerprint of the file.
+import { send, errorOf } from './xhr.js';
+
+// Web uploads larger than this go through tus (files.toml tus_threshold_bytes, default 16 MiB);
+// chunks are upload_chunk_bytes (8 MiB). No endpoint exposes them, so the defaults live here.
+export const kTusThresholdBytes = 16 * 1024 * 1024;
+export const kChunkBytes = 8 * 1024 * 1024;
+
+const kEndpoint = '/api/v1/uploads';
+const kStorePrefix = 'nimbus.tus.';
+const kRetryDelaysMs = [500, 1000, 2000, 4000, 8000, 15000, 30000];  // Bounded: 7 retries in a row.
+
+// The key a file's upload is remembered by: name, size, lastModified, target folder and path.
+export function fingerprint(file, parentId, path) {
+  return [file.name, file.size, file.lastModified, parentId, path].join('\u0001');
+}
+
+// Uploads started earlier (also before a reload) and not finished: [{ fingerprint, url, name,
+// path, size, parentId, savedAt }]. Choosing the same file again for the same folder resumes.
+export function pendingUploads() {
+  const out = [];
+  try {
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      if (!key?.startsWith(kStorePrefix)) continue;
+      const value = JSON.parse(localStorage.getItem(key));
+      if (value?.url) out.push({ ...value, fingerprint: key.slice(kStorePrefix.length) });
+    }
+  } catch {
+    // Storage unavailable or a bad entry: nothing to resume.
+  }
+  return out;
+}
+
+// Forgets a remembered upload (and, when `terminate`, asks the server to drop its bytes).
+export async function forgetUpload(fp, { terminate = false } = {}) {
+  const saved = load(fp);
+  try {
+    localStorage.removeItem(kStorePrefix + fp);
+  } catch {
+    // Nothing stored.
+  }
+  if (terminate && saved?.url) {
+    await send('DELETE', saved.url, { headers: { 'Tus-Resumable': '1.0.0' } }).catch(() => {});
+  }
+}
+
+// Uploads `file` as `path` (may hold folders) under the folder `parentId` with tus.
+// onProgress(bytesOnServer) fires as bytes go out; onStatus(text) tells about reconnects.
+// start() resolves when the last byte landed (the node then exists) and rejects with an
+// ApiError (its message is for the person) or an AbortError after cancel().
+export class TusUpload {
+  constructor({ file, parentId, path, onConflict = 'rename', chunkBytes = kChunkBytes,
+                onProgress = () => {}, onStatus = () => {} }) {
+    Object.assign(this, { file, parentId, path, onConflict, chunkBytes, onProgress, onStatus });
+    this.fp = fingerprint(file, parentId, path);
+    this.controller = new AbortController();
+    this.url = null;
+    this.resumed = false;
+  }
+
+  async start() {
+    const size = this.file.size;
+    let offset = null;
+    const saved = load(this.fp);
+    if (saved?.url) {
+      offset = await this.headOffset(saved.url).catch(() => null);
+      if (offset !== null) {
+        this.url = saved.url;
+        this.resumed = offset > 0;
+      } else {
+        await forgetUpload(this.fp);
+      }
+    }
+    if (this.url === null) {
+      this.url = await this.create();
+      offset = 0;
+      store(this.fp, { url: this.url, name: this.file.name, path: this.path, size,
+                       parentId: this.parentId, savedAt: new Date().toISOString() });
+    }
+    this.onProgress(offset);
+    let failures = 0;
+    while (offset < size) {
+      try {
+        offset = await this.sendChunk(offset);
+        failures = 0;
+        this.onStatus('');
+      } catch (err) {
+        if (err?.name === 'AbortError' || !retryable(err) || failures >= kRetryDelaysMs.length) {
+          throw err;
+        }
+        const delay = kRetryDelaysMs[failures];
+        failures += 1;
+        this.onStatus(`Connection lost; retrying in ${Math.round(delay / 1000) || 1} s…`);
+        await sleep(delay, this.controller.signal);
+        try {
+          const serverOffset = await this.headOffset(this.url);
+          if (serverOffset === null) throw new Error('gone');
+          offset = serverOffset;
+          this.onProgress(offset);
+        } catch (headErr) {
+          if (headErr?.name === 'AbortError') throw headErr;
+          if (headErr?.message === 'gone') {
+            await forgetUpload(this.fp);
+            throw errorOf({ status: 410, data: { error: { code: 'upload_expired',
+              message: 'The server no longer has this upload. Please upload the file again.' } } });
+          }
+          // Still offline: the next round of the loop retries (or gives up).
+        }
+      }
+    }
+    await forgetUpload(this.fp);
+  }
+
+  // Stops sending and drops the upload on the server.
+  async cancel() {
+    this.controller.abort();
+    await forgetUpload(this.fp, { terminate: true });
+  }
+
+  async create() {
+    const metadata = [['parent_id', this.parentId], ['path', this.path],
+                      ['filename', this.file.name], ['on_conflict', this.onConflict]]
+        .map(([k, v]) => `${k} ${base64(v)}`).join(',');
+    const r = await send('POST', kEndpoint, {
+      signal: this.controller.signal,
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(this.file.size),
+                 'Upload-Metadata': metadata },
+    });
+    if (r.status !== 201) throw errorOf(r);
+    const location = r.header('Location');
+    if (!location) throw errorOf({ status: 502, data: null });
+    const url = new URL(location, window.location.href);
+    return url.pathname + url.search;
+  }
+
+  // The server's offset for `url`, or null when the upload is gone (404/410/403).
+  async headOffset(url) {
+    const r = await send('HEAD', url, { signal: this.controller.signal,
+                                        headers: { 'Tus-Resumable': '1.0.0' } });
+    if (r.status === 404 || r.status === 410 || r.status === 403) return null;
+    if (r.status < 200 || r.status >= 300) throw errorOf(r);
+    const offset = Number(r.header('Upload-Offset'));
+    if (!Number.isFinite(offset)) throw errorOf({ status: 502, data: null });
+    return offset;
+  }
+
+  // Sends the chunk at `offset`; resolves to the new offset.
+  async sendChunk(offset) {
+    const end = Math.min(this.file.size, offset + this.chunkBytes);
+    const bytes = await this.file.slice(offset, end).arrayBuffer();
+    const headers = { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(offset),
+                      'Content-Type': 'application/offset+octet-stream' };
+    if (globalThis.crypto?.subtle) {
+      const digest = await crypto.subtle.digest('SHA-256', bytes);
+      headers['Upload-Checksum'] = `sha256 ${bytesToBase64(new Uint8Array(digest))}`;
+    }
+    const r = await send('PATCH', this.url, {
+      body: bytes, headers, signal: this.controller.signal,
+      onProgress: (loaded) => this.onProgress(offset + loaded),
+    });
+    if (r.status !== 204 && r.status !== 200) throw errorOf(r);
+    const next = Number(r.header('Upload-Offset'));
+    return Number.isFinite(next) ? next : end;
+  }
+}
+
+// Network errors, 5xx (but not 507), 409 (offset mismatch) and 423 (locked) are worth a retry.
+function retryable(err) {
+  const s = err?.status;
+  return s === 0 || s === 409 || s === 423 || (s >= 500 && s !== 507);
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    }, { once: true });
+  });
+}
+
+function base64(text) {
+  return bytesToBase64(new TextEncoder().encode(String(text ?? '')));
+}
+
+function bytesToBase64(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function load(fp) {
+  try {
+    return JSON.parse(localStorage.getItem(kStorePrefix + fp));
+  } catch {
+    return null;
+  }
+}
+
+function store(fp, value) {
+  try {
+    localStorage.setItem(kStorePrefix + fp, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled: the upload still works, it just cannot resume after a reload.
+  }
+}

@@ -1,0 +1,241 @@
+// The upload manager: one queue for the whole page (it keeps running while the person browses
+// other folders or the trash), a panel with a progress bar, speed and time left per file, and
+// cancel/retry. Small files go up with PUT …/content, large ones with tus (tus.js). Before a
+// byte is sent, the batch's total size is checked against the free quota.
+import { h, replaceChildren } from '../dom.js';
+import { formatBytes } from '../format.js';
+import { freeBytes, fetchQuota, makeFolders } from './node_api.js';
+import { leafFolders, planBytes } from './tree_walk.js';
+import { forgetUpload, kTusThresholdBytes, pendingUploads, TusUpload } from './tus.js';
+import { errorOf, send } from './xhr.js';
+
+const kParallel = 3;
+const items = [];
+const listeners = new Set();
+let panel = null;
+let nextId = 0;
+
+// Calls fn(parentId) each time a file lands in a folder; returns an unsubscribe function.
+export function onUploaded(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+// The uploads panel (one element for the page; views append it where they like).
+export function uploadPanel() {
+  if (panel) return panel;
+  const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads in progress' });
+  const summary = h('p', { class: 'upload-summary', role: 'status', 'aria-live': 'polite' });
+  const resumable = h('div', { class: 'upload-resumable' });
+  const clear = h('button', { type: 'button', class: 'link-button', hidden: true },
+                  'Clear finished');
+  clear.addEventListener('click', () => {
+    for (let i = items.length - 1; i >= 0; i -= 1) {
+      if (['done', 'canceled'].includes(items[i].state)) items.splice(i, 1)[0].row.remove();
+    }
+    refresh();
+  });
+  panel = h('section', { class: 'upload-panel', 'aria-label': 'Uploads' },
+            h('div', { class: 'upload-head' }, h('h2', {}, 'Uploads'), summary, clear),
+            resumable, list);
+  panel.list = list;
+  panel.summary = summary;
+  panel.clear = clear;
+  panel.resumable = resumable;
+  refresh();
+  return panel;
+}
+
+// Bytes queued or in flight (not yet on the server): they are about to take quota.
+function pendingBytes() {
+  return items.filter((i) => i.state === 'queued' || i.state === 'uploading')
+      .reduce((sum, i) => sum + (i.size - i.sent), 0);
+}
+
+// Uploads `plan` ({ files: [{file, path}], folders: [path] }, see tree_walk.js) into the folder
+// `parentId`. Resolves to null when queued, or to a sentence for the person when nothing was
+// sent (not enough free space, or a folder could not be created).
+export async function uploadPlan(plan, parentId) {
+  if (!plan.files.length && !plan.folders.length) return null;
+  const needed = planBytes(plan);
+  const usage = await fetchQuota();
+  const free = Math.max(0, freeBytes(usage) - pendingBytes());
+  if (needed > free) {
+    const what = plan.folders.length ? 'This folder needs'
+                                     : plan.files.length === 1 ? 'This file needs'
+                                                               : 'These files need';
+    return `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
+  }
+  for (const folder of leafFolders(plan)) {
+    try {
+      await makeFolders(parentId, folder);
+    } catch (err) {
+      if (err?.code !== 'name_taken') return `The folder "${folder}" could not be created: ${err.message}`;
+    }
+  }
+  uploadPanel();
+  for (const { file, path } of plan.files) {
+    const item = { id: ++nextId, file, path, parentId, size: file.size, sent: 0,
+                   state: 'queued', error: '', note: '', samples: [] };
+    item.row = buildRow(item);
+    items.push(item);
+    panel.list.append(item.row);
+    draw(item);
+  }
+  refresh();
+  pump();
+  return null;
+}
+
+function pump() {
+  let running = items.filter((i) => i.state === 'uploading').length;
+  for (const item of items) {
+    if (running >= kParallel) break;
+    if (item.state !== 'queued') continue;
+    running += 1;
+    run(item);
+  }
+}
+
+async function run(item) {
+  item.state = 'uploading';
+  item.sent = 0;
+  item.error = '';
+  item.samples = [[performance.now(), 0]];
+  draw(item);
+  const onProgress = (sent) => {
+    item.sent = Math.min(sent, item.size);
+    item.samples.push([performance.now(), item.sent]);
+    if (item.samples.length > 40) item.samples.shift();
+    draw(item);
+  };
+  try {
+    if (item.size > kTusThresholdBytes) {
+      const upload = new TusUpload({ file: item.file, parentId: item.parentId, path: item.path,
+                                     onProgress,
+                                     onStatus: (text) => { item.note = text; draw(item); } });
+      item.cancel = () => upload.cancel();
+      await upload.start();
+    } else {
+      const controller = new AbortController();
+      item.cancel = () => controller.abort();
+      const url = `/api/v1/nodes/${encodeURIComponent(item.parentId)}/content?` +
+                  new URLSearchParams({ path: item.path, on_conflict: 'rename' });
+      const r = await send('PUT', url, { body: item.file, onProgress, signal: controller.signal,
+                                         headers: { 'Content-Type': 'application/octet-stream' } });
+      if (r.status !== 200 && r.status !== 201) throw errorOf(r);
+    }
+    item.state = 'done';
+    item.sent = item.size;
+    item.note = '';
+    for (const fn of listeners) fn(item.parentId);
+  } catch (err) {
+    if (item.state !== 'canceled') {
+      item.state = err?.name === 'AbortError' ? 'canceled' : 'failed';
+      item.error = err?.message ?? String(err);
+    }
+  }
+  item.cancel = null;
+  draw(item);
+  refresh();
+  pump();
+}
+
+function buildRow(item) {
+  const progress = h('progress', { max: String(Math.max(item.size, 1)), value: '0',
+                                   'aria-label': `Upload progress of ${item.path}` });
+  const status = h('span', { class: 'upload-status' });
+  const cancel = h('button', { type: 'button', class: 'button button-secondary button-small',
+                               'aria-label': `Cancel upload of ${item.path}` }, 'Cancel');
+  cancel.addEventListener('click', () => {
+    const was = item.state;
+    item.state = 'canceled';
+    item.error = '';
+    if (was === 'uploading') item.cancel?.();
+    draw(item);
+    refresh();
+    pump();
+  });
+  const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
+                              'aria-label': `Retry upload of ${item.path}`, hidden: true }, 'Retry');
+  retry.addEventListener('click', () => {
+    item.state = 'queued';
+    draw(item);
+    pump();
+  });
+  const row = h('li', { class: 'upload' },
+                h('span', { class: 'upload-name' }, item.path), progress, status, cancel, retry);
+  Object.assign(row, { progress, status, cancel, retry });
+  return row;
+}
+
+// Bytes per second over the last ~3 s of samples, or 0 before there is enough to say.
+function speedOf(item) {
+  const now = performance.now();
+  const recent = item.samples.filter(([t]) => now - t <= 3000);
+  if (recent.length < 2) return 0;
+  const [t0, b0] = recent[0];
+  const [t1, b1] = recent[recent.length - 1];
+  return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+}
+
+function draw(item) {
+  const { row } = item;
+  row.dataset.state = item.state;
+  row.progress.value = item.sent;
+  let text;
+  if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
+  else if (item.state === 'done') text = `Done · ${formatBytes(item.size)}`;
+  else if (item.state === 'canceled') text = 'Cancelled';
+  else if (item.state === 'failed') text = `Failed: ${item.error}`;
+  else {
+    const speed = speedOf(item);
+    const left = speed > 0 ? Math.ceil((item.size - item.sent) / speed) : null;
+    text = `${formatBytes(item.sent)} of ${formatBytes(item.size)}` +
+           (speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatDuration(left)} left` : '') +
+           (item.note ? ` · ${item.note}` : '');
+  }
+  row.status.textContent = text;
+  row.status.classList.toggle('status-error', item.state === 'failed');
+  row.cancel.hidden = !(item.state === 'queued' || item.state === 'uploading');
+  row.retry.hidden = item.state !== 'failed';
+}
+
+function refresh() {
+  if (!panel) return;
+  const total = items.length;
+  const done = items.filter((i) => i.state === 'done').length;
+  const active = items.filter((i) => i.state === 'queued' || i.state === 'uploading').length;
+  panel.hidden = total === 0 && pendingUploads().length === 0;
+  panel.summary.textContent = total ? `${done} of ${total} uploaded` +
+                                      (active ? ` · ${active} in progress` : '') : '';
+  panel.clear.hidden = !items.some((i) => i.state === 'done' || i.state === 'canceled');
+  drawResumable();
+}
+
+// Uploads remembered from before a reload that no item of this page is sending.
+function drawResumable() {
+  const activePaths = new Set(items.filter((i) => i.state !== 'done').map((i) => i.path));
+  const waiting = pendingUploads().filter((p) => !activePaths.has(p.path));
+  replaceChildren(panel.resumable, waiting.length ? h('div', { class: 'notice' },
+    h('p', {}, 'Unfinished uploads: choose the same file again, in the same folder, to continue ',
+      'where it stopped.'),
+    h('ul', { class: 'plain-list' }, waiting.map((p) => {
+      const forget = h('button', { type: 'button', class: 'link-button',
+                                   'aria-label': `Forget ${p.path}` }, 'Forget');
+      forget.addEventListener('click', async () => {
+        await forgetUpload(p.fingerprint, { terminate: true });
+        refresh();
+      });
+      return h('li', {}, `${p.path} (${formatBytes(p.size)}) `, forget);
+    }))) : null);
+}
+
+// 75 -> "1 min 15 s".
+export function formatDuration(seconds) {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const min = Math.floor(seconds / 60);
+  if (min < 60) return `${min} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
