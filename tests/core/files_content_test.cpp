@@ -258,6 +258,23 @@ TEST_F(FilesContentTest, QuotaExactForDeclaredAndChunkedBodies) {
   auto exact = Upload("exact.bin", TestBytes(400));  // Exactly the rest.
   ASSERT_TRUE(exact) << exact.error().message;
   EXPECT_EQ(Quota(alice_).free_bytes(), 0);
+  // Full: a file can still be replaced by one of the same size or smaller, not a larger one.
+  auto same = Upload("exact.bin", TestBytes(400, 2), OnConflict::kReplace);
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_TRUE(same->replaced);
+  auto smaller = Upload("exact.bin", TestBytes(100, 3), OnConflict::kReplace);
+  ASSERT_TRUE(smaller) << smaller.error().message;
+  EXPECT_EQ(Quota(alice_).free_bytes(), 300);
+  auto larger = Upload("exact.bin", TestBytes(401, 4), OnConflict::kReplace);
+  ASSERT_FALSE(larger);
+  EXPECT_EQ(larger.error().code, Errc::kQuotaExceeded);
+  auto larger_chunked = Upload("exact.bin", TestBytes(401, 4), OnConflict::kReplace, false);
+  ASSERT_FALSE(larger_chunked);
+  EXPECT_EQ(larger_chunked.error().code, Errc::kQuotaExceeded);
+  auto fits = Upload("exact.bin", TestBytes(400, 5), OnConflict::kReplace, false);
+  ASSERT_TRUE(fits) << fits.error().message;
+  EXPECT_EQ(Quota(alice_).free_bytes(), 0);
+  EXPECT_EQ(Quota(alice_).reserved_bytes, static_cast<std::int64_t>(plan) - 1000);
 }
 
 TEST_F(FilesContentTest, CopyFilesAndFolders) {

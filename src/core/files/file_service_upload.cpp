@@ -163,7 +163,14 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       if (!existing) return std::unexpected(existing.error());
       if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
       if (!reserve) return {};
-      return InsertReservation(tx, request.owner_id, id, *request.declared_size, "upload", now);
+      std::uint64_t bytes = *request.declared_size;
+      if (*existing && request.on_conflict == OnConflict::kReplace) {
+        // The replaced bytes are freed by the transaction that records the new ones: only the
+        // growth is reserved (and the quota checked again there), so a full account can still
+        // replace a file with one of the same size.
+        bytes -= std::min(bytes, static_cast<std::uint64_t>((*existing)->size));
+      }
+      return InsertReservation(tx, request.owner_id, id, bytes, "upload", now);
     });
   };
   auto ok = co_await RunBlocking(deps_.workers, check);
@@ -185,16 +192,27 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   }
   auto names = SplitRelativePath(request.path);
   if (!names) co_return std::unexpected(names.error());
-  // A chunked body: no reservation; its limit is what is free now (checked again at the end).
+  // A chunked body: no reservation; its limit is what is free now plus the file it replaces
+  // (checked again at the end).
   const bool chunked = !request.declared_size;
   std::uint64_t free = 0;
   if (chunked) {
     auto load = [&] {
-      return deps_.db.Read([&](db::Transaction& tx) { return LoadQuota(tx, owner); });
+      return deps_.db.Read([&](db::Transaction& tx) -> Result<std::int64_t> {
+        auto quota = LoadQuota(tx, owner);
+        if (!quota) return std::unexpected(quota.error());
+        std::int64_t limit = quota->free_bytes();
+        if (request.on_conflict != OnConflict::kReplace) return limit;
+        auto parent = LoadLive(tx, owner, request.parent_id);
+        if (!parent) return std::unexpected(parent.error());
+        auto existing = ExistingTarget(tx, *parent, *names);
+        if (!existing) return std::unexpected(existing.error());
+        return limit + (*existing ? (*existing)->size : 0);
+      });
     };
-    auto quota = co_await RunBlocking(deps_.workers, load);
-    if (!quota) co_return std::unexpected(quota.error());
-    free = static_cast<std::uint64_t>(quota->free_bytes());
+    auto limit = co_await RunBlocking(deps_.workers, load);
+    if (!limit) co_return std::unexpected(limit.error());
+    free = static_cast<std::uint64_t>(*limit);
   }
   auto release = [&]() -> net::awaitable<void> {
     if (own_reservation) (void)co_await Release(request.reservation_id);
@@ -274,7 +292,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
           return std::unexpected(r.error());
         }
       }
-      if (chunked) {  // Nothing was reserved: the quota must still hold with these bytes.
+      if (chunked || result.replaced) {  // Not all reserved: the quota must still hold.
         auto q = LoadQuota(tx, owner);
         if (!q) return std::unexpected(q.error());
         if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
