@@ -349,6 +349,7 @@ r_up=$(ratio "$u_nimbus" "$u_ceiling"); r_down=$(ratio "$d_nimbus" "$d_nginx")
 r_s1=$(ratio "$s1_nimbus" "$s1_nginx"); r_sN=$(ratio "$sN_nimbus" "$sN_nginx")
 r_list=$(ratio "$l_nimbus" "$l_nginx")
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+big=$( ((SIZE_MIB % 1024 == 0)) && echo "$((SIZE_MIB / 1024)) GiB" || echo "$SIZE_MIB MiB")
 
 mkdir -p "$(dirname "$OUT")"
 {
@@ -362,7 +363,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config, embedded disk layout: two copies on the same disk, both fdatasync'ed), API token (Bearer)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), WebDAV \`dav_methods PUT DELETE MKCOL\`, \`create_full_put_path on\`, \`client_max_body_size 0\`, $( [[ -n $propfind ]] && echo "PROPFIND from ngx_http_dav_ext_module" || echo "no PROPFIND (module missing)"); one copy, no fsync"
   echo "- Ceiling: \`$(basename "$CEILING_BIN") SOURCE A B\` (bench/micro/files_ceiling.cpp): the same bytes read in 1 MiB chunks, SHA-256 (OpenSSL EVP), written to two files by two threads, both fdatasync'ed, directories fsynced"
-  echo "- 1 GiB: ${SIZE_MIB} MiB of random bytes from the page cache, \`curl -T\` (no \`Expect: 100-continue\`), then GET to /dev/null; $BIG_ROUNDS rounds in rotating order, \`sync\` before each; GB/s = 10^9 bytes/s; median shown"
+  echo "- $big: ${SIZE_MIB} MiB of random bytes from the page cache, \`curl -T\` (no \`Expect: 100-continue\`), then GET to /dev/null; $BIG_ROUNDS rounds in rotating order, \`sync\` before each; GB/s = 10^9 bytes/s; median shown"
   echo "- 4 KiB: $SMALL_COUNT PUTs of 4096 bytes to new names, one curl with a config file (sequential on one keep-alive connection, or \`--parallel --parallel-max $PARALLEL\`); $SMALL_ROUNDS rounds; uploads/s = $SMALL_COUNT / wall time of the curl run; median shown"
   echo "- Listing: a folder of $SMALL_COUNT files; nginx \`PROPFIND Depth: 1\`; nimbus \`GET /children?limit=1000\` + the next page (sum of both); curl's time_total, median of $LIST_ROUNDS after a warm-up"
   [[ -z $nimbus_ok ]] && echo "- **$nimbus_note**"
@@ -370,14 +371,16 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "| figure | nimbus | nginx | ceiling | ratio | aim | verdict | rounds (nimbus / nginx / ceiling) |"
   echo "|---|---:|---:|---:|---:|---|---|---|"
-  echo "| 1 GiB upload, GB/s | ${u_nimbus:--} | ${u_nginx:--} | ${u_ceiling:--} | $r_up (of ceiling) | ≥ 0.9× ceiling | $(verdict "$r_up" ">=" 0.9) | ${up_nimbus[*]:-} / ${up_nginx[*]:-} / ${ceiling[*]:-} |"
-  echo "| 1 GiB download, GB/s | ${d_nimbus:--} | ${d_nginx:--} | | $r_down | ≥ 0.8× nginx | $(verdict "$r_down" ">=" 0.8) | ${down_nimbus[*]:-} / ${down_nginx[*]:-} |"
+  echo "| $big upload, GB/s | ${u_nimbus:--} | ${u_nginx:--} | ${u_ceiling:--} | $r_up (of ceiling) | ≥ 0.9× ceiling | $(verdict "$r_up" ">=" 0.9) | ${up_nimbus[*]:-} / ${up_nginx[*]:-} / ${ceiling[*]:-} |"
+  echo "| $big download, GB/s | ${d_nimbus:--} | ${d_nginx:--} | | $r_down | ≥ 0.8× nginx | $(verdict "$r_down" ">=" 0.8) | ${down_nimbus[*]:-} / ${down_nginx[*]:-} |"
   echo "| 4 KiB uploads/s, 1 connection | ${s1_nimbus:--} | ${s1_nginx:--} | | $r_s1 | ≥ 0.75× nginx | $(verdict "$r_s1" ">=" 0.75) | ${small[nimbus.1]:-} / ${small[nginx.1]:-} |"
   echo "| 4 KiB uploads/s, $PARALLEL connections | ${sN_nimbus:--} | ${sN_nginx:--} | | $r_sN | ≥ 0.75× nginx | $(verdict "$r_sN" ">=" 0.75) | ${small[nimbus.$PARALLEL]:-} / ${small[nginx.$PARALLEL]:-} |"
   echo "| list $SMALL_COUNT entries, ms | ${l_nimbus:--} | ${l_nginx:--} | | $r_list | ≤ 1.2× nginx | $(verdict "$r_list" "<=" 1.2) | (median of $LIST_ROUNDS) |"
-  echo "| server RSS growth during the 1 GiB upload, MiB | ${rss:--} | | | | < 64 MiB | $(verdict "$rss" "<=" 64) | ${rss_growth[*]:-} |"
+  echo "| server RSS growth during the $big upload, MiB | ${rss:--} | | | | < 64 MiB | $(verdict "$rss" "<=" 64) | ${rss_growth[*]:-} |"
   echo
   [[ -n $sha_note ]] && echo "Check: $sha_note." && echo
+  echo "Shown: the median of the rounds, then every round (nimbus / nginx / ceiling). GB/s = 10^9 bytes/s."
+  echo
   echo "The issue's reference figures for nginx on this kind of machine: 1 GiB PUT ≈ 1.1 GB/s, GET ≈ 3 GB/s,"
   echo "4 KiB PUTs ≈ 1,300/s (1 connection) and 2,200/s (16), PROPFIND of 2,000 entries ≈ 5 ms; two-copy ceiling ≈ 0.5 GB/s."
   echo "nginx writes one copy and fsyncs nothing; nimbus writes two copies and fdatasyncs both before it answers."
