@@ -3,11 +3,11 @@
 // the body is read, so `Expect: 100-continue` clients get 507/409/413 without sending it),
 // GET /nodes/{id}/content (a file with ETag/Range/Content-Disposition, a folder as a streamed
 // zip) and POST /nodes/{id}/copy.
-#include <atomic>
-#include <memory>
-
-#include <boost/json.hpp>
 #include <fmt/core.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <memory>
 
 #include "api/auth_middleware.h"
 #include "api/content_headers.h"
@@ -132,7 +132,8 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   http::PushBody body;
   body.content_length = length;
   core::files::FileService* files = &api.files;
-  body.produce = [files, file, offset, length](http::BodyWriter& w) -> net::awaitable<Result<void>> {
+  body.produce = [files, file, offset,
+                  length](http::BodyWriter& w) -> net::awaitable<Result<void>> {
     ResponseSink sink(w);
     co_return co_await files->ReadContent(file, storage::ByteRange{offset, length}, sink);
   };
@@ -170,8 +171,7 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
     (void)co_await api.files.Release(*reservation);  // Ours: Upload leaves it on failure.
     co_return Err(uploaded.error(), req);
   }
-  co_return http::JsonResponse(uploaded->replaced ? 200 : 201,
-                               NodeJson(uploaded->node, who->user));
+  co_return http::JsonResponse(uploaded->replaced ? 200 : 201, NodeJson(uploaded->node, who->user));
 }
 
 net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req) {
@@ -192,8 +192,8 @@ net::awaitable<http::Response> CopyNode(const FileApi& api, http::Request& req) 
   if (!parent) co_return Err(parent.error(), req);
   auto name = StringField(*body, "name", true);
   if (!name) co_return Err(name.error(), req);
-  auto copied = co_await api.files.Copy(who->user.id, std::string(req.path_param("id")), *parent,
-                                        *name);
+  auto copied =
+      co_await api.files.Copy(who->user.id, std::string(req.path_param("id")), *parent, *name);
   if (!copied) co_return Err(copied.error(), req);
   co_return http::JsonResponse(201, NodeJson(*copied, who->user));
 }

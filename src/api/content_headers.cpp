@@ -33,8 +33,8 @@ std::string Lower(std::string_view s) {
 }
 
 bool AttrChar(unsigned char c) {  // RFC 5987 attr-char.
-  return std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) !=
-                                std::string_view::npos;
+  return std::isalnum(c) ||
+         std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 }  // namespace
@@ -86,7 +86,8 @@ std::string ContentDisposition(std::string_view filename, bool as_inline) {
     auto c = static_cast<unsigned char>(filename[i]);
     if (c >= 0x80) {
       // One '_' per UTF-8 character: skip its continuation bytes.
-      while (i + 1 < filename.size() && (static_cast<unsigned char>(filename[i + 1]) & 0xC0) == 0x80) {
+      while (i + 1 < filename.size() &&
+             (static_cast<unsigned char>(filename[i + 1]) & 0xC0) == 0x80) {
         ++i;
       }
       ascii += '_';
@@ -115,32 +116,52 @@ std::string ContentDisposition(std::string_view filename, bool as_inline) {
 
 std::string ContentTypeFor(std::string_view filename) {
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"txt", "text/plain; charset=utf-8"},   {"md", "text/markdown; charset=utf-8"},
-      {"csv", "text/csv; charset=utf-8"},     {"log", "text/plain; charset=utf-8"},
-      {"html", "text/html; charset=utf-8"},   {"htm", "text/html; charset=utf-8"},
-      {"css", "text/css; charset=utf-8"},     {"js", "text/javascript; charset=utf-8"},
+      {"txt", "text/plain; charset=utf-8"},
+      {"md", "text/markdown; charset=utf-8"},
+      {"csv", "text/csv; charset=utf-8"},
+      {"log", "text/plain; charset=utf-8"},
+      {"html", "text/html; charset=utf-8"},
+      {"htm", "text/html; charset=utf-8"},
+      {"css", "text/css; charset=utf-8"},
+      {"js", "text/javascript; charset=utf-8"},
       {"mjs", "text/javascript; charset=utf-8"},
-      {"json", "application/json"},           {"xml", "application/xml"},
-      {"pdf", "application/pdf"},             {"zip", "application/zip"},
-      {"gz", "application/gzip"},             {"tar", "application/x-tar"},
-      {"7z", "application/x-7z-compressed"},  {"rtf", "application/rtf"},
+      {"json", "application/json"},
+      {"xml", "application/xml"},
+      {"pdf", "application/pdf"},
+      {"zip", "application/zip"},
+      {"gz", "application/gzip"},
+      {"tar", "application/x-tar"},
+      {"7z", "application/x-7z-compressed"},
+      {"rtf", "application/rtf"},
       {"doc", "application/msword"},
       {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
       {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
       {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
       {"odt", "application/vnd.oasis.opendocument.text"},
-      {"png", "image/png"},                   {"jpg", "image/jpeg"},
-      {"jpeg", "image/jpeg"},                 {"gif", "image/gif"},
-      {"webp", "image/webp"},                 {"bmp", "image/bmp"},
-      {"ico", "image/x-icon"},                {"avif", "image/avif"},
-      {"heic", "image/heic"},                 {"tif", "image/tiff"},
-      {"tiff", "image/tiff"},                 {"svg", "image/svg+xml"},
-      {"mp3", "audio/mpeg"},                  {"m4a", "audio/mp4"},
-      {"ogg", "audio/ogg"},                   {"oga", "audio/ogg"},
-      {"opus", "audio/opus"},                 {"wav", "audio/wav"},
-      {"flac", "audio/flac"},                 {"mp4", "video/mp4"},
-      {"m4v", "video/mp4"},                   {"webm", "video/webm"},
-      {"mov", "video/quicktime"},             {"mkv", "video/x-matroska"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},
+      {"webp", "image/webp"},
+      {"bmp", "image/bmp"},
+      {"ico", "image/x-icon"},
+      {"avif", "image/avif"},
+      {"heic", "image/heic"},
+      {"tif", "image/tiff"},
+      {"tiff", "image/tiff"},
+      {"svg", "image/svg+xml"},
+      {"mp3", "audio/mpeg"},
+      {"m4a", "audio/mp4"},
+      {"ogg", "audio/ogg"},
+      {"oga", "audio/ogg"},
+      {"opus", "audio/opus"},
+      {"wav", "audio/wav"},
+      {"flac", "audio/flac"},
+      {"mp4", "video/mp4"},
+      {"m4v", "video/mp4"},
+      {"webm", "video/webm"},
+      {"mov", "video/quicktime"},
+      {"mkv", "video/x-matroska"},
       {"ogv", "video/ogg"},
   };
   auto dot = filename.rfind('.');

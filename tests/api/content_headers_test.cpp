@@ -56,7 +56,8 @@ TEST(ContentDispositionTest, Utf8NameHasAsciiFallbackAndExtendedForm) {
   EXPECT_EQ(ContentDisposition("naïve résumé.pdf", false),
             "attachment; filename=\"na_ve r_sum_.pdf\"; "
             "filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.pdf");
-  EXPECT_EQ(ContentDisposition("a.txt", true), "inline; filename=\"a.txt\"; filename*=UTF-8''a.txt");
+  EXPECT_EQ(ContentDisposition("a.txt", true),
+            "inline; filename=\"a.txt\"; filename*=UTF-8''a.txt");
   EXPECT_EQ(ContentDisposition("say \"hi\"\\%#.txt", false),
             "attachment; filename=\"say _hi__%#.txt\"; "
             "filename*=UTF-8''say%20%22hi%22%5C%25#.txt");

@@ -2,11 +2,11 @@
 // uploads (conflict rules, failures leave nothing, checksums, chunked bodies), ranged reads,
 // copies, the start-up sweep, and zips checked by Python's zipfile (65,536 entries; zip64).
 // SPDX-License-Identifier: AGPL-3.0-or-later
+#include <fmt/core.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "core/files/quota_tx.h"
 #include "core/files/zip_writer.h"

@@ -5,10 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <memory>
 #include <string>
-
-#include <boost/json.hpp>
 
 #include "http/test_server.h"
 #include "support/http_client.h"

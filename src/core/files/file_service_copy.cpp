@@ -122,7 +122,8 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
   // The bytes first (new blobs on the owner's pair), then every node in one transaction.
   std::unordered_map<std::string, storage::StoredBlob> blobs;  // Source node id → its copy.
   auto undo = [&]() -> net::awaitable<void> {
-    for (auto& [node_id, blob] : blobs) (void)co_await deps_.blobs.Erase(UnrecordedRow(owner_id, blob));
+    for (auto& [node_id, blob] : blobs)
+      (void)co_await deps_.blobs.Erase(UnrecordedRow(owner_id, blob));
     (void)co_await Release(reservation);
   };
   for (const Node& n : plan->nodes) {
@@ -162,7 +163,8 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
         n.modified_at = now;
         if (old.is_file()) {
           const storage::StoredBlob& blob = blobs.at(old.id);
-          if (auto r = deps_.blobs.Record(tx, owner_id, blob); !r) return std::unexpected(r.error());
+          if (auto r = deps_.blobs.Record(tx, owner_id, blob); !r)
+            return std::unexpected(r.error());
           n.blob_id = blob.info.id.str();
           n.sha256 = blob.info.sha256_hex;
           n.size = static_cast<std::int64_t>(blob.info.size);

@@ -15,14 +15,13 @@ net::awaitable<Result<void>> FileService::ReadContent(const Node& file, storage:
   if (!file.is_file()) co_return Fail(Errc::kInvalidArgument, "'{}' is a folder", file.name);
   auto size = static_cast<std::uint64_t>(file.size);
   if (range.offset > size || (range.offset == size && size > 0)) {
-    co_return Fail(Errc::kRangeNotSatisfiable, "range starts at {} of a {}-byte file",
-                   range.offset, size);
+    co_return Fail(Errc::kRangeNotSatisfiable, "range starts at {} of a {}-byte file", range.offset,
+                   size);
   }
   std::uint64_t length = range.length.value_or(size - range.offset);
   if (length > size - range.offset) length = size - range.offset;
   if (length == 0) co_return Result<void>{};  // Nothing to read (an empty file).
-  co_return co_await deps_.blobs.Read(file.blob_id, storage::ByteRange{range.offset, length},
-                                      sink);
+  co_return co_await deps_.blobs.Read(file.blob_id, storage::ByteRange{range.offset, length}, sink);
 }
 
 namespace {
@@ -55,7 +54,9 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
 
 net::awaitable<Result<void>> FileService::WriteZip(const Node& folder, storage::ByteSink& sink) {
   if (!folder.is_folder()) co_return Fail(Errc::kInvalidArgument, "'{}' is a file", folder.name);
-  auto load = [&] { return deps_.db.Read([&](db::Transaction& tx) { return ZipEntries(tx, folder); }); };
+  auto load = [&] {
+    return deps_.db.Read([&](db::Transaction& tx) { return ZipEntries(tx, folder); });
+  };
   auto entries = co_await RunBlocking(deps_.workers, load);
   if (!entries) co_return std::unexpected(entries.error());
   auto zip = ZipWriter::Open(sink, deps_.config.zip_compression_level);

@@ -3,9 +3,9 @@
 // copies (OwnerBlobs::Write), and the node appears or changes in one transaction that also
 // records the blob and drops the reservation. A failure leaves nothing visible: the written blob
 // is erased and the reservation released.
-#include <algorithm>
-
 #include <fmt/core.h>
+
+#include <algorithm>
 
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
@@ -20,9 +20,12 @@ namespace {
 
 std::string_view KindName(ReservationKind k) {
   switch (k) {
-    case ReservationKind::kTus: return "tus";
-    case ReservationKind::kCopy: return "copy";
-    case ReservationKind::kUpload: break;
+    case ReservationKind::kTus:
+      return "tus";
+    case ReservationKind::kCopy:
+      return "copy";
+    case ReservationKind::kUpload:
+      break;
   }
   return "upload";
 }
@@ -87,16 +90,14 @@ Result<void> CheckConflict(const std::optional<Node>& existing, OnConflict rule)
     return Fail(Errc::kNameTaken, "'{}' already exists in this folder", existing->name);
   }
   if (rule == OnConflict::kReplace && existing->is_folder()) {
-    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced",
-                existing->name);
+    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced", existing->name);
   }
   return {};
 }
 
 }  // namespace
 
-net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id,
-                                                         std::uint64_t bytes,
+net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id, std::uint64_t bytes,
                                                          ReservationKind kind, std::string id) {
   if (kind != ReservationKind::kCopy && bytes > deps_.config.max_upload_bytes) {
     co_return std::unexpected(TooLarge(bytes, deps_.config.max_upload_bytes));
@@ -118,8 +119,8 @@ net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   if (reservation_id.empty()) co_return Result<void>{};
   auto remove = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<std::optional<std::int64_t>> {
-      auto rows = tx.Query("DELETE FROM reservations WHERE id = ? RETURNING owner_id",
-                           {reservation_id});
+      auto rows =
+          tx.Query("DELETE FROM reservations WHERE id = ? RETURNING owner_id", {reservation_id});
       if (!rows) return std::unexpected(rows.error());
       if (rows->empty()) return std::optional<std::int64_t>();
       return std::optional<std::int64_t>((*rows)[0].Int(0));
@@ -224,7 +225,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     co_await release();
     Error e = written.error();
     if (e.code == Errc::kInvalidArgument && request.declared_size) {
-      e.message = fmt::format("the body did not have the declared {} bytes", *request.declared_size);
+      e.message =
+          fmt::format("the body did not have the declared {} bytes", *request.declared_size);
     }
     co_return std::unexpected(std::move(e));
   }
@@ -248,7 +250,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       std::string name = names->back();
       auto existing = LiveChild(tx, folder->id, name);
       if (!existing) return std::unexpected(existing.error());
-      if (auto c = CheckConflict(*existing, request.on_conflict); !c) return std::unexpected(c.error());
+      if (auto c = CheckConflict(*existing, request.on_conflict); !c)
+        return std::unexpected(c.error());
       if (auto r = deps_.blobs.Record(tx, owner, blob); !r) return std::unexpected(r.error());
       UploadResult result;
       if (*existing && request.on_conflict == OnConflict::kReplace) {
@@ -296,13 +299,13 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
         auto q = LoadQuota(tx, owner);
         if (!q) return std::unexpected(q.error());
         if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
-          return Fail(Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
-                      HumanBytes(static_cast<std::int64_t>(blob.info.size)),
-                      HumanBytes(std::max<std::int64_t>(
-                          0, q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(
-                                                                   blob.info.size)) -
-                                 q->reserved_bytes)),
-                      HumanBytes(q->quota_bytes));
+          return Fail(
+              Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
+              HumanBytes(static_cast<std::int64_t>(blob.info.size)),
+              HumanBytes(std::max<std::int64_t>(
+                  0, q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
+                         q->reserved_bytes)),
+              HumanBytes(q->quota_bytes));
         }
       }
       return result;

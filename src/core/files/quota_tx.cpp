@@ -5,9 +5,9 @@
 // with every other writer: two uploads can never both take the last free bytes.
 #include "core/files/quota_tx.h"
 
-#include <algorithm>
-
 #include <fmt/core.h>
+
+#include <algorithm>
 
 namespace nimbus::core::files {
 

@@ -3,11 +3,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <type_traits>
-
-#include <fmt/core.h>
 
 namespace nimbus::core::files {
 
@@ -43,8 +42,7 @@ long ZipWriter::OnWrite(struct archive*, void* self, const void* buf, std::size_
   return static_cast<long>(n);
 }
 
-Result<std::unique_ptr<ZipWriter>> ZipWriter::Open(storage::ByteSink& sink,
-                                                    int compression_level) {
+Result<std::unique_ptr<ZipWriter>> ZipWriter::Open(storage::ByteSink& sink, int compression_level) {
   std::unique_ptr<ZipWriter> w(new ZipWriter(sink));
   w->archive_ = archive_write_new();
   if (w->archive_ == nullptr) return Fail(Errc::kInternal, "zip: archive_write_new failed");
@@ -52,9 +50,9 @@ Result<std::unique_ptr<ZipWriter>> ZipWriter::Open(storage::ByteSink& sink,
     return std::unexpected(r.error());
   }
   const bool store = compression_level <= 0;
-  if (auto r = w->Check(archive_write_set_option(w->archive_, "zip", "compression",
-                                                 store ? "store" : "deflate"),
-                        "zip compression");
+  if (auto r = w->Check(
+          archive_write_set_option(w->archive_, "zip", "compression", store ? "store" : "deflate"),
+          "zip compression");
       !r) {
     return std::unexpected(r.error());
   }
@@ -68,9 +66,9 @@ Result<std::unique_ptr<ZipWriter>> ZipWriter::Open(storage::ByteSink& sink,
   // No blocking or padding: every write goes straight to the callback.
   archive_write_set_bytes_per_block(w->archive_, 0);
   archive_write_set_bytes_in_last_block(w->archive_, 1);
-  if (auto r = w->Check(archive_write_open(w->archive_, w.get(), nullptr, &ZipWriter::OnWrite,
-                                           nullptr),
-                        "zip open");
+  if (auto r =
+          w->Check(archive_write_open(w->archive_, w.get(), nullptr, &ZipWriter::OnWrite, nullptr),
+                   "zip open");
       !r) {
     return std::unexpected(r.error());
   }
