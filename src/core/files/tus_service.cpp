@@ -4,13 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cstring>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -78,31 +72,6 @@ TusUpload FromRecord(const db::TusUploadRecord& r) {
       r.error};
 }
 
-// Streams a staging file into FileService::Upload, each read on the WorkerPool.
-class StagingSource final : public storage::ByteSource {
- public:
-  StagingSource(WorkerPool& workers, StagingFile file, std::uint64_t length)
-      : workers_(workers), file_(std::move(file)), length_(length) {}
-  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
-    std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length_ - offset_));
-    if (want == 0) co_return std::size_t{0};
-    auto read = [this, buf, want] { return file_.ReadAt(offset_, buf.first(want)); };
-    Result<std::size_t> n = co_await RunBlocking(workers_, std::move(read));
-    if (!n) co_return n;
-    if (*n == 0)
-      co_return Fail(Errc::kIoError, "staging file ends at {} of {} bytes", offset_, length_);
-    offset_ += *n;
-    co_return n;
-  }
-
- private:
-  WorkerPool& workers_;
-  StagingFile file_;
-  std::uint64_t length_;
-  std::uint64_t offset_ = 0;
-};
-
 // Fills `buf` from `body` as far as it goes; returns the bytes read (short only at the end or
 // when the body broke: then `*broke` says why, and the bytes before the break are still valid).
 net::awaitable<std::size_t> ReadFull(storage::ByteSource& body, std::span<char> buf,
@@ -121,24 +90,6 @@ net::awaitable<std::size_t> ReadFull(storage::ByteSource& body, std::span<char> 
 }
 
 }  // namespace
-
-// The result of one assembly, shared by the task that runs it and every request waiting for it
-// (on any io thread: hence the mutex and a wake-up posted to each waiter's own executor).
-struct TusService::Assembly {
-  std::mutex mu;
-  std::optional<Result<TusUpload>> result;               // Guarded by mu.
-  std::vector<std::move_only_function<void()>> wakeups;  // Guarded by mu.
-
-  void Finish(Result<TusUpload> r) {
-    std::vector<std::move_only_function<void()>> wake;
-    {
-      std::lock_guard lock(mu);
-      result = std::move(r);
-      wake.swap(wakeups);
-    }
-    for (auto& w : wake) w();
-  }
-};
 
 class TusService::BusyGuard {
  public:
@@ -316,110 +267,6 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   if (!complete) co_return upload;
   upload.state = TusState::kAssembling;
   co_return co_await AwaitAssembly(std::move(upload));
-}
-
-net::awaitable<Result<TusUpload>> TusService::AwaitAssembly(TusUpload upload) {
-  auto executor = co_await net::this_coro::executor;
-  std::shared_ptr<Assembly> assembly = StartAssembly(upload, executor);
-  auto initiate = [assembly](auto handler) {
-    auto wake = [h = std::move(handler)]() mutable {
-      auto ex = net::get_associated_executor(h);
-      net::post(ex, std::move(h));
-    };
-    std::unique_lock lock(assembly->mu);
-    if (!assembly->result) {
-      assembly->wakeups.emplace_back(std::move(wake));
-      return;
-    }
-    lock.unlock();
-    wake();
-  };
-  co_await net::async_initiate<const net::use_awaitable_t<>, void()>(std::move(initiate),
-                                                                     net::use_awaitable);
-  std::lock_guard lock(assembly->mu);
-  co_return *assembly->result;
-}
-
-std::shared_ptr<TusService::Assembly> TusService::StartAssembly(const TusUpload& upload,
-                                                                net::any_io_executor executor) {
-  std::shared_ptr<Assembly> assembly;
-  {
-    std::lock_guard lock(mutex_);
-    auto [it, fresh] = assembling_.try_emplace(upload.id);
-    if (!fresh) return it->second;
-    it->second = assembly = std::make_shared<Assembly>();
-  }
-  // Detached from the request: a dropped connection or a stopping server does not cut it short
-  // (a stop leaves the row in state assembling for ResumePending).
-  net::co_spawn(executor, RunAssembly(upload, assembly), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  return assembly;
-}
-
-net::awaitable<void> TusService::RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly) {
-  const std::string id = upload.id;
-  Result<TusUpload> result = co_await Assemble(std::move(upload));
-  {
-    std::lock_guard lock(mutex_);
-    assembling_.erase(id);
-  }
-  assembly->Finish(std::move(result));
-}
-
-net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
-  // Only once: another start (ResumePending racing a request) may have finished it already.
-  Result<TusUpload> current = co_await Load(upload.owner_id, upload.id);
-  if (!current) co_return current;
-  if (current->state == TusState::kDone) co_return current;
-  if (current->state == TusState::kFailed) {
-    co_return Fail(Errc::kConflict, "This upload failed: {}", current->error);
-  }
-  if (current->offset != current->length) {
-    co_return Fail(Errc::kInternal, "upload {} has {} of {} bytes; nothing to assemble", upload.id,
-                   current->offset, current->length);
-  }
-  auto open = [this, &upload] { return staging_.OpenForRead(upload.id); };
-  Result<StagingFile> file = co_await RunBlocking(deps_.workers, std::move(open));
-  Result<UploadResult> uploaded = std::unexpected(Error{Errc::kInternal, ""});
-  if (file) {
-    StagingSource source(deps_.workers, std::move(*file),
-                         static_cast<std::uint64_t>(upload.length));
-    UploadRequest request;
-    request.owner_id = upload.owner_id;
-    request.parent_id = upload.parent_id;
-    request.path = upload.path;
-    request.on_conflict = upload.on_conflict;
-    request.declared_size = static_cast<std::uint64_t>(upload.length);
-    request.reservation_id = upload.id;
-    uploaded = co_await target_.Upload(std::move(request), source);
-  } else {
-    uploaded = std::unexpected(file.error());
-  }
-  // A stopping server or a busy database: keep everything for the next attempt (ResumePending).
-  if (!uploaded &&
-      (uploaded.error().code == Errc::kCancelled || uploaded.error().code == Errc::kUnavailable)) {
-    co_return std::unexpected(uploaded.error());
-  }
-  const std::int64_t now = ToUnixMs(deps_.clock.Now());
-  auto finish = [this, &upload, &uploaded, now] {
-    auto marked = deps_.db.Write([&](db::Transaction& tx) {
-      return uploaded ? db::TusStore::SetDone(tx, upload.id, uploaded->node.id, now)
-                      : db::TusStore::SetFailed(tx, upload.id, uploaded.error().message, now);
-    });
-    if (marked) staging_.Remove(upload.id);
-    return marked;
-  };
-  Result<void> marked = co_await RunBlocking(deps_.workers, std::move(finish));
-  if (!uploaded) {
-    (void)co_await target_.Release(upload.id);
-    co_return std::unexpected(uploaded.error());
-  }
-  if (!marked) co_return std::unexpected(marked.error());
-  upload.state = TusState::kDone;
-  upload.offset = upload.length;
-  upload.node_id = uploaded->node.id;
-  co_return upload;
 }
 
 net::awaitable<Result<void>> TusService::Terminate(std::int64_t owner_id, std::string id) {
