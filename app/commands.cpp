@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "config/load.h"
+#include "jobs/trash_purge_job.h"
 #include "runtime.h"
 #include "util/rfc3339.h"
 
@@ -40,8 +41,12 @@ int RunJob(const config::Config& config, const std::string& name) {
   boost::asio::io_context ioc;
   // The disk-health job needs the disks open and probes them on the io executor, which runs on
   // its own thread while the job body blocks this one.
+  // trash-purge erases bytes on the disks, so it opens them too, but without sweeping tmp/: a
+  // running server's uploads in flight live there.
   const bool disks = name == jobs::kDiskHealthJobName;
-  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = disks});
+  const bool purge = name == jobs::kTrashPurgeJobName;
+  auto rt = OpenRuntime(config, ioc.get_executor(),
+                        RuntimeOptions{.open_volumes = disks || purge, .sweep_tmp = !purge});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -10,6 +10,7 @@
 #include "jobs/db_maintenance_job.h"
 #include "jobs/mail_outbox_job.h"
 #include "jobs/scrub_job.h"
+#include "jobs/trash_purge_job.h"
 #include "jobs/tus_cleanup_job.h"
 
 namespace nimbus::app {
@@ -41,7 +42,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   if (!migrated) return Fail(migrated.error());
 
   storage::EngineDeps deps{.db = *rt->db, .workers = *rt->workers, .metrics = rt->metrics,
-                          .clock = rt->clock, .open_volumes = runtime_options.open_volumes};
+                          .clock = rt->clock, .open_volumes = runtime_options.open_volumes,
+                          .sweep_tmp = runtime_options.sweep_tmp};
   // Storage alerts are logged and counted, and mailed to every enabled admin through the
   // outbox (on a worker; the engine's caller never waits). public_url is read when a mail is
   // composed: serve fills it in once it listens when it is derived from the listen address.
@@ -93,6 +95,10 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
     auto tus_cleanup = jobs::TusCleanupJob(*rt->tus, rt->config.files.tus_cleanup_at);
     if (!tus_cleanup) return Fail(tus_cleanup.error());
     registered = rt->scheduler->Register(std::move(*tus_cleanup));
+    if (!registered) return Fail(registered.error());
+    auto trash_purge = jobs::TrashPurgeJob(*rt->files, rt->config.files.trash_purge_at);
+    if (!trash_purge) return Fail(trash_purge.error());
+    registered = rt->scheduler->Register(std::move(*trash_purge));
     if (!registered) return Fail(registered.error());
     registered = rt->scheduler->Register(jobs::DiskHealthJob(rt->disk_health, disks.health_interval_s));
     if (!registered) return Fail(registered.error());

@@ -49,6 +49,9 @@ struct RuntimeOptions {
   // wrong markers, sweeps tmp/, and registers the disk-health job. The admin CLI leaves it off so
   // it never touches the disks of a running server.
   bool open_volumes = false;
+  // With open_volumes: false opens them without sweeping tmp/ (`nimbus job run trash-purge`
+  // next to a running server, whose in-flight writes live there).
+  bool sweep_tmp = true;
 };
 
 // Creates the data directory, opens and migrates the database, opens the storage engine from

@@ -1,31 +1,138 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+// /api/v1/nodes/{id} (get, rename/move, delete), /children, /folders and /resolve. Every route is
+// authenticated (the auth middleware answered 401 otherwise), so CurrentPrincipal() is set.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <charconv>
+
+#include "api/auth_middleware.h"
 #include "api/file_handlers.h"
+#include "api/json_codec.h"
 
 namespace nimbus::api {
 
-net::awaitable<http::Response> GetNode(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+namespace json = boost::json;
+using core::files::ListOptions;
+using core::files::SortKey;
+using http::Request;
+using http::Response;
+
+namespace {
+
+http::Response Err(const Error& e, const Request& req) {
+  return http::ErrorResponse(e, req.request_id());
 }
 
-net::awaitable<http::Response> ListChildren(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+// ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise.
+Result<int> LimitParam(const Request& req, const config::FilesConfig& config) {
+  auto text = req.query("limit");
+  if (!text || text->empty()) return config.list_default_limit;
+  int v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
+      v > config.list_max_limit) {
+    return Fail(Errc::kInvalidArgument, "'limit' must be a whole number from 1 to {}.",
+                config.list_max_limit);
+  }
+  return v;
 }
 
-net::awaitable<http::Response> ResolvePath(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+Result<ListOptions> ListOptionsOf(const Request& req, const config::FilesConfig& config) {
+  ListOptions o;
+  auto limit = LimitParam(req, config);
+  if (!limit) return std::unexpected(std::move(limit.error()));
+  o.limit = *limit;
+  o.cursor = req.query("cursor").value_or("");
+  std::string sort = req.query("sort").value_or("name");
+  if (sort == "name") {
+    o.sort = SortKey::kName;
+  } else if (sort == "modified") {
+    o.sort = SortKey::kModified;
+  } else if (sort == "size") {
+    o.sort = SortKey::kSize;
+  } else {
+    return Fail(Errc::kInvalidArgument, "'sort' must be name, modified or size.");
+  }
+  std::string order = req.query("order").value_or("asc");
+  if (order != "asc" && order != "desc") {
+    return Fail(Errc::kInvalidArgument, "'order' must be asc or desc.");
+  }
+  o.descending = order == "desc";
+  return o;
 }
 
-net::awaitable<http::Response> MakeFolders(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}  // namespace
+
+net::awaitable<Response> GetNode(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto node = co_await api.files.Get(p.user.id, std::string(req.path_param("id")));
+  if (!node) co_return Err(node.error(), req);
+  co_return http::JsonResponse(200, NodeJson(*node, p.user));
 }
 
-net::awaitable<http::Response> PatchNode(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+net::awaitable<Response> ListChildren(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto options = ListOptionsOf(req, api.config);
+  if (!options) co_return Err(options.error(), req);
+  auto page = co_await api.files.Children(p.user.id, std::string(req.path_param("id")), *options);
+  if (!page) co_return Err(page.error(), req);
+  json::array items;
+  items.reserve(page->items.size());
+  for (const auto& n : page->items) items.push_back(NodeJson(n, p.user));
+  json::object out{{"items", std::move(items)}};
+  if (page->next_cursor) {
+    out["next_cursor"] = *page->next_cursor;
+  } else {
+    out["next_cursor"] = nullptr;
+  }
+  co_return http::JsonResponse(200, out);
 }
 
-net::awaitable<http::Response> DeleteNode(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+net::awaitable<Response> ResolvePath(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto path = req.query("path");
+  if (!path) {
+    co_return Err(Error{Errc::kInvalidArgument, "The query parameter 'path' is required."}, req);
+  }
+  auto node = co_await api.files.Resolve(p.user.id, *path);
+  if (!node) co_return Err(node.error(), req);
+  co_return http::JsonResponse(200, NodeJson(*node, p.user));
+}
+
+net::awaitable<Response> MakeFolders(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto path = RequiredString(*body, "path");
+  if (!path) co_return Err(path.error(), req);
+  auto folder = co_await api.files.MakeFolders(p.user.id, std::string(req.path_param("id")),
+                                               std::move(*path));
+  if (!folder) co_return Err(folder.error(), req);
+  co_return http::JsonResponse(201, NodeJson(*folder, p.user));
+}
+
+net::awaitable<Response> PatchNode(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto name = StringField(*body, "name", true);
+  if (!name) co_return Err(name.error(), req);
+  auto parent_id = StringField(*body, "parent_id", true);
+  if (!parent_id) co_return Err(parent_id.error(), req);
+  if (!*name && !*parent_id) {
+    co_return Err(Error{Errc::kInvalidArgument, "Give a new 'name', a 'parent_id' or both."}, req);
+  }
+  auto node = co_await api.files.Update(p.user.id, std::string(req.path_param("id")),
+                                        std::move(*name), std::move(*parent_id));
+  if (!node) co_return Err(node.error(), req);
+  co_return http::JsonResponse(200, NodeJson(*node, p.user));
+}
+
+net::awaitable<Response> DeleteNode(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto item = co_await api.files.Delete(p.user.id, std::string(req.path_param("id")));
+  if (!item) co_return Err(item.error(), req);
+  co_return http::JsonResponse(200, json::object{{"trash_item", TrashItemJson(*item)}});
 }
 
 }  // namespace nimbus::api

@@ -1,27 +1,100 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+// /api/v1/trash (list, empty), /trash/{id} (delete for good), /trash/{id}/restore and
+// /api/v1/me/usage. Every route is authenticated, so CurrentPrincipal() is set.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <charconv>
+
+#include "api/auth_middleware.h"
 #include "api/file_handlers.h"
+#include "api/json_codec.h"
 
 namespace nimbus::api {
 
-net::awaitable<http::Response> ListTrash(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+http::Response Err(const Error& e, const Request& req) {
+  return http::ErrorResponse(e, req.request_id());
 }
 
-net::awaitable<http::Response> RestoreTrashItem(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+Result<int> LimitParam(const Request& req, const config::FilesConfig& config) {
+  auto text = req.query("limit");
+  if (!text || text->empty()) return config.list_default_limit;
+  int v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
+      v > config.list_max_limit) {
+    return Fail(Errc::kInvalidArgument, "'limit' must be a whole number from 1 to {}.",
+                config.list_max_limit);
+  }
+  return v;
 }
 
-net::awaitable<http::Response> DeleteTrashItem(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+}  // namespace
+
+net::awaitable<Response> ListTrash(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto limit = LimitParam(req, api.config);
+  if (!limit) co_return Err(limit.error(), req);
+  auto page = co_await api.files.ListTrash(p.user.id, *limit, req.query("cursor").value_or(""),
+                                           req.query("parent_id").value_or(""));
+  if (!page) co_return Err(page.error(), req);
+  json::array items;
+  for (const auto& t : page->items) items.push_back(TrashItemJson(t));
+  json::object out{{"items", std::move(items)}};
+  if (page->next_cursor) {
+    out["next_cursor"] = *page->next_cursor;
+  } else {
+    out["next_cursor"] = nullptr;
+  }
+  co_return http::JsonResponse(200, out);
 }
 
-net::awaitable<http::Response> EmptyTrash(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+net::awaitable<Response> RestoreTrashItem(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto restored = co_await api.files.Restore(p.user.id, std::string(req.path_param("id")));
+  if (!restored) co_return Err(restored.error(), req);
+  co_return http::JsonResponse(200, json::object{{"node", NodeJson(restored->node, p.user)},
+                                                 {"restored_path", restored->restored_path}});
 }
 
-net::awaitable<http::Response> GetUsage(const FileApi&, http::Request& req) {
-  co_return http::ErrorResponse(Error{Errc::kUnavailable, "not built yet"}, req.request_id());
+net::awaitable<Response> DeleteTrashItem(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto done = co_await api.files.DeleteForever(p.user.id, std::string(req.path_param("id")));
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> EmptyTrash(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto done = co_await api.files.EmptyTrash(p.user.id);
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> GetUsage(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto usage = co_await api.files.GetUsage(p.user.id);
+  if (!usage) co_return Err(usage.error(), req);
+  json::array folders;
+  for (const auto& f : usage->by_folder) {
+    folders.push_back(json::object{{"id", f.id}, {"name", f.name}, {"bytes", f.bytes}});
+  }
+  json::array largest;
+  for (const auto& n : usage->largest_files) largest.push_back(NodeJson(n, p.user));
+  Response res = http::JsonResponse(200, json::object{{"quota_bytes", usage->quota_bytes},
+                                                      {"used_bytes", usage->used_bytes},
+                                                      {"trash_bytes", usage->trash_bytes},
+                                                      {"reserved_bytes", usage->reserved_bytes},
+                                                      {"root_files_bytes", usage->root_files_bytes},
+                                                      {"by_folder", std::move(folders)},
+                                                      {"largest_files", std::move(largest)}});
+  res.SetHeader("Cache-Control", "no-store");
+  co_return res;
 }
 
 }  // namespace nimbus::api

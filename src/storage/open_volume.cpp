@@ -9,7 +9,8 @@
 namespace nimbus::storage {
 
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
-                                           std::uint64_t capacity_bytes, WorkerPool& pool) {
+                                           std::uint64_t capacity_bytes, WorkerPool& pool,
+                                           bool sweep_tmp) {
   if (uri.starts_with("file:")) {
     std::string_view path = uri.substr(5);
     if (path.starts_with("//")) {
@@ -26,6 +27,7 @@ Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view
     options.root = std::string(path);
     options.capacity_bytes = capacity_bytes;
     options.create_if_missing = true;
+    options.sweep_tmp = sweep_tmp;
     auto volume = LocalVolume::Open(options, pool);
     if (!volume) return Fail(volume.error());
     return std::unique_ptr<Volume>(std::move(*volume));

@@ -19,7 +19,9 @@ namespace nimbus::storage {
 //   "s3://bucket/prefix" → kUnavailable ("S3 volumes come in a later release");
 //   anything else → kInvalidArgument.
 // `capacity_bytes` 0 = the file system's size (or 1 TiB for memory:). `pool` must outlive it.
+// `sweep_tmp` false leaves a file: disk's tmp/ alone (see LocalVolumeOptions).
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
-                                           std::uint64_t capacity_bytes, WorkerPool& pool);
+                                           std::uint64_t capacity_bytes, WorkerPool& pool,
+                                           bool sweep_tmp = true);
 
 }  // namespace nimbus::storage

@@ -48,15 +48,17 @@ class FilesTreeTest : public ::testing::Test {
       volumes_[d.id] = v.get();
       return v;
     };
-    auto engine = storage::StorageEngine::Open(
-        disks, storage::EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_,
-                                   .clock = clock_, .open_volume = factory});
+    auto engine = storage::StorageEngine::Open(disks, storage::EngineDeps{.db = *db_,
+                                                                          .workers = workers_,
+                                                                          .metrics = metrics_,
+                                                                          .clock = clock_,
+                                                                          .open_volume = factory});
     ASSERT_TRUE(engine) << engine.error().message;
     engine_ = std::move(*engine);
     blobs_ = std::make_unique<storage::OwnerBlobs>(*engine_, *db_, workers_, clock_);
-    files_ = std::make_unique<FileService>(FileDeps{
-        *db_, *blobs_, workers_, clock_, config_,
-        [this](std::int64_t owner) { ++usage_changes_[owner]; }});
+    files_ = std::make_unique<FileService>(
+        FileDeps{*db_, *blobs_, workers_, clock_, config_,
+                 [this](std::int64_t owner) { ++usage_changes_[owner]; }});
     alice_ = AddUser(1001, "alice@example.com");
     bob_ = AddUser(1002, "bob@example.com");
   }
@@ -84,7 +86,8 @@ class FilesTreeTest : public ::testing::Test {
     u.root_id = "root-" + std::to_string(id);
     u.created_at = NowMs();
     u.updated_at = NowMs();
-    auto added = db_->Write([&](db::Transaction& tx) { return db::AccountStore::InsertUser(tx, u); });
+    auto added =
+        db_->Write([&](db::Transaction& tx) { return db::AccountStore::InsertUser(tx, u); });
     EXPECT_TRUE(added) << added.error().message;
     auto pair = engine_->pool().Allocate(id, kG);
     EXPECT_TRUE(pair) << pair.error().message;

@@ -1,11 +1,59 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// PLACEHOLDER: not built yet (owned by a helper; replaced before this issue is called done).
+// FileService's usage breakdown (GET /api/v1/me/usage): quota, live, trash and reserved bytes,
+// bytes directly in the root, each top-level folder's total and the largest live files.
 #include "core/files/file_service.h"
+#include "core/files/quota_tx.h"
+#include "core/files/tree_tx.h"
+#include "db/stores/node_store.h"
+#include "util/run_blocking.h"
 
 namespace nimbus::core::files {
+namespace {
 
-net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t) {
-  co_return Fail(Errc::kInternal, "not built yet");
+constexpr int kLargestFiles = 10;
+
+Result<Usage> UsageTx(db::Transaction& tx, std::int64_t owner_id) {
+  auto root = LoadLive(tx, owner_id, "root");
+  if (!root) return std::unexpected(std::move(root.error()));
+  Usage u;
+  auto quota = LoadQuota(tx, owner_id);
+  if (quota) {
+    u.quota_bytes = quota->quota_bytes;
+    u.reserved_bytes = quota->reserved_bytes;
+  } else if (quota.error().code != Errc::kNotFound) {  // No allocation: a quota of 0.
+    return std::unexpected(std::move(quota.error()));
+  }
+  auto live = db::NodeStore::LiveBytes(tx, owner_id);
+  if (!live) return std::unexpected(std::move(live.error()));
+  u.used_bytes = *live;
+  auto trash = db::NodeStore::TrashBytes(tx, owner_id);
+  if (!trash) return std::unexpected(std::move(trash.error()));
+  u.trash_bytes = *trash;
+  auto direct = db::NodeStore::DirectFileBytes(tx, root->id);
+  if (!direct) return std::unexpected(std::move(direct.error()));
+  u.root_files_bytes = *direct;
+  auto folders = db::NodeStore::FolderTotals(tx, root->id);
+  if (!folders) return std::unexpected(std::move(folders.error()));
+  for (auto& [id, name, bytes] : *folders) u.by_folder.push_back({id, name, bytes});
+  auto largest = db::NodeStore::LargestFiles(tx, owner_id, kLargestFiles);
+  if (!largest) return std::unexpected(std::move(largest.error()));
+  for (const db::NodeRow& r : *largest) {
+    Node n = NodeFromRow(r);
+    auto path = db::NodeStore::PathOf(tx, n.id);
+    if (!path) return std::unexpected(std::move(path.error()));
+    n.path = std::move(*path);
+    u.largest_files.push_back(std::move(n));
+  }
+  return u;
+}
+
+}  // namespace
+
+net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t owner_id) {
+  auto read = [&] {
+    return deps_.db.Read([&](db::Transaction& tx) { return UsageTx(tx, owner_id); });
+  };
+  co_return co_await RunBlocking(deps_.workers, read);
 }
 
 }  // namespace nimbus::core::files

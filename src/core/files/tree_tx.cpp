@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "core/files/tree_tx.h"
 
+#include <fmt/core.h>
+
 #include <set>
 #include <unordered_map>
-
-#include <fmt/core.h>
 
 #include "core/files/names.h"
 #include "core/secrets.h"
@@ -99,8 +99,8 @@ Result<std::vector<std::string>> SplitRelativePath(std::string_view path) {
     start = end + 1;
     if (part.empty()) continue;
     if (part == "." || part == "..") {
-      return Fail(Errc::kInvalidName, "The path '{}' contains '{}', which cannot be used as a name.",
-                  path, part);
+      return Fail(Errc::kInvalidName,
+                  "The path '{}' contains '{}', which cannot be used as a name.", path, part);
     }
     auto name = NormalizeName(part);
     if (!name) {
@@ -143,8 +143,8 @@ Result<Node> EnsureFolders(db::Transaction& tx, const Node& parent,
   return current;
 }
 
-Result<std::string> FreeName(db::Transaction& tx, std::string_view parent_id,
-                             std::string_view name, FreeNameStyle style) {
+Result<std::string> FreeName(db::Transaction& tx, std::string_view parent_id, std::string_view name,
+                             FreeNameStyle style) {
   auto existing = db::NodeStore::FindLiveChild(tx, parent_id, name);
   if (!existing) return std::unexpected(std::move(existing.error()));
   if (!*existing) return std::string(name);

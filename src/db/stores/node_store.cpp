@@ -19,9 +19,8 @@ constexpr std::string_view kTrashCols =
 constexpr int kMaxDepth = 4096;
 
 NodeRow ToNode(const Row& r) {
-  return NodeRow{r.Text(0),  r.Int(1),  r.Text(2),  r.Text(3), r.Text(4),
-                 r.Text(5),  r.Int(6),  r.Text(7),  r.Text(8), r.Int(9),
-                 r.Text(10), r.Int(11), r.Int(12)};
+  return NodeRow{r.Text(0), r.Int(1),  r.Text(2), r.Text(3),  r.Text(4), r.Text(5), r.Int(6),
+                 r.Text(7), r.Text(8), r.Int(9),  r.Text(10), r.Int(11), r.Int(12)};
 }
 
 TrashRow ToTrash(const Row& r) {
@@ -67,8 +66,7 @@ Result<std::optional<NodeRow>> NodeStore::Find(Transaction& tx, std::string_view
 Result<std::optional<NodeRow>> NodeStore::FindLive(Transaction& tx, std::int64_t owner_id,
                                                    std::string_view id) {
   return One(tx.QueryOne(
-      fmt::format("SELECT {} FROM nodes WHERE id = ? AND owner_id = ? AND trash_id IS NULL",
-                  kCols),
+      fmt::format("SELECT {} FROM nodes WHERE id = ? AND owner_id = ? AND trash_id IS NULL", kCols),
       {id, owner_id}));
 }
 
@@ -97,8 +95,7 @@ Result<std::string> NodeStore::PathOf(Transaction& tx, std::string_view id) {
   return path.empty() ? std::string("/") : path;
 }
 
-Result<std::optional<NodeRow>> NodeStore::FindLiveChild(Transaction& tx,
-                                                        std::string_view parent_id,
+Result<std::optional<NodeRow>> NodeStore::FindLiveChild(Transaction& tx, std::string_view parent_id,
                                                         std::string_view name) {
   return One(tx.QueryOne(
       fmt::format("SELECT {} FROM nodes WHERE parent_id = ? AND name = ? AND trash_id IS NULL",
@@ -122,11 +119,11 @@ Result<std::vector<std::string>> NodeStore::LiveChildNamesWithPrefix(Transaction
 }
 
 Result<void> NodeStore::Insert(Transaction& tx, const NodeRow& n) {
-  return tx.Exec(fmt::format("INSERT INTO nodes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             kCols),
-                 {n.id, n.owner_id, NullIfEmpty(n.parent_id), n.name, n.sort_name, n.type, n.size,
-                  NullIfEmpty(n.blob_id), NullIfEmpty(n.sha256), n.version,
-                  NullIfEmpty(n.trash_id), n.created_at, n.modified_at});
+  return tx.Exec(
+      fmt::format("INSERT INTO nodes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kCols),
+      {n.id, n.owner_id, NullIfEmpty(n.parent_id), n.name, n.sort_name, n.type, n.size,
+       NullIfEmpty(n.blob_id), NullIfEmpty(n.sha256), n.version, NullIfEmpty(n.trash_id),
+       n.created_at, n.modified_at});
 }
 
 Result<bool> NodeStore::SetContent(Transaction& tx, std::string_view id, std::int64_t size,
@@ -174,21 +171,25 @@ Result<bool> NodeStore::IsSelfOrBelow(Transaction& tx, std::string_view ancestor
   return *n > 0;
 }
 
+std::string NodeStore::ListChildrenSql(NodeOrder order, bool descending, bool with_after) {
+  std::string_view column = order == NodeOrder::kSortName     ? "sort_name"
+                            : order == NodeOrder::kModifiedAt ? "modified_at"
+                                                              : "size";
+  std::string_view dir = descending ? "DESC" : "ASC";
+  std::string sql = fmt::format(
+      "SELECT {} FROM nodes WHERE parent_id = ? AND type = ? AND trash_id IS NULL", kCols);
+  if (with_after) sql += fmt::format(" AND ({}, id) {} (?, ?)", column, descending ? "<" : ">");
+  sql += fmt::format(" ORDER BY {} {}, id {} LIMIT ?", column, dir, dir);
+  return sql;
+}
+
 Result<std::vector<NodeRow>> NodeStore::ListChildren(Transaction& tx, std::string_view parent_id,
                                                      std::string_view type, NodeOrder order,
                                                      bool descending,
                                                      const std::optional<NodeKey>& after,
                                                      int limit) {
-  std::string_view column = order == NodeOrder::kSortName    ? "sort_name"
-                            : order == NodeOrder::kModifiedAt ? "modified_at"
-                                                              : "size";
-  std::string_view dir = descending ? "DESC" : "ASC";
-  std::string_view cmp = descending ? "<" : ">";
-  std::string sql = fmt::format(
-      "SELECT {} FROM nodes WHERE parent_id = ? AND type = ? AND trash_id IS NULL", kCols);
   std::vector<Value> params{Value(parent_id), Value(type)};
   if (after) {
-    sql += fmt::format(" AND ({}, id) {} (?, ?)", column, cmp);
     if (order == NodeOrder::kSortName) {
       params.emplace_back(after->text_key);
     } else {
@@ -196,9 +197,8 @@ Result<std::vector<NodeRow>> NodeStore::ListChildren(Transaction& tx, std::strin
     }
     params.emplace_back(after->id);
   }
-  sql += fmt::format(" ORDER BY {} {}, id {} LIMIT ?", column, dir, dir);
   params.emplace_back(limit);
-  return Many(tx.Query(sql, params));
+  return Many(tx.Query(ListChildrenSql(order, descending, after.has_value()), params));
 }
 
 Result<std::int64_t> NodeStore::MarkSubtreeTrashed(Transaction& tx, std::string_view id,
@@ -212,8 +212,7 @@ Result<std::int64_t> NodeStore::MarkSubtreeTrashed(Transaction& tx, std::string_
       {id, kMaxDepth, trash_id});
   if (!marked) return std::unexpected(std::move(marked.error()));
   return Scalar(tx.QueryOne(
-      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE trash_id = ? AND type = 'file'",
-      {trash_id}));
+      "SELECT COALESCE(SUM(size), 0) FROM nodes WHERE trash_id = ? AND type = 'file'", {trash_id}));
 }
 
 Result<void> NodeStore::InsertTrash(Transaction& tx, const TrashRow& t) {
@@ -225,11 +224,10 @@ Result<void> NodeStore::InsertTrash(Transaction& tx, const TrashRow& t) {
 
 Result<std::optional<TrashRow>> NodeStore::FindTrash(Transaction& tx, std::int64_t owner_id,
                                                      std::string_view trash_id) {
-  auto row = tx.QueryOne(
-      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                  " WHERE t.id = ? AND t.owner_id = ?",
-                  kTrashCols),
-      {trash_id, owner_id});
+  auto row = tx.QueryOne(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                                     " WHERE t.id = ? AND t.owner_id = ?",
+                                     kTrashCols),
+                         {trash_id, owner_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<TrashRow>();
   return std::optional<TrashRow>(ToTrash(**row));
@@ -257,21 +255,20 @@ Result<std::vector<TrashRow>> NodeStore::ListTrash(
 }
 
 Result<std::vector<TrashRow>> NodeStore::ListTrashDeletedBefore(Transaction& tx,
-                                                                std::int64_t cutoff_ms,
-                                                                int limit) {
-  return ManyTrash(tx.Query(
-      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                  " WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id LIMIT ?",
-                  kTrashCols),
-      {cutoff_ms, limit}));
+                                                                std::int64_t cutoff_ms, int limit) {
+  return ManyTrash(
+      tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                           " WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id LIMIT ?",
+                           kTrashCols),
+               {cutoff_ms, limit}));
 }
 
 Result<std::vector<TrashRow>> NodeStore::ListAllTrash(Transaction& tx, std::int64_t owner_id) {
-  return ManyTrash(tx.Query(
-      fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                  " WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
-                  kTrashCols),
-      {owner_id}));
+  return ManyTrash(
+      tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                           " WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
+                           kTrashCols),
+               {owner_id}));
 }
 
 Result<void> NodeStore::UnmarkTrash(Transaction& tx, std::string_view trash_id) {

@@ -52,8 +52,8 @@ enum class NodeOrder { kSortName, kModifiedAt, kSize };
 
 // Where a children page starts: strictly after (key, id) in the requested direction.
 struct NodeKey {
-  std::string text_key{};      // kSortName.
-  std::int64_t int_key = 0;    // kModifiedAt, kSize.
+  std::string text_key{};    // kSortName.
+  std::int64_t int_key = 0;  // kModifiedAt, kSize.
   std::string id{};
 };
 
@@ -99,6 +99,8 @@ class NodeStore {
                                                    std::string_view type, NodeOrder order,
                                                    bool descending,
                                                    const std::optional<NodeKey>& after, int limit);
+  // The SQL ListChildren runs (for query-plan checks in tests).
+  static std::string ListChildrenSql(NodeOrder order, bool descending, bool with_after);
 
   // ---- trash ----
   // Marks node `id` and its live subtree with `trash_id` (one UPDATE over a recursive CTE) and

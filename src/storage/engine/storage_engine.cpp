@@ -84,8 +84,9 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
   VolumeFactory factory = e.deps_.open_volume;
   if (!factory) {
     WorkerPool* workers = &e.deps_.workers;
-    factory = [workers](const DiskInfo& d) {
-      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers);
+    const bool sweep_tmp = e.deps_.sweep_tmp;
+    factory = [workers, sweep_tmp](const DiskInfo& d) {
+      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers, sweep_tmp);
     };
   }
   CapacityProbe probe =

@@ -46,6 +46,9 @@ struct EngineDeps {
   // False (admin CLI): only the pool is opened; no Volume is opened (no tmp sweep, which would
   // hurt a running server), so there are no pairs and probes.
   bool open_volumes = true;
+  // With open_volumes: false opens the volumes without sweeping tmp/ (a one-off job next to a
+  // running server, whose in-flight writes live there). Only for the default open_volume.
+  bool sweep_tmp = true;
 };
 
 // The result of probing one disk.

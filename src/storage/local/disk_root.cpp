@@ -101,7 +101,8 @@ Result<std::string> ReadMarkerId(const std::string& root) {
   return Fail(Errc::kInvalidArgument, "marker {} has no id line", path);
 }
 
-Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing) {
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing,
+                            bool sweep_tmp) {
   RootState state;
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) {
@@ -147,9 +148,11 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
   if (created_any) {
     if (int e = FsyncDir(root)) return Fail(IoError(disk_id, "fsync " + root, e));
   }
-  auto swept = SweepTmp(disk_id, root + "/tmp");
-  if (!swept) return Fail(swept.error());
-  state.swept_tmp_files = *swept;
+  if (sweep_tmp) {
+    auto swept = SweepTmp(disk_id, root + "/tmp");
+    if (!swept) return Fail(swept.error());
+    state.swept_tmp_files = *swept;
+  }
   state.used_bytes = CountBytes(root + "/blobs");
   return state;
 }

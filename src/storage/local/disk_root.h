@@ -26,7 +26,9 @@ struct RootState {
 //   with kInvalidArgument and left untouched;
 // - blobs/ and tmp/ are created, tmp/ is emptied, the blob bytes are counted.
 // kIoError (with the errno text) when the file system fails.
-Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing);
+// `sweep_tmp` false leaves tmp/ alone (a process opening the disks of a running server).
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing,
+                            bool sweep_tmp = true);
 
 // The disk id written in the marker file at `root`, kNotFound when there is none,
 // kInvalidArgument when it cannot be parsed.

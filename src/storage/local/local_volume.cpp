@@ -49,7 +49,7 @@ Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions&
   }
   LocalVolumeOptions opts = options;
   while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
-  auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing);
+  auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing, opts.sweep_tmp);
   if (!state) return Fail(state.error());
   std::unique_ptr<LocalVolume> volume(new LocalVolume(opts, pool));
   volume->used_bytes_ = state->used_bytes;

@@ -20,6 +20,7 @@ struct LocalVolumeOptions {
   std::string root;                 // Absolute directory.
   std::uint64_t capacity_bytes = 0;  // 0 = the file system's size.
   bool create_if_missing = true;    // Create `root` when it does not exist.
+  bool sweep_tmp = true;            // False: leave tmp/ alone (another process owns the disk).
 };
 
 class LocalVolume final : public Volume {
