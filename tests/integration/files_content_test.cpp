@@ -7,6 +7,7 @@
 // file (python3's sqlite3) instead of uploading a whole 1 GiB plan.
 #include <fmt/core.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -347,6 +348,33 @@ TEST_F(FilesContentTest, CopyCountsAgainstTheQuota) {
   EXPECT_EQ(over.status, 507) << over.body;
   EXPECT_EQ(ErrorCode(over), "quota_exceeded");
   EXPECT_EQ(UsedBytes(), 10000);
+}
+
+TEST_F(FilesContentTest, AReservationLeftByAKilledServerIsReleasedAtTheNextStart) {
+  SetQuota(100000);
+  auto c = HttpClient::Connect(port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->SendRaw(fmt::format(
+      "PUT /api/v1/nodes/root/content?path=killed.bin HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n"
+      "X-CSRF-Token: {}\r\nContent-Length: 90000\r\n\r\n",
+      me().cookie, me().csrf)));
+  ASSERT_TRUE(c->SendRaw(Bytes(30000)));
+  std::string held;
+  for (int i = 0; i < 50 && held != "[(1,)]\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    held = Reservations();
+  }
+  ASSERT_EQ(held, "[(1,)]\n");
+  ASSERT_TRUE(server().Signal(SIGKILL));
+  ASSERT_TRUE(server().WaitForExit(std::chrono::seconds(10)).has_value());
+  c->Close();
+  EXPECT_EQ(Reservations(), "[(1,)]\n") << "a kill -9 leaves the row behind";
+  auto restarted = StartServer();
+  ASSERT_TRUE(restarted) << restarted.error().message;
+  EXPECT_EQ(Reservations(), "[(0,)]\n");
+  EXPECT_EQ(NodesNamed("killed.bin"), "[(0,)]\n");
+  HttpResponse full = Put("root", "full.bin", Bytes(100000));
+  EXPECT_EQ(full.status, 201) << full.body;
 }
 
 class FilesZipLimitTest : public FilesContentTest {
