@@ -61,7 +61,7 @@ describe('file browser', () => {
   const call = (method, p, body) => apiCall(server.url, method, p, { ...api, body });
   const resolve = async (p) => call('GET', `/api/v1/resolve?path=${encodeURIComponent(p)}`);
 
-  // A fresh browser context, logged in through the form, on the file browser (header link).
+  // A fresh browser context, logged in through the form: it lands on the file browser ("/").
   async function logIn() {
     const session = await openPage(browser, server.url);
     const { page } = session;
@@ -70,8 +70,6 @@ describe('file browser', () => {
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files' })
-        .click();
     await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
     return session;
   }
@@ -93,7 +91,9 @@ describe('file browser', () => {
 
     const { context, page, problems } = await logIn();
     try {
+      assert.equal(new URL(page.url()).pathname, '/');
       assert.equal(await page.locator('main h1').innerText(), 'Files');
+      assert.equal(await page.title(), 'Files · Nimbus');
       const nav = page.getByRole('navigation', { name: 'Main' });
       assert.deepEqual(await nav.getByRole('link').allInnerTexts(),
                        ['Home', 'Files', 'Trash', 'About']);
@@ -165,7 +165,7 @@ describe('file browser', () => {
       await page.getByRole('button', { name: 'Delete', exact: true }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
       await page.getByText('Moved "packing list.txt" to the trash.').waitFor();
-      assert.equal(await row(page, 'packing list.txt').count(), 0);
+      await row(page, 'packing list.txt').waitFor({ state: 'detached' });
       await page.getByLabel('Show deleted items').check();
       const greyed = page.locator('tr.row-deleted', { hasText: 'packing list.txt' });
       await greyed.waitFor();
@@ -217,7 +217,7 @@ describe('file browser', () => {
       await row(page, 'dropped one.txt').dragTo(row(page, 'Drop box'));
       await page.getByText('Moved 1 item to').waitFor();
       assert.equal((await resolve('/Drop box/dropped one.txt')).status, 200);
-      assert.equal(await row(page, 'dropped one.txt').count(), 0);
+      await row(page, 'dropped one.txt').waitFor({ state: 'detached' });
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -2,8 +2,16 @@
 // `nav` puts a link in the header navigation (in this order); `view` loads the module lazily.
 // `href` is the nav link's target when `path` has parameters; `auth` shows the link only to a
 // signed-in user (and marks it current on every page under it).
+import { maybeSignedIn, sessionKnown } from './session.js';
+
+// "/" is the file browser for a signed-in user, the landing page for everyone else.
+async function homeOrFiles() {
+  if (maybeSignedIn() && await sessionKnown()) return import('./files/browser_view.js');
+  return import('./views/home.js');
+}
+
 export const routes = [
-  { path: '/', nav: 'Home', view: () => import('./views/home.js') },
+  { path: '/', nav: 'Home', view: homeOrFiles },
   { path: '/files/*rest', nav: 'Files', href: '/files', auth: true,
     view: () => import('./files/browser_view.js') },
   { path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js') },
