@@ -85,6 +85,7 @@ except Exception:
 EOF
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 size=$((SIZE_MIB << 20))
 head -c "$size" /dev/urandom >"$work/big"
 head -c 4096 /dev/urandom >"$work/4k"
@@ -345,6 +346,10 @@ verdict() {  # verdict VALUE OP AIM
   [[ -z $1 || $1 == n/a ]] && { echo "not measured"; return; }
   awk -v v="$1" -v a="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? v >= a : v <= a; print ok ? "met" : "**not met**" }'
 }
+round_ratios=()  # nimbus / ceiling within each round (adjacent in time, so less exposed to drift)
+for ((r = 0; r < ${#up_nimbus[@]} && r < ${#ceiling[@]}; r++)); do
+  round_ratios+=("$(ratio "${up_nimbus[$r]}" "${ceiling[$r]}")")
+done
 r_up=$(ratio "$u_nimbus" "$u_ceiling"); r_down=$(ratio "$d_nimbus" "$d_nginx")
 r_s1=$(ratio "$s1_nimbus" "$s1_nginx"); r_sN=$(ratio "$sN_nimbus" "$sN_nginx")
 r_list=$(ratio "$l_nimbus" "$l_nginx")
@@ -358,7 +363,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Date: $(date -u '+%F %T') UTC"
   echo "- Machine: $(nproc) CPUs ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, kernel $(uname -r); curl, nimbus and nginx share these CPUs"
   echo "- Disk: $(df -h "$work" | awk 'NR==2 {print $1 " (" $2 ", " $5 " used)"}'), file system $(stat -f -c %T "$work"); every side writes there"
-  echo "- Load average (1/5/15 min) after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
   echo "- Commit: $commit"
   echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config, embedded disk layout: two copies on the same disk, both fdatasync'ed), API token (Bearer)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), WebDAV \`dav_methods PUT DELETE MKCOL\`, \`create_full_put_path on\`, \`client_max_body_size 0\`, $( [[ -n $propfind ]] && echo "PROPFIND from ngx_http_dav_ext_module" || echo "no PROPFIND (module missing)"); one copy, no fsync"
@@ -378,6 +383,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| list $SMALL_COUNT entries, ms | ${l_nimbus:--} | ${l_nginx:--} | | $r_list | ≤ 1.2× nginx | $(verdict "$r_list" "<=" 1.2) | (median of $LIST_ROUNDS) |"
   echo "| server RSS growth during the $big upload, MiB | ${rss:--} | | | | < 64 MiB | $(verdict "$rss" "<=" 64) | ${rss_growth[*]:-} |"
   echo
+  ((${#round_ratios[@]})) && echo "Upload nimbus/ceiling per round: ${round_ratios[*]} (median $(median "${round_ratios[@]}"))." && echo
   [[ -n $sha_note ]] && echo "Check: $sha_note." && echo
   echo "Shown: the median of the rounds, then every round (nimbus / nginx / ceiling). GB/s = 10^9 bytes/s."
   echo
