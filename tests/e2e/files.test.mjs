@@ -375,6 +375,34 @@ describe('file browser', () => {
     }
   });
 
+  test('a folder of 230 items lists 200 and loads the rest with "Load more"', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await call('POST', '/api/v1/nodes/root/folders', { path: 'Many' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    for (let i = 0; i < 230; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, async (_, j) => {
+        const name = `item ${String(i + j).padStart(3, '0')}.txt`;
+        const r = await fetch(`${server.url}/api/v1/nodes/${mk.body.id}/content?path=${
+          encodeURIComponent(name)}`, { method: 'PUT', body: `${name}\n`,
+          headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+        assert.equal(r.status, 201, name);
+      }));
+    }
+    const { context, page, problems } = await logIn();
+    try {
+      await row(page, 'Many').locator('a.node-link').click();
+      await row(page, 'item 000.txt').waitFor();
+      assert.equal(await page.locator('table.file-table tr[data-id]').count(), 200);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await row(page, 'item 229.txt').waitFor();
+      assert.equal(await page.locator('table.file-table tr[data-id]').count(), 230);
+      assert.equal(await page.getByRole('button', { name: 'Load more' }).isVisible(), false);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a folder larger than the free space is refused before a byte is sent', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const big = path.join(tmp, 'Too big');

@@ -73,6 +73,8 @@ export async function uploadPlan(plan, parentId) {
       if (err?.code !== 'name_taken') return `The folder "${folder}" could not be created: ${err.message}`;
     }
   }
+  // Folders alone (an empty folder dropped) make no upload: tell the views now.
+  if (!plan.files.length) for (const fn of listeners) fn(parentId);
   uploadPanel();
   for (const { file, path } of plan.files) {
     const item = { id: ++nextId, file, path, parentId, size: file.size, sent: 0,
