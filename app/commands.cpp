@@ -12,6 +12,7 @@
 
 #include "config/load.h"
 #include "jobs/trash_purge_job.h"
+#include "jobs/tus_cleanup_job.h"
 #include "runtime.h"
 #include "util/rfc3339.h"
 
@@ -42,9 +43,10 @@ int RunJob(const config::Config& config, const std::string& name) {
   // The disk-health job needs the disks open and probes them on the io executor, which runs on
   // its own thread while the job body blocks this one.
   // trash-purge erases bytes on the disks, so it opens them too, but without sweeping tmp/: a
-  // running server's uploads in flight live there.
+  // running server's uploads in flight live there. tus-cleanup needs the file service (built
+  // only with the volumes open) for the same reason, and the same care.
   const bool disks = name == jobs::kDiskHealthJobName;
-  const bool purge = name == jobs::kTrashPurgeJobName;
+  const bool purge = name == jobs::kTrashPurgeJobName || name == jobs::kTusCleanupJobName;
   auto rt = OpenRuntime(config, ioc.get_executor(),
                         RuntimeOptions{.open_volumes = disks || purge, .sweep_tmp = !purge});
   if (!rt) {

@@ -1,3 +1,307 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Files integration tests (tus part of issue 5): written by its owner.
+// Files integration tests, tus part of issue 5: resumable uploads at /api/v1/uploads against the
+// real server (creation, HEAD, PATCH in chunks, checksum, termination, quota, a restart).
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+
 #include "integration/files_test_util.h"
+#include "util/sha256.h"
+
+namespace nimbus::test {
+namespace {
+
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
+
+std::string Sha256Base64(const std::string& bytes) {
+  Sha256 h;
+  h.Update(bytes);
+  auto d = h.Finish();
+  return Base64(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
+// Bytes that differ at every position (so a misplaced chunk changes the hash).
+std::string Pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 251) & 0xFF);
+  return s;
+}
+
+class FilesTusTest : public FilesTest {
+ protected:
+  // One tus request as me(): cookie, CSRF token and Tus-Resumable: 1.0.0 (unless given).
+  HttpResponse Tus(const std::string& method, const std::string& target, Headers extra = {},
+                   const std::string& body = "") {
+    bool has_version = false;
+    for (const auto& [k, v] : extra) has_version |= EqualsIgnoreCase(k, "Tus-Resumable");
+    if (!has_version) extra.emplace_back("Tus-Resumable", "1.0.0");
+    extra.emplace_back("Cookie", me().cookie);
+    extra.emplace_back("X-CSRF-Token", me().csrf);
+    auto client = HttpClient::Connect(port());
+    EXPECT_TRUE(client) << client.error().message;
+    if (!client) return {};
+    auto r = client->Request(method, target, extra, body, std::chrono::seconds(60));
+    EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message;
+    return r.value_or(HttpResponse{});
+  }
+  // POST /api/v1/uploads for `path` in the root; returns the Location ("" on failure).
+  HttpResponse Create(std::uint64_t length, const std::string& path,
+                      const std::string& on_conflict = "fail") {
+    std::string meta = fmt::format("parent_id {},filename {},on_conflict {}", Base64("root"),
+                                   Base64(path), Base64(on_conflict));
+    return Tus("POST", "/api/v1/uploads",
+               {{"Upload-Length", std::to_string(length)}, {"Upload-Metadata", meta}});
+  }
+  HttpResponse Patch(const std::string& location, std::uint64_t offset, const std::string& bytes,
+                     Headers extra = {}) {
+    extra.emplace_back("Content-Type", "application/offset+octet-stream");
+    extra.emplace_back("Upload-Offset", std::to_string(offset));
+    return Tus("PATCH", location, std::move(extra), bytes);
+  }
+  std::int64_t OffsetOf(const std::string& location) {
+    HttpResponse r = Tus("HEAD", location);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.HeaderOr("Cache-Control"), "no-store");
+    return std::stoll(r.HeaderOr("Upload-Offset", "-1"));
+  }
+  // The node's checksum_sha256 as GET /api/v1/nodes/{id} shows it.
+  std::string NodeSha(const std::string& id) {
+    auto body = BodyOf(Api("GET", "/api/v1/nodes/" + id));
+    auto* sha = body.if_contains("checksum_sha256");
+    return sha && sha->is_string() ? std::string(sha->as_string()) : "";
+  }
+};
+
+TEST_F(FilesTusTest, OptionsAdvertisesTheProtocolWithoutASession) {
+  StartWithUser();
+  auto r =
+      HttpClient::Connect(port())->Request("OPTIONS", "/api/v1/uploads",
+                                           {{"Origin", fmt::format("http://127.0.0.1:{}", port())},
+                                            {"Host", fmt::format("127.0.0.1:{}", port())},
+                                            {"Access-Control-Request-Method", "POST"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 204);
+  EXPECT_EQ(r->HeaderOr("Tus-Version"), "1.0.0");
+  EXPECT_EQ(r->HeaderOr("Tus-Resumable"), "1.0.0");
+  EXPECT_EQ(r->HeaderOr("Tus-Extension"), "creation,termination,checksum");
+  EXPECT_EQ(r->HeaderOr("Tus-Checksum-Algorithm"), "sha256");
+  EXPECT_EQ(r->HeaderOr("Tus-Max-Size"), std::to_string(std::uint64_t{100} << 30));
+  EXPECT_EQ(r->HeaderOr("Access-Control-Allow-Origin"), fmt::format("http://127.0.0.1:{}", port()));
+  EXPECT_TRUE(ContainsIgnoreCase(r->HeaderOr("Access-Control-Expose-Headers"), "Upload-Offset"));
+  EXPECT_TRUE(ContainsIgnoreCase(r->HeaderOr("Access-Control-Allow-Headers"), "Upload-Metadata"));
+  // Another origin gets no CORS grant.
+  auto other = HttpClient::Connect(port())->Request("OPTIONS", "/api/v1/uploads",
+                                                    {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->HasHeader("Access-Control-Allow-Origin"));
+}
+
+TEST_F(FilesTusTest, ThreeChunksMakeTheFileWithTheRightSha256) {
+  StartWithUser();
+  const std::string data = Pattern(300'001);
+  HttpResponse created = Create(data.size(), "chunks.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.HeaderOr("Tus-Resumable"), "1.0.0");
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_TRUE(location.starts_with("/api/v1/uploads/")) << location;
+  EXPECT_EQ(OffsetOf(location), 0);
+  HttpResponse head = Tus("HEAD", location);
+  EXPECT_EQ(head.HeaderOr("Upload-Length"), std::to_string(data.size()));
+
+  const std::size_t cut1 = 100'000, cut2 = 200'000;
+  HttpResponse p1 = Patch(location, 0, data.substr(0, cut1));
+  ASSERT_EQ(p1.status, 204) << p1.body;
+  EXPECT_EQ(p1.HeaderOr("Upload-Offset"), std::to_string(cut1));
+  HttpResponse p2 =
+      Patch(location, cut1, data.substr(cut1, cut2 - cut1),
+            {{"Upload-Checksum", "sha256 " + Sha256Base64(data.substr(cut1, cut2 - cut1))}});
+  ASSERT_EQ(p2.status, 204) << p2.body;
+  EXPECT_EQ(OffsetOf(location), static_cast<std::int64_t>(cut2));
+  HttpResponse p3 = Patch(location, cut2, data.substr(cut2));
+  ASSERT_EQ(p3.status, 204) << p3.body;
+  EXPECT_EQ(p3.HeaderOr("Upload-Offset"), std::to_string(data.size()));
+  const std::string node_id = p3.HeaderOr("Nimbus-Node-Id");
+  ASSERT_FALSE(node_id.empty());
+  EXPECT_EQ(NodeSha(node_id), Sha256::HexOf(data));
+  HttpResponse got = Download(node_id);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_TRUE(got.body == data) << "downloaded " << got.body.size() << " bytes";
+  EXPECT_EQ(Usage()["used_bytes"].as_int64(), static_cast<std::int64_t>(data.size()));
+}
+
+TEST_F(FilesTusTest, ProtocolErrors) {
+  StartWithUser();
+  HttpResponse created = Create(10, "errors.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, "abcd").status, 204);
+
+  HttpResponse wrong_offset = Patch(location, 2, "zz");
+  EXPECT_EQ(wrong_offset.status, 409) << wrong_offset.body;
+  EXPECT_EQ(wrong_offset.HeaderOr("Tus-Resumable"), "1.0.0");
+
+  HttpResponse mismatch =
+      Patch(location, 4, "efg", {{"Upload-Checksum", "sha256 " + Sha256Base64("EFG")}});
+  EXPECT_EQ(mismatch.status, 460) << mismatch.body;
+  EXPECT_EQ(ErrorCode(mismatch), "checksum_mismatch");
+  EXPECT_EQ(OffsetOf(location), 4);
+
+  HttpResponse no_version = Tus("HEAD", location, {{"Tus-Resumable", "0.2.2"}});
+  EXPECT_EQ(no_version.status, 412);
+  EXPECT_EQ(no_version.HeaderOr("Tus-Version"), "1.0.0");
+
+  HttpResponse wrong_type =
+      Tus("PATCH", location, {{"Content-Type", "text/plain"}, {"Upload-Offset", "4"}}, "efg");
+  EXPECT_EQ(wrong_type.status, 415);
+
+  HttpResponse no_length =
+      Tus("POST", "/api/v1/uploads", {{"Upload-Metadata", "filename " + Base64("x.bin")}});
+  EXPECT_EQ(no_length.status, 400);
+  HttpResponse no_name = Tus("POST", "/api/v1/uploads", {{"Upload-Length", "3"}});
+  EXPECT_EQ(no_name.status, 400);
+  HttpResponse too_big = Create(std::uint64_t{100} << 31, "huge.bin");
+  EXPECT_EQ(too_big.status, 413) << too_big.body;
+
+  // Someone else's upload does not exist for them.
+  ASSERT_EQ(SignUp("bob@example.com").status, 201);
+  Browser bob = LogIn("bob@example.com");
+  HttpResponse other = Call("HEAD", location, "", &bob, true, {{"Tus-Resumable", "1.0.0"}});
+  EXPECT_EQ(other.status, 404);
+  // No CSRF token with the cookie: refused before anything happens.
+  HttpResponse no_csrf = Call("DELETE", location, "", &me(), false, {{"Tus-Resumable", "1.0.0"}});
+  EXPECT_EQ(no_csrf.status, 403);
+  EXPECT_EQ(OffsetOf(location), 4);
+}
+
+TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
+  StartWithUser();
+  const std::int64_t quota = Usage()["quota_bytes"].as_int64();
+  ASSERT_GT(quota, 0);
+  HttpResponse over = Create(static_cast<std::uint64_t>(quota) + 1, "over.bin");
+  EXPECT_EQ(over.status, 507) << over.body;
+  EXPECT_EQ(ErrorCode(over), "quota_exceeded");
+
+  HttpResponse all = Create(static_cast<std::uint64_t>(quota), "all.bin");
+  ASSERT_EQ(all.status, 201) << all.body;
+  HttpResponse one_more = Create(1, "one.bin");
+  EXPECT_EQ(one_more.status, 507) << "the first upload's reservation must count";
+
+  HttpResponse terminated = Tus("DELETE", all.HeaderOr("Location"));
+  EXPECT_EQ(terminated.status, 204) << terminated.body;
+  EXPECT_EQ(Tus("HEAD", all.HeaderOr("Location")).status, 404);
+  HttpResponse again = Create(1, "one.bin");
+  EXPECT_EQ(again.status, 201) << "termination must free the reservation: " << again.body;
+}
+
+TEST_F(FilesTusTest, ACutConnectionKeepsTheBytesThatArrived) {
+  StartWithUser();
+  const std::string data = Pattern(200'000);
+  HttpResponse created = Create(data.size(), "cut.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  {  // A PATCH that promises every byte but sends 80,000 and then the connection drops.
+    auto client = HttpClient::Connect(port());
+    ASSERT_TRUE(client) << client.error().message;
+    std::string head = fmt::format(
+        "PATCH {} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+        "Content-Length: {}\r\nCookie: {}\r\nX-CSRF-Token: {}\r\n\r\n",
+        location, data.size(), me().cookie, me().csrf);
+    ASSERT_TRUE(client->SendRaw(head + data.substr(0, 80'000)));
+    client->Close();
+  }
+  // The server notices the drop, syncs what arrived and records it (bounded wait).
+  std::int64_t offset = -1;
+  for (int i = 0; i < 100 && offset != 80'000; ++i) {
+    offset = OffsetOf(location);
+    if (offset != 80'000) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(offset, 80'000);
+  HttpResponse rest = Patch(location, 80'000, data.substr(80'000));
+  ASSERT_EQ(rest.status, 204) << rest.body;
+  EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
+}
+
+TEST_F(FilesTusTest, UploadSurvivesARestartAndResumesFromTheDurableOffset) {
+  StartWithUser();
+  const std::string data = Pattern(250'000);
+  HttpResponse created = Create(data.size(), "restart.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, data.substr(0, 120'000)).status, 204);
+
+  server().Terminate();
+  ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
+  EXPECT_EQ(OffsetOf(location), 120'000);
+  HttpResponse rest = Patch(location, 120'000, data.substr(120'000));
+  ASSERT_EQ(rest.status, 204) << rest.body;
+  const std::string node_id = rest.HeaderOr("Nimbus-Node-Id");
+  ASSERT_FALSE(node_id.empty());
+  EXPECT_EQ(NodeSha(node_id), Sha256::HexOf(data));
+}
+
+TEST_F(FilesTusTest, CleanupJobRemovesIdleUploadsWithTheirBytesAndReservations) {
+  StartWithUser();
+  const std::int64_t quota = Usage()["quota_bytes"].as_int64();
+  HttpResponse idle = Create(static_cast<std::uint64_t>(quota) - 10, "idle.bin");
+  ASSERT_EQ(idle.status, 201) << idle.body;
+  const std::string location = idle.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, "some bytes").status, 204);
+  HttpResponse fresh = Create(5, "fresh.bin");
+  ASSERT_EQ(fresh.status, 201) << fresh.body;
+  const std::string id = location.substr(location.rfind('/') + 1);
+  const std::string staged = data_dir() + "/uploads/" + id;
+  ASSERT_TRUE(std::filesystem::exists(staged));
+
+  // Nothing has been idle for tus_expiry_h yet: the job keeps both.
+  auto keep = RunNimbus({"job", "run", "tus-cleanup", "--data", data_dir()});
+  ASSERT_TRUE(keep) << keep.error().message;
+  EXPECT_EQ(keep->exit_code(), 0) << keep->out << keep->err;
+  EXPECT_NE(keep->out.find("0 expired upload(s) removed"), std::string::npos) << keep->out;
+  EXPECT_EQ(OffsetOf(location), 10);
+
+  // The first upload last changed 25 hours ago (set in the database itself).
+  auto aged = RunToCompletion(
+      {.args = {"-c",
+                "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1]); "
+                "db.execute('UPDATE tus_uploads SET updated_at = ? WHERE id = ?', "
+                "(int(time.time() * 1000) - 25 * 3600 * 1000, sys.argv[2])); db.commit()",
+                data_dir() + "/nimbus.db", id},
+       .env = {},
+       .cwd = {},
+       .log_dir = {},
+       .binary = "/usr/bin/python3"});
+  ASSERT_TRUE(aged) << aged.error().message;
+  ASSERT_EQ(aged->exit_code(), 0) << aged->err;
+  auto clean = RunNimbus({"job", "run", "tus-cleanup", "--data", data_dir()});
+  ASSERT_TRUE(clean) << clean.error().message;
+  EXPECT_EQ(clean->exit_code(), 0) << clean->out << clean->err;
+  EXPECT_NE(clean->out.find("1 expired upload(s) removed"), std::string::npos) << clean->out;
+  EXPECT_EQ(Tus("HEAD", location).status, 404);
+  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_EQ(OffsetOf(fresh.HeaderOr("Location")), 0);
+  // Its reservation is gone too: the quota it held is free again.
+  EXPECT_EQ(Create(static_cast<std::uint64_t>(quota) - 10, "again.bin").status, 201);
+}
+
+}  // namespace
+}  // namespace nimbus::test
