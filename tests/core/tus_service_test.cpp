@@ -6,9 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -90,6 +97,45 @@ class PieceSource final : public storage::ByteSource {
   std::optional<std::size_t> break_after_;
   std::size_t pos_ = 0;
 };
+
+// A body whose first read waits for `gate` to be cancelled (a slow client mid-PATCH).
+class GatedSource final : public storage::ByteSource {
+ public:
+  GatedSource(std::string data, net::steady_timer& gate) : data_(std::move(data)), gate_(gate) {}
+  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
+    if (!opened_) {
+      waiting = true;
+      co_await gate_.async_wait(net::as_tuple(net::use_awaitable));
+      opened_ = true;
+    }
+    std::size_t n = std::min(buf.size(), data_.size() - pos_);
+    std::copy_n(data_.data() + pos_, n, buf.data());
+    pos_ += n;
+    co_return n;
+  }
+  bool waiting = false;
+
+ private:
+  std::string data_;
+  net::steady_timer& gate_;
+  bool opened_ = false;
+  std::size_t pos_ = 0;
+};
+
+net::awaitable<void> AppendInto(TusService& tus, std::int64_t owner, std::string id,
+                                storage::ByteSource& body, std::optional<Result<TusUpload>>* out) {
+  out->emplace(co_await tus.Append(owner, std::move(id), 0, body, std::nullopt));
+}
+
+// Waits (bounded: 5 s) on the io_context until `ready()`.
+net::awaitable<bool> WaitUntil(std::function<bool()> ready) {
+  net::steady_timer tick(co_await net::this_coro::executor);
+  for (int i = 0; i < 1000 && !ready(); ++i) {
+    tick.expires_after(std::chrono::milliseconds(5));
+    co_await tick.async_wait(net::as_tuple(net::use_awaitable));
+  }
+  co_return ready();
+}
 
 std::array<std::uint8_t, 32> DigestOf(const std::string& s) {
   Sha256 h;
@@ -256,6 +302,36 @@ TEST_F(TusServiceTest, AnotherOwnerSeesNothing) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kNotFound);
   EXPECT_EQ(Run(tus_->Terminate(kOwner + 1, up.id)).error().code, Errc::kNotFound);
+}
+
+TEST_F(TusServiceTest, OnePatchAtATimeAndNoTerminationWhileItWrites) {
+  TusUpload up = Create(3);
+  net::steady_timer gate(ioc_, net::steady_timer::time_point::max());
+  GatedSource slow("abc", gate);
+  std::optional<Result<TusUpload>> first;
+  std::optional<Result<TusUpload>> second;
+  std::optional<Result<void>> terminated;
+  auto scenario = [&]() -> net::awaitable<void> {
+    net::co_spawn(ioc_, AppendInto(*tus_, kOwner, up.id, slow, &first), net::detached);
+    // Named lambdas: GCC 12 miscompiles capturing lambda temporaries next to co_await.
+    std::function<bool()> slow_waits = [&] { return slow.waiting; };
+    std::function<bool()> first_done = [&] { return first.has_value(); };
+    EXPECT_TRUE(co_await WaitUntil(slow_waits));
+    PieceSource other("xyz");
+    second.emplace(co_await tus_->Append(kOwner, up.id, 0, other, std::nullopt));
+    terminated.emplace(co_await tus_->Terminate(kOwner, up.id));
+    gate.cancel();
+    EXPECT_TRUE(co_await WaitUntil(first_done));
+  };
+  Run(scenario());
+  ASSERT_TRUE(second && terminated && first);
+  ASSERT_FALSE(*second);
+  EXPECT_EQ(second->error().code, Errc::kConflict);
+  ASSERT_FALSE(*terminated);
+  EXPECT_EQ(terminated->error().code, Errc::kConflict);
+  ASSERT_TRUE(*first) << (*first).error().message;
+  EXPECT_EQ((*first)->state, TusState::kDone);
+  EXPECT_EQ(target_.files.at("a.bin"), "abc");
 }
 
 TEST_F(TusServiceTest, TerminationRemovesStagingReservationAndUpload) {
