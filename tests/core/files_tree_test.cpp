@@ -313,14 +313,19 @@ TEST_F(FilesTreeTest, AFolderOf100000ItemsListsAPageFromAnIndexInMilliseconds) {
       ASSERT_TRUE(p && p->next_cursor);
       page.cursor = *p->next_cursor;
     }
-    auto start = std::chrono::steady_clock::now();
-    auto p = Run(files_->Children(alice_, big.id, page));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    ASSERT_TRUE(p) << p.error().message;
-    EXPECT_EQ(p->items.size(), 200u);
-    EXPECT_LT(ms, 100) << "a page of 200 of 100,000 took " << ms << " ms";
+    // The median of 5 timed pages (a shared 2-core machine has noisy single samples).
+    std::vector<std::int64_t> us;
+    for (int i = 0; i < 5; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      auto p = Run(files_->Children(alice_, big.id, page));
+      us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - start)
+                       .count());
+      ASSERT_TRUE(p) << p.error().message;
+      EXPECT_EQ(p->items.size(), 200u);
+    }
+    std::sort(us.begin(), us.end());
+    EXPECT_LT(us[2], 50'000) << "a page of 200 of 100,000 took " << us[2] << " us (median)";
   }
 }
 
