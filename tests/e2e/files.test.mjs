@@ -314,7 +314,7 @@ describe('file browser', () => {
       await row(page, 'report.txt').getByRole('checkbox').check();
       await page.getByRole('button', { name: 'Copy', exact: true }).click();
       let dialog = page.getByRole('dialog');
-      await dialog.getByRole('button', { name: '📁 Projects' }).click();
+      await dialog.getByRole('button', { name: 'Projects', exact: true }).click();
       await dialog.getByText('Target: /Projects').waitFor();
       await dialog.getByRole('button', { name: 'Copy here' }).click();
       await page.getByText('Copied 1 item to /Projects.').waitFor();
@@ -324,7 +324,7 @@ describe('file browser', () => {
       await row(page, 'report.txt').getByRole('checkbox').check();
       await page.getByRole('button', { name: 'Move', exact: true }).click();
       dialog = page.getByRole('dialog');
-      await dialog.getByRole('button', { name: '📁 Projects' }).click();
+      await dialog.getByRole('button', { name: 'Projects', exact: true }).click();
       await dialog.getByText('Target: /Projects').waitFor();
       await dialog.getByRole('button', { name: 'Move here' }).click();
       const alert = page.locator('main .form-message[role="alert"]');
@@ -335,7 +335,7 @@ describe('file browser', () => {
       // Move into Archive works.
       await page.getByRole('button', { name: 'Move', exact: true }).click();
       dialog = page.getByRole('dialog');
-      await dialog.getByRole('button', { name: '📁 Archive' }).click();
+      await dialog.getByRole('button', { name: 'Archive', exact: true }).click();
       await dialog.getByText('Target: /Archive').waitFor();
       await dialog.getByRole('button', { name: 'Move here' }).click();
       await page.getByText('Moved 1 item to /Archive.').waitFor();

@@ -2,6 +2,7 @@
 // cancels): confirm, ask for a name, and pick a target folder.
 import { h, replaceChildren } from '../dom.js';
 import { getNode, listChildren, resolvePath, splitPath } from './node_api.js';
+import { nodeIcon } from './quota.js';
 
 // Shows `dialog` modally; resolves to what `collect(returnValue)` gives on close.
 function open(dialog, collect) {
@@ -81,7 +82,7 @@ export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
       drawCrumbs(node);
       replaceChildren(list, folders.length ? folders.map((f) => {
         const button = h('button', { type: 'button', class: 'link-button',
-                                     disabled: excluded.has(f.id) }, `📁 ${f.name}`);
+                                     disabled: excluded.has(f.id) }, nodeIcon('folder'), f.name);
         button.addEventListener('click', () => show(f.id));
         return h('li', {}, button);
       }) : h('li', { class: 'status' }, 'No folders in here.'));

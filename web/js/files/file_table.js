@@ -4,6 +4,7 @@
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl } from './node_api.js';
+import { nodeIcon } from './quota.js';
 
 export const kDragType = 'application/x-nimbus-nodes';
 
@@ -68,10 +69,10 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
     });
     const link = isFolder
       ? h('a', { href: folderUrl(path), class: 'node-link', draggable: 'false' },
-          h('span', { class: 'node-icon', 'aria-hidden': 'true' }, '📁'), node.name)
+          nodeIcon('folder'), node.name)
       : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
                  draggable: 'false' },
-          h('span', { class: 'node-icon', 'aria-hidden': 'true' }, '📄'), node.name);
+          nodeIcon('file'), node.name);
     const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
@@ -103,8 +104,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
     return h('tr', { class: 'row-deleted', dataset: { trashId: item.id } },
              h('td', { class: 'col-check' }),
              h('td', { class: 'col-name' },
-               h('span', { class: 'node-icon', 'aria-hidden': 'true' },
-                 item.type === 'folder' ? '📁' : '📄'), item.name,
+               nodeIcon(item.type), item.name,
                h('span', { class: 'item-meta' }, ` deleted ${formatTime(item.deleted_at)}` +
                  (days === null ? '' : ` · purges in ${days} ${days === 1 ? 'day' : 'days'}`))),
              h('td', { class: 'col-size' }, formatBytes(item.size)),

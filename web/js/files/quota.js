@@ -24,7 +24,9 @@ export function stackedBar(segments, total, label) {
   let x = 0;
   const rects = [];
   for (const seg of segments) {
-    const pct = total > 0 ? Math.max(0, Math.min(100 - x, (seg.bytes / total) * 100)) : 0;
+    // Anything above zero gets at least a sliver, so it can be seen.
+    const share = total > 0 && seg.bytes > 0 ? Math.max(0.5, (seg.bytes / total) * 100) : 0;
+    const pct = Math.max(0, Math.min(100 - x, share));
     if (pct > 0) {
       rects.push(svg('rect', { x: `${x}%`, y: 0, width: `${pct}%`, height: '100%',
                                class: seg.cls }, svg('title', {}, seg.label)));
@@ -34,6 +36,15 @@ export function stackedBar(segments, total, label) {
   return svg('svg', { class: 'stacked-bar', role: 'img', 'aria-label': label,
                       preserveAspectRatio: 'none' },
              svg('rect', { x: 0, y: 0, width: '100%', height: '100%', class: 'bar-bg' }), rects);
+}
+
+// A small folder or file icon (SVG: emoji fonts are not everywhere), hidden from screen readers.
+export function nodeIcon(type) {
+  const shape = type === 'folder'
+    ? svg('path', { d: 'M1 3.5h5l1.5 1.5H15v8.5H1z', class: 'icon-folder' })
+    : svg('path', { d: 'M3 1h6.5L13 4.5V15H3z', class: 'icon-file' });
+  return svg('svg', { class: 'node-icon', viewBox: '0 0 16 16', width: '16', height: '16',
+                      'aria-hidden': 'true', focusable: 'false' }, shape);
 }
 
 // The quota bar element; call `.update()` to read GET /api/v1/me again.

@@ -7,7 +7,7 @@ import { requireUser } from '../session.js';
 import { confirmDialog } from './dialogs.js';
 import { daysUntil, emptyTrash, folderUrl, listTrash, parentPath, purgeItem, restoreItem,
          splitPath } from './node_api.js';
-import { quotaBar } from './quota.js';
+import { nodeIcon, quotaBar } from './quota.js';
 
 export const title = 'Trash';
 
@@ -95,7 +95,7 @@ export async function render(outlet, { signal }) {
     }));
     return h('li', { class: 'item', dataset: { trashId: item.id } },
              h('div', { class: 'item-main' },
-               h('strong', {}, `${item.type === 'folder' ? '📁' : '📄'} ${item.name}`),
+               h('strong', {}, nodeIcon(item.type), item.name),
                h('span', { class: 'item-meta' },
                  `from ${where} · ${formatBytes(item.size)} · deleted ${formatTime(item.deleted_at)}`),
                h('span', { class: 'item-meta purge-note' },

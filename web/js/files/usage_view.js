@@ -26,21 +26,21 @@ export async function render(outlet, { signal }) {
     reserved ? { label: 'Uploads in progress', bytes: reserved, cls: 'seg-reserved' } : null,
     { label: 'Free', bytes: free, cls: 'seg-free' },
   ].filter(Boolean);
-  const max = Math.max(1, ...rows.map((r) => r.bytes));
+  // Bars compare what takes space with each other; "Free" is said in bytes, without a bar.
+  const max = Math.max(1, ...rows.filter((r) => r.cls !== 'seg-free').map((r) => r.bytes));
 
   outlet.append(h('section', { class: 'usage-page' },
     h('h1', {}, 'Storage usage'),
     h('p', { class: 'lead' }, `${formatBytes(used)} of ${formatBytes(quota)} used by files, `,
       `${formatBytes(trash)} by the trash, ${formatBytes(free)} free.`),
-    stackedBar([{ bytes: used, cls: 'seg-used', label: `Files: ${formatBytes(used)}` },
-                { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` },
-                { bytes: reserved, cls: 'seg-reserved', label: `Uploads: ${formatBytes(reserved)}` }],
-               quota, `Files ${formatBytes(used)}, trash ${formatBytes(trash)}, free ${formatBytes(free)}`),
+    stackedBar(rows.filter((r) => r.cls !== 'seg-free').map((r, i) => ({
+      bytes: r.bytes, label: `${r.label}: ${formatBytes(r.bytes)}`,
+      cls: r.cls === 'seg-used' && i % 2 ? 'seg-used seg-alt' : r.cls })), quota, `Files ${formatBytes(used)}, trash ${formatBytes(trash)}, free ${formatBytes(free)}`),
     h('h2', {}, 'By folder'),
     h('table', { class: 'table usage-table', 'aria-label': 'Usage by folder' },
       h('tbody', {}, rows.map((r) => h('tr', {},
         h('th', { scope: 'row' }, r.href ? h('a', { href: r.href }, r.label) : r.label),
-        h('td', { class: 'usage-bar-cell' },
+        h('td', { class: 'usage-bar-cell' }, r.cls === 'seg-free' ? null :
           svg('svg', { class: 'usage-bar', 'aria-hidden': 'true', preserveAspectRatio: 'none' },
               svg('rect', { x: 0, y: 0, height: '100%', width: `${(r.bytes / max) * 100}%`,
                             class: r.cls }))),
