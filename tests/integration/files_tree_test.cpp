@@ -5,6 +5,8 @@
 // restore into a deleted parent, restore name clash, delete for good, empty), /me/usage, and
 // the trash-purge job run by `nimbus job run trash-purge` next to the running server.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -308,11 +310,20 @@ TEST_F(FilesTreeTest, JobRunTrashPurgeWithRetentionZeroEmptiesTheTrashOfARunning
   EXPECT_NE(keep->out.find("0 trash item(s) purged"), std::string::npos) << keep->out;
   EXPECT_EQ(BodyOf(Api("GET", "/api/v1/trash")).at("items").as_array().size(), 2u);
 
+  // A temp file in a disk's tmp/ stands for a running upload: the job must leave it alone
+  // (opening the disks normally sweeps tmp/ of unlocked files, as disk-health shows below).
+  const std::string in_flight = data_dir() + "/disks/a1/tmp/in-flight-upload";
+  ASSERT_TRUE(std::filesystem::is_directory(data_dir() + "/disks/a1/tmp"));
+  std::ofstream(in_flight) << "partial";
   auto purge = RunNimbus({"job", "run", "trash-purge", "--data", data_dir()},
                          {{"NIMBUS_FILES_TRASH_RETENTION_DAYS", "0"}});
   ASSERT_TRUE(purge) << purge.error().message;
   EXPECT_EQ(purge->exit_code(), 0) << purge->out << purge->err;
   EXPECT_NE(purge->out.find("2 trash item(s) purged"), std::string::npos) << purge->out;
+  EXPECT_TRUE(std::filesystem::exists(in_flight)) << "trash-purge swept the server's tmp/";
+  auto health = RunNimbus({"job", "run", "disk-health", "--data", data_dir()});
+  ASSERT_TRUE(health) << health.error().message;
+  EXPECT_FALSE(std::filesystem::exists(in_flight)) << "the sweep this test relies on did not run";
   EXPECT_TRUE(BodyOf(Api("GET", "/api/v1/trash")).at("items").as_array().empty());
   EXPECT_EQ(Api("POST", "/api/v1/trash/" + Str(a.at("id")) + "/restore").status, 404);
   // The server still works, and the job list shows the run.
