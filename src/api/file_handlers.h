@@ -5,7 +5,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 
 #include "api/file_routes.h"
 #include "core/account_types.h"
@@ -23,6 +26,13 @@ namespace net = boost::asio;
 boost::json::object NodeJson(const core::files::Node& node, const core::User& owner);
 // {id, name, type, size, original_path, deleted_at, expires_at, node_id, original_parent_id}.
 boost::json::object TrashItemJson(const core::files::TrashItem& item);
+
+// {items, next_cursor} (null at the end) of a paged list (node_json.cpp).
+boost::json::object PageJson(boost::json::array items, const std::optional<std::string>& next);
+
+// ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise
+// (node_handlers.cpp; also read by the trash list).
+Result<int> LimitParam(const http::Request& req, const config::FilesConfig& config);
 
 // node_handlers.cpp
 net::awaitable<http::Response> GetNode(const FileApi& api, http::Request& req);

@@ -7,6 +7,7 @@
 
 #include "api/auth_middleware.h"
 #include "api/file_handlers.h"
+#include "api/handler_util.h"
 #include "api/json_codec.h"
 
 namespace nimbus::api {
@@ -18,24 +19,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-http::Response Err(const Error& e, const Request& req) {
-  return http::ErrorResponse(e, req.request_id());
-}
-
-// ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise.
-Result<int> LimitParam(const Request& req, const config::FilesConfig& config) {
-  auto text = req.query("limit");
-  if (!text || text->empty()) return config.list_default_limit;
-  int v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
-      v > config.list_max_limit) {
-    return Fail(Errc::kInvalidArgument, "'limit' must be a whole number from 1 to {}.",
-                config.list_max_limit);
-  }
-  return v;
-}
 
 Result<ListOptions> ListOptionsOf(const Request& req, const config::FilesConfig& config) {
   ListOptions o;
@@ -79,13 +62,7 @@ net::awaitable<Response> ListChildren(const FileApi& api, Request& req) {
   json::array items;
   items.reserve(page->items.size());
   for (const auto& n : page->items) items.push_back(NodeJson(n, p.user));
-  json::object out{{"items", std::move(items)}};
-  if (page->next_cursor) {
-    out["next_cursor"] = *page->next_cursor;
-  } else {
-    out["next_cursor"] = nullptr;
-  }
-  co_return http::JsonResponse(200, out);
+  co_return http::JsonResponse(200, PageJson(std::move(items), page->next_cursor));
 }
 
 net::awaitable<Response> ResolvePath(const FileApi& api, Request& req) {
@@ -133,6 +110,19 @@ net::awaitable<Response> DeleteNode(const FileApi& api, Request& req) {
   auto item = co_await api.files.Delete(p.user.id, std::string(req.path_param("id")));
   if (!item) co_return Err(item.error(), req);
   co_return http::JsonResponse(200, json::object{{"trash_item", TrashItemJson(*item)}});
+}
+
+Result<int> LimitParam(const Request& req, const config::FilesConfig& config) {
+  auto text = req.query("limit");
+  if (!text || text->empty()) return config.list_default_limit;
+  int v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
+      v > config.list_max_limit) {
+    return Fail(Errc::kInvalidArgument, "'limit' must be a whole number from 1 to {}.",
+                config.list_max_limit);
+  }
+  return v;
 }
 
 }  // namespace nimbus::api

@@ -38,6 +38,16 @@ json::object NodeJson(const core::files::Node& n, const core::User& owner) {
   return o;
 }
 
+json::object PageJson(json::array items, const std::optional<std::string>& next) {
+  json::object out{{"items", std::move(items)}};
+  if (next) {
+    out["next_cursor"] = *next;
+  } else {
+    out["next_cursor"] = nullptr;
+  }
+  return out;
+}
+
 json::object TrashItemJson(const core::files::TrashItem& t) {
   return {{"id", t.id},
           {"node_id", t.node_id},

@@ -3,10 +3,10 @@
 // /api/v1/me/usage. Every route is authenticated, so CurrentPrincipal() is set.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <charconv>
 
 #include "api/auth_middleware.h"
 #include "api/file_handlers.h"
+#include "api/handler_util.h"
 #include "api/json_codec.h"
 
 namespace nimbus::api {
@@ -16,23 +16,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-http::Response Err(const Error& e, const Request& req) {
-  return http::ErrorResponse(e, req.request_id());
-}
-
-Result<int> LimitParam(const Request& req, const config::FilesConfig& config) {
-  auto text = req.query("limit");
-  if (!text || text->empty()) return config.list_default_limit;
-  int v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
-      v > config.list_max_limit) {
-    return Fail(Errc::kInvalidArgument, "'limit' must be a whole number from 1 to {}.",
-                config.list_max_limit);
-  }
-  return v;
-}
 
 }  // namespace
 
@@ -45,13 +28,7 @@ net::awaitable<Response> ListTrash(const FileApi& api, Request& req) {
   if (!page) co_return Err(page.error(), req);
   json::array items;
   for (const auto& t : page->items) items.push_back(TrashItemJson(t));
-  json::object out{{"items", std::move(items)}};
-  if (page->next_cursor) {
-    out["next_cursor"] = *page->next_cursor;
-  } else {
-    out["next_cursor"] = nullptr;
-  }
-  co_return http::JsonResponse(200, out);
+  co_return http::JsonResponse(200, PageJson(std::move(items), page->next_cursor));
 }
 
 net::awaitable<Response> RestoreTrashItem(const FileApi& api, Request& req) {

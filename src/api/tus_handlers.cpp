@@ -12,6 +12,7 @@
 
 #include "api/auth_middleware.h"
 #include "api/file_handlers.h"
+#include "api/handler_util.h"
 #include "core/files/tus_service.h"
 #include "storage/byte_stream.h"
 
@@ -85,10 +86,6 @@ std::optional<std::uint64_t> ParseU64(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return v;
-}
-
-http::Response ErrOf(const Error& e, const http::Request& req) {
-  return http::ErrorResponse(e, req.request_id());
 }
 
 http::Response Bad(const http::Request& req, std::string message) {
@@ -201,7 +198,7 @@ net::awaitable<http::Response> CreateUpload(const FileApi& api, http::Request& r
   create.length = *length;
   if (auto bad = ParseMetadata(req, create)) co_return std::move(*bad);
   Result<TusUpload> upload = co_await api.tus.Create(std::move(create));
-  if (!upload) co_return ErrOf(upload.error(), req);
+  if (!upload) co_return Err(upload.error(), req);
   http::Response res = http::EmptyResponse(201);
   res.SetHeader("Location", "/api/v1/uploads/" + upload->id);
   AddUploadState(res, *upload);
@@ -211,7 +208,7 @@ net::awaitable<http::Response> CreateUpload(const FileApi& api, http::Request& r
 net::awaitable<http::Response> HeadUpload(const FileApi& api, http::Request& req) {
   if (auto bad = CheckVersion(req)) co_return std::move(*bad);
   Result<TusUpload> upload = co_await api.tus.Get(OwnerOf(req), std::string(req.path_param("id")));
-  if (!upload) co_return ErrOf(upload.error(), req);
+  if (!upload) co_return Err(upload.error(), req);
   if (upload->state == TusState::kFailed) {
     co_return http::ErrorResponse(410, "upload_failed", "This upload failed: " + upload->error);
   }
@@ -260,7 +257,7 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
     if (upload.error().code == Errc::kChecksumMismatch) {
       co_return http::ErrorResponse(460, "checksum_mismatch", upload.error().message);
     }
-    co_return ErrOf(upload.error(), req);
+    co_return Err(upload.error(), req);
   }
   http::Response res = http::EmptyResponse(204);
   AddUploadState(res, *upload);
@@ -270,7 +267,7 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
 net::awaitable<http::Response> DeleteUpload(const FileApi& api, http::Request& req) {
   if (auto bad = CheckVersion(req)) co_return std::move(*bad);
   Result<void> done = co_await api.tus.Terminate(OwnerOf(req), std::string(req.path_param("id")));
-  if (!done) co_return ErrOf(done.error(), req);
+  if (!done) co_return Err(done.error(), req);
   co_return http::EmptyResponse(204);
 }
 
