@@ -16,7 +16,7 @@ packages=(
   # tests: browser, SMTP sink, fault injection, HTTP client, disk faults
   chromium python3-aiosmtpd fiu-utils libfiu-dev curl xfsprogs sqlite3
   # benchmarks (bench/http.sh)
-  wrk nginx-light
+  wrk nginx-light libnginx-mod-http-dav-ext
 )
 
 missing=()
