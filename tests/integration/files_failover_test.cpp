@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Files with a disk pulled (issue 5 "Reads go through the mirror failover"): the user's primary
+// disk directory disappears under a running server; downloads (whole, ranges, a folder zip) and
+// new uploads keep working with the same bytes and no error, and the disk-health job marks the
+// disk failed for the admin.
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "integration/files_test_util.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string RandomBytes(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng() & 0xff);
+  return s;
+}
+
+class FilesFailoverTest : public FilesTest {};
+
+TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
+  // The first user is the admin; free accounts live on the category-A pair a1 (+ mirror a1m).
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  const std::string big = RandomBytes(3 << 20, 1);  // Several 1 MiB blocks.
+  const std::string small = RandomBytes(1000, 2);
+  HttpResponse up1 = Put("root", "Photos/big.bin", big);
+  ASSERT_EQ(up1.status, 201) << up1.body;
+  HttpResponse up2 = Put("root", "Photos/small.txt", small);
+  ASSERT_EQ(up2.status, 201) << up2.body;
+  const std::string big_id = IdOf(up1);
+  const std::string folder_id = BodyOf(up1).at("parent_id").as_string().c_str();
+
+  // Pull the disk: its directory is gone, as a disk that dropped off the bus.
+  const fs::path disk = fs::path(data_dir()) / "disks" / "a1";
+  ASSERT_TRUE(fs::exists(disk / "blobs")) << "expected the free plan on disk a1";
+  fs::rename(disk, fs::path(data_dir()) / "disks" / "a1.pulled");
+
+  HttpResponse whole = Download(big_id);
+  EXPECT_EQ(whole.status, 200) << whole.body.substr(0, 200);
+  EXPECT_TRUE(whole.body == big) << "the mirror did not serve the same bytes";
+  HttpResponse part = Download(big_id, {{"Range", "bytes=1048570-2097160"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_TRUE(part.body == big.substr(1048570, 2097160 - 1048570 + 1));
+  HttpResponse zip = Download(folder_id);
+  EXPECT_EQ(zip.status, 200);
+  EXPECT_GT(zip.body.size(), big.size() + small.size()) << "a truncated zip";
+
+  // A new upload still lands (on the surviving copy) and reads back.
+  const std::string after = RandomBytes(200000, 3);
+  HttpResponse up3 = Put("root", "Photos/after.bin", after);
+  EXPECT_EQ(up3.status, 201) << up3.body;
+  HttpResponse back = Download(IdOf(up3));
+  EXPECT_EQ(back.status, 200);
+  EXPECT_TRUE(back.body == after);
+
+  // The health job notices within a few rounds; the admin sees the disk failed.
+  std::string state;
+  for (int i = 0; i < 100 && state != "failed"; ++i) {  // Bounded: 10 s.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto disks = BodyOf(Api("GET", "/api/v1/admin/disks"));
+    if (auto* items = disks.if_contains("disks"); items && items->is_array()) {
+      for (const auto& d : items->as_array()) {
+        if (d.as_object().at("id").as_string() == "a1") {
+          state = d.as_object().at("state").as_string().c_str();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(state, "failed");
+  // Still no visible error once the engine knows.
+  HttpResponse again = Download(big_id);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(again.body == big);
+  auto usage = Usage();
+  EXPECT_EQ(usage.at("used_bytes").as_int64(),
+            static_cast<std::int64_t>(big.size() + small.size() + after.size()));
+}
+
+}  // namespace
+}  // namespace nimbus::test
