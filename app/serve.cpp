@@ -20,6 +20,7 @@
 
 #include "api/account_routes.h"
 #include "api/file_routes.h"
+#include "api/openapi_route.h"
 #include "core/files/tus_service.h"
 #include "core/accounts.h"
 #include "core/disk_admin.h"
@@ -116,6 +117,7 @@ int RunServe(const config::Config& config) {
     }
   }
 
+  api::AddOpenApiRoute(router);  // Last route: it lists (debug) and checks all the others.
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());
   if (auto listening = server.Listen(); !listening) {
