@@ -30,6 +30,11 @@ boost::json::object TrashItemJson(const core::files::TrashItem& item);
 // {items, next_cursor} (null at the end) of a paged list (node_json.cpp).
 boost::json::object PageJson(boost::json::array items, const std::optional<std::string>& next);
 
+// The JSON text of a children page: byte for byte boost::json::serialize(PageJson(items of
+// NodeJson(node, owner), next_cursor)), written straight into one string (the owner object once
+// per page, timestamps by hand): a 1,000-item page costs no DOM of 14,000 values.
+std::string NodePageJsonText(const core::files::ChildPage& page, const core::User& owner);
+
 // ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise
 // (node_handlers.cpp; also read by the trash list).
 Result<int> LimitParam(const http::Request& req, const config::FilesConfig& config);

@@ -59,10 +59,8 @@ net::awaitable<Response> ListChildren(const FileApi& api, Request& req) {
   if (!options) co_return Err(options.error(), req);
   auto page = co_await api.files.Children(p.user.id, std::string(req.path_param("id")), *options);
   if (!page) co_return Err(page.error(), req);
-  json::array items;
-  items.reserve(page->items.size());
-  for (const auto& n : page->items) items.push_back(NodeJson(n, p.user));
-  co_return http::JsonResponse(200, PageJson(std::move(items), page->next_cursor));
+  co_return http::TextResponse(200, NodePageJsonText(*page, p.user),
+                               "application/json; charset=utf-8");
 }
 
 net::awaitable<Response> ResolvePath(const FileApi& api, Request& req) {

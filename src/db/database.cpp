@@ -49,6 +49,11 @@ std::string Value::AsText() const {
   return {};
 }
 
+std::string Value::TakeText() {
+  if (auto* s = std::get_if<std::string>(&v_)) return std::move(*s);
+  return AsText();
+}
+
 Blob Value::AsBlob() const {
   switch (type()) {
     case Type::kBlob:

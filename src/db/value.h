@@ -50,6 +50,8 @@ class Value {
   std::int64_t AsInt() const;
   double AsReal() const;
   std::string AsText() const;  // Integers and reals are formatted; a blob is copied byte-wise.
+  // AsText(), but a text value is moved out (this value keeps an empty string) instead of copied.
+  std::string TakeText();
   Blob AsBlob() const;
 
   friend bool operator==(const Value&, const Value&) = default;
@@ -74,6 +76,9 @@ class Row {
   std::int64_t Int(std::size_t i) const { return (*this)[i].AsInt(); }
   double Real(std::size_t i) const { return (*this)[i].AsReal(); }
   std::string Text(std::size_t i) const { return (*this)[i].AsText(); }
+  // Text(i), moving a text value out of the row (which keeps "" there): for stores that turn
+  // many rows into structs and drop the rows.
+  std::string TakeText(std::size_t i) { return values_.at(i).TakeText(); }
   Blob Bytes(std::size_t i) const { return (*this)[i].AsBlob(); }
   // nullopt for SQL NULL.
   std::optional<std::int64_t> OptInt(std::size_t i) const;

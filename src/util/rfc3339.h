@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "util/clock.h"
@@ -10,5 +11,9 @@ namespace nimbus {
 
 // "2026-11-25T15:16:59.123Z" (milliseconds, always UTC).
 std::string FormatRfc3339(Clock::TimePoint t);
+
+// Appends FormatRfc3339(FromUnixMs(unix_ms)) to `out` without allocating beyond `out`'s growth
+// (no fmt, no gmtime: listings format two per item).
+void AppendRfc3339(std::string& out, std::int64_t unix_ms);
 
 }  // namespace nimbus

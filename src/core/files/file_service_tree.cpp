@@ -113,11 +113,15 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, std::int64_t owner_id, std::st
     rows.resize(static_cast<std::size_t>(want));
     out.next_cursor = MakeChildCursor(o, rows.back());
   }
+  // Every child's path is the folder's path, a '/' and its name.
+  std::string prefix = folder->path == "/" ? std::string() : folder->path;
+  prefix += '/';
   out.items.reserve(rows.size());
-  for (const db::NodeRow& r : rows) {
-    Node n = NodeFromRow(r);
-    n.path = ChildPath(folder->path, n.name);
-    out.items.push_back(std::move(n));
+  for (db::NodeRow& r : rows) {
+    Node& n = out.items.emplace_back(NodeFromRow(std::move(r)));
+    n.path.reserve(prefix.size() + n.name.size());
+    n.path += prefix;
+    n.path += n.name;
   }
   return out;
 }

@@ -67,6 +67,23 @@ Node NodeFromRow(const db::NodeRow& r) {
   return n;
 }
 
+Node NodeFromRow(db::NodeRow&& r) {
+  Node n;
+  n.id = std::move(r.id);
+  n.owner_id = r.owner_id;
+  n.parent_id = std::move(r.parent_id);
+  n.name = std::move(r.name);
+  n.type = r.type == "file" ? NodeType::kFile : NodeType::kFolder;
+  n.size = r.size;
+  n.blob_id = std::move(r.blob_id);
+  n.sha256 = std::move(r.sha256);
+  n.version = r.version;
+  n.created_at = r.created_at;
+  n.modified_at = r.modified_at;
+  n.trash_id = std::move(r.trash_id);
+  return n;
+}
+
 Result<Node> LoadLive(db::Transaction& tx, std::int64_t owner_id, std::string_view id) {
   std::string resolved(id);
   if (id == "root") {

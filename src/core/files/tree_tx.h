@@ -22,6 +22,8 @@ namespace nimbus::core::files {
 std::string NewNodeId();
 // The Node of a `nodes` row (`path` left empty).
 Node NodeFromRow(const db::NodeRow& row);
+// The same, moving the row's strings.
+Node NodeFromRow(db::NodeRow&& row);
 
 // The live node `id` of the owner ("root": the owner's root folder), with `path` filled.
 // kNotFound for an unknown id, another owner's node, or a node in the trash.
