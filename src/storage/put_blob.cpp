@@ -37,19 +37,30 @@ class WriterSink final : public ByteSink {
 
 namespace {
 
-// One ~1 MiB chunk read from the source (filled up: sources often return small reads) and
-// hashed, ready to be appended.
+// One chunk of up to ~1 MiB read from the source (filled up: sources often return small reads)
+// and hashed, ready to be appended. The buffer is allocated at the first fill, uninitialised, and
+// no larger than the blob needs (a 4 KiB upload does not touch 2 MiB of fresh memory).
 struct Chunk {
-  std::vector<char> bytes = std::vector<char>(kChunk);
+  explicit Chunk(std::size_t cap) : capacity(cap) {}
+  std::size_t capacity;
+  std::unique_ptr<char[]> bytes;
   std::size_t filled = 0;
   bool eof = false;
 };
 
+// The chunk size for a blob of `expected_size` bytes: one byte more than announced (so a longer
+// body is still noticed), at most kChunk.
+std::size_t ChunkSizeFor(std::optional<std::uint64_t> expected_size) {
+  if (!expected_size || *expected_size >= kChunk) return kChunk;
+  return static_cast<std::size_t>(*expected_size) + 1;
+}
+
 net::awaitable<Result<void>> FillChunk(ByteSource& source, Chunk& chunk, Sha256& hash) {
   chunk.filled = 0;
-  while (chunk.filled < chunk.bytes.size()) {
+  if (chunk.bytes == nullptr) chunk.bytes.reset(new char[chunk.capacity]);
+  while (chunk.filled < chunk.capacity) {
     auto n = co_await source.Read(
-        std::span<char>(chunk.bytes.data() + chunk.filled, chunk.bytes.size() - chunk.filled));
+        std::span<char>(chunk.bytes.get() + chunk.filled, chunk.capacity - chunk.filled));
     if (!n) co_return Fail(n.error());
     if (*n == 0) {
       chunk.eof = true;
@@ -57,7 +68,7 @@ net::awaitable<Result<void>> FillChunk(ByteSource& source, Chunk& chunk, Sha256&
     }
     chunk.filled += *n;
   }
-  hash.Update(std::span<const char>(chunk.bytes.data(), chunk.filled));
+  hash.Update(std::span<const char>(chunk.bytes.get(), chunk.filled));
   co_return Result<void>{};
 }
 
@@ -71,7 +82,8 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
   Sha256 hash;
   // Two chunks in flight: while one is appended (the volume's blocking writes run on its worker
   // pool), the next is read from the source and hashed, so reading, hashing and writing overlap.
-  Chunk chunks[2];
+  const std::size_t chunk_size = ChunkSizeFor(expected_size);
+  Chunk chunks[2] = {Chunk(chunk_size), Chunk(chunk_size)};
   Chunk* current = &chunks[0];
   Chunk* next = &chunks[1];
   std::uint64_t total = 0;
@@ -86,7 +98,7 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
                                 *expected_size)};
       break;
     }
-    std::span<const char> data(current->bytes.data(), current->filled);
+    std::span<const char> data(current->bytes.get(), current->filled);
     Result<void> appended, filled;
     if (current->eof) {
       appended = co_await writer->Append(data);

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,8 @@
 
 #include "config/files.h"
 #include "core/files/file_types.h"
+#include "core/files/pending_reservations.h"
+#include "core/files/record_batcher.h"
 #include "db/database.h"
 #include "storage/byte_stream.h"
 #include "storage/engine/owner_blobs.h"
@@ -141,6 +144,10 @@ class FileService {
 
  private:
   FileDeps deps_;
+  // Reservations of uploads with a declared size up to kPendingReservationMax (no row).
+  std::shared_ptr<PendingReservations> pending_ = std::make_shared<PendingReservations>();
+  // Group commit of the transactions that record uploads.
+  std::shared_ptr<RecordBatcher> batcher_ = std::make_shared<RecordBatcher>();
 };
 
 // The zip file name of a folder download ("Photos.zip"; the root gives "files.zip").

@@ -9,6 +9,7 @@
 
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
+#include "core/files/record_batcher.h"
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
 #include "util/clock.h"
@@ -106,7 +107,8 @@ net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id, 
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto insert = [&] {
     return deps_.db.Write([&](db::Transaction& tx) {
-      return InsertReservation(tx, owner_id, id, bytes, KindName(kind), now);
+      return InsertReservation(tx, owner_id, id, bytes, KindName(kind), now,
+                               pending_->Sum(owner_id));
     });
   };
   auto r = co_await RunBlocking(deps_.workers, insert);
@@ -117,6 +119,10 @@ net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id, 
 
 net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   if (reservation_id.empty()) co_return Result<void>{};
+  if (auto owner = pending_->Remove(reservation_id)) {  // A small upload's: no row.
+    if (deps_.usage_changed) deps_.usage_changed(*owner);
+    co_return Result<void>{};
+  }
   auto remove = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<std::optional<std::int64_t>> {
       auto rows =
@@ -152,31 +158,50 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     co_return std::unexpected(TooLarge(*request.declared_size, deps_.config.max_upload_bytes));
   }
   const bool reserve = request.declared_size && request.reservation_id.empty();
+  // A small declared size is reserved in this process (PendingReservations): the checks run in
+  // a read transaction and the upload's only write transaction is the one that records it
+  // (where the quota is checked again against everything reserved).
+  const bool small = reserve && *request.declared_size <= kPendingReservationMax;
   std::string id = reserve ? NewNodeId() : request.reservation_id;
   std::int64_t now = ToUnixMs(deps_.clock.Now());
-  // The checks and the reservation in one write transaction (one round trip).
-  auto check = [&] {
-    return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
-      auto parent = LoadLive(tx, request.owner_id, request.parent_id);
-      if (!parent) return std::unexpected(parent.error());
-      if (!parent->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent->id);
-      auto existing = ExistingTarget(tx, *parent, *names);
-      if (!existing) return std::unexpected(existing.error());
-      if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
-      if (!reserve) return {};
-      std::uint64_t bytes = *request.declared_size;
-      if (*existing && request.on_conflict == OnConflict::kReplace) {
-        // The replaced bytes are freed by the transaction that records the new ones: only the
-        // growth is reserved (and the quota checked again there), so a full account can still
-        // replace a file with one of the same size.
-        bytes -= std::min(bytes, static_cast<std::uint64_t>((*existing)->size));
-      }
-      return InsertReservation(tx, request.owner_id, id, bytes, "upload", now);
-    });
+  std::uint64_t bytes = 0;
+  QuotaState quota;
+  // The checks and the reservation in one transaction (one round trip).
+  auto checks = [&](db::Transaction& tx) -> Result<void> {
+    auto parent = LoadLive(tx, request.owner_id, request.parent_id);
+    if (!parent) return std::unexpected(parent.error());
+    if (!parent->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent->id);
+    auto existing = ExistingTarget(tx, *parent, *names);
+    if (!existing) return std::unexpected(existing.error());
+    if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
+    if (!reserve) return {};
+    bytes = *request.declared_size;
+    if (*existing && request.on_conflict == OnConflict::kReplace) {
+      // The replaced bytes are freed by the transaction that records the new ones: only the
+      // growth is reserved (and the quota checked again there), so a full account can still
+      // replace a file with one of the same size.
+      bytes -= std::min(bytes, static_cast<std::uint64_t>((*existing)->size));
+    }
+    if (small) {
+      auto q = LoadQuota(tx, request.owner_id);
+      if (!q) return std::unexpected(q.error());
+      quota = *q;
+      return {};
+    }
+    return InsertReservation(tx, request.owner_id, id, bytes, "upload", now,
+                             pending_->Sum(request.owner_id));
   };
+  auto check = [&] { return small ? deps_.db.Read(checks) : deps_.db.Write(checks); };
   auto ok = co_await RunBlocking(deps_.workers, check);
   if (!ok) co_return std::unexpected(ok.error());
-  if (reserve && deps_.usage_changed) deps_.usage_changed(request.owner_id);
+  if (small) {
+    std::int64_t free = 0;
+    if (!pending_->TryAdd(id, request.owner_id, bytes, quota.free_bytes(), &free)) {
+      co_return std::unexpected(NoRoomFor("upload", bytes, free, quota.quota_bytes));
+    }
+  } else if (reserve && deps_.usage_changed) {
+    deps_.usage_changed(request.owner_id);
+  }
   co_return id;
 }
 
@@ -202,7 +227,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       return deps_.db.Read([&](db::Transaction& tx) -> Result<std::int64_t> {
         auto quota = LoadQuota(tx, owner);
         if (!quota) return std::unexpected(quota.error());
-        std::int64_t limit = quota->free_bytes();
+        std::int64_t limit = std::max<std::int64_t>(
+            0, quota->free_bytes() - static_cast<std::int64_t>(pending_->Sum(owner)));
         if (request.on_conflict != OnConflict::kReplace) return limit;
         auto parent = LoadLive(tx, owner, request.parent_id);
         if (!parent) return std::unexpected(parent.error());
@@ -240,77 +266,89 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
 
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   std::optional<db::BlobRow> old_blob;
-  auto commit = [&] {
-    return deps_.db.Write([&](db::Transaction& tx) -> Result<UploadResult> {
-      old_blob.reset();
-      auto parent = LoadLive(tx, owner, request.parent_id);
-      if (!parent) return std::unexpected(parent.error());
-      auto folder = EnsureFolders(tx, *parent, std::span(*names).first(names->size() - 1), now);
-      if (!folder) return std::unexpected(folder.error());
-      std::string name = names->back();
-      auto existing = LiveChild(tx, folder->id, name);
-      if (!existing) return std::unexpected(existing.error());
-      if (auto c = CheckConflict(*existing, request.on_conflict); !c)
-        return std::unexpected(c.error());
-      if (auto r = deps_.blobs.Record(tx, owner, blob); !r) return std::unexpected(r.error());
-      UploadResult result;
-      if (*existing && request.on_conflict == OnConflict::kReplace) {
-        const Node& old = **existing;
-        if (auto r = SetFileContent(tx, old.id, static_cast<std::int64_t>(blob.info.size),
-                                    blob.info.id.str(), blob.info.sha256_hex, now);
-            !r) {
-          return std::unexpected(r.error());
-        }
-        if (!old.blob_id.empty()) {
-          auto row = deps_.blobs.Forget(tx, old.blob_id);
-          if (!row) return std::unexpected(row.error());
-          old_blob = *row;
-        }
-        auto node = LoadLive(tx, owner, old.id);
-        if (!node) return std::unexpected(node.error());
-        result.node = std::move(*node);
-        result.replaced = true;
-      } else {
-        if (*existing) {  // kRename
-          auto free_name = FreeName(tx, folder->id, name, FreeNameStyle::kNumbered);
-          if (!free_name) return std::unexpected(free_name.error());
-          name = *free_name;
-        }
-        Node n;
-        n.owner_id = owner;
-        n.parent_id = folder->id;
-        n.name = name;
-        n.type = NodeType::kFile;
-        n.size = static_cast<std::int64_t>(blob.info.size);
-        n.blob_id = blob.info.id.str();
-        n.sha256 = blob.info.sha256_hex;
-        n.created_at = now;
-        n.modified_at = now;
-        auto node = InsertNode(tx, std::move(n));
-        if (!node) return std::unexpected(node.error());
-        result.node = std::move(*node);
+  // Reserved in this process (a small upload): no row to delete, the quota checked here.
+  const bool pending = pending_->Contains(request.reservation_id);
+  // The record, batched with other uploads finishing at the same time (RecordBatcher).
+  auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
+    old_blob.reset();
+    auto parent = LoadLive(tx, owner, request.parent_id);
+    if (!parent) return std::unexpected(parent.error());
+    auto folder = EnsureFolders(tx, *parent, std::span(*names).first(names->size() - 1), now);
+    if (!folder) return std::unexpected(folder.error());
+    std::string name = names->back();
+    auto existing = LiveChild(tx, folder->id, name);
+    if (!existing) return std::unexpected(existing.error());
+    if (auto c = CheckConflict(*existing, request.on_conflict); !c)
+      return std::unexpected(c.error());
+    if (auto r = deps_.blobs.Record(tx, owner, blob); !r) return std::unexpected(r.error());
+    UploadResult result;
+    if (*existing && request.on_conflict == OnConflict::kReplace) {
+      const Node& old = **existing;
+      if (auto r = SetFileContent(tx, old.id, static_cast<std::int64_t>(blob.info.size),
+                                  blob.info.id.str(), blob.info.sha256_hex, now);
+          !r) {
+        return std::unexpected(r.error());
       }
-      if (!request.reservation_id.empty()) {
-        if (auto r = DeleteReservation(tx, request.reservation_id); !r) {
-          return std::unexpected(r.error());
-        }
+      if (!old.blob_id.empty()) {
+        auto row = deps_.blobs.Forget(tx, old.blob_id);
+        if (!row) return std::unexpected(row.error());
+        old_blob = *row;
       }
-      if (chunked || result.replaced) {  // Not all reserved: the quota must still hold.
-        auto q = LoadQuota(tx, owner);
-        if (!q) return std::unexpected(q.error());
-        if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
-          return Fail(
-              Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
-              HumanBytes(static_cast<std::int64_t>(blob.info.size)),
-              HumanBytes(std::max<std::int64_t>(
-                  0, q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
-                         q->reserved_bytes)),
-              HumanBytes(q->quota_bytes));
-        }
+      auto node = LoadLive(tx, owner, old.id);
+      if (!node) return std::unexpected(node.error());
+      result.node = std::move(*node);
+      result.replaced = true;
+    } else {
+      if (*existing) {  // kRename
+        auto free_name = FreeName(tx, folder->id, name, FreeNameStyle::kNumbered);
+        if (!free_name) return std::unexpected(free_name.error());
+        name = *free_name;
       }
-      return result;
-    });
+      Node n;
+      n.owner_id = owner;
+      n.parent_id = folder->id;
+      n.name = name;
+      n.type = NodeType::kFile;
+      n.size = static_cast<std::int64_t>(blob.info.size);
+      n.blob_id = blob.info.id.str();
+      n.sha256 = blob.info.sha256_hex;
+      n.created_at = now;
+      n.modified_at = now;
+      auto node = InsertNode(tx, std::move(n));
+      if (!node) return std::unexpected(node.error());
+      result.node = std::move(*node);
+    }
+    if (!request.reservation_id.empty() && !pending) {
+      if (auto r = DeleteReservation(tx, request.reservation_id); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    if (chunked || result.replaced || pending) {  // Not all reserved: the quota must hold.
+      auto q = LoadQuota(tx, owner);
+      if (!q) return std::unexpected(q.error());
+      q->reserved_bytes += static_cast<std::int64_t>(pending_->Sum(owner, request.reservation_id));
+      if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
+        return Fail(
+            Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
+            HumanBytes(static_cast<std::int64_t>(blob.info.size)),
+            HumanBytes(std::max<std::int64_t>(
+                0, q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
+                       q->reserved_bytes)),
+            HumanBytes(q->quota_bytes));
+      }
+    }
+    if (pending) pending_->Remove(request.reservation_id);  // Now in used_bytes.
+    return result;
   };
+  std::optional<UploadResult> recorded;
+  RecordBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
+    recorded.reset();
+    auto r = record(tx);
+    if (!r) return std::unexpected(r.error());
+    recorded = std::move(*r);
+    return {};
+  };
+  auto commit = [&] { return batcher_->Run(deps_.db, step); };
   auto result = co_await RunBlocking(deps_.workers, commit);
   if (!result) {
     (void)co_await deps_.blobs.Erase(UnrecordedRow(owner, blob));
@@ -319,7 +357,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   }
   if (old_blob) (void)co_await deps_.blobs.Erase(*old_blob);  // Else an orphan for scrub.
   if (deps_.usage_changed) deps_.usage_changed(owner);
-  co_return std::move(*result);
+  co_return std::move(*recorded);
 }
 
 }  // namespace nimbus::core::files

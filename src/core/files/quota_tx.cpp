@@ -30,21 +30,28 @@ Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id) {
   return q;
 }
 
+Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota) {
+  std::string need = HumanBytes(static_cast<std::int64_t>(
+      std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(INT64_MAX))));
+  std::string have = HumanBytes(free);
+  if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
+    need = fmt::format("{} bytes", bytes);
+    have = fmt::format("{} bytes", free);
+  }
+  return Error{Errc::kQuotaExceeded,
+               fmt::format("This {} needs {} but only {} of your {} is free.",
+                           kind == "copy" ? "copy" : "upload", need, have, HumanBytes(quota))};
+}
+
 Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
-                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms) {
+                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms,
+                               std::uint64_t pending_bytes) {
   auto quota = LoadQuota(tx, owner_id);
   if (!quota) return std::unexpected(quota.error());
+  quota->reserved_bytes += static_cast<std::int64_t>(pending_bytes);
   auto free = static_cast<std::uint64_t>(quota->free_bytes());
   if (bytes > free) {
-    std::string need = HumanBytes(static_cast<std::int64_t>(
-        std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(INT64_MAX))));
-    std::string have = HumanBytes(quota->free_bytes());
-    if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
-      need = fmt::format("{} bytes", bytes);
-      have = fmt::format("{} bytes", quota->free_bytes());
-    }
-    return Fail(Errc::kQuotaExceeded, "This {} needs {} but only {} of your {} is free.",
-                kind == "copy" ? "copy" : "upload", need, have, HumanBytes(quota->quota_bytes));
+    return std::unexpected(NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes));
   }
   return tx.Exec(
       "INSERT INTO reservations (id, owner_id, bytes, kind, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -23,9 +23,13 @@ struct QuotaState {
 Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id);
 // Inserts a reservation of `bytes` when it fits: kQuotaExceeded with a message for a person
 // ("This upload needs 12.0 MB but only 3.1 MB of your 1 GB is free.") otherwise.
-// `kind`: "upload", "tus" or "copy".
+// `kind`: "upload", "tus" or "copy". `pending_bytes`: the owner's bytes reserved in this process
+// and not in the table (PendingReservations), counted as reserved too.
 Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
-                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms);
+                               std::uint64_t bytes, std::string_view kind, std::int64_t now_ms,
+                               std::uint64_t pending_bytes = 0);
+// The kQuotaExceeded error of a `kind` that needs `bytes` with `free` of `quota` free.
+Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota);
 // Deletes it; a reservation already gone is fine.
 Result<void> DeleteReservation(db::Transaction& tx, std::string_view id);
 // "1.5 GB", "12.0 MB", "512 bytes" (1 KB = 1024 bytes), for messages.

@@ -63,8 +63,8 @@ std::string LocalVolume::BlobPath(const BlobId& id) const {
 }
 
 net::awaitable<Result<std::unique_ptr<BlobWriter>>> LocalVolume::Create(const BlobId& id) {
-  auto fn = [this, &id]() { return local::NewLocalWriter(*this, id); };
-  co_return co_await RunBlocking(pool_, std::move(fn));
+  // No I/O here (the temp file is made by the writer on the pool): no trip to the pool.
+  co_return local::NewLocalWriter(*this, id);
 }
 
 namespace {

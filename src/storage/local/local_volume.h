@@ -35,7 +35,8 @@ class LocalVolume final : public Volume {
 
   const std::string& id() const override { return id_; }
   // Writers must be committed, aborted or destroyed before the volume is destroyed. Blob
-  // files are created in tmp/ and renamed into blobs/ab/cd/ at Commit. Destroying an
+  // files are created in tmp/ (at the first full block written, or at Commit) and renamed into
+  // blobs/ab/cd/ at Commit; Create itself does no I/O, an existing id is kNameTaken at Commit. Destroying an
   // uncommitted writer closes and unlinks its temp file right away (a small blocking call).
   net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
   // kChecksumMismatch also when the blob file is truncated or its footer is damaged.
@@ -78,7 +79,8 @@ class LocalVolume final : public Volume {
 };
 
 namespace local {
-// Creates the writer of blob `id` on `volume` (local_writer.cpp). Blocking: run on the pool.
+// Creates the writer of blob `id` on `volume` (local_writer.cpp). No I/O: the writer creates
+// its temp file on the pool when it first writes.
 Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id);
 }  // namespace local
 

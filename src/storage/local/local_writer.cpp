@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// The BlobWriter of LocalVolume: a temp file in tmp/, one pwrite (+ XXH3) per 1 MiB block on
-// the WorkerPool, footer, fdatasync, rename into blobs/ab/cd/, fsync of the directory.
+// The BlobWriter of LocalVolume: a temp file in tmp/ (created at the first full block, or at
+// Commit for a blob under one block: a small blob costs one trip to the WorkerPool), one pwrite
+// (+ XXH3) per 1 MiB block on the WorkerPool, footer, fdatasync, rename into blobs/ab/cd/, fsync
+// of the directory (and of its parent when the directory was new).
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -21,8 +23,8 @@ constexpr std::uint64_t kWritebackBytes = 8 << 20;
 
 class LocalBlobWriter final : public BlobWriter {
  public:
-  LocalBlobWriter(LocalVolume& volume, BlobId id, std::string tmp_path, UniqueFd fd)
-      : volume_(volume), id_(std::move(id)), tmp_path_(std::move(tmp_path)), fd_(std::move(fd)) {}
+  LocalBlobWriter(LocalVolume& volume, BlobId id, std::string tmp_path)
+      : volume_(volume), id_(std::move(id)), tmp_path_(std::move(tmp_path)) {}
 
   ~LocalBlobWriter() override { Discard(); }
 
@@ -61,14 +63,17 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   net::awaitable<void> Abort() override {
-    if (!fd_.valid() && done_) co_return;
+    if (!opened_ || (!fd_.valid() && done_)) {  // No temp file was made: nothing to remove.
+      done_ = true;
+      co_return;
+    }
     auto fn = [this]() { Discard(); };
     co_await RunBlocking(volume_.pool(), std::move(fn));
   }
 
  private:
   std::optional<Error> Usable() const {
-    if (done_ || !fd_.valid()) {
+    if (done_ || (opened_ && !fd_.valid())) {
       return Error{Errc::kInternal, fmt::format("disk {}: blob {}: writer already finished", volume_.id(), id_.str())};
     }
     if (failed_) {
@@ -80,6 +85,7 @@ class LocalBlobWriter final : public BlobWriter {
   // Checksums and writes one block (a full one, or the last, shorter one) at the end of the data.
   net::awaitable<Result<void>> WriteBlock(std::span<const char> block) {
     auto fn = [this, block]() -> Result<void> {
+      if (auto opened = OpenTemp(); !opened) return opened;
       std::uint64_t sum = BlockChecksum(block);
       if (int e = PwriteAll(fd_.get(), block, written_)) {
         return Fail(IoError(volume_.id(), fmt::format("pwrite blob {} ({})", id_.str(), tmp_path_), e));
@@ -94,8 +100,24 @@ class LocalBlobWriter final : public BlobWriter {
     co_return ok;
   }
 
+  // Creates the temp file on first use (blocking; idempotent). Locked until renamed or removed,
+  // so another process's tmp/ sweep leaves it alone.
+  Result<void> OpenTemp() {
+    if (opened_) return {};
+    opened_ = true;
+    fd_ = UniqueFd(::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+    if (!fd_.valid()) return Fail(IoError(volume_.id(), "create " + tmp_path_, errno));
+    if (int e = TryLock(fd_.get())) {
+      fd_.Reset();
+      ::unlink(tmp_path_.c_str());
+      return Fail(IoError(volume_.id(), "lock " + tmp_path_, e));
+    }
+    return {};
+  }
+
   Result<void> CommitBlocking() {
     const std::string& disk = volume_.id();
+    if (auto opened = OpenTemp(); !opened) return opened;
     if (!buf_.empty()) {
       sums_.push_back(BlockChecksum(buf_));
       if (int e = PwriteAll(fd_.get(), buf_, written_)) {
@@ -155,7 +177,10 @@ class LocalBlobWriter final : public BlobWriter {
 
   // Closes and unlinks the temp file (blocking, idempotent).
   void Discard() {
-    if (done_ && !fd_.valid()) return;
+    if ((done_ && !fd_.valid()) || !opened_) {
+      done_ = true;
+      return;
+    }
     fd_.Reset();
     ::unlink(tmp_path_.c_str());  // ENOENT after a rename that happened: fine.
     done_ = true;
@@ -169,6 +194,7 @@ class LocalBlobWriter final : public BlobWriter {
   std::vector<std::uint64_t> sums_;
   std::uint64_t written_ = 0;
   std::uint64_t writeback_from_ = 0;  // Appended bytes before this offset had writeback started.
+  bool opened_ = false;  // OpenTemp ran (the temp file may exist).
   bool failed_ = false;
   bool done_ = false;
 };
@@ -176,19 +202,8 @@ class LocalBlobWriter final : public BlobWriter {
 }  // namespace
 
 Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id) {
-  struct stat st {};
-  if (::stat(volume.BlobPath(id).c_str(), &st) == 0) {
-    return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", volume.id(), id.str());
-  }
   std::string tmp = fmt::format("{}/tmp/{}.{}.part", volume.root(), id.str(), BlobId::Random().str().substr(0, 8));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-  if (!fd.valid()) return Fail(IoError(volume.id(), "create " + tmp, errno));
-  if (int e = TryLock(fd.get())) {  // Held until the file is renamed or removed.
-    ::unlink(tmp.c_str());
-    return Fail(IoError(volume.id(), "lock " + tmp, e));
-  }
-  std::unique_ptr<BlobWriter> writer =
-      std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp), std::move(fd));
+  std::unique_ptr<BlobWriter> writer = std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp));
   return writer;
 }
 
