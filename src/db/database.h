@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -51,6 +52,13 @@ class Transaction {
   Result<std::vector<Row>> Query(std::string_view sql, std::initializer_list<Value> params = {}) {
     return DoQuery(sql, std::span<const Value>(params.begin(), params.size()));
   }
+  // Runs one statement and calls `each` with every row as it is stepped, without collecting
+  // rows; an error from `each` stops the statement and is returned.
+  using RowVisitor = std::function<Result<void>(const RowView&)>;
+  Result<void> QueryEach(std::string_view sql, std::span<const Value> params,
+                         const RowVisitor& each) {
+    return DoQueryEach(sql, params, each);
+  }
   // The first row, or nullopt when there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql, std::span<const Value> params);
   Result<std::optional<Row>> QueryOne(std::string_view sql,
@@ -70,6 +78,8 @@ class Transaction {
   Transaction() = default;
   virtual Result<std::int64_t> DoExec(std::string_view sql, std::span<const Value> params) = 0;
   virtual Result<std::vector<Row>> DoQuery(std::string_view sql, std::span<const Value> params) = 0;
+  virtual Result<void> DoQueryEach(std::string_view sql, std::span<const Value> params,
+                                   const RowVisitor& each) = 0;
 };
 
 struct OpenOptions {

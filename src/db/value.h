@@ -99,4 +99,17 @@ class Row {
   std::vector<Value> values_;
 };
 
+// One row while a statement is being stepped (Transaction::QueryEach), read in place: texts are
+// views into the driver's buffer, valid only until the callback returns. Column types convert as
+// the driver converts them (a NULL reads as 0 or ""). For large results read once, where a Row
+// per row (a vector of values, each text copied) is the cost.
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual std::size_t size() const = 0;
+  virtual bool IsNull(std::size_t i) const = 0;
+  virtual std::int64_t Int(std::size_t i) const = 0;
+  virtual std::string_view Text(std::size_t i) const = 0;
+};
+
 }  // namespace nimbus::db

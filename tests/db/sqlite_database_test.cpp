@@ -169,6 +169,62 @@ TEST_F(SqliteDatabaseTest, PlaceholdersRoundTripEveryValueType) {
   EXPECT_THROW((void)row->Int("missing"), std::out_of_range);
 }
 
+TEST_F(SqliteDatabaseTest, QueryEachReadsRowsInPlaceAndStopsOnAnError) {
+  const std::string text("h\xC3\xA9llo\0world", 12);
+  auto w = db_->Write([&](Transaction& tx) -> Result<void> {
+    for (std::string v : {"a", "b", "c"}) {
+      if (auto r = tx.Exec("INSERT INTO t (v) VALUES (?)", {v}); !r) return r;
+    }
+    return tx.Exec("INSERT INTO t (id, v) VALUES (?, ?)", {100, text});
+  });
+  ASSERT_TRUE(w) << w.error().message;
+  std::vector<std::string> seen;
+  auto read = db_->Read([&](Transaction& tx) -> Result<void> {
+    const std::vector<Value> params{Value(1)};
+    return tx.QueryEach("SELECT id, v, NULL AS n FROM t WHERE id >= ? ORDER BY id", params,
+                        [&](const RowView& r) -> Result<void> {
+                          EXPECT_EQ(r.size(), 3u);
+                          EXPECT_TRUE(r.IsNull(2));
+                          EXPECT_EQ(r.Text(2), "");
+                          EXPECT_FALSE(r.IsNull(1));
+                          EXPECT_THROW((void)r.Int(3), std::out_of_range);
+                          seen.push_back(std::to_string(r.Int(0)) + ":" + std::string(r.Text(1)));
+                          return {};
+                        });
+  });
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:a", "2:b", "3:c", "100:" + text}));
+
+  // An error from the callback stops the statement, comes back as is, and leaves the cached
+  // statement reset: the same query runs again in full.
+  int calls = 0;
+  auto stopped = db_->Read([&](Transaction& tx) -> Result<void> {
+    const std::vector<Value> params{Value(1)};
+    auto r =
+        tx.QueryEach("SELECT id, v, NULL AS n FROM t WHERE id >= ? ORDER BY id", params,
+                     [&](const RowView&) -> Result<void> {
+                       return ++calls == 2 ? Fail(Errc::kNotFound, "stop at two") : Result<void>();
+                     });
+    EXPECT_FALSE(r);
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::kNotFound);
+    }
+    auto again = tx.Query("SELECT id, v, NULL AS n FROM t WHERE id >= ? ORDER BY id", params);
+    if (!again) return std::unexpected(again.error());
+    EXPECT_EQ(again->size(), 4u);
+    return {};
+  });
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  EXPECT_EQ(calls, 2);
+  // A write after it is not blocked by a statement left open.
+  EXPECT_TRUE(Exec(*db_, "INSERT INTO t (v) VALUES ('d')"));
+  auto bad = db_->Read([](Transaction& tx) {
+    return tx.QueryEach("SELECT nope FROM t", {}, [](const RowView&) { return Result<void>(); });
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInternal);
+}
+
 TEST_F(SqliteDatabaseTest, WrongParameterCountIsAnError) {
   auto r = db_->Write([](Transaction& tx) { return tx.Exec("INSERT INTO t (v) VALUES (?)"); });
   ASSERT_FALSE(r);

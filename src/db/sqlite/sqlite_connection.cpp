@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace nimbus::db {
 namespace {
@@ -44,6 +45,32 @@ Value ColumnValue(sqlite3_stmt* stmt, int i) {
       return Value();
   }
 }
+
+// The current row of a stepped statement, read in place.
+class SqliteRowView final : public RowView {
+ public:
+  explicit SqliteRowView(sqlite3_stmt* stmt)
+      : stmt_(stmt), size_(static_cast<std::size_t>(sqlite3_column_count(stmt))) {}
+  std::size_t size() const override { return size_; }
+  bool IsNull(std::size_t i) const override {
+    return sqlite3_column_type(stmt_, Index(i)) == SQLITE_NULL;
+  }
+  std::int64_t Int(std::size_t i) const override { return sqlite3_column_int64(stmt_, Index(i)); }
+  std::string_view Text(std::size_t i) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, Index(i)));
+    if (p == nullptr) return {};
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, Index(i)))};
+  }
+
+ private:
+  // An index out of range is a bug, as Row's.
+  int Index(std::size_t i) const {
+    if (i >= size_) throw std::out_of_range("column index out of range");
+    return static_cast<int>(i);
+  }
+  sqlite3_stmt* stmt_;
+  std::size_t size_;
+};
 
 }  // namespace
 
@@ -202,6 +229,22 @@ Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql,
   }
   if (rc != SQLITE_DONE) return std::unexpected(MakeError(rc, sql));
   return rows;
+}
+
+Result<void> SqliteConnection::QueryEach(std::string_view sql, std::span<const Value> params,
+                                         const Transaction::RowVisitor& each) {
+  auto cached = Prepare(sql);
+  if (!cached) return std::unexpected(std::move(cached.error()));
+  sqlite3_stmt* stmt = (*cached)->stmt;
+  ResetGuard guard{stmt};
+  if (auto b = Bind(stmt, sql, params); !b) return std::unexpected(std::move(b.error()));
+  const SqliteRowView row(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (auto r = each(row); !r) return r;
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(MakeError(rc, sql));
+  return {};
 }
 
 Result<void> SqliteConnection::Script(std::string_view sql) {

@@ -35,6 +35,9 @@ class SqliteConnection {
   Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params);
   // Runs one statement and returns its rows.
   Result<std::vector<Row>> Query(std::string_view sql, std::span<const Value> params);
+  // Runs one statement and calls `each` with every row in place (Transaction::QueryEach).
+  Result<void> QueryEach(std::string_view sql, std::span<const Value> params,
+                         const Transaction::RowVisitor& each);
   // Runs a multi-statement script without parameters (not cached).
   Result<void> Script(std::string_view sql);
   // True when no transaction is open on this connection.

@@ -46,6 +46,11 @@ class SqliteTransaction final : public Transaction {
     if (done_) return Fail(Errc::kInternal, "transaction already ended");
     return conn_->Query(sql, params);
   }
+  Result<void> DoQueryEach(std::string_view sql, std::span<const Value> params,
+                           const RowVisitor& each) override {
+    if (done_) return Fail(Errc::kInternal, "transaction already ended");
+    return conn_->QueryEach(sql, params, each);
+  }
 
  private:
   SqliteDatabase* owner_;

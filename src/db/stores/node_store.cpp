@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 namespace nimbus::db {
 namespace {
 
@@ -24,6 +26,22 @@ NodeRow ToNode(Row& r) {
   return NodeRow{r.TakeText(0),  r.Int(1),  r.TakeText(2), r.TakeText(3), r.TakeText(4),
                  r.TakeText(5),  r.Int(6),  r.TakeText(7), r.TakeText(8), r.Int(9),
                  r.TakeText(10), r.Int(11), r.Int(12)};
+}
+
+NodeRow ToNode(const RowView& r) {
+  return NodeRow{std::string(r.Text(0)),
+                 r.Int(1),
+                 std::string(r.Text(2)),
+                 std::string(r.Text(3)),
+                 std::string(r.Text(4)),
+                 std::string(r.Text(5)),
+                 r.Int(6),
+                 std::string(r.Text(7)),
+                 std::string(r.Text(8)),
+                 r.Int(9),
+                 std::string(r.Text(10)),
+                 r.Int(11),
+                 r.Int(12)};
 }
 
 TrashRow ToTrash(const Row& r) {
@@ -201,7 +219,16 @@ Result<std::vector<NodeRow>> NodeStore::ListChildren(Transaction& tx, std::strin
     params.emplace_back(after->id);
   }
   params.emplace_back(limit);
-  return Many(tx.Query(ListChildrenSql(order, descending, after.has_value()), params));
+  // Rows read in place (a page may be 1,000 rows): no Row per row, each text copied once.
+  std::vector<NodeRow> out;
+  out.reserve(static_cast<std::size_t>(std::max(limit, 0)));
+  auto add = [&out](const RowView& r) -> Result<void> {
+    out.push_back(ToNode(r));
+    return {};
+  };
+  auto read = tx.QueryEach(ListChildrenSql(order, descending, after.has_value()), params, add);
+  if (!read) return std::unexpected(std::move(read.error()));
+  return out;
 }
 
 Result<std::int64_t> NodeStore::MarkSubtreeTrashed(Transaction& tx, std::string_view id,
