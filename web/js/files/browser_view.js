@@ -89,7 +89,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   outlet.append(h('section', { class: 'files-page' },
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
-                    path !== '/' ? breadcrumbs(path) : null),
+                    breadcrumbs(path)),
                   quota, message, toolbar, fileInput, folderInput, zone,
                   h('div', { class: 'form-actions' }, more), uploadPanel()));
 
