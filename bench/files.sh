@@ -56,21 +56,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+me=files.sh
+source "$repo/bench/lib.sh"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# Polls `url` until it answers 200 (at most ~10 s).
-wait_http() {
-  for _ in $(seq 100); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
-    sleep 0.1
-  done
-  echo "files.sh: $1 did not answer" >&2
-  return 1
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 now() { date +%s.%N; }
 json_field() {  # json_field FILE KEY...: a nested field of a JSON file ("" when absent)
   python3 - "$@" <<'EOF'
@@ -140,18 +128,7 @@ wait_http "$nginx_url/healthz"
 # --- nimbus: fresh data dir, two users with API tokens -----------------------------------------
 # The free plan is 1 GiB: user "big" takes the 1 GiB file (deleted and purged between rounds),
 # user "small" the 4 KiB uploads and the listing.
-"$NIMBUS_BIN" serve --listen 127.0.0.1:0 --data "$work/nimbus-data" \
-  >"$work/nimbus.out" 2>"$NIMBUS_LOG" &
-nimbus_pid=$!
-nimbus_url=
-for _ in $(seq 100); do
-  nimbus_url=$(grep -o -m1 'listening on http://127\.0\.0\.1:[0-9]*' "$work/nimbus.out" | cut -d' ' -f3 || true)
-  [[ -n $nimbus_url ]] && break
-  kill -0 "$nimbus_pid" 2>/dev/null || { echo "files.sh: nimbus exited (log: $NIMBUS_LOG)" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $nimbus_url ]] || { echo "files.sh: nimbus printed no URL" >&2; exit 1; }
-wait_http "$nimbus_url/healthz"
+start_nimbus
 
 # Signs up and logs in `who`, creates an API token; prints the token.
 new_token() {

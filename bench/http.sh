@@ -38,34 +38,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+me=http.sh
+source "$repo/bench/lib.sh"
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Polls `url` until it answers 200 (at most ~10 s).
-wait_http() {
-  for _ in $(seq 100); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
-    sleep 0.1
-  done
-  echo "http.sh: $1 did not answer" >&2
-  return 1
-}
 
 # --- nimbus ---------------------------------------------------------------------------------
-"$NIMBUS_BIN" serve --listen 127.0.0.1:0 --data "$work/nimbus-data" \
-  >"$work/nimbus.out" 2>"$NIMBUS_LOG" &
-nimbus_pid=$!
-nimbus_url=
-for _ in $(seq 100); do
-  nimbus_url=$(grep -o -m1 'listening on http://127\.0\.0\.1:[0-9]*' "$work/nimbus.out" | cut -d' ' -f3 || true)
-  [[ -n $nimbus_url ]] && break
-  kill -0 "$nimbus_pid" 2>/dev/null || { echo "http.sh: nimbus exited (log: $NIMBUS_LOG)" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $nimbus_url ]] || { echo "http.sh: nimbus printed no URL (log: $NIMBUS_LOG)" >&2; exit 1; }
-wait_http "$nimbus_url/healthz"
+start_nimbus
 asset_base=$(curl -s "$nimbus_url/" | grep -o -m1 '/assets/[0-9a-f]*/' | head -1)
 [[ -n $asset_base ]] || { echo "http.sh: no /assets/<hash>/ in nimbus's index.html" >&2; exit 1; }
 nimbus_asset="$nimbus_url${asset_base}$ASSET_REL"
@@ -145,7 +123,6 @@ for key in "${keys[@]}"; do
                 sed 's/^[^:]*wrk: *//' | paste -sd';' -)
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 if [[ -n ${NIMBUS_COMMIT:-} ]]; then  # e.g. when the binary was built from a clean export
   commit=$NIMBUS_COMMIT
 else
