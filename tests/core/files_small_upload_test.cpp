@@ -130,3 +130,52 @@ TEST_F(FilesSmallUploadTest, UploadsRecordedTogetherFailOrSucceedOneByOne) {
 
 }  // namespace
 }  // namespace nimbus::core::files
+
+namespace nimbus::core::files {
+namespace {
+
+// A source that asks for the owner's usage while the upload is in flight (after its reservation,
+// before its record), then yields its bytes.
+class UsageProbeSource final : public storage::ByteSource {
+ public:
+  UsageProbeSource(FileService& files, std::int64_t owner, std::string data)
+      : files_(files), owner_(owner), data_(std::move(data)) {}
+  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
+    if (!seen) {
+      auto u = co_await files_.GetUsage(owner_);
+      seen = u ? std::optional<std::int64_t>(u->reserved_bytes) : std::optional<std::int64_t>(-1);
+    }
+    const std::size_t n = std::min(buf.size(), data_.size() - pos_);
+    std::copy_n(data_.data() + pos_, n, buf.data());
+    pos_ += n;
+    co_return n;
+  }
+  std::optional<std::int64_t> seen;  // reserved_bytes during the upload.
+
+ private:
+  FileService& files_;
+  std::int64_t owner_;
+  std::string data_;
+  std::size_t pos_ = 0;
+};
+
+TEST_F(FilesSmallUploadTest, UsageCountsASmallUploadInFlightAsReserved) {
+  const std::string data(5000, 'x');
+  UsageProbeSource source(*files_, alice_, data);
+  UploadRequest r;
+  r.owner_id = alice_;
+  r.parent_id = "root";
+  r.path = "probe.txt";
+  r.declared_size = data.size();
+  auto up = Run(files_->Upload(r, source));
+  ASSERT_TRUE(up) << up.error().message;
+  ASSERT_TRUE(source.seen.has_value());
+  EXPECT_EQ(*source.seen, 5000) << "the upload in flight was not counted as reserved";
+  auto after = Run(files_->GetUsage(alice_));
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->reserved_bytes, 0);
+  EXPECT_EQ(after->used_bytes, 5000);
+}
+
+}  // namespace
+}  // namespace nimbus::core::files

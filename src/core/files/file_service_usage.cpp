@@ -53,7 +53,10 @@ net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t owner_id) {
   auto read = [&] {
     return deps_.db.Read([&](db::Transaction& tx) { return UsageTx(tx, owner_id); });
   };
-  co_return co_await RunBlocking(deps_.workers, read);
+  Result<Usage> usage = co_await RunBlocking(deps_.workers, read);
+  // Small uploads in flight hold their bytes in memory, not in the reservations table.
+  if (usage) usage->reserved_bytes += static_cast<std::int64_t>(pending_->Sum(owner_id));
+  co_return usage;
 }
 
 }  // namespace nimbus::core::files
