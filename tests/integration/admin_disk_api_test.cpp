@@ -6,7 +6,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,13 +13,9 @@
 #include <string>
 #include <thread>
 
-#include "db/database.h"
-#include "db/stores/blob_store.h"
 #include "integration/accounts_test_util.h"
+#include "integration/pair_blobs.h"
 #include "storage/local/local_volume.h"
-#include "storage/put_blob.h"
-#include "storage/run_co.h"
-#include "util/sha256.h"
 #include "util/worker_pool.h"
 
 namespace nimbus::test {
@@ -28,38 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-namespace net = boost::asio;
-using storage::BlobId;
-
-class StringSource final : public storage::ByteSource {
- public:
-  explicit StringSource(const std::string& s) : s_(s) {}
-  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
-    const std::size_t n = std::min(buf.size(), s_.size() - pos_);
-    std::copy_n(s_.data() + pos_, n, buf.data());
-    pos_ += n;
-    co_return n;
-  }
-
- private:
-  const std::string& s_;
-  std::size_t pos_ = 0;
-};
-
-class StringSink final : public storage::ByteSink {
- public:
-  net::awaitable<Result<void>> Write(std::span<const char> data) override {
-    out.append(data.data(), data.size());
-    co_return Result<void>{};
-  }
-  std::string out;
-};
-
-template <class T>
-T RunIo(net::awaitable<T> aw) {
-  net::io_context ioc;
-  return nimbus::testing::RunCo(ioc, std::move(aw));
-}
 
 class AdminDiskApiTest : public AccountsTest {
  protected:
@@ -118,49 +81,6 @@ class AdminDiskApiTest : public AccountsTest {
     return v ? std::move(*v) : nullptr;
   }
 
-  // Writes `n` blobs (some over the 1 MiB block size) on both disks of pair a1/a1m, as the
-  // server's mirrored write would, and records them in the blob catalog.
-  void WriteBlobs(int n, std::size_t base_size) {
-    auto a1 = OpenDisk("a1");
-    auto a1m = OpenDisk("a1m");
-    ASSERT_TRUE(a1 && a1m);
-    auto db = db::OpenDatabase("sqlite:" + data_dir() + "/nimbus.db", {});
-    ASSERT_TRUE(db) << db.error().message;
-    for (int i = 0; i < n; ++i) {
-      std::string bytes(base_size + static_cast<std::size_t>(i) * 7919 % (3 * base_size), '\0');
-      for (std::size_t j = 0; j < bytes.size(); ++j) {
-        bytes[j] = static_cast<char>((j * 131 + static_cast<std::size_t>(i) * 17) % 251);
-      }
-      const BlobId id = BlobId::Random();
-      for (storage::Volume* v :
-           {static_cast<storage::Volume*>(a1.get()), static_cast<storage::Volume*>(a1m.get())}) {
-        StringSource src(bytes);
-        auto put = RunIo(storage::PutBlob(*v, id, src));
-        ASSERT_TRUE(put) << put.error().message;
-      }
-      db::BlobRow row{
-          id.str(), 1, "a1", static_cast<std::int64_t>(bytes.size()), Sha256::HexOf(bytes), 1};
-      auto rec = (*db)->Write([&](db::Transaction& tx) { return db::BlobStore(tx).Insert(row); });
-      ASSERT_TRUE(rec) << rec.error().message;
-      blobs_[id.str()] = std::move(bytes);
-    }
-  }
-
-  // Every blob written reads back byte-exact from the directory of `disk`.
-  void ExpectAllOn(const std::string& disk) {
-    auto v = OpenDisk(disk);
-    ASSERT_TRUE(v);
-    for (const auto& [id, bytes] : blobs_) {
-      auto parsed = BlobId::Parse(id);
-      ASSERT_TRUE(parsed);
-      StringSink sink;
-      auto got = RunIo(v->Get(*parsed, storage::ByteRange{}, sink));
-      ASSERT_TRUE(got) << disk << " " << id << ": " << got.error().message;
-      ASSERT_EQ(sink.out.size(), bytes.size()) << id;
-      EXPECT_TRUE(sink.out == bytes) << "blob " << id << " differs on " << disk;
-    }
-  }
-
   // Polls GET /api/v1/admin/disks/{id} (bounded by `limit`) until `done(disk)`; the last body.
   template <class F>
   json::object WaitForDisk(const std::string& id, F done, std::chrono::seconds limit) {
@@ -177,7 +97,7 @@ class AdminDiskApiTest : public AccountsTest {
 
   Browser admin_, bob_;
   WorkerPool workers_{2};
-  std::map<std::string, std::string> blobs_;
+  PairBlobs blobs_{[this](const std::string& id) { return OpenDisk(id); }};
 };
 
 TEST_F(AdminDiskApiTest, ListMatchesTheCliAndOnlyAdminsSeeTheRoutes) {
@@ -286,7 +206,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
            R"({"id":"spare3","uri":"file:/elsewhere","capacity_bytes":1})", &admin_);
   EXPECT_EQ(again.status, 409) << again.body;
 
-  WriteBlobs(40, 300 * 1024);
+  blobs_.Write(data_dir(), 40, 300 * 1024);
 
   // Fail a1: the API shows it failed at once, and the server stays ready (a1m serves).
   HttpResponse failed = Call("POST", "/api/v1/admin/disks/a1/fail", "", &admin_);
@@ -337,7 +257,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(rebuilt.at("task").at("state"), "done");
   EXPECT_EQ(rebuilt.at("task").at("done_blobs").to_number<int>(), 40);
   EXPECT_EQ(rebuilt.at("mirror_id"), "a1m");
-  ExpectAllOn(spare);
+  blobs_.ExpectAllOn(spare);
   // The CLI sees the same.
   EXPECT_EQ(CliDisks()[spare].at("state"), "healthy");
 

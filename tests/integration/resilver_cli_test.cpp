@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <iostream>
@@ -13,13 +12,9 @@
 #include <string>
 #include <thread>
 
-#include "db/database.h"
-#include "db/stores/blob_store.h"
 #include "integration/nimbus_fixture.h"
+#include "integration/pair_blobs.h"
 #include "storage/local/local_volume.h"
-#include "storage/put_blob.h"
-#include "storage/run_co.h"
-#include "util/sha256.h"
 #include "util/worker_pool.h"
 
 namespace nimbus::test {
@@ -27,38 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-namespace net = boost::asio;
-using storage::BlobId;
-
-class StringSource final : public storage::ByteSource {
- public:
-  explicit StringSource(const std::string& s) : s_(s) {}
-  net::awaitable<Result<std::size_t>> Read(std::span<char> buf) override {
-    const std::size_t n = std::min(buf.size(), s_.size() - pos_);
-    std::copy_n(s_.data() + pos_, n, buf.data());
-    pos_ += n;
-    co_return n;
-  }
-
- private:
-  const std::string& s_;
-  std::size_t pos_ = 0;
-};
-
-class StringSink final : public storage::ByteSink {
- public:
-  net::awaitable<Result<void>> Write(std::span<const char> data) override {
-    out.append(data.data(), data.size());
-    co_return Result<void>{};
-  }
-  std::string out;
-};
-
-template <class T>
-T RunIo(net::awaitable<T> aw) {
-  net::io_context ioc;
-  return nimbus::testing::RunCo(ioc, std::move(aw));
-}
 
 class ResilverCliTest : public NimbusTest {
  protected:
@@ -72,49 +35,6 @@ class ResilverCliTest : public NimbusTest {
     auto v = storage::LocalVolume::Open(o, workers_);
     EXPECT_TRUE(v) << id << ": " << v.error().message;
     return v ? std::move(*v) : nullptr;
-  }
-
-  // Writes `n` blobs of varied sizes (some over the 1 MiB block size) on both disks of the pair
-  // a1/a1m, as the server's mirrored write would, and records them in the blob catalog.
-  void WriteBlobs(int n, std::size_t base_size) {
-    auto a1 = OpenDisk("a1");
-    auto a1m = OpenDisk("a1m");
-    ASSERT_TRUE(a1 && a1m);
-    auto db = db::OpenDatabase("sqlite:" + data_dir() + "/nimbus.db", {});
-    ASSERT_TRUE(db) << db.error().message;
-    for (int i = 0; i < n; ++i) {
-      std::string bytes(base_size + static_cast<std::size_t>(i) * 7919 % (3 * base_size), '\0');
-      for (std::size_t j = 0; j < bytes.size(); ++j) {
-        bytes[j] = static_cast<char>((j * 131 + static_cast<std::size_t>(i) * 17) % 251);
-      }
-      const BlobId id = BlobId::Random();
-      for (storage::Volume* v :
-           {static_cast<storage::Volume*>(a1.get()), static_cast<storage::Volume*>(a1m.get())}) {
-        StringSource src(bytes);
-        auto put = RunIo(storage::PutBlob(*v, id, src));
-        ASSERT_TRUE(put) << put.error().message;
-      }
-      db::BlobRow row{
-          id.str(), 1, "a1", static_cast<std::int64_t>(bytes.size()), Sha256::HexOf(bytes), 1};
-      auto rec = (*db)->Write([&](db::Transaction& tx) { return db::BlobStore(tx).Insert(row); });
-      ASSERT_TRUE(rec) << rec.error().message;
-      blobs_[id.str()] = std::move(bytes);
-    }
-  }
-
-  // Every blob written reads back byte-exact from the directory of `disk`.
-  void ExpectAllOn(const std::string& disk) {
-    auto v = OpenDisk(disk);
-    ASSERT_TRUE(v);
-    for (const auto& [id, bytes] : blobs_) {
-      auto parsed = BlobId::Parse(id);
-      ASSERT_TRUE(parsed);
-      StringSink sink;
-      auto got = RunIo(v->Get(*parsed, storage::ByteRange{}, sink));
-      ASSERT_TRUE(got) << disk << " " << id << ": " << got.error().message;
-      ASSERT_EQ(sink.out.size(), bytes.size()) << id;
-      EXPECT_TRUE(sink.out == bytes) << "blob " << id << " differs on " << disk;
-    }
   }
 
   std::map<std::string, json::object> DiskList() {
@@ -177,14 +97,14 @@ class ResilverCliTest : public NimbusTest {
   }
 
   WorkerPool workers_{2};
-  std::map<std::string, std::string> blobs_;
+  PairBlobs blobs_{[this](const std::string& id) { return OpenDisk(id); }};
 };
 
 TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   auto port = StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}});
   ASSERT_TRUE(port) << port.error().message;
   AttachSpares();
-  WriteBlobs(40, 300 * 1024);
+  blobs_.Write(data_dir(), 40, 300 * 1024);
 
   auto fail = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
   ASSERT_TRUE(fail) << fail.error().message;
@@ -205,7 +125,7 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
       << replace->out;
   EXPECT_NE(replace->out.find("40 blobs (40 copied, 0 already there)"), std::string::npos)
       << replace->out;
-  ExpectAllOn(spare);
+  blobs_.ExpectAllOn(spare);
 
   auto disks = DiskList();
   ASSERT_TRUE(disks.contains(spare));
@@ -273,7 +193,7 @@ TEST_F(ResilverCliTest, AnInterruptedReplaceResumesByCommandAndAfterKillByTheSer
   auto port = StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}});
   ASSERT_TRUE(port) << port.error().message;
   AttachSpares();
-  WriteBlobs(600, 40 * 1024);
+  blobs_.Write(data_dir(), 600, 40 * 1024);
   auto fail = RunNimbus({"admin", "disk", "fail", "a1m", "--data", data_dir()});
   ASSERT_TRUE(fail && fail->exit_code() == 0);
   const std::string spare = UnusedSpare();
@@ -323,7 +243,7 @@ TEST_F(ResilverCliTest, AnInterruptedReplaceResumesByCommandAndAfterKillByTheSer
     state = std::string(Show(spare).at("state").as_string());
   }
   ASSERT_EQ(state, "healthy") << server().Stderr();
-  ExpectAllOn(spare);
+  blobs_.ExpectAllOn(spare);
   json::object task = Show(spare).at("task").as_object();
   EXPECT_EQ(task.at("state"), "done");
   EXPECT_EQ(task.at("total_blobs").to_number<int>(), 600);
