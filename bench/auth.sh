@@ -33,21 +33,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+me=auth.sh
+source "$repo/bench/lib.sh"
 
 # The login limit counts failures only; the benchmark logs in successfully, but a generous limit
 # keeps a mistyped run from turning into a 429 benchmark.
-NIMBUS_ACCOUNTS_LOGIN_MAX_FAILURES=1000 \
-"$NIMBUS_BIN" serve --listen 127.0.0.1:0 --data "$work/nimbus-data" \
-  >"$work/nimbus.out" 2>"$NIMBUS_LOG" &
-nimbus_pid=$!
-url=
-for _ in $(seq 100); do
-  url=$(grep -o -m1 'listening on http://127\.0\.0\.1:[0-9]*' "$work/nimbus.out" | cut -d' ' -f3 || true)
-  [[ -n $url ]] && break
-  kill -0 "$nimbus_pid" 2>/dev/null || { echo "auth.sh: nimbus exited (log: $NIMBUS_LOG)" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $url ]] || { echo "auth.sh: nimbus printed no URL" >&2; exit 1; }
+NIMBUS_ACCOUNTS_LOGIN_MAX_FAILURES=1000 start_nimbus
+url=$nimbus_url
 
 email="bench-$(date +%s)@example.com"
 password="correct horse battery staple $RANDOM"
@@ -111,7 +103,6 @@ for key in "${keys[@]}"; do
   p99[$key]=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errs[$key]=$( (grep -hE 'Socket errors|Non-2xx|non-200 logins: [1-9]' "$work/$key".*.wrk || true) | paste -sd';' -)
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 if [[ -n ${NIMBUS_COMMIT:-} ]]; then
   commit=$NIMBUS_COMMIT
 else
