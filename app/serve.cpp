@@ -13,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -105,16 +104,11 @@ int RunServe(const config::Config& config) {
   const api::FileApi file_api{*rt.files, tus, rt.config.files};
   api::AddFileRoutes(router, file_api);
   // Quota reservations of uploads and copies that a killed process left behind, before serving.
-  {
-    net::io_context once;
-    auto swept = net::co_spawn(once, rt.files->SweepReservations(), net::use_future);
-    once.run();
-    if (auto n = swept.get(); !n) {
-      spdlog::error("cannot clear stale upload reservations: {}", n.error().message);
-      return 1;
-    } else if (*n > 0) {
-      spdlog::info("released {} upload reservation(s) left by the previous run", *n);
-    }
+  if (auto n = rt.files->SweepReservations(); !n) {
+    spdlog::error("cannot clear stale upload reservations: {}", n.error().message);
+    return 1;
+  } else if (*n > 0) {
+    spdlog::info("released {} upload reservation(s) left by the previous run", *n);
   }
 
   api::AddOpenApiRoute(router);  // Last route: it lists (debug) and checks all the others.

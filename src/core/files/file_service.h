@@ -121,8 +121,8 @@ class FileService {
   net::awaitable<Result<void>> Release(std::string reservation_id);
   // At start-up, before serving: deletes every upload and copy reservation (left by a process
   // that was killed mid-request; tus reservations live with their upload). Returns how many.
-  // Assumes one server per database.
-  net::awaitable<Result<std::int64_t>> SweepReservations();
+  // Assumes one server per database. Blocking (DB): call it before the server starts.
+  Result<std::int64_t> SweepReservations();
   // Before reading a body: checks the parent, the names, the conflict rule (kNameTaken for
   // on_conflict=fail when the name exists) and reserves the declared size. Returns the
   // reservation id ("" when nothing was declared). Upload() does this itself when not done.

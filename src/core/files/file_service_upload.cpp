@@ -138,17 +138,12 @@ net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   co_return Result<void>{};
 }
 
-net::awaitable<Result<std::int64_t>> FileService::SweepReservations() {
+Result<std::int64_t> FileService::SweepReservations() {
   // One server per database for now: every upload/copy reservation belongs to a request of a
   // previous run of this process (killed before it could release them). tus reservations live
   // as long as their upload and are kept. With several servers on one database this must only
   // sweep the reservations of dead servers.
-  auto sweep = [&] {
-    return deps_.db.Write([&](db::Transaction& tx) {
-      return tx.ExecCount("DELETE FROM reservations WHERE kind IN ('upload', 'copy')");
-    });
-  };
-  co_return co_await RunBlocking(deps_.workers, sweep);
+  return deps_.db.Write([](db::Transaction& tx) { return DeleteRequestReservations(tx); });
 }
 
 net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadRequest& request) {

@@ -58,6 +58,10 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
       {id, owner_id, static_cast<std::int64_t>(bytes), kind, now_ms});
 }
 
+Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx) {
+  return tx.ExecCount("DELETE FROM reservations WHERE kind IN ('upload', 'copy')");
+}
+
 Result<void> DeleteReservation(db::Transaction& tx, std::string_view id) {
   return tx.Exec("DELETE FROM reservations WHERE id = ?", {id});
 }

@@ -32,6 +32,9 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
 Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota);
 // Deletes it; a reservation already gone is fine.
 Result<void> DeleteReservation(db::Transaction& tx, std::string_view id);
+// Deletes every reservation of kind upload or copy (they live only as long as a request);
+// returns how many.
+Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx);
 // "1.5 GB", "12.0 MB", "512 bytes" (1 KB = 1024 bytes), for messages.
 std::string HumanBytes(std::int64_t bytes);
 
