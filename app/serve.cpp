@@ -19,6 +19,7 @@
 
 #include "api/account_routes.h"
 #include "api/file_routes.h"
+#include "api/share_routes.h"
 #include "api/openapi_route.h"
 #include "core/files/tus_service.h"
 #include "core/accounts.h"
@@ -103,6 +104,12 @@ int RunServe(const config::Config& config) {
   core::files::TusService& tus = *rt.tus;
   const api::FileApi file_api{*rt.files, tus, rt.config.files};
   api::AddFileRoutes(router, file_api);
+  // Shares, public links and their activity (issue 6).
+  core::files::ShareService shares({db, workers, rt.clock, *rt.files, rt.config.server.public_url});
+  core::files::LinkService links(
+      {db, workers, rt.clock, *rt.files, accounts.hasher, rt.config.server.public_url});
+  const api::ShareApi share_api{shares, links, file_api};
+  api::AddShareRoutes(router, share_api);
   // Quota reservations of uploads and copies that a killed process left behind, before serving.
   if (auto n = rt.files->SweepReservations(); !n) {
     spdlog::error("cannot clear stale upload reservations: {}", n.error().message);

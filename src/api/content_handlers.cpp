@@ -147,7 +147,7 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
   const core::Principal* who = CurrentPrincipal(req);
   if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
   core::files::UploadRequest up;
-  up.owner_id = who->user.id;
+  up.caller = who->user.id;
   up.parent_id = std::string(req.path_param("id"));
   auto path = req.query("path");
   if (!path || path->empty()) {

@@ -22,8 +22,9 @@ namespace net = boost::asio;
 
 // api.md's node: {id, name, type, size, modified_at, created_at, parent_id, path, etag,
 // checksum_sha256 (files), owner:{id,name,email}, permission, shared}. The root's parent_id is
-// null and its id is the real id (not "root").
-boost::json::object NodeJson(const core::files::Node& node, const core::User& owner);
+// null and its id is the real id (not "root"). `caller` is the owner unless node.owner is set
+// (a node shared with the caller).
+boost::json::object NodeJson(const core::files::Node& node, const core::User& caller);
 // {id, name, type, size, original_path, deleted_at, expires_at, node_id, original_parent_id}.
 boost::json::object TrashItemJson(const core::files::TrashItem& item);
 
@@ -31,9 +32,9 @@ boost::json::object TrashItemJson(const core::files::TrashItem& item);
 boost::json::object PageJson(boost::json::array items, const std::optional<std::string>& next);
 
 // The JSON text of a children page: byte for byte boost::json::serialize(PageJson(items of
-// NodeJson(node, owner), next_cursor)), written straight into one string (the owner object once
+// NodeJson(node, caller), next_cursor)), written straight into one string (the owner object once
 // per page, timestamps by hand): a 1,000-item page costs no DOM of 14,000 values.
-std::string NodePageJsonText(const core::files::ChildPage& page, const core::User& owner);
+std::string NodePageJsonText(const core::files::ChildPage& page, const core::User& caller);
 
 // ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise
 // (node_handlers.cpp; also read by the trash list).

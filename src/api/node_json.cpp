@@ -115,7 +115,9 @@ void AppendNode(std::string& out, const core::files::Node& n, std::string_view o
   out += "\\\"\"";
   out += ",\"owner\":";
   out += owner;
-  out += ",\"permission\":\"owner\",\"shared\":false,\"parent_id\":";
+  out += ",\"permission\":\"";
+  out += core::files::PermissionName(n.permission);
+  out += n.shared ? "\",\"shared\":true,\"parent_id\":" : "\",\"shared\":false,\"parent_id\":";
   if (n.parent_id.empty()) {
     out += "null";
   } else {
@@ -130,7 +132,8 @@ void AppendNode(std::string& out, const core::files::Node& n, std::string_view o
 
 }  // namespace
 
-json::object NodeJson(const core::files::Node& n, const core::User& owner) {
+json::object NodeJson(const core::files::Node& n, const core::User& caller) {
+  const bool own = n.owner == nullptr;
   json::object o{
       {"id", n.id},
       {"name", n.name},
@@ -140,11 +143,11 @@ json::object NodeJson(const core::files::Node& n, const core::User& owner) {
       {"created_at", Timestamp(n.created_at)},
       {"path", n.path},
       {"etag", n.etag()},
-      {"owner",
-       json::object{
-           {"id", std::to_string(owner.id)}, {"name", owner.name}, {"email", owner.email}}},
-      {"permission", "owner"},
-      {"shared", false},
+      {"owner", json::object{{"id", std::to_string(own ? caller.id : n.owner->id)},
+                             {"name", own ? caller.name : n.owner->name},
+                             {"email", own ? caller.email : n.owner->email}}},
+      {"permission", core::files::PermissionName(n.permission)},
+      {"shared", n.shared},
   };
   if (n.parent_id.empty()) {
     o["parent_id"] = nullptr;
@@ -165,13 +168,15 @@ json::object PageJson(json::array items, const std::optional<std::string>& next)
   return out;
 }
 
-std::string NodePageJsonText(const core::files::ChildPage& page, const core::User& owner) {
+std::string NodePageJsonText(const core::files::ChildPage& page, const core::User& caller) {
+  // Every item of a page has the same owner: the caller, or the owner of a shared folder.
+  const core::files::NodeOwner* other = page.items.empty() ? nullptr : page.items[0].owner.get();
   std::string owner_json = "{\"id\":";
-  AppendString(owner_json, std::to_string(owner.id));
+  AppendString(owner_json, std::to_string(other ? other->id : caller.id));
   owner_json += ",\"name\":";
-  AppendString(owner_json, owner.name);
+  AppendString(owner_json, other ? other->name : caller.name);
   owner_json += ",\"email\":";
-  AppendString(owner_json, owner.email);
+  AppendString(owner_json, other ? other->email : caller.email);
   owner_json += '}';
   std::string out;
   // About 330 bytes of fixed text, dates and hashes per item, plus its names and path.

@@ -9,13 +9,16 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 26> kTable = {{
+constexpr std::array<ErrorMapping, 30> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
     {Errc::kRangeNotSatisfiable, 416, "range_not_satisfiable"},
     {Errc::kNotFound, 404, "not_found"},
     {Errc::kNameTaken, 409, "name_taken"},
+    {Errc::kUserNotFound, 404, "user_not_found"},
+    {Errc::kCannotShareWithSelf, 400, "cannot_share_with_self"},
+    {Errc::kAlreadyShared, 409, "already_shared"},
     {Errc::kConflict, 409, "conflict"},
     {Errc::kQuotaExceeded, 507, "quota_exceeded"},
     {Errc::kTooLarge, 413, "too_large"},
@@ -29,6 +32,7 @@ constexpr std::array<ErrorMapping, 26> kTable = {{
     {Errc::kEmailTaken, 409, "email_taken"},
     {Errc::kInvalidToken, 400, "invalid_token"},
     {Errc::kInvalidCredentials, 401, "invalid_credentials"},
+    {Errc::kPasswordRequired, 401, "password_required"},
     {Errc::kEmailUnverified, 403, "email_unverified"},
     {Errc::kIoError, 500, "io_error"},
     // A checksum the client sent that does not match the bytes it sent. (Corruption found on

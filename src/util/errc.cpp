@@ -11,6 +11,9 @@ std::string_view ErrcName(Errc code) {
     case Errc::kRangeNotSatisfiable: return "range_not_satisfiable";
     case Errc::kNotFound: return "not_found";
     case Errc::kNameTaken: return "name_taken";
+    case Errc::kUserNotFound: return "user_not_found";
+    case Errc::kCannotShareWithSelf: return "cannot_share_with_self";
+    case Errc::kAlreadyShared: return "already_shared";
     case Errc::kConflict: return "conflict";
     case Errc::kQuotaExceeded: return "quota_exceeded";
     case Errc::kTooLarge: return "too_large";
@@ -24,6 +27,7 @@ std::string_view ErrcName(Errc code) {
     case Errc::kEmailTaken: return "email_taken";
     case Errc::kInvalidToken: return "invalid_token";
     case Errc::kInvalidCredentials: return "invalid_credentials";
+    case Errc::kPasswordRequired: return "password_required";
     case Errc::kEmailUnverified: return "email_unverified";
     case Errc::kIoError: return "io_error";
     case Errc::kChecksumMismatch: return "checksum_mismatch";

@@ -13,6 +13,9 @@ enum class Errc {
   kRangeNotSatisfiable,  // A Range past the end of the content (416).
   kNotFound,
   kNameTaken,
+  kUserNotFound,         // Sharing with an email that has no account.
+  kCannotShareWithSelf,
+  kAlreadyShared,        // The node is shared with that person already (change it instead).
   kConflict,
   kQuotaExceeded,
   kTooLarge,
@@ -26,6 +29,7 @@ enum class Errc {
   kEmailTaken,
   kInvalidToken,
   kInvalidCredentials,
+  kPasswordRequired,     // A public link with a password, opened without one (401).
   kEmailUnverified,
   kIoError,
   kChecksumMismatch,

@@ -69,7 +69,7 @@ class FilesContentTest : public FilesTreeTest {
   UploadRequest Req(const std::string& path, std::optional<std::uint64_t> size,
                     OnConflict rule = OnConflict::kFail, std::int64_t owner = 0) {
     UploadRequest r;
-    r.owner_id = owner ? owner : alice_;
+    r.caller = owner ? owner : alice_;
     r.parent_id = "root";
     r.path = path;
     r.on_conflict = rule;
@@ -80,7 +80,7 @@ class FilesContentTest : public FilesTreeTest {
                               OnConflict rule = OnConflict::kFail, bool declare = true,
                               std::string parent = "root") {
     UploadRequest r;
-    r.owner_id = alice_;
+    r.caller = alice_;
     r.parent_id = std::move(parent);
     r.path = path;
     r.on_conflict = rule;

@@ -37,7 +37,7 @@ class FilesSmallUploadTest : public FilesTreeTest {
     std::vector<std::optional<Result<UploadResult>>> out(files.size());
     for (std::size_t i = 0; i < files.size(); ++i) {
       UploadRequest r;
-      r.owner_id = alice_;
+      r.caller = alice_;
       r.parent_id = "root";
       r.path = files[i].first;
       r.declared_size = files[i].second.size();
@@ -163,7 +163,7 @@ TEST_F(FilesSmallUploadTest, UsageCountsASmallUploadInFlightAsReserved) {
   const std::string data(5000, 'x');
   UsageProbeSource source(*files_, alice_, data);
   UploadRequest r;
-  r.owner_id = alice_;
+  r.caller = alice_;
   r.parent_id = "root";
   r.path = "probe.txt";
   r.declared_size = data.size();

@@ -39,16 +39,16 @@ class FakeTarget final : public TusTarget {
   std::optional<Error> prepare_error, reserve_error, upload_error;
   std::string last_reservation_id;
 
+  // As FileService: the checks, then the reservation of the declared size under the given id.
   net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& r) override {
     if (prepare_error) co_return std::unexpected(*prepare_error);
-    if (r.declared_size) co_return Fail(Errc::kInternal, "tus must not reserve in PrepareUpload");
-    co_return std::string();
-  }
-  net::awaitable<Result<std::string>> Reserve(std::int64_t, std::uint64_t bytes,
-                                              std::string id) override {
+    if (!r.declared_size || r.reservation_kind != ReservationKind::kTus ||
+        r.new_reservation_id.empty()) {
+      co_return Fail(Errc::kInternal, "tus reserves its whole length under its own id");
+    }
     if (reserve_error) co_return std::unexpected(*reserve_error);
-    reservations[id] = bytes;
-    co_return id;
+    reservations[r.new_reservation_id] = *r.declared_size;
+    co_return r.new_reservation_id;
   }
   net::awaitable<Result<void>> Release(std::string id) override {
     reservations.erase(id);

@@ -1,8 +1,10 @@
 // FileService: the Files and Trash parts of api.md on the storage engine: the tree (get, list,
 // resolve, folders, rename/move, copy), uploads with the quota reserved before a byte is written,
 // downloads (ranges, a folder as a streamed zip), the trash (delete, list, restore, delete for
-// good, the daily purge) and usage. Owner-only for now (sharing adds permissions later): a node
-// of another user is kNotFound, never kForbidden.
+// good, the daily purge) and usage. Every id a method is given is resolved for its Caller by
+// Authorize (access.h): the owner, a share's grantee within its permission, or a public link's
+// visitor (read only). A node the caller cannot see is kNotFound; one it sees without the
+// permission needed is kForbidden. The trash, usage and reservations are the owner's own.
 //
 // Implementation files: file_service.cpp (construction, shared helpers), file_service_tree.cpp,
 // file_service_trash.cpp, file_service_usage.cpp (tree/trash/usage), file_service_upload.cpp,
@@ -20,6 +22,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "config/files.h"
+#include "core/files/access.h"
+#include "core/files/activity_log.h"
 #include "core/files/file_types.h"
 #include "core/files/pending_reservations.h"
 #include "core/files/record_batcher.h"
@@ -49,7 +53,9 @@ struct FileDeps {
 enum class ReservationKind { kUpload, kTus, kCopy };
 
 struct UploadRequest {
-  std::int64_t owner_id = 0;
+  // Who uploads: the owner of the folder, or a grantee with edit permission on it. The bytes
+  // are stored on, and reserved against, the folder owner's space either way.
+  Caller caller;
   std::string parent_id;  // A folder id or "root".
   std::string path;       // "file.txt" or "a/b/file.txt" (folders are created).
   OnConflict on_conflict = OnConflict::kFail;
@@ -60,6 +66,10 @@ struct UploadRequest {
   // Set when the bytes were reserved already (a tus upload reserves at creation): that
   // reservation is used and deleted when the node is recorded, or left for the caller on failure.
   std::string reservation_id;
+  // The reservation PrepareUpload makes: its kind and id ("" → a new random id). A tus upload
+  // reserves its whole length at creation under its own id.
+  ReservationKind reservation_kind = ReservationKind::kUpload;
+  std::string new_reservation_id;
   // Optional: a SHA-256 (hex) the content must have; kChecksumMismatch otherwise (nothing kept).
   std::string expected_sha256;
 };
@@ -67,33 +77,41 @@ struct UploadRequest {
 // Thread-safe. Deps must outlive it.
 class FileService {
  public:
-  explicit FileService(FileDeps deps) : deps_(std::move(deps)) {}
+  explicit FileService(FileDeps deps)
+      : deps_(std::move(deps)),
+        activity_(std::make_shared<ActivityLog>(deps_.db, deps_.workers, deps_.clock)) {}
+  ~FileService() { activity_->Flush(); }
+  FileService(const FileService&) = delete;
+  FileService& operator=(const FileService&) = delete;
 
   // ---- Tree --------------------------------------------------------------------------------
   // `id` may be "root". kNotFound for unknown, other users' and trashed nodes.
-  net::awaitable<Result<Node>> Get(std::int64_t owner_id, std::string id);
+  net::awaitable<Result<Node>> Get(Caller caller, std::string id);
   // A folder's live children. kInvalidArgument for a bad cursor or a file id.
-  net::awaitable<Result<ChildPage>> Children(std::int64_t owner_id, std::string id,
+  net::awaitable<Result<ChildPage>> Children(Caller caller, std::string id,
                                              ListOptions options);
-  // "/a/b" from the owner's root ("/" is the root). kNotFound.
-  net::awaitable<Result<Node>> Resolve(std::int64_t owner_id, std::string path);
+  // "/a/b" from the caller's root ("/" is the root; a link visitor's root is the link's node).
+  net::awaitable<Result<Node>> Resolve(Caller caller, std::string path);
   // Creates "a" or "a/b/c" under `parent_id`, with missing parents; returns the last folder.
   // kNameTaken when the last one exists already (or a file is in the way); kInvalidName.
-  net::awaitable<Result<Node>> MakeFolders(std::int64_t owner_id, std::string parent_id,
+  net::awaitable<Result<Node>> MakeFolders(Caller caller, std::string parent_id,
                                            std::string path);
   // Rename and/or move. kNameTaken, kInvalidName, kInvalidMove (a folder into itself or below
-  // itself, or the root), kNotFound (also for a target that is a file).
-  net::awaitable<Result<Node>> Update(std::int64_t owner_id, std::string id,
+  // itself, the root, or to another owner's files), kNotFound (also for a target that is a file),
+  // kForbidden (a grantee renaming or moving the shared node itself, or without edit).
+  net::awaitable<Result<Node>> Update(Caller caller, std::string id,
                                       std::optional<std::string> name,
                                       std::optional<std::string> parent_id);
   // Copies a file or a folder tree into `parent_id` (new blobs: a copy counts against the quota,
-  // reserved up front). kQuotaExceeded, kNameTaken, kInvalidMove (a folder into itself).
-  net::awaitable<Result<Node>> Copy(std::int64_t owner_id, std::string id, std::string parent_id,
+  // reserved up front against the target folder's owner). The caller reads the source and
+  // edits the target. kQuotaExceeded, kNameTaken, kInvalidMove (a folder into itself).
+  net::awaitable<Result<Node>> Copy(Caller caller, std::string id, std::string parent_id,
                                     std::optional<std::string> name);
 
   // ---- Trash -------------------------------------------------------------------------------
-  // Moves the node and everything under it to the trash as one item. kInvalidMove for the root.
-  net::awaitable<Result<TrashItem>> Delete(std::int64_t owner_id, std::string id);
+  // Moves the node and everything under it to the trash of its owner as one item (a grantee
+  // with edit deletes into the owner's trash). kInvalidMove for the root.
+  net::awaitable<Result<TrashItem>> Delete(Caller caller, std::string id);
   // Newest first. With `original_parent_id`, only items deleted from that folder (the web app's
   // "show deleted items").
   net::awaitable<Result<TrashPage>> ListTrash(std::int64_t owner_id, int limit, std::string cursor,
@@ -140,10 +158,18 @@ class FileService {
   // while building it. Paths inside are relative to the folder; empty folders are kept.
   net::awaitable<Result<void>> WriteZip(const Node& folder, storage::ByteSink& sink);
 
+  // Records that `caller` did `action` ("download", "zip", …) on `node` when it came through a
+  // share or a link (the tree methods record their own actions). See ActivityLog.
+  void NoteActivity(const Caller& caller, const Node& node, std::string_view action) const {
+    activity_->Note(caller, node, action);
+  }
+  ActivityLog& activity() const { return *activity_; }
+
   const FileDeps& deps() const { return deps_; }
 
  private:
   FileDeps deps_;
+  std::shared_ptr<ActivityLog> activity_;
   // Reservations of uploads with a declared size up to kPendingReservationMax (no row).
   std::shared_ptr<PendingReservations> pending_ = std::make_shared<PendingReservations>();
   // Group commit of the transactions that record uploads.

@@ -60,18 +60,21 @@ class BlobSource final : public storage::ByteSource {
 struct CopyPlan {
   std::vector<Node> nodes;  // The source and its live descendants, parents first.
   std::uint64_t bytes = 0;  // Of every file in it.
+  std::int64_t target_owner = 0;  // Whose space the copy goes into (and is charged to).
 };
 
-Result<CopyPlan> PlanCopy(db::Transaction& tx, std::int64_t owner, std::string_view id,
+Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string_view id,
                           std::string_view parent_id, const std::optional<std::string>& name) {
-  auto src = LoadLive(tx, owner, id);
+  auto src = Authorize(tx, caller, id, Permission::kRead);
   if (!src) return std::unexpected(src.error());
   if (src->is_root()) return Fail(Errc::kInvalidMove, "the root folder cannot be copied");
-  auto dst = LoadLive(tx, owner, parent_id);
+  auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (!dst) return std::unexpected(dst.error());
   if (!dst->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent_id);
-  if (src->is_folder() && (dst->id == src->id || dst->path.starts_with(src->path + "/"))) {
-    return Fail(Errc::kInvalidMove, "a folder cannot be copied into itself");
+  if (src->is_folder() && dst->owner_id == src->owner_id) {
+    auto below = db::NodeStore::IsSelfOrBelow(tx, src->id, dst->id);
+    if (!below) return std::unexpected(below.error());
+    if (*below) return Fail(Errc::kInvalidMove, "a folder cannot be copied into itself");
   }
   if (name) {
     auto taken = LiveChild(tx, dst->id, *name);
@@ -79,6 +82,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, std::int64_t owner, std::string_v
     if (*taken) return Fail(Errc::kNameTaken, "'{}' already exists in this folder", *name);
   }
   CopyPlan plan;
+  plan.target_owner = dst->owner_id;
   if (src->is_file()) {
     plan.bytes = static_cast<std::uint64_t>(src->size);
     plan.nodes.push_back(std::move(*src));
@@ -98,7 +102,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, std::int64_t owner, std::string_v
 
 }  // namespace
 
-net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::string id,
+net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
                                                std::string parent_id,
                                                std::optional<std::string> name) {
   if (name) {
@@ -109,10 +113,11 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
   }
   auto plan_fn = [&] {
     return deps_.db.Read(
-        [&](db::Transaction& tx) { return PlanCopy(tx, owner_id, id, parent_id, name); });
+        [&](db::Transaction& tx) { return PlanCopy(tx, caller, id, parent_id, name); });
   };
   auto plan = co_await RunBlocking(deps_.workers, plan_fn);
   if (!plan) co_return std::unexpected(plan.error());
+  const std::int64_t owner_id = plan->target_owner;
   std::string reservation;
   if (plan->bytes > 0) {
     auto r = co_await Reserve(owner_id, plan->bytes, ReservationKind::kCopy);
@@ -139,8 +144,9 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto commit = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<Node> {
-      auto dst = LoadLive(tx, owner_id, parent_id);
+      auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
       if (!dst) return std::unexpected(dst.error());
+      if (dst->owner_id != owner_id) return Fail(Errc::kConflict, "the target folder changed hands");
       const Node& top = plan->nodes.front();
       std::string top_name = name.value_or(top.name);
       if (!name) {  // A copy into the same folder (or a clash) becomes "name (1)", as Dropbox.
@@ -157,6 +163,12 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
         n.trash_id.clear();
         n.path.clear();
         n.version = 1;
+        n.owner_id = owner_id;
+        n.owner.reset();
+        n.permission = Permission::kOwner;
+        n.share_id.clear();
+        n.share_node_id.clear();
+        n.shared = false;
         n.parent_id = is_top ? dst->id : new_ids.at(old.parent_id);
         if (is_top) n.name = top_name;
         n.created_at = now;
@@ -177,7 +189,7 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
       if (!reservation.empty()) {
         if (auto r = DeleteReservation(tx, reservation); !r) return std::unexpected(r.error());
       }
-      return result;
+      return AsSeenBy(tx, caller, std::move(result));
     });
   };
   auto copied = co_await RunBlocking(deps_.workers, commit);
@@ -186,6 +198,7 @@ net::awaitable<Result<Node>> FileService::Copy(std::int64_t owner_id, std::strin
     co_return std::unexpected(copied.error());
   }
   if (deps_.usage_changed) deps_.usage_changed(owner_id);
+  activity_->Note(caller, *copied, "copy");
   co_return std::move(*copied);
 }
 

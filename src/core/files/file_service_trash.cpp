@@ -13,6 +13,7 @@
 #include "core/files/page_cursor.h"
 #include "core/files/tree_tx.h"
 #include "db/stores/node_store.h"
+#include "db/stores/share_store.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::core::files {
@@ -36,17 +37,25 @@ TrashItem ItemFromRow(const db::TrashRow& r, int retention_days) {
   return t;
 }
 
-Result<TrashItem> DeleteTx(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
-                           std::int64_t now_ms, int retention_days) {
-  auto node = LoadLive(tx, owner_id, id);
+Result<TrashItem> DeleteTx(db::Transaction& tx, const Caller& caller, std::string_view id,
+                           std::int64_t now_ms, int retention_days, Node& deleted) {
+  auto node = Authorize(tx, caller, id, Permission::kEdit);
   if (!node) return std::unexpected(std::move(node.error()));
   if (node->is_root()) return Fail(Errc::kInvalidMove, "Your root folder cannot be deleted.");
+  if (auto top = RequireNotShareTop(*node, "delete"); !top) return std::unexpected(top.error());
+  // Into the owner's trash, with the owner's path (a grantee sees the path inside the share).
+  std::string owner_path = node->path;
+  if (node->permission != Permission::kOwner) {
+    auto path = db::NodeStore::PathOf(tx, node->id);
+    if (!path) return std::unexpected(std::move(path.error()));
+    owner_path = std::move(*path);
+  }
   db::TrashRow row;
   row.id = NewNodeId();
-  row.owner_id = owner_id;
+  row.owner_id = node->owner_id;
   row.node_id = node->id;
   row.original_parent_id = node->parent_id;
-  row.original_path = node->path;
+  row.original_path = owner_path;
   row.deleted_at = now_ms;
   row.name = node->name;
   row.type = node->is_file() ? "file" : "folder";
@@ -54,7 +63,10 @@ Result<TrashItem> DeleteTx(db::Transaction& tx, std::int64_t owner_id, std::stri
   if (!bytes) return std::unexpected(std::move(bytes.error()));
   row.size = *bytes;
   if (auto ins = db::NodeStore::InsertTrash(tx, row); !ins) return std::unexpected(ins.error());
-  return ItemFromRow(row, retention_days);
+  deleted = std::move(*node);
+  TrashItem item = ItemFromRow(row, retention_days);
+  if (deleted.permission != Permission::kOwner) item.original_path = deleted.path;
+  return item;
 }
 
 // Cursor text of a trash page: "<deleted_at>\n<id>" of the last item.
@@ -156,6 +168,7 @@ Result<void> PurgeItemTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::s
       return std::unexpected(std::move(row.error()));
     }
   }
+  if (auto shares = db::ShareStore::DeleteForTrashItem(tx, trash_id); !shares) return shares;
   return db::NodeStore::DeleteTrash(tx, trash_id);
 }
 
@@ -172,15 +185,18 @@ net::awaitable<void> EraseBlobs(storage::OwnerBlobs& blobs, std::vector<db::Blob
 
 }  // namespace
 
-net::awaitable<Result<TrashItem>> FileService::Delete(std::int64_t owner_id, std::string id) {
+net::awaitable<Result<TrashItem>> FileService::Delete(Caller caller, std::string id) {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   const int days = deps_.config.trash_retention_days;
+  Node deleted;
   auto write = [&] {
     return deps_.db.Write(
-        [&](db::Transaction& tx) { return DeleteTx(tx, owner_id, id, now, days); });
+        [&](db::Transaction& tx) { return DeleteTx(tx, caller, id, now, days, deleted); });
   };
   auto item = co_await RunBlocking(deps_.workers, write);
-  if (item && deps_.usage_changed) deps_.usage_changed(owner_id);
+  if (!item) co_return item;
+  activity_->Note(caller, deleted, "delete");
+  if (deps_.usage_changed) deps_.usage_changed(deleted.owner_id);
   co_return item;
 }
 

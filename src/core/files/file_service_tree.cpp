@@ -76,8 +76,9 @@ Result<ChildCursor> ParseChildCursor(const ListOptions& o) {
   return c;
 }
 
-Result<Node> LoadFolder(db::Transaction& tx, std::int64_t owner_id, std::string_view id) {
-  auto node = LoadLive(tx, owner_id, id);
+Result<Node> LoadFolder(db::Transaction& tx, const Caller& caller, std::string_view id,
+                        Permission need) {
+  auto node = Authorize(tx, caller, id, need);
   if (!node) return node;
   if (!node->is_folder()) {
     return Fail(Errc::kInvalidArgument, "'{}' is a file, not a folder.", node->name);
@@ -85,9 +86,9 @@ Result<Node> LoadFolder(db::Transaction& tx, std::int64_t owner_id, std::string_
   return node;
 }
 
-Result<ChildPage> ChildrenTx(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
-                             const ListOptions& o) {
-  auto folder = LoadFolder(tx, owner_id, id);
+Result<ChildPage> ChildrenTx(db::Transaction& tx, const Caller& caller, std::string_view id,
+                             const ListOptions& o, Node* folder_out) {
+  auto folder = LoadFolder(tx, caller, id, Permission::kRead);
   if (!folder) return std::unexpected(std::move(folder.error()));
   std::optional<ChildCursor> cursor;
   if (!o.cursor.empty()) {
@@ -122,12 +123,19 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, std::int64_t owner_id, std::st
     n.path.reserve(prefix.size() + n.name.size());
     n.path += prefix;
     n.path += n.name;
+    // What the caller may do with the folder it may do with what is in it.
+    n.permission = folder->permission;
+    n.owner = folder->owner;
+    n.share_id = folder->share_id;
+    n.share_node_id = folder->share_node_id;
   }
+  if (auto marked = MarkShared(tx, out.items); !marked) return std::unexpected(marked.error());
+  *folder_out = std::move(*folder);
   return out;
 }
 
-Result<Node> ResolveTx(db::Transaction& tx, std::int64_t owner_id, std::string_view path) {
-  auto root = LoadLive(tx, owner_id, "root");
+Result<Node> ResolveTx(db::Transaction& tx, const Caller& caller, std::string_view path) {
+  auto root = Authorize(tx, caller, "root", Permission::kRead);
   if (!root) return root;
   if (path.find_first_not_of('/') == std::string_view::npos) return root;
   auto names = SplitRelativePath(path);
@@ -139,17 +147,25 @@ Result<Node> ResolveTx(db::Transaction& tx, std::int64_t owner_id, std::string_v
     if (!child) return std::unexpected(std::move(child.error()));
     if (!*child) return Fail(Errc::kNotFound, "Nothing exists at '{}'.", path);
     std::string child_path = ChildPath(current.path, name);
-    current = std::move(**child);
-    current.path = std::move(child_path);
+    Node next = std::move(**child);
+    next.path = std::move(child_path);
+    next.permission = current.permission;
+    next.owner = current.owner;
+    next.share_id = current.share_id;
+    next.share_node_id = current.share_node_id;
+    current = std::move(next);
+  }
+  if (auto marked = MarkShared(tx, std::span(&current, 1)); !marked) {
+    return std::unexpected(marked.error());
   }
   return current;
 }
 
-Result<Node> MakeFoldersTx(db::Transaction& tx, std::int64_t owner_id, std::string_view parent_id,
+Result<Node> MakeFoldersTx(db::Transaction& tx, const Caller& caller, std::string_view parent_id,
                            std::string_view path, std::int64_t now_ms) {
   auto names = SplitRelativePath(path);
   if (!names) return std::unexpected(std::move(names.error()));
-  auto parent = LoadFolder(tx, owner_id, parent_id);
+  auto parent = LoadFolder(tx, caller, parent_id, Permission::kEdit);
   if (!parent) return parent;
   std::span<const std::string> all(*names);
   auto above = EnsureFolders(tx, *parent, all.first(all.size() - 1), now_ms);
@@ -161,22 +177,29 @@ Result<Node> MakeFoldersTx(db::Transaction& tx, std::int64_t owner_id, std::stri
     return Fail(Errc::kNameTaken, "'{}' already exists in {}.", last, above->path);
   }
   Node folder;
-  folder.owner_id = owner_id;
+  folder.owner_id = parent->owner_id;
   folder.parent_id = above->id;
   folder.name = last;
   folder.type = NodeType::kFolder;
   folder.created_at = now_ms;
   folder.modified_at = now_ms;
-  return InsertNode(tx, std::move(folder));
+  auto inserted = InsertNode(tx, std::move(folder));
+  if (!inserted) return inserted;
+  return AsSeenBy(tx, caller, std::move(*inserted));
 }
 
-Result<Node> UpdateTx(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
+Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_view id,
                       const std::optional<std::string>& name,
-                      const std::optional<std::string>& parent_id, std::int64_t now_ms) {
-  auto node = LoadLive(tx, owner_id, id);
+                      const std::optional<std::string>& parent_id, std::int64_t now_ms,
+                      bool& moved) {
+  moved = false;
+  auto node = Authorize(tx, caller, id, Permission::kEdit);
   if (!node) return node;
   if (node->is_root()) {
     return Fail(Errc::kInvalidMove, "Your root folder cannot be renamed or moved.");
+  }
+  if (auto top = RequireNotShareTop(*node, "rename or move"); !top) {
+    return std::unexpected(top.error());
   }
   std::string new_name = node->name;
   if (name) {
@@ -186,9 +209,18 @@ Result<Node> UpdateTx(db::Transaction& tx, std::int64_t owner_id, std::string_vi
   }
   std::string new_parent = node->parent_id;
   if (parent_id) {
-    auto target = LoadLive(tx, owner_id, *parent_id);
-    if (!target) return Fail(Errc::kNotFound, "The target folder does not exist.");
+    auto target = Authorize(tx, caller, *parent_id, Permission::kEdit);
+    if (!target) {
+      if (target.error().code == Errc::kNotFound) {
+        return Fail(Errc::kNotFound, "The target folder does not exist.");
+      }
+      return std::unexpected(target.error());
+    }
     if (!target->is_folder()) return Fail(Errc::kNotFound, "The target is a file, not a folder.");
+    if (target->owner_id != node->owner_id) {
+      return Fail(Errc::kInvalidMove,
+                  "Items can only be moved within the same person's files: copy it instead.");
+    }
     new_parent = target->id;
     if (node->is_folder()) {
       auto below = db::NodeStore::IsSelfOrBelow(tx, node->id, target->id);
@@ -200,6 +232,7 @@ Result<Node> UpdateTx(db::Transaction& tx, std::int64_t owner_id, std::string_vi
     }
   }
   if (new_name == node->name && new_parent == node->parent_id) return node;
+  moved = new_parent != node->parent_id;
   auto clash = LiveChild(tx, new_parent, new_name);
   if (!clash) return std::unexpected(std::move(clash.error()));
   if (*clash && (*clash)->id != node->id) {
@@ -208,53 +241,71 @@ Result<Node> UpdateTx(db::Transaction& tx, std::int64_t owner_id, std::string_vi
   auto renamed =
       db::NodeStore::Rename(tx, node->id, new_parent, new_name, SortName(new_name), now_ms);
   if (!renamed) return std::unexpected(std::move(renamed.error()));
-  return LoadLive(tx, owner_id, node->id);
+  return Authorize(tx, caller, node->id, Permission::kRead);
 }
 
 }  // namespace
 
-net::awaitable<Result<Node>> FileService::Get(std::int64_t owner_id, std::string id) {
+net::awaitable<Result<Node>> FileService::Get(Caller caller, std::string id) {
   auto read = [&] {
-    return deps_.db.Read([&](db::Transaction& tx) { return LoadLive(tx, owner_id, id); });
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<Node> {
+      auto node = Authorize(tx, caller, id, Permission::kRead);
+      if (!node) return node;
+      if (auto marked = MarkShared(tx, std::span(&*node, 1)); !marked) {
+        return std::unexpected(marked.error());
+      }
+      return node;
+    });
   };
-  co_return co_await RunBlocking(deps_.workers, read);
+  auto node = co_await RunBlocking(deps_.workers, read);
+  if (node) activity_->Note(caller, *node, "view");
+  co_return node;
 }
 
-net::awaitable<Result<ChildPage>> FileService::Children(std::int64_t owner_id, std::string id,
+net::awaitable<Result<ChildPage>> FileService::Children(Caller caller, std::string id,
                                                         ListOptions options) {
+  Node folder;
   auto read = [&] {
     return deps_.db.Read(
-        [&](db::Transaction& tx) { return ChildrenTx(tx, owner_id, id, options); });
+        [&](db::Transaction& tx) { return ChildrenTx(tx, caller, id, options, &folder); });
   };
-  co_return co_await RunBlocking(deps_.workers, read);
+  auto page = co_await RunBlocking(deps_.workers, read);
+  if (page) activity_->Note(caller, folder, "list");
+  co_return page;
 }
 
-net::awaitable<Result<Node>> FileService::Resolve(std::int64_t owner_id, std::string path) {
+net::awaitable<Result<Node>> FileService::Resolve(Caller caller, std::string path) {
   auto read = [&] {
-    return deps_.db.Read([&](db::Transaction& tx) { return ResolveTx(tx, owner_id, path); });
+    return deps_.db.Read([&](db::Transaction& tx) { return ResolveTx(tx, caller, path); });
   };
   co_return co_await RunBlocking(deps_.workers, read);
 }
 
-net::awaitable<Result<Node>> FileService::MakeFolders(std::int64_t owner_id, std::string parent_id,
+net::awaitable<Result<Node>> FileService::MakeFolders(Caller caller, std::string parent_id,
                                                       std::string path) {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto write = [&] {
     return deps_.db.Write(
-        [&](db::Transaction& tx) { return MakeFoldersTx(tx, owner_id, parent_id, path, now); });
+        [&](db::Transaction& tx) { return MakeFoldersTx(tx, caller, parent_id, path, now); });
   };
-  co_return co_await RunBlocking(deps_.workers, write);
+  auto folder = co_await RunBlocking(deps_.workers, write);
+  if (folder) activity_->Note(caller, *folder, "folder");
+  co_return folder;
 }
 
-net::awaitable<Result<Node>> FileService::Update(std::int64_t owner_id, std::string id,
+net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
                                                  std::optional<std::string> name,
                                                  std::optional<std::string> parent_id) {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
+  bool moved = false;
   auto write = [&] {
-    return deps_.db.Write(
-        [&](db::Transaction& tx) { return UpdateTx(tx, owner_id, id, name, parent_id, now); });
+    return deps_.db.Write([&](db::Transaction& tx) {
+      return UpdateTx(tx, caller, id, name, parent_id, now, moved);
+    });
   };
-  co_return co_await RunBlocking(deps_.workers, write);
+  auto node = co_await RunBlocking(deps_.workers, write);
+  if (node) activity_->Note(caller, *node, moved ? "move" : "rename");
+  co_return node;
 }
 
 }  // namespace nimbus::core::files

@@ -84,6 +84,19 @@ Result<std::optional<Node>> ExistingTarget(db::Transaction& tx, const Node& pare
   return LiveChild(tx, folder_id, names.back());
 }
 
+// A full quota of someone else's space (an upload into a folder shared with the caller) names
+// whose space it is: the grantee cannot make room there.
+Error OwnersSpace(Error e, const Node& folder) {
+  if (e.code != Errc::kQuotaExceeded || !folder.owner) return e;
+  const NodeOwner& o = *folder.owner;
+  std::string who = o.name.empty() ? o.email : fmt::format("{} ({})", o.name, o.email);
+  std::string msg = e.message;
+  // "…of your 1 GB is free." → "…of their 1 GB is free."
+  if (auto at = msg.find(" your "); at != std::string::npos) msg.replace(at, 6, " their ");
+  e.message = fmt::format("The space of {}, who shared this folder with you, is full: {}", who, msg);
+  return e;
+}
+
 // The conflict rule before any byte is read.
 Result<void> CheckConflict(const std::optional<Node>& existing, OnConflict rule) {
   if (!existing) return {};
@@ -156,16 +169,21 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   // A small declared size is reserved in this process (PendingReservations): the checks run in
   // a read transaction and the upload's only write transaction is the one that records it
   // (where the quota is checked again against everything reserved).
-  const bool small = reserve && *request.declared_size <= kPendingReservationMax;
-  std::string id = reserve ? NewNodeId() : request.reservation_id;
+  const bool small = reserve && request.reservation_kind == ReservationKind::kUpload &&
+                     *request.declared_size <= kPendingReservationMax;
+  std::string id = !reserve ? request.reservation_id
+                   : request.new_reservation_id.empty() ? NewNodeId()
+                                                        : request.new_reservation_id;
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   std::uint64_t bytes = 0;
   QuotaState quota;
+  Node folder;  // The folder the path starts in: its owner's space takes the bytes.
   // The checks and the reservation in one transaction (one round trip).
   auto checks = [&](db::Transaction& tx) -> Result<void> {
-    auto parent = LoadLive(tx, request.owner_id, request.parent_id);
+    auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
     if (!parent) return std::unexpected(parent.error());
     if (!parent->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent->id);
+    folder = *parent;
     auto existing = ExistingTarget(tx, *parent, *names);
     if (!existing) return std::unexpected(existing.error());
     if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
@@ -178,31 +196,31 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       bytes -= std::min(bytes, static_cast<std::uint64_t>((*existing)->size));
     }
     if (small) {
-      auto q = LoadQuota(tx, request.owner_id);
+      auto q = LoadQuota(tx, parent->owner_id);
       if (!q) return std::unexpected(q.error());
       quota = *q;
       return {};
     }
-    return InsertReservation(tx, request.owner_id, id, bytes, "upload", now,
-                             pending_->Sum(request.owner_id));
+    return InsertReservation(tx, parent->owner_id, id, bytes, KindName(request.reservation_kind),
+                             now, pending_->Sum(parent->owner_id));
   };
   auto check = [&] { return small ? deps_.db.Read(checks) : deps_.db.Write(checks); };
   auto ok = co_await RunBlocking(deps_.workers, check);
-  if (!ok) co_return std::unexpected(ok.error());
+  if (!ok) co_return std::unexpected(OwnersSpace(ok.error(), folder));
   if (small) {
     std::int64_t free = 0;
-    if (!pending_->TryAdd(id, request.owner_id, bytes, quota.free_bytes(), &free)) {
-      co_return std::unexpected(NoRoomFor("upload", bytes, free, quota.quota_bytes));
+    if (!pending_->TryAdd(id, folder.owner_id, bytes, quota.free_bytes(), &free)) {
+      co_return std::unexpected(
+          OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes), folder));
     }
   } else if (reserve && deps_.usage_changed) {
-    deps_.usage_changed(request.owner_id);
+    deps_.usage_changed(folder.owner_id);
   }
   co_return id;
 }
 
 net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
                                                          storage::ByteSource& body) {
-  const std::int64_t owner = request.owner_id;
   // Reserve here unless the caller did (then the reservation stays the caller's on failure).
   bool own_reservation = false;
   if (request.reservation_id.empty()) {
@@ -213,27 +231,36 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   }
   auto names = SplitRelativePath(request.path);
   if (!names) co_return std::unexpected(names.error());
+  // Whose space takes the bytes: the folder's owner (known already for a small upload).
+  std::int64_t owner = pending_->OwnerOf(request.reservation_id).value_or(0);
+  Node folder;
   // A chunked body: no reservation; its limit is what is free now plus the file it replaces
   // (checked again at the end).
   const bool chunked = !request.declared_size;
   std::uint64_t free = 0;
-  if (chunked) {
+  if (chunked || owner == 0) {
     auto load = [&] {
       return deps_.db.Read([&](db::Transaction& tx) -> Result<std::int64_t> {
+        auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
+        if (!parent) return std::unexpected(parent.error());
+        folder = *parent;
+        owner = parent->owner_id;
+        if (!chunked) return 0;
         auto quota = LoadQuota(tx, owner);
         if (!quota) return std::unexpected(quota.error());
         std::int64_t limit = std::max<std::int64_t>(
             0, quota->free_bytes() - static_cast<std::int64_t>(pending_->Sum(owner)));
         if (request.on_conflict != OnConflict::kReplace) return limit;
-        auto parent = LoadLive(tx, owner, request.parent_id);
-        if (!parent) return std::unexpected(parent.error());
         auto existing = ExistingTarget(tx, *parent, *names);
         if (!existing) return std::unexpected(existing.error());
         return limit + (*existing ? (*existing)->size : 0);
       });
     };
     auto limit = co_await RunBlocking(deps_.workers, load);
-    if (!limit) co_return std::unexpected(limit.error());
+    if (!limit) {
+      if (own_reservation) (void)co_await Release(request.reservation_id);
+      co_return std::unexpected(limit.error());
+    }
     free = static_cast<std::uint64_t>(*limit);
   }
   auto release = [&]() -> net::awaitable<void> {
@@ -266,8 +293,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   // The record, batched with other uploads finishing at the same time (RecordBatcher).
   auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
     old_blob.reset();
-    auto parent = LoadLive(tx, owner, request.parent_id);
+    auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
     if (!parent) return std::unexpected(parent.error());
+    if (parent->owner_id != owner) return Fail(Errc::kConflict, "the folder changed hands");
+    folder = *parent;
     auto folder = EnsureFolders(tx, *parent, std::span(*names).first(names->size() - 1), now);
     if (!folder) return std::unexpected(folder.error());
     std::string name = names->back();
@@ -332,6 +361,9 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
             HumanBytes(q->quota_bytes));
       }
     }
+    auto seen = AsSeenBy(tx, request.caller, std::move(result.node));
+    if (!seen) return std::unexpected(seen.error());
+    result.node = std::move(*seen);
     if (pending) pending_->Remove(request.reservation_id);  // Now in used_bytes.
     return result;
   };
@@ -348,10 +380,11 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   if (!result) {
     (void)co_await deps_.blobs.Erase(UnrecordedRow(owner, blob));
     co_await release();
-    co_return std::unexpected(result.error());
+    co_return std::unexpected(OwnersSpace(result.error(), folder));
   }
   if (old_blob) (void)co_await deps_.blobs.Erase(*old_blob);  // Else an orphan for scrub.
   if (deps_.usage_changed) deps_.usage_changed(owner);
+  activity_->Note(request.caller, recorded->node, "upload");
   co_return std::move(*recorded);
 }
 

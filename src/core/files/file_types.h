@@ -4,13 +4,28 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 namespace nimbus::core::files {
 
 enum class NodeType { kFile, kFolder };
+
+// What a caller may do with a node: its owner everything; a share's grantee what the share
+// gives (read: list and download; edit: also upload, new folder, rename, move, delete); a
+// public link reads. Ordered: a higher one includes the lower ones.
+enum class Permission { kRead = 1, kEdit = 2, kOwner = 3 };
+std::string_view PermissionName(Permission p);  // "read", "edit", "owner"
+
+// Who owns a node, for callers that are not its owner (shown as api.md's node.owner).
+struct NodeOwner {
+  std::int64_t id = 0;
+  std::string name;
+  std::string email;
+};
 
 struct Node {
   std::string id;
@@ -25,7 +40,19 @@ struct Node {
   std::int64_t created_at = 0;   // ms since the epoch (UTC).
   std::int64_t modified_at = 0;  // ms since the epoch (UTC).
   std::string trash_id;          // "" when live.
-  std::string path;              // "/a/b/name" for the owner ("/" for the root).
+  // "/a/b/name" for the owner ("/" for the root). For a share's grantee (or a link) the path
+  // inside what was shared: "/<shared folder>/b/name".
+  std::string path;
+  // The caller's permission on it (see Authorize in access.h).
+  Permission permission = Permission::kOwner;
+  // Owner callers: the node has a share or a public link of its own.
+  bool shared = false;
+  // Set when the caller is not the owner; nullptr otherwise (the caller is the owner).
+  std::shared_ptr<const NodeOwner> owner;
+  // A grantee's access: the share that gives it and the node that share is on ("" for owners;
+  // for a link visitor share_id is "" and share_node_id the link's node).
+  std::string share_id;
+  std::string share_node_id;
 
   bool is_file() const { return type == NodeType::kFile; }
   bool is_folder() const { return type == NodeType::kFolder; }

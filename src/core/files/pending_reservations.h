@@ -44,6 +44,13 @@ class PendingReservations {
     std::lock_guard lock(mutex_);
     return entries_.contains(id);
   }
+  // The owner `id` was reserved for; nullopt when it is not held here.
+  std::optional<std::int64_t> OwnerOf(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.owner;
+  }
   // Drops `id`; returns its owner (nullopt when it was not held here).
   std::optional<std::int64_t> Remove(const std::string& id) {
     std::lock_guard lock(mutex_);

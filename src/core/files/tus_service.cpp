@@ -24,10 +24,6 @@ class FileServiceTarget final : public TusTarget {
   net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& request) override {
     return files_.PrepareUpload(request);
   }
-  net::awaitable<Result<std::string>> Reserve(std::int64_t owner_id, std::uint64_t bytes,
-                                              std::string id) override {
-    return files_.Reserve(owner_id, bytes, ReservationKind::kTus, std::move(id));
-  }
   net::awaitable<Result<void>> Release(std::string reservation_id) override {
     return files_.Release(std::move(reservation_id));
   }
@@ -138,16 +134,19 @@ net::awaitable<Result<TusUpload>> TusService::Load(std::int64_t owner_id, const 
 }
 
 net::awaitable<Result<TusUpload>> TusService::Create(TusCreateRequest request) {
+  // The checks and the reservation of the whole length (against the folder owner's space, under
+  // the upload's id) in one call.
+  const std::string id = RandomHex(16);
   UploadRequest check;
-  check.owner_id = request.owner_id;
+  check.caller = request.owner_id;
   check.parent_id = request.parent_id;
   check.path = request.path;
   check.on_conflict = request.on_conflict;
+  check.declared_size = request.length;
+  check.reservation_kind = ReservationKind::kTus;
+  check.new_reservation_id = id;
   Result<std::string> prepared = co_await target_.PrepareUpload(check);
   if (!prepared) co_return std::unexpected(prepared.error());
-  const std::string id = RandomHex(16);
-  Result<std::string> reserved = co_await target_.Reserve(request.owner_id, request.length, id);
-  if (!reserved) co_return std::unexpected(reserved.error());
 
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   db::TusUploadRecord rec{.id = id,

@@ -26,10 +26,8 @@ namespace nimbus::core::files {
 class TusTarget {
  public:
   virtual ~TusTarget() = default;
-  // As FileService::PrepareUpload / Reserve / Release / Upload.
+  // As FileService::PrepareUpload / Release / Upload.
   virtual net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& request) = 0;
-  virtual net::awaitable<Result<std::string>> Reserve(std::int64_t owner_id, std::uint64_t bytes,
-                                                      std::string id) = 0;
   virtual net::awaitable<Result<void>> Release(std::string reservation_id) = 0;
   virtual net::awaitable<Result<UploadResult>> Upload(UploadRequest request,
                                                       storage::ByteSource& body) = 0;

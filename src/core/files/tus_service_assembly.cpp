@@ -132,7 +132,7 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
     StagingSource source(deps_.workers, std::move(*file),
                          static_cast<std::uint64_t>(upload.length));
     UploadRequest request;
-    request.owner_id = upload.owner_id;
+    request.caller = upload.owner_id;
     request.parent_id = upload.parent_id;
     request.path = upload.path;
     request.on_conflict = upload.on_conflict;
