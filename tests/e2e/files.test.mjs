@@ -96,7 +96,7 @@ describe('file browser', () => {
       assert.equal(await page.title(), 'Files · Nimbus');
       const nav = page.getByRole('navigation', { name: 'Main' });
       assert.deepEqual(await nav.getByRole('link').allInnerTexts(),
-                       ['Home', 'Files', 'Trash', 'About']);
+                       ['Home', 'Files', 'Shared with me', 'Shared by me', 'Trash', 'About']);
 
       // Folder upload: progress rows show up, then every file is done.
       await page.locator('input.upload-folder-input').setInputFiles(top);

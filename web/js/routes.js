@@ -14,9 +14,16 @@ export const routes = [
   { path: '/', nav: 'Home', view: homeOrFiles },
   { path: '/files/*rest', nav: 'Files', href: '/files', auth: true,
     view: () => import('./files/browser_view.js') },
+  { path: '/shared', nav: 'Shared with me', auth: true,
+    view: () => import('./shares/shared_with_me_view.js') },
+  { path: '/shared/:id', view: () => import('./shares/shared_folder_view.js') },
+  { path: '/shared-by-me', nav: 'Shared by me', auth: true,
+    view: () => import('./shares/shared_by_me_view.js') },
   { path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js') },
   { path: '/usage', auth: true, view: () => import('./files/usage_view.js') },
   { path: '/about', nav: 'About', view: () => import('./views/about.js') },
+  // A public link's page: no sign-in (its view never calls requireUser).
+  { path: '/s/:token', view: () => import('./shares/public_view.js') },
   // Account pages: linked from the header's account navigation (account_bar.js) and from mail.
   { path: '/signup', view: () => import('./views/signup.js') },
   { path: '/login', view: () => import('./views/login.js') },

@@ -1,5 +1,7 @@
 // Launches Debian's chromium through playwright-core (headless, no network beyond loopback
 // needed) and opens pages that record console errors, page errors and CSP violations.
+import assert from 'node:assert/strict';
+
 import { chromium } from 'playwright-core';
 
 const kChromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -39,4 +41,32 @@ export async function openPage(browser, baseURL, contextOptions = {}) {
     });
   });
   return { context, page, problems };
+}
+
+// Chromium logs every 4xx answer to fetch() as a console error; tests that cause some on
+// purpose (a wrong password, a revoked share) pass this to assertNoProblems.
+export const kExpectedHttpError =
+    /Failed to load resource: the server responded with a status of 4\d\d/;
+
+// Fails when the page had a CSP violation, an uncaught error, or a console error other than
+// those matching `expected` (a RegExp, or null for none).
+export function assertNoProblems(problems, expected = kExpectedHttpError) {
+  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
+  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
+  assert.deepEqual(problems.consoleErrors.filter((e) => !expected?.test(e)), [],
+                   'console errors');
+}
+
+// A fresh context of `user` ({ email, password }) logged in through the login form; resolves
+// once the file browser (its breadcrumbs) shows: { context, page, problems }.
+export async function openSignedIn(browser, baseURL, user) {
+  const session = await openPage(browser, baseURL);
+  const { page } = session;
+  await page.goto('/login');
+  await page.locator('#app[data-ready="true"]').waitFor();
+  await page.getByLabel('Email', { exact: true }).fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
+  return session;
 }

@@ -5,15 +5,17 @@
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
-import { confirmDialog, pickFolder, promptDialog } from './dialogs.js';
+import { openShareDialog } from '../shares/share_dialog.js';
+import { confirmDialog, pickFolder } from './dialogs.js';
 import { dropTarget, fileTable, kDragType } from './file_table.js';
+import { createFolder, refreshAfterUploads, renameItem } from './item_actions.js';
 import {
-  contentUrl, copyNode, deleteNode, folderUrl, getNode, listChildren, listTrash, makeFolders,
-  moveNode, renameNode, resolvePath, restoreItem, splitPath,
+  contentUrl, copyNode, deleteNode, folderUrl, getNode, listChildren, listTrash, moveNode,
+  resolvePath, restoreItem, splitPath,
 } from './node_api.js';
 import { quotaBar } from './quota.js';
 import { captureDrop, planFromFileList } from './tree_walk.js';
-import { onUploaded, uploadPanel, uploadPlan } from './uploads.js';
+import { uploadPanel, uploadPlan } from './uploads.js';
 
 const kSorts = ['name', 'modified', 'size'];
 
@@ -63,6 +65,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
     },
     onDropOnFolder: (target, dt) => handleDrop(target.id, target.path, dt),
     onRestore: (item) => restore(item),
+    onShare: (node) => run(async () => {
+      if (await openShareDialog(node)) await reload();
+    }),
   });
 
   const button = (label, fn, attrs = {}) => {
@@ -122,18 +127,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }
   };
   document.addEventListener('keydown', onKey);
-  let refreshTimer = null;
-  const unsubscribe = onUploaded((parentId) => {
-    if (parentId !== folder.id) return;
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => run(reload), 300);
-  });
+  const stopRefresh = refreshAfterUploads(folder.id, () => run(reload));
 
   await loadPage(true);
   return () => {
     document.removeEventListener('keydown', onKey);
-    unsubscribe();
-    clearTimeout(refreshTimer);
+    stopRefresh();
   };
 
   // --- data ---
@@ -172,26 +171,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
   }
 
   // --- actions ---
-  async function newFolder() {
-    const name = await promptDialog({ title: 'New folder', label: 'Folder name',
-                                      confirmLabel: 'Create' });
-    if (!name) return;
-    message.clear();
-    await makeFolders(folder.id, name);
-    message.success(`Created the folder "${name}".`);
-    await reload();
+  function newFolder() {
+    return createFolder(folder.id, { message, reload });
   }
 
-  async function renameSelected() {
-    const [node] = table.selectedNodes();
-    if (!node) return;
-    const name = await promptDialog({ title: `Rename "${node.name}"`, label: 'New name',
-                                      value: node.name, confirmLabel: 'Rename' });
-    if (!name) return;
-    message.clear();
-    await renameNode(node.id, name);
-    message.success(`Renamed "${node.name}" to "${name}".`);
-    await reload();
+  function renameSelected() {
+    return renameItem(table.selectedNodes()[0] ?? null, { message, reload });
   }
 
   async function moveOrCopy(kind) {

@@ -12,8 +12,10 @@ const kColumns = [['name', 'Name'], ['size', 'Size'], ['modified', 'Modified']];
 
 // Builds the table. Options: onSort(key) when a header is clicked; onSelection(ids) after
 // every change of the selection; onDropOnFolder(folderNode, dataTransfer) for drops on a
-// folder row; onRestore(trashItem).
-export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
+// folder row; onRestore(trashItem); folderHref(node, path) the link of a folder row (default:
+// its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own.
+export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
+                            folderHref = (node, path) => folderUrl(path), onShare = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const head = h('tr', {});
   const body = h('tbody', {});
@@ -68,7 +70,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
       clickRow(index, { shift: e.shiftKey, toggle: true });
     });
     const link = isFolder
-      ? h('a', { href: folderUrl(path), class: 'node-link', draggable: 'false' },
+      ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false' },
           nodeIcon('folder'), node.name)
       : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
                  draggable: 'false' },
@@ -76,10 +78,10 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
     const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
-                 h('td', { class: 'col-name' }, link),
+                 h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null),
                  h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
                  h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
-                 h('td', { class: 'col-actions' },
+                 h('td', { class: 'col-actions' }, shareButton(node),
                    h('a', { href: contentUrl(node.id), download: isFolder ? `${node.name}.zip` : node.name,
                             class: 'link-button', 'aria-label': `Download ${node.name}` },
                      'Download')));
@@ -94,6 +96,15 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
     });
     if (isFolder) dropTarget(tr, (dt) => onDropOnFolder(node, dt));
     return tr;
+  }
+
+  // "Share" on a row I own (node.permission is absent on servers without sharing).
+  function shareButton(node) {
+    if (!onShare || (node.permission && node.permission !== 'owner')) return null;
+    const b = h('button', { type: 'button', class: 'link-button',
+                            'aria-label': `Share ${node.name}` }, 'Share');
+    b.addEventListener('click', () => onShare(node));
+    return b;
   }
 
   function deletedRow(item) {
@@ -144,6 +155,12 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore }) {
     clearSelection: () => setSelection([]),
     selectedNodes: () => nodes.filter((n) => selected.has(n.id)),
   };
+}
+
+// The "Shared" badge of an item shared with people or by a public link.
+export function sharedBadge() {
+  return h('span', { class: 'badge badge-shared', title: 'Shared with people or by a link' },
+           'Shared');
 }
 
 // Makes `el` take drops of dragged rows or of files: highlights it while something is over

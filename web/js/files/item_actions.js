@@ -1,0 +1,45 @@
+// What the file browser and a shared folder's page both do: actions on a folder's items (each
+// asks with a dialog, calls the API, says what happened in `message`, a messageBox(), then
+// calls `reload()`; errors reject, the caller's run() shows them), and the refresh after
+// uploads.
+import { promptDialog } from './dialogs.js';
+import { makeFolders, renameNode } from './node_api.js';
+import { onUploaded } from './uploads.js';
+
+// "New folder" in the folder `parentId`.
+export async function createFolder(parentId, { message, reload }) {
+  const name = await promptDialog({ title: 'New folder', label: 'Folder name',
+                                    confirmLabel: 'Create' });
+  if (!name) return;
+  message.clear();
+  await makeFolders(parentId, name);
+  message.success(`Created the folder "${name}".`);
+  await reload();
+}
+
+// "Rename" of `node` (nothing when it is null or the name is unchanged).
+export async function renameItem(node, { message, reload }) {
+  if (!node) return;
+  const name = await promptDialog({ title: `Rename "${node.name}"`, label: 'New name',
+                                    value: node.name, confirmLabel: 'Rename' });
+  if (!name) return;
+  message.clear();
+  await renameNode(node.id, name);
+  message.success(`Renamed "${node.name}" to "${name}".`);
+  await reload();
+}
+
+// Calls `refresh()` once uploads into the folder `folderId` settle (300 ms after the last
+// one); returns the function that stops it (for the view's cleanup).
+export function refreshAfterUploads(folderId, refresh) {
+  let timer = null;
+  const unsubscribe = onUploaded((parentId) => {
+    if (parentId !== folderId) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+  return () => {
+    unsubscribe();
+    clearTimeout(timer);
+  };
+}

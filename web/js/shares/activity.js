@@ -1,0 +1,118 @@
+// The activity of a share or a public link (GET …/activity): the last accesses, who or which
+// IP, when, what. Also the small pieces the share dialog and the sharing pages have in common:
+// the Copy button of a link URL, a link's facts, the revoke/delete button, the error reporter.
+import { h, replaceChildren } from '../dom.js';
+import { formatTime } from '../format.js';
+
+const kActions = {
+  created: 'created the share',
+  view: 'viewed',
+  list: 'listed',
+  download: 'downloaded',
+  upload: 'uploaded',
+  create_folder: 'created a folder',
+  rename: 'renamed',
+  move: 'moved',
+  delete: 'deleted',
+  password_failed: 'entered a wrong password',
+};
+
+function actorText(entry) {
+  const actor = entry.actor;
+  if (actor && typeof actor === 'object') {
+    return actor.name ? `${actor.name} <${actor.email}>` : actor.email ?? actor.id ?? 'Someone';
+  }
+  if (typeof actor === 'string' && actor) return actor;
+  return entry.ip ? `Visitor from ${entry.ip}` : 'A visitor';
+}
+
+// A section that loads `load()` ({ items }) and lists the entries, newest first as the server
+// sends them. `label` names it for screen readers.
+export function activityPanel(label, load) {
+  const list = h('ul', { class: 'item-list activity-list', 'aria-label': label });
+  const status = h('p', { class: 'status', role: 'status' }, 'Loading the activity…');
+  const panel = h('section', { class: 'activity', 'aria-label': label }, status, list);
+  load().then((data) => {
+    const items = data?.items ?? [];
+    status.textContent = items.length ? '' : 'No activity yet.';
+    status.hidden = items.length > 0;
+    replaceChildren(list, items.map((entry) => h('li', { class: 'activity-entry' },
+      h('span', { class: 'item-meta' }, formatTime(entry.at)), ' ',
+      actorText(entry), ' ', kActions[entry.action] ?? entry.action ?? '',
+      entry.path ? h('span', { class: 'activity-path' }, ' ', entry.path) : null,
+      entry.ip && entry.actor ? h('span', { class: 'item-meta' }, ` (${entry.ip})`) : null)));
+  }).catch((err) => {
+    status.textContent = err?.message ?? String(err);
+    status.classList.add('status-error');
+  });
+  return panel;
+}
+
+// A button that shows or hides activityPanel(label, load) at the end of its list item (the
+// item wraps, the panel takes a line of its own).
+export function activityToggle(label, load) {
+  let panel = null;
+  const button = h('button', { type: 'button', class: 'link-button', 'aria-expanded': 'false',
+                               'aria-label': label }, 'Activity');
+  button.addEventListener('click', () => {
+    if (panel) {
+      panel.remove();
+      panel = null;
+    } else {
+      panel = activityPanel(label, load);
+      (button.closest('li') ?? button.parentElement).append(panel);
+    }
+    button.setAttribute('aria-expanded', String(Boolean(panel)));
+  });
+  return button;
+}
+
+// A read-only field holding `url` with a Copy button; `onCopied()` tells the person.
+export function copyField(url, label) {
+  const input = h('input', { type: 'text', readonly: true, value: url, class: 'secret link-url',
+                             'aria-label': label });
+  const copy = h('button', { type: 'button', class: 'button button-secondary button-small' },
+                 'Copy');
+  copy.addEventListener('click', async () => {
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(url);
+      ok = true;
+    } catch {
+      // No clipboard API (plain HTTP): select the text and use the legacy command.
+      input.select();
+      ok = document.execCommand?.('copy') ?? false;
+    }
+    copy.textContent = ok ? 'Copied' : 'Press Ctrl+C';
+    input.select();
+    setTimeout(() => { copy.textContent = 'Copy'; }, 2000);
+  });
+  return h('div', { class: 'secret-row' }, input, copy);
+}
+
+// A link's facts for people: "password · expires … · 3 downloads".
+export function linkFacts(link) {
+  const downloads = Number(link.download_count ?? 0);
+  return [link.has_password ? 'Password protected' : 'No password',
+          link.expires_at ? `expires ${formatTime(link.expires_at)}` : 'never expires',
+          `${downloads} ${downloads === 1 ? 'download' : 'downloads'}`].join(' · ');
+}
+
+// A small red-outlined button (revoke, delete) named `label` for screen readers.
+export function dangerButton(text, label) {
+  return h('button', { type: 'button', 'aria-label': label,
+                       class: 'button button-secondary button-danger button-small' }, text);
+}
+
+// run(fn) for a view or dialog: clears `message`, awaits fn() and shows its error there (an
+// aborted request is no error).
+export function errorReporter(message) {
+  return async (fn) => {
+    message.clear();
+    try {
+      await fn();
+    } catch (err) {
+      if (err?.name !== 'AbortError') message.error(err?.message ?? String(err));
+    }
+  };
+}

@@ -1,0 +1,166 @@
+// The page of a public link (/s/<token>), for anyone, signed in or not: a file shows its
+// name, size and a download button; a folder a browsable list and "Download all (zip)". A
+// link with a password asks for it first; a wrong password, too many attempts and an expired
+// or deleted link each get a sentence of their own.
+import { ApiError } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { field, messageBox, onSubmit, submitButton } from '../forms.js';
+import { formatBytes, formatTime } from '../format.js';
+import { nodeIcon } from '../files/quota.js';
+import { allPages, getPublic, listPublicChildren, publicContentUrl } from './share_api.js';
+
+export const title = 'Shared link';
+
+const kGone = 'This link does not work: it has expired, or its owner deleted it or the item.';
+const kTooMany = 'Too many wrong passwords for this link. Please wait an hour and try again.';
+const kWrong = 'That password is not right. Check it and try again.';
+
+export async function render(outlet, { params, signal }) {
+  const token = params.token;
+  const page = h('section', { class: 'public-page' });
+  outlet.append(page);
+  let password = '';
+
+  try {
+    show(await getPublic(token, { signal }));
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    if (err instanceof ApiError && err.code === 'password_required') askPassword();
+    else failure(err);
+  }
+
+  // A failure that no password can fix.
+  function failure(err) {
+    let text = err?.message ?? String(err);
+    if (err instanceof ApiError && err.status === 404) text = kGone;
+    else if (err instanceof ApiError && err.status === 429) text = kTooMany;
+    replaceChildren(page, h('div', { class: 'notice notice-error', role: 'alert' },
+                            h('h1', {}, 'This link cannot be opened'), h('p', {}, text)));
+  }
+
+  function askPassword() {
+    const message = messageBox();
+    const secret = field({ label: 'Password', name: 'link-password', type: 'password',
+                           autocomplete: 'off', required: true });
+    const form = h('form', { class: 'form auth-page' }, message, secret, submitButton('Open'));
+    replaceChildren(page, h('h1', {}, 'This link is protected'),
+                    h('p', { class: 'lead' }, 'Enter the password you were given with the link.'),
+                    form);
+    onSubmit(form, {
+      message,
+      action: async () => {
+        const value = secret.input.value;
+        if (!value) {
+          secret.showError('Enter the password.');
+          return;
+        }
+        const data = await getPublic(token, { password: value });
+        password = value;
+        show(data);
+      },
+      onError: (err) => {
+        if (!(err instanceof ApiError)) return false;
+        if (err.code === 'invalid_credentials' || err.code === 'password_required') {
+          secret.showError(kWrong);
+          queueMicrotask(() => secret.input.select());
+          return true;
+        }
+        if (err.status === 429) {
+          message.error(kTooMany);
+          return true;
+        }
+        if (err.status === 404) {
+          failure(err);
+          return true;
+        }
+        return false;
+      },
+    });
+    secret.input.focus();
+  }
+
+  function show(data) {
+    const node = data?.node ?? {};
+    const link = data?.link ?? {};
+    const expires = link.expires_at ? `This link expires ${formatTime(link.expires_at)}.` : null;
+    if (node.type !== 'folder') {
+      replaceChildren(page, h('h1', {}, nodeIcon('file'), node.name),
+                      h('p', { class: 'public-facts' }, formatBytes(node.size),
+                        node.modified_at ? ` · modified ${formatTime(node.modified_at)}` : ''),
+                      h('div', { class: 'form-actions' },
+                        h('a', { href: publicContentUrl(token, 'root', password),
+                                 download: node.name, class: 'button' }, 'Download')),
+                      expires ? h('p', { class: 'item-meta' }, expires) : null);
+      return;
+    }
+    const crumbs = h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' });
+    const status = h('p', { class: 'status', role: 'status' });
+    const body = h('tbody', {});
+    const table = h('table', { class: 'table file-table public-table', 'aria-label': 'Files' },
+                    h('thead', {}, h('tr', {}, h('th', {}, 'Name'),
+                                     h('th', { class: 'col-size' }, 'Size'),
+                                     h('th', { class: 'col-modified' }, 'Modified'),
+                                     h('th', { class: 'col-actions' },
+                                       h('span', { class: 'visually-hidden' }, 'Actions')))),
+                    body);
+    replaceChildren(page, h('div', { class: 'files-head' }, h('h1', {}, node.name), crumbs),
+                    h('div', { class: 'form-actions' },
+                      h('a', { href: publicContentUrl(token, 'root', password),
+                               download: `${node.name}.zip`, class: 'button' },
+                        'Download all (zip)')),
+                    expires ? h('p', { class: 'item-meta' }, expires) : null,
+                    status, h('div', { class: 'table-wrap' }, table));
+    // The folders opened from the top: [{ id, name }], 'root' being the link's own folder.
+    const trail = [{ id: 'root', name: node.name }];
+    openLevel(trail.length - 1);
+
+    async function openLevel(level) {
+      trail.length = level + 1;
+      const current = trail[level];
+      replaceChildren(crumbs, trail.map((f, i) => {
+        const b = h('button', { type: 'button', class: 'link-button',
+                                'aria-current': i === level ? 'page' : null }, f.name);
+        b.addEventListener('click', () => openLevel(i));
+        return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null, b];
+      }));
+      status.textContent = 'Loading…';
+      let items;
+      try {
+        items = await allPages((cursor) => listPublicChildren(token, current.id,
+                                                              { password, cursor }));
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) failure(err);
+        else status.textContent = err?.message ?? String(err);
+        return;
+      }
+      status.textContent = '';
+      replaceChildren(body, items.length ? items.map((item) => row(item, level))
+        : h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'This folder is empty.')));
+    }
+
+    function row(item, level) {
+      const isFolder = item.type === 'folder';
+      const download = publicContentUrl(token, item.id, password);
+      let name;
+      if (isFolder) {
+        name = h('button', { type: 'button', class: 'link-button node-link' },
+                 nodeIcon('folder'), item.name);
+        name.addEventListener('click', () => {
+          trail.push({ id: item.id, name: item.name });
+          openLevel(level + 1);
+        });
+      } else {
+        name = h('a', { href: download, download: item.name, class: 'node-link' },
+                 nodeIcon('file'), item.name);
+      }
+      return h('tr', { dataset: { id: item.id, name: item.name } },
+               h('td', { class: 'col-name' }, name),
+               h('td', { class: 'col-size' }, isFolder ? '—' : formatBytes(item.size)),
+               h('td', { class: 'col-modified' }, formatTime(item.modified_at)),
+               h('td', { class: 'col-actions' },
+                 h('a', { href: download, download: isFolder ? `${item.name}.zip` : item.name,
+                          class: 'link-button', 'aria-label': `Download ${item.name}` },
+                   'Download')));
+    }
+  }
+}

@@ -1,0 +1,222 @@
+// An item shared with me (/shared/<id>, the link in the share mail): a folder lists its items
+// (the file browser's table) with breadcrumbs from "Shared with me"; with the edit permission
+// also upload, new folder, rename and delete. A file shows its facts and a download button.
+// When the share is gone, says so instead of a bare "not found".
+import { ApiError } from '../api.js';
+import { h } from '../dom.js';
+import { messageBox } from '../forms.js';
+import { formatBytes, formatTime } from '../format.js';
+import { requireUser } from '../session.js';
+import { confirmDialog } from '../files/dialogs.js';
+import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
+import { createFolder, refreshAfterUploads, renameItem } from '../files/item_actions.js';
+import {
+  contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
+} from '../files/node_api.js';
+import { captureDrop, planFromFileList } from '../files/tree_walk.js';
+import { uploadPanel, uploadPlan } from '../files/uploads.js';
+import { errorReporter } from './activity.js';
+import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
+import { leaveShare } from './shared_with_me_view.js';
+
+const kSorts = ['name', 'modified', 'size'];
+
+export const title = 'Shared with me';
+
+export async function render(outlet, { params, query, signal, navigate }) {
+  await requireUser();
+  let node;
+  try {
+    node = await getNode(params.id, { signal });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+      outlet.append(gone());
+      return undefined;
+    }
+    throw err;
+  }
+  if (node.permission === 'owner') {
+    // My own item (e.g. the owner followed a share mail): the file browser shows it.
+    await navigate(folderUrl(node.type === 'folder' ? node.path : parentPath(node.path)),
+                   { replace: true });
+    return undefined;
+  }
+  const chain = await ancestors(node, signal);
+  const shares = await listShares({ direction: 'incoming', signal });
+  const share = shares.find((s) => s.node?.id === chain[0].id) ?? null;
+  const canEdit = node.permission === 'edit';
+  const message = messageBox();
+  const run = errorReporter(message);
+  const leave = share && share.node.id === node.id
+    ? h('button', { type: 'button', class: 'button button-secondary button-small' }, 'Leave')
+    : null;
+  leave?.addEventListener('click', () => run(async () => {
+    if (await leaveShare(share)) await navigate(sharedUrl(), { replace: true });
+  }));
+  const facts = h('p', { class: 'item-meta shared-facts' },
+                  `Shared by ${ownerText(share?.owner ?? node.owner)} · `,
+                  `${permissionLabel(node.permission)}`);
+  const head = h('div', { class: 'files-head' }, h('h1', {}, node.name), breadcrumbs(chain));
+
+  if (node.type !== 'folder') {
+    const parent = chain.length > 1 ? chain[chain.length - 2] : null;
+    outlet.append(h('section', { class: 'files-page shared-file' }, head, facts, message,
+                    h('p', {}, formatBytes(node.size), ' · modified ',
+                      formatTime(node.modified_at)),
+                    h('div', { class: 'form-actions' },
+                      h('a', { href: contentUrl(node.id), download: node.name, class: 'button' },
+                        'Download'),
+                      parent ? h('a', { href: sharedUrl(parent.id),
+                                        class: 'button button-secondary' }, 'Open its folder')
+                             : null,
+                      leave)));
+    return undefined;
+  }
+
+  const state = {
+    sort: kSorts.includes(query.get('sort')) ? query.get('sort') : 'name',
+    order: query.get('order') === 'desc' ? 'desc' : 'asc',
+    items: [], cursor: null,
+  };
+  const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
+                 'Load more');
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true,
+                                 class: 'upload-files-input' });
+  const table = fileTable({
+    onSort: (key) => {
+      if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
+      else [state.sort, state.order] = [key, key === 'name' ? 'asc' : 'desc'];
+      run(reload);
+    },
+    onSelection: (ids) => {
+      count.textContent = ids.length ? `${ids.length} selected` : '';
+      renameButton.disabled = ids.length !== 1;
+      deleteButton.disabled = ids.length === 0;
+    },
+    onDropOnFolder: (target, dt) => upload(target.id, dt),
+    onRestore: () => {},
+    folderHref: (item) => sharedUrl(item.id),
+  });
+  const button = (label, fn, attrs = {}) => {
+    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
+                            ...attrs }, label);
+    b.addEventListener('click', () => run(fn));
+    return b;
+  };
+  const renameButton = button('Rename', renameSelected);
+  const deleteButton = button('Delete', deleteSelected,
+                              { class: 'button button-danger button-small' });
+  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
+                    canEdit ? [button('New folder', newFolder),
+                               button('Upload files', () => fileInput.click()),
+                               h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
+                               renameButton, deleteButton, count]
+                            : h('span', { class: 'item-meta' },
+                                'You can view and download these items.'),
+                    leave);
+  const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
+  outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
+                  toolbar, fileInput, zone, h('div', { class: 'form-actions' }, more),
+                  canEdit ? uploadPanel() : null));
+
+  more.addEventListener('click', () => run(() => loadPage(false)));
+  if (canEdit) {
+    dropTarget(zone, (dt) => upload(node.id, dt));
+    fileInput.addEventListener('change', () => run(async () => {
+      try {
+        await startUpload(planFromFileList(fileInput.files), node.id);
+      } finally {
+        fileInput.value = '';
+      }
+    }));
+  }
+  const stopRefresh = refreshAfterUploads(node.id, () => run(reload));
+  await loadPage(true);
+  return stopRefresh;
+
+  async function loadPage(first) {
+    const data = await listChildren(node.id, { sort: state.sort, order: state.order,
+                                               cursor: first ? undefined : state.cursor });
+    state.items = first ? data.items ?? [] : [...state.items, ...(data.items ?? [])];
+    state.cursor = data.next_cursor ?? null;
+    more.hidden = !state.cursor;
+    table.draw(state.items, { basePath: node.path, sort: state.sort, order: state.order });
+  }
+
+  async function reload() {
+    await loadPage(true);
+  }
+
+  async function startUpload(plan, parentId) {
+    message.clear();
+    const refusal = await uploadPlan(plan, parentId);
+    if (refusal) message.error(refusal);
+  }
+
+  // Files dropped from the desktop upload (with the edit permission); rows are not moved here.
+  function upload(parentId, dt) {
+    if (!canEdit || [...dt.types].includes(kDragType) || ![...dt.types].includes('Files')) return;
+    const collect = captureDrop(dt);
+    run(async () => startUpload(await collect(), parentId));
+  }
+
+  function newFolder() {
+    return createFolder(node.id, { message, reload });
+  }
+
+  function renameSelected() {
+    return renameItem(table.selectedNodes()[0] ?? null, { message, reload });
+  }
+
+  async function deleteSelected() {
+    const items = table.selectedNodes();
+    if (!items.length) return;
+    const what = items.length === 1 ? `"${items[0].name}"` : `${items.length} items`;
+    const ok = await confirmDialog({
+      title: `Delete ${what}?`, confirmLabel: 'Delete', danger: true,
+      message: `Deleted items go to the trash of ${ownerText(node.owner)}, who can restore them.`,
+    });
+    if (!ok) return;
+    message.clear();
+    for (const item of items) await deleteNode(item.id);
+    message.success(`Deleted ${what}.`);
+    await reload();
+  }
+}
+
+// The folders from the top of the share down to `node`: its path inside the share
+// ("/Shared folder/sub/x") says how many levels there are; the share's top has no visible
+// parent.
+async function ancestors(node, signal) {
+  const chain = [node];
+  const depth = splitPath(node.path).length;
+  while (chain.length < depth && chain[0].parent_id) {
+    try {
+      chain.unshift(await getNode(chain[0].parent_id, { signal }));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) break;
+      throw err;
+    }
+  }
+  return chain;
+}
+
+// "Shared with me / Shared folder / sub": links to each level.
+function breadcrumbs(chain) {
+  const crumbs = [['Shared with me', sharedUrl()], ...chain.map((n) => [n.name, sharedUrl(n.id)])];
+  return h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' },
+           crumbs.map(([name, href], i) => {
+             const last = i === crumbs.length - 1;
+             return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null,
+                     h('a', { href, 'aria-current': last ? 'page' : null }, name)];
+           }));
+}
+
+// The item is not (or no longer) shared with me, or was deleted.
+function gone() {
+  return h('section', { class: 'notice notice-error', role: 'alert' },
+           h('h1', {}, 'No longer shared'),
+           h('p', {}, 'This item is not shared with you (any more), or its owner deleted it.'),
+           h('p', {}, h('a', { href: sharedUrl() }, 'See what is shared with you')));
+}

@@ -1,0 +1,80 @@
+// "Shared with me" (/shared): the items other people share with me, with their owner, my
+// permission and the date; a folder opens at /shared/<id>, a file downloads; "Leave" ends a
+// share from my side.
+import { h, replaceChildren } from '../dom.js';
+import { messageBox } from '../forms.js';
+import { formatBytes, formatTime } from '../format.js';
+import { requireUser } from '../session.js';
+import { confirmDialog } from '../files/dialogs.js';
+import { contentUrl } from '../files/node_api.js';
+import { nodeIcon } from '../files/quota.js';
+import { errorReporter } from './activity.js';
+import {
+  deleteShare, listShares, ownerText, permissionLabel, sharedUrl,
+} from './share_api.js';
+
+export const title = 'Shared with me';
+
+// Asks, then leaves `share` (DELETE /shares/{id} by the grantee); resolves to true when left.
+export async function leaveShare(share) {
+  const ok = await confirmDialog({
+    title: `Leave "${share.node?.name}"?`, confirmLabel: 'Leave', danger: true,
+    message: `You will no longer see it. Only ${share.owner?.name || share.owner?.email ||
+              'its owner'} can share it with you again.`,
+  });
+  if (!ok) return false;
+  await deleteShare(share.id);
+  return true;
+}
+
+export async function render(outlet, { signal }) {
+  await requireUser();
+  const message = messageBox();
+  const run = errorReporter(message);
+  const body = h('tbody', {});
+  const table = h('table', { class: 'table shared-table', 'aria-label': 'Shared with me' },
+                  h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Owner'),
+                                   h('th', {}, 'Permission'), h('th', {}, 'Shared on'),
+                                   h('th', {},
+                                     h('span', { class: 'visually-hidden' }, 'Actions')))),
+                  body);
+  outlet.append(h('section', { class: 'shared-page' },
+                  h('h1', {}, 'Shared with me'),
+                  h('p', { class: 'lead' }, 'Files and folders other people share with you. ',
+                    'What you upload into a folder you can edit uses its owner\'s space.'),
+                  message, h('div', { class: 'table-wrap' }, table)));
+  await load();
+
+  async function load() {
+    const shares = await listShares({ direction: 'incoming', signal });
+    replaceChildren(body, shares.length ? shares.map(row)
+      : h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'Nothing is shared with you yet.')));
+  }
+
+  function row(share) {
+    const node = share.node ?? {};
+    const isFolder = node.type === 'folder';
+    const leave = h('button', { type: 'button', class: 'link-button',
+                                'aria-label': `Leave ${node.name}` }, 'Leave');
+    leave.addEventListener('click', () => run(async () => {
+      if (!(await leaveShare(share))) return;
+      message.success(`You left "${node.name}".`);
+      await load();
+    }));
+    const link = isFolder
+      ? h('a', { href: sharedUrl(node.id), class: 'node-link' }, nodeIcon('folder'), node.name)
+      : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
+          nodeIcon('file'), node.name);
+    return h('tr', { dataset: { id: node.id ?? '', name: node.name ?? '', shareId: share.id } },
+             h('td', { class: 'col-name' }, link,
+               isFolder ? null : h('span', { class: 'item-meta' }, ` ${formatBytes(node.size)}`)),
+             h('td', {}, ownerText(share.owner)),
+             h('td', {}, h('span', { class: `badge badge-${share.permission}` },
+                           permissionLabel(share.permission))),
+             h('td', { class: 'col-modified' }, formatTime(share.created_at)),
+             h('td', { class: 'col-actions' },
+               isFolder ? null
+                        : h('a', { href: sharedUrl(node.id), class: 'link-button' }, 'Details'),
+               ' ', leave));
+  }
+}
