@@ -5,7 +5,7 @@
 // a new endpoint is swept without touching this file) with A's id of the right kind. Each must
 // answer 404: never 200, never 403 (which would tell that the id exists). A template whose
 // prefix has no id kind below fails the test until one is added. Then A still sees everything
-// as it was.
+// as it was. C, A's grantee of the folder, gets the same 404s for everything outside it.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <fmt/core.h>
 
@@ -138,22 +138,82 @@ class AccessSweepTest : public FilesTest {
     return As(who, method, target, std::move(headers), body);
   }
 
-  // B's request on `target` (a template with its ids filled in) with what the route needs to
-  // get past its own checks, so a 404 is not masked by a 400.
-  HttpResponse Probe(const std::string& method, const std::string& pattern,
+  // `who`'s request on `target` (a template with its ids filled in) with what the route needs
+  // to get past its own checks, so a 404 is not masked by a 400.
+  HttpResponse Probe(const Browser& who, const std::string& method, const std::string& pattern,
                      const std::string& target) {
-    if (pattern.starts_with("/api/v1/uploads")) return Tus(bob_, method, target);
+    if (pattern.starts_with("/api/v1/uploads")) return Tus(who, method, target);
     if (pattern.ends_with("/content") && method == "PUT") {
-      return As(bob_, method, target + "?path=x.txt&on_conflict=replace",
+      return As(who, method, target + "?path=x.txt&on_conflict=replace",
                 {{"Content-Type", "application/octet-stream"}}, "x");
     }
     if (method == "POST" || method == "PATCH" || method == "PUT") {
       json::object body{{"name", "x"}, {"parent_id", "root"}, {"permission", "edit"}, {"path", "x"},
                         {"with", "x"}, {"plan_gb", 10},       {"disabled", true}};
-      return As(bob_, method, target, {{"Content-Type", "application/json"}},
-                json::serialize(body));
+      return As(who, method, target, {{"Content-Type", "application/json"}}, json::serialize(body));
     }
-    return As(bob_, method, target);
+    return As(who, method, target);
+  }
+
+  struct SweepResult {
+    std::vector<std::string> wrong;      // "METHOD target (template): status body"
+    std::vector<std::string> no_kind;    // Templates without an id kind.
+    std::vector<std::string> not_swept;  // Routes of kinds whose ids could not be made yet.
+    int calls = 0;
+  };
+
+  // Calls, as `who`, every route of the route log whose template takes an id, once per id of
+  // its kind in `ids` (kinds absent from `ids` are left out), and lists every answer that is
+  // not a 404 of the handler.
+  SweepResult Sweep(const Browser& who, const std::map<IdKind, std::vector<std::string>>& ids) {
+    SweepResult out;
+    const std::vector<Route> routes = RouteTable();
+    EXPECT_GE(routes.size(), 45u) << "the route log is missing or incomplete";
+    const std::regex param(R"(\{[A-Za-z_*]+\})");
+    for (const Route& route : routes) {
+      if (!std::regex_search(route.pattern, param) || NotAnId(route.pattern)) continue;
+      std::optional<IdKind> kind = KindOf(route.pattern);
+      if (!kind) {
+        out.no_kind.push_back("add an id kind for " + route.pattern);
+        continue;
+      }
+      if (unbuilt_.contains(*kind)) {
+        out.not_swept.push_back(route.method + " " + route.pattern + " (" + unbuilt_[*kind] + ")");
+        continue;
+      }
+      auto of_kind = ids.find(*kind);
+      if (of_kind == ids.end()) continue;
+      std::vector<std::string> methods{route.method};
+      if (route.method == "GET") methods.push_back("HEAD");  // Served by the GET route.
+      for (const std::string& id : of_kind->second) {
+        const std::string target = std::regex_replace(route.pattern, param, id);
+        for (const std::string& method : methods) {
+          HttpResponse r = Probe(who, method, route.pattern, target);
+          ++out.calls;
+          if (method == "OPTIONS") {
+            // tus discovery: public and the same for every id, so it tells nothing about A's.
+            HttpResponse any = Probe(who, method, route.pattern,
+                                     std::regex_replace(route.pattern, param, "no-such-id"));
+            if (r.status != any.status) {
+              out.wrong.push_back(fmt::format("{} {}: {} but {} for an unknown id", method, target,
+                                              r.status, any.status));
+            }
+            continue;
+          }
+          // A 404 of the router would mean the handler was never reached (the admin routes
+          // answer a non-admin exactly as the router does, on purpose: they do not exist for
+          // them).
+          const bool router_404 = *kind != IdKind::kAdmin && r.body.contains("no such resource");
+          const bool leaks = r.body.contains("AnnPrivate") || r.body.contains("ann-secret");
+          if (r.status != 404 || router_404 || leaks ||
+              (method != "HEAD" && ErrorCode(r) != "not_found")) {
+            out.wrong.push_back(fmt::format("{} {} ({}): {} {}", method, target, route.pattern,
+                                            r.status, r.body.substr(0, 200)));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   // Creates what A owns and fills ids_ (kind → every id of that kind to try); kinds whose
@@ -175,7 +235,8 @@ class AccessSweepTest : public FilesTest {
     trash_id_ = Str(BodyOf(trashed).at("trash_item").as_object(), "id");
     ids_[IdKind::kTrash] = {trash_id_};
     // A's folder, file, root, and a node in A's trash.
-    ids_[IdKind::kNode] = {folder_id_, file_id_, root_id_, IdOf(doomed)};
+    trashed_node_id_ = IdOf(doomed);
+    ids_[IdKind::kNode] = {folder_id_, file_id_, root_id_, trashed_node_id_};
 
     HttpResponse upload =
         Tus(me(), "POST", "/api/v1/uploads",
@@ -287,7 +348,7 @@ class AccessSweepTest : public FilesTest {
 
   Browser bob_;
   std::string me_id_, root_id_, folder_id_, file_id_, trash_id_, upload_path_, token_id_,
-      session_id_, share_id_, link_id_;
+      session_id_, share_id_, link_id_, trashed_node_id_;
   std::string usage_;  // A's usage (as JSON) once everything is made.
   std::map<IdKind, std::vector<std::string>> ids_;
   std::map<IdKind, std::string> unbuilt_;  // Kinds whose creation route is still a stub.
@@ -296,63 +357,36 @@ class AccessSweepTest : public FilesTest {
 TEST_F(AccessSweepTest, EveryRouteWithAnIdAnswers404ToAnotherUser) {
   CreateEverythingAsA();
   if (HasFatalFailure()) return;
-  const std::vector<Route> routes = RouteTable();
-  ASSERT_GE(routes.size(), 45u) << "the route log is missing or incomplete";
-  const std::regex param(R"(\{[A-Za-z_*]+\})");
-
-  std::vector<std::string> wrong;      // "METHOD target (template): status body"
-  std::vector<std::string> no_kind;    // Templates without an id kind.
-  std::vector<std::string> not_swept;  // Routes of kinds whose ids could not be made yet.
-  int calls = 0;
-  for (const Route& route : routes) {
-    if (!std::regex_search(route.pattern, param) || NotAnId(route.pattern)) continue;
-    std::optional<IdKind> kind = KindOf(route.pattern);
-    if (!kind) {
-      no_kind.push_back("add an id kind for " + route.pattern);
-      continue;
-    }
-    if (unbuilt_.contains(*kind)) {
-      not_swept.push_back(route.method + " " + route.pattern + " (" + unbuilt_[*kind] + ")");
-      continue;
-    }
-    std::vector<std::string> methods{route.method};
-    if (route.method == "GET") methods.push_back("HEAD");  // Served by the GET route.
-    for (const std::string& id : ids_[*kind]) {
-      const std::string target = std::regex_replace(route.pattern, param, id);
-      for (const std::string& method : methods) {
-        HttpResponse r = Probe(method, route.pattern, target);
-        ++calls;
-        if (method == "OPTIONS") {
-          // tus discovery: public and the same for every id, so it tells nothing about A's.
-          HttpResponse any =
-              Probe(method, route.pattern, std::regex_replace(route.pattern, param, "no-such-id"));
-          if (r.status != any.status) {
-            wrong.push_back(method + " " + target + ": " + std::to_string(r.status) + " but " +
-                            std::to_string(any.status) + " for an unknown id");
-          }
-          continue;
-        }
-        // A 404 of the router would mean the handler was never reached (the admin routes answer
-        // a non-admin exactly as the router does, on purpose: they do not exist for them).
-        const bool router_404 = *kind != IdKind::kAdmin && r.body.contains("no such resource");
-        const bool leaks = r.body.contains("AnnPrivate") || r.body.contains("ann-secret");
-        if (r.status != 404 || router_404 || leaks ||
-            (method != "HEAD" && ErrorCode(r) != "not_found")) {
-          wrong.push_back(fmt::format("{} {} ({}): {} {}", method, target, route.pattern, r.status,
-                                      r.body.substr(0, 200)));
-        }
-      }
-    }
-  }
-  EXPECT_TRUE(no_kind.empty()) << ::testing::PrintToString(no_kind);
-  EXPECT_TRUE(wrong.empty()) << "B reached A's data (must be 404):\n"
-                             << ::testing::PrintToString(wrong);
-  EXPECT_GE(calls, 40);
+  SweepResult sweep = Sweep(bob_, ids_);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(sweep.no_kind.empty()) << ::testing::PrintToString(sweep.no_kind);
+  EXPECT_TRUE(sweep.wrong.empty()) << "B reached A's data (must be 404):\n"
+                                   << ::testing::PrintToString(sweep.wrong);
+  EXPECT_GE(sweep.calls, 40);
   ExpectAUntouched();
-  if (!not_swept.empty() && !HasFailure()) {
-    GTEST_SKIP() << calls << " calls answered as they must; NOT swept yet (endpoint a stub): "
-                 << ::testing::PrintToString(not_swept);
+  if (!sweep.not_swept.empty() && !HasFailure()) {
+    GTEST_SKIP() << sweep.calls << " calls answered as they must; NOT swept yet (endpoint a stub): "
+                 << ::testing::PrintToString(sweep.not_swept);
   }
+}
+
+// C has an edit share of A's folder: inside it C works (the shares tests cover that); A's root,
+// trash, uploads, tokens, sessions and links stay as invisible to C as to anyone.
+TEST_F(AccessSweepTest, AGranteeReachesNothingOutsideTheSharedFolder) {
+  CreateEverythingAsA();
+  if (HasFatalFailure()) return;
+  if (share_id_.empty()) GTEST_SKIP() << unbuilt_[IdKind::kShare];
+  const Browser carol = LogIn("carol@example.com");
+  ASSERT_EQ(As(carol, "GET", "/api/v1/nodes/" + file_id_).status, 200) << "the share works";
+  std::map<IdKind, std::vector<std::string>> outside = ids_;
+  outside[IdKind::kNode] = {root_id_, trashed_node_id_};
+  outside.erase(IdKind::kShare);  // C's own share: leaving it is C's right.
+  SweepResult sweep = Sweep(carol, outside);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(sweep.wrong.empty()) << "C reached A's data outside the share (must be 404):\n"
+                                   << ::testing::PrintToString(sweep.wrong);
+  EXPECT_GE(sweep.calls, 30);
+  ExpectAUntouched();
 }
 
 TEST_F(AccessSweepTest, IdsInBodiesAndQueriesDoNotReachAnotherUsersNodes) {
