@@ -3,9 +3,14 @@
 // uploads into it from the page, A sees the file, A revokes in the dialog and B's view loses
 // it. Then a public link with a password: an anonymous visitor gets the password form, a wrong
 // password is refused, the right one shows the file and the download has the right bytes.
+// Also: a read-only grantee gets no change buttons and leaves the share; a public folder link
+// is browsable, downloads as a zip, and says so once its owner deleted it.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
@@ -44,6 +49,18 @@ describe('sharing', () => {
   });
 
   const logIn = (user) => openSignedIn(browser, server.url, user);
+
+  const annCall = (method, p, body) => apiCall(server.url, method, p, { ...annApi, body });
+  const annResolve = (p) => annCall('GET', `/api/v1/resolve?path=${encodeURIComponent(p)}`);
+  // Ann's file `name` with `bytes` in the folder `parentId` (PUT …/content), as a node.
+  async function annPut(parentId, name, bytes) {
+    const response = await fetch(`${server.url}/api/v1/nodes/${parentId}/content?path=${
+      encodeURIComponent(name)}`, { method: 'PUT', body: bytes,
+      headers: { Cookie: annApi.cookie, 'X-CSRF-Token': annApi.csrf } });
+    const body = await response.json();
+    assert.ok(response.ok, `PUT ${name}: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  }
 
   const row = (page, name) =>
     page.locator(`table.file-table tr[data-id][data-name="${name.replace(/["\\]/g, '\\$&')}"]`);
@@ -106,8 +123,7 @@ describe('sharing', () => {
       // A sees it in the folder, with B's bytes.
       await row(a.page, 'Team docs').locator('a.node-link').click();
       await row(a.page, 'from bob.bin').waitFor();
-      const resolved = await apiCall(server.url, 'GET',
-        `/api/v1/resolve?path=${encodeURIComponent('/Team docs/from bob.bin')}`, annApi);
+      const resolved = await annResolve('/Team docs/from bob.bin');
       assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
       assert.equal(resolved.body.checksum_sha256, sha256(bytes));
 
@@ -186,6 +202,92 @@ describe('sharing', () => {
       assertNoProblems(visitor.problems);
     } finally {
       await a.context.close();
+      await visitor.context.close();
+    }
+  });
+
+  test('read-only share: no change buttons, leave; a public folder link: browse, zip, deleted',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await annCall('POST', '/api/v1/nodes/root/folders', { path: 'Photos/2026' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const photos = (await annResolve('/Photos')).body;
+    const year = (await annResolve('/Photos/2026')).body;
+    const beach = randomBytes(4096);
+    await annPut(year.id, 'beach.jpg', beach);
+    const share = await annCall('POST', '/api/v1/shares',
+                                { node_id: photos.id, email: bob.email, permission: 'read' });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
+
+    const b = await logIn(bob);
+    const visitor = await openPage(browser, server.url);
+    try {
+      // B browses the read-only folder: no upload, new folder, rename or delete.
+      await mainNav(b.page, 'Shared with me').click();
+      await b.page.locator('table.shared-table tr[data-name="Photos"]')
+          .getByRole('link', { name: 'Photos' }).click();
+      await b.page.getByText('You can view and download these items.').waitFor();
+      for (const name of ['Upload files', 'New folder', 'Rename', 'Delete']) {
+        assert.equal(await b.page.getByRole('button', { name, exact: true }).count(), 0, name);
+      }
+      await row(b.page, '2026').locator('a.node-link').click();
+      await row(b.page, 'beach.jpg').waitFor();
+      const crumbs = b.page.getByRole('navigation', { name: 'Breadcrumbs' });
+      assert.deepEqual(await crumbs.getByRole('link').allInnerTexts(),
+                       ['Shared with me', 'Photos', '2026']);
+      // B leaves from the top of the share.
+      await crumbs.getByRole('link', { name: 'Photos' }).click();
+      await b.page.getByRole('button', { name: 'Leave', exact: true }).click();
+      await b.page.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
+      await b.page.getByText('Nothing is shared with you yet.').waitFor();
+      assert.equal(new URL(b.page.url()).pathname, '/shared');
+      const left = await annCall('GET', '/api/v1/shares?direction=outgoing');
+      assert.deepEqual(left.body.items.filter((s) => s.node.id === photos.id), []);
+
+      // A public link to the folder: the visitor browses into a subfolder and downloads a
+      // file and the whole folder as a zip.
+      const link = await annCall('POST', '/api/v1/links', { node_id: photos.id });
+      assert.equal(link.status, 201, JSON.stringify(link.body));
+      const { page } = visitor;
+      await page.goto(`/s/${link.body.token}`);
+      await page.getByRole('heading', { name: 'Photos' }).waitFor();
+      await page.getByRole('button', { name: '2026' }).click();
+      await page.locator('tr[data-name="beach.jpg"]').waitFor();
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download beach.jpg' }).click(),
+      ]);
+      assert.deepEqual(await readFile(await file.path()), beach);
+      const [zip] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download all (zip)' }).click(),
+      ]);
+      // Unzipped by Python's zipfile: the tree under the folder, with the same bytes.
+      const unzipped = await mkdtemp(path.join(tmpdir(), 'nimbus-sharing-zip-'));
+      try {
+        execFileSync('python3', ['-m', 'zipfile', '-e', await zip.path(), unzipped]);
+        assert.deepEqual(await readFile(path.join(unzipped, '2026', 'beach.jpg')), beach);
+      } finally {
+        await rm(unzipped, { recursive: true, force: true });
+      }
+
+      // A deletes the link from "Shared by me"; the visitor's page then says it is gone.
+      await b.context.close();
+      const a = await logIn(ann);
+      try {
+        await mainNav(a.page, 'Shared by me').click();
+        await a.page.getByRole('button', { name: 'Delete the link to Photos' }).click();
+        await a.page.getByText('Deleted the link to "Photos": it no longer works.').waitFor();
+        assertNoProblems(a.problems);
+      } finally {
+        await a.context.close();
+      }
+      await page.reload();
+      await page.getByText('This link does not work: it has expired, or its owner deleted it')
+          .waitFor();
+      assertNoProblems(visitor.problems);
+    } finally {
+      await b.context.close();
       await visitor.context.close();
     }
   });

@@ -8,7 +8,9 @@ import { requireUser } from '../session.js';
 import { openShareDialog } from '../shares/share_dialog.js';
 import { confirmDialog, pickFolder } from './dialogs.js';
 import { dropTarget, fileTable, kDragType } from './file_table.js';
-import { createFolder, refreshAfterUploads, renameItem } from './item_actions.js';
+import {
+  createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker,
+} from './item_actions.js';
 import {
   contentUrl, copyNode, deleteNode, folderUrl, getNode, listChildren, listTrash, moveNode,
   resolvePath, restoreItem, splitPath,
@@ -70,12 +72,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }),
   });
 
-  const button = (label, fn, attrs = {}) => {
-    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
-                            ...attrs }, label);
-    b.addEventListener('click', () => run(fn));
-    return b;
-  };
+  const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);
   const selectionButtons = [renameButton, button('Move', () => moveOrCopy('move')),
                             button('Copy', () => moveOrCopy('copy')),

@@ -1,7 +1,8 @@
 // What the file browser and a shared folder's page both do: actions on a folder's items (each
 // asks with a dialog, calls the API, says what happened in `message`, a messageBox(), then
-// calls `reload()`; errors reject, the caller's run() shows them), and the refresh after
-// uploads.
+// calls `reload()`; errors reject, the caller's run() shows them), the toolbar buttons and
+// the refresh after uploads.
+import { h } from '../dom.js';
 import { promptDialog } from './dialogs.js';
 import { makeFolders, renameNode } from './node_api.js';
 import { onUploaded } from './uploads.js';
@@ -41,5 +42,16 @@ export function refreshAfterUploads(folderId, refresh) {
   return () => {
     unsubscribe();
     clearTimeout(timer);
+  };
+}
+
+// button(label, fn, attrs) for a toolbar: a small secondary button whose click runs fn through
+// `run` (the view's error reporter).
+export function toolbarButtonMaker(run) {
+  return (label, fn, attrs = {}) => {
+    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
+                            ...attrs }, label);
+    b.addEventListener('click', () => run(fn));
+    return b;
   };
 }

@@ -117,6 +117,7 @@ export async function render(outlet, { params, signal }) {
     async function openLevel(level) {
       trail.length = level + 1;
       const current = trail[level];
+      crumbs.hidden = level === 0;  // At the top the heading already names the folder.
       replaceChildren(crumbs, trail.map((f, i) => {
         const b = h('button', { type: 'button', class: 'link-button',
                                 'aria-current': i === level ? 'page' : null }, f.name);

@@ -9,7 +9,9 @@ import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
 import { confirmDialog } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
-import { createFolder, refreshAfterUploads, renameItem } from '../files/item_actions.js';
+import {
+  createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker,
+} from '../files/item_actions.js';
 import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
@@ -98,12 +100,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     onRestore: () => {},
     folderHref: (item) => sharedUrl(item.id),
   });
-  const button = (label, fn, attrs = {}) => {
-    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
-                            ...attrs }, label);
-    b.addEventListener('click', () => run(fn));
-    return b;
-  };
+  const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);
   const deleteButton = button('Delete', deleteSelected,
                               { class: 'button button-danger button-small' });
