@@ -286,6 +286,7 @@ class AccessSweepTest : public FilesTest {
         Api("POST", "/api/v1/links", json::serialize(json::object{{"node_id", folder_id_}}));
     if (link.status == 201) {
       link_id_ = Str(BodyOf(link), "id");
+      link_token_ = Str(BodyOf(link), "token");
       ids_[IdKind::kLink] = {link_id_};
     } else {
       ASSERT_EQ(link.status, 503) << "POST /api/v1/links: " << link.body;
@@ -348,7 +349,7 @@ class AccessSweepTest : public FilesTest {
 
   Browser bob_;
   std::string me_id_, root_id_, folder_id_, file_id_, trash_id_, upload_path_, token_id_,
-      session_id_, share_id_, link_id_, trashed_node_id_;
+      session_id_, share_id_, link_id_, trashed_node_id_, link_token_;
   std::string usage_;  // A's usage (as JSON) once everything is made.
   std::map<IdKind, std::vector<std::string>> ids_;
   std::map<IdKind, std::string> unbuilt_;  // Kinds whose creation route is still a stub.
@@ -386,6 +387,36 @@ TEST_F(AccessSweepTest, AGranteeReachesNothingOutsideTheSharedFolder) {
   EXPECT_TRUE(sweep.wrong.empty()) << "C reached A's data outside the share (must be 404):\n"
                                    << ::testing::PrintToString(sweep.wrong);
   EXPECT_GE(sweep.calls, 30);
+  ExpectAUntouched();
+}
+
+// A visitor of A's link to the folder (no session) names nodes by ?id= on the public routes:
+// inside the folder that works, anything else (A's root, a trashed node, another user's file)
+// is 404.
+TEST_F(AccessSweepTest, ALinkVisitorReachesNothingOutsideTheLinkedFolder) {
+  CreateEverythingAsA();
+  if (HasFatalFailure()) return;
+  if (link_token_.empty()) GTEST_SKIP() << unbuilt_[IdKind::kLink];
+  HttpResponse own = As(bob_, "PUT", "/api/v1/nodes/root/content?path=b.txt",
+                        {{"Content-Type", "application/octet-stream"}}, "bob");
+  ASSERT_EQ(own.status, 201) << own.body;
+  const Browser visitor;  // No cookie.
+  const std::string base = "/api/v1/public/" + link_token_;
+  HttpResponse inside = As(visitor, "GET", base + "/content?id=" + file_id_);
+  ASSERT_EQ(inside.status, 200) << "the link works: " << inside.body;
+  EXPECT_EQ(inside.body, "secret bytes of A");
+  std::vector<std::string> wrong;
+  for (const std::string& id : {root_id_, trashed_node_id_, IdOf(own)}) {
+    // (GET /public/{token} itself takes no id: it always describes the link's node.)
+    for (const std::string path : {"/children", "/content"}) {
+      HttpResponse r = As(visitor, "GET", base + path + "?id=" + id);
+      if (r.status != 404 || ErrorCode(r) != "not_found") {
+        wrong.push_back(
+            fmt::format("GET {}{}?id={}: {} {}", base, path, id, r.status, r.body.substr(0, 200)));
+      }
+    }
+  }
+  EXPECT_TRUE(wrong.empty()) << ::testing::PrintToString(wrong);
   ExpectAUntouched();
 }
 
