@@ -67,6 +67,8 @@ struct ZipSlot {
   ~ZipSlot() { --g_active_zips; }
 };
 
+}  // namespace
+
 http::Response ZipResponse(const FileApi& api, const Node& folder, const http::Request& req) {
   if (++g_active_zips > std::max(api.config.zip_max_concurrent, 1)) {
     --g_active_zips;
@@ -141,8 +143,6 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   return res;
 }
 
-}  // namespace
-
 net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req) {
   const core::Principal* who = CurrentPrincipal(req);
   if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
@@ -179,6 +179,7 @@ net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req
   if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
   auto node = co_await api.files.Get(who->user.id, std::string(req.path_param("id")));
   if (!node) co_return Err(node.error(), req);
+  api.files.NoteActivity(who->user.id, *node, node->is_folder() ? "zip" : "download");
   if (node->is_folder()) co_return ZipResponse(api, *node, req);
   co_return FileResponse(api, *node, req);
 }

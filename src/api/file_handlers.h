@@ -16,6 +16,10 @@
 #include "http/request.h"
 #include "http/response.h"
 
+namespace nimbus::core::files {
+struct ActivityEntry;  // share_service.h
+}
+
 namespace nimbus::api {
 
 namespace net = boost::asio;
@@ -39,6 +43,14 @@ std::string NodePageJsonText(const core::files::ChildPage& page, const core::Use
 // ?limit= within 1..list_max_limit (default list_default_limit); kInvalidArgument otherwise
 // (node_handlers.cpp; also read by the trash list).
 Result<int> LimitParam(const http::Request& req, const config::FilesConfig& config);
+// ?limit, ?cursor, ?sort=name|modified|size and ?order=asc|desc of a children listing
+// (node_handlers.cpp; also read by a public link's listing).
+Result<core::files::ListOptions> ListOptionsOf(const http::Request& req,
+                                               const config::FilesConfig& config);
+
+// {at, actor:{id,name,email}|null, ip, action, node_id, path}: one access through a share or a
+// public link (node_json.cpp; the share and the link activity lists).
+boost::json::object ActivityJson(const core::files::ActivityEntry& entry);
 
 // node_handlers.cpp
 net::awaitable<http::Response> GetNode(const FileApi& api, http::Request& req);
@@ -57,6 +69,13 @@ net::awaitable<http::Response> GetUsage(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> CopyNode(const FileApi& api, http::Request& req);
+// The download of a file as FileService::Get returned it, for any caller: ETag/304,
+// Range/206/416, Content-Disposition, ?inline=1 for safe types.
+http::Response FileResponse(const FileApi& api, const core::files::Node& file,
+                            const http::Request& req);
+// A folder as a streamed zip; 503 with Retry-After beyond files.zip_max_concurrent.
+http::Response ZipResponse(const FileApi& api, const core::files::Node& folder,
+                           const http::Request& req);
 // tus_handlers.cpp: every /api/v1/uploads route (OPTIONS, POST, HEAD, PATCH, DELETE).
 void AddTusRoutes(http::Router& router, const FileApi& api);
 

@@ -18,8 +18,6 @@ using core::files::SortKey;
 using http::Request;
 using http::Response;
 
-namespace {
-
 Result<ListOptions> ListOptionsOf(const Request& req, const config::FilesConfig& config) {
   ListOptions o;
   auto limit = LimitParam(req, config);
@@ -43,8 +41,6 @@ Result<ListOptions> ListOptionsOf(const Request& req, const config::FilesConfig&
   o.descending = order == "desc";
   return o;
 }
-
-}  // namespace
 
 net::awaitable<Response> GetNode(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);

@@ -6,6 +6,7 @@
 
 #include "api/file_handlers.h"
 #include "api/json_codec.h"
+#include "core/files/share_service.h"
 #include "util/rfc3339.h"
 
 namespace nimbus::api {
@@ -206,6 +207,21 @@ json::object TrashItemJson(const core::files::TrashItem& t) {
           {"original_parent_id", t.original_parent_id},
           {"deleted_at", Timestamp(t.deleted_at)},
           {"expires_at", Timestamp(t.expires_at)}};
+}
+
+json::object ActivityJson(const core::files::ActivityEntry& e) {
+  json::object o{{"at", Timestamp(e.at)}};
+  if (e.actor) {
+    o["actor"] = json::object{
+        {"id", std::to_string(e.actor->id)}, {"name", e.actor->name}, {"email", e.actor->email}};
+  } else {
+    o["actor"] = nullptr;
+  }
+  o["ip"] = e.ip;
+  o["action"] = e.action;
+  o["node_id"] = e.node_id;
+  o["path"] = e.path;
+  return o;
 }
 
 }  // namespace nimbus::api

@@ -17,21 +17,6 @@
 namespace nimbus::test {
 namespace {
 
-// Runs a Python snippet with `args` (single-quoted; no single quotes inside); stdout, or
-// "ERROR …" when it fails.
-std::string Python(const std::string& code, const std::vector<std::string>& args = {}) {
-  std::string cmd = "/usr/bin/python3 -c '" + code + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return "ERROR popen";
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int rc = ::pclose(p);
-  return rc == 0 ? out : "ERROR " + out;
-}
-
 std::string Bytes(std::size_t n, int seed = 1) {
   std::string s(n, '\0');
   std::uint32_t x = 2463534242u + static_cast<std::uint32_t>(seed);

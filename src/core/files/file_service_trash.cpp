@@ -69,28 +69,10 @@ Result<TrashItem> DeleteTx(db::Transaction& tx, const Caller& caller, std::strin
   return item;
 }
 
-// Cursor text of a trash page: "<deleted_at>\n<id>" of the last item.
-Result<std::optional<std::pair<std::int64_t, std::string>>> ParseTrashCursor(
-    std::string_view cursor) {
-  using After = std::optional<std::pair<std::int64_t, std::string>>;
-  if (cursor.empty()) return After();
-  auto text = DecodeCursor(cursor);
-  std::size_t nl = text ? text->find('\n') : std::string::npos;
-  std::int64_t at = 0;
-  if (nl != std::string::npos) {
-    auto [end, ec] = std::from_chars(text->data(), text->data() + nl, at);
-    if (ec == std::errc() && end == text->data() + nl) {
-      return After(std::pair(at, text->substr(nl + 1)));
-    }
-  }
-  return Fail(Errc::kInvalidArgument,
-              "The cursor is not valid for this list: start again without one.");
-}
-
 Result<TrashPage> ListTx(db::Transaction& tx, std::int64_t owner_id, int limit,
                          std::string_view cursor, std::string_view parent_filter,
                          int retention_days) {
-  auto after = ParseTrashCursor(cursor);
+  auto after = ParseTimeIdCursor(cursor);  // "<deleted_at>\n<id>" of the last item.
   if (!after) return std::unexpected(std::move(after.error()));
   std::string parent(parent_filter);
   if (parent == "root") {
@@ -104,8 +86,7 @@ Result<TrashPage> ListTx(db::Transaction& tx, std::int64_t owner_id, int limit,
   TrashPage page;
   if (static_cast<int>(rows->size()) > want) {
     rows->resize(static_cast<std::size_t>(want));
-    page.next_cursor =
-        EncodeCursor(std::to_string(rows->back().deleted_at) + "\n" + rows->back().id);
+    page.next_cursor = EncodeTimeIdCursor(rows->back().deleted_at, rows->back().id);
   }
   for (const db::TrashRow& r : *rows) page.items.push_back(ItemFromRow(r, retention_days));
   return page;

@@ -3,9 +3,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "util/result.h"
 
 namespace nimbus::core::files {
 
@@ -63,6 +68,30 @@ inline std::optional<std::string> DecodeCursor(std::string_view cursor) {
     }
   }
   return out;
+}
+
+// A keyset position by (time in ms, id), the cursor of lists ordered that way (trash, links):
+// "<at>\n<id>" encoded.
+using TimeIdPosition = std::optional<std::pair<std::int64_t, std::string>>;
+
+inline std::string EncodeTimeIdCursor(std::int64_t at, std::string_view id) {
+  return EncodeCursor(std::to_string(at) + "\n" + std::string(id));
+}
+
+// nullopt for "" (the first page); kInvalidArgument for anything EncodeTimeIdCursor did not make.
+inline Result<TimeIdPosition> ParseTimeIdCursor(std::string_view cursor) {
+  if (cursor.empty()) return TimeIdPosition();
+  auto text = DecodeCursor(cursor);
+  std::size_t nl = text ? text->find('\n') : std::string::npos;
+  std::int64_t at = 0;
+  if (nl != std::string::npos) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + nl, at);
+    if (ec == std::errc() && end == text->data() + nl) {
+      return TimeIdPosition(std::pair(at, text->substr(nl + 1)));
+    }
+  }
+  return Fail(Errc::kInvalidArgument,
+              "The cursor is not valid for this list: start again without one.");
 }
 
 }  // namespace nimbus::core::files
