@@ -206,7 +206,8 @@ describe('sharing', () => {
     }
   });
 
-  test('read-only share: no change buttons, leave; a public folder link: browse, zip, deleted',
+  test('read-only shares (folder, file): no change buttons, download, leave; a public folder ' +
+       'link: browse, zip, deleted',
        async (t) => {
     if (skipReason) return t.skip(skipReason);
     const mk = await annCall('POST', '/api/v1/nodes/root/folders', { path: 'Photos/2026' });
@@ -218,6 +219,11 @@ describe('sharing', () => {
     const share = await annCall('POST', '/api/v1/shares',
                                 { node_id: photos.id, email: bob.email, permission: 'read' });
     assert.equal(share.status, 201, JSON.stringify(share.body));
+    const notesBytes = Buffer.from('Shared notes, one file alone.\n');
+    const notes = await annPut('root', 'notes.txt', notesBytes);
+    const fileShare = await annCall('POST', '/api/v1/shares',
+                                    { node_id: notes.id, email: bob.email, permission: 'read' });
+    assert.equal(fileShare.status, 201, JSON.stringify(fileShare.body));
 
     const b = await logIn(bob);
     const visitor = await openPage(browser, server.url);
@@ -235,11 +241,21 @@ describe('sharing', () => {
       const crumbs = b.page.getByRole('navigation', { name: 'Breadcrumbs' });
       assert.deepEqual(await crumbs.getByRole('link').allInnerTexts(),
                        ['Shared with me', 'Photos', '2026']);
-      // B leaves from the top of the share.
-      await crumbs.getByRole('link', { name: 'Photos' }).click();
+      // A file shared alone: its page (the share mail's link) has a download button.
+      await b.page.goto(`/shared/${notes.id}`);
+      await b.page.getByRole('heading', { name: 'notes.txt' }).waitFor();
+      const [got] = await Promise.all([
+        b.page.waitForEvent('download'),
+        b.page.getByRole('link', { name: 'Download', exact: true }).click(),
+      ]);
+      assert.deepEqual(await readFile(await got.path()), notesBytes);
+
+      // B leaves the folder from the top of the share; the file stays shared.
+      await b.page.goto(`/shared/${photos.id}`);
       await b.page.getByRole('button', { name: 'Leave', exact: true }).click();
       await b.page.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
-      await b.page.getByText('Nothing is shared with you yet.').waitFor();
+      await b.page.locator('table.shared-table tr[data-name="notes.txt"]').waitFor();
+      assert.equal(await b.page.locator('table.shared-table tr[data-name="Photos"]').count(), 0);
       assert.equal(new URL(b.page.url()).pathname, '/shared');
       const left = await annCall('GET', '/api/v1/shares?direction=outgoing');
       assert.deepEqual(left.body.items.filter((s) => s.node.id === photos.id), []);
