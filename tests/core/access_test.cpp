@@ -191,6 +191,23 @@ TEST_F(AccessTest, ANodeInTheTrashIsNotFoundForEveryone) {
   ExpectDenied(bob_, other_.id, Permission::kRead, Errc::kNotFound, "under trashed top");
 }
 
+TEST_F(AccessTest, RestoringASharedFolderRestoresTheShareAndDeletingForGoodEndsIt) {
+  Share(folder_, bob_, "read");
+  auto item = Run(files_->Delete(alice_, folder_.id));
+  ASSERT_TRUE(item) << item.error().message;
+  ExpectDenied(bob_, file_.id, Permission::kRead, Errc::kNotFound, "in the trash");
+  ASSERT_TRUE(Run(files_->Restore(alice_, item->id)));
+  auto back = Auth(bob_, file_.id, Permission::kRead);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->path, "/Folder/sub/file");
+
+  auto again = Run(files_->Delete(alice_, folder_.id));
+  ASSERT_TRUE(again) << again.error().message;
+  ASSERT_TRUE(Run(files_->DeleteForever(alice_, again->id)));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM shares"), 0);
+  ExpectDenied(bob_, folder_.id, Permission::kRead, Errc::kNotFound, "deleted for good");
+}
+
 TEST_F(AccessTest, ALinkReadsItsNodeAndBelowAndNothingElse) {
   Caller link = Caller::ForLink("link-1", folder_.id, "192.0.2.7");
   auto root = Auth(link, "root", Permission::kRead);
