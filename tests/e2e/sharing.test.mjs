@@ -150,7 +150,8 @@ describe('sharing', () => {
     }
   });
 
-  test('a public link with a password: form, wrong password, right one, download', async (t) => {
+  test('a public link with a password: form, wrong password, right one, download, rate limit',
+       async (t) => {
     if (skipReason) return t.skip(skipReason);
     const a = await logIn(ann);
     const visitor = await openPage(browser, server.url);
@@ -198,6 +199,24 @@ describe('sharing', () => {
       await mainNav(a.page, 'Shared by me').click();
       const item = a.page.locator('.link-list li', { hasText: 'report.txt' });
       await item.getByText(/1 download\b/).waitFor();
+
+      // Guessing is rate limited: after 5 wrong passwords the page says to wait.
+      const guarded = await annCall('POST', '/api/v1/links',
+                                    { node_id: (await annResolve('/report.txt')).body.id,
+                                      password: 'the right one 99' });
+      assert.equal(guarded.status, 201, JSON.stringify(guarded.body));
+      await page.goto(`/s/${guarded.body.token}`);
+      const secret = page.getByLabel('Password', { exact: true });
+      for (let i = 1; i <= 5; i += 1) {
+        await secret.fill(`guess ${i}`);
+        await page.getByRole('button', { name: 'Open' }).click();
+        await page.locator('form[aria-busy]').waitFor({ state: 'detached' });
+        assert.ok(await page.getByText('That password is not right.').isVisible(), `guess ${i}`);
+      }
+      await secret.fill('guess 6');
+      await page.getByRole('button', { name: 'Open' }).click();
+      await page.getByText('Too many wrong passwords for this link. Please wait an hour')
+          .waitFor();
       assertNoProblems(a.problems);
       assertNoProblems(visitor.problems);
     } finally {

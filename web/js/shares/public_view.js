@@ -49,6 +49,7 @@ export async function render(outlet, { params, signal }) {
     onSubmit(form, {
       message,
       action: async () => {
+        secret.clearError();
         const value = secret.input.value;
         if (!value) {
           secret.showError('Enter the password.');
