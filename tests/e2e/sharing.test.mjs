@@ -80,6 +80,14 @@ describe('sharing', () => {
       await row(a.page, 'Team docs').getByRole('button', { name: 'Share Team docs' }).click();
       const dialog = a.page.getByRole('dialog', { name: 'Share "Team docs"' });
       await dialog.getByText('Nobody yet.').waitFor();
+      // An address without an account: the server's sentence shows under the field.
+      await dialog.getByLabel('Email of the person').fill(`nobody-${process.pid}@example.com`);
+      await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+      const fieldError = dialog.locator('.share-form .field-error');
+      await fieldError.waitFor();
+      assert.notEqual((await fieldError.innerText()).trim(), '');
+      assert.equal(await dialog.getByLabel('Email of the person').getAttribute('aria-invalid'),
+                   'true');
       await dialog.getByLabel('Email of the person').fill(bob.email);
       await dialog.getByLabel('Permission', { exact: true }).selectOption('edit');
       await dialog.getByRole('button', { name: 'Share', exact: true }).click();
