@@ -66,10 +66,13 @@ const Builtin& Get(Template t) {
       "{{sharer}} shared \"{{item}}\" with you",
       "Hello {{name}},\n\n"
       "{{sharer}} shared \"{{item}}\" with you on Nimbus. Open it here:\n\n"
-      "{{link}}\n",
+      "{{link}}\n\n"
+      "You also find it under \"Shared with me\" when you are signed in to Nimbus.\n",
       "<p>Hello {{name}},</p>\n"
       "<p>{{sharer}} shared <strong>{{item}}</strong> with you on Nimbus.</p>\n"
-      "<p><a href=\"{{link}}\">Open {{item}}</a></p>"};
+      "<p><a href=\"{{link}}\">Open {{item}}</a></p>\n"
+      "<p>Or paste this link into your browser: {{link}}</p>\n"
+      "<p>You also find it under \"Shared with me\" when you are signed in to Nimbus.</p>"};
   static const Builtin kAlert{
       {"name", "title", "detail", "public_url"},
       "[Nimbus alert] {{title}}",

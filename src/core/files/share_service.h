@@ -75,15 +75,20 @@ class ShareService {
   // me"). Paged by (created_at, id) with an opaque cursor; kInvalidArgument for a bad cursor.
   net::awaitable<Result<SharePage>> List(std::int64_t user_id, bool incoming, int limit,
                                          std::string cursor);
-  // The shares of one node (the share dialog); owner only (kNotFound otherwise).
+  // The shares of one node (the share dialog); owner only (kForbidden for a grantee of it,
+  // kNotFound for anyone else).
   net::awaitable<Result<std::vector<Share>>> ListForNode(std::int64_t owner_id,
                                                          std::string node_id);
-  // The owner changes the permission (kRead or kEdit). kNotFound for anyone else.
+  // The owner changes the permission (kRead or kEdit; kInvalidArgument otherwise). kForbidden
+  // for the grantee (who cannot raise their own permission), kNotFound for anyone else and for a
+  // share whose node is in the trash.
   net::awaitable<Result<Share>> Update(std::int64_t owner_id, std::string share_id,
                                        Permission permission);
   // The owner revokes, or the grantee leaves. kNotFound for anyone else.
   net::awaitable<Result<void>> Delete(std::int64_t user_id, std::string share_id);
-  // The newest accesses through the share (at most `limit`); owner only.
+  // The newest accesses through the share (at most `limit`); owner only (kForbidden for the
+  // grantee, kNotFound for anyone else). Recording is asynchronous (ActivityLog): an access
+  // shows up a moment after its request was answered.
   net::awaitable<Result<std::vector<ActivityEntry>>> Activity(std::int64_t owner_id,
                                                               std::string share_id, int limit);
   // Emails of the people the caller has shared with before that start with `prefix` (any

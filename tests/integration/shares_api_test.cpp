@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// User shares (issue 6) against the real `nimbus serve`: POST/GET/PATCH/DELETE /shares with their
+// error codes and the mail to the recipient, what a read and an edit recipient may do through
+// the ordinary /nodes endpoints (uploads charged to the owner, deletes into the owner's trash,
+// the shared folder itself kept), revoke / leave / trash ending access on the very next request,
+// the activity owners see, and the contacts autocomplete. ann shares, bob receives, carol is a
+// stranger.
+#include <fmt/core.h>
+
+#include <chrono>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "integration/files_test_util.h"
+
+namespace nimbus::test {
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(const json::value& v) { return std::string(v.as_string().c_str()); }
+
+class SharesApiTest : public FilesTest {
+ protected:
+  void SetUp() override {
+    FilesTest::SetUp();
+    StartWithUser();  // ann
+    ASSERT_EQ(SignUp("bob@example.com").status, 201);
+    bob_ = LogIn("bob@example.com");
+    ASSERT_EQ(SignUp("carol@example.com").status, 201);
+    carol_ = LogIn("carol@example.com");
+  }
+
+  HttpResponse Bob(const std::string& method, const std::string& target,
+                   const std::string& body = "") {
+    return Call(method, target, body, &bob_);
+  }
+  HttpResponse Carol(const std::string& method, const std::string& target,
+                     const std::string& body = "") {
+    return Call(method, target, body, &carol_);
+  }
+  // PUT …/content as `who` (FilesTest::Put is ann's).
+  HttpResponse PutAs(const Browser& who, const std::string& parent, const std::string& path,
+                     const std::string& bytes) {
+    auto client = HttpClient::Connect(port());
+    EXPECT_TRUE(client);
+    if (!client) return {};
+    Headers h{{"Content-Type", "application/octet-stream"},
+              {"Cookie", who.cookie},
+              {"X-CSRF-Token", who.csrf}};
+    auto r = client->Request(
+        "PUT", fmt::format("/api/v1/nodes/{}/content?path={}", parent, UrlEncode(path)), h, bytes);
+    EXPECT_TRUE(r);
+    return r.value_or(HttpResponse{});
+  }
+  std::string Folder(const std::string& parent, const std::string& path) {
+    HttpResponse r = Api("POST", "/api/v1/nodes/" + parent + "/folders",
+                         json::serialize(json::object{{"path", path}}));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return IdOf(r);
+  }
+  std::string File(const std::string& parent, const std::string& path, const std::string& bytes) {
+    HttpResponse r = Put(parent, path, bytes);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return IdOf(r);
+  }
+  static std::string ShareBody(const std::string& node, const std::string& email,
+                               const std::string& permission) {
+    return json::serialize(
+        json::object{{"node_id", node}, {"email", email}, {"permission", permission}});
+  }
+  // ann shares `node` (expects 201) and returns the share's id.
+  std::string ShareWith(const std::string& node, const std::string& email,
+                        const std::string& permission) {
+    HttpResponse r = Api("POST", "/api/v1/shares", ShareBody(node, email, permission));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Str(BodyOf(r).at("id"));
+  }
+  static json::array Items(const HttpResponse& r) {
+    auto body = BodyOf(r);
+    return body.contains("items") ? body.at("items").as_array() : json::array{};
+  }
+  static std::string Rename(const std::string& name) {
+    return json::serialize(json::object{{"name", name}});
+  }
+  static std::string MoveTo(const std::string& parent) {
+    return json::serialize(json::object{{"parent_id", parent}});
+  }
+  std::int64_t UsedBytesOf(const HttpResponse& me) {
+    return BodyOf(me).at("usage").at("used_bytes").as_int64();
+  }
+  // Sets ann's plan to `bytes` in the server's SQLite file (as files_content_test does).
+  void SetAnnQuota(std::int64_t bytes) {
+    std::string id = Str(BodyOf(Api("GET", "/api/v1/me")).at("id"));
+    std::string out = Python(
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+        "c.execute(sys.argv[2]).fetchall()\n"
+        "c.commit()\n",
+        {data_dir() + "/nimbus.db",
+         fmt::format("UPDATE allocations SET bytes = {} WHERE owner_id = {}", bytes, id)});
+    ASSERT_EQ(out.rfind("ERROR", 0), std::string::npos) << out;
+  }
+  // The share's activity once it has at least `n` entries (it is written just after the
+  // request is answered); bounded at 10 s.
+  json::array WaitForActivity(const std::string& share, std::size_t n) {
+    json::array items;
+    for (int i = 0; i < 100; ++i) {
+      HttpResponse r = Api("GET", "/api/v1/shares/" + share + "/activity");
+      EXPECT_EQ(r.status, 200) << r.body;
+      items = Items(r);
+      if (items.size() >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return items;
+  }
+
+  Browser bob_;
+  Browser carol_;
+};
+
+TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
+  std::string project = Folder("root", "Project");
+  HttpResponse created = Api("POST", "/api/v1/shares",
+                             ShareBody(project, " Bob@Example.com ", "edit"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto share = BodyOf(created);
+  EXPECT_FALSE(Str(share.at("id")).empty());
+  EXPECT_EQ(Str(share.at("node").at("id")), project);
+  EXPECT_EQ(share.at("node").at("path"), "/Project");
+  EXPECT_EQ(share.at("node").at("shared"), true);
+  EXPECT_EQ(share.at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(share.at("grantee").at("email"), "bob@example.com");
+  EXPECT_EQ(share.at("permission"), "edit");
+  EXPECT_TRUE(share.at("created_at").is_string());
+
+  // bob gets a mail with the link to the item (the outbox is polled every second).
+  bool mailed = false;
+  for (int i = 0; i < 100 && !mailed; ++i) {
+    mailed = MailsTo("bob@example.com", "shared") == 1 && AnyMailContains("/shared/" + project);
+    if (!mailed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(mailed) << "no share mail to bob with " << project;
+
+  auto post = [&](const std::string& node, const std::string& email, const std::string& perm) {
+    return Api("POST", "/api/v1/shares", ShareBody(node, email, perm));
+  };
+  for (auto [node, email, perm, status, code] :
+       std::vector<std::tuple<std::string, std::string, std::string, int, std::string>>{
+           {project, "nobody@example.com", "read", 404, "user_not_found"},
+           {project, "ANN@example.com", "read", 400, "cannot_share_with_self"},
+           {project, "bob@example.com", "read", 409, "already_shared"},
+           {project, "carol@example.com", "owner", 400, "invalid_request"},
+           {"root", "carol@example.com", "read", 400, "invalid_request"},
+           {"nope", "carol@example.com", "read", 404, "not_found"}}) {
+    HttpResponse r = post(node, email, perm);
+    EXPECT_EQ(r.status, status) << email << " " << perm << ": " << r.body;
+    EXPECT_EQ(ErrorCode(r), code) << r.body;
+  }
+  // A recipient cannot reshare; a stranger does not see the node at all.
+  HttpResponse reshare = Bob("POST", "/api/v1/shares", ShareBody(project, "carol@example.com", "read"));
+  EXPECT_EQ(reshare.status, 403) << reshare.body;
+  EXPECT_EQ(ErrorCode(reshare), "forbidden");
+  HttpResponse stranger = Carol("POST", "/api/v1/shares", ShareBody(project, "bob@example.com", "edit"));
+  EXPECT_EQ(stranger.status, 404) << stranger.body;
+  EXPECT_EQ(ErrorCode(stranger), "not_found");
+}
+
+TEST_F(SharesApiTest, ListsPatchAndContacts) {
+  std::string a = Folder("root", "A");
+  std::string b = File("root", "b.txt", "bee");
+  // Lists are ordered by creation time in ms (then id): a few ms apart, the order is known.
+  auto apart = [] { std::this_thread::sleep_for(std::chrono::milliseconds(3)); };
+  std::string to_bob = ShareWith(a, "bob@example.com", "edit");
+  apart();
+  std::string to_carol = ShareWith(b, "carol@example.com", "read");
+  apart();
+  ShareWith(a, "carol@example.com", "read");
+
+  // Outgoing, paged oldest first.
+  HttpResponse first = Api("GET", "/api/v1/shares?direction=outgoing&limit=2");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(Items(first).size(), 2u);
+  EXPECT_EQ(Str(Items(first)[0].at("id")), to_bob);
+  EXPECT_EQ(Str(Items(first)[1].at("id")), to_carol);
+  std::string cursor = Str(BodyOf(first).at("next_cursor"));
+  HttpResponse second = Api("GET", "/api/v1/shares?direction=outgoing&limit=2&cursor=" + cursor);
+  ASSERT_EQ(Items(second).size(), 1u) << second.body;
+  EXPECT_TRUE(BodyOf(second).at("next_cursor").is_null());
+  EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/shares?cursor=not-a-cursor")), "invalid_request");
+  EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/shares?direction=sideways")), "invalid_request");
+  EXPECT_TRUE(Items(Api("GET", "/api/v1/shares?direction=incoming")).empty());
+
+  // Incoming: bob sees the folder as his: its path inside the share, ann as its owner.
+  json::array incoming = Items(Bob("GET", "/api/v1/shares?direction=incoming"));
+  ASSERT_EQ(incoming.size(), 1u);
+  EXPECT_EQ(Str(incoming[0].at("id")), to_bob);
+  EXPECT_EQ(incoming[0].at("node").at("path"), "/A");
+  EXPECT_EQ(incoming[0].at("node").at("permission"), "edit");
+  EXPECT_EQ(incoming[0].at("node").at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(Items(Carol("GET", "/api/v1/shares?direction=incoming")).size(), 2u);
+
+  // The shares of one node (the share dialog): the owner's only.
+  json::array of_a = Items(Api("GET", "/api/v1/shares?node_id=" + a));
+  ASSERT_EQ(of_a.size(), 2u);
+  EXPECT_EQ(of_a[0].at("grantee").at("email"), "bob@example.com");
+  EXPECT_EQ(of_a[1].at("grantee").at("email"), "carol@example.com");
+  EXPECT_EQ(Bob("GET", "/api/v1/shares?node_id=" + a).status, 403);
+  EXPECT_EQ(Carol("GET", "/api/v1/shares?node_id=" + b).status, 403);
+  EXPECT_EQ(ErrorCode(Bob("GET", "/api/v1/shares?node_id=" + b)), "not_found");
+
+  // PATCH: the owner changes it; the recipient cannot raise it; a stranger gets 404.
+  HttpResponse patched = Api("PATCH", "/api/v1/shares/" + to_bob, R"({"permission":"read"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(BodyOf(patched).at("permission"), "read");
+  EXPECT_EQ(BodyOf(Bob("GET", "/api/v1/nodes/" + a)).at("permission"), "read");
+  HttpResponse raise = Bob("PATCH", "/api/v1/shares/" + to_bob, R"({"permission":"edit"})");
+  EXPECT_EQ(raise.status, 403) << raise.body;
+  EXPECT_EQ(ErrorCode(raise), "forbidden");
+  EXPECT_EQ(ErrorCode(Carol("PATCH", "/api/v1/shares/" + to_bob, R"({"permission":"edit"})")),
+            "not_found");
+  HttpResponse bad = Api("PATCH", "/api/v1/shares/" + to_bob, R"({"permission":"write"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(BodyOf(bad).at("error").at("message").as_string().find("read"), std::string::npos);
+  EXPECT_EQ(ErrorCode(Api("PATCH", "/api/v1/shares/nope", R"({"permission":"read"})")),
+            "not_found");
+
+  // Contacts: the people ann has shared with, most recent first, by prefix in any case.
+  auto contacts = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const auto& e : Items(Api("GET", "/api/v1/contacts?q=" + q))) out.push_back(Str(e));
+    return out;
+  };
+  EXPECT_EQ(contacts(""), (std::vector<std::string>{"carol@example.com", "bob@example.com"}));
+  EXPECT_EQ(contacts("BO"), std::vector<std::string>{"bob@example.com"});
+  EXPECT_TRUE(contacts("z").empty());
+  EXPECT_TRUE(Items(Bob("GET", "/api/v1/contacts?q=a")).empty());
+}
+
+TEST_F(SharesApiTest, ReadRecipientOpensAndDownloadsButChangesNothing) {
+  std::string docs = Folder("root", "Docs");
+  std::string sub = Folder(docs, "sub");
+  std::string file = File(docs, "a.txt", "hello");
+  ShareWith(docs, "bob@example.com", "read");
+
+  HttpResponse node = Bob("GET", "/api/v1/nodes/" + docs);
+  ASSERT_EQ(node.status, 200) << node.body;
+  EXPECT_EQ(BodyOf(node).at("permission"), "read");
+  EXPECT_EQ(BodyOf(node).at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(Items(Bob("GET", "/api/v1/nodes/" + docs + "/children")).size(), 2u);
+  HttpResponse download = Bob("GET", "/api/v1/nodes/" + file + "/content");
+  EXPECT_EQ(download.status, 200);
+  EXPECT_EQ(download.body, "hello");
+  HttpResponse zip = Bob("GET", "/api/v1/nodes/" + docs + "/content");
+  EXPECT_EQ(zip.status, 200);
+  EXPECT_EQ(zip.HeaderOr("Content-Type"), "application/zip");
+  EXPECT_EQ(zip.body.substr(0, 2), "PK");
+
+  std::vector<std::pair<std::string, HttpResponse>> denied;
+  denied.emplace_back("upload", PutAs(bob_, docs, "new.txt", "x"));
+  denied.emplace_back("folder", Bob("POST", "/api/v1/nodes/" + docs + "/folders", R"({"path":"n"})"));
+  denied.emplace_back("rename", Bob("PATCH", "/api/v1/nodes/" + file, Rename("b.txt")));
+  denied.emplace_back("move", Bob("PATCH", "/api/v1/nodes/" + file, MoveTo(sub)));
+  denied.emplace_back("delete", Bob("DELETE", "/api/v1/nodes/" + file));
+  for (const auto& [what, r] : denied) {
+    EXPECT_EQ(r.status, 403) << what << ": " << r.body;
+    EXPECT_EQ(ErrorCode(r), "forbidden") << what;
+  }
+  EXPECT_EQ(Items(Api("GET", "/api/v1/nodes/" + docs + "/children")).size(), 2u);
+  EXPECT_EQ(Download(file).body, "hello");
+}
+
+TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {
+  std::string team = Folder("root", "Team");
+  std::string in = Folder(team, "in");
+  std::string file = File(team, "a.txt", "abc");
+  std::string share = ShareWith(team, "bob@example.com", "edit");
+  const std::int64_t ann_before = Usage().at("used_bytes").as_int64();
+  const std::int64_t bob_before = UsedBytesOf(Bob("GET", "/api/v1/me"));
+
+  HttpResponse up = PutAs(bob_, team, "b.txt", std::string(1000, 'b'));
+  ASSERT_EQ(up.status, 201) << up.body;
+  std::string uploaded = IdOf(up);
+  EXPECT_EQ(BodyOf(up).at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(Usage().at("used_bytes").as_int64(), ann_before + 1000);
+  EXPECT_EQ(UsedBytesOf(Bob("GET", "/api/v1/me")), bob_before);
+  EXPECT_EQ(Bob("POST", "/api/v1/nodes/" + team + "/folders", R"({"path":"new"})").status, 201);
+  HttpResponse renamed = Bob("PATCH", "/api/v1/nodes/" + file, Rename("a2.txt"));
+  EXPECT_EQ(renamed.status, 200) << renamed.body;
+  HttpResponse moved = Bob("PATCH", "/api/v1/nodes/" + file, MoveTo(in));
+  EXPECT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(BodyOf(moved).at("path"), "/Team/in/a2.txt");
+  HttpResponse out = Bob("PATCH", "/api/v1/nodes/" + file, MoveTo("root"));
+  EXPECT_EQ(out.status, 400) << out.body;
+  EXPECT_EQ(ErrorCode(out), "invalid_move");
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + file)).at("path"), "/Team/in/a2.txt");
+
+  // The shared folder itself stays the owner's to rename, move or delete.
+  for (const auto& r : {Bob("PATCH", "/api/v1/nodes/" + team, Rename("Mine")),
+                        Bob("PATCH", "/api/v1/nodes/" + team, MoveTo(in)),
+                        Bob("DELETE", "/api/v1/nodes/" + team)}) {
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(ErrorCode(r), "forbidden");
+  }
+
+  // A delete goes to ann's trash, not bob's.
+  HttpResponse deleted = Bob("DELETE", "/api/v1/nodes/" + uploaded);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  json::array ann_trash = Items(Api("GET", "/api/v1/trash"));
+  ASSERT_EQ(ann_trash.size(), 1u);
+  EXPECT_EQ(Str(ann_trash[0].at("node_id")), uploaded);
+  EXPECT_TRUE(Items(Bob("GET", "/api/v1/trash")).empty());
+
+  // ann's space full: bob's upload is refused, naming whose space it is.
+  SetAnnQuota(Usage().at("used_bytes").as_int64() + Usage().at("trash_bytes").as_int64() + 10);
+  HttpResponse full = PutAs(bob_, team, "big.bin", std::string(1000, 'x'));
+  EXPECT_EQ(full.status, 507) << full.body;
+  EXPECT_EQ(ErrorCode(full), "quota_exceeded");
+  EXPECT_NE(full.body.find("ann@example.com"), std::string::npos) << full.body;
+
+  // ann sees what bob did, newest first, with bob as the actor.
+  json::array activity = WaitForActivity(share, 5);
+  std::vector<std::string> actions;
+  for (const auto& e : activity) {
+    actions.push_back(Str(e.at("action")));
+    EXPECT_EQ(e.at("actor").at("email"), "bob@example.com");
+  }
+  ASSERT_GE(actions.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(actions.begin(), actions.begin() + 5),
+            (std::vector<std::string>{"delete", "move", "rename", "folder", "upload"}));
+  EXPECT_EQ(Str(activity[0].at("node_id")), uploaded);
+  EXPECT_EQ(activity[0].at("path"), "/Team/b.txt");
+  EXPECT_GE(Str(activity[0].at("at")), Str(activity[4].at("at")));
+  EXPECT_EQ(ErrorCode(Bob("GET", "/api/v1/shares/" + share + "/activity")), "forbidden");
+  EXPECT_EQ(ErrorCode(Carol("GET", "/api/v1/shares/" + share + "/activity")), "not_found");
+}
+
+TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {
+  std::string folder = Folder("root", "Shared");
+  std::string child = File(folder, "c.txt", "see");
+  auto bob_sees = [&] {
+    return std::pair(Bob("GET", "/api/v1/nodes/" + folder).status,
+                     Bob("GET", "/api/v1/nodes/" + child + "/content").status);
+  };
+  std::string share = ShareWith(folder, "bob@example.com", "read");
+  EXPECT_EQ(bob_sees(), std::pair(200, 200));
+  EXPECT_EQ(ErrorCode(Carol("DELETE", "/api/v1/shares/" + share)), "not_found");
+  EXPECT_EQ(Api("DELETE", "/api/v1/shares/" + share).status, 204);  // Revoke.
+  EXPECT_EQ(bob_sees(), std::pair(404, 404));
+  EXPECT_TRUE(Items(Bob("GET", "/api/v1/shares?direction=incoming")).empty());
+  EXPECT_EQ(ErrorCode(Api("DELETE", "/api/v1/shares/" + share)), "not_found");
+
+  share = ShareWith(folder, "bob@example.com", "read");
+  EXPECT_EQ(bob_sees(), std::pair(200, 200));
+  EXPECT_EQ(Bob("DELETE", "/api/v1/shares/" + share).status, 204);  // Leave.
+  EXPECT_EQ(bob_sees(), std::pair(404, 404));
+  EXPECT_TRUE(Items(Api("GET", "/api/v1/shares?direction=outgoing")).empty());
+
+  // Deleting the shared folder ends access; restoring it from the trash brings it back.
+  share = ShareWith(folder, "bob@example.com", "read");
+  HttpResponse trashed = Api("DELETE", "/api/v1/nodes/" + folder);
+  ASSERT_EQ(trashed.status, 200) << trashed.body;
+  EXPECT_EQ(bob_sees(), std::pair(404, 404));
+  EXPECT_TRUE(Items(Bob("GET", "/api/v1/shares?direction=incoming")).empty());
+  EXPECT_EQ(ErrorCode(Api("PATCH", "/api/v1/shares/" + share, R"({"permission":"edit"})")),
+            "not_found");
+  std::string item = Str(BodyOf(trashed).at("trash_item").at("id"));
+  ASSERT_EQ(Api("POST", "/api/v1/trash/" + item + "/restore").status, 200);
+  EXPECT_EQ(bob_sees(), std::pair(200, 200));
+  json::array incoming = Items(Bob("GET", "/api/v1/shares?direction=incoming"));
+  ASSERT_EQ(incoming.size(), 1u);
+  EXPECT_EQ(Str(incoming[0].at("id")), share);
+}
+
+}  // namespace
+}  // namespace nimbus::test
