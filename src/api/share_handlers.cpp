@@ -2,6 +2,8 @@
 // /api/v1/shares (create, list, change, revoke or leave), /shares/{id}/activity and /contacts.
 // Every route is authenticated (the auth middleware answered 401 otherwise), so
 // CurrentPrincipal() is set.
+#include "api/share_handlers.h"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -9,7 +11,6 @@
 #include "api/file_handlers.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
-#include "api/share_handlers.h"
 
 namespace nimbus::api {
 
@@ -114,8 +115,7 @@ net::awaitable<Response> ShareActivity(const ShareApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto limit = LimitParam(req, api.files.config);
   if (!limit) co_return Err(limit.error(), req);
-  auto entries =
-      co_await api.shares.Activity(p.user.id, std::string(req.path_param("id")), *limit);
+  auto entries = co_await api.shares.Activity(p.user.id, std::string(req.path_param("id")), *limit);
   if (!entries) co_return Err(entries.error(), req);
   json::array items;
   for (const auto& e : *entries) items.push_back(ActivityJson(e));

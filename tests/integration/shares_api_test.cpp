@@ -122,8 +122,8 @@ class SharesApiTest : public FilesTest {
 
 TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
   std::string project = Folder("root", "Project");
-  HttpResponse created = Api("POST", "/api/v1/shares",
-                             ShareBody(project, " Bob@Example.com ", "edit"));
+  HttpResponse created =
+      Api("POST", "/api/v1/shares", ShareBody(project, " Bob@Example.com ", "edit"));
   ASSERT_EQ(created.status, 201) << created.body;
   auto share = BodyOf(created);
   EXPECT_FALSE(Str(share.at("id")).empty());
@@ -159,10 +159,12 @@ TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
     EXPECT_EQ(ErrorCode(r), code) << r.body;
   }
   // A recipient cannot reshare; a stranger does not see the node at all.
-  HttpResponse reshare = Bob("POST", "/api/v1/shares", ShareBody(project, "carol@example.com", "read"));
+  HttpResponse reshare =
+      Bob("POST", "/api/v1/shares", ShareBody(project, "carol@example.com", "read"));
   EXPECT_EQ(reshare.status, 403) << reshare.body;
   EXPECT_EQ(ErrorCode(reshare), "forbidden");
-  HttpResponse stranger = Carol("POST", "/api/v1/shares", ShareBody(project, "bob@example.com", "edit"));
+  HttpResponse stranger =
+      Carol("POST", "/api/v1/shares", ShareBody(project, "bob@example.com", "edit"));
   EXPECT_EQ(stranger.status, 404) << stranger.body;
   EXPECT_EQ(ErrorCode(stranger), "not_found");
 }
@@ -259,7 +261,8 @@ TEST_F(SharesApiTest, ReadRecipientOpensAndDownloadsButChangesNothing) {
 
   std::vector<std::pair<std::string, HttpResponse>> denied;
   denied.emplace_back("upload", PutAs(bob_, docs, "new.txt", "x"));
-  denied.emplace_back("folder", Bob("POST", "/api/v1/nodes/" + docs + "/folders", R"({"path":"n"})"));
+  denied.emplace_back("folder",
+                      Bob("POST", "/api/v1/nodes/" + docs + "/folders", R"({"path":"n"})"));
   denied.emplace_back("rename", Bob("PATCH", "/api/v1/nodes/" + file, Rename("b.txt")));
   denied.emplace_back("move", Bob("PATCH", "/api/v1/nodes/" + file, MoveTo(sub)));
   denied.emplace_back("delete", Bob("DELETE", "/api/v1/nodes/" + file));

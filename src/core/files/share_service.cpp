@@ -3,10 +3,10 @@
 // the asking user, so a share's node is exactly what that user would see through /nodes/{id}.
 #include "core/files/share_service.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <utility>
-
-#include <fmt/core.h>
 
 #include "core/account_mail.h"
 #include "core/email_address.h"
@@ -82,8 +82,7 @@ Result<ShareRow> OwnedShare(Transaction& tx, std::int64_t owner_id, std::string_
   if ((*row)->owner_id == owner_id) return std::move(**row);
   if ((*row)->grantee_id == owner_id) {
     return Fail(Errc::kForbidden,
-                "Only the owner of what is shared with you can {}. You can leave the share.",
-                what);
+                "Only the owner of what is shared with you can {}. You can leave the share.", what);
   }
   return std::unexpected(ShareNotFound());
 }
@@ -134,8 +133,7 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
                     *normalized);
       }
       if ((*grantee)->id == owner_id) {
-        return Fail(Errc::kCannotShareWithSelf, "You cannot share '{}' with yourself.",
-                    node->name);
+        return Fail(Errc::kCannotShareWithSelf, "You cannot share '{}' with yourself.", node->name);
       }
       auto existing = ShareStore::FindByNodeAndGrantee(tx, node->id, (*grantee)->id);
       if (!existing) return std::unexpected(std::move(existing.error()));
@@ -145,8 +143,12 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
                     "instead.",
                     node->name, *normalized, (*existing)->permission);
       }
-      ShareRow row{RandomToken(16), node->id, owner_id, (*grantee)->id,
-                   std::string(PermissionName(permission)), now};
+      ShareRow row{RandomToken(16),
+                   node->id,
+                   owner_id,
+                   (*grantee)->id,
+                   std::string(PermissionName(permission)),
+                   now};
       if (auto r = ShareStore::Insert(tx, row); !r) {
         if (r.error().code == Errc::kConflict) {
           return Fail(Errc::kAlreadyShared, "'{}' is already shared with {}.", node->name,
@@ -173,8 +175,8 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
   co_return co_await RunBlocking(deps_.workers, std::move(write));
 }
 
-net::awaitable<Result<SharePage>> ShareService::List(std::int64_t user_id, bool incoming,
-                                                     int limit, std::string cursor) {
+net::awaitable<Result<SharePage>> ShareService::List(std::int64_t user_id, bool incoming, int limit,
+                                                     std::string cursor) {
   auto after = ParseTimeIdCursor(cursor);  // "<created_at>\n<id>" of the last share.
   if (!after) co_return std::unexpected(after.error());
   const int want = std::max(1, limit);
