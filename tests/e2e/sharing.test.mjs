@@ -140,6 +140,11 @@ describe('sharing', () => {
           .getByRole('link', { name: 'Files' }).click();
       await row(a.page, 'Team docs').getByRole('button', { name: 'Share Team docs' }).click();
       await people.getByText(bob.email).waitFor();
+      // The share's activity: B's upload, with the path B saw.
+      await dialog.getByRole('button', { name: `Activity of the share with ${bob.email}` })
+          .click();
+      await dialog.getByRole('region', { name: `Activity of the share with ${bob.email}` })
+          .getByText(/Bob Grantee.*uploaded.*from bob\.bin/).waitFor();
       await dialog.getByRole('button', { name: `Revoke access of ${bob.email}` }).click();
       await dialog.getByText(`${bob.email} no longer has access.`).waitFor();
       await dialog.getByText('Nobody yet.').waitFor();
@@ -207,6 +212,9 @@ describe('sharing', () => {
       await mainNav(a.page, 'Shared by me').click();
       const item = a.page.locator('.link-list li', { hasText: 'report.txt' });
       await item.getByText(/1 download\b/).waitFor();
+      await item.getByRole('button', { name: 'Activity of the link to report.txt' }).click();
+      await item.getByRole('region', { name: 'Activity of the link to report.txt' })
+          .getByText(/Visitor from 127\.0\.0\.1 downloaded/).waitFor();
 
       // Guessing is rate limited: after 5 wrong passwords the page says to wait.
       const guarded = await annCall('POST', '/api/v1/links',

@@ -5,16 +5,16 @@ import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
 
 const kActions = {
-  created: 'created the share',
-  view: 'viewed',
+  view: 'opened',
   list: 'listed',
   download: 'downloaded',
+  zip: 'downloaded as a zip',
   upload: 'uploaded',
-  create_folder: 'created a folder',
+  folder: 'created the folder',
   rename: 'renamed',
   move: 'moved',
   delete: 'deleted',
-  password_failed: 'entered a wrong password',
+  copy: 'copied',
 };
 
 function actorText(entry) {
