@@ -3,8 +3,10 @@
 // uploads into it from the page, A sees the file, A revokes in the dialog and B's view loses
 // it. Then a public link with a password: an anonymous visitor gets the password form, a wrong
 // password is refused, the right one shows the file and the download has the right bytes.
-// Also: a read-only grantee gets no change buttons and leaves the share; a public folder link
-// is browsable, downloads as a zip, and says so once its owner deleted it.
+// Also: a read-only grantee gets no change buttons and leaves the share; a file shared alone
+// downloads from its page; a public folder link is browsable, downloads as a zip, and says so
+// once its owner deleted it; wrong passwords are rate limited; the activity and the email
+// suggestions show up in the dialog.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -329,6 +331,14 @@ describe('sharing', () => {
         await mainNav(a.page, 'Shared by me').click();
         await a.page.getByRole('button', { name: 'Delete the link to Photos' }).click();
         await a.page.getByText('Deleted the link to "Photos": it no longer works.').waitFor();
+        // The email field suggests people A shared with before.
+        await mainNav(a.page, 'Files').click();
+        await row(a.page, 'Photos').getByRole('button', { name: 'Share Photos' }).click();
+        const dialog = a.page.getByRole('dialog', { name: 'Share "Photos"' });
+        await dialog.getByLabel('Email of the person').fill('bob');
+        await dialog.locator(`datalist option[value="${bob.email}"]`)
+            .waitFor({ state: 'attached' });
+        await dialog.getByRole('button', { name: 'Done' }).click();
         assertNoProblems(a.problems);
       } finally {
         await a.context.close();
