@@ -121,6 +121,7 @@ describe('sharing', () => {
       const crumbs = b.page.getByRole('navigation', { name: 'Breadcrumbs' });
       assert.deepEqual(await crumbs.getByRole('link').allInnerTexts(),
                        ['Shared with me', 'Team docs']);
+      assert.equal(await b.page.title(), 'Team docs · Nimbus');
 
       // B uploads a file through the page.
       const bytes = randomBytes(20 * 1024);
@@ -202,6 +203,7 @@ describe('sharing', () => {
       await page.getByLabel('Password', { exact: true }).fill('open sesame 42');
       await page.getByRole('button', { name: 'Open' }).click();
       await page.getByRole('heading', { name: 'report.txt' }).waitFor();
+      assert.equal(await page.title(), 'report.txt · Nimbus');
       await page.getByText('3.3 KB').waitFor();
       const [download] = await Promise.all([
         page.waitForEvent('download'),

@@ -7,9 +7,14 @@ import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { nodeIcon } from '../files/quota.js';
+import { kAppName } from '../layout.js';
 import { allPages, getPublic, listPublicChildren, publicContentUrl } from './share_api.js';
 
-export const title = 'Shared link';
+// Names of the linked items shown, for the page title (the router asks after render).
+const names = new Map();
+export function title({ params }) {
+  return names.get(params.token) ?? 'Shared link';
+}
 
 const kGone = 'This link does not work: it has expired, or its owner deleted it or the item.';
 const kTooMany = 'Too many wrong passwords for this link. Please wait an hour and try again.';
@@ -83,6 +88,8 @@ export async function render(outlet, { params, signal }) {
   function show(data) {
     const node = data?.node ?? {};
     const link = data?.link ?? {};
+    names.set(token, node.name);
+    document.title = `${node.name} · ${kAppName}`;  // Also after a password, past the render.
     const expires = link.expires_at ? `This link expires ${formatTime(link.expires_at)}.` : null;
     if (node.type !== 'folder') {
       replaceChildren(page, h('h1', {}, nodeIcon('file'), node.name),

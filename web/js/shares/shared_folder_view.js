@@ -23,7 +23,11 @@ import { leaveShare } from './shared_with_me_view.js';
 
 const kSorts = ['name', 'modified', 'size'];
 
-export const title = 'Shared with me';
+// Names of the items shown, for the page title (the router asks after render).
+const names = new Map();
+export function title({ params }) {
+  return names.get(params.id) ?? 'Shared with me';
+}
 
 export async function render(outlet, { params, query, signal, navigate }) {
   await requireUser();
@@ -43,6 +47,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
                    { replace: true });
     return undefined;
   }
+  names.set(params.id, node.name);
   const chain = await ancestors(node, signal);
   const shares = await listShares({ direction: 'incoming', signal });
   const share = shares.find((s) => s.node?.id === chain[0].id) ?? null;
