@@ -11,10 +11,12 @@
 #include "core/files/quota_tx.h"
 #include "core/files/zip_writer.h"
 #include "files_fixture.h"
+#include "support/python.h"
 
 namespace nimbus::core::files {
 namespace {
 
+using nimbus::test::Python;
 using storage::testing::StringSink;
 using storage::testing::StringSource;
 using storage::testing::TestBytes;
@@ -51,18 +53,6 @@ class FileSink final : public storage::ByteSink {
  private:
   std::ofstream out_;
 };
-
-// Runs a Python snippet (argv[1] = `arg`); returns its stdout, or "ERROR rc" on failure.
-std::string Python(const std::string& code, const std::string& arg) {
-  std::string cmd = fmt::format("/usr/bin/python3 -c '{}' '{}' 2>&1", code, arg);
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return "ERROR popen";
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int rc = ::pclose(p);
-  return rc == 0 ? out : fmt::format("ERROR {}: {}", rc, out);
-}
 
 class FilesContentTest : public FilesTreeTest {
  protected:
@@ -333,7 +323,7 @@ TEST_F(FilesContentTest, FolderZipUnzipsToTheSameBytes) {
   auto zipped = Run(files_->WriteZip(*photos, sink));
   ASSERT_TRUE(zipped) << zipped.error().message;
   sink.Close();
-  std::string out = Python(kListZip, path);
+  std::string out = Python(kListZip, {path});
   EXPECT_NE(out.find("naïve résumé.pdf 9 "), std::string::npos) << out;
   EXPECT_NE(out.find("100% #1/big.bin 1048576 "), std::string::npos) << out;
   EXPECT_NE(out.find("100% #1/ 0"), std::string::npos) << out;
@@ -343,7 +333,7 @@ TEST_F(FilesContentTest, FolderZipUnzipsToTheSameBytes) {
   std::string extracted = Python(
       "import sys, zipfile, hashlib\n"
       "print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read(\"100% #1/big.bin\")).hexdigest())",
-      path);
+      {path});
   auto node = Resolve("/Photos/100% #1/big.bin");
   ASSERT_TRUE(node);
   EXPECT_EQ(extracted, node->sha256 + "\n");
@@ -375,7 +365,7 @@ TEST(ZipWriterTest, SixtyFiveThousandFiveHundredThirtySixEntriesAreZip64) {
       "assert z.read(\"d65/f65535.txt\") == b\"65535\"\n"
       "assert z.read(\"d0/f7.txt\") == b\"7\"\n"
       "print(len(n))",
-      path);
+      {path});
   EXPECT_EQ(out, "65536\n");
 }
 

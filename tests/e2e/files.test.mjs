@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
-import { launchBrowser, openPage } from './lib/browser.mjs';
+import { launchBrowser, openSignedIn } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 // Chromium logs every 4xx answer to fetch()/XHR as a console error; some are expected here
@@ -62,17 +62,7 @@ describe('file browser', () => {
   const resolve = async (p) => call('GET', `/api/v1/resolve?path=${encodeURIComponent(p)}`);
 
   // A fresh browser context, logged in through the form: it lands on the file browser ("/").
-  async function logIn() {
-    const session = await openPage(browser, server.url);
-    const { page } = session;
-    await page.goto('/login');
-    await page.locator('#app[data-ready="true"]').waitFor();
-    await page.getByLabel('Email', { exact: true }).fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
-    return session;
-  }
+  const logIn = () => openSignedIn(browser, server.url, user);
 
   // The row of the item called `name` in the file list.
   const row = (page, name) =>

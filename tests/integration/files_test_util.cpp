@@ -68,17 +68,4 @@ std::string UrlEncode(const std::string& s, bool keep_slash) {
   return out;
 }
 
-std::string Python(const std::string& code, const std::vector<std::string>& args) {
-  std::string cmd = "/usr/bin/python3 -c '" + code + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return "ERROR popen";
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int rc = ::pclose(p);
-  return rc == 0 ? out : "ERROR " + out;
-}
-
 }  // namespace nimbus::test

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "integration/accounts_test_util.h"
+#include "support/python.h"
 
 namespace nimbus::test {
 
@@ -36,8 +37,5 @@ class FilesTest : public AccountsTest {
 
 // Percent-encodes everything but unreserved characters (RFC 3986), '/' included when `slash`.
 std::string UrlEncode(const std::string& s, bool keep_slash = true);
-// Runs a Python snippet with `args` (single-quoted; no single quotes inside); stdout, or
-// "ERROR …" when it fails (zip listings, the server's SQLite file).
-std::string Python(const std::string& code, const std::vector<std::string>& args = {});
 
 }  // namespace nimbus::test
