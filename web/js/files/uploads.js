@@ -54,12 +54,14 @@ function pendingBytes() {
 
 // Uploads `plan` ({ files: [{file, path}], folders: [path] }, see tree_walk.js) into the folder
 // `parentId`. Resolves to null when queued, or to a sentence for the person when nothing was
-// sent (not enough free space, or a folder could not be created).
-export async function uploadPlan(plan, parentId) {
+// sent (not enough free space, or a folder could not be created). `ownSpace: false` for a folder
+// shared with me: its owner's space takes the bytes, which only the server knows (its 507 names
+// the owner), so my own free space is not checked.
+export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   if (!plan.files.length && !plan.folders.length) return null;
   const needed = planBytes(plan);
-  const usage = await fetchQuota();
-  const free = Math.max(0, freeBytes(usage) - pendingBytes());
+  const usage = ownSpace ? await fetchQuota() : null;
+  const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
   if (needed > free) {
     const what = plan.folders.length ? 'This folder needs'
                                      : plan.files.length === 1 ? 'This file needs'

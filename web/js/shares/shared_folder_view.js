@@ -152,7 +152,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   async function startUpload(plan, parentId) {
     message.clear();
-    const refusal = await uploadPlan(plan, parentId);
+    // The owner's space takes the bytes: my own free space says nothing about it.
+    const refusal = await uploadPlan(plan, parentId, { ownSpace: node.permission === 'owner' });
     if (refusal) message.error(refusal);
   }
 
