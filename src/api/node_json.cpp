@@ -76,6 +76,13 @@ void AppendEscaped(std::string& out, std::string_view s) {
   out.append(s.data() + start, s.size() - start);
 }
 
+// A root has no parent; neither has the top of what is shared with the caller (or of a public
+// link): its folder is not the caller's to see.
+bool HidesParent(const core::files::Node& n) {
+  return n.parent_id.empty() ||
+         (n.permission != core::files::Permission::kOwner && n.id == n.share_node_id);
+}
+
 void AppendString(std::string& out, std::string_view s) {
   out += '"';
   AppendEscaped(out, s);
@@ -119,7 +126,7 @@ void AppendNode(std::string& out, const core::files::Node& n, std::string_view o
   out += ",\"permission\":\"";
   out += core::files::PermissionName(n.permission);
   out += n.shared ? "\",\"shared\":true,\"parent_id\":" : "\",\"shared\":false,\"parent_id\":";
-  if (n.parent_id.empty()) {
+  if (HidesParent(n)) {
     out += "null";
   } else {
     AppendString(out, n.parent_id);
@@ -150,7 +157,7 @@ json::object NodeJson(const core::files::Node& n, const core::User& caller) {
       {"permission", core::files::PermissionName(n.permission)},
       {"shared", n.shared},
   };
-  if (n.parent_id.empty()) {
+  if (HidesParent(n)) {
     o["parent_id"] = nullptr;
   } else {
     o["parent_id"] = n.parent_id;

@@ -250,6 +250,10 @@ TEST_F(SharesApiTest, ReadRecipientOpensAndDownloadsButChangesNothing) {
   ASSERT_EQ(node.status, 200) << node.body;
   EXPECT_EQ(BodyOf(node).at("permission"), "read");
   EXPECT_EQ(BodyOf(node).at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(BodyOf(node).at("path"), "/Docs");
+  // The shared folder's own folder is Ann's: Bob is not told its id.
+  EXPECT_TRUE(BodyOf(node).at("parent_id").is_null()) << node.body;
+  EXPECT_EQ(BodyOf(Bob("GET", "/api/v1/nodes/" + sub)).at("parent_id"), json::value(docs));
   EXPECT_EQ(Items(Bob("GET", "/api/v1/nodes/" + docs + "/children")).size(), 2u);
   HttpResponse download = Bob("GET", "/api/v1/nodes/" + file + "/content");
   EXPECT_EQ(download.status, 200);
