@@ -37,6 +37,7 @@ function signedInLinks(user, navigate) {
   });
   return [
     user.is_admin ? h('a', { href: '/admin', class: 'nav-link' }, 'Admin') : null,
+    h('a', { href: '/plan', class: 'nav-link', title: 'Your plan and invoices' }, 'Plan'),
     h('a', { href: '/settings', class: 'nav-link user-name', title: 'Account settings' },
       user.name || user.email),
     out,

@@ -67,7 +67,8 @@ export function quotaBar() {
         stackedBar([{ bytes: used, cls: 'seg-used', label: `Files: ${formatBytes(used)}` },
                     { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` }],
                    quota, text),
-        h('p', { class: 'quota-text' }, text, ' · ', h('a', { href: '/usage' }, 'What uses space?')));
+        h('p', { class: 'quota-text' }, text, ' · ', h('a', { href: '/usage' }, 'What uses space?'),
+          ' · ', h('a', { href: '/plan' }, 'Change plan')));
   };
   box.update();
   return box;

@@ -32,7 +32,8 @@ export async function render(outlet, { signal }) {
   outlet.append(h('section', { class: 'usage-page' },
     h('h1', {}, 'Storage usage'),
     h('p', { class: 'lead' }, `${formatBytes(used)} of ${formatBytes(quota)} used by files, `,
-      `${formatBytes(trash)} by the trash, ${formatBytes(free)} free.`),
+      `${formatBytes(trash)} by the trash, ${formatBytes(free)} free. `,
+      h('a', { href: '/plan' }, 'Change plan')),
     stackedBar(rows.filter((r) => r.cls !== 'seg-free').map((r, i) => ({
       bytes: r.bytes, label: `${r.label}: ${formatBytes(r.bytes)}`,
       cls: r.cls === 'seg-used' && i % 2 ? 'seg-used seg-alt' : r.cls })), quota, `Files ${formatBytes(used)}, trash ${formatBytes(trash)}, free ${formatBytes(free)}`),
