@@ -12,12 +12,13 @@ export function monthlyText(minor, currency) {
   return Number(minor) === 0 ? 'Free' : `${formatMoney(minor, currency)} a month`;
 }
 
-// How far a migration is: { moved, total } in bytes, from `plan.migration` (or the plan's own
-// moved_bytes/total_bytes); null when the server gives no figures.
+// How far a migration is: { moved, total } in bytes, from `plan.migration` ({state,
+// copied_bytes, copied_blobs, total_bytes}); null when the server gives no figures yet.
 function migrationProgress(plan) {
-  const m = plan.migration ?? plan;
+  const m = plan.migration;
+  if (!m || m.state === 'pending') return null;
   const total = Number(m.total_bytes);
-  const moved = Number(m.moved_bytes);
+  const moved = Number(m.copied_bytes);
   if (!Number.isFinite(total) || !Number.isFinite(moved)) return null;
   return { moved: Math.min(moved, total), total };
 }
@@ -30,7 +31,9 @@ function migrationBox(plan) {
     ? `Moving your files to the storage of category ${plan.category}: ` +
       `${formatBytes(progress.moved)} of ${formatBytes(progress.total)}` +
       (percent === null ? '.' : ` (${percent} %).`)
-    : `Moving your files to the storage of category ${plan.category}…`;
+    : plan.migration?.state === 'pending'
+      ? `Your files will move to the storage of category ${plan.category} in a moment.`
+      : `Moving your files to the storage of category ${plan.category}…`;
   return h('div', { class: 'plan-migration', role: 'status' },
            h('p', {}, text),
            h('progress', { max: 100, value: percent ?? undefined,
@@ -77,6 +80,9 @@ export function planStatus({ currency, onSettled = () => {} }) {
           ` · category ${plan.category} · `,
           h('span', { class: 'plan-price' }, monthlyText(plan.monthly_price, currency))),
         period ? h('p', { class: 'field-hint' }, period) : null,
+        Number(plan.balance) > 0
+          ? h('p', { class: 'plan-balance' }, `Credit on your balance: `,
+              `${formatMoney(plan.balance, currency)}, used by your next invoices.`) : null,
         plan.state === 'past_due' ? pastDueBox() : null,
         plan.state === 'migrating' ? migrationBox(plan) : null,
         note ? h('p', { class: 'status status-error' }, note) : null);

@@ -241,11 +241,16 @@ export async function render(outlet, { signal }) {
       plan = result.plan;
       status.show(plan);
       const invoice = result.invoice;
+      const credited = Number(result.credited ?? 0);
+      const extra = [
+        credited > 0 ? h('p', {}, `${formatMoney(credited, currency)} was credited to your `,
+                         'balance for your next invoices.') : null,
+        invoice ? h('p', {}, h('a', { href: invoiceUrl(invoice.id) },
+                               `Invoice ${invoice.number ?? invoice.id}`), ': ',
+                    formatMoney(invoice.total, invoice.currency ?? currency), '.') : null,
+      ].filter(Boolean);
       message.success(`Your plan is now ${plan.size_gb} GB (category ${plan.category}), ` +
-                      `${monthlyText(plan.monthly_price, currency).toLowerCase()}.`,
-                      invoice ? h('p', {}, h('a', { href: invoiceUrl(invoice.id) },
-                        `Invoice ${invoice.number ?? invoice.id}`), ': ',
-                        formatMoney(invoice.total, invoice.currency ?? currency), '.') : null);
+                      `${monthlyText(plan.monthly_price, currency).toLowerCase()}.`, ...extra);
       select(plan.size_gb);
       // The header and quota bars read the new quota from GET /api/v1/me.
       await refreshUser().catch(() => {});
