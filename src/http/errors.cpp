@@ -9,7 +9,7 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 30> kTable = {{
+constexpr std::array<ErrorMapping, 32> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
@@ -20,6 +20,8 @@ constexpr std::array<ErrorMapping, 30> kTable = {{
     {Errc::kCannotShareWithSelf, 400, "cannot_share_with_self"},
     {Errc::kAlreadyShared, 409, "already_shared"},
     {Errc::kConflict, 409, "conflict"},
+    {Errc::kInvalidPlanSize, 400, "invalid_plan_size"},
+    {Errc::kBelowUsage, 409, "below_usage"},
     {Errc::kQuotaExceeded, 507, "quota_exceeded"},
     {Errc::kTooLarge, 413, "too_large"},
     {Errc::kNoCapacity, 507, "no_capacity"},

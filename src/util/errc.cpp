@@ -15,6 +15,8 @@ std::string_view ErrcName(Errc code) {
     case Errc::kCannotShareWithSelf: return "cannot_share_with_self";
     case Errc::kAlreadyShared: return "already_shared";
     case Errc::kConflict: return "conflict";
+    case Errc::kInvalidPlanSize: return "invalid_plan_size";
+    case Errc::kBelowUsage: return "below_usage";
     case Errc::kQuotaExceeded: return "quota_exceeded";
     case Errc::kTooLarge: return "too_large";
     case Errc::kNoCapacity: return "no_capacity";

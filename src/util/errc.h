@@ -17,6 +17,8 @@ enum class Errc {
   kCannotShareWithSelf,
   kAlreadyShared,        // The node is shared with that person already (change it instead).
   kConflict,
+  kInvalidPlanSize,  // A plan size that is neither the free plan nor a paid size (400).
+  kBelowUsage,       // A plan smaller than the files and trash the user holds (409).
   kQuotaExceeded,
   kTooLarge,
   kNoCapacity,

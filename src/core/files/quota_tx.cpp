@@ -17,7 +17,9 @@ std::int64_t QuotaState::free_bytes() const {
 
 Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id) {
   auto row = tx.QueryOne(
-      "SELECT a.bytes, a.used_bytes, "
+      // During a move to another category (a plan change) the new plan is the quota at once.
+      "SELECT COALESCE((SELECT m.target_bytes FROM allocation_moves m"
+      " WHERE m.owner_id = a.owner_id), a.bytes), a.used_bytes, "
       "(SELECT COALESCE(SUM(r.bytes), 0) FROM reservations r WHERE r.owner_id = a.owner_id) "
       "FROM allocations a WHERE a.owner_id = ?",
       {owner_id});

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// BillingService: the money comes from plan_pricing (pure), the size from the storage allocation
+// (OwnerBlobs::ChangePlan), the account, invoices and credit from BillingStore. A plan change
+// changes the storage first (the step that can fail for lack of room, and that cannot be undone
+// in a transaction), then records the money in one write transaction.
+#include "core/billing/billing_service.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <utility>
+
+#include "core/billing/plan_pricing.h"
+#include "core/files/quota_tx.h"
+#include "core/secrets.h"
+#include "db/stores/billing_store.h"
+#include "db/stores/node_store.h"
+#include "util/run_blocking.h"
+
+namespace nimbus::core::billing {
+namespace {
+
+using db::BillingAccountRow;
+using db::BillingStore;
+using db::InvoiceRow;
+using db::Transaction;
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+// What a plan change needs to know, read in one snapshot.
+struct Holding {
+  std::optional<BillingAccountRow> account;
+  std::int64_t allocation_gb = 0;  // The allocation's size (the target's during a move).
+  std::int64_t live_bytes = 0;
+  std::int64_t trash_bytes = 0;
+  std::int64_t used_bytes = 0;      // Every recorded blob (the allocation's counter).
+  std::int64_t reserved_bytes = 0;  // Uploads in progress.
+  bool moving = false;
+};
+
+std::int64_t GbOfBytes(std::int64_t bytes) {
+  const auto gib = static_cast<std::int64_t>(storage::kGiB);
+  return bytes / gib + (bytes % gib != 0 ? 1 : 0);
+}
+
+Result<Holding> ReadHolding(Transaction& tx, std::int64_t user_id) {
+  Holding h;
+  auto account = BillingStore::FindAccount(tx, user_id);
+  if (!account) return std::unexpected(std::move(account.error()));
+  h.account = std::move(*account);
+  auto quota = files::LoadQuota(tx, user_id);
+  if (!quota) return std::unexpected(std::move(quota.error()));
+  h.allocation_gb = GbOfBytes(quota->quota_bytes);
+  h.used_bytes = quota->used_bytes;
+  h.reserved_bytes = quota->reserved_bytes;
+  auto live = db::NodeStore::LiveBytes(tx, user_id);
+  if (!live) return std::unexpected(std::move(live.error()));
+  h.live_bytes = *live;
+  auto trash = db::NodeStore::TrashBytes(tx, user_id);
+  if (!trash) return std::unexpected(std::move(trash.error()));
+  h.trash_bytes = *trash;
+  auto move = tx.QueryOne("SELECT 1 FROM allocation_moves WHERE owner_id = ?", {user_id});
+  if (!move) return std::unexpected(std::move(move.error()));
+  h.moving = move->has_value();
+  return h;
+}
+
+std::int64_t CurrentGb(const Holding& h) {
+  return h.account ? h.account->plan_gb : h.allocation_gb;
+}
+
+AccountMoney MoneyOf(const config::BillingConfig& c, const Holding& h) {
+  AccountMoney m;
+  m.size_gb = CurrentGb(h);
+  if (h.account) {
+    m.balance = h.account->balance;
+    if (h.account->anchor_at && h.account->period_start && h.account->period_end &&
+        !IsFree(c, m.size_gb)) {
+      m.period = Period{*h.account->anchor_at, *h.account->period_start, *h.account->period_end};
+    }
+  }
+  return m;
+}
+
+// kBelowUsage when the user's files, trash and uploads in progress do not fit in `size_gb` (an
+// upload already accepted must still fit).
+Result<void> CheckFits(const Holding& h, std::int64_t size_gb) {
+  const std::int64_t held = std::max(h.live_bytes + h.trash_bytes, h.used_bytes) + h.reserved_bytes;
+  const std::int64_t room = size_gb * static_cast<std::int64_t>(storage::kGiB);
+  if (held <= room) return {};
+  const std::string uploads =
+      h.reserved_bytes > 0
+          ? fmt::format(", uploads in progress {}", files::HumanBytes(h.reserved_bytes))
+          : "";
+  return Fail(Errc::kBelowUsage,
+              "Your files take {}, your trash {}{} ({} in all), more than a {} GB plan holds. "
+              "Free at least {} (delete files or empty the trash) before choosing it; nothing is "
+              "ever deleted because of a plan change.",
+              files::HumanBytes(h.live_bytes), files::HumanBytes(h.trash_bytes), uploads,
+              files::HumanBytes(held), size_gb, files::HumanBytes(held - room));
+}
+
+Invoice ToInvoice(InvoiceRow r) {
+  Invoice i{std::move(r.id),
+            std::move(r.number),
+            std::move(r.status),
+            std::move(r.currency),
+            r.subtotal,
+            r.credit_applied,
+            r.total,
+            r.period_start,
+            r.period_end,
+            r.issued_at,
+            r.due_at,
+            r.paid_at,
+            {}};
+  for (db::InvoiceLineRow& l : r.lines) {
+    i.lines.push_back({std::move(l.description), l.size_gb, l.from_at, l.to_at, l.amount});
+  }
+  return i;
+}
+
+// The money of the change, recorded: the account row, and an invoice (charge) or the credit.
+struct Recorded {
+  std::optional<Invoice> invoice;
+  std::int64_t credited = 0;
+};
+
+// `prior_gb`: the size before the storage change (the allocation has the new one by now), for a
+// user without a billing account yet.
+Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, std::int64_t user_id,
+                              std::int64_t size_gb, std::int64_t prior_gb, std::int64_t now) {
+  auto holding = ReadHolding(tx, user_id);
+  if (!holding) return std::unexpected(std::move(holding.error()));
+  AccountMoney before = MoneyOf(c, *holding);
+  if (!holding->account) before.size_gb = prior_gb;
+  const PlanChangeMoney money = PlanChange(c, before, size_gb, now);
+  BillingAccountRow row = holding->account.value_or(BillingAccountRow{});
+  if (!holding->account) {
+    row.user_id = user_id;
+    row.currency = c.currency;
+    row.created_at = now;
+  }
+  row.plan_gb = size_gb;
+  row.updated_at = now;
+  row.anchor_at = money.period ? std::optional(money.period->anchor_ms) : std::nullopt;
+  row.period_start = money.period ? std::optional(money.period->start_ms) : std::nullopt;
+  row.period_end = money.period ? std::optional(money.period->end_ms) : std::nullopt;
+  Recorded out;
+  if (money.prorated_amount < 0) {
+    out.credited = -money.prorated_amount;
+    row.balance += out.credited;
+  } else if (money.prorated_amount > 0) {
+    const InvoiceTotals totals = ApplyCredit(money.prorated_amount, row.balance);
+    row.balance = totals.balance_after;
+    auto seq = BillingStore::NextInvoiceSeq(tx);
+    if (!seq) return std::unexpected(std::move(seq.error()));
+    InvoiceRow inv;
+    inv.id = RandomHex(12);
+    inv.user_id = user_id;
+    inv.seq = *seq;
+    inv.number = fmt::format("INV-{:06}", *seq);
+    // Fully paid by the credit: nothing is owed, so it is paid when issued.
+    inv.status = totals.total == 0 ? "paid" : "open";
+    inv.currency = row.currency;
+    inv.subtotal = totals.subtotal;
+    inv.credit_applied = totals.credit_applied;
+    inv.total = totals.total;
+    inv.period_start = money.lines.front().from_ms;
+    inv.period_end = money.lines.front().to_ms;
+    inv.issued_at = now;
+    inv.due_at = now + c.invoice_due_days * kDayMs;
+    if (totals.total == 0) inv.paid_at = now;
+    for (const MoneyLine& l : money.lines) {
+      inv.lines.push_back({l.description, l.size_gb, l.from_ms, l.to_ms, l.amount});
+    }
+    if (auto r = BillingStore::InsertInvoice(tx, inv); !r) return std::unexpected(r.error());
+    out.invoice = ToInvoice(std::move(inv));
+  }
+  if (auto r = BillingStore::PutAccount(tx, row); !r) return std::unexpected(r.error());
+  return out;
+}
+
+}  // namespace
+
+std::int64_t BillingService::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.Now().time_since_epoch())
+      .count();
+}
+
+PlanOffer BillingService::Offer() const {
+  const config::BillingConfig& c = deps_.config;
+  return PlanOffer{c.free_gb,
+                   c.min_gb,
+                   c.max_gb,
+                   c.step_gb,
+                   c.price_per_gb_month,
+                   c.currency,
+                   deps_.pool.categories()};
+}
+
+net::awaitable<Result<Plan>> BillingService::GetPlan(std::int64_t user_id) {
+  auto read = [this, user_id] {
+    return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
+  };
+  Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!h) co_return std::unexpected(std::move(h.error()));
+  const config::BillingConfig& c = deps_.config;
+  const AccountMoney money = MoneyOf(c, *h);
+  Plan p;
+  p.size_gb = money.size_gb;
+  auto category = CategoryOf(deps_.pool.categories(), p.size_gb);
+  p.category = category ? *category : "";
+  p.monthly_price = MonthlyPrice(c, p.size_gb);
+  p.currency = h->account ? h->account->currency : c.currency;
+  if (money.period) {
+    p.period_start = money.period->start_ms;
+    p.period_end = money.period->end_ms;
+  }
+  p.balance = money.balance;
+  if (h->moving) {
+    Migration m;
+    m.state = "pending";
+    m.total_bytes = h->used_bytes;
+    if (auto progress = deps_.blobs.MoveProgressOf(user_id)) {
+      m.state = progress->state;
+      m.copied_bytes = progress->copied_bytes;
+      m.copied_blobs = progress->copied_blobs;
+    }
+    p.migration = std::move(m);
+    p.state = "migrating";
+  }
+  if (h->account && h->account->state == "past_due") p.state = "past_due";
+  co_return p;
+}
+
+net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
+                                                        std::int64_t size_gb) {
+  const config::BillingConfig& c = deps_.config;
+  if (auto ok = CheckPlanSize(c, size_gb); !ok) co_return std::unexpected(std::move(ok.error()));
+  auto category = CategoryOf(deps_.pool.categories(), size_gb);
+  if (!category) co_return std::unexpected(std::move(category.error()));
+  auto read = [this, user_id] {
+    return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
+  };
+  Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!h) co_return std::unexpected(std::move(h.error()));
+  const std::int64_t now = NowMs();
+  const PlanChangeMoney money = PlanChange(c, MoneyOf(c, *h), size_gb, now);
+  co_return Quote{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
+                  c.currency, money.prorated_amount, now};
+}
+
+net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t user_id,
+                                                                    std::int64_t size_gb) {
+  const config::BillingConfig& c = deps_.config;
+  if (auto ok = CheckPlanSize(c, size_gb); !ok) co_return std::unexpected(std::move(ok.error()));
+  if (auto cat = CategoryOf(deps_.pool.categories(), size_gb); !cat) {
+    co_return std::unexpected(std::move(cat.error()));
+  }
+  auto read = [this, user_id] {
+    return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
+  };
+  Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!h) co_return std::unexpected(std::move(h.error()));
+  if (auto fits = CheckFits(*h, size_gb); !fits) co_return std::unexpected(fits.error());
+  PlanChangeResult out;
+  if (size_gb != CurrentGb(*h) || size_gb != h->allocation_gb) {
+    if (size_gb != h->allocation_gb) {
+      const std::uint64_t bytes = static_cast<std::uint64_t>(size_gb) * storage::kGiB;
+      auto changed = co_await deps_.blobs.ChangePlan(user_id, bytes);
+      if (!changed) {
+        Error e = std::move(changed.error());
+        if (e.code == Errc::kConflict && h->moving) {
+          e.message =
+              "Your files are still moving to the disks of your last plan change; "
+              "change the plan again once that has finished.";
+        }
+        co_return std::unexpected(std::move(e));
+      }
+    }
+    const std::int64_t now = NowMs();
+    const std::int64_t prior_gb = CurrentGb(*h);
+    auto record = [this, user_id, size_gb, prior_gb, now] {
+      return deps_.db.Write([&](Transaction& tx) {
+        return RecordChange(tx, deps_.config, user_id, size_gb, prior_gb, now);
+      });
+    };
+    Result<Recorded> recorded = co_await RunBlocking(deps_.workers, std::move(record));
+    if (deps_.plan_changed) deps_.plan_changed(user_id);
+    if (!recorded) co_return std::unexpected(std::move(recorded.error()));
+    out.invoice = std::move(recorded->invoice);
+    out.credited = recorded->credited;
+  }
+  auto plan = co_await GetPlan(user_id);
+  if (!plan) co_return std::unexpected(std::move(plan.error()));
+  out.plan = std::move(*plan);
+  co_return out;
+}
+
+net::awaitable<Result<InvoicePage>> BillingService::ListInvoices(std::int64_t user_id, int limit,
+                                                                 std::string cursor) {
+  std::optional<std::int64_t> before;
+  if (!cursor.empty()) {
+    std::int64_t seq = 0;
+    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), seq);
+    if (ec != std::errc() || end != cursor.data() + cursor.size() || seq <= 0) {
+      co_return Fail(Errc::kInvalidArgument, "'cursor' is not one this list gave out.");
+    }
+    before = seq;
+  }
+  auto read = [this, user_id, before, limit] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<InvoicePage> {
+      // One more than asked tells whether another page follows.
+      auto rows = BillingStore::ListInvoices(tx, user_id, before, limit + 1);
+      if (!rows) return std::unexpected(std::move(rows.error()));
+      InvoicePage page;
+      if (static_cast<int>(rows->size()) > limit) {
+        rows->resize(static_cast<std::size_t>(limit));
+        page.next_cursor = std::to_string(rows->back().seq);
+      }
+      for (InvoiceRow& r : *rows) page.items.push_back(ToInvoice(std::move(r)));
+      return page;
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(read));
+}
+
+net::awaitable<Result<Invoice>> BillingService::GetInvoice(std::int64_t user_id, std::string id) {
+  auto read = [this, user_id, &id] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<Invoice> {
+      auto row = BillingStore::FindInvoice(tx, id);
+      if (!row) return std::unexpected(std::move(row.error()));
+      // Someone else's invoice is not found, like an unknown id (never reveal it exists).
+      if (!*row || (*row)->user_id != user_id) {
+        return Fail(Errc::kNotFound, "There is no invoice {} on your account.", id);
+      }
+      return ToInvoice(std::move(**row));
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(read));
+}
+
+}  // namespace nimbus::core::billing

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "db/stores/billing_store.h"
+
+#include <fmt/core.h>
+
+#include <cstdint>
+
+namespace nimbus::db {
+namespace {
+
+constexpr std::string_view kInvoiceCols =
+    "id, user_id, seq, number, status, currency, subtotal, credit_applied, total, period_start,"
+    " period_end, issued_at, due_at, paid_at";
+
+InvoiceRow ToInvoice(Row& r) {
+  InvoiceRow i;
+  i.id = r.TakeText(0);
+  i.user_id = r.Int(1);
+  i.seq = r.Int(2);
+  i.number = r.TakeText(3);
+  i.status = r.TakeText(4);
+  i.currency = r.TakeText(5);
+  i.subtotal = r.Int(6);
+  i.credit_applied = r.Int(7);
+  i.total = r.Int(8);
+  i.period_start = r.Int(9);
+  i.period_end = r.Int(10);
+  i.issued_at = r.Int(11);
+  i.due_at = r.Int(12);
+  i.paid_at = r.OptInt(13);
+  return i;
+}
+
+Result<void> LoadLines(Transaction& tx, InvoiceRow& invoice) {
+  auto lines = tx.Query(
+      "SELECT description, size_gb, from_at, to_at, amount FROM invoice_lines"
+      " WHERE invoice_id = ? ORDER BY position",
+      {invoice.id});
+  if (!lines) return std::unexpected(std::move(lines.error()));
+  for (Row& l : *lines) {
+    invoice.lines.push_back({l.TakeText(0), l.Int(1), l.Int(2), l.Int(3), l.Int(4)});
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<BillingAccountRow>> BillingStore::FindAccount(Transaction& tx,
+                                                                   std::int64_t user_id) {
+  auto row = tx.QueryOne(
+      "SELECT user_id, plan_gb, currency, anchor_at, period_start, period_end, balance, state,"
+      " created_at, updated_at FROM billing_accounts WHERE user_id = ?",
+      {user_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<BillingAccountRow>();
+  Row& r = **row;
+  return std::optional<BillingAccountRow>(
+      BillingAccountRow{r.Int(0), r.Int(1), r.TakeText(2), r.OptInt(3), r.OptInt(4), r.OptInt(5),
+                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9)});
+}
+
+Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& a) {
+  auto deleted = tx.Exec("DELETE FROM billing_accounts WHERE user_id = ?", {a.user_id});
+  if (!deleted) return deleted;
+  return tx.Exec(
+      "INSERT INTO billing_accounts (user_id, plan_gb, currency, anchor_at, period_start,"
+      " period_end, balance, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {a.user_id, a.plan_gb, a.currency, a.anchor_at, a.period_start, a.period_end, a.balance,
+       a.state, a.created_at, a.updated_at});
+}
+
+Result<std::int64_t> BillingStore::NextInvoiceSeq(Transaction& tx) {
+  auto row = tx.QueryOne("SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices");
+  if (!row) return std::unexpected(std::move(row.error()));
+  return (*row)->Int(0);
+}
+
+Result<void> BillingStore::InsertInvoice(Transaction& tx, const InvoiceRow& i) {
+  auto inserted = tx.Exec(
+      fmt::format("INSERT INTO invoices ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  kInvoiceCols),
+      {i.id, i.user_id, i.seq, i.number, i.status, i.currency, i.subtotal, i.credit_applied,
+       i.total, i.period_start, i.period_end, i.issued_at, i.due_at, i.paid_at});
+  if (!inserted) return inserted;
+  std::int64_t position = 0;
+  for (const InvoiceLineRow& l : i.lines) {
+    auto line = tx.Exec(
+        "INSERT INTO invoice_lines (invoice_id, position, description, size_gb, from_at, to_at,"
+        " amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {i.id, position++, l.description, l.size_gb, l.from_at, l.to_at, l.amount});
+    if (!line) return line;
+  }
+  return {};
+}
+
+Result<std::optional<InvoiceRow>> BillingStore::FindInvoice(Transaction& tx, std::string_view id) {
+  auto row = tx.QueryOne(fmt::format("SELECT {} FROM invoices WHERE id = ?", kInvoiceCols), {id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<InvoiceRow>();
+  InvoiceRow invoice = ToInvoice(**row);
+  if (auto lines = LoadLines(tx, invoice); !lines) return std::unexpected(lines.error());
+  return std::optional<InvoiceRow>(std::move(invoice));
+}
+
+Result<std::vector<InvoiceRow>> BillingStore::ListInvoices(Transaction& tx, std::int64_t user_id,
+                                                           std::optional<std::int64_t> before_seq,
+                                                           int limit) {
+  auto rows = tx.Query(fmt::format("SELECT {} FROM invoices WHERE user_id = ? AND seq < ?"
+                                   " ORDER BY seq DESC LIMIT ?",
+                                   kInvoiceCols),
+                       {user_id, before_seq.value_or(INT64_MAX), limit});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<InvoiceRow> out;
+  out.reserve(rows->size());
+  for (Row& r : *rows) {
+    out.push_back(ToInvoice(r));
+    if (auto lines = LoadLines(tx, out.back()); !lines) return std::unexpected(lines.error());
+  }
+  return out;
+}
+
+Result<bool> BillingStore::RecordEvent(Transaction& tx, std::string_view id, std::string_view type,
+                                       std::int64_t received_at) {
+  auto seen = tx.QueryOne("SELECT 1 FROM billing_events WHERE id = ?", {id});
+  if (!seen) return std::unexpected(std::move(seen.error()));
+  if (*seen) return false;
+  auto inserted = tx.Exec("INSERT INTO billing_events (id, type, received_at) VALUES (?, ?, ?)",
+                          {id, type, received_at});
+  if (!inserted) return std::unexpected(std::move(inserted.error()));
+  return true;
+}
+
+}  // namespace nimbus::db
