@@ -21,6 +21,7 @@ CREATE TABLE billing_accounts (
 -- Invoices: issued at once for an upgrade (or the first paid month), later by the billing job at
 -- each period end. total = subtotal - credit_applied. number is the printed "INV-000042".
 CREATE TABLE invoices (
+  id             TEXT    PRIMARY KEY,
   user_id        BIGINT  NOT NULL,
   seq            BIGINT  NOT NULL UNIQUE,
   number         TEXT    NOT NULL UNIQUE,
