@@ -1,0 +1,233 @@
+// Plans and billing in a real browser against the real server: the plan page refuses 5 GB
+// (only 1 or 10–100), the slider snaps from the free 1 GB to 10 GB, the quote's category,
+// monthly price and "due today" change to what GET /api/v1/plan/quote says, the confirmation
+// names the amount, the change shows the new plan, the quota is 10 GiB in /me and in the
+// quota bar, and the invoice page shows the lines and total of GET /api/v1/invoices/{id}
+// and prints without the app's header.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { assertNoProblems, launchBrowser, openSignedIn } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+
+const kGiB = 2 ** 30;
+
+describe('billing', () => {
+  let server;
+  let browser;
+  let skipReason = null;
+  const password = 'a long enough passphrase 7';
+  const ann = { email: `ann-${process.pid}@example.com`, password, name: 'Ann Payer' };
+  let annApi;  // { cookie, csrf } of a second session of Ann, for checks.
+  let plans;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await apiSignup(server.url, ann);
+    const login = await apiLogin(server.url, ann.email, ann.password);
+    annApi = { cookie: login.cookie, csrf: login.csrf };
+    const probe = await apiCall(server.url, 'GET', '/api/v1/plans', annApi);
+    if (probe.status !== 200) {
+      skipReason = `the billing API is not built yet (GET /api/v1/plans: ${probe.status} ${
+        JSON.stringify(probe.body)})`;
+    }
+    plans = probe.body;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const annGet = async (p) => {
+    const r = await apiCall(server.url, 'GET', p, annApi);
+    assert.equal(r.status, 200, `GET ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+
+  // Money as the page shows it in its locale (the test's own formatting, to compare with).
+  const moneyIn = (locale) => (minor, currency) =>
+    new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
+
+  // Types `size` into the plan page's number field, waits for `quote` (the API's) on screen,
+  // and confirms the change in the dialog (which must name the amount due or credited).
+  async function changeTo(page, size, quote) {
+    const money = moneyIn(await page.evaluate(() => navigator.language));
+    const currency = plans.currency;
+    await page.getByLabel('Size in GB').fill(String(size));
+    await page.waitForFunction((text) => document.querySelector('dd.quote-category')
+        ?.textContent === text, quote.category);
+    await page.getByRole('button', { name: 'Change plan' }).click();
+    const dialog = page.getByRole('dialog', { name: `Change your plan to ${size} GB?` });
+    const amount = quote.prorated_amount;
+    if (amount > 0) {
+      await dialog.getByText(`You pay ${money(amount, currency)} today`).waitFor();
+      await dialog.getByRole('button', { name: `Pay ${money(amount, currency)} and change` })
+          .click();
+    } else {
+      await dialog.getByText(`${money(-amount, currency)} for the unused part`).waitFor();
+      await dialog.getByRole('button', { name: 'Change plan' }).click();
+    }
+    await dialog.waitFor({ state: 'detached' });
+  }
+
+  test('change the plan from 1 GB to 10 GB, then read and print its invoice', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const { context, page, problems } = await openSignedIn(browser, server.url, ann);
+    try {
+      const money = moneyIn(await page.evaluate(() => navigator.language));
+      const currency = plans.currency;
+      await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('link', { name: 'Plan', exact: true }).click();
+      await page.getByRole('heading', { name: 'Plan', level: 1 }).waitFor();
+      const current = page.getByRole('region', { name: 'Your plan' });
+      await current.getByText('1 GB', { exact: true }).waitFor();
+      await current.getByText('Free', { exact: true }).waitFor();
+
+      const sizeField = page.getByLabel('Size in GB');
+      const slider = page.getByRole('slider', { name: 'Plan size' });
+      const quote = page.getByRole('region', { name: 'Price of the new plan' });
+      const due = quote.locator('dd.quote-due');
+      const monthly = quote.locator('dd.quote-monthly');
+      assert.equal(await sizeField.inputValue(), '1');
+      assert.equal(await due.innerText(), money(0, currency));
+      assert.equal(await monthly.innerText(), 'Free');
+
+      // 5 GB is not a plan: the field says which sizes are, and nothing is quoted.
+      await sizeField.fill('5');
+      const fieldError = page.locator('.plan-form .field-error');
+      await fieldError.waitFor();
+      assert.match(await fieldError.innerText(),
+                   /5 GB is not a plan\. Plans are 1 GB \(free\) or any whole number of GB from 10 to 100\./);
+      assert.equal(await sizeField.getAttribute('aria-invalid'), 'true');
+      assert.equal(await due.innerText(), '—');
+
+      // One step right from 1 GB on the slider lands on 10 GB (2–9 are skipped).
+      await slider.focus();
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await slider.inputValue(), '10');
+      assert.equal(await sizeField.inputValue(), '10');
+      assert.equal(await fieldError.isVisible(), false);
+      const expected = await annGet('/api/v1/plan/quote?size_gb=10');
+      assert.equal(expected.size_gb, 10);
+      assert.ok(expected.prorated_amount > 0, `upgrading from free costs something: ${
+        JSON.stringify(expected)}`);
+      await page.waitForFunction(
+          (text) => document.querySelector('dd.quote-due')?.textContent === text,
+          money(expected.prorated_amount, currency));
+      assert.equal(await monthly.innerText(), `${money(expected.monthly_price, currency)} a month`);
+      assert.equal(await quote.locator('dd.quote-category').innerText(), expected.category);
+
+      // And one step left goes back to the free 1 GB.
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await slider.inputValue(), '1');
+      await page.waitForFunction((text) => document.querySelector('dd.quote-due')?.textContent ===
+                                 text, money(0, currency));
+
+      // A slow answer for a size no longer asked for never replaces the newer one: 11 GB's
+      // quote is held back 1.5 s by the network, 12 GB's arrives first and stays.
+      const slow = /\/api\/v1\/plan\/quote\?size_gb=11$/;
+      await page.route(slow, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue().catch(() => {});  // The page may have dropped the request.
+      });
+      await sizeField.fill('11');
+      await page.waitForRequest(slow);
+      await sizeField.fill('12');
+      const twelve = await annGet('/api/v1/plan/quote?size_gb=12');
+      await page.waitForFunction((text) => document.querySelector('dd.quote-due')?.textContent ===
+                                 text, money(twelve.prorated_amount, currency));
+      await page.waitForTimeout(1800);
+      assert.equal(await due.innerText(), money(twelve.prorated_amount, currency));
+      assert.equal(await slider.inputValue(), '12');
+      await page.unroute(slow);
+      await sizeField.fill('10');
+      await page.waitForFunction((text) => document.querySelector('dd.quote-due')?.textContent ===
+                                 text, money(expected.prorated_amount, currency));
+
+      // The confirmation names the amount; confirming changes the plan.
+      await page.getByRole('button', { name: 'Change plan' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Change your plan to 10 GB?' });
+      await dialog.getByText(`You pay ${money(expected.prorated_amount, currency)} today`)
+          .waitFor();
+      await dialog.getByRole('button', {
+        name: `Pay ${money(expected.prorated_amount, currency)} and change` }).click();
+      await page.getByText(`Your plan is now 10 GB (category ${expected.category})`).waitFor();
+      await current.getByText('10 GB', { exact: true }).waitFor();
+
+      // The server agrees: plan and quota.
+      const plan = await annGet('/api/v1/plan');
+      assert.equal(plan.size_gb, 10);
+      const me = await annGet('/api/v1/me');
+      assert.equal(me.usage.quota_bytes, 10 * kGiB);
+
+      // The invoice of the upgrade: linked from the result, lines and total as the API has them.
+      const invoices = await annGet('/api/v1/invoices');
+      assert.equal(invoices.items.length, 1, JSON.stringify(invoices));
+      const invoice = await annGet(`/api/v1/invoices/${invoices.items[0].id}`);
+      assert.equal(invoice.total, expected.prorated_amount);
+      await page.getByRole('link', { name: `Invoice ${invoice.number}` }).click();
+      await page.getByRole('heading', { name: `Invoice ${invoice.number}`, level: 1 }).waitFor();
+      const lines = page.getByRole('table', { name: 'Invoice lines' });
+      const rows = lines.locator('tbody tr.invoice-line');
+      assert.equal(await rows.count(), invoice.lines.length);
+      for (const [i, line] of invoice.lines.entries()) {
+        const cells = rows.nth(i).locator('td');
+        assert.ok((await cells.nth(0).innerText()).startsWith(line.description));
+        assert.equal(await cells.nth(1).innerText(), money(line.amount, invoice.currency));
+      }
+      assert.equal(await lines.locator('tr.invoice-total td').innerText(),
+                   money(invoice.total, invoice.currency));
+
+      // Printing shows the invoice without the app's header, footer or buttons.
+      assert.ok(await page.getByRole('button', { name: 'Print' }).isVisible());
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.locator('header.site-header').isVisible(), false);
+      assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false);
+      assert.ok(await lines.isVisible());
+      await page.emulateMedia({ media: 'screen' });
+
+      // The invoices list has it; the quota bar of the files page says 10 GB.
+      await page.getByRole('link', { name: 'All invoices' }).click();
+      const list = page.getByRole('table', { name: 'Invoices' });
+      await list.getByRole('link', { name: `Invoice ${invoice.number}` }).waitFor();
+      await page.getByRole('navigation', { name: 'Main' })
+          .getByRole('link', { name: 'Files', exact: true }).click();
+      await page.locator('.quota-text').getByText(/free of 10\.0 GB/).waitFor();
+      await page.locator('.quota-text').getByRole('link', { name: 'Change plan' }).click();
+      await page.getByRole('heading', { name: 'Plan', level: 1 }).waitFor();
+
+      // 10 → 25 GB crosses from one category to the next: the files move in the background,
+      // the page follows GET /api/v1/plan until the move is done.
+      const toC = await annGet('/api/v1/plan/quote?size_gb=25');
+      assert.notEqual(toC.category, expected.category);
+      await changeTo(page, 25, toC);
+      await page.getByText(`Your plan is now 25 GB (category ${toC.category})`).waitFor();
+      await current.getByText('25 GB', { exact: true }).waitFor();
+      await page.waitForFunction(() => !document.querySelector('.plan-migration'), null,
+                                 { timeout: 30000 });
+      const moved = await annGet('/api/v1/plan');
+      assert.equal(moved.state, 'active');
+      assert.equal(moved.category, toC.category);
+
+      // Back to the free plan: the unused part is credited to the balance, nothing is due.
+      const toFree = await annGet('/api/v1/plan/quote?size_gb=1');
+      assert.ok(toFree.prorated_amount < 0, JSON.stringify(toFree));
+      await changeTo(page, 1, toFree);
+      await page.getByText(`${money(-toFree.prorated_amount, currency)} was credited to your ` +
+                           'balance').waitFor();
+      await current.getByText('Free', { exact: true }).waitFor();
+      const free = await annGet('/api/v1/plan');
+      assert.equal(free.size_gb, 1);
+      assert.equal(free.balance, -toFree.prorated_amount);
+      await current.getByText(`Credit on your balance: ${money(free.balance, currency)}`,
+                              { exact: false }).waitFor();
+      assert.equal((await annGet('/api/v1/me')).usage.quota_bytes, 1 * kGiB);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+});
