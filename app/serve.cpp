@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/account_routes.h"
+#include "api/billing_routes.h"
 #include "api/file_routes.h"
 #include "api/share_routes.h"
 #include "api/openapi_route.h"
@@ -104,6 +105,11 @@ int RunServe(const config::Config& config) {
   core::files::TusService& tus = *rt.tus;
   const api::FileApi file_api{*rt.files, tus, rt.config.files};
   api::AddFileRoutes(router, file_api);
+  // Plans and billing (issue 7): the allocation is the quota, so a change drops the profile.
+  core::billing::BillingService billing({db, *rt.blobs, engine.pool(), workers, rt.clock,
+                                         rt.config.billing, rt.on_usage_changed});
+  const api::BillingApi billing_api{billing};
+  api::AddBillingRoutes(router, billing_api);
   // Shares, public links and their activity (issue 6).
   core::files::ShareService shares({db, workers, rt.clock, *rt.files, rt.config.server.public_url});
   core::files::LinkService links(

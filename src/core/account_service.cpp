@@ -216,6 +216,11 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
     if (placement) {
       p.plan_bytes = placement->bytes;
       p.category = placement->pair.category;
+      // Moving to another category (a plan change): the new plan is the quota at once.
+      if (auto move = deps_.pool.MoveOf(user_id)) {
+        p.plan_bytes = move->to_bytes;
+        p.category = move->to.category;
+      }
       // The allocation counts every recorded blob: live files and the trash.
       const auto trash_bytes = static_cast<std::uint64_t>(trash);
       p.trash_bytes = trash_bytes;

@@ -33,7 +33,9 @@ struct Route {
 };
 
 // The kinds of ids a route template can take, chosen by its prefix (the longest one wins).
-enum class IdKind { kNode, kTrash, kShare, kLink, kUpload, kAdmin, kToken, kSession, kPublic };
+enum class IdKind {
+  kNode, kTrash, kShare, kLink, kUpload, kAdmin, kToken, kSession, kPublic, kInvoice
+};
 
 const std::vector<std::pair<std::string, IdKind>>& KindTable() {
   static const std::vector<std::pair<std::string, IdKind>> table = {
@@ -42,6 +44,7 @@ const std::vector<std::pair<std::string, IdKind>>& KindTable() {
       {"/api/v1/uploads/", IdKind::kUpload},  {"/api/v1/admin/", IdKind::kAdmin},
       {"/api/v1/me/tokens/", IdKind::kToken}, {"/api/v1/me/sessions/", IdKind::kSession},
       {"/api/v1/public/", IdKind::kPublic},
+      {"/api/v1/invoices/", IdKind::kInvoice},
   };
   return table;
 }
@@ -281,6 +284,10 @@ class AccessSweepTest : public FilesTest {
       ASSERT_EQ(shared.status, 503) << "POST /api/v1/shares: " << shared.body;
       unbuilt_[IdKind::kShare] = "POST /api/v1/shares answered 503 " + ErrorCode(shared);
     }
+    // A's first paid plan issues an invoice at once (issue 7).
+    HttpResponse plan = Api("PUT", "/api/v1/plan", R"({"size_gb":10})");
+    ASSERT_EQ(plan.status, 200) << "PUT /api/v1/plan: " << plan.body;
+    ids_[IdKind::kInvoice] = {Str(BodyOf(plan).at("invoice").as_object(), "id")};
     usage_ = json::serialize(Usage());
     HttpResponse link =
         Api("POST", "/api/v1/links", json::serialize(json::object{{"node_id", folder_id_}}));

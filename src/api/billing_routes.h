@@ -1,0 +1,20 @@
+// The "Plans and billing" endpoints of api.md: GET /api/v1/plans, GET /api/v1/plan,
+// GET /api/v1/plan/quote?size_gb=N, PUT /api/v1/plan {size_gb}, GET /api/v1/invoices and
+// GET /api/v1/invoices/{id}. Money is integer minor units with a currency code. Add after
+// AddAccountRoutes (its auth middleware answers 401 first).
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include "core/billing/billing_service.h"
+#include "http/router.h"
+
+namespace nimbus::api {
+
+struct BillingApi {
+  core::billing::BillingService& billing;
+};
+
+// `api` must outlive `router`.
+void AddBillingRoutes(http::Router& router, const BillingApi& api);
+
+}  // namespace nimbus::api
