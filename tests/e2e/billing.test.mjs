@@ -53,19 +53,25 @@ describe('billing', () => {
 
   // Types `size` into the plan page's number field, waits for `quote` (the API's) on screen,
   // and confirms the change in the dialog (which must name the amount due or credited).
-  async function changeTo(page, size, quote) {
+  // `due` is what is left to pay today (the quote's amount less the balance's credit).
+  async function changeTo(page, size, quote, due = Math.max(quote.prorated_amount, 0)) {
     const money = moneyIn(await page.evaluate(() => navigator.language));
     const currency = plans.currency;
     await page.getByLabel('Size in GB').fill(String(size));
     await page.waitForFunction((text) => document.querySelector('dd.quote-category')
         ?.textContent === text, quote.category);
+    assert.equal(await page.locator('dd.quote-due').innerText(), money(due, currency));
     await page.getByRole('button', { name: 'Change plan' }).click();
     const dialog = page.getByRole('dialog', { name: `Change your plan to ${size} GB?` });
     const amount = quote.prorated_amount;
-    if (amount > 0) {
-      await dialog.getByText(`You pay ${money(amount, currency)} today`).waitFor();
-      await dialog.getByRole('button', { name: `Pay ${money(amount, currency)} and change` })
+    if (due > 0) {
+      await dialog.getByText(`You pay ${money(due, currency)} today`).waitFor();
+      await dialog.getByRole('button', { name: `Pay ${money(due, currency)} and change` })
           .click();
+    } else if (amount > 0) {
+      await dialog.getByText(`Nothing is due today: your balance pays the ${
+        money(amount, currency)}`).waitFor();
+      await dialog.getByRole('button', { name: 'Change plan' }).click();
     } else {
       await dialog.getByText(`${money(-amount, currency)} for the unused part`).waitFor();
       await dialog.getByRole('button', { name: 'Change plan' }).click();
@@ -175,7 +181,7 @@ describe('billing', () => {
       assert.equal(await rows.count(), invoice.lines.length);
       for (const [i, line] of invoice.lines.entries()) {
         const cells = rows.nth(i).locator('td');
-        assert.ok((await cells.nth(0).innerText()).startsWith(line.description));
+        assert.equal(await cells.nth(0).innerText(), line.description);
         assert.equal(await cells.nth(1).innerText(), money(line.amount, invoice.currency));
       }
       assert.equal(await lines.locator('tr.invoice-total td').innerText(),
@@ -225,6 +231,16 @@ describe('billing', () => {
       await current.getByText(`Credit on your balance: ${money(free.balance, currency)}`,
                               { exact: false }).waitFor();
       assert.equal((await annGet('/api/v1/me')).usage.quota_bytes, 1 * kGiB);
+
+      // 10 GB again: the credit pays part of the first month; "due today" and the invoice say
+      // what is left.
+      const again = await annGet('/api/v1/plan/quote?size_gb=10');
+      const left = again.prorated_amount - Math.min(again.prorated_amount, free.balance);
+      await changeTo(page, 10, again, left);
+      await page.getByText('Your plan is now 10 GB').waitFor();
+      const last = (await annGet('/api/v1/invoices')).items[0];
+      assert.equal(last.total, left, JSON.stringify(last));
+      assert.equal(last.credit_applied, again.prorated_amount - left);
       assertNoProblems(problems);
     } finally {
       await context.close();

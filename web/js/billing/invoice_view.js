@@ -14,15 +14,6 @@ function fact(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
-// A line's text: its description, with the period it covers when it has one.
-function lineText(line) {
-  const from = line.period_start ?? line.from_at ?? line.from;
-  const to = line.period_end ?? line.to_at ?? line.to;
-  const period = from && to ? periodText({ period_start: from, period_end: to }) : null;
-  return [line.description ?? line.kind ?? '—',
-          period ? h('span', { class: 'invoice-line-period' }, ` (${period})`) : null];
-}
-
 export async function render(outlet, { params, signal }) {
   shownName = null;
   const user = await requireUser();
@@ -60,7 +51,7 @@ export async function render(outlet, { params, signal }) {
                        h('th', { scope: 'col', class: 'money' }, 'Amount'))),
       h('tbody', {}, lines.length
         ? lines.map((line) => h('tr', { class: 'invoice-line' },
-                                h('td', {}, lineText(line)),
+                                h('td', {}, line.description ?? '—'),
                                 h('td', { class: 'money' }, money(line.amount))))
         : h('tr', {}, h('td', { colspan: 2, class: 'status' }, 'This invoice has no lines.'))),
       h('tfoot', {},

@@ -19,7 +19,7 @@ function migrationProgress(plan) {
   if (!m || m.state === 'pending') return null;
   const total = Number(m.total_bytes);
   const moved = Number(m.copied_bytes);
-  if (!Number.isFinite(total) || !Number.isFinite(moved)) return null;
+  if (!Number.isFinite(total) || !Number.isFinite(moved) || total <= 0) return null;
   return { moved: Math.min(moved, total), total };
 }
 

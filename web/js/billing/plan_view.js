@@ -20,18 +20,33 @@ export const title = 'Plan';
 
 const kQuoteDelayMs = 250;
 
+// What changing to `quote` costs now, in minor units: `charge` (> 0 for an upgrade), the part
+// of it the account's credit pays (`fromBalance`, as the invoice applies it) and what is left
+// to pay today (`due`); `credit` (> 0) for a downgrade.
+export function dueNow(quote, plan) {
+  const amount = Number(quote.prorated_amount);
+  const charge = Math.max(amount, 0);
+  const fromBalance = Math.min(charge, Math.max(Number(plan.balance ?? 0), 0));
+  return { charge, fromBalance, due: charge - fromBalance, credit: Math.max(-amount, 0) };
+}
+
 // The sentence of the confirmation dialog for `quote` (from `plan`).
 function confirmText(quote, plan, currency) {
-  const amount = Number(quote.prorated_amount);
+  const { charge, fromBalance, due, credit } = dueNow(quote, plan);
   const monthly = monthlyText(quote.monthly_price, currency).toLowerCase();
-  const first = Number(plan.monthly_price) === 0;
-  const now = amount > 0
-    ? `You pay ${formatMoney(amount, currency)} today for ` +
-      (first ? 'the first month' : 'the rest of the current period')
-    : amount < 0
-      ? `${formatMoney(-amount, currency)} for the unused part of the current period goes to ` +
-        'your account balance and pays your next invoices'
-      : 'Nothing is due today';
+  const what = Number(plan.monthly_price) === 0 ? 'the first month'
+                                                : 'the rest of the current period';
+  const balance = fromBalance
+    ? ` (${formatMoney(charge, currency)} less ${formatMoney(fromBalance, currency)} from your ` +
+      'balance)' : '';
+  const now = due > 0
+    ? `You pay ${formatMoney(due, currency)} today for ${what}${balance}`
+    : charge > 0
+      ? `Nothing is due today: your balance pays the ${formatMoney(charge, currency)} for ${what}`
+      : credit > 0
+        ? `${formatMoney(credit, currency)} for the unused part of the current period goes to ` +
+          'your account balance and pays your next invoices'
+        : 'Nothing is due today';
   const move = quote.category !== plan.category
     ? ` Your files move to the storage of category ${quote.category} in the background.` : '';
   return `${now}; from then on the plan is ${monthly}.${move}`;
@@ -111,17 +126,21 @@ export async function render(outlet, { signal }) {
 
   function showQuote(quote) {
     lastQuote = quote;
-    const amount = Number(quote.prorated_amount);
+    const now = dueNow(quote, plan);
     category.value.textContent = quote.category;
     monthly.value.textContent = monthlyText(quote.monthly_price, currency);
-    due.value.textContent = formatMoney(Math.max(amount, 0), currency);
+    due.value.textContent = formatMoney(now.due, currency);
     effective.value.textContent = formatTime(quote.effective_at);
-    quoteNote.textContent = amount < 0
-      ? `${formatMoney(-amount, currency)} goes to your balance for the unused part of this ` +
+    const what = Number(plan.monthly_price) === 0
+      ? 'The first month, from today; then the monthly price each month.'
+      : 'For the rest of the current period; then the monthly price.';
+    quoteNote.textContent = now.credit > 0
+      ? `${formatMoney(now.credit, currency)} goes to your balance for the unused part of this ` +
         'period.'
-      : amount > 0 && Number(plan.monthly_price) === 0
-        ? 'The first month, from today; then the monthly price each month.'
-        : amount > 0 ? 'For the rest of the current period; then the monthly price.' : '';
+      : now.fromBalance > 0
+        ? `${what} ${formatMoney(now.fromBalance, currency)} of the ` +
+          `${formatMoney(now.charge, currency)} is paid from your balance.`
+        : now.charge > 0 ? what : '';
     quoteBox.removeAttribute('aria-busy');
   }
 
@@ -233,8 +252,8 @@ export async function render(outlet, { signal }) {
       const ok = await confirmDialog({
         title: `Change your plan to ${size} GB?`,
         message: confirmText(quote, plan, currency),
-        confirmLabel: Number(quote.prorated_amount) > 0
-          ? `Pay ${formatMoney(quote.prorated_amount, currency)} and change` : 'Change plan',
+        confirmLabel: dueNow(quote, plan).due > 0
+          ? `Pay ${formatMoney(dueNow(quote, plan).due, currency)} and change` : 'Change plan',
       });
       if (!ok) return;
       const result = await changePlan(size);
