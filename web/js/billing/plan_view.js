@@ -113,6 +113,7 @@ export async function render(outlet, { signal }) {
   let timer = null;
   let quoteController = null;
   let lastQuote = null;
+  let attempt = null;  // { size, category } of the change last sent.
 
   function showCurrent() {
     lastQuote = null;
@@ -228,9 +229,15 @@ export async function render(outlet, { signal }) {
         return true;
       }
       if (err.code === 'no_capacity') {
-        message.error(err.message, h('p', {}, 'Your plan was not changed and nothing was ',
-                                     'charged. Please try again later or pick a size in your ',
-                                     `current category (${plan.category}).`));
+        // The server keeps the details of a 5xx to its log (they name disks): its message is
+        // a reference for the administrator, not the sentence for the person.
+        message.error(`There is no room for a ${attempt.size} GB plan on the storage of ` +
+                      `category ${attempt.category} right now.`,
+                      h('p', {}, 'Your plan was not changed and nothing was charged. Please try ',
+                        'again later, or pick a size in your current category ',
+                        `(${plan.category}).`),
+                      h('p', { class: 'field-hint' }, `Reference for the administrator: `,
+                        err.message));
         return true;
       }
       return false;
@@ -256,6 +263,7 @@ export async function render(outlet, { signal }) {
           ? `Pay ${formatMoney(dueNow(quote, plan).due, currency)} and change` : 'Change plan',
       });
       if (!ok) return;
+      attempt = { size, category: quote.category };
       const result = await changePlan(size);
       plan = result.plan;
       status.show(plan);
