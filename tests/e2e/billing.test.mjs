@@ -245,7 +245,25 @@ describe('billing', () => {
       const last = (await annGet('/api/v1/invoices')).items[0];
       assert.equal(last.total, left, JSON.stringify(last));
       assert.equal(last.credit_applied, again.prorated_amount - left);
-      assertNoProblems(problems);
+
+      // An upload in progress holds 2 GiB of the 10 GB: going down to 1 GB is refused with the
+      // server's sentence (below_usage: how much to free) and where to free space.
+      const reserve = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: {
+        Cookie: annApi.cookie, 'X-CSRF-Token': annApi.csrf, 'Tus-Resumable': '1.0.0',
+        'Upload-Length': String(2 * kGiB),
+        'Upload-Metadata': `filename ${Buffer.from('big.bin').toString('base64')}` } });
+      assert.equal(reserve.status, 201, await reserve.text());
+      const refused = await apiCall(server.url, 'PUT', '/api/v1/plan',
+                                    { ...annApi, body: { size_gb: 1 } });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'below_usage');
+      await changeTo(page, 1, await annGet('/api/v1/plan/quote?size_gb=1'), 0);
+      const alert = page.locator('.plan-form .form-message[role="alert"]');
+      await alert.getByText('Your plan was not changed. Free some space:').waitFor();
+      assert.equal(await alert.locator('p').first().innerText(), refused.body.error.message);
+      await alert.getByRole('link', { name: 'see what uses it' }).waitFor();
+      assert.equal((await annGet('/api/v1/plan')).size_gb, 10);
+      assertNoProblems(problems, /status of 409/);
     } finally {
       await context.close();
     }
@@ -291,7 +309,8 @@ describe('billing with a full category', () => {
     if (configDir) await rm(configDir, { recursive: true, force: true });
   });
 
-  test('50 GB on a category without room: no_capacity is explained, the plan stays', async (t) => {
+  test('50 GB on a category without room: no_capacity is explained, the plan stays',
+       async (t) => {
     if (skipReason) return t.skip(skipReason);
     const { context, page, problems } = await openSignedIn(browser, server.url, bea);
     try {
