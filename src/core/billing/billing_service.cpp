@@ -253,12 +253,27 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
                   c.currency, money.prorated_amount, now};
 }
 
+std::shared_ptr<void> BillingService::BeginChange(std::int64_t user_id) {
+  std::lock_guard lock(changing_mu_);
+  if (!changing_.insert(user_id).second) return nullptr;
+  // Not null (the caller tests it); the deleter ends the change.
+  return std::shared_ptr<void>(static_cast<void*>(this), [this, user_id](void*) {
+    std::lock_guard end(changing_mu_);
+    changing_.erase(user_id);
+  });
+}
+
 net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t user_id,
                                                                     std::int64_t size_gb) {
   const config::BillingConfig& c = deps_.config;
   if (auto ok = CheckPlanSize(c, size_gb); !ok) co_return std::unexpected(std::move(ok.error()));
   if (auto cat = CategoryOf(deps_.pool.categories(), size_gb); !cat) {
     co_return std::unexpected(std::move(cat.error()));
+  }
+  std::shared_ptr<void> changing = BeginChange(user_id);
+  if (!changing) {
+    co_return Fail(Errc::kConflict,
+                   "Another change of your plan is being made; try again in a moment.");
   }
   auto read = [this, user_id] {
     return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
@@ -268,6 +283,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
   if (auto fits = CheckFits(*h, size_gb); !fits) co_return std::unexpected(fits.error());
   PlanChangeResult out;
   if (size_gb != CurrentGb(*h) || size_gb != h->allocation_gb) {
+    bool resized = false;  // In place: undone below if the money cannot be recorded.
     if (size_gb != h->allocation_gb) {
       const std::uint64_t bytes = static_cast<std::uint64_t>(size_gb) * storage::kGiB;
       auto changed = co_await deps_.blobs.ChangePlan(user_id, bytes);
@@ -280,6 +296,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
         }
         co_return std::unexpected(std::move(e));
       }
+      resized = !changed->moving;
     }
     const std::int64_t now = NowMs();
     const std::int64_t prior_gb = CurrentGb(*h);
@@ -290,7 +307,16 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
     };
     Result<Recorded> recorded = co_await RunBlocking(deps_.workers, std::move(record));
     if (deps_.plan_changed) deps_.plan_changed(user_id);
-    if (!recorded) co_return std::unexpected(std::move(recorded.error()));
+    if (!recorded) {
+      Error e = std::move(recorded.error());
+      if (resized) {  // Put the allocation back, so the plan and the money still agree.
+        const std::uint64_t old_bytes =
+            static_cast<std::uint64_t>(h->allocation_gb) * storage::kGiB;
+        auto undone = co_await deps_.blobs.ChangePlan(user_id, old_bytes);
+        if (!undone) e.message += "; restoring the previous size failed: " + undone.error().message;
+      }
+      co_return std::unexpected(std::move(e));
+    }
     out.invoice = std::move(recorded->invoice);
     out.credited = recorded->credited;
   }

@@ -8,7 +8,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -131,6 +134,7 @@ class BillingService {
   // background move) with its errors as they come (kNoCapacity, kConflict while a move runs):
   // nothing changes then. Then, in one transaction, the billing account and an invoice issued at
   // once (upgrade) or a credit to the balance (downgrade). The new quota applies at once.
+  // kConflict while another change of the same user runs in this process.
   net::awaitable<Result<PlanChangeResult>> ChangePlan(std::int64_t user_id, std::int64_t size_gb);
   // The user's invoices with their lines, newest first; `cursor` ("" for the first page) is the
   // page's next_cursor. kInvalidArgument for a cursor that is not one.
@@ -141,8 +145,13 @@ class BillingService {
 
  private:
   std::int64_t NowMs() const;
+  // Marks `user_id` as changing plan until the returned handle is destroyed; null when a change of
+  // theirs is running already (the storage step and the money must not interleave).
+  std::shared_ptr<void> BeginChange(std::int64_t user_id);
 
   BillingDeps deps_;
+  std::mutex changing_mu_;
+  std::set<std::int64_t> changing_;  // Users whose ChangePlan runs. Guarded by changing_mu_.
 };
 
 }  // namespace nimbus::core::billing
