@@ -258,6 +258,16 @@ TEST_F(BillingApiTest, CategoryChangeMovesTheFilesAndCreditsCarryOver) {
   HttpResponse paged = As(ann_, "GET", "/api/v1/invoices?limit=2");
   EXPECT_EQ(BodyOf(paged).at("items").as_array().size(), 2u);
   ASSERT_TRUE(BodyOf(paged).at("next_cursor").is_string()) << paged.body;
+  const std::string cursor(BodyOf(paged).at("next_cursor").as_string());
+  HttpResponse rest = As(ann_, "GET", "/api/v1/invoices?limit=2&cursor=" + cursor);
+  ASSERT_EQ(BodyOf(rest).at("items").as_array().size(), 1u) << rest.body;
+  EXPECT_EQ(Str(BodyOf(rest).at("items").as_array()[0].as_object(), "number"), "INV-000001");
+  EXPECT_TRUE(BodyOf(rest).at("next_cursor").is_null());
+  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=x", "?cursor=abc", "?cursor=-1"}) {
+    HttpResponse r = As(ann_, "GET", std::string("/api/v1/invoices") + bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_EQ(ErrorCode(r), "invalid_request") << bad;
+  }
 }
 
 }  // namespace
