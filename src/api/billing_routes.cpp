@@ -161,7 +161,14 @@ net::awaitable<Response> PutPlan(const BillingApi& api, Request& req) {
   auto size = SizeField(api.billing, *body);
   if (!size) co_return Err(size.error(), req);
   auto changed = co_await api.billing.ChangePlan(p.user.id, *size);
-  if (!changed) co_return Err(changed.error(), req);
+  if (!changed) {
+    // BillingService wrote no_capacity's message for the user (the pool's names disks and is
+    // logged there): passed on, unlike other 5xx messages.
+    if (changed.error().code == Errc::kNoCapacity) {
+      co_return http::ErrorResponse(507, "no_capacity", changed.error().message);
+    }
+    co_return Err(changed.error(), req);
+  }
   json::object out{{"plan", PlanJson(changed->plan)}, {"credited", changed->credited}};
   if (changed->invoice) {
     out["invoice"] = InvoiceJson(*changed->invoice);

@@ -183,6 +183,10 @@ TEST_F(BillingApiTest, UpgradeInvoicesAndRaisesTheQuotaAtOnce) {
   HttpResponse full = SetPlan("50");
   EXPECT_EQ(full.status, 507) << full.body;
   EXPECT_EQ(ErrorCode(full), "no_capacity");
+  // A sentence for the user, not the pool's (which names disks) nor "internal error".
+  const std::string said = Str(BodyOf(full).at("error").as_object(), "message");
+  EXPECT_NE(said.find("no room for a 50 GB plan"), std::string::npos) << said;
+  EXPECT_EQ(said.find("disk"), std::string::npos) << said;
   EXPECT_EQ(Int(Plan(), "size_gb"), 10);
   EXPECT_EQ(Str(Plan(), "category"), "B");
   EXPECT_EQ(Quota(), static_cast<std::int64_t>(10 * kGiB));

@@ -6,6 +6,7 @@
 #include "core/billing/billing_service.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -293,6 +294,15 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
           e.message =
               "Your files are still moving to the disks of your last plan change; "
               "change the plan again once that has finished.";
+        }
+        if (e.code == Errc::kNoCapacity) {
+          // The pool's message names disks: for the log (the admin got the capacity alert).
+          spdlog::warn("plan change of user {} to {} GB refused: {}", user_id, size_gb, e.message);
+          e.message = fmt::format(
+              "This server has no room for a {} GB plan right now, so your plan stays as it "
+              "was and nothing is charged. The administrator has been told; try again later "
+              "or pick a size in another range.",
+              size_gb);
         }
         co_return std::unexpected(std::move(e));
       }
