@@ -163,7 +163,6 @@ class FileService {
   void NoteActivity(const Caller& caller, const Node& node, std::string_view action) const {
     activity_->Note(caller, node, action);
   }
-  ActivityLog& activity() const { return *activity_; }
 
   const FileDeps& deps() const { return deps_; }
 

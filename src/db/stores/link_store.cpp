@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include "db/stores/row_mapping.h"
+
 namespace nimbus::db {
 namespace {
 
@@ -13,12 +15,6 @@ constexpr std::string_view kLinkCols =
 LinkRow ToLink(Row& r) {
   return LinkRow{r.TakeText(0), r.TakeText(1), r.TakeText(2), r.Int(3),
                  r.OptText(4),  r.OptInt(5),   r.Int(6),      r.Int(7)};
-}
-
-Result<std::optional<LinkRow>> OneLink(Result<std::optional<Row>> row) {
-  if (!row) return std::unexpected(std::move(row.error()));
-  if (!*row) return std::optional<LinkRow>();
-  return std::optional<LinkRow>(ToLink(**row));
 }
 
 }  // namespace
@@ -32,13 +28,14 @@ Result<void> LinkStore::Insert(Transaction& tx, const LinkRow& l) {
 }
 
 Result<std::optional<LinkRow>> LinkStore::Find(Transaction& tx, std::string_view id) {
-  return OneLink(
-      tx.QueryOne(fmt::format("SELECT {} FROM links l WHERE l.id = ?", kLinkCols), {id}));
+  return MapOne(tx.QueryOne(fmt::format("SELECT {} FROM links l WHERE l.id = ?", kLinkCols), {id}),
+                ToLink);
 }
 
 Result<std::optional<LinkRow>> LinkStore::FindByToken(Transaction& tx, std::string_view token) {
-  return OneLink(
-      tx.QueryOne(fmt::format("SELECT {} FROM links l WHERE l.token = ?", kLinkCols), {token}));
+  return MapOne(
+      tx.QueryOne(fmt::format("SELECT {} FROM links l WHERE l.token = ?", kLinkCols), {token}),
+      ToLink);
 }
 
 Result<std::vector<LinkRow>> LinkStore::ListByOwner(
@@ -61,12 +58,7 @@ Result<std::vector<LinkRow>> LinkStore::ListByOwner(
   }
   sql += " ORDER BY l.created_at, l.id LIMIT ?";
   params.emplace_back(limit);
-  auto rows = tx.Query(sql, params);
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  std::vector<LinkRow> out;
-  out.reserve(rows->size());
-  for (Row& r : *rows) out.push_back(ToLink(r));
-  return out;
+  return MapAll(tx.Query(sql, params), ToLink);
 }
 
 Result<bool> LinkStore::Delete(Transaction& tx, std::string_view id) {

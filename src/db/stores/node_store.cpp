@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "db/stores/row_mapping.h"
+
 namespace nimbus::db {
 namespace {
 
@@ -51,26 +53,17 @@ TrashRow ToTrash(const Row& r) {
 
 Value NullIfEmpty(std::string_view s) { return s.empty() ? Value() : Value(s); }
 
+// ToNode is overloaded (Row&, RowView): these pick the Row& one.
 Result<std::optional<NodeRow>> One(Result<std::optional<Row>> row) {
-  if (!row) return std::unexpected(std::move(row.error()));
-  if (!*row) return std::optional<NodeRow>();
-  return std::optional<NodeRow>(ToNode(**row));
+  return MapOne(std::move(row), [](Row& r) { return ToNode(r); });
 }
 
 Result<std::vector<NodeRow>> Many(Result<std::vector<Row>> rows) {
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  std::vector<NodeRow> out;
-  out.reserve(rows->size());
-  for (Row& r : *rows) out.push_back(ToNode(r));
-  return out;
+  return MapAll(std::move(rows), [](Row& r) { return ToNode(r); });
 }
 
 Result<std::vector<TrashRow>> ManyTrash(Result<std::vector<Row>> rows) {
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  std::vector<TrashRow> out;
-  out.reserve(rows->size());
-  for (const Row& r : *rows) out.push_back(ToTrash(r));
-  return out;
+  return MapAll(std::move(rows), ToTrash);
 }
 
 Result<std::int64_t> Scalar(Result<std::optional<Row>> row) {

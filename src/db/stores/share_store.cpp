@@ -6,37 +6,25 @@
 #include <algorithm>
 #include <cctype>
 
+#include "db/stores/row_mapping.h"
+
 namespace nimbus::db {
 namespace {
 
 // Bound on tree depth in recursive walks (as in node_store.cpp).
 constexpr int kMaxDepth = 4096;
 
-constexpr std::string_view kShareCols = "s.id, s.node_id, s.owner_id, s.grantee_id, s.permission, s.created_at";
+constexpr std::string_view kShareCols =
+    "s.id, s.node_id, s.owner_id, s.grantee_id, s.permission, s.created_at";
 
 ShareRow ToShare(Row& r) {
   return ShareRow{r.TakeText(0), r.TakeText(1), r.Int(2), r.Int(3), r.TakeText(4), r.Int(5)};
 }
 
-Result<std::vector<ShareRow>> ManyShares(Result<std::vector<Row>> rows) {
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  std::vector<ShareRow> out;
-  out.reserve(rows->size());
-  for (Row& r : *rows) out.push_back(ToShare(r));
-  return out;
-}
-
-Result<std::optional<ShareRow>> OneShare(Result<std::optional<Row>> row) {
-  if (!row) return std::unexpected(std::move(row.error()));
-  if (!*row) return std::optional<ShareRow>();
-  return std::optional<ShareRow>(ToShare(**row));
-}
-
 // Shares of live nodes where `column` = `user`, keyset-paged by (created_at, id).
-Result<std::vector<ShareRow>> ListLive(Transaction& tx, std::string_view column,
-                                       std::int64_t user,
-                                       const std::optional<std::pair<std::int64_t, std::string>>& after,
-                                       int limit) {
+Result<std::vector<ShareRow>> ListLive(
+    Transaction& tx, std::string_view column, std::int64_t user,
+    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
   std::string sql = fmt::format(
       "SELECT {} FROM shares s JOIN nodes n ON n.id = s.node_id"
       " WHERE s.{} = ? AND n.trash_id IS NULL",
@@ -50,7 +38,7 @@ Result<std::vector<ShareRow>> ListLive(Transaction& tx, std::string_view column,
   }
   sql += " ORDER BY s.created_at, s.id LIMIT ?";
   params.emplace_back(limit);
-  return ManyShares(tx.Query(sql, params));
+  return MapAll(tx.Query(sql, params), ToShare);
 }
 
 }  // namespace
@@ -116,7 +104,8 @@ Result<bool> ShareStore::IsShared(Transaction& tx, std::string_view node_id) {
 Result<void> ShareStore::DeleteForTrashItem(Transaction& tx, std::string_view trash_id) {
   constexpr std::string_view kNodes = "(SELECT id FROM nodes WHERE trash_id = ?)";
   for (std::string_view sql : {
-           "DELETE FROM share_activity WHERE share_id IN (SELECT id FROM shares WHERE node_id IN {})",
+           "DELETE FROM share_activity WHERE share_id IN (SELECT id FROM shares WHERE node_id IN "
+           "{})",
            "DELETE FROM share_activity WHERE link_id IN (SELECT id FROM links WHERE node_id IN {})",
            "DELETE FROM shares WHERE node_id IN {}",
            "DELETE FROM links WHERE node_id IN {}",
@@ -134,16 +123,19 @@ Result<void> ShareStore::Insert(Transaction& tx, const ShareRow& s) {
 }
 
 Result<std::optional<ShareRow>> ShareStore::Find(Transaction& tx, std::string_view id) {
-  return OneShare(
-      tx.QueryOne(fmt::format("SELECT {} FROM shares s WHERE s.id = ?", kShareCols), {id}));
+  return MapOne(
+      tx.QueryOne(fmt::format("SELECT {} FROM shares s WHERE s.id = ?", kShareCols), {id}),
+      ToShare);
 }
 
 Result<std::optional<ShareRow>> ShareStore::FindByNodeAndGrantee(Transaction& tx,
                                                                  std::string_view node_id,
                                                                  std::int64_t grantee_id) {
-  return OneShare(tx.QueryOne(
-      fmt::format("SELECT {} FROM shares s WHERE s.node_id = ? AND s.grantee_id = ?", kShareCols),
-      {node_id, grantee_id}));
+  return MapOne(
+      tx.QueryOne(fmt::format("SELECT {} FROM shares s WHERE s.node_id = ? AND s.grantee_id = ?",
+                              kShareCols),
+                  {node_id, grantee_id}),
+      ToShare);
 }
 
 Result<void> ShareStore::SetPermission(Transaction& tx, std::string_view id,
@@ -173,16 +165,17 @@ Result<std::vector<ShareRow>> ShareStore::ListByGrantee(
 }
 
 Result<std::vector<ShareRow>> ShareStore::ListByNode(Transaction& tx, std::string_view node_id) {
-  return ManyShares(tx.Query(
-      fmt::format("SELECT {} FROM shares s WHERE s.node_id = ? ORDER BY s.created_at, s.id",
-                  kShareCols),
-      {node_id}));
+  return MapAll(
+      tx.Query(
+          fmt::format("SELECT {} FROM shares s WHERE s.node_id = ? ORDER BY s.created_at, s.id",
+                      kShareCols),
+          {node_id}),
+      ToShare);
 }
 
 Result<std::vector<std::string>> ShareStore::PastGranteeEmails(Transaction& tx,
                                                                std::int64_t owner_id,
-                                                               std::string_view prefix,
-                                                               int limit) {
+                                                               std::string_view prefix, int limit) {
   std::string lower(prefix);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
