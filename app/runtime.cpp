@@ -55,6 +55,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   if (!engine) return Fail(engine.error());
   rt->storage = std::move(*engine);
 
+  Runtime* self = rt.get();
+  rt->ledger = std::make_unique<core::billing::Ledger>(core::billing::LedgerDeps{
+      *rt->db, rt->clock, rt->config.billing, rt->config.server.public_url,
+      [self](std::int64_t user) {
+        if (self->on_usage_changed) self->on_usage_changed(user);
+      }});
   rt->scheduler = std::make_unique<jobs::Scheduler>(io, *rt->workers, *rt->db, rt->clock);
   auto maintenance_at = jobs::Schedule::Parse("daily " + server.db_maintenance_at);
   if (!maintenance_at) return Fail(maintenance_at.error());
@@ -79,7 +85,6 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
     rt->disk_health = std::make_shared<jobs::DiskHealth>(*rt->storage, io, disks.fail_after);
     rt->blobs =
         std::make_unique<storage::OwnerBlobs>(*rt->storage, *rt->db, *rt->workers, rt->clock);
-    Runtime* self = rt.get();
     rt->files = std::make_unique<core::files::FileService>(core::files::FileDeps{
         .db = *rt->db,
         .blobs = *rt->blobs,

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "config/config.h"
+#include "core/billing/ledger.h"
 #include "core/files/file_service.h"
 #include "core/files/tus_service.h"
 #include "db/database.h"
@@ -39,6 +40,9 @@ struct Runtime {
   // Called after an owner's usage changed (serve drops the cached profile); may stay empty.
   std::function<void(std::int64_t owner_id)> on_usage_changed;
   std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.
+  // Billing standing, payments and the billing job (no volumes needed). Its standing_changed
+  // calls on_usage_changed (the profile shows the standing).
+  std::unique_ptr<core::billing::Ledger> ledger;
   std::unique_ptr<mail::Mailer> mailer;  // email.toml's transport.
   std::shared_ptr<mail::OutboxSender> outbox;  // Drained by the mail-outbox job.
   std::unique_ptr<jobs::Scheduler> scheduler;

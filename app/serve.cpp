@@ -107,8 +107,9 @@ int RunServe(const config::Config& config) {
   api::AddFileRoutes(router, file_api);
   // Plans and billing (issue 7): the allocation is the quota, so a change drops the profile.
   core::billing::BillingService billing({db, *rt.blobs, engine.pool(), workers, rt.clock,
-                                         rt.config.billing, rt.on_usage_changed});
-  const api::BillingApi billing_api{billing};
+                                         rt.config.billing, rt.on_usage_changed,
+                                         rt.config.server.public_url});
+  const api::BillingApi billing_api{billing, *rt.ledger, workers};
   api::AddBillingRoutes(router, billing_api);
   // Shares, public links and their activity (issue 6).
   core::files::ShareService shares({db, workers, rt.clock, *rt.files, rt.config.server.public_url});

@@ -6,12 +6,16 @@
 #pragma once
 
 #include "core/billing/billing_service.h"
+#include "core/billing/ledger.h"
 #include "http/router.h"
+#include "util/worker_pool.h"
 
 namespace nimbus::api {
 
 struct BillingApi {
   core::billing::BillingService& billing;
+  core::billing::Ledger& ledger;  // Payments (the webhook) and standing; blocking: use workers.
+  WorkerPool& workers;
 };
 
 // `api` must outlive `router`.

@@ -9,7 +9,7 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 32> kTable = {{
+constexpr std::array<ErrorMapping, 35> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
@@ -22,6 +22,9 @@ constexpr std::array<ErrorMapping, 32> kTable = {{
     {Errc::kConflict, 409, "conflict"},
     {Errc::kInvalidPlanSize, 400, "invalid_plan_size"},
     {Errc::kBelowUsage, 409, "below_usage"},
+    {Errc::kPaymentRequired, 402, "payment_required"},
+    {Errc::kBadSignature, 400, "bad_signature"},
+    {Errc::kReplayed, 400, "replayed"},
     {Errc::kQuotaExceeded, 507, "quota_exceeded"},
     {Errc::kTooLarge, 413, "too_large"},
     {Errc::kNoCapacity, 507, "no_capacity"},
@@ -82,6 +85,7 @@ std::string_view StatusReason(int status) {
     case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 402: return "Payment Required";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";

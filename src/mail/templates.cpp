@@ -85,6 +85,62 @@ const Builtin& Get(Template t) {
       "<p>{{detail}}</p>\n"
       "<p>The <a href=\"{{public_url}}/admin\">admin page</a> shows the disks and their "
       "state.</p>"};
+  static const Builtin kInvoice{
+      {"name", "number", "amount", "due", "link"},
+      "Your Nimbus invoice {{number}}: {{amount}}",
+      "Hello {{name}},\n\n"
+      "Invoice {{number}} for your Nimbus storage plan is ready: {{amount}}, due {{due}}.\n\n"
+      "See it and print it here:\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Invoice <strong>{{number}}</strong> for your Nimbus storage plan is ready: "
+      "<strong>{{amount}}</strong>, due {{due}}.</p>\n"
+      "<p><a href=\"{{link}}\">See and print invoice {{number}}</a></p>"};
+  static const Builtin kPaid{
+      {"name", "number", "amount", "link"},
+      "Payment received for invoice {{number}}",
+      "Hello {{name}},\n\n"
+      "Thank you: we received {{amount}} for invoice {{number}}.\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Thank you: we received <strong>{{amount}}</strong> for invoice {{number}}.</p>\n"
+      "<p><a href=\"{{link}}\">See invoice {{number}}</a></p>"};
+  static const Builtin kFailed{
+      {"name", "number", "amount", "link"},
+      "Payment of invoice {{number}} failed",
+      "Hello {{name}},\n\n"
+      "The payment of {{amount}} for invoice {{number}} did not go through. Your files are\n"
+      "safe; please check your payment details so the invoice can be paid:\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>The payment of <strong>{{amount}}</strong> for invoice {{number}} did not go through. "
+      "Your files are safe; please check your payment details so the invoice can be paid.</p>\n"
+      "<p><a href=\"{{link}}\">See invoice {{number}}</a></p>"};
+  static const Builtin kPastDue{
+      {"name", "amount", "since", "link"},
+      "Your Nimbus account is past due",
+      "Hello {{name}},\n\n"
+      "{{amount}} has been unpaid since {{since}}, so your Nimbus account is read-only for now:\n"
+      "you can still open, download, share and delete your files, but not upload, copy or\n"
+      "restore them. Nothing is deleted. Paying lifts this at once:\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p><strong>{{amount}}</strong> has been unpaid since {{since}}, so your Nimbus account is "
+      "read-only for now: you can still open, download, share and delete your files, but not "
+      "upload, copy or restore them. Nothing is deleted. Paying lifts this at once.</p>\n"
+      "<p><a href=\"{{link}}\">See what is due</a></p>"};
+  static const Builtin kUsage{
+      {"name", "percent", "used", "quota", "link"},
+      "Your Nimbus storage is {{percent}}% full",
+      "Hello {{name}},\n\n"
+      "Your files and trash now take {{used}} of your {{quota}} plan ({{percent}}%).\n"
+      "When it is full, uploads stop. Free some space (empty the trash) or choose a bigger\n"
+      "plan here:\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Your files and trash now take <strong>{{used}}</strong> of your {{quota}} plan "
+      "({{percent}}%). When it is full, uploads stop.</p>\n"
+      "<p>Free some space (empty the trash) or <a href=\"{{link}}\">choose a bigger plan</a>.</p>"};
   switch (t) {
     case Template::kVerifyEmail:
       return kVerify;
@@ -96,6 +152,16 @@ const Builtin& Get(Template t) {
       return kShare;
     case Template::kAdminAlert:
       return kAlert;
+    case Template::kInvoiceIssued:
+      return kInvoice;
+    case Template::kPaymentReceived:
+      return kPaid;
+    case Template::kPaymentFailed:
+      return kFailed;
+    case Template::kPastDue:
+      return kPastDue;
+    case Template::kUsageWarning:
+      return kUsage;
   }
   return kAlert;  // Unreachable for a valid enumerator.
 }
@@ -176,6 +242,16 @@ std::string_view TemplateName(Template t) {
       return "share-received";
     case Template::kAdminAlert:
       return "admin-alert";
+    case Template::kInvoiceIssued:
+      return "invoice-issued";
+    case Template::kPaymentReceived:
+      return "payment-received";
+    case Template::kPaymentFailed:
+      return "payment-failed";
+    case Template::kPastDue:
+      return "past-due";
+    case Template::kUsageWarning:
+      return "usage-warning";
   }
   return "unknown";
 }

@@ -1,5 +1,5 @@
 // Templates: the product's emails (verify email, password reset, password changed, share
-// received, admin alert), each rendered to a plain-text and an HTML body from named variables.
+// received, admin alert, invoices and payments, past due, usage warnings), each rendered to a plain-text and an HTML body from named variables.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -19,6 +19,12 @@ enum class Template {
   kPasswordChanged,  // vars: name, public_url
   kShareReceived,    // vars: name, sharer, item, link
   kAdminAlert,       // vars: name, title, detail, public_url
+  // Plans and billing (issue 7). `amount` is formatted money ("12.34 USD"), `link` the page.
+  kInvoiceIssued,    // vars: name, number, amount, due, link
+  kPaymentReceived,  // vars: name, number, amount, link
+  kPaymentFailed,    // vars: name, number, amount, link
+  kPastDue,          // vars: name, amount, since, link
+  kUsageWarning,     // vars: name, percent, used, quota, link
 };
 
 using Vars = std::map<std::string, std::string, std::less<>>;

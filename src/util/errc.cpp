@@ -17,6 +17,9 @@ std::string_view ErrcName(Errc code) {
     case Errc::kConflict: return "conflict";
     case Errc::kInvalidPlanSize: return "invalid_plan_size";
     case Errc::kBelowUsage: return "below_usage";
+    case Errc::kPaymentRequired: return "payment_required";
+    case Errc::kBadSignature: return "bad_signature";
+    case Errc::kReplayed: return "replayed";
     case Errc::kQuotaExceeded: return "quota_exceeded";
     case Errc::kTooLarge: return "too_large";
     case Errc::kNoCapacity: return "no_capacity";

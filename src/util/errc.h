@@ -19,6 +19,9 @@ enum class Errc {
   kConflict,
   kInvalidPlanSize,  // A plan size that is neither the free plan nor a paid size (400).
   kBelowUsage,       // A plan smaller than the files and trash the user holds (409).
+  kPaymentRequired,  // The account is past due: uploads, copies, restores refused (402).
+  kBadSignature,     // A payment webhook whose signature or timestamp does not check out (400).
+  kReplayed,         // A payment webhook event id seen before (400).
   kQuotaExceeded,
   kTooLarge,
   kNoCapacity,

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/billing/invoices.h"
 #include "core/billing/plan_pricing.h"
 #include "core/files/quota_tx.h"
 #include "core/secrets.h"
@@ -27,8 +28,6 @@ using db::BillingAccountRow;
 using db::BillingStore;
 using db::InvoiceRow;
 using db::Transaction;
-
-constexpr std::int64_t kDayMs = 86'400'000;
 
 // What a plan change needs to know, read in one snapshot.
 struct Holding {
@@ -103,26 +102,6 @@ Result<void> CheckFits(const Holding& h, std::int64_t size_gb) {
               files::HumanBytes(held), size_gb, files::HumanBytes(held - room));
 }
 
-Invoice ToInvoice(InvoiceRow r) {
-  Invoice i{std::move(r.id),
-            std::move(r.number),
-            std::move(r.status),
-            std::move(r.currency),
-            r.subtotal,
-            r.credit_applied,
-            r.total,
-            r.period_start,
-            r.period_end,
-            r.issued_at,
-            r.due_at,
-            r.paid_at,
-            {}};
-  for (db::InvoiceLineRow& l : r.lines) {
-    i.lines.push_back({std::move(l.description), l.size_gb, l.from_at, l.to_at, l.amount});
-  }
-  return i;
-}
-
 // The money of the change, recorded: the account row, and an invoice (charge) or the credit.
 struct Recorded {
   std::optional<Invoice> invoice;
@@ -132,7 +111,8 @@ struct Recorded {
 // `prior_gb`: the size before the storage change (the allocation has the new one by now), for a
 // user without a billing account yet.
 Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, std::int64_t user_id,
-                              std::int64_t size_gb, std::int64_t prior_gb, std::int64_t now) {
+                              std::int64_t size_gb, std::int64_t prior_gb, std::int64_t now,
+                              std::string_view public_url) {
   auto holding = ReadHolding(tx, user_id);
   if (!holding) return std::unexpected(std::move(holding.error()));
   AccountMoney before = MoneyOf(c, *holding);
@@ -154,31 +134,9 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
     out.credited = -money.prorated_amount;
     row.balance += out.credited;
   } else if (money.prorated_amount > 0) {
-    const InvoiceTotals totals = ApplyCredit(money.prorated_amount, row.balance);
-    row.balance = totals.balance_after;
-    auto seq = BillingStore::NextInvoiceSeq(tx);
-    if (!seq) return std::unexpected(std::move(seq.error()));
-    InvoiceRow inv;
-    inv.id = RandomHex(12);
-    inv.user_id = user_id;
-    inv.seq = *seq;
-    inv.number = fmt::format("INV-{:06}", *seq);
-    // Fully paid by the credit: nothing is owed, so it is paid when issued.
-    inv.status = totals.total == 0 ? "paid" : "open";
-    inv.currency = row.currency;
-    inv.subtotal = totals.subtotal;
-    inv.credit_applied = totals.credit_applied;
-    inv.total = totals.total;
-    inv.period_start = money.lines.front().from_ms;
-    inv.period_end = money.lines.front().to_ms;
-    inv.issued_at = now;
-    inv.due_at = now + c.invoice_due_days * kDayMs;
-    if (totals.total == 0) inv.paid_at = now;
-    for (const MoneyLine& l : money.lines) {
-      inv.lines.push_back({l.description, l.size_gb, l.from_ms, l.to_ms, l.amount});
-    }
-    if (auto r = BillingStore::InsertInvoice(tx, inv); !r) return std::unexpected(r.error());
-    out.invoice = ToInvoice(std::move(inv));
+    auto issued = IssueInvoice(tx, c, row, money.lines, now, public_url);
+    if (!issued) return std::unexpected(std::move(issued.error()));
+    out.invoice = ToInvoice(std::move(*issued));
   }
   if (auto r = BillingStore::PutAccount(tx, row); !r) return std::unexpected(r.error());
   return out;
@@ -312,7 +270,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
     const std::int64_t prior_gb = CurrentGb(*h);
     auto record = [this, user_id, size_gb, prior_gb, now] {
       return deps_.db.Write([&](Transaction& tx) {
-        return RecordChange(tx, deps_.config, user_id, size_gb, prior_gb, now);
+        return RecordChange(tx, deps_.config, user_id, size_gb, prior_gb, now, deps_.public_url);
       });
     };
     Result<Recorded> recorded = co_await RunBlocking(deps_.workers, std::move(record));

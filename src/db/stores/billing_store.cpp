@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view kInvoiceCols =
     "id, user_id, seq, number, status, currency, subtotal, credit_applied, total, period_start,"
-    " period_end, issued_at, due_at, paid_at";
+    " period_end, issued_at, due_at, paid_at, paid_via, payment_failed_at, payment_ref";
 
 InvoiceRow ToInvoice(Row& r) {
   InvoiceRow i;
@@ -28,6 +28,9 @@ InvoiceRow ToInvoice(Row& r) {
   i.issued_at = r.Int(11);
   i.due_at = r.Int(12);
   i.paid_at = r.OptInt(13);
+  i.paid_via = r.OptText(14);
+  i.payment_failed_at = r.OptInt(15);
+  i.payment_ref = r.OptText(16);
   return i;
 }
 
@@ -49,14 +52,14 @@ Result<std::optional<BillingAccountRow>> BillingStore::FindAccount(Transaction& 
                                                                    std::int64_t user_id) {
   auto row = tx.QueryOne(
       "SELECT user_id, plan_gb, currency, anchor_at, period_start, period_end, balance, state,"
-      " created_at, updated_at FROM billing_accounts WHERE user_id = ?",
+      " created_at, updated_at, past_due_since FROM billing_accounts WHERE user_id = ?",
       {user_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<BillingAccountRow>();
   Row& r = **row;
   return std::optional<BillingAccountRow>(
       BillingAccountRow{r.Int(0), r.Int(1), r.TakeText(2), r.OptInt(3), r.OptInt(4), r.OptInt(5),
-                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9)});
+                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9), r.OptInt(10)});
 }
 
 Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& a) {
@@ -64,9 +67,10 @@ Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& 
   if (!deleted) return deleted;
   return tx.Exec(
       "INSERT INTO billing_accounts (user_id, plan_gb, currency, anchor_at, period_start,"
-      " period_end, balance, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      " period_end, balance, state, created_at, updated_at, past_due_since)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.user_id, a.plan_gb, a.currency, a.anchor_at, a.period_start, a.period_end, a.balance,
-       a.state, a.created_at, a.updated_at});
+       a.state, a.created_at, a.updated_at, a.past_due_since});
 }
 
 Result<std::int64_t> BillingStore::NextInvoiceSeq(Transaction& tx) {
@@ -77,10 +81,12 @@ Result<std::int64_t> BillingStore::NextInvoiceSeq(Transaction& tx) {
 
 Result<void> BillingStore::InsertInvoice(Transaction& tx, const InvoiceRow& i) {
   auto inserted = tx.Exec(
-      fmt::format("INSERT INTO invoices ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      fmt::format("INSERT INTO invoices ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                  " ?, ?)",
                   kInvoiceCols),
       {i.id, i.user_id, i.seq, i.number, i.status, i.currency, i.subtotal, i.credit_applied,
-       i.total, i.period_start, i.period_end, i.issued_at, i.due_at, i.paid_at});
+       i.total, i.period_start, i.period_end, i.issued_at, i.due_at, i.paid_at, i.paid_via,
+       i.payment_failed_at, i.payment_ref});
   if (!inserted) return inserted;
   std::int64_t position = 0;
   for (const InvoiceLineRow& l : i.lines) {
@@ -116,6 +122,28 @@ Result<std::vector<InvoiceRow>> BillingStore::ListInvoices(Transaction& tx, std:
     out.push_back(ToInvoice(r));
     if (auto lines = LoadLines(tx, out.back()); !lines) return std::unexpected(lines.error());
   }
+  return out;
+}
+
+Result<void> BillingStore::UpdateInvoicePayment(Transaction& tx, const InvoiceRow& i) {
+  auto updated = tx.ExecCount(
+      "UPDATE invoices SET status = ?, paid_at = ?, paid_via = ?, payment_ref = ?,"
+      " payment_failed_at = ? WHERE id = ?",
+      {i.status, i.paid_at, i.paid_via, i.payment_ref, i.payment_failed_at, i.id});
+  if (!updated) return std::unexpected(std::move(updated.error()));
+  if (*updated == 0) return Fail(Errc::kNotFound, "There is no invoice {}.", i.id);
+  return {};
+}
+
+Result<std::vector<InvoiceRow>> BillingStore::OpenInvoices(Transaction& tx, std::int64_t user_id) {
+  auto rows = tx.Query(fmt::format("SELECT {} FROM invoices WHERE user_id = ? AND status = 'open'"
+                                   " ORDER BY due_at, seq",
+                                   kInvoiceCols),
+                       {user_id});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<InvoiceRow> out;
+  out.reserve(rows->size());
+  for (Row& r : *rows) out.push_back(ToInvoice(r));
   return out;
 }
 

@@ -1,4 +1,4 @@
-// BillingStore: the SQL of plans and billing (migration 0010_billing): billing accounts,
+// BillingStore: the SQL of plans and billing (migrations 0010_billing, 0012_billing_standing): billing accounts,
 // invoices with their lines, and the payment webhook events seen.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
@@ -26,6 +26,7 @@ struct BillingAccountRow {
   std::string state = "active";  // "active" | "past_due".
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  std::optional<std::int64_t> past_due_since;  // Set while state is "past_due".
 };
 
 struct InvoiceLineRow {
@@ -52,6 +53,9 @@ struct InvoiceRow {
   std::int64_t due_at = 0;
   std::optional<std::int64_t> paid_at;
   std::vector<InvoiceLineRow> lines;  // Filled by Insert and FindInvoice; empty in lists.
+  std::optional<std::string> paid_via;  // "credit" | "provider" | "manual" once paid.
+  std::optional<std::int64_t> payment_failed_at;  // The provider's last failed attempt.
+  std::optional<std::string> payment_ref;         // The webhook event id or the admin's note.
 };
 
 // Stateless: every method takes the transaction to run in. SQL errors as Transaction documents.
@@ -73,6 +77,12 @@ class BillingStore {
   static Result<std::vector<InvoiceRow>> ListInvoices(Transaction& tx, std::int64_t user_id,
                                                       std::optional<std::int64_t> before_seq,
                                                       int limit);
+
+  // Sets the payment columns of an invoice (status, paid_at, paid_via, payment_ref,
+  // payment_failed_at) from `row`; kNotFound when there is no invoice with its id.
+  static Result<void> UpdateInvoicePayment(Transaction& tx, const InvoiceRow& row);
+  // The open invoices of `user_id` (without lines), oldest due first.
+  static Result<std::vector<InvoiceRow>> OpenInvoices(Transaction& tx, std::int64_t user_id);
 
   // Records a webhook event id; false when it was seen before (a replay).
   static Result<bool> RecordEvent(Transaction& tx, std::string_view id, std::string_view type,

@@ -1,0 +1,39 @@
+// Invoices inside a write transaction: issuing one (credit applied, numbered, the user mailed) and
+// turning rows into the API's values. Shared by plan changes (BillingService) and the billing job
+// and payments (Ledger), so an invoice is made one way only. Internal to core/billing.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/billing.h"
+#include "core/billing/billing_types.h"
+#include "core/billing/plan_pricing.h"
+#include "db/database.h"
+#include "db/stores/billing_store.h"
+#include "util/result.h"
+
+namespace nimbus::core::billing {
+
+Invoice ToInvoice(db::InvoiceRow row);
+
+// The page of invoice `id` in the web app ("<public_url>/invoices/<id>").
+std::string InvoiceLink(std::string_view public_url, std::string_view id);
+
+// Issues an invoice of `lines` (at least one; their sum > 0) for `account`: takes what it can
+// from account.balance (the caller writes the account row afterwards), numbers it INV-NNNNNN,
+// due `config.invoice_due_days` after `now`; fully paid by the credit it is "paid" via "credit"
+// at once. The period printed is the first line's from..to. When something is due, the user is
+// mailed (kInvoiceIssued with a link under `public_url`) in the same transaction.
+Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingConfig& config,
+                                    db::BillingAccountRow& account,
+                                    const std::vector<MoneyLine>& lines, std::int64_t now,
+                                    std::string_view public_url);
+
+// "12 Dec 2026" (UTC) for mails.
+std::string MailDate(std::int64_t ms);
+
+}  // namespace nimbus::core::billing
