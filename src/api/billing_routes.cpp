@@ -216,6 +216,7 @@ void AddBillingRoutes(http::Router& router, const BillingApi& api) {
   add(Method::kPut, "/api/v1/plan", PutPlan);
   add(Method::kGet, "/api/v1/invoices", ListInvoices);
   add(Method::kGet, "/api/v1/invoices/{id}", GetInvoice);
+  AddBillingWebhookRoute(router, api);
 }
 
 }  // namespace nimbus::api

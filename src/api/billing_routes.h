@@ -20,5 +20,8 @@ struct BillingApi {
 
 // `api` must outlive `router`.
 void AddBillingRoutes(http::Router& router, const BillingApi& api);
+// POST /api/v1/billing/webhook (billing_webhook.cpp): public and CSRF-exempt, authenticated by
+// its Nimbus-Signature. AddBillingRoutes registers it.
+void AddBillingWebhookRoute(http::Router& router, const BillingApi& api);
 
 }  // namespace nimbus::api
