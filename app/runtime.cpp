@@ -61,6 +61,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
       [self](std::int64_t user) {
         if (self->on_usage_changed) self->on_usage_changed(user);
       }});
+  rt->usage_warnings = std::make_unique<core::billing::UsageWarnings>(
+      core::billing::UsageWarningsDeps{*rt->db, *rt->workers, rt->clock,
+                                       rt->config.server.public_url});
   rt->scheduler = std::make_unique<jobs::Scheduler>(io, *rt->workers, *rt->db, rt->clock);
   auto maintenance_at = jobs::Schedule::Parse("daily " + server.db_maintenance_at);
   if (!maintenance_at) return Fail(maintenance_at.error());
@@ -93,6 +96,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
         .config = rt->config.files,
         .usage_changed = [self](std::int64_t owner) {
           if (self->on_usage_changed) self->on_usage_changed(owner);
+          self->usage_warnings->Schedule(owner);
         }});
     // Resumable uploads stage their bytes on local disk under the data directory.
     rt->tus = std::make_unique<core::files::TusService>(*rt->files,

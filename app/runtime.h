@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "core/billing/ledger.h"
+#include "core/billing/usage_warnings.h"
 #include "core/files/file_service.h"
 #include "core/files/tus_service.h"
 #include "db/database.h"
@@ -43,6 +44,9 @@ struct Runtime {
   // Billing standing, payments and the billing job (no volumes needed). Its standing_changed
   // calls on_usage_changed (the profile shows the standing).
   std::unique_ptr<core::billing::Ledger> ledger;
+  // Usage warning mails (85/90/95 % of the plan), checked on the workers after every usage change
+  // of `files` and (serve) every plan change. Built always; destroyed before the pool and the db.
+  std::unique_ptr<core::billing::UsageWarnings> usage_warnings;
   std::unique_ptr<mail::Mailer> mailer;  // email.toml's transport.
   std::shared_ptr<mail::OutboxSender> outbox;  // Drained by the mail-outbox job.
   std::unique_ptr<jobs::Scheduler> scheduler;

@@ -106,8 +106,13 @@ int RunServe(const config::Config& config) {
   const api::FileApi file_api{*rt.files, tus, rt.config.files};
   api::AddFileRoutes(router, file_api);
   // Plans and billing (issue 7): the allocation is the quota, so a change drops the profile.
+  // A new plan is a new quota: the usage warnings are checked again (a downgrade can pass 85 %).
+  auto plan_changed = [&rt](std::int64_t user) {
+    if (rt.on_usage_changed) rt.on_usage_changed(user);
+    rt.usage_warnings->Schedule(user);
+  };
   core::billing::BillingService billing({db, *rt.blobs, engine.pool(), workers, rt.clock,
-                                         rt.config.billing, rt.on_usage_changed,
+                                         rt.config.billing, plan_changed,
                                          rt.config.server.public_url});
   const api::BillingApi billing_api{billing, *rt.ledger, workers};
   api::AddBillingRoutes(router, billing_api);

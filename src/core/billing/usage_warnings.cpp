@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "core/billing/usage_warnings.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_set>
+#include <utility>
+
+#include "core/account_mail.h"
+#include "core/files/quota_tx.h"
+#include "db/stores/share_store.h"
+
+namespace nimbus::core::billing {
+namespace {
+
+// used × 100 against threshold × quota in 128 bits, so no row can overflow the comparison.
+__extension__ using Wide = __int128;
+
+// Stores `level` for `user_id`. A raised level is a new warning (warned_at = now); a lowered one
+// keeps the time of the warning it replaces.
+Result<void> StoreLevel(db::Transaction& tx, std::int64_t user_id, int level, bool raised,
+                        std::int64_t now_ms) {
+  if (!raised) {
+    return tx.Exec("UPDATE usage_warnings SET level = ? WHERE user_id = ?",
+                   {std::int64_t{level}, user_id});
+  }
+  return tx.Exec(
+      "INSERT INTO usage_warnings (user_id, level, warned_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (user_id) DO UPDATE SET level = excluded.level, warned_at = excluded.warned_at",
+      {user_id, std::int64_t{level}, now_ms});
+}
+
+Result<void> QueueWarning(db::Transaction& tx, std::int64_t user_id, int level,
+                          const files::QuotaState& quota, std::int64_t now_ms,
+                          std::string_view public_url) {
+  auto user = db::ShareStore::UserNameEmail(tx, user_id);
+  if (!user) return std::unexpected(std::move(user.error()));
+  if (!*user) return {};  // An allocation without a user (an admin's test owner): no one to tell.
+  const auto& [name, email] = **user;
+  return QueueMail(tx, mail::Template::kUsageWarning, email,
+                   {{"name", name.empty() ? email : name},
+                    {"percent", std::to_string(level)},
+                    {"used", files::HumanBytes(quota.used_bytes)},
+                    {"quota", files::HumanBytes(quota.quota_bytes)},
+                    {"link", fmt::format("{}/plan", public_url)}},
+                   now_ms);
+}
+
+}  // namespace
+
+int UsageLevel(std::int64_t used, std::int64_t quota) {
+  if (quota <= 0 || used <= 0) return 0;
+  int level = 0;
+  for (int t : kUsageThresholds) {
+    if (static_cast<Wide>(used) * 100 >= static_cast<Wide>(t) * quota) level = t;
+  }
+  return level;
+}
+
+Result<UsageCheck> CheckUsageIn(db::Transaction& tx, std::int64_t user_id, std::int64_t now_ms,
+                                std::string_view public_url) {
+  auto quota = files::LoadQuota(tx, user_id);
+  if (!quota) {
+    if (quota.error().code == Errc::kNotFound) return UsageCheck{};
+    return std::unexpected(std::move(quota.error()));
+  }
+  auto stored = tx.QueryOne("SELECT level FROM usage_warnings WHERE user_id = ?", {user_id});
+  if (!stored) return std::unexpected(std::move(stored.error()));
+  UsageCheck check;
+  check.previous = *stored ? static_cast<int>((*stored)->Int(0)) : 0;
+  check.level = UsageLevel(quota->used_bytes, quota->quota_bytes);
+  if (check.level == check.previous) return check;
+  const bool raised = check.level > check.previous;
+  if (auto r = StoreLevel(tx, user_id, check.level, raised, now_ms); !r) {
+    return std::unexpected(std::move(r.error()));
+  }
+  if (!raised) return check;
+  if (auto r = QueueWarning(tx, user_id, check.level, *quota, now_ms, public_url); !r) {
+    return std::unexpected(std::move(r.error()));
+  }
+  check.mailed = true;
+  return check;
+}
+
+struct UsageWarnings::Shared {
+  explicit Shared(UsageWarningsDeps d) : deps(std::move(d)) {}
+
+  Result<UsageCheck> Check(std::int64_t user_id) {
+    const std::int64_t now = ToUnixMs(deps.clock.Now());
+    return deps.db.Write(
+        [&](db::Transaction& tx) { return CheckUsageIn(tx, user_id, now, deps.public_url); });
+  }
+  // A scheduled check: nobody waits for it, so its outcome is logged here.
+  void CheckAndLog(std::int64_t user_id) {
+    auto checked = Check(user_id);
+    if (!checked) {
+      spdlog::warn("usage warning check of user {} failed: {}", user_id, checked.error().message);
+    } else if (checked->mailed) {
+      spdlog::info("user {} passed {}% of their plan: usage warning mailed", user_id,
+                   checked->level);
+    }
+  }
+
+  UsageWarningsDeps deps;
+  std::mutex mu;
+  // Users with a check queued and not started. Guarded by mu.
+  std::unordered_set<std::int64_t> pending;
+  // Held by a running queued check; the destructor takes it to wait for that check, then sets
+  // `stopped` and runs the checks still queued itself, so the queue's copies return at once
+  // (the deps may be gone by the time the pool runs them).
+  std::mutex run_mu;
+  std::atomic<bool> stopped{false};
+};
+
+UsageWarnings::UsageWarnings(UsageWarningsDeps deps)
+    : shared_(std::make_shared<Shared>(std::move(deps))) {}
+
+UsageWarnings::~UsageWarnings() {
+  std::lock_guard run(shared_->run_mu);
+  shared_->stopped = true;
+  std::unordered_set<std::int64_t> left;
+  {
+    std::lock_guard lock(shared_->mu);
+    left.swap(shared_->pending);
+  }
+  // The pool may be joined already (its queue then never runs): a change made just before the
+  // end (`nimbus job run trash-purge`) is still checked, here, while the deps are alive.
+  for (std::int64_t user_id : left) shared_->CheckAndLog(user_id);
+}
+
+Result<UsageCheck> UsageWarnings::Check(std::int64_t user_id) { return shared_->Check(user_id); }
+
+bool UsageWarnings::Schedule(std::int64_t user_id) {
+  {
+    std::lock_guard lock(shared_->mu);
+    if (shared_->stopped || !shared_->pending.insert(user_id).second) return false;
+  }
+  shared_->deps.workers.Post([shared = shared_, user_id] {
+    {
+      // From here on a new change schedules another check: this one may read before it.
+      std::lock_guard lock(shared->mu);
+      shared->pending.erase(user_id);
+    }
+    std::lock_guard run(shared->run_mu);
+    if (!shared->stopped) shared->CheckAndLog(user_id);
+  });
+  return true;
+}
+
+}  // namespace nimbus::core::billing
