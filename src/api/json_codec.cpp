@@ -70,6 +70,13 @@ json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
   o["plan"] = json::object{{"size_gb", p.plan_bytes / kGiB}, {"category", p.category}};
   o["usage"] = json::object{
       {"used_bytes", p.used_bytes}, {"trash_bytes", p.trash_bytes}, {"quota_bytes", p.plan_bytes}};
+  // The standing: past_due makes the account read-only (402 on uploads, copies, restores).
+  const core::billing::Standing& s = p.billing;
+  json::object billing{{"state", s.state}, {"amount_due", s.amount_due}};
+  billing["past_due_since"] =
+      s.past_due_since ? json::value(Timestamp(*s.past_due_since)) : json::value(nullptr);
+  billing["currency"] = s.currency.empty() ? json::value(nullptr) : json::value(s.currency);
+  o["billing"] = std::move(billing);
   return o;
 }
 

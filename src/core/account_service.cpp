@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/account_mail.h"
+#include "core/billing/ledger.h"
 #include "core/email_address.h"
 #include "core/password_policy.h"
 #include "core/secrets.h"
@@ -201,6 +202,7 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
   // One hop to the worker pool for both reads.
   auto read = [this, user_id]() -> Result<Profile> {
     std::int64_t trash = 0;
+    billing::Standing standing;
     auto user = deps_.db.Read([&](Transaction& tx) -> Result<User> {
       auto u = AccountStore::FindUser(tx, user_id);
       if (!u) return std::unexpected(u.error());
@@ -208,10 +210,13 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
       auto t = AccountStore::TrashBytes(tx, user_id);
       if (!t) return std::unexpected(t.error());
       trash = *t;
+      auto s = billing::StandingOf(tx, user_id);
+      if (!s) return std::unexpected(s.error());
+      standing = std::move(*s);
       return ToUser(**u);
     });
     if (!user) return std::unexpected(user.error());
-    Profile p{std::move(*user), 0, "", 0, 0};
+    Profile p{std::move(*user), 0, "", 0, 0, std::move(standing)};
     auto placement = deps_.pool.Locate(user_id);
     if (placement) {
       p.plan_bytes = placement->bytes;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "core/billing/ledger.h"
+
 namespace nimbus::core {
 
 struct User {
@@ -20,13 +22,14 @@ struct User {
   std::int64_t created_at = 0;
 };
 
-// GET /api/v1/me: the user, their plan (from their allocation) and usage.
+// GET /api/v1/me: the user, their plan (from their allocation), usage and billing standing.
 struct Profile {
   User user;
   std::uint64_t plan_bytes = 0;  // 0 when the user has no allocation (should not happen).
   std::string category;
   std::uint64_t used_bytes = 0;   // Live files.
   std::uint64_t trash_bytes = 0;  // Files in the trash (they still count against the quota).
+  billing::Standing billing;      // active, or past_due (read-only) with what is due.
 };
 
 // What login returns: the cookie value (the secret, shown once) and the CSRF token.

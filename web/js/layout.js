@@ -1,5 +1,6 @@
 // The page frame around every view: header with the product name and navigation, the main
 // area views render into, and a footer. Navigation links come from the route table.
+import { mountBillingBanners } from './billing/banner.js';
 import { h } from './dom.js';
 import { currentUser, onUserChange } from './session.js';
 
@@ -19,6 +20,9 @@ export function mountLayout(root, routes) {
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
   const accountNav = h('nav', { class: 'account-nav', 'aria-label': 'Account' });
   const banner = h('div', { class: 'banner-slot' });
+  // Past due and storage almost full (billing/banner.js), on every signed-in page.
+  const billingBanners = h('div', { class: 'banner-slot billing-banners' });
+  mountBillingBanners(billingBanners);
   root.replaceChildren(
       h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
       h('header', { class: 'site-header' },
@@ -26,7 +30,7 @@ export function mountLayout(root, routes) {
           h('a', { href: '/', class: 'brand', 'aria-label': `${kAppName} home` },
             h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), kAppName),
           h('nav', { class: 'site-nav', 'aria-label': 'Main' }, links), accountNav)),
-      h('div', { class: 'container main-wrap' }, banner, main),
+      h('div', { class: 'container main-wrap' }, banner, billingBanners, main),
       h('footer', { class: 'site-footer' },
         h('div', { class: 'container' },
           h('p', {}, `${kAppName} — self-hosted cloud storage.`))));

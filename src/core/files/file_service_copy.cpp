@@ -71,6 +71,10 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (!dst) return std::unexpected(dst.error());
   if (!dst->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent_id);
+  // A past-due target space is read-only (402): checked before anything is reserved or copied.
+  if (auto standing = RequireGoodStanding(tx, *dst); !standing) {
+    return std::unexpected(std::move(standing.error()));
+  }
   if (src->is_folder() && dst->owner_id == src->owner_id) {
     auto below = db::NodeStore::IsSelfOrBelow(tx, src->id, dst->id);
     if (!below) return std::unexpected(below.error());

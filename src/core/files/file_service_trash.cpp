@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 
+#include "core/billing/standing_check.h"
 #include "core/files/file_service.h"
 #include "core/files/names.h"
 #include "core/files/page_cursor.h"
@@ -115,6 +116,10 @@ Result<Restored> RestoreTx(db::Transaction& tx, std::int64_t owner_id, std::stri
   auto item = db::NodeStore::FindTrash(tx, owner_id, trash_id);
   if (!item) return std::unexpected(std::move(item.error()));
   if (!*item) return Fail(Errc::kNotFound, "This item is not in your trash.");
+  // A past-due account is read-only (402): nothing comes back until it is paid.
+  if (auto standing = billing::RequireGoodStanding(tx, owner_id); !standing) {
+    return std::unexpected(std::move(standing.error()));
+  }
   auto target = RestoreTarget(tx, owner_id, **item, now_ms);
   if (!target) return std::unexpected(std::move(target.error()));
   auto name = FreeName(tx, target->id, (*item)->name, FreeNameStyle::kRestored);

@@ -8,6 +8,7 @@
 #include "core/files/file_service.h"
 #include "core/files/names.h"
 #include "core/files/page_cursor.h"
+#include "core/files/quota_tx.h"
 #include "core/files/tree_tx.h"
 #include "db/stores/node_store.h"
 #include "util/run_blocking.h"
@@ -167,6 +168,10 @@ Result<Node> MakeFoldersTx(db::Transaction& tx, const Caller& caller, std::strin
   if (!names) return std::unexpected(std::move(names.error()));
   auto parent = LoadFolder(tx, caller, parent_id, Permission::kEdit);
   if (!parent) return parent;
+  // A past-due account is read-only (402): no new folders either.
+  if (auto standing = RequireGoodStanding(tx, *parent); !standing) {
+    return std::unexpected(std::move(standing.error()));
+  }
   std::span<const std::string> all(*names);
   auto above = EnsureFolders(tx, *parent, all.first(all.size() - 1), now_ms);
   if (!above) return above;

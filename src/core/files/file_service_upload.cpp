@@ -88,8 +88,7 @@ Result<std::optional<Node>> ExistingTarget(db::Transaction& tx, const Node& pare
 // whose space it is: the grantee cannot make room there.
 Error OwnersSpace(Error e, const Node& folder) {
   if (e.code != Errc::kQuotaExceeded || !folder.owner) return e;
-  const NodeOwner& o = *folder.owner;
-  std::string who = o.name.empty() ? o.email : fmt::format("{} ({})", o.name, o.email);
+  const std::string who = OwnerLabel(*folder.owner);
   std::string msg = e.message;
   // "…of your 1 GB is free." → "…of their 1 GB is free."
   if (auto at = msg.find(" your "); at != std::string::npos) msg.replace(at, 6, " their ");
@@ -184,6 +183,8 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     if (!parent) return std::unexpected(parent.error());
     if (!parent->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent->id);
     folder = *parent;
+    // A past-due account is read-only (402): checked before anything is reserved.
+    if (auto standing = RequireGoodStanding(tx, *parent); !standing) return standing;
     auto existing = ExistingTarget(tx, *parent, *names);
     if (!existing) return std::unexpected(existing.error());
     if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "core/billing/standing_check.h"
+
 namespace nimbus::core::files {
 
 std::int64_t QuotaState::free_bytes() const {
@@ -66,6 +68,15 @@ Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx) {
 
 Result<void> DeleteReservation(db::Transaction& tx, std::string_view id) {
   return tx.Exec("DELETE FROM reservations WHERE id = ?", {id});
+}
+
+std::string OwnerLabel(const NodeOwner& o) {
+  return o.name.empty() ? o.email : fmt::format("{} ({})", o.name, o.email);
+}
+
+Result<void> RequireGoodStanding(db::Transaction& tx, const Node& folder) {
+  return billing::RequireGoodStanding(tx, folder.owner_id,
+                                      folder.owner ? OwnerLabel(*folder.owner) : std::string());
 }
 
 std::string HumanBytes(std::int64_t bytes) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/files/file_types.h"
 #include "db/database.h"
 #include "util/result.h"
 
@@ -35,6 +36,12 @@ Result<void> DeleteReservation(db::Transaction& tx, std::string_view id);
 // Deletes every reservation of kind upload or copy (they live only as long as a request);
 // returns how many.
 Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx);
+// How a message names the owner of a space shared with the caller: "Ann (ann@x)", or the email
+// alone when they have no name.
+std::string OwnerLabel(const NodeOwner& owner);
+// Nothing new may appear in `folder` while its owner's account is past due: kPaymentRequired
+// with a sentence (naming the owner when the caller is not: `folder.owner` set), else OK.
+Result<void> RequireGoodStanding(db::Transaction& tx, const Node& folder);
 // "1.5 GB", "12.0 MB", "512 bytes" (1 KB = 1024 bytes), for messages.
 std::string HumanBytes(std::int64_t bytes);
 

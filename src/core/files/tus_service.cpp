@@ -8,6 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/billing/standing_check.h"
+#include "core/files/access.h"
+#include "core/files/quota_tx.h"
 #include "core/secrets.h"
 #include "db/stores/tus_store.h"
 #include "util/run_blocking.h"
@@ -203,6 +206,17 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   if (upload.state == TusState::kFailed) {
     co_return Fail(Errc::kConflict, "This upload failed: {}", upload.error);
   }
+  // A past-due account is read-only (402): an upload started before the account of the folder's
+  // owner fell past due does not continue (the bytes received stay; after paying it resumes).
+  auto standing = [this, &upload] {
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<void> {
+      auto folder = Authorize(tx, upload.owner_id, upload.parent_id, Permission::kEdit);
+      if (folder) return RequireGoodStanding(tx, *folder);
+      return billing::RequireGoodStanding(tx, upload.owner_id);  // The assembly will tell why.
+    });
+  };
+  Result<void> writable = co_await RunBlocking(deps_.workers, std::move(standing));
+  if (!writable) co_return std::unexpected(writable.error());
   if (!TryMarkBusy(id)) {
     co_return Fail(Errc::kConflict, "Another request is writing to this upload; resume after it.");
   }

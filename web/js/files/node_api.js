@@ -1,6 +1,7 @@
 // The Files and Trash calls of docs/api.md used by the file browser, plus the mapping between
 // a folder path ("/a/b") and the browser URL that shows it ("/files/a/b").
 import { del, get, patch, post } from '../api.js';
+import { showBillingBanners } from '../billing/banner.js';
 
 const enc = encodeURIComponent;
 
@@ -50,6 +51,7 @@ export const emptyTrash = () => del('/api/v1/trash');
 // { used_bytes, trash_bytes, quota_bytes } of the signed-in user, fresh from GET /api/v1/me.
 export async function fetchQuota(opts) {
   const me = await get('/api/v1/me', opts);
+  showBillingBanners(me);  // The usage and past-due banners follow every fresh /me.
   return me?.usage ?? { used_bytes: 0, trash_bytes: 0, quota_bytes: 0 };
 }
 

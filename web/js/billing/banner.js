@@ -1,0 +1,75 @@
+// The billing banners on every signed-in page, from GET /api/v1/me: the past-due banner (the
+// account is read-only until the open invoices are paid; a link to them) and the usage banner
+// once live files and the trash pass 85, 90 or 95 % of the plan (a link to the plan page).
+// They follow the signed-in user (session.js) and every later /me answer the app fetches for the
+// quota bar (after uploads and deletes: files/node_api.js calls showBillingBanners).
+import { h } from '../dom.js';
+import { currentUser, onUserChange } from '../session.js';
+
+export const kUsageThresholds = [95, 90, 85];
+
+let slot = null;
+
+// Draws the banners into `target` (a slot of the page frame) now and whenever the user changes.
+export function mountBillingBanners(target) {
+  slot = target;
+  onUserChange(showBillingBanners);
+  showBillingBanners(currentUser());
+}
+
+// Redraws the banners from a /me body (null: signed out, no banners).
+export function showBillingBanners(me) {
+  if (!slot) return;
+  slot.replaceChildren(...(me ? [pastDueBanner(me.billing), usageBanner(me.usage)] : [])
+    .filter(Boolean));
+}
+
+// The highest threshold (85, 90, 95) that `usage` has reached, or 0; and the whole percent.
+export function usageLevel(usage) {
+  const quota = Number(usage?.quota_bytes ?? 0);
+  if (!(quota > 0)) return { level: 0, percent: 0 };
+  const held = Number(usage.used_bytes ?? 0) + Number(usage.trash_bytes ?? 0);
+  const percent = Math.floor((held / quota) * 100);
+  return { level: kUsageThresholds.find((t) => percent >= t) ?? 0, percent };
+}
+
+const kMonths = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov',
+                 'Dec'];
+
+// "3 Dec 2026" (UTC), as the server's 402 sentence and the past-due mail say it.
+export function dayOf(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return `${date.getUTCDate()} ${kMonths[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+}
+
+// "12.34 USD" from minor units.
+function money(minor, currency) {
+  const n = Number(minor ?? 0);
+  const sign = n < 0 ? '-' : '';
+  const abs = Math.abs(n);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${currency ?? ''}`
+    .trim();
+}
+
+function pastDueBanner(billing) {
+  if (!billing || billing.state !== 'past_due') return null;
+  const due = Number(billing.amount_due ?? 0) > 0 && billing.currency
+    ? `${money(billing.amount_due, billing.currency)} unpaid` : 'An invoice is unpaid';
+  const since = billing.past_due_since ? ` since ${dayOf(billing.past_due_since)}` : '';
+  return h('section', { class: 'banner banner-alert billing-past-due', role: 'alert',
+                        'aria-label': 'Account past due' },
+           h('p', {}, h('strong', {}, 'Your account is past due: '), `${due}${since}. `,
+             'Uploads, copies and restores are paused; your files are safe. ',
+             h('a', { href: '/invoices', class: 'banner-action' }, 'Pay invoices')));
+}
+
+function usageBanner(usage) {
+  const { level, percent } = usageLevel(usage);
+  if (!level) return null;
+  return h('section', { class: `banner banner-usage billing-usage usage-${level}`,
+                        'aria-label': 'Storage almost full', dataset: { level: String(level) } },
+           h('p', {}, h('strong', {}, `Your storage is ${percent} % full. `),
+             'Free some space or choose a larger plan. ',
+             h('a', { href: '/plan', class: 'banner-action' }, 'Change plan')));
+}
