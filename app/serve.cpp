@@ -89,8 +89,9 @@ int RunServe(const config::Config& config) {
   // outlive every request.
   core::Accounts accounts(db, engine.pool(), workers, rt.clock, rt.config.accounts,
                           rt.config.server.public_url);
+  api::AdminPlanSetter set_plan_by_admin;  // PATCH /admin/users/{id} {plan_gb}: set below.
   api::AddAccountRoutes(router, {accounts.accounts, accounts.passwords, accounts.sessions,
-                                 rt.config.server.public_url});
+                                 rt.config.server.public_url, &set_plan_by_admin});
   // Admin disks and jobs (issue 4 "Admin"): the JSON of `nimbus admin disk/job list --json`.
   core::DiskAdmin disk_admin({.engine = engine,
                               .db = db,
@@ -116,6 +117,7 @@ int RunServe(const config::Config& config) {
                                          rt.config.server.public_url});
   const api::BillingApi billing_api{billing, *rt.ledger, workers};
   api::AddBillingRoutes(router, billing_api);
+  set_plan_by_admin = api::AdminPlanSetterFor(billing_api);
   // Shares, public links and their activity (issue 6).
   core::files::ShareService shares({db, workers, rt.clock, *rt.files, rt.config.server.public_url});
   core::files::LinkService links(

@@ -3,6 +3,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/account_service.h"
@@ -13,6 +17,12 @@
 
 namespace nimbus::api {
 
+// Sets the plan of user `user_id` to `body`'s "plan_gb" without charging, for admin `admin_id`,
+// and answers the new plan's JSON (AdminPlanSetterFor in billing_routes.h builds it). Errors:
+// kInvalidPlanSize and those of BillingService::SetPlanByAdmin.
+using AdminPlanSetter = std::function<boost::asio::awaitable<Result<boost::json::object>>(
+    std::int64_t user_id, const boost::json::object& body, std::int64_t admin_id)>;
+
 struct AccountApi {
   core::AccountService& accounts;
   core::PasswordService& passwords;
@@ -20,6 +30,9 @@ struct AccountApi {
   // Secure cookies also when the server itself is plain HTTP behind a TLS proxy
   // (public_url https://…). Read per request.
   const std::string& public_url;
+  // PATCH /api/v1/admin/users/{id} {plan_gb}; may be assigned after AddAccountRoutes (billing
+  // is built later). Null or empty: plan_gb is refused (503).
+  const AdminPlanSetter* set_plan = nullptr;
 };
 
 // Adds the auth middleware (Router::Use) and every account route. `api` must outlive `router`.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// GET /api/v1/admin/users and PATCH /api/v1/admin/users/{id}. A non-admin gets 404 not_found
-// (from core), as if the routes did not exist.
+// GET /api/v1/admin/users and PATCH /api/v1/admin/users/{id} (flags, and plan_gb through the
+// billing hook). A non-admin gets 404 not_found (from core), as if the routes did not exist.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <string>
 
@@ -67,9 +68,28 @@ net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
   if (!disabled) co_return Err(disabled.error(), req);
   auto is_admin = BoolField(*body, "is_admin");
   if (!is_admin) co_return Err(is_admin.error(), req);
+  // plan_gb first: it is the part that can be refused (below_usage, no_capacity), and then
+  // nothing has changed.
+  json::value plan = nullptr;
+  if (body->contains("plan_gb")) {
+    if (api.set_plan == nullptr || !*api.set_plan) {
+      co_return Err(Error{Errc::kUnavailable, "Plans cannot be set: billing is not running."}, req);
+    }
+    auto set = co_await (*api.set_plan)(id, *body, p.user.id);
+    if (!set) {
+      // The sentence for the admin names the category with no room (not a 5xx to hide).
+      if (set.error().code == Errc::kNoCapacity) {
+        co_return http::ErrorResponse(507, "no_capacity", set.error().message);
+      }
+      co_return Err(set.error(), req);
+    }
+    plan = std::move(*set);
+  }
   auto user = co_await api.accounts.UpdateUser(p.user, id, *disabled, *is_admin);
   if (!user) co_return Err(user.error(), req);
-  co_return http::JsonResponse(200, json::object{{"user", UserJson(*user)}});
+  json::object out{{"user", UserJson(*user)}};
+  if (!plan.is_null()) out["plan"] = std::move(plan);
+  co_return http::JsonResponse(200, out);
 }
 
 }  // namespace nimbus::api

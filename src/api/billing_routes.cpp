@@ -33,6 +33,8 @@ json::value OptTimestamp(const std::optional<std::int64_t>& ms) {
   return ms ? json::value(Timestamp(*ms)) : json::value(nullptr);
 }
 
+}  // namespace
+
 json::object PlanJson(const billing::Plan& p) {
   json::object o{{"size_gb", p.size_gb},
                  {"category", p.category},
@@ -77,6 +79,8 @@ json::object InvoiceJson(const billing::Invoice& i) {
           {"lines", std::move(lines)}};
 }
 
+namespace {
+
 Error BadSize(const billing::BillingService& b, std::string_view got) {
   return Error{Errc::kInvalidPlanSize,
                fmt::format("{} '{}' is not one.", billing::PlanSizeRule(b.config()), got)};
@@ -93,9 +97,12 @@ Result<std::int64_t> SizeParam(const billing::BillingService& b, const Request& 
   return n;
 }
 
-// {"size_gb": N}: a whole JSON number (10 or 10.0; not 10.5 and not "10").
-Result<std::int64_t> SizeField(const billing::BillingService& b, const json::object& body) {
-  const json::value* v = body.if_contains("size_gb");
+}  // namespace
+
+// {"<field>": N}: a whole JSON number (10 or 10.0; not 10.5 and not "10").
+Result<std::int64_t> PlanSizeField(const billing::BillingService& b, const json::object& body,
+                                   std::string_view field) {
+  const json::value* v = body.if_contains(field);
   if (v == nullptr) return std::unexpected(BadSize(b, ""));
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64()) return std::unexpected(BadSize(b, std::to_string(v->get_uint64())));
@@ -106,6 +113,8 @@ Result<std::int64_t> SizeField(const billing::BillingService& b, const json::obj
   }
   return std::unexpected(BadSize(b, json::serialize(*v)));
 }
+
+namespace {
 
 Result<int> LimitOf(const Request& req) {
   const auto text = req.query("limit");
@@ -158,7 +167,7 @@ net::awaitable<Response> PutPlan(const BillingApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
-  auto size = SizeField(api.billing, *body);
+  auto size = PlanSizeField(api.billing, *body, "size_gb");
   if (!size) co_return Err(size.error(), req);
   auto changed = co_await api.billing.ChangePlan(p.user.id, *size);
   if (!changed) {
@@ -216,6 +225,7 @@ void AddBillingRoutes(http::Router& router, const BillingApi& api) {
   add(Method::kPut, "/api/v1/plan", PutPlan);
   add(Method::kGet, "/api/v1/invoices", ListInvoices);
   add(Method::kGet, "/api/v1/invoices/{id}", GetInvoice);
+  AddAdminBillingRoutes(router, api);
   AddBillingWebhookRoute(router, api);
 }
 

@@ -36,6 +36,7 @@ export const routes = [
   { path: '/reset-password', view: () => import('./views/reset_password.js') },
   { path: '/settings', view: () => import('./views/settings.js') },
   { path: '/admin', view: () => import('./views/admin.js') },
+  { path: '/admin/billing', view: () => import('./views/admin_billing.js') },
 ];
 
 // Shown when no route matches (the server answers index.html for every unknown page path).

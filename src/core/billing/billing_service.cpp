@@ -85,8 +85,9 @@ AccountMoney MoneyOf(const config::BillingConfig& c, const Holding& h) {
 }
 
 // kBelowUsage when the user's files, trash and uploads in progress do not fit in `size_gb` (an
-// upload already accepted must still fit).
-Result<void> CheckFits(const Holding& h, std::int64_t size_gb) {
+// upload already accepted must still fit). The sentence speaks to the user, or of them to an
+// admin (`by_admin`).
+Result<void> CheckFits(const Holding& h, std::int64_t size_gb, bool by_admin) {
   const std::int64_t held = std::max(h.live_bytes + h.trash_bytes, h.used_bytes) + h.reserved_bytes;
   const std::int64_t room = size_gb * static_cast<std::int64_t>(storage::kGiB);
   if (held <= room) return {};
@@ -95,11 +96,13 @@ Result<void> CheckFits(const Holding& h, std::int64_t size_gb) {
           ? fmt::format(", uploads in progress {}", files::HumanBytes(h.reserved_bytes))
           : "";
   return Fail(Errc::kBelowUsage,
-              "Your files take {}, your trash {}{} ({} in all), more than a {} GB plan holds. "
-              "Free at least {} (delete files or empty the trash) before choosing it; nothing is "
+              "{} files take {}, {} trash {}{} ({} in all), more than a {} GB plan holds. "
+              "{} at least {} (delete files or empty the trash) before {}; nothing is "
               "ever deleted because of a plan change.",
-              files::HumanBytes(h.live_bytes), files::HumanBytes(h.trash_bytes), uploads,
-              files::HumanBytes(held), size_gb, files::HumanBytes(held - room));
+              by_admin ? "This user's" : "Your", files::HumanBytes(h.live_bytes),
+              by_admin ? "their" : "your", files::HumanBytes(h.trash_bytes), uploads,
+              files::HumanBytes(held), size_gb, by_admin ? "They must free" : "Free",
+              files::HumanBytes(held - room), by_admin ? "it can be set" : "choosing it");
 }
 
 // The money of the change, recorded: the account row, and an invoice (charge) or the credit.
@@ -109,10 +112,12 @@ struct Recorded {
 };
 
 // `prior_gb`: the size before the storage change (the allocation has the new one by now), for a
-// user without a billing account yet.
+// user without a billing account yet. Without `charge` (an admin's change) only the account row
+// changes: its plan and its period (PlanChange's: one starts now from the free plan, it ends on
+// the free plan), no invoice and no credit.
 Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, std::int64_t user_id,
                               std::int64_t size_gb, std::int64_t prior_gb, std::int64_t now,
-                              std::string_view public_url) {
+                              std::string_view public_url, bool charge) {
   auto holding = ReadHolding(tx, user_id);
   if (!holding) return std::unexpected(std::move(holding.error()));
   AccountMoney before = MoneyOf(c, *holding);
@@ -130,7 +135,9 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
   row.period_start = money.period ? std::optional(money.period->start_ms) : std::nullopt;
   row.period_end = money.period ? std::optional(money.period->end_ms) : std::nullopt;
   Recorded out;
-  if (money.prorated_amount < 0) {
+  if (!charge) {
+    // Nothing to invoice or credit.
+  } else if (money.prorated_amount < 0) {
     out.credited = -money.prorated_amount;
     row.balance += out.credited;
   } else if (money.prorated_amount > 0) {
@@ -224,7 +231,19 @@ std::shared_ptr<void> BillingService::BeginChange(std::int64_t user_id) {
 
 net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t user_id,
                                                                     std::int64_t size_gb) {
+  co_return co_await ApplyPlanChange(user_id, size_gb, std::nullopt);
+}
+
+net::awaitable<Result<PlanChangeResult>> BillingService::SetPlanByAdmin(std::int64_t user_id,
+                                                                        std::int64_t size_gb,
+                                                                        std::int64_t admin_id) {
+  co_return co_await ApplyPlanChange(user_id, size_gb, admin_id);
+}
+
+net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
+    std::int64_t user_id, std::int64_t size_gb, std::optional<std::int64_t> admin_id) {
   const config::BillingConfig& c = deps_.config;
+  const bool by_admin = admin_id.has_value();
   if (auto ok = CheckPlanSize(c, size_gb); !ok) co_return std::unexpected(std::move(ok.error()));
   if (auto cat = CategoryOf(deps_.pool.categories(), size_gb); !cat) {
     co_return std::unexpected(std::move(cat.error()));
@@ -232,14 +251,18 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
   std::shared_ptr<void> changing = BeginChange(user_id);
   if (!changing) {
     co_return Fail(Errc::kConflict,
-                   "Another change of your plan is being made; try again in a moment.");
+                   "Another change of {} plan is being made; try again in a moment.",
+                   by_admin ? "this user's" : "your");
   }
   auto read = [this, user_id] {
     return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
   };
   Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!h && by_admin && h.error().code == Errc::kNotFound) {
+    co_return Fail(Errc::kNotFound, "There is no user with this id.");
+  }
   if (!h) co_return std::unexpected(std::move(h.error()));
-  if (auto fits = CheckFits(*h, size_gb); !fits) co_return std::unexpected(fits.error());
+  if (auto fits = CheckFits(*h, size_gb, by_admin); !fits) co_return std::unexpected(fits.error());
   PlanChangeResult out;
   if (size_gb != CurrentGb(*h) || size_gb != h->allocation_gb) {
     bool resized = false;  // In place: undone below if the money cannot be recorded.
@@ -249,11 +272,16 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
       if (!changed) {
         Error e = std::move(changed.error());
         if (e.code == Errc::kConflict && h->moving) {
-          e.message =
-              "Your files are still moving to the disks of your last plan change; "
-              "change the plan again once that has finished.";
+          e.message = by_admin ? "This user's files are still moving to the disks of their last "
+                                 "plan change; set the plan again once that has finished."
+                               : "Your files are still moving to the disks of your last plan "
+                                 "change; change the plan again once that has finished.";
         }
-        if (e.code == Errc::kNoCapacity) {
+        if (e.code == Errc::kNoCapacity && by_admin) {
+          // The admin may read the pool's message (it names the category and disks).
+          e.message = fmt::format("No room for a {} GB plan, so the plan stays as it was: {}",
+                                  size_gb, e.message);
+        } else if (e.code == Errc::kNoCapacity) {
           // The pool's message names disks: for the log (the admin got the capacity alert).
           spdlog::warn("plan change of user {} to {} GB refused: {}", user_id, size_gb, e.message);
           e.message = fmt::format(
@@ -268,9 +296,10 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
     }
     const std::int64_t now = NowMs();
     const std::int64_t prior_gb = CurrentGb(*h);
-    auto record = [this, user_id, size_gb, prior_gb, now] {
+    auto record = [this, user_id, size_gb, prior_gb, now, by_admin] {
       return deps_.db.Write([&](Transaction& tx) {
-        return RecordChange(tx, deps_.config, user_id, size_gb, prior_gb, now, deps_.public_url);
+        return RecordChange(tx, deps_.config, user_id, size_gb, prior_gb, now, deps_.public_url,
+                            !by_admin);
       });
     };
     Result<Recorded> recorded = co_await RunBlocking(deps_.workers, std::move(record));
@@ -287,6 +316,10 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
     }
     out.invoice = std::move(recorded->invoice);
     out.credited = recorded->credited;
+    if (by_admin) {
+      spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge", *admin_id,
+                   user_id, prior_gb, size_gb);
+    }
   }
   auto plan = co_await GetPlan(user_id);
   if (!plan) co_return std::unexpected(std::move(plan.error()));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/billing.h"
+#include "core/billing/billing_report.h"
 #include "core/billing/billing_types.h"
 #include "config/disks.h"
 #include "db/database.h"
@@ -60,6 +61,18 @@ class BillingService {
   // once (upgrade) or a credit to the balance (downgrade). The new quota applies at once.
   // kConflict while another change of the same user runs in this process.
   net::awaitable<Result<PlanChangeResult>> ChangePlan(std::int64_t user_id, std::int64_t size_gb);
+  // An admin (`admin_id`, for the log) sets the plan of `user_id` without charging: the same
+  // checks, errors and storage change as ChangePlan, then only the billing account changes (no
+  // invoice, no credit). A paid plan without a period starts one now (the billing job invoices
+  // the next one as usual); going to the free plan ends the period. kNotFound for an unknown
+  // user (one without a storage allocation). `invoice` is null and `credited` 0 in the result.
+  net::awaitable<Result<PlanChangeResult>> SetPlanByAdmin(std::int64_t user_id,
+                                                          std::int64_t size_gb,
+                                                          std::int64_t admin_id);
+  // The admin billing report: the last 12 months with invoices issued or paid in the configured
+  // currency, users and allocated GB per category, past-due accounts and the open amount. The
+  // caller checks that the user is an admin.
+  net::awaitable<Result<BillingReport>> Report();
   // The user's invoices with their lines, newest first; `cursor` ("" for the first page) is the
   // page's next_cursor. kInvalidArgument for a cursor that is not one.
   net::awaitable<Result<InvoicePage>> ListInvoices(std::int64_t user_id, int limit,
@@ -72,6 +85,10 @@ class BillingService {
   // Marks `user_id` as changing plan until the returned handle is destroyed; null when a change of
   // theirs is running already (the storage step and the money must not interleave).
   std::shared_ptr<void> BeginChange(std::int64_t user_id);
+  // ChangePlan (`admin_id` nullopt: the user's own change, charged) and SetPlanByAdmin.
+  net::awaitable<Result<PlanChangeResult>> ApplyPlanChange(std::int64_t user_id,
+                                                           std::int64_t size_gb,
+                                                           std::optional<std::int64_t> admin_id);
 
   BillingDeps deps_;
   std::mutex changing_mu_;

@@ -4,21 +4,20 @@ import { get, patch } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatBytes, itemsOf } from '../format.js';
-import { requireUser } from '../session.js';
+import { planSetter, requireAdmin } from './admin_billing.js';
 import { renderDisks } from './admin_disks.js';
 
 export const title = 'Admin';
 
 export async function render(outlet, { signal }) {
-  const me = await requireUser();
-  if (!me.is_admin) {
-    outlet.append(h('section', { class: 'not-found' }, h('h1', {}, 'Page not found'),
-                    h('p', {}, 'This page is for administrators.')));
-    return;
-  }
+  const me = await requireAdmin(outlet);
+  if (!me) return;
   const users = h('section', { class: 'panel', 'aria-labelledby': 'users-h' });
   const disks = h('section', { class: 'panel', 'aria-labelledby': 'disks-h' });
-  outlet.append(h('h1', {}, 'Admin'), users, disks);
+  outlet.append(h('h1', {}, 'Admin'),
+                h('p', {}, h('a', { href: '/admin/billing' },
+                             'Billing: revenue and disk categories')),
+                users, disks);
   await Promise.all([renderUsers(users, me, signal), renderDisks(disks, { signal })]);
 }
 
@@ -79,7 +78,8 @@ async function renderUsers(section, me, signal) {
              h('td', {}, user.name || '—', self ? ' (you)' : ''),
              h('td', {}, user.email, user.email_verified === false
                                           ? h('span', { class: 'badge' }, 'unconfirmed') : null),
-             h('td', {}, plan, used !== undefined ? ` · ${formatBytes(used)} used` : ''),
+             h('td', {}, plan, used !== undefined ? ` · ${formatBytes(used)} used` : '',
+               planSetter(user)),
              h('td', {}, h('span', { class: `badge ${user.disabled ? 'badge-failed'
                                                                    : 'badge-healthy'}` },
                            user.disabled ? 'disabled' : 'active')),
