@@ -214,6 +214,12 @@ TEST_F(BillingWebhookTest, AnUnknownInvoiceIsInvalidAndACorrectedRetryIsApplied)
   HttpResponse not_json = Send("paid, honestly");
   EXPECT_EQ(not_json.status, 400) << not_json.body;
   EXPECT_EQ(ErrorCode(not_json), "invalid_request");
+  // A body over server.max_json_body_bytes (1 MiB by default) is not read whole.
+  const std::string huge = Event("evt_paid_3", "invoice.paid", invoice_) +
+                           std::string(std::size_t{1} << 20, ' ');
+  HttpResponse too_large = Post(huge, "t=1,v1=" + std::string(64, 'a'));  // Refused unread.
+  EXPECT_EQ(too_large.status, 413) << too_large.body;
+  EXPECT_EQ(ErrorCode(too_large), "too_large");
   EXPECT_EQ(Str(Invoice(), "status"), "open");
 
   HttpResponse retry = Send(Event("evt_paid_3", "invoice.paid", invoice_));
