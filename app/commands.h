@@ -41,4 +41,11 @@ int PromoteUser(const config::Config& config, const std::string& email);
 int DisableUser(const config::Config& config, const std::string& email, bool enable);
 int ListUsers(const config::Config& config, bool json);
 
+// admin_billing.cpp. `invoice` is an id or a number (INV-000003); unknown → exit 2. Already paid
+// says so and exits 0. `email`/`status` empty: every user's, every status.
+int MarkInvoicePaid(const config::Config& config, const std::string& invoice,
+                    const std::string& ref);
+int ListInvoices(const config::Config& config, const std::string& email,
+                 const std::string& status, bool json);
+
 }  // namespace nimbus::app

@@ -148,6 +148,21 @@ int main(int argc, char** argv) {
   user_list->add_flag("--json", json, "Print JSON");
   for (auto* sub : {user_create, user_promote, user_disable, user_list}) AddCommonFlags(sub, flags);
 
+  auto* admin_invoice = admin->add_subcommand("invoice", "Invoices: mark-paid, list");
+  admin_invoice->require_subcommand(1);
+  std::string invoice_id, invoice_ref, invoice_user, invoice_status;
+  auto* invoice_paid = admin_invoice->add_subcommand(
+      "mark-paid", "Record a manual payment of an open invoice (lifts past_due once nothing is "
+                   "overdue; the user gets a receipt)");
+  invoice_paid->add_option("id", invoice_id, "Invoice id or number (INV-000003)")->required();
+  invoice_paid->add_option("--ref", invoice_ref, "Your reference (e.g. a bank transfer's)");
+  auto* invoice_list = admin_invoice->add_subcommand("list", "List invoices, oldest first");
+  invoice_list->add_option("--user", invoice_user, "Only this user's (email)");
+  invoice_list->add_option("--status", invoice_status, "Only open, paid or void ones")
+      ->check(CLI::IsMember({"open", "paid", "void"}));
+  invoice_list->add_flag("--json", json, "Print JSON");
+  for (auto* sub : {invoice_paid, invoice_list}) AddCommonFlags(sub, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -181,5 +196,9 @@ int main(int argc, char** argv) {
   if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email);
   if (user_disable->parsed()) return nimbus::app::DisableUser(cfg, user_email, user_enable);
   if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json);
+  if (invoice_paid->parsed()) return nimbus::app::MarkInvoicePaid(cfg, invoice_id, invoice_ref);
+  if (invoice_list->parsed()) {
+    return nimbus::app::ListInvoices(cfg, invoice_user, invoice_status, json);
+  }
   return 2;
 }

@@ -7,6 +7,7 @@
 #include "core/account_service.h"
 #include "core/admin_alert_mailer.h"
 #include "db/migrations.h"
+#include "jobs/billing_job.h"
 #include "jobs/db_maintenance_job.h"
 #include "jobs/mail_outbox_job.h"
 #include "jobs/scrub_job.h"
@@ -82,6 +83,11 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
                               rt->config.disks.scrub_at);
   if (!scrub) return Fail(scrub.error());
   registered = rt->scheduler->Register(std::move(*scrub));
+  if (!registered) return Fail(registered.error());
+  // The billing job needs no disks: `nimbus job run billing` works next to a running server.
+  auto billing_job = jobs::BillingJob(*rt->ledger, rt->config.billing.job_schedule);
+  if (!billing_job) return Fail(billing_job.error());
+  registered = rt->scheduler->Register(std::move(*billing_job));
   if (!registered) return Fail(registered.error());
   if (runtime_options.open_volumes) {
     const auto& disks = rt->config.disks;

@@ -13,6 +13,15 @@ std::string CheckCurrency(const std::string& v) {
             : fmt::format("must be a three-letter ISO 4217 code such as \"USD\", got \"{}\"", v);
 }
 
+// The shape only; the scheduler parses the schedule at start-up and names what is wrong.
+std::string CheckSchedule(const std::string& v) {
+  return v.starts_with("every ") || v.starts_with("daily ")
+             ? ""
+             : fmt::format("must be \"every N\" with a unit s, m, h or d (\"every 1h\") or "
+                           "\"daily HH:MM\" (UTC), got \"{}\"",
+                           v);
+}
+
 }  // namespace
 
 void BillingFields(TomlReader& r, BillingConfig& c) {
@@ -27,6 +36,7 @@ void BillingFields(TomlReader& r, BillingConfig& c) {
   r.String("invoice_issuer", c.invoice_issuer);
   r.Secret("webhook_secret", c.webhook_secret, c.webhook_secret_file);
   r.Int("webhook_tolerance_s", c.webhook_tolerance_s, 1, 86400);
+  r.String("job_schedule", c.job_schedule, {"a string \"every 1h\"", CheckSchedule});
   if (!r.reading()) return;
 
   if (c.min_gb <= c.free_gb) {

@@ -20,6 +20,7 @@ struct BillingConfig {
   std::string webhook_secret;             // Secret; from webhook_secret, _file or the environment.
   std::string webhook_secret_file;
   int webhook_tolerance_s = 300;  // Older Nimbus-Signature timestamps are rejected.
+  std::string job_schedule = "every 1h";  // When the billing job runs ("every 1h", "daily 02:00").
 };
 
 }  // namespace nimbus::config

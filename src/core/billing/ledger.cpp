@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Ledger: standing and payments (this file); the billing job's period invoices are RunBilling.
+// Ledger: standing, payments and the admin's invoice list (this file); the billing job's period
+// invoices are RunBilling (billing_run.cpp).
 #include "core/billing/ledger.h"
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <utility>
 
 #include "core/account_mail.h"
+#include "core/email_address.h"
 #include "core/billing/invoices.h"
 #include "core/billing/plan_pricing.h"
+#include "db/stores/account_store.h"
 #include "db/stores/billing_store.h"
 #include "db/stores/share_store.h"
 
@@ -21,15 +25,19 @@ using db::Transaction;
 
 constexpr std::int64_t kDayMs = 86'400'000;
 
-// Queues `t` to `user_id` with their name and `vars`; nothing when the user is gone.
-Result<void> MailUser(Transaction& tx, std::int64_t user_id, mail::Template t, mail::Vars vars,
-                      std::int64_t now) {
+// Queues `t` to `user_id` with their name and `vars`; returns their email. Nothing (and "") when
+// the user is gone.
+Result<std::string> MailUser(Transaction& tx, std::int64_t user_id, mail::Template t,
+                             mail::Vars vars, std::int64_t now) {
   auto user = db::ShareStore::UserNameEmail(tx, user_id);
   if (!user) return std::unexpected(std::move(user.error()));
-  if (!*user) return {};
+  if (!*user) return std::string();
   const auto& [name, email] = **user;
   vars["name"] = name.empty() ? email : name;
-  return QueueMail(tx, t, email, vars, now);
+  if (auto queued = QueueMail(tx, t, email, vars, now); !queued) {
+    return std::unexpected(std::move(queued.error()));
+  }
+  return email;
 }
 
 }  // namespace
@@ -124,6 +132,7 @@ Result<PaymentOutcome> MarkPaidIn(Transaction& tx, const config::BillingConfig& 
                           {"link", InvoiceLink(public_url, row.id)}},
                          now);
   if (!mailed) return std::unexpected(mailed.error());
+  out.email = std::move(*mailed);
   auto change = RefreshStanding(tx, c, row.user_id, now, public_url);
   if (!change) return std::unexpected(std::move(change.error()));
   out.lifted = *change == StandingChange::kLifted;
@@ -157,11 +166,18 @@ void Ledger::NotifyStanding(std::int64_t user_id) const {
   if (deps_.standing_changed) deps_.standing_changed(user_id);
 }
 
-Result<PaymentOutcome> Ledger::MarkPaid(std::string_view invoice_id, std::string_view via,
+Result<PaymentOutcome> Ledger::MarkPaid(std::string_view invoice, std::string_view via,
                                         std::string_view ref) {
   const std::int64_t now = NowMs();
-  auto paid = deps_.db.Write([&](Transaction& tx) {
-    return MarkPaidIn(tx, deps_.config, invoice_id, via, ref, now, deps_.public_url);
+  auto paid = deps_.db.Write([&](Transaction& tx) -> Result<PaymentOutcome> {
+    std::string id(invoice);
+    if (invoice.starts_with("INV-")) {  // A number, as invoices and the admin's list print it.
+      auto found = BillingStore::InvoiceIdByNumber(tx, invoice);
+      if (!found) return std::unexpected(std::move(found.error()));
+      if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", invoice);
+      id = std::move(**found);
+    }
+    return MarkPaidIn(tx, deps_.config, id, via, ref, now, deps_.public_url);
   });
   if (paid && paid->lifted) {
     spdlog::info("invoice {} paid ({}): account no longer past due", paid->invoice.number, via);
@@ -174,14 +190,38 @@ Result<Standing> Ledger::StandingOf(std::int64_t user_id) {
   return deps_.db.Read([&](Transaction& tx) { return billing::StandingOf(tx, user_id); });
 }
 
-std::string BillingRun::Summary() const {
-  return fmt::format("{} invoice(s) issued, {} account(s) became past due, {} lifted",
-                     invoices_issued, became_past_due, lifted);
-}
-
-Result<BillingRun> Ledger::RunBilling() {
-  // PLACEHOLDER: the billing job's body is being built (issue 7); not registered as a job yet.
-  return Fail(Errc::kInternal, "the billing job is not built yet");
+Result<std::vector<AdminInvoice>> Ledger::ListInvoices(std::optional<std::string> email,
+                                                       std::optional<std::string> status) {
+  if (status && *status != "open" && *status != "paid" && *status != "void") {
+    return Fail(Errc::kInvalidArgument,
+                "There is no invoice status '{}'; use open, paid or void.", *status);
+  }
+  return deps_.db.Read([&](Transaction& tx) -> Result<std::vector<AdminInvoice>> {
+    std::optional<std::int64_t> user_id;
+    if (email) {
+      auto normal = NormalizeEmail(*email);  // As sign-up stored it.
+      auto user = db::AccountStore::FindUserByEmail(tx, normal ? *normal : *email);
+      if (!user) return std::unexpected(std::move(user.error()));
+      if (!*user) return Fail(Errc::kNotFound, "There is no user with the email {}.", *email);
+      user_id = (*user)->id;
+    }
+    auto rows = BillingStore::AllInvoices(tx, user_id, status);
+    if (!rows) return std::unexpected(std::move(rows.error()));
+    std::map<std::int64_t, std::string> emails;  // One lookup per user, not per invoice.
+    std::vector<AdminInvoice> out;
+    out.reserve(rows->size());
+    for (db::InvoiceRow& row : *rows) {
+      auto [at, fresh] = emails.try_emplace(row.user_id);
+      if (fresh) {
+        auto user = db::ShareStore::UserNameEmail(tx, row.user_id);
+        if (!user) return std::unexpected(std::move(user.error()));
+        if (*user) at->second = (*user)->second;
+      }
+      const std::int64_t owner = row.user_id;
+      out.push_back({ToInvoice(std::move(row)), owner, at->second});
+    }
+    return out;
+  });
 }
 
 }  // namespace nimbus::core::billing

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/billing.h"
 #include "core/billing/billing_types.h"
@@ -40,16 +41,31 @@ struct PaymentOutcome {
   Invoice invoice;            // As it is now.
   bool already_paid = false;  // It was paid before: nothing changed.
   bool lifted = false;        // The account was past due and no longer is.
+  std::string email;          // The user's ("" when the user is gone).
+};
+
+// One invoice in the admin's list (`nimbus admin invoice list`).
+struct AdminInvoice {
+  Invoice invoice;  // Without lines.
+  std::int64_t user_id = 0;
+  std::string email;  // "" when the user is gone.
 };
 
 // One run of the billing job.
 struct BillingRun {
   int invoices_issued = 0;          // Period-end invoices issued.
   std::int64_t amount_invoiced = 0;  // Their totals (minor units; currencies as configured).
+  std::string currency;              // billing.currency, for the summary.
+  int accounts_billed = 0;           // Accounts whose period ended (invoiced and advanced).
   int became_past_due = 0;
   int lifted = 0;
-  std::string Summary() const;  // "2 invoice(s) issued (40.00 USD), 1 account(s) past due, …".
+  // "2 invoice(s) issued (40.00 USD) for 2 account(s); 1 account(s) became past due, 0 lifted".
+  std::string Summary() const;
 };
+
+// Accounts per write transaction in the billing job: short transactions, so a server with many
+// users never waits long for the write lock while the job runs.
+inline constexpr int kBillingBatch = 200;
 
 // --- Inside a write transaction (shared with the webhook, which records its event id in the
 // same transaction, so a replay changes nothing). `now` in ms since the epoch.
@@ -97,9 +113,15 @@ class Ledger {
   // full month at the plan's price, the balance applied; several if several periods passed) and
   // the period advanced; then every account's standing refreshed. Idempotent within a period.
   Result<BillingRun> RunBilling();
-  // MarkPaidIn in its own transaction, now.
-  Result<PaymentOutcome> MarkPaid(std::string_view invoice_id, std::string_view via,
+  // MarkPaidIn in its own transaction, now. `invoice` is an invoice id or its number
+  // ("INV-000003"); kNotFound with a sentence naming it when there is no such invoice.
+  Result<PaymentOutcome> MarkPaid(std::string_view invoice, std::string_view via,
                                   std::string_view ref);
+  // Every invoice, oldest first; only those of the user with `email` and of `status` ("open",
+  // "paid" or "void") when given. kNotFound for an unknown email, kInvalidArgument for another
+  // status.
+  Result<std::vector<AdminInvoice>> ListInvoices(std::optional<std::string> email,
+                                                 std::optional<std::string> status);
   Result<Standing> StandingOf(std::int64_t user_id);
 
   db::Database& db() { return deps_.db; }

@@ -147,6 +147,67 @@ Result<std::vector<InvoiceRow>> BillingStore::OpenInvoices(Transaction& tx, std:
   return out;
 }
 
+namespace {
+
+Result<std::vector<std::int64_t>> UserIds(Result<std::vector<Row>> rows) {
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<std::int64_t> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(r.Int(0));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> BillingStore::AccountsDue(Transaction& tx, std::int64_t now,
+                                                            std::int64_t free_gb,
+                                                            std::int64_t after_user, int limit) {
+  return UserIds(tx.Query(
+      "SELECT user_id FROM billing_accounts WHERE period_end IS NOT NULL AND period_end <= ?"
+      " AND plan_gb <> ? AND user_id > ? ORDER BY user_id LIMIT ?",
+      {now, free_gb, after_user, limit}));
+}
+
+Result<std::vector<std::int64_t>> BillingStore::AccountsToRefresh(Transaction& tx,
+                                                                  std::int64_t after_user,
+                                                                  int limit) {
+  return UserIds(tx.Query(
+      "SELECT user_id FROM (SELECT user_id FROM invoices WHERE status = 'open'"
+      " UNION SELECT user_id FROM billing_accounts WHERE state = 'past_due') AS u"
+      " WHERE user_id > ? ORDER BY user_id LIMIT ?",
+      {after_user, limit}));
+}
+
+Result<std::vector<InvoiceRow>> BillingStore::AllInvoices(Transaction& tx,
+                                                          std::optional<std::int64_t> user_id,
+                                                          std::optional<std::string_view> status) {
+  std::string where = "1 = 1";
+  std::vector<Value> params;
+  if (user_id) {
+    where += " AND user_id = ?";
+    params.emplace_back(*user_id);
+  }
+  if (status) {
+    where += " AND status = ?";
+    params.emplace_back(*status);
+  }
+  auto rows = tx.Query(
+      fmt::format("SELECT {} FROM invoices WHERE {} ORDER BY seq", kInvoiceCols, where), params);
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<InvoiceRow> out;
+  out.reserve(rows->size());
+  for (Row& r : *rows) out.push_back(ToInvoice(r));
+  return out;
+}
+
+Result<std::optional<std::string>> BillingStore::InvoiceIdByNumber(Transaction& tx,
+                                                                   std::string_view number) {
+  auto row = tx.QueryOne("SELECT id FROM invoices WHERE number = ?", {number});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>((**row).TakeText(0));
+}
+
 Result<bool> BillingStore::RecordEvent(Transaction& tx, std::string_view id, std::string_view type,
                                        std::int64_t received_at) {
   auto seen = tx.QueryOne("SELECT 1 FROM billing_events WHERE id = ?", {id});

@@ -84,6 +84,24 @@ class BillingStore {
   // The open invoices of `user_id` (without lines), oldest due first.
   static Result<std::vector<InvoiceRow>> OpenInvoices(Transaction& tx, std::int64_t user_id);
 
+  // The billing job's work, in batches: up to `limit` user ids above `after_user`, ascending, of
+  // paid accounts (plan_gb other than `free_gb`) whose period ended at or before `now`.
+  static Result<std::vector<std::int64_t>> AccountsDue(Transaction& tx, std::int64_t now,
+                                                       std::int64_t free_gb,
+                                                       std::int64_t after_user, int limit);
+  // Up to `limit` user ids above `after_user`, ascending, of accounts with an open invoice or in
+  // state past_due (those whose standing may change).
+  static Result<std::vector<std::int64_t>> AccountsToRefresh(Transaction& tx,
+                                                             std::int64_t after_user, int limit);
+  // Every invoice (without lines), oldest first; only `user_id`'s and only those of `status`
+  // when given (the admin's list).
+  static Result<std::vector<InvoiceRow>> AllInvoices(Transaction& tx,
+                                                     std::optional<std::int64_t> user_id,
+                                                     std::optional<std::string_view> status);
+  // The id of the invoice numbered `number` ("INV-000003"); nullopt when there is none.
+  static Result<std::optional<std::string>> InvoiceIdByNumber(Transaction& tx,
+                                                              std::string_view number);
+
   // Records a webhook event id; false when it was seen before (a replay).
   static Result<bool> RecordEvent(Transaction& tx, std::string_view id, std::string_view type,
                                   std::int64_t received_at);
