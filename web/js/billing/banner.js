@@ -5,6 +5,8 @@
 // quota bar (after uploads and deletes: files/node_api.js calls showBillingBanners).
 import { h } from '../dom.js';
 import { currentUser, onUserChange } from '../session.js';
+import { formatMoney } from './billing_api.js';
+import { formatDay } from './invoices_view.js';
 
 export const kUsageThresholds = [95, 90, 85];
 
@@ -33,30 +35,11 @@ export function usageLevel(usage) {
   return { level: kUsageThresholds.find((t) => percent >= t) ?? 0, percent };
 }
 
-const kMonths = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov',
-                 'Dec'];
-
-// "3 Dec 2026" (UTC), as the server's 402 sentence and the past-due mail say it.
-export function dayOf(value) {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return String(value);
-  return `${date.getUTCDate()} ${kMonths[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-}
-
-// "12.34 USD" from minor units.
-function money(minor, currency) {
-  const n = Number(minor ?? 0);
-  const sign = n < 0 ? '-' : '';
-  const abs = Math.abs(n);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${currency ?? ''}`
-    .trim();
-}
-
 function pastDueBanner(billing) {
   if (!billing || billing.state !== 'past_due') return null;
   const due = Number(billing.amount_due ?? 0) > 0 && billing.currency
-    ? `${money(billing.amount_due, billing.currency)} unpaid` : 'An invoice is unpaid';
-  const since = billing.past_due_since ? ` since ${dayOf(billing.past_due_since)}` : '';
+    ? `${formatMoney(billing.amount_due, billing.currency)} unpaid` : 'An invoice is unpaid';
+  const since = billing.past_due_since ? ` since ${formatDay(billing.past_due_since)}` : '';
   return h('section', { class: 'banner banner-alert billing-past-due', role: 'alert',
                         'aria-label': 'Account past due' },
            h('p', {}, h('strong', {}, 'Your account is past due: '), `${due}${since}. `,
