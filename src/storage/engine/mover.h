@@ -127,8 +127,9 @@ class Mover : public std::enable_shared_from_this<Mover> {
     std::int64_t last_write_ms = 0;
   };
   net::awaitable<Result<MoveProgress>> RunClaimed(std::int64_t owner_id);
-  // The run's disk_tasks row: an unfinished one of the owner whose lease expired is closed as
-  // abandoned; one leased by another process gives kConflict.
+  // The run's disk_tasks row: an unfinished one of the owner whose lease expired, or whose holder
+  // is a process of this host that has ended (killed mid-move), is closed as abandoned; one
+  // leased by another live process gives kConflict.
   net::awaitable<Result<void>> OpenTask(std::int64_t owner_id, const std::string& target);
   // Writes the progress (when `force` or progress_interval passed) and renews the lease;
   // kConflict when another process took the lease.

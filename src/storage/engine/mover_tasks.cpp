@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -44,6 +47,28 @@ Result<std::vector<std::int64_t>> RecordedMoves(db::Database& db) {
   });
 }
 
+std::string HostName() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return host.data();
+}
+
+// True when the lease holder "move:<host>:<pid>" is a process of this host that has ended: a
+// kill -9 or a crash left its lease behind, and nobody will renew it. (One host name, one pid
+// namespace: processes that share a host name but not their pids must set distinct lease owners.)
+bool HolderEndedHere(std::string_view holder) {
+  constexpr std::string_view kPrefix = "move:";
+  const auto colon = holder.rfind(':');
+  if (!holder.starts_with(kPrefix) || colon == std::string_view::npos || colon < kPrefix.size()) {
+    return false;
+  }
+  if (holder.substr(kPrefix.size(), colon - kPrefix.size()) != HostName()) return false;
+  const std::string_view digits = holder.substr(colon + 1);
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return false;
+  return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
 
@@ -60,11 +85,7 @@ Mover::Mover(StorageEngine& engine, db::Database& db, WorkerPool& workers, const
              MoverOptions options)
     : engine_(engine), db_(db), workers_(workers), clock_(clock), options_(std::move(options)) {
   lease_owner_ = options_.lease_owner;
-  if (lease_owner_.empty()) {
-    std::array<char, 256> host{};
-    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-    lease_owner_ = fmt::format("move:{}:{}", host.data(), ::getpid());
-  }
+  if (lease_owner_.empty()) lease_owner_ = fmt::format("move:{}:{}", HostName(), ::getpid());
 }
 
 net::awaitable<Result<void>> Mover::OpenTask(std::int64_t owner_id, const std::string& target) {
@@ -78,6 +99,10 @@ net::awaitable<Result<void>> Mover::OpenTask(std::int64_t owner_id, const std::s
       if (!unfinished) return Fail(unfinished.error());
       for (const db::DiskTaskRow& old : *unfinished) {
         if (old.owner_id != owner_id) continue;
+        if (old.lease_owner != lease_owner_ && HolderEndedHere(old.lease_owner)) {
+          // Its process is gone (killed mid-move): no need to wait for the lease to run out.
+          if (auto freed = tasks.Release(old.id, old.lease_owner, now); !freed) return freed;
+        }
         if (auto leased = tasks.TryLease(old.id, lease_owner_, now, until); !leased) {
           if (leased.error().code != Errc::kConflict) return leased;
           return Fail(Errc::kConflict, "owner {} is being moved by another process (task {}: {})",

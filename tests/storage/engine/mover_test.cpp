@@ -4,6 +4,11 @@
 // source copy, both source copies bad, and a write that started before the switch.
 #include "storage/engine/mover.h"
 
+#include <fmt/core.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
 #include <functional>
 #include <set>
 
@@ -37,6 +42,21 @@ class MoverTest : public OwnerBlobsTest {
         [&](db::Transaction& tx) { return db::DiskTaskStore(tx).LatestFor(target, "move"); });
     EXPECT_TRUE(t && *t) << "no move task for " << target;
     return t && *t ? **t : db::DiskTaskRow{};
+  }
+  // A move task of owner 7 to b1 leased by `holder` for `lease_ms` from now (as another process
+  // running the move leaves it); its id, 0 on failure.
+  std::int64_t LeasedMoveTask(const std::string& holder, std::int64_t lease_ms) {
+    const std::int64_t now = ToUnixMs(clock_.Now());
+    std::int64_t task = 0;
+    auto seeded = db_->Write([&](db::Transaction& tx) -> Result<void> {
+      db::DiskTaskStore tasks(tx);
+      auto id = tasks.Create("move", "b1", 7, now);
+      if (!id) return Fail(id.error());
+      task = *id;
+      return tasks.TryLease(*id, holder, now, now + lease_ms);
+    });
+    EXPECT_TRUE(seeded) << seeded.error().message;
+    return seeded ? task : 0;
   }
   // Every blob reads back exactly, is recorded on `pair` and lies on both of its disks only.
   void ExpectAllOn(const std::map<std::string, std::string>& blobs, const std::string& pair,
@@ -246,16 +266,8 @@ TEST_F(MoverTest, AMoveLeasedByAnotherProcessIsLeftToItUntilItsLeaseRunsOut) {
   Allocate(7, 1 * G);
   auto blobs = Fill(2);
   ASSERT_TRUE(engine_->pool().BeginMove(7, 10 * G));
-  const std::int64_t now = ToUnixMs(clock_.Now());
-  std::int64_t other = 0;
-  auto seeded = db_->Write([&](db::Transaction& tx) -> Result<void> {
-    db::DiskTaskStore tasks(tx);
-    auto id = tasks.Create("move", "b1", 7, now);
-    if (!id) return Fail(id.error());
-    other = *id;
-    return tasks.TryLease(*id, "move:elsewhere:1", now, now + 60'000);
-  });
-  ASSERT_TRUE(seeded) << seeded.error().message;
+  const std::int64_t other = LeasedMoveTask("move:elsewhere:1", 60'000);
+  ASSERT_GT(other, 0);
   auto busy = RunCo(ioc_, blobs_->mover().Run(7));
   ASSERT_FALSE(busy);
   EXPECT_EQ(busy.error().code, Errc::kConflict);
@@ -268,6 +280,32 @@ TEST_F(MoverTest, AMoveLeasedByAnotherProcessIsLeftToItUntilItsLeaseRunsOut) {
   ASSERT_TRUE(run) << run.error().message;
   ExpectAllOn(blobs, "b1", "a1");
   auto old = db_->Read([&](db::Transaction& tx) { return db::DiskTaskStore(tx).Get(other); });
+  ASSERT_TRUE(old && *old);
+  EXPECT_EQ((*old)->state, "failed");
+  EXPECT_NE((*old)->error.find("abandoned"), std::string::npos) << (*old)->error;
+  EXPECT_EQ(LatestMoveTask("b1").state, "done");
+}
+
+// A process of this host that was killed (kill -9, a crash) in the middle of a move leaves its
+// lease behind; the restarted server takes the move over at once, not when the lease runs out.
+TEST_F(MoverTest, AMoveLeasedByADeadProcessOfThisHostIsTakenOverAtOnce) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(2);
+  ASSERT_TRUE(engine_->pool().BeginMove(7, 10 * G));
+  const pid_t dead = ::fork();  // A process that has ended: its pid is free.
+  ASSERT_GE(dead, 0);
+  if (dead == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  std::array<char, 256> host{};
+  ASSERT_EQ(::gethostname(host.data(), host.size() - 1), 0);
+  const std::int64_t killed =
+      LeasedMoveTask(fmt::format("move:{}:{}", host.data(), dead), 5 * 60'000);
+  ASSERT_GT(killed, 0);
+  auto run = RunCo(ioc_, blobs_->mover().Run(7));  // No clock advance: the lease still runs.
+  ASSERT_TRUE(run) << run.error().message;
+  ExpectAllOn(blobs, "b1", "a1");
+  auto old = db_->Read([&](db::Transaction& tx) { return db::DiskTaskStore(tx).Get(killed); });
   ASSERT_TRUE(old && *old);
   EXPECT_EQ((*old)->state, "failed");
   EXPECT_NE((*old)->error.find("abandoned"), std::string::npos) << (*old)->error;
