@@ -158,6 +158,18 @@ TEST_F(BillingJobTest, PastDueAfterTheGraceManualPaymentLiftsItAndThePeriodEndIn
   run = Nimbus({"job", "run", "billing"});
   EXPECT_NE(run.out.find("0 invoice(s) issued"), std::string::npos) << "nothing twice";
 
+  CommandResult open = Nimbus({"admin", "invoice", "list", "--status", "open", "--json"});
+  ASSERT_EQ(open.exit_code(), 0) << open.err;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(open.out, ec);
+  ASSERT_FALSE(ec) << open.out;
+  ASSERT_EQ(parsed.as_array().size(), 1u) << open.out;
+  json::object listed_next = parsed.as_array()[0].as_object();
+  EXPECT_EQ(Str(listed_next, "number"), "INV-000002");
+  EXPECT_EQ(Str(listed_next, "id"), Str(next, "id"));
+  EXPECT_EQ(Str(listed_next, "email"), "ann@example.com");
+  EXPECT_EQ(listed_next.at("total").to_number<std::int64_t>(), 100);
+
   CommandResult jobs = Nimbus({"admin", "job", "list"});
   ASSERT_EQ(jobs.exit_code(), 0) << jobs.err;
   EXPECT_NE(jobs.out.find("billing              every 1h       ok"), std::string::npos)
