@@ -302,8 +302,9 @@ TEST(PastDueSentenceTest, SaysWhatIsDueAndSince) {
   s.currency.clear();
   s.past_due_since.reset();
   const std::string theirs = billing::PastDueSentence(s, "Ann (ann@x)");
-  EXPECT_TRUE(theirs.starts_with("The account of Ann (ann@x), who shared this folder with you, "
-                                 "is past due: An invoice is unpaid, so nothing new"))
+  EXPECT_TRUE(
+      theirs.starts_with("The account of Ann (ann@x), who shared this folder with you, "
+                         "is past due: An invoice is unpaid, so nothing new"))
       << theirs;
 }
 

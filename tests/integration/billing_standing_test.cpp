@@ -72,7 +72,8 @@ class BillingStandingTest : public FilesTest {
     EXPECT_EQ(ErrorCode(r), "payment_required") << what;
     json::object body = BodyOf(r);
     std::string message;
-    if (body.contains("error")) message = json::value_to<std::string>(body.at("error").at("message"));
+    if (body.contains("error"))
+      message = json::value_to<std::string>(body.at("error").at("message"));
     EXPECT_EQ(message, fmt::format("Your account is past due: 1.00 USD has been unpaid since {}, "
                                    "so uploads, copies and restores are paused until it is paid. "
                                    "Your files stay safe and you can still open, download, share "
@@ -107,8 +108,7 @@ TEST_F(BillingStandingTest, PastDueIsReadOnlyAndPayingLiftsItAtOnce) {
   ASSERT_EQ(plan.status, 200) << plan.body;
   json::object changed = BodyOf(plan);
   ASSERT_TRUE(changed.at("invoice").is_object()) << plan.body;
-  const std::string invoice =
-      json::value_to<std::string>(changed.at("invoice").at("id"));
+  const std::string invoice = json::value_to<std::string>(changed.at("invoice").at("id"));
   EXPECT_EQ(changed.at("invoice").at("status").as_string(), "open");
   EXPECT_EQ(Billing().at("state").as_string(), "active") << "not before the billing job ran";
 
@@ -124,8 +124,7 @@ TEST_F(BillingStandingTest, PastDueIsReadOnlyAndPayingLiftsItAtOnce) {
                 {"Upload-Length", "100"},
                 {"Upload-Metadata", "filename YmlnLmJpbg=="}}),
             "tus creation");
-  Expect402(As("POST", "/api/v1/nodes/" + IdOf(kept) + "/copy", R"({"parent_id":"root"})"),
-            "copy");
+  Expect402(As("POST", "/api/v1/nodes/" + IdOf(kept) + "/copy", R"({"parent_id":"root"})"), "copy");
   Expect402(As("POST", "/api/v1/trash/" + trash_id + "/restore"), "restore");
   Expect402(As("POST", "/api/v1/nodes/root/folders", R"({"path":"Photos"})"), "new folder");
 
