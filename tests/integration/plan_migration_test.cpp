@@ -6,7 +6,8 @@
 // SHA-256, the download got the original bytes, the uploads are there, the blobs lie on both C
 // disks and on no B disk (tmp/ empty too), the admin's allocated and used bytes per disk add up,
 // and /me's quota was 25 GiB from the PUT on. The same after a `kill -9` in the middle of a move
-// and a restart (the move resumes at once).
+// and a restart (the move resumes at once), and after one right after the switch (the old copies
+// are deleted at the restart).
 #include <arpa/inet.h>
 #include <fmt/core.h>
 #include <netinet/in.h>
@@ -311,6 +312,24 @@ class PlanMigrationTest : public AccountsTest {
     EXPECT_EQ(Str(plan, "category"), "C");
     EXPECT_EQ(Quota(), 25 * kGiB);
   }
+  // The kill tests' start: ann on 10 GB (B) with UploadFiles(), then PUT /plan {25}.
+  void FilesOnBThenMoveToC() {
+    ASSERT_NO_FATAL_FAILURE(StartWithPairs());
+    b_before_ = Int(Disks()["b1"], "allocated_bytes");
+    ASSERT_NO_FATAL_FAILURE(ChangePlanAndWait(10));
+    ASSERT_NO_FATAL_FAILURE(UploadFiles());
+    HttpResponse put = As(ann_, "PUT", "/api/v1/plan", R"({"size_gb":25})");
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+  // kill -9 of the server, then the same server again (same data, config and sessions).
+  void KillAndRestart() {
+    ASSERT_TRUE(server().Signal(SIGKILL));
+    auto exit = server().WaitForExit(std::chrono::seconds(10));
+    ASSERT_TRUE(exit.has_value()) << "the server did not die from SIGKILL";
+    EXPECT_EQ(exit->signal, SIGKILL) << exit->Describe();
+    auto port = StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}, {}, true);
+    ASSERT_TRUE(port) << port.error().message;
+  }
   // An upload (PUT /nodes/root/content) on its own connection, its body sent in parts.
   struct Uploading {
     std::string name;
@@ -362,6 +381,7 @@ class PlanMigrationTest : public AccountsTest {
 
   Browser admin_, ann_;
   std::map<std::string, StoredFile> files_;
+  std::int64_t b_before_ = -1;  // b1's allocated bytes before ann came to B.
 };
 
 TEST_F(PlanMigrationTest, BToCWhileADownloadAndUploadsRun) {
@@ -458,39 +478,42 @@ TEST_F(PlanMigrationTest, BToCWhileADownloadAndUploadsRun) {
 }
 
 TEST_F(PlanMigrationTest, AKillNineInTheMiddleOfTheMoveResumesAfterARestart) {
-  ASSERT_NO_FATAL_FAILURE(StartWithPairs());
-  const std::int64_t b_before = Int(Disks()["b1"], "allocated_bytes");
-  ASSERT_NO_FATAL_FAILURE(ChangePlanAndWait(10));
-  ASSERT_NO_FATAL_FAILURE(UploadFiles());
-
-  HttpResponse put = As(ann_, "PUT", "/api/v1/plan", R"({"size_gb":25})");
-  ASSERT_EQ(put.status, 200) << put.body;
-  // kill -9 once some bytes were copied and before the switch (bounded: 60 s).
+  ASSERT_NO_FATAL_FAILURE(FilesOnBThenMoveToC());
+  // kill -9 once a quarter of the bytes were copied and before the switch (bounded: 60 s).
   std::int64_t copied = 0;
   const auto end = Clock::now() + std::chrono::seconds(60);
   json::object plan = Plan();
   while (Str(plan, "state") == "migrating" && Clock::now() < end) {
     const json::value* m = plan.if_contains("migration");
     copied = m != nullptr && m->is_object() ? Int(m->as_object(), "copied_bytes") : 0;
-    if (copied > 0) break;
+    if (copied >= TotalBytes() / 4) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     plan = Plan();
   }
   ASSERT_EQ(Str(plan, "state"), "migrating") << "the move ended before the kill";
-  ASSERT_GT(copied, 0);
-  ASSERT_TRUE(server().Signal(SIGKILL));
-  auto exit = server().WaitForExit(std::chrono::seconds(10));
-  ASSERT_TRUE(exit.has_value()) << "the server did not die from SIGKILL";
-  EXPECT_EQ(exit->signal, SIGKILL) << exit->Describe();
+  ASSERT_GE(copied, TotalBytes() / 4);
+  ASSERT_NO_FATAL_FAILURE(KillAndRestart());
   std::cerr << "killed with " << copied << " of " << TotalBytes() << " bytes copied\n";
-
-  // The restarted server shows the move and the new quota, and finishes the move by itself.
-  auto port = StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}, {}, true);
-  ASSERT_TRUE(port) << port.error().message;
+  // The restarted server shows the new quota and finishes the move by itself.
   EXPECT_EQ(Quota(), 25 * kGiB);
   plan = WaitWhileMigrating(std::chrono::seconds(60));
   ASSERT_EQ(Str(plan, "state"), "active") << "the move did not resume: " << json::serialize(plan);
-  ExpectAllOnC(b_before);
+  ExpectAllOnC(b_before_);
+}
+
+// The window after the switch: the old copies are still on b1 when the server dies; the restarted
+// server deletes them (they are nobody's any more: the rows name c1).
+TEST_F(PlanMigrationTest, AKillNineRightAfterTheSwitchStillFreesTheOldCopies) {
+  ASSERT_NO_FATAL_FAILURE(FilesOnBThenMoveToC());
+  const auto end = Clock::now() + std::chrono::seconds(60);
+  json::object plan = Plan();
+  while (Str(plan, "state") == "migrating" && Clock::now() < end) plan = Plan();
+  ASSERT_EQ(Str(plan, "state"), "active") << "still migrating after 60 s";
+  const std::size_t left = FilesUnder(DiskDir("b1") / "blobs").size();
+  ASSERT_NO_FATAL_FAILURE(KillAndRestart());  // At once: the old copies are being deleted.
+  std::cerr << "killed after the switch with about " << left << " of " << files_.size()
+            << " old copies still on b1\n";
+  ExpectAllOnC(b_before_);
 }
 
 }  // namespace

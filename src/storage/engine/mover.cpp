@@ -187,16 +187,88 @@ net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
   co_return *done;
 }
 
+net::awaitable<Result<MoveProgress>> Mover::FinishSwitched(std::int64_t owner_id) {
+  Claim claim(*this, owner_id);
+  if (!claim.ok()) co_return Fail(Errc::kConflict, "owner {} is being moved or swept", owner_id);
+  auto r = co_await FinishSwitchedClaimed(owner_id);
+  co_await CloseTask(owner_id, r ? nullptr : &r.error());
+  co_return r;
+}
+
+net::awaitable<Result<MoveProgress>> Mover::FinishSwitchedClaimed(std::int64_t owner_id) {
+  DiskPool& pool = engine_.pool();
+  auto locate = [&pool, owner_id] { return pool.Locate(owner_id); };
+  auto placement = co_await RunBlocking(workers_, locate);
+  if (!placement) co_return Fail(placement.error());
+  auto move_of = [&pool, owner_id] { return pool.MoveOf(owner_id); };
+  auto recorded = co_await RunBlocking(workers_, move_of);
+  if (recorded) {
+    co_return Fail(Errc::kConflict, "owner {} has a move recorded: it resumes instead", owner_id);
+  }
+  if (recorded.error().code != Errc::kNotFound) co_return Fail(recorded.error());
+  const std::string target = placement->pair.primary_id;
+  if (auto opened = co_await OpenTask(owner_id, target); !opened) co_return Fail(opened.error());
+  Update(owner_id, [&](MoveProgress& p) {
+    p = MoveProgress{};
+    p.to = target;
+    p.state = "cleaning";
+    p.attempts = 1;
+  });
+  spdlog::info("storage: owner {}: deleting the old copies a move to pair {} left when its process "
+               "stopped after the switch", owner_id, target);
+  // Only this owner's rows, and the owner is claimed: no copy of theirs is being made elsewhere.
+  std::int64_t removed = 0;
+  const std::vector<std::string> pairs = engine_.PairIds();
+  std::string after;
+  for (;;) {
+    auto rows = co_await PageOf(owner_id, after);
+    if (!rows) co_return Fail(rows.error());
+    for (const db::BlobRow& row : *rows) {
+      auto id = BlobId::Parse(row.id);
+      if (!id) continue;
+      for (const std::string& pair : pairs) {
+        if (pair == row.primary_id) continue;
+        auto volume = engine_.VolumeForPair(pair);
+        if (!volume) continue;
+        auto r = co_await volume->Remove(*id);
+        if (r) {
+          ++removed;
+        } else if (r.error().code != Errc::kNotFound) {
+          spdlog::warn("storage: removing the old copy of blob {} from pair {}: {}; left for scrub",
+                       row.id, pair, r.error().message);
+        }
+      }
+    }
+    if (static_cast<std::int64_t>(rows->size()) < options_.page_size) break;
+    after = rows->back().id;
+  }
+  Update(owner_id, [&](MoveProgress& p) { p.removed_old = removed; });
+  if (auto swept = co_await SweepClaimed(owner_id); !swept) {
+    spdlog::warn("storage: owner {}: the sweep of late writes failed: {}", owner_id,
+                 swept.error().message);
+    MarkStray(owner_id);  // Swept again when the next write of the owner ends.
+  }
+  Update(owner_id, [](MoveProgress& p) { p.state = "done"; });
+  spdlog::info("storage: owner {}: {} old copies deleted after an interrupted move", owner_id,
+               removed);
+  co_return *Progress(owner_id);
+}
+
+net::awaitable<Result<std::vector<db::BlobRow>>> Mover::PageOf(std::int64_t owner_id,
+                                                               const std::string& after) {
+  auto list = [&] {
+    return db_.Read([&](db::Transaction& tx) {
+      return db::BlobStore(tx).ListByOwner(owner_id, after, options_.page_size);
+    });
+  };
+  co_return co_await RunBlocking(workers_, list);
+}
+
 net::awaitable<Result<void>> Mover::CopyPass(std::int64_t owner_id, const std::string& target,
                                              CopiedMap& copied) {
   std::string after;
   for (;;) {
-    auto list = [&] {
-      return db_.Read([&](db::Transaction& tx) {
-        return db::BlobStore(tx).ListByOwner(owner_id, after, options_.page_size);
-      });
-    };
-    auto rows = co_await RunBlocking(workers_, list);
+    auto rows = co_await PageOf(owner_id, after);
     if (!rows) co_return Fail(rows.error());
     for (const db::BlobRow& row : *rows) {
       {

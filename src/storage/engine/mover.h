@@ -91,9 +91,16 @@ class Mover : public std::enable_shared_from_this<Mover> {
   // retries failed runs every retry_interval up to max_attempts, logging each failure and
   // raising one kRepairFailed alert per move; never aborts the move.
   void Start(std::int64_t owner_id, const net::any_io_executor& executor);
-  // Starts every move recorded in the database (after a crash or restart). Blocking (DB); returns
-  // how many it started.
+  // Starts every move recorded in the database (after a crash or restart), and FinishSwitched for
+  // every owner whose move task was left running by a process that has gone (lease expired, or
+  // its process of this host ended) after its switch. Blocking (DB); returns how many it started.
   Result<std::size_t> ResumeMoves(const net::any_io_executor& executor);
+  // The end of a move whose process was killed after the switch and before it deleted the old
+  // copies: deletes every copy of the owner's blobs on a pair other than the one its row names,
+  // sweeps blobs written to a pair the owner has left, and closes the task (the abandoned one as
+  // failed, a new one as done). kConflict while the owner is being moved or swept, while a move
+  // is recorded, or while a live process holds the task; kNotFound without an allocation.
+  net::awaitable<Result<MoveProgress>> FinishSwitched(std::int64_t owner_id);
   // Re-homes every blob of the owner that is not on the pair of their allocation (a write that
   // started before a switch and was recorded after it): copy, verify, re-point, delete the old
   // copy. Returns how many blobs it moved. kNotFound without an allocation.
@@ -127,6 +134,9 @@ class Mover : public std::enable_shared_from_this<Mover> {
     std::int64_t last_write_ms = 0;
   };
   net::awaitable<Result<MoveProgress>> RunClaimed(std::int64_t owner_id);
+  net::awaitable<Result<MoveProgress>> FinishSwitchedClaimed(std::int64_t owner_id);
+  static net::awaitable<void> FinishInBackground(std::shared_ptr<Mover> self,
+                                                 std::int64_t owner_id);
   // The run's disk_tasks row: an unfinished one of the owner whose lease expired, or whose holder
   // is a process of this host that has ended (killed mid-move), is closed as abandoned; one
   // leased by another live process gives kConflict.
@@ -136,6 +146,9 @@ class Mover : public std::enable_shared_from_this<Mover> {
   net::awaitable<Result<void>> Heartbeat(std::int64_t owner_id, bool force);
   net::awaitable<void> CloseTask(std::int64_t owner_id, const Error* error);
   net::awaitable<Result<std::int64_t>> SweepClaimed(std::int64_t owner_id);
+  // One page (options_.page_size rows) of the owner's blob rows with ids after `after`.
+  net::awaitable<Result<std::vector<db::BlobRow>>> PageOf(std::int64_t owner_id,
+                                                          const std::string& after);
   // Copies every blob of the owner not on `target` and not in `copied` to the pair of `target`.
   net::awaitable<Result<void>> CopyPass(std::int64_t owner_id, const std::string& target,
                                         CopiedMap& copied);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -17,6 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <set>
 
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/mover.h"
@@ -272,7 +274,31 @@ Result<std::size_t> Mover::ResumeMoves(const net::any_io_executor& executor) {
   if (!owners) return Fail(owners.error());
   for (std::int64_t owner : *owners) Start(owner, executor);
   if (!owners->empty()) spdlog::info("storage: resuming {} move(s)", owners->size());
-  return owners->size();
+  // Tasks still running without a recorded move: their process went away after the switch.
+  auto tasks =
+      db_.Read([](db::Transaction& tx) { return db::DiskTaskStore(tx).ListUnfinished("move"); });
+  if (!tasks) return Fail(tasks.error());
+  const std::int64_t now = NowMs();
+  std::set<std::int64_t> switched;
+  for (const db::DiskTaskRow& t : *tasks) {
+    if (!t.owner_id || std::ranges::find(*owners, *t.owner_id) != owners->end()) continue;
+    // Held by this process: a run of ours ends it (FinishSwitched's claim waits for that).
+    const bool gone = t.lease_owner.empty() || t.lease_until <= now ||
+                      t.lease_owner == lease_owner_ || HolderEndedHere(t.lease_owner);
+    if (gone && switched.insert(*t.owner_id).second) {
+      net::co_spawn(executor, FinishInBackground(shared_from_this(), *t.owner_id), LogException);
+    }
+  }
+  return owners->size() + switched.size();
+}
+
+net::awaitable<void> Mover::FinishInBackground(std::shared_ptr<Mover> self,
+                                               std::int64_t owner_id) {
+  auto r = co_await self->FinishSwitched(owner_id);
+  if (!r) {
+    spdlog::warn("storage: owner {}: the old copies of an interrupted move were not deleted: {}",
+                 owner_id, r.error().message);
+  }
 }
 
 std::shared_ptr<void> Mover::BeginWrite(std::int64_t owner_id,

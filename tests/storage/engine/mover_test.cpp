@@ -312,6 +312,46 @@ TEST_F(MoverTest, AMoveLeasedByADeadProcessOfThisHostIsTakenOverAtOnce) {
   EXPECT_EQ(LatestMoveTask("b1").state, "done");
 }
 
+// A process killed after a move's switch, before it deleted the old copies, leaves them on the
+// old pair and its task running: the next start deletes them and closes the task.
+TEST_F(MoverTest, OldCopiesLeftByAProcessKilledAfterTheSwitchAreDeletedAtTheNextStart) {
+  Open();
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+  Drain();
+  ASSERT_FALSE(MoveRecorded(7));
+  for (const auto& [id, data] : blobs) {  // The old copies, as the killed process left them.
+    for (std::string side : {"a1", "a1m"}) {
+      auto w = RunCo(ioc_, WriteBlob(*volumes_[side], *BlobId::Parse(id), data));
+      ASSERT_TRUE(w) << w.error().message;
+    }
+  }
+  const std::int64_t killed = LeasedMoveTask("move:elsewhere:1", 60'000);
+  ASSERT_GT(killed, 0);
+  clock_.Advance(std::chrono::minutes(2));  // Nobody renewed its lease.
+
+  NewOwnerBlobs({});  // The restarted process.
+  auto resumed = blobs_->ResumeMoves(ioc_.get_executor());
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(*resumed, 1u);
+  Drain();
+  ExpectAllOn(blobs, "b1", "a1");
+  EXPECT_EQ(volumes_["a1"]->BlobCount(), 0u);
+  EXPECT_EQ(volumes_["a1m"]->BlobCount(), 0u);
+  EXPECT_EQ(Used("b1"), Total(blobs));
+  EXPECT_EQ(Used("a1"), 0);
+  EXPECT_EQ(blobs_->MoveProgressOf(7)->removed_old, 3);
+  auto old = db_->Read([&](db::Transaction& tx) { return db::DiskTaskStore(tx).Get(killed); });
+  ASSERT_TRUE(old && *old);
+  EXPECT_EQ((*old)->state, "failed");
+  EXPECT_NE((*old)->error.find("abandoned"), std::string::npos) << (*old)->error;
+  EXPECT_EQ(LatestMoveTask("b1").state, "done");
+  // Nothing left to finish at the next start.
+  NewOwnerBlobs({});
+  EXPECT_EQ(*blobs_->ResumeMoves(ioc_.get_executor()), 0u);
+}
+
 TEST_F(MoverTest, ACorruptSourceCopyOnOneSideIsMovedFromTheOther) {
   Open();
   Allocate(7, 1 * G);
