@@ -109,9 +109,9 @@ Slow DownloadSlowly(std::uint16_t port, const std::string& target, const std::st
     ::close(fd);
     return Failed("connect failed");
   }
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\nConnection: close\r\n\r\n", target,
-      cookie);
+  const std::string request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+                  target, cookie);
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     ::close(fd);
