@@ -227,6 +227,33 @@ TEST_F(LedgerTest, PeriodEndInvoicesAFullMonthAtThePlanPriceLessTheBalance) {
   EXPECT_EQ(Invoices(ann_).size(), 2u);
 }
 
+// A change between a period's end and the next job run: the ended period is invoiced first (as
+// the job would), then the upgrade is prorated over the new period, not the ended one (where
+// nothing would be left to charge).
+TEST_F(LedgerTest, APlanChangeAfterThePeriodEndedBeforeTheJobRanBillsTheEndedPeriodFirst) {
+  SetNow(At(2026, 1, 10));
+  PaidPlan(ann_, 10);
+  SetNow(At(2026, 2, 10, 0, 30));  // The period ended half an hour ago; no job run since.
+  auto quote = nimbus::testing::RunCo(ioc_, billing_->QuotePlan(ann_, 20));
+  ASSERT_TRUE(quote) << quote.error().message;
+  // +10 GB = 100 cents a month, for the 28 days less 30 minutes left of Feb 10 – Mar 10.
+  const std::int64_t left_s = 28 * 86'400 - 30 * 60;
+  const std::int64_t expected = Prorate(100, left_s, 28 * 86'400);
+  EXPECT_EQ(quote->prorated_amount, expected);
+  auto upgrade = ChangePlan(ann_, 20);
+  ASSERT_TRUE(upgrade);
+  EXPECT_EQ(upgrade->total, expected);
+  EXPECT_EQ(upgrade->period_start, At(2026, 2, 10, 0, 30));
+  EXPECT_EQ(upgrade->period_end, At(2026, 3, 10));
+  const std::vector<Invoice> invoices = Invoices(ann_);
+  ASSERT_EQ(invoices.size(), 3u);
+  EXPECT_EQ(invoices[1].lines.at(0).description, "Plan 10 GB, 2026-02-10 – 2026-03-10");
+  EXPECT_EQ(invoices[1].total, 100);
+  EXPECT_EQ(Account(ann_).period_end, At(2026, 3, 10));
+  // The job finds nothing more to bill for this period.
+  EXPECT_EQ(RunBilling().invoices_issued, 0);
+}
+
 TEST_F(LedgerTest, ACreditLargerThanAMonthPaysTheNextInvoicesAndTheRestIsCarriedForward) {
   SetNow(At(2026, 3, 1));
   PaidPlan(ann_, 100);

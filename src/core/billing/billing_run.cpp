@@ -36,8 +36,8 @@ struct BatchResult {
   std::vector<std::int64_t> standing_changed;
 };
 
-// Invoices every period of `user_id` that ended by `now` (one invoice per period, a full month
-// at the plan's price, the balance applied by IssueInvoice) and advances the period past `now`.
+}  // namespace
+
 Result<void> BillPeriods(Transaction& tx, const config::BillingConfig& c, std::int64_t user_id,
                          std::int64_t now, std::string_view public_url, BillingRun& run) {
   auto found = BillingStore::FindAccount(tx, user_id);
@@ -69,8 +69,6 @@ Result<void> BillPeriods(Transaction& tx, const config::BillingConfig& c, std::i
   ++run.accounts_billed;
   return {};
 }
-
-}  // namespace
 
 std::string BillingRun::Summary() const {
   return fmt::format(

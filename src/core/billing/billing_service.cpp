@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/billing/invoices.h"
+#include "core/billing/ledger.h"
 #include "core/billing/plan_pricing.h"
 #include "core/files/quota_tx.h"
 #include "core/secrets.h"
@@ -71,7 +72,9 @@ std::int64_t CurrentGb(const Holding& h) {
   return h.account ? h.account->plan_gb : h.allocation_gb;
 }
 
-AccountMoney MoneyOf(const config::BillingConfig& c, const Holding& h) {
+// The account's money at `now`: a period that ended before the billing job billed it shows as
+// the period holding `now` (what the job and a plan change will bill).
+AccountMoney MoneyOf(const config::BillingConfig& c, const Holding& h, std::int64_t now) {
   AccountMoney m;
   m.size_gb = CurrentGb(h);
   if (h.account) {
@@ -79,6 +82,7 @@ AccountMoney MoneyOf(const config::BillingConfig& c, const Holding& h) {
     if (h.account->anchor_at && h.account->period_start && h.account->period_end &&
         !IsFree(c, m.size_gb)) {
       m.period = Period{*h.account->anchor_at, *h.account->period_start, *h.account->period_end};
+      if (m.period->end_ms <= now) m.period = PeriodAt(*h.account->anchor_at, now);
     }
   }
   return m;
@@ -118,9 +122,14 @@ struct Recorded {
 Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, std::int64_t user_id,
                               std::int64_t size_gb, std::int64_t prior_gb, std::int64_t now,
                               std::string_view public_url, bool charge) {
+  // Periods that ended since the last billing job run are invoiced first, so the change
+  // prorates against the period it falls in.
+  BillingRun billed;
+  if (auto r = BillPeriods(tx, c, user_id, now, public_url, billed); !r)
+    return std::unexpected(r.error());
   auto holding = ReadHolding(tx, user_id);
   if (!holding) return std::unexpected(std::move(holding.error()));
-  AccountMoney before = MoneyOf(c, *holding);
+  AccountMoney before = MoneyOf(c, *holding, now);
   if (!holding->account) before.size_gb = prior_gb;
   const PlanChangeMoney money = PlanChange(c, before, size_gb, now);
   BillingAccountRow row = holding->account.value_or(BillingAccountRow{});
@@ -174,7 +183,7 @@ net::awaitable<Result<Plan>> BillingService::GetPlan(std::int64_t user_id) {
   Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
   if (!h) co_return std::unexpected(std::move(h.error()));
   const config::BillingConfig& c = deps_.config;
-  const AccountMoney money = MoneyOf(c, *h);
+  const AccountMoney money = MoneyOf(c, *h, NowMs());
   Plan p;
   p.size_gb = money.size_gb;
   auto category = CategoryOf(deps_.pool.categories(), p.size_gb);
@@ -214,7 +223,7 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
   Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
   if (!h) co_return std::unexpected(std::move(h.error()));
   const std::int64_t now = NowMs();
-  const PlanChangeMoney money = PlanChange(c, MoneyOf(c, *h), size_gb, now);
+  const PlanChangeMoney money = PlanChange(c, MoneyOf(c, *h, now), size_gb, now);
   co_return Quote{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
                   c.currency, money.prorated_amount, now};
 }

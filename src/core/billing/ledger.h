@@ -70,6 +70,14 @@ inline constexpr int kBillingBatch = 200;
 // --- Inside a write transaction (shared with the webhook, which records its event id in the
 // same transaction, so a replay changes nothing). `now` in ms since the epoch.
 
+// Invoices every period of `user_id` that ended by `now` (one invoice per period, a full month at
+// the plan's price, the balance applied) and advances the period past `now`; counts into `run`.
+// The billing job calls it, and so does a plan change before it prorates (a change made between a
+// period's end and the next job run must not prorate against the ended period).
+Result<void> BillPeriods(db::Transaction& tx, const config::BillingConfig& config,
+                         std::int64_t user_id, std::int64_t now, std::string_view public_url,
+                         BillingRun& run);
+
 // Recomputes `user_id`'s standing: past_due when an open invoice is unpaid grace_days after its
 // due date, else active. Becoming past due mails the user (kPastDue). No billing account: nothing.
 Result<StandingChange> RefreshStanding(db::Transaction& tx, const config::BillingConfig& config,
