@@ -38,8 +38,8 @@ net::awaitable<http::Response> ReceiveWebhook(const BillingApi& api, http::Reque
     co_return Err(handled.error(), req);
   }
   if (handled->lifted) {
-    spdlog::info("webhook event {} paid invoice {}: account no longer past due",
-                 handled->event.id, handled->event.invoice_id);
+    spdlog::info("webhook event {} paid invoice {}: account no longer past due", handled->event.id,
+                 handled->event.invoice_id);
     api.ledger.NotifyStanding(handled->user_id);
   }
   co_return http::EmptyResponse(204);

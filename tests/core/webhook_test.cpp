@@ -56,8 +56,8 @@ std::string PythonSign(const std::string& secret, std::int64_t t, const std::str
 }
 
 TEST(WebhookSignature, ParsesTimestampAndEveryV1InAnyOrderIgnoringOtherSchemes) {
-  auto h = ParseSignatureHeader(" v1=" + std::string(kSig) + " , t=1700000000, v0=abc,v1=" +
-                                std::string(kOldSig));
+  auto h = ParseSignatureHeader(" v1=" + std::string(kSig) +
+                                " , t=1700000000, v0=abc,v1=" + std::string(kOldSig));
   ASSERT_TRUE(h) << h.error().message;
   EXPECT_EQ(h->timestamp, kT);
   ASSERT_EQ(h->v1.size(), 2u);
@@ -166,8 +166,7 @@ TEST(WebhookEvent, NeedsAnIdATypeAndForInvoiceTypesAnInvoiceId) {
   for (const char* bad : {"", "not json", "[1]", R"({"type":"invoice.paid","invoice_id":"i"})",
                           R"({"id":"","type":"invoice.paid","invoice_id":"i"})",
                           R"({"id":7,"type":"invoice.paid","invoice_id":"i"})",
-                          R"({"id":"e","invoice_id":"i"})",
-                          R"({"id":"e","type":"invoice.paid"})",
+                          R"({"id":"e","invoice_id":"i"})", R"({"id":"e","type":"invoice.paid"})",
                           R"({"id":"e","type":"invoice.payment_failed","invoice_id":3})"}) {
     auto r = ParseWebhookEvent(bad);
     ASSERT_FALSE(r) << bad;
@@ -192,8 +191,12 @@ class WebhookDbTest : public ::testing::Test {
     config_.webhook_secret = kSecret;
     const std::int64_t now = kT * 1000;
     auto seeded = db_->Write([&](db::Transaction& tx) -> Result<void> {
-      db::UserRecord ann{.id = kAnn, .email = "ann@example.com", .name = "Ann",
-                         .password_hash = "x", .root_id = "root-ann", .created_at = now,
+      db::UserRecord ann{.id = kAnn,
+                         .email = "ann@example.com",
+                         .name = "Ann",
+                         .password_hash = "x",
+                         .root_id = "root-ann",
+                         .created_at = now,
                          .updated_at = now};
       if (auto r = db::AccountStore::InsertUser(tx, ann); !r) return r;
       const std::int64_t end = now + 30 * 86'400'000LL;
@@ -232,7 +235,8 @@ class WebhookDbTest : public ::testing::Test {
            R"(","amount":100})";
   }
   db::InvoiceRow Invoice() {
-    auto row = db_->Read([](db::Transaction& tx) { return db::BillingStore::FindInvoice(tx, "inv_1"); });
+    auto row =
+        db_->Read([](db::Transaction& tx) { return db::BillingStore::FindInvoice(tx, "inv_1"); });
     EXPECT_TRUE(row && *row);
     return row && *row ? **row : db::InvoiceRow{};
   }

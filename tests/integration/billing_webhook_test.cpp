@@ -220,14 +220,13 @@ TEST_F(BillingWebhookTest, AnUnknownInvoiceIsInvalidAndACorrectedRetryIsApplied)
   HttpResponse unknown = Send(Event("evt_paid_3", "invoice.paid", "no-such-invoice"));
   EXPECT_EQ(unknown.status, 400) << unknown.body;
   EXPECT_EQ(ErrorCode(unknown), "invalid_request");
-  EXPECT_TRUE(Message(unknown).contains("'no-such-invoice', which does not exist"))
-      << unknown.body;
+  EXPECT_TRUE(Message(unknown).contains("'no-such-invoice', which does not exist")) << unknown.body;
   HttpResponse not_json = Send("paid, honestly");
   EXPECT_EQ(not_json.status, 400) << not_json.body;
   EXPECT_EQ(ErrorCode(not_json), "invalid_request");
   // A body over server.max_json_body_bytes (1 MiB by default) is not read whole.
-  const std::string huge = Event("evt_paid_3", "invoice.paid", invoice_) +
-                           std::string(std::size_t{1} << 20, ' ');
+  const std::string huge =
+      Event("evt_paid_3", "invoice.paid", invoice_) + std::string(std::size_t{1} << 20, ' ');
   HttpResponse too_large = Post(huge, "t=1,v1=" + std::string(64, 'a'));  // Refused unread.
   EXPECT_EQ(too_large.status, 413) << too_large.body;
   EXPECT_EQ(ErrorCode(too_large), "too_large");
@@ -253,8 +252,8 @@ TEST_F(BillingWebhookTest, PayingLiftsAPastDueAccountAtOnce) {
   StartAnnOn10Gb({{"NIMBUS_BILLING_GRACE_DAYS", "0"}});
   if (HasFatalFailure()) return;
   // The billing job: the invoice is unpaid past grace_days (0), so the account is past due.
-  auto job = RunNimbus({"job", "run", "billing", "--data", data_dir(), "--config", config_dir()},
-                       env_);
+  auto job =
+      RunNimbus({"job", "run", "billing", "--data", data_dir(), "--config", config_dir()}, env_);
   ASSERT_TRUE(job) << job.error().message;
   ASSERT_EQ(job->exit_code(), 0) << job->out << job->err;
   ASSERT_EQ(PlanState(), "past_due");

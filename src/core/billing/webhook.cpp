@@ -20,7 +20,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::size_t kMacBytes = 32;     // SHA-256.
+constexpr std::size_t kMacBytes = 32;       // SHA-256.
 constexpr std::size_t kMaxTimeDigits = 12;  // Seconds up to the year 33658: no overflow.
 constexpr std::size_t kMaxEventIdChars = 255;
 
@@ -235,9 +235,8 @@ Result<WebhookResult> HandleWebhook(Ledger& ledger, std::string_view signature_h
   const config::BillingConfig& c = ledger.config();
   if (!WebhookConfigured(c)) return Fail(Errc::kUnavailable, "{}", kWebhookNotConfigured);
   const std::int64_t now_ms = ledger.NowMs();
-  auto verified =
-      VerifySignature(signature_header, body, c.webhook_secret, c.webhook_tolerance_s,
-                      now_ms / 1000);
+  auto verified = VerifySignature(signature_header, body, c.webhook_secret, c.webhook_tolerance_s,
+                                  now_ms / 1000);
   if (!verified) return std::unexpected(std::move(verified.error()));
   auto event = ParseWebhookEvent(body);
   if (!event) return std::unexpected(std::move(event.error()));

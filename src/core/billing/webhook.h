@@ -43,8 +43,7 @@ Result<SignatureHeader> ParseSignatureHeader(std::string_view header);
 // `tolerance_s` seconds before `now_s` and at most as much after it (clock skew). kBadSignature
 // saying which check failed (no match, too old, in the future). Pure; thread-safe.
 Result<void> VerifySignature(std::string_view header, std::string_view body,
-                             std::string_view secret, std::int64_t tolerance_s,
-                             std::int64_t now_s);
+                             std::string_view secret, std::int64_t tolerance_s, std::int64_t now_s);
 
 // The fields of an event the server reads; others are ignored.
 struct WebhookEvent {
