@@ -18,6 +18,7 @@
 #include "fakes/fake_clock.h"
 #include "storage/memory/memory_volume.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::core {
@@ -38,11 +39,8 @@ class AccountsTest : public ::testing::Test {
     accounts_.reset();
     pool_.reset();
     db_.reset();
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto migrated = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config::DisksConfig disks;
     disks.categories = config::DefaultCategories();
     disks.disks.push_back({"a1", "A", "file:/disks/a1", a_capacity, "a1m", "primary"});

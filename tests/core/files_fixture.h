@@ -23,6 +23,7 @@
 #include "storage/engine/storage_engine.h"
 #include "storage/memory/memory_volume.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 #include "util/metrics.h"
 
@@ -33,11 +34,8 @@ class FilesTreeTest : public ::testing::Test {
   static constexpr std::uint64_t kG = std::uint64_t{1} << 30;
 
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config::DisksConfig disks;
     disks.categories = config::DefaultCategories();
     disks.disks.push_back({"a1", "A", "memory:a1", 100 * kG, "a1m", "primary"});

@@ -26,6 +26,7 @@
 #include "storage/engine/storage_engine.h"
 #include "storage/memory/memory_volume.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 #include "util/metrics.h"
 
@@ -48,11 +49,8 @@ std::int64_t At(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
 class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config::DisksConfig disks;
     disks.categories = {{"A", 1, 100}};
     disks.disks.push_back({"a1", "A", "memory:a1", 1000 * kG, "a1m", "primary"});

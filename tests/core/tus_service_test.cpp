@@ -23,6 +23,7 @@
 #include "db/migrations.h"
 #include "fakes/fake_clock.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 #include "util/sha256.h"
 
@@ -146,11 +147,8 @@ std::array<std::uint8_t, 32> DigestOf(const std::string& s) {
 class TusServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto migrated = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config_.tus_expiry_h = 24;
     Reopen();
   }

@@ -14,6 +14,7 @@
 #include "db/database.h"
 #include "db/migrations.h"
 #include "fakes/fake_clock.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::core::billing {
@@ -31,11 +32,8 @@ struct Mail {
 class UsageWarningsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto migrated = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     // A user with the free 1 GB plan on a category-A disk, nothing stored yet.
     Exec(
         "INSERT INTO disks (id, category, role, uri, capacity_bytes, mirror_id, state, "

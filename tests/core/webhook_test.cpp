@@ -18,6 +18,7 @@
 #include "db/stores/billing_store.h"
 #include "fakes/fake_clock.h"
 #include "support/python.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::core::billing {
@@ -183,11 +184,8 @@ class WebhookDbTest : public ::testing::Test {
   static constexpr std::int64_t kAnn = 42;
 
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto migrated = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config_.webhook_secret = kSecret;
     const std::int64_t now = kT * 1000;
     auto seeded = db_->Write([&](db::Transaction& tx) -> Result<void> {

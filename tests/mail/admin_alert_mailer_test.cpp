@@ -8,6 +8,7 @@
 #include "db/database.h"
 #include "db/migrations.h"
 #include "fakes/fake_clock.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::core {
@@ -16,10 +17,8 @@ namespace {
 class AdminAlertMailerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(db::Migrate(*db_, db::BuiltinMigrations("sqlite")));
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
   }
 
   struct Mail {

@@ -40,6 +40,18 @@ Result<std::string> MailUser(Transaction& tx, std::int64_t user_id, mail::Templa
   return email;
 }
 
+// Writes the invoice's payment columns and mails its user `t` about it (number, amount, link);
+// returns the address mailed ("" when the user is gone).
+Result<std::string> SavePayment(Transaction& tx, const db::InvoiceRow& row, mail::Template t,
+                                std::int64_t now, std::string_view public_url) {
+  if (auto r = BillingStore::UpdateInvoicePayment(tx, row); !r) return std::unexpected(r.error());
+  return MailUser(tx, row.user_id, t,
+                  {{"number", row.number},
+                   {"amount", FormatMoney(row.total, row.currency)},
+                   {"link", InvoiceLink(public_url, row.id)}},
+                  now);
+}
+
 }  // namespace
 
 Result<Standing> StandingOf(Transaction& tx, std::int64_t user_id) {
@@ -125,12 +137,7 @@ Result<PaymentOutcome> MarkPaidIn(Transaction& tx, const config::BillingConfig& 
   row.paid_at = now;
   row.paid_via = std::string(via);
   if (!ref.empty()) row.payment_ref = std::string(ref);
-  if (auto r = BillingStore::UpdateInvoicePayment(tx, row); !r) return std::unexpected(r.error());
-  auto mailed = MailUser(tx, row.user_id, mail::Template::kPaymentReceived,
-                         {{"number", row.number},
-                          {"amount", FormatMoney(row.total, row.currency)},
-                          {"link", InvoiceLink(public_url, row.id)}},
-                         now);
+  auto mailed = SavePayment(tx, row, mail::Template::kPaymentReceived, now, public_url);
   if (!mailed) return std::unexpected(mailed.error());
   out.email = std::move(*mailed);
   auto change = RefreshStanding(tx, c, row.user_id, now, public_url);
@@ -150,12 +157,7 @@ Result<Invoice> RecordPaymentFailedIn(Transaction& tx, std::string_view invoice_
   if (row.status != "open") return ToInvoice(std::move(row));
   row.payment_failed_at = now;
   if (!ref.empty()) row.payment_ref = std::string(ref);
-  if (auto r = BillingStore::UpdateInvoicePayment(tx, row); !r) return std::unexpected(r.error());
-  auto mailed = MailUser(tx, row.user_id, mail::Template::kPaymentFailed,
-                         {{"number", row.number},
-                          {"amount", FormatMoney(row.total, row.currency)},
-                          {"link", InvoiceLink(public_url, row.id)}},
-                         now);
+  auto mailed = SavePayment(tx, row, mail::Template::kPaymentFailed, now, public_url);
   if (!mailed) return std::unexpected(mailed.error());
   return ToInvoice(std::move(row));
 }

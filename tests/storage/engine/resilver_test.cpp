@@ -22,6 +22,7 @@
 #include "storage/memory/memory_volume.h"
 #include "storage/mirror/mirror_test_util.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::storage {
@@ -54,11 +55,8 @@ std::string Bytes(int i) { return std::string(1000 + 37 * i, static_cast<char>('
 class ResilverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     io_thread_ = std::jthread([this] { bg_.run(); });
     Open();
   }

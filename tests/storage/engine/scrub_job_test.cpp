@@ -17,6 +17,7 @@
 #include "storage/memory/memory_volume.h"
 #include "storage/mirror/mirror_test_util.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::jobs {
@@ -30,10 +31,8 @@ using storage::testing::WriteBlob;
 class ScrubJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(db::Migrate(*db_, db::BuiltinMigrations("sqlite")));
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config::DisksConfig c;
     c.categories = config::DefaultCategories();
     for (std::string id : {"a1", "b1"}) {

@@ -19,6 +19,7 @@
 #include "storage/memory/memory_volume.h"
 #include "storage/mirror/mirror_test_util.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 
 namespace nimbus::storage {
@@ -35,11 +36,8 @@ using testing::WriteBlob;
 class ScrubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     auto ok = db_->Write([](db::Transaction& tx) -> Result<void> {
       db::DiskStore disks(tx);
       for (auto [id, role, mirror] :

@@ -10,6 +10,7 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "jobs/disk_health_job.h"
@@ -45,11 +46,8 @@ config::DisksConfig TestConfig() {
 class StorageEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     health_thread_ = std::jthread([this] { health_ioc_.run(); });
   }
   void TearDown() override {

@@ -10,6 +10,7 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
+#include "support/migrated_db.h"
 #include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "storage/memory/memory_volume.h"
@@ -64,11 +65,8 @@ config::DisksConfig TestConfig() {
 class DiskPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenDatabase("sqlite:" + dir_.File("nimbus.db"), {});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    auto n = db::Migrate(*db_, db::BuiltinMigrations("sqlite"));
-    ASSERT_TRUE(n) << n.error().message;
+    db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
+    ASSERT_TRUE(db_);
     config_ = TestConfig();
     Reopen();
   }
