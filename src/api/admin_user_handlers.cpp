@@ -43,7 +43,16 @@ net::awaitable<Response> ListUsers(const AccountApi& api, Request& req) {
   const std::size_t from = std::min(SizeParam(req, "cursor").value_or(0), users->size());
   const std::size_t to = std::min(from + std::max<std::size_t>(limit, 1), users->size());
   json::array out;
-  for (std::size_t i = from; i < to; ++i) out.push_back(UserJson((*users)[i]));
+  for (std::size_t i = from; i < to; ++i) {
+    // With the plan, usage and standing of each user on the page (the profile cache serves
+    // repeated lists); a user whose profile cannot be read is listed without them.
+    auto profile = co_await api.accounts.GetProfile((*users)[i].id);
+    if (profile) {
+      out.push_back(AccountJson(*profile));
+    } else {
+      out.push_back(UserJson((*users)[i]));
+    }
+  }
   json::object body{{"users", std::move(out)}};
   if (to < users->size()) {
     body["next_cursor"] = std::to_string(to);

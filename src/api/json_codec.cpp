@@ -59,13 +59,8 @@ json::object UserJson(const core::User& u) {
           {"created_at", Timestamp(u.created_at)}};
 }
 
-json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
+json::object AccountJson(const core::Profile& p) {
   json::object o = UserJson(p.user);
-  if (who.via_cookie()) {
-    o["csrf_token"] = who.csrf_token;
-  } else {
-    o["csrf_token"] = nullptr;  // Bearer requests need none.
-  }
   constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
   o["plan"] = json::object{{"size_gb", p.plan_bytes / kGiB}, {"category", p.category}};
   o["usage"] = json::object{
@@ -77,6 +72,16 @@ json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
       s.past_due_since ? json::value(Timestamp(*s.past_due_since)) : json::value(nullptr);
   billing["currency"] = s.currency.empty() ? json::value(nullptr) : json::value(s.currency);
   o["billing"] = std::move(billing);
+  return o;
+}
+
+json::object ProfileJson(const core::Profile& p, const core::Principal& who) {
+  json::object o = AccountJson(p);
+  if (who.via_cookie()) {
+    o["csrf_token"] = who.csrf_token;
+  } else {
+    o["csrf_token"] = nullptr;  // Bearer requests need none.
+  }
   return o;
 }
 

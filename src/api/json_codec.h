@@ -31,6 +31,8 @@ Result<std::optional<bool>> BoolField(const boost::json::object& o, std::string_
 // "2026-11-25T15:16:59.123Z" from milliseconds since the epoch.
 std::string Timestamp(std::int64_t ms);
 boost::json::object UserJson(const core::User& u);
+// A user with their plan, usage and billing standing (the admin users list; /me adds csrf_token).
+boost::json::object AccountJson(const core::Profile& p);
 boost::json::object ProfileJson(const core::Profile& p, const core::Principal& who);
 boost::json::object SessionJson(const core::SessionInfo& s);
 boost::json::object TokenJson(const core::ApiTokenInfo& t);

@@ -101,6 +101,19 @@ TEST_F(AdminBillingApiTest, AdminSetsAPlanWithoutCharging) {
   EXPECT_EQ(Int(me.at("usage").as_object(), "quota_bytes"), 30 * kGiB);
   EXPECT_EQ(Int(me.at("plan").as_object(), "size_gb"), 30);
   EXPECT_EQ(InvoiceCount(bob_), 0u) << "an admin's plan is not charged";
+  // The admin's users list shows each user's plan, usage and standing.
+  bool listed = false;
+  const json::object users = BodyOf(As(ann_, "GET", "/api/v1/admin/users"));
+  for (const json::value& u : users.at("users").as_array()) {
+    const json::object& user = u.as_object();
+    if (Str(user, "id") != bob_id_) continue;
+    listed = true;
+    EXPECT_EQ(Int(user.at("plan").as_object(), "size_gb"), 30) << json::serialize(user);
+    EXPECT_EQ(Int(user.at("usage").as_object(), "quota_bytes"), 30 * kGiB);
+    EXPECT_EQ(Str(user.at("billing").as_object(), "state"), "active");
+    EXPECT_FALSE(user.contains("csrf_token"));
+  }
+  EXPECT_TRUE(listed);
   // The log records who did it.
   const std::string said =
       fmt::format("admin {} set the plan of user {} from 1 GB to 30 GB", ann_id_, bob_id_);
