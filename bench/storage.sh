@@ -24,12 +24,13 @@ trap 'rm -rf "$BENCH_DIR"' EXIT
 head -c $((SIZE_MIB << 20)) /dev/urandom >"$BENCH_DIR/source"
 cat "$BENCH_DIR/source" >/dev/null  # dd reads it from the page cache, as nimbus reads memory
 
-declare -a nimbus_w nimbus_r sha dd_w dd_r
+declare -a nimbus_w nimbus_r nimbus_f sha dd_w dd_r
 run_nimbus() {
   sync
   out=$("$bin" "$BENCH_DIR/nimbus-$1" "$SIZE_MIB")
   nimbus_w+=("$(awk '/^mirrored_write_mib_s/ {print $2}' <<<"$out")")
   nimbus_r+=("$(awk '/^verified_read_mib_s/ {print $2}' <<<"$out")")
+  nimbus_f+=("$(awk '/^first_read_mib_s/ {print $2}' <<<"$out")")
   sha+=("$(awk '/^sha256_mib_s/ {print $2}' <<<"$out")")
   rm -rf "$BENCH_DIR/nimbus-$1"
 }
@@ -71,7 +72,9 @@ cat >"$OUT" <<EOT
 - Size: ${SIZE_MIB} MiB per write, ${ROUNDS} rounds (nimbus first in even rounds, dd first in odd ones), median shown
 - nimbus: \`$bin DIR $SIZE_MIB\` — PutBlob through MirroredVolume over two LocalVolumes in the
   same directory tree (per-1 MiB XXH3, SHA-256 of the stream, both copies fdatasync + rename +
-  dir fsync), then a verified Get of the whole blob (page cache)
+  dir fsync; whole 1 MiB blocks written with O_DIRECT), then a verified Get of the whole blob
+  twice: the first from the disk (the O_DIRECT blocks are not in the page cache), the second
+  from the page cache
 - dd: two \`dd if=source of=X bs=1M conv=fsync\` at once (source in the page cache), then
   \`dd if=a of=/dev/null bs=1M\` (page cache)
 
@@ -79,6 +82,7 @@ cat >"$OUT" <<EOT
 |---|---:|---:|---|---|
 | mirrored write (2 copies, durable) | $mw | $dw | ${nimbus_w[*]} | ${dd_w[*]} |
 | cached read (nimbus verifies every block) | $mr | $dr | ${nimbus_r[*]} | ${dd_r[*]} |
+| first read after the write (from the disk) | $(median "${nimbus_f[@]}") | | ${nimbus_f[*]} | |
 | SHA-256 (OpenSSL, one core) | $(median "${sha[@]}") | | ${sha[*]} | |
 
 Write ratio nimbus/dd pair: **$ratio** (aim ≥ 0.9).
