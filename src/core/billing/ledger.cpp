@@ -52,6 +52,14 @@ Result<std::string> SavePayment(Transaction& tx, const db::InvoiceRow& row, mail
                   now);
 }
 
+// The invoice `invoice_id`; kNotFound with a sentence when there is none.
+Result<db::InvoiceRow> InvoiceRowOf(Transaction& tx, std::string_view invoice_id) {
+  auto found = BillingStore::FindInvoice(tx, invoice_id);
+  if (!found) return std::unexpected(std::move(found.error()));
+  if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", invoice_id);
+  return std::move(**found);
+}
+
 }  // namespace
 
 Result<Standing> StandingOf(Transaction& tx, std::int64_t user_id) {
@@ -119,10 +127,9 @@ Result<PaymentOutcome> MarkPaidIn(Transaction& tx, const config::BillingConfig& 
                                   std::string_view invoice_id, std::string_view via,
                                   std::string_view ref, std::int64_t now,
                                   std::string_view public_url) {
-  auto found = BillingStore::FindInvoice(tx, invoice_id);
+  auto found = InvoiceRowOf(tx, invoice_id);
   if (!found) return std::unexpected(std::move(found.error()));
-  if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", invoice_id);
-  db::InvoiceRow row = std::move(**found);
+  db::InvoiceRow row = std::move(*found);
   PaymentOutcome out;
   out.user_id = row.user_id;
   if (row.status == "void") {
@@ -150,10 +157,9 @@ Result<PaymentOutcome> MarkPaidIn(Transaction& tx, const config::BillingConfig& 
 Result<Invoice> RecordPaymentFailedIn(Transaction& tx, std::string_view invoice_id,
                                       std::string_view ref, std::int64_t now,
                                       std::string_view public_url) {
-  auto found = BillingStore::FindInvoice(tx, invoice_id);
+  auto found = InvoiceRowOf(tx, invoice_id);
   if (!found) return std::unexpected(std::move(found.error()));
-  if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", invoice_id);
-  db::InvoiceRow row = std::move(**found);
+  db::InvoiceRow row = std::move(*found);
   if (row.status != "open") return ToInvoice(std::move(row));
   row.payment_failed_at = now;
   if (!ref.empty()) row.payment_ref = std::string(ref);

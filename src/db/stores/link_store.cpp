@@ -50,14 +50,7 @@ Result<std::vector<LinkRow>> LinkStore::ListByOwner(
     sql += " AND l.node_id = ?";
     params.emplace_back(node_id);
   }
-  if (after) {
-    sql += " AND (l.created_at > ? OR (l.created_at = ? AND l.id > ?))";
-    params.emplace_back(after->first);
-    params.emplace_back(after->first);
-    params.emplace_back(after->second);
-  }
-  sql += " ORDER BY l.created_at, l.id LIMIT ?";
-  params.emplace_back(limit);
+  AppendCreatedPage(sql, params, "l", after, limit);
   return MapAll(tx.Query(sql, params), ToLink);
 }
 

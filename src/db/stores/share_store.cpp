@@ -30,14 +30,7 @@ Result<std::vector<ShareRow>> ListLive(
       " WHERE s.{} = ? AND n.trash_id IS NULL",
       kShareCols, column);
   std::vector<Value> params{user};
-  if (after) {
-    sql += " AND (s.created_at > ? OR (s.created_at = ? AND s.id > ?))";
-    params.emplace_back(after->first);
-    params.emplace_back(after->first);
-    params.emplace_back(after->second);
-  }
-  sql += " ORDER BY s.created_at, s.id LIMIT ?";
-  params.emplace_back(limit);
+  AppendCreatedPage(sql, params, "s", after, limit);
   return MapAll(tx.Query(sql, params), ToShare);
 }
 
