@@ -14,6 +14,13 @@ namespace nimbus::storage {
 class BlobId {
  public:
   static BlobId Random();
+  // The id of a new blob: like Random(), but ids made one after another in this process share
+  // their first four hex digits (their directory on a local disk) in runs of kRun, from a random
+  // start. A fresh or small disk then creates one directory per kRun blobs instead of one per
+  // blob (with 65,536 directories, nearly every early blob would make its own); creating a
+  // directory costs as much as creating the blob's file. The other 112 bits stay random.
+  static BlobId Next();
+  static constexpr unsigned kRun = 256;
   // kInvalidArgument unless `text` is exactly 32 lowercase hex characters.
   static Result<BlobId> Parse(std::string_view text);
 
