@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -55,6 +56,7 @@ struct Chunk {
   std::unique_ptr<char[], AlignedFree> bytes;
   std::size_t filled = 0;
   bool eof = false;
+  std::optional<std::uint64_t> checksum;  // BlockChecksum of a whole block.
 };
 
 // The chunk size for a blob of `expected_size` bytes: one byte more than announced (so a longer
@@ -81,7 +83,12 @@ net::awaitable<Result<void>> FillChunk(ByteSource& source, Chunk& chunk, Sha256&
     }
     chunk.filled += *n;
   }
-  hash.Update(std::span<const char>(chunk.bytes.get(), chunk.filled));
+  std::span<const char> data(chunk.bytes.get(), chunk.filled);
+  hash.Update(data);
+  // Chunks start at block boundaries: a full one is a whole block, checksummed here while the
+  // disks write the previous one (and once for both copies of a mirror).
+  chunk.checksum.reset();
+  if (chunk.filled == kBlockSize) chunk.checksum = BlockChecksum(data);
   co_return Result<void>{};
 }
 
@@ -113,11 +120,14 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
     }
     std::span<const char> data(current->bytes.get(), current->filled);
     Result<void> appended, filled;
+    auto append = [&] {
+      return current->checksum ? writer->AppendBlock(data, *current->checksum) : writer->Append(data);
+    };
     if (current->eof) {
-      appended = co_await writer->Append(data);
+      appended = co_await append();
       next->filled = 0;
     } else {
-      auto both = co_await (writer->Append(data) && FillChunk(source, *next, hash));
+      auto both = co_await (append() && FillChunk(source, *next, hash));
       appended = std::move(std::get<0>(both));
       filled = std::move(std::get<1>(both));
     }

@@ -25,6 +25,9 @@ namespace net = boost::asio;
 // Block size of the per-block checksums: every read is verified a block at a time.
 inline constexpr std::size_t kBlockSize = 1 << 20;
 
+// The checksum of one block (XXH3-64), the same on every volume.
+std::uint64_t BlockChecksum(std::span<const char> block);
+
 struct ByteRange {
   std::uint64_t offset = 0;
   std::optional<std::uint64_t> length;  // nullopt: to the end of the blob.
@@ -48,6 +51,14 @@ class BlobWriter {
   // Appends bytes. kIoError (EIO, ENOSPC: the message says which) on failure; the writer is then
   // unusable and must be aborted.
   virtual net::awaitable<Result<void>> Append(std::span<const char> data) = 0;
+  // Appends one whole kBlockSize block that starts at a block boundary of the blob, with its
+  // BlockChecksum already computed by the caller: PutBlob computes it once for both copies of a
+  // mirror, while the disks are still writing the previous block, instead of each disk computing
+  // it between two writes. The default ignores `checksum` and appends.
+  virtual net::awaitable<Result<void>> AppendBlock(std::span<const char> block, std::uint64_t checksum) {
+    (void)checksum;
+    return Append(block);
+  }
   // Makes the blob durable and visible: data and checksums flushed (fdatasync), renamed into
   // place, directory fsynced. Returns the blob's logical size. kIoError on failure (nothing
   // visible), kNameTaken if a blob with this id already exists.

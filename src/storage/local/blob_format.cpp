@@ -27,8 +27,6 @@ std::uint64_t BlockCount(std::uint64_t logical_size, std::uint32_t block_size) {
 
 }  // namespace
 
-std::uint64_t BlockChecksum(std::span<const char> block) { return XXH3_64bits(block.data(), block.size()); }
-
 std::string EncodeFooter(std::span<const std::uint64_t> sums, std::uint64_t logical_size,
                          std::uint32_t block_size) {
   std::string out;

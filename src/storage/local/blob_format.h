@@ -25,9 +25,6 @@ struct BlobTrailer {
   std::uint64_t sums_checksum = 0;  // XXH3-64 of the encoded block checksums.
 };
 
-// XXH3-64 of one block.
-std::uint64_t BlockChecksum(std::span<const char> block);
-
 // The bytes that follow the data of a blob of `logical_size` bytes whose blocks have `sums`.
 std::string EncodeFooter(std::span<const std::uint64_t> sums, std::uint64_t logical_size,
                          std::uint32_t block_size);

@@ -125,7 +125,7 @@ net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range,
       if (int e = local::PreadAll(blob->fd.get(), buf, block_start)) {
         return Fail(local::IoError(id_, fmt::format("read block {} of blob {}", block, id.str()), e));
       }
-      if (local::BlockChecksum(buf) != blob->sums[block]) {
+      if (BlockChecksum(buf) != blob->sums[block]) {
         return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: block {} does not match its checksum", id_,
                     id.str(), block);
       }

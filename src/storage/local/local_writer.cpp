@@ -6,6 +6,7 @@
 // a page-aligned buffer is written with O_DIRECT (see WriteAt), the rest through the page cache.
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <fcntl.h>
@@ -59,6 +60,12 @@ class LocalBlobWriter final : public BlobWriter {
     co_return Result<void>{};
   }
 
+  net::awaitable<Result<void>> AppendBlock(std::span<const char> block, std::uint64_t checksum) override {
+    if (!buf_.empty() || block.size() != kBlockSize || written_ % kBlockSize != 0) co_return co_await Append(block);
+    if (auto e = Usable()) co_return Fail(*e);
+    co_return co_await WriteBlock(block, checksum);
+  }
+
   net::awaitable<Result<std::uint64_t>> Commit() override {
     if (auto e = Usable()) co_return Fail(*e);
     auto fn = [this]() { return CommitBlocking(); };
@@ -91,11 +98,11 @@ class LocalBlobWriter final : public BlobWriter {
     return std::nullopt;
   }
 
-  // Checksums and writes one block (a full one, or the last, shorter one) at the end of the data.
-  net::awaitable<Result<void>> WriteBlock(std::span<const char> block) {
-    auto fn = [this, block]() -> Result<void> {
+  // Writes one whole block at the end of the data, with its checksum when the caller has it.
+  net::awaitable<Result<void>> WriteBlock(std::span<const char> block, std::optional<std::uint64_t> checksum = std::nullopt) {
+    auto fn = [this, block, checksum]() -> Result<void> {
       if (auto opened = OpenTemp(); !opened) return opened;
-      std::uint64_t sum = BlockChecksum(block);
+      std::uint64_t sum = checksum ? *checksum : BlockChecksum(block);
       if (int e = WriteAt(block, written_)) {
         return Fail(IoError(volume_.id(), fmt::format("pwrite blob {} ({})", id_.str(), tmp_path_), e));
       }

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <atomic>
 
-#include <xxhash.h>
-
 namespace nimbus::storage {
 
 namespace {
@@ -57,7 +55,6 @@ struct MemoryVolume::State {
 
 namespace {
 
-std::uint64_t BlockSum(std::string_view block) { return XXH3_64bits(block.data(), block.size()); }
 
 class MemoryBlobWriter final : public BlobWriter {
  public:
@@ -94,7 +91,7 @@ class MemoryBlobWriter final : public BlobWriter {
     if (done_) return Fail(Errc::kInternal, "disk {}: blob {} writer already finished", state_->id, id_.str());
     auto blob = std::make_shared<MemoryVolume::Blob>();
     for (std::size_t pos = 0; pos < data_.size(); pos += kBlockSize) {
-      blob->block_sums.push_back(BlockSum(std::string_view(data_).substr(pos, kBlockSize)));
+      blob->block_sums.push_back(BlockChecksum(std::string_view(data_).substr(pos, kBlockSize)));
     }
     std::uint64_t size = data_.size();
     std::lock_guard lock(state_->mu);
@@ -183,7 +180,7 @@ net::awaitable<Result<void>> MemoryVolume::Get(const BlobId& id, ByteRange range
       co_return Fail(Errc::kIoError, "disk {}: blob {}: read error at offset {} (EIO, injected)", id_,
                      id.str(), *fail_at);
     }
-    if (BlockSum(bytes) != blob->block_sums[block]) {
+    if (BlockChecksum(bytes) != blob->block_sums[block]) {
       co_return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: block {} does not match its checksum",
                      id_, id.str(), block);
     }

@@ -37,16 +37,26 @@ net::awaitable<void> MirroredWriter::DropSide(Side s, Error error) {
 }
 
 net::awaitable<Result<void>> MirroredWriter::Append(std::span<const char> data) {
+  return AppendBoth(data, std::nullopt);
+}
+
+net::awaitable<Result<void>> MirroredWriter::AppendBlock(std::span<const char> block, std::uint64_t checksum) {
+  return AppendBoth(block, checksum);
+}
+
+net::awaitable<Result<void>> MirroredWriter::AppendBoth(std::span<const char> data,
+                                                        std::optional<std::uint64_t> checksum) {
   if (done_) co_return Fail(Errc::kInternal, "blob {}: Append after Commit/Abort", id_.str());
+  auto append = [&](BlobWriter& w) { return checksum ? w.AppendBlock(data, *checksum) : w.Append(data); };
   Result<void> r[2];
   if (Alive(Side::kPrimary) && Alive(Side::kMirror)) {
-    auto [a, b] = co_await (writers_[0]->Append(data) && writers_[1]->Append(data));
+    auto [a, b] = co_await (append(*writers_[0]) && append(*writers_[1]));
     r[0] = std::move(a);
     r[1] = std::move(b);
   } else if (Alive(Side::kPrimary)) {
-    r[0] = co_await writers_[0]->Append(data);
+    r[0] = co_await append(*writers_[0]);
   } else if (Alive(Side::kMirror)) {
-    r[1] = co_await writers_[1]->Append(data);
+    r[1] = co_await append(*writers_[1]);
   } else {
     co_return Fail(DeadError());
   }

@@ -23,12 +23,15 @@ class MirroredWriter final : public BlobWriter {
 
   // OK while at least one side takes the bytes.
   net::awaitable<Result<void>> Append(std::span<const char> data) override;
+  net::awaitable<Result<void>> AppendBlock(std::span<const char> block, std::uint64_t checksum) override;
   // OK when at least one side committed; a side that did not is queued for repair (the pair is
   // then degraded). kNameTaken if a side already had the blob (copies made here are removed).
   net::awaitable<Result<std::uint64_t>> Commit() override;
   net::awaitable<void> Abort() override;
 
  private:
+  // Append and AppendBlock: both sides at once (a block's checksum, if known, goes to both).
+  net::awaitable<Result<void>> AppendBoth(std::span<const char> data, std::optional<std::uint64_t> checksum);
   net::awaitable<void> DropSide(Side s, Error error);
   bool Alive(Side s) const { return writers_[Index(s)] != nullptr; }
   Error DeadError() const;

@@ -389,5 +389,49 @@ TEST_F(LocalVolumeTest, PutBlobOfAlignedChunksRoundTrips) {
   EXPECT_TRUE(*RunCo(ioc_, ReadBlob(*v, id)) == data);
 }
 
+TEST_F(LocalVolumeTest, AppendBlockKeepsTheCallersChecksum) {
+  // The checksum handed to AppendBlock is the one stored: a right one reads back verified, a
+  // wrong one is caught at the first read of that block (it is not computed again).
+  auto v = OpenOk();
+  const std::string data = TestBytes(2 * kBlockSize + 77, 11);
+  AlignedBytes aligned(data);
+  auto good = BlobId::Random();
+  auto bad = BlobId::Random();
+  for (const BlobId* id : {&good, &bad}) {
+    auto w = RunCo(ioc_, v->Create(*id));
+    ASSERT_TRUE(w.has_value());
+    for (std::size_t b = 0; b < 2; ++b) {
+      auto block = aligned.span(b * kBlockSize, kBlockSize);
+      std::uint64_t sum = BlockChecksum(block) + (id == &bad && b == 1 ? 1 : 0);
+      ASSERT_TRUE(RunCo(ioc_, (*w)->AppendBlock(block, sum)).has_value());
+    }
+    ASSERT_TRUE(RunCo(ioc_, (*w)->Append(aligned.span(2 * kBlockSize, 77))).has_value());
+    ASSERT_TRUE(RunCo(ioc_, (*w)->Commit()).has_value());
+  }
+  EXPECT_TRUE(*RunCo(ioc_, ReadBlob(*v, good)) == data);
+  auto first = RunCo(ioc_, ReadBlob(*v, bad, ByteRange{0, kBlockSize}));
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_TRUE(*first == data.substr(0, kBlockSize));
+  auto second = RunCo(ioc_, ReadBlob(*v, bad, ByteRange{kBlockSize, 10}));
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, Errc::kChecksumMismatch);
+}
+
+TEST_F(LocalVolumeTest, AppendBlockAfterAPartialAppendIsAPlainAppend) {
+  // Off a block boundary the caller's checksum cannot be a block's: it is ignored (even when
+  // wrong) and the blocks are checksummed as usual.
+  auto v = OpenOk();
+  const std::string data = TestBytes(kBlockSize + 10, 12);
+  auto id = BlobId::Random();
+  auto w = RunCo(ioc_, v->Create(id));
+  ASSERT_TRUE(w.has_value());
+  ASSERT_TRUE(RunCo(ioc_, (*w)->Append(std::span<const char>(data).first(10))).has_value());
+  ASSERT_TRUE(RunCo(ioc_, (*w)->AppendBlock(std::span<const char>(data).subspan(10), 12345)).has_value());
+  ASSERT_TRUE(RunCo(ioc_, (*w)->Commit()).has_value());
+  auto back = RunCo(ioc_, ReadBlob(*v, id));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_TRUE(*back == data);
+}
+
 }  // namespace
 }  // namespace nimbus::storage
