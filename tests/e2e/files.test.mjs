@@ -393,6 +393,33 @@ describe('file browser', () => {
     }
   });
 
+  test('on a phone-sized screen the file list fits: no sideways scrolling of the page',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const name = 'A rather long file name that has to wrap on a phone screen – résumé.txt';
+    const r = await fetch(`${server.url}/api/v1/nodes/root/content?path=${
+      encodeURIComponent(`Phone/${name}`)}`, { method: 'PUT', body: 'x',
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+    assert.equal(r.status, 201);
+    const { context, page, problems } = await logIn();
+    try {
+      await page.setViewportSize({ width: 390, height: 800 });
+      await row(page, 'Phone').locator('a.node-link').click();
+      await row(page, name).waitFor();
+      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth,
+                                                  screen: window.innerWidth }));
+      assert.ok(widths.page <= widths.screen, `page ${widths.page} px wide on a ${
+        widths.screen} px screen`);
+      // The name, the size and the actions stay visible; the date gives way.
+      await row(page, name).locator('a.node-link').waitFor({ state: 'visible' });
+      assert.equal(await row(page, name).getByRole('button', { name: 'Share' }).isVisible(), true);
+      assert.equal(await row(page, name).locator('.col-modified').isVisible(), false);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a folder larger than the free space is refused before a byte is sent', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const big = path.join(tmp, 'Too big');
