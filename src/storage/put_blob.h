@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "storage/volume.h"
+#include "util/worker_pool.h"
 
 namespace nimbus::storage {
 
@@ -22,9 +23,11 @@ struct BlobInfo {
 // Writes everything `source` yields as blob `id` on `volume` and commits it. On any error the
 // writer is aborted and nothing is visible: the source's error as it is; kInvalidArgument when
 // `expected_size` is given and the source yields more or fewer bytes; the volume's errors
-// (kIoError, kNameTaken) as they are.
+// (kIoError, kNameTaken) as they are. With `hash_pool`, the SHA-256 and the block checksums of
+// a large blob are computed there, off the thread that reads `source` (the network).
 net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteSource& source,
-                                         std::optional<std::uint64_t> expected_size = {});
+                                         std::optional<std::uint64_t> expected_size = {},
+                                         WorkerPool* hash_pool = nullptr);
 
 // Copies blob `id` from `from` to `to` (resilver, repair, migration), reading verified blocks.
 // When `expected_sha256_hex` is given, the copy is committed only if the bytes read hash to it,

@@ -52,7 +52,7 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(std::int64_t owner_id, Byte
                    "written until one is back",
                    primary_id, state->disk_id(Side::kPrimary), state->disk_id(Side::kMirror));
   }
-  auto info = co_await PutBlob(*volume, BlobId::Next(), source, expected_size);
+  auto info = co_await PutBlob(*volume, BlobId::Next(), source, expected_size, &workers_);
   if (!info) co_return Fail(info.error());
   co_return StoredBlob{std::move(*info), primary_id, std::move(in_flight)};
 }

@@ -36,6 +36,7 @@ class StringSource final : public ByteSource {
     pos_ += n;
     co_return n;
   }
+  std::size_t delivered() const { return pos_; }  // Bytes read so far.
 
  private:
   std::string data_;

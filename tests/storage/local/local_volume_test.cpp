@@ -389,6 +389,22 @@ TEST_F(LocalVolumeTest, PutBlobOfAlignedChunksRoundTrips) {
   EXPECT_TRUE(*RunCo(ioc_, ReadBlob(*v, id)) == data);
 }
 
+TEST_F(LocalVolumeTest, PutBlobHashingOnAPoolStoresTheRightChecksums) {
+  // The SHA-256 and the block checksums computed on a worker pool (as uploads do) are those of
+  // the bytes: the blob reads back verified, block by block, and hashes the same.
+  auto v = OpenOk();
+  WorkerPool hashers(1);
+  const std::string data = TestBytes(7 * kBlockSize + 999, 13);
+  auto id = BlobId::Random();
+  testing::StringSource source(data, 200 * 1000);
+  auto info = RunCo(ioc_, PutBlob(*v, id, source, data.size(), &hashers));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->sha256_hex, Sha256::HexOf(data));
+  auto back = RunCo(ioc_, ReadBlob(*v, id));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_TRUE(*back == data);
+}
+
 TEST_F(LocalVolumeTest, AppendBlockKeepsTheCallersChecksum) {
   // The checksum handed to AppendBlock is the one stored: a right one reads back verified, a
   // wrong one is caught at the first read of that block (it is not computed again).
