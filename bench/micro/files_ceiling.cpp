@@ -2,6 +2,8 @@
 // files_ceiling: the local ceiling of the upload path for bench/files.sh — the bytes of SOURCE
 // read in 1 MiB chunks, hashed with SHA-256 (OpenSSL EVP) and written to two files by two writer
 // threads, both fdatasync'ed at the end; no network, no database. Prints "key value" lines.
+// With --direct, whole 1 MiB chunks are written with O_DIRECT (as nimbus's local disks write
+// them), the last, shorter one through the page cache.
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -11,7 +13,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,13 +31,17 @@ constexpr std::size_t kSlots = 8;        // Chunks in flight between the reader 
 // writers have written the chunk that was there before; each writer takes the chunks in order.
 class Ring {
  public:
-  Ring() : buffers_(kSlots, std::vector<char>(kChunk)), sizes_(kSlots, 0) {}
+  Ring() : sizes_(kSlots, 0) {
+    for (std::size_t i = 0; i < kSlots; ++i) {  // Page-aligned, so O_DIRECT can write them.
+      buffers_.emplace_back(static_cast<char*>(std::aligned_alloc(4096, kChunk)));
+    }
+  }
 
   // The reader: waits until slot `n % kSlots` is free (both writers past chunk n - kSlots).
   char* AcquireForFill(std::uint64_t n) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return n < kSlots + std::min(written_[0], written_[1]); });
-    return buffers_[n % kSlots].data();
+    return buffers_[n % kSlots].get();
   }
   // The reader: chunk n holds `size` bytes (0 = the end of the stream).
   void Publish(std::uint64_t n, std::size_t size) {
@@ -48,7 +56,7 @@ class Ring {
   std::pair<const char*, std::size_t> Take(std::uint64_t n) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return filled_ > n; });
-    return {buffers_[n % kSlots].data(), sizes_[n % kSlots]};
+    return {buffers_[n % kSlots].get(), sizes_[n % kSlots]};
   }
   // Writer w: done with chunk n.
   void Release(int w, std::uint64_t n) {
@@ -62,29 +70,36 @@ class Ring {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::vector<char>> buffers_;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<char[], Free>> buffers_;
   std::vector<std::size_t> sizes_;
   std::uint64_t filled_ = 0;           // Chunks published so far.
   std::uint64_t written_[2] = {0, 0};  // Chunks each writer has finished.
 };
 
-// Writes every chunk to `fd` until the empty one, then fdatasync. Returns "" or the error.
-std::string WriteAll(Ring& ring, int w, int fd) {
+// Writes every chunk to `fd` until the empty one, then fdatasync. Whole chunks go to
+// `direct_fd` (the same file opened with O_DIRECT) when it is >= 0. Returns "" or the error.
+std::string WriteAll(Ring& ring, int w, int fd, int direct_fd) {
   std::string error;
+  std::uint64_t offset = 0;
   for (std::uint64_t n = 0;; ++n) {
     auto [data, size] = ring.Take(n);
     if (size == 0) {
       ring.Release(w, n);
       break;
     }
+    const int to = direct_fd >= 0 && size == kChunk ? direct_fd : fd;
     for (std::size_t done = 0; error.empty() && done < size;) {
-      ssize_t k = ::write(fd, data + done, size - done);
+      ssize_t k = ::pwrite(to, data + done, size - done, static_cast<off_t>(offset + done));
       if (k < 0 && errno == EINTR) continue;
       if (k <= 0)
         error = std::string("write: ") + std::strerror(errno);
       else
         done += static_cast<std::size_t>(k);
     }
+    offset += size;
     ring.Release(w, n);  // Even after an error, so the reader never waits forever.
   }
   if (error.empty() && ::fdatasync(fd) != 0)
@@ -105,14 +120,20 @@ std::string Hex(const unsigned char* p, unsigned n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: files_ceiling SOURCE COPY_A COPY_B\n");
+  const bool direct = argc == 5 && std::string(argv[1]) == "--direct";
+  if (direct) ++argv;
+  if (argc != (direct ? 5 : 4)) {
+    std::fprintf(stderr, "usage: files_ceiling [--direct] SOURCE COPY_A COPY_B\n");
     return 2;
   }
   int in = ::open(argv[1], O_RDONLY | O_CLOEXEC);
   int out[2] = {::open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
                 ::open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (in < 0 || out[0] < 0 || out[1] < 0) {
+  int direct_out[2] = {-1, -1};
+  if (direct) {
+    for (int w = 0; w < 2; ++w) direct_out[w] = ::open(argv[2 + w], O_WRONLY | O_DIRECT | O_CLOEXEC);
+  }
+  if (in < 0 || out[0] < 0 || out[1] < 0 || (direct && (direct_out[0] < 0 || direct_out[1] < 0))) {
     std::fprintf(stderr, "files_ceiling: cannot open the files: %s\n", std::strerror(errno));
     return 1;
   }
@@ -126,7 +147,9 @@ int main(int argc, char** argv) {
   auto start = Clock::now();
   std::thread writers[2];
   for (int w = 0; w < 2; ++w) {
-    auto write_copy = [&ring, &errors, &out, w] { errors[w] = WriteAll(ring, w, out[w]); };
+    auto write_copy = [&ring, &errors, &out, &direct_out, w] {
+      errors[w] = WriteAll(ring, w, out[w], direct_out[w]);
+    };
     writers[w] = std::thread(write_copy);
   }
   std::uint64_t total = 0;
@@ -164,8 +187,9 @@ int main(int argc, char** argv) {
   EVP_DigestFinal_ex(md, digest, &digest_len);
   EVP_MD_CTX_free(md);
   ::close(in);
-  ::close(out[0]);
-  ::close(out[1]);
+  for (int fd : {out[0], out[1], direct_out[0], direct_out[1]}) {
+    if (fd >= 0) ::close(fd);
+  }
   for (const std::string& e : {read_error, errors[0], errors[1]}) {
     if (!e.empty()) {
       std::fprintf(stderr, "files_ceiling: %s\n", e.c_str());
