@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   auto id = st::BlobId::Random();
   PatternSource source(pattern, size);
   auto start = Clock::now();
-  auto put = nimbus::testing::RunCo(ioc, st::PutBlob(*pair, id, source, size));
+  // As uploads do: the SHA-256 and block checksums on the pool (PutBlob's hash_pool).
+  auto put = nimbus::testing::RunCo(ioc, st::PutBlob(*pair, id, source, size, &pool));
   double write_s = Seconds(start);
   if (!put) {
     std::fprintf(stderr, "write failed: %s\n", put.error().message.c_str());
