@@ -89,17 +89,8 @@ class Exchange final : public BodySource {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), *length_ - body_seen_));
       Tcp(stream_).expires_after(Secs(opts_.body_timeout_s));
       auto [ec, n] = co_await stream_.async_read_some(net::buffer(buf.data(), want), kToken);
-      if (ec) {
-        broken = true;
-        if (ec == beast::error::timeout) {
-          co_return Fail(Errc::kTimeout, "request body: no progress for {} s", opts_.body_timeout_s);
-        }
-        if (ec == net::error::eof) {
-          co_return Fail(Errc::kInvalidArgument, "malformed request body: {}",
-                         beast::error_code(bhttp::error::partial_message).message());
-        }
-        co_return Fail(Errc::kIoError, "reading the request body: {}", ec.message());
-      }
+      if (ec == net::error::eof) ec = bhttp::error::partial_message;  // As the parser says it.
+      if (ec) co_return Fail(BodyError(ec));
       body_seen_ += n;
       co_return n;
     }
@@ -111,17 +102,7 @@ class Exchange final : public BodySource {
       auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kToken);
       if (ec == bhttp::error::need_buffer) ec = {};
       std::size_t got = buf.size() - parser_.get().body().size;
-      if (ec) {
-        broken = true;
-        if (ec == beast::error::timeout) {
-          co_return Fail(Errc::kTimeout, "request body: no progress for {} s", opts_.body_timeout_s);
-        }
-        if (IsHttpError(ec) ||
-            ec == bhttp::error::partial_message) {
-          co_return Fail(Errc::kInvalidArgument, "malformed request body: {}", ec.message());
-        }
-        co_return Fail(Errc::kIoError, "reading the request body: {}", ec.message());
-      }
+      if (ec) co_return Fail(BodyError(ec));
       body_seen_ += got;
       if (got > 0 || parser_.is_done()) co_return got;
     }
@@ -139,6 +120,18 @@ class Exchange final : public BodySource {
   }
 
  private:
+  // A failed body read, for the handler; the body is broken from then on.
+  Error BodyError(const beast::error_code& ec) {
+    broken = true;
+    if (ec == beast::error::timeout) {
+      return Error{Errc::kTimeout, fmt::format("request body: no progress for {} s", opts_.body_timeout_s)};
+    }
+    if (IsHttpError(ec) || ec == bhttp::error::partial_message) {
+      return Error{Errc::kInvalidArgument, fmt::format("malformed request body: {}", ec.message())};
+    }
+    return Error{Errc::kIoError, fmt::format("reading the request body: {}", ec.message())};
+  }
+
   Transport& stream_;
   beast::flat_buffer& buffer_;
   Parser& parser_;

@@ -42,10 +42,6 @@ class WriterSink final : public ByteSink {
   BlobWriter& writer_;
 };
 
-}  // namespace
-
-namespace {
-
 // Chunk buffers are page-aligned: a local disk writes a whole aligned block with O_DIRECT
 // instead of copying it into the page cache (local_writer.cpp).
 constexpr std::size_t kChunkAlign = 4096;
@@ -53,8 +49,8 @@ struct AlignedFree {
   void operator()(char* p) const { std::free(p); }
 };
 
-// One chunk of up to ~1 MiB read from the source (filled up: sources often return small reads)
-// and hashed, ready to be appended. The buffer is allocated at the first fill, uninitialised, and
+// One chunk of up to ~1 MiB read from the source (filled up: sources often return small reads),
+// then hashed (HashChunk), then appended. The buffer is allocated at the first fill, uninitialised, and
 // no larger than the blob needs (a 4 KiB upload does not touch 2 MiB of fresh memory).
 struct Chunk {
   explicit Chunk(std::size_t cap) : capacity(cap) {}
@@ -74,6 +70,7 @@ std::size_t ChunkSizeFor(std::optional<std::uint64_t> expected_size) {
 
 net::awaitable<Result<void>> FillChunk(ByteSource& source, Chunk& chunk) {
   chunk.filled = 0;
+  chunk.eof = false;
   if (chunk.bytes == nullptr) {
     const std::size_t rounded = (chunk.capacity + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
     chunk.bytes.reset(static_cast<char*>(std::aligned_alloc(kChunkAlign, rounded)));
@@ -101,9 +98,11 @@ void HashChunk(Chunk& chunk, Sha256& hash) {
   if (chunk.filled == kBlockSize) chunk.checksum = BlockChecksum(data);
 }
 
-}  // namespace
-
-namespace {
+// The error of a body that goes on past the size it announced.
+Error LongerThanAnnounced(const BlobId& id, std::uint64_t expected_size) {
+  return Error{Errc::kInvalidArgument,
+               fmt::format("blob {}: the body is longer than the announced {} bytes", id.str(), expected_size)};
+}
 
 // The chunks of one PutBlob in a ring, through three stages in order: the reader fills them from
 // the source, the hasher adds them to the SHA-256 and checksums whole blocks (on `hash_pool`
@@ -154,9 +153,7 @@ net::awaitable<void> ReadChunks(Ring& ring, ByteSource& source, const BlobId& id
     }
     ring.total += chunk.filled;
     if (expected_size && ring.total > *expected_size) {
-      ring.reader_error = Error{Errc::kInvalidArgument,
-                                fmt::format("blob {}: the body is longer than the announced {} bytes",
-                                            id.str(), *expected_size)};
+      ring.reader_error = LongerThanAnnounced(id, *expected_size);
       break;
     }
     if (chunk.filled > 0) ring.filled.try_send(boost::system::error_code{}, i);
@@ -214,9 +211,7 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
   if (!read) {
     error = read.error();
   } else if (expected_size && first.filled > *expected_size) {
-    error = Error{Errc::kInvalidArgument,
-                  fmt::format("blob {}: the body is longer than the announced {} bytes", id.str(),
-                              *expected_size)};
+    error = LongerThanAnnounced(id, *expected_size);
   } else if (first.eof) {
     HashChunk(first, ring.hash);  // Small: not worth a trip to the pool.
     ring.total = first.filled;

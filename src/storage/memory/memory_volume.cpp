@@ -55,7 +55,6 @@ struct MemoryVolume::State {
 
 namespace {
 
-
 class MemoryBlobWriter final : public BlobWriter {
  public:
   MemoryBlobWriter(std::shared_ptr<MemoryVolume::State> state, BlobId id)
