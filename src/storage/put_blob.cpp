@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/put_blob.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -10,11 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "util/run_blocking.h"
 #include "util/sha256.h"
@@ -104,34 +99,6 @@ Error LongerThanAnnounced(const BlobId& id, std::uint64_t expected_size) {
                fmt::format("blob {}: the body is longer than the announced {} bytes", id.str(), expected_size)};
 }
 
-// The chunks of one PutBlob in a ring, through three stages in order: the reader fills them from
-// the source, the hasher adds them to the SHA-256 and checksums whole blocks (on `hash_pool`
-// when given, so that hashing does not hold the thread that reads the network), the writer
-// appends them. Each stage waits only when the ring is empty or full. With two chunks in lockstep,
-// every step lasted as long as the slower of "read the next MiB" and "write this MiB to both
-// disks", so a slow moment of either side was lost for good. Indices go through thread-safe
-// channels (PutBlob may run on an executor with several threads); a chunk belongs to one stage
-// at a time.
-constexpr std::size_t kRing = 4;
-constexpr std::size_t kEnd = kRing;  // Sent by the reader after the last chunk.
-using IndexChannel = net::experimental::concurrent_channel<void(boost::system::error_code, std::size_t)>;
-
-struct Ring {
-  Ring(const net::any_io_executor& ex, std::size_t chunk_size)
-      : free(ex, kRing), filled(ex, kRing + 1), hashed(ex, kRing + 1) {
-    for (std::size_t i = 0; i < kRing; ++i) chunks.emplace_back(chunk_size);
-  }
-  std::vector<Chunk> chunks;
-  IndexChannel free;    // Chunks the reader may fill.
-  IndexChannel filled;  // Chunks to hash, then kEnd.
-  IndexChannel hashed;  // Chunks to append, then kEnd.
-  Sha256 hash;          // Hasher only.
-  std::uint64_t total = 0;               // Reader only.
-  std::optional<Error> reader_error;     // Reader only, read after both ended.
-  std::optional<Error> writer_error;     // Writer only, read after both ended.
-  std::atomic<bool> reader_failed{false};  // Lets the writer stop early.
-};
-
 // Appends a filled chunk, with its block checksum when it is a whole block. (Not a co_await in
 // each arm of a ?: — with GCC 12 that was a double free in PutBlobTest.)
 net::awaitable<Result<void>> AppendChunk(BlobWriter& writer, const Chunk& chunk) {
@@ -140,58 +107,18 @@ net::awaitable<Result<void>> AppendChunk(BlobWriter& writer, const Chunk& chunk)
   co_return co_await writer.Append(data);
 }
 
-net::awaitable<void> ReadChunks(Ring& ring, ByteSource& source, const BlobId& id,
-                                std::optional<std::uint64_t> expected_size) {
-  for (;;) {
-    auto [ec, i] = co_await ring.free.async_receive(net::as_tuple(net::use_awaitable));
-    if (ec) break;  // The writer stopped.
-    Chunk& chunk = ring.chunks[i];
-    auto ok = co_await FillChunk(source, chunk);
-    if (!ok) {
-      ring.reader_error = ok.error();
-      break;
-    }
-    ring.total += chunk.filled;
-    if (expected_size && ring.total > *expected_size) {
-      ring.reader_error = LongerThanAnnounced(id, *expected_size);
-      break;
-    }
-    if (chunk.filled > 0) ring.filled.try_send(boost::system::error_code{}, i);
-    if (chunk.eof) break;
+// Fills `chunk` from the source, then hashes it: on `pool` when given (a large upload's SHA-256
+// then does not hold the thread that reads the network), else here.
+net::awaitable<Result<void>> FillAndHash(ByteSource& source, Chunk& chunk, Sha256& hash, WorkerPool* pool) {
+  auto filled = co_await FillChunk(source, chunk);
+  if (!filled) co_return filled;
+  if (pool != nullptr && chunk.filled == kBlockSize) {
+    auto hash_fn = [&chunk, &hash] { HashChunk(chunk, hash); };
+    co_await RunBlocking(*pool, std::move(hash_fn));
+  } else {
+    HashChunk(chunk, hash);
   }
-  if (ring.reader_error) ring.reader_failed = true;
-  ring.filled.try_send(boost::system::error_code{}, kEnd);
-}
-
-net::awaitable<void> HashChunks(Ring& ring, WorkerPool* pool) {
-  for (;;) {
-    auto [ec, i] = co_await ring.filled.async_receive(net::as_tuple(net::use_awaitable));
-    if (ec || i == kEnd) break;
-    Chunk& chunk = ring.chunks[i];
-    if (pool != nullptr) {
-      auto hash_fn = [&chunk, &ring] { HashChunk(chunk, ring.hash); };
-      co_await RunBlocking(*pool, std::move(hash_fn));
-    } else {
-      HashChunk(chunk, ring.hash);
-    }
-    ring.hashed.try_send(boost::system::error_code{}, i);
-  }
-  ring.hashed.try_send(boost::system::error_code{}, kEnd);
-}
-
-net::awaitable<void> WriteChunks(Ring& ring, BlobWriter& writer) {
-  for (;;) {
-    auto [ec, i] = co_await ring.hashed.async_receive(net::as_tuple(net::use_awaitable));
-    if (ec || i == kEnd || ring.reader_failed) break;
-    Chunk& chunk = ring.chunks[i];
-    auto appended = co_await AppendChunk(writer, chunk);
-    if (!appended) {
-      ring.writer_error = appended.error();
-      ring.free.close();  // The reader stops at its next chunk.
-      break;
-    }
-    ring.free.try_send(boost::system::error_code{}, i);
-  }
+  co_return Result<void>{};
 }
 
 }  // namespace
@@ -202,36 +129,42 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
   auto created = co_await volume.Create(id);
   if (!created) co_return Fail(created.error());
   std::unique_ptr<BlobWriter> writer = std::move(*created);
+  Sha256 hash;
+  // Two chunks in flight: while one is appended (the volume's blocking writes run on its worker
+  // pool), the next is read from the source and hashed, so reading, hashing and writing overlap.
+  // (A ring of four chunks with a stage per channel was tried: a few % faster, but it crashed
+  // under two I/O threads without a strand, in VolumeConformance.ConcurrentPutsOfDifferentBlobs.)
   const std::size_t chunk_size = ChunkSizeFor(expected_size);
-  Ring ring(co_await net::this_coro::executor, chunk_size);
+  Chunk chunks[2] = {Chunk(chunk_size), Chunk(chunk_size)};
+  Chunk* current = &chunks[0];
+  Chunk* next = &chunks[1];
+  std::uint64_t total = 0;
   std::optional<Error> error;
-  // The first chunk: a blob that fits in it (most small files) is appended without the ring.
-  Chunk& first = ring.chunks[0];
-  auto read = co_await FillChunk(source, first);
-  if (!read) {
-    error = read.error();
-  } else if (expected_size && first.filled > *expected_size) {
-    error = LongerThanAnnounced(id, *expected_size);
-  } else if (first.eof) {
-    HashChunk(first, ring.hash);  // Small: not worth a trip to the pool.
-    ring.total = first.filled;
-    if (first.filled > 0) {
-      auto appended = co_await AppendChunk(*writer, first);
-      if (!appended) error = appended.error();
+  auto first = co_await FillAndHash(source, *current, hash, hash_pool);
+  if (!first) error = first.error();
+  while (!error && current->filled > 0) {
+    total += current->filled;
+    if (expected_size && total > *expected_size) {
+      error = LongerThanAnnounced(id, *expected_size);
+      break;
     }
-  } else {
-    ring.total = first.filled;
-    ring.filled.try_send(boost::system::error_code{}, 0);
-    for (std::size_t i = 1; i < kRing; ++i) ring.free.try_send(boost::system::error_code{}, i);
-    co_await (ReadChunks(ring, source, id, expected_size) && HashChunks(ring, hash_pool) &&
-              WriteChunks(ring, *writer));
-    if (ring.writer_error) error = ring.writer_error;
-    else if (ring.reader_error) error = ring.reader_error;
+    Result<void> appended, filled;
+    if (current->eof) {
+      appended = co_await AppendChunk(*writer, *current);
+      next->filled = 0;
+    } else {
+      auto both = co_await (AppendChunk(*writer, *current) && FillAndHash(source, *next, hash, hash_pool));
+      appended = std::move(std::get<0>(both));
+      filled = std::move(std::get<1>(both));
+    }
+    if (!appended) error = appended.error();
+    else if (!filled) error = filled.error();
+    std::swap(current, next);
   }
-  if (!error && expected_size && ring.total != *expected_size) {
+  if (!error && expected_size && total != *expected_size) {
     error = Error{Errc::kInvalidArgument,
-                  fmt::format("blob {}: the body has {} bytes, {} were announced", id.str(),
-                              ring.total, *expected_size)};
+                  fmt::format("blob {}: the body has {} bytes, {} were announced", id.str(), total,
+                              *expected_size)};
   }
   if (error) {
     co_await writer->Abort();
@@ -242,7 +175,7 @@ net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteS
     co_await writer->Abort();
     co_return Fail(size.error());
   }
-  co_return BlobInfo{id, *size, ring.hash.FinishHex()};
+  co_return BlobInfo{id, *size, hash.FinishHex()};
 }
 
 net::awaitable<Result<BlobInfo>> CopyBlob(Volume& from, Volume& to, const BlobId& id,

@@ -3,17 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <functional>
-
 #include "storage/conformance/test_streams.h"
 #include "storage/memory/memory_volume.h"
 #include "storage/run_co.h"
 #include "util/sha256.h"
-
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace nimbus::storage {
 namespace {
@@ -54,25 +47,14 @@ class CountingVolume final : public Volume {
   net::awaitable<Result<void>> Probe() override { return inner_.Probe(); }
   net::awaitable<Result<VolumeSpace>> Space() override { return inner_.Space(); }
   int appends = 0;
-  std::function<bool()> hold_first_append;  // When set: see Writer::Append.
 
  private:
   class Writer final : public BlobWriter {
    public:
-    Writer(std::unique_ptr<BlobWriter> inner, int& appends, std::function<bool()> hold)
-        : inner_(std::move(inner)), appends_(appends), hold_(std::move(hold)) {}
+    Writer(std::unique_ptr<BlobWriter> inner, int& appends) : inner_(std::move(inner)), appends_(appends) {}
     net::awaitable<Result<void>> Append(std::span<const char> d) override {
       ++appends_;
-      if (appends_ == 1 && hold_) {
-        // Holds the first append until hold_() is true (the source ran ahead) or 2 s passed.
-        net::steady_timer timer(co_await net::this_coro::executor);
-        for (int waited = 0; !hold_(); ++waited) {
-          if (waited == 2000) co_return Fail(Errc::kIoError, "the source did not run ahead");
-          timer.expires_after(std::chrono::milliseconds(1));
-          co_await timer.async_wait(net::use_awaitable);
-        }
-      }
-      co_return co_await inner_->Append(d);
+      return inner_->Append(d);
     }
     net::awaitable<Result<std::uint64_t>> Commit() override { return inner_->Commit(); }
     net::awaitable<void> Abort() override { return inner_->Abort(); }
@@ -80,7 +62,6 @@ class CountingVolume final : public Volume {
    private:
     std::unique_ptr<BlobWriter> inner_;
     int& appends_;
-    std::function<bool()> hold_;
   };
   Volume& inner_;
 };
@@ -88,7 +69,7 @@ class CountingVolume final : public Volume {
 net::awaitable<Result<std::unique_ptr<BlobWriter>>> CountingVolume::Create(const BlobId& id) {
   auto w = co_await inner_.Create(id);
   if (!w) co_return Fail(w.error());
-  std::unique_ptr<BlobWriter> out = std::make_unique<Writer>(std::move(*w), appends, hold_first_append);
+  std::unique_ptr<BlobWriter> out = std::make_unique<Writer>(std::move(*w), appends);
   co_return out;
 }
 
@@ -109,21 +90,6 @@ TEST_F(PutBlobTest, StreamsHashesAndBatchesIntoBlockSizedAppends) {
   EXPECT_EQ(info->size, data.size());
   EXPECT_EQ(info->sha256_hex, Sha256::HexOf(data));
   EXPECT_EQ(counting.appends, 4);
-  EXPECT_TRUE(*RunCo(ioc_, ReadBlob(vol_, id)) == data);
-}
-
-TEST_F(PutBlobTest, TheSourceRunsAheadWhileTheDisksAreBusy) {
-  // While the first block is still being appended, the next three are read and hashed (the
-  // ring has four chunks); two chunks in lockstep would get one block ahead at most.
-  std::string data = TestBytes(6 * kBlockSize + 5);
-  CountingVolume counting(vol_);
-  StringSource source(data, 64 * 1024);
-  counting.hold_first_append = [&source] { return source.delivered() >= 4 * kBlockSize; };
-  auto id = BlobId::Random();
-  auto info = RunCo(ioc_, PutBlob(counting, id, source, data.size()));
-  ASSERT_TRUE(info.has_value()) << info.error().message;
-  EXPECT_EQ(info->sha256_hex, Sha256::HexOf(data));
-  EXPECT_EQ(counting.appends, 7);
   EXPECT_TRUE(*RunCo(ioc_, ReadBlob(vol_, id)) == data);
 }
 
