@@ -87,6 +87,12 @@ struct OpenOptions {
       4;  // Reader connections (file databases); an in-memory one uses one connection.
   std::chrono::milliseconds busy_timeout{5000};  // How long to wait for another process's lock.
   std::size_t statement_cache_size = 128;        // Prepared statements kept per connection.
+  // SQLite: every commit is fsynced before it returns (synchronous=FULL) instead of at the next
+  // checkpoint (NORMAL): for data that must survive a power loss once acknowledged.
+  bool durable_commits = false;
+  // SQLite, a new file only: freed pages can be given back to the file system with
+  // `PRAGMA incremental_vacuum` (auto_vacuum=INCREMENTAL must be set before the first table).
+  bool incremental_vacuum = false;
 };
 
 // A database. All methods block (call them through RunBlocking from a coroutine) and are

@@ -18,6 +18,7 @@
 #include "db/stores/disk_store.h"
 #include "integration/nimbus_fixture.h"
 #include "storage/conformance/test_streams.h"
+#include "storage/local/damage_blob.h"
 #include "storage/local/local_volume.h"
 #include "storage/open_volume.h"
 #include "storage/run_co.h"
@@ -72,6 +73,14 @@ class ScrubCliTest : public NimbusTest {
     return dynamic_cast<storage::LocalVolume&>(*disks_.at(id));
   }
   fs::path BlobFile(const std::string& disk, const BlobId& id) { return Local(disk).BlobPath(id); }
+  // Flips data byte `offset` of blob `id` on `disk` (its file, or its row of small.sqlite).
+  void Damage(const std::string& disk, const BlobId& id, std::uint64_t offset) {
+    ASSERT_TRUE(storage::testing::DamageBlob(Local(disk), id, offset)) << disk << " " << id.str();
+  }
+  // Whether `disk` still holds blob `id` (whatever its state).
+  bool Holds(const std::string& disk, const BlobId& id) {
+    return RunCo(ioc_, disks_.at(disk)->Stat(id)).has_value();
+  }
 
   // Writes `data` on both disks of pair a1 (or only on `only`) and, unless it is to be an
   // orphan, records it in the catalog with the used-bytes counters, as an upload would.
@@ -149,7 +158,7 @@ TEST_F(ScrubCliTest, AFlippedByteIsRepairedByteExactAndAnOrphanIsReportedNotDele
   auto back = RunCo(ioc_, storage::testing::ReadBlob(*disks_.at("a1"), damaged));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_TRUE(*back == big);
-  EXPECT_TRUE(fs::exists(BlobFile("a1m", orphan)));
+  EXPECT_TRUE(Holds("a1m", orphan));
 
   // Human text, the mirror's id naming the same pair, and the job: all clean now (the orphan
   // is still reported).
@@ -170,8 +179,8 @@ TEST_F(ScrubCliTest, AFlippedByteIsRepairedByteExactAndAnOrphanIsReportedNotDele
 TEST_F(ScrubCliTest, ABlobBadOnBothDisksIsLostAndExitsOne) {
   Put(TestBytes(100, 4));
   BlobId id = Put(TestBytes(3000, 5));
-  FlipByte(BlobFile("a1", id), 10);
-  FlipByte(BlobFile("a1m", id), 20);
+  Damage("a1", id, 10);
+  Damage("a1m", id, 20);
   auto r = Scrub({"--all", "--json"});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->exit_code(), 1) << r->out << r->err;
@@ -184,8 +193,8 @@ TEST_F(ScrubCliTest, ABlobBadOnBothDisksIsLostAndExitsOne) {
   EXPECT_EQ(a1.at("needs_attention"), true);
   EXPECT_EQ(reports[1].at("needs_attention"), false);
   // Nothing was removed: both damaged copies are still there for a person to look at.
-  EXPECT_TRUE(fs::exists(BlobFile("a1", id)));
-  EXPECT_TRUE(fs::exists(BlobFile("a1m", id)));
+  EXPECT_TRUE(Holds("a1", id));
+  EXPECT_TRUE(Holds("a1m", id));
   EXPECT_NE(r->err.find("lost"), std::string::npos) << r->err;  // The kRepairFailed alert (log).
 }
 

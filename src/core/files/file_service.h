@@ -26,7 +26,7 @@
 #include "core/files/activity_log.h"
 #include "core/files/file_types.h"
 #include "core/files/pending_reservations.h"
-#include "core/files/record_batcher.h"
+#include "db/write_batcher.h"
 #include "db/database.h"
 #include "storage/byte_stream.h"
 #include "storage/engine/owner_blobs.h"
@@ -172,7 +172,7 @@ class FileService {
   // Reservations of uploads with a declared size up to kPendingReservationMax (no row).
   std::shared_ptr<PendingReservations> pending_ = std::make_shared<PendingReservations>();
   // Group commit of the transactions that record uploads.
-  std::shared_ptr<RecordBatcher> batcher_ = std::make_shared<RecordBatcher>();
+  std::shared_ptr<db::WriteBatcher> batcher_ = std::make_shared<db::WriteBatcher>();
 };
 
 // The zip file name of a folder download ("Photos.zip"; the root gives "files.zip").

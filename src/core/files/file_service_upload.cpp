@@ -9,7 +9,7 @@
 
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
-#include "core/files/record_batcher.h"
+#include "db/write_batcher.h"
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
 #include "util/clock.h"
@@ -291,7 +291,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   std::optional<db::BlobRow> old_blob;
   // Reserved in this process (a small upload): no row to delete, the quota checked here.
   const bool pending = pending_->Contains(request.reservation_id);
-  // The record, batched with other uploads finishing at the same time (RecordBatcher).
+  // The record, batched with other uploads finishing at the same time (db::WriteBatcher).
   auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
     old_blob.reset();
     auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
@@ -369,7 +369,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     return result;
   };
   std::optional<UploadResult> recorded;
-  RecordBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
+  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
     recorded.reset();
     auto r = record(tx);
     if (!r) return std::unexpected(r.error());

@@ -2,9 +2,12 @@
 #include "db/sqlite/sqlite_connection.h"
 
 #include <fmt/core.h>
+
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace nimbus::db {
@@ -120,8 +123,18 @@ SqliteConnection::~SqliteConnection() {
 bool SqliteConnection::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
 Error SqliteConnection::MakeError(int rc, std::string_view sql) const {
+  // A failed read, write or sync also says what the OS said ("Input/output error (EIO)").
+  std::string os;
+  const int primary = rc & 0xff;
+  // SQLite reports a full disk as SQLITE_FULL and keeps no errno for it.
+  int e = primary == SQLITE_FULL ? ENOSPC : primary == SQLITE_IOERR ? sqlite3_system_errno(db_) : 0;
+  if (e > 0) {
+    const char* name = strerrorname_np(e);
+    os = fmt::format(": {} ({})", strerrordesc_np(e) ? strerrordesc_np(e) : "unknown error",
+                     name ? name : fmt::format("errno {}", e));
+  }
   return Error{SqliteErrc(rc),
-               fmt::format("sqlite: {} ({}) in: {}", sqlite3_errmsg(db_), rc, Excerpt(sql))};
+               fmt::format("sqlite: {} ({}){} in: {}", sqlite3_errmsg(db_), rc, os, Excerpt(sql))};
 }
 
 Result<SqliteConnection::Cached*> SqliteConnection::Prepare(std::string_view sql) {

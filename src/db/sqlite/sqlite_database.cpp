@@ -72,9 +72,11 @@ Result<std::string> Pragma(SqliteConnection& c, std::string_view sql) {
 // without an fsync, and the WAL is fsynced at each checkpoint. The database can never be
 // corrupted by this; a power loss (not a process crash) may lose the last commits before the
 // checkpoint. That is the trade SQLite recommends for WAL, and it keeps small commits (sessions,
-// metadata) from each costing an fsync.
-Result<void> Configure(SqliteConnection& c, bool reader) {
-  for (std::string_view p : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
+// metadata) from each costing an fsync. OpenOptions::durable_commits asks for FULL instead.
+Result<void> Configure(SqliteConnection& c, bool reader, bool durable) {
+  for (std::string_view p : {std::string_view("PRAGMA foreign_keys=ON"),
+                             durable ? std::string_view("PRAGMA synchronous=FULL")
+                                     : std::string_view("PRAGMA synchronous=NORMAL")}) {
     if (auto r = c.Exec(p, {}); !r) return std::unexpected(std::move(r.error()));
   }
   if (reader) {
@@ -92,6 +94,11 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(std::string_view pa
   auto writer = SqliteConnection::Open(db->path_, true, options);
   if (!writer) return std::unexpected(std::move(writer.error()));
   db->writer_ = std::move(*writer);
+  if (options.incremental_vacuum) {  // Before WAL and before any table, or it does not take.
+    if (auto r = db->writer_->Exec("PRAGMA auto_vacuum=INCREMENTAL", {}); !r) {
+      return std::unexpected(std::move(r.error()));
+    }
+  }
   if (!memory) {
     // Also the first read of the file: a file that is not a database fails here (SQLITE_NOTADB).
     auto mode = Pragma(*db->writer_, "PRAGMA journal_mode=WAL");
@@ -103,12 +110,12 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(std::string_view pa
       return Fail(Errc::kIoError, "'{}': journal_mode is '{}', WAL is required", path, *mode);
     }
   }
-  if (auto r = Configure(*db->writer_, false); !r) return std::unexpected(std::move(r.error()));
+  if (auto r = Configure(*db->writer_, false, options.durable_commits); !r) return std::unexpected(std::move(r.error()));
   if (!memory) {
     for (int i = 0; i < std::max(options.reader_count, 1); ++i) {
       auto reader = SqliteConnection::Open(db->path_, false, options);
       if (!reader) return std::unexpected(std::move(reader.error()));
-      if (auto r = Configure(**reader, true); !r) return std::unexpected(std::move(r.error()));
+      if (auto r = Configure(**reader, true, options.durable_commits); !r) return std::unexpected(std::move(r.error()));
       db->free_readers_.push_back(reader->get());
       db->readers_.push_back(std::move(*reader));
     }

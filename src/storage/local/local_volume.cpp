@@ -15,6 +15,7 @@
 #include "storage/local/blob_format.h"
 #include "storage/local/disk_root.h"
 #include "storage/local/posix_file.h"
+#include "storage/local/small_blobs.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
@@ -28,6 +29,9 @@ struct OpenBlob {
   local::BlobTrailer trailer;
   std::vector<std::uint64_t> sums;
 };
+
+// Small blobs listed per trip to the pool by ForEach.
+constexpr int kListPage = 4096;
 
 bool IsHexPair(const std::string& name) {
   return name.size() == 2 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -51,8 +55,11 @@ Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions&
   while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
   auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing, opts.sweep_tmp);
   if (!state) return Fail(state.error());
+  auto small = local::SmallBlobs::Open(opts.id, opts.root);
+  if (!small) return Fail(small.error());
   std::unique_ptr<LocalVolume> volume(new LocalVolume(opts, pool));
-  volume->used_bytes_ = state->used_bytes;
+  volume->small_ = std::move(*small);
+  volume->used_bytes_ = state->used_bytes + volume->small_->bytes_at_open();
   volume->swept_at_open_ = state->swept_tmp_files;
   return volume;
 }
@@ -101,19 +108,43 @@ Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const s
   return out;
 }
 
+// kInvalidArgument when `range` starts past the end of a blob of `size` bytes.
+Result<void> CheckRangeStart(const std::string& disk, const BlobId& id, const ByteRange& range, std::uint64_t size) {
+  if (range.offset <= size) return {};
+  return Fail(Errc::kInvalidArgument, "disk {}: blob {}: range starts at {}, past its end ({})", disk, id.str(),
+              range.offset, size);
+}
+
+std::uint64_t RangeEnd(const ByteRange& range, std::uint64_t size) {
+  return range.length ? std::min(size, range.offset + *range.length) : size;
+}
+
 }  // namespace
 
 net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range, ByteSink& sink) {
   std::string path = BlobPath(id);
-  auto open_fn = [this, &id, &path]() { return OpenBlobFile(id_, id, path, true); };
+  // A small blob (one row, checked against its checksum) or else the blob's file: one trip.
+  std::optional<std::vector<char>> small;
+  auto open_fn = [this, &id, &path, &small]() -> Result<OpenBlob> {
+    auto row = small_->Get(id);
+    if (!row) return Fail(row.error());
+    if (*row) {
+      small = std::move(*row);
+      return OpenBlob{};
+    }
+    return OpenBlobFile(id_, id, path, true);
+  };
   auto blob = co_await RunBlocking(pool_, std::move(open_fn));
   if (!blob) co_return Fail(blob.error());
-  const std::uint64_t size = blob->trailer.logical_size;
-  if (range.offset > size) {
-    co_return Fail(Errc::kInvalidArgument, "disk {}: blob {}: range starts at {}, past its end ({})", id_,
-                   id.str(), range.offset, size);
+  if (small) {
+    if (auto ok = CheckRangeStart(id_, id, range, small->size()); !ok) co_return ok;
+    const std::uint64_t end = RangeEnd(range, small->size());
+    if (range.offset == end) co_return Result<void>{};
+    co_return co_await sink.Write(std::span<const char>(small->data() + range.offset, end - range.offset));
   }
-  const std::uint64_t end = range.length ? std::min(size, range.offset + *range.length) : size;
+  const std::uint64_t size = blob->trailer.logical_size;
+  if (auto ok = CheckRangeStart(id_, id, range, size); !ok) co_return ok;
+  const std::uint64_t end = RangeEnd(range, size);
   std::vector<char> buf;
   std::uint64_t pos = range.offset;
   while (pos < end) {
@@ -144,6 +175,9 @@ net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range,
 net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
   std::string path = BlobPath(id);
   auto fn = [this, &id, &path]() -> Result<BlobStat> {
+    auto small = small_->Size(id);
+    if (!small) return Fail(small.error());
+    if (*small) return BlobStat{**small};
     auto blob = OpenBlobFile(id_, id, path, false);
     if (!blob) return Fail(blob.error());
     return BlobStat{blob->trailer.logical_size};
@@ -154,6 +188,12 @@ net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
 net::awaitable<Result<void>> LocalVolume::Remove(const BlobId& id) {
   std::string path = BlobPath(id);
   auto fn = [this, &id, &path]() -> Result<void> {
+    auto small = small_->Remove(id);
+    if (!small) return Fail(small.error());
+    if (*small) {
+      used_bytes_ -= std::min(used_bytes_.load(), **small);
+      return {};
+    }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       return Fail(local::IoError(id_, fmt::format("remove blob {}", id.str()), errno, true));
@@ -184,6 +224,18 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
     if (ec) return Fail(Errc::kIoError, "disk {}: listing blobs/: {}", id_, ec.message());
     return dirs;
   };
+  // The small blobs first, a page at a time.
+  for (std::string after;;) {
+    auto page_fn = [this, &after]() { return small_->List(after, kListPage); };
+    auto page = co_await RunBlocking(pool_, std::move(page_fn));
+    if (!page) co_return Fail(page.error());
+    for (const auto& [id, size] : *page) {
+      auto ok = visit(id, size);
+      if (!ok) co_return ok;
+    }
+    if (page->size() < static_cast<std::size_t>(kListPage)) break;
+    after = page->back().first.str();
+  }
   auto tops = co_await RunBlocking(pool_, std::move(top_fn));
   if (!tops) co_return Fail(tops.error());
   for (const std::string& top : *tops) {

@@ -1,6 +1,7 @@
 // LocalVolume: a Volume in a local directory (normally one disk's mount point), laid out as in
 // storage.md: <root>/.nimbus-disk marker, blobs/ab/cd/<id> (data + per-block XXH3 footer, see
-// local/blob_format.h), tmp/ for uploads in progress (swept at Open).
+// local/blob_format.h), small.sqlite for blobs under 64 KiB (local/small_blobs.h), tmp/ for
+// uploads in progress (swept at Open).
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -14,6 +15,10 @@
 #include "util/worker_pool.h"
 
 namespace nimbus::storage {
+
+namespace local {
+class SmallBlobs;
+}  // namespace local
 
 struct LocalVolumeOptions {
   std::string id;                   // Disk id ("a1"), checked against the marker.
@@ -54,15 +59,18 @@ class LocalVolume final : public Volume {
   net::awaitable<Result<VolumeSpace>> Space() override;
 
   const std::string& root() const { return root_; }
-  // Where blob `id` lives (tests use it to damage files).
+  // Where blob `id` lives when it is kept as a file (tests use it to damage files). A blob under
+  // local::kSmallBlobMax is a row of small.sqlite instead.
   std::string BlobPath(const BlobId& id) const;
-  // Bytes of the blob files (data + footers) on this disk, kept up to date by Commit/Remove.
+  // Bytes of the blob files (data + footers) and of the small blobs on this disk, kept up to
+  // date by Commit/Remove.
   std::uint64_t used_bytes() const { return used_bytes_.load(); }
   // Temp files removed from tmp/ by Open (partial uploads of a crashed process).
   std::size_t swept_at_open() const { return swept_at_open_; }
 
   // For the writer (local_writer.cpp).
   WorkerPool& pool() { return pool_; }
+  local::SmallBlobs& small_blobs() { return *small_; }
   std::mutex& commit_mutex() { return commit_mu_; }
   void AddUsed(std::int64_t delta) { used_bytes_ += static_cast<std::uint64_t>(delta); }
 
@@ -76,6 +84,7 @@ class LocalVolume final : public Volume {
   std::mutex commit_mu_;  // Serialises "exists? then rename" so a second commit gets kNameTaken.
   std::atomic<std::uint64_t> used_bytes_{0};
   std::size_t swept_at_open_ = 0;
+  std::unique_ptr<local::SmallBlobs> small_;
 };
 
 namespace local {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// The BlobWriter of LocalVolume: a temp file in tmp/ (created at the first full block, or at
-// Commit for a blob under one block: a small blob costs one trip to the WorkerPool), one pwrite
+// The BlobWriter of LocalVolume: a blob under 64 KiB is a row of small.sqlite, written at Commit
+// (small_blobs.h). Else a temp file in tmp/ (created at the first full block, or at Commit for a
+// blob under one block: a small blob costs one trip to the WorkerPool), one pwrite
 // (+ XXH3) per 1 MiB block on the WorkerPool, footer, fdatasync, rename into blobs/ab/cd/, fsync
 // of the directory (and of its parent when the directory was new). A whole block handed over in
 // a page-aligned buffer is written with O_DIRECT (see WriteAt), the rest through the page cache.
@@ -16,6 +17,7 @@
 #include "storage/local/blob_format.h"
 #include "storage/local/local_volume.h"
 #include "storage/local/posix_file.h"
+#include "storage/local/small_blobs.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage::local {
@@ -133,6 +135,15 @@ class LocalBlobWriter final : public BlobWriter {
 
   Result<void> CommitBlocking() {
     const std::string& disk = volume_.id();
+    const std::string& s = id_.str();
+    std::string d1 = volume_.root() + "/blobs/" + s.substr(0, 2);
+    std::string d2 = d1 + "/" + s.substr(2, 2);
+    std::string final_path = d2 + "/" + s;
+    if (!opened_ && buf_.size() <= kSmallBlobMax) return CommitSmall(final_path);
+    // Not also a small blob of the same id (ids are unique; a second write of one is a repair).
+    auto small = volume_.small_blobs().Size(id_);
+    if (!small) return Fail(small.error());
+    if (*small) return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk, s);
     if (auto opened = OpenTemp(); !opened) return opened;
     if (!buf_.empty()) {
       sums_.push_back(BlockChecksum(buf_));
@@ -151,10 +162,6 @@ class LocalBlobWriter final : public BlobWriter {
     }
     if (int e = fd_.Close()) return Fail(IoError(disk, fmt::format("close blob {} ({})", id_.str(), tmp_path_), e));
 
-    const std::string& s = id_.str();
-    std::string d1 = volume_.root() + "/blobs/" + s.substr(0, 2);
-    std::string d2 = d1 + "/" + s.substr(2, 2);
-    std::string final_path = d2 + "/" + s;
     std::lock_guard lock(volume_.commit_mutex());
     struct stat st {};
     if (::stat(final_path.c_str(), &st) == 0) {
@@ -178,6 +185,20 @@ class LocalBlobWriter final : public BlobWriter {
       return Fail(IoError(disk, fmt::format("fsync directory of blob {}", s), e));
     }
     volume_.AddUsed(static_cast<std::int64_t>(BlobFileSize(written_, kBlockSize)));
+    return {};
+  }
+
+  // A blob whole in buf_ and under kSmallBlobMax becomes a row of small.sqlite (durable when
+  // Put returns) instead of a file: no temp file was made. Not if a file of the same id exists.
+  Result<void> CommitSmall(const std::string& final_path) {
+    struct stat st {};
+    if (::stat(final_path.c_str(), &st) == 0) {
+      return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", volume_.id(), id_.str());
+    }
+    if (auto put = volume_.small_blobs().Put(id_, buf_, BlockChecksum(buf_)); !put) return put;
+    written_ = buf_.size();
+    buf_.clear();
+    volume_.AddUsed(static_cast<std::int64_t>(written_));
     return {};
   }
 

@@ -9,6 +9,7 @@ target_sources(nimbus_storage PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/local_volume.cpp
   ${CMAKE_CURRENT_LIST_DIR}/local_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/posix_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/small_blobs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../put_blob.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../block_checksum.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../open_volume.cpp)

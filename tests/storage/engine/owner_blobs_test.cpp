@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "storage/engine/owner_blobs_fixture.h"
+#include "storage/local/local_volume.h"
+#include "util/worker_pool.h"
 
 namespace nimbus::storage::testing {
 namespace {
@@ -148,11 +150,16 @@ TEST_F(OwnerBlobsTest, MoveBetweenLocalVolumesInATempDir) {
   std::int64_t total = 0;
   for (const auto& [id, data] : blobs) total += static_cast<std::int64_t>(data.size());
   EXPECT_EQ(Used("a1"), total);
-  auto file_of = [this](const std::string& disk, const std::string& id) {
-    return std::filesystem::path(dir_.File(disk)) / "blobs" / id.substr(0, 2) / id.substr(2, 2) /
-           id;
+  // Whether disk `disk` holds blob `id`, seen as another process would (a file, or a row of
+  // small.sqlite for the three small ones).
+  WorkerPool pool(1);
+  auto on_disk = [this, &pool](const std::string& disk, const std::string& id) {
+    LocalVolumeOptions o{.id = disk, .root = dir_.File(disk), .create_if_missing = false, .sweep_tmp = false};
+    auto v = LocalVolume::Open(o, pool);
+    EXPECT_TRUE(v) << v.error().message;
+    return v && RunCo(ioc_, (*v)->Stat(*BlobId::Parse(id))).has_value();
   };
-  ASSERT_TRUE(std::filesystem::exists(file_of("a1", blobs.begin()->first)));
+  for (const auto& [id, data] : blobs) ASSERT_TRUE(on_disk("a1", id)) << id;
 
   auto change = RunCo(ioc_, blobs_->ChangePlan(7, 30 * G));  // Category C.
   ASSERT_TRUE(change) << change.error().message;
@@ -167,10 +174,10 @@ TEST_F(OwnerBlobsTest, MoveBetweenLocalVolumesInATempDir) {
     ASSERT_TRUE(got) << got.error().message;
     EXPECT_EQ(*got, data);
     for (std::string disk : {"a1", "a1m"}) {
-      EXPECT_FALSE(std::filesystem::exists(file_of(disk, id))) << disk << " " << id;
+      EXPECT_FALSE(on_disk(disk, id)) << disk << " " << id;
     }
     for (std::string disk : {"c1", "c1m"}) {
-      EXPECT_TRUE(std::filesystem::exists(file_of(disk, id))) << disk << " " << id;
+      EXPECT_TRUE(on_disk(disk, id)) << disk << " " << id;
     }
   }
   EXPECT_EQ(Used("a1"), 0);

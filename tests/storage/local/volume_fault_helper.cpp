@@ -7,12 +7,17 @@
 //        volume_fault_helper <root> <disk id> big <max bytes>   (prints STARTED, then writes)
 //        volume_fault_helper <root> <disk id> read x   (reads every blob: READ-OK <id> <sha256>
 //                                                       or READ-ERR <id> <errc> <message>)
+// Faults: the fiu commands in NIMBUS_FIU_ENABLE (one per line) are enabled once the volume is open
+// (and, for `read`, its blobs listed), so that the disk's small.sqlite opens as a healthy disk's
+// would; run under `fiu-run -x` for the POSIX fail points.
 // Exit status: 0 all committed, 2 some blob failed, 3 the volume did not open, 64 bad usage.
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include <dlfcn.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -60,6 +65,32 @@ class HashSink final : public ByteSink {
   Sha256 hash;
 };
 
+// Enables the fail points of NIMBUS_FIU_ENABLE through libfiu (loaded by fiu-run). False if that
+// is impossible (then the test would pass without faults).
+bool EnableFaults() {
+  const char* commands = std::getenv("NIMBUS_FIU_ENABLE");
+  if (commands == nullptr || *commands == '\0') return true;
+  using RcString = int (*)(const char*, char**);
+  auto rc_string = reinterpret_cast<RcString>(::dlsym(RTLD_DEFAULT, "fiu_rc_string"));
+  if (rc_string == nullptr) {
+    std::printf("FIU-ERR libfiu is not loaded: run under fiu-run\n");
+    return false;
+  }
+  std::string all = commands;
+  for (std::size_t start = 0; start < all.size();) {
+    std::size_t end = all.find('\n', start);
+    if (end == std::string::npos) end = all.size();
+    std::string one = all.substr(start, end - start);
+    char* error = nullptr;
+    if (!one.empty() && rc_string(one.c_str(), &error) != 0) {
+      std::printf("FIU-ERR %s: %s\n", one.c_str(), error != nullptr ? error : "?");
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
 int ReadAll(net::io_context& ioc, Volume& volume) {
   std::vector<BlobId> ids;
   BlobVisitor visit = [&ids](const BlobId& id, std::uint64_t) -> Result<void> {
@@ -68,6 +99,7 @@ int ReadAll(net::io_context& ioc, Volume& volume) {
   };
   auto listed = nimbus::testing::RunCo(ioc, volume.ForEach(visit));
   if (!listed) return 3;
+  if (!EnableFaults()) return 64;
   int status = 0;
   for (const auto& id : ids) {
     HashSink sink;
@@ -108,6 +140,7 @@ int main(int argc, char** argv) {
   }
   net::io_context ioc;
   int status = 0;
+  if (mode != "read" && !EnableFaults()) return 64;
   if (mode == "write" && argc == 7) {
     int count = std::atoi(argv[4]);
     std::size_t size = std::strtoull(argv[5], nullptr, 10);

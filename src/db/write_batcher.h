@@ -1,7 +1,7 @@
-// RecordBatcher: group commit of the transactions that record finished uploads. Uploads that
-// finish together share one write transaction (one pass of the single writer, one commit), each
-// step inside a savepoint so that one failing leaves the others alone. Internal to core/files;
-// header-only.
+// WriteBatcher: group commit. Threads that want a small write transaction at the same time share
+// one (one pass of the single writer, one commit, so one fsync where commits are durable), each
+// step inside a savepoint so that one failing leaves the others alone. Used for the records of
+// finished uploads (core/files) and for the small blobs of a disk (storage/local). Header-only.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -13,12 +13,12 @@
 #include "db/database.h"
 #include "util/result.h"
 
-namespace nimbus::core::files {
+namespace nimbus::db {
 
 // Thread-safe.
-class RecordBatcher {
+class WriteBatcher {
  public:
-  using Step = std::function<Result<void>(db::Transaction&)>;
+  using Step = std::function<Result<void>(Transaction&)>;
 
   // Blocking: call on the WorkerPool. Runs `step` in a write transaction of `db`, possibly
   // together with the steps of other threads waiting at the same time (then inside a savepoint:
@@ -26,7 +26,7 @@ class RecordBatcher {
   // committed; the commit's error (every step of the batch failed) if the commit failed. A step
   // runs on whichever waiting thread leads the batch while its own thread waits here, so it may
   // use its caller's locals.
-  Result<void> Run(db::Database& db, Step step) {
+  Result<void> Run(Database& db, Step step) {
     Item item;
     item.step = &step;
     {
@@ -40,18 +40,18 @@ class RecordBatcher {
       if (item.done) return std::move(item.result);  // Done by another thread's batch.
       batch.swap(queue_);  // Ours is in it: only a leader (holding writer_mutex_) takes items.
     }
-    auto run_all = [&batch](db::Transaction& tx) -> Result<void> {
+    auto run_all = [&batch](Transaction& tx) -> Result<void> {
       if (batch.size() == 1) {  // Alone: no savepoint; a failure rolls the transaction back.
         batch[0]->result = (*batch[0]->step)(tx);
         return batch[0]->result;
       }
       for (Item* it : batch) {
-        if (auto r = tx.Exec("SAVEPOINT upload_record"); !r) return r;
+        if (auto r = tx.Exec("SAVEPOINT batch_step"); !r) return r;
         it->result = (*it->step)(tx);
         if (!it->result) {
-          if (auto r = tx.Exec("ROLLBACK TO upload_record"); !r) return r;
+          if (auto r = tx.Exec("ROLLBACK TO batch_step"); !r) return r;
         }
-        if (auto r = tx.Exec("RELEASE upload_record"); !r) return r;
+        if (auto r = tx.Exec("RELEASE batch_step"); !r) return r;
       }
       return {};
     };
@@ -78,4 +78,4 @@ class RecordBatcher {
   std::mutex writer_mutex_;   // Held by the thread running a batch.
 };
 
-}  // namespace nimbus::core::files
+}  // namespace nimbus::db

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "storage/local/small_blobs.h"
+
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <sys/stat.h>
+
+#include "db/sqlite/sqlite_database.h"
+#include "storage/local/posix_file.h"
+#include "storage/volume.h"
+
+namespace nimbus::storage::local {
+namespace {
+
+constexpr char kSchema[] =
+    "CREATE TABLE IF NOT EXISTS blobs ("
+    " id TEXT PRIMARY KEY,"
+    " size INTEGER NOT NULL,"
+    " checksum INTEGER NOT NULL,"  // BlockChecksum (XXH3-64) of data, stored as int64 bits.
+    " data BLOB)";
+
+// Freed pages given back to the file system once there are this many (4 KiB pages: 1 MiB).
+constexpr std::int64_t kVacuumPages = 256;
+
+std::int64_t ToInt(std::uint64_t v) { return std::bit_cast<std::int64_t>(v); }
+std::uint64_t ToUint(std::int64_t v) { return std::bit_cast<std::uint64_t>(v); }
+
+}  // namespace
+
+SmallBlobs::~SmallBlobs() = default;
+
+Error SmallBlobs::Wrap(const Error& e, std::string_view what) const {
+  Errc code = e.code == Errc::kConflict || e.code == Errc::kUnavailable ? e.code : Errc::kIoError;
+  return Error{code, fmt::format("disk {}: {} ({}): {}", disk_, what, kSmallBlobsName, e.message)};
+}
+
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, const std::string& root) {
+  std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root + "/" + kSmallBlobsName));
+  db::OpenOptions options;
+  options.reader_count = 2;
+  options.statement_cache_size = 16;
+  options.durable_commits = true;
+  options.incremental_vacuum = true;
+  auto db = db::SqliteDatabase::Open(s->path_, options);
+  if (!db) return Fail(s->Wrap(db.error(), "open"));
+  s->db_ = std::move(*db);
+  auto counted = s->db_->Write([](db::Transaction& tx) -> Result<std::int64_t> {
+    if (auto r = tx.Exec(kSchema); !r) return std::unexpected(r.error());
+    auto row = tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM blobs");
+    if (!row) return std::unexpected(row.error());
+    return *row ? (*row)->Int(0) : 0;
+  });
+  if (!counted) return Fail(s->Wrap(counted.error(), "open"));
+  s->bytes_at_open_ = static_cast<std::uint64_t>(*counted);
+  struct stat st {};
+  if (::stat(s->path_.c_str(), &st) != 0) return Fail(IoError(disk, std::string("stat ") + kSmallBlobsName, errno));
+  s->dev_ = st.st_dev;
+  s->ino_ = st.st_ino;
+  return s;
+}
+
+Result<void> SmallBlobs::StillThere() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    return Fail(Errc::kIoError, "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
+                kSmallBlobsName, std::strerror(errno));
+  }
+  if (st.st_dev != dev_ || st.st_ino != ino_) {
+    return Fail(Errc::kIoError, "disk {}: {} was replaced by another file since the disk was opened", disk_,
+                kSmallBlobsName);
+  }
+  return {};
+}
+
+Result<void> SmallBlobs::Put(const BlobId& id, std::span<const char> data, std::uint64_t checksum) {
+  if (auto there = StillThere(); !there) return there;
+  db::Blob bytes;
+  bytes.bytes.assign(reinterpret_cast<const std::uint8_t*>(data.data()),
+                     reinterpret_cast<const std::uint8_t*>(data.data()) + data.size());
+  const std::int64_t size = static_cast<std::int64_t>(data.size());
+  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
+    return tx.Exec("INSERT INTO blobs (id, size, checksum, data) VALUES (?, ?, ?, ?)",
+                   {id.str(), size, ToInt(checksum), bytes});
+  };
+  auto ok = batcher_.Run(*db_, step);
+  if (!ok && ok.error().code == Errc::kConflict) {
+    return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk_, id.str());
+  }
+  if (!ok) return Fail(Wrap(ok.error(), fmt::format("store blob {}", id.str())));
+  return {};
+}
+
+Result<std::optional<std::vector<char>>> SmallBlobs::Get(const BlobId& id) {
+  if (auto there = StillThere(); !there) return Fail(there.error());
+  std::optional<std::vector<char>> out;
+  std::uint64_t checksum = 0;
+  auto read = db_->Read([&](db::Transaction& tx) -> Result<void> {
+    auto row = tx.QueryOne("SELECT checksum, data FROM blobs WHERE id = ?", {id.str()});
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    checksum = ToUint((*row)->Int(0));
+    db::Blob b = (*row)->Bytes(1);
+    out.emplace(b.bytes.begin(), b.bytes.end());
+    return {};
+  });
+  if (!read) return Fail(Wrap(read.error(), fmt::format("read blob {}", id.str())));
+  if (out && BlockChecksum(*out) != checksum) {
+    return Fail(Errc::kChecksumMismatch, "disk {}: blob {} does not match its checksum", disk_, id.str());
+  }
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> SmallBlobs::Size(const BlobId& id) {
+  if (auto there = StillThere(); !there) return Fail(there.error());
+  auto size = db_->Read([&](db::Transaction& tx) -> Result<std::optional<std::uint64_t>> {
+    auto row = tx.QueryOne("SELECT size FROM blobs WHERE id = ?", {id.str()});
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::nullopt;
+    return static_cast<std::uint64_t>((*row)->Int(0));
+  });
+  if (!size) return Fail(Wrap(size.error(), fmt::format("read the size of blob {}", id.str())));
+  return *size;
+}
+
+Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
+  if (auto there = StillThere(); !there) return Fail(there.error());
+  std::optional<std::uint64_t> removed;
+  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
+    removed.reset();
+    auto row = tx.QueryOne("DELETE FROM blobs WHERE id = ? RETURNING size", {id.str()});
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    removed = static_cast<std::uint64_t>((*row)->Int(0));
+    auto free_pages = tx.QueryOne("PRAGMA freelist_count");
+    if (!free_pages) return std::unexpected(free_pages.error());
+    if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages) return tx.Exec("PRAGMA incremental_vacuum");
+    return {};
+  };
+  auto ok = batcher_.Run(*db_, step);
+  if (!ok) return Fail(Wrap(ok.error(), fmt::format("remove blob {}", id.str())));
+  return removed;
+}
+
+Result<std::vector<std::pair<BlobId, std::uint64_t>>> SmallBlobs::List(const std::string& after, int limit) {
+  if (auto there = StillThere(); !there) return Fail(there.error());
+  std::vector<std::pair<BlobId, std::uint64_t>> page;
+  auto read = db_->Read([&](db::Transaction& tx) -> Result<void> {
+    auto rows = tx.Query("SELECT id, size FROM blobs WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
+    if (!rows) return std::unexpected(rows.error());
+    for (const db::Row& r : *rows) {
+      auto id = BlobId::Parse(r.Text(0));
+      if (id) page.emplace_back(*id, static_cast<std::uint64_t>(r.Int(1)));  // Only we write ids here.
+    }
+    return {};
+  });
+  if (!read) return Fail(Wrap(read.error(), "list small blobs"));
+  return page;
+}
+
+}  // namespace nimbus::storage::local

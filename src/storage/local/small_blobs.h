@@ -1,0 +1,69 @@
+// SmallBlobs: the blobs of a local disk under kSmallBlobMax, kept as rows of one SQLite file on
+// that disk (<root>/small.sqlite) instead of a file each. A file costs the file system an inode,
+// a rename and two fsyncs (the file's and its directory's); a row costs an append to the WAL and
+// one fsync, and commits that arrive together share it (db::WriteBatcher). Every commit is
+// durable before it returns (synchronous=FULL). Each row keeps the blob's BlockChecksum, checked
+// on every read as the blocks of a blob file are. Freed pages go back to the file system
+// (auto_vacuum=INCREMENTAL). Several processes may open the same disk (SQLite's locks).
+// Blocking; LocalVolume calls it on its WorkerPool.
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "db/database.h"
+#include "db/write_batcher.h"
+#include "storage/blob_id.h"
+#include "util/result.h"
+
+namespace nimbus::storage::local {
+
+// Blobs up to this size that are whole in the writer's buffer at Commit are kept as rows.
+inline constexpr std::size_t kSmallBlobMax = 64 * 1024;
+inline constexpr char kSmallBlobsName[] = "small.sqlite";
+
+class SmallBlobs {
+ public:
+  // Opens (creating if needed) <root>/small.sqlite of disk `disk`. kIoError on failure.
+  static Result<std::unique_ptr<SmallBlobs>> Open(const std::string& disk, const std::string& root);
+  ~SmallBlobs();
+
+  // Stores blob `id` durably. kNameTaken if it is stored already; kIoError.
+  Result<void> Put(const BlobId& id, std::span<const char> data, std::uint64_t checksum);
+  // The blob's bytes, checked against their checksum (kChecksumMismatch), or nullopt if absent.
+  Result<std::optional<std::vector<char>>> Get(const BlobId& id);
+  // The blob's size, or nullopt if absent.
+  Result<std::optional<std::uint64_t>> Size(const BlobId& id);
+  // Deletes blob `id` durably and returns its size; nullopt if it was not here.
+  Result<std::optional<std::uint64_t>> Remove(const BlobId& id);
+  // Up to `limit` blobs with their sizes, in id order, after the blob named `after` ("" first).
+  Result<std::vector<std::pair<BlobId, std::uint64_t>>> List(const std::string& after, int limit);
+  // Sum of the sizes of the blobs stored, as counted at Open.
+  std::uint64_t bytes_at_open() const { return bytes_at_open_; }
+
+ private:
+  SmallBlobs(std::string disk, std::string path) : disk_(std::move(disk)), path_(std::move(path)) {}
+  // kIoError unless the file opened is still at its path: a disk pulled, unmounted or renamed
+  // fails at once, as a missing blob directory does, instead of writing to a file nobody finds.
+  Result<void> StillThere() const;
+  Error Wrap(const Error& e, std::string_view what) const;
+
+  std::string disk_;
+  std::string path_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  std::uint64_t bytes_at_open_ = 0;
+  std::unique_ptr<db::Database> db_;
+  db::WriteBatcher batcher_;
+};
+
+}  // namespace nimbus::storage::local
