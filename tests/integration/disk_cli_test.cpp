@@ -159,11 +159,15 @@ TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
   }
   EXPECT_EQ(status, 503);
   EXPECT_NE(body.find("category D"), std::string::npos) << body;
-  metrics = HttpGet(*port, "/metrics");
-  ASSERT_TRUE(metrics) << metrics.error().message;
-  EXPECT_NE(metrics->body.find("nimbus_disk_state{disk=\"d1m\",category=\"D\",state=\"failed\"} 1"),
-            std::string::npos)
-      << metrics->body;
+  // The gauges are refreshed at the end of the same health round, just after /readyz changed.
+  const std::string failed_gauge = "nimbus_disk_state{disk=\"d1m\",category=\"D\",state=\"failed\"} 1";
+  for (int i = 0; i < 50; ++i) {
+    metrics = HttpGet(*port, "/metrics");
+    ASSERT_TRUE(metrics) << metrics.error().message;
+    if (metrics->body.find(failed_gauge) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(metrics->body.find(failed_gauge), std::string::npos) << metrics->body;
   EXPECT_EQ(server().Terminate().code, 0);
 }
 
