@@ -18,7 +18,7 @@ DURATION=${DURATION:-10s}
 LOGIN_CONNECTIONS=${LOGIN_CONNECTIONS:-4}
 LOGIN_DURATION=${LOGIN_DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
-OUT=${OUT:-$repo/bench/results/$(date -u +%F)-auth.md}
+OUT=${OUT:-$("$repo/bench/result_path.sh" auth)}
 NIMBUS_LOG=${NIMBUS_LOG:-/dev/null}
 
 for tool in wrk curl python3; do

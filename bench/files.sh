@@ -8,7 +8,7 @@
 #        BUILD_DIR (build-bench), NIMBUS_COMMIT, NIMBUS_LOG (default /dev/null),
 #        SIZE_MIB (1024), BIG_ROUNDS (3), SMALL_COUNT (2000), SMALL_ROUNDS (3),
 #        LIST_ROUNDS (21), PARALLEL (16), SCRATCH (parent of the temp dir; default /tmp),
-#        OUT (results file; default bench/results/<date>-files.md)
+#        OUT (results file; default bench/results/<date>-files.md, or -2, -3... if taken)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -23,7 +23,7 @@ SMALL_ROUNDS=${SMALL_ROUNDS:-3}
 LIST_ROUNDS=${LIST_ROUNDS:-21}
 PARALLEL=${PARALLEL:-16}
 SCRATCH=${SCRATCH:-/tmp}
-OUT=${OUT:-$repo/bench/results/$(date -u +%F)-files.md}
+OUT=${OUT:-$("$repo/bench/result_path.sh" files)}
 DAV_EXT=/usr/lib/nginx/modules/ngx_http_dav_ext_module.so  # PROPFIND (libnginx-mod-http-dav-ext)
 
 for tool in nginx curl python3; do

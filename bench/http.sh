@@ -18,7 +18,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-3}
-OUT=${OUT:-$repo/bench/results/$(date -u +%F)-http.md}
+OUT=${OUT:-$("$repo/bench/result_path.sh" http)}
 # nimbus's log (stderr: one access-log line per request). nginx runs with access_log off, so
 # by default nimbus still formats and writes every line, but to /dev/null rather than a disk.
 NIMBUS_LOG=${NIMBUS_LOG:-/dev/null}

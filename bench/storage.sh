@@ -12,7 +12,7 @@ repo=$PWD
 SIZE_MIB=${SIZE_MIB:-1024}
 ROUNDS=${ROUNDS:-3}
 BENCH_DIR=${BENCH_DIR:-$repo/build-bench/scratch}
-OUT=${OUT:-$repo/bench/results/$(date -u +%F)-storage.md}
+OUT=${OUT:-$("$repo/bench/result_path.sh" storage)}
 
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIMBUS_BUILD_TESTS=OFF \
   -DNIMBUS_BUILD_BENCH=ON >/dev/null
