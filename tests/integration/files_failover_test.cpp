@@ -36,6 +36,7 @@ TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
   HttpResponse up2 = Put("root", "Photos/small.txt", small);
   ASSERT_EQ(up2.status, 201) << up2.body;
   const std::string big_id = IdOf(up1);
+  const std::string small_id = IdOf(up2);  // Under 64 KiB: a row of each disk's small.sqlite.
   const std::string folder_id = BodyOf(up1).at("parent_id").as_string().c_str();
 
   // Pull the disk: its directory is gone, as a disk that dropped off the bus.
@@ -49,6 +50,9 @@ TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
   HttpResponse part = Download(big_id, {{"Range", "bytes=1048570-2097160"}});
   EXPECT_EQ(part.status, 206);
   EXPECT_TRUE(part.body == big.substr(1048570, 2097160 - 1048570 + 1));
+  HttpResponse small_back = Download(small_id);
+  EXPECT_EQ(small_back.status, 200) << small_back.body.substr(0, 200);
+  EXPECT_TRUE(small_back.body == small);
   HttpResponse zip = Download(folder_id);
   EXPECT_EQ(zip.status, 200);
   EXPECT_GT(zip.body.size(), big.size() + small.size()) << "a truncated zip";
@@ -60,6 +64,12 @@ TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
   HttpResponse back = Download(IdOf(up3));
   EXPECT_EQ(back.status, 200);
   EXPECT_TRUE(back.body == after);
+  const std::string tiny = RandomBytes(3000, 4);
+  HttpResponse up4 = Put("root", "Photos/tiny.txt", tiny);
+  EXPECT_EQ(up4.status, 201) << up4.body;
+  HttpResponse tiny_back = Download(IdOf(up4));
+  EXPECT_EQ(tiny_back.status, 200);
+  EXPECT_TRUE(tiny_back.body == tiny);
 
   // The health job notices within a few rounds; the admin sees the disk failed.
   std::string state;
@@ -81,7 +91,7 @@ TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
   EXPECT_TRUE(again.body == big);
   auto usage = Usage();
   EXPECT_EQ(usage.at("used_bytes").as_int64(),
-            static_cast<std::int64_t>(big.size() + small.size() + after.size()));
+            static_cast<std::int64_t>(big.size() + small.size() + after.size() + tiny.size()));
 }
 
 }  // namespace

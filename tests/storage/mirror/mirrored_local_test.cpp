@@ -1,10 +1,12 @@
-// MirroredVolume over two LocalVolumes in a temp dir: damaged and missing blob files on the
-// primary are served from the mirror, byte-exact, and repaired. SPDX-License-Identifier:
+// MirroredVolume over two LocalVolumes in a temp dir: damaged and missing blob files (and
+// damaged rows of small.sqlite) on the primary are served from the mirror, byte-exact, and
+// repaired. SPDX-License-Identifier:
 // AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/faulty_volume.h"
+#include "storage/local/damage_blob.h"
 #include "storage/mirror/local_mirror_fixture.h"
 #include "storage/put_blob.h"
 #include "storage/run_co.h"
@@ -35,6 +37,25 @@ TEST_F(LocalMirrorTest, FlippedByteInThePrimaryFileIsServedFromTheMirrorAndRepai
   auto fixed = RunCo(ioc_, ReadBlob(*primary_, id));
   ASSERT_TRUE(fixed.has_value()) << fixed.error().message;
   EXPECT_EQ(Sha256Hex(*fixed), Sha256Hex(data));
+  EXPECT_EQ(vol_->state()->state(Side::kPrimary), SideState::kHealthy);
+}
+
+TEST_F(LocalMirrorTest, ADamagedSmallBlobRowIsServedFromTheMirrorAndRepaired) {
+  const std::string data = TestBytes(4096, 34);  // A row of small.sqlite on each disk.
+  const BlobId id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*vol_, id, data)).has_value());
+  ASSERT_FALSE(std::filesystem::exists(primary_->BlobPath(id)));
+  ASSERT_TRUE(DamageBlob(*primary_, id, 4000));
+  ASSERT_EQ(RunCo(ioc_, ReadBlob(*primary_, id)).error().code, Errc::kChecksumMismatch);
+
+  auto got = RunCo(ioc_, ReadBlob(*vol_, id));
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(*got, data);
+  EXPECT_EQ(vol_->failovers(), 1u);
+  EXPECT_EQ(RunCo(ioc_, vol_->RepairPending()).repaired, 1u);
+  auto fixed = RunCo(ioc_, ReadBlob(*primary_, id));
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().message;
+  EXPECT_EQ(*fixed, data);
   EXPECT_EQ(vol_->state()->state(Side::kPrimary), SideState::kHealthy);
 }
 
