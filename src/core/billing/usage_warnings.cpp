@@ -60,18 +60,37 @@ int UsageLevel(std::int64_t used, std::int64_t quota) {
   return level;
 }
 
-Result<UsageCheck> CheckUsageIn(db::Transaction& tx, std::int64_t user_id, std::int64_t now_ms,
-                                std::string_view public_url) {
+namespace {
+
+// The stored level and the level of the user's usage now (both 0 without an allocation), with
+// the quota they were computed from. Reads only.
+struct Levels {
+  UsageCheck check;
+  files::QuotaState quota;
+};
+Result<Levels> ReadLevels(db::Transaction& tx, std::int64_t user_id) {
+  Levels out;
   auto quota = files::LoadQuota(tx, user_id);
   if (!quota) {
-    if (quota.error().code == Errc::kNotFound) return UsageCheck{};
+    if (quota.error().code == Errc::kNotFound) return out;
     return std::unexpected(std::move(quota.error()));
   }
+  out.quota = *quota;
   auto stored = tx.QueryOne("SELECT level FROM usage_warnings WHERE user_id = ?", {user_id});
   if (!stored) return std::unexpected(std::move(stored.error()));
-  UsageCheck check;
-  check.previous = *stored ? static_cast<int>((*stored)->Int(0)) : 0;
-  check.level = UsageLevel(quota->used_bytes, quota->quota_bytes);
+  out.check.previous = *stored ? static_cast<int>((*stored)->Int(0)) : 0;
+  out.check.level = UsageLevel(quota->used_bytes, quota->quota_bytes);
+  return out;
+}
+
+}  // namespace
+
+Result<UsageCheck> CheckUsageIn(db::Transaction& tx, std::int64_t user_id, std::int64_t now_ms,
+                                std::string_view public_url) {
+  auto levels = ReadLevels(tx, user_id);
+  if (!levels) return std::unexpected(std::move(levels.error()));
+  UsageCheck check = levels->check;
+  const files::QuotaState* quota = &levels->quota;
   if (check.level == check.previous) return check;
   const bool raised = check.level > check.previous;
   if (auto r = StoreLevel(tx, user_id, check.level, raised, now_ms); !r) {
@@ -89,6 +108,11 @@ struct UsageWarnings::Shared {
   explicit Shared(UsageWarningsDeps d) : deps(std::move(d)) {}
 
   Result<UsageCheck> Check(std::int64_t user_id) {
+    // Most changes leave the level where it was: a read says so without taking the writer (which
+    // the uploads' own records wait for), and only a change is written, checked again there.
+    auto levels = deps.db.Read([&](db::Transaction& tx) { return ReadLevels(tx, user_id); });
+    if (!levels) return std::unexpected(std::move(levels.error()));
+    if (levels->check.level == levels->check.previous) return levels->check;
     const std::int64_t now = ToUnixMs(deps.clock.Now());
     return deps.db.Write(
         [&](db::Transaction& tx) { return CheckUsageIn(tx, user_id, now, deps.public_url); });
