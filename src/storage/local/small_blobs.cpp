@@ -15,12 +15,19 @@
 namespace nimbus::storage::local {
 namespace {
 
+// `totals` keeps the sum of the sizes, so that opening a disk reads one row instead of every
+// page of the table; the triggers keep it right whoever writes (the server, the CLI).
 constexpr char kSchema[] =
     "CREATE TABLE IF NOT EXISTS blobs ("
     " id TEXT PRIMARY KEY,"
     " size INTEGER NOT NULL,"
     " checksum INTEGER NOT NULL,"  // BlockChecksum (XXH3-64) of data, stored as int64 bits.
-    " data BLOB)";
+    " data BLOB);"
+    "CREATE TABLE IF NOT EXISTS totals (k INTEGER PRIMARY KEY CHECK (k = 0), bytes INTEGER NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS blobs_added AFTER INSERT ON blobs"
+    " BEGIN UPDATE totals SET bytes = bytes + NEW.size WHERE k = 0; END;"
+    "CREATE TRIGGER IF NOT EXISTS blobs_removed AFTER DELETE ON blobs"
+    " BEGIN UPDATE totals SET bytes = bytes - OLD.size WHERE k = 0; END;";
 
 // Freed pages given back to the file system once there are this many (4 KiB pages: 1 MiB).
 constexpr std::int64_t kVacuumPages = 256;
@@ -48,10 +55,14 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, co
   if (!db) return Fail(s->Wrap(db.error(), "open"));
   s->db_ = std::move(*db);
   auto counted = s->db_->Write([](db::Transaction& tx) -> Result<std::int64_t> {
-    if (auto r = tx.Exec(kSchema); !r) return std::unexpected(r.error());
-    auto row = tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM blobs");
+    if (auto r = tx.ExecScript(kSchema); !r) return std::unexpected(r.error());
+    auto row = tx.QueryOne("SELECT bytes FROM totals WHERE k = 0");
     if (!row) return std::unexpected(row.error());
-    return *row ? (*row)->Int(0) : 0;
+    if (*row) return (*row)->Int(0);
+    // A new file (or one from before `totals`): counted once.
+    auto sum = tx.QueryOne("INSERT INTO totals (k, bytes) SELECT 0, COALESCE(SUM(size), 0) FROM blobs RETURNING bytes");
+    if (!sum) return std::unexpected(sum.error());
+    return *sum ? (*sum)->Int(0) : 0;
   });
   if (!counted) return Fail(s->Wrap(counted.error(), "open"));
   s->bytes_at_open_ = static_cast<std::uint64_t>(*counted);
