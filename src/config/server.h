@@ -20,7 +20,7 @@ struct ServerConfig {
   int db_readers = 4;                       // Reader connections beside the one writer.
   std::string db_maintenance_at = "03:30";  // Daily HH:MM UTC: database maintenance job.
   int io_threads = 2;
-  int worker_threads = 4;
+  int worker_threads = 8;
   int header_timeout_s = 10;
   int idle_timeout_s = 60;
   int body_timeout_s = 30;  // A body read without progress for this long is cut.

@@ -21,7 +21,7 @@ TEST(LoadConfig, DefaultsWithNoConfigDir) {
   EXPECT_EQ(c->server.data_dir, data);
   EXPECT_EQ(c->server.database, "sqlite:" + data + "/nimbus.db");
   EXPECT_EQ(c->server.io_threads, 2);
-  EXPECT_EQ(c->server.worker_threads, 4);
+  EXPECT_EQ(c->server.worker_threads, 8);
   EXPECT_EQ(c->server.header_timeout_s, 10);
   EXPECT_EQ(c->server.max_header_bytes, 16384);
   EXPECT_EQ(c->server.max_json_body_bytes, 1 << 20);
@@ -70,7 +70,7 @@ listen = "0.0.0.0:9000"
 public_url = "https://files.example.com/"
 data_dir = "/srv/nimbus"
 io_threads = 3
-worker_threads = 8
+worker_threads = 12
 header_timeout_s = 5
 idle_timeout_s = 20
 body_timeout_s = 12
@@ -88,7 +88,7 @@ db_maintenance_at = "01:15"
   EXPECT_EQ(c->server.database, "sqlite:/srv/nimbus/nimbus.db");
   EXPECT_EQ(c->email.mail_dir, "/srv/nimbus/mail");
   EXPECT_EQ(c->server.io_threads, 3);
-  EXPECT_EQ(c->server.worker_threads, 8);
+  EXPECT_EQ(c->server.worker_threads, 12);
   EXPECT_EQ(c->server.header_timeout_s, 5);
   EXPECT_EQ(c->server.idle_timeout_s, 20);
   EXPECT_EQ(c->server.body_timeout_s, 12);
