@@ -24,7 +24,7 @@ trap 'rm -rf "$BENCH_DIR"' EXIT
 head -c $((SIZE_MIB << 20)) /dev/urandom >"$BENCH_DIR/source"
 cat "$BENCH_DIR/source" >/dev/null  # dd reads it from the page cache, as nimbus reads memory
 
-declare -a nimbus_w nimbus_r nimbus_f sha dd_w dd_r ddd_w
+declare -a nimbus_w nimbus_r nimbus_f sha dd_w dd_r ddd_w small1 small16
 run_nimbus() {
   sync
   out=$("$bin" "$BENCH_DIR/nimbus-$1" "$SIZE_MIB")
@@ -32,6 +32,8 @@ run_nimbus() {
   nimbus_r+=("$(awk '/^verified_read_mib_s/ {print $2}' <<<"$out")")
   nimbus_f+=("$(awk '/^first_read_mib_s/ {print $2}' <<<"$out")")
   sha+=("$(awk '/^sha256_mib_s/ {print $2}' <<<"$out")")
+  small1+=("$(awk '/^small_4k_1_writer_per_s/ {print $2}' <<<"$out")")
+  small16+=("$(awk '/^small_4k_16_writers_per_s/ {print $2}' <<<"$out")")
   rm -rf "$BENCH_DIR/nimbus-$1"
 }
 run_dd() {
@@ -86,7 +88,9 @@ cat >"$OUT" <<EOT
   same directory tree (per-1 MiB XXH3, SHA-256 of the stream, both copies fdatasync + rename +
   dir fsync; whole 1 MiB blocks written with O_DIRECT), then a verified Get of the whole blob
   twice: the first from the disk (the O_DIRECT blocks are not in the page cache), the second
-  from the page cache
+  from the page cache; then 2,000 blobs of 4 KiB through the same pair (rows of each disk's
+  small.sqlite, each commit fsynced on both disks before the next), by one writer and by 16
+  writers at once
 - dd: two \`dd if=source of=X bs=1M conv=fsync\` at once (source in the page cache), then
   \`dd if=a of=/dev/null bs=1M\` (page cache); then the same pair with \`oflag=direct\`
   (second reference, write only)
@@ -98,6 +102,8 @@ cat >"$OUT" <<EOT
 | cached read (nimbus verifies every block) | $mr | $dr | ${nimbus_r[*]} | ${dd_r[*]} |
 | first read after the write (from the disk) | $(median "${nimbus_f[@]}") | | ${nimbus_f[*]} | |
 | SHA-256 (OpenSSL, one core) | $(median "${sha[@]}") | | ${sha[*]} | |
+| 4 KiB blobs/s, one writer (durable on both disks) | $(median "${small1[@]}") | | ${small1[*]} | |
+| 4 KiB blobs/s, 16 writers | $(median "${small16[@]}") | | ${small16[*]} | |
 
 Write ratio nimbus/dd pair: **$ratio** (aim ≥ 0.9); nimbus/direct dd pair: **$ratio_direct**.
 EOT

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // storage_bench: writes one blob of --size-mib MiB through a MirroredVolume over two
 // LocalVolumes (both copies fdatasync'ed, as in production), reads it back verified, and measures
-// SHA-256 throughput. Prints one "key value" line per figure for bench/storage.sh.
+// SHA-256 throughput; then writes kSmallCount blobs of 4 KiB (rows of each disk's small.sqlite)
+// one at a time and kSmallWriters at once. Prints one "key value" line per figure for
+// bench/storage.sh.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <fmt/core.h>
 
@@ -62,6 +66,32 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
+constexpr int kSmallCount = 2000;
+constexpr int kSmallWriters = 16;
+constexpr std::uint64_t kSmallSize = 4096;
+
+// Writes `count` blobs of kSmallSize through `volume`, one after another; counts failures.
+net::awaitable<void> WriteSmall(nimbus::storage::Volume& volume, const std::vector<char>& pattern, int count,
+                                nimbus::WorkerPool& pool, int& failed) {
+  for (int i = 0; i < count; ++i) {
+    PatternSource source(pattern, kSmallSize);
+    auto put = co_await nimbus::storage::PutBlob(volume, nimbus::storage::BlobId::Next(), source, kSmallSize, &pool);
+    if (!put) ++failed;
+  }
+}
+
+// Small blobs per second with `writers` concurrent writers (kSmallCount in all).
+double SmallPerSecond(nimbus::storage::Volume& volume, const std::vector<char>& pattern, int writers,
+                      nimbus::WorkerPool& pool, int& failed) {
+  net::io_context ioc;
+  auto start = Clock::now();
+  for (int w = 0; w < writers; ++w) {
+    net::co_spawn(ioc, WriteSmall(volume, pattern, kSmallCount / writers, pool, failed), net::detached);
+  }
+  ioc.run();
+  return (kSmallCount / writers) * writers / Seconds(start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,7 +101,7 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const std::uint64_t size = std::stoull(argv[2]) << 20;
-  nimbus::WorkerPool pool(4);
+  nimbus::WorkerPool pool(8);  // As the server's default worker_threads.
   net::io_context ioc;
   namespace st = nimbus::storage;
   auto primary = st::LocalVolume::Open({"p1", dir + "/p1", 0, true}, pool);
@@ -122,12 +152,22 @@ int main(int argc, char** argv) {
   std::string hex = sha.FinishHex();
   double sha_s = Seconds(start);
 
+  int small_failed = 0;
+  const double small_one = SmallPerSecond(*pair, pattern, 1, pool, small_failed);
+  const double small_many = SmallPerSecond(*pair, pattern, kSmallWriters, pool, small_failed);
+  if (small_failed > 0) {
+    std::fprintf(stderr, "%d small writes failed\n", small_failed);
+    return 1;
+  }
+
   const double mib = static_cast<double>(size) / (1 << 20);
   fmt::print("size_mib {:.0f}\n", mib);
   fmt::print("mirrored_write_s {:.3f}\nmirrored_write_mib_s {:.1f}\n", write_s, mib / write_s);
   fmt::print("first_read_s {:.3f}\nfirst_read_mib_s {:.1f}\n", first_read_s, mib / first_read_s);
   fmt::print("verified_read_s {:.3f}\nverified_read_mib_s {:.1f}\n", read_s, mib / read_s);
   fmt::print("sha256_mib_s {:.1f}\n", mib / sha_s);
+  fmt::print("small_4k_1_writer_per_s {:.0f}\nsmall_4k_{}_writers_per_s {:.0f}\n", small_one, kSmallWriters,
+             small_many);
   fmt::print("sha256 {}\n", hex == put->sha256_hex ? "matches" : "DIFFERS");
   return hex == put->sha256_hex ? 0 : 1;
 }
