@@ -54,6 +54,11 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, co
   auto db = db::SqliteDatabase::Open(s->path_, options);
   if (!db) return Fail(s->Wrap(db.error(), "open"));
   s->db_ = std::move(*db);
+  // After a checkpoint the WAL is cut back to this size instead of keeping the largest it grew
+  // to in a burst (the writer connection checkpoints, as it commits).
+  if (auto limit = s->db_->ExecMaintenance("PRAGMA journal_size_limit = 16777216"); !limit) {
+    return Fail(s->Wrap(limit.error(), "open"));
+  }
   auto counted = s->db_->Write([](db::Transaction& tx) -> Result<std::int64_t> {
     if (auto r = tx.ExecScript(kSchema); !r) return std::unexpected(r.error());
     auto row = tx.QueryOne("SELECT bytes FROM totals WHERE k = 0");
