@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -32,6 +33,8 @@ struct OpenBlob {
 
 // Small blobs listed per trip to the pool by ForEach.
 constexpr int kListPage = 4096;
+// A disk whose small blobs were not used for this long closes small.sqlite at its next probe.
+constexpr std::chrono::seconds kSmallBlobsIdle{2};
 
 bool IsHexPair(const std::string& name) {
   return name.size() == 2 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -290,6 +293,9 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
     int close_err = fd.Close();
     if (::unlink(path.c_str()) != 0 && result) result = Fail(local::IoError(id_, "probe: unlink", errno));
     if (close_err != 0 && result) result = Fail(local::IoError(id_, "probe: close", close_err));
+    // The health job probes every disk each round: an idle (or failed) disk lets go of
+    // small.sqlite here, so that it can be unmounted while the server runs.
+    small_->CloseIfIdle(kSmallBlobsIdle);
     return result;
   };
   co_return co_await RunBlocking(pool_, std::move(fn));

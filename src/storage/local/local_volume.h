@@ -54,6 +54,8 @@ class LocalVolume final : public Volume {
   // truncated, or a read error) is still visited, with size 0, so scrub finds it (its Get then
   // reports kChecksumMismatch or kIoError). kIoError when a directory cannot be listed.
   net::awaitable<Result<void>> ForEach(BlobVisitor visit) override;
+  // Also closes small.sqlite when the disk's small blobs have been idle for 2 s (they open again
+  // at the next use), so that an idle or failed disk can be unmounted while the server runs.
   net::awaitable<Result<void>> Probe() override;
   // statvfs; with a configured capacity: total = capacity, free = min(capacity - used, fs free).
   net::awaitable<Result<VolumeSpace>> Space() override;

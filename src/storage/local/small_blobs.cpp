@@ -2,6 +2,7 @@
 #include "storage/local/small_blobs.h"
 
 #include <bit>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "db/sqlite/sqlite_database.h"
+#include "storage/local/disk_root.h"
 #include "storage/local/posix_file.h"
 #include "storage/volume.h"
 
@@ -35,7 +37,15 @@ constexpr std::int64_t kVacuumPages = 256;
 std::int64_t ToInt(std::uint64_t v) { return std::bit_cast<std::int64_t>(v); }
 std::uint64_t ToUint(std::int64_t v) { return std::bit_cast<std::uint64_t>(v); }
 
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+SmallBlobs::SmallBlobs(std::string disk, std::string root)
+    : disk_(std::move(disk)), root_(std::move(root)), path_(root_ + "/" + kSmallBlobsName) {}
 
 SmallBlobs::~SmallBlobs() = default;
 
@@ -44,22 +54,45 @@ Error SmallBlobs::Wrap(const Error& e, std::string_view what) const {
   return Error{code, fmt::format("disk {}: {} ({}): {}", disk_, what, kSmallBlobsName, e.message)};
 }
 
-Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, const std::string& root) {
-  std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root + "/" + kSmallBlobsName));
+Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
+  if (!create) {  // Opened again: only on this disk, and only an existing file.
+    auto marker = ReadMarkerId(root_);
+    if (!marker || *marker != disk_) {
+      return Fail(Errc::kIoError, "disk {}: {} no longer holds this disk (its marker is {}): was it removed?", disk_,
+                  root_, marker ? "another disk's" : "gone");
+    }
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) {
+      return Fail(Errc::kIoError, "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
+                  kSmallBlobsName, std::strerror(errno));
+    }
+  }
   db::OpenOptions options;
   options.reader_count = 2;
   options.statement_cache_size = 16;
   options.durable_commits = true;
   options.incremental_vacuum = true;
-  auto db = db::SqliteDatabase::Open(s->path_, options);
-  if (!db) return Fail(s->Wrap(db.error(), "open"));
-  s->db_ = std::move(*db);
+  auto opened = db::SqliteDatabase::Open(path_, options);
+  if (!opened) return Fail(Wrap(opened.error(), "open"));
+  std::shared_ptr<db::Database> db = std::move(*opened);
   // After a checkpoint the WAL is cut back to this size instead of keeping the largest it grew
   // to in a burst (the writer connection checkpoints, as it commits).
-  if (auto limit = s->db_->ExecMaintenance("PRAGMA journal_size_limit = 16777216"); !limit) {
-    return Fail(s->Wrap(limit.error(), "open"));
+  if (auto limit = db->ExecMaintenance("PRAGMA journal_size_limit = 16777216"); !limit) {
+    return Fail(Wrap(limit.error(), "open"));
   }
-  auto counted = s->db_->Write([](db::Transaction& tx) -> Result<std::int64_t> {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return Fail(IoError(disk_, std::string("stat ") + kSmallBlobsName, errno));
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  return db;
+}
+
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, const std::string& root) {
+  std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root));
+  std::lock_guard lock(s->open_mu_);
+  auto db = s->OpenDb(/*create=*/true);
+  if (!db) return Fail(db.error());
+  auto counted = (*db)->Write([](db::Transaction& tx) -> Result<std::int64_t> {
     if (auto r = tx.ExecScript(kSchema); !r) return std::unexpected(r.error());
     auto row = tx.QueryOne("SELECT bytes FROM totals WHERE k = 0");
     if (!row) return std::unexpected(row.error());
@@ -71,14 +104,20 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, co
   });
   if (!counted) return Fail(s->Wrap(counted.error(), "open"));
   s->bytes_at_open_ = static_cast<std::uint64_t>(*counted);
-  struct stat st {};
-  if (::stat(s->path_.c_str(), &st) != 0) return Fail(IoError(disk, std::string("stat ") + kSmallBlobsName, errno));
-  s->dev_ = st.st_dev;
-  s->ino_ = st.st_ino;
+  s->db_ = std::move(*db);
+  s->last_use_ms_ = NowMs();
   return s;
 }
 
-Result<void> SmallBlobs::StillThere() const {
+Result<std::shared_ptr<db::Database>> SmallBlobs::Db() {
+  std::lock_guard lock(open_mu_);
+  last_use_ms_ = NowMs();
+  if (!db_) {
+    auto db = OpenDb(/*create=*/false);
+    if (!db) return db;
+    db_ = std::move(*db);
+    return db_;
+  }
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     return Fail(Errc::kIoError, "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
@@ -88,11 +127,21 @@ Result<void> SmallBlobs::StillThere() const {
     return Fail(Errc::kIoError, "disk {}: {} was replaced by another file since the disk was opened", disk_,
                 kSmallBlobsName);
   }
-  return {};
+  return db_;
+}
+
+bool SmallBlobs::CloseIfIdle(std::chrono::milliseconds idle) {
+  std::lock_guard lock(open_mu_);
+  if (!db_) return true;
+  // use_count 1: no call holds it (each holds its own copy while it runs).
+  if (NowMs() - last_use_ms_.load() < idle.count() || db_.use_count() > 1) return false;
+  db_.reset();
+  return true;
 }
 
 Result<void> SmallBlobs::Put(const BlobId& id, std::span<const char> data, std::uint64_t checksum) {
-  if (auto there = StillThere(); !there) return there;
+  auto db = Db();
+  if (!db) return Fail(db.error());
   db::Blob bytes;
   bytes.bytes.assign(reinterpret_cast<const std::uint8_t*>(data.data()),
                      reinterpret_cast<const std::uint8_t*>(data.data()) + data.size());
@@ -101,7 +150,7 @@ Result<void> SmallBlobs::Put(const BlobId& id, std::span<const char> data, std::
     return tx.Exec("INSERT INTO blobs (id, size, checksum, data) VALUES (?, ?, ?, ?)",
                    {id.str(), size, ToInt(checksum), bytes});
   };
-  auto ok = batcher_.Run(*db_, step);
+  auto ok = batcher_.Run(**db, step);
   if (!ok && ok.error().code == Errc::kConflict) {
     return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk_, id.str());
   }
@@ -110,10 +159,11 @@ Result<void> SmallBlobs::Put(const BlobId& id, std::span<const char> data, std::
 }
 
 Result<std::optional<std::vector<char>>> SmallBlobs::Get(const BlobId& id) {
-  if (auto there = StillThere(); !there) return Fail(there.error());
+  auto db = Db();
+  if (!db) return Fail(db.error());
   std::optional<std::vector<char>> out;
   std::uint64_t checksum = 0;
-  auto read = db_->Read([&](db::Transaction& tx) -> Result<void> {
+  auto read = (*db)->Read([&](db::Transaction& tx) -> Result<void> {
     auto row = tx.QueryOne("SELECT checksum, data FROM blobs WHERE id = ?", {id.str()});
     if (!row) return std::unexpected(row.error());
     if (!*row) return {};
@@ -130,8 +180,9 @@ Result<std::optional<std::vector<char>>> SmallBlobs::Get(const BlobId& id) {
 }
 
 Result<std::optional<std::uint64_t>> SmallBlobs::Size(const BlobId& id) {
-  if (auto there = StillThere(); !there) return Fail(there.error());
-  auto size = db_->Read([&](db::Transaction& tx) -> Result<std::optional<std::uint64_t>> {
+  auto db = Db();
+  if (!db) return Fail(db.error());
+  auto size = (*db)->Read([&](db::Transaction& tx) -> Result<std::optional<std::uint64_t>> {
     auto row = tx.QueryOne("SELECT size FROM blobs WHERE id = ?", {id.str()});
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::nullopt;
@@ -142,7 +193,8 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Size(const BlobId& id) {
 }
 
 Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
-  if (auto there = StillThere(); !there) return Fail(there.error());
+  auto db = Db();
+  if (!db) return Fail(db.error());
   std::optional<std::uint64_t> removed;
   db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
     removed.reset();
@@ -155,15 +207,16 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
     if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages) return tx.Exec("PRAGMA incremental_vacuum");
     return {};
   };
-  auto ok = batcher_.Run(*db_, step);
+  auto ok = batcher_.Run(**db, step);
   if (!ok) return Fail(Wrap(ok.error(), fmt::format("remove blob {}", id.str())));
   return removed;
 }
 
 Result<std::vector<std::pair<BlobId, std::uint64_t>>> SmallBlobs::List(const std::string& after, int limit) {
-  if (auto there = StillThere(); !there) return Fail(there.error());
+  auto db = Db();
+  if (!db) return Fail(db.error());
   std::vector<std::pair<BlobId, std::uint64_t>> page;
-  auto read = db_->Read([&](db::Transaction& tx) -> Result<void> {
+  auto read = (*db)->Read([&](db::Transaction& tx) -> Result<void> {
     auto rows = tx.Query("SELECT id, size FROM blobs WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
     if (!rows) return std::unexpected(rows.error());
     for (const db::Row& r : *rows) {

@@ -4,13 +4,18 @@
 // one fsync, and commits that arrive together share it (db::WriteBatcher). Every commit is
 // durable before it returns (synchronous=FULL). Each row keeps the blob's BlockChecksum, checked
 // on every read as the blocks of a blob file are. Freed pages go back to the file system
-// (auto_vacuum=INCREMENTAL). Several processes may open the same disk (SQLite's locks).
-// Blocking; LocalVolume calls it on its WorkerPool.
+// (auto_vacuum=INCREMENTAL). Several processes may open the same disk (SQLite's locks). The
+// connections are let go when the disk has been idle (CloseIfIdle, from the health probe), so
+// that an idle or failed disk can be unmounted while the server runs; the next call opens them
+// again, on the same disk only (its marker). Blocking; LocalVolume calls it on its WorkerPool.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,20 +54,29 @@ class SmallBlobs {
   Result<std::vector<std::pair<BlobId, std::uint64_t>>> List(const std::string& after, int limit);
   // Sum of the sizes of the blobs stored, as counted at Open.
   std::uint64_t bytes_at_open() const { return bytes_at_open_; }
+  // Closes the database (its files) if no call used it for `idle` and none is running. True
+  // when it is closed now.
+  bool CloseIfIdle(std::chrono::milliseconds idle);
 
  private:
-  SmallBlobs(std::string disk, std::string path) : disk_(std::move(disk)), path_(std::move(path)) {}
-  // kIoError unless the file opened is still at its path: a disk pulled, unmounted or renamed
-  // fails at once, as a missing blob directory does, instead of writing to a file nobody finds.
-  Result<void> StillThere() const;
+  SmallBlobs(std::string disk, std::string root);
+  // The open database, opened again if it was closed. kIoError when the file opened is no longer
+  // at its path, or, to open again, when the directory no longer holds this disk (its marker)
+  // or small.sqlite: a disk pulled, unmounted or renamed fails at once, as a missing blob
+  // directory does, instead of writing to a file nobody finds.
+  Result<std::shared_ptr<db::Database>> Db();
+  Result<std::shared_ptr<db::Database>> OpenDb(bool create);  // open_mu_ held.
   Error Wrap(const Error& e, std::string_view what) const;
 
   std::string disk_;
+  std::string root_;
   std::string path_;
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
   std::uint64_t bytes_at_open_ = 0;
-  std::unique_ptr<db::Database> db_;
+  std::mutex open_mu_;
+  std::shared_ptr<db::Database> db_;  // Null while closed. Guarded by open_mu_.
+  dev_t dev_ = 0;                     // Of the file db_ opened. Guarded by open_mu_.
+  ino_t ino_ = 0;
+  std::atomic<std::int64_t> last_use_ms_{0};  // Steady clock.
   db::WriteBatcher batcher_;
 };
 

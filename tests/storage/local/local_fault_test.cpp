@@ -365,5 +365,36 @@ TEST_F(LoopExt4Test, FillingTheDiskGivesEnospcAndKeepsEveryCommittedBlob) {
   VerifyDisk({failed_id.str()});
 }
 
+// small.sqlite keeps files open while the disk is busy. Idle, the health probe closes them, so a
+// disk can be unmounted under a running server; its small blobs then fail as I/O errors (the
+// mirror's turn), and read again once the same disk is mounted back.
+TEST_F(LoopExt4Test, AnIdleDiskCanBeUnmountedAndItsSmallBlobsComeBackWithIt) {
+  auto v = LocalVolume::Open({"a1", root_, 0, true}, pool_);
+  ASSERT_TRUE(v.has_value()) << v.error().message;
+  auto id = BlobId::Random();
+  StringSource src(TestBytes(3000, 77));
+  auto info = RunCo(ioc_, PutBlob(**v, id, src));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  const std::string umount = fmt::format("umount {} 2>/dev/null", mounted_);
+  EXPECT_NE(std::system(umount.c_str()), 0) << "busy: small.sqlite is open";
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ASSERT_TRUE(RunCo(ioc_, (*v)->Probe()).has_value());  // Idle for 2 s: lets go.
+  ASSERT_EQ(std::system(umount.c_str()), 0) << "the disk could not be unmounted";
+  auto gone = RunCo(ioc_, testing::ReadBlob(**v, id));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, Errc::kIoError) << gone.error().message;
+  auto put = RunCo(ioc_, testing::WriteBlob(**v, BlobId::Random(), "while unmounted"));
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, Errc::kIoError) << put.error().message;
+  EXPECT_FALSE(fs::exists(root_ + "/small.sqlite")) << "nothing may be written into the empty mount point";
+
+  const std::string mount = fmt::format("mount -o loop {}/disk.img {}", dir_, mounted_);
+  ASSERT_EQ(std::system(mount.c_str()), 0);
+  auto back = RunCo(ioc_, testing::ReadBlob(**v, id));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(*back, TestBytes(3000, 77));
+}
+
 }  // namespace
 }  // namespace nimbus::storage
