@@ -111,6 +111,14 @@ Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const s
   return out;
 }
 
+// When small.sqlite could not be asked (`small_error`: a disk gone, or read-only and closed): the
+// blob's file if there is one (an id is never both a row and a file), else that error, not
+// kNotFound, since the blob may be a row.
+Result<OpenBlob> OrFile(const Error& small_error, Result<OpenBlob> file) {
+  if (file || file.error().code != Errc::kNotFound) return file;
+  return Fail(small_error);
+}
+
 // kInvalidArgument when `range` starts past the end of a blob of `size` bytes.
 Result<void> CheckRangeStart(const std::string& disk, const BlobId& id, const ByteRange& range, std::uint64_t size) {
   if (range.offset <= size) return {};
@@ -130,7 +138,7 @@ net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range,
   std::optional<std::vector<char>> small;
   auto open_fn = [this, &id, &path, &small]() -> Result<OpenBlob> {
     auto row = small_->Get(id);
-    if (!row) return Fail(row.error());
+    if (!row) return OrFile(row.error(), OpenBlobFile(id_, id, path, true));
     if (*row) {
       small = std::move(*row);
       return OpenBlob{};
@@ -179,9 +187,9 @@ net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
   std::string path = BlobPath(id);
   auto fn = [this, &id, &path]() -> Result<BlobStat> {
     auto small = small_->Size(id);
-    if (!small) return Fail(small.error());
-    if (*small) return BlobStat{**small};
+    if (small && *small) return BlobStat{**small};
     auto blob = OpenBlobFile(id_, id, path, false);
+    if (!small) blob = OrFile(small.error(), std::move(blob));
     if (!blob) return Fail(blob.error());
     return BlobStat{blob->trailer.logical_size};
   };
@@ -192,13 +200,14 @@ net::awaitable<Result<void>> LocalVolume::Remove(const BlobId& id) {
   std::string path = BlobPath(id);
   auto fn = [this, &id, &path]() -> Result<void> {
     auto small = small_->Remove(id);
-    if (!small) return Fail(small.error());
-    if (*small) {
+    if (small && *small) {
       used_bytes_ -= std::min(used_bytes_.load(), **small);
       return {};
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
+      // Not a file either: absent, unless small.sqlite could not be asked.
+      if (!small) return Fail(small.error());
       return Fail(local::IoError(id_, fmt::format("remove blob {}", id.str()), errno, true));
     }
     if (::unlink(path.c_str()) != 0) {

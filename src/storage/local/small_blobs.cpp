@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "db/sqlite/sqlite_database.h"
 #include "storage/local/disk_root.h"
@@ -73,7 +74,14 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
   options.durable_commits = true;
   options.incremental_vacuum = true;
   auto opened = db::SqliteDatabase::Open(path_, options);
-  if (!opened) return Fail(Wrap(opened.error(), "open"));
+  if (!opened) {
+    struct statvfs vfs {};
+    if (::statvfs(root_.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
+      return Fail(Errc::kIoError, "disk {}: {} cannot be opened: the file system is read-only", disk_,
+                  kSmallBlobsName);
+    }
+    return Fail(Wrap(opened.error(), "open"));
+  }
   std::shared_ptr<db::Database> db = std::move(*opened);
   // After a checkpoint the WAL is cut back to this size instead of keeping the largest it grew
   // to in a burst (the writer connection checkpoints, as it commits).

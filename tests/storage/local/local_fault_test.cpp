@@ -396,5 +396,41 @@ TEST_F(LoopExt4Test, AnIdleDiskCanBeUnmountedAndItsSmallBlobsComeBackWithIt) {
   EXPECT_EQ(*back, TestBytes(3000, 77));
 }
 
+// A file system remounted read-only (as ext4 does itself on errors with errors=remount-ro):
+// writes fail as I/O errors naming the disk, the blobs kept as files still read, and the small
+// blobs fail as I/O errors (the mirror serves them) until the disk is writable again.
+TEST_F(LoopExt4Test, ADiskRemountedReadOnlyFailsWritesAndStillReads) {
+  auto v = LocalVolume::Open({"a1", root_, 0, true}, pool_);
+  ASSERT_TRUE(v.has_value()) << v.error().message;
+  auto small = BlobId::Random(), big = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, testing::WriteBlob(**v, small, TestBytes(2000, 5))));
+  ASSERT_TRUE(RunCo(ioc_, testing::WriteBlob(**v, big, TestBytes(kBlockSize + 5, 6))));
+  // An open small.sqlite keeps the file system from going read-only by hand (busy); idle, the
+  // probe lets go of it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ASSERT_TRUE(RunCo(ioc_, (*v)->Probe()).has_value());
+  ASSERT_EQ(std::system(fmt::format("mount -o remount,ro {}", mounted_).c_str()), 0);
+  for (std::size_t size : {std::size_t{100}, kBlockSize + 1}) {
+    auto put = RunCo(ioc_, testing::WriteBlob(**v, BlobId::Random(), TestBytes(size, 7)));
+    ASSERT_FALSE(put) << size;
+    EXPECT_EQ(put.error().code, Errc::kIoError) << put.error().message;
+    EXPECT_NE(put.error().message.find("disk a1"), std::string::npos) << put.error().message;
+  }
+  // small.sqlite was closed (idle) and SQLite cannot open its WAL on a read-only file system:
+  // the small blobs are the mirror's to serve meanwhile.
+  auto small_back = RunCo(ioc_, testing::ReadBlob(**v, small));
+  ASSERT_FALSE(small_back);
+  EXPECT_EQ(small_back.error().code, Errc::kIoError) << small_back.error().message;
+  EXPECT_NE(small_back.error().message.find("read-only"), std::string::npos) << small_back.error().message;
+  auto big_back = RunCo(ioc_, testing::ReadBlob(**v, big));
+  ASSERT_TRUE(big_back.has_value()) << big_back.error().message;
+  EXPECT_EQ(*big_back, TestBytes(kBlockSize + 5, 6));
+  ASSERT_EQ(std::system(fmt::format("mount -o remount,rw {}", mounted_).c_str()), 0);
+  EXPECT_TRUE(RunCo(ioc_, testing::WriteBlob(**v, BlobId::Random(), "writable again")));
+  auto small_again = RunCo(ioc_, testing::ReadBlob(**v, small));
+  ASSERT_TRUE(small_again.has_value()) << small_again.error().message;
+  EXPECT_EQ(*small_again, TestBytes(2000, 5));
+}
+
 }  // namespace
 }  // namespace nimbus::storage
