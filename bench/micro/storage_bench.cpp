@@ -4,6 +4,11 @@
 // SHA-256 throughput; then writes kSmallCount blobs of 4 KiB (rows of each disk's small.sqlite)
 // one at a time and kSmallWriters at once. Prints one "key value" line per figure for
 // bench/storage.sh.
+#include <fmt/core.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -11,17 +16,12 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <fmt/core.h>
-
 #include "storage/local/local_volume.h"
 #include "storage/mirror/mirrored_volume.h"
 #include "storage/put_blob.h"
+#include "storage/run_co.h"  // tests/storage: run one coroutine to completion.
 #include "util/sha256.h"
 #include "util/worker_pool.h"
-#include "storage/run_co.h"  // tests/storage: run one coroutine to completion.
 
 namespace {
 
@@ -71,22 +71,24 @@ constexpr int kSmallWriters = 16;
 constexpr std::uint64_t kSmallSize = 4096;
 
 // Writes `count` blobs of kSmallSize through `volume`, one after another; counts failures.
-net::awaitable<void> WriteSmall(nimbus::storage::Volume& volume, const std::vector<char>& pattern, int count,
-                                nimbus::WorkerPool& pool, int& failed) {
+net::awaitable<void> WriteSmall(nimbus::storage::Volume& volume, const std::vector<char>& pattern,
+                                int count, nimbus::WorkerPool& pool, int& failed) {
   for (int i = 0; i < count; ++i) {
     PatternSource source(pattern, kSmallSize);
-    auto put = co_await nimbus::storage::PutBlob(volume, nimbus::storage::BlobId::Next(), source, kSmallSize, &pool);
+    auto put = co_await nimbus::storage::PutBlob(volume, nimbus::storage::BlobId::Next(), source,
+                                                 kSmallSize, &pool);
     if (!put) ++failed;
   }
 }
 
 // Small blobs per second with `writers` concurrent writers (kSmallCount in all).
-double SmallPerSecond(nimbus::storage::Volume& volume, const std::vector<char>& pattern, int writers,
-                      nimbus::WorkerPool& pool, int& failed) {
+double SmallPerSecond(nimbus::storage::Volume& volume, const std::vector<char>& pattern,
+                      int writers, nimbus::WorkerPool& pool, int& failed) {
   net::io_context ioc;
   auto start = Clock::now();
   for (int w = 0; w < writers; ++w) {
-    net::co_spawn(ioc, WriteSmall(volume, pattern, kSmallCount / writers, pool, failed), net::detached);
+    net::co_spawn(ioc, WriteSmall(volume, pattern, kSmallCount / writers, pool, failed),
+                  net::detached);
   }
   ioc.run();
   return (kSmallCount / writers) * writers / Seconds(start);
@@ -166,8 +168,8 @@ int main(int argc, char** argv) {
   fmt::print("first_read_s {:.3f}\nfirst_read_mib_s {:.1f}\n", first_read_s, mib / first_read_s);
   fmt::print("verified_read_s {:.3f}\nverified_read_mib_s {:.1f}\n", read_s, mib / read_s);
   fmt::print("sha256_mib_s {:.1f}\n", mib / sha_s);
-  fmt::print("small_4k_1_writer_per_s {:.0f}\nsmall_4k_{}_writers_per_s {:.0f}\n", small_one, kSmallWriters,
-             small_many);
+  fmt::print("small_4k_1_writer_per_s {:.0f}\nsmall_4k_{}_writers_per_s {:.0f}\n", small_one,
+             kSmallWriters, small_many);
   fmt::print("sha256 {}\n", hex == put->sha256_hex ? "matches" : "DIFFERS");
   return hex == put->sha256_hex ? 0 : 1;
 }

@@ -160,7 +160,8 @@ TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
   EXPECT_EQ(status, 503);
   EXPECT_NE(body.find("category D"), std::string::npos) << body;
   // The gauges are refreshed at the end of the same health round, just after /readyz changed.
-  const std::string failed_gauge = "nimbus_disk_state{disk=\"d1m\",category=\"D\",state=\"failed\"} 1";
+  const std::string failed_gauge =
+      "nimbus_disk_state{disk=\"d1m\",category=\"D\",state=\"failed\"} 1";
   for (int i = 0; i < 50; ++i) {
     metrics = HttpGet(*port, "/metrics");
     ASSERT_TRUE(metrics) << metrics.error().message;

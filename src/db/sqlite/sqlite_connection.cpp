@@ -2,7 +2,6 @@
 #include "db/sqlite/sqlite_connection.h"
 
 #include <fmt/core.h>
-
 #include <sqlite3.h>
 
 #include <algorithm>

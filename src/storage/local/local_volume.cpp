@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/local/local_volume.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <vector>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "storage/local/blob_format.h"
 #include "storage/local/disk_root.h"
@@ -120,10 +120,11 @@ Result<OpenBlob> OrFile(const Error& small_error, Result<OpenBlob> file) {
 }
 
 // kInvalidArgument when `range` starts past the end of a blob of `size` bytes.
-Result<void> CheckRangeStart(const std::string& disk, const BlobId& id, const ByteRange& range, std::uint64_t size) {
+Result<void> CheckRangeStart(const std::string& disk, const BlobId& id, const ByteRange& range,
+                             std::uint64_t size) {
   if (range.offset <= size) return {};
-  return Fail(Errc::kInvalidArgument, "disk {}: blob {}: range starts at {}, past its end ({})", disk, id.str(),
-              range.offset, size);
+  return Fail(Errc::kInvalidArgument, "disk {}: blob {}: range starts at {}, past its end ({})",
+              disk, id.str(), range.offset, size);
 }
 
 std::uint64_t RangeEnd(const ByteRange& range, std::uint64_t size) {
@@ -151,7 +152,8 @@ net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range,
     if (auto ok = CheckRangeStart(id_, id, range, small->size()); !ok) co_return ok;
     const std::uint64_t end = RangeEnd(range, small->size());
     if (range.offset == end) co_return Result<void>{};
-    co_return co_await sink.Write(std::span<const char>(small->data() + range.offset, end - range.offset));
+    co_return co_await sink.Write(
+        std::span<const char>(small->data() + range.offset, end - range.offset));
   }
   const std::uint64_t size = blob->trailer.logical_size;
   if (auto ok = CheckRangeStart(id_, id, range, size); !ok) co_return ok;

@@ -5,14 +5,14 @@
 // (+ XXH3) per 1 MiB block on the WorkerPool, footer, fdatasync, rename into blobs/ab/cd/, fsync
 // of the directory (and of its parent when the directory was new). A whole block handed over in
 // a page-aligned buffer is written with O_DIRECT (see WriteAt), the rest through the page cache.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <vector>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "storage/local/blob_format.h"
 #include "storage/local/local_volume.h"

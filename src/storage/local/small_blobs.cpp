@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/local/small_blobs.h"
 
-#include <bit>
-#include <chrono>
-#include <cerrno>
-#include <cstring>
-#include <utility>
-
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
 
 #include "db/sqlite/sqlite_database.h"
 #include "storage/local/disk_root.h"
@@ -26,7 +26,8 @@ constexpr char kSchema[] =
     " size INTEGER NOT NULL,"
     " checksum INTEGER NOT NULL,"  // BlockChecksum (XXH3-64) of data, stored as int64 bits.
     " data BLOB);"
-    "CREATE TABLE IF NOT EXISTS totals (k INTEGER PRIMARY KEY CHECK (k = 0), bytes INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS totals (k INTEGER PRIMARY KEY CHECK (k = 0), bytes INTEGER NOT "
+    "NULL);"
     "CREATE TRIGGER IF NOT EXISTS blobs_added AFTER INSERT ON blobs"
     " BEGIN UPDATE totals SET bytes = bytes + NEW.size WHERE k = 0; END;"
     "CREATE TRIGGER IF NOT EXISTS blobs_removed AFTER DELETE ON blobs"
@@ -39,7 +40,8 @@ std::int64_t ToInt(std::uint64_t v) { return std::bit_cast<std::int64_t>(v); }
 std::uint64_t ToUint(std::int64_t v) { return std::bit_cast<std::uint64_t>(v); }
 
 std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -59,12 +61,14 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
   if (!create) {  // Opened again: only on this disk, and only an existing file.
     auto marker = ReadMarkerId(root_);
     if (!marker || *marker != disk_) {
-      return Fail(Errc::kIoError, "disk {}: {} no longer holds this disk (its marker is {}): was it removed?", disk_,
-                  root_, marker ? "another disk's" : "gone");
+      return Fail(Errc::kIoError,
+                  "disk {}: {} no longer holds this disk (its marker is {}): was it removed?",
+                  disk_, root_, marker ? "another disk's" : "gone");
     }
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
-      return Fail(Errc::kIoError, "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
+      return Fail(Errc::kIoError,
+                  "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
                   kSmallBlobsName, std::strerror(errno));
     }
   }
@@ -77,8 +81,8 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
   if (!opened) {
     struct statvfs vfs {};
     if (::statvfs(root_.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
-      return Fail(Errc::kIoError, "disk {}: {} cannot be opened: the file system is read-only", disk_,
-                  kSmallBlobsName);
+      return Fail(Errc::kIoError, "disk {}: {} cannot be opened: the file system is read-only",
+                  disk_, kSmallBlobsName);
     }
     return Fail(Wrap(opened.error(), "open"));
   }
@@ -89,13 +93,15 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
     return Fail(Wrap(limit.error(), "open"));
   }
   struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) return Fail(IoError(disk_, std::string("stat ") + kSmallBlobsName, errno));
+  if (::stat(path_.c_str(), &st) != 0)
+    return Fail(IoError(disk_, std::string("stat ") + kSmallBlobsName, errno));
   dev_ = st.st_dev;
   ino_ = st.st_ino;
   return db;
 }
 
-Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, const std::string& root) {
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk,
+                                                     const std::string& root) {
   std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root));
   std::lock_guard lock(s->open_mu_);
   auto db = s->OpenDb(/*create=*/true);
@@ -106,7 +112,9 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk, co
     if (!row) return std::unexpected(row.error());
     if (*row) return (*row)->Int(0);
     // A new file (or one from before `totals`): counted once.
-    auto sum = tx.QueryOne("INSERT INTO totals (k, bytes) SELECT 0, COALESCE(SUM(size), 0) FROM blobs RETURNING bytes");
+    auto sum = tx.QueryOne(
+        "INSERT INTO totals (k, bytes) SELECT 0, COALESCE(SUM(size), 0) FROM blobs RETURNING "
+        "bytes");
     if (!sum) return std::unexpected(sum.error());
     return *sum ? (*sum)->Int(0) : 0;
   });
@@ -128,11 +136,13 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::Db() {
   }
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
-    return Fail(Errc::kIoError, "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
+    return Fail(Errc::kIoError,
+                "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
                 kSmallBlobsName, std::strerror(errno));
   }
   if (st.st_dev != dev_ || st.st_ino != ino_) {
-    return Fail(Errc::kIoError, "disk {}: {} was replaced by another file since the disk was opened", disk_,
+    return Fail(Errc::kIoError,
+                "disk {}: {} was replaced by another file since the disk was opened", disk_,
                 kSmallBlobsName);
   }
   return db_;
@@ -182,7 +192,8 @@ Result<std::optional<std::vector<char>>> SmallBlobs::Get(const BlobId& id) {
   });
   if (!read) return Fail(Wrap(read.error(), fmt::format("read blob {}", id.str())));
   if (out && BlockChecksum(*out) != checksum) {
-    return Fail(Errc::kChecksumMismatch, "disk {}: blob {} does not match its checksum", disk_, id.str());
+    return Fail(Errc::kChecksumMismatch, "disk {}: blob {} does not match its checksum", disk_,
+                id.str());
   }
   return out;
 }
@@ -212,7 +223,8 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
     removed = static_cast<std::uint64_t>((*row)->Int(0));
     auto free_pages = tx.QueryOne("PRAGMA freelist_count");
     if (!free_pages) return std::unexpected(free_pages.error());
-    if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages) return tx.Exec("PRAGMA incremental_vacuum");
+    if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages)
+      return tx.Exec("PRAGMA incremental_vacuum");
     return {};
   };
   auto ok = batcher_.Run(**db, step);
@@ -220,16 +232,19 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
   return removed;
 }
 
-Result<std::vector<std::pair<BlobId, std::uint64_t>>> SmallBlobs::List(const std::string& after, int limit) {
+Result<std::vector<std::pair<BlobId, std::uint64_t>>> SmallBlobs::List(const std::string& after,
+                                                                       int limit) {
   auto db = Db();
   if (!db) return Fail(db.error());
   std::vector<std::pair<BlobId, std::uint64_t>> page;
   auto read = (*db)->Read([&](db::Transaction& tx) -> Result<void> {
-    auto rows = tx.Query("SELECT id, size FROM blobs WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
+    auto rows =
+        tx.Query("SELECT id, size FROM blobs WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
     if (!rows) return std::unexpected(rows.error());
     for (const db::Row& r : *rows) {
       auto id = BlobId::Parse(r.Text(0));
-      if (id) page.emplace_back(*id, static_cast<std::uint64_t>(r.Int(1)));  // Only we write ids here.
+      if (id)
+        page.emplace_back(*id, static_cast<std::uint64_t>(r.Int(1)));  // Only we write ids here.
     }
     return {};
   });

@@ -154,7 +154,8 @@ TEST_F(OwnerBlobsTest, MoveBetweenLocalVolumesInATempDir) {
   // small.sqlite for the three small ones).
   WorkerPool pool(1);
   auto on_disk = [this, &pool](const std::string& disk, const std::string& id) {
-    LocalVolumeOptions o{.id = disk, .root = dir_.File(disk), .create_if_missing = false, .sweep_tmp = false};
+    LocalVolumeOptions o{
+        .id = disk, .root = dir_.File(disk), .create_if_missing = false, .sweep_tmp = false};
     auto v = LocalVolume::Open(o, pool);
     EXPECT_TRUE(v) << v.error().message;
     return v && RunCo(ioc_, (*v)->Stat(*BlobId::Parse(id))).has_value();

@@ -35,7 +35,8 @@ inline bool DamageBlob(const LocalVolume& v, const BlobId& id, std::uint64_t off
     db::Blob data = (*row)->Bytes(0);
     if (offset >= data.bytes.size()) return false;
     data.bytes[offset] ^= 0x5a;
-    if (auto r = tx.Exec("UPDATE blobs SET data = ? WHERE id = ?", {data, id.str()}); !r) return std::unexpected(r.error());
+    if (auto r = tx.Exec("UPDATE blobs SET data = ? WHERE id = ?", {data, id.str()}); !r)
+      return std::unexpected(r.error());
     return true;
   });
   return ok && *ok;

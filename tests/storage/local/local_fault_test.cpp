@@ -201,11 +201,13 @@ TEST_F(LocalFaultTest, PwriteEnospcIsReportedAsSuch) {
   if (!HaveFiu()) GTEST_SKIP() << "fiu-run not installed (apt-get install fiu-utils)";
   if (kAsan) GTEST_SKIP() << "fiu-run cannot preload into an ASan binary; run the plain build";
   // Blobs kept as files, and small blobs kept as rows of small.sqlite.
-  EXPECT_EQ(RunHelper({"enable name=posix/io/rw/pwrite,failinfo=28"}, {"write", "2", "100000", "2"}), 2);
+  EXPECT_EQ(
+      RunHelper({"enable name=posix/io/rw/pwrite,failinfo=28"}, {"write", "2", "100000", "2"}), 2);
   int ok = 0;
   auto failed = Collect(&ok, "No space left on device (ENOSPC)");
   EXPECT_EQ(failed.size(), 2u);
-  EXPECT_EQ(RunHelper({"enable name=posix/io/rw/pwrite,failinfo=28"}, {"write", "2", "100", "2"}), 2);
+  EXPECT_EQ(RunHelper({"enable name=posix/io/rw/pwrite,failinfo=28"}, {"write", "2", "100", "2"}),
+            2);
   auto failed_small = Collect(&ok, "No space left on device (ENOSPC)");
   EXPECT_EQ(failed_small.size(), 2u);
   failed.insert(failed.end(), failed_small.begin(), failed_small.end());
@@ -387,7 +389,8 @@ TEST_F(LoopExt4Test, AnIdleDiskCanBeUnmountedAndItsSmallBlobsComeBackWithIt) {
   auto put = RunCo(ioc_, testing::WriteBlob(**v, BlobId::Random(), "while unmounted"));
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().code, Errc::kIoError) << put.error().message;
-  EXPECT_FALSE(fs::exists(root_ + "/small.sqlite")) << "nothing may be written into the empty mount point";
+  EXPECT_FALSE(fs::exists(root_ + "/small.sqlite"))
+      << "nothing may be written into the empty mount point";
 
   const std::string mount = fmt::format("mount -o loop {}/disk.img {}", dir_, mounted_);
   ASSERT_EQ(std::system(mount.c_str()), 0);
@@ -421,7 +424,8 @@ TEST_F(LoopExt4Test, ADiskRemountedReadOnlyFailsWritesAndStillReads) {
   auto small_back = RunCo(ioc_, testing::ReadBlob(**v, small));
   ASSERT_FALSE(small_back);
   EXPECT_EQ(small_back.error().code, Errc::kIoError) << small_back.error().message;
-  EXPECT_NE(small_back.error().message.find("read-only"), std::string::npos) << small_back.error().message;
+  EXPECT_NE(small_back.error().message.find("read-only"), std::string::npos)
+      << small_back.error().message;
   auto big_back = RunCo(ioc_, testing::ReadBlob(**v, big));
   ASSERT_TRUE(big_back.has_value()) << big_back.error().message;
   EXPECT_EQ(*big_back, TestBytes(kBlockSize + 5, 6));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/local/local_volume.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,8 +10,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-
-#include <fcntl.h>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/conformance/volume_conformance.h"
@@ -459,7 +458,6 @@ TEST_F(LocalVolumeTest, AppendBlockAfterAPartialAppendIsAPlainAppend) {
   EXPECT_TRUE(*back == data);
 }
 
-
 // Small blobs (under 64 KiB) are rows of small.sqlite: every Volume call serves them as it
 // serves files, next to files.
 TEST_F(LocalVolumeTest, SmallBlobsServeRangesStatsListingsAndRemovesNextToFiles) {
@@ -556,7 +554,8 @@ TEST_F(LocalVolumeTest, SmallBlobsFailAtOnceWhenTheDiskDirectoryIsRenamedAway) {
   auto got = RunCo(ioc_, ReadBlob(*v, id));
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::kIoError) << got.error().message;
-  EXPECT_NE(got.error().message.find("small.sqlite is gone"), std::string::npos) << got.error().message;
+  EXPECT_NE(got.error().message.find("small.sqlite is gone"), std::string::npos)
+      << got.error().message;
   fs::rename(dir_ + "/pulled", root_);
   EXPECT_EQ(*RunCo(ioc_, ReadBlob(*v, id)), "before");
 }

@@ -11,16 +11,15 @@
 // (and, for `read`, its blobs listed), so that the disk's small.sqlite opens as a healthy disk's
 // would; run under `fiu-run -x` for the POSIX fail points.
 // Exit status: 0 all committed, 2 some blob failed, 3 the volume did not open, 64 bad usage.
-#include <cstdio>
-#include <cstring>
-#include <cstdlib>
-#include <string>
-#include <vector>
-
 #include <dlfcn.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/local/local_volume.h"
