@@ -90,14 +90,14 @@ Result<UsageCheck> CheckUsageIn(db::Transaction& tx, std::int64_t user_id, std::
   auto levels = ReadLevels(tx, user_id);
   if (!levels) return std::unexpected(std::move(levels.error()));
   UsageCheck check = levels->check;
-  const files::QuotaState* quota = &levels->quota;
+  const files::QuotaState& quota = levels->quota;
   if (check.level == check.previous) return check;
   const bool raised = check.level > check.previous;
   if (auto r = StoreLevel(tx, user_id, check.level, raised, now_ms); !r) {
     return std::unexpected(std::move(r.error()));
   }
   if (!raised) return check;
-  if (auto r = QueueWarning(tx, user_id, check.level, *quota, now_ms, public_url); !r) {
+  if (auto r = QueueWarning(tx, user_id, check.level, quota, now_ms, public_url); !r) {
     return std::unexpected(std::move(r.error()));
   }
   check.mailed = true;

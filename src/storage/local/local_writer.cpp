@@ -135,15 +135,11 @@ class LocalBlobWriter final : public BlobWriter {
 
   Result<void> CommitBlocking() {
     const std::string& disk = volume_.id();
-    const std::string& s = id_.str();
-    std::string d1 = volume_.root() + "/blobs/" + s.substr(0, 2);
-    std::string d2 = d1 + "/" + s.substr(2, 2);
-    std::string final_path = d2 + "/" + s;
-    if (!opened_ && buf_.size() <= kSmallBlobMax) return CommitSmall(final_path);
+    if (!opened_ && buf_.size() <= kSmallBlobMax) return CommitSmall();
     // Not also a small blob of the same id (ids are unique; a second write of one is a repair).
     auto small = volume_.small_blobs().Size(id_);
     if (!small) return Fail(small.error());
-    if (*small) return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk, s);
+    if (*small) return Fail(Taken());
     if (auto opened = OpenTemp(); !opened) return opened;
     if (!buf_.empty()) {
       sums_.push_back(BlockChecksum(buf_));
@@ -162,10 +158,14 @@ class LocalBlobWriter final : public BlobWriter {
     }
     if (int e = fd_.Close()) return Fail(IoError(disk, fmt::format("close blob {} ({})", id_.str(), tmp_path_), e));
 
+    const std::string& s = id_.str();
+    std::string d1 = volume_.root() + "/blobs/" + s.substr(0, 2);
+    std::string d2 = d1 + "/" + s.substr(2, 2);
+    std::string final_path = d2 + "/" + s;
     std::lock_guard lock(volume_.commit_mutex());
     struct stat st {};
     if (::stat(final_path.c_str(), &st) == 0) {
-      return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk, s);
+      return Fail(Taken());
     }
     bool created = false;
     if (int e = MakeDir(d1, &created)) return Fail(IoError(disk, "mkdir " + d1, e));
@@ -188,13 +188,17 @@ class LocalBlobWriter final : public BlobWriter {
     return {};
   }
 
+  // kNameTaken: a blob with this id is on the disk already (a file or a row).
+  Error Taken() const {
+    return Error{Errc::kNameTaken,
+                 fmt::format("disk {}: blob {} already exists", volume_.id(), id_.str())};
+  }
+
   // A blob whole in buf_ and under kSmallBlobMax becomes a row of small.sqlite (durable when
   // Put returns) instead of a file: no temp file was made. Not if a file of the same id exists.
-  Result<void> CommitSmall(const std::string& final_path) {
+  Result<void> CommitSmall() {
     struct stat st {};
-    if (::stat(final_path.c_str(), &st) == 0) {
-      return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", volume_.id(), id_.str());
-    }
+    if (::stat(volume_.BlobPath(id_).c_str(), &st) == 0) return Fail(Taken());
     if (auto put = volume_.small_blobs().Put(id_, buf_, BlockChecksum(buf_)); !put) return put;
     written_ = buf_.size();
     buf_.clear();

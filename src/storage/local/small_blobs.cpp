@@ -57,6 +57,13 @@ Error SmallBlobs::Wrap(const Error& e, std::string_view what) const {
   return Error{code, fmt::format("disk {}: {} ({}): {}", disk_, what, kSmallBlobsName, e.message)};
 }
 
+Error SmallBlobs::Gone(int err) const {
+  return Error{
+      Errc::kIoError,
+      fmt::format("disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
+                  kSmallBlobsName, std::strerror(err))};
+}
+
 Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
   if (!create) {  // Opened again: only on this disk, and only an existing file.
     auto marker = ReadMarkerId(root_);
@@ -66,11 +73,7 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
                   disk_, root_, marker ? "another disk's" : "gone");
     }
     struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) {
-      return Fail(Errc::kIoError,
-                  "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
-                  kSmallBlobsName, std::strerror(errno));
-    }
+    if (::stat(path_.c_str(), &st) != 0) return Fail(Gone(errno));
   }
   db::OpenOptions options;
   options.reader_count = 2;
@@ -135,11 +138,7 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::Db() {
     return db_;
   }
   struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) {
-    return Fail(Errc::kIoError,
-                "disk {}: {} is gone ({}): was the disk removed or its directory renamed?", disk_,
-                kSmallBlobsName, std::strerror(errno));
-  }
+  if (::stat(path_.c_str(), &st) != 0) return Fail(Gone(errno));
   if (st.st_dev != dev_ || st.st_ino != ino_) {
     return Fail(Errc::kIoError,
                 "disk {}: {} was replaced by another file since the disk was opened", disk_,

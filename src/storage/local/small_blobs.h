@@ -67,6 +67,7 @@ class SmallBlobs {
   Result<std::shared_ptr<db::Database>> Db();
   Result<std::shared_ptr<db::Database>> OpenDb(bool create);  // open_mu_ held.
   Error Wrap(const Error& e, std::string_view what) const;
+  Error Gone(int err) const;  // small.sqlite is no longer at its path (errno `err`).
 
   std::string disk_;
   std::string root_;
