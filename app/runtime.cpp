@@ -100,8 +100,13 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
         .workers = *rt->workers,
         .clock = rt->clock,
         .config = rt->config.files,
-        .usage_changed = [self](std::int64_t owner) {
+        .usage_changed = [self](std::int64_t owner, std::optional<core::files::UsageMove> move) {
           if (self->on_usage_changed) self->on_usage_changed(owner);
+          // A change within one warning level leaves the stored level right.
+          if (move && core::billing::UsageLevel(move->used_before, move->quota) ==
+                          core::billing::UsageLevel(move->used_after, move->quota)) {
+            return;
+          }
           self->usage_warnings->Schedule(owner);
         }});
     // Resumable uploads stage their bytes on local disk under the data directory.

@@ -179,6 +179,11 @@ TEST_F(FilesContentTest, ConflictRulesFailReplaceRename) {
   EXPECT_EQ(Read(replaced->node), "second");
   EXPECT_EQ(replaced->node.version, 2);
   EXPECT_EQ(Quota(alice_).used_bytes, 6) << "the old bytes are freed";
+  // The change as the record saw it (usage warnings skip a check within one level).
+  ASSERT_TRUE(last_move_.contains(alice_));
+  EXPECT_EQ(last_move_[alice_].used_before, 3);
+  EXPECT_EQ(last_move_[alice_].used_after, 6);
+  EXPECT_EQ(last_move_[alice_].quota, Quota(alice_).quota_bytes);
   EXPECT_EQ(DiskBytes("a1"), 6u);
   auto renamed = Upload("a.txt", "third", OnConflict::kRename);
   ASSERT_TRUE(renamed) << renamed.error().message;

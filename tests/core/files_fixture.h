@@ -56,7 +56,10 @@ class FilesTreeTest : public ::testing::Test {
     blobs_ = std::make_unique<storage::OwnerBlobs>(*engine_, *db_, workers_, clock_);
     files_ = std::make_unique<FileService>(
         FileDeps{*db_, *blobs_, workers_, clock_, config_,
-                 [this](std::int64_t owner) { ++usage_changes_[owner]; }});
+                 [this](std::int64_t owner, std::optional<UsageMove> move) {
+                   ++usage_changes_[owner];
+                   if (move) last_move_[owner] = *move;
+                 }});
     alice_ = AddUser(1001, "alice@example.com");
     bob_ = AddUser(1002, "bob@example.com");
   }
@@ -164,6 +167,7 @@ class FilesTreeTest : public ::testing::Test {
   std::unique_ptr<storage::OwnerBlobs> blobs_;
   std::unique_ptr<FileService> files_;
   std::map<std::int64_t, int> usage_changes_;
+  std::map<std::int64_t, UsageMove> last_move_;  // The last change reported with its bytes.
   std::int64_t alice_ = 0;
   std::int64_t bob_ = 0;
 };

@@ -2,10 +2,12 @@
 // Usage warnings (issue 7 "Warnings") against the real `nimbus serve` and the .eml files of its
 // file mailer: on the free 1 GB plan a file of 880 MiB (85.9 %) brings one "85% full" mail with
 // the plan page's link; 10 MiB more brings none; once the file is deleted and the trash emptied,
-// uploading it again brings a new one.
+// uploading it again brings a new one. Small uploads (their record skips the check when the
+// level cannot have moved) still bring the mail when they cross the line, and none below it.
 #include <fmt/core.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -102,6 +104,25 @@ TEST_F(UsageWarningsApiTest, EightyFivePercentIsMailedOncePerCrossingWithThePlan
   EXPECT_EQ(WaitForMails(kSubject85, 2), 2u);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(WarningMails(), 2u);  // 85 % again, nothing else (86.9 % is not 90 %).
+}
+
+TEST_F(UsageWarningsApiTest, ASmallUploadThatCrossesTheLineIsMailedAndOneBelowItIsNot) {
+  StartWithUser({}, kEmail);
+  const std::int64_t quota = Usage().at("quota_bytes").to_number<std::int64_t>();
+  const std::int64_t line = quota * 85 / 100;  // 85 % of the plan, rounded down.
+  // 30,000 bytes below the line: a file of whole MiB, cut to size.
+  const std::string big = MakeFile("big.bin", static_cast<std::uint64_t>(line) / kMiB + 1);
+  const auto big_size = static_cast<std::uint64_t>(line - 30000);
+  std::filesystem::resize_file(big, big_size);
+  HttpResponse put = PutFile("big.bin", big, big_size);
+  ASSERT_EQ(put.status, 201) << put.body;
+  // 10,000 bytes (a small upload, reserved in the process): still below, no mail.
+  ASSERT_EQ(Put("root", "below.bin", std::string(10000, 'b')).status, 201);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(WarningMails(), 0u);
+  // 40,000 bytes more: over the line.
+  ASSERT_EQ(Put("root", "over.bin", std::string(40000, 'o')).status, 201);
+  EXPECT_EQ(WaitForMails(kSubject85, 1), 1u);
 }
 
 }  // namespace

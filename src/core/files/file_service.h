@@ -13,21 +13,22 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
+#include <unordered_map>
 
 #include "config/files.h"
 #include "core/files/access.h"
 #include "core/files/activity_log.h"
 #include "core/files/file_types.h"
 #include "core/files/pending_reservations.h"
-#include "db/write_batcher.h"
 #include "db/database.h"
+#include "db/write_batcher.h"
 #include "storage/byte_stream.h"
 #include "storage/engine/owner_blobs.h"
 #include "storage/volume.h"
@@ -39,6 +40,13 @@ namespace nimbus::core::files {
 
 namespace net = boost::asio;
 
+// An owner's used bytes before and after one change, and their quota then.
+struct UsageMove {
+  std::int64_t used_before = 0;
+  std::int64_t used_after = 0;
+  std::int64_t quota = 0;
+};
+
 struct FileDeps {
   db::Database& db;  // Migrated to 0007_files.
   storage::OwnerBlobs& blobs;
@@ -46,8 +54,10 @@ struct FileDeps {
   const Clock& clock;
   const config::FilesConfig& config;
   // Called (on any thread) after an owner's used, trash or reserved bytes changed, e.g. to drop
-  // a cached profile. May be empty.
-  std::function<void(std::int64_t owner_id)> usage_changed;
+  // a cached profile and check the usage warnings. With `move` when the caller saw the used
+  // bytes before and after the change (an upload's record): a check whose level cannot have
+  // moved may then be skipped. May be empty.
+  std::function<void(std::int64_t owner_id, std::optional<UsageMove> move)> usage_changed;
 };
 
 enum class ReservationKind { kUpload, kTus, kCopy };
@@ -173,6 +183,14 @@ class FileService {
   std::shared_ptr<PendingReservations> pending_ = std::make_shared<PendingReservations>();
   // Group commit of the transactions that record uploads.
   std::shared_ptr<db::WriteBatcher> batcher_ = std::make_shared<db::WriteBatcher>();
+  // The pair a small upload's PrepareUpload looked up with its checks, by reservation id, for
+  // its Upload (or dropped by Release).
+  std::optional<storage::WriteTarget> TakeTarget(const std::string& reservation_id);
+  void UsageChanged(std::int64_t owner_id, std::optional<UsageMove> move = std::nullopt) const {
+    if (deps_.usage_changed) deps_.usage_changed(owner_id, move);
+  }
+  std::mutex targets_mu_;
+  std::unordered_map<std::string, storage::WriteTarget> targets_;  // Guarded by targets_mu_.
 };
 
 // The zip file name of a folder download ("Photos.zip"; the root gives "files.zip").

@@ -201,7 +201,7 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
     co_await undo();
     co_return std::unexpected(copied.error());
   }
-  if (deps_.usage_changed) deps_.usage_changed(owner_id);
+  UsageChanged(owner_id);
   activity_->Note(caller, *copied, "copy");
   co_return std::move(*copied);
 }

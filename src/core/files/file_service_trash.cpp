@@ -182,7 +182,7 @@ net::awaitable<Result<TrashItem>> FileService::Delete(Caller caller, std::string
   auto item = co_await RunBlocking(deps_.workers, write);
   if (!item) co_return item;
   activity_->Note(caller, deleted, "delete");
-  if (deps_.usage_changed) deps_.usage_changed(deleted.owner_id);
+  UsageChanged(deleted.owner_id);
   co_return item;
 }
 
@@ -205,7 +205,7 @@ net::awaitable<Result<Restored>> FileService::Restore(std::int64_t owner_id, std
         [&](db::Transaction& tx) { return RestoreTx(tx, owner_id, trash_id, now); });
   };
   auto restored = co_await RunBlocking(deps_.workers, write);
-  if (restored && deps_.usage_changed) deps_.usage_changed(owner_id);
+  if (restored) UsageChanged(owner_id);
   co_return restored;
 }
 
@@ -224,7 +224,7 @@ net::awaitable<Result<void>> FileService::DeleteForever(std::int64_t owner_id,
   auto done = co_await RunBlocking(deps_.workers, write);
   if (!done) co_return done;
   co_await EraseBlobs(deps_.blobs, std::move(erase));
-  if (deps_.usage_changed) deps_.usage_changed(owner_id);
+  UsageChanged(owner_id);
   co_return Result<void>{};
 }
 
@@ -244,7 +244,7 @@ net::awaitable<Result<void>> FileService::EmptyTrash(std::int64_t owner_id) {
   auto done = co_await RunBlocking(deps_.workers, write);
   if (!done) co_return done;
   co_await EraseBlobs(deps_.blobs, std::move(erase));
-  if (deps_.usage_changed) deps_.usage_changed(owner_id);
+  UsageChanged(owner_id);
   co_return Result<void>{};
 }
 
@@ -275,9 +275,7 @@ net::awaitable<Result<std::int64_t>> FileService::PurgeExpiredTrash() {
     if (!done) co_return std::unexpected(std::move(done.error()));
     co_await EraseBlobs(deps_.blobs, std::move(erase));
     purged += static_cast<std::int64_t>(batch);
-    if (deps_.usage_changed) {
-      for (std::int64_t owner : owners) deps_.usage_changed(owner);
-    }
+    for (std::int64_t owner : owners) UsageChanged(owner);
     if (batch < static_cast<std::size_t>(kPurgeBatch)) break;
   }
   co_return purged;

@@ -6,12 +6,13 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <boost/asio/this_coro.hpp>
 
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
-#include "db/write_batcher.h"
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
+#include "db/write_batcher.h"
 #include "util/clock.h"
 #include "util/run_blocking.h"
 
@@ -125,14 +126,22 @@ net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id, 
   };
   auto r = co_await RunBlocking(deps_.workers, insert);
   if (!r) co_return std::unexpected(r.error());
-  if (deps_.usage_changed) deps_.usage_changed(owner_id);
+  UsageChanged(owner_id);
   co_return id;
+}
+
+std::optional<storage::WriteTarget> FileService::TakeTarget(const std::string& reservation_id) {
+  std::lock_guard lock(targets_mu_);
+  auto node = targets_.extract(reservation_id);
+  if (node.empty()) return std::nullopt;
+  return std::move(node.mapped());
 }
 
 net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   if (reservation_id.empty()) co_return Result<void>{};
+  (void)TakeTarget(reservation_id);
   if (auto owner = pending_->Remove(reservation_id)) {  // A small upload's: no row.
-    if (deps_.usage_changed) deps_.usage_changed(*owner);
+    UsageChanged(*owner);
     co_return Result<void>{};
   }
   auto remove = [&] {
@@ -146,7 +155,7 @@ net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   };
   auto owner = co_await RunBlocking(deps_.workers, remove);
   if (!owner) co_return std::unexpected(owner.error());
-  if (*owner && deps_.usage_changed) deps_.usage_changed(**owner);
+  if (*owner) UsageChanged(**owner);
   co_return Result<void>{};
 }
 
@@ -177,6 +186,9 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   std::uint64_t bytes = 0;
   QuotaState quota;
   Node folder;  // The folder the path starts in: its owner's space takes the bytes.
+  // A small upload also looks up its pair here (kept for Upload): one trip less.
+  std::optional<storage::WriteTarget> target;
+  const net::any_io_executor executor = co_await net::this_coro::executor;
   // The checks and the reservation in one transaction (one round trip).
   auto checks = [&](db::Transaction& tx) -> Result<void> {
     auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
@@ -200,6 +212,8 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       auto q = LoadQuota(tx, parent->owner_id);
       if (!q) return std::unexpected(q.error());
       quota = *q;
+      // Without one (no allocation), Upload's own Write looks again and reports it.
+      if (auto t = deps_.blobs.Target(tx, parent->owner_id, executor)) target = std::move(*t);
       return {};
     }
     return InsertReservation(tx, parent->owner_id, id, bytes, KindName(request.reservation_kind),
@@ -214,8 +228,12 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       co_return std::unexpected(
           OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes), folder));
     }
-  } else if (reserve && deps_.usage_changed) {
-    deps_.usage_changed(folder.owner_id);
+    if (target) {
+      std::lock_guard lock(targets_mu_);
+      targets_.insert_or_assign(id, std::move(*target));
+    }
+  } else if (reserve) {
+    UsageChanged(folder.owner_id);
   }
   co_return id;
 }
@@ -269,7 +287,12 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   };
 
   LimitedSource source(body, free, deps_.config.max_upload_bytes, chunked);
-  auto written = co_await deps_.blobs.Write(owner, source, request.declared_size);
+  Result<storage::StoredBlob> written = Fail(Errc::kInternal, "not written");
+  if (std::optional<storage::WriteTarget> target = TakeTarget(request.reservation_id)) {
+    written = co_await deps_.blobs.Write(std::move(*target), source, request.declared_size);
+  } else {
+    written = co_await deps_.blobs.Write(owner, source, request.declared_size);
+  }
   if (!written) {
     co_await release();
     Error e = written.error();
@@ -292,8 +315,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   // Reserved in this process (a small upload): no row to delete, the quota checked here.
   const bool pending = pending_->Contains(request.reservation_id);
   // The record, batched with other uploads finishing at the same time (db::WriteBatcher).
+  std::optional<UsageMove> move;  // Known when the record loads the quota.
   auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
     old_blob.reset();
+    move.reset();
     auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
     if (!parent) return std::unexpected(parent.error());
     if (parent->owner_id != owner) return Fail(Errc::kConflict, "the folder changed hands");
@@ -352,6 +377,9 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       auto q = LoadQuota(tx, owner);
       if (!q) return std::unexpected(q.error());
       q->reserved_bytes += static_cast<std::int64_t>(pending_->Sum(owner, request.reservation_id));
+      move = UsageMove{q->used_bytes - static_cast<std::int64_t>(blob.info.size) +
+                           (old_blob ? old_blob->size : 0),
+                       q->used_bytes, q->quota_bytes};
       if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
         return Fail(
             Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
@@ -384,7 +412,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     co_return std::unexpected(OwnersSpace(result.error(), folder));
   }
   if (old_blob) (void)co_await deps_.blobs.Erase(*old_blob);  // Else an orphan for scrub.
-  if (deps_.usage_changed) deps_.usage_changed(owner);
+  UsageChanged(owner, move);
   activity_->Note(request.caller, recorded->node, "upload");
   co_return std::move(*recorded);
 }

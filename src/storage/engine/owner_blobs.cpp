@@ -32,18 +32,33 @@ OwnerBlobs::~OwnerBlobs() { mover_->Stop(); }
 
 net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(std::int64_t owner_id, ByteSource& source,
                                                      std::optional<std::uint64_t> expected_size) {
-  // Counted before the pair is looked up, so a switch after the lookup waits for this write.
-  std::shared_ptr<void> in_flight =
-      mover_->BeginWrite(owner_id, co_await net::this_coro::executor);
-  DiskPool& pool = engine_.pool();
-  auto locate = [&pool, owner_id] { return pool.Locate(owner_id); };
-  auto placement = co_await RunBlocking(workers_, locate);
-  if (!placement) co_return Fail(placement.error());
-  const std::string primary_id = placement->pair.primary_id;
+  const net::any_io_executor executor = co_await net::this_coro::executor;
+  auto target_fn = [this, owner_id, &executor] {
+    return db_.Read([&](db::Transaction& tx) { return Target(tx, owner_id, executor); });
+  };
+  auto target = co_await RunBlocking(workers_, target_fn);
+  if (!target) co_return Fail(target.error());
+  co_return co_await Write(std::move(*target), source, expected_size);
+}
+
+Result<WriteTarget> OwnerBlobs::Target(db::Transaction& tx, std::int64_t owner_id,
+                                       const net::any_io_executor& executor) {
+  // Counted before the pair is read, so a switch after the read waits for this write.
+  WriteTarget target{owner_id, {}, mover_->BeginWrite(owner_id, executor)};
+  auto a = db::DiskStore(tx).GetAllocation(owner_id);
+  if (!a) return Fail(a.error());
+  if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+  target.primary_id = (*a)->primary_id;
+  return target;
+}
+
+net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(WriteTarget target, ByteSource& source,
+                                                     std::optional<std::uint64_t> expected_size) {
+  const std::string& primary_id = target.primary_id;
   auto volume = engine_.VolumeForPair(primary_id);
   if (!volume) {
     co_return Fail(Errc::kUnavailable, "the disk pair {} of owner {} is not open", primary_id,
-                   owner_id);
+                   target.owner_id);
   }
   auto state = volume->state();
   if (state && !state->Usable(Side::kPrimary) && !state->Usable(Side::kMirror)) {
@@ -54,7 +69,7 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(std::int64_t owner_id, Byte
   }
   auto info = co_await PutBlob(*volume, BlobId::Next(), source, expected_size, &workers_);
   if (!info) co_return Fail(info.error());
-  co_return StoredBlob{std::move(*info), primary_id, std::move(in_flight)};
+  co_return StoredBlob{std::move(*info), primary_id, std::move(target.in_flight)};
 }
 
 Result<void> OwnerBlobs::Record(db::Transaction& tx, std::int64_t owner_id,

@@ -38,6 +38,13 @@ struct StoredBlob {
   std::shared_ptr<void> in_flight;
 };
 
+// Where an owner's next blob goes (OwnerBlobs::Target), counted as a write in flight.
+struct WriteTarget {
+  std::int64_t owner_id = 0;
+  std::string primary_id;           // The pair of the owner's allocation.
+  std::shared_ptr<void> in_flight;  // As StoredBlob::in_flight, from before the pair was read.
+};
+
 struct PlanChange {
   bool moving = false;  // False: resized in place. True: a move to `pair` has started.
   DiskPair pair;        // The owner's pair after a resize; the target pair of a move.
@@ -61,6 +68,15 @@ class OwnerBlobs {
   // `expected_size` is given and the source yields another size; the source's and the volume's
   // errors (kIoError, …) as they are.
   net::awaitable<Result<StoredBlob>> Write(std::int64_t owner_id, ByteSource& source,
+                                           std::optional<std::uint64_t> expected_size = {});
+  // Write's first step in the caller's transaction, so that an upload's checks and the pair's
+  // lookup share one trip to the database: counts the write as in flight for a move of the
+  // owner (`executor` runs what its end may start), then reads the owner's pair. Blocking.
+  // kNotFound when the owner has no allocation.
+  Result<WriteTarget> Target(db::Transaction& tx, std::int64_t owner_id,
+                             const net::any_io_executor& executor);
+  // Write to a target from Target (taken over: its count ends with the StoredBlob's).
+  net::awaitable<Result<StoredBlob>> Write(WriteTarget target, ByteSource& source,
                                            std::optional<std::uint64_t> expected_size = {});
   // Records the blob (owner, pair, size, SHA-256) and adds its size to the owner's used bytes,
   // in the caller's write transaction. kConflict if the blob id is recorded already; kNotFound
