@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+
 #include <boost/asio/this_coro.hpp>
 
 #include "core/files/file_service.h"
