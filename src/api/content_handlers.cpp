@@ -113,7 +113,9 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   std::uint64_t offset = 0;
   std::uint64_t length = size;
   res.status = 200;
-  if (req.has_header("Range")) {
+  // A Range with an If-Range that no longer matches gets the whole content.
+  if (req.has_header("Range") &&
+      (!req.has_header("If-Range") || IfRangeMatches(req.header("If-Range"), etag))) {
     RangeRequest range = ParseRange(req.header("Range"), size);
     if (range.kind == RangeRequest::Kind::kUnsatisfiable) {
       http::Response bad = http::ErrorResponse(

@@ -201,4 +201,9 @@ bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
   return false;
 }
 
+bool IfRangeMatches(std::string_view header, std::string_view etag) {
+  header = Trim(header);
+  return !etag.empty() && !etag.starts_with("W/") && header == etag;
+}
+
 }  // namespace nimbus::api

@@ -45,4 +45,10 @@ bool InlineSafe(std::string_view content_type);
 // (weak comparison, as RFC 9110 §13.1.2 requires for If-None-Match).
 bool IfNoneMatchHits(std::string_view header, std::string_view etag);
 
+// Whether an If-Range value lets a Range apply (RFC 9110 §13.1.5): only the strong entity tag
+// `etag` itself. A weak tag, another tag or a date (we send no Last-Modified) does not: the
+// content may have changed since the client's first part, so the whole content is sent (200)
+// rather than a range that would splice two versions.
+bool IfRangeMatches(std::string_view header, std::string_view etag);
+
 }  // namespace nimbus::api

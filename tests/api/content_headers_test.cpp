@@ -98,5 +98,14 @@ TEST(IfNoneMatchTest, WeakComparison) {
   EXPECT_FALSE(IfNoneMatchHits("", "\"abc-1\""));
 }
 
+TEST(IfRangeTest, OnlyTheCurrentStrongTagLetsARangeApply) {
+  EXPECT_TRUE(IfRangeMatches("\"abc-1\"", "\"abc-1\""));
+  EXPECT_TRUE(IfRangeMatches("  \"abc-1\" ", "\"abc-1\""));
+  EXPECT_FALSE(IfRangeMatches("\"abc-2\"", "\"abc-1\"")) << "the file changed";
+  EXPECT_FALSE(IfRangeMatches("W/\"abc-1\"", "\"abc-1\"")) << "weak tags never match";
+  EXPECT_FALSE(IfRangeMatches("Wed, 25 Nov 2026 10:00:00 GMT", "\"abc-1\"")) << "no Last-Modified";
+  EXPECT_FALSE(IfRangeMatches("", "\"abc-1\""));
+}
+
 }  // namespace
 }  // namespace nimbus::api

@@ -70,6 +70,34 @@ class FilesContentTest : public FilesTest {
   Headers Auth() { return {{"Cookie", me().cookie}, {"X-CSRF-Token", me().csrf}}; }
 };
 
+// A download resumed with If-Range (browsers, download managers) gets the rest only while the
+// file is the one it started with; once replaced, the whole new file (200), never a splice.
+TEST_F(FilesContentTest, AResumeWithIfRangeGetsTheWholeFileOnceItChanged) {
+  const std::string first(20, 'A');
+  HttpResponse put = Put("root", "resume.txt", first);
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string id = IdOf(put);
+  HttpResponse head = Download(id, {{"Range", "bytes=0-9"}});
+  ASSERT_EQ(head.status, 206) << head.body;
+  const std::string etag = head.HeaderOr("ETag");
+  ASSERT_FALSE(etag.empty());
+  HttpResponse rest = Download(id, {{"Range", "bytes=10-"}, {"If-Range", etag}});
+  EXPECT_EQ(rest.status, 206) << "unchanged: the range applies";
+  EXPECT_EQ(rest.body, first.substr(10));
+
+  const std::string second(20, 'B');
+  ASSERT_EQ(Put("root", "resume.txt", second, "replace").status, 200);
+  HttpResponse stale = Download(id, {{"Range", "bytes=10-"}, {"If-Range", etag}});
+  EXPECT_EQ(stale.status, 200) << "replaced: the whole new content";
+  EXPECT_EQ(stale.body, second);
+  EXPECT_EQ(stale.HeaderOr("Content-Range"), "");
+  EXPECT_NE(stale.HeaderOr("ETag"), etag);
+  HttpResponse dated =
+      Download(id, {{"Range", "bytes=10-"}, {"If-Range", "Wed, 25 Nov 2026 10:00:00 GMT"}});
+  EXPECT_EQ(dated.status, 200) << "a date cannot be checked (no Last-Modified): all of it";
+  EXPECT_EQ(dated.body, second);
+}
+
 TEST_F(FilesContentTest, UploadAndDownloadWithEtagRangesAndDisposition) {
   std::string data = Bytes(200000);
   HttpResponse put = Put("root", "docs/naïve résumé.pdf", data);
