@@ -135,8 +135,9 @@ TEST_F(FilesTreeTest, InsertNodeRefusesATakenName) {
 
 TEST_F(FilesTreeTest, FreeNameKeepsTheExtensionAndCountsRestoredCopies) {
   std::string root = RootOf(alice_);
-  auto free_name = [&](const std::string& name, FreeNameStyle style) {
-    auto n = Tx([&](db::Transaction& tx) { return FreeName(tx, root, name, style); });
+  auto free_name = [&](const std::string& name, FreeNameStyle style,
+                       NodeType type = NodeType::kFile) {
+    auto n = Tx([&](db::Transaction& tx) { return FreeName(tx, root, name, type, style); });
     EXPECT_TRUE(n) << n.error().message;
     return n.value_or("");
   };
@@ -146,11 +147,18 @@ TEST_F(FilesTreeTest, FreeNameKeepsTheExtensionAndCountsRestoredCopies) {
   File(alice_, "root", "a (1).txt", "2");
   EXPECT_EQ(free_name("a.txt", FreeNameStyle::kNumbered), "a (2).txt");
   Folder(alice_, "root", ".config");
-  EXPECT_EQ(free_name(".config", FreeNameStyle::kNumbered), ".config (1)");
+  EXPECT_EQ(free_name(".config", FreeNameStyle::kNumbered, NodeType::kFolder), ".config (1)");
   Folder(alice_, "root", "Photos");
-  EXPECT_EQ(free_name("Photos", FreeNameStyle::kRestored), "Photos (restored)");
+  EXPECT_EQ(free_name("Photos", FreeNameStyle::kRestored, NodeType::kFolder), "Photos (restored)");
   Folder(alice_, "root", "Photos (restored)");
-  EXPECT_EQ(free_name("Photos", FreeNameStyle::kRestored), "Photos (restored 2)");
+  EXPECT_EQ(free_name("Photos", FreeNameStyle::kRestored, NodeType::kFolder),
+            "Photos (restored 2)");
+  // A file keeps its extension (it still opens with its type); a folder's dot is no extension.
+  File(alice_, "root", "pic.png", "4");
+  EXPECT_EQ(free_name("pic.png", FreeNameStyle::kRestored), "pic (restored).png");
+  Folder(alice_, "root", "v1.2");
+  EXPECT_EQ(free_name("v1.2", FreeNameStyle::kNumbered, NodeType::kFolder), "v1.2 (1)");
+  EXPECT_EQ(free_name("v1.2", FreeNameStyle::kRestored, NodeType::kFolder), "v1.2 (restored)");
   std::string long_name(250, 'x');
   long_name += ".txt";
   File(alice_, "root", long_name, "3");
@@ -493,10 +501,30 @@ TEST_F(FilesTreeTest, RestorePutsBackRecreatesParentsAndRenamesOnAClash) {
   File(alice_, recreated->node.parent_id, "f.txt", "new");
   auto renamed = Run(files_->Restore(alice_, again->id));
   ASSERT_TRUE(renamed) << renamed.error().message;
-  EXPECT_EQ(renamed->restored_path, "/a/b/f.txt (restored)");
+  EXPECT_EQ(renamed->restored_path, "/a/b/f (restored).txt") << "the extension stays last";
   auto old_parent = Run(files_->Restore(alice_, parent_item->id));  // /a/b exists again.
   ASSERT_TRUE(old_parent) << old_parent.error().message;
   EXPECT_EQ(old_parent->restored_path, "/a/b (restored)");
+
+  // A file is where a folder of the original path was: the folder comes back beside it, and a
+  // second item of that path goes into the same recreated folder.
+  Node q = Folder(alice_, "root", "Q");
+  Node one = File(alice_, q.id, "one.txt", "1");
+  Node two = File(alice_, q.id, "two.txt", "2");
+  auto one_item = Run(files_->Delete(alice_, one.id));
+  auto two_item = Run(files_->Delete(alice_, two.id));
+  auto q_item = Run(files_->Delete(alice_, q.id));
+  ASSERT_TRUE(one_item && two_item && q_item);
+  ASSERT_TRUE(Run(files_->DeleteForever(alice_, q_item->id)));
+  File(alice_, "root", "Q", "a file now");
+  auto beside = Run(files_->Restore(alice_, one_item->id));
+  ASSERT_TRUE(beside) << beside.error().message;
+  EXPECT_EQ(beside->restored_path, "/Q (restored)/one.txt");
+  auto same = Run(files_->Restore(alice_, two_item->id));
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_EQ(same->restored_path, "/Q (restored)/two.txt");
+  EXPECT_EQ(same->node.parent_id, beside->node.parent_id);
+
   auto missing = Run(files_->Restore(alice_, "nope"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::kNotFound);

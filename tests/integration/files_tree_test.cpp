@@ -413,7 +413,7 @@ TEST_F(FilesTreeTest, TrashAndUsageBytesAreExactWithFiles) {
   ASSERT_EQ(Put(a, "one.bin", std::string(5, 'n')).status, 201);
   HttpResponse clash = Api("POST", "/api/v1/trash/" + Str(one_item.at("id")) + "/restore");
   ASSERT_EQ(clash.status, 200) << clash.body;
-  EXPECT_EQ(BodyOf(clash).at("restored_path"), "/a/one.bin (restored)");
+  EXPECT_EQ(BodyOf(clash).at("restored_path"), "/a/one (restored).bin");
   EXPECT_EQ(Download(one).body, std::string(1000, '1'));
 
   json::object gone = Trash(a);

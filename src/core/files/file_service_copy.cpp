@@ -154,7 +154,7 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
       const Node& top = plan->nodes.front();
       std::string top_name = name.value_or(top.name);
       if (!name) {  // A copy into the same folder (or a clash) becomes "name (1)", as Dropbox.
-        auto free_name = FreeName(tx, dst->id, top.name, FreeNameStyle::kNumbered);
+        auto free_name = FreeName(tx, dst->id, top.name, top.type, FreeNameStyle::kNumbered);
         if (!free_name) return std::unexpected(free_name.error());
         top_name = *free_name;
       }

@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <optional>
 #include <set>
+#include <span>
 
 #include "core/billing/standing_check.h"
 #include "core/files/file_service.h"
@@ -93,6 +95,9 @@ Result<TrashPage> ListTx(db::Transaction& tx, std::int64_t owner_id, int limit,
   return page;
 }
 
+// How many "name (restored N)" variants of a folder in the way a restore tries.
+constexpr int kMaxRestoredFolders = 100;
+
 // The folder a restored item goes into: its original parent when that is live, otherwise the
 // folders of its original path, recreated from the root where missing.
 Result<Node> RestoreTarget(db::Transaction& tx, std::int64_t owner_id, const db::TrashRow& item,
@@ -108,7 +113,28 @@ Result<Node> RestoreTarget(db::Transaction& tx, std::int64_t owner_id, const db:
   if (dir.find_first_not_of('/') == std::string_view::npos) return root;
   auto names = SplitRelativePath(dir);
   if (!names) return std::unexpected(std::move(names.error()));
-  return EnsureFolders(tx, *root, *names, now_ms);
+  // As EnsureFolders, but a file where a folder of the path was does not stop the restore: the
+  // folder comes back beside it as "name (restored)" (or the first such folder that exists).
+  Node current = std::move(*root);
+  for (const std::string& name : *names) {
+    std::optional<Node> folder;
+    for (int i = 0; !folder; ++i) {
+      if (i > kMaxRestoredFolders) {
+        return Fail(Errc::kNameTaken, "'{}' and its \"(restored)\" variants are files in {}.", name,
+                    current.path);
+      }
+      const std::string candidate =
+          i == 0 ? name : NameVariant(name, NodeType::kFolder, FreeNameStyle::kRestored, i);
+      auto child = LiveChild(tx, current.id, candidate);
+      if (!child) return std::unexpected(std::move(child.error()));
+      if (*child && (*child)->is_file()) continue;
+      auto made = EnsureFolders(tx, current, std::span(&candidate, 1), now_ms);
+      if (!made) return made;
+      folder = std::move(*made);
+    }
+    current = std::move(*folder);
+  }
+  return current;
 }
 
 Result<Restored> RestoreTx(db::Transaction& tx, std::int64_t owner_id, std::string_view trash_id,
@@ -122,11 +148,12 @@ Result<Restored> RestoreTx(db::Transaction& tx, std::int64_t owner_id, std::stri
   }
   auto target = RestoreTarget(tx, owner_id, **item, now_ms);
   if (!target) return std::unexpected(std::move(target.error()));
-  auto name = FreeName(tx, target->id, (*item)->name, FreeNameStyle::kRestored);
-  if (!name) return std::unexpected(std::move(name.error()));
   auto node = db::NodeStore::Find(tx, (*item)->node_id);
   if (!node) return std::unexpected(std::move(node.error()));
   if (!*node) return Fail(Errc::kInternal, "trash item {} has no node", trash_id);
+  const NodeType type = (*node)->type == "file" ? NodeType::kFile : NodeType::kFolder;
+  auto name = FreeName(tx, target->id, (*item)->name, type, FreeNameStyle::kRestored);
+  if (!name) return std::unexpected(std::move(name.error()));
   // Rename while still in the trash: the live-name index only sees it once it is unmarked.
   if ((*node)->parent_id != target->id || (*node)->name != *name) {
     auto moved = db::NodeStore::Rename(tx, (*node)->id, target->id, *name, SortName(*name), now_ms);

@@ -351,7 +351,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       result.replaced = true;
     } else {
       if (*existing) {  // kRename
-        auto free_name = FreeName(tx, folder->id, name, FreeNameStyle::kNumbered);
+        auto free_name = FreeName(tx, folder->id, name, NodeType::kFile, FreeNameStyle::kNumbered);
         if (!free_name) return std::unexpected(free_name.error());
         name = *free_name;
       }

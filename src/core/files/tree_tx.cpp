@@ -5,6 +5,7 @@
 
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "core/files/names.h"
 #include "core/secrets.h"
@@ -160,33 +161,44 @@ Result<Node> EnsureFolders(db::Transaction& tx, const Node& parent,
   return current;
 }
 
+namespace {
+
+// `name` split as NameVariant splits it: {stem, extension} ("" when not split).
+std::pair<std::string_view, std::string_view> SplitForVariant(std::string_view name,
+                                                              NodeType type) {
+  if (type == NodeType::kFile) {
+    std::size_t dot = name.rfind('.');
+    if (dot != std::string_view::npos && dot > 0) return {name.substr(0, dot), name.substr(dot)};
+  }
+  return {name, {}};
+}
+
+}  // namespace
+
+std::string NameVariant(std::string_view name, NodeType type, FreeNameStyle style, int i) {
+  auto [stem, ext] = SplitForVariant(name, type);
+  std::string suffix;
+  if (style == FreeNameStyle::kNumbered) {
+    suffix = fmt::format(" ({})", i);
+  } else {
+    suffix = i == 1 ? std::string(" (restored)") : fmt::format(" (restored {})", i);
+  }
+  return Variant(stem, suffix, ext);
+}
+
 Result<std::string> FreeName(db::Transaction& tx, std::string_view parent_id, std::string_view name,
-                             FreeNameStyle style) {
+                             NodeType type, FreeNameStyle style) {
   auto existing = db::NodeStore::FindLiveChild(tx, parent_id, name);
   if (!existing) return std::unexpected(std::move(existing.error()));
   if (!*existing) return std::string(name);
 
-  std::string_view stem = name;
-  std::string_view ext;
-  if (style == FreeNameStyle::kNumbered) {
-    std::size_t dot = name.rfind('.');
-    if (dot != std::string_view::npos && dot > 0) {
-      stem = name.substr(0, dot);
-      ext = name.substr(dot);
-    }
-  }
+  auto [stem, ext] = SplitForVariant(name, type);
   auto taken_names = db::NodeStore::LiveChildNamesWithPrefix(
       tx, parent_id, CutUtf8(stem, kMaxNameBytes - std::min(kMaxNameBytes, 20 + ext.size())));
   if (!taken_names) return std::unexpected(std::move(taken_names.error()));
   std::set<std::string, std::less<>> taken(taken_names->begin(), taken_names->end());
   for (int i = 1; i <= kMaxVariants; ++i) {
-    std::string suffix;
-    if (style == FreeNameStyle::kNumbered) {
-      suffix = fmt::format(" ({})", i);
-    } else {
-      suffix = i == 1 ? std::string(" (restored)") : fmt::format(" (restored {})", i);
-    }
-    std::string candidate = Variant(stem, suffix, ext);
+    std::string candidate = NameVariant(name, type, style, i);
     if (!taken.contains(candidate)) return candidate;
   }
   return Fail(Errc::kNameTaken, "'{}' and {} numbered variants of it exist already.", name,

@@ -44,11 +44,15 @@ Result<Node> EnsureFolders(db::Transaction& tx, const Node& parent,
 
 enum class FreeNameStyle {
   kNumbered,  // "name (1).ext", "name (2).ext"… (uploads with on_conflict=rename, copies)
-  kRestored,  // "name (restored)", "name (restored 2)"… (restore from the trash)
+  kRestored,  // "name (restored).ext", "name (restored 2).ext"… (restore from the trash)
 };
-// `name` when no live child of `parent_id` has it, otherwise the first free variant.
-Result<std::string> FreeName(db::Transaction& tx, std::string_view parent_id,
-                             std::string_view name, FreeNameStyle style);
+// Variant `i` (1, 2, …) of `name` in `style`, at most kMaxNameBytes. A file keeps its extension
+// ("a (1).txt", "photo (restored).jpg", so it still opens with its type); a folder's name is
+// not split ("v1.2 (1)"), nor is a name whose only dot leads (".config (1)").
+std::string NameVariant(std::string_view name, NodeType type, FreeNameStyle style, int i);
+// `name` when no live child of `parent_id` has it, otherwise the first free NameVariant.
+Result<std::string> FreeName(db::Transaction& tx, std::string_view parent_id, std::string_view name,
+                             NodeType type, FreeNameStyle style);
 
 // Inserts a live node (id generated when empty; version 1). kNameTaken when the name is taken.
 // Returns it with `path` filled from the parent.
