@@ -393,14 +393,18 @@ describe('file browser', () => {
     }
   });
 
-  test('on a phone-sized screen the file list fits: no sideways scrolling of the page',
+  test('the file list fits a phone and a desktop screen: long names wrap, no sideways scrolling',
        async (t) => {
     if (skipReason) return t.skip(skipReason);
     const name = 'A rather long file name that has to wrap on a phone screen – résumé.txt';
-    const r = await fetch(`${server.url}/api/v1/nodes/root/content?path=${
-      encodeURIComponent(`Phone/${name}`)}`, { method: 'PUT', body: 'x',
-      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
-    assert.equal(r.status, 201);
+    // 245 bytes without a space: it must wrap on a desktop screen too.
+    const unbroken = `${'é'.repeat(120)}x.txt`;
+    for (const n of [name, unbroken]) {
+      const r = await fetch(`${server.url}/api/v1/nodes/root/content?path=${
+        encodeURIComponent(`Phone/${n}`)}`, { method: 'PUT', body: 'x',
+        headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+      assert.equal(r.status, 201);
+    }
     const { context, page, problems } = await logIn();
     try {
       await page.setViewportSize({ width: 390, height: 800 });
@@ -414,6 +418,14 @@ describe('file browser', () => {
       await row(page, name).locator('a.node-link').waitFor({ state: 'visible' });
       assert.equal(await row(page, name).getByRole('button', { name: 'Share' }).isVisible(), true);
       assert.equal(await row(page, name).locator('.col-modified').isVisible(), false);
+      // A desktop screen: the unbroken name wraps, its row's actions stay on the screen.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const wide = await page.evaluate(() => ({ page: document.documentElement.scrollWidth,
+                                                screen: window.innerWidth }));
+      assert.ok(wide.page <= wide.screen, `page ${wide.page} px wide on a ${wide.screen} px screen`);
+      const share = row(page, unbroken).getByRole('button', { name: 'Share' });
+      const box = await share.boundingBox();
+      assert.ok(box && box.x + box.width <= wide.screen, 'Share of the long name is on the screen');
       assertNoProblems(problems);
     } finally {
       await context.close();
