@@ -153,7 +153,7 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
   up.parent_id = std::string(req.path_param("id"));
   auto path = req.query("path");
   if (!path || path->empty()) {
-    co_return Err(Error{Errc::kInvalidArgument, "the query parameter 'path' is required"}, req);
+    co_return Err(Error{Errc::kInvalidArgument, "The query parameter 'path' is required."}, req);
   }
   up.path = *path;
   auto rule = ParseOnConflict(req.query("on_conflict"));

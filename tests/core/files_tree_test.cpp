@@ -27,7 +27,8 @@ TEST(NamesTest, NfcAndNfdOfTheSameNameAreEqual) {
 }
 
 TEST(NamesTest, AcceptsSpacesPercentHashAndDotsInside) {
-  for (std::string name : {"my file.txt", "100% done", "#1", "..hidden", "a..b", ".env", "x."}) {
+  for (std::string name :
+       {"my file.txt", "100% done", "#1", "..hidden", "a..b", ".env", "x.", " padded "}) {
     auto n = NormalizeName(name);
     ASSERT_TRUE(n) << name << ": " << n.error().message;
     EXPECT_EQ(*n, name);
@@ -51,6 +52,9 @@ TEST(NamesTest, RejectsWhatApiMdForbidsWithASentence) {
       {"bad\xFF", "UTF-8"},
       {"\xC0\xAF", "UTF-8"},
       {std::string(256, 'x'), "255 bytes"},
+      {" ", "only spaces"},
+      {"   ", "only spaces"},
+      {"\xE3\x80\x80", "only spaces"},  // U+3000, the ideographic space.
   };
   for (const Case& c : cases) {
     auto n = NormalizeName(c.name);

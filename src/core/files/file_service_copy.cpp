@@ -70,7 +70,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   if (src->is_root()) return Fail(Errc::kInvalidMove, "the root folder cannot be copied");
   auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (!dst) return std::unexpected(dst.error());
-  if (!dst->is_folder()) return Fail(Errc::kNotFound, "folder {} not found", parent_id);
+  if (!dst->is_folder()) return Fail(Errc::kNotFound, "The target is a file, not a folder.");
   // A past-due target space is read-only (402): checked before anything is reserved or copied.
   if (auto standing = RequireGoodStanding(tx, *dst); !standing) {
     return std::unexpected(std::move(standing.error()));
@@ -78,7 +78,9 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   if (src->is_folder() && dst->owner_id == src->owner_id) {
     auto below = db::NodeStore::IsSelfOrBelow(tx, src->id, dst->id);
     if (!below) return std::unexpected(below.error());
-    if (*below) return Fail(Errc::kInvalidMove, "a folder cannot be copied into itself");
+    if (*below)
+      return Fail(Errc::kInvalidMove,
+                  "A folder cannot be copied into itself or into a folder inside it.");
   }
   if (name) {
     auto taken = LiveChild(tx, dst->id, *name);

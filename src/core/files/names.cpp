@@ -54,14 +54,17 @@ Result<std::string> NormalizeName(std::string_view name) {
   if (out.find('/') != std::string::npos) {
     return Fail(Errc::kInvalidName, "A name cannot contain '/'.");
   }
+  bool blank = true;  // Only white space (a row without a visible name).
   for (std::int32_t i = 0; i < normalized.length();) {
     UChar32 c = normalized.char32At(i);
     if (IsControl(c)) {
       return Fail(Errc::kInvalidName,
                   "A name cannot contain control characters (such as a line break or tab).");
     }
+    blank = blank && u_isUWhiteSpace(c);
     i += U16_LENGTH(c);
   }
+  if (blank) return Fail(Errc::kInvalidName, "A name cannot be only spaces.");
   return out;
 }
 
