@@ -132,6 +132,14 @@ int RunServe(const config::Config& config) {
     spdlog::info("released {} upload reservation(s) left by the previous run", *n);
   }
 
+  // Listing keys of a new kind (a migration asks for it once): before a folder is listed.
+  if (auto n = rt.files->RekeySortNames(); !n) {
+    spdlog::error("cannot recompute the listing keys of the files: {}", n.error().message);
+    return 1;
+  } else if (*n > 0) {
+    spdlog::info("recomputed the listing keys of {} file(s) and folder(s)", *n);
+  }
+
   api::AddOpenApiRoute(router);  // Last route: it lists (debug) and checks all the others.
   http::Server server(ioc, ServerOptionsFrom(config.server), router, rt.metrics,
                       web::EmbeddedAssets());

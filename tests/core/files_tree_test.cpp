@@ -76,6 +76,21 @@ TEST(NamesTest, SortNameFoldsCase) {
   EXPECT_LT(SortName("apple"), SortName("Banana"));
 }
 
+TEST(NamesTest, SortNamePutsNumbersInNaturalOrder) {
+  // The order a person expects (Dropbox, Finder, Nextcloud), not the bytes' order.
+  std::vector<std::string> names = {"f10.txt",   "F2.txt",   "f1.txt", "f100.txt",
+                                    "f.txt",     "f02b.txt", "f9.txt", "IMG_0010.jpg",
+                                    "img_9.jpg", "10",       "9",      "a"};
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return SortName(a) < SortName(b); });
+  EXPECT_EQ(names, (std::vector<std::string>{"9", "10", "a", "f.txt", "f1.txt", "F2.txt",
+                                             "f02b.txt", "f9.txt", "f10.txt", "f100.txt",
+                                             "img_9.jpg", "IMG_0010.jpg"}));
+  EXPECT_EQ(SortName("f10"), "f0210");
+  EXPECT_EQ(SortName("v0.0"), "v010.010") << "a zero stays one digit";
+  EXPECT_EQ(SortName("caf\xC3\xA9 2"), "caf\xC3\xA9 012") << "UTF-8 around digits is kept";
+}
+
 TEST(NamesTest, SplitRelativePathIgnoresExtraSlashesAndRejectsDotDot) {
   auto parts = SplitRelativePath("/a//b c/");
   ASSERT_TRUE(parts) << parts.error().message;
@@ -532,6 +547,37 @@ TEST_F(FilesTreeTest, RestorePutsBackRecreatesParentsAndRenamesOnAClash) {
   auto missing = Run(files_->Restore(alice_, "nope"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
+}
+
+// A database listed with the old key (case folding only) is re-keyed once, at the next start,
+// as migration 0013 asks: then "f2" lists before "f10".
+TEST_F(FilesTreeTest, RekeySortNamesPutsOldRowsInNaturalOrderOnce) {
+  auto first = files_->RekeySortNames();  // The migration's own request (new rows are right).
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sort_name_rekey"), 0);
+  Node box = Folder(alice_, "root", "n");
+  for (const char* name : {"f10.txt", "f2.txt", "f1.txt"}) File(alice_, box.id, name, "x");
+  // As the binary before 0013 wrote them, and the request 0013 leaves.
+  auto old = db_->Write([](db::Transaction& tx) -> Result<void> {
+    if (auto r = tx.Exec("UPDATE nodes SET sort_name = lower(name)"); !r) return r;
+    return tx.Exec("INSERT INTO sort_name_rekey (pending) VALUES (1)");
+  });
+  ASSERT_TRUE(old) << old.error().message;
+  auto before = Run(files_->Children(alice_, box.id, ListOptions{}));
+  ASSERT_TRUE(before);
+  EXPECT_THAT(Names(*before), ElementsAre("f1.txt", "f10.txt", "f2.txt"));
+
+  auto rekeyed = files_->RekeySortNames();
+  ASSERT_TRUE(rekeyed) << rekeyed.error().message;
+  EXPECT_EQ(*rekeyed, 3);
+  auto after = Run(files_->Children(alice_, box.id, ListOptions{}));
+  ASSERT_TRUE(after);
+  EXPECT_THAT(Names(*after), ElementsAre("f1.txt", "f2.txt", "f10.txt"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sort_name_rekey"), 0);
+  auto again = files_->RekeySortNames();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0) << "asked once, done once";
 }
 
 TEST_F(FilesTreeTest, DeleteForeverAndEmptyTrashFreeTheBytesOnBothDisks) {

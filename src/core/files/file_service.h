@@ -151,6 +151,10 @@ class FileService {
   // that was killed mid-request; tus reservations live with their upload). Returns how many.
   // Assumes one server per database. Blocking (DB): call it before the server starts.
   Result<std::int64_t> SweepReservations();
+  // Recomputes every node's listing key (SortName) when a migration asked for it (a change of
+  // the key: 0013_natural_sort), in batches, then clears the request. Returns how many keys
+  // changed (0 when nothing was asked). Blocking (DB): call it before the server starts.
+  Result<std::int64_t> RekeySortNames();
   // Before reading a body: checks the parent, the names, the conflict rule (kNameTaken for
   // on_conflict=fail when the name exists) and reserves the declared size. Returns the
   // reservation id ("" when nothing was declared). Upload() does this itself when not done.

@@ -313,4 +313,37 @@ net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
   co_return node;
 }
 
+Result<std::int64_t> FileService::RekeySortNames() {
+  constexpr std::int64_t kBatch = 1000;
+  auto asked = deps_.db.Read(
+      [](db::Transaction& tx) { return tx.QueryOne("SELECT pending FROM sort_name_rekey"); });
+  if (!asked) return std::unexpected(std::move(asked.error()));
+  if (!*asked) return 0;
+  std::int64_t changed = 0;
+  std::string after;
+  for (bool more = true; more;) {
+    auto batch = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+      auto rows = tx.Query("SELECT id, name, sort_name FROM nodes WHERE id > ? ORDER BY id LIMIT ?",
+                           {after, kBatch});
+      if (!rows) return std::unexpected(std::move(rows.error()));
+      for (const db::Row& row : *rows) {
+        std::string key = SortName(row.Text(1));
+        if (key != row.Text(2)) {
+          auto set = tx.Exec("UPDATE nodes SET sort_name = ? WHERE id = ?", {key, row.Text(0)});
+          if (!set) return set;
+          ++changed;
+        }
+      }
+      more = static_cast<std::int64_t>(rows->size()) == kBatch;
+      if (!rows->empty()) after = rows->back().Text(0);
+      return {};
+    });
+    if (!batch) return std::unexpected(std::move(batch.error()));
+  }
+  auto done =
+      deps_.db.Write([](db::Transaction& tx) { return tx.Exec("DELETE FROM sort_name_rekey"); });
+  if (!done) return std::unexpected(std::move(done.error()));
+  return changed;
+}
+
 }  // namespace nimbus::core::files

@@ -7,6 +7,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace nimbus::core::files {
@@ -68,18 +69,45 @@ Result<std::string> NormalizeName(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// SortName's natural order of numbers: each run of ASCII digits as its length (two digits,
+// at most 99) and the digits without leading zeros. UTF-8 continuation bytes are never digits.
+std::string NaturalNumbers(std::string_view folded) {
+  std::string out;
+  out.reserve(folded.size() + 8);
+  for (std::size_t i = 0; i < folded.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(folded[i]))) {
+      out += folded[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < folded.size() && std::isdigit(static_cast<unsigned char>(folded[end]))) ++end;
+    std::size_t first = i;
+    while (first + 1 < end && folded[first] == '0') ++first;  // "007" → "7", "0" stays.
+    const std::size_t digits = std::min<std::size_t>(end - first, 99);
+    out += static_cast<char>('0' + digits / 10);
+    out += static_cast<char>('0' + digits % 10);
+    out.append(folded.substr(first, end - first));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string SortName(std::string_view name) {
   if (!IsValidUtf8(name)) {
     std::string out(name);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return NaturalNumbers(out);
   }
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
   text.foldCase(U_FOLD_CASE_DEFAULT);
   std::string out;
   text.toUTF8String(out);
-  return out;
+  return NaturalNumbers(out);
 }
 
 }  // namespace nimbus::core::files
