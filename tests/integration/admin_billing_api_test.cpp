@@ -163,6 +163,34 @@ TEST_F(AdminBillingApiTest, AdminSetsAPlanWithoutCharging) {
   EXPECT_FALSE(BodyOf(both).at("user").at("disabled").as_bool());
 }
 
+// GB an admin granted were never paid: going down from them credits nothing, and only GB the
+// user bought on top come back (found in an exploratory QA pass: 10 granted GB became a
+// credit of a month of 10 GB).
+TEST_F(AdminBillingApiTest, AGrantedPlanIsNeverCreditedBack) {
+  StartWithUsers();
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(SetPlanOf(ann_, bob_id_, "10").status, 200);
+  EXPECT_EQ(Int(SettledPlan(bob_), "size_gb"), 10);
+  HttpResponse quote = As(bob_, "GET", "/api/v1/plan/quote?size_gb=1");
+  ASSERT_EQ(quote.status, 200) << quote.body;
+  EXPECT_EQ(Int(BodyOf(quote), "prorated_amount"), 0) << "nothing to credit";
+
+  // Bob buys 2 GB more: he pays for those 2 only.
+  HttpResponse up = As(bob_, "PUT", "/api/v1/plan", R"({"size_gb":12})");
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::int64_t paid = Int(BodyOf(up).at("invoice").as_object(), "subtotal");
+  EXPECT_GT(paid, 0);
+  EXPECT_LT(paid, 30) << "2 GB for (nearly) a month at 10 cents per GB-month";
+  SettledPlan(bob_);
+  // Back to the free plan: what he paid comes back, not the admin's 10 GB.
+  HttpResponse down = As(bob_, "PUT", "/api/v1/plan", R"({"size_gb":1})");
+  ASSERT_EQ(down.status, 200) << down.body;
+  const std::int64_t credited = Int(BodyOf(down), "credited");
+  EXPECT_LE(credited, paid);
+  EXPECT_GE(credited, paid - 1) << "the few seconds since are worth at most a cent";
+  EXPECT_EQ(Int(SettledPlan(bob_), "balance"), credited);
+}
+
 TEST_F(AdminBillingApiTest, ReportShowsThisMonthsRevenueAndUsersPerCategory) {
   StartWithUsers();
   if (HasFatalFailure()) return;

@@ -63,6 +63,7 @@ Result<void> BillPeriods(Transaction& tx, const config::BillingConfig& c, std::i
     }
     row.period_start = start;
     row.period_end = end;
+    row.uncharged_gb = 0;  // This period is invoiced in full.
   }
   row.updated_at = now;
   if (auto put = BillingStore::PutAccount(tx, row); !put) return std::unexpected(put.error());

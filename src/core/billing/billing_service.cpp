@@ -109,6 +109,36 @@ Result<void> CheckFits(const Holding& h, std::int64_t size_gb, bool by_admin) {
               files::HumanBytes(held - room), by_admin ? "it can be set" : "choosing it");
 }
 
+// The money of a user's change of `before` to `size_gb`: PlanChange, except that a downgrade
+// credits only GB some invoice of this period charged, never GB an admin granted without charge
+// (the account's uncharged_gb; the charged GB are the ones given up first).
+PlanChangeMoney UserChangeMoney(const config::BillingConfig& c, const Holding& h,
+                                const AccountMoney& before, std::int64_t size_gb,
+                                std::int64_t now) {
+  PlanChangeMoney money = PlanChange(c, before, size_gb, now);
+  const std::int64_t uncharged = h.account ? h.account->uncharged_gb : 0;
+  if (money.prorated_amount >= 0 || uncharged <= 0) return money;
+  const std::int64_t dropped = before.size_gb - (IsFree(c, size_gb) ? 0 : size_gb);
+  if (dropped <= 0) return money;
+  const std::int64_t paid = std::clamp<std::int64_t>(before.size_gb - uncharged, 0, dropped);
+  // The credit of the charged GB only: a share of the exact credit, rounded half up as any line.
+  const std::int64_t credit = -money.prorated_amount;
+  money.prorated_amount = -((credit * paid * 2 + dropped) / (dropped * 2));
+  return money;
+}
+
+// The GB of the new plan no invoice of its period charged, after a change from `before`:
+// an admin's change grants its added GB (all of them from the free plan), a user's upgrade is
+// charged, and a downgrade keeps the granted GB that still fit.
+std::int64_t UnchargedAfter(const config::BillingConfig& c, std::int64_t uncharged,
+                            std::int64_t before_gb, bool before_paid, std::int64_t size_gb,
+                            bool charge) {
+  if (IsFree(c, size_gb)) return 0;
+  if (!before_paid) return charge ? 0 : size_gb;
+  if (size_gb >= before_gb) return charge ? uncharged : uncharged + (size_gb - before_gb);
+  return std::min(uncharged, size_gb);
+}
+
 // The money of the change, recorded: the account row, and an invoice (charge) or the credit.
 struct Recorded {
   std::optional<Invoice> invoice;
@@ -131,7 +161,7 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
   if (!holding) return std::unexpected(std::move(holding.error()));
   AccountMoney before = MoneyOf(c, *holding, now);
   if (!holding->account) before.size_gb = prior_gb;
-  const PlanChangeMoney money = PlanChange(c, before, size_gb, now);
+  const PlanChangeMoney money = UserChangeMoney(c, *holding, before, size_gb, now);
   BillingAccountRow row = holding->account.value_or(BillingAccountRow{});
   if (!holding->account) {
     row.user_id = user_id;
@@ -143,6 +173,8 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
   row.anchor_at = money.period ? std::optional(money.period->anchor_ms) : std::nullopt;
   row.period_start = money.period ? std::optional(money.period->start_ms) : std::nullopt;
   row.period_end = money.period ? std::optional(money.period->end_ms) : std::nullopt;
+  row.uncharged_gb = UnchargedAfter(c, row.uncharged_gb, before.size_gb, before.period.has_value(),
+                                    size_gb, charge);
   Recorded out;
   if (!charge) {
     // Nothing to invoice or credit.
@@ -223,7 +255,7 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
   Result<Holding> h = co_await RunBlocking(deps_.workers, std::move(read));
   if (!h) co_return std::unexpected(std::move(h.error()));
   const std::int64_t now = NowMs();
-  const PlanChangeMoney money = PlanChange(c, MoneyOf(c, *h, now), size_gb, now);
+  const PlanChangeMoney money = UserChangeMoney(c, *h, MoneyOf(c, *h, now), size_gb, now);
   co_return Quote{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
                   c.currency, money.prorated_amount, now};
 }

@@ -52,14 +52,15 @@ Result<std::optional<BillingAccountRow>> BillingStore::FindAccount(Transaction& 
                                                                    std::int64_t user_id) {
   auto row = tx.QueryOne(
       "SELECT user_id, plan_gb, currency, anchor_at, period_start, period_end, balance, state,"
-      " created_at, updated_at, past_due_since FROM billing_accounts WHERE user_id = ?",
+      " created_at, updated_at, past_due_since, uncharged_gb FROM billing_accounts"
+      " WHERE user_id = ?",
       {user_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<BillingAccountRow>();
   Row& r = **row;
   return std::optional<BillingAccountRow>(
       BillingAccountRow{r.Int(0), r.Int(1), r.TakeText(2), r.OptInt(3), r.OptInt(4), r.OptInt(5),
-                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9), r.OptInt(10)});
+                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9), r.OptInt(10), r.Int(11)});
 }
 
 Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& a) {
@@ -67,10 +68,10 @@ Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& 
   if (!deleted) return deleted;
   return tx.Exec(
       "INSERT INTO billing_accounts (user_id, plan_gb, currency, anchor_at, period_start,"
-      " period_end, balance, state, created_at, updated_at, past_due_since)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      " period_end, balance, state, created_at, updated_at, past_due_since, uncharged_gb)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.user_id, a.plan_gb, a.currency, a.anchor_at, a.period_start, a.period_end, a.balance,
-       a.state, a.created_at, a.updated_at, a.past_due_since});
+       a.state, a.created_at, a.updated_at, a.past_due_since, a.uncharged_gb});
 }
 
 Result<std::int64_t> BillingStore::NextInvoiceSeq(Transaction& tx) {

@@ -27,6 +27,9 @@ struct BillingAccountRow {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> past_due_since;  // Set while state is "past_due".
+  // GB of plan_gb that no invoice of the current period charged (an admin's grant): a downgrade
+  // credits nothing for them. 0 once the billing job invoices a new period.
+  std::int64_t uncharged_gb = 0;
 };
 
 struct InvoiceLineRow {
