@@ -13,7 +13,7 @@ struct AccountsConfig {
   int max_concurrent_hashes = 2;  // Bound on hashes running at once (memory = this × cost).
   int session_lifetime_h = 720;   // Absolute session lifetime (30 days).
   int session_idle_h = 168;       // A session unused for this long ends (7 days).
-  int session_cache_s = 60;       // How long a session stays in the in-memory cache.
+  int session_cache_s = 5;        // How long a session stays in the in-memory cache.
   bool require_email_verification = false;
   int verification_token_ttl_h = 48;
   int reset_token_ttl_min = 60;

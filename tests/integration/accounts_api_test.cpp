@@ -3,8 +3,10 @@
 // the admin users endpoints, and `nimbus admin user`.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "integration/accounts_test_util.h"
 
@@ -205,6 +207,27 @@ TEST_F(AccountsTest, AdminUserCommands) {
       Call("POST", "/api/v1/auth/login",
            json::serialize(json::object{{"email", "eve@example.com"}, {"password", eve_pw}}));
   EXPECT_EQ(eve.status, 403) << "disabled from the CLI";
+
+  // Disabled from the CLI while signed in to the running server: shut out within the session
+  // cache's 5 s (found in an exploratory QA pass: it took a minute).
+  auto sam = RunNimbus({"admin", "user", "create", "sam@example.com", "--password-file", pw_file,
+                        "--data", data_dir()});
+  ASSERT_TRUE(sam);
+  ASSERT_EQ(sam->exit_code(), 0) << sam->err;
+  Browser sam_browser = LogIn("sam@example.com");
+  ASSERT_EQ(Call("GET", "/api/v1/me", "", &sam_browser).status, 200);
+  auto off = RunNimbus({"admin", "user", "disable", "sam@example.com", "--data", data_dir()});
+  ASSERT_TRUE(off);
+  ASSERT_EQ(off->exit_code(), 0) << off->err;
+  const auto disabled_at = std::chrono::steady_clock::now();
+  int status = 200;
+  while (status == 200 &&
+         std::chrono::steady_clock::now() - disabled_at < std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    status = Call("GET", "/api/v1/me", "", &sam_browser).status;
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_LT(std::chrono::steady_clock::now() - disabled_at, std::chrono::seconds(7));
 }
 
 }  // namespace
