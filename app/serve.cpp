@@ -161,6 +161,17 @@ int RunServe(const config::Config& config) {
   if (auto resumed = rt.blobs->ResumeMoves(ioc.get_executor()); !resumed) {
     spdlog::warn("cannot resume moves between disk categories: {}", resumed.error().message);
   }
+  // Bytes of deleted files that a killed process left queued for removal.
+  net::co_spawn(ioc, rt.blobs->EraseLeftovers(),
+                [](std::exception_ptr e, Result<std::size_t> left) {
+                  if (e) std::rethrow_exception(e);
+                  if (!left) {
+                    spdlog::warn("removing the bytes of deleted files left queued failed: {}",
+                                 left.error().message);
+                  } else if (*left > 0) {
+                    spdlog::info("removed the bytes of {} deleted file(s) left queued", *left);
+                  }
+                });
   // Resumable uploads whose last byte was durable before the stop are assembled again.
   net::co_spawn(ioc, tus.ResumePending(ioc.get_executor()),
                 [](std::exception_ptr e, Result<int> started) {

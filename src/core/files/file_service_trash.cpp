@@ -185,15 +185,11 @@ Result<void> PurgeItemTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::s
   return db::NodeStore::DeleteTrash(tx, trash_id);
 }
 
-// After the transaction that forgot them: removes the bytes from both disk copies. A failure
-// leaves an orphan for scrub; it is logged, not returned (the rows are gone already).
+// After the transaction that forgot them: removes the bytes from both disk copies. One that
+// cannot be removed now stays queued (OwnerBlobs::EraseLeftovers); nothing is returned (the rows
+// are gone already).
 net::awaitable<void> EraseBlobs(storage::OwnerBlobs& blobs, std::vector<db::BlobRow> rows) {
-  for (const db::BlobRow& row : rows) {
-    auto erased = co_await blobs.Erase(row);
-    if (!erased) {
-      spdlog::warn("trash: blob {} left for scrub: {}", row.id, erased.error().message);
-    }
-  }
+  co_await blobs.EraseForgotten(std::move(rows));
 }
 
 }  // namespace
@@ -280,6 +276,12 @@ net::awaitable<Result<std::int64_t>> FileService::PurgeExpiredTrash() {
   const std::int64_t cutoff =
       now - static_cast<std::int64_t>(std::max(0, deps_.config.trash_retention_days)) * kDayMs;
   std::int64_t purged = 0;
+  // First what a killed process left queued (its trash rows are gone already).
+  if (auto left = co_await deps_.blobs.EraseLeftovers(); !left) {
+    spdlog::warn("trash purge: queued removals of deleted blobs failed: {}", left.error().message);
+  } else if (*left > 0) {
+    spdlog::info("trash purge: removed {} deleted blob(s) left queued", *left);
+  }
   for (int round = 0; round < kMaxPurgeRounds; ++round) {
     std::vector<db::BlobRow> erase;
     std::set<std::int64_t> owners;

@@ -414,7 +414,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     co_await release();
     co_return std::unexpected(OwnersSpace(result.error(), folder));
   }
-  if (old_blob) (void)co_await deps_.blobs.Erase(*old_blob);  // Else an orphan for scrub.
+  if (old_blob) {  // Queued in the record's transaction: removed now, or at the next start.
+    std::vector<db::BlobRow> replaced{std::move(*old_blob)};
+    (void)co_await deps_.blobs.EraseForgotten(std::move(replaced));
+  }
   UsageChanged(owner, move);
   activity_->Note(request.caller, recorded->node, "upload");
   co_return std::move(*recorded);

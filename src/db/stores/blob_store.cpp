@@ -85,4 +85,27 @@ Result<void> BlobStore::Delete(std::string_view id) {
   return ExpectOne(tx_.ExecCount("DELETE FROM blobs WHERE id = ?", {id}), id);
 }
 
+Result<void> BlobStore::QueueErasure(const BlobRow& b) {
+  return tx_.Exec(
+      "INSERT INTO blob_erasures (blob_id, owner_id, primary_id, size, sha256, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)",
+      {b.id, b.owner_id, b.primary_id, b.size, b.sha256, b.created_at});
+}
+
+Result<std::vector<BlobRow>> BlobStore::ListErasures(std::int64_t limit) {
+  auto rows = tx_.Query(
+      "SELECT blob_id, owner_id, primary_id, size, sha256, created_at FROM blob_erasures"
+      " ORDER BY blob_id LIMIT ?",
+      {limit});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<BlobRow> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(ToBlob(r));
+  return out;
+}
+
+Result<void> BlobStore::DeleteErasure(std::string_view id) {
+  return tx_.Exec("DELETE FROM blob_erasures WHERE blob_id = ?", {id});
+}
+
 }  // namespace nimbus::db

@@ -54,6 +54,13 @@ class BlobStore {
   // kNotFound if absent.
   Result<void> Delete(std::string_view id);
 
+  // The queue of blobs whose row was deleted and whose bytes are still on their pair.
+  Result<void> QueueErasure(const BlobRow& row);
+  // Up to `limit` queued blobs, ordered by id.
+  Result<std::vector<BlobRow>> ListErasures(std::int64_t limit);
+  // Drops `id` from the queue (absent: nothing to do).
+  Result<void> DeleteErasure(std::string_view id);
+
  private:
   Transaction& tx_;
 };

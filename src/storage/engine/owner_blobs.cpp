@@ -142,10 +142,58 @@ Result<db::BlobRow> OwnerBlobs::Forget(db::Transaction& tx, std::string_view blo
   if (!row) return Fail(row.error());
   if (!*row) return Fail(Errc::kNotFound, "blob {} not found", blob_id);
   if (auto r = blobs.Delete(blob_id); !r) return Fail(r.error());
+  if (auto r = blobs.QueueErasure(**row); !r) return Fail(r.error());
   if (auto r = engine_.pool().AddUsed(tx, (*row)->owner_id, -(*row)->size); !r) {
     return Fail(r.error());
   }
   return std::move(**row);
+}
+
+net::awaitable<std::size_t> OwnerBlobs::EraseForgotten(std::vector<db::BlobRow> rows) {
+  std::vector<std::string> erased;
+  for (const db::BlobRow& row : rows) {
+    auto removed = co_await Erase(row);
+    if (removed) {
+      erased.push_back(row.id);
+    } else {
+      spdlog::warn("blob {} of a deleted file stays queued for removal: {}", row.id,
+                   removed.error().message);
+    }
+  }
+  if (erased.empty()) co_return 0;
+  auto dequeue = [this, &erased] {
+    return db_.Write([&](db::Transaction& tx) -> Result<void> {
+      db::BlobStore blobs(tx);
+      for (const std::string& id : erased) {
+        if (auto r = blobs.DeleteErasure(id); !r) return r;
+      }
+      return {};
+    });
+  };
+  // The bytes are gone: a failed dequeue only means EraseLeftovers removes nothing later.
+  if (auto done = co_await RunBlocking(workers_, dequeue); !done) {
+    spdlog::warn("the removal of {} deleted blob(s) is done but still queued: {}", erased.size(),
+                 done.error().message);
+  }
+  co_return erased.size();
+}
+
+net::awaitable<Result<std::size_t>> OwnerBlobs::EraseLeftovers() {
+  constexpr std::int64_t kBatch = 500;
+  std::size_t total = 0;
+  for (;;) {
+    auto list = [this] {
+      return db_.Read([](db::Transaction& tx) { return db::BlobStore(tx).ListErasures(kBatch); });
+    };
+    auto queued = co_await RunBlocking(workers_, list);
+    if (!queued) co_return Fail(queued.error());
+    const std::size_t listed = queued->size();
+    const std::size_t removed = co_await EraseForgotten(std::move(*queued));
+    total += removed;
+    // A short page was the last; a page none of which could be removed waits for next time.
+    if (listed < static_cast<std::size_t>(kBatch) || removed == 0) break;
+  }
+  co_return total;
 }
 
 net::awaitable<Result<void>> OwnerBlobs::Erase(const db::BlobRow& row) {

@@ -92,11 +92,20 @@ class OwnerBlobs {
   net::awaitable<Result<db::BlobRow>> Stat(std::string_view blob_id);
 
   // Deletes the blob's row and subtracts its size from the owner's used bytes, in the caller's
-  // write transaction; returns the row for Erase. kNotFound for an unknown blob.
+  // write transaction, and queues the bytes for removal in it (blob_erasures); returns the row
+  // for EraseForgotten. kNotFound for an unknown blob.
   Result<db::BlobRow> Forget(db::Transaction& tx, std::string_view blob_id);
-  // After the transaction of Forget committed: removes the bytes from the pair the row named.
-  // A blob already absent is fine. kUnavailable when the pair is not open; volume errors (the
-  // bytes are then an orphan for scrub).
+  // After the transaction of Forget committed: removes each blob's bytes from the pair its row
+  // named, then drops them from the queue. One that cannot be removed now (its pair not open,
+  // a volume error) is logged and stays queued for EraseLeftovers. Returns how many were removed.
+  net::awaitable<std::size_t> EraseForgotten(std::vector<db::BlobRow> rows);
+  // Removes the bytes of every queued blob (left by a process killed between a Forget's commit
+  // and its EraseForgotten, or by a failed removal): at start-up and by the trash purge. Returns
+  // how many were removed; DB errors.
+  net::awaitable<Result<std::size_t>> EraseLeftovers();
+  // Removes the bytes of a blob that was never recorded (a write whose record failed). A blob
+  // already absent is fine. kUnavailable when the pair is not open; volume errors (the bytes
+  // are then an orphan for scrub).
   net::awaitable<Result<void>> Erase(const db::BlobRow& row);
 
   // A new plan size for the owner. Same category: DiskPool::Resize. Another category:

@@ -82,6 +82,51 @@ TEST_F(OwnerBlobsTest, WriteRecordReadForgetEraseKeepTheCountersExact) {
   EXPECT_EQ(again.error().code, Errc::kNotFound);
 }
 
+// A Forget queues the blob's bytes for removal in its own transaction: a process killed before
+// EraseForgotten leaves the queue (not orphans), and the next EraseLeftovers finishes it; a
+// removal that fails now stays queued.
+TEST_F(OwnerBlobsTest, AForgottenBlobStaysQueuedUntilItsBytesAreGone) {
+  Open();
+  Allocate(7, 1 * G);
+  auto queued = [&] {
+    auto n = db_->Read([](db::Transaction& tx) -> Result<std::int64_t> {
+      auto row = tx.QueryOne("SELECT COUNT(*) FROM blob_erasures");
+      if (!row) return std::unexpected(row.error());
+      return (**row).Int(0);
+    });
+    return n.value_or(-1);
+  };
+  const std::string id = Put(7, "the bytes of a deleted file");
+  const BlobId blob = *BlobId::Parse(id);
+  auto forgotten = db_->Write([&](db::Transaction& tx) { return blobs_->Forget(tx, id); });
+  ASSERT_TRUE(forgotten) << forgotten.error().message;
+  EXPECT_EQ(queued(), 1);
+  // Killed here: a new process finds the queue and removes the bytes.
+  NewOwnerBlobs({});
+  auto left = RunCo(ioc_, blobs_->EraseLeftovers());
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(*left, 1u);
+  EXPECT_FALSE(volumes_["a1"]->Contains(blob));
+  EXPECT_FALSE(volumes_["a1m"]->Contains(blob));
+  EXPECT_EQ(queued(), 0);
+
+  // Both disks offline: the removal fails, the blob stays queued until they are back.
+  const std::string other = Put(7, "another one");
+  auto second = db_->Write([&](db::Transaction& tx) { return blobs_->Forget(tx, other); });
+  ASSERT_TRUE(second);
+  volumes_["a1"]->SetOffline(true);
+  volumes_["a1m"]->SetOffline(true);
+  EXPECT_EQ(RunCo(ioc_, blobs_->EraseForgotten({*second})), 0u);
+  EXPECT_EQ(queued(), 1);
+  volumes_["a1"]->SetOffline(false);
+  volumes_["a1m"]->SetOffline(false);
+  auto later = RunCo(ioc_, blobs_->EraseLeftovers());
+  ASSERT_TRUE(later);
+  EXPECT_EQ(*later, 1u);
+  EXPECT_FALSE(volumes_["a1"]->Contains(*BlobId::Parse(other)));
+  EXPECT_EQ(queued(), 0);
+}
+
 TEST_F(OwnerBlobsTest, WriteErrorsSayWhatIsWrong) {
   Open();
   StringSource source("abc");
