@@ -93,15 +93,10 @@ Result<void> BlobStore::QueueErasure(const BlobRow& b) {
 }
 
 Result<std::vector<BlobRow>> BlobStore::ListErasures(std::int64_t limit) {
-  auto rows = tx_.Query(
+  return ToBlobs(tx_.Query(
       "SELECT blob_id, owner_id, primary_id, size, sha256, created_at FROM blob_erasures"
       " ORDER BY blob_id LIMIT ?",
-      {limit});
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  std::vector<BlobRow> out;
-  out.reserve(rows->size());
-  for (const Row& r : *rows) out.push_back(ToBlob(r));
-  return out;
+      {limit}));
 }
 
 Result<void> BlobStore::DeleteErasure(std::string_view id) {
