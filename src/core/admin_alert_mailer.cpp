@@ -120,7 +120,7 @@ std::string AlertTitle(const storage::Alert& alert) {
     case storage::AlertKind::kDiskDegraded:
       return fmt::format("Disk {} is degraded", disk);
     case storage::AlertKind::kDiskRecovered:
-      return fmt::format("Disk {} is healthy again", disk);
+      return fmt::format("Disk {} is back in service", disk);
     case storage::AlertKind::kRepairFailed:
       return fmt::format("A repair failed on disk {}", disk);
     case storage::AlertKind::kNearFull:
