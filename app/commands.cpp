@@ -47,9 +47,8 @@ int RunJob(const config::Config& config, const std::string& name) {
   // only with the volumes open) for the same reason, and the same care.
   const bool disks = name == jobs::kDiskHealthJobName;
   const bool purge = name == jobs::kTrashPurgeJobName || name == jobs::kTusCleanupJobName;
-  auto rt = OpenRuntime(
-      config, ioc.get_executor(),
-      RuntimeOptions{.open_volumes = disks || purge, .sweep_tmp = !purge, .mail_alerts = true});
+  auto rt = OpenRuntime(config, ioc.get_executor(),
+                        RuntimeOptions{.open_volumes = disks || purge, .sweep_tmp = !purge});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -45,17 +45,13 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   storage::EngineDeps deps{.db = *rt->db, .workers = *rt->workers, .metrics = rt->metrics,
                           .clock = rt->clock, .open_volumes = runtime_options.open_volumes,
                           .sweep_tmp = runtime_options.sweep_tmp};
-  // Storage alerts are logged and counted, and (mail_alerts) mailed to every enabled admin through
-  // the outbox (on a worker; the engine's caller never waits). public_url is read when a mail is
+  // Storage alerts are logged and counted, and mailed to every enabled admin through the
+  // outbox (on a worker; the engine's caller never waits). public_url is read when a mail is
   // composed: serve fills it in once it listens when it is derived from the listen address.
-  if (runtime_options.mail_alerts) {
-    db::Database* alert_db = rt->db.get();
-    auto admin_emails = [alert_db] { return core::AdminEmails(*alert_db); };
-    deps.alerts = std::make_shared<core::AdminAlertMailer>(
-        *rt->db, *rt->workers, rt->clock, admin_emails, rt->config.server.public_url, &rt->metrics);
-  } else {
-    deps.alerts = std::make_shared<storage::LoggingAlertSink>(&rt->metrics);
-  }
+  db::Database* alert_db = rt->db.get();
+  auto admin_emails = [alert_db] { return core::AdminEmails(*alert_db); };
+  deps.alerts = std::make_shared<core::AdminAlertMailer>(
+      *rt->db, *rt->workers, rt->clock, admin_emails, rt->config.server.public_url, &rt->metrics);
   auto engine = storage::StorageEngine::Open(rt->config.disks, std::move(deps));
   if (!engine) return Fail(engine.error());
   rt->storage = std::move(*engine);

@@ -60,10 +60,6 @@ struct RuntimeOptions {
   // With open_volumes: false opens them without sweeping tmp/ (`nimbus job run trash-purge`
   // next to a running server, whose in-flight writes live there).
   bool sweep_tmp = true;
-  // Mail storage alerts to the admins (the server, `nimbus job run` from cron). The admin CLI
-  // only logs and counts them: the operator sees the outcome of their own command, and a running
-  // server raises the one alert (and its mail) when it applies the change on its next round.
-  bool mail_alerts = false;
 };
 
 // Creates the data directory, opens and migrates the database, opens the storage engine from

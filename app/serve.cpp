@@ -63,8 +63,7 @@ std::string HostOf(const std::string& listen) {
 
 int RunServe(const config::Config& config) {
   net::io_context ioc(config.server.io_threads);
-  auto opened = OpenRuntime(config, ioc.get_executor(),
-                            RuntimeOptions{.open_volumes = true, .mail_alerts = true});
+  auto opened = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = true});
   if (!opened) {
     spdlog::error("cannot start: {}", opened.error().message);
     return 1;

@@ -93,15 +93,17 @@ std::size_t StorageEngine::ApplyStates(const std::vector<DiskInfo>& disks) {
     }
     if (state->disk_id(side) != d.id) continue;  // Renamed meanwhile; the next round applies it.
     const bool resilvering = state->Resilvering(side);
+    // Another process (the CLI) changed the state through DiskPool, which raised the alert
+    // already: applied here without a second one.
     if (d.state == DiskState::kFailed && state->Usable(side)) {
-      state->MarkFailed(side, "marked failed in the database");
+      state->MarkFailed(side, "marked failed in the database", /*alert=*/false);
       ++changed;
     } else if (d.state == DiskState::kResilvering && !resilvering) {
       state->MarkResilvering(side, d.id);
       ++changed;
     } else if ((d.state == DiskState::kHealthy || d.state == DiskState::kDegraded) &&
                (!state->Usable(side) || resilvering)) {
-      state->MarkHealthy(side);
+      state->MarkHealthy(side, /*alert=*/false);
       ++changed;
     }
   }
