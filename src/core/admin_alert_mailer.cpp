@@ -153,6 +153,7 @@ AdminAlertMailer::~AdminAlertMailer() { Close(); }
 
 void AdminAlertMailer::Raise(const storage::Alert& alert) {
   log_.Raise(alert);
+  if (!alert.mailed) return;
   bool post = false;
   {
     std::lock_guard lock(state_->mu);

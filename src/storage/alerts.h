@@ -28,6 +28,9 @@ struct Alert {
   AlertKind kind = AlertKind::kDiskDegraded;
   std::string disk_id;  // The disk concerned ("a1m"); "" when it is about a category.
   std::string message;  // One sentence for a person.
+  // False: logged and counted, not mailed (another process made the change and mailed it: the
+  // server applying a disk state the CLI recorded).
+  bool mailed = true;
 };
 
 // Receives alerts. Implementations are thread-safe and must not block (queue a mail, log).

@@ -113,6 +113,9 @@ TEST(QuotaTxTest, HumanBytes) {
   EXPECT_EQ(HumanBytes(1536), "1.5 KB");
   EXPECT_EQ(HumanBytes(std::int64_t{1} << 30), "1 GB");
   EXPECT_EQ(HumanBytes(12 * (std::int64_t{1} << 20) + 100), "12.0 MB");
+  // One decimal never shows "1024.0 MB": 40 KB under 1 GB is "1.0 GB".
+  EXPECT_EQ(HumanBytes((std::int64_t{1} << 30) - 200 * 1024), "1023.8 MB");
+  EXPECT_EQ(HumanBytes((std::int64_t{1} << 30) - 40 * 1024), "1.0 GB");
 }
 
 TEST_F(FilesContentTest, ReservationsAreExactToTheByte) {

@@ -127,5 +127,20 @@ TEST_F(AdminAlertMailerTest, AlertsAfterCloseAreOnlyLogged) {
   EXPECT_TRUE(Outbox().empty());
 }
 
+// The server applying a disk state that the CLI recorded (and mailed): counted, not mailed again.
+TEST_F(AdminAlertMailerTest, AnAlertMailedElsewhereIsCountedButNotMailedAgain) {
+  AdminAlertMailer sink(
+      *db_, workers_, clock_, [] { return Result<std::vector<std::string>>({"a@x.org"}); },
+      public_url_, &metrics_);
+  storage::Alert applied{storage::AlertKind::kDiskFailed, "a1", "marked failed in the database"};
+  applied.mailed = false;
+  sink.Raise(applied);
+  sink.Close();
+  EXPECT_TRUE(Outbox().empty());
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "nimbus_storage_alerts_total{kind=\"disk_failed\",disk=\"a1\"} 1"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace nimbus::core

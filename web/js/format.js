@@ -7,7 +7,8 @@ export function formatBytes(bytes) {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
   let value = n;
   let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
+  // Up a unit also when the shown number would round to 1024 ("1.0 GB", not "1024 MB").
+  while ((value >= 1024 || (i > 0 && value >= 1023.5)) && i < units.length - 1) {
     value /= 1024;
     i += 1;
   }

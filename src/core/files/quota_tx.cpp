@@ -84,7 +84,7 @@ std::string HumanBytes(std::int64_t bytes) {
   static constexpr const char* kUnits[] = {"KB", "MB", "GB", "TB", "PB", "EB"};
   double v = static_cast<double>(bytes) / 1024.0;
   int unit = 0;
-  while (v >= 1024.0 && unit < 5) {
+  while (v >= 1023.95 && unit < 5) {  // Also when "{:.1f}" would show 1024.0.
     v /= 1024.0;
     ++unit;
   }

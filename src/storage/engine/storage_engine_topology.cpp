@@ -93,17 +93,17 @@ std::size_t StorageEngine::ApplyStates(const std::vector<DiskInfo>& disks) {
     }
     if (state->disk_id(side) != d.id) continue;  // Renamed meanwhile; the next round applies it.
     const bool resilvering = state->Resilvering(side);
-    // Another process (the CLI) changed the state through DiskPool, which raised the alert
-    // already: applied here without a second one.
+    // Another process (the CLI) changed the state through DiskPool, which mailed the alert
+    // already: applied here with the alert logged and counted, not mailed a second time.
     if (d.state == DiskState::kFailed && state->Usable(side)) {
-      state->MarkFailed(side, "marked failed in the database", /*alert=*/false);
+      state->MarkFailed(side, "marked failed in the database", /*alert=*/true, /*mail=*/false);
       ++changed;
     } else if (d.state == DiskState::kResilvering && !resilvering) {
       state->MarkResilvering(side, d.id);
       ++changed;
     } else if ((d.state == DiskState::kHealthy || d.state == DiskState::kDegraded) &&
                (!state->Usable(side) || resilvering)) {
-      state->MarkHealthy(side, /*alert=*/false);
+      state->MarkHealthy(side, /*alert=*/true, /*mail=*/false);
       ++changed;
     }
   }

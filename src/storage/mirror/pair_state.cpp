@@ -124,7 +124,7 @@ void PairState::Deliver(const std::vector<PairEvent>& events, const std::vector<
   }
 }
 
-void PairState::MarkFailed(Side s, std::string reason, bool alert) {
+void PairState::MarkFailed(Side s, std::string reason, bool alert, bool mail) {
   std::vector<PairEvent> events;
   std::vector<Alert> alerts;
   {
@@ -136,6 +136,7 @@ void PairState::MarkFailed(Side s, std::string reason, bool alert) {
     NoteTransitionLocked(s, before, std::move(reason), events, alerts);
   }
   if (!alert) alerts.clear();
+  for (Alert& a : alerts) a.mailed = mail;
   Deliver(events, alerts);
 }
 
@@ -161,7 +162,7 @@ void PairState::MarkResilvering(Side s, std::string disk_id) {
   Deliver(events, {});
 }
 
-void PairState::MarkHealthy(Side s, bool alert) {
+void PairState::MarkHealthy(Side s, bool alert, bool mail) {
   std::vector<PairEvent> events;
   std::vector<Alert> alerts;
   {
@@ -176,6 +177,7 @@ void PairState::MarkHealthy(Side s, bool alert) {
     NoteTransitionLocked(s, before, "marked healthy", events, alerts);
   }
   if (!alert) alerts.clear();
+  for (Alert& a : alerts) a.mailed = mail;
   Deliver(events, alerts);
 }
 

@@ -80,11 +80,13 @@ class PairState {
 
   // The side is not used for reads or writes until MarkHealthy(); raises kDiskFailed unless
   // `alert` is false (the caller raised it already, e.g. the disk pool recording the failure).
-  void MarkFailed(Side s, std::string reason, bool alert = true);
+  // With `mail` false the alert is logged and counted but not mailed (Alert::mailed: the
+  // process that recorded the change mailed it).
+  void MarkFailed(Side s, std::string reason, bool alert = true, bool mail = true);
   // The side is usable again (errors reset, failed repairs retried). Its state is degraded while
   // repairs for it are queued, healthy otherwise; raises kDiskRecovered unless `alert` is false
-  // (the caller raised it already).
-  void MarkHealthy(Side s, bool alert = true);
+  // (the caller raised it already). `mail` as for MarkFailed.
+  void MarkHealthy(Side s, bool alert = true, bool mail = true);
   // Another disk took side `s` (`nimbus admin disk replace`): the side is renamed `disk_id`,
   // its errors are reset and it is resilvering: it takes every write, serves no read, until
   // MarkHealthy(). Queued repairs for the side stay (they now target the new disk). Emits
