@@ -15,6 +15,10 @@
 namespace nimbus::core {
 namespace {
 
+// A session's or token's last use is written at most this often (it only matters for the idle
+// end, counted in hours, and for the sessions list).
+constexpr std::int64_t kTouchEveryMs = 60 * 1000;
+
 using db::AccountStore;
 using db::SessionStore;
 using db::Transaction;
@@ -112,11 +116,20 @@ Result<std::optional<Principal>> SessionService::LoadSession(const std::string& 
                                                              std::int64_t now) {
   const std::int64_t idle = IdleMs();
   std::int64_t expires_at = 0;
-  auto found = deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
+  bool write_due = false;
+  // `write`: may delete the expired row and records the use. A read answers when neither is
+  // due (the last use was recorded less than kTouchEveryMs ago), so a short session cache
+  // costs a read per entry refresh, not a write.
+  auto load = [&](Transaction& tx, bool write) -> Result<std::optional<Principal>> {
     auto s = SessionStore::FindSession(tx, id);
     if (!s) return std::unexpected(s.error());
     if (!*s) return std::optional<Principal>();
-    if (now >= (*s)->expires_at || now >= (*s)->last_seen_at + idle) {
+    const bool ended = now >= (*s)->expires_at || now >= (*s)->last_seen_at + idle;
+    if (!write && (ended || now - (*s)->last_seen_at >= kTouchEveryMs)) {
+      write_due = true;
+      return std::optional<Principal>();
+    }
+    if (ended) {
       auto gone = SessionStore::DeleteSession(tx, (*s)->user_id, id);
       if (!gone) return std::unexpected(gone.error());
       return std::optional<Principal>();
@@ -124,10 +137,14 @@ Result<std::optional<Principal>> SessionService::LoadSession(const std::string& 
     auto u = AccountStore::FindUser(tx, (*s)->user_id);
     if (!u) return std::unexpected(u.error());
     if (!*u || (*u)->disabled) return std::optional<Principal>();
-    if (auto t = SessionStore::TouchSession(tx, id, now); !t) return std::unexpected(t.error());
+    if (write) {
+      if (auto t = SessionStore::TouchSession(tx, id, now); !t) return std::unexpected(t.error());
+    }
     expires_at = (*s)->expires_at;
     return std::optional<Principal>(Principal{ToUser(**u), id, (*s)->csrf_token, ""});
-  });
+  };
+  auto found = deps_.db.Read([&](Transaction& tx) { return load(tx, false); });
+  if (found && write_due) found = deps_.db.Write([&](Transaction& tx) { return load(tx, true); });
   // Cached only once the transaction committed.
   if (found && *found) Remember(id, CacheEntry{**found, expires_at, now, now});
   return found;
@@ -144,16 +161,29 @@ net::awaitable<Result<std::optional<Principal>>> SessionService::Resolve(std::st
 
 Result<std::optional<Principal>> SessionService::LoadToken(const std::string& hash,
                                                            std::int64_t now) {
-  auto found = deps_.db.Write([&](Transaction& tx) -> Result<std::optional<Principal>> {
+  // As LoadSession: the use is recorded at most once per kTouchEveryMs.
+  bool write_due = false;
+  auto load = [&](Transaction& tx, bool write) -> Result<std::optional<Principal>> {
     auto t = SessionStore::FindTokenByHash(tx, hash);
     if (!t) return std::unexpected(t.error());
     if (!*t) return std::optional<Principal>();
     auto u = AccountStore::FindUser(tx, (*t)->user_id);
     if (!u) return std::unexpected(u.error());
     if (!*u || (*u)->disabled) return std::optional<Principal>();
-    if (auto r = SessionStore::TouchToken(tx, (*t)->id, now); !r) return std::unexpected(r.error());
+    const bool due = !(*t)->last_used_at || now - *(*t)->last_used_at >= kTouchEveryMs;
+    if (!write && due) {
+      write_due = true;
+      return std::optional<Principal>();
+    }
+    if (write) {
+      if (auto r = SessionStore::TouchToken(tx, (*t)->id, now); !r) {
+        return std::unexpected(r.error());
+      }
+    }
     return std::optional<Principal>(Principal{ToUser(**u), "", "", (*t)->id});
-  });
+  };
+  auto found = deps_.db.Read([&](Transaction& tx) { return load(tx, false); });
+  if (found && write_due) found = deps_.db.Write([&](Transaction& tx) { return load(tx, true); });
   // Tokens have no expiry of their own; the cache entry lives session_cache_s.
   if (found && *found)
     Remember("t:" + hash, CacheEntry{**found, std::numeric_limits<std::int64_t>::max(), now, now});

@@ -67,6 +67,30 @@ TEST_F(AccountsTest, CacheAnswersUntilSessionCacheSeconds) {
   EXPECT_FALSE(Run(sessions().Resolve("made-up-cookie")).value());
 }
 
+// A cache refresh reads the session; its last use is written at most once a minute, so the
+// short session cache does not cost a write every few seconds.
+TEST_F(AccountsTest, ARefreshWritesTheLastUseAtMostOnceAMinute) {
+  SignUp("ann@example.com");
+  NewSession s = LogIn("ann@example.com");
+  auto last_seen = [&] {
+    auto v = db_->Read([&](db::Transaction& tx) -> Result<std::int64_t> {
+      auto row = tx.QueryOne("SELECT last_seen_at FROM sessions");
+      if (!row) return std::unexpected(row.error());
+      return (**row).Int(0);
+    });
+    return v.value_or(-1);
+  };
+  const std::int64_t first = last_seen();
+  clock_.Advance(seconds(config_.session_cache_s + 1));
+  auto read = Run(sessions().Resolve(s.cookie_value));
+  ASSERT_TRUE(read && *read);
+  EXPECT_EQ(last_seen(), first) << "a refresh within the minute only reads";
+  clock_.Advance(seconds(60));
+  auto written = Run(sessions().Resolve(s.cookie_value));
+  ASSERT_TRUE(written && *written);
+  EXPECT_GT(last_seen(), first) << "a minute later the use is recorded";
+}
+
 TEST_F(AccountsTest, ListEndOneAndEndAllButCurrent) {
   SignUp("ann@example.com");
   NewSession a = LogIn("ann@example.com");
