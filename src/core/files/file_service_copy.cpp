@@ -78,9 +78,10 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   if (src->is_folder() && dst->owner_id == src->owner_id) {
     auto below = db::NodeStore::IsSelfOrBelow(tx, src->id, dst->id);
     if (!below) return std::unexpected(below.error());
-    if (*below)
+    if (*below) {
       return Fail(Errc::kInvalidMove,
                   "A folder cannot be copied into itself or into a folder inside it.");
+    }
   }
   if (name) {
     auto taken = LiveChild(tx, dst->id, *name);

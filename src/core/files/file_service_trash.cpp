@@ -168,7 +168,7 @@ Result<Restored> RestoreTx(db::Transaction& tx, std::int64_t owner_id, std::stri
 }
 
 // Deletes the rows of trash item `trash_id` and forgets its blobs, in `tx`; appends the
-// forgotten blob rows to `erase` (for FileService::EraseBlobs after the commit).
+// forgotten blob rows to `erase` (for OwnerBlobs::EraseForgotten after the commit).
 Result<void> PurgeItemTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::string_view trash_id,
                          std::vector<db::BlobRow>& erase) {
   auto ids = db::NodeStore::TrashBlobIds(tx, trash_id);
@@ -183,13 +183,6 @@ Result<void> PurgeItemTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::s
   }
   if (auto shares = db::ShareStore::DeleteForTrashItem(tx, trash_id); !shares) return shares;
   return db::NodeStore::DeleteTrash(tx, trash_id);
-}
-
-// After the transaction that forgot them: removes the bytes from both disk copies. One that
-// cannot be removed now stays queued (OwnerBlobs::EraseLeftovers); nothing is returned (the rows
-// are gone already).
-net::awaitable<void> EraseBlobs(storage::OwnerBlobs& blobs, std::vector<db::BlobRow> rows) {
-  co_await blobs.EraseForgotten(std::move(rows));
 }
 
 }  // namespace
@@ -246,7 +239,7 @@ net::awaitable<Result<void>> FileService::DeleteForever(std::int64_t owner_id,
   };
   auto done = co_await RunBlocking(deps_.workers, write);
   if (!done) co_return done;
-  co_await EraseBlobs(deps_.blobs, std::move(erase));
+  co_await deps_.blobs.EraseForgotten(std::move(erase));
   UsageChanged(owner_id);
   co_return Result<void>{};
 }
@@ -266,7 +259,7 @@ net::awaitable<Result<void>> FileService::EmptyTrash(std::int64_t owner_id) {
   };
   auto done = co_await RunBlocking(deps_.workers, write);
   if (!done) co_return done;
-  co_await EraseBlobs(deps_.blobs, std::move(erase));
+  co_await deps_.blobs.EraseForgotten(std::move(erase));
   UsageChanged(owner_id);
   co_return Result<void>{};
 }
@@ -302,7 +295,7 @@ net::awaitable<Result<std::int64_t>> FileService::PurgeExpiredTrash() {
     };
     auto done = co_await RunBlocking(deps_.workers, write);
     if (!done) co_return std::unexpected(std::move(done.error()));
-    co_await EraseBlobs(deps_.blobs, std::move(erase));
+    co_await deps_.blobs.EraseForgotten(std::move(erase));
     purged += static_cast<std::int64_t>(batch);
     for (std::int64_t owner : owners) UsageChanged(owner);
     if (batch < static_cast<std::size_t>(kPurgeBatch)) break;

@@ -194,9 +194,10 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   auto checks = [&](db::Transaction& tx) -> Result<void> {
     auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
     if (!parent) return std::unexpected(parent.error());
-    if (!parent->is_folder())
+    if (!parent->is_folder()) {
       return Fail(Errc::kNotFound, "'{}' is a file, not a folder: files go into a folder.",
                   parent->name);
+    }
     folder = *parent;
     // A past-due account is read-only (402): checked before anything is reserved.
     if (auto standing = RequireGoodStanding(tx, *parent); !standing) return standing;

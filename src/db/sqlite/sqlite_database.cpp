@@ -110,14 +110,16 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(std::string_view pa
       return Fail(Errc::kIoError, "'{}': journal_mode is '{}', WAL is required", path, *mode);
     }
   }
-  if (auto r = Configure(*db->writer_, false, options.durable_commits); !r)
+  if (auto r = Configure(*db->writer_, false, options.durable_commits); !r) {
     return std::unexpected(std::move(r.error()));
+  }
   if (!memory) {
     for (int i = 0; i < std::max(options.reader_count, 1); ++i) {
       auto reader = SqliteConnection::Open(db->path_, false, options);
       if (!reader) return std::unexpected(std::move(reader.error()));
-      if (auto r = Configure(**reader, true, options.durable_commits); !r)
+      if (auto r = Configure(**reader, true, options.durable_commits); !r) {
         return std::unexpected(std::move(r.error()));
+      }
       db->free_readers_.push_back(reader->get());
       db->readers_.push_back(std::move(*reader));
     }
