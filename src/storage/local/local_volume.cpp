@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -23,6 +24,7 @@ namespace nimbus::storage {
 namespace {
 
 using local::UniqueFd;
+using namespace net::experimental::awaitable_operators;
 
 // An open blob file with its verified footer.
 struct OpenBlob {
@@ -31,6 +33,9 @@ struct OpenBlob {
   std::vector<std::uint64_t> sums;
 };
 
+// Blocks Get reads per trip to the pool. Two halve the trips and sends of one; more did not
+// help (bench/results/2026-11-26-files-7.md).
+constexpr std::uint64_t kReadBlocks = 2;
 // Small blobs listed per trip to the pool by ForEach.
 constexpr int kListPage = 4096;
 // A disk whose small blobs were not used for this long closes small.sqlite at its next probe.
@@ -131,6 +136,32 @@ std::uint64_t RangeEnd(const ByteRange& range, std::uint64_t size) {
   return range.length ? std::min(size, range.offset + *range.length) : size;
 }
 
+// Reads blocks [first, first + count) of `blob` (fewer at its end) into `out` on the pool and
+// checks each against its checksum.
+net::awaitable<Result<void>> ReadBlocks(WorkerPool& pool, const std::string& disk,
+                                        const OpenBlob& blob, const BlobId& id, std::uint64_t first,
+                                        std::uint64_t count, std::vector<char>& out) {
+  const std::uint64_t size = blob.trailer.logical_size;
+  const std::uint64_t start = first * kBlockSize;
+  out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(count * kBlockSize, size - start)));
+  auto read_fn = [&disk, &id, &blob, &out, first, start]() -> Result<void> {
+    if (int e = local::PreadAll(blob.fd.get(), out, start)) {
+      return Fail(
+          local::IoError(disk, fmt::format("read block {} of blob {}", first, id.str()), e));
+    }
+    for (std::size_t at = 0; at < out.size(); at += kBlockSize) {
+      std::span<const char> block(out.data() + at, std::min(kBlockSize, out.size() - at));
+      if (BlockChecksum(block) != blob.sums[first + at / kBlockSize]) {
+        return Fail(Errc::kChecksumMismatch,
+                    "disk {}: blob {}: block {} does not match its checksum", disk, id.str(),
+                    first + at / kBlockSize);
+      }
+    }
+    return {};
+  };
+  co_return co_await RunBlocking(pool, std::move(read_fn));
+}
+
 }  // namespace
 
 net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range, ByteSink& sink) {
@@ -158,31 +189,32 @@ net::awaitable<Result<void>> LocalVolume::Get(const BlobId& id, ByteRange range,
   const std::uint64_t size = blob->trailer.logical_size;
   if (auto ok = CheckRangeStart(id_, id, range, size); !ok) co_return ok;
   const std::uint64_t end = RangeEnd(range, size);
-  std::vector<char> buf;
+  if (range.offset == end) co_return Result<void>{};
+  // The next blocks are read (on the pool) while these are sent.
+  const std::uint64_t end_block = (end + kBlockSize - 1) / kBlockSize;  // Past the range's last.
+  auto count = [end_block](std::uint64_t first) {
+    return std::min(kReadBlocks, end_block - first);
+  };
+  std::vector<char> cur;
+  std::vector<char> next;
   std::uint64_t pos = range.offset;
-  while (pos < end) {
-    const std::uint64_t block = pos / kBlockSize;
-    const std::uint64_t block_start = block * kBlockSize;
-    const std::size_t block_len = static_cast<std::size_t>(std::min<std::uint64_t>(kBlockSize, size - block_start));
-    buf.resize(block_len);
-    auto read_fn = [this, &id, &blob, &buf, block, block_start]() -> Result<void> {
-      if (int e = local::PreadAll(blob->fd.get(), buf, block_start)) {
-        return Fail(local::IoError(id_, fmt::format("read block {} of blob {}", block, id.str()), e));
-      }
-      if (BlockChecksum(buf) != blob->sums[block]) {
-        return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: block {} does not match its checksum", id_,
-                    id.str(), block);
-      }
-      return {};
-    };
-    auto ok = co_await RunBlocking(pool_, std::move(read_fn));
-    if (!ok) co_return ok;
-    const std::uint64_t stop = std::min<std::uint64_t>(end, block_start + block_len);
-    auto sent = co_await sink.Write(std::span<const char>(buf.data() + (pos - block_start), stop - pos));
+  std::uint64_t first = pos / kBlockSize;
+  auto ok = co_await ReadBlocks(pool_, id_, *blob, id, first, count(first), cur);
+  if (!ok) co_return ok;
+  for (;;) {
+    const std::uint64_t start = first * kBlockSize;
+    const std::uint64_t stop = std::min<std::uint64_t>(end, start + cur.size());
+    std::span<const char> part(cur.data() + (pos - start), stop - pos);
+    if (stop >= end) co_return co_await sink.Write(part);
+    const std::uint64_t after = first + (cur.size() + kBlockSize - 1) / kBlockSize;
+    auto [sent, read] =
+        co_await (sink.Write(part) && ReadBlocks(pool_, id_, *blob, id, after, count(after), next));
     if (!sent) co_return sent;
+    if (!read) co_return read;
     pos = stop;
+    first = after;
+    std::swap(cur, next);
   }
-  co_return Result<void>{};
 }
 
 net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
