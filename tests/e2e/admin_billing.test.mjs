@@ -2,7 +2,7 @@
 // a user's plan with the number field + Set (5 GB is refused with the server's sentence; 30 GB
 // is set without an invoice), and the Billing page (/admin/billing, linked from the admin page)
 // shows the categories' users and allocated GB, and this month's revenue once the user upgrades
-// by themselves.
+// by themselves. The admin page also lists the background jobs with their schedules.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,15 @@ describe('admin billing', () => {
     const { context, page, problems } = await openSignedIn(browser, server.url, ada);
     try {
       await page.goto('/admin');
+      // The jobs panel: every job with its schedule, last and next run.
+      const jobs = page.locator('section[aria-labelledby="jobs-h"]');
+      const purge = jobs.locator('tr[data-job="trash-purge"]');
+      await purge.waitFor();
+      const purgeCells = await purge.locator('td').allInnerTexts();
+      assert.equal(purgeCells[0], 'daily 03:00');
+      assert.match(purgeCells[2], /never run|ok/);
+      assert.notEqual(purgeCells[3], '—', 'next run shown');
+      await jobs.locator('tr[data-job="disk-health"]').waitFor();
       const row = page.locator('tr', { hasText: bob.email });
       await row.waitFor();
       const field = row.getByLabel(`Plan of ${bob.name} in GB`);

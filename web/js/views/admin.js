@@ -1,11 +1,13 @@
 // Admin page (is_admin only): users (GET /api/v1/admin/users) with disable/enable and
-// make/remove admin (PATCH /api/v1/admin/users/{id}), and the disks (admin_disks.js).
+// make/remove admin (PATCH /api/v1/admin/users/{id}), the disks (admin_disks.js) and the
+// background jobs (admin_jobs.js).
 import { get, patch } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatBytes, itemsOf } from '../format.js';
 import { planSetter, requireAdmin } from './admin_billing.js';
 import { renderDisks } from './admin_disks.js';
+import { renderJobs } from './admin_jobs.js';
 
 export const title = 'Admin';
 
@@ -14,11 +16,13 @@ export async function render(outlet, { signal }) {
   if (!me) return;
   const users = h('section', { class: 'panel', 'aria-labelledby': 'users-h' });
   const disks = h('section', { class: 'panel', 'aria-labelledby': 'disks-h' });
+  const jobs = h('section', { class: 'panel', 'aria-labelledby': 'jobs-h' });
   outlet.append(h('h1', {}, 'Admin'),
                 h('p', {}, h('a', { href: '/admin/billing' },
                              'Billing: revenue and disk categories')),
-                users, disks);
-  await Promise.all([renderUsers(users, me, signal), renderDisks(disks, { signal })]);
+                users, disks, jobs);
+  await Promise.all([renderUsers(users, me, signal), renderDisks(disks, { signal }),
+                     renderJobs(jobs, { signal })]);
 }
 
 async function renderUsers(section, me, signal) {
