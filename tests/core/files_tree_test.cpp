@@ -425,7 +425,7 @@ TEST_F(FilesTreeTest, UpdateRenamesAndMovesButNeverIntoItself) {
   ASSERT_TRUE(case_only) << case_only.error().message;
   auto into_file = Run(files_->Update(alice_, b.id, std::nullopt, f.id));
   ASSERT_FALSE(into_file);
-  EXPECT_EQ(into_file.error().code, Errc::kNotFound);
+  EXPECT_EQ(into_file.error().code, Errc::kInvalidMove);
   auto by_bob = Run(files_->Update(bob_, a.id, std::string("mine"), std::nullopt));
   ASSERT_FALSE(by_bob);
   EXPECT_EQ(by_bob.error().code, Errc::kNotFound);

@@ -206,6 +206,25 @@ TEST_F(FilesTreeTest, RenameAndMoveWithTheirErrors) {
   EXPECT_EQ(ErrorCode(Patch(a, {{"name", ".."}})), "invalid_name");
   EXPECT_EQ(ErrorCode(Patch(a, json::object{})), "invalid_request");
   EXPECT_EQ(Patch(a, {{"parent_id", "nope"}}).status, 404);
+
+  // A file of one's own as the target: a move or copy into it is an invalid move, an upload into
+  // it a bad request; the sentences name the file. Nothing moves.
+  HttpResponse put = Put("root", "notes.txt", "hello");
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string file = std::string(BodyOf(put).at("id").as_string());
+  HttpResponse into_file = Patch(b, {{"parent_id", file}});
+  EXPECT_EQ(into_file.status, 400) << into_file.body;
+  EXPECT_EQ(ErrorCode(into_file), "invalid_move");
+  EXPECT_NE(into_file.body.find("notes.txt"), std::string::npos) << into_file.body;
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + b)).at("path"), "/a moved/b2");
+  HttpResponse copy = Api("POST", "/api/v1/nodes/" + b + "/copy",
+                          json::serialize(json::object{{"parent_id", file}}));
+  EXPECT_EQ(copy.status, 400) << copy.body;
+  EXPECT_EQ(ErrorCode(copy), "invalid_move");
+  HttpResponse upload = Put(file, "x.txt", "x");
+  EXPECT_EQ(upload.status, 400) << upload.body;
+  EXPECT_EQ(ErrorCode(upload), "invalid_request");
+  EXPECT_NE(upload.body.find("notes.txt"), std::string::npos) << upload.body;
 }
 
 TEST_F(FilesTreeTest, AnotherUsersNodesAndTrashItemsAre404) {

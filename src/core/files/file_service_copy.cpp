@@ -70,7 +70,10 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   if (src->is_root()) return Fail(Errc::kInvalidMove, "the root folder cannot be copied");
   auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (!dst) return std::unexpected(dst.error());
-  if (!dst->is_folder()) return Fail(Errc::kNotFound, "The target is a file, not a folder.");
+  if (!dst->is_folder()) {
+    return Fail(Errc::kInvalidMove, "'{}' is a file: items can only be copied into a folder.",
+                dst->name);
+  }
   // A past-due target space is read-only (402): checked before anything is reserved or copied.
   if (auto standing = RequireGoodStanding(tx, *dst); !standing) {
     return std::unexpected(std::move(standing.error()));

@@ -221,7 +221,10 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
       }
       return std::unexpected(target.error());
     }
-    if (!target->is_folder()) return Fail(Errc::kNotFound, "The target is a file, not a folder.");
+    if (!target->is_folder()) {
+      return Fail(Errc::kInvalidMove, "'{}' is a file: items can only be moved into a folder.",
+                  target->name);
+    }
     if (target->owner_id != node->owner_id) {
       return Fail(Errc::kInvalidMove,
                   "Items can only be moved within the same person's files: copy it instead.");

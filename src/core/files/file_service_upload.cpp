@@ -195,7 +195,7 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
     if (!parent) return std::unexpected(parent.error());
     if (!parent->is_folder()) {
-      return Fail(Errc::kNotFound, "'{}' is a file, not a folder: files go into a folder.",
+      return Fail(Errc::kInvalidArgument, "'{}' is a file, not a folder: files go into a folder.",
                   parent->name);
     }
     folder = *parent;
