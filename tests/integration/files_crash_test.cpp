@@ -2,6 +2,8 @@
 // Files crash safety (issue 5 Tests): `kill -9` of the server during 200 concurrent uploads,
 // then a restart on the same data dir: every upload that got 201 is there byte for byte, nothing
 // half-written is visible, usage equals the live files and no reservation outlived the crash.
+// And `kill -9` during the copy of a folder: after the restart the copy is not there and the
+// bytes it had written are removed from both disks (no orphans for scrub).
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +12,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <latch>
 #include <map>
@@ -101,6 +104,18 @@ struct Listed {
   std::int64_t size = -1;
   std::string type;
 };
+
+// Blob files on every disk of data dir `data` (small blobs are rows of small.sqlite instead).
+std::size_t BlobFiles(const std::string& data) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(data + "/disks", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string path = it->path().string();
+    if (it->is_regular_file(ec) && path.find("/blobs/") != std::string::npos) ++n;
+  }
+  return n;
+}
 
 class FilesCrashTest : public FilesTest {
  protected:
@@ -258,6 +273,77 @@ TEST_F(FilesCrashTest, KillNineDuringConcurrentUploadsKeepsEveryAcknowledgedFile
   HttpResponse again = Put(folder_id, "after-restart.txt", "still here");
   EXPECT_EQ(again.status, 201) << again.body;
   EXPECT_EQ(Download(IdOf(again)).body, "still here");
+}
+
+TEST_F(FilesCrashTest, KillNineDuringAFolderCopyLeavesNeitherTheCopyNorItsBytes) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser());
+  HttpResponse folder = Api("POST", "/api/v1/nodes/root/folders", R"({"path":"src"})");
+  ASSERT_EQ(folder.status, 201) << folder.body;
+  const std::string src = IdOf(folder);
+  // Files over the small-blob size, so that each copy is a file on each disk.
+  constexpr int kFiles = 150;
+  for (int i = 0; i < kFiles; ++i) {
+    std::string bytes(100 * 1024, static_cast<char>('a' + i % 26));
+    bytes += fmt::format("file {}", i);
+    ASSERT_EQ(Put(src, fmt::format("f{:03}.bin", i), bytes).status, 201);
+  }
+  const boost::json::object usage_before = Usage();
+  const std::size_t files_before = BlobFiles(data_dir());
+  ASSERT_GE(files_before, static_cast<std::size_t>(2 * kFiles));
+
+  // The copy runs on its own connection; the server is killed once a tenth of its blob files
+  // are on the disks.
+  std::atomic<int> copy_status{0};
+  const std::uint16_t port_before = port();
+  const Browser me_copy = me();
+  std::thread copier([&] {
+    auto client = HttpClient::Connect(port_before, seconds(10));
+    if (!client) return;
+    const std::string body = R"({"parent_id":"root","name":"copy"})";
+    std::string request = fmt::format(
+        "POST /api/v1/nodes/{}/copy HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\n"
+        "X-CSRF-Token: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        src, me_copy.cookie, me_copy.csrf, body.size(), body);
+    if (!client->SendRaw(request)) return;
+    if (auto r = client->ReadResponse(seconds(60))) copy_status = r->status;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (BlobFiles(data_dir()) < files_before + kFiles / 5 && copy_status.load() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(server().Signal(SIGKILL)) << "the server was gone before the kill";
+  auto exit = server().WaitForExit(seconds(10));
+  ASSERT_TRUE(exit.has_value()) << "the server did not die from SIGKILL";
+  copier.join();
+  ASSERT_EQ(copy_status.load(), 0) << "the copy finished before the kill: nothing to check";
+  const std::size_t files_at_kill = BlobFiles(data_dir());
+  std::cerr << "[ crash    ] " << files_at_kill - files_before
+            << " blob files of the copy were on the disks at the kill\n";
+  ASSERT_GT(files_at_kill, files_before);
+
+  // After the restart the bytes of the unfinished copy are removed (in the background, soon),
+  // the copy is not listed and usage is what it was.
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const auto settle = std::chrono::steady_clock::now() + seconds(20);
+  while (BlobFiles(data_dir()) != files_before && std::chrono::steady_clock::now() < settle) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(BlobFiles(data_dir()), files_before) << "bytes of the killed copy are left on disk";
+  std::map<std::string, Listed> top = ListAll("root");
+  EXPECT_EQ(top.size(), 1u);
+  EXPECT_TRUE(top.contains("src"));
+  EXPECT_EQ(ListAll(src).size(), static_cast<std::size_t>(kFiles));
+  const boost::json::object usage_after = Usage();
+  EXPECT_EQ(IntField(usage_after, "used_bytes"), IntField(usage_before, "used_bytes"))
+      << boost::json::serialize(usage_after);
+
+  // And copying again works to the end.
+  HttpResponse again =
+      Api("POST", "/api/v1/nodes/" + src + "/copy", R"({"parent_id":"root","name":"copy"})");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(ListAll(IdOf(again)).size(), static_cast<std::size_t>(kFiles));
+  EXPECT_EQ(BlobFiles(data_dir()), files_before * 2);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // bytes are copied into new blobs on the owner's pair, then all nodes appear in one transaction.
 // A failure erases the new blobs and releases the reservation.
 #include <algorithm>
+#include <boost/asio/this_coro.hpp>
 #include <unordered_map>
 
 #include "core/files/file_service.h"
@@ -128,11 +129,26 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
   auto plan = co_await RunBlocking(deps_.workers, plan_fn);
   if (!plan) co_return std::unexpected(plan.error());
   const std::int64_t owner_id = plan->target_owner;
+  const auto files = static_cast<std::size_t>(std::count_if(
+      plan->nodes.begin(), plan->nodes.end(), [](const Node& n) { return n.is_file(); }));
   std::string reservation;
-  if (plan->bytes > 0) {
+  std::vector<storage::WriteTarget> targets;  // One per file, named under the reservation.
+  if (files > 0) {
     auto r = co_await Reserve(owner_id, plan->bytes, ReservationKind::kCopy);
     if (!r) co_return std::unexpected(r.error());
     reservation = *r;
+    const net::any_io_executor executor = co_await net::this_coro::executor;
+    auto name_fn = [&] {
+      return deps_.db.Write([&](db::Transaction& tx) {
+        return deps_.blobs.ReserveWrites(tx, owner_id, reservation, files, executor);
+      });
+    };
+    auto named = co_await RunBlocking(deps_.workers, name_fn);
+    if (!named) {
+      (void)co_await Release(reservation);
+      co_return std::unexpected(named.error());
+    }
+    targets = std::move(*named);
   }
   // The bytes first (new blobs on the owner's pair), then every node in one transaction.
   std::unordered_map<std::string, storage::StoredBlob> blobs;  // Source node id → its copy.
@@ -141,10 +157,12 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
       (void)co_await deps_.blobs.Erase(UnrecordedRow(owner_id, blob));
     (void)co_await Release(reservation);
   };
+  std::size_t next_target = 0;
   for (const Node& n : plan->nodes) {
     if (!n.is_file()) continue;
     BlobSource source(deps_.blobs, n.blob_id, static_cast<std::uint64_t>(n.size));
-    auto written = co_await deps_.blobs.Write(owner_id, source, static_cast<std::uint64_t>(n.size));
+    auto written = co_await deps_.blobs.Write(std::move(targets[next_target++]), source,
+                                              static_cast<std::uint64_t>(n.size));
     if (!written) {
       co_await undo();
       co_return std::unexpected(written.error());

@@ -147,6 +147,12 @@ net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
   }
   auto remove = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<std::optional<std::int64_t>> {
+      // A copy's blobs named under it (reservation_blobs) go with it: undone copies erase theirs.
+      if (auto r =
+              tx.Exec("DELETE FROM reservation_blobs WHERE reservation_id = ?", {reservation_id});
+          !r) {
+        return std::unexpected(r.error());
+      }
       auto rows =
           tx.Query("DELETE FROM reservations WHERE id = ? RETURNING owner_id", {reservation_id});
       if (!rows) return std::unexpected(rows.error());

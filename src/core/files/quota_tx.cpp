@@ -63,10 +63,28 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
 }
 
 Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx) {
+  // The blobs their copies named and did not record (reservation_blobs): their bytes, written
+  // or not, are queued for removal (blob_erasures) rather than left as orphans.
+  constexpr char kNotTus[] =
+      " WHERE reservation_id NOT IN (SELECT id FROM reservations WHERE kind = 'tus')";
+  if (auto r = tx.Exec(std::string("INSERT INTO blob_erasures"
+                                   " (blob_id, owner_id, primary_id, size, sha256, created_at)"
+                                   " SELECT blob_id, owner_id, primary_id, 0, '', created_at"
+                                   " FROM reservation_blobs") +
+                           kNotTus + " ON CONFLICT (blob_id) DO NOTHING",
+                       {});
+      !r) {
+    return std::unexpected(r.error());
+  }
+  if (auto r = tx.Exec(std::string("DELETE FROM reservation_blobs") + kNotTus, {}); !r) {
+    return std::unexpected(r.error());
+  }
   return tx.ExecCount("DELETE FROM reservations WHERE kind IN ('upload', 'copy')");
 }
 
 Result<void> DeleteReservation(db::Transaction& tx, std::string_view id) {
+  if (auto r = tx.Exec("DELETE FROM reservation_blobs WHERE reservation_id = ?", {id}); !r)
+    return r;
   return tx.Exec("DELETE FROM reservations WHERE id = ?", {id});
 }
 

@@ -103,4 +103,13 @@ Result<void> BlobStore::DeleteErasure(std::string_view id) {
   return tx_.Exec("DELETE FROM blob_erasures WHERE blob_id = ?", {id});
 }
 
+Result<void> BlobStore::AddReservationBlob(std::string_view reservation_id,
+                                           std::string_view blob_id, std::int64_t owner_id,
+                                           std::string_view primary_id, std::int64_t created_at) {
+  return tx_.Exec(
+      "INSERT INTO reservation_blobs (blob_id, reservation_id, owner_id, primary_id, created_at)"
+      " VALUES (?, ?, ?, ?, ?)",
+      {blob_id, reservation_id, owner_id, primary_id, created_at});
+}
+
 }  // namespace nimbus::db

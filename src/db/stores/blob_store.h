@@ -61,6 +61,13 @@ class BlobStore {
   // Drops `id` from the queue (absent: nothing to do).
   Result<void> DeleteErasure(std::string_view id);
 
+  // Names blob `blob_id` (not written yet) as written under quota reservation
+  // `reservation_id` on pair `primary_id` (reservation_blobs: the row goes with the
+  // reservation, and a stale reservation's rows are queued for erasure).
+  Result<void> AddReservationBlob(std::string_view reservation_id, std::string_view blob_id,
+                                  std::int64_t owner_id, std::string_view primary_id,
+                                  std::int64_t created_at);
+
  private:
   Transaction& tx_;
 };

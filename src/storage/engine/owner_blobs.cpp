@@ -44,12 +44,33 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(std::int64_t owner_id, Byte
 Result<WriteTarget> OwnerBlobs::Target(db::Transaction& tx, std::int64_t owner_id,
                                        const net::any_io_executor& executor) {
   // Counted before the pair is read, so a switch after the read waits for this write.
-  WriteTarget target{owner_id, {}, mover_->BeginWrite(owner_id, executor)};
+  WriteTarget target{owner_id, {}, mover_->BeginWrite(owner_id, executor), {}};
   auto a = db::DiskStore(tx).GetAllocation(owner_id);
   if (!a) return Fail(a.error());
   if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
   target.primary_id = (*a)->primary_id;
   return target;
+}
+
+Result<std::vector<WriteTarget>> OwnerBlobs::ReserveWrites(db::Transaction& tx,
+                                                           std::int64_t owner_id,
+                                                           std::string_view reservation_id,
+                                                           std::size_t count,
+                                                           const net::any_io_executor& executor) {
+  auto first = Target(tx, owner_id, executor);  // One write in flight until the last ends.
+  if (!first) return Fail(first.error());
+  std::vector<WriteTarget> targets(count, *first);
+  db::BlobStore blobs(tx);
+  const std::int64_t now = ToUnixMs(clock_.Now());
+  for (WriteTarget& target : targets) {
+    target.id = BlobId::Next();
+    if (auto r = blobs.AddReservationBlob(reservation_id, target.id->str(), owner_id,
+                                          target.primary_id, now);
+        !r) {
+      return Fail(r.error());
+    }
+  }
+  return targets;
 }
 
 net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(WriteTarget target, ByteSource& source,
@@ -67,7 +88,9 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(WriteTarget target, ByteSou
                    "written until one is back",
                    primary_id, state->disk_id(Side::kPrimary), state->disk_id(Side::kMirror));
   }
-  auto info = co_await PutBlob(*volume, BlobId::Next(), source, expected_size, &workers_);
+  // Named, not a ?: temporary in the co_await (GCC 12 destroys such a temporary twice).
+  const BlobId id = target.id ? *target.id : BlobId::Next();
+  auto info = co_await PutBlob(*volume, id, source, expected_size, &workers_);
   if (!info) co_return Fail(info.error());
   co_return StoredBlob{std::move(*info), primary_id, std::move(target.in_flight)};
 }

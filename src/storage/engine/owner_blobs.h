@@ -43,6 +43,7 @@ struct WriteTarget {
   std::int64_t owner_id = 0;
   std::string primary_id;           // The pair of the owner's allocation.
   std::shared_ptr<void> in_flight;  // As StoredBlob::in_flight, from before the pair was read.
+  std::optional<BlobId> id;         // The new blob's id when named ahead (ReserveWrites).
 };
 
 struct PlanChange {
@@ -75,6 +76,16 @@ class OwnerBlobs {
   // kNotFound when the owner has no allocation.
   Result<WriteTarget> Target(db::Transaction& tx, std::int64_t owner_id,
                              const net::any_io_executor& executor);
+  // Names `count` new blobs of the owner, to be written under quota reservation
+  // `reservation_id`, in the caller's write transaction (reservation_blobs), and returns their
+  // targets (each counted in flight, as Target, with its id set). The rows go with the
+  // reservation: the transaction that records the blobs deletes it, or the release of an undone
+  // write. A process killed in between leaves them to the sweep of stale reservations at the
+  // next start, which queues their bytes for EraseLeftovers instead of leaving orphans. Blocking.
+  // kNotFound when the owner has no allocation.
+  Result<std::vector<WriteTarget>> ReserveWrites(db::Transaction& tx, std::int64_t owner_id,
+                                                 std::string_view reservation_id, std::size_t count,
+                                                 const net::any_io_executor& executor);
   // Write to a target from Target (taken over: its count ends with the StoredBlob's).
   net::awaitable<Result<StoredBlob>> Write(WriteTarget target, ByteSource& source,
                                            std::optional<std::uint64_t> expected_size = {});
