@@ -300,6 +300,24 @@ describe('file browser', () => {
       await page.keyboard.press('Escape');
       assert.equal(await page.locator('tr[data-id].selected').count(), 0);
 
+      // Rename from the keyboard (Space, F2, Enter): focus comes back to the renamed row, not
+      // to the top of the page; and back again.
+      const focusedRowName = () => page.evaluate(
+          () => document.activeElement?.closest('tr[data-id]')?.dataset.name ?? null);
+      for (const [from, to] of [['report.txt', 'report-k.txt'], ['report-k.txt', 'report.txt']]) {
+        await row(page, from).getByRole('checkbox').focus();
+        if (!(await row(page, from).getByRole('checkbox').isChecked())) {
+          await page.keyboard.press('Space');
+        }
+        await page.keyboard.press('F2');
+        await page.getByRole('dialog').getByLabel('New name').fill(to);
+        await page.keyboard.press('Enter');
+        await page.getByText(`Renamed "${from}" to "${to}".`).waitFor();
+        await row(page, to).waitFor();
+        assert.equal(await focusedRowName(), to, `focus after renaming ${from}`);
+      }
+      await page.keyboard.press('Escape');
+
       // Copy with the picker, then move a second time onto the same name: the API's message.
       await row(page, 'report.txt').getByRole('checkbox').check();
       await page.getByRole('button', { name: 'Copy', exact: true }).click();
@@ -344,15 +362,31 @@ describe('file browser', () => {
       await page.goto('/files/Archive');
       await row(page, 'report.txt').getByRole('checkbox').check();
       await page.keyboard.press('Delete');
-      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
+      await page.keyboard.press('Enter');  // The dialog's first button: Move to trash.
       await page.getByText('Moved "report.txt" to the trash.').waitFor();
+      assert.ok(await page.evaluate(() => !!document.activeElement?.closest('table.file-table')),
+                'focus stays in the file list after a delete');
+      // An item deleted elsewhere (another tab, another device) while listed here: renaming it
+      // says so, and its row goes.
+      await page.goto('/files/Projects');
+      await row(page, 'report.txt').waitFor();
       const gone = await call('DELETE', `/api/v1/nodes/${copy.body.id}`);
       assert.equal(gone.status, 200, JSON.stringify(gone.body));
+      await row(page, 'report.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Rename', exact: true }).click();
+      await page.getByRole('dialog').getByLabel('New name').fill('ghost.txt');
+      await page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
+      await page.locator('main .form-message[role="alert"]').waitFor();
+      await row(page, 'report.txt').waitFor({ state: 'detached' });
+      assert.equal(await page.locator('tr[data-id].selected').count(), 0);
       await page.goto('/trash');
       await page.locator('.trash-list li').nth(1).waitFor();
       await page.getByRole('button', { name: 'Delete report.txt forever' }).first().click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete forever' }).click();
       await page.getByText('"report.txt" was deleted for good.').waitFor();
+      // Focus goes to the same button of the item now in that place.
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+                   'Delete report.txt forever');
       await page.getByRole('button', { name: 'Empty trash' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete everything forever' })
           .click();

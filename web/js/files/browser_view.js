@@ -66,7 +66,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
       renameButton.disabled = ids.length !== 1;
     },
     onDropOnFolder: (target, dt) => handleDrop(target.id, target.path, dt),
-    onRestore: (item) => restore(item),
+    onRestore: (item) => run(() => restore(item)),
     onShare: (node) => run(async () => {
       if (await openShareDialog(node)) await reload();
     }),
@@ -157,14 +157,19 @@ export async function render(outlet, { params, query, signal, navigate }) {
                               deleted: state.deleted });
   }
 
-  // Runs an action; its ApiError (or any error) is shown to the person.
+  // Runs an action; its ApiError (or any error) is shown to the person. An item that is gone
+  // (404: deleted or moved elsewhere meanwhile) is dropped from the list. Focus that the action
+  // left nowhere goes back to the list (file_table's restoreFocus).
   async function run(fn) {
+    const hint = table.focusHint();
     try {
       await fn();
     } catch (err) {
       if (err?.name === 'AbortError') return;
       message.error(err?.message ?? String(err));
+      if (err?.status === 404) await reload().catch(() => {});
     }
+    table.restoreFocus(hint);
   }
 
   // --- actions ---

@@ -151,6 +151,32 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       if (anchor !== null && anchor >= list.length) anchor = null;
       setSelection(keep);
     },
+    // Where keyboard focus is in the list before an action: the row holding it (or the first
+    // selected row) by id and index, for restoreFocus once the action has redrawn the rows.
+    focusHint() {
+      const focused = document.activeElement?.closest?.('tr[data-id]');
+      const ids = focused && body.contains(focused) ? [focused.dataset.id] : [...selected];
+      const index = nodes.findIndex((n) => ids.includes(n.id));
+      return { ids, index };
+    },
+    // When the action left focus nowhere (its row or button was redrawn or disabled): on the
+    // hinted row if it is still listed, else on the row now at its place, else on the table.
+    restoreFocus(hint) {
+      const active = document.activeElement;
+      if (!table.isConnected || (active && active !== document.body && active.isConnected)) return;
+      if (document.querySelector('dialog[open]')) return;
+      const rows = [...body.querySelectorAll('tr[data-id]')];
+      const target = rows.find((r) => hint?.ids?.includes(r.dataset.id)) ??
+                     (hint?.index >= 0 && rows.length ? rows[Math.min(hint.index, rows.length - 1)]
+                                                      : null);
+      const focusable = target?.querySelector('input[type=checkbox]');
+      if (focusable) {
+        focusable.focus();
+      } else {
+        table.tabIndex = -1;
+        table.focus();
+      }
+    },
     selectAll: () => setSelection(nodes.map((n) => n.id)),
     clearSelection: () => setSelection([]),
     selectedNodes: () => nodes.filter((n) => selected.has(n.id)),

@@ -43,12 +43,33 @@ export async function render(outlet, { signal }) {
 
   await load(true);
 
+  // Runs an action and shows its error. Focus that the action left nowhere (its item was
+  // redrawn or is gone) goes to the same action of the item now at that place, else to the
+  // list's first button, else to the list.
   async function run(fn) {
     message.clear();
+    const active = document.activeElement;
+    const at = active?.closest?.('li[data-trash-id]');
+    const index = at ? [...list.children].indexOf(at) : -1;
+    const which = at ? [...at.querySelectorAll('button')].indexOf(active) : 0;
     try {
       await fn();
     } catch (err) {
       if (err?.name !== 'AbortError') message.error(err?.message ?? String(err));
+    }
+    const now = document.activeElement;
+    if (!list.isConnected || (now && now !== document.body && now.isConnected) ||
+        document.querySelector('dialog[open]')) {
+      return;
+    }
+    const rows = [...list.querySelectorAll('li[data-trash-id]')];
+    const row = rows.length ? rows[Math.min(Math.max(index, 0), rows.length - 1)] : null;
+    const buttons = row ? [...row.querySelectorAll('button')] : [];
+    if (buttons.length) {
+      buttons[Math.min(Math.max(which, 0), buttons.length - 1)].focus();
+    } else {
+      list.tabIndex = -1;
+      list.focus();
     }
   }
 

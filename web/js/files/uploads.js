@@ -105,10 +105,15 @@ async function run(item) {
   item.state = 'uploading';
   item.sent = 0;
   item.error = '';
-  item.samples = [[performance.now(), 0]];
+  // Speed samples start at the first report: a resumed upload's first report is the offset it
+  // resumes at, which is not bytes sent now. A report that goes back (a retry from the last
+  // durable offset) starts them again.
+  item.samples = [];
   draw(item);
   const onProgress = (sent) => {
     item.sent = Math.min(sent, item.size);
+    const last = item.samples[item.samples.length - 1];
+    if (last && item.sent < last[1]) item.samples = [];
     item.samples.push([performance.now(), item.sent]);
     if (item.samples.length > 40) item.samples.shift();
     draw(item);
