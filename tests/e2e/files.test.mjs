@@ -299,6 +299,16 @@ describe('file browser', () => {
       await page.getByText(`${total} selected`).waitFor();
       await page.keyboard.press('Escape');
       assert.equal(await page.locator('tr[data-id].selected').count(), 0);
+      // Arrow keys move between rows; Shift+arrow selects as it goes.
+      const names = await page.locator('table.file-table tr[data-id]').evaluateAll(
+          (rows) => rows.map((r) => r.dataset.name));
+      await row(page, names[0]).getByRole('checkbox').focus();
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await page.evaluate(
+          () => document.activeElement?.closest('tr[data-id]')?.dataset.name), names[1]);
+      await page.keyboard.press('Shift+ArrowUp');
+      await page.getByText('2 selected').waitFor();
+      await page.keyboard.press('Escape');
 
       // Rename from the keyboard (Space, F2, Enter): focus comes back to the renamed row, not
       // to the top of the page; and back again.

@@ -28,6 +28,27 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
   selectAll.addEventListener('change', () => setSelection(selectAll.checked ? nodes.map((n) => n.id)
                                                                              : []));
 
+  // Arrow keys (and Home/End) move between rows, on each row's checkbox; with Shift they also
+  // extend the selection, as in a desktop file manager.
+  body.addEventListener('keydown', (e) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const tr = e.target.closest?.('tr[data-id]');
+    if (!tr) return;
+    const rows = [...body.querySelectorAll('tr[data-id]')];
+    const at = rows.indexOf(tr);
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 }[e.key];
+    if (to < 0 || to >= rows.length || to === at) return;
+    e.preventDefault();
+    rows[to].querySelector('input[type=checkbox]').focus();
+    if (e.shiftKey) {
+      if (anchor === null || selected.size === 0) {
+        anchor = nodes.findIndex((n) => n.id === tr.dataset.id);
+      }
+      clickRow(nodes.findIndex((n) => n.id === rows[to].dataset.id), { shift: true });
+    }
+  });
+
   function setSelection(ids) {
     selected = new Set(ids);
     for (const row of body.querySelectorAll('tr[data-id]')) {
