@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/files/activity_log.h"
+#include "db/stores/activity_store.h"
 #include "db/stores/share_store.h"
 #include "files_fixture.h"
 
@@ -345,6 +347,27 @@ TEST_F(AccessTest, GranteeCannotRenameMoveOrDeleteTheSharedNodeItself) {
   ASSERT_TRUE(still) << still.error().message;
   EXPECT_EQ(still->name, "Folder");
   EXPECT_TRUE(TrashNames(alice_).empty());
+}
+
+// Activity noted in the same millisecond (a quick grantee) lists in the order it happened,
+// however the worker pool runs the writes.
+TEST_F(AccessTest, ActivityOfOneMillisecondListsInTheOrderItWasNoted) {
+  ActivityLog log(*db_, workers_, clock_);  // clock_ stands still: every row has the same `at`.
+  Node node;
+  node.id = "n1";
+  node.path = "/Folder/file";
+  node.share_id = "s1";
+  node.permission = Permission::kEdit;
+  constexpr int kEvents = 60;
+  for (int i = 0; i < kEvents; ++i) log.Note(bob_, node, "upload-" + std::to_string(i));
+  log.Flush();
+  auto rows =
+      db_->Read([](db::Transaction& tx) { return db::ActivityStore::List(tx, "s1", "", 100); });
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), static_cast<std::size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) {
+    EXPECT_EQ((*rows)[i].action, "upload-" + std::to_string(kEvents - 1 - i)) << i;
+  }
 }
 
 }  // namespace

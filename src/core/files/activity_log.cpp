@@ -40,20 +40,43 @@ void ActivityLog::Note(const Caller& caller, const Node& node, std::string_view 
       if (last_read_.size() >= kMaxThrottleKeys) last_read_.clear();
       last_read_[std::move(key)] = row.at;
     }
-    ++in_flight_;
+    queue_.push_back(std::move(row));
+    if (draining_) return;
+    draining_ = true;
   }
-  workers_.Post([this, row = std::move(row)] {
-    auto written = db_.Write(
-        [&](db::Transaction& tx) { return db::ActivityStore::Insert(tx, row, kKeep); });
-    if (!written) spdlog::warn("share activity not recorded: {}", written.error().message);
-    std::lock_guard lock(mutex_);
-    if (--in_flight_ == 0) idle_.notify_all();
-  });
+  workers_.Post([this] { Drain(); });
+}
+
+// One drain at a time writes the queue in the order noted (rows of the same millisecond keep
+// their order by id), a batch per transaction.
+void ActivityLog::Drain() {
+  for (;;) {
+    std::vector<db::ActivityRow> batch;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) {
+        draining_ = false;
+        idle_.notify_all();
+        return;
+      }
+      batch.swap(queue_);
+    }
+    auto written = db_.Write([&](db::Transaction& tx) -> Result<void> {
+      for (const db::ActivityRow& row : batch) {
+        if (auto r = db::ActivityStore::Insert(tx, row, kKeep); !r) return r;
+      }
+      return {};
+    });
+    if (!written) {
+      spdlog::warn("{} share activity row(s) not recorded: {}", batch.size(),
+                   written.error().message);
+    }
+  }
 }
 
 void ActivityLog::Flush() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
+  idle_.wait(lock, [this] { return !draining_; });
 }
 
 }  // namespace nimbus::core::files

@@ -1,21 +1,24 @@
 // ActivityLog: what grantees and link visitors did with shared items, for the owners' activity
 // views (GET /shares/{id}/activity, /links/{id}/activity). Owners' own actions are not recorded.
-// Recording never delays or fails the request: rows are written on the worker pool. Reads
-// ("view", "list") of the same node through the same share or link are recorded at most once a
-// minute; changes and downloads every time. The newest kKeep rows per share/link are kept.
+// Recording never delays or fails the request: rows are written on the worker pool, in the
+// order noted. Reads ("view", "list") of the same node through the same share or link are
+// recorded at most once a minute; changes and downloads every time. The newest kKeep rows per
+// share/link are kept.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/files/access.h"
 #include "core/files/file_types.h"
 #include "db/database.h"
+#include "db/stores/activity_store.h"
 #include "util/clock.h"
 #include "util/worker_pool.h"
 
@@ -40,8 +43,11 @@ class ActivityLog {
   WorkerPool& workers_;
   const Clock& clock_;
   std::mutex mutex_;
+  void Drain();  // On the pool: writes queue_ until it is empty.
+
   std::unordered_map<std::string, std::int64_t> last_read_;  // key → ms of the last read noted.
-  int in_flight_ = 0;
+  std::vector<db::ActivityRow> queue_;  // Noted, not yet written; guarded by mutex_.
+  bool draining_ = false;               // A Drain is posted or running.
   std::condition_variable idle_;
 };
 
