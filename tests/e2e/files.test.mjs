@@ -561,7 +561,8 @@ describe('file browser', () => {
       await page.locator('input.upload-files-input').setInputFiles(again);
       await page.waitForFunction(() => document.readyState === 'complete' &&
                                        document.querySelector('.upload-resumable li'));
-      assert.match(await page.locator('.upload-resumable').innerText(), /second video\.bin/);
+      assert.match(await page.locator('.upload-resumable').innerText(),
+                   /second video\.bin \(8\.0 MB of \d+(\.\d)? MB sent\)/);
       await page.locator('input.upload-files-input').setInputFiles(again);
       await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
           .waitFor({ timeout: 60000 });

@@ -85,6 +85,8 @@ export class TusUpload {
     while (offset < size) {
       try {
         offset = await this.sendChunk(offset);
+        const saved = load(this.fp);  // How far it got, for the "Unfinished uploads" list.
+        if (saved) store(this.fp, { ...saved, sent: offset });
         failures = 0;
         this.onStatus('');
       } catch (err) {

@@ -236,7 +236,9 @@ function drawResumable() {
         await forgetUpload(p.fingerprint, { terminate: true });
         refresh();
       });
-      return h('li', {}, `${p.path} (${formatBytes(p.size)}) `, forget);
+      const sent = Number(p.sent) || 0;
+      return h('li', {}, `${p.path} (${sent ? `${formatBytes(sent)} of ` : ''}` +
+                         `${formatBytes(p.size)}${sent ? ' sent' : ''}) `, forget);
     }))) : null);
 }
 
