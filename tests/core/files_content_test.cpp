@@ -143,6 +143,40 @@ TEST_F(FilesContentTest, ReservationsAreExactToTheByte) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM reservations"), 0);
 }
 
+// An upload with a reservation row names its blob under it before a byte is written: the
+// upload writes that very blob, the record drops the name, and a process killed in between
+// leaves the name for the start-up sweep, which queues the blob's bytes for removal.
+TEST_F(FilesContentTest, ALargeUploadNamesItsBlobUnderItsReservation) {
+  const std::string data = TestBytes(300000);  // Over kPendingReservationMax: a reservation row.
+  auto prep = Run(files_->PrepareUpload(Req("big.bin", data.size())));
+  ASSERT_TRUE(prep) << prep.error().message;
+  const std::string named_sql =
+      "SELECT COUNT(*) FROM reservation_blobs WHERE reservation_id = '" + *prep + "'";
+  EXPECT_EQ(Count(named_sql), 1);
+  UploadRequest r = Req("big.bin", data.size());
+  r.reservation_id = *prep;
+  StringSource src(data, 7000);
+  auto up = Run(files_->Upload(r, src));
+  ASSERT_TRUE(up) << up.error().message;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reservation_blobs"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reservations"), 0);
+  EXPECT_EQ(Read(up->node), data);
+
+  // Killed after PrepareUpload (and maybe after the bytes): the sweep queues the named blob.
+  auto again = Run(files_->PrepareUpload(Req("big2.bin", data.size())));
+  ASSERT_TRUE(again) << again.error().message;
+  auto swept = files_->SweepReservations();
+  ASSERT_TRUE(swept) << swept.error().message;
+  EXPECT_EQ(*swept, 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reservation_blobs"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM blob_erasures"), 1);
+  auto erased = Run(blobs_->EraseLeftovers());  // Bytes never written: nothing to remove, fine.
+  ASSERT_TRUE(erased) << erased.error().message;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM blob_erasures"), 0);
+  EXPECT_TRUE(Run(files_->Release(*again)));
+  EXPECT_EQ(DiskBytes("a1"), data.size());
+}
+
 TEST_F(FilesContentTest, UploadCreatesFoldersAndRecordsTheBytes) {
   std::string data = TestBytes(300000);
   auto up = Upload("docs/2024/report.pdf", data);

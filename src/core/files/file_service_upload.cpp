@@ -193,7 +193,8 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   std::uint64_t bytes = 0;
   QuotaState quota;
   Node folder;  // The folder the path starts in: its owner's space takes the bytes.
-  // A small upload also looks up its pair here (kept for Upload): one trip less.
+  // The pair (and, for a reservation row, the named blob) looked up here is kept for Upload:
+  // one trip less.
   std::optional<storage::WriteTarget> target;
   const net::any_io_executor executor = co_await net::this_coro::executor;
   // The checks and the reservation in one transaction (one round trip).
@@ -226,8 +227,23 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       if (auto t = deps_.blobs.Target(tx, parent->owner_id, executor)) target = std::move(*t);
       return {};
     }
-    return InsertReservation(tx, parent->owner_id, id, bytes, KindName(request.reservation_kind),
-                             now, pending_->Sum(parent->owner_id));
+    if (auto r =
+            InsertReservation(tx, parent->owner_id, id, bytes, KindName(request.reservation_kind),
+                              now, pending_->Sum(parent->owner_id));
+        !r) {
+      return r;
+    }
+    if (request.reservation_kind != ReservationKind::kUpload) return {};
+    // The blob is named under the reservation before a byte is written (reservation_blobs): a
+    // process killed after the bytes and before the record leaves the name, and the sweep at
+    // the next start removes the bytes. Without an allocation, Upload's Write reports it.
+    auto named = deps_.blobs.ReserveWrites(tx, parent->owner_id, id, 1, executor);
+    if (named) {
+      target = std::move(named->front());
+    } else if (named.error().code != Errc::kNotFound) {
+      return std::unexpected(named.error());
+    }
+    return {};
   };
   auto check = [&] { return small ? deps_.db.Read(checks) : deps_.db.Write(checks); };
   auto ok = co_await RunBlocking(deps_.workers, check);
@@ -238,12 +254,12 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       co_return std::unexpected(
           OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes), folder));
     }
-    if (target) {
-      std::lock_guard lock(targets_mu_);
-      targets_.insert_or_assign(id, std::move(*target));
-    }
   } else if (reserve) {
     UsageChanged(folder.owner_id);
+  }
+  if (target) {
+    std::lock_guard lock(targets_mu_);
+    targets_.insert_or_assign(id, std::move(*target));
   }
   co_return id;
 }
