@@ -39,12 +39,12 @@ class ActivityLog {
   void Flush();
 
  private:
+  void Drain();  // On the pool: writes queue_ until it is empty.
+
   db::Database& db_;
   WorkerPool& workers_;
   const Clock& clock_;
   std::mutex mutex_;
-  void Drain();  // On the pool: writes queue_ until it is empty.
-
   std::unordered_map<std::string, std::int64_t> last_read_;  // key → ms of the last read noted.
   std::vector<db::ActivityRow> queue_;  // Noted, not yet written; guarded by mutex_.
   bool draining_ = false;               // A Drain is posted or running.

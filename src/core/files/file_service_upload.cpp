@@ -146,19 +146,8 @@ net::awaitable<Result<void>> FileService::Release(std::string reservation_id) {
     co_return Result<void>{};
   }
   auto remove = [&] {
-    return deps_.db.Write([&](db::Transaction& tx) -> Result<std::optional<std::int64_t>> {
-      // A copy's blobs named under it (reservation_blobs) go with it: undone copies erase theirs.
-      if (auto r =
-              tx.Exec("DELETE FROM reservation_blobs WHERE reservation_id = ?", {reservation_id});
-          !r) {
-        return std::unexpected(r.error());
-      }
-      auto rows =
-          tx.Query("DELETE FROM reservations WHERE id = ? RETURNING owner_id", {reservation_id});
-      if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) return std::optional<std::int64_t>();
-      return std::optional<std::int64_t>((*rows)[0].Int(0));
-    });
+    return deps_.db.Write(
+        [&](db::Transaction& tx) { return DeleteReservation(tx, reservation_id); });
   };
   auto owner = co_await RunBlocking(deps_.workers, remove);
   if (!owner) co_return std::unexpected(owner.error());

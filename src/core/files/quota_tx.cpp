@@ -63,8 +63,8 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
 }
 
 Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx) {
-  // The blobs their copies named and did not record (reservation_blobs): their bytes, written
-  // or not, are queued for removal (blob_erasures) rather than left as orphans.
+  // The blobs their copies and uploads named and did not record (reservation_blobs): their
+  // bytes, written or not, are queued for removal (blob_erasures) rather than left as orphans.
   constexpr char kNotTus[] =
       " WHERE reservation_id NOT IN (SELECT id FROM reservations WHERE kind = 'tus')";
   if (auto r = tx.Exec(std::string("INSERT INTO blob_erasures"
@@ -82,10 +82,14 @@ Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx) {
   return tx.ExecCount("DELETE FROM reservations WHERE kind IN ('upload', 'copy')");
 }
 
-Result<void> DeleteReservation(db::Transaction& tx, std::string_view id) {
-  if (auto r = tx.Exec("DELETE FROM reservation_blobs WHERE reservation_id = ?", {id}); !r)
-    return r;
-  return tx.Exec("DELETE FROM reservations WHERE id = ?", {id});
+Result<std::optional<std::int64_t>> DeleteReservation(db::Transaction& tx, std::string_view id) {
+  if (auto r = tx.Exec("DELETE FROM reservation_blobs WHERE reservation_id = ?", {id}); !r) {
+    return std::unexpected(r.error());
+  }
+  auto rows = tx.Query("DELETE FROM reservations WHERE id = ? RETURNING owner_id", {id});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>((*rows)[0].Int(0));
 }
 
 std::string OwnerLabel(const NodeOwner& o) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,9 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
                                std::uint64_t pending_bytes = 0);
 // The kQuotaExceeded error of a `kind` that needs `bytes` with `free` of `quota` free.
 Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota);
-// Deletes it; a reservation already gone is fine.
-Result<void> DeleteReservation(db::Transaction& tx, std::string_view id);
+// Deletes it with the blobs named under it (reservation_blobs); returns its owner, or nullopt
+// when it was gone already (that is fine).
+Result<std::optional<std::int64_t>> DeleteReservation(db::Transaction& tx, std::string_view id);
 // Deletes every reservation of kind upload or copy (they live only as long as a request);
 // returns how many.
 Result<std::int64_t> DeleteRequestReservations(db::Transaction& tx);
