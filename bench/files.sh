@@ -244,8 +244,9 @@ big_ceiling() {
   ceiling+=("$(awk '/^gb_s/ {print $2}' <<<"$out")")
   ceiling_sha=$(awk '/^sha256/ {print $2}' <<<"$out")
   rm -rf "$work/ceiling"
-  # The same with O_DIRECT for whole chunks, as nimbus's local disks write them: a second
-  # reference (buffered writeback is slow and uneven on some VMs).
+  # The same with O_DIRECT for whole chunks (as nimbus's mirror side writes them; the side that
+  # serves reads goes through the page cache): a second reference, not the issue's aim, of what
+  # the disk takes with no page cache at all (buffered writeback is slow and uneven on some VMs).
   mkdir -p "$work/ceiling"
   sync
   out=$("$CEILING_BIN" --direct "$work/big" "$work/ceiling/a" "$work/ceiling/b")
@@ -378,7 +379,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Commit: $commit"
   echo "- nimbus: \`$NIMBUS_BIN serve --listen 127.0.0.1:0 --data <temp>\` (default config, embedded disk layout: two copies on the same disk, both fdatasync'ed), API token (Bearer)"
   echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), WebDAV \`dav_methods PUT DELETE MKCOL\`, \`create_full_put_path on\`, \`client_max_body_size 0\`, $( [[ -n $propfind ]] && echo "PROPFIND from ngx_http_dav_ext_module" || echo "no PROPFIND (module missing)"); one copy, no fsync"
-  echo "- Ceiling: \`$(basename "$CEILING_BIN") SOURCE A B\` (bench/micro/files_ceiling.cpp): the same bytes read in 1 MiB chunks, SHA-256 (OpenSSL EVP), written to two files by two threads, both fdatasync'ed, directories fsynced; then the same with \`--direct\` (whole 1 MiB chunks written with O_DIRECT, as nimbus's disks write them)"
+  echo "- Ceiling: \`$(basename "$CEILING_BIN") SOURCE A B\` (bench/micro/files_ceiling.cpp): the same bytes read in 1 MiB chunks, SHA-256 (OpenSSL EVP), written to two files by two threads, both fdatasync'ed, directories fsynced; then the same with \`--direct\` (whole 1 MiB chunks written with O_DIRECT, as nimbus's mirror side writes them; its primary side writes through the page cache so that reads right after an upload come from memory): a reference, not the issue's aim"
   echo "- $big: ${SIZE_MIB} MiB of random bytes from the page cache, \`curl -T\` (no \`Expect: 100-continue\`), then GET to /dev/null right after the upload, then the file's pages are dropped from the page cache (\`sync\`, \`posix_fadvise(DONTNEED)\` on nginx's file and on nimbus's two blob files) and it is read again (\"from disk\"); $BIG_ROUNDS rounds in rotating order, \`sync\` before each; GB/s = 10^9 bytes/s; median shown"
   echo "- 4 KiB: $SMALL_COUNT PUTs of 4096 bytes to new names, one curl with a config file (sequential on one keep-alive connection, or \`--parallel --parallel-max $PARALLEL\`); $SMALL_ROUNDS rounds; uploads/s = $SMALL_COUNT / wall time of the curl run; median shown"
   echo "- Listing: a folder of $SMALL_COUNT files; nginx \`PROPFIND Depth: 1\`; nimbus \`GET /children?limit=1000\` + the next page (sum of both); curl's time_total, median of $LIST_ROUNDS after a warm-up"
@@ -388,7 +389,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| figure | nimbus | nginx | ceiling | ratio | aim | verdict | rounds (nimbus / nginx / ceiling) |"
   echo "|---|---:|---:|---:|---:|---|---|---|"
   echo "| $big upload, GB/s | ${u_nimbus:--} | ${u_nginx:--} | ${u_ceiling:--} | $r_up (of ceiling) | ≥ 0.9× ceiling | $(verdict "$r_up" ">=" 0.9) | ${up_nimbus[*]:-} / ${up_nginx[*]:-} / ${ceiling[*]:-} |"
-  echo "| $big upload against the ceiling with O_DIRECT, GB/s | ${u_nimbus:--} | | ${u_ceiling_direct:--} | $r_up_direct (of that ceiling) | ≥ 0.9× ceiling | $(verdict "$r_up_direct" ">=" 0.9) | ${up_nimbus[*]:-} / / ${ceiling_direct[*]:-} |"
+  echo "| $big upload against the ceiling with O_DIRECT, GB/s | ${u_nimbus:--} | | ${u_ceiling_direct:--} | $r_up_direct (of that ceiling) | reference only | — | ${up_nimbus[*]:-} / / ${ceiling_direct[*]:-} |"
   echo "| $big download right after the upload, GB/s | ${d_nimbus:--} | ${d_nginx:--} | | $r_down | ≥ 0.8× nginx | $(verdict "$r_down" ">=" 0.8) | ${down_nimbus[*]:-} / ${down_nginx[*]:-} |"
   echo "| $big download from disk (both evicted), GB/s | ${c_nimbus:--} | ${c_nginx:--} | | $r_cold | ≥ 0.8× nginx | $(verdict "$r_cold" ">=" 0.8) | ${cold_nimbus[*]:-} / ${cold_nginx[*]:-} |"
   echo "| 4 KiB uploads/s, 1 connection | ${s1_nimbus:--} | ${s1_nginx:--} | | $r_s1 | ≥ 0.75× nginx | $(verdict "$r_s1" ">=" 0.75) | ${small[nimbus.1]:-} / ${small[nginx.1]:-} |"

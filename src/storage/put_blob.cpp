@@ -126,7 +126,7 @@ net::awaitable<Result<void>> FillAndHash(ByteSource& source, Chunk& chunk, Sha25
 net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteSource& source,
                                          std::optional<std::uint64_t> expected_size,
                                          WorkerPool* hash_pool) {
-  auto created = co_await volume.Create(id);
+  auto created = co_await volume.Create(id, WriteCaching::kKeepForReads);
   if (!created) co_return Fail(created.error());
   std::unique_ptr<BlobWriter> writer = std::move(*created);
   Sha256 hash;

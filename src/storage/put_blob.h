@@ -24,7 +24,8 @@ struct BlobInfo {
 // writer is aborted and nothing is visible: the source's error as it is; kInvalidArgument when
 // `expected_size` is given and the source yields more or fewer bytes; the volume's errors
 // (kIoError, kNameTaken) as they are. With `hash_pool`, the SHA-256 and the block checksums of
-// a large blob are computed there, off the thread that reads `source` (the network).
+// a large blob are computed there, off the thread that reads `source` (the network). The blob is
+// created with WriteCaching::kKeepForReads: an upload is likely read soon.
 net::awaitable<Result<BlobInfo>> PutBlob(Volume& volume, const BlobId& id, ByteSource& source,
                                          std::optional<std::uint64_t> expected_size = {},
                                          WorkerPool* hash_pool = nullptr);

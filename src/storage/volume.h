@@ -67,6 +67,17 @@ class BlobWriter {
   virtual net::awaitable<void> Abort() = 0;
 };
 
+// How a new blob's whole blocks meet the page cache.
+// - kBypass (the default): a local disk writes whole blocks handed over in page-aligned buffers
+//   with O_DIRECT (the mirror side of an upload): on a 2-core machine copying every block into
+//   the page cache is a large share of the CPU, and these bytes are not read soon.
+// - kKeepForReads: a blob that is likely read soon (an upload: another device syncs it, a
+//   preview is made, the uploader opens it). A local disk writes it through the page cache; a
+//   MirroredVolume does so only on the side that serves reads, and bypasses the cache on the
+//   other, which is read only on failover, scrub and resilver.
+// Durability is the same either way: Commit flushes (fdatasync) before the blob is visible.
+enum class WriteCaching { kBypass, kKeepForReads };
+
 // The blob visitor of Volume::ForEach; returning an error stops the walk with that error.
 using BlobVisitor = std::function<Result<void>(const BlobId& id, std::uint64_t size)>;
 
@@ -79,8 +90,13 @@ class Volume {
   // The disk id ("a1"), as in disks.toml and the marker file.
   virtual const std::string& id() const = 0;
 
-  // Starts writing blob `id`. kIoError if the volume cannot take writes now.
-  virtual net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) = 0;
+  // Starts writing blob `id`. kIoError if the volume cannot take writes now. `caching` says
+  // whether the blob's whole blocks may bypass the page cache (see WriteCaching).
+  virtual net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                                     WriteCaching caching) = 0;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) {
+    return Create(id, WriteCaching::kBypass);
+  }
 
   // Streams `range` of blob `id` into `sink`, verifying every block before any byte of it
   // reaches the sink. kNotFound if absent; kIoError on a read error; kChecksumMismatch when a

@@ -24,10 +24,12 @@ class FaultyVolume final : public Volume {
   std::atomic<int> gets{0}, creates{0}, removes{0};
 
   const std::string& id() const override { return inner_->id(); }
-  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override {
+  using Volume::Create;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                             WriteCaching caching) override {
     ++creates;
     if (offline) co_return Down("create");
-    co_return co_await inner_->Create(id);
+    co_return co_await inner_->Create(id, caching);
   }
   net::awaitable<Result<void>> Get(const BlobId& id, ByteRange range, ByteSink& sink) override {
     ++gets;

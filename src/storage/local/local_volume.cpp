@@ -77,9 +77,10 @@ std::string LocalVolume::BlobPath(const BlobId& id) const {
   return fmt::format("{}/blobs/{}/{}/{}", root_, s.substr(0, 2), s.substr(2, 2), s);
 }
 
-net::awaitable<Result<std::unique_ptr<BlobWriter>>> LocalVolume::Create(const BlobId& id) {
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> LocalVolume::Create(const BlobId& id,
+                                                                        WriteCaching caching) {
   // No I/O here (the temp file is made by the writer on the pool): no trip to the pool.
-  co_return local::NewLocalWriter(*this, id);
+  co_return local::NewLocalWriter(*this, id, caching);
 }
 
 namespace {

@@ -43,7 +43,9 @@ class LocalVolume final : public Volume {
   // files are created in tmp/ (at the first full block written, or at Commit) and renamed into
   // blobs/ab/cd/ at Commit; Create itself does no I/O, an existing id is kNameTaken at Commit. Destroying an
   // uncommitted writer closes and unlinks its temp file right away (a small blocking call).
-  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
+  using Volume::Create;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                             WriteCaching caching) override;
   // kChecksumMismatch also when the blob file is truncated or its footer is damaged.
   net::awaitable<Result<void>> Get(const BlobId& id, ByteRange range, ByteSink& sink) override;
   // Reads the trailer: kChecksumMismatch when it is damaged or the file truncated.
@@ -92,7 +94,8 @@ class LocalVolume final : public Volume {
 namespace local {
 // Creates the writer of blob `id` on `volume` (local_writer.cpp). No I/O: the writer creates
 // its temp file on the pool when it first writes.
-Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id);
+Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id,
+                                                   WriteCaching caching);
 }  // namespace local
 
 }  // namespace nimbus::storage

@@ -35,8 +35,11 @@ bool DirectEligible(std::span<const char> block, std::uint64_t offset) {
 
 class LocalBlobWriter final : public BlobWriter {
  public:
-  LocalBlobWriter(LocalVolume& volume, BlobId id, std::string tmp_path)
-      : volume_(volume), id_(std::move(id)), tmp_path_(std::move(tmp_path)) {}
+  LocalBlobWriter(LocalVolume& volume, BlobId id, std::string tmp_path, WriteCaching caching)
+      : volume_(volume),
+        id_(std::move(id)),
+        tmp_path_(std::move(tmp_path)),
+        direct_ok_(caching == WriteCaching::kBypass) {}
 
   ~LocalBlobWriter() override { Discard(); }
 
@@ -206,17 +209,19 @@ class LocalBlobWriter final : public BlobWriter {
     return {};
   }
 
-  // Writes `data` at `offset` (blocking). A whole 1 MiB block in a page-aligned buffer goes with
-  // O_DIRECT: on a 2-core machine copying every block into the page cache (twice, one per copy
-  // of a mirror) and writing it back later was most of the CPU time of a large upload, and the
-  // CPU is shared with the network. Everything else (the last, shorter block, the footer, blocks
-  // from unaligned buffers) goes through the page cache. O_DIRECT is a file status flag, toggled
+  // Writes `data` at `offset` (blocking). Unless the blob was created with
+  // WriteCaching::kKeepForReads, a whole 1 MiB block in a page-aligned buffer goes with O_DIRECT:
+  // on a 2-core machine copying every block into the page cache and writing it back later is a
+  // large share of the CPU time of a large write, and the CPU is shared with the network.
+  // Everything else (the last, shorter block, the footer, blocks from unaligned buffers) goes
+  // through the page cache. O_DIRECT is a file status flag, toggled
   // with fcntl only when the kind of write changes; one writer's writes never overlap in time.
   // Where O_DIRECT is refused (EINVAL: a file system without it, or an alignment the device
   // wants larger), the block is written through the page cache and O_DIRECT is not tried again
   // for this blob. Durability is unchanged: Commit still fdatasyncs (allocation metadata and the
   // device's write cache). The price: those blocks are not in the page cache afterwards, so the
-  // first read of a large blob comes from the disk. Returns 0 or the errno.
+  // first read comes from the disk (which is why uploads keep their blocks on the side that
+  // serves reads: WriteCaching). Returns 0 or the errno.
   int WriteAt(std::span<const char> data, std::uint64_t offset) {
     const bool want_direct = direct_ok_ && DirectEligible(data, offset);
     if (want_direct != direct_on_ && !SetDirect(want_direct)) direct_ok_ = false;
@@ -270,16 +275,18 @@ class LocalBlobWriter final : public BlobWriter {
   std::uint64_t writeback_from_ = 0;  // Appended bytes before this offset had writeback started.
   bool opened_ = false;  // OpenTemp ran (the temp file may exist).
   bool direct_on_ = false;  // fd_ has O_DIRECT set.
-  bool direct_ok_ = true;   // O_DIRECT has not been refused for this file.
+  bool direct_ok_ = true;   // O_DIRECT is wanted (kBypass) and has not been refused for this file.
   bool failed_ = false;
   bool done_ = false;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id) {
+Result<std::unique_ptr<BlobWriter>> NewLocalWriter(LocalVolume& volume, const BlobId& id,
+                                                   WriteCaching caching) {
   std::string tmp = fmt::format("{}/tmp/{}.{}.part", volume.root(), id.str(), BlobId::Random().str().substr(0, 8));
-  std::unique_ptr<BlobWriter> writer = std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp));
+  std::unique_ptr<BlobWriter> writer =
+      std::make_unique<LocalBlobWriter>(volume, id, std::move(tmp), caching);
   return writer;
 }
 

@@ -132,7 +132,9 @@ MemoryVolume::MemoryVolume(std::string id, std::uint64_t capacity_bytes)
 
 MemoryVolume::~MemoryVolume() = default;
 
-net::awaitable<Result<std::unique_ptr<BlobWriter>>> MemoryVolume::Create(const BlobId& id) {
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> MemoryVolume::Create(const BlobId& id,
+                                                                         WriteCaching caching) {
+  (void)caching;  // No page cache here.
   std::unique_ptr<BlobWriter> writer;
   {
     std::lock_guard lock(state_->mu);

@@ -27,7 +27,9 @@ class MemoryVolume final : public Volume {
   ~MemoryVolume() override;
 
   const std::string& id() const override { return id_; }
-  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
+  using Volume::Create;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                             WriteCaching caching) override;
   net::awaitable<Result<void>> Get(const BlobId& id, ByteRange range, ByteSink& sink) override;
   net::awaitable<Result<BlobStat>> Stat(const BlobId& id) override;
   net::awaitable<Result<void>> Remove(const BlobId& id) override;

@@ -66,8 +66,11 @@ void MirroredVolume::ReplaceSide(Side s, std::shared_ptr<Volume> volume) {
   sides_[Index(s)] = std::move(volume);
 }
 
-net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const BlobId& id) {
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const BlobId& id,
+                                                                           WriteCaching caching) {
   std::array<std::shared_ptr<Volume>, 2> vols = {side(Side::kPrimary), side(Side::kMirror)};
+  // Only the side that Get reads first keeps the blocks in the page cache.
+  const Side reads_from = state_->Readable(Side::kPrimary) ? Side::kPrimary : Side::kMirror;
   std::array<std::unique_ptr<BlobWriter>, 2> writers;
   std::array<std::optional<Error>, 2> errors;
   for (Side s : {Side::kPrimary, Side::kMirror}) {
@@ -76,7 +79,8 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
           Error{Errc::kIoError, fmt::format("disk {} is failed", vols[Index(s)]->id())};
       continue;
     }
-    auto w = co_await vols[Index(s)]->Create(id);
+    const WriteCaching side_caching = s == reads_from ? caching : WriteCaching::kBypass;
+    auto w = co_await vols[Index(s)]->Create(id, side_caching);
     if (w) {
       writers[Index(s)] = std::move(*w);
     } else if (w.error().code == Errc::kNameTaken) {

@@ -62,7 +62,9 @@ class MirroredVolume final : public Volume, public std::enable_shared_from_this<
   // reference stays valid for the volume's lifetime).
   const std::string& id() const override;
   // Writers for both usable sides; kIoError only when neither side can take the blob.
-  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
+  using Volume::Create;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                             WriteCaching caching) override;
   // See the class comment; the sink receives every byte of the range exactly once. Errors from
   // the sink are returned without failover.
   net::awaitable<Result<void>> Get(const BlobId& id, ByteRange range, ByteSink& sink) override;

@@ -89,8 +89,10 @@ class ResilverTest : public ::testing::Test {
    public:
     explicit Shared(std::shared_ptr<MemoryVolume> v) : v_(std::move(v)) {}
     const std::string& id() const override { return v_->id(); }
-    net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override {
-      return v_->Create(id);
+    using Volume::Create;
+    net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                               WriteCaching caching) override {
+      return v_->Create(id, caching);
     }
     net::awaitable<Result<void>> Get(const BlobId& id, ByteRange r, ByteSink& s) override {
       return v_->Get(id, r, s);

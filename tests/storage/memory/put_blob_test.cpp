@@ -39,7 +39,9 @@ class CountingVolume final : public Volume {
  public:
   explicit CountingVolume(Volume& inner) : inner_(inner) {}
   const std::string& id() const override { return inner_.id(); }
-  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id) override;
+  using Volume::Create;
+  net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
+                                                             WriteCaching caching) override;
   net::awaitable<Result<void>> Get(const BlobId& id, ByteRange r, ByteSink& s) override { return inner_.Get(id, r, s); }
   net::awaitable<Result<BlobStat>> Stat(const BlobId& id) override { return inner_.Stat(id); }
   net::awaitable<Result<void>> Remove(const BlobId& id) override { return inner_.Remove(id); }
@@ -66,8 +68,9 @@ class CountingVolume final : public Volume {
   Volume& inner_;
 };
 
-net::awaitable<Result<std::unique_ptr<BlobWriter>>> CountingVolume::Create(const BlobId& id) {
-  auto w = co_await inner_.Create(id);
+net::awaitable<Result<std::unique_ptr<BlobWriter>>> CountingVolume::Create(const BlobId& id,
+                                                                           WriteCaching caching) {
+  auto w = co_await inner_.Create(id, caching);
   if (!w) co_return Fail(w.error());
   std::unique_ptr<BlobWriter> out = std::make_unique<Writer>(std::move(*w), appends);
   co_return out;

@@ -2,7 +2,11 @@
 // damaged rows of small.sqlite) on the primary are served from the mirror, byte-exact, and
 // repaired. SPDX-License-Identifier:
 // AGPL-3.0-or-later
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/faulty_volume.h"
@@ -16,6 +20,39 @@ namespace {
 
 using nimbus::testing::RunCo;
 constexpr std::uint64_t kMiB = 1 << 20;
+
+// Bytes of `path` in the page cache (mincore of a mapping, which faults nothing in); -1 on error.
+std::int64_t CachedBytes(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size == 0) {
+    ::close(fd);
+    return -1;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return -1;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((size + page - 1) / page);
+  std::int64_t cached = -1;
+  if (::mincore(map, size, in.data()) == 0) {
+    cached = 0;
+    for (unsigned char c : in) cached += (c & 1) ? static_cast<std::int64_t>(page) : 0;
+  }
+  ::munmap(map, size);
+  return cached;
+}
+
+// Whether the file system of `dir` takes O_DIRECT (tmpfs does not: everything is cached there).
+bool TakesDirectIo(const std::string& dir) {
+  const std::string probe = dir + "/direct-probe";
+  int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  ::unlink(probe.c_str());
+  return fd >= 0;
+}
 
 TEST_F(LocalMirrorTest, FlippedByteInThePrimaryFileIsServedFromTheMirrorAndRepaired) {
   const std::string data = TestBytes(5 * kMiB, 31);
@@ -76,6 +113,27 @@ TEST_F(LocalMirrorTest, PutBlobsWholeBlocksLandOnBothDisksWithTheirChecksums) {
     ASSERT_TRUE(edge.has_value()) << side->id();
     EXPECT_EQ(*edge, data.substr(2 * kMiB - 3, kMiB + 6)) << side->id();
   }
+}
+
+TEST_F(LocalMirrorTest, AnUploadStaysInThePageCacheOfTheSideThatServesReadsOnly) {
+  // PutBlob (uploads) keeps the blocks cached where Get reads first, so a file read right after
+  // its upload comes from memory; the other side's whole blocks bypass the cache (O_DIRECT).
+  if (!TakesDirectIo(dir_)) GTEST_SKIP() << dir_ << " does not take O_DIRECT";
+  const std::string data = TestBytes(6 * kMiB + 100, 35);
+  const BlobId id = BlobId::Random();
+  StringSource source(data, 256 * 1024);
+  ASSERT_TRUE(RunCo(ioc_, PutBlob(*vol_, id, source, data.size())).has_value());
+  EXPECT_GE(CachedBytes(primary_->BlobPath(id)), static_cast<std::int64_t>(6 * kMiB));
+  const std::int64_t mirror_cached = CachedBytes(mirror_->BlobPath(id));
+  ASSERT_GE(mirror_cached, 0);
+  EXPECT_LT(mirror_cached, static_cast<std::int64_t>(kMiB));  // The tail and footer only.
+
+  // With the primary failed, reads come from the mirror, so an upload keeps that side cached.
+  vol_->state()->MarkFailed(Side::kPrimary, "test");
+  const BlobId id2 = BlobId::Random();
+  StringSource source2(data, 256 * 1024);
+  ASSERT_TRUE(RunCo(ioc_, PutBlob(*vol_, id2, source2, data.size())).has_value());
+  EXPECT_GE(CachedBytes(mirror_->BlobPath(id2)), static_cast<std::int64_t>(6 * kMiB));
 }
 
 TEST_F(LocalMirrorTest, RangeReadThroughAFlippedByte) {
