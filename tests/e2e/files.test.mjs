@@ -114,6 +114,7 @@ describe('file browser', () => {
       await row(page, 'notes #1.txt').waitFor();
       await crumbs.getByRole('link', { name: 'Files' }).click();
       await row(page, 'Holiday 2026').waitFor();
+      assert.equal(await crumbs.count(), 0);  // At the root the title alone says "Files".
       await page.goBack();
       await row(page, 'notes #1.txt').waitFor();
       assert.equal(new URL(page.url()).pathname, '/files/Holiday%202026');

@@ -58,7 +58,7 @@ export function assertNoProblems(problems, expected = kExpectedHttpError) {
 }
 
 // A fresh context of `user` ({ email, password }) logged in through the login form; resolves
-// once the file browser (its breadcrumbs) shows: { context, page, problems }.
+// once the file browser shows: { context, page, problems }.
 export async function openSignedIn(browser, baseURL, user) {
   const session = await openPage(browser, baseURL);
   const { page } = session;
@@ -67,6 +67,6 @@ export async function openSignedIn(browser, baseURL, user) {
   await page.getByLabel('Email', { exact: true }).fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
+  await page.locator('section.files-page').waitFor();
   return session;
 }

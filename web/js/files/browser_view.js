@@ -91,7 +91,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   outlet.append(h('section', { class: 'files-page' },
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
-                    breadcrumbs(path)),
+                    splitPath(path).length ? breadcrumbs(path) : null),
                   quota, message, toolbar, fileInput, folderInput, zone,
                   h('div', { class: 'form-actions' }, more), uploadPanel()));
 
@@ -309,7 +309,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }
   }
 
-  // "Files / a / b": links; each one also takes drops (move or upload into that folder).
+  // "Files / a / b" (not at the root, where the title says "Files"): links; each one also takes
+  // drops (move or upload into that folder).
   function breadcrumbs(current) {
     const parts = splitPath(current);
     const crumbs = [['Files', '/']];
