@@ -9,7 +9,7 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 35> kTable = {{
+constexpr std::array<ErrorMapping, 36> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
@@ -19,6 +19,7 @@ constexpr std::array<ErrorMapping, 35> kTable = {{
     {Errc::kUserNotFound, 404, "user_not_found"},
     {Errc::kCannotShareWithSelf, 400, "cannot_share_with_self"},
     {Errc::kAlreadyShared, 409, "already_shared"},
+    {Errc::kRecipientUnconfirmed, 409, "recipient_unconfirmed"},
     {Errc::kConflict, 409, "conflict"},
     {Errc::kInvalidPlanSize, 400, "invalid_plan_size"},
     {Errc::kBelowUsage, 409, "below_usage"},

@@ -14,6 +14,8 @@ std::string_view ErrcName(Errc code) {
     case Errc::kUserNotFound: return "user_not_found";
     case Errc::kCannotShareWithSelf: return "cannot_share_with_self";
     case Errc::kAlreadyShared: return "already_shared";
+    case Errc::kRecipientUnconfirmed:
+      return "recipient_unconfirmed";
     case Errc::kConflict: return "conflict";
     case Errc::kInvalidPlanSize: return "invalid_plan_size";
     case Errc::kBelowUsage: return "below_usage";

@@ -9,13 +9,14 @@ namespace nimbus {
 enum class Errc {
   kInvalidArgument,  // Malformed input that has no more specific code.
   kInvalidName,
-  kInvalidMove,       // Moving a folder into itself or below itself.
+  kInvalidMove,          // Moving a folder into itself or below itself.
   kRangeNotSatisfiable,  // A Range past the end of the content (416).
   kNotFound,
   kNameTaken,
-  kUserNotFound,         // Sharing with an email that has no account.
+  kUserNotFound,  // Sharing with an email that has no account.
   kCannotShareWithSelf,
-  kAlreadyShared,        // The node is shared with that person already (change it instead).
+  kAlreadyShared,         // The node is shared with that person already (change it instead).
+  kRecipientUnconfirmed,  // Sharing with an account whose email address is not confirmed (409).
   kConflict,
   kInvalidPlanSize,  // A plan size that is neither the free plan nor a paid size (400).
   kBelowUsage,       // A plan smaller than the files and trash the user holds (409).
@@ -34,7 +35,7 @@ enum class Errc {
   kEmailTaken,
   kInvalidToken,
   kInvalidCredentials,
-  kPasswordRequired,     // A public link with a password, opened without one (401).
+  kPasswordRequired,  // A public link with a password, opened without one (401).
   kEmailUnverified,
   kIoError,
   kChecksumMismatch,

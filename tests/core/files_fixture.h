@@ -77,11 +77,12 @@ class FilesTreeTest : public ::testing::Test {
 
   std::int64_t NowMs() const { return ToUnixMs(clock_.Now()); }
 
-  // A user with a root folder and a 1 GiB allocation; returns its id.
+  // A user with a confirmed address, a root folder and a 1 GiB allocation; returns its id.
   std::int64_t AddUser(std::int64_t id, const std::string& email) {
     db::UserRecord u;
     u.id = id;
     u.email = email;
+    u.email_verified_at = NowMs();
     u.name = email.substr(0, email.find('@'));
     u.password_hash = "x";
     u.root_id = "root-" + std::to_string(id);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { apiCall, apiLogin, apiSignup, apiSignupConfirmed } from './lib/api_client.mjs';
 import { assertNoProblems, launchBrowser, openPage, openSignedIn } from './lib/browser.mjs';
 import { waitForMail } from './lib/mail.mjs';
 import { startServer } from './lib/server.mjs';
@@ -35,7 +35,7 @@ describe('sharing', () => {
     server = await startServer();
     browser = await launchBrowser();
     await apiSignup(server.url, ann);
-    await apiSignup(server.url, bob);
+    await apiSignupConfirmed(server.url, server.dataDir, bob);  // Shares need a confirmed address.
     const login = await apiLogin(server.url, ann.email, ann.password);
     annApi = { cookie: login.cookie, csrf: login.csrf };
     const probe = await apiCall(server.url, 'GET', '/api/v1/shares?direction=outgoing', annApi);
@@ -103,7 +103,7 @@ describe('sharing', () => {
       await row(a.page, 'Team docs').locator('.badge-shared').waitFor();
 
       // B gets a mail with a link to the folder; it opens the folder.
-      const mail = await waitForMail(server.dataDir, { to: bob.email });
+      const mail = await waitForMail(server.dataDir, { to: bob.email, contains: /\/shared\// });
       const link = /https?:\/\/[^\s"'<>]*\/shared\/[^\s"'<>]+/.exec(mail.text) ??
                    /https?:\/\/[^\s"'<>]*\/shared\/[^\s"'<>]+/.exec(mail.html);
       assert.ok(link, `the share mail links to /shared/<id>: ${mail.text}`);

@@ -93,9 +93,9 @@ class AccessSweepTest : public FilesTest {
     // JSON log lines at debug level: the server logs every route it registers.
     StartWithUser({{"NIMBUS_SERVER_LOG_LEVEL", "debug"}, {"NIMBUS_SERVER_LOG_FORMAT", "json"}},
                   "ann@example.com");
-    ASSERT_EQ(SignUp("bob@example.com").status, 201);
+    ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("bob@example.com"));
     bob_ = LogIn("bob@example.com");
-    ASSERT_EQ(SignUp("carol@example.com").status, 201);
+    ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("carol@example.com"));
   }
 
   // One request as `who` with exactly `headers` (plus cookie and CSRF token) and `body`.

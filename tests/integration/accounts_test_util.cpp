@@ -89,6 +89,20 @@ HttpResponse AccountsTest::SignUp(const std::string& email, const std::string& p
   return Call("POST", "/api/v1/auth/signup", boost::json::serialize(o));
 }
 
+void AccountsTest::SignUpConfirmed(const std::string& email, const std::string& password) {
+  HttpResponse r = SignUp(email, password);
+  ASSERT_EQ(r.status, 201) << r.body;
+  ConfirmEmail(email);
+}
+
+void AccountsTest::ConfirmEmail(const std::string& email) {
+  const std::string token = WaitForToken(email, "/verify-email");
+  ASSERT_FALSE(token.empty()) << "no confirmation mail to " << email;
+  boost::json::object o{{"token", token}};
+  HttpResponse v = Call("POST", "/api/v1/auth/verify-email", boost::json::serialize(o));
+  ASSERT_EQ(v.status, 204) << v.body;
+}
+
 Browser AccountsTest::LogIn(const std::string& email, const std::string& password) {
   boost::json::object o{{"email", email}, {"password", password}};
   HttpResponse r = Call("POST", "/api/v1/auth/login", boost::json::serialize(o));

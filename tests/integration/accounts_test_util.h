@@ -27,6 +27,12 @@ class AccountsTest : public NimbusTest {
                     Headers extra = {});
   HttpResponse SignUp(const std::string& email,
                       const std::string& password = "correct horse battery");
+  // Confirms `email` with the token of its newest sign-up mail (expects 204).
+  void ConfirmEmail(const std::string& email);
+  // Signs up (expects 201) and confirms the address (ConfirmEmail): an account that can be
+  // shared with.
+  void SignUpConfirmed(const std::string& email,
+                       const std::string& password = "correct horse battery");
   // Logs in (expects 200) and returns the browser state.
   Browser LogIn(const std::string& email, const std::string& password = "correct horse battery");
   // Waits (bounded, 20 s) for a mail to `to` whose text holds `{public_url}{path}?token=` and

@@ -26,9 +26,9 @@ class SharesApiTest : public FilesTest {
   void SetUp() override {
     FilesTest::SetUp();
     StartWithUser();  // ann
-    ASSERT_EQ(SignUp("bob@example.com").status, 201);
+    ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("bob@example.com"));
     bob_ = LogIn("bob@example.com");
-    ASSERT_EQ(SignUp("carol@example.com").status, 201);
+    ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("carol@example.com"));
     carol_ = LogIn("carol@example.com");
   }
 
@@ -158,6 +158,22 @@ TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
     EXPECT_EQ(r.status, status) << email << " " << perm << ": " << r.body;
     EXPECT_EQ(ErrorCode(r), code) << r.body;
   }
+  // Anyone can sign up with any address: an unconfirmed account gets nothing shared with it
+  // (no share, no mail) until it confirms the address.
+  ASSERT_EQ(SignUp("dan@example.com").status, 201);
+  HttpResponse unconfirmed = post(project, "dan@example.com", "read");
+  EXPECT_EQ(unconfirmed.status, 409) << unconfirmed.body;
+  EXPECT_EQ(ErrorCode(unconfirmed), "recipient_unconfirmed") << unconfirmed.body;
+  EXPECT_NE(unconfirmed.body.find("has not confirmed their email address"), std::string::npos)
+      << unconfirmed.body;
+  Browser dan = LogIn("dan@example.com");
+  HttpResponse incoming = Call("GET", "/api/v1/shares?direction=incoming", "", &dan);
+  ASSERT_EQ(incoming.status, 200) << incoming.body;
+  EXPECT_TRUE(Items(incoming).empty()) << incoming.body;
+  EXPECT_EQ(MailsTo("dan@example.com", "shared"), 0u);
+  ASSERT_NO_FATAL_FAILURE(ConfirmEmail("dan@example.com"));
+  HttpResponse confirmed = post(project, "dan@example.com", "read");
+  EXPECT_EQ(confirmed.status, 201) << confirmed.body;
   // A recipient cannot reshare; a stranger does not see the node at all.
   HttpResponse reshare =
       Bob("POST", "/api/v1/shares", ShareBody(project, "carol@example.com", "read"));

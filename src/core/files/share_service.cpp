@@ -135,6 +135,15 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
       if ((*grantee)->id == owner_id) {
         return Fail(Errc::kCannotShareWithSelf, "You cannot share '{}' with yourself.", node->name);
       }
+      // Anyone can sign up with any address; only a confirmed one proves whose account it is.
+      // Without this, signing up as someone else's address would receive what is shared with it.
+      if (!(*grantee)->email_verified_at) {
+        return Fail(Errc::kRecipientUnconfirmed,
+                    "{} has not confirmed their email address yet, so nothing can be shared with "
+                    "it. Ask them to open the link in their confirmation email (the page "
+                    "/verify-email sends a new one), then share again.",
+                    *normalized);
+      }
       auto existing = ShareStore::FindByNodeAndGrantee(tx, node->id, (*grantee)->id);
       if (!existing) return std::unexpected(std::move(existing.error()));
       if (*existing) {

@@ -66,7 +66,8 @@ class ShareService {
 
   // Shares `node_id` (of `owner_id`; "root" cannot be shared) with the user whose email is
   // `email` (any case), and queues the "share received" mail to them with a link to the item.
-  // kUserNotFound (no account with that email), kCannotShareWithSelf, kAlreadyShared (change it
+  // kUserNotFound (no account with that email), kCannotShareWithSelf, kRecipientUnconfirmed
+  // (the account has not confirmed its email address), kAlreadyShared (change it
   // with Update), kNotFound (not the caller's node, or in the trash), kForbidden (a grantee
   // resharing), kInvalidArgument (the root, or permission kOwner).
   net::awaitable<Result<Share>> Create(std::int64_t owner_id, std::string node_id,

@@ -1,6 +1,8 @@
 // Calls the real server's JSON API from the test process (Node's fetch), as a second client
 // beside the browser: sign up, log in with a cookie of its own, Bearer tokens.
 
+import { findLink, waitForMail } from './mail.mjs';
+
 // One request: resolves to { status, body (parsed JSON or null), headers }.
 // auth: { cookie, csrf } for a session, { bearer } for a personal token.
 export async function apiCall(baseUrl, method, path, { body, cookie, csrf, bearer } = {}) {
@@ -29,6 +31,19 @@ export async function apiSignup(baseUrl, { email, password, name }) {
   });
   if (r.status !== 201) throw new Error(`signup ${email}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
+}
+
+// Creates an account and confirms its address with the link of the sign-up mail (found under
+// `<dataDir>/mail`): an account that things can be shared with. Throws on any failure.
+export async function apiSignupConfirmed(baseUrl, dataDir, user) {
+  await apiSignup(baseUrl, user);
+  const mail = await waitForMail(dataDir, { to: user.email, contains: /verify-email\?token=/ });
+  const link = findLink(mail, '/verify-email');
+  if (!link) throw new Error(`no confirmation link in the mail to ${user.email}`);
+  const r = await apiCall(baseUrl, 'POST', '/api/v1/auth/verify-email', {
+    body: { token: link.searchParams.get('token') },
+  });
+  if (r.status !== 204) throw new Error(`verify ${user.email}: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 // Logs in: resolves to { status, cookie ("nimbus_session=…" or null), csrf, body }.

@@ -64,7 +64,8 @@ export function openShareDialog(node) {
 
   onSubmit(personForm, {
     message, fieldsByCode: { user_not_found: email, cannot_share_with_self: email,
-                             already_shared: email, invalid_email: email },
+                             recipient_unconfirmed: email, already_shared: email,
+                             invalid_email: email },
     action: async () => {
       const address = email.input.value.trim();
       if (!address) {
