@@ -318,6 +318,21 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
                                : "Your files are still moving to the disks of your last plan "
                                  "change; change the plan again once that has finished.";
         }
+        if (e.code == Errc::kBelowUsage) {
+          // Uploads started after the check above: the pool counted them in the transaction
+          // that would have changed the plan. Say it as the check does, with what is held now.
+          spdlog::info("plan change of user {} to {} GB refused: {}", user_id, size_gb, e.message);
+          auto reread = [this, user_id] {
+            return deps_.db.Read([&](Transaction& tx) { return ReadHolding(tx, user_id); });
+          };
+          Result<Holding> now_held = co_await RunBlocking(deps_.workers, std::move(reread));
+          Result<void> fits = now_held ? CheckFits(*now_held, size_gb, by_admin) : Result<void>{};
+          e.message = !fits ? fits.error().message
+                            : fmt::format(
+                                  "Uploads in progress need more than a {} GB plan holds; "
+                                  "try again once they have finished.",
+                                  size_gb);
+        }
         if (e.code == Errc::kNoCapacity && by_admin) {
           // The admin may read the pool's message (it names the category and disks).
           e.message = fmt::format("No room for a {} GB plan, so the plan stays as it was: {}",

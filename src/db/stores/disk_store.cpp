@@ -155,6 +155,13 @@ Result<std::optional<AllocationRow>> DiskStore::GetAllocation(std::int64_t owner
   return std::optional<AllocationRow>(ToAllocation(**row));
 }
 
+Result<std::int64_t> DiskStore::ReservedBytes(std::int64_t owner_id) {
+  auto row = tx_.QueryOne("SELECT COALESCE(SUM(bytes), 0) FROM reservations WHERE owner_id = ?",
+                          {owner_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  return *row ? (*row)->Int(0) : 0;
+}
+
 Result<void> DiskStore::InsertAllocation(const AllocationRow& a) {
   return tx_.Exec(
       fmt::format("INSERT INTO allocations ({}) VALUES (?, ?, ?, ?, ?, ?)", kAllocationColumns),

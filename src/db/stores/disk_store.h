@@ -87,6 +87,8 @@ class DiskStore {
   // Adds `delta` to the owner's used_bytes. kNotFound without an allocation; kConflict if it
   // would go below zero.
   Result<void> AddAllocationUsed(std::int64_t owner_id, std::int64_t delta, std::int64_t now_ms);
+  // The bytes the owner's uploads and copies in flight hold (their quota reservations).
+  Result<std::int64_t> ReservedBytes(std::int64_t owner_id);
   // Deletes the owner's allocation. kNotFound if there is none.
   Result<void> DeleteAllocation(std::int64_t owner_id);
   // The owner's move in progress, or nullopt.

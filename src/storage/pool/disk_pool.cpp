@@ -18,6 +18,7 @@ using pool_internal::Gib;
 using pool_internal::PairOf;
 using pool_internal::PairsOf;
 using pool_internal::PairView;
+using pool_internal::RefuseBelowHeld;
 using pool_internal::RefuseWhileMoving;
 
 namespace {
@@ -227,10 +228,8 @@ Result<DiskPair> DiskPool::Resize(std::int64_t owner_id, std::uint64_t new_bytes
                   "'{}'): changing category moves the owner",
                   Gib(new_bytes), *category, owner_id, current, pair->primary->id);
     }
-    const auto used = static_cast<std::uint64_t>((*a)->used_bytes);
-    if (new_bytes < used) {
-      return Fail(Errc::kConflict, "owner {} already uses {}, more than a plan of {}", owner_id,
-                  Gib(used), Gib(new_bytes));
+    if (auto fits = RefuseBelowHeld(store, owner_id, (*a)->used_bytes, new_bytes); !fits) {
+      return Pass(fits);
     }
     const std::int64_t delta = static_cast<std::int64_t>(new_bytes) - (*a)->bytes;
     if (delta > 0 && pair->allocated + static_cast<std::uint64_t>(delta) > pair->capacity) {

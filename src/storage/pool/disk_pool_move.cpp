@@ -3,6 +3,8 @@
 // copying of blobs is the caller's; this keeps the counters exact at every step.
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "db/stores/disk_store.h"
 #include "storage/pool/disk_pool.h"
 #include "storage/pool/disk_rows.h"
@@ -55,6 +57,21 @@ Result<MovePlan> PlanOf(db::DiskStore& store, const MoveRows& rows) {
 
 namespace pool_internal {
 
+Result<void> RefuseBelowHeld(db::DiskStore& store, std::int64_t owner_id, std::int64_t used_bytes,
+                             std::uint64_t new_bytes) {
+  auto reserved = store.ReservedBytes(owner_id);
+  if (!reserved) return Pass(reserved);
+  const auto held = static_cast<std::uint64_t>(std::max<std::int64_t>(0, used_bytes + *reserved));
+  if (new_bytes < held) {
+    return Fail(Errc::kBelowUsage,
+                "owner {} holds {} (files and trash {}, uploads in progress {}), more than a "
+                "plan of {}",
+                owner_id, Gib(held), Gib(static_cast<std::uint64_t>(used_bytes)),
+                Gib(static_cast<std::uint64_t>(*reserved)), Gib(new_bytes));
+  }
+  return {};
+}
+
 Result<void> RefuseWhileMoving(db::DiskStore& store, std::int64_t owner_id) {
   auto m = store.GetMove(owner_id);
   if (!m) return Pass(m);
@@ -100,6 +117,13 @@ Result<MovePlan> DiskPool::BeginMove(std::int64_t owner_id, std::uint64_t new_by
   auto reserve = [&](db::Transaction& tx) -> Result<MovePlan> {
     db::DiskStore store(tx);
     if (auto busy = pool_internal::RefuseWhileMoving(store, owner_id); !busy) return Pass(busy);
+    auto a = store.GetAllocation(owner_id);
+    if (!a) return Pass(a);
+    if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    if (auto fits = pool_internal::RefuseBelowHeld(store, owner_id, (*a)->used_bytes, new_bytes);
+        !fits) {
+      return Pass(fits);
+    }
     auto target = ReservePair(tx, *category, new_bytes, reserve_alerts);
     if (!target) return Pass(target);
     db::MoveRow move{owner_id, target->primary_id, static_cast<std::int64_t>(new_bytes), NowMs()};

@@ -53,6 +53,13 @@ Result<void> AddToPair(db::DiskStore& store, std::string_view primary_id,
 // kConflict "owner N is being moved to …" while the owner has a move in progress.
 Result<void> RefuseWhileMoving(db::DiskStore& store, std::int64_t owner_id);
 
+// kBelowUsage when a plan of `new_bytes` would not hold what the owner holds: every recorded
+// blob (files and trash, allocations.used_bytes) plus the uploads and copies in flight (their
+// reservations). Checked in the transaction that changes the plan, which is serialized with the
+// transactions that make reservations, so an upload started during a downgrade cannot slip in.
+Result<void> RefuseBelowHeld(db::DiskStore& store, std::int64_t owner_id, std::int64_t used_bytes,
+                             std::uint64_t new_bytes);
+
 // "12.50 GiB": sizes in messages an operator reads.
 std::string Gib(std::uint64_t bytes);
 

@@ -261,6 +261,28 @@ TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes
   EXPECT_EQ(RunCo(ioc_, blobs_->mover().Run(7)).error().code, Errc::kNotFound);
 }
 
+TEST_F(MoverTest, ADowngradeMoveUnderWhatUploadsInFlightHoldIsRefused) {
+  // 10 GB (category B) down to 1 GB (category A) while a 2 GiB upload holds a reservation: the
+  // move is refused in the transaction that would start it, and starts once the upload is gone.
+  Open();
+  Allocate(7, 10 * G);
+  Fill(2);
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) {
+    return tx.Exec(
+        "INSERT INTO reservations (id, owner_id, bytes, kind, created_at)"
+        " VALUES ('up', 7, ?, 'tus', 0)",
+        {static_cast<std::int64_t>(2 * G)});
+  }));
+  auto refused = engine_->pool().BeginMove(7, 1 * G);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kBelowUsage) << refused.error().message;
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) {
+    return tx.Exec("DELETE FROM reservations WHERE id = 'up'", {});
+  }));
+  auto started = engine_->pool().BeginMove(7, 1 * G);
+  EXPECT_TRUE(started) << started.error().message;
+}
+
 TEST_F(MoverTest, AMoveLeasedByAnotherProcessIsLeftToItUntilItsLeaseRunsOut) {
   Open();
   Allocate(7, 1 * G);

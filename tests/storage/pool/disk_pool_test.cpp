@@ -385,7 +385,23 @@ TEST_F(DiskPoolTest, ResizeAndReleaseKeepTheCountersExact) {
   ASSERT_TRUE(db_->Write([&](db::Transaction& tx) { return pool_->AddUsed(tx, 1, 15 * G); }));
   auto below = pool_->Resize(1, 10 * G);
   ASSERT_FALSE(below);
-  EXPECT_EQ(below.error().code, Errc::kConflict);
+  EXPECT_EQ(below.error().code, Errc::kBelowUsage);
+  // Uploads in flight (their reservations) count as held: a downgrade that started before them
+  // cannot squeeze under them.
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) {
+    return tx.Exec(
+        "INSERT INTO reservations (id, owner_id, bytes, kind, created_at)"
+        " VALUES ('r1', 1, ?, 'tus', 0)",
+        {static_cast<std::int64_t>(2 * G)});
+  }));
+  auto under_uploads = pool_->Resize(1, 16 * G);
+  ASSERT_FALSE(under_uploads);
+  EXPECT_EQ(under_uploads.error().code, Errc::kBelowUsage);
+  EXPECT_NE(under_uploads.error().message.find("uploads in progress 2.00 GiB"), std::string::npos)
+      << under_uploads.error().message;
+  ASSERT_TRUE(db_->Write([&](db::Transaction& tx) {
+    return tx.Exec("DELETE FROM reservations WHERE id = 'r1'", {});
+  }));
   ASSERT_TRUE(pool_->Resize(1, 16 * G));
   EXPECT_EQ(Disk("b1").allocated_bytes, 16 * G);
   auto busy = pool_->Release(1);
