@@ -67,7 +67,7 @@ int MarkInvoicePaid(const config::Config& config, const std::string& invoice,
 int ListInvoices(const config::Config& config, const std::string& email,
                  const std::string& status, bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.existing_data_only = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -44,9 +44,9 @@ std::string Gib(std::uint64_t bytes) {
 }
 // Opens the runtime without the volumes and runs fn(pool) -> exit code.
 template <class F>
-int WithPool(const config::Config& config, F fn) {
+int WithPool(const config::Config& config, F fn, RuntimeOptions options = {}) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), options);
   if (!rt) {
     PrintError(rt.error());
     return 1;
@@ -57,33 +57,36 @@ int WithPool(const config::Config& config, F fn) {
 }  // namespace
 
 int ListDisks(const config::Config& config, bool json) {
-  return WithPool(config, [json](storage::DiskPool& pool) {
-    auto disks = pool.List();
-    if (!disks) {
-      PrintError(disks.error());
-      return 1;
-    }
-    if (json) {
-      boost::json::array out;
-      for (const auto& d : *disks) out.push_back(DiskJson(d));
-      fmt::print("{}\n", boost::json::serialize(out));
-      return 0;
-    }
-    fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", "DISK", "CAT",
-               "ROLE", "STATE", "MIRROR", "CAPACITY", "ALLOCATED", "USED", "USERS", "URI");
-    for (const auto& d : *disks) {
-      fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", d.id,
-                 Or(d.category), storage::DiskRoleName(d.role), storage::DiskStateName(d.state),
-                 Or(d.mirror_id), d.capacity_bytes, d.allocated_bytes, d.used_bytes, d.owner_count,
-                 d.uri);
-    }
-    return 0;
-  });
+  return WithPool(
+      config,
+      [json](storage::DiskPool& pool) {
+        auto disks = pool.List();
+        if (!disks) {
+          PrintError(disks.error());
+          return 1;
+        }
+        if (json) {
+          boost::json::array out;
+          for (const auto& d : *disks) out.push_back(DiskJson(d));
+          fmt::print("{}\n", boost::json::serialize(out));
+          return 0;
+        }
+        fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", "DISK", "CAT",
+                   "ROLE", "STATE", "MIRROR", "CAPACITY", "ALLOCATED", "USED", "USERS", "URI");
+        for (const auto& d : *disks) {
+          fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", d.id,
+                     Or(d.category), storage::DiskRoleName(d.role), storage::DiskStateName(d.state),
+                     Or(d.mirror_id), d.capacity_bytes, d.allocated_bytes, d.used_bytes,
+                     d.owner_count, d.uri);
+        }
+        return 0;
+      },
+      RuntimeOptions{.existing_data_only = true});
 }
 
 int ShowDisk(const config::Config& config, const std::string& id, bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.existing_data_only = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -41,9 +41,9 @@ int ExitCodeOf(const Error& e) {
 // Runs `fn(accounts)` (a coroutine returning Result<T>) on a private io_context with the runtime
 // opened without the volumes; returns its result.
 template <class T, class F>
-Result<T> WithAccounts(const config::Config& config, F fn) {
+Result<T> WithAccounts(const config::Config& config, F fn, RuntimeOptions options = {}) {
   net::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), options);
   if (!rt) return std::unexpected(rt.error());
   Runtime& r = **rt;
   core::Accounts accounts(*r.db, r.storage->pool(), *r.workers, r.clock, r.config.accounts,
@@ -117,7 +117,8 @@ int DisableUser(const config::Config& config, const std::string& email, bool ena
 
 int ListUsers(const config::Config& config, bool json) {
   auto users = WithAccounts<std::vector<core::User>>(
-      config, [](core::Accounts& a) { return a.accounts.AllUsers(); });
+      config, [](core::Accounts& a) { return a.accounts.AllUsers(); },
+      RuntimeOptions{.existing_data_only = true});
   if (!users) {
     PrintError(users.error());
     return 1;

@@ -90,7 +90,7 @@ Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler) {
 
 int ListJobs(const config::Config& config, bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.existing_data_only = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;

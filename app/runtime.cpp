@@ -26,6 +26,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   const auto& server = rt->config.server;
 
   std::error_code ec;
+  if (runtime_options.existing_data_only && !fs::is_directory(server.data_dir, ec)) {
+    return Fail(Errc::kNotFound,
+                "there is no data directory {}: pass --data with the server's data directory "
+                "(or --config with its configuration); nothing was created",
+                server.data_dir);
+  }
   fs::create_directories(server.data_dir, ec);
   if (ec) {
     return Fail(Errc::kIoError, "cannot create the data directory {}: {}", server.data_dir,

@@ -60,6 +60,11 @@ struct RuntimeOptions {
   // With open_volumes: false opens them without sweeping tmp/ (`nimbus job run trash-purge`
   // next to a running server, whose in-flight writes live there).
   bool sweep_tmp = true;
+  // Refuse (kNotFound, nothing created) a data directory that does not exist, instead of
+  // creating it with an empty database: the read-only admin commands (list, show), so that a
+  // missing or mistyped --data says so rather than listing nothing. (An existing, empty
+  // directory is set up as usual.)
+  bool existing_data_only = false;
 };
 
 // Creates the data directory, opens and migrates the database, opens the storage engine from

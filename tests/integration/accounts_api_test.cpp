@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "integration/accounts_test_util.h"
 
@@ -200,6 +202,23 @@ TEST_F(AccountsTest, AdminUserCommands) {
   EXPECT_TRUE(users[0].at("email_verified").as_bool());
   EXPECT_TRUE(users[1].at("is_admin").as_bool());
   EXPECT_TRUE(users[1].at("disabled").as_bool());
+
+  // A mistyped --data: the listing commands say there is no database there and create nothing
+  // (found in an exploratory QA pass: they made an empty database and listed nothing).
+  const std::string typo = data_dir() + "-typo";
+  for (std::vector<std::string> cmd :
+       std::vector<std::vector<std::string>>{{"admin", "user", "list"},
+                                             {"admin", "disk", "list"},
+                                             {"admin", "disk", "show", "a1"},
+                                             {"admin", "invoice", "list"},
+                                             {"admin", "job", "list"}}) {
+    cmd.insert(cmd.end(), {"--data", typo});
+    auto r = RunNimbus(cmd);
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->exit_code(), 0) << cmd[1] << " " << cmd[2];
+    EXPECT_NE(r->err.find("there is no data directory " + typo), std::string::npos) << r->err;
+    EXPECT_FALSE(std::filesystem::exists(typo)) << cmd[1] << " " << cmd[2];
+  }
 
   Start();
   LogIn("ops@example.com");

@@ -147,6 +147,8 @@ TEST_F(CliTest, JobRunDbMaintenanceRunsAndIsRecordedInJobList) {
 
 // An operator lists jobs to see when each runs next, before any has run.
 TEST_F(CliTest, JobListBeforeAnyRunShowsEveryJobWithItsNextRun) {
+  // An empty data directory (a listing never creates a missing one: a mistyped --data).
+  ASSERT_TRUE(std::filesystem::create_directories(data_dir()));
   auto list = RunNimbus({"admin", "job", "list", "--json", "--data", data_dir()});
   ASSERT_TRUE(list) << list.error().message;
   ASSERT_EQ(list->exit_code(), 0) << list->err;

@@ -27,6 +27,8 @@ std::string ReadFile(const fs::path& p) {
 }
 
 TEST_F(DiskCliTest, FreshDataDirHasTheDefaultLayout) {
+  // An empty data directory (a listing never creates a missing one: a mistyped --data).
+  ASSERT_TRUE(fs::create_directories(data_dir()));
   auto r = RunNimbus({"admin", "disk", "list", "--json", "--data", data_dir()});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->exit_code(), 0) << r->err;

@@ -54,7 +54,8 @@ class ScrubCliTest : public NimbusTest {
  protected:
   void SetUp() override {
     NimbusTest::SetUp();
-    // The CLI records the default layout (12 disks) in a fresh database.
+    // The CLI records the default layout (12 disks) in a fresh database, in an empty directory.
+    ASSERT_TRUE(fs::create_directories(data_dir()));
     auto list = RunNimbus({"admin", "disk", "list", "--data", data_dir()});
     ASSERT_TRUE(list) << list.error().message;
     ASSERT_EQ(list->exit_code(), 0) << list->err;

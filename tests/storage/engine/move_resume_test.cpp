@@ -41,6 +41,7 @@ class MoveResumeTest : public NimbusTest {
  protected:
   void SetUp() override {
     NimbusTest::SetUp();
+    ASSERT_TRUE(fs::create_directories(data_dir()));  // Listings never create a missing one.
     auto list = RunNimbus({"admin", "disk", "list", "--data", data_dir()});  // Records the layout.
     ASSERT_TRUE(list) << list.error().message;
     ASSERT_EQ(list->exit_code(), 0) << list->err;
