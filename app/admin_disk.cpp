@@ -127,8 +127,14 @@ int ShowDisk(const config::Config& config, const std::string& id, bool json) {
   }((*rt)->storage->pool());
 }
 
-int FailDisk(const config::Config& config, const std::string& id) {
-  return WithPool(config, [&id](storage::DiskPool& pool) {
+int FailDisk(const config::Config& config, const std::string& id, bool force) {
+  return WithPool(config, [&id, force](storage::DiskPool& pool) {
+    if (!force) {
+      if (auto last = pool.RefuseFailingLastCopy(id, "pass --force"); !last) {
+        PrintError(last.error());
+        return ExitCodeOf(last.error());
+      }
+    }
     auto failed = pool.MarkFailed(id);
     if (!failed) {
       PrintError(failed.error());

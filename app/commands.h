@@ -24,7 +24,7 @@ Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler);
 // admin_disk.cpp. An unknown disk id exits 2 with a message naming it.
 int ListDisks(const config::Config& config, bool json);
 int ShowDisk(const config::Config& config, const std::string& id, bool json);
-int FailDisk(const config::Config& config, const std::string& id);
+int FailDisk(const config::Config& config, const std::string& id, bool force);
 int HealDisk(const config::Config& config, const std::string& id);
 // Puts spare `spare` in the place of failed disk `id` and resilvers it (progress printed as it
 // goes); run again after an interruption, it resumes. 0 when the disk is healthy.

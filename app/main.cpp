@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
   disk_show->add_flag("--json", json, "Print JSON");
   auto* disk_fail = admin_disk->add_subcommand("fail", "Mark a disk failed (its mirror serves)");
   disk_fail->add_option("id", disk_id, "Disk id")->required();
+  bool force_fail = false;
+  disk_fail->add_flag("--force", force_fail,
+                      "Fail it even when it holds the last working copy of its users' files");
   auto* disk_heal = admin_disk->add_subcommand("heal", "Mark a disk healthy again");
   disk_heal->add_option("id", disk_id, "Disk id")->required();
   for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal}) AddCommonFlags(sub, flags);
@@ -181,7 +184,7 @@ int main(int argc, char** argv) {
   if (admin_job_list->parsed()) return nimbus::app::ListJobs(cfg, json);
   if (disk_list->parsed()) return nimbus::app::ListDisks(cfg, json);
   if (disk_show->parsed()) return nimbus::app::ShowDisk(cfg, disk_id, json);
-  if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id);
+  if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id, force_fail);
   if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
   if (disk_replace->parsed()) return nimbus::app::ReplaceDisk(cfg, disk_id, spare_id, json);
   if (disk_attach->parsed()) {

@@ -72,7 +72,9 @@ net::awaitable<Response> AttachDisk(core::DiskAdmin& admin, Request& req) {
 }
 
 net::awaitable<Response> FailDisk(core::DiskAdmin& admin, Request& req) {
-  auto disk = co_await admin.Fail(std::string(req.path_param("id")));
+  const std::string force = req.query("force").value_or("");
+  auto disk =
+      co_await admin.Fail(std::string(req.path_param("id")), force == "1" || force == "true");
   if (!disk) co_return Err(disk.error(), req);
   co_return http::JsonResponse(200, json::object{{"disk", std::move(*disk)}});
 }

@@ -117,10 +117,14 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Attach(config::Spare spar
   co_return co_await RunBlocking(deps_.workers, std::move(attach));
 }
 
-net::awaitable<Result<boost::json::object>> DiskAdmin::Fail(std::string id) {
-  auto fail = [this, &id]() -> Result<boost::json::object> {
+net::awaitable<Result<boost::json::object>> DiskAdmin::Fail(std::string id, bool force) {
+  auto fail = [this, &id, force]() -> Result<boost::json::object> {
     auto d = deps_.engine.pool().Show(id);
     if (!d) return nimbus::Fail(d.error());
+    if (!force) {
+      auto last = deps_.engine.pool().RefuseFailingLastCopy(id, "ask again with ?force=1");
+      if (!last) return nimbus::Fail(last.error());
+    }
     if (d->state != storage::DiskState::kFailed) {
       if (auto failed = deps_.engine.FailDisk(id, "marked failed by an admin"); !failed) {
         return nimbus::Fail(failed.error());

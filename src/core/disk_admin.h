@@ -54,7 +54,8 @@ class DiskAdmin {
   net::awaitable<Result<boost::json::object>> Attach(config::Spare spare);
   // Marks the disk failed at once (reads and writes go to its mirror); the disk's JSON.
   // kNotFound for an unknown id.
-  net::awaitable<Result<boost::json::object>> Fail(std::string id);
+  // kConflict when it holds the last working copy of its users' files, unless `force` (a drill).
+  net::awaitable<Result<boost::json::object>> Fail(std::string id, bool force = false);
   // Puts spare `with` in the place of failed disk `id` and starts its resilver in the background;
   // answers at once with {disk: the spare, replaced: id, task}. kNotFound for an unknown id;
   // kConflict when `id` is not failed or `with` is not an unused spare; kNoCapacity when the

@@ -215,6 +215,13 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(ApiDisks()["a1"].at("state"), "failed");
   HttpResponse ready = Call("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
+  // a1m now holds the only working copy of its users' files: failing it too asks for force=1.
+  HttpResponse last_copy = Call("POST", "/api/v1/admin/disks/a1m/fail", "", &admin_);
+  EXPECT_EQ(last_copy.status, 409) << last_copy.body;
+  EXPECT_NE(last_copy.body.find("holds the only working copy"), std::string::npos)
+      << last_copy.body;
+  EXPECT_NE(last_copy.body.find("?force=1"), std::string::npos) << last_copy.body;
+  EXPECT_EQ(ApiDisks()["a1m"].at("state"), "healthy");
 
   // A spare smaller than what a1 holds (the users placed on it at sign-up) is refused.
   const std::int64_t a1_allocated =

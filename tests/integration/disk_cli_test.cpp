@@ -26,6 +26,33 @@ std::string ReadFile(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+TEST_F(DiskCliTest, FailingTheLastWorkingCopyOfAPairWithUsersAsksForForce) {
+  auto user = RunNimbus({"admin", "user", "create", "ops@example.com", "--data", data_dir()});
+  ASSERT_TRUE(user) << user.error().message;
+  ASSERT_EQ(user->exit_code(), 0) << user->err;  // Placed on pair a1/a1m (the free plan).
+  auto mirror = RunNimbus({"admin", "disk", "fail", "a1m", "--data", data_dir()});
+  ASSERT_TRUE(mirror);
+  ASSERT_EQ(mirror->exit_code(), 0) << mirror->err;
+  auto last = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->exit_code(), 1);
+  EXPECT_NE(last->err.find("disk 'a1' holds the only working copy of the files of 1 user(s): its "
+                           "partner 'a1m' is failed"),
+            std::string::npos)
+      << last->err;
+  auto show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
+  ASSERT_TRUE(show);
+  EXPECT_EQ(json::parse(show->out).at("state"), "healthy") << show->out;
+  auto forced = RunNimbus({"admin", "disk", "fail", "a1", "--force", "--data", data_dir()});
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->exit_code(), 0) << forced->err;
+  EXPECT_NE(forced->err.find("its partner 'a1m' is not serving either"), std::string::npos)
+      << forced->err;
+  show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
+  ASSERT_TRUE(show);
+  EXPECT_EQ(json::parse(show->out).at("state"), "failed") << show->out;
+}
+
 TEST_F(DiskCliTest, FreshDataDirHasTheDefaultLayout) {
   // An empty data directory (a listing never creates a missing one: a mistyped --data).
   ASSERT_TRUE(fs::create_directories(data_dir()));

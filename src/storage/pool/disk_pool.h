@@ -163,6 +163,12 @@ class DiskPool {
   // Marks a disk failed; alert kDiskFailed. Its pair takes no new owners; its partner keeps its
   // state and serves alone. Failing a failed disk does nothing. kNotFound if unknown.
   Result<void> MarkFailed(std::string_view disk_id);
+  // kConflict, with a sentence for the operator, when failing `disk_id` by hand would take away
+  // the last working copy of its owners' files (its partner is failed or still resilvering and
+  // the pair has owners): the admin commands ask for a force (a drill) before doing that; the
+  // message ends with `how_to_force` ("pass --force"). A disk that is already failed, or a
+  // spare, is fine. kNotFound if unknown.
+  Result<void> RefuseFailingLastCopy(std::string_view disk_id, std::string_view how_to_force);
   // Marks a disk healthy again (a spare: back to spare); alert kDiskRecovered if it changed.
   Result<void> MarkHealthy(std::string_view disk_id);
   // Puts spare `spare_id` in the place of failed disk `disk_id` (`nimbus admin disk replace`):

@@ -143,16 +143,46 @@ Result<void> DiskPool::MarkFailed(std::string_view disk_id) {
     // The partner keeps its own state: it is not missing anything, it just serves alone now
     // (and its pair takes no new owners, see PairView::writable).
     const std::string partner = row->mirror_id.value_or("");
-    alert = Alert{AlertKind::kDiskFailed, std::string(disk_id),
-                  partner.empty()
-                      ? fmt::format("disk '{}' ({}) failed", disk_id, row->uri)
-                      : fmt::format("disk '{}' ({}) failed: its partner '{}' serves its owners "
-                                    "alone until it is replaced",
-                                    disk_id, row->uri, partner)};
+    bool partner_down = false;
+    if (!partner.empty()) {
+      auto p = store.GetDisk(partner);
+      if (!p) return Pass(p);
+      partner_down = *p && ((*p)->state == "failed" || (*p)->state == "resilvering");
+    }
+    std::string message =
+        partner.empty() ? fmt::format("disk '{}' ({}) failed", disk_id, row->uri)
+        : partner_down  ? fmt::format(
+                              "disk '{}' ({}) failed, and its partner '{}' is not serving either: "
+                               "the owners of this pair cannot reach their files until one of the "
+                               "two is back",
+                              disk_id, row->uri, partner)
+                       : fmt::format(
+                             "disk '{}' ({}) failed: its partner '{}' serves its owners alone "
+                             "until it is replaced",
+                             disk_id, row->uri, partner);
+    alert = Alert{AlertKind::kDiskFailed, std::string(disk_id), std::move(message)};
     return {};
   });
   if (r && alert) deps_.alerts.Raise(*alert);
   return r;
+}
+
+Result<void> DiskPool::RefuseFailingLastCopy(std::string_view disk_id,
+                                             std::string_view how_to_force) {
+  auto disk = Show(disk_id);
+  if (!disk) return Pass(disk);
+  if (disk->state == DiskState::kFailed || disk->mirror_id.empty() || disk->owner_count == 0) {
+    return {};
+  }
+  auto partner = Show(disk->mirror_id);
+  if (!partner) return Pass(partner);
+  if (partner->state != DiskState::kFailed && partner->state != DiskState::kResilvering) return {};
+  return Fail(Errc::kConflict,
+              "disk '{}' holds the only working copy of the files of {} user(s): its partner '{}' "
+              "is {}. Failing it would leave them without their files until one of the two is "
+              "back. Heal or replace '{}' first, or {} (a drill).",
+              disk_id, disk->owner_count, partner->id, DiskStateName(partner->state), partner->id,
+              how_to_force);
 }
 
 Result<void> DiskPool::MarkHealthy(std::string_view disk_id) {
