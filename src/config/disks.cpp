@@ -7,18 +7,18 @@
 #include "config/fields.h"
 
 namespace nimbus::config {
-namespace {
-
-constexpr uint64_t kGiB = uint64_t{1} << 30;
-// The embedded layout leaves capacities unset: storage gives each disk a share of the free space.
-constexpr uint64_t kDefaultCapacity = 0;
-
-std::string CheckId(const std::string& v) {
+std::string DiskIdProblem(const std::string& v) {
   bool ok = !v.empty() && v.size() <= 64;
   for (char ch : v)
     ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_');
   return ok ? "" : fmt::format("must be 1-64 letters, digits, '-' or '_', got \"{}\"", v);
 }
+
+namespace {
+
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+// The embedded layout leaves capacities unset: storage gives each disk a share of the free space.
+constexpr uint64_t kDefaultCapacity = 0;
 
 std::string CheckUri(const std::string& v) {
   if (v.starts_with("file:") && v.size() > 5) return "";
@@ -35,7 +35,7 @@ void CategoryFields(TomlReader& r, Category& c) {
 }
 
 void DiskFields(TomlReader& r, Disk& d) {
-  r.String("id", d.id, {"a string", CheckId});
+  r.String("id", d.id, {"a string", DiskIdProblem});
   r.String("category", d.category);
   r.String("uri", d.uri, {"a string (a disk URI)", CheckUri});
   r.Bytes("capacity", d.capacity_bytes, 0, kGiB << 24);
@@ -46,7 +46,7 @@ void DiskFields(TomlReader& r, Disk& d) {
 }
 
 void SpareFields(TomlReader& r, Spare& s) {
-  r.String("id", s.id, {"a string", CheckId});
+  r.String("id", s.id, {"a string", DiskIdProblem});
   r.String("uri", s.uri, {"a string (a disk URI)", CheckUri});
   r.Bytes("capacity", s.capacity_bytes, 0, kGiB << 24);
   if (r.reading() && !r.IsSet("id")) r.Error("id", "is required");

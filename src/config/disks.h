@@ -52,6 +52,9 @@ struct DisksConfig {
   std::vector<Spare> spares;
 };
 
+// Why `id` is not a valid disk id (1-64 letters, digits, '-' or '_'), or "" when it is.
+std::string DiskIdProblem(const std::string& id);
+
 // The built-in categories: A = 1 (free), B = 10–24, C = 25–49, D = 50–74, E = 75–100 GB.
 std::vector<Category> DefaultCategories();
 

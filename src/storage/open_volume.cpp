@@ -8,23 +8,31 @@
 
 namespace nimbus::storage {
 
+Result<std::string> LocalPathOfUri(std::string_view id, std::string_view uri) {
+  std::string_view path = uri.substr(5);
+  if (path.starts_with("//")) {
+    path.remove_prefix(2);  // file:///abs → /abs; file://host/abs is not supported.
+    if (!path.starts_with("/")) {
+      return Fail(Errc::kInvalidArgument, "disk {}: uri '{}' names a host; use file:/absolute/path",
+                  id, uri);
+    }
+  }
+  if (!path.starts_with("/")) {
+    return Fail(Errc::kInvalidArgument,
+                "disk {}: uri '{}' is not an absolute path (file:/abs/path)", id, uri);
+  }
+  return std::string(path);
+}
+
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
                                            std::uint64_t capacity_bytes, WorkerPool& pool,
                                            bool sweep_tmp) {
   if (uri.starts_with("file:")) {
-    std::string_view path = uri.substr(5);
-    if (path.starts_with("//")) {
-      path.remove_prefix(2);  // file:///abs → /abs; file://host/abs is not supported.
-      if (!path.starts_with("/")) {
-        return Fail(Errc::kInvalidArgument, "disk {}: uri '{}' names a host; use file:/absolute/path", id, uri);
-      }
-    }
-    if (!path.starts_with("/")) {
-      return Fail(Errc::kInvalidArgument, "disk {}: uri '{}' is not an absolute path (file:/abs/path)", id, uri);
-    }
+    auto path = LocalPathOfUri(id, uri);
+    if (!path) return Fail(path.error());
     LocalVolumeOptions options;
     options.id = std::string(id);
-    options.root = std::string(path);
+    options.root = std::move(*path);
     options.capacity_bytes = capacity_bytes;
     options.create_if_missing = true;
     options.sweep_tmp = sweep_tmp;

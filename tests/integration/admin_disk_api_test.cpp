@@ -12,6 +12,8 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "integration/accounts_test_util.h"
 #include "integration/pair_blobs.h"
@@ -205,6 +207,17 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
       Call("POST", "/api/v1/admin/disks",
            R"({"id":"spare3","uri":"file:/elsewhere","capacity_bytes":1})", &admin_);
   EXPECT_EQ(again.status, 409) << again.body;
+  // A bad id or a relative path is a 400 with the rule, and nothing is recorded.
+  for (auto [body, says] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"id":"bad id!","uri":"file:/tmp/x","capacity_bytes":1})",
+            "must be 1-64 letters, digits"},
+           {R"({"id":"spare9","uri":"file:disks/spare9","capacity_bytes":1})",
+            "is not an absolute path"}}) {
+    HttpResponse bad = Call("POST", "/api/v1/admin/disks", body, &admin_);
+    EXPECT_EQ(bad.status, 400) << bad.body;
+    EXPECT_NE(bad.body.find(says), std::string::npos) << bad.body;
+  }
+  EXPECT_FALSE(ApiDisks().contains("spare9"));
 
   blobs_.Write(data_dir(), 40, 300 * 1024);
 

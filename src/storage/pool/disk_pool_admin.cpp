@@ -11,6 +11,7 @@
 #include "db/stores/disk_store.h"
 #include "db/stores/disk_task_store.h"
 #include "db/stores/repair_queue_store.h"
+#include "storage/open_volume.h"
 #include "storage/pool/disk_pool.h"
 #include "storage/pool/disk_rows.h"
 
@@ -73,6 +74,12 @@ Result<std::vector<DiskInfo>> DiskPool::List() {
 }
 
 Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
+  if (auto bad = config::DiskIdProblem(spare.id); !bad.empty()) {
+    return Fail(Errc::kInvalidArgument, "disk id {}", bad);
+  }
+  if (spare.uri.starts_with("file:")) {
+    if (auto path = LocalPathOfUri(spare.id, spare.uri); !path) return Pass(path);
+  }
   std::uint64_t capacity = spare.capacity_bytes;
   if (capacity == 0 && deps_.default_capacity) {
     auto probed = deps_.default_capacity(spare.uri);
