@@ -50,6 +50,8 @@ struct MoverOptions {
   std::chrono::milliseconds progress_interval{5'000};  // Between progress writes to the task.
   // Test hook, awaited after each blob copied (write during a move, stop after N blobs).
   std::function<net::awaitable<void>(const db::BlobRow&)> after_copy;
+  // Test hook, awaited when the background runs of a move have ended (a plan change then).
+  std::function<net::awaitable<void>(std::int64_t owner_id)> after_background;
 };
 
 // What a move (or a sweep) did so far; copied counts include the final sweep.
@@ -87,9 +89,10 @@ class Mover : public std::enable_shared_from_this<Mover> {
   // when blobs kept arriving for max_rounds passes; the volume errors of a failed copy (both
   // source copies bad: kChecksumMismatch/kIoError) — the move then stays recorded.
   net::awaitable<Result<MoveProgress>> Run(std::int64_t owner_id);
-  // Runs the move in the background on `executor` (a no-op when one runs for the owner):
-  // retries failed runs every retry_interval up to max_attempts, logging each failure and
-  // raising one kRepairFailed alert per move; never aborts the move.
+  // Runs the move in the background on `executor`: retries failed runs every retry_interval up
+  // to max_attempts, logging each failure and raising one kRepairFailed alert per move; never
+  // aborts the move. While a background run of the owner is on, it runs once more when it ends
+  // (the move it ran may have finished just before the next one was recorded).
   void Start(std::int64_t owner_id, const net::any_io_executor& executor);
   // Starts every move recorded in the database (after a crash or restart), and FinishSwitched for
   // every owner whose move task was left running by a process that has gone (lease expired, or
@@ -160,6 +163,8 @@ class Mover : public std::enable_shared_from_this<Mover> {
                                        const std::string& target);
   net::awaitable<void> WaitForWritesBefore(std::int64_t owner_id, std::uint64_t seq);
   static net::awaitable<void> Background(std::shared_ptr<Mover> self, std::int64_t owner_id);
+  // Background's runs of the move recorded now: up to max_attempts.
+  static net::awaitable<void> RunWithRetries(std::shared_ptr<Mover> self, std::int64_t owner_id);
   static net::awaitable<void> Sleep(std::chrono::milliseconds d);  // Never throws.
   static net::awaitable<void> SweepLater(std::shared_ptr<Mover> self, std::int64_t owner_id);
   void EndWrite(std::int64_t owner_id, std::uint64_t seq, const net::any_io_executor& executor);
@@ -176,6 +181,7 @@ class Mover : public std::enable_shared_from_this<Mover> {
   bool stopped_ = false;                           // Guarded by mu_.
   std::set<std::int64_t> busy_;                    // Owners being moved or swept. Guarded.
   std::set<std::int64_t> background_;              // Owners with a background run. Guarded.
+  std::set<std::int64_t> start_again_;  // Started while their background run was on. Guarded.
   std::map<std::int64_t, MoveProgress> progress_;  // Guarded by mu_.
   std::uint64_t next_seq_ = 1;                     // Guarded by mu_.
   // Writes in flight per owner: their sequence numbers (a multiset: one entry per write).

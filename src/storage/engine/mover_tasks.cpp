@@ -229,12 +229,30 @@ net::awaitable<void> Mover::Sleep(std::chrono::milliseconds d) {
 void Mover::Start(std::int64_t owner_id, const net::any_io_executor& executor) {
   {
     std::lock_guard lock(mu_);
-    if (stopped_ || !background_.insert(owner_id).second) return;
+    if (stopped_) return;
+    if (!background_.insert(owner_id).second) {
+      // Its run may be past the point where it looks for a recorded move: it runs once more.
+      start_again_.insert(owner_id);
+      return;
+    }
   }
   net::co_spawn(executor, Background(shared_from_this(), owner_id), LogException);
 }
 
 net::awaitable<void> Mover::Background(std::shared_ptr<Mover> self, std::int64_t owner_id) {
+  for (;;) {
+    co_await RunWithRetries(self, owner_id);
+    if (self->options_.after_background) co_await self->options_.after_background(owner_id);
+    std::lock_guard lock(self->mu_);
+    if (self->stopped_ || self->start_again_.erase(owner_id) == 0) {
+      self->background_.erase(owner_id);
+      self->start_again_.erase(owner_id);
+      co_return;
+    }
+  }
+}
+
+net::awaitable<void> Mover::RunWithRetries(std::shared_ptr<Mover> self, std::int64_t owner_id) {
   bool alerted = false;
   for (int attempt = 1; attempt <= self->options_.max_attempts; ++attempt) {
     auto r = co_await self->Run(owner_id);
@@ -265,8 +283,6 @@ net::awaitable<void> Mover::Background(std::shared_ptr<Mover> self, std::int64_t
     std::lock_guard lock(self->mu_);
     if (self->stopped_) break;
   }
-  std::lock_guard lock(self->mu_);
-  self->background_.erase(owner_id);
 }
 
 Result<std::size_t> Mover::ResumeMoves(const net::any_io_executor& executor) {

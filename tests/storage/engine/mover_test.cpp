@@ -261,6 +261,34 @@ TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes
   EXPECT_EQ(RunCo(ioc_, blobs_->mover().Run(7)).error().code, Errc::kNotFound);
 }
 
+// A plan change recorded just as the background run of the previous move ends (its record is
+// gone, the run not yet): the new move still runs. It used to wait for the next start (seen as a
+// plan stuck in "migrating" in BillingApiTest.CategoryChangeMovesTheFilesAndCreditsCarryOver).
+TEST_F(MoverTest, AMoveRecordedAsThePreviousBackgroundRunEndsStillRuns) {
+  MoverOptions options;
+  bool changed = false;
+  Result<PlanChange> second = Fail(Errc::kInternal, "not tried");
+  options.after_background = [&](std::int64_t owner) -> net::awaitable<void> {
+    if (owner != 7 || changed) co_return;
+    changed = true;
+    second = co_await blobs_->ChangePlan(7, 30 * G);  // B -> C, the moment A -> B has ended.
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  auto first = RunCo(ioc_, blobs_->ChangePlan(7, 12 * G));  // A -> B.
+  ASSERT_TRUE(first) << first.error().message;
+  Drain();
+  ASSERT_TRUE(changed);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_TRUE(second->moving);
+  EXPECT_FALSE(MoveRecorded(7)) << "the second move was left for the next start";
+  ExpectAllOn(blobs, "c1", "b1");
+  EXPECT_EQ(Used("c1"), Total(blobs));
+  EXPECT_EQ(Used("b1"), 0);
+  EXPECT_EQ(Used("a1"), 0);
+}
+
 TEST_F(MoverTest, ADowngradeMoveUnderWhatUploadsInFlightHoldIsRefused) {
   // 10 GB (category B) down to 1 GB (category A) while a 2 GiB upload holds a reservation: the
   // move is refused in the transaction that would start it, and starts once the upload is gone.
