@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // POST /api/v1/auth/*: sign-up, email verification, login, logout, forgot and reset password.
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json/object.hpp>
@@ -48,7 +49,20 @@ net::awaitable<Response> Signup(const AccountApi& api, Request& req) {
   if (!name) co_return Err(name.error(), req);
   auto user =
       co_await api.accounts.Signup(std::move(*email), std::move(*password), name->value_or(""));
-  if (!user) co_return Err(user.error(), req);
+  if (!user) {
+    if (user.error().code == Errc::kNoCapacity) {
+      // No disk has room for a new free account (the admins are alerted by the pool). Not the
+      // visitor's doing, and it passes: a 503 that says so, the pool's message to the log.
+      spdlog::error("http POST /api/v1/auth/signup id={}: {}", req.request_id(),
+                    user.error().message);
+      co_return http::ErrorResponse(
+          503, "unavailable",
+          fmt::format("Sign-up is closed for the moment: this server has no room for new "
+                      "accounts. Nothing was created; please try again later (request id {}).",
+                      req.request_id()));
+    }
+    co_return Err(user.error(), req);
+  }
   co_return http::JsonResponse(201, json::object{{"user", UserJson(*user)}});
 }
 

@@ -9,7 +9,7 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 36> kTable = {{
+constexpr std::array<ErrorMapping, 37> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
@@ -45,6 +45,7 @@ constexpr std::array<ErrorMapping, 36> kTable = {{
     // disk is the storage layer's kIoError.)
     {Errc::kChecksumMismatch, 400, "checksum_mismatch"},
     {Errc::kUnavailable, 503, "unavailable"},
+    {Errc::kStorageUnavailable, 503, "storage_unavailable"},
     {Errc::kTimeout, 504, "timeout"},
     {Errc::kCancelled, 503, "cancelled"},
     {Errc::kInternal, 500, "internal"},

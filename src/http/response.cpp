@@ -81,7 +81,15 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
     std::string msg = request_id.empty()
                           ? std::string("internal error")
                           : fmt::format("internal error (request id {})", request_id);
-    if (m.status == 503 || m.status == 504) {
+    if (error.code == Errc::kStorageUnavailable) {
+      // The storage message names disks; the user needs to know it is not their doing, that
+      // nothing changed and that it is worth coming back.
+      constexpr std::string_view kSentence =
+          "Your files are out of reach right now: the disks that hold them are out of service. "
+          "Nothing was changed. Please try again later";
+      msg = request_id.empty() ? fmt::format("{}.", kSentence)
+                               : fmt::format("{} (request id {}).", kSentence, request_id);
+    } else if (m.status == 503 || m.status == 504) {
       msg = request_id.empty() ? "service unavailable, try again later"
                                : fmt::format("service unavailable, try again later (request id {})",
                                              request_id);

@@ -71,7 +71,8 @@ class BodyWriter {
 
 // A body the handler pushes (e.g. a blob read from the storage engine, a zip being built):
 // `produce` is called once, on the connection's executor, after the response header is decided
-// and writes the whole body. An error before any byte was written becomes a 500 response; after
+// and writes the whole body. An error before any byte was written becomes its error response
+// (ErrorResponse: a 503 for kStorageUnavailable, a 500 for kIoError); after
 // that the connection is closed (the client sees a truncated body). With content_length, the
 // producer must write exactly that many bytes (fewer or more is treated as an error). For HEAD
 // and bodiless statuses `produce` is not called.

@@ -272,7 +272,8 @@ class SerializerWriter final : public BodyWriter {
 };
 
 // Runs a PushBody's producer into the serializer. A producer error before the first byte gives
-// the client a 500 (and the connection closes); after it, a truncated body.
+// the client that error's response (ErrorResponse; the connection closes); after it, a truncated
+// body.
 net::awaitable<WriteResult> WritePushed(Transport& stream, Message& msg,
                                         std::chrono::seconds timeout, const PushBody& body) {
   SerializerWriter writer(stream, msg, timeout);
@@ -284,10 +285,14 @@ net::awaitable<WriteResult> WritePushed(Transport& stream, Message& msg,
                     *body.content_length);
   }
   if (!produced) {
-    spdlog::error("http: response body: {}", produced.error().message);
+    const std::string request_id(msg["X-Request-Id"]);
+    spdlog::error("http: response body (request id {}): {}", request_id, produced.error().message);
     if (writer.written() == 0 && !writer.failed()) {
-      Response err = ErrorResponse(Error{Errc::kInternal, produced.error().message});
+      // The producer's own code (a 503 for disks out of service, not a 500), and the request
+      // id of the log line above, which the header already carries.
+      Response err = ErrorResponse(produced.error(), request_id);
       ApplySecurityHeaders(err);
+      if (!request_id.empty()) err.SetHeader("X-Request-Id", request_id);
       Message emsg;
       emsg.version(11);
       emsg.result(static_cast<unsigned>(err.status));

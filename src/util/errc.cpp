@@ -39,6 +39,8 @@ std::string_view ErrcName(Errc code) {
     case Errc::kIoError: return "io_error";
     case Errc::kChecksumMismatch: return "checksum_mismatch";
     case Errc::kUnavailable: return "unavailable";
+    case Errc::kStorageUnavailable:
+      return "storage_unavailable";
     case Errc::kTimeout: return "timeout";
     case Errc::kCancelled: return "cancelled";
     case Errc::kInternal: return "internal";

@@ -40,6 +40,9 @@ enum class Errc {
   kIoError,
   kChecksumMismatch,
   kUnavailable,
+  // The disks holding the user's files are out of service (both sides of their pair failed, or
+  // the pair not open): 503 with a fixed sentence for the user, the real message in the log.
+  kStorageUnavailable,
   kTimeout,
   kCancelled,
   kInternal,

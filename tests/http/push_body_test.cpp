@@ -23,21 +23,23 @@ std::string Letters(std::size_t n) {
   return s;
 }
 
-// GET /push?n=N[&known=1][&fail=K]: N letters written 10,000 at a time (plus an empty write);
-// with fail=K the producer fails after K bytes. Counts producer calls in `calls`.
+// GET /push?n=N[&known=1][&fail=K][&down=1]: N letters written 10,000 at a time (plus an empty
+// write); with fail=K the producer fails after K bytes (kIoError, or kStorageUnavailable with
+// down=1). Counts producer calls in `calls`.
 void AddPushRoutes(Router& r, std::shared_ptr<std::atomic<int>> calls) {
   auto handler = [calls](Request& req) -> net::awaitable<Response> {
     std::uint64_t n = std::stoull(req.query("n").value_or("0"));
     std::int64_t fail_at = std::stoll(req.query("fail").value_or("-1"));
+    const Errc failure = req.query("down") == "1" ? Errc::kStorageUnavailable : Errc::kIoError;
     PushBody body;
-    body.produce = [calls, n, fail_at](BodyWriter& w) -> net::awaitable<Result<void>> {
+    body.produce = [calls, n, fail_at, failure](BodyWriter& w) -> net::awaitable<Result<void>> {
       ++*calls;
       std::string all = Letters(n);
       std::uint64_t sent = 0;
       if (auto e = co_await w.Write({}); !e) co_return e;
       while (sent < n) {
         if (fail_at >= 0 && sent >= static_cast<std::uint64_t>(fail_at)) {
-          co_return Fail(Errc::kIoError, "disk gone at {}", sent);
+          co_return Fail(failure, "disk gone at {}", sent);
         }
         std::size_t k = std::min<std::uint64_t>(10000, n - sent);
         if (auto e = co_await w.Write(std::span<const char>(all.data() + sent, k)); !e) {
@@ -83,7 +85,7 @@ TEST(PushBody, StreamsChunkedOrWithLengthAndHeadSkipsTheProducer) {
   EXPECT_EQ(calls->load(), 3) << "HEAD must not run the producer";
 }
 
-TEST(PushBody, ErrorBeforeTheFirstByteIs500AndAfterItClosesTheConnection) {
+TEST(PushBody, ErrorBeforeTheFirstByteIsItsErrorResponseAndAfterItClosesTheConnection) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   TestServer server({}, [calls](Router& r) { AddPushRoutes(r, calls); });
   auto c = HttpClient::Connect(server.port());
@@ -91,8 +93,27 @@ TEST(PushBody, ErrorBeforeTheFirstByteIs500AndAfterItClosesTheConnection) {
   auto early = c->Get("/push?n=50000&known=1&fail=0");
   ASSERT_TRUE(early);
   EXPECT_EQ(early->status, 500);
-  EXPECT_EQ(boost::json::parse(early->body).at("error").at("code").as_string(), "internal");
+  const auto error = boost::json::parse(early->body).at("error");
+  EXPECT_EQ(error.at("code").as_string(), "io_error");
+  // The message is the generic one with the request id of the log line, never "disk gone".
+  const std::string id = early->HeaderOr("X-Request-Id");
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(error.at("message").as_string(), "internal error (request id " + id + ")");
   EXPECT_TRUE(c->WaitForPeerClose(std::chrono::milliseconds(3000)));
+
+  // The disks holding the bytes are out of service: a 503 with the sentence for the user.
+  auto cd = HttpClient::Connect(server.port());
+  ASSERT_TRUE(cd);
+  auto down = cd->Get("/push?n=50000&known=1&fail=0&down=1");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  const auto said = boost::json::parse(down->body).at("error");
+  EXPECT_EQ(said.at("code").as_string(), "storage_unavailable");
+  EXPECT_NE(std::string(said.at("message").as_string())
+                .find("the disks that hold them are out of "
+                      "service"),
+            std::string::npos)
+      << down->body;
 
   auto c2 = HttpClient::Connect(server.port());
   ASSERT_TRUE(c2);

@@ -243,8 +243,9 @@ capacity = "256MiB"
 )");
   Start({}, true);
   HttpResponse r = SignUp("ann@example.com");
-  EXPECT_EQ(r.status, 507) << r.body;
-  EXPECT_EQ(ErrorCode(r), "no_capacity");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(ErrorCode(r), "unavailable");
+  EXPECT_NE(r.body.find("Sign-up is closed for the moment"), std::string::npos) << r.body;
   HttpResponse login = Call("POST", "/api/v1/auth/login",
                             R"({"email":"ann@example.com","password":"correct horse battery"})");
   EXPECT_EQ(ErrorCode(login), "invalid_credentials") << "no account was created";

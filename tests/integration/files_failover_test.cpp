@@ -93,5 +93,54 @@ TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
             static_cast<std::int64_t>(big.size() + small.size() + after.size() + tiny.size()));
 }
 
+// Both disks of the user's pair down (a1 failed, then a1m failed by force: two real failures).
+// Nothing can be served, but every answer is a 503 with a sentence a person understands, never
+// "internal error", and the admins get one "No storage capacity left" mail, not one per health
+// round (QA pass 10, finding 6).
+TEST_F(FilesFailoverTest, BothDisksOfAPairDownAnswerWithASentenceAndAlertOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  const std::string big = RandomBytes(2 << 20, 5);
+  const std::string small = RandomBytes(1000, 6);
+  HttpResponse up1 = Put("root", "big.bin", big);
+  ASSERT_EQ(up1.status, 201) << up1.body;
+  HttpResponse up2 = Put("root", "small.txt", small);
+  ASSERT_EQ(up2.status, 201) << up2.body;
+
+  ASSERT_EQ(Api("POST", "/api/v1/admin/disks/a1/fail").status, 200);
+  HttpResponse forced = Api("POST", "/api/v1/admin/disks/a1m/fail?force=1");
+  ASSERT_EQ(forced.status, 200) << forced.body;
+  // The spares would take new sign-ups: fail them too, so that category A has no room at all.
+  for (const char* spare : {"spare1", "spare2"}) {
+    HttpResponse gone = Api("POST", std::string("/api/v1/admin/disks/") + spare + "/fail");
+    ASSERT_EQ(gone.status, 200) << spare << ": " << gone.body;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // Three health rounds.
+
+  auto says_unavailable = [](const HttpResponse& r, const std::string& what,
+                             const std::string& code, const std::string& sentence) {
+    EXPECT_EQ(r.status, 503) << what << ": " << r.body.substr(0, 300);
+    EXPECT_NE(r.body.find(code), std::string::npos) << what << ": " << r.body;
+    EXPECT_NE(r.body.find(sentence), std::string::npos) << what << ": " << r.body;
+    EXPECT_EQ(r.body.find("internal error"), std::string::npos) << what << ": " << r.body;
+  };
+  const std::string down =
+      "Your files are out of reach right now: the disks that hold them are "
+      "out of service. Nothing was changed. Please try again later";
+  says_unavailable(Download(IdOf(up1)), "download of a big file", "\"storage_unavailable\"", down);
+  says_unavailable(Download(IdOf(up2)), "download of a small file", "\"storage_unavailable\"",
+                   down);
+  says_unavailable(Download(BodyOf(up1).at("parent_id").as_string().c_str()), "folder zip",
+                   "\"storage_unavailable\"", down);
+  says_unavailable(Put("root", "new.txt", "hello"), "upload", "\"storage_unavailable\"", down);
+  says_unavailable(Api("POST", "/api/v1/nodes/" + IdOf(up2) + "/copy", R"({"parent_id":"root"})"),
+                   "copy", "\"storage_unavailable\"", down);
+  says_unavailable(SignUp("newcomer@example.com"), "sign-up", "\"unavailable\"",
+                   "Sign-up is closed for the moment");
+  // Listing still works: the tree is in the database, not on the disks.
+  EXPECT_EQ(Api("GET", "/api/v1/nodes/root/children").status, 200);
+
+  EXPECT_EQ(MailsTo("ann@example.com", "No storage capacity left"), 1u);
+}
+
 }  // namespace
 }  // namespace nimbus::test

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Downloads: a file's bytes (a range of them) through the storage engine's mirror failover, and a
 // folder as a zip streamed while it is built.
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/files/file_service.h"
@@ -59,6 +60,15 @@ net::awaitable<Result<void>> FileService::WriteZip(const Node& folder, storage::
   };
   auto entries = co_await RunBlocking(deps_.workers, load);
   if (!entries) co_return std::unexpected(entries.error());
+  // The zip's first bytes go out with the status line: the disks are checked before them, so
+  // that a user whose disks are out of service gets the 503 and its sentence, not a cut zip.
+  auto first_file = std::ranges::find_if(
+      *entries, [](const ZipEntry& e) { return e.node.is_file() && e.node.size > 0; });
+  if (first_file != entries->end()) {
+    if (auto ok = co_await deps_.blobs.CheckReadable(first_file->node.blob_id); !ok) {
+      co_return std::unexpected(ok.error());
+    }
+  }
   auto zip = ZipWriter::Open(sink, deps_.config.zip_compression_level);
   if (!zip) co_return std::unexpected(zip.error());
   for (const ZipEntry& e : *entries) {

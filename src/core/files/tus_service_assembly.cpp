@@ -142,9 +142,11 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
   } else {
     uploaded = std::unexpected(file.error());
   }
-  // A stopping server or a busy database: keep everything for the next attempt (ResumePending).
+  // A stopping server, a busy database or the user's disks out of service: keep everything for
+  // the next attempt (ResumePending).
   if (!uploaded &&
-      (uploaded.error().code == Errc::kCancelled || uploaded.error().code == Errc::kUnavailable)) {
+      (uploaded.error().code == Errc::kCancelled || uploaded.error().code == Errc::kUnavailable ||
+       uploaded.error().code == Errc::kStorageUnavailable)) {
     co_return std::unexpected(uploaded.error());
   }
   const std::int64_t now = ToUnixMs(deps_.clock.Now());

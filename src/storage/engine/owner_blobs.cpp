@@ -78,12 +78,12 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(WriteTarget target, ByteSou
   const std::string& primary_id = target.primary_id;
   auto volume = engine_.VolumeForPair(primary_id);
   if (!volume) {
-    co_return Fail(Errc::kUnavailable, "the disk pair {} of owner {} is not open", primary_id,
-                   target.owner_id);
+    co_return Fail(Errc::kStorageUnavailable, "the disk pair {} of owner {} is not open",
+                   primary_id, target.owner_id);
   }
   auto state = volume->state();
   if (state && !state->Usable(Side::kPrimary) && !state->Usable(Side::kMirror)) {
-    co_return Fail(Errc::kUnavailable,
+    co_return Fail(Errc::kStorageUnavailable,
                    "both disks of pair {} ({} and {}) are failed: the owner's files cannot be "
                    "written until one is back",
                    primary_id, state->disk_id(Side::kPrimary), state->disk_id(Side::kMirror));
@@ -128,6 +128,22 @@ net::awaitable<Result<db::BlobRow>> OwnerBlobs::Stat(std::string_view blob_id) {
   co_return co_await Lookup(blob_id);
 }
 
+net::awaitable<Result<void>> OwnerBlobs::CheckReadable(std::string_view blob_id) {
+  auto row = co_await Lookup(blob_id);
+  if (!row) co_return Fail(row.error());
+  auto volume = engine_.VolumeForPair(row->primary_id);
+  if (!volume) {
+    co_return Fail(Errc::kStorageUnavailable, "blob {}: the disk pair {} holding it is not open",
+                   blob_id, row->primary_id);
+  }
+  auto state = volume->state();
+  if (state && !state->Readable(Side::kPrimary) && !state->Readable(Side::kMirror)) {
+    co_return Fail(Errc::kStorageUnavailable, "blob {}: no readable disk in pair {}", blob_id,
+                   row->primary_id);
+  }
+  co_return Result<void>{};
+}
+
 net::awaitable<Result<void>> OwnerBlobs::Read(std::string_view blob_id, ByteRange range,
                                               ByteSink& sink) {
   auto id = BlobId::Parse(blob_id);
@@ -138,7 +154,7 @@ net::awaitable<Result<void>> OwnerBlobs::Read(std::string_view blob_id, ByteRang
   for (int hop = 0;; ++hop) {
     auto volume = engine_.VolumeForPair(row->primary_id);
     if (!volume) {
-      co_return Fail(Errc::kUnavailable, "blob {}: the disk pair {} holding it is not open",
+      co_return Fail(Errc::kStorageUnavailable, "blob {}: the disk pair {} holding it is not open",
                      blob_id, row->primary_id);
     }
     ByteRange rest{range.offset + counting.count(), range.length};
@@ -224,8 +240,8 @@ net::awaitable<Result<void>> OwnerBlobs::Erase(const db::BlobRow& row) {
   if (!id) co_return Fail(Errc::kInvalidArgument, "'{}' is not a blob id", row.id);
   auto volume = engine_.VolumeForPair(row.primary_id);
   if (!volume) {
-    co_return Fail(Errc::kUnavailable, "blob {}: the disk pair {} holding it is not open", row.id,
-                   row.primary_id);
+    co_return Fail(Errc::kStorageUnavailable, "blob {}: the disk pair {} holding it is not open",
+                   row.id, row.primary_id);
   }
   auto removed = co_await volume->Remove(*id);
   if (!removed && removed.error().code != Errc::kNotFound) co_return removed;

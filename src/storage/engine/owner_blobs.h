@@ -101,6 +101,10 @@ class OwnerBlobs {
   net::awaitable<Result<void>> Read(std::string_view blob_id, ByteRange range, ByteSink& sink);
   // The blob's row. kNotFound for an unknown blob.
   net::awaitable<Result<db::BlobRow>> Stat(std::string_view blob_id);
+  // Whether Read could start now: kStorageUnavailable when the pair holding the blob is not open
+  // or neither of its disks is readable (for a response that must fail before its first byte,
+  // such as a zip); kNotFound for an unknown blob. Reads no bytes.
+  net::awaitable<Result<void>> CheckReadable(std::string_view blob_id);
 
   // Deletes the blob's row and subtracts its size from the owner's used bytes, in the caller's
   // write transaction, and queues the bytes for removal in it (blob_erasures); returns the row

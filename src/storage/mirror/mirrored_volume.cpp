@@ -104,7 +104,7 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
     for (auto& started : writers) {
       if (started != nullptr) co_await started->Abort();
     }
-    co_return Fail(Errc::kIoError,
+    co_return Fail(Errc::kStorageUnavailable,
                    "blob {}: pair {} has no readable disk (one is failed, the other resilvering)",
                    id.str(), this->id());
   }
@@ -119,8 +119,9 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
   std::array<std::shared_ptr<Volume>, 2> vols = {side(Side::kPrimary), side(Side::kMirror)};
   Side cur = state_->Readable(Side::kPrimary) ? Side::kPrimary : Side::kMirror;
   if (!state_->Readable(cur)) {
-    co_return Fail(Errc::kIoError, "blob {}: no readable disk in {}/{} (failed or resilvering)",
-                   id.str(), vols[0]->id(), vols[1]->id());
+    co_return Fail(Errc::kStorageUnavailable,
+                   "blob {}: no readable disk in {}/{} (failed or resilvering)", id.str(),
+                   vols[0]->id(), vols[1]->id());
   }
   CountingSink counted(sink);
   std::array<std::optional<std::uint64_t>, 2> failed_at;  // Bytes delivered when a side failed.
@@ -169,7 +170,8 @@ net::awaitable<Result<BlobStat>> MirroredVolume::Stat(const BlobId& id) {
     if (!first || first->code == Errc::kNotFound) first = r.error();
   }
   if (!first)
-    co_return Fail(Errc::kIoError, "blob {}: no readable disk in {}", id.str(), this->id());
+    co_return Fail(Errc::kStorageUnavailable, "blob {}: no readable disk in {}", id.str(),
+                   this->id());
   co_return Fail(*first);
 }
 

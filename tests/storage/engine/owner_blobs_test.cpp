@@ -142,13 +142,13 @@ TEST_F(OwnerBlobsTest, WriteErrorsSayWhatIsWrong) {
   EXPECT_EQ(wrong.error().code, Errc::kInvalidArgument);
   EXPECT_EQ(volumes_["a1"]->BlobCount(), 0u);
 
-  // Both disks of the pair failed: unavailable, and nothing written.
+  // Both disks of the pair failed: storage unavailable (a 503 with a sentence), nothing written.
   ASSERT_TRUE(engine_->FailDisk("a1", "test"));
   ASSERT_TRUE(engine_->FailDisk("a1m", "test"));
   StringSource third("abc");
   auto down = RunCo(ioc_, blobs_->Write(8, third, 3));
   ASSERT_FALSE(down);
-  EXPECT_EQ(down.error().code, Errc::kUnavailable);
+  EXPECT_EQ(down.error().code, Errc::kStorageUnavailable);
   EXPECT_NE(down.error().message.find("a1m"), std::string::npos) << down.error().message;
 }
 
