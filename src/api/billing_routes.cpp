@@ -178,7 +178,9 @@ net::awaitable<Response> PutPlan(const BillingApi& api, Request& req) {
     }
     co_return Err(changed.error(), req);
   }
-  json::object out{{"plan", PlanJson(changed->plan)}, {"credited", changed->credited}};
+  json::object out{{"plan", PlanJson(changed->plan)},
+                   {"credited", changed->credited},
+                   {"settled", changed->settled}};
   if (changed->invoice) {
     out["invoice"] = InvoiceJson(*changed->invoice);
   } else {

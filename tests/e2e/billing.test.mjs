@@ -222,18 +222,28 @@ describe('billing', () => {
       assert.equal(moved.state, 'active');
       assert.equal(moved.category, toC.category);
 
-      // Back to the free plan: the unused part is credited to the balance, nothing is due.
+      // Back to the free plan: the unused part is credited. It pays what is still owed first
+      // (the invoices above are unpaid here), and only the rest goes to the balance.
+      const owed = (await annGet('/api/v1/me')).billing.amount_due;
+      assert.ok(owed > 0, 'the invoices above are open');
       const toFree = await annGet('/api/v1/plan/quote?size_gb=1');
       assert.ok(toFree.prorated_amount < 0, JSON.stringify(toFree));
+      const credit = -toFree.prorated_amount;
+      const settled = Math.min(credit, owed);
       await changeTo(page, 1, toFree);
-      await page.getByText(`${money(-toFree.prorated_amount, currency)} was credited to your ` +
-                           'balance').waitFor();
+      await page.getByText(settled >= credit
+        ? `${money(credit, currency)} was credited and paid your open invoices.`
+        : `${money(credit, currency)} was credited: ${money(settled, currency)} paid your open ` +
+          'invoices').waitFor();
       await current.getByText('Free', { exact: true }).waitFor();
       const free = await annGet('/api/v1/plan');
       assert.equal(free.size_gb, 1);
-      assert.equal(free.balance, -toFree.prorated_amount);
-      await current.getByText(`Credit on your balance: ${money(free.balance, currency)}`,
-                              { exact: false }).waitFor();
+      assert.equal(free.balance, credit - settled);
+      assert.equal((await annGet('/api/v1/me')).billing.amount_due, owed - settled);
+      if (free.balance > 0) {
+        await current.getByText(`Credit on your balance: ${money(free.balance, currency)}`,
+                                { exact: false }).waitFor();
+      }
       assert.equal((await annGet('/api/v1/me')).usage.quota_bytes, 1 * kGiB);
 
       // 10 GB again: the credit pays part of the first month; "due today" and the invoice say

@@ -202,7 +202,8 @@ TEST_F(BillingApiTest, CategoryChangeMovesTheFilesAndCreditsCarryOver) {
   ASSERT_EQ(put.status, 201) << put.body;
   const std::string file_id = IdOf(put);
 
-  ASSERT_EQ(SetPlan("24").status, 200);  // A → B: the first move.
+  HttpResponse first = SetPlan("24");  // A → B: the first move.
+  ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(Str(WaitUntilMoved(), "state"), "active");
   HttpResponse up = SetPlan("25");  // B → C: the files move.
   ASSERT_EQ(up.status, 200) << up.body;
@@ -227,6 +228,13 @@ TEST_F(BillingApiTest, CategoryChangeMovesTheFilesAndCreditsCarryOver) {
   EXPECT_EQ(moved.status, 200);
   EXPECT_TRUE(moved.body == bytes) << "the same bytes after the move";
 
+  // Both invoices are paid (a credit would settle open ones first: BillingStandingTest).
+  for (const HttpResponse* r : {&first, &up}) {
+    const std::string id = Str(BodyOf(*r).at("invoice").as_object(), "id");
+    auto paid = RunNimbus({"admin", "invoice", "mark-paid", id, "--data", data_dir()});
+    ASSERT_TRUE(paid) << paid.error().message;
+    ASSERT_EQ(paid->exit_code(), 0) << paid->out << paid->err;
+  }
   // Downgrade 25 → 10: the unused 150 cents are credited; the next upgrade uses them.
   HttpResponse down = SetPlan("10");
   ASSERT_EQ(down.status, 200) << down.body;

@@ -82,6 +82,17 @@ class BillingStandingTest : public FilesTest {
         << what;
   }
 
+  // PUT /plan {size_gb}, then waits (bounded, 60 s) until a move it started has ended.
+  HttpResponse SetPlan(int size_gb) {
+    HttpResponse r = As("PUT", "/api/v1/plan", fmt::format(R"({{"size_gb":{}}})", size_gb));
+    for (int i = 0; i < 1200 && r.status == 200; ++i) {
+      HttpResponse plan = As("GET", "/api/v1/plan");
+      if (plan.status != 200 || BodyOf(plan).at("state").as_string() != "migrating") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return r;
+  }
+
   Browser ann_;
 };
 
@@ -161,6 +172,60 @@ TEST_F(BillingStandingTest, PastDueIsReadOnlyAndPayingLiftsItAtOnce) {
   EXPECT_EQ(standing.at("state").as_string(), "active");
   EXPECT_TRUE(standing.at("past_due_since").is_null());
   EXPECT_EQ(standing.at("amount_due").to_number<std::int64_t>(), 0);
+}
+
+// A downgrade's credit pays what is still owed before it waits on the balance (QA pass 10,
+// finding 3): a user who went 10 → 12 GB unpaid, became past due, then went back to 10 and to the
+// free plan owes nothing and holds no credit, both invoices are paid via credit, and the account
+// is no longer read-only.
+TEST_F(BillingStandingTest, ADowngradeCreditPaysTheOpenInvoicesFirst) {
+  StartAnn();
+  if (HasFatalFailure()) return;
+  HttpResponse ten = SetPlan(10);
+  ASSERT_EQ(ten.status, 200) << ten.body;
+  HttpResponse twelve = SetPlan(12);
+  ASSERT_EQ(twelve.status, 200) << twelve.body;
+  ASSERT_TRUE(BodyOf(twelve).at("invoice").is_object()) << twelve.body;
+  auto job = Cli({"job", "run", "billing"});
+  ASSERT_TRUE(job) << job.error().message;
+  ASSERT_EQ(job->exit_code(), 0) << job->out << job->err;
+  ASSERT_EQ(WaitForState("past_due").at("state").as_string(), "past_due");
+
+  // 12 → 10: about 20 cents of credit go to the oldest open invoice (10 GB, 100 cents).
+  HttpResponse back = SetPlan(10);
+  ASSERT_EQ(back.status, 200) << back.body;
+  const std::int64_t first_credit = BodyOf(back).at("credited").to_number<std::int64_t>();
+  EXPECT_GE(first_credit, 19);
+  EXPECT_EQ(BodyOf(back).at("plan").at("balance").to_number<std::int64_t>(), 0) << back.body;
+  // 10 → free: the rest of the month is credited and pays what is left of both invoices.
+  HttpResponse free = SetPlan(1);
+  ASSERT_EQ(free.status, 200) << free.body;
+  const std::int64_t credited =
+      first_credit + BodyOf(free).at("credited").to_number<std::int64_t>();
+  HttpResponse list = As("GET", "/api/v1/invoices");
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::int64_t owed = 0, applied = 0;
+  const json::object listed = BodyOf(list);
+  for (const json::value& v : listed.at("items").as_array()) {
+    const json::object& inv = v.as_object();
+    owed += inv.at("subtotal").to_number<std::int64_t>();
+    applied += inv.at("credit_applied").to_number<std::int64_t>();
+    if (credited >= 120) {
+      EXPECT_EQ(inv.at("status").as_string(), "paid") << json::serialize(inv);
+      EXPECT_EQ(inv.at("total").to_number<std::int64_t>(), 0) << json::serialize(inv);
+    }
+  }
+  EXPECT_EQ(applied, std::min(owed, credited)) << list.body;
+  EXPECT_EQ(BodyOf(free).at("plan").at("balance").to_number<std::int64_t>(),
+            std::max<std::int64_t>(credited - owed, 0))
+      << free.body;
+  if (credited >= owed) {
+    json::object standing = WaitForState("active");
+    EXPECT_EQ(standing.at("state").as_string(), "active") << json::serialize(standing);
+    EXPECT_EQ(standing.at("amount_due").to_number<std::int64_t>(), 0);
+    HttpResponse upload = PutFile("after.txt", "after");
+    EXPECT_EQ(upload.status, 201) << upload.body;
+  }
 }
 
 }  // namespace

@@ -143,6 +143,7 @@ std::int64_t UnchargedAfter(const config::BillingConfig& c, std::int64_t uncharg
 struct Recorded {
   std::optional<Invoice> invoice;
   std::int64_t credited = 0;
+  std::int64_t settled = 0;  // Of `credited`, paid into open invoices.
 };
 
 // `prior_gb`: the size before the storage change (the allocation has the new one by now), for a
@@ -181,12 +182,21 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
   } else if (money.prorated_amount < 0) {
     out.credited = -money.prorated_amount;
     row.balance += out.credited;
+    // What is still owed is paid first: a user back on a smaller plan is not past due while
+    // holding credit.
+    auto settled = SettleOpenInvoices(tx, row, now);
+    if (!settled) return std::unexpected(std::move(settled.error()));
+    out.settled = *settled;
   } else if (money.prorated_amount > 0) {
     auto issued = IssueInvoice(tx, c, row, money.lines, now, public_url);
     if (!issued) return std::unexpected(std::move(issued.error()));
     out.invoice = ToInvoice(std::move(*issued));
   }
   if (auto r = BillingStore::PutAccount(tx, row); !r) return std::unexpected(r.error());
+  if (out.credited > 0) {  // Settled invoices may lift a past-due standing.
+    auto standing = RefreshStanding(tx, c, user_id, now, public_url);
+    if (!standing) return std::unexpected(std::move(standing.error()));
+  }
   return out;
 }
 
@@ -372,6 +382,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     }
     out.invoice = std::move(recorded->invoice);
     out.credited = recorded->credited;
+    out.settled = recorded->settled;
     if (by_admin) {
       spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge", *admin_id,
                    user_id, prior_gb, size_gb);

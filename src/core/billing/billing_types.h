@@ -89,7 +89,8 @@ struct InvoicePage {
 struct PlanChangeResult {
   Plan plan;
   std::optional<Invoice> invoice;  // Issued at once for an upgrade (or the first paid month).
-  std::int64_t credited = 0;       // Added to the balance by a downgrade.
+  std::int64_t credited = 0;       // Credited by a downgrade: it pays open invoices first,
+  std::int64_t settled = 0;        // this much of it did; the rest went to the balance.
 };
 
 }  // namespace nimbus::core::billing

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <ctime>
 #include <utility>
 
@@ -50,6 +51,32 @@ std::string MailDate(std::int64_t ms) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return fmt::format("{} {} {}", tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900);
+}
+
+Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
+                                        std::int64_t now) {
+  if (account.balance <= 0) return 0;
+  auto open = db::BillingStore::OpenInvoices(tx, account.user_id);
+  if (!open) return std::unexpected(std::move(open.error()));
+  std::int64_t used = 0;
+  for (db::InvoiceRow& inv : *open) {
+    if (account.balance <= 0) break;
+    if (inv.currency != account.currency || inv.total <= 0) continue;
+    const std::int64_t take = std::min(account.balance, inv.total);
+    inv.credit_applied += take;
+    inv.total -= take;
+    account.balance -= take;
+    used += take;
+    if (inv.total == 0) {
+      inv.status = "paid";
+      inv.paid_at = now;
+      inv.paid_via = "credit";
+    }
+    if (auto r = db::BillingStore::UpdateInvoiceCredit(tx, inv); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return used;
 }
 
 Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingConfig& c,

@@ -33,6 +33,13 @@ Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingCo
                                     const std::vector<MoneyLine>& lines, std::int64_t now,
                                     std::string_view public_url);
 
+// Pays the open invoices of `account` from its balance, oldest due first (the caller writes the
+// account row afterwards): each takes what it can into credit_applied, and one whose total
+// reaches 0 is "paid" via "credit" now. A downgrade's credit thus settles what is still owed
+// before it waits for the next invoice. Returns how much of the balance was used.
+Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
+                                        std::int64_t now);
+
 // "12 Dec 2026" (UTC) for mails.
 std::string MailDate(std::int64_t ms);
 

@@ -136,6 +136,14 @@ Result<void> BillingStore::UpdateInvoicePayment(Transaction& tx, const InvoiceRo
   return {};
 }
 
+Result<void> BillingStore::UpdateInvoiceCredit(Transaction& tx, const InvoiceRow& i) {
+  auto updated = tx.ExecCount("UPDATE invoices SET credit_applied = ?, total = ? WHERE id = ?",
+                              {i.credit_applied, i.total, i.id});
+  if (!updated) return std::unexpected(std::move(updated.error()));
+  if (*updated == 0) return Fail(Errc::kNotFound, "There is no invoice {}.", i.id);
+  return UpdateInvoicePayment(tx, i);
+}
+
 Result<std::vector<InvoiceRow>> BillingStore::OpenInvoices(Transaction& tx, std::int64_t user_id) {
   auto rows = tx.Query(fmt::format("SELECT {} FROM invoices WHERE user_id = ? AND status = 'open'"
                                    " ORDER BY due_at, seq",

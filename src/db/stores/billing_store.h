@@ -84,6 +84,9 @@ class BillingStore {
   // Sets the payment columns of an invoice (status, paid_at, paid_via, payment_ref,
   // payment_failed_at) from `row`; kNotFound when there is no invoice with its id.
   static Result<void> UpdateInvoicePayment(Transaction& tx, const InvoiceRow& row);
+  // Sets credit_applied, total and the payment columns of UpdateInvoicePayment from `row` (a
+  // credit that settles part or all of an open invoice); kNotFound without an invoice `row.id`.
+  static Result<void> UpdateInvoiceCredit(Transaction& tx, const InvoiceRow& row);
   // The open invoices of `user_id` (without lines), oldest due first.
   static Result<std::vector<InvoiceRow>> OpenInvoices(Transaction& tx, std::int64_t user_id);
 

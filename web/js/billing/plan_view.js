@@ -44,8 +44,8 @@ function confirmText(quote, plan, currency) {
     : charge > 0
       ? `Nothing is due today: your balance pays the ${formatMoney(charge, currency)} for ${what}`
       : credit > 0
-        ? `${formatMoney(credit, currency)} for the unused part of the current period goes to ` +
-          'your account balance and pays your next invoices'
+        ? `${formatMoney(credit, currency)} for the unused part of the current period is ` +
+          'credited to your account: it pays what you owe first, then your next invoices'
         : 'Nothing is due today';
   const move = quote.category !== plan.category
     ? ` Your files move to the storage of category ${quote.category} in the background.` : '';
@@ -269,9 +269,16 @@ export async function render(outlet, { signal }) {
       status.show(plan);
       const invoice = result.invoice;
       const credited = Number(result.credited ?? 0);
+      const settled = Math.min(Number(result.settled ?? 0), credited);
+      const creditText = settled <= 0
+        ? `${formatMoney(credited, currency)} was credited to your balance for your next invoices.`
+        : settled >= credited
+          ? `${formatMoney(credited, currency)} was credited and paid your open invoices.`
+          : `${formatMoney(credited, currency)} was credited: ${formatMoney(settled, currency)} ` +
+            `paid your open invoices and ${formatMoney(credited - settled, currency)} is on your ` +
+            'balance for your next invoices.';
       const extra = [
-        credited > 0 ? h('p', {}, `${formatMoney(credited, currency)} was credited to your `,
-                         'balance for your next invoices.') : null,
+        credited > 0 ? h('p', {}, creditText) : null,
         invoice ? h('p', {}, h('a', { href: invoiceUrl(invoice.id) },
                                `Invoice ${invoice.number ?? invoice.id}`), ': ',
                     formatMoney(invoice.total, invoice.currency ?? currency), '.') : null,
