@@ -189,6 +189,7 @@ net::awaitable<Result<void>> AccountService::ResendVerification(std::string emai
 void AccountService::ForgetProfile(std::int64_t user_id) {
   std::lock_guard lock(profiles_mu_);
   profiles_.erase(user_id);
+  ++profiles_generation_;
 }
 
 net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id) {
@@ -198,6 +199,11 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
     if (it != profiles_.end() && it->second.expires > std::chrono::steady_clock::now()) {
       co_return it->second.profile;
     }
+  }
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(profiles_mu_);
+    generation = profiles_generation_;
   }
   // One hop to the worker pool for both reads.
   auto read = [this, user_id]() -> Result<Profile> {
@@ -217,12 +223,15 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
     });
     if (!user) return std::unexpected(user.error());
     Profile p{std::move(*user), 0, "", 0, 0, std::move(standing)};
+    // The move first: one that switches between the two reads then shows as the new
+    // allocation, not as the old one without a move (a stale quota for a second).
+    auto move = deps_.pool.MoveOf(user_id);
     auto placement = deps_.pool.Locate(user_id);
     if (placement) {
       p.plan_bytes = placement->bytes;
       p.category = placement->pair.category;
       // Moving to another category (a plan change): the new plan is the quota at once.
-      if (auto move = deps_.pool.MoveOf(user_id)) {
+      if (move) {
         p.plan_bytes = move->to_bytes;
         p.category = move->to.category;
       }
@@ -239,7 +248,9 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
   if (profile) {
     std::lock_guard lock(profiles_mu_);
     if (profiles_.size() >= 10000) profiles_.clear();  // Bounded; rebuilt on demand.
-    profiles_[user_id] = {*profile, std::chrono::steady_clock::now() + kProfileTtl};
+    if (generation == profiles_generation_) {
+      profiles_[user_id] = {*profile, std::chrono::steady_clock::now() + kProfileTtl};
+    }
   }
   co_return profile;
 }

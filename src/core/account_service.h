@@ -98,6 +98,9 @@ class AccountService {
   };
   std::mutex profiles_mu_;
   std::unordered_map<std::int64_t, CachedProfile> profiles_;  // Guarded by profiles_mu_.
+  // Bumped by every ForgetProfile: a profile read that started before one is not cached (it
+  // may hold what the change replaced). Guarded by profiles_mu_.
+  std::uint64_t profiles_generation_ = 0;
 };
 
 // AdminEmails without a service: the addresses of the enabled admins (for alert mails). Blocks
