@@ -50,6 +50,8 @@ http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
   o.max_connections = static_cast<std::size_t>(s.max_connections);
   o.tls_cert = s.tls_cert;
   o.tls_key = s.tls_key;
+  // Checked when the config was loaded.
+  if (auto proxies = IpRanges::Parse(s.trusted_proxies)) o.trusted_proxies = std::move(*proxies);
   return o;
 }
 

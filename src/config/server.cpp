@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "config/fields.h"
+#include "util/ip_ranges.h"
 
 namespace nimbus::config {
 namespace {
@@ -98,6 +99,11 @@ void ServerFields(TomlReader& r, ServerConfig& c) {
   r.Choice("log_format", c.log_format, {"text", "json"});
   r.Choice("log_level", c.log_level, {"trace", "debug", "info", "warn", "error"});
   r.Bool("access_log", c.access_log);
+  r.String("trusted_proxies", c.trusted_proxies,
+           {"a string of IP addresses and CIDR ranges, comma-separated", [](const std::string& v) {
+              auto parsed = IpRanges::Parse(v);
+              return parsed ? std::string() : parsed.error().message;
+            }});
   r.Path("tls_cert", c.tls_cert);
   r.Path("tls_key", c.tls_key);
   if (!r.reading()) return;

@@ -31,6 +31,9 @@ struct ServerConfig {
   std::string log_format = "text";  // "text" | "json".
   std::string log_level = "info";   // "trace" | "debug" | "info" | "warn" | "error".
   bool access_log = true;
+  // Reverse proxies whose X-Forwarded-For names the client (addresses and CIDR ranges, comma-
+  // separated; "" trusts none): rate limits, sessions and logs then see the client's address.
+  std::string trusted_proxies;
   std::string tls_cert;  // PEM paths; both or neither; they must exist.
   std::string tls_key;
 };

@@ -79,9 +79,11 @@ Result<void> ChargeEmailRequest(db::Transaction& tx, std::string_view email, std
   if (!wait) return std::unexpected(wait.error());
   if (*wait) {
     if (retry_after_s != nullptr) *retry_after_s = **wait;
-    return Fail(Errc::kTooManyAttempts,
-                "Too many requests for this address. Try again in {} minutes.",
-                (**wait + 59) / 60);
+    return Fail(
+        Errc::kTooManyAttempts,
+        "Too many emails were asked for in the last hour, for this account or from your network. "
+        "Try again in {} minutes.",
+        (**wait + 59) / 60);
   }
   if (!email.empty()) {
     if (auto r = AccountStore::AddEvent(tx, kEmailRequest, AccountKey(email), now_ms); !r) return r;

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -10,10 +11,9 @@
 #include <span>
 #include <string>
 
-#include <boost/asio/awaitable.hpp>
-
 #include "http/router.h"
 #include "http/static_assets.h"
+#include "util/ip_ranges.h"
 #include "util/result.h"
 
 namespace boost::asio {
@@ -39,6 +39,8 @@ struct ServerOptions {
   std::size_t max_json_body_bytes = 1 << 20;   // Default limit handlers pass to ReadAll.
   std::size_t max_connections = 1024;          // Past this: 503 JSON and close.
   std::string tls_cert, tls_key;  // PEM files; TLS is on when both are set.
+  // Peers whose X-Forwarded-For names the client (Request::remote_address); empty: none.
+  IpRanges trusted_proxies;
 };
 
 class Server {

@@ -492,7 +492,19 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
     auto& hdr = parser.get();
     Request req;
     req.set_method(std::string_view(hdr.method_string()));
-    req.set_remote_address(remote);
+    // Behind a trusted reverse proxy, the client is named by the X-Forwarded-For it appends
+    // (every such header, in order, as one list).
+    if (opts.trusted_proxies.empty()) {
+      req.set_remote_address(remote);
+    } else {
+      std::string forwarded;
+      auto [first, last] = hdr.equal_range("X-Forwarded-For");
+      for (auto it = first; it != last; ++it) {
+        if (!forwarded.empty()) forwarded += ',';
+        forwarded.append(it->value());
+      }
+      req.set_remote_address(opts.trusted_proxies.ClientAddress(remote, forwarded));
+    }
     req.set_tls(stream.tls());
     req.set_max_json_body_bytes(opts.max_json_body_bytes);
     for (const auto& field : hdr) req.AddHeader(field.name_string(), field.value());
