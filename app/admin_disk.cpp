@@ -17,6 +17,7 @@
 #include <future>
 
 #include "commands.h"
+#include "core/blob_names.h"
 #include "core/disk_json.h"
 #include "db/stores/disk_task_store.h"
 #include "runtime.h"
@@ -259,6 +260,12 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
     boost::json::object out = disk ? DiskJson(*disk) : boost::json::object{{"id", spare}};
     out["replaced"] = id;
     out["complete"] = report->complete;
+    out["lost"] = report->progress.lost;
+    boost::json::array lost_files;
+    if (auto named = core::NameBlobs(*(*rt)->db, report->lost_blobs)) {
+      for (const std::string& n : *named) lost_files.emplace_back(n);
+    }
+    out["lost_files"] = std::move(lost_files);
     out["task"] = task && *task ? boost::json::value(TaskJson(**task)) : nullptr;
     fmt::print("{}\n", boost::json::serialize(out));
   }
@@ -282,6 +289,18 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
         "disk {} resilvered from {}: {} blobs ({} copied, {} already there), {}; it is "
         "healthy\n",
         spare, p.source_id, p.done_blobs, p.copied, p.present, Gib(p.done_bytes));
+  }
+  if (p.lost > 0) {
+    // Not a failure of the replace (running it again cannot help): data that was already lost.
+    fmt::print(stderr,
+               "nimbus: {} file(s) could not be rebuilt: their only copy, on {}, is damaged. "
+               "They are lost; tell their owners (they can upload them again or delete them):\n",
+               p.lost, p.source_id);
+    auto named = core::NameBlobs(*(*rt)->db, report->lost_blobs);
+    const std::vector<std::string>& lines = named ? *named : report->lost_blobs;
+    for (const std::string& line : lines) fmt::print(stderr, "  - {}\n", line);
+    if (p.lost > lines.size()) fmt::print(stderr, "  … and {} more\n", p.lost - lines.size());
+    return 1;
   }
   return 0;
 }

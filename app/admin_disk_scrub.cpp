@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/blob_names.h"
 #include "runtime.h"
 #include "storage/engine/scrub.h"
 
@@ -85,10 +86,21 @@ int ScrubDisks(const config::Config& config, const ScrubCommand& command) {
       continue;
     }
     attention = attention || report->needs_attention();
+    // Lost blobs by what their owners call them, so that the admin can tell them.
+    std::vector<std::string> lost_files;
+    if (!report->lost_blobs.empty()) {
+      auto named = core::NameBlobs(*r.db, report->lost_blobs);
+      if (named) lost_files = std::move(*named);
+    }
     if (command.json) {
-      reports.push_back(boost::json::parse(storage::ScrubReportJson(*report)));
+      boost::json::value one = boost::json::parse(storage::ScrubReportJson(*report));
+      boost::json::array files;
+      for (const std::string& f : lost_files) files.emplace_back(f);
+      one.as_object()["lost_files"] = std::move(files);
+      reports.push_back(std::move(one));
     } else {
       fmt::print("{}", storage::ScrubReportText(*report));
+      for (const std::string& f : lost_files) fmt::print("  lost file: {}\n", f);
     }
   }
   if (command.json) {

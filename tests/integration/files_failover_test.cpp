@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -140,6 +141,64 @@ TEST_F(FilesFailoverTest, BothDisksOfAPairDownAnswerWithASentenceAndAlertOnce) {
   EXPECT_EQ(Api("GET", "/api/v1/nodes/root/children").status, 200);
 
   EXPECT_EQ(MailsTo("ann@example.com", "No storage capacity left"), 1u);
+}
+
+// A file whose only copy is damaged (its mirror failed, then a byte of the primary's copy flipped)
+// cannot be rebuilt: `admin disk replace` finishes anyway, the pair is healthy, and the replace
+// and the scrub name the file and its owner so that the admin can tell them (QA pass 10,
+// finding 5: the replace never finished and the scrub named only blob and owner ids).
+TEST_F(FilesFailoverTest, AFileWhoseOnlyCopyIsDamagedIsNamedAndTheReplaceFinishes) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser());
+  HttpResponse lost =
+      Put("root", "Docs/report.bin", RandomBytes(200000, 7));  // A blob file, not a row.
+  ASSERT_EQ(lost.status, 201) << lost.body;
+  HttpResponse kept = Put("root", "Docs/kept.bin", RandomBytes(150000, 8));
+  ASSERT_EQ(kept.status, 201) << kept.body;
+  ASSERT_EQ(Api("POST", "/api/v1/admin/disks/a1m/fail").status, 200);
+  server().Terminate();
+
+  // Flip a data byte of report.bin's copy on a1: the larger of the two blob files there.
+  std::optional<fs::path> file;
+  std::uintmax_t largest = 0;
+  for (const auto& e :
+       fs::recursive_directory_iterator(fs::path(data_dir()) / "disks" / "a1" / "blobs")) {
+    if (e.is_regular_file() && e.file_size() > largest) {
+      largest = e.file_size();
+      file = e.path();
+    }
+  }
+  ASSERT_TRUE(file) << "no blob file on a1";
+  {
+    std::fstream f(*file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(100);
+    f.write(&c, 1);
+  }
+
+  auto replace =
+      RunNimbus({"admin", "disk", "replace", "a1m", "--with", "spare1", "--data", data_dir()}, {},
+                std::chrono::seconds(60));
+  ASSERT_TRUE(replace) << replace.error().message;
+  EXPECT_EQ(replace->exit_code(), 1) << replace->out << replace->err;
+  EXPECT_NE(replace->out.find("it is healthy"), std::string::npos) << replace->out;
+  EXPECT_NE(replace->err.find("could not be rebuilt"), std::string::npos) << replace->err;
+  EXPECT_NE(replace->err.find("/Docs/report.bin of ann@example.com"), std::string::npos)
+      << replace->err;
+  EXPECT_EQ(replace->err.find("run the command again"), std::string::npos) << replace->err;
+  auto show = RunNimbus({"admin", "disk", "show", "spare1", "--json", "--data", data_dir()});
+  ASSERT_TRUE(show) << show.error().message;
+  EXPECT_NE(show->out.find("\"state\":\"healthy\""), std::string::npos) << show->out;
+
+  auto scrub = RunNimbus({"admin", "disk", "scrub", "a1", "--data", data_dir()}, {},
+                         std::chrono::seconds(60));
+  ASSERT_TRUE(scrub) << scrub.error().message;
+  EXPECT_EQ(scrub->exit_code(), 1) << scrub->out << scrub->err;
+  EXPECT_NE(scrub->out.find("lost file: /Docs/report.bin of ann@example.com"), std::string::npos)
+      << scrub->out;
+  EXPECT_EQ(scrub->out.find("kept.bin"), std::string::npos) << scrub->out;
 }
 
 }  // namespace

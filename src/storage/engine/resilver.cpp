@@ -21,6 +21,7 @@ namespace {
 
 constexpr int kMaxPasses = 3;
 constexpr std::size_t kMaxErrors = 5;
+constexpr std::size_t kMaxLostListed = 1000;
 
 struct Listed {
   BlobId id;
@@ -37,7 +38,7 @@ class HashingSink final : public ByteSink {
   Sha256 hash;
 };
 
-enum class CopyOutcome { kCopied, kPresent, kGone, kFailed };
+enum class CopyOutcome { kCopied, kPresent, kGone, kFailed, kLost };
 
 // Copies one blob unless the target has it already; `error` says why it failed.
 net::awaitable<CopyOutcome> CopyOne(Volume& source, Volume& target, const Listed& blob,
@@ -61,7 +62,10 @@ net::awaitable<CopyOutcome> CopyOne(Volume& source, Volume& target, const Listed
       if (!still && still.error().code == Errc::kNotFound) co_return CopyOutcome::kGone;
     }
     error = copied.error().message;
-    co_return CopyOutcome::kFailed;
+    // A block or the whole blob failed its checksum on the source: its only copy is damaged
+    // (the target is the side being rebuilt). Trying again cannot help.
+    co_return copied.error().code == Errc::kChecksumMismatch ? CopyOutcome::kLost
+                                                             : CopyOutcome::kFailed;
   }
   HashingSink back;
   auto reread = co_await target.Get(blob.id, ByteRange{}, back);
@@ -75,13 +79,15 @@ net::awaitable<CopyOutcome> CopyOne(Volume& source, Volume& target, const Listed
   co_return CopyOutcome::kCopied;
 }
 
-std::string ResultJson(const ResilverProgress& p, int passes,
-                       const std::vector<std::string>& errors) {
+std::string ResultJson(const ResilverProgress& p, int passes, const ResilverReport& report) {
   boost::json::array errs;
-  for (const auto& e : errors) errs.emplace_back(e);
-  boost::json::object o{{"source", p.source_id}, {"copied", p.copied}, {"present", p.present},
-                        {"gone", p.gone},        {"failed", p.failed}, {"blobs", p.done_blobs},
-                        {"bytes", p.done_bytes}, {"passes", passes},   {"errors", errs}};
+  for (const auto& e : report.errors) errs.emplace_back(e);
+  boost::json::array lost;
+  for (const auto& id : report.lost_blobs) lost.emplace_back(id);
+  boost::json::object o{{"source", p.source_id}, {"copied", p.copied},    {"present", p.present},
+                        {"gone", p.gone},        {"failed", p.failed},    {"lost", p.lost},
+                        {"blobs", p.done_blobs}, {"bytes", p.done_bytes}, {"passes", passes},
+                        {"errors", errs},        {"lost_blobs", lost}};
   return boost::json::serialize(o);
 }
 
@@ -191,7 +197,7 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
     if (!listed) {
       const std::string why =
           fmt::format("listing the blobs of {}: {}", source.id(), listed.error().message);
-      auto finished = co_await run.Finish(false, ResultJson(p, passes, run.report.errors), why);
+      auto finished = co_await run.Finish(false, ResultJson(p, passes, run.report), why);
       if (!finished) co_return Fail(finished.error());
       co_return Fail(Errc::kIoError, "resilver of {}: {}", target.id(), why);
     }
@@ -225,6 +231,14 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
           spdlog::warn("resilver of {}: {}", target.id(), error);
           if (run.report.errors.size() < kMaxErrors) run.report.errors.push_back(error);
           break;
+        case CopyOutcome::kLost:
+          ++p.lost;
+          spdlog::error("resilver of {}: blob {} is lost, its only copy on {} is damaged: {}",
+                        target.id(), b.id.str(), source.id(), error);
+          if (run.report.lost_blobs.size() < kMaxLostListed) {
+            run.report.lost_blobs.push_back(b.id.str());
+          }
+          break;
       }
       ++p.done_blobs;
       p.done_bytes += b.size;
@@ -238,7 +252,7 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
     error = fmt::format("{} of {} blobs could not be copied to {}; first: {}", p.failed,
                         p.total_blobs, target.id(), run.report.errors.front());
   }
-  auto finished = co_await run.Finish(ok, ResultJson(p, passes, run.report.errors), error);
+  auto finished = co_await run.Finish(ok, ResultJson(p, passes, run.report), error);
   if (!finished) co_return Fail(finished.error());
   run.report.complete = ok;
   co_return std::move(run.report);

@@ -31,7 +31,10 @@ struct ResilverProgress {
   std::uint64_t copied = 0;   // Copied and verified now.
   std::uint64_t present = 0;  // Already on the new disk (an earlier run, or a new write).
   std::uint64_t gone = 0;     // Deleted from the source while the resilver ran.
-  std::uint64_t failed = 0;   // Could not be copied (see errors).
+  std::uint64_t failed = 0;   // Could not be copied (see errors); the resilver stays unfinished.
+  // The source's copy is damaged (it fails its checksums) and it is the only one: nothing can
+  // rebuild it, so it is skipped and named in ResilverReport::lost_blobs.
+  std::uint64_t lost = 0;
   double ratio() const {
     return total_bytes > 0
                ? static_cast<double>(done_bytes) / static_cast<double>(total_bytes)
@@ -59,6 +62,7 @@ struct ResilverReport {
   bool complete = false;            // Every blob is on the new disk; the task row is "done".
   bool stopped = false;             // Stopped on request before the end; the task stays running.
   std::vector<std::string> errors;  // The first few copy errors.
+  std::vector<std::string> lost_blobs;  // Ids of the lost blobs (progress.lost), up to 1000.
 };
 
 // A lease owner name for this process: "<what> pid <pid> on <host>".

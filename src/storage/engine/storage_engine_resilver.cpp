@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // StorageEngine: running and resuming resilvers (the copy itself is in resilver.cpp).
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -121,6 +122,16 @@ net::awaitable<Result<ResilverReport>> StorageEngine::Resilver(std::string disk_
         "storage: disk {} resilvered from {}: {} blobs ({} copied, {} already there), "
         "{} bytes; it is healthy",
         disk_id, p.source_id, p.done_blobs, p.copied, p.present, p.done_bytes);
+    if (p.lost > 0) {
+      // Data loss the resilver could not prevent: the admins must tell the owners.
+      alerts().Raise(Alert{
+          AlertKind::kRepairFailed, disk_id,
+          fmt::format("{} blob(s) could not be rebuilt on disk {}: their only copy, on {}, is "
+                      "damaged (first: {}). Those files are lost; `nimbus admin disk scrub {}` "
+                      "names them and their owners.",
+                      p.lost, disk_id, p.source_id,
+                      report->lost_blobs.empty() ? "?" : report->lost_blobs.front(), disk_id)});
+    }
   }
   co_return report;
 }
