@@ -23,17 +23,6 @@ std::string SessionCookie(std::string_view value, std::int64_t max_age_s, bool s
                      value, max_age_s, secure ? "; Secure" : "");
 }
 
-namespace {
-
-// The error response, with Retry-After when the error is a rate limit.
-Response RateLimitedErr(const Error& e, int retry_after_s, const Request& req) {
-  Response res = Err(e, req);
-  if (retry_after_s > 0) res.SetHeader("Retry-After", std::to_string(retry_after_s));
-  return res;
-}
-
-}  // namespace
-
 bool WantsSecureCookie(const Request& req, const AccountApi& api) {
   return req.tls() || api.public_url.starts_with("https://");
 }

@@ -25,6 +25,13 @@ inline http::Response Err(const Error& e, const http::Request& req) {
   return http::ErrorResponse(e, req.request_id());
 }
 
+// The error response, with Retry-After when the error is a rate limit.
+inline http::Response RateLimitedErr(const Error& e, int retry_after_s, const http::Request& req) {
+  http::Response res = Err(e, req);
+  if (retry_after_s > 0) res.SetHeader("Retry-After", std::to_string(retry_after_s));
+  return res;
+}
+
 // Set-Cookie for the session: HttpOnly, SameSite=Strict, Path=/, Secure behind TLS. `max_age_s`
 // 0 deletes the cookie.
 std::string SessionCookie(std::string_view value, std::int64_t max_age_s, bool secure);

@@ -44,8 +44,10 @@ net::awaitable<Response> ChangePassword(const AccountApi& api, Request& req) {
   if (!current) co_return Err(current.error(), req);
   auto next = RequiredString(*body, "new_password");
   if (!next) co_return Err(next.error(), req);
-  auto done = co_await api.passwords.ChangePassword(p, std::move(*current), std::move(*next));
-  if (!done) co_return Err(done.error(), req);
+  int retry_after_s = 0;
+  auto done = co_await api.passwords.ChangePassword(p, std::move(*current), std::move(*next),
+                                                    ClientOf(req), &retry_after_s);
+  if (!done) co_return RateLimitedErr(done.error(), retry_after_s, req);
   co_return http::EmptyResponse(204);
 }
 

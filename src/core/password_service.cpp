@@ -204,22 +204,49 @@ net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
 }
 
 net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& principal,
-                                                             std::string current,
-                                                             std::string next) {
+                                                             std::string current, std::string next,
+                                                             ClientInfo client,
+                                                             int* retry_after_s) {
   const std::int64_t user_id = principal.user.id;
-  auto read = [this, user_id] {
-    return deps_.db.Read([&](Transaction& tx) { return AccountStore::FindUser(tx, user_id); });
+  const std::int64_t now = NowMs();
+  const std::int64_t window = deps_.config.login_window_min * kMinuteMs;
+  const int max = deps_.config.login_max_failures;
+  struct Lookup {
+    std::optional<int> wait;
+    std::optional<db::UserRecord> user;
   };
-  auto user = co_await RunBlocking(deps_.workers, std::move(read));
-  if (!user) co_return std::unexpected(user.error());
-  if (!*user) co_return Fail(Errc::kUnauthenticated, "Sign in again.");
-  if (!co_await deps_.hasher.Verify((*user)->password_hash, current)) {
+  auto read = [this, user_id, &client, now, window, max] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<Lookup> {
+      auto user = AccountStore::FindUser(tx, user_id);
+      if (!user) return std::unexpected(user.error());
+      if (!*user) return Lookup{};
+      auto wait = RetryAfter(tx, kLoginFailure, (*user)->email, client.ip, max, window, now);
+      if (!wait) return std::unexpected(wait.error());
+      return Lookup{*wait, std::move(*user)};
+    });
+  };
+  auto found = co_await RunBlocking(deps_.workers, std::move(read));
+  if (!found) co_return std::unexpected(found.error());
+  if (!found->user) co_return Fail(Errc::kUnauthenticated, "Sign in again.");
+  const db::UserRecord& user = *found->user;
+  if (found->wait) {
+    if (retry_after_s != nullptr) *retry_after_s = *found->wait;
+    co_return Fail(Errc::kTooManyAttempts, "{}", TooMany(*found->wait));
+  }
+  if (!co_await deps_.hasher.Verify(user.password_hash, current)) {
+    auto record = [this, &user, &client, now] {
+      return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+        if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(user.email), now); !r)
+          return r;
+        return AccountStore::AddEvent(tx, kLoginFailure, IpKey(client.ip), now);
+      });
+    };
+    if (auto r = co_await RunBlocking(deps_.workers, std::move(record)); !r) co_return r;
     co_return Fail(Errc::kInvalidCredentials, "The current password is incorrect.");
   }
   if (auto ok = CheckPassword(next, deps_.config); !ok) co_return ok;
   auto hash = co_await deps_.hasher.Hash(next);
   if (!hash) co_return std::unexpected(hash.error());
-  const std::int64_t now = NowMs();
   const std::string keep = principal.session_id;
   auto write = [this, user_id, &hash, &keep, now] {
     return deps_.db.Write(

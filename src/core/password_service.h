@@ -42,9 +42,13 @@ class PasswordService {
   net::awaitable<Result<void>> ResetPassword(std::string token, std::string password);
   // Changes the password of `principal`'s user, ending their other sessions (all of them when
   // the request used an API token) and queueing a "password changed" mail.
-  // kInvalidCredentials when `current` is wrong, kWeakPassword.
+  // kInvalidCredentials when `current` is wrong, kWeakPassword. A wrong `current` counts as a
+  // failed sign-in of the account and from `client`'s address, under the same limit: past it,
+  // kTooManyAttempts with the seconds to wait in `retry_after_s` (a stolen session or token
+  // cannot be used to guess the password).
   net::awaitable<Result<void>> ChangePassword(const Principal& principal, std::string current,
-                                              std::string next);
+                                              std::string next, ClientInfo client = {},
+                                              int* retry_after_s = nullptr);
 
  private:
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }

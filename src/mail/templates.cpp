@@ -54,11 +54,13 @@ const Builtin& Get(Template t) {
       "Your Nimbus password was changed",
       "Hello {{name}},\n\n"
       "The password of your Nimbus account was just changed, and every other session was\n"
-      "signed out.\n\n"
+      "signed out. Personal API tokens keep working: revoke any you do not recognise in\n"
+      "Settings: {{public_url}}/settings\n\n"
       "If this was not you, reset your password at once: {{public_url}}/forgot-password\n",
       "<p>Hello {{name}},</p>\n"
       "<p>The password of your Nimbus account was just changed, and every other session was "
-      "signed out.</p>\n"
+      "signed out. Personal API tokens keep working: revoke any you do not recognise in "
+      "<a href=\"{{public_url}}/settings\">Settings</a>.</p>\n"
       "<p>If this was not you, <a href=\"{{public_url}}/forgot-password\">reset your password</a> "
       "at once.</p>"};
   static const Builtin kShare{

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The accounts API against the real binary: sessions, API tokens (Bearer), password change,
 // the admin users endpoints, and `nimbus admin user`.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -71,6 +72,33 @@ TEST_F(AccountsTest, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
       204);
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &here).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &there).status, 401);
+}
+
+// Wrong current passwords count as failed sign-ins of the account: a stolen session or token
+// cannot be used to guess the password without limit (QA pass 10, finding 11).
+TEST_F(AccountsTest, CurrentPasswordGuessesAreLimitedLikeSignIns) {
+  Start({{"NIMBUS_ACCOUNTS_LOGIN_MAX_FAILURES", "3"}});
+  ASSERT_EQ(SignUp("ann@example.com").status, 201);
+  Browser b = LogIn("ann@example.com");
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse wrong =
+        Call("POST", "/api/v1/me/password",
+             fmt::format(
+                 R"({{"current_password":"guess {}","new_password":"a brand new passphrase"}})", i),
+             &b);
+    EXPECT_EQ(wrong.status, 401) << i << ": " << wrong.body;
+  }
+  HttpResponse limited = Call(
+      "POST", "/api/v1/me/password",
+      R"({"current_password":"correct horse battery","new_password":"a brand new passphrase"})",
+      &b);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(ErrorCode(limited), "too_many_attempts");
+  EXPECT_FALSE(limited.HeaderOr("Retry-After").empty());
+  // The same budget as signing in: the account's sign-in is limited too.
+  HttpResponse login = Call("POST", "/api/v1/auth/login",
+                            R"({"email":"ann@example.com","password":"correct horse battery"})");
+  EXPECT_EQ(login.status, 429) << login.body;
 }
 
 TEST_F(AccountsTest, ApiTokensWorkAsBearerWithoutCsrfUntilRevoked) {
