@@ -30,6 +30,23 @@ std::string TooMany(int seconds) {
                      (seconds + 59) / 60, (seconds + 59) / 60 == 1 ? "" : "s");
 }
 
+// Seconds to wait when the failed sign-ins of account `email` or from `ip` reached the limit.
+Result<std::optional<int>> SignInWait(Transaction& tx, const config::AccountsConfig& c,
+                                      std::string_view email, std::string_view ip,
+                                      std::int64_t now) {
+  return RetryAfter(tx, kLoginFailure, email, ip, c.login_max_failures,
+                    c.login_window_min * kMinuteMs, now);
+}
+
+// One failed sign-in of account `email` ("" for an unknown address) from `ip`.
+Result<void> RecordSignInFailure(Transaction& tx, std::string_view email, std::string_view ip,
+                                 std::int64_t now) {
+  if (!email.empty()) {
+    if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(email), now); !r) return r;
+  }
+  return AccountStore::AddEvent(tx, kLoginFailure, IpKey(ip), now);
+}
+
 }  // namespace
 
 net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::string password,
@@ -37,16 +54,13 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   auto normalized = NormalizeEmail(email);
   const std::string addr = normalized ? *normalized : "";
   const std::int64_t now = NowMs();
-  const std::int64_t window = deps_.config.login_window_min * kMinuteMs;
-  const int max = deps_.config.login_max_failures;
-
   struct Lookup {
     std::optional<int> wait;
     std::optional<db::UserRecord> user;
   };
-  auto lookup = [this, &addr, &client, now, window, max] {
+  auto lookup = [this, &addr, &client, now] {
     return deps_.db.Read([&](Transaction& tx) -> Result<Lookup> {
-      auto wait = RetryAfter(tx, kLoginFailure, addr, client.ip, max, window, now);
+      auto wait = SignInWait(tx, deps_.config, addr, client.ip, now);
       if (!wait) return std::unexpected(wait.error());
       if (*wait || addr.empty()) return Lookup{*wait, std::nullopt};
       auto user = AccountStore::FindUserByEmail(tx, addr);
@@ -68,13 +82,8 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   }
   if (!ok) {
     auto record = [this, &addr, &client, now] {
-      return deps_.db.Write([&](Transaction& tx) -> Result<void> {
-        if (!addr.empty()) {
-          if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(addr), now); !r)
-            return r;
-        }
-        return AccountStore::AddEvent(tx, kLoginFailure, IpKey(client.ip), now);
-      });
+      return deps_.db.Write(
+          [&](Transaction& tx) { return RecordSignInFailure(tx, addr, client.ip, now); });
     };
     auto recorded = co_await RunBlocking(deps_.workers, std::move(record));
     if (!recorded) co_return LoginOutcome{std::unexpected(recorded.error())};
@@ -209,18 +218,16 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
                                                              int* retry_after_s) {
   const std::int64_t user_id = principal.user.id;
   const std::int64_t now = NowMs();
-  const std::int64_t window = deps_.config.login_window_min * kMinuteMs;
-  const int max = deps_.config.login_max_failures;
   struct Lookup {
     std::optional<int> wait;
     std::optional<db::UserRecord> user;
   };
-  auto read = [this, user_id, &client, now, window, max] {
+  auto read = [this, user_id, &client, now] {
     return deps_.db.Read([&](Transaction& tx) -> Result<Lookup> {
       auto user = AccountStore::FindUser(tx, user_id);
       if (!user) return std::unexpected(user.error());
       if (!*user) return Lookup{};
-      auto wait = RetryAfter(tx, kLoginFailure, (*user)->email, client.ip, max, window, now);
+      auto wait = SignInWait(tx, deps_.config, (*user)->email, client.ip, now);
       if (!wait) return std::unexpected(wait.error());
       return Lookup{*wait, std::move(*user)};
     });
@@ -235,11 +242,8 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
   }
   if (!co_await deps_.hasher.Verify(user.password_hash, current)) {
     auto record = [this, &user, &client, now] {
-      return deps_.db.Write([&](Transaction& tx) -> Result<void> {
-        if (auto r = AccountStore::AddEvent(tx, kLoginFailure, AccountKey(user.email), now); !r)
-          return r;
-        return AccountStore::AddEvent(tx, kLoginFailure, IpKey(client.ip), now);
-      });
+      return deps_.db.Write(
+          [&](Transaction& tx) { return RecordSignInFailure(tx, user.email, client.ip, now); });
     };
     if (auto r = co_await RunBlocking(deps_.workers, std::move(record)); !r) co_return r;
     co_return Fail(Errc::kInvalidCredentials, "The current password is incorrect.");
