@@ -139,7 +139,8 @@ net::awaitable<Response> GetPlans(const BillingApi& api, Request&) {
                                                  {"step_gb", o.step_gb},
                                                  {"price_per_gb_month", o.price_per_gb_month},
                                                  {"currency", o.currency},
-                                                 {"categories", std::move(cats)}});
+                                                 {"categories", std::move(cats)},
+                                                 {"payment_instructions", o.payment_instructions}});
 }
 
 net::awaitable<Response> GetPlan(const BillingApi& api, Request& req) {

@@ -34,6 +34,7 @@ void BillingFields(TomlReader& r, BillingConfig& c) {
   r.Int("grace_days", c.grace_days, 0, 365);
   r.Int("invoice_due_days", c.invoice_due_days, 0, 365);
   r.String("invoice_issuer", c.invoice_issuer);
+  r.String("payment_instructions", c.payment_instructions);
   r.Secret("webhook_secret", c.webhook_secret, c.webhook_secret_file);
   r.Int("webhook_tolerance_s", c.webhook_tolerance_s, 1, 86400);
   r.String("job_schedule", c.job_schedule, {"a string \"every 1h\"", CheckSchedule});

@@ -17,6 +17,9 @@ struct BillingConfig {
   int grace_days = 14;                    // Unpaid this long after the due date: past_due.
   int invoice_due_days = 0;               // Days between issuing an invoice and its due date.
   std::string invoice_issuer = "Nimbus";  // Name printed on invoices.
+  // How users pay an open invoice (bank details, a payment page), shown with every open invoice,
+  // on the plan page and in invoice mails. "": they are told to ask the administrator.
+  std::string payment_instructions;
   std::string webhook_secret;             // Secret; from webhook_secret, _file or the environment.
   std::string webhook_secret_file;
   int webhook_tolerance_s = 300;  // Older Nimbus-Signature timestamps are rejected.

@@ -88,15 +88,17 @@ const Builtin& Get(Template t) {
       "<p>The <a href=\"{{public_url}}/admin\">admin page</a> shows the disks and their "
       "state.</p>"};
   static const Builtin kInvoice{
-      {"name", "number", "amount", "due", "link"},
+      {"name", "number", "amount", "due", "link", "payment"},
       "Your Nimbus invoice {{number}}: {{amount}}",
       "Hello {{name}},\n\n"
       "Invoice {{number}} for your Nimbus storage plan is ready: {{amount}}, due {{due}}.\n\n"
+      "How to pay: {{payment}}\n\n"
       "See it and print it here:\n\n"
       "{{link}}\n",
       "<p>Hello {{name}},</p>\n"
       "<p>Invoice <strong>{{number}}</strong> for your Nimbus storage plan is ready: "
       "<strong>{{amount}}</strong>, due {{due}}.</p>\n"
+      "<p>How to pay: {{payment}}</p>\n"
       "<p><a href=\"{{link}}\">See and print invoice {{number}}</a></p>"};
   static const Builtin kPaid{
       {"name", "number", "amount", "link"},

@@ -69,8 +69,8 @@ describe('billing', () => {
     const dialog = page.getByRole('dialog', { name: `Change your plan to ${size} GB?` });
     const amount = quote.prorated_amount;
     if (due > 0) {
-      await dialog.getByText(`You pay ${money(due, currency)} today`).waitFor();
-      await dialog.getByRole('button', { name: `Pay ${money(due, currency)} and change` })
+      await dialog.getByText(`${money(due, currency)} is invoiced today`).waitFor();
+      await dialog.getByRole('button', { name: `Change plan (${money(due, currency)} due)` })
           .click();
     } else if (amount > 0) {
       await dialog.getByText(`Nothing is due today: your balance pays the ${
@@ -160,11 +160,14 @@ describe('billing', () => {
       // The confirmation names the amount; confirming changes the plan.
       await page.getByRole('button', { name: 'Change plan' }).click();
       const dialog = page.getByRole('dialog', { name: 'Change your plan to 10 GB?' });
-      await dialog.getByText(`You pay ${money(expected.prorated_amount, currency)} today`)
+      // Nothing is paid here: the amount is invoiced, and the answer says how to pay it.
+      await dialog.getByText(`${money(expected.prorated_amount, currency)} is invoiced today`)
           .waitFor();
       await dialog.getByRole('button', {
-        name: `Pay ${money(expected.prorated_amount, currency)} and change` }).click();
+        name: `Change plan (${money(expected.prorated_amount, currency)} due)` }).click();
       await page.getByText(`Your plan is now 10 GB (category ${expected.category})`).waitFor();
+      await page.locator('.payment-howto')
+          .getByText(`How to pay: ${plans.payment_instructions}`).waitFor();
       await current.getByText('10 GB', { exact: true }).waitFor();
 
       // The server agrees: plan and quota.
@@ -331,7 +334,7 @@ describe('billing with a full category', () => {
           () => document.querySelector('dd.quote-category')?.textContent === 'D');
       await page.getByRole('button', { name: 'Change plan' }).click();
       const dialog = page.getByRole('dialog', { name: 'Change your plan to 50 GB?' });
-      await dialog.getByRole('button', { name: /^Pay .* and change$/ }).click();
+      await dialog.getByRole('button', { name: /^Change plan \(.* due\)$/ }).click();
       const alert = page.locator('.plan-form .form-message[role="alert"]');
       await alert.getByText('Your plan was not changed and nothing was charged.').waitFor();
       assert.equal(await alert.locator('p').first().innerText(),

@@ -134,12 +134,15 @@ describe('billing banners', () => {
       assert.equal(await failed.innerText(),
                    `Failed: Your account is past due: 1.00 USD has been unpaid since ${day}, so ` +
                    'uploads, copies and restores are paused until it is paid. Your files stay ' +
-                   'safe and you can still open, download, share and delete them. Pay the open ' +
-                   'invoices on the plan page.');
+                   'safe and you can still open, download, share and delete them. The invoices ' +
+                   'page says how to pay.');
       assert.equal(await pastDue.count(), 1, 'the banner stays');
 
       await pastDue.getByRole('link', { name: 'Pay invoices' }).click();
       await page.waitForURL('**/invoices');
+      // The page says how to pay (no payment_instructions configured: ask the administrator).
+      await page.locator('.payment-howto')
+          .getByText('Ask the administrator of this server how to pay.', { exact: false }).waitFor();
       await pastDue.waitFor();  // On every signed-in page.
       assertNoProblems(problems);
     } finally {

@@ -30,7 +30,10 @@ std::string Today() {
 
 class BillingStandingTest : public FilesTest {
  protected:
-  const EnvVars env_{{"NIMBUS_BILLING_GRACE_DAYS", "0"}};
+  static constexpr const char* kHowToPay =
+      "Pay by bank transfer to IBAN XX00 0000 with the invoice number as reference.";
+  const EnvVars env_{{"NIMBUS_BILLING_GRACE_DAYS", "0"},
+                     {"NIMBUS_BILLING_PAYMENT_INSTRUCTIONS", kHowToPay}};
 
   void StartAnn() {
     Start(env_);  // The default disks: a 10 GB plan has room.
@@ -77,7 +80,7 @@ class BillingStandingTest : public FilesTest {
     EXPECT_EQ(message, fmt::format("Your account is past due: 1.00 USD has been unpaid since {}, "
                                    "so uploads, copies and restores are paused until it is paid. "
                                    "Your files stay safe and you can still open, download, share "
-                                   "and delete them. Pay the open invoices on the plan page.",
+                                   "and delete them. The invoices page says how to pay.",
                                    Today()))
         << what;
   }
@@ -121,6 +124,16 @@ TEST_F(BillingStandingTest, PastDueIsReadOnlyAndPayingLiftsItAtOnce) {
   ASSERT_TRUE(changed.at("invoice").is_object()) << plan.body;
   const std::string invoice = json::value_to<std::string>(changed.at("invoice").at("id"));
   EXPECT_EQ(changed.at("invoice").at("status").as_string(), "open");
+  // How to pay (billing.payment_instructions) is in the offer the web app shows and in the mail.
+  HttpResponse plans = As("GET", "/api/v1/plans");
+  ASSERT_EQ(plans.status, 200) << plans.body;
+  EXPECT_EQ(BodyOf(plans).at("payment_instructions").as_string(), kHowToPay);
+  bool mailed = false;
+  for (int i = 0; i < 100 && !mailed; ++i) {  // The outbox sends within a second or two.
+    mailed = AnyMailContains(std::string("How to pay: ") + kHowToPay);
+    if (!mailed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(mailed) << "the invoice mail says how to pay";
   EXPECT_EQ(Billing().at("state").as_string(), "active") << "not before the billing job ran";
 
   // The billing job: unpaid past grace_days (0) → past_due.

@@ -21,11 +21,11 @@ TEST(Templates, VerifyEmailCarriesTheLinkInBothBodies) {
 }
 
 TEST(Templates, EveryTemplateRendersWithItsVariables) {
-  const Vars all{{"name", "Bo"},         {"link", "https://x/l"}, {"public_url", "https://x"},
-                 {"sharer", "Cy"},       {"item", "Photos"},      {"title", "Disk a1 failed"},
-                 {"detail", "It broke."},  {"number", "INV-000007"}, {"amount", "12.34 USD"},
-                 {"due", "2026-12-01"},  {"since", "2026-11-01"}, {"percent", "90"},
-                 {"used", "9.0 GB"},     {"quota", "10 GB"}};
+  const Vars all{{"name", "Bo"},          {"link", "https://x/l"},  {"public_url", "https://x"},
+                 {"sharer", "Cy"},        {"item", "Photos"},       {"title", "Disk a1 failed"},
+                 {"detail", "It broke."}, {"number", "INV-000007"}, {"amount", "12.34 USD"},
+                 {"due", "2026-12-01"},   {"since", "2026-11-01"},  {"percent", "90"},
+                 {"used", "9.0 GB"},      {"quota", "10 GB"},       {"payment", "Ask."}};
   for (Template t : {Template::kVerifyEmail, Template::kPasswordReset, Template::kPasswordChanged,
                      Template::kShareReceived, Template::kAdminAlert, Template::kInvoiceIssued,
                      Template::kPaymentReceived, Template::kPaymentFailed, Template::kPastDue,

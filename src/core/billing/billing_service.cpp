@@ -215,7 +215,8 @@ PlanOffer BillingService::Offer() const {
                    c.step_gb,
                    c.price_per_gb_month,
                    c.currency,
-                   deps_.pool.categories()};
+                   deps_.pool.categories(),
+                   PaymentInstructions(c)};
 }
 
 net::awaitable<Result<Plan>> BillingService::GetPlan(std::int64_t user_id) {

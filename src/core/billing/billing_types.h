@@ -21,6 +21,7 @@ struct PlanOffer {
   std::int64_t price_per_gb_month = 0;
   std::string currency;
   std::vector<config::Category> categories;
+  std::string payment_instructions;  // PaymentInstructions(config): never empty.
 };
 
 // A move of the user's files to disks of the plan's new category, while it runs.

@@ -53,6 +53,12 @@ std::string MailDate(std::int64_t ms) {
   return fmt::format("{} {} {}", tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900);
 }
 
+std::string PaymentInstructions(const config::BillingConfig& c) {
+  if (!c.payment_instructions.empty()) return c.payment_instructions;
+  return "Ask the administrator of this server how to pay. The invoice shows as paid as soon "
+         "as they record your payment.";
+}
+
 Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
                                         std::int64_t now) {
   if (account.balance <= 0) return 0;
@@ -123,7 +129,8 @@ Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingCo
                                {"number", inv.number},
                                {"amount", FormatMoney(inv.total, inv.currency)},
                                {"due", MailDate(inv.due_at)},
-                               {"link", InvoiceLink(public_url, inv.id)}},
+                               {"link", InvoiceLink(public_url, inv.id)},
+                               {"payment", PaymentInstructions(c)}},
                               now);
       if (!queued) return std::unexpected(queued.error());
     }

@@ -40,6 +40,10 @@ Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingCo
 Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
                                         std::int64_t now);
 
+// How to pay an open invoice: billing.payment_instructions, or a sentence sending the user to
+// the administrator when it is empty.
+std::string PaymentInstructions(const config::BillingConfig& config);
+
 // "12 Dec 2026" (UTC) for mails.
 std::string MailDate(std::int64_t ms);
 

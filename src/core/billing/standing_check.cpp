@@ -20,8 +20,8 @@ std::string PastDueSentence(const Standing& s, std::string_view shared_by) {
   if (shared_by.empty()) {
     return fmt::format(
         "Your account is past due: {}, so uploads, copies and restores are paused until it is "
-        "paid. Your files stay safe and you can still open, download, share and delete them. Pay "
-        "the open invoices on the plan page.",
+        "paid. Your files stay safe and you can still open, download, share and delete them. The "
+        "invoices page says how to pay.",
         what);
   }
   return fmt::format(

@@ -4,7 +4,7 @@
 import { h } from '../dom.js';
 import { formatDay, invoiceName, periodText } from './invoices_view.js';
 import { requireUser } from '../session.js';
-import { formatMoney, getInvoice, invoiceStatusLabel } from './billing_api.js';
+import { formatMoney, getInvoice, getPlans, invoiceStatusLabel } from './billing_api.js';
 
 // The page title names the invoice shown last (the router reads it after render).
 let shownName = null;
@@ -17,7 +17,10 @@ function fact(label, value) {
 export async function render(outlet, { params, signal }) {
   shownName = null;
   const user = await requireUser();
-  const invoice = await getInvoice(params.id, { signal });
+  const [invoice, plans] = await Promise.all([
+    getInvoice(params.id, { signal }),
+    getPlans({ signal }).catch(() => null),  // Only for how to pay: the invoice shows without.
+  ]);
   const currency = invoice.currency;
   const money = (minor) => formatMoney(minor, currency);
   const lines = invoice.lines ?? [];
@@ -61,5 +64,8 @@ export async function render(outlet, { params, signal }) {
           h('td', { class: 'money' }, money(invoice.total))))),
     h('p', { class: 'invoice-note' }, 'Amounts in ', currency ?? '—', '. ',
       invoice.status === 'open' ? 'This invoice is waiting for payment.' : null,
-      invoice.status === 'void' ? 'This invoice was cancelled and is not to be paid.' : null)));
+      invoice.status === 'void' ? 'This invoice was cancelled and is not to be paid.' : null),
+    invoice.status === 'open' && plans?.payment_instructions
+      ? h('p', { class: 'invoice-note payment-howto' }, h('strong', {}, 'How to pay: '),
+          plans.payment_instructions) : null));
 }

@@ -6,7 +6,7 @@ import { actionButton } from '../forms.js';
 import { formatTime, itemsOf } from '../format.js';
 import { requireUser } from '../session.js';
 import {
-  formatMoney, invoiceStatusLabel, invoiceUrl, listInvoices,
+  formatMoney, getPlans, invoiceStatusLabel, invoiceUrl, listInvoices,
 } from './billing_api.js';
 
 export const title = 'Invoices';
@@ -43,10 +43,14 @@ export async function render(outlet, { signal }) {
   await requireUser();
   const body = h('tbody', {});
   const more = h('div', { class: 'form-actions' });
+  const plans = await getPlans({ signal }).catch(() => null);  // For how to pay only.
   outlet.append(h('section', { class: 'invoices-page' },
     h('h1', {}, 'Invoices'),
     h('p', { class: 'lead' }, 'An invoice is issued when you upgrade and at the start of each ',
       'paid period. ', h('a', { href: '/plan' }, 'Change plan')),
+    plans?.payment_instructions
+      ? h('p', { class: 'payment-howto' }, h('strong', {}, 'How to pay: '),
+          plans.payment_instructions) : null,
     h('div', { class: 'table-wrap' },
       h('table', { class: 'table invoice-table', 'aria-label': 'Invoices' },
         h('thead', {}, h('tr', {}, ['Invoice', 'Issued', 'Period', 'Status', 'Total'].map(

@@ -40,7 +40,7 @@ function confirmText(quote, plan, currency) {
     ? ` (${formatMoney(charge, currency)} less ${formatMoney(fromBalance, currency)} from your ` +
       'balance)' : '';
   const now = due > 0
-    ? `You pay ${formatMoney(due, currency)} today for ${what}${balance}`
+    ? `${formatMoney(due, currency)} is invoiced today for ${what}${balance}`
     : charge > 0
       ? `Nothing is due today: your balance pays the ${formatMoney(charge, currency)} for ${what}`
       : credit > 0
@@ -260,7 +260,7 @@ export async function render(outlet, { signal }) {
         title: `Change your plan to ${size} GB?`,
         message: confirmText(quote, plan, currency),
         confirmLabel: dueNow(quote, plan).due > 0
-          ? `Pay ${formatMoney(dueNow(quote, plan).due, currency)} and change` : 'Change plan',
+          ? `Change plan (${formatMoney(dueNow(quote, plan).due, currency)} due)` : 'Change plan',
       });
       if (!ok) return;
       attempt = { size, category: quote.category };
@@ -282,6 +282,8 @@ export async function render(outlet, { signal }) {
         invoice ? h('p', {}, h('a', { href: invoiceUrl(invoice.id) },
                                `Invoice ${invoice.number ?? invoice.id}`), ': ',
                     formatMoney(invoice.total, invoice.currency ?? currency), '.') : null,
+        invoice && invoice.status === 'open' && plans.payment_instructions
+          ? h('p', { class: 'payment-howto' }, `How to pay: ${plans.payment_instructions}`) : null,
       ].filter(Boolean);
       message.success(`Your plan is now ${plan.size_gb} GB (category ${plan.category}), ` +
                       `${monthlyText(plan.monthly_price, currency).toLowerCase()}.`, ...extra);
