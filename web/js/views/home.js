@@ -11,12 +11,13 @@ export function render(outlet, { signal }) {
       h('section', { class: 'hero' },
         h('h1', {}, 'Your files, on your own server'),
         h('p', { class: 'lead' },
-          'Nimbus keeps your files on storage you control: upload, share and sync them from ',
-          'the browser or any WebDAV client, with mirrored disks and a trash that forgives.')),
+          'Nimbus keeps your files on storage you control: upload, share and restore them from ',
+          'the browser or the API, with mirrored disks and a trash that forgives.')),
       h('section', { class: 'cards' },
         card('Mirrored storage', 'Every file is written to two disks and checked on read.'),
         card('Sharing', 'Share folders with people or send a link that can expire.'),
-        card('WebDAV', 'Mount your files on a desktop or phone with standard clients.')),
+        card('Resumable uploads', 'Big files and whole folders go up with progress and pick up ' +
+             'where they stopped.')),
       h('section', { class: 'server-status', 'aria-label': 'Server status' }, status),
       h('p', {}, h('a', { href: '/about' }, 'More about Nimbus')));
 

@@ -1,4 +1,4 @@
-// Settings section: personal API tokens (for scripts and WebDAV): create one (shown once, with
+// Settings section: personal API tokens (for scripts and API clients): create one (shown once, with
 // a copy button), list them, revoke (GET/POST /api/v1/me/tokens, DELETE /api/v1/me/tokens/{id}).
 import { del, get, post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
@@ -11,7 +11,7 @@ export async function renderTokens(section, { signal }) {
   const created = h('div', { class: 'token-created', 'aria-live': 'polite' });
   const list = h('ul', { class: 'item-list', 'aria-label': 'API tokens' });
   const name = field({ label: 'Token name', name: 'token_name', required: true,
-                       hint: 'What it is for, e.g. "laptop WebDAV".' });
+                       hint: 'What it is for, e.g. "backup script".' });
   const form = h('form', { class: 'form', 'aria-label': 'Create an API token' },
                  name, h('div', { class: 'form-actions' }, submitButton('Create token')));
   onSubmit(form, {
@@ -25,8 +25,8 @@ export async function renderTokens(section, { signal }) {
     },
   });
   replaceChildren(section, h('h2', { id: 'tokens-h' }, 'API tokens'),
-                  h('p', {}, 'Use a token as ', h('code', {}, 'Authorization: Bearer …'),
-                    ' or as the password for WebDAV.'),
+                  h('p', {}, 'Scripts and API clients send a token as ',
+                    h('code', {}, 'Authorization: Bearer …'), '.'),
                   message, form, created, list);
 
   async function load() {
