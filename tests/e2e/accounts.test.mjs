@@ -282,8 +282,20 @@ describe('settings and admin pages', () => {
       assert.ok(secret.length >= 20, `a token secret, got "${secret}"`);
       assert.equal((await apiCall(server.url, 'GET', '/api/v1/me', { bearer: secret })).status,
                    200);
+      // A second token; revoking the first (after a confirmation) leaves its secret on screen.
+      await page.getByLabel('Token name').fill('laptop sync');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await page.waitForFunction((old) => document.querySelector('input.secret')?.value &&
+                                 document.querySelector('input.secret').value !== old, secret);
+      const second = await page.getByLabel('New token').inputValue();
+      assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('secret')),
+                   true, 'focus goes to the new secret');
       await page.getByRole('button', { name: 'Revoke backup script' }).click();
+      const sure = page.getByRole('dialog', { name: 'Revoke the token "backup script"?' });
+      await sure.getByRole('button', { name: 'Revoke' }).click();
       await page.getByText('The token "backup script" was revoked.').waitFor();
+      assert.equal(await page.getByLabel('New token').inputValue(), second,
+                   'the secret of the other token is still there to copy');
       assert.equal((await apiCall(server.url, 'GET', '/api/v1/me', { bearer: secret })).status,
                    401);
 

@@ -2,6 +2,7 @@
 // a copy button), list them, revoke (GET/POST /api/v1/me/tokens, DELETE /api/v1/me/tokens/{id}).
 import { del, get, post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
+import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatTime, itemsOf } from '../format.js';
 
@@ -10,6 +11,7 @@ export async function renderTokens(section, { signal }) {
   const message = messageBox();
   const created = h('div', { class: 'token-created', 'aria-live': 'polite' });
   const list = h('ul', { class: 'item-list', 'aria-label': 'API tokens' });
+  let shownId = null;  // The token whose secret is on screen (shown once: kept until it goes).
   const name = field({ label: 'Token name', name: 'token_name', required: true,
                        hint: 'What it is for, e.g. "backup script".' });
   const form = h('form', { class: 'form', 'aria-label': 'Create an API token' },
@@ -20,8 +22,12 @@ export async function renderTokens(section, { signal }) {
     async action() {
       const token = await post('/api/v1/me/tokens', { name: name.input.value.trim() });
       name.input.value = '';
+      shownId = token?.id ?? null;
       showSecret(created, token);
       await load();
+      // The secret is shown this once: take the user (and a screen reader) straight to it.
+      created.querySelector('input.secret')?.select();
+      created.querySelector('input.secret')?.focus();
     },
   });
   replaceChildren(section, h('h2', { id: 'tokens-h' }, 'API tokens'),
@@ -44,14 +50,30 @@ export async function renderTokens(section, { signal }) {
   function row(token) {
     const revoke = actionButton('Revoke', async () => {
       message.clear();
+      const sure = await confirmDialog({
+        title: `Revoke the token "${token.name}"?`,
+        message: 'Scripts and clients that use it stop working at once. This cannot be undone.',
+        confirmLabel: 'Revoke', danger: true,
+      });
+      if (!sure) {
+        revoke.focus();
+        return;
+      }
       try {
         await del(`/api/v1/me/tokens/${encodeURIComponent(token.id)}`);
         message.success(`The token "${token.name}" was revoked.`);
-        created.replaceChildren();
+        // A secret still on screen stays unless it is the one revoked: it is never shown again.
+        if (token.id === shownId) {
+          created.replaceChildren();
+          shownId = null;
+        }
       } catch (err) {
         message.error(err.message);
       }
       await load();
+      // The row (and its button) are gone: focus the outcome rather than lose it to <body>.
+      message.setAttribute('tabindex', '-1');
+      message.focus();
     }, { 'aria-label': `Revoke ${token.name}` });
     return h('li', { class: 'item' },
              h('div', { class: 'item-main' }, h('strong', {}, token.name),
