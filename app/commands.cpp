@@ -2,15 +2,22 @@
 // `nimbus config check`, `nimbus job run NAME`, `nimbus admin job list`.
 #include "commands.h"
 
-#include <cstdio>
-#include <thread>
+#include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
+#include <cstdio>
+#include <thread>
 
 #include "config/load.h"
+#include "jobs/billing_job.h"
+#include "jobs/db_maintenance_job.h"
+#include "jobs/disk_health_job.h"
+#include "jobs/mail_outbox_job.h"
+#include "jobs/scrub_job.h"
 #include "jobs/trash_purge_job.h"
 #include "jobs/tus_cleanup_job.h"
 #include "runtime.h"
@@ -39,6 +46,17 @@ int RunConfigCheck(const config::Config& config) {
 }
 
 int RunJob(const config::Config& config, const std::string& name) {
+  // Every job `nimbus serve` runs (the runtime opened below registers only those it needs).
+  constexpr std::string_view kJobs[] = {jobs::kBillingJobName,    jobs::kDbMaintenanceJobName,
+                                        jobs::kDiskHealthJobName, jobs::kMailOutboxJobName,
+                                        jobs::kScrubJobName,      jobs::kTrashPurgeJobName,
+                                        jobs::kTusCleanupJobName};
+  if (std::find(std::begin(kJobs), std::end(kJobs), name) == std::end(kJobs)) {
+    PrintError(
+        Error{Errc::kNotFound, fmt::format("no job named '{}'; known jobs: {}", name,
+                                           fmt::join(std::begin(kJobs), std::end(kJobs), ", "))});
+    return 2;
+  }
   boost::asio::io_context ioc;
   // The disk-health job needs the disks open and probes them on the io executor, which runs on
   // its own thread while the job body blocks this one.
