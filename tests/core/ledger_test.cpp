@@ -5,17 +5,19 @@
 // Plans are changed through BillingService as a user does, over a real SQLite file, a
 // StorageEngine on MemoryVolumes (one category holding every size, so changes resize in place)
 // and a FakeClock; mails are read back from the outbox table.
+#include "core/billing/ledger.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/billing/billing_service.h"
-#include "core/billing/ledger.h"
 #include "core/billing/plan_pricing.h"
 #include "db/database.h"
 #include "db/migrations.h"
@@ -387,6 +389,12 @@ TEST_F(LedgerTest, PastDueExactlyGraceDaysAfterTheDueDateAndMailedOnce) {
   auto again = ledger_->MarkPaid(invoice->id, kPaidViaManual, "");
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_TRUE(again->already_paid);
+  // The number typed in lower case is the same invoice.
+  std::string lower = invoice->number;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto typed = ledger_->MarkPaid(lower, kPaidViaManual, "");
+  ASSERT_TRUE(typed) << typed.error().message;
+  EXPECT_TRUE(typed->already_paid);
   EXPECT_EQ(CountSubjects("ann@example.com", "Payment received"), 1) << "no second receipt";
   EXPECT_EQ(RunBilling().lifted, 0);
 }

@@ -6,13 +6,14 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <map>
 #include <utility>
 
 #include "core/account_mail.h"
-#include "core/email_address.h"
 #include "core/billing/invoices.h"
 #include "core/billing/plan_pricing.h"
+#include "core/email_address.h"
 #include "db/stores/account_store.h"
 #include "db/stores/billing_store.h"
 #include "db/stores/share_store.h"
@@ -179,10 +180,15 @@ Result<PaymentOutcome> Ledger::MarkPaid(std::string_view invoice, std::string_vi
   const std::int64_t now = NowMs();
   auto paid = deps_.db.Write([&](Transaction& tx) -> Result<PaymentOutcome> {
     std::string id(invoice);
-    if (invoice.starts_with("INV-")) {  // A number, as invoices and the admin's list print it.
-      auto found = BillingStore::InvoiceIdByNumber(tx, invoice);
+    // A number, as invoices and the admin's list print it ("INV-000003"; "inv-000003" too).
+    std::string number(invoice);
+    for (std::size_t i = 0; i < number.size() && i < 3; ++i) {
+      number[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(number[i])));
+    }
+    if (number.starts_with("INV-")) {
+      auto found = BillingStore::InvoiceIdByNumber(tx, number);
       if (!found) return std::unexpected(std::move(found.error()));
-      if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", invoice);
+      if (!*found) return Fail(Errc::kNotFound, "There is no invoice {}.", number);
       id = std::move(**found);
     }
     return MarkPaidIn(tx, deps_.config, id, via, ref, now, deps_.public_url);
