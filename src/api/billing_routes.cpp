@@ -103,14 +103,20 @@ Result<std::int64_t> SizeParam(const billing::BillingService& b, const Request& 
 Result<std::int64_t> PlanSizeField(const billing::BillingService& b, const json::object& body,
                                    std::string_view field) {
   const json::value* v = body.if_contains(field);
-  if (v == nullptr) return std::unexpected(BadSize(b, ""));
+  if (v == nullptr || v->is_null()) {
+    return std::unexpected(Error{
+        Errc::kInvalidPlanSize,
+        fmt::format("The field '{}' is required. {}", field, billing::PlanSizeRule(b.config()))});
+  }
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64()) return std::unexpected(BadSize(b, std::to_string(v->get_uint64())));
   if (v->is_double()) {
     const double d = v->get_double();
     if (std::trunc(d) == d && std::abs(d) < 1e9) return static_cast<std::int64_t>(d);
-    return std::unexpected(BadSize(b, json::serialize(*v)));
+    // As a person wrote it: 10.5, not the serializer's 1.05E1.
+    return std::unexpected(BadSize(b, fmt::format("{}", d)));
   }
+  if (v->is_string()) return std::unexpected(BadSize(b, std::string(v->get_string())));
   return std::unexpected(BadSize(b, json::serialize(*v)));
 }
 

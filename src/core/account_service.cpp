@@ -34,6 +34,13 @@ Result<std::string> CleanName(std::string_view name) {
   if (n.size() > kMaxNameChars) {
     return Fail(Errc::kInvalidArgument, "The name must be at most {} characters.", kMaxNameChars);
   }
+  // Line breaks, NUL, bell and the like break mail headers, tables and the CLI's listings.
+  for (unsigned char c : n) {
+    if (c < 0x20 || c == 0x7f) {
+      return Fail(Errc::kInvalidArgument,
+                  "The name cannot contain line breaks, tabs or other control characters.");
+    }
+  }
   return n;
 }
 

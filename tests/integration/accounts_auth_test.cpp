@@ -80,6 +80,13 @@ TEST_F(AccountsTest, SignUpLogInMeAndLogOut) {
   HttpResponse renamed = Call("PATCH", "/api/v1/me", R"({"name":"Ann L"})", &b);
   ASSERT_EQ(renamed.status, 200) << renamed.body;
   EXPECT_EQ(BodyOf(renamed).at("user").at("name").as_string(), "Ann L");
+  // Control characters would break mail headers and the CLI's tables: refused with a sentence.
+  for (const char* bad : {R"({"name":"Ann\nBcc: x@example.com"})", R"({"name":"Ann\u0007"})"}) {
+    HttpResponse r = Call("PATCH", "/api/v1/me", bad, &b);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_TRUE(r.body.contains("control characters")) << r.body;
+  }
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/me", "", &b)).at("name").as_string(), "Ann L");
 
   HttpResponse out = Call("POST", "/api/v1/auth/logout", "", &b);
   EXPECT_EQ(out.status, 204);

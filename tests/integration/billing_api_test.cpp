@@ -122,6 +122,11 @@ TEST_F(BillingApiTest, OfferPlanQuoteAndInvalidSizes) {
     EXPECT_EQ(ErrorCode(r), "invalid_plan_size") << bad;
     EXPECT_TRUE(r.body.contains("whole number of GB from 10 to 100")) << r.body;
   }
+  // The refused value as it was typed (not the serializer's 1.05E1), and a missing field said so.
+  EXPECT_TRUE(SetPlan("10.5").body.contains("'10.5' is not one.")) << SetPlan("10.5").body;
+  HttpResponse missing = As(ann_, "PUT", "/api/v1/plan", "{}");
+  EXPECT_EQ(ErrorCode(missing), "invalid_plan_size");
+  EXPECT_TRUE(missing.body.contains("The field 'size_gb' is required.")) << missing.body;
   for (const char* bad : {"0", "2", "9", "101", "10.5", "ten", ""}) {
     HttpResponse r = As(ann_, "GET", std::string("/api/v1/plan/quote?size_gb=") + bad);
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
