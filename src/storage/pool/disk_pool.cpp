@@ -50,10 +50,18 @@ Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& c
   if (!p) return Pass(p);
   auto m = store.UpdatePlacement(mirror, "mirror", category, primary, "healthy", now);
   if (!m) return Pass(m);
+  // The spares also stand in for failed disks (`admin disk replace`): say when none is left.
+  const std::size_t left = spares.size() - 2;
+  const std::string after =
+      left == 0   ? " No spare is left now: attach new spares (`nimbus admin disk attach`) so that "
+                    "a failed disk can be replaced."
+      : left == 1 ? " One spare is left for replacing a failed disk."
+                  : fmt::format(" {} spares are left.", left);
   out.raise.push_back({AlertKind::kSpareAttached, primary,
                        fmt::format("category {} passed {:.0f}% full or has no healthy pair: "
-                                   "attached spares '{}' (primary) and '{}' (mirror) as a new pair",
-                                   category, near_full_ratio_ * 100, primary, mirror)});
+                                   "attached spares '{}' (primary) and '{}' (mirror) as a new "
+                                   "pair.{}",
+                                   category, near_full_ratio_ * 100, primary, mirror, after)});
   out.refilled.push_back(category);
   return true;
 }

@@ -229,6 +229,9 @@ TEST_F(DiskPoolTest, NearFullAttachesASparePairAndAlerts) {
   auto attached = alerts_.Of(AlertKind::kSpareAttached);
   ASSERT_EQ(attached.size(), 1u);
   EXPECT_NE(attached[0].message.find("category C"), std::string::npos) << attached[0].message;
+  // The two spares were the last: the admin is told that none is left to replace a failed disk.
+  EXPECT_NE(attached[0].message.find("No spare is left now"), std::string::npos)
+      << attached[0].message;
   EXPECT_EQ(Disk("c1").allocated_bytes, 75 * G);
 }
 
