@@ -228,6 +228,19 @@ TEST_F(SharesApiTest, ListsPatchAndContacts) {
   EXPECT_EQ(Carol("GET", "/api/v1/shares?node_id=" + b).status, 403);
   EXPECT_EQ(ErrorCode(Bob("GET", "/api/v1/shares?node_id=" + b)), "not_found");
 
+  // Renaming or moving a shared node, and restoring it from the trash, answers "shared": true
+  // as GET does (QA pass 10, finding 16).
+  HttpResponse renamed = Api("PATCH", "/api/v1/nodes/" + a, Rename("A2"));
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(BodyOf(renamed).at("shared"), true) << renamed.body;
+  HttpResponse binned = Api("DELETE", "/api/v1/nodes/" + b);
+  ASSERT_EQ(binned.status, 200) << binned.body;
+  HttpResponse back =
+      Api("POST", "/api/v1/trash/" + Str(BodyOf(binned).at("trash_item").at("id")) + "/restore");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(BodyOf(back).at("node").at("shared"), true) << back.body;
+  ASSERT_EQ(Api("PATCH", "/api/v1/nodes/" + a, Rename("A")).status, 200);
+
   // PATCH: the owner changes it; the recipient cannot raise it; a stranger gets 404.
   HttpResponse patched = Api("PATCH", "/api/v1/shares/" + to_bob, R"({"permission":"read"})");
   ASSERT_EQ(patched.status, 200) << patched.body;

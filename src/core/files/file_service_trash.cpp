@@ -11,6 +11,7 @@
 #include <span>
 
 #include "core/billing/standing_check.h"
+#include "core/files/access.h"
 #include "core/files/file_service.h"
 #include "core/files/names.h"
 #include "core/files/page_cursor.h"
@@ -217,8 +218,15 @@ net::awaitable<Result<TrashPage>> FileService::ListTrash(std::int64_t owner_id, 
 net::awaitable<Result<Restored>> FileService::Restore(std::int64_t owner_id, std::string trash_id) {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto write = [&] {
-    return deps_.db.Write(
-        [&](db::Transaction& tx) { return RestoreTx(tx, owner_id, trash_id, now); });
+    return deps_.db.Write([&](db::Transaction& tx) -> Result<Restored> {
+      auto restored = RestoreTx(tx, owner_id, trash_id, now);
+      if (!restored) return restored;
+      // A restored folder keeps its shares: the answer says so, like GET does.
+      if (auto marked = MarkShared(tx, std::span(&restored->node, 1)); !marked) {
+        return std::unexpected(marked.error());
+      }
+      return restored;
+    });
   };
   auto restored = co_await RunBlocking(deps_.workers, write);
   if (restored) UsageChanged(owner_id);

@@ -307,8 +307,14 @@ net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   bool moved = false;
   auto write = [&] {
-    return deps_.db.Write([&](db::Transaction& tx) {
-      return UpdateTx(tx, caller, id, name, parent_id, now, moved);
+    return deps_.db.Write([&](db::Transaction& tx) -> Result<Node> {
+      auto node = UpdateTx(tx, caller, id, name, parent_id, now, moved);
+      if (!node) return node;
+      // The answer says "shared" like GET does (a renamed or moved share stays shared).
+      if (auto marked = MarkShared(tx, std::span(&*node, 1)); !marked) {
+        return std::unexpected(marked.error());
+      }
+      return node;
     });
   };
   auto node = co_await RunBlocking(deps_.workers, write);
