@@ -28,7 +28,7 @@ constexpr std::int64_t kSince = 1796256000000;  // 3 Dec 2026 00:00 UTC.
 const std::string kAlicePastDue =
     "Your account is past due: 12.34 USD has been unpaid since 3 Dec 2026, so uploads, copies "
     "and restores are paused until it is paid. Your files stay safe and you can still open, "
-    "download, share and delete them. Pay the open invoices on the plan page.";
+    "download, share and delete them. The invoices page says how to pay.";
 
 class StandingTest : public FilesTreeTest {
  protected:
