@@ -270,7 +270,13 @@ describe('billing', () => {
                                     { ...annApi, body: { size_gb: 1 } });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'below_usage');
-      await changeTo(page, 1, await annGet('/api/v1/plan/quote?size_gb=1'), 0);
+      // The page says so from the quote, before any confirmation.
+      const quoted = await annGet('/api/v1/plan/quote?size_gb=1');
+      assert.equal(quoted.refusal, refused.body.error.message);
+      await page.getByLabel('Size in GB').fill('1');
+      await page.waitForFunction((text) => document.querySelector('dd.quote-category')
+          ?.textContent === text, quoted.category);
+      await page.getByRole('button', { name: 'Change plan' }).click();
       const alert = page.locator('.plan-form .form-message[role="alert"]');
       await alert.getByText('Your plan was not changed. Free some space:').waitFor();
       assert.equal(await alert.locator('p').first().innerText(), refused.body.error.message);

@@ -180,6 +180,11 @@ TEST_F(BillingApiTest, UpgradeInvoicesAndRaisesTheQuotaAtOnce) {
   EXPECT_EQ(ErrorCode(down), "below_usage");
   EXPECT_TRUE(down.body.contains("Free at least")) << down.body;
   EXPECT_EQ(Int(Plan(), "size_gb"), 10);
+  // The quote says the same before anyone confirms; a size that fits has no refusal.
+  HttpResponse quote = As(ann_, "GET", "/api/v1/plan/quote?size_gb=1");
+  ASSERT_EQ(quote.status, 200) << quote.body;
+  EXPECT_EQ(BodyOf(quote).at("refusal"), BodyOf(down).at("error").at("message")) << quote.body;
+  EXPECT_TRUE(BodyOf(As(ann_, "GET", "/api/v1/plan/quote?size_gb=12")).at("refusal").is_null());
   HttpResponse ended =
       As(ann_, "DELETE", after.HeaderOr("Location"), "", {{"Tus-Resumable", "1.0.0"}});
   EXPECT_EQ(ended.status, 204) << ended.body;

@@ -267,8 +267,12 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
   if (!h) co_return std::unexpected(std::move(h.error()));
   const std::int64_t now = NowMs();
   const PlanChangeMoney money = UserChangeMoney(c, *h, MoneyOf(c, *h, now), size_gb, now);
-  co_return Quote{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
-                  c.currency, money.prorated_amount, now};
+  Quote q{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
+          c.currency, money.prorated_amount, now,
+          ""};
+  // Said before the user confirms, with the sentence the change itself would answer.
+  if (auto fits = CheckFits(*h, size_gb, false); !fits) q.refusal = fits.error().message;
+  co_return q;
 }
 
 std::shared_ptr<void> BillingService::BeginChange(std::int64_t user_id) {

@@ -53,6 +53,9 @@ struct Quote {
   std::string currency;
   std::int64_t prorated_amount = 0;  // Due now; negative: credited to the balance.
   std::int64_t effective_at = 0;     // The change takes effect at once.
+  // The below_usage sentence PUT /plan would refuse this size with now (files, trash and uploads
+  // in progress take more than it holds); empty when it fits.
+  std::string refusal;
 };
 
 struct InvoiceLine {

@@ -256,6 +256,11 @@ export async function render(outlet, { signal }) {
       // Name the amount of a fresh quote: the one on screen may be a moment old.
       const quote = lastQuote?.size_gb === size ? lastQuote : await getQuote(size);
       showQuote(quote);
+      // Too small for what is stored: say so now, as the change would, without asking first.
+      if (quote.refusal) {
+        attempt = {size, category: quote.category};
+        throw new ApiError(409, 'below_usage', quote.refusal);
+      }
       const ok = await confirmDialog({
         title: `Change your plan to ${size} GB?`,
         message: confirmText(quote, plan, currency),
