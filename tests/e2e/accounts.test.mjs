@@ -206,10 +206,12 @@ describe('account pages', () => {
       await page.getByRole('heading', { name: 'Log in', level: 1 }).waitFor();
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(oldPassword);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByLabel('Password', { exact: true }).press('Enter');
       const alert = page.locator('main [role="alert"]');
       await alert.waitFor();
       assert.equal((await alert.innerText()).trim(), apiMessage);
+      // Focus stays where Enter was pressed (it used to drop to <body>).
+      await page.waitForFunction(() => document.activeElement?.getAttribute('type') === 'password');
 
       // The new one works: back on the home page, signed in.
       await page.getByLabel('Password', { exact: true }).fill(newPassword);

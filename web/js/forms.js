@@ -66,6 +66,9 @@ export function onSubmit(form, { message, fieldsByCode = {}, action, onError = (
     if (form.getAttribute('aria-busy') === 'true') return;
     message?.clear();
     for (const f of new Set(Object.values(fieldsByCode))) f.clearError();
+    // Disabling the focused control drops focus to <body>: it goes back there afterwards (the
+    // field where Enter was pressed, or the button), unless something else took it meanwhile.
+    const hadFocus = form.contains(document.activeElement) ? document.activeElement : null;
     const controls = [...form.elements].filter((el) => !el.disabled);
     for (const el of controls) el.disabled = true;
     form.setAttribute('aria-busy', 'true');
@@ -86,6 +89,8 @@ export function onSubmit(form, { message, fieldsByCode = {}, action, onError = (
     } finally {
       form.removeAttribute('aria-busy');
       for (const el of controls) el.disabled = false;
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (hadFocus?.isConnected && lost) hadFocus.focus();
     }
   });
 }
