@@ -334,7 +334,15 @@ describe('settings and admin pages', () => {
       const row = page.locator('tr', { hasText: bob.email });
       await row.waitFor();
 
+      // Disabling asks first; cancelling changes nothing.
       await row.getByRole('button', { name: /^Disable / }).click();
+      const ask = page.getByRole('dialog', { name: /^Disable / });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      await row.getByText('active', { exact: true }).waitFor();
+      await row.getByRole('button', { name: /^Disable / }).click();
+      await page.getByRole('dialog', { name: /^Disable / })
+          .getByRole('button', { name: 'Disable' }).click();
       await row.getByText('disabled', { exact: true }).waitFor();
       const locked = await apiLogin(server.url, bob.email, bob.password);
       assert.notEqual(locked.status, 200, 'a disabled user cannot log in');
@@ -343,9 +351,13 @@ describe('settings and admin pages', () => {
       assert.equal((await apiLogin(server.url, bob.email, bob.password)).status, 200);
 
       await row.getByRole('button', { name: /^Make admin / }).click();
+      await page.getByRole('dialog', { name: /^Make .* an admin\?$/ })
+          .getByRole('button', { name: 'Make admin' }).click();
       await row.getByRole('button', { name: /^Remove admin from / }).waitFor();
       assert.equal(await row.locator('td').nth(4).innerText(), 'admin');
       await row.getByRole('button', { name: /^Remove admin from / }).click();
+      await page.getByRole('dialog', { name: /^Remove admin rights from / })
+          .getByRole('button', { name: 'Remove admin' }).click();
       await row.getByRole('button', { name: /^Make admin / }).waitFor();
 
       // Disks: one card per disk with fill bars, or "not available" while the API is missing.

@@ -85,6 +85,8 @@ describe('admin billing', () => {
       await field.fill('30');
       await row.getByRole('button', { name: 'Set' }).click();
       await row.getByText('30 GB (C), not charged.').waitFor();
+      // The row's plan column follows at once (it used to keep the old plan).
+      assert.match(await row.locator('.user-plan').innerText(), /^30 GB \(C\)/);
       const plan = await bobGet('/api/v1/plan');
       assert.equal(plan.size_gb, 30);
       assert.equal(plan.category, 'C');

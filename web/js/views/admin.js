@@ -3,6 +3,7 @@
 // background jobs (admin_jobs.js).
 import { get, patch } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
+import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatBytes, itemsOf } from '../format.js';
 import { planSetter, requireAdmin } from './admin_billing.js';
@@ -51,8 +52,11 @@ async function renderUsers(section, me, signal) {
     replaceChildren(body, items.map(row));
   }
 
-  async function change(user, fields, done) {
+  // `ask`: the confirmation ({title, message, confirmLabel}) of a change that shuts someone out
+  // or hands out rights; null for one that needs none.
+  async function change(user, fields, done, ask = null) {
     message.clear();
+    if (ask && !(await confirmDialog({ ...ask, danger: true }))) return;
     try {
       await patch(`/api/v1/admin/users/${encodeURIComponent(user.id)}`, fields);
       message.success(done);
@@ -60,6 +64,9 @@ async function renderUsers(section, me, signal) {
       message.error(err.message);
     }
     await load();
+    // The row was drawn anew (its buttons with it): the outcome takes the focus.
+    message.setAttribute('tabindex', '-1');
+    message.focus();
   }
 
   function row(user) {
@@ -67,23 +74,41 @@ async function renderUsers(section, me, signal) {
     const self = user.id === me.id;
     const toggleDisabled = actionButton(user.disabled ? 'Enable' : 'Disable',
         () => change(user, { disabled: !user.disabled },
-                     `${label} is ${user.disabled ? 'enabled' : 'disabled'}.`),
+                     `${label} is ${user.disabled ? 'enabled' : 'disabled'}.`,
+                     user.disabled ? null : {
+                       title: `Disable ${label}?`,
+                       message: 'They are signed out everywhere and cannot sign in, and their ' +
+                                'API tokens stop working, until you enable the account again. ' +
+                                'Their files are kept.',
+                       confirmLabel: 'Disable',
+                     }),
         { 'aria-label': `${user.disabled ? 'Enable' : 'Disable'} ${label}`, disabled: self });
     const toggleAdmin = actionButton(user.is_admin ? 'Remove admin' : 'Make admin',
         () => change(user, { is_admin: !user.is_admin },
-                     `${label} is ${user.is_admin ? 'no longer an admin' : 'now an admin'}.`),
+                     `${label} is ${user.is_admin ? 'no longer an admin' : 'now an admin'}.`,
+                     user.is_admin
+                       ? { title: `Remove admin rights from ${label}?`,
+                           message: 'They will no longer see the admin pages.',
+                           confirmLabel: 'Remove admin' }
+                       : { title: `Make ${label} an admin?`,
+                           message: 'Admins see every user, set plans, disable accounts and ' +
+                                    'manage the disks.',
+                           confirmLabel: 'Make admin' }),
         { 'aria-label': `${user.is_admin ? 'Remove admin from' : 'Make admin'} ${label}`,
           disabled: self });
-    const plan = user.plan ? `${user.plan.size_gb} GB${user.plan.category
-                                                        ? ` (${user.plan.category})` : ''}`
-                           : '—';
+    const planName = (p) => p ? `${p.size_gb} GB${p.category ? ` (${p.category})` : ''}` : '—';
     const used = user.usage?.used_bytes;
+    const usedText = used !== undefined ? ` · ${formatBytes(used)} used` : '';
+    // The plan set here shows at once in its own row (the rest of the table stays as it is).
+    const planText = h('span', { class: 'user-plan' }, planName(user.plan), usedText);
     return h('tr', { dataset: { userId: String(user.id) } },
              h('td', {}, user.name || '—', self ? ' (you)' : ''),
              h('td', {}, user.email, user.email_verified === false
                                           ? h('span', { class: 'badge' }, 'unconfirmed') : null),
-             h('td', {}, plan, used !== undefined ? ` · ${formatBytes(used)} used` : '',
-               planSetter(user)),
+             h('td', {}, planText,
+               planSetter(user, { onDone: (plan) => {
+                 if (plan) planText.textContent = `${planName(plan)}${usedText}`;
+               } })),
              h('td', {}, h('span', { class: `badge ${user.disabled ? 'badge-failed'
                                                                    : 'badge-healthy'}` },
                            user.disabled ? 'disabled' : 'active')),
