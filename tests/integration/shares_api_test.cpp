@@ -354,6 +354,8 @@ TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {
   EXPECT_EQ(full.status, 507) << full.body;
   EXPECT_EQ(ErrorCode(full), "quota_exceeded");
   EXPECT_NE(full.body.find("ann@example.com"), std::string::npos) << full.body;
+  EXPECT_NE(full.body.find("is full: this upload needs"), std::string::npos) << full.body;
+  EXPECT_NE(full.body.find("of their "), std::string::npos) << full.body;
 
   // ann sees what bob did, newest first, with bob as the actor.
   json::array activity = WaitForActivity(share, 5);

@@ -94,6 +94,8 @@ Error OwnersSpace(Error e, const Node& folder) {
   std::string msg = e.message;
   // "…of your 1 GB is free." → "…of their 1 GB is free."
   if (auto at = msg.find(" your "); at != std::string::npos) msg.replace(at, 6, " their ");
+  // "This upload needs…" continues the sentence after the colon: "this upload needs…".
+  if (msg.starts_with("This ")) msg[0] = 't';
   e.message = fmt::format("The space of {}, who shared this folder with you, is full: {}", who, msg);
   return e;
 }

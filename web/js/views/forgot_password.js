@@ -18,8 +18,9 @@ export function render(outlet, { query }) {
     async action() {
       const address = email.input.value.trim();
       await post('/api/v1/auth/forgot-password', { email: address });
-      message.success(`If an account exists for ${address}, we sent it a link to choose a new ` +
-                      'password. The link is valid for one hour.');
+      message.success(
+          `If an account exists for ${address}, we sent it a link to choose a new ` +
+          'password. The link works once and expires soon.');
     },
   });
   outlet.append(
