@@ -374,6 +374,26 @@ TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {
   EXPECT_EQ(ErrorCode(Carol("GET", "/api/v1/shares/" + share + "/activity")), "not_found");
 }
 
+// An editable share inside a read-only one takes uploads by path from the outer folder, as by
+// its own id; the read-only folder itself still refuses them (QA pass 10, finding 16).
+TEST_F(SharesApiTest, APathUploadReachesAnEditableShareInsideAReadOnlyOne) {
+  std::string nest = Folder("root", "nest");
+  std::string inner = Folder(nest, "inner");
+  ShareWith(nest, "bob@example.com", "read");
+  ShareWith(inner, "bob@example.com", "edit");
+  HttpResponse by_path = PutAs(bob_, nest, "inner/d2.txt", "two");
+  EXPECT_EQ(by_path.status, 201) << by_path.body;
+  HttpResponse deeper = PutAs(bob_, nest, "inner/new/d3.txt", "three");
+  EXPECT_EQ(deeper.status, 201) << deeper.body;
+  HttpResponse in_nest = PutAs(bob_, nest, "d4.txt", "four");
+  EXPECT_EQ(in_nest.status, 403) << in_nest.body;
+  HttpResponse beside = PutAs(bob_, nest, "other/d5.txt", "five");
+  EXPECT_EQ(beside.status, 403) << beside.body;
+  // What bob wrote is ann's, where the path says.
+  HttpResponse listed = Api("GET", "/api/v1/resolve?path=" + UrlEncode("/nest/inner/new/d3.txt"));
+  EXPECT_EQ(listed.status, 200) << listed.body;
+}
+
 TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {
   std::string folder = Folder("root", "Shared");
   std::string child = File(folder, "c.txt", "see");

@@ -71,6 +71,38 @@ class LimitedSource final : public storage::ByteSource {
 // Walks the existing part of `names` under `parent` without creating anything: the node that
 // would be replaced or renamed around, nullopt when the last name is free. kNameTaken when a
 // file is where a folder should be.
+// The folder an upload of `names` (a path below `parent_id`, the last name the file's) starts
+// in, allowed for editing, and how many of the names lead to it: the parent, or, when the
+// caller may not edit it (a read-only share), the deepest existing folder of the path that they
+// may edit. So an editable share inside a read-only one takes uploads by path, as by its id.
+Result<std::pair<Node, std::size_t>> UploadStart(db::Transaction& tx, const Caller& caller,
+                                                 std::string_view parent_id,
+                                                 const std::vector<std::string>& names) {
+  auto parent = Authorize(tx, caller, parent_id, Permission::kEdit);
+  if (parent) return std::pair{std::move(*parent), std::size_t{0}};
+  if (parent.error().code != Errc::kForbidden) return std::unexpected(parent.error());
+  auto readable = Authorize(tx, caller, parent_id, Permission::kRead);
+  if (!readable) return std::unexpected(readable.error());
+  std::string folder_id = readable->id;
+  std::size_t depth = 0;
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+    auto child = LiveChild(tx, folder_id, names[i]);
+    if (!child) return std::unexpected(child.error());
+    if (!*child || !(*child)->is_folder()) break;
+    folder_id = (*child)->id;
+    depth = i + 1;
+  }
+  if (depth == 0) return std::unexpected(parent.error());
+  auto start = Authorize(tx, caller, folder_id, Permission::kEdit);
+  if (!start) return std::unexpected(parent.error());  // Say it of the folder asked for.
+  return std::pair{std::move(*start), depth};
+}
+
+// The names below UploadStart's folder.
+std::vector<std::string> NamesBelow(const std::vector<std::string>& names, std::size_t depth) {
+  return {names.begin() + static_cast<std::ptrdiff_t>(depth), names.end()};
+}
+
 Result<std::optional<Node>> ExistingTarget(db::Transaction& tx, const Node& parent,
                                            const std::vector<std::string>& names) {
   std::string folder_id = parent.id;
@@ -190,8 +222,10 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   const net::any_io_executor executor = co_await net::this_coro::executor;
   // The checks and the reservation in one transaction (one round trip).
   auto checks = [&](db::Transaction& tx) -> Result<void> {
-    auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
-    if (!parent) return std::unexpected(parent.error());
+    auto start = UploadStart(tx, request.caller, request.parent_id, *names);
+    if (!start) return std::unexpected(start.error());
+    Result<Node> parent = std::move(start->first);
+    const std::vector<std::string> rest = NamesBelow(*names, start->second);
     if (!parent->is_folder()) {
       return Fail(Errc::kInvalidArgument, "'{}' is a file, not a folder: files go into a folder.",
                   parent->name);
@@ -199,7 +233,7 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     folder = *parent;
     // A past-due account is read-only (402): checked before anything is reserved.
     if (auto standing = RequireGoodStanding(tx, *parent); !standing) return standing;
-    auto existing = ExistingTarget(tx, *parent, *names);
+    auto existing = ExistingTarget(tx, *parent, rest);
     if (!existing) return std::unexpected(existing.error());
     if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
     if (!reserve) return {};
@@ -277,8 +311,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   if (chunked || owner == 0) {
     auto load = [&] {
       return deps_.db.Read([&](db::Transaction& tx) -> Result<std::int64_t> {
-        auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
-        if (!parent) return std::unexpected(parent.error());
+        auto start = UploadStart(tx, request.caller, request.parent_id, *names);
+        if (!start) return std::unexpected(start.error());
+        Result<Node> parent = std::move(start->first);
+        const std::vector<std::string> rest = NamesBelow(*names, start->second);
         folder = *parent;
         owner = parent->owner_id;
         if (!chunked) return 0;
@@ -287,7 +323,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
         std::int64_t limit = std::max<std::int64_t>(
             0, quota->free_bytes() - static_cast<std::int64_t>(pending_->Sum(owner)));
         if (request.on_conflict != OnConflict::kReplace) return limit;
-        auto existing = ExistingTarget(tx, *parent, *names);
+        auto existing = ExistingTarget(tx, *parent, rest);
         if (!existing) return std::unexpected(existing.error());
         return limit + (*existing ? (*existing)->size : 0);
       });
@@ -336,11 +372,13 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
     old_blob.reset();
     move.reset();
-    auto parent = Authorize(tx, request.caller, request.parent_id, Permission::kEdit);
-    if (!parent) return std::unexpected(parent.error());
+    auto start = UploadStart(tx, request.caller, request.parent_id, *names);
+    if (!start) return std::unexpected(start.error());
+    Result<Node> parent = std::move(start->first);
+    const std::vector<std::string> rest = NamesBelow(*names, start->second);
     if (parent->owner_id != owner) return Fail(Errc::kConflict, "the folder changed hands");
     folder = *parent;
-    auto folder = EnsureFolders(tx, *parent, std::span(*names).first(names->size() - 1), now);
+    auto folder = EnsureFolders(tx, *parent, std::span(rest).first(rest.size() - 1), now);
     if (!folder) return std::unexpected(folder.error());
     std::string name = names->back();
     auto existing = LiveChild(tx, folder->id, name);
