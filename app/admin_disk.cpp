@@ -254,6 +254,11 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
     return ExitCodeOf(report.error());
   }
   const storage::ResilverProgress& p = report->progress;
+  // The lost blobs by file and owner (their ids when the names cannot be read).
+  std::vector<std::string> lost_files = report->lost_blobs;
+  if (!lost_files.empty()) {
+    if (auto named = core::NameBlobs(*(*rt)->db, report->lost_blobs)) lost_files = *named;
+  }
   if (json) {
     auto task = LatestTask(*(*rt)->db, spare);
     auto disk = engine.pool().Show(spare);
@@ -261,11 +266,9 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
     out["replaced"] = id;
     out["complete"] = report->complete;
     out["lost"] = report->progress.lost;
-    boost::json::array lost_files;
-    if (auto named = core::NameBlobs(*(*rt)->db, report->lost_blobs)) {
-      for (const std::string& n : *named) lost_files.emplace_back(n);
-    }
-    out["lost_files"] = std::move(lost_files);
+    boost::json::array files;
+    for (const std::string& f : lost_files) files.emplace_back(f);
+    out["lost_files"] = std::move(files);
     out["task"] = task && *task ? boost::json::value(TaskJson(**task)) : nullptr;
     fmt::print("{}\n", boost::json::serialize(out));
   }
@@ -296,10 +299,10 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
                "nimbus: {} file(s) could not be rebuilt: their only copy, on {}, is damaged. "
                "They are lost; tell their owners (they can upload them again or delete them):\n",
                p.lost, p.source_id);
-    auto named = core::NameBlobs(*(*rt)->db, report->lost_blobs);
-    const std::vector<std::string>& lines = named ? *named : report->lost_blobs;
-    for (const std::string& line : lines) fmt::print(stderr, "  - {}\n", line);
-    if (p.lost > lines.size()) fmt::print(stderr, "  … and {} more\n", p.lost - lines.size());
+    for (const std::string& line : lost_files) fmt::print(stderr, "  - {}\n", line);
+    if (p.lost > lost_files.size()) {
+      fmt::print(stderr, "  … and {} more\n", p.lost - lost_files.size());
+    }
     return 1;
   }
   return 0;

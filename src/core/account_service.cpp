@@ -200,16 +200,13 @@ void AccountService::ForgetProfile(std::int64_t user_id) {
 }
 
 net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id) {
+  std::uint64_t generation = 0;  // The cache's, before the read: see profiles_generation_.
   {
     std::lock_guard lock(profiles_mu_);
     auto it = profiles_.find(user_id);
     if (it != profiles_.end() && it->second.expires > std::chrono::steady_clock::now()) {
       co_return it->second.profile;
     }
-  }
-  std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(profiles_mu_);
     generation = profiles_generation_;
   }
   // One hop to the worker pool for both reads.

@@ -68,18 +68,21 @@ class LimitedSource final : public storage::ByteSource {
   std::uint64_t count_ = 0;
 };
 
-// Walks the existing part of `names` under `parent` without creating anything: the node that
-// would be replaced or renamed around, nullopt when the last name is free. kNameTaken when a
-// file is where a folder should be.
+// Where an upload of a path starts: a folder the caller may edit, and the names below it.
+struct UploadStartFolder {
+  Node folder;
+  std::vector<std::string> rest;  // The last one is the file's name.
+};
+
 // The folder an upload of `names` (a path below `parent_id`, the last name the file's) starts
-// in, allowed for editing, and how many of the names lead to it: the parent, or, when the
-// caller may not edit it (a read-only share), the deepest existing folder of the path that they
-// may edit. So an editable share inside a read-only one takes uploads by path, as by its id.
-Result<std::pair<Node, std::size_t>> UploadStart(db::Transaction& tx, const Caller& caller,
-                                                 std::string_view parent_id,
-                                                 const std::vector<std::string>& names) {
+// in, allowed for editing: the parent, or, when the caller may not edit it (a read-only share),
+// the deepest existing folder of the path that they may edit. So an editable share inside a
+// read-only one takes uploads by path, as by its id.
+Result<UploadStartFolder> UploadStart(db::Transaction& tx, const Caller& caller,
+                                      std::string_view parent_id,
+                                      const std::vector<std::string>& names) {
   auto parent = Authorize(tx, caller, parent_id, Permission::kEdit);
-  if (parent) return std::pair{std::move(*parent), std::size_t{0}};
+  if (parent) return UploadStartFolder{std::move(*parent), names};
   if (parent.error().code != Errc::kForbidden) return std::unexpected(parent.error());
   auto readable = Authorize(tx, caller, parent_id, Permission::kRead);
   if (!readable) return std::unexpected(readable.error());
@@ -95,14 +98,13 @@ Result<std::pair<Node, std::size_t>> UploadStart(db::Transaction& tx, const Call
   if (depth == 0) return std::unexpected(parent.error());
   auto start = Authorize(tx, caller, folder_id, Permission::kEdit);
   if (!start) return std::unexpected(parent.error());  // Say it of the folder asked for.
-  return std::pair{std::move(*start), depth};
+  return UploadStartFolder{std::move(*start),
+                           {names.begin() + static_cast<std::ptrdiff_t>(depth), names.end()}};
 }
 
-// The names below UploadStart's folder.
-std::vector<std::string> NamesBelow(const std::vector<std::string>& names, std::size_t depth) {
-  return {names.begin() + static_cast<std::ptrdiff_t>(depth), names.end()};
-}
-
+// Walks the existing part of `names` under `parent` without creating anything: the node that
+// would be replaced or renamed around, nullopt when the last name is free. kNameTaken when a
+// file is where a folder should be.
 Result<std::optional<Node>> ExistingTarget(db::Transaction& tx, const Node& parent,
                                            const std::vector<std::string>& names) {
   std::string folder_id = parent.id;
@@ -224,8 +226,8 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   auto checks = [&](db::Transaction& tx) -> Result<void> {
     auto start = UploadStart(tx, request.caller, request.parent_id, *names);
     if (!start) return std::unexpected(start.error());
-    Result<Node> parent = std::move(start->first);
-    const std::vector<std::string> rest = NamesBelow(*names, start->second);
+    const Node* parent = &start->folder;
+    const std::vector<std::string>& rest = start->rest;
     if (!parent->is_folder()) {
       return Fail(Errc::kInvalidArgument, "'{}' is a file, not a folder: files go into a folder.",
                   parent->name);
@@ -313,8 +315,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       return deps_.db.Read([&](db::Transaction& tx) -> Result<std::int64_t> {
         auto start = UploadStart(tx, request.caller, request.parent_id, *names);
         if (!start) return std::unexpected(start.error());
-        Result<Node> parent = std::move(start->first);
-        const std::vector<std::string> rest = NamesBelow(*names, start->second);
+        const Node* parent = &start->folder;
+        const std::vector<std::string>& rest = start->rest;
         folder = *parent;
         owner = parent->owner_id;
         if (!chunked) return 0;
@@ -374,8 +376,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     move.reset();
     auto start = UploadStart(tx, request.caller, request.parent_id, *names);
     if (!start) return std::unexpected(start.error());
-    Result<Node> parent = std::move(start->first);
-    const std::vector<std::string> rest = NamesBelow(*names, start->second);
+    const Node* parent = &start->folder;
+    const std::vector<std::string>& rest = start->rest;
     if (parent->owner_id != owner) return Fail(Errc::kConflict, "the folder changed hands");
     folder = *parent;
     auto folder = EnsureFolders(tx, *parent, std::span(rest).first(rest.size() - 1), now);
