@@ -319,13 +319,10 @@ net::awaitable<Result<void>> Mover::CopyOne(const db::BlobRow& row, const std::s
   if (!to) co_return Fail(Errc::kUnavailable, "the target disk pair {} is not open", target);
   auto copy = co_await CopyBlob(*from, *to, *id, row.sha256);
   if (!copy && copy.error().code == Errc::kNameTaken) {
-    // A copy from an interrupted run: keep it if it reads back with the recorded hash.
-    auto hash = co_await HashOf(*to, *id);
-    if (hash && *hash == row.sha256) co_return Result<void>{};
-    spdlog::warn("storage: blob {} on pair {} (from an interrupted move) does not verify; copying "
-                 "it again", row.id, target);
-    (void)co_await to->Remove(*id);
-    copy = co_await CopyBlob(*from, *to, *id, row.sha256);
+    // A copy from an interrupted run, on one side of the pair or both (the run may have been
+    // killed between the two sides' commits): each side keeps its copy if it reads back with the
+    // recorded hash, and gets a fresh one otherwise.
+    co_return co_await CompleteInterruptedCopy(row, *from, *to, *id);
   }
   if (!copy) {
     co_return Fail(copy.error().code, "copying blob {} from pair {} to pair {}: {}", row.id,
@@ -335,6 +332,28 @@ net::awaitable<Result<void>> Mover::CopyOne(const db::BlobRow& row, const std::s
     (void)co_await to->Remove(*id);
     co_return Fail(Errc::kChecksumMismatch, "blob {}: copied {} bytes, {} recorded", row.id,
                    copy->size, row.size);
+  }
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<void>> Mover::CompleteInterruptedCopy(const db::BlobRow& row, Volume& from,
+                                                            MirroredVolume& to, const BlobId& id) {
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (!to.state()->Usable(s)) continue;  // A failed side is rebuilt in full when replaced.
+    std::shared_ptr<Volume> side = to.side(s);
+    auto hash = co_await HashOf(*side, id);
+    if (hash && *hash == row.sha256) continue;
+    spdlog::warn("storage: blob {} on disk {} (from an interrupted move) {}; copying it again",
+                 row.id, side->id(), hash ? "does not verify" : "is missing");
+    (void)co_await side->Remove(id);
+    auto copy = co_await CopyBlob(from, *side, id, row.sha256);
+    if (copy && static_cast<std::int64_t>(copy->size) == row.size) continue;
+    (void)co_await side->Remove(id);
+    co_return Fail(copy ? Errc::kChecksumMismatch : copy.error().code,
+                   "copying blob {} from pair {} to disk {}: {}", row.id, row.primary_id,
+                   side->id(),
+                   copy ? fmt::format("copied {} bytes, {} recorded", copy->size, row.size)
+                        : copy.error().message);
   }
   co_return Result<void>{};
 }

@@ -28,7 +28,10 @@ namespace nimbus::storage {
 
 namespace net = boost::asio;
 
+class BlobId;
+class MirroredVolume;
 class StorageEngine;
+class Volume;
 struct WriteToken;
 
 struct MoverOptions {
@@ -156,6 +159,9 @@ class Mover : public std::enable_shared_from_this<Mover> {
   net::awaitable<Result<void>> CopyPass(std::int64_t owner_id, const std::string& target,
                                         CopiedMap& copied);
   net::awaitable<Result<void>> CopyOne(const db::BlobRow& row, const std::string& target);
+  // `id` was on `to` already: makes sure each usable side holds a copy that hashes right.
+  net::awaitable<Result<void>> CompleteInterruptedCopy(const db::BlobRow& row, Volume& from,
+                                                       MirroredVolume& to, const BlobId& id);
   // Deletes the copies left behind: old copies of re-pointed blobs, target copies of blobs
   // deleted meanwhile. Errors are logged (the copy is an orphan for scrub).
   net::awaitable<std::int64_t> Cleanup(const CopiedMap& copied,

@@ -32,6 +32,21 @@ class MoverTest : public OwnerBlobsTest {
     }
     return out;
   }
+  // Owner 7 with 5 blobs on a1, moving to b1; the move stops after two copies (as if the process
+  // stopped there) and is left recorded.
+  std::map<std::string, std::string> MoveStoppedAfterTwoCopies() {
+    MoverOptions options;
+    options.after_copy = [this, copies = 0](const db::BlobRow&) mutable -> net::awaitable<void> {
+      if (++copies == 2) blobs_->StopMoves();
+      co_return;
+    };
+    Open(std::move(options));
+    Allocate(7, 1 * G);
+    auto blobs = Fill(5);
+    EXPECT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
+    Drain();
+    return blobs;
+  }
   static std::int64_t Total(const std::map<std::string, std::string>& blobs) {
     std::int64_t t = 0;
     for (const auto& [id, data] : blobs) t += static_cast<std::int64_t>(data.size());
@@ -187,17 +202,7 @@ TEST_F(MoverTest, ReadsAndWritesDuringTheMoveAndTheWrittenBlobEndsOnTheNewPair) 
 }
 
 TEST_F(MoverTest, AMoveStoppedAfterTwoBlobsResumesAfterARestartAndKeepsTheVerifiedCopies) {
-  int copies = 0;
-  MoverOptions options;
-  options.after_copy = [&](const db::BlobRow&) -> net::awaitable<void> {
-    if (++copies == 2) blobs_->StopMoves();  // As if the process stopped here.
-    co_return;
-  };
-  Open(std::move(options));
-  Allocate(7, 1 * G);
-  auto blobs = Fill(5);
-  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 10 * G)));
-  Drain();
+  auto blobs = MoveStoppedAfterTwoCopies();
   EXPECT_TRUE(MoveRecorded(7));
   EXPECT_EQ(volumes_["b1"]->BlobCount(), 2u);  // Copies made before the stop stay.
   EXPECT_EQ(blobs_->MoveProgressOf(7)->state, "cancelled");
@@ -224,6 +229,32 @@ TEST_F(MoverTest, AMoveStoppedAfterTwoBlobsResumesAfterARestartAndKeepsTheVerifi
   EXPECT_EQ(Used("a1"), 0);
   EXPECT_EQ(Allocated("a1"), 0);
   EXPECT_EQ(Allocated("b1"), static_cast<std::int64_t>(10 * G));
+}
+
+// A process killed between the two disks' commits of a copy leaves it on one disk of the target
+// pair; a copy on one disk may also be damaged. The resumed move puts a good copy on each.
+TEST_F(MoverTest, AnInterruptedCopyOnOneDiskOfTheTargetIsCompletedOnTheOther) {
+  auto blobs = MoveStoppedAfterTwoCopies();
+  std::vector<BlobId> left;
+  for (const auto& [id, data] : blobs) {
+    if (volumes_["b1"]->Contains(*BlobId::Parse(id))) left.push_back(*BlobId::Parse(id));
+  }
+  ASSERT_EQ(left.size(), 2u);
+  ASSERT_TRUE(RunCo(ioc_, volumes_["b1m"]->Remove(left[0])));  // Killed before b1m's commit.
+  ASSERT_TRUE(volumes_["b1"]->Corrupt(left[1], 0));            // b1's copy damaged since.
+
+  NewOwnerBlobs({});
+  ASSERT_TRUE(blobs_->ResumeMoves(ioc_.get_executor()));
+  Drain();
+  EXPECT_FALSE(MoveRecorded(7));
+  ExpectAllOn(blobs, "b1", "a1");
+  for (const auto& [id, data] : blobs) {
+    for (std::string side : {"b1", "b1m"}) {
+      auto got = RunCo(ioc_, ReadBlob(*volumes_[side], *BlobId::Parse(id)));
+      ASSERT_TRUE(got) << side << ": " << got.error().message;
+      EXPECT_TRUE(*got == data) << side;
+    }
+  }
 }
 
 TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes) {
