@@ -49,6 +49,8 @@ net::awaitable<http::Response> ResetPassword(const AccountApi& api, http::Reques
 net::awaitable<http::Response> GetMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> PatchMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ChangePassword(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> RequestEmailChange(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> ConfirmEmailChange(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ListSessions(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> EndOtherSessions(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> EndSession(const AccountApi& api, http::Request& req);

@@ -51,6 +51,34 @@ net::awaitable<Response> ChangePassword(const AccountApi& api, Request& req) {
   co_return http::EmptyResponse(204);
 }
 
+net::awaitable<Response> RequestEmailChange(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto email = RequiredString(*body, "email");
+  if (!email) co_return Err(email.error(), req);
+  auto password = RequiredString(*body, "password");
+  if (!password) co_return Err(password.error(), req);
+  int retry_after_s = 0;
+  auto change = co_await api.passwords.RequestEmailChange(
+      p, std::move(*email), std::move(*password), ClientOf(req), &retry_after_s);
+  if (!change) co_return RateLimitedErr(change.error(), retry_after_s, req);
+  co_return http::JsonResponse(202, json::object{{"pending_email", change->new_email},
+                                                 {"expires_at", Timestamp(change->expires_at_ms)}});
+}
+
+// Public: the link may be opened in another browser, signed in or not.
+net::awaitable<Response> ConfirmEmailChange(const AccountApi& api, Request& req) {
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto token = RequiredString(*body, "token");
+  if (!token) co_return Err(token.error(), req);
+  auto changed = co_await api.passwords.ConfirmEmailChange(std::move(*token));
+  if (!changed) co_return Err(changed.error(), req);
+  api.accounts.ForgetProfile(changed->user_id);
+  co_return http::JsonResponse(200, json::object{{"email", changed->email}});
+}
+
 net::awaitable<Response> ListSessions(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto sessions = co_await api.sessions.List(p.user.id, p.session_id);

@@ -212,10 +212,9 @@ net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
   co_return Result<void>{};
 }
 
-net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& principal,
-                                                             std::string current, std::string next,
-                                                             ClientInfo client,
-                                                             int* retry_after_s) {
+net::awaitable<Result<db::UserRecord>> PasswordService::CheckCurrentPassword(
+    const Principal& principal, const std::string& current, const ClientInfo& client,
+    int* retry_after_s) {
   const std::int64_t user_id = principal.user.id;
   const std::int64_t now = NowMs();
   struct Lookup {
@@ -235,7 +234,7 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
   auto found = co_await RunBlocking(deps_.workers, std::move(read));
   if (!found) co_return std::unexpected(found.error());
   if (!found->user) co_return Fail(Errc::kUnauthenticated, "Sign in again.");
-  const db::UserRecord& user = *found->user;
+  db::UserRecord& user = *found->user;
   if (found->wait) {
     if (retry_after_s != nullptr) *retry_after_s = *found->wait;
     co_return Fail(Errc::kTooManyAttempts, "{}", TooMany(*found->wait));
@@ -245,12 +244,25 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
       return deps_.db.Write(
           [&](Transaction& tx) { return RecordSignInFailure(tx, user.email, client.ip, now); });
     };
-    if (auto r = co_await RunBlocking(deps_.workers, std::move(record)); !r) co_return r;
+    if (auto r = co_await RunBlocking(deps_.workers, std::move(record)); !r) {
+      co_return std::unexpected(r.error());
+    }
     co_return Fail(Errc::kInvalidCredentials, "The current password is incorrect.");
   }
+  co_return std::move(user);
+}
+
+net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& principal,
+                                                             std::string current, std::string next,
+                                                             ClientInfo client,
+                                                             int* retry_after_s) {
+  auto user = co_await CheckCurrentPassword(principal, current, client, retry_after_s);
+  if (!user) co_return std::unexpected(user.error());
   if (auto ok = CheckPassword(next, deps_.config); !ok) co_return ok;
   auto hash = co_await deps_.hasher.Hash(next);
   if (!hash) co_return std::unexpected(hash.error());
+  const std::int64_t user_id = user->id;
+  const std::int64_t now = NowMs();
   const std::string keep = principal.session_id;
   auto write = [this, user_id, &hash, &keep, now] {
     return deps_.db.Write(
@@ -260,6 +272,104 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
   if (!ended) co_return std::unexpected(ended.error());
   deps_.sessions.Evict(*ended);
   co_return Result<void>{};
+}
+
+net::awaitable<Result<EmailChange>> PasswordService::RequestEmailChange(const Principal& principal,
+                                                                        std::string email,
+                                                                        std::string password,
+                                                                        ClientInfo client,
+                                                                        int* retry_after_s) {
+  auto normalized = NormalizeEmail(email);
+  if (!normalized) co_return std::unexpected(normalized.error());
+  auto user = co_await CheckCurrentPassword(principal, password, client, retry_after_s);
+  if (!user) co_return std::unexpected(user.error());
+  if (*normalized == user->email) {
+    co_return Fail(Errc::kInvalidEmail, "{} is already your email address.", *normalized);
+  }
+  const std::int64_t now = NowMs();
+  const std::int64_t ttl = deps_.config.verification_token_ttl_h * kHourMs;
+  EmailChange change{*normalized, now + ttl};
+  auto write = [this, &user, &change, &client, now, ttl, retry_after_s] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+      auto other = AccountStore::FindUserByEmail(tx, change.new_email);
+      if (!other) return std::unexpected(other.error());
+      if (*other) {
+        return Fail(Errc::kEmailTaken, "Another account uses {}. Choose another address.",
+                    change.new_email);
+      }
+      // A mail to any address the caller names: charged to the account and the client address
+      // as the other mailed links are.
+      auto charged = ChargeEmailRequest(tx, user->email, client.ip,
+                                        deps_.config.email_requests_per_hour, now, retry_after_s);
+      if (!charged) return charged;
+      std::string token = RandomToken(32);
+      db::EmailChangeRecord rec{HashToken(token), user->id, change.new_email, now, now + ttl, {}};
+      if (auto r = AccountStore::InsertEmailChange(tx, rec); !r) return r;
+      return QueueMail(tx, mail::Template::kEmailConfirm, change.new_email,
+                       {{"name", user->name},
+                        {"link", deps_.public_url + "/confirm-email?token=" + token},
+                        {"old_email", user->email},
+                        {"new_email", change.new_email},
+                        {"hours", std::to_string(deps_.config.verification_token_ttl_h)}},
+                       now);
+    });
+  };
+  auto written = co_await RunBlocking(deps_.workers, std::move(write));
+  if (!written) co_return std::unexpected(written.error());
+  co_return change;
+}
+
+net::awaitable<Result<ChangedEmail>> PasswordService::ConfirmEmailChange(std::string token) {
+  const std::int64_t now = NowMs();
+  auto write = [this, &token, now] {
+    return deps_.db.Write([&](Transaction& tx) -> Result<ChangedEmail> {
+      auto invalid = [] {
+        return Fail(Errc::kInvalidToken,
+                    "This link is no longer valid: it was used, a newer change was asked for, "
+                    "or it expired. Ask again in Settings.");
+      };
+      if (token.empty()) return invalid();
+      const std::string hash = HashToken(token);
+      auto change = AccountStore::FindEmailChange(tx, hash);
+      if (!change) return std::unexpected(change.error());
+      if (!*change || (*change)->used_at || now >= (*change)->expires_at) return invalid();
+      auto user = AccountStore::FindUser(tx, (*change)->user_id);
+      if (!user) return std::unexpected(user.error());
+      if (!*user || (*user)->disabled) return invalid();
+      const std::string& next = (*change)->new_email;
+      auto other = AccountStore::FindUserByEmail(tx, next);
+      if (!other) return std::unexpected(other.error());
+      if (*other && (*other)->id != (*user)->id) {
+        return Fail(Errc::kEmailTaken,
+                    "Another account has used {} since the link was sent. Ask again in Settings "
+                    "with another address.",
+                    next);
+      }
+      if (auto r = AccountStore::UseEmailChange(tx, hash, now); !r)
+        return std::unexpected(r.error());
+      if (auto r = AccountStore::SetEmail(tx, (*user)->id, next, now); !r) {
+        return std::unexpected(r.error());
+      }
+      // Links mailed to the old address (verification, reset) stop working with it.
+      for (std::string_view purpose : {kVerifyPurpose, kResetPurpose}) {
+        if (auto r = AccountStore::RetireEmailTokens(tx, (*user)->id, purpose, now); !r) {
+          return std::unexpected(r.error());
+        }
+      }
+      if (auto r = QueueMail(
+              tx, mail::Template::kEmailChanged, (*user)->email,
+              {{"name", (*user)->name}, {"new_email", next}, {"public_url", deps_.public_url}},
+              now);
+          !r) {
+        return std::unexpected(r.error());
+      }
+      return ChangedEmail{(*user)->id, next};
+    });
+  };
+  auto changed = co_await RunBlocking(deps_.workers, std::move(write));
+  if (!changed) co_return std::unexpected(changed.error());
+  deps_.sessions.EvictUser(changed->user_id);  // Cached principals hold the old address.
+  co_return std::move(*changed);
 }
 
 }  // namespace nimbus::core

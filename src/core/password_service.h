@@ -1,6 +1,6 @@
 // PasswordService: everything that checks or replaces a password: login (with the per-account
 // and per-IP brute-force limit), forgot-password and reset by emailed link, and the change of
-// password by a signed-in user.
+// password by a signed-in user, and the change of email address (it asks for the password).
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -10,6 +10,7 @@
 
 #include "core/account_deps.h"
 #include "core/account_types.h"
+#include "db/stores/account_store.h"
 #include "util/result.h"
 
 namespace nimbus::core {
@@ -20,6 +21,17 @@ namespace net = boost::asio;
 struct LoginOutcome {
   Result<NewSession> session;
   int retry_after_s = 0;
+};
+
+// A requested change of address: the new one, and when its link expires (ms since the epoch).
+struct EmailChange {
+  std::string new_email;
+  std::int64_t expires_at_ms = 0;
+};
+// A change of address done.
+struct ChangedEmail {
+  std::int64_t user_id = 0;
+  std::string email;
 };
 
 // Thread-safe; database work on the WorkerPool, hashing on the PasswordHasher's threads.
@@ -49,8 +61,28 @@ class PasswordService {
   net::awaitable<Result<void>> ChangePassword(const Principal& principal, std::string current,
                                               std::string next, ClientInfo client = {},
                                               int* retry_after_s = nullptr);
+  // Mails a link to `email` that makes it the address of `principal`'s user (single use,
+  // verification_token_ttl_h; a newer request retires it); nothing changes until it is opened.
+  // `password` is checked as ChangePassword checks `current` (same errors, same limit).
+  // kInvalidEmail (malformed, or already the user's address), kEmailTaken (another account's),
+  // kTooManyAttempts past email_requests_per_hour for the account or the client address.
+  net::awaitable<Result<EmailChange>> RequestEmailChange(const Principal& principal,
+                                                         std::string email, std::string password,
+                                                         ClientInfo client = {},
+                                                         int* retry_after_s = nullptr);
+  // Opens such a link: the user's address becomes the new one (verified), links mailed to the
+  // old one stop working, and the old address is told. Sessions stay. kInvalidToken (unknown,
+  // used, retired, expired, or a disabled account), kEmailTaken (taken since the request).
+  net::awaitable<Result<ChangedEmail>> ConfirmEmailChange(std::string token);
 
  private:
+  // The user of `principal` when `current` is their password. kInvalidCredentials (recorded as
+  // a failed sign-in of the account and from the client address), kTooManyAttempts past that
+  // limit (with `*retry_after_s`), kUnauthenticated when the user is gone.
+  net::awaitable<Result<db::UserRecord>> CheckCurrentPassword(const Principal& principal,
+                                                              const std::string& current,
+                                                              const ClientInfo& client,
+                                                              int* retry_after_s);
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
   // Stores the new hash, ends sessions (except `keep`), queues the mail; returns ended ids.
   Result<std::vector<std::string>> ReplacePassword(db::Transaction& tx, std::int64_t user_id,

@@ -63,6 +63,35 @@ const Builtin& Get(Template t) {
       "<a href=\"{{public_url}}/settings\">Settings</a>.</p>\n"
       "<p>If this was not you, <a href=\"{{public_url}}/forgot-password\">reset your password</a> "
       "at once.</p>"};
+  static const Builtin kEmailConfirm{
+      {"name", "link", "old_email", "new_email", "hours"},
+      "Confirm your new Nimbus email address",
+      "Hello {{name}},\n\n"
+      "You asked to sign in to Nimbus with {{new_email}} instead of {{old_email}}.\n"
+      "To finish the change, open this link:\n\n"
+      "{{link}}\n\n"
+      "The link works once and expires in {{hours}} hours. Until it is opened, nothing changes.\n"
+      "If you did not ask for this, ignore this message.\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>You asked to sign in to Nimbus with {{new_email}} instead of {{old_email}}.</p>\n"
+      "<p><a href=\"{{link}}\">Use {{new_email}} for my account</a></p>\n"
+      "<p>Or paste this link into your browser: {{link}}</p>\n"
+      "<p>The link works once and expires in {{hours}} hours. Until it is opened, nothing changes. "
+      "If "
+      "you did not ask for this, ignore this message.</p>"};
+  static const Builtin kEmailChanged{
+      {"name", "new_email", "public_url"},
+      "Your Nimbus email address was changed",
+      "Hello {{name}},\n\n"
+      "Your Nimbus account now uses {{new_email}}: sign in with it from now on. Mail about\n"
+      "the account goes there; this is the last message to this address.\n\n"
+      "If this was not you, reset your password at once from {{public_url}}/forgot-password\n"
+      "(with the new address) and write to your Nimbus administrator.\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Your Nimbus account now uses <strong>{{new_email}}</strong>: sign in with it from now "
+      "on. Mail about the account goes there; this is the last message to this address.</p>\n"
+      "<p>If this was not you, <a href=\"{{public_url}}/forgot-password\">reset your "
+      "password</a> at once (with the new address) and write to your Nimbus administrator.</p>"};
   static const Builtin kShare{
       {"name", "sharer", "item", "link"},
       "{{sharer}} shared \"{{item}}\" with you",
@@ -152,6 +181,10 @@ const Builtin& Get(Template t) {
       return kReset;
     case Template::kPasswordChanged:
       return kChanged;
+    case Template::kEmailConfirm:
+      return kEmailConfirm;
+    case Template::kEmailChanged:
+      return kEmailChanged;
     case Template::kShareReceived:
       return kShare;
     case Template::kAdminAlert:
@@ -242,6 +275,10 @@ std::string_view TemplateName(Template t) {
       return "password-reset";
     case Template::kPasswordChanged:
       return "password-changed";
+    case Template::kEmailConfirm:
+      return "email-confirm";
+    case Template::kEmailChanged:
+      return "email-changed";
     case Template::kShareReceived:
       return "share-received";
     case Template::kAdminAlert:

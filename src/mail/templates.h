@@ -1,6 +1,6 @@
-// Templates: the product's emails (verify email, password reset, password changed, share
-// received, admin alert, invoices and payments, past due, usage warnings), each rendered to a plain-text and an HTML body from named variables.
-// SPDX-License-Identifier: AGPL-3.0-or-later
+// Templates: the product's emails (verify email, password reset, password changed, email change,
+// share received, admin alert, invoices and payments, past due, usage warnings), each rendered to a
+// plain-text and an HTML body from named variables. SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <functional>
@@ -17,6 +17,8 @@ enum class Template {
   kVerifyEmail,      // vars: name, link
   kPasswordReset,    // vars: name, link
   kPasswordChanged,  // vars: name, public_url
+  kEmailConfirm,     // vars: name, link, old_email, new_email, hours (to the new address)
+  kEmailChanged,     // vars: name, new_email, public_url (to the old address)
   kShareReceived,    // vars: name, sharer, item, link
   kAdminAlert,       // vars: name, title, detail, public_url
   // Plans and billing (issue 7). `amount` is formatted money ("12.34 USD"), `link` the page.

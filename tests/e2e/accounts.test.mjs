@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { apiCall, apiLogin, apiSignup, apiSignupConfirmed } from './lib/api_client.mjs';
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { findLink, waitForMail } from './lib/mail.mjs';
 import { startServer } from './lib/server.mjs';
@@ -271,7 +271,9 @@ describe('settings and admin pages', () => {
                    'Bob Renamed');
 
       // Password: a weak new one is refused next to the "New password" field.
-      await page.getByLabel('Current password').fill(bob.password);
+      // (The email form has a "Current password" field too.)
+      await page.getByRole('form', { name: 'Change password' }).getByLabel('Current password')
+          .fill(bob.password);
       await page.getByLabel('New password', { exact: true }).fill('short');
       await page.getByRole('button', { name: 'Change password' }).click();
       await page.locator('.field:has(input[name="new_password"]) .field-error:not([hidden])')
@@ -318,6 +320,103 @@ describe('settings and admin pages', () => {
       // This browser's session is still good.
       await page.getByRole('link', { name: 'Home', exact: true }).click();
       await account.getByRole('link', { name: 'Bob Renamed' }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('settings: change the email address with the link mailed to the new address', async () => {
+    const carol = { email: uniqueEmail('carol'), password: 'carol passphrase 33',
+                    name: 'Carol User' };
+    const newEmail = uniqueEmail('carol-new');
+    await apiSignupConfirmed(server.url, server.dataDir, carol);
+    const { context, page, problems } = await openApp(browser, server, '/login?next=%2Fsettings');
+    try {
+      await logInWithForm(page, carol.email, carol.password);
+      await page.waitForURL(`${server.url}/settings`);
+      const form = page.getByRole('form', { name: 'Change email' });
+      await form.getByText(`Your email address: ${carol.email}`).waitFor();
+      const newField = form.getByLabel('New email address');
+      const passwordField = form.getByLabel('Current password');
+      assert.equal(await newField.getAttribute('type'), 'email');
+      assert.equal(await newField.getAttribute('autocomplete'), 'email');
+      assert.equal(await passwordField.getAttribute('autocomplete'), 'current-password');
+
+      // A wrong password: the API's message under the password field (which gets focus), and
+      // no trip to the login page although the answer is a 401.
+      await newField.fill(newEmail);
+      await passwordField.fill('not my password 99');
+      await passwordField.press('Enter');
+      const passwordError =
+          form.locator('.field:has(input[type="password"]) .field-error:not([hidden])');
+      await passwordError.waitFor();
+      assert.match(await passwordError.innerText(), /password/i);
+      assert.equal(await passwordField.getAttribute('aria-invalid'), 'true');
+      await page.waitForFunction(() => document.activeElement?.type === 'password' &&
+                                       document.activeElement.closest('form')
+                                           ?.getAttribute('aria-label') === 'Change email');
+      assert.equal(new URL(page.url()).pathname, '/settings');
+
+      // Its own address is refused next to the email field.
+      await newField.fill(carol.email);
+      await passwordField.fill(carol.password);
+      await form.getByRole('button', { name: 'Change email' }).click();
+      await form.locator('.field:has(input[type="email"]) .field-error:not([hidden])').waitFor();
+      assert.equal(await passwordError.count(), 0, 'the password error is gone');
+
+      // The right password: a link goes to the new address; nothing changes until it is opened.
+      await newField.fill(newEmail);
+      await passwordField.fill(carol.password);
+      await form.getByRole('button', { name: 'Change email' }).click();
+      assert.equal(await formMessage(page),
+                   `We sent a link to ${newEmail}. Open it within 48 hours to finish the ` +
+                   `change; until then you sign in with ${carol.email}.`);
+      assert.equal(await passwordField.inputValue(), '', 'the password field is cleared');
+      assert.equal((await apiLogin(server.url, carol.email, carol.password)).status, 200);
+
+      // The link in the mail to the new address finishes the change.
+      const mail = await waitForMail(server.dataDir, { to: newEmail,
+                                                       contains: /confirm-email\?token=/ });
+      const link = findLink(mail, '/confirm-email');
+      assert.ok(link, `a confirmation link in:\n${mail.raw}`);
+      await page.goto(link.pathname + link.search);
+      await page.getByText(`Your email address is now ${newEmail}.`).waitFor();
+      await page.getByRole('link', { name: 'Continue' }).click();
+      await page.waitForURL(`${server.url}/`);
+      await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('link', { name: carol.name }).click();
+      await page.waitForURL(`${server.url}/settings`);
+      await page.getByRole('form', { name: 'Change email' })
+          .getByText(`Your email address: ${newEmail}`).waitFor();
+      assert.equal((await apiLogin(server.url, newEmail, carol.password)).status, 200);
+      assert.equal((await apiLogin(server.url, carol.email, carol.password)).status, 401);
+
+      // The link works once: again, it says why and leads back to Settings.
+      await page.goto(link.pathname + link.search);
+      const alert = page.locator('main [role="alert"]');
+      await alert.waitFor();
+      await alert.getByRole('link', { name: 'Open Settings' }).click();
+      await page.waitForURL(`${server.url}/settings`);
+      await page.getByRole('form', { name: 'Change email' }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a confirm-email link with a bad token, signed out, says so and offers to log in',
+       async () => {
+    const { context, page, problems } = await openApp(browser, server,
+                                                      '/confirm-email?token=not-a-real-token');
+    try {
+      await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor();
+      const alert = page.locator('main [role="alert"]');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /\S/);
+      assert.equal(await alert.getByRole('link', { name: 'Log in to open Settings' }).getAttribute('href'),
+                   '/login?next=%2Fsettings');
+      assert.equal(await page.title(), 'Confirm your new email · Nimbus');
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -21,15 +21,28 @@ TEST(Templates, VerifyEmailCarriesTheLinkInBothBodies) {
 }
 
 TEST(Templates, EveryTemplateRendersWithItsVariables) {
-  const Vars all{{"name", "Bo"},          {"link", "https://x/l"},  {"public_url", "https://x"},
-                 {"sharer", "Cy"},        {"item", "Photos"},       {"title", "Disk a1 failed"},
-                 {"detail", "It broke."}, {"number", "INV-000007"}, {"amount", "12.34 USD"},
-                 {"due", "2026-12-01"},   {"since", "2026-11-01"},  {"percent", "90"},
-                 {"used", "9.0 GB"},      {"quota", "10 GB"},       {"payment", "Ask."}};
+  const Vars all{{"name", "Bo"},
+                 {"link", "https://x/l"},
+                 {"public_url", "https://x"},
+                 {"sharer", "Cy"},
+                 {"item", "Photos"},
+                 {"title", "Disk a1 failed"},
+                 {"detail", "It broke."},
+                 {"number", "INV-000007"},
+                 {"amount", "12.34 USD"},
+                 {"due", "2026-12-01"},
+                 {"since", "2026-11-01"},
+                 {"percent", "90"},
+                 {"used", "9.0 GB"},
+                 {"quota", "10 GB"},
+                 {"payment", "Ask."},
+                 {"old_email", "bo@old.example"},
+                 {"new_email", "bo@new.example"},
+                 {"hours", "48"}};
   for (Template t : {Template::kVerifyEmail, Template::kPasswordReset, Template::kPasswordChanged,
-                     Template::kShareReceived, Template::kAdminAlert, Template::kInvoiceIssued,
-                     Template::kPaymentReceived, Template::kPaymentFailed, Template::kPastDue,
-                     Template::kUsageWarning}) {
+                     Template::kEmailConfirm, Template::kEmailChanged, Template::kShareReceived,
+                     Template::kAdminAlert, Template::kInvoiceIssued, Template::kPaymentReceived,
+                     Template::kPaymentFailed, Template::kPastDue, Template::kUsageWarning}) {
     auto m = Render(t, "bo@example.com", all);
     ASSERT_TRUE(m) << m.error().message;
     EXPECT_FALSE(m->subject.empty());

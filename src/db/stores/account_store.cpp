@@ -144,6 +144,44 @@ Result<void> AccountStore::RetireEmailTokens(Transaction& tx, std::int64_t user_
       {now_ms, user_id, purpose});
 }
 
+Result<void> AccountStore::InsertEmailChange(Transaction& tx, const EmailChangeRecord& c) {
+  if (auto r = tx.Exec("UPDATE email_changes SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+                       {c.created_at, c.user_id});
+      !r) {
+    return r;
+  }
+  return tx.Exec(
+      "INSERT INTO email_changes (token_hash, user_id, new_email, created_at, expires_at, used_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      {c.token_hash, c.user_id, c.new_email, c.created_at, c.expires_at, c.used_at});
+}
+
+Result<std::optional<EmailChangeRecord>> AccountStore::FindEmailChange(
+    Transaction& tx, std::string_view token_hash) {
+  auto row = tx.QueryOne(
+      "SELECT token_hash, user_id, new_email, created_at, expires_at, used_at FROM email_changes "
+      "WHERE token_hash = ?",
+      {token_hash});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<EmailChangeRecord>();
+  const Row& r = **row;
+  return std::optional<EmailChangeRecord>(
+      EmailChangeRecord{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.OptInt(5)});
+}
+
+Result<void> AccountStore::UseEmailChange(Transaction& tx, std::string_view token_hash,
+                                          std::int64_t now_ms) {
+  return tx.Exec("UPDATE email_changes SET used_at = ? WHERE token_hash = ?", {now_ms, token_hash});
+}
+
+Result<void> AccountStore::SetEmail(Transaction& tx, std::int64_t id, std::string_view email,
+                                    std::int64_t now_ms) {
+  return UpdateUser(tx, id,
+                    "email = ?, email_verified_at = ?, "
+                    "updated_at = ?",
+                    {email, now_ms, now_ms});
+}
+
 Result<void> AccountStore::AddEvent(Transaction& tx, std::string_view kind, std::string_view key,
                                     std::int64_t at_ms) {
   return tx.Exec("INSERT INTO auth_events (kind, key, at) VALUES (?, ?, ?)", {kind, key, at_ms});

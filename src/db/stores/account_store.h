@@ -39,6 +39,16 @@ struct EmailTokenRecord {
   std::optional<std::int64_t> used_at{};
 };
 
+// A pending change of a user's email address (email_changes).
+struct EmailChangeRecord {
+  std::string token_hash{};
+  std::int64_t user_id = 0;
+  std::string new_email{};
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> used_at{};
+};
+
 // How many events a key has since a time, and when the oldest of them happened.
 struct EventCount {
   std::int64_t count = 0;
@@ -79,6 +89,16 @@ class AccountStore {
   // Marks every unused token of the user with `purpose` used (a reset invalidates older links).
   static Result<void> RetireEmailTokens(Transaction& tx, std::int64_t user_id,
                                         std::string_view purpose, std::int64_t now_ms);
+
+  // Email changes: a newer request retires the user's unused ones (InsertEmailChange does).
+  static Result<void> InsertEmailChange(Transaction& tx, const EmailChangeRecord& change);
+  static Result<std::optional<EmailChangeRecord>> FindEmailChange(Transaction& tx,
+                                                                  std::string_view token_hash);
+  static Result<void> UseEmailChange(Transaction& tx, std::string_view token_hash,
+                                     std::int64_t now_ms);
+  // Sets the address (verified now: the link proves it).
+  static Result<void> SetEmail(Transaction& tx, std::int64_t id, std::string_view email,
+                               std::int64_t now_ms);
 
   static Result<void> AddEvent(Transaction& tx, std::string_view kind, std::string_view key,
                                std::int64_t at_ms);
