@@ -152,7 +152,16 @@ net::awaitable<Result<void>> AccountService::VerifyEmail(std::string token) {
   auto write = [this, &token, now] {
     return deps_.db.Write([&](Transaction& tx) -> Result<std::int64_t> {
       auto user_id = ConsumeEmailToken(tx, token, kVerifyPurpose, now);
-      if (!user_id) return std::unexpected(user_id.error());
+      if (!user_id) {
+        // The link opened again (a second click, the mail app's preview): the address is
+        // confirmed already, so that is what the person sees, not "invalid".
+        auto rec = AccountStore::FindEmailToken(tx, HashToken(token));
+        if (rec && *rec && (*rec)->purpose == kVerifyPurpose && (*rec)->used_at) {
+          auto user = AccountStore::FindUser(tx, (*rec)->user_id);
+          if (user && *user && (*user)->email_verified_at) return (*rec)->user_id;
+        }
+        return std::unexpected(user_id.error());
+      }
       if (auto r = AccountStore::SetEmailVerified(tx, *user_id, now); !r) {
         return std::unexpected(r.error());
       }
