@@ -93,25 +93,31 @@ int CreateUser(const config::Config& config, const std::string& email, const std
   return 0;
 }
 
-int PromoteUser(const config::Config& config, const std::string& email) {
-  auto user = WithAccounts<core::User>(
-      config, [&](core::Accounts& a) { return a.accounts.SetFlags(email, std::nullopt, true); });
+int PromoteUser(const config::Config& config, const std::string& email, bool demote) {
+  bool changed = false;
+  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
+    return a.accounts.SetFlags(email, std::nullopt, !demote, &changed);
+  });
   if (!user) {
     PrintError(user.error());
     return ExitCodeOf(user.error());
   }
-  fmt::print("{} is now an admin\n", user->email);
+  fmt::print("{} {} {}\n", user->email, changed ? "is now" : "was already",
+             user->is_admin ? "an admin" : "a regular user (not an admin)");
   return 0;
 }
 
 int DisableUser(const config::Config& config, const std::string& email, bool enable) {
-  auto user = WithAccounts<core::User>(
-      config, [&](core::Accounts& a) { return a.accounts.SetFlags(email, !enable, std::nullopt); });
+  bool changed = false;
+  auto user = WithAccounts<core::User>(config, [&](core::Accounts& a) {
+    return a.accounts.SetFlags(email, !enable, std::nullopt, &changed);
+  });
   if (!user) {
     PrintError(user.error());
     return ExitCodeOf(user.error());
   }
-  fmt::print("{} is now {}\n", user->email, user->disabled ? "disabled" : "enabled");
+  fmt::print("{} {} {}\n", user->email, changed ? "is now" : "was already",
+             user->disabled ? "disabled" : "enabled");
   return 0;
 }
 

@@ -37,7 +37,7 @@ int AttachDisk(const config::Config& config, const std::string& id, const std::s
 // admin_user.cpp. Bad input (unknown email, invalid email, weak password) exits 2.
 int CreateUser(const config::Config& config, const std::string& email, const std::string& name,
                bool admin, const std::string& password_file);
-int PromoteUser(const config::Config& config, const std::string& email);
+int PromoteUser(const config::Config& config, const std::string& email, bool demote);
 int DisableUser(const config::Config& config, const std::string& email, bool enable);
 int ListUsers(const config::Config& config, bool json);
 

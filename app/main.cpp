@@ -132,10 +132,11 @@ int main(int argc, char** argv) {
                        "Delete orphan blobs older than an hour (default: only report them)");
   AddCommonFlags(disk_scrub, flags);
 
-  auto* admin_user = admin->add_subcommand("user", "Users: create, promote, disable, list");
+  auto* admin_user =
+      admin->add_subcommand("user", "Users: create, promote (--demote), disable (--enable), list");
   admin_user->require_subcommand(1);
   std::string user_email, user_name, password_file;
-  bool user_admin = false, user_enable = false;
+  bool user_admin = false, user_enable = false, user_demote = false;
   auto* user_create = admin_user->add_subcommand(
       "create", "Create a verified user with the free plan (a random password is printed once)");
   user_create->add_option("email", user_email, "Email address")->required();
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
   user_create->add_option("--password-file", password_file, "Read the password from this file");
   auto* user_promote = admin_user->add_subcommand("promote", "Make a user an admin");
   user_promote->add_option("email", user_email, "Email address")->required();
+  user_promote->add_flag("--demote", user_demote, "Make the admin a regular user instead");
   auto* user_disable = admin_user->add_subcommand("disable", "Disable a user (ends their sessions)");
   user_disable->add_option("email", user_email, "Email address")->required();
   user_disable->add_flag("--enable", user_enable, "Enable the user again instead");
@@ -196,7 +198,7 @@ int main(int argc, char** argv) {
   if (user_create->parsed()) {
     return nimbus::app::CreateUser(cfg, user_email, user_name, user_admin, password_file);
   }
-  if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email);
+  if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email, user_demote);
   if (user_disable->parsed()) return nimbus::app::DisableUser(cfg, user_email, user_enable);
   if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json);
   if (invoice_paid->parsed()) return nimbus::app::MarkInvoicePaid(cfg, invoice_id, invoice_ref);

@@ -357,7 +357,7 @@ net::awaitable<Result<User>> AccountService::UpdateUser(const User& actor, std::
 
 net::awaitable<Result<User>> AccountService::SetFlags(std::string email,
                                                       std::optional<bool> disabled,
-                                                      std::optional<bool> is_admin) {
+                                                      std::optional<bool> is_admin, bool* changed) {
   auto normalized = NormalizeEmail(email);
   if (!normalized) co_return std::unexpected(normalized.error());
   auto find = [this, &normalized] {
@@ -367,6 +367,10 @@ net::awaitable<Result<User>> AccountService::SetFlags(std::string email,
   auto found = co_await RunBlocking(deps_.workers, std::move(find));
   if (!found) co_return std::unexpected(found.error());
   if (!*found) co_return Fail(Errc::kNotFound, "There is no user with the email {}.", *normalized);
+  if (changed != nullptr) {
+    *changed = (disabled && *disabled != (*found)->disabled) ||
+               (is_admin && *is_admin != (*found)->is_admin);
+  }
   User operator_actor;
   operator_actor.is_admin = true;
   co_return co_await UpdateUser(operator_actor, (*found)->id, disabled, is_admin);

@@ -68,8 +68,9 @@ class AccountService {
   // kConflict as UpdateUser).
   net::awaitable<Result<User>> CreateUser(std::string email, std::string name, std::string password,
                                           bool is_admin);
+  // `*changed` (when given): whether a flag was not already as asked.
   net::awaitable<Result<User>> SetFlags(std::string email, std::optional<bool> disabled,
-                                        std::optional<bool> is_admin);
+                                        std::optional<bool> is_admin, bool* changed = nullptr);
   net::awaitable<Result<std::vector<User>>> AllUsers();
 
   // Email addresses of the enabled admins, for alert mails. Blocks on the database: call it

@@ -212,9 +212,25 @@ TEST_F(AccountsTest, AdminUserCommands) {
   auto promote = RunNimbus({"admin", "user", "promote", "eve@example.com", "--data", data_dir()});
   ASSERT_TRUE(promote);
   EXPECT_EQ(promote->exit_code(), 0) << promote->err;
+  EXPECT_EQ(promote->out, "eve@example.com is now an admin\n");
+  auto again = RunNimbus({"admin", "user", "promote", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->exit_code(), 0) << again->err;
+  EXPECT_EQ(again->out, "eve@example.com was already an admin\n");
   auto disable = RunNimbus({"admin", "user", "disable", "eve@example.com", "--data", data_dir()});
   ASSERT_TRUE(disable);
   EXPECT_EQ(disable->exit_code(), 0) << disable->err;
+  EXPECT_EQ(disable->out, "eve@example.com is now disabled\n");
+  auto disable_again =
+      RunNimbus({"admin", "user", "disable", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(disable_again);
+  EXPECT_EQ(disable_again->out, "eve@example.com was already disabled\n");
+  // Demoted and promoted back: the flags go both ways from the CLI.
+  auto demote =
+      RunNimbus({"admin", "user", "promote", "--demote", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(demote);
+  EXPECT_EQ(demote->out, "eve@example.com is now a regular user (not an admin)\n") << demote->err;
+  ASSERT_TRUE(RunNimbus({"admin", "user", "promote", "eve@example.com", "--data", data_dir()}));
   auto unknown =
       RunNimbus({"admin", "user", "disable", "nobody@example.com", "--data", data_dir()});
   ASSERT_TRUE(unknown);
