@@ -170,6 +170,7 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->exit_code(), 1);
   EXPECT_NE(again->err.find("disk 'spare3' exists already"), std::string::npos) << again->err;
+  EXPECT_EQ(again->err.find("warning"), std::string::npos) << "refused first: " << again->err;
   auto unknown =
       RunNimbus({"admin", "disk", "replace", "a1", "--with", "nosuch", "--data", data_dir()});
   ASSERT_TRUE(unknown);

@@ -80,17 +80,6 @@ Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
   if (spare.uri.starts_with("file:")) {
     if (auto path = LocalPathOfUri(spare.id, spare.uri); !path) return Pass(path);
   }
-  std::uint64_t capacity = spare.capacity_bytes;
-  if (capacity == 0 && deps_.default_capacity) {
-    auto probed = deps_.default_capacity(spare.uri);
-    if (!probed) return Pass(probed);
-    capacity = *probed;
-  }
-  if (capacity == 0 ||
-      capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return Fail(Errc::kInvalidArgument, "spare '{}' ({}): capacity {} is not usable", spare.id,
-                spare.uri, capacity);
-  }
   {
     std::lock_guard op(op_mu_);
     const std::int64_t now = NowMs();
@@ -105,6 +94,18 @@ Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
       return {};
     };
     if (auto known = deps_.db.Read(check); !known) return Pass(known);
+    // The capacity after that check: a taken id or place is refused before the probe's warnings.
+    std::uint64_t capacity = spare.capacity_bytes;
+    if (capacity == 0 && deps_.default_capacity) {
+      auto probed = deps_.default_capacity(spare.uri);
+      if (!probed) return Pass(probed);
+      capacity = *probed;
+    }
+    if (capacity == 0 ||
+        capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return Fail(Errc::kInvalidArgument, "spare '{}' ({}): capacity {} is not usable", spare.id,
+                  spare.uri, capacity);
+    }
     // Opening the volume first creates a file: disk's directory and marker (or refuses a
     // directory that belongs to another disk) before the spare is recorded.
     DiskInfo info;
