@@ -1,7 +1,7 @@
 // Sharing in real browsers against the real server: A shares a folder with B (edit) from the
 // share dialog, B finds it under "Shared with me" (and through the link in the share mail),
 // uploads into it from the page, A sees the file, A revokes in the dialog and B's view loses
-// it. Then a public link with a password: an anonymous visitor gets the password form, a wrong
+// it (at its next action there, without a reload). Then a public link with a password: an anonymous visitor gets the password form, a wrong
 // password is refused, the right one shows the file and the download has the right bytes.
 // Also: a read-only grantee gets no change buttons and leaves the share; a file shared alone
 // downloads from its page; a public folder link is browsable, downloads as a zip, and says so
@@ -153,8 +153,13 @@ describe('sharing', () => {
       await dialog.getByText('Nobody yet.').waitFor();
       await dialog.getByRole('button', { name: 'Done' }).click();
 
-      // B's view loses it: the folder page says so, "Shared with me" is empty.
-      await b.page.reload();
+      // B, still on the folder's page, renames the file: refused, and the page says at once that
+      // the folder is no longer shared (no reload); "Shared with me" is empty.
+      await row(b.page, 'from bob.bin').getByRole('checkbox').check();
+      await b.page.getByRole('toolbar', { name: 'File actions' })
+          .getByRole('button', { name: 'Rename' }).click();
+      await b.page.getByRole('dialog').getByLabel('New name').fill('renamed.bin');
+      await b.page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
       await b.page.getByRole('heading', { name: 'No longer shared' }).waitFor();
       await b.page.getByRole('link', { name: 'See what is shared with you' }).click();
       await b.page.getByText('Nothing is shared with you yet.').waitFor();

@@ -105,14 +105,17 @@ export function dangerButton(text, label) {
 }
 
 // run(fn) for a view or dialog: clears `message`, awaits fn() and shows its error there (an
-// aborted request is no error).
-export function errorReporter(message) {
+// aborted request is no error). `onGone`, when given, runs after a 404 or 403 (the item, or the
+// share that reached it, is gone): the view shows what is there now instead of a stale list.
+export function errorReporter(message, { onGone } = {}) {
   return async (fn) => {
     message.clear();
     try {
       await fn();
     } catch (err) {
-      if (err?.name !== 'AbortError') message.error(err?.message ?? String(err));
+      if (err?.name === 'AbortError') return;
+      message.error(err?.message ?? String(err));
+      if (onGone && (err?.status === 404 || err?.status === 403)) await onGone().catch(() => {});
     }
   };
 }

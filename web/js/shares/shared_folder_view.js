@@ -53,7 +53,21 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const share = shares.find((s) => s.node?.id === chain[0].id) ?? null;
   const canEdit = node.permission === 'edit';
   const message = messageBox();
-  const run = errorReporter(message);
+  // An action answered 404/403: the share may have been revoked meanwhile. Then the page says so;
+  // else the item alone is gone and the list is loaded again.
+  const run = errorReporter(message, {
+    async onGone() {
+      try {
+        await getNode(node.id);
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+          outlet.replaceChildren(gone());
+          return;
+        }
+      }
+      await reload();
+    },
+  });
   const leave = share && share.node.id === node.id
     ? h('button', { type: 'button', class: 'button button-secondary button-small' }, 'Leave')
     : null;

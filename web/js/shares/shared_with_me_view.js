@@ -30,7 +30,7 @@ export async function leaveShare(share) {
 export async function render(outlet, { signal }) {
   await requireUser();
   const message = messageBox();
-  const run = errorReporter(message);
+  const run = errorReporter(message, { onGone: () => load() });  // A share revoked meanwhile.
   const body = h('tbody', {});
   const table = h('table', { class: 'table shared-table', 'aria-label': 'Shared with me' },
                   h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Owner'),
