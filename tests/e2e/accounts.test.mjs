@@ -311,7 +311,15 @@ describe('settings and admin pages', () => {
       await page.waitForFunction(
           () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length >= 3);
       await sessions.getByText('This device').waitFor();
+      // Asked first: "Cancel" signs nobody out.
       await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+      const ask = page.getByRole('dialog', { name: 'Sign out everywhere else?' });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      assert.equal((await apiCall(server.url, 'GET', '/api/v1/me',
+                                  { cookie: other.cookie })).status, 200);
+      await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+      await ask.getByRole('button', { name: 'Sign out everywhere else' }).click();
       await page.getByText('Every other session was signed out.').waitFor();
       assert.equal((await apiCall(server.url, 'GET', '/api/v1/me',
                                   { cookie: other.cookie })).status, 401);

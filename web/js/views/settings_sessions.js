@@ -1,8 +1,9 @@
 // Settings section: where the account is signed in (GET /api/v1/me/sessions), with "Sign out"
 // per session (DELETE /api/v1/me/sessions/{id}) and "Sign out everywhere else"
-// (DELETE /api/v1/me/sessions).
+// (DELETE /api/v1/me/sessions, after a confirmation).
 import { del, get } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
+import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatTime, itemsOf } from '../format.js';
 
@@ -12,6 +13,16 @@ export async function renderSessions(section, { signal }) {
   const list = h('ul', { class: 'item-list', 'aria-label': 'Sessions' });
   const everywhere = actionButton('Sign out everywhere else', async () => {
     message.clear();
+    const sure = await confirmDialog({
+      title: 'Sign out everywhere else?',
+      message: 'Every other browser and device signed in to your account has to log in again. ' +
+               'This one stays signed in. API tokens keep working.',
+      confirmLabel: 'Sign out everywhere else', danger: true,
+    });
+    if (!sure) {
+      everywhere.focus();
+      return;
+    }
     try {
       await del('/api/v1/me/sessions');
       message.success('Every other session was signed out.');
