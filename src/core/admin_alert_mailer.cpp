@@ -6,8 +6,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "mail/outbox.h"
 #include "mail/templates.h"
@@ -32,6 +35,13 @@ struct AdminAlertMailer::State {
   bool running = false;                // The drain task started (it will finish). Guarded by mu.
   bool closed = false;                 // No new alerts. Guarded by mu.
   bool abandoned = false;  // Close() gave up: a task starting now must not touch db. Guarded by mu.
+  // Per (kind, disk): when its last mail was queued, and how many like it were not mailed since.
+  struct Quiet {
+    std::int64_t mailed_at_ms = 0;
+    std::int64_t first_held_ms = 0;  // The first of `held` (0: none).
+    int held = 0;
+  };
+  std::map<std::pair<int, std::string>, Quiet> quiet;  // Guarded by mu.
 
   void Count(std::string_view result, double n = 1) {
     if (mails != nullptr) mails->WithLabels({result}).Inc(n);
@@ -41,6 +51,15 @@ struct AdminAlertMailer::State {
 namespace {
 
 using State = AdminAlertMailer::State;
+
+// "2026-11-26 17:05 UTC".
+std::string FormatUtc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
 
 // Renders and enqueues one mail per admin for every alert of `batch`, in one transaction.
 void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
@@ -164,7 +183,25 @@ void AdminAlertMailer::Raise(const storage::Alert& alert) {
                    state_->pending.size());
       return;
     }
-    state_->pending.push_back(alert);
+    // The same alert again within the quiet period (a disk flapping between degraded and
+    // recovered, every read of a damaged file failing its repair) is logged and counted above
+    // but not mailed; the next mail of its kind says how many were held back.
+    const std::int64_t now_ms = ToUnixMs(state_->clock.Now());
+    State::Quiet& q = state_->quiet[{static_cast<int>(alert.kind), alert.disk_id}];
+    if (q.mailed_at_ms != 0 && now_ms - q.mailed_at_ms < kAlertMailQuietMs) {
+      if (q.held++ == 0) q.first_held_ms = now_ms;
+      state_->Count("held");
+      return;
+    }
+    storage::Alert mailed = alert;
+    if (q.held > 0) {
+      mailed.message += fmt::format(
+          " ({} more alert{} like this since {} were not mailed: at most one mail per kind and "
+          "disk every {} minutes; the server log has each.)",
+          q.held, q.held == 1 ? "" : "s", FormatUtc(q.first_held_ms), kAlertMailQuietMs / 60'000);
+    }
+    q = State::Quiet{now_ms, 0, 0};
+    state_->pending.push_back(std::move(mailed));
     if (!state_->scheduled) post = state_->scheduled = true;
   }
   if (post) {

@@ -18,6 +18,9 @@
 
 namespace nimbus::core {
 
+// An alert of the same kind about the same disk is mailed at most once in this long (30 min).
+inline constexpr std::int64_t kAlertMailQuietMs = 30 * 60'000;
+
 class AdminAlertMailer final : public storage::AlertSink {
  public:
   // The addresses to alert (every enabled admin). Called on a worker thread; it may block.
@@ -27,7 +30,7 @@ class AdminAlertMailer final : public storage::AlertSink {
   // link) and `metrics` must outlive the sink. At most `max_pending` alerts wait for the worker;
   // more are dropped (logged and counted, never blocking). Metrics (when given): the wrapped
   // LoggingAlertSink's nimbus_storage_alerts_total{kind,disk}, and
-  // nimbus_admin_alert_mails_total{result="queued"|"dropped"|"error"}.
+  // nimbus_admin_alert_mails_total{result="queued"|"held"|"dropped"|"error"}.
   AdminAlertMailer(db::Database& db, WorkerPool& workers, const Clock& clock, AdminEmails admins,
                    const std::string& public_url, util::Metrics* metrics = nullptr,
                    std::size_t max_pending = 100);
@@ -35,7 +38,9 @@ class AdminAlertMailer final : public storage::AlertSink {
   AdminAlertMailer(const AdminAlertMailer&) = delete;
   AdminAlertMailer& operator=(const AdminAlertMailer&) = delete;
 
-  // Logs and counts `alert` at once, then queues it; a worker renders one mail per admin
+  // Logs and counts `alert` at once, then queues it (unless one of the same kind about the same
+  // disk was queued less than kAlertMailQuietMs ago: then it is held back, counted as
+  // result="held", and the next such mail says how many were); a worker renders one mail per admin
   // address and enqueues them all in one transaction (errors there are logged: this is the
   // boundary that handles them). Never blocks on I/O. Thread-safe. Ignored after Close()
   // except for the log line.

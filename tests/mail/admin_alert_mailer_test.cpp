@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "core/admin_alert_mailer.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <future>
@@ -140,6 +141,44 @@ TEST_F(AdminAlertMailerTest, AnAlertMailedElsewhereIsCountedButNotMailedAgain) {
   EXPECT_NE(metrics_.RenderPrometheus().find(
                 "nimbus_storage_alerts_total{kind=\"disk_failed\",disk=\"a1\"} 1"),
             std::string::npos);
+}
+
+// A disk flapping, or every read of a damaged file failing its repair, raises the same alert
+// again and again: one mail per kind and disk in the quiet period, the next one says how many
+// were held back; each is still logged and counted (QA pass 10).
+TEST_F(AdminAlertMailerTest, TheSameAlertIsMailedOncePerQuietPeriodAndTheNextMailCountsTheRest) {
+  clock_.Set(FromUnixMs(1'795'000'000'000));  // 2026-11-18 11:06:40 UTC.
+  AdminAlertMailer sink(
+      *db_, workers_, clock_, [] { return Result<std::vector<std::string>>({"a@x.org"}); },
+      public_url_, &metrics_);
+  sink.Raise({storage::AlertKind::kRepairFailed, "a1", "blob 1: both copies are damaged"});
+  for (int i = 2; i <= 4; ++i) {
+    clock_.Advance(std::chrono::minutes(1));
+    sink.Raise({storage::AlertKind::kRepairFailed, "a1",
+                fmt::format("blob {}: both copies are damaged", i)});
+  }
+  sink.Raise({storage::AlertKind::kRepairFailed, "b1", "another disk: mailed"});
+  sink.Raise({storage::AlertKind::kDiskRecovered, "a1", "another kind: mailed"});
+  clock_.Advance(std::chrono::minutes(30));
+  sink.Raise({storage::AlertKind::kRepairFailed, "a1", "blob 5: both copies are damaged"});
+  sink.Close();
+  auto mails = Outbox();
+  ASSERT_EQ(mails.size(), 4u);
+  EXPECT_NE(mails[0].text.find("blob 1:"), std::string::npos);
+  EXPECT_EQ(mails[0].text.find("not mailed"), std::string::npos) << mails[0].text;
+  EXPECT_NE(mails[1].text.find("another disk"), std::string::npos);
+  EXPECT_NE(mails[2].text.find("another kind"), std::string::npos);
+  EXPECT_NE(mails[3].text.find("blob 5:"), std::string::npos);
+  EXPECT_NE(mails[3].text.find("3 more alerts like this since 2026-11-18 11:07 UTC were not "
+                               "mailed"),
+            std::string::npos)
+      << mails[3].text;
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("nimbus_storage_alerts_total{kind=\"repair_failed\",disk=\"a1\"} 5"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nimbus_admin_alert_mails_total{result=\"held\"} 3"), std::string::npos)
+      << text;
 }
 
 }  // namespace
