@@ -158,6 +158,14 @@ TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
     EXPECT_EQ(r.status, status) << email << " " << perm << ": " << r.body;
     EXPECT_EQ(ErrorCode(r), code) << r.body;
   }
+  // A disabled account: the same code, with a sentence that says why.
+  ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("eve@example.com"));
+  auto disabled = RunNimbus({"admin", "user", "disable", "eve@example.com", "--data", data_dir()});
+  ASSERT_TRUE(disabled && disabled->exit_code() == 0);
+  HttpResponse to_disabled = post(project, "eve@example.com", "read");
+  EXPECT_EQ(to_disabled.status, 404) << to_disabled.body;
+  EXPECT_EQ(ErrorCode(to_disabled), "user_not_found");
+  EXPECT_NE(to_disabled.body.find("is disabled"), std::string::npos) << to_disabled.body;
   // Anyone can sign up with any address: an unconfirmed account gets nothing shared with it
   // (no share, no mail) until it confirms the address.
   ASSERT_EQ(SignUp("dan@example.com").status, 201);

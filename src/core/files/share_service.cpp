@@ -127,9 +127,15 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
       }
       auto grantee = db::AccountStore::FindUserByEmail(tx, *normalized);
       if (!grantee) return std::unexpected(std::move(grantee.error()));
-      if (!*grantee || (*grantee)->disabled) {
+      if (!*grantee) {
         return Fail(Errc::kUserNotFound,
                     "There is no Nimbus account with the email {}. Ask them to sign up first.",
+                    *normalized);
+      }
+      if ((*grantee)->disabled) {  // Same code: the account cannot receive shares.
+        return Fail(Errc::kUserNotFound,
+                    "The Nimbus account of {} is disabled, so nothing can be shared with it. An "
+                    "administrator can enable it again.",
                     *normalized);
       }
       if ((*grantee)->id == owner_id) {
