@@ -31,7 +31,9 @@ void AddAccountRoutes(http::Router& router, const AccountApi& api) {
   add(Method::kGet, "/api/v1/me", &GetMe, false);
   add(Method::kPatch, "/api/v1/me", &PatchMe, false);
   add(Method::kPost, "/api/v1/me/password", &ChangePassword, false);
+  add(Method::kGet, "/api/v1/me/email", &GetEmailChange, false);
   add(Method::kPost, "/api/v1/me/email", &RequestEmailChange, false);
+  add(Method::kDelete, "/api/v1/me/email", &CancelEmailChange, false);
   add(Method::kGet, "/api/v1/me/sessions", &ListSessions, false);
   add(Method::kDelete, "/api/v1/me/sessions", &EndOtherSessions, false);
   add(Method::kDelete, "/api/v1/me/sessions/{id}", &EndSession, false);

@@ -51,6 +51,8 @@ net::awaitable<http::Response> PatchMe(const AccountApi& api, http::Request& req
 net::awaitable<http::Response> ChangePassword(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> RequestEmailChange(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ConfirmEmailChange(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> GetEmailChange(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> CancelEmailChange(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ListSessions(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> EndOtherSessions(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> EndSession(const AccountApi& api, http::Request& req);

@@ -67,6 +67,26 @@ net::awaitable<Response> RequestEmailChange(const AccountApi& api, Request& req)
                                                  {"expires_at", Timestamp(change->expires_at_ms)}});
 }
 
+// {pending_email, expires_at}: both null when no change waits for its link.
+net::awaitable<Response> GetEmailChange(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto pending = co_await api.passwords.PendingEmailChange(p.user.id);
+  if (!pending) co_return Err(pending.error(), req);
+  json::object out{{"pending_email", nullptr}, {"expires_at", nullptr}};
+  if (*pending) {
+    out["pending_email"] = (*pending)->new_email;
+    out["expires_at"] = Timestamp((*pending)->expires_at_ms);
+  }
+  co_return http::JsonResponse(200, std::move(out));
+}
+
+net::awaitable<Response> CancelEmailChange(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto done = co_await api.passwords.CancelEmailChange(p.user.id);
+  if (!done) co_return Err(done.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
 // Public: the link may be opened in another browser, signed in or not.
 net::awaitable<Response> ConfirmEmailChange(const AccountApi& api, Request& req) {
   auto body = co_await ReadJsonObject(req);

@@ -372,4 +372,27 @@ net::awaitable<Result<ChangedEmail>> PasswordService::ConfirmEmailChange(std::st
   co_return std::move(*changed);
 }
 
+net::awaitable<Result<std::optional<EmailChange>>> PasswordService::PendingEmailChange(
+    std::int64_t user_id) {
+  const std::int64_t now = NowMs();
+  auto read = [this, user_id, now] {
+    return deps_.db.Read([&](Transaction& tx) -> Result<std::optional<EmailChange>> {
+      auto change = AccountStore::PendingEmailChange(tx, user_id, now);
+      if (!change) return std::unexpected(change.error());
+      if (!*change) return std::optional<EmailChange>();
+      return std::optional<EmailChange>(EmailChange{(*change)->new_email, (*change)->expires_at});
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(read));
+}
+
+net::awaitable<Result<void>> PasswordService::CancelEmailChange(std::int64_t user_id) {
+  const std::int64_t now = NowMs();
+  auto write = [this, user_id, now] {
+    return deps_.db.Write(
+        [&](Transaction& tx) { return AccountStore::CancelEmailChanges(tx, user_id, now); });
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(write));
+}
+
 }  // namespace nimbus::core

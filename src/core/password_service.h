@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/account_deps.h"
@@ -74,6 +75,10 @@ class PasswordService {
   // old one stop working, and the old address is told. Sessions stay. kInvalidToken (unknown,
   // used, retired, expired, or a disabled account), kEmailTaken (taken since the request).
   net::awaitable<Result<ChangedEmail>> ConfirmEmailChange(std::string token);
+  // The change `user_id` asked for and has not confirmed yet (its link still valid), if any.
+  net::awaitable<Result<std::optional<EmailChange>>> PendingEmailChange(std::int64_t user_id);
+  // Withdraws it: its link stops working.
+  net::awaitable<Result<void>> CancelEmailChange(std::int64_t user_id);
 
  private:
   // The user of `principal` when `current` is their password. kInvalidCredentials (recorded as

@@ -382,9 +382,28 @@ describe('settings and admin pages', () => {
                    `change; until then you sign in with ${carol.email}.`);
       assert.equal(await passwordField.inputValue(), '', 'the password field is cleared');
       assert.equal((await apiLogin(server.url, carol.email, carol.password)).status, 200);
+      // The waiting change shows, also after a reload, and can be withdrawn: its link then
+      // fails. A new request sends a new link.
+      const waiting = form.getByText(`Waiting for confirmation: ${newEmail}`);
+      await waiting.waitFor();
+      await page.reload();
+      await waiting.waitFor();
+      const seenMails = new Set();
+      const withdrawnMail = await waitForMail(server.dataDir, { to: newEmail, seen: seenMails,
+                                                                contains: /confirm-email\?token=/ });
+      await form.getByRole('button', { name: `Withdraw the change to ${newEmail}` }).click();
+      await waiting.waitFor({ state: 'detached' });
+      const withdrawn = findLink(withdrawnMail, '/confirm-email');
+      const refused = await apiCall(server.url, 'POST', '/api/v1/auth/confirm-email',
+                                    { body: { token: withdrawn.searchParams.get('token') } });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      await newField.fill(newEmail);
+      await passwordField.fill(carol.password);
+      await form.getByRole('button', { name: 'Change email' }).click();
+      await waiting.waitFor();
 
       // The link in the mail to the new address finishes the change.
-      const mail = await waitForMail(server.dataDir, { to: newEmail,
+      const mail = await waitForMail(server.dataDir, { to: newEmail, seen: seenMails,
                                                        contains: /confirm-email\?token=/ });
       const link = findLink(mail, '/confirm-email');
       assert.ok(link, `a confirmation link in:\n${mail.raw}`);

@@ -63,8 +63,13 @@ TEST_F(AccountsTest, EmailChangeAsksThePasswordAndTakesEffectWhenTheNewAddressOp
                  R"({"email":"ann.new@example.com","password":"correct horse battery"})")
                 .status,
             401);
+  HttpResponse waiting = Call("GET", "/api/v1/me/email", "", &there);
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_EQ(BodyOf(waiting).at("pending_email").as_string(), "ann.new@example.com");
   // A second request retires the first link.
   ASSERT_EQ(Call("POST", "/api/v1/me/email", ChangeBody("ann2@example.com"), &here).status, 202);
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/me/email", "", &here)).at("pending_email").as_string(),
+            "ann2@example.com");
   const std::string retired = WaitForToken("ann.new@example.com", "/confirm-email");
   const std::string token = WaitForToken("ann2@example.com", "/confirm-email");
   ASSERT_FALSE(retired.empty());
@@ -82,6 +87,7 @@ TEST_F(AccountsTest, EmailChangeAsksThePasswordAndTakesEffectWhenTheNewAddressOp
             "invalid_token")
       << "single use";
 
+  EXPECT_TRUE(BodyOf(Call("GET", "/api/v1/me/email", "", &here)).at("pending_email").is_null());
   for (const Browser* b : {&here, &there}) {  // Sessions stay, and show the new address.
     HttpResponse me = Call("GET", "/api/v1/me", "", b);
     ASSERT_EQ(me.status, 200) << me.body;
@@ -107,6 +113,21 @@ TEST_F(AccountsTest, EmailChangeAsksThePasswordAndTakesEffectWhenTheNewAddressOp
   EXPECT_TRUE(AnyMailContains("now uses ann2@example.com"));
   // The old address is free for a new account.
   EXPECT_EQ(SignUp("ann@example.com").status, 201);
+}
+
+TEST_F(AccountsTest, AWithdrawnEmailChangeLeavesALinkThatNoLongerWorks) {
+  Start();
+  SignUpConfirmed("ann@example.com");
+  Browser ann = LogIn("ann@example.com");
+  ASSERT_EQ(Call("POST", "/api/v1/me/email", ChangeBody("ann.new@example.com"), &ann).status, 202);
+  const std::string token = WaitForToken("ann.new@example.com", "/confirm-email");
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/email", "", &ann, false).status, 403) << "CSRF";
+  EXPECT_EQ(Call("DELETE", "/api/v1/me/email", "", &ann).status, 204);
+  EXPECT_TRUE(BodyOf(Call("GET", "/api/v1/me/email", "", &ann)).at("pending_email").is_null());
+  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/auth/confirm-email", TokenBody(token))),
+            "invalid_token");
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/me", "", &ann)).at("email").as_string(), "ann@example.com");
 }
 
 TEST_F(AccountsTest, AnAddressTakenAfterTheRequestIsRefusedWhenTheLinkIsOpened) {

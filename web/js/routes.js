@@ -11,46 +11,33 @@ async function homeOrFiles() {
 }
 
 export const routes = [
-  {path: '/', nav: 'Home', view: homeOrFiles},
-  {
-    path: '/files/*rest',
-    nav: 'Files',
-    href: '/files',
-    auth: true,
-    view: () => import('./files/browser_view.js')
-  },
-  {
-    path: '/shared',
-    nav: 'Shared with me',
-    auth: true,
-    view: () => import('./shares/shared_with_me_view.js')
-  },
-  {path: '/shared/:id', view: () => import('./shares/shared_folder_view.js')},
-  {
-    path: '/shared-by-me',
-    nav: 'Shared by me',
-    auth: true,
-    view: () => import('./shares/shared_by_me_view.js')
-  },
-  {path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js')},
-  {path: '/usage', auth: true, view: () => import('./files/usage_view.js')},
+  { path: '/', nav: 'Home', view: homeOrFiles },
+  { path: '/files/*rest', nav: 'Files', href: '/files', auth: true,
+    view: () => import('./files/browser_view.js') },
+  { path: '/shared', nav: 'Shared with me', auth: true,
+    view: () => import('./shares/shared_with_me_view.js') },
+  { path: '/shared/:id', view: () => import('./shares/shared_folder_view.js') },
+  { path: '/shared-by-me', nav: 'Shared by me', auth: true,
+    view: () => import('./shares/shared_by_me_view.js') },
+  { path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js') },
+  { path: '/usage', auth: true, view: () => import('./files/usage_view.js') },
   // Plans and billing: linked from the account bar, the quota bar and the usage page.
-  {path: '/plan', view: () => import('./billing/plan_view.js')},
-  {path: '/invoices', view: () => import('./billing/invoices_view.js')},
-  {path: '/invoices/:id', view: () => import('./billing/invoice_view.js')},
-  {path: '/about', nav: 'About', view: () => import('./views/about.js')},
+  { path: '/plan', view: () => import('./billing/plan_view.js') },
+  { path: '/invoices', view: () => import('./billing/invoices_view.js') },
+  { path: '/invoices/:id', view: () => import('./billing/invoice_view.js') },
+  { path: '/about', nav: 'About', view: () => import('./views/about.js') },
   // A public link's page: no sign-in (its view never calls requireUser).
-  {path: '/s/:token', view: () => import('./shares/public_view.js')},
+  { path: '/s/:token', view: () => import('./shares/public_view.js') },
   // Account pages: linked from the header's account navigation (account_bar.js) and from mail.
-  {path: '/signup', view: () => import('./views/signup.js')},
-  {path: '/login', view: () => import('./views/login.js')},
-  {path: '/verify-email', view: () => import('./views/verify_email.js')},
-  {path: '/confirm-email', view: () => import('./views/confirm_email.js')},
-  {path: '/forgot-password', view: () => import('./views/forgot_password.js')},
-  {path: '/reset-password', view: () => import('./views/reset_password.js')},
-  {path: '/settings', view: () => import('./views/settings.js')},
-  {path: '/admin', view: () => import('./views/admin.js')},
-  {path: '/admin/billing', view: () => import('./views/admin_billing.js')},
+  { path: '/signup', view: () => import('./views/signup.js') },
+  { path: '/login', view: () => import('./views/login.js') },
+  { path: '/verify-email', view: () => import('./views/verify_email.js') },
+  { path: '/confirm-email', view: () => import('./views/confirm_email.js') },
+  { path: '/forgot-password', view: () => import('./views/forgot_password.js') },
+  { path: '/reset-password', view: () => import('./views/reset_password.js') },
+  { path: '/settings', view: () => import('./views/settings.js') },
+  { path: '/admin', view: () => import('./views/admin.js') },
+  { path: '/admin/billing', view: () => import('./views/admin_billing.js') },
 ];
 
 // Shown when no route matches (the server answers index.html for every unknown page path).

@@ -144,12 +144,26 @@ Result<void> AccountStore::RetireEmailTokens(Transaction& tx, std::int64_t user_
       {now_ms, user_id, purpose});
 }
 
+Result<void> AccountStore::CancelEmailChanges(Transaction& tx, std::int64_t user_id,
+                                              std::int64_t now_ms) {
+  return tx.Exec("UPDATE email_changes SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+                 {now_ms, user_id});
+}
+
+Result<std::optional<EmailChangeRecord>> AccountStore::PendingEmailChange(Transaction& tx,
+                                                                          std::int64_t user_id,
+                                                                          std::int64_t now_ms) {
+  auto row = tx.QueryOne(
+      "SELECT token_hash FROM email_changes WHERE user_id = ? AND used_at IS NULL AND "
+      "expires_at > ? ORDER BY created_at DESC LIMIT 1",
+      {user_id, now_ms});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<EmailChangeRecord>();
+  return FindEmailChange(tx, (**row).Text(0));
+}
+
 Result<void> AccountStore::InsertEmailChange(Transaction& tx, const EmailChangeRecord& c) {
-  if (auto r = tx.Exec("UPDATE email_changes SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
-                       {c.created_at, c.user_id});
-      !r) {
-    return r;
-  }
+  if (auto r = CancelEmailChanges(tx, c.user_id, c.created_at); !r) return r;
   return tx.Exec(
       "INSERT INTO email_changes (token_hash, user_id, new_email, created_at, expires_at, used_at) "
       "VALUES (?, ?, ?, ?, ?, ?)",

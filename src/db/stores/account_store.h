@@ -96,6 +96,13 @@ class AccountStore {
                                                                   std::string_view token_hash);
   static Result<void> UseEmailChange(Transaction& tx, std::string_view token_hash,
                                      std::int64_t now_ms);
+  // The user's newest unused change whose link has not expired at `now_ms`.
+  static Result<std::optional<EmailChangeRecord>> PendingEmailChange(Transaction& tx,
+                                                                     std::int64_t user_id,
+                                                                     std::int64_t now_ms);
+  // Retires the user's unused changes (their links stop working).
+  static Result<void> CancelEmailChanges(Transaction& tx, std::int64_t user_id,
+                                         std::int64_t now_ms);
   // Sets the address (verified now: the link proves it).
   static Result<void> SetEmail(Transaction& tx, std::int64_t id, std::string_view email,
                                std::int64_t now_ms);
