@@ -65,6 +65,7 @@ net::awaitable<http::Response> RestoreTrashItem(const FileApi& api, http::Reques
 net::awaitable<http::Response> DeleteTrashItem(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> EmptyTrash(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> GetUsage(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> Search(const FileApi& api, http::Request& req);
 // content_handlers.cpp
 net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req);

@@ -24,6 +24,7 @@ void AddFileRoutes(http::Router& router, const FileApi& api) {
   add(Method::kPost, "/api/v1/trash/{id}/restore", RestoreTrashItem);
   add(Method::kDelete, "/api/v1/trash/{id}", DeleteTrashItem);
   add(Method::kGet, "/api/v1/me/usage", GetUsage);
+  add(Method::kGet, "/api/v1/search", Search);
   AddTusRoutes(router, api);
 }
 

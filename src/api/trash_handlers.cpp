@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// /api/v1/trash (list, empty), /trash/{id} (delete for good), /trash/{id}/restore and
-// /api/v1/me/usage. Every route is authenticated, so CurrentPrincipal() is set.
+// /api/v1/trash (list, empty), /trash/{id} (delete for good), /trash/{id}/restore,
+// /api/v1/me/usage and /api/v1/search. Every route is authenticated, so CurrentPrincipal() is set.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -72,6 +72,25 @@ net::awaitable<Response> GetUsage(const FileApi& api, Request& req) {
                                                       {"largest_files", std::move(largest)}});
   res.SetHeader("Cache-Control", "no-store");
   co_return res;
+}
+
+// GET /api/v1/search?q=&limit= (limit 1–200, default 50): the caller's own live files and
+// folders whose name contains q, with their paths; `truncated` when there were more.
+net::awaitable<Response> Search(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  int limit = 50;
+  if (auto given = req.query("limit"); given && !given->empty()) {
+    auto parsed = LimitParam(req, api.config);
+    if (!parsed) co_return Err(parsed.error(), req);
+    limit = *parsed;
+  }
+  auto found =
+      co_await api.files.Search(p.user.id, std::string(req.query("q").value_or("")), limit);
+  if (!found) co_return Err(found.error(), req);
+  json::array items;
+  for (const auto& n : found->items) items.push_back(NodeJson(n, p.user));
+  co_return http::JsonResponse(
+      200, json::object{{"items", std::move(items)}, {"truncated", found->truncated}});
 }
 
 }  // namespace nimbus::api

@@ -12,6 +12,7 @@
 #include "db/stores/account_store.h"
 #include "db/stores/session_store.h"
 #include "util/run_blocking.h"
+#include "util/trim.h"
 
 namespace nimbus::core {
 namespace {
@@ -22,12 +23,7 @@ using db::Transaction;
 constexpr std::size_t kMaxNameChars = 100;
 constexpr std::int64_t kHourMs = 3'600'000;
 
-std::string Trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
+std::string Trim(std::string_view s) { return std::string(TrimSpace(s)); }
 
 Result<std::string> CleanName(std::string_view name) {
   std::string n = Trim(name);

@@ -11,6 +11,7 @@
 #include "db/stores/account_store.h"
 #include "db/stores/session_store.h"
 #include "util/run_blocking.h"
+#include "util/trim.h"
 
 namespace nimbus::core {
 namespace {
@@ -28,12 +29,7 @@ constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::size_t kMaxCacheEntries = 100'000;
 constexpr std::size_t kMaxTokenNameChars = 100;
 
-std::string Trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
+std::string Trim(std::string_view s) { return std::string(TrimSpace(s)); }
 
 ApiTokenInfo ToTokenInfo(const db::ApiTokenRecord& r) {
   return ApiTokenInfo{r.id, r.name, r.created_at, r.last_used_at, ""};

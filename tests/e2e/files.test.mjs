@@ -438,6 +438,39 @@ describe('file browser', () => {
     }
   });
 
+  test('search by name from the file browser: folders first, a file\'s folder one click away',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await call('POST', '/api/v1/nodes/root/folders', { path: 'Searching/Invoices 2026' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const put = await fetch(`${server.url}/api/v1/nodes/${mk.body.id}/content?path=${
+      encodeURIComponent('invoice-042.pdf')}`, { method: 'PUT', body: 'pdf',
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+    assert.equal(put.status, 201);
+    const { context, page, problems } = await logIn();
+    try {
+      const box = page.getByRole('search').getByRole('searchbox', { name: 'Search your files by name' });
+      await box.fill('INVOICE');
+      await box.press('Enter');
+      await page.waitForURL(`${server.url}/search?q=INVOICE`);
+      const results = page.getByRole('list', { name: 'Search results' });
+      await results.getByRole('link', { name: 'invoice-042.pdf' }).waitFor();
+      assert.deepEqual(await results.locator('a.node-link').allInnerTexts(),
+                       ['Invoices 2026', 'invoice-042.pdf']);
+      assert.equal(await page.title(), 'Search: INVOICE · Nimbus');
+      // The file's folder is one click away; the search box is there again.
+      await results.getByRole('listitem').filter({ hasText: 'invoice-042.pdf' })
+          .getByRole('link', { name: '/Searching/Invoices 2026' }).click();
+      await row(page, 'invoice-042.pdf').waitFor();
+      await page.getByRole('searchbox', { name: 'Search your files by name' }).fill('no such name');
+      await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+      await page.getByText('Nothing in your files is named like "no such name".').waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the file list fits a phone and a desktop screen: long names wrap, no sideways scrolling',
        async (t) => {
     if (skipReason) return t.skip(skipReason);

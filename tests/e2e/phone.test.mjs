@@ -1,7 +1,7 @@
 // Every page of the web app on a phone-sized screen (360 px wide) in a real browser: nothing
 // makes the page wider than the screen (wide tables scroll inside their own box). An admin
 // with a long name, a folder and a file with long names, and the disk cards with their long
-// locations are on screen.
+// locations are on screen, and search results with long paths.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -45,7 +45,7 @@ describe('phone screens', () => {
         ['/', 'Files'], ['/trash', 'Trash'], ['/usage', 'Storage usage'],
         ['/shared', 'Shared with me'], ['/shared-by-me', 'Shared by me'], ['/plan', 'Plan'],
         ['/invoices', 'Invoices'], ['/settings', 'Settings'], ['/admin', 'Admin'],
-        ['/admin/billing', 'Billing'], ['/about', 'About Nimbus']]) {
+        ['/admin/billing', 'Billing'], ['/about', 'About Nimbus'], ['/search?q=report', 'Search']]) {
         await page.goto(path);
         await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
         await page.waitForLoadState('networkidle');

@@ -227,6 +227,52 @@ TEST_F(FilesTreeTest, RenameAndMoveWithTheirErrors) {
   EXPECT_NE(upload.body.find("notes.txt"), std::string::npos) << upload.body;
 }
 
+// Search by name: own live nodes only (not the trash, not another user's), any case of ASCII
+// letters, LIKE's wildcards as typed, folders first then by name, with paths; limit and
+// truncated; an empty query is refused.
+TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
+  StartWithUser();
+  std::string reports = Folder("root", "Reports/2026");
+  ASSERT_EQ(Put(reports, "Annual report.pdf", "a").status, 201);
+  ASSERT_EQ(Put("root", "report 100%_final.txt", "b").status, 201);
+  ASSERT_EQ(Put("root", "notes.txt", "c").status, 201);
+  Trash(IdOf(Put("root", "old report.txt", "d")));
+  ASSERT_EQ(SignUp("eve@example.com").status, 201);
+  Browser eve = LogIn("eve@example.com");
+  ASSERT_EQ(Call("POST", "/api/v1/nodes/root/folders", R"({"path":"eve report"})", &eve).status,
+            201);
+
+  auto search = [&](const std::string& query) {
+    HttpResponse r = Api("GET", "/api/v1/search?q=" + UrlEncode(query, false));
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return BodyOf(r);
+  };
+  auto paths = [](const json::object& found) {
+    std::vector<std::string> out;
+    for (const auto& n : found.at("items").as_array()) out.push_back(Str(n.at("path")));
+    return out;
+  };
+  json::object found = search("REPORT");
+  EXPECT_EQ(paths(found), (std::vector<std::string>{"/Reports", "/Reports/2026/Annual report.pdf",
+                                                    "/report 100%_final.txt"}));
+  EXPECT_FALSE(found.at("truncated").as_bool());
+  EXPECT_EQ(Str(found.at("items").as_array()[0].at("type")), "folder");
+  EXPECT_EQ(paths(search("100%_")), (std::vector<std::string>{"/report 100%_final.txt"}));
+  EXPECT_TRUE(paths(search("%")).size() == 1) << "a % is a percent sign, not a wildcard";
+  EXPECT_TRUE(paths(search("_")).size() == 1);
+  EXPECT_TRUE(paths(search("eve")).empty()) << "another user's folder";
+  EXPECT_TRUE(paths(search("old")).empty()) << "the trash";
+  HttpResponse limited = Api("GET", "/api/v1/search?q=r&limit=2");
+  ASSERT_EQ(limited.status, 200) << limited.body;
+  EXPECT_EQ(BodyOf(limited).at("items").as_array().size(), 2u);
+  EXPECT_TRUE(BodyOf(limited).at("truncated").as_bool());
+  for (const std::string target : {"/api/v1/search?q=", "/api/v1/search?q=%20%20", "/api/v1/search",
+                                   "/api/v1/search?q=a&limit=0"}) {
+    HttpResponse bad = Api("GET", target);
+    EXPECT_EQ(bad.status, 400) << target << ": " << bad.body;
+  }
+}
+
 TEST_F(FilesTreeTest, AnotherUsersNodesAndTrashItemsAre404) {
   StartWithUser();
   std::string mine = Folder("root", "private");

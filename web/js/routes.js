@@ -21,6 +21,7 @@ export const routes = [
     view: () => import('./shares/shared_by_me_view.js') },
   { path: '/trash', nav: 'Trash', auth: true, view: () => import('./files/trash_view.js') },
   { path: '/usage', auth: true, view: () => import('./files/usage_view.js') },
+  { path: '/search', auth: true, view: () => import('./files/search_view.js') },
   // Plans and billing: linked from the account bar, the quota bar and the usage page.
   { path: '/plan', view: () => import('./billing/plan_view.js') },
   { path: '/invoices', view: () => import('./billing/invoices_view.js') },

@@ -1,16 +1,34 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // FileService's usage breakdown (GET /api/v1/me/usage): quota, live, trash and reserved bytes,
-// bytes directly in the root, each top-level folder's total and the largest live files.
+// bytes directly in the root, each top-level folder's total and the largest live files. And the
+// search by name (GET /api/v1/search), which lists nodes with their paths the same way.
+#include <algorithm>
+
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
 #include "core/files/tree_tx.h"
 #include "db/stores/node_store.h"
 #include "util/run_blocking.h"
+#include "util/trim.h"
 
 namespace nimbus::core::files {
 namespace {
 
 constexpr int kLargestFiles = 10;
+
+// The nodes of `rows` with their paths.
+Result<std::vector<Node>> WithPaths(db::Transaction& tx, std::vector<db::NodeRow>&& rows) {
+  std::vector<Node> out;
+  out.reserve(rows.size());
+  for (db::NodeRow& r : rows) {
+    Node n = NodeFromRow(std::move(r));
+    auto path = db::NodeStore::PathOf(tx, n.id);
+    if (!path) return std::unexpected(std::move(path.error()));
+    n.path = std::move(*path);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
 
 Result<Usage> UsageTx(db::Transaction& tx, std::int64_t owner_id) {
   auto root = LoadLive(tx, owner_id, "root");
@@ -37,13 +55,9 @@ Result<Usage> UsageTx(db::Transaction& tx, std::int64_t owner_id) {
   for (auto& [id, name, bytes] : *folders) u.by_folder.push_back({id, name, bytes});
   auto largest = db::NodeStore::LargestFiles(tx, owner_id, kLargestFiles);
   if (!largest) return std::unexpected(std::move(largest.error()));
-  for (const db::NodeRow& r : *largest) {
-    Node n = NodeFromRow(r);
-    auto path = db::NodeStore::PathOf(tx, n.id);
-    if (!path) return std::unexpected(std::move(path.error()));
-    n.path = std::move(*path);
-    u.largest_files.push_back(std::move(n));
-  }
+  auto files = WithPaths(tx, std::move(*largest));
+  if (!files) return std::unexpected(std::move(files.error()));
+  u.largest_files = std::move(*files);
   return u;
 }
 
@@ -57,6 +71,30 @@ net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t owner_id) {
   // Small uploads in flight hold their bytes in memory, not in the reservations table.
   if (usage) usage->reserved_bytes += static_cast<std::int64_t>(pending_->Sum(owner_id));
   co_return usage;
+}
+
+net::awaitable<Result<SearchResult>> FileService::Search(std::int64_t owner_id, std::string text,
+                                                         int limit) {
+  const std::string_view t = TrimSpace(text);
+  if (t.empty()) co_return Fail(Errc::kInvalidArgument, "Type a part of a name to search for.");
+  if (t.size() > 255) {
+    co_return Fail(Errc::kInvalidArgument, "A search is at most 255 bytes long (a name's limit).");
+  }
+  limit = std::clamp(limit, 1, kSearchMaxLimit);
+  auto read = [&] {
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<SearchResult> {
+      auto rows = db::NodeStore::SearchByName(tx, owner_id, t, limit + 1);
+      if (!rows) return std::unexpected(std::move(rows.error()));
+      SearchResult found;
+      found.truncated = static_cast<int>(rows->size()) > limit;
+      if (found.truncated) rows->resize(static_cast<std::size_t>(limit));
+      auto nodes = WithPaths(tx, std::move(*rows));
+      if (!nodes) return std::unexpected(std::move(nodes.error()));
+      found.items = std::move(*nodes);
+      return found;
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, read);
 }
 
 }  // namespace nimbus::core::files

@@ -110,6 +110,12 @@ struct FolderUsage {
   std::int64_t bytes = 0;  // Live file bytes under it.
 };
 
+// What a search by name found: up to the limit asked, and whether there were more.
+struct SearchResult {
+  std::vector<Node> items;  // Live nodes with `path`, folders first, then by name.
+  bool truncated = false;
+};
+
 struct Usage {
   std::int64_t quota_bytes = 0;
   std::int64_t used_bytes = 0;   // Live files.

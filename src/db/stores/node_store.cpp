@@ -364,4 +364,19 @@ Result<std::vector<NodeRow>> NodeStore::LargestFiles(Transaction& tx, std::int64
       {owner_id, limit}));
 }
 
+Result<std::vector<NodeRow>> NodeStore::SearchByName(Transaction& tx, std::int64_t owner_id,
+                                                     std::string_view text, int limit) {
+  std::string pattern = "%";
+  for (char c : text) {  // LIKE's wildcards and the escape itself are matched as typed.
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  return Many(tx.Query(
+      fmt::format("SELECT {} FROM nodes WHERE owner_id = ? AND trash_id IS NULL AND parent_id IS "
+                  "NOT NULL AND name LIKE ? ESCAPE '\\' ORDER BY type DESC, sort_name, id LIMIT ?",
+                  kCols),
+      {owner_id, pattern, limit}));
+}
+
 }  // namespace nimbus::db

@@ -139,6 +139,10 @@ class NodeStore {
   // The owner's `limit` largest live files, largest first.
   static Result<std::vector<NodeRow>> LargestFiles(Transaction& tx, std::int64_t owner_id,
                                                    int limit);
+  // Up to `limit` live nodes of the owner (not the root) whose name contains `text` (ASCII
+  // letters in any case, other characters as they are), folders first, then by name.
+  static Result<std::vector<NodeRow>> SearchByName(Transaction& tx, std::int64_t owner_id,
+                                                   std::string_view text, int limit);
 };
 
 }  // namespace nimbus::db

@@ -16,6 +16,7 @@ import {
   resolvePath, restoreItem, splitPath,
 } from './node_api.js';
 import { quotaBar } from './quota.js';
+import { searchForm } from './search_view.js';
 import { captureDrop, planFromFileList } from './tree_walk.js';
 import { uploadPanel, uploadPlan } from './uploads.js';
 
@@ -91,7 +92,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   outlet.append(h('section', { class: 'files-page' },
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
-                    splitPath(path).length ? breadcrumbs(path) : null),
+                    splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
                   quota, message, toolbar, fileInput, folderInput, zone,
                   h('div', { class: 'form-actions' }, more), uploadPanel()));
 

@@ -1,0 +1,71 @@
+// Search by name (/search?q=…): GET /api/v1/search lists the person's own files and folders
+// whose name contains the text, folders first. A folder opens in the file browser; a file
+// downloads, and its folder is one click away. The form stays on the page for the next search.
+import { get } from '../api.js';
+import { h } from '../dom.js';
+import { formatBytes, formatTime } from '../format.js';
+import { requireUser } from '../session.js';
+import { contentUrl, folderUrl, parentPath } from './node_api.js';
+import { nodeIcon } from './quota.js';
+
+export function title({ query }) {
+  const q = query?.get('q')?.trim();
+  return q ? `Search: ${q}` : 'Search';
+}
+
+export async function render(outlet, { query, signal, navigate }) {
+  await requireUser();
+  const q = (query.get('q') ?? '').trim();
+  const form = searchForm(navigate, q);
+  const results = h('div', { class: 'search-results', 'aria-live': 'polite' });
+  outlet.append(h('section', { class: 'files-page search-page' }, h('h1', {}, 'Search'), form,
+                  results));
+  if (!q) {
+    results.append(h('p', {}, 'Type a part of a name: files and folders whose name contains it ' +
+                              'are listed here.'));
+    return;
+  }
+  const found = await get('/api/v1/search', { query: { q, limit: 100 }, signal });
+  const items = found?.items ?? [];
+  if (!items.length) {
+    results.append(h('p', { role: 'status' }, `Nothing in your files is named like "${q}".`));
+    return;
+  }
+  results.append(
+      h('p', { role: 'status' }, found.truncated ? `The first ${items.length} matches for "${q}"; ` +
+                                                   'type more of the name to narrow them down.'
+                                                 : `${items.length} ${items.length === 1
+                                                     ? 'match' : 'matches'} for "${q}".`),
+      h('ul', { class: 'item-list', 'aria-label': 'Search results' }, items.map(row)));
+}
+
+// The search box, also shown at the top of the file browser. Submitting opens /search?q=….
+export function searchForm(navigate, value = '') {
+  const input = h('input', { type: 'search', name: 'q', value, required: true,
+                             'aria-label': 'Search your files by name',
+                             placeholder: 'Search your files', autocomplete: 'off' });
+  const form = h('form', { role: 'search', class: 'search-form' }, input,
+                 h('button', { type: 'submit', class: 'button button-secondary button-small' },
+                   'Search'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = input.value.trim();
+    if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
+  });
+  return form;
+}
+
+function row(node) {
+  const isFolder = node.type === 'folder';
+  const where = parentPath(node.path ?? '/');
+  const link = isFolder
+    ? h('a', { href: folderUrl(node.path), class: 'node-link' }, nodeIcon('folder'), node.name)
+    : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
+        nodeIcon('file'), node.name);
+  return h('li', { class: 'item' },
+           h('div', { class: 'item-main' }, link,
+             h('span', { class: 'item-meta' }, 'in ',
+               h('a', { href: folderUrl(where) }, where === '/' ? 'Files' : where),
+               isFolder ? '' : ` · ${formatBytes(node.size)}`,
+               ` · modified ${formatTime(node.modified_at)}`)));
+}
