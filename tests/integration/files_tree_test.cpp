@@ -227,8 +227,8 @@ TEST_F(FilesTreeTest, RenameAndMoveWithTheirErrors) {
   EXPECT_NE(upload.body.find("notes.txt"), std::string::npos) << upload.body;
 }
 
-// Search by name: own live nodes only (not the trash, not another user's), any case of ASCII
-// letters, LIKE's wildcards as typed, folders first then by name, with paths; limit and
+// Search by name: own live nodes only (not the trash, not another user's), letters in any case
+// (Unicode too), LIKE's wildcards as typed, folders first then by name, with paths; limit and
 // truncated; an empty query is refused.
 TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   StartWithUser();
@@ -236,6 +236,7 @@ TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   ASSERT_EQ(Put(reports, "Annual report.pdf", "a").status, 201);
   ASSERT_EQ(Put("root", "report 100%_final.txt", "b").status, 201);
   ASSERT_EQ(Put("root", "notes.txt", "c").status, 201);
+  ASSERT_EQ(Put("root", "Élan vital.txt", "e").status, 201);
   Trash(IdOf(Put("root", "old report.txt", "d")));
   ASSERT_EQ(SignUp("eve@example.com").status, 201);
   Browser eve = LogIn("eve@example.com");
@@ -258,6 +259,9 @@ TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   EXPECT_FALSE(found.at("truncated").as_bool());
   EXPECT_EQ(Str(found.at("items").as_array()[0].at("type")), "folder");
   EXPECT_EQ(paths(search("100%_")), (std::vector<std::string>{"/report 100%_final.txt"}));
+  // Letters beyond ASCII in any case (Unicode case folding).
+  EXPECT_EQ(paths(search("éLAN")), (std::vector<std::string>{"/Élan vital.txt"}));
+  EXPECT_EQ(paths(search("ÉLAN VITAL")), (std::vector<std::string>{"/Élan vital.txt"}));
   EXPECT_TRUE(paths(search("%")).size() == 1) << "a % is a percent sign, not a wildcard";
   EXPECT_TRUE(paths(search("_")).size() == 1);
   EXPECT_TRUE(paths(search("eve")).empty()) << "another user's folder";

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/files/file_service.h"
+#include "core/files/names.h"
 #include "core/files/quota_tx.h"
 #include "core/files/tree_tx.h"
 #include "db/stores/node_store.h"
@@ -81,9 +82,13 @@ net::awaitable<Result<SearchResult>> FileService::Search(std::int64_t owner_id, 
     co_return Fail(Errc::kInvalidArgument, "A search is at most 255 bytes long (a name's limit).");
   }
   limit = std::clamp(limit, 1, kSearchMaxLimit);
+  // Other letters than ASCII in any case too, through the case-folded sort_name (which rewrites
+  // numbers: not for a text with digits).
+  const bool digits = std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const std::string folded = digits ? std::string() : FoldCase(t);
   auto read = [&] {
     return deps_.db.Read([&](db::Transaction& tx) -> Result<SearchResult> {
-      auto rows = db::NodeStore::SearchByName(tx, owner_id, t, limit + 1);
+      auto rows = db::NodeStore::SearchByName(tx, owner_id, t, folded, limit + 1);
       if (!rows) return std::unexpected(std::move(rows.error()));
       SearchResult found;
       found.truncated = static_cast<int>(rows->size()) > limit;

@@ -96,18 +96,20 @@ std::string NaturalNumbers(std::string_view folded) {
 
 }  // namespace
 
-std::string SortName(std::string_view name) {
+std::string FoldCase(std::string_view name) {
   if (!IsValidUtf8(name)) {
     std::string out(name);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return NaturalNumbers(out);
+    return out;
   }
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
   text.foldCase(U_FOLD_CASE_DEFAULT);
   std::string out;
   text.toUTF8String(out);
-  return NaturalNumbers(out);
+  return out;
 }
+
+std::string SortName(std::string_view name) { return NaturalNumbers(FoldCase(name)); }
 
 }  // namespace nimbus::core::files

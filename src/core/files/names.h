@@ -20,5 +20,7 @@ Result<std::string> NormalizeName(std::string_view name);
 // every run of ASCII digits becomes its length in two digits, then the digits without leading
 // zeros ("f10" → "f0210", "f2" → "f012"). Never fails: invalid UTF-8 is folded byte-wise.
 std::string SortName(std::string_view name);
+// `name` with Unicode full case folding ("Élan" → "élan"); invalid UTF-8 is folded byte-wise.
+std::string FoldCase(std::string_view name);
 
 }  // namespace nimbus::core::files

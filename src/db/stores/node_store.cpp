@@ -365,18 +365,22 @@ Result<std::vector<NodeRow>> NodeStore::LargestFiles(Transaction& tx, std::int64
 }
 
 Result<std::vector<NodeRow>> NodeStore::SearchByName(Transaction& tx, std::int64_t owner_id,
-                                                     std::string_view text, int limit) {
-  std::string pattern = "%";
-  for (char c : text) {  // LIKE's wildcards and the escape itself are matched as typed.
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
+                                                     std::string_view text, std::string_view folded,
+                                                     int limit) {
+  auto contains = [](std::string_view t) {
+    std::string pattern = "%";
+    for (char c : t) {  // LIKE's wildcards and the escape itself are matched as typed.
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    return pattern + '%';
+  };
   return Many(tx.Query(
       fmt::format("SELECT {} FROM nodes WHERE owner_id = ? AND trash_id IS NULL AND parent_id IS "
-                  "NOT NULL AND name LIKE ? ESCAPE '\\' ORDER BY type DESC, sort_name, id LIMIT ?",
+                  "NOT NULL AND (name LIKE ? ESCAPE '\\' OR sort_name LIKE ? ESCAPE '\\') "
+                  "ORDER BY type DESC, sort_name, id LIMIT ?",
                   kCols),
-      {owner_id, pattern, limit}));
+      {owner_id, contains(text), contains(folded.empty() ? text : folded), limit}));
 }
 
 }  // namespace nimbus::db

@@ -140,9 +140,12 @@ class NodeStore {
   static Result<std::vector<NodeRow>> LargestFiles(Transaction& tx, std::int64_t owner_id,
                                                    int limit);
   // Up to `limit` live nodes of the owner (not the root) whose name contains `text` (ASCII
-  // letters in any case, other characters as they are), folders first, then by name.
+  // letters in any case) or whose sort_name contains `folded` (when not empty: the case-folded
+  // text, which must hold no ASCII digit, as sort_name rewrites numbers), folders first, then
+  // by name.
   static Result<std::vector<NodeRow>> SearchByName(Transaction& tx, std::int64_t owner_id,
-                                                   std::string_view text, int limit);
+                                                   std::string_view text, std::string_view folded,
+                                                   int limit);
 };
 
 }  // namespace nimbus::db
