@@ -464,7 +464,8 @@ describe('file browser', () => {
       await row(page, 'invoice-042.pdf').waitFor();
       await page.getByRole('searchbox', { name: 'Search your files by name' }).fill('no such name');
       await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
-      await page.getByText('Nothing in your files is named like "no such name".').waitFor();
+      await page.getByText('Nothing in your files or shared with you is named like ' +
+                           '"no such name".').waitFor();
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -131,6 +131,18 @@ describe('sharing', () => {
           .waitFor({ timeout: 30000 });
       await row(b.page, 'from bob.bin').waitFor();
 
+      // B finds the shared folder by searching from the file browser, and opens it from there.
+      await mainNav(b.page, 'Files').click();
+      const box = b.page.getByRole('searchbox', { name: 'Search your files by name' });
+      await box.fill('team');
+      await box.press('Enter');
+      const found = b.page.getByRole('list', { name: 'Search results' }).getByRole('listitem')
+          .filter({ hasText: 'Team docs' });
+      await found.getByText('shared by Ann Owner').waitFor();
+      await found.getByRole('link', { name: 'Team docs' }).click();
+      await b.page.getByRole('heading', { name: 'Team docs' }).waitFor();
+      await row(b.page, 'from bob.bin').waitFor();
+
       // A sees it in the folder, with B's bytes.
       await row(a.page, 'Team docs').locator('a.node-link').click();
       await row(a.page, 'from bob.bin').waitFor();

@@ -266,6 +266,31 @@ TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   EXPECT_TRUE(paths(search("_")).size() == 1);
   EXPECT_TRUE(paths(search("eve")).empty()) << "another user's folder";
   EXPECT_TRUE(paths(search("old")).empty()) << "the trash";
+  // What eve shares with ann is found after ann's own nodes, as ann sees it there; eve's other
+  // folder stays hidden.
+  ASSERT_NO_FATAL_FAILURE(ConfirmEmail("ann@example.com"));
+  HttpResponse shared_folder =
+      Call("POST", "/api/v1/nodes/root/folders", R"({"path":"Shared stuff"})", &eve);
+  ASSERT_EQ(shared_folder.status, 201) << shared_folder.body;
+  ASSERT_EQ(
+      Call("PUT", "/api/v1/nodes/" + IdOf(shared_folder) + "/content?path=report%20from%20eve.txt",
+           "e", &eve)
+          .status,
+      201);
+  HttpResponse share = Call(
+      "POST", "/api/v1/shares",
+      json::serialize(json::object{
+          {"node_id", IdOf(shared_folder)}, {"email", "ann@example.com"}, {"permission", "read"}}),
+      &eve);
+  ASSERT_EQ(share.status, 201) << share.body;
+  found = search("report");
+  EXPECT_EQ(paths(found), (std::vector<std::string>{"/Reports", "/Reports/2026/Annual report.pdf",
+                                                    "/report 100%_final.txt",
+                                                    "/Shared stuff/report from eve.txt"}));
+  const json::object& theirs = found.at("items").as_array().back().as_object();
+  EXPECT_EQ(Str(theirs.at("permission")), "read");
+  EXPECT_EQ(Str(theirs.at("owner").at("email")), "eve@example.com");
+  EXPECT_EQ(paths(search("eve")), (std::vector<std::string>{"/Shared stuff/report from eve.txt"}));
   HttpResponse limited = Api("GET", "/api/v1/search?q=r&limit=2");
   ASSERT_EQ(limited.status, 200) << limited.body;
   EXPECT_EQ(BodyOf(limited).at("items").as_array().size(), 2u);

@@ -139,7 +139,8 @@ class FileService {
   // ---- Usage -------------------------------------------------------------------------------
   net::awaitable<Result<Usage>> GetUsage(std::int64_t owner_id);
   // The owner's live files and folders whose name contains `text` (trimmed; letters in
-  // any case), at most `limit` (1–200). kInvalidArgument for an empty or over-long text.
+  // any case), then those shared with the owner (as AsSeenBy shows them), at most `limit`
+  // (1–200) in all. kInvalidArgument for an empty or over-long text.
   net::awaitable<Result<SearchResult>> Search(std::int64_t owner_id, std::string text, int limit);
   static constexpr int kSearchMaxLimit = 200;
 

@@ -4,6 +4,7 @@
 // search by name (GET /api/v1/search), which lists nodes with their paths the same way.
 #include <algorithm>
 
+#include "core/files/access.h"
 #include "core/files/file_service.h"
 #include "core/files/names.h"
 #include "core/files/quota_tx.h"
@@ -96,6 +97,19 @@ net::awaitable<Result<SearchResult>> FileService::Search(std::int64_t owner_id, 
       auto nodes = WithPaths(tx, std::move(*rows));
       if (!nodes) return std::unexpected(std::move(nodes.error()));
       found.items = std::move(*nodes);
+      // Then what others share with the owner, as the owner sees it there (path inside the
+      // share, permission, owner), in the room left.
+      const int room = limit - static_cast<int>(found.items.size());
+      if (found.truncated || room <= 0) return found;
+      auto shared = db::NodeStore::SearchSharedByName(tx, owner_id, t, folded, room + 1);
+      if (!shared) return std::unexpected(std::move(shared.error()));
+      found.truncated = static_cast<int>(shared->size()) > room;
+      if (found.truncated) shared->resize(static_cast<std::size_t>(room));
+      for (const db::NodeRow& row : *shared) {
+        auto seen = Authorize(tx, Caller(owner_id), row.id, Permission::kRead);
+        if (!seen) return std::unexpected(std::move(seen.error()));
+        found.items.push_back(std::move(*seen));
+      }
       return found;
     });
   };

@@ -112,7 +112,9 @@ struct FolderUsage {
 
 // What a search by name found: up to the limit asked, and whether there were more.
 struct SearchResult {
-  std::vector<Node> items;  // Live nodes with `path`, folders first, then by name.
+  // Live nodes with `path`: the owner's, then those shared with the owner; each group folders
+  // first, then by name.
+  std::vector<Node> items;
   bool truncated = false;
 };
 

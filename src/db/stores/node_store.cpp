@@ -364,23 +364,47 @@ Result<std::vector<NodeRow>> NodeStore::LargestFiles(Transaction& tx, std::int64
       {owner_id, limit}));
 }
 
+namespace {
+
+// LIKE's pattern for "contains `t`": its wildcards and the escape itself are matched as typed.
+std::string ContainsPattern(std::string_view t) {
+  std::string pattern = "%";
+  for (char c : t) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return pattern + '%';
+}
+
+constexpr std::string_view kNameMatches =
+    "(name LIKE ? ESCAPE '\\' OR sort_name LIKE ? ESCAPE '\\') ORDER BY type DESC, sort_name, "
+    "id LIMIT ?";
+
+}  // namespace
+
 Result<std::vector<NodeRow>> NodeStore::SearchByName(Transaction& tx, std::int64_t owner_id,
                                                      std::string_view text, std::string_view folded,
                                                      int limit) {
-  auto contains = [](std::string_view t) {
-    std::string pattern = "%";
-    for (char c : t) {  // LIKE's wildcards and the escape itself are matched as typed.
-      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-      pattern += c;
-    }
-    return pattern + '%';
-  };
   return Many(tx.Query(
       fmt::format("SELECT {} FROM nodes WHERE owner_id = ? AND trash_id IS NULL AND parent_id IS "
-                  "NOT NULL AND (name LIKE ? ESCAPE '\\' OR sort_name LIKE ? ESCAPE '\\') "
-                  "ORDER BY type DESC, sort_name, id LIMIT ?",
-                  kCols),
-      {owner_id, contains(text), contains(folded.empty() ? text : folded), limit}));
+                  "NOT NULL AND {}",
+                  kCols, kNameMatches),
+      {owner_id, ContainsPattern(text), ContainsPattern(folded.empty() ? text : folded), limit}));
+}
+
+Result<std::vector<NodeRow>> NodeStore::SearchSharedByName(Transaction& tx, std::int64_t grantee_id,
+                                                           std::string_view text,
+                                                           std::string_view folded, int limit) {
+  return Many(tx.Query(
+      fmt::format("WITH RECURSIVE shared(id) AS ("
+                  "SELECT node_id FROM shares WHERE grantee_id = ? "
+                  "UNION SELECT n.id FROM nodes n JOIN shared s ON n.parent_id = s.id "
+                  "WHERE n.trash_id IS NULL) "
+                  "SELECT {} FROM nodes WHERE id IN (SELECT id FROM shared) AND trash_id IS NULL "
+                  "AND owner_id <> ? AND {}",
+                  kCols, kNameMatches),
+      {grantee_id, grantee_id, ContainsPattern(text),
+       ContainsPattern(folded.empty() ? text : folded), limit}));
 }
 
 }  // namespace nimbus::db

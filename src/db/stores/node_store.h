@@ -146,6 +146,11 @@ class NodeStore {
   static Result<std::vector<NodeRow>> SearchByName(Transaction& tx, std::int64_t owner_id,
                                                    std::string_view text, std::string_view folded,
                                                    int limit);
+  // The same among the live nodes shared with `grantee_id`: the tops of its shares and
+  // everything live below them (other users' nodes; a node under two shares comes once).
+  static Result<std::vector<NodeRow>> SearchSharedByName(Transaction& tx, std::int64_t grantee_id,
+                                                         std::string_view text,
+                                                         std::string_view folded, int limit);
 };
 
 }  // namespace nimbus::db

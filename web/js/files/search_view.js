@@ -1,10 +1,12 @@
 // Search by name (/search?q=…): GET /api/v1/search lists the person's own files and folders
-// whose name contains the text, folders first. A folder opens in the file browser; a file
-// downloads, and its folder is one click away. The form stays on the page for the next search.
+// whose name contains the text, folders first, then what others share with them. A folder
+// opens (in the file browser, or its shared page); a file downloads, and its folder is one
+// click away. The form stays on the page for the next search.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
+import { sharedUrl } from '../shares/share_api.js';
 import { contentUrl, folderUrl, parentPath } from './node_api.js';
 import { nodeIcon } from './quota.js';
 
@@ -28,7 +30,8 @@ export async function render(outlet, { query, signal, navigate }) {
   const found = await get('/api/v1/search', { query: { q, limit: 100 }, signal });
   const items = found?.items ?? [];
   if (!items.length) {
-    results.append(h('p', { role: 'status' }, `Nothing in your files is named like "${q}".`));
+    results.append(h('p', { role: 'status' },
+                     `Nothing in your files or shared with you is named like "${q}".`));
     return;
   }
   results.append(
@@ -55,17 +58,25 @@ export function searchForm(navigate, value = '') {
   return form;
 }
 
+// A row: my own item links into the file browser; one shared with me into its shared pages
+// (/shared/<id>), with who shares it.
 function row(node) {
   const isFolder = node.type === 'folder';
+  const mine = (node.permission ?? 'owner') === 'owner';
   const where = parentPath(node.path ?? '/');
-  const link = isFolder
-    ? h('a', { href: folderUrl(node.path), class: 'node-link' }, nodeIcon('folder'), node.name)
-    : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
-        nodeIcon('file'), node.name);
+  const link = !isFolder
+    ? h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
+        nodeIcon('file'), node.name)
+    : h('a', { href: mine ? folderUrl(node.path) : sharedUrl(node.id), class: 'node-link' },
+        nodeIcon('folder'), node.name);
+  const folderLink = mine
+    ? h('a', { href: folderUrl(where) }, where === '/' ? 'Files' : where)
+    : h('a', { href: sharedUrl(node.parent_id ?? null) },
+        node.parent_id ? where : 'Shared with me');
   return h('li', { class: 'item' },
            h('div', { class: 'item-main' }, link,
-             h('span', { class: 'item-meta' }, 'in ',
-               h('a', { href: folderUrl(where) }, where === '/' ? 'Files' : where),
+             h('span', { class: 'item-meta' }, 'in ', folderLink,
+               mine ? '' : ` · shared by ${node.owner?.name || node.owner?.email || 'someone'}`,
                isFolder ? '' : ` · ${formatBytes(node.size)}`,
                ` · modified ${formatTime(node.modified_at)}`)));
 }
