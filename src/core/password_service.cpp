@@ -287,9 +287,8 @@ net::awaitable<Result<EmailChange>> PasswordService::RequestEmailChange(const Pr
     co_return Fail(Errc::kInvalidEmail, "{} is already your email address.", *normalized);
   }
   const std::int64_t now = NowMs();
-  const std::int64_t ttl = deps_.config.verification_token_ttl_h * kHourMs;
-  EmailChange change{*normalized, now + ttl};
-  auto write = [this, &user, &change, &client, now, ttl, retry_after_s] {
+  EmailChange change{*normalized, now + deps_.config.verification_token_ttl_h * kHourMs};
+  auto write = [this, &user, &change, &client, now, retry_after_s] {
     return deps_.db.Write([&](Transaction& tx) -> Result<void> {
       auto other = AccountStore::FindUserByEmail(tx, change.new_email);
       if (!other) return std::unexpected(other.error());
@@ -303,7 +302,8 @@ net::awaitable<Result<EmailChange>> PasswordService::RequestEmailChange(const Pr
                                         deps_.config.email_requests_per_hour, now, retry_after_s);
       if (!charged) return charged;
       std::string token = RandomToken(32);
-      db::EmailChangeRecord rec{HashToken(token), user->id, change.new_email, now, now + ttl, {}};
+      db::EmailChangeRecord rec{HashToken(token),     user->id, change.new_email, now,
+                                change.expires_at_ms, {}};
       if (auto r = AccountStore::InsertEmailChange(tx, rec); !r) return r;
       return QueueMail(tx, mail::Template::kEmailConfirm, change.new_email,
                        {{"name", user->name},

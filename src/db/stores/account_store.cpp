@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include "db/stores/row_mapping.h"
+
 namespace nimbus::db {
 namespace {
 
@@ -37,6 +39,19 @@ Result<void> UpdateUser(Transaction& tx, std::int64_t id, std::string_view set,
   if (!n) return std::unexpected(std::move(n.error()));
   if (*n == 0) return Fail(Errc::kNotFound, "no user {}", id);
   return {};
+}
+
+// The first email_changes row WHERE `where` (with its params), or nullopt.
+Result<std::optional<EmailChangeRecord>> OneEmailChange(Transaction& tx, std::string_view where,
+                                                        std::initializer_list<Value> params) {
+  return MapOne(tx.QueryOne(fmt::format("SELECT token_hash, user_id, new_email, created_at, "
+                                        "expires_at, used_at FROM email_changes WHERE {}",
+                                        where),
+                            params),
+                [](Row& r) {
+                  return EmailChangeRecord{r.Text(0), r.Int(1), r.Text(2),
+                                           r.Int(3),  r.Int(4), r.OptInt(5)};
+                });
 }
 
 }  // namespace
@@ -153,13 +168,10 @@ Result<void> AccountStore::CancelEmailChanges(Transaction& tx, std::int64_t user
 Result<std::optional<EmailChangeRecord>> AccountStore::PendingEmailChange(Transaction& tx,
                                                                           std::int64_t user_id,
                                                                           std::int64_t now_ms) {
-  auto row = tx.QueryOne(
-      "SELECT token_hash FROM email_changes WHERE user_id = ? AND used_at IS NULL AND "
-      "expires_at > ? ORDER BY created_at DESC LIMIT 1",
-      {user_id, now_ms});
-  if (!row) return std::unexpected(std::move(row.error()));
-  if (!*row) return std::optional<EmailChangeRecord>();
-  return FindEmailChange(tx, (**row).Text(0));
+  return OneEmailChange(tx,
+                        "user_id = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at "
+                        "DESC LIMIT 1",
+                        {user_id, now_ms});
 }
 
 Result<void> AccountStore::InsertEmailChange(Transaction& tx, const EmailChangeRecord& c) {
@@ -172,15 +184,7 @@ Result<void> AccountStore::InsertEmailChange(Transaction& tx, const EmailChangeR
 
 Result<std::optional<EmailChangeRecord>> AccountStore::FindEmailChange(
     Transaction& tx, std::string_view token_hash) {
-  auto row = tx.QueryOne(
-      "SELECT token_hash, user_id, new_email, created_at, expires_at, used_at FROM email_changes "
-      "WHERE token_hash = ?",
-      {token_hash});
-  if (!row) return std::unexpected(std::move(row.error()));
-  if (!*row) return std::optional<EmailChangeRecord>();
-  const Row& r = **row;
-  return std::optional<EmailChangeRecord>(
-      EmailChangeRecord{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.OptInt(5)});
+  return OneEmailChange(tx, "token_hash = ?", {token_hash});
 }
 
 Result<void> AccountStore::UseEmailChange(Transaction& tx, std::string_view token_hash,
@@ -190,9 +194,7 @@ Result<void> AccountStore::UseEmailChange(Transaction& tx, std::string_view toke
 
 Result<void> AccountStore::SetEmail(Transaction& tx, std::int64_t id, std::string_view email,
                                     std::int64_t now_ms) {
-  return UpdateUser(tx, id,
-                    "email = ?, email_verified_at = ?, "
-                    "updated_at = ?",
+  return UpdateUser(tx, id, "email = ?, email_verified_at = ?, updated_at = ?",
                     {email, now_ms, now_ms});
 }
 

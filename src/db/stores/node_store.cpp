@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "db/stores/like_pattern.h"
 #include "db/stores/row_mapping.h"
 
 namespace nimbus::db {
@@ -366,15 +367,8 @@ Result<std::vector<NodeRow>> NodeStore::LargestFiles(Transaction& tx, std::int64
 
 namespace {
 
-// LIKE's pattern for "contains `t`": its wildcards and the escape itself are matched as typed.
-std::string ContainsPattern(std::string_view t) {
-  std::string pattern = "%";
-  for (char c : t) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  return pattern + '%';
-}
+// LIKE's pattern for "contains `t`", `t` as typed.
+std::string ContainsPattern(std::string_view t) { return '%' + LikeEscaped(t) + '%'; }
 
 constexpr std::string_view kNameMatches =
     "(name LIKE ? ESCAPE '\\' OR sort_name LIKE ? ESCAPE '\\') ORDER BY type DESC, sort_name, "

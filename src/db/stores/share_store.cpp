@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "db/stores/like_pattern.h"
 #include "db/stores/row_mapping.h"
 
 namespace nimbus::db {
@@ -172,13 +173,7 @@ Result<std::vector<std::string>> ShareStore::PastGranteeEmails(Transaction& tx,
   std::string lower(prefix);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  // LIKE's wildcards in the prefix are taken literally.
-  std::string pattern;
-  for (char c : lower) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
+  const std::string pattern = LikeEscaped(lower) + '%';  // Wildcards in the prefix as typed.
   auto rows = tx.Query(
       "SELECT u.email, MAX(s.created_at) AS last FROM shares s JOIN users u ON u.id = s.grantee_id"
       " WHERE s.owner_id = ? AND lower(u.email) LIKE ? ESCAPE '\\'"
