@@ -1,30 +1,37 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // `nimbus serve`: wires the runtime, the router and the HTTP server, runs the io threads, and
 // shuts down gracefully on SIGTERM/SIGINT.
-#include "commands.h"
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <memory>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "api/account_routes.h"
 #include "api/billing_routes.h"
 #include "api/file_routes.h"
-#include "api/share_routes.h"
 #include "api/openapi_route.h"
-#include "core/files/tus_service.h"
+#include "api/share_routes.h"
+#include "commands.h"
 #include "core/accounts.h"
 #include "core/disk_admin.h"
+#include "core/files/tus_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
@@ -61,9 +68,45 @@ std::string HostOf(const std::string& listen) {
   return colon == std::string::npos ? listen : listen.substr(0, colon);
 }
 
+// One `nimbus serve` per data directory: a second one would take the first one's uploads in
+// flight for leftovers of a crash (their quota reservations, the blobs named under them) and
+// queue the bytes of files the first one is about to confirm for deletion. An exclusive flock on
+// <data>/serve.lock, held until the process ends (the kernel lets go of it however the process
+// ends, kill -9 included); the file says which process holds it. Returns a sentence when it is
+// taken or cannot be taken.
+std::optional<std::string> LockDataDir(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  const std::string path = data_dir + "/serve.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot open {}: {}", path, std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    ::close(fd);
+    if (err != EWOULDBLOCK) return fmt::format("cannot lock {}: {}", path, std::strerror(err));
+    return fmt::format(
+        "another nimbus serve{} is running on the data directory {}; stop it first, or give "
+        "this one another --data",
+        holder.empty() ? "" : " (pid " + holder + ")", data_dir);
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    spdlog::warn("cannot write the pid into {}: {}", path, std::strerror(errno));
+  }
+  return std::nullopt;  // fd stays open (and locked) until the process ends.
+}
+
 }  // namespace
 
 int RunServe(const config::Config& config) {
+  if (auto taken = LockDataDir(config.server.data_dir)) {
+    spdlog::error("cannot start: {}", *taken);
+    return 1;
+  }
   net::io_context ioc(config.server.io_threads);
   auto opened = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = true});
   if (!opened) {

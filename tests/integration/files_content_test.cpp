@@ -296,6 +296,46 @@ TEST_F(FilesContentTest, AConnectionCutMidBodyLeavesNothingAndReleasesTheReserva
   EXPECT_EQ(full.status, 201) << full.body;
 }
 
+// Two servers on one data directory: the second refuses to start. Before, it took the first
+// one's upload in flight for a leftover of a crash: it released the reservation and queued the
+// blob for deletion, and the file the first server then confirmed lost its bytes at the next
+// start.
+TEST_F(FilesContentTest, ASecondServerOnTheSameDataDirectoryRefusesAndLeavesUploadsAlone) {
+  const std::string data = Bytes(100000, 4);
+  auto c = HttpClient::Connect(port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->SendRaw(fmt::format(
+      "PUT /api/v1/nodes/root/content?path=race.bin HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n"
+      "X-CSRF-Token: {}\r\nContent-Length: {}\r\n\r\n",
+      me().cookie, me().csrf, data.size())));
+  ASSERT_TRUE(c->SendRaw(std::string_view(data).substr(0, 50000)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Reservations(), "[(1,)]\n") << "the upload holds its reservation";
+
+  auto second = RunNimbus({"serve", "--listen", "127.0.0.1:0", "--data", data_dir()}, {},
+                          std::chrono::seconds(10));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_FALSE(second->timed_out) << "the second server did not exit";
+  EXPECT_NE(second->exit_code(), 0) << second->out;
+  EXPECT_TRUE(ContainsIgnoreCase(second->err, "another nimbus serve")) << second->err;
+  EXPECT_NE(second->err.find("pid " + std::to_string(server().pid())), std::string::npos)
+      << "the message does not say which process: " << second->err;
+
+  ASSERT_TRUE(c->SendRaw(std::string_view(data).substr(50000)));
+  auto done = c->ReadResponse();
+  ASSERT_TRUE(done) << done.error().message;
+  ASSERT_EQ(done->status, 201) << done->body;
+  const std::string id(BodyOf(*done).at("id").as_string());
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM blob_erasures"), "[(0,)]\n");
+  // After a restart (the erasures queued by a process are carried out at the next start) the
+  // file is still whole.
+  server().Terminate();
+  ASSERT_NO_FATAL_FAILURE(Start());
+  HttpResponse back = Download(id);
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_TRUE(back.body == data) << "the file's bytes changed";
+}
+
 TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
   std::vector<std::pair<std::string, std::string>> files = {
       {"Photos/naïve résumé.pdf", Bytes(5000, 2)},
