@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -266,11 +267,13 @@ net::awaitable<Result<TusUpload>> TusService::Append(
       return true;
     }
     if (auto synced = file->Sync(); !synced) return std::unexpected(synced.error());
-    return deps_.db.Write([&](db::Transaction& tx) {
+    auto set = deps_.db.Write([&](db::Transaction& tx) {
       return db::TusStore::SetOffset(tx, id, static_cast<std::int64_t>(now_offset),
                                      complete ? "assembling" : "receiving",
                                      ToUnixMs(deps_.clock.Now()));
     });
+    if (set && !*set) staging_.Remove(id);  // Terminated while this wrote: nothing stays.
+    return set;
   };
   Result<bool> recorded = co_await RunBlocking(deps_.workers, std::move(record));
   if (!recorded) co_return std::unexpected(recorded.error());
@@ -283,21 +286,27 @@ net::awaitable<Result<TusUpload>> TusService::Append(
 }
 
 net::awaitable<Result<void>> TusService::Terminate(std::int64_t owner_id, std::string id) {
+  static constexpr char kBeingSaved[] =
+      "This upload is complete and being saved; it cannot be cancelled any more.";
   Result<TusUpload> upload = co_await Load(owner_id, id);
   if (!upload) co_return std::unexpected(upload.error());
-  if (upload->state == TusState::kAssembling) {
-    co_return Fail(Errc::kConflict,
-                   "This upload is complete and being saved; it cannot be "
-                   "cancelled any more.");
-  }
-  if (!TryMarkBusy(id)) {
-    co_return Fail(Errc::kConflict, "A request is writing to this upload; cancel after it.");
-  }
-  BusyGuard guard(*this, id);
-  auto remove = [this, &id] {
-    auto deleted =
-        deps_.db.Write([&](db::Transaction& tx) { return db::TusStore::Delete(tx, id); });
-    staging_.Remove(id);
+  if (upload->state == TusState::kAssembling) co_return Fail(Errc::kConflict, kBeingSaved);
+  // A PATCH may be writing to it: typically the one the client just aborted to cancel, whose
+  // request the server has not seen end yet. The upload goes anyway; that PATCH finds it gone
+  // when it records its offset, and stops there (kNotFound), whatever it wrote unseen.
+  std::optional<BusyGuard> guard;
+  if (TryMarkBusy(id)) guard.emplace(*this, id);
+  auto remove = [this, &id]() -> Result<bool> {
+    auto deleted = deps_.db.Write([&](db::Transaction& tx) -> Result<bool> {
+      // In the same transaction as the delete: a PATCH that completed the upload meanwhile
+      // (now being saved) keeps it.
+      auto now = db::TusStore::Find(tx, id);
+      if (!now) return std::unexpected(now.error());
+      if (!*now) return false;
+      if ((*now)->state == "assembling") return Fail(Errc::kConflict, kBeingSaved);
+      return db::TusStore::Delete(tx, id);
+    });
+    if (deleted) staging_.Remove(id);
     return deleted;
   };
   Result<bool> removed = co_await RunBlocking(deps_.workers, std::move(remove));
