@@ -472,6 +472,57 @@ describe('file browser', () => {
     }
   });
 
+  test('keys typed in the search box edit its text; a taken name asks replace or keep both',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const put = (p, body) => fetch(`${server.url}/api/v1/nodes/root/content?path=${
+      encodeURIComponent(p)}`, { method: 'PUT', body,
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+    assert.equal((await put('Keys/keep me.txt', 'old')).status, 201);
+    const { context, page, problems } = await logIn();
+    try {
+      await row(page, 'Keys').locator('a.node-link').click();
+      await row(page, 'keep me.txt').getByRole('checkbox').check();
+      // Delete and F2 typed in the search box edit the text; they do not delete or rename the
+      // ticked file.
+      const box = page.getByRole('searchbox', { name: 'Search your files by name' });
+      await box.fill('inv oice');
+      for (let i = 0; i < 5; i += 1) await box.press('ArrowLeft');
+      await box.press('Delete');
+      await box.press('F2');
+      assert.equal(await box.inputValue(), 'invoice');
+      assert.equal(await page.getByRole('dialog').count(), 0, 'no dialog opened');
+      assert.equal((await resolve('/Keys/keep me.txt')).status, 200);
+      await box.fill('');
+
+      // Uploading a name the folder holds asks first. Cancel sends nothing.
+      const again = path.join(tmp, 'keep me.txt');
+      await writeFile(again, 'new bytes');
+      await page.locator('input.upload-files-input').setInputFiles(again);
+      const ask = page.getByRole('dialog', { name: '"keep me.txt" already exists here' });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      assert.equal((await resolve('/Keys/keep me.txt')).body.size, 3);
+      // Keep both: the new file gets a free name, which its row in the panel says.
+      await page.locator('input.upload-files-input').setInputFiles(again);
+      await ask.getByRole('button', { name: 'Keep both' }).click();
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('Done · 9 bytes · saved as "keep me (1).txt"').waitFor();
+      await row(page, 'keep me (1).txt').waitFor();
+      assert.equal((await resolve('/Keys/keep me.txt')).body.size, 3);
+      // Replace: the same node gets the new bytes.
+      await page.locator('input.upload-files-input').setInputFiles(again);
+      await ask.getByRole('button', { name: 'Replace' }).click();
+      await panel.getByText('2 of 2 uploaded').waitFor();
+      const replaced = await resolve('/Keys/keep me.txt');
+      assert.equal(replaced.body.size, 9);
+      assert.equal(replaced.body.checksum_sha256, sha256(Buffer.from('new bytes')));
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the file list fits a phone and a desktop screen: long names wrap, no sideways scrolling',
        async (t) => {
     if (skipReason) return t.skip(skipReason);
@@ -505,6 +556,27 @@ describe('file browser', () => {
       const share = row(page, unbroken).getByRole('button', { name: 'Share' });
       const box = await share.boundingBox();
       assert.ok(box && box.x + box.width <= wide.screen, 'Share of the long name is on the screen');
+      // Inside a folder whose name has no space: its heading and breadcrumb wrap, and so does
+      // the title of the delete dialog.
+      const folderName = 'F'.repeat(200);
+      const mk = await call('POST', '/api/v1/nodes/root/folders', { path: `Phone/${folderName}/in` });
+      assert.equal(mk.status, 201, JSON.stringify(mk.body));
+      await page.reload();
+      await row(page, folderName).locator('a.node-link').click();
+      await row(page, 'in').waitFor();
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        const w = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(w <= width, `inside the long-named folder: page ${w} px wide on ${width} px`);
+      }
+      await page.goBack();
+      await row(page, folderName).getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      const fits = await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth);
+      assert.ok(fits, 'the delete dialog\'s title wraps inside the dialog');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -37,3 +37,16 @@ export function replaceChildren(parent, ...children) {
   parent.replaceChildren();
   return append(parent, children);
 }
+
+// Input types whose keys do not edit text: Delete or F2 on a ticked checkbox may act on the
+// selection.
+const kNotTextTypes = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range',
+                               'color', 'image']);
+
+// True when `target` (a key event's) is a field that takes typed text (any text-like input,
+// textarea, select, contenteditable): keyboard shortcuts of a page must leave those keys to it.
+export function typesText(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.closest('textarea, select, [contenteditable=""], [contenteditable=true]')) return true;
+  return target instanceof HTMLInputElement && !kNotTextTypes.has(target.type);
+}

@@ -2,7 +2,7 @@
 // "load more", selection actions (new folder, rename, move, copy, download, delete), drag and
 // drop (rows onto folders and breadcrumbs; files and folders from the desktop to upload),
 // upload buttons, the quota bar, the uploads panel and a "show deleted items" toggle.
-import { h, replaceChildren } from '../dom.js';
+import { h, replaceChildren, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
 import { openShareDialog } from '../shares/share_dialog.js';
@@ -22,6 +22,24 @@ import { uploadPanel, uploadPlan } from './uploads.js';
 
 const kSorts = ['name', 'modified', 'size'];
 
+// "Show deleted items" stays on for this browser (other folders, a reload) once turned on.
+const kShowDeletedKey = 'nimbus.showDeleted';
+function rememberedShowDeleted() {
+  try {
+    return localStorage.getItem(kShowDeletedKey) === '1';
+  } catch {
+    return false;  // Storage blocked: the toggle starts off.
+  }
+}
+function rememberShowDeleted(on) {
+  try {
+    if (on) localStorage.setItem(kShowDeletedKey, '1');
+    else localStorage.removeItem(kShowDeletedKey);
+  } catch {
+    // Storage blocked: remembered for this page only.
+  }
+}
+
 export function title({ params }) {
   const parts = splitPath(params.rest);
   return parts.length ? parts[parts.length - 1] : 'Files';
@@ -40,7 +58,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const state = {
     sort: kSorts.includes(query.get('sort')) ? query.get('sort') : 'name',
     order: query.get('order') === 'desc' ? 'desc' : 'asc',
-    items: [], cursor: null, deleted: [], showDeleted: false,
+    items: [], cursor: null, deleted: [], showDeleted: rememberedShowDeleted(),
   };
 
   const message = messageBox();
@@ -52,7 +70,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
                                  class: 'upload-files-input' });
   const folderInput = h('input', { type: 'file', multiple: true, hidden: true,
                                    webkitdirectory: true, class: 'upload-folder-input' });
-  const deletedToggle = h('input', { type: 'checkbox', id: 'show-deleted' });
+  const deletedToggle = h('input', { type: 'checkbox', id: 'show-deleted',
+                                     checked: state.showDeleted });
 
   const table = fileTable({
     onSort: (key) => {
@@ -101,6 +120,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   more.addEventListener('click', () => run(() => loadPage(false)));
   deletedToggle.addEventListener('change', () => {
     state.showDeleted = deletedToggle.checked;
+    rememberShowDeleted(state.showDeleted);
     run(loadDeleted);
   });
   fileInput.addEventListener('change', () => startUpload(planFromFileList(fileInput.files),
@@ -110,7 +130,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   const onKey = (e) => {
     if (!zone.isConnected || document.querySelector('dialog[open]')) return;
-    if (e.target.closest?.('input[type=text], input:not([type]), textarea, select')) return;
+    if (typesText(e.target)) return;  // Delete, F2, Ctrl+A edit the text of a field.
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key.toLowerCase() === 'a') {
       e.preventDefault();
@@ -128,6 +148,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const stopRefresh = refreshAfterUploads(folder.id, () => run(reload));
 
   await loadPage(true);
+  if (state.showDeleted) await loadDeleted().catch((err) => message.error(err?.message ?? String(err)));
   return () => {
     document.removeEventListener('keydown', onKey);
     stopRefresh();
@@ -163,6 +184,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   // left nowhere goes back to the list (file_table's restoreFocus).
   async function run(fn) {
     const hint = table.focusHint();
+    message.clear();  // The last action's message no longer applies.
     try {
       await fn();
     } catch (err) {
@@ -301,7 +323,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
   async function startUpload(plan, parentId, input = null) {
     message.clear();
     try {
-      const refusal = await uploadPlan(plan, parentId);
+      // What this folder holds is known (the names listed so far): a taken name asks first.
+      const existingNames = parentId === folder.id
+        ? new Set(state.items.map((n) => n.name)) : null;
+      const refusal = await uploadPlan(plan, parentId, { existingNames });
       if (refusal) message.error(refusal);
     } catch (err) {
       message.error(err?.message ?? String(err));

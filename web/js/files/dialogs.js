@@ -33,6 +33,22 @@ export function confirmDialog({ title, message, confirmLabel = 'OK', danger = fa
   return open(dialog, (value) => value === 'ok');
 }
 
+// Offers `choices` ([{ value, label, danger }], the first is the default) and Cancel; resolves
+// to the chosen value, or null when cancelled (Cancel, Escape).
+export function choiceDialog({ title, message, choices }) {
+  const buttons = choices.map(({ value, label, danger }, i) =>
+    h('button', { type: 'submit', value, class: danger ? 'button button-danger'
+                                                 : i ? 'button button-secondary' : 'button' },
+      label));
+  const dialog = h('dialog', { class: 'dialog', 'aria-label': title },
+                   h('form', { method: 'dialog' }, h('h2', {}, title), h('p', {}, message),
+                     h('div', { class: 'form-actions' }, buttons,
+                       h('button', { type: 'submit', value: 'cancel',
+                                     class: 'button button-secondary' }, 'Cancel'))));
+  const values = new Set(choices.map((c) => c.value));
+  return open(dialog, (value) => (values.has(value) ? value : null));
+}
+
 // Asks for a name; resolves to the trimmed text, or null when cancelled or unchanged.
 export function promptDialog({ title, label, value = '', confirmLabel = 'Save' }) {
   const input = h('input', { type: 'text', name: 'name', value, required: true,

@@ -36,8 +36,10 @@ export async function render(outlet, { signal }) {
       title: 'Empty the trash?', confirmLabel: 'Delete everything forever', danger: true,
       message: 'Every item in the trash is deleted for good. This cannot be undone.' });
     if (!ok) return;
+    const count = items.length;
     await emptyTrash();
-    message.success('The trash is empty.');
+    message.success(cursor ? 'Everything in the trash was deleted for good.'
+                           : `Deleted ${count} ${count === 1 ? 'item' : 'items'} for good.`);
     await load(true);
   }));
 
@@ -114,7 +116,7 @@ export async function render(outlet, { signal }) {
       message.success(`"${item.name}" was deleted for good.`);
       await load(true);
     }));
-    return h('li', { class: 'item', dataset: { trashId: item.id } },
+    return h('li', { class: 'item trash-item', dataset: { trashId: item.id } },
              h('div', { class: 'item-main' },
                h('strong', {}, nodeIcon(item.type), item.name),
                h('span', { class: 'item-meta' },

@@ -4,6 +4,7 @@
 // byte is sent, the batch's total size is checked against the free quota.
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes } from '../format.js';
+import { choiceDialog } from './dialogs.js';
 import { freeBytes, fetchQuota, makeFolders } from './node_api.js';
 import { leafFolders, planBytes } from './tree_walk.js';
 import { forgetUpload, kTusThresholdBytes, pendingUploads, TusUpload } from './tus.js';
@@ -56,9 +57,29 @@ function pendingBytes() {
 // `parentId`. Resolves to null when queued, or to a sentence for the person when nothing was
 // sent (not enough free space, or a folder could not be created). `ownSpace: false` for a folder
 // shared with me: its owner's space takes the bytes, which only the server knows (its 507 names
-// the owner), so my own free space is not checked.
-export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
+// the owner), so my own free space is not checked. `existingNames` (a Set), when the caller
+// knows what the folder holds: a file of the plan whose name is taken there makes the person
+// choose first between replacing and keeping both (the new one then gets a free name, "a (1).txt",
+// which its row shows); a folder of the same name is merged into. Resolves to '' when the person
+// cancelled that choice.
+export async function uploadPlan(plan, parentId,
+                                 { ownSpace = true, existingNames = null } = {}) {
   if (!plan.files.length && !plan.folders.length) return null;
+  let onConflict = 'rename';
+  const taken = existingNames ? plan.files.map((f) => f.path).filter((p) => existingNames.has(p))
+                              : [];
+  if (taken.length) {
+    const one = taken.length === 1;
+    const choice = await choiceDialog({
+      title: one ? `"${taken[0]}" already exists here` : `${taken.length} files already exist here`,
+      message: (one ? 'Replace it with the one you are uploading, or keep both? '
+                    : 'Replace them with the ones you are uploading, or keep both? ') +
+               'Keeping both saves the new file under a numbered name, like "name (1).txt".',
+      choices: [{ value: 'rename', label: 'Keep both' },
+                { value: 'replace', label: one ? 'Replace' : 'Replace them', danger: true }] });
+    if (!choice) return '';
+    onConflict = choice;
+  }
   const needed = planBytes(plan);
   const usage = ownSpace ? await fetchQuota() : null;
   const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
@@ -79,8 +100,8 @@ export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   if (!plan.files.length) for (const fn of listeners) fn(parentId);
   uploadPanel();
   for (const { file, path } of plan.files) {
-    const item = { id: ++nextId, file, path, parentId, size: file.size, sent: 0,
-                   state: 'queued', error: '', note: '', samples: [] };
+    const item = { id: ++nextId, file, path, parentId, onConflict, size: file.size, sent: 0,
+                   state: 'queued', error: '', note: '', savedAs: '', samples: [] };
     item.row = buildRow(item);
     items.push(item);
     panel.list.append(item.row);
@@ -121,7 +142,7 @@ async function run(item) {
   try {
     if (item.size > kTusThresholdBytes) {
       const upload = new TusUpload({ file: item.file, parentId: item.parentId, path: item.path,
-                                     onProgress,
+                                     onConflict: item.onConflict, onProgress,
                                      onStatus: (text) => { item.note = text; draw(item); } });
       item.cancel = () => upload.cancel();
       await upload.start();
@@ -129,10 +150,12 @@ async function run(item) {
       const controller = new AbortController();
       item.cancel = () => controller.abort();
       const url = `/api/v1/nodes/${encodeURIComponent(item.parentId)}/content?` +
-                  new URLSearchParams({ path: item.path, on_conflict: 'rename' });
+                  new URLSearchParams({ path: item.path, on_conflict: item.onConflict });
       const r = await send('PUT', url, { body: item.file, onProgress, signal: controller.signal,
                                          headers: { 'Content-Type': 'application/octet-stream' } });
       if (r.status !== 200 && r.status !== 201) throw errorOf(r);
+      const leaf = item.path.split('/').pop();
+      if (typeof r.data?.name === 'string' && r.data.name !== leaf) item.savedAs = r.data.name;
     }
     item.state = 'done';
     item.sent = item.size;
@@ -142,6 +165,8 @@ async function run(item) {
     if (item.state !== 'canceled') {
       item.state = err?.name === 'AbortError' ? 'canceled' : 'failed';
       item.error = err?.message ?? String(err);
+      // A refusal that sending again cannot change (a bad name, a missing folder): no Retry.
+      item.final = err?.status >= 400 && err?.status < 500 && ![408, 410, 429].includes(err.status);
     }
   }
   item.cancel = null;
@@ -194,7 +219,9 @@ function draw(item) {
   row.progress.value = item.sent;
   let text;
   if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
-  else if (item.state === 'done') text = `Done · ${formatBytes(item.size)}`;
+  else if (item.state === 'done') {
+    text = `Done · ${formatBytes(item.size)}` + (item.savedAs ? ` · saved as "${item.savedAs}"` : '');
+  }
   else if (item.state === 'canceled') text = 'Cancelled';
   else if (item.state === 'failed') text = `Failed: ${item.error}`;
   else {
@@ -207,7 +234,7 @@ function draw(item) {
   row.status.textContent = text;
   row.status.classList.toggle('status-error', item.state === 'failed');
   row.cancel.hidden = !(item.state === 'queued' || item.state === 'uploading');
-  row.retry.hidden = item.state !== 'failed';
+  row.retry.hidden = item.state !== 'failed' || item.final;
 }
 
 function refresh() {
