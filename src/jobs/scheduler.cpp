@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <string>
+#include <string_view>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +43,26 @@ std::string MakeOwner() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return fmt::format("{}:{}:{}", host, ::getpid(), instances.fetch_add(1) + 1);
+}
+
+// True when `holder` (a lease owner MakeOwner made) is a process of this host that no longer
+// exists: a run killed before it could give its lease back.
+bool HolderIsGone(std::string_view holder) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return false;
+  const std::string prefix = std::string(host) + ":";
+  if (!holder.starts_with(prefix)) return false;
+  std::string_view rest = holder.substr(prefix.size());
+  const auto colon = rest.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  long pid = 0;
+  for (char c : rest.substr(0, colon)) {
+    if (c < '0' || c > '9') return false;
+    pid = pid * 10 + (c - '0');
+    if (pid > 1 << 30) return false;
+  }
+  if (pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 std::optional<Clock::TimePoint> OptTime(const std::optional<std::int64_t>& ms) {
@@ -102,7 +126,7 @@ struct Scheduler::State {
     } clear{e.running};
     JobRun run{.name = e.spec.name, .started_at = clock.Now()};
     auto leased = store.Acquire(e.spec.name, e.schedule_text, owner, ToUnixMs(run.started_at),
-                                ToUnixMs(run.started_at + e.spec.lease));
+                                ToUnixMs(run.started_at + e.spec.lease), HolderIsGone);
     if (!leased) return std::unexpected(std::move(leased.error()));
     const auto t0 = std::chrono::steady_clock::now();
     Result<std::string> out = RunWithHeartbeat(e);

@@ -2,6 +2,10 @@
 #include "jobs/scheduler.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -370,6 +374,40 @@ TEST_F(SchedulerTest, AnExpiredLeaseCanBeTakenOverAndTheLateRunIsNotRecorded) {
   EXPECT_NE(late.error().message.find("expired"), std::string::npos) << late.error().message;
   EXPECT_EQ(Record("bill").last_message, "billed");
   EXPECT_EQ(Record("bill").run_count, 1);
+}
+
+// `nimbus job run X` killed with -9 keeps its lease for an hour; a run on the same host whose
+// process is gone takes it over at once. A lease of a live process still blocks.
+TEST_F(SchedulerTest, ALeaseOfAProcessOfThisHostThatIsGoneIsTakenOver) {
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // `child` is now a pid nobody has.
+  db::JobStore store(*db_);
+  const std::int64_t now = ToUnixMs(fake_clock_.Now());
+  ASSERT_TRUE(store.Acquire("purge", "", fmt::format("{}:{}:1", host, child), now,
+                            now + 3'600'000));
+  Scheduler fresh(ioc_.get_executor(), pool_, *db_, fake_clock_);
+  ASSERT_TRUE(fresh.Register({.name = "purge", .run = [] { return Result<std::string>("ok"); }}));
+  auto taken = fresh.RunNow("purge");
+  ASSERT_TRUE(taken) << taken.error().message;
+  EXPECT_EQ(Record("purge").run_count, 1);
+
+  // A live process of this host (our parent), and a process of another host: they keep it.
+  for (const std::string& holder : {fmt::format("{}:{}:9", host, ::getppid()),
+                                   std::string("elsewhere.example:1:1")}) {
+    ASSERT_TRUE(store.Acquire("scrub", "", holder, now, now + 3'600'000));
+    Scheduler other(ioc_.get_executor(), pool_, *db_, fake_clock_);
+    ASSERT_TRUE(other.Register({.name = "scrub", .run = [] { return Result<std::string>("x"); }}));
+    auto blocked = other.RunNow("scrub");
+    ASSERT_FALSE(blocked) << holder;
+    EXPECT_EQ(blocked.error().code, Errc::kConflict);
+    ASSERT_TRUE(db_->Write([](db::Transaction& tx) {
+      return tx.Exec("UPDATE jobs SET lease_owner = NULL, lease_until = NULL");
+    }));
+  }
 }
 
 TEST_F(SchedulerTest, StopWithACallbackReportsOnTheIoContext) {

@@ -3,6 +3,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include "util/clock.h"
 
@@ -54,21 +55,34 @@ Result<JobRecord> JobStore::Upsert(std::string_view name, std::string_view sched
 
 Result<void> JobStore::Acquire(std::string_view name, std::string_view schedule,
                                std::string_view owner, std::int64_t now_ms,
-                               std::int64_t lease_until_ms) {
+                               std::int64_t lease_until_ms,
+                               const std::function<bool(std::string_view holder)>& gone) {
   return db_.Write([&](Transaction& tx) -> Result<void> {
     if (auto r = UpsertIn(tx, name, schedule); !r) return r;
     // The condition and the update are one statement, so two processes cannot both win even on
     // a database without a single writer (PostgreSQL).
-    auto n = tx.ExecCount(
-        "UPDATE jobs SET lease_owner = ?, lease_until = ?, last_started_at = ?, "
-        "last_outcome = 'running', last_message = NULL "
-        "WHERE name = ? AND (lease_until IS NULL OR lease_until <= ?)",
-        {owner, lease_until_ms, now_ms, name, now_ms});
+    auto take = [&](std::string_view stale_holder) {
+      return tx.ExecCount(
+          "UPDATE jobs SET lease_owner = ?, lease_until = ?, last_started_at = ?, "
+          "last_outcome = 'running', last_message = NULL "
+          "WHERE name = ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)",
+          {owner, lease_until_ms, now_ms, name, now_ms, stale_holder});
+    };
+    auto n = take("");
     if (!n) return std::unexpected(std::move(n.error()));
     if (*n == 1) return {};
     auto rec = GetIn(tx, name);
     if (!rec) return std::unexpected(std::move(rec.error()));
     const JobRecord held = rec->value_or(JobRecord{});
+    if (gone && held.lease_owner && !held.lease_owner->empty() && gone(*held.lease_owner)) {
+      auto again = take(*held.lease_owner);
+      if (!again) return std::unexpected(std::move(again.error()));
+      if (*again == 1) {
+        spdlog::warn("job '{}': took over the run lease of {}, a process that is gone", name,
+                     *held.lease_owner);
+        return {};
+      }
+    }
     return Fail(Errc::kConflict,
                 "job '{}' is already running (started {} by {}; its lease ends {}); try again "
                 "when it has finished",

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +40,11 @@ class JobStore {
   Result<JobRecord> Upsert(std::string_view name, std::string_view schedule);
   // Takes the run lease: succeeds only if no unexpired lease is held (conditional UPDATE), then
   // marks the row running since `now_ms`. kConflict "job 'x' is already running …" otherwise.
+  // `gone(holder)` says whether the process holding an unexpired lease is known to be gone (a
+  // killed run on this host): its lease is taken over then.
   Result<void> Acquire(std::string_view name, std::string_view schedule, std::string_view owner,
-                       std::int64_t now_ms, std::int64_t lease_until_ms);
+                       std::int64_t now_ms, std::int64_t lease_until_ms,
+                       const std::function<bool(std::string_view holder)>& gone = {});
   // Extends the lease `owner` holds to `lease_until_ms` (a heartbeat while the job runs).
   // kConflict if `owner` no longer holds it.
   Result<void> Renew(std::string_view name, std::string_view owner, std::int64_t lease_until_ms);
