@@ -64,7 +64,10 @@ json::object AccountJson(const core::Profile& p) {
   constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
   o["plan"] = json::object{{"size_gb", p.plan_bytes / kGiB}, {"category", p.category}};
   o["usage"] = json::object{
-      {"used_bytes", p.used_bytes}, {"trash_bytes", p.trash_bytes}, {"quota_bytes", p.plan_bytes}};
+      {"used_bytes", p.used_bytes},
+      {"trash_bytes", p.trash_bytes},
+      {"reserved_bytes", p.reserved_bytes},
+      {"quota_bytes", p.plan_bytes}};
   // The standing: past_due makes the account read-only (402 on uploads, copies, restores).
   const core::billing::Standing& s = p.billing;
   json::object billing{{"state", s.state}, {"amount_due", s.amount_due}};

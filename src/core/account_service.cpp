@@ -217,6 +217,7 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
   // One hop to the worker pool for both reads.
   auto read = [this, user_id]() -> Result<Profile> {
     std::int64_t trash = 0;
+    std::int64_t reserved = 0;
     billing::Standing standing;
     auto user = deps_.db.Read([&](Transaction& tx) -> Result<User> {
       auto u = AccountStore::FindUser(tx, user_id);
@@ -225,13 +226,17 @@ net::awaitable<Result<Profile>> AccountService::GetProfile(std::int64_t user_id)
       auto t = AccountStore::TrashBytes(tx, user_id);
       if (!t) return std::unexpected(t.error());
       trash = *t;
+      auto r = AccountStore::ReservedBytes(tx, user_id);
+      if (!r) return std::unexpected(r.error());
+      reserved = *r;
       auto s = billing::StandingOf(tx, user_id);
       if (!s) return std::unexpected(s.error());
       standing = std::move(*s);
       return ToUser(**u);
     });
     if (!user) return std::unexpected(user.error());
-    Profile p{std::move(*user), 0, "", 0, 0, std::move(standing)};
+    Profile p{std::move(*user), 0, "", 0, 0, 0, std::move(standing)};
+    p.reserved_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(reserved, 0));
     // The move first: one that switches between the two reads then shows as the new
     // allocation, not as the old one without a move (a stale quota for a second).
     auto move = deps_.pool.MoveOf(user_id);

@@ -29,6 +29,7 @@ struct Profile {
   std::string category;
   std::uint64_t used_bytes = 0;   // Live files.
   std::uint64_t trash_bytes = 0;  // Files in the trash (they still count against the quota).
+  std::uint64_t reserved_bytes = 0;  // Held for uploads in progress (AccountStore::ReservedBytes).
   billing::Standing billing;      // active, or past_due (read-only) with what is due.
 };
 

@@ -204,9 +204,12 @@ TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
   ASSERT_EQ(all.status, 201) << all.body;
   HttpResponse one_more = Create(1, "one.bin");
   EXPECT_EQ(one_more.status, 507) << "the first upload's reservation must count";
+  // GET /me shows it, so the free space the web app shows is what the server allows.
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), quota);
 
   HttpResponse terminated = Tus("DELETE", all.HeaderOr("Location"));
   EXPECT_EQ(terminated.status, 204) << terminated.body;
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
   EXPECT_EQ(Tus("HEAD", all.HeaderOr("Location")).status, 404);
   HttpResponse again = Create(1, "one.bin");
   EXPECT_EQ(again.status, 201) << "termination must free the reservation: " << again.body;

@@ -76,6 +76,13 @@ Result<std::int64_t> AccountStore::TrashBytes(Transaction& tx, std::int64_t user
   return *row ? (**row)[0].AsInt() : 0;
 }
 
+Result<std::int64_t> AccountStore::ReservedBytes(Transaction& tx, std::int64_t user_id) {
+  auto row = tx.QueryOne("SELECT COALESCE(SUM(bytes), 0) FROM reservations WHERE owner_id = ?",
+                         {user_id});
+  if (!row) return std::unexpected(row.error());
+  return *row ? (**row)[0].AsInt() : 0;
+}
+
 Result<std::optional<UserRecord>> AccountStore::FindUser(Transaction& tx, std::int64_t id) {
   return OneUser(tx, "id = ?", id);
 }

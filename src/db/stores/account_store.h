@@ -64,6 +64,9 @@ class AccountStore {
   static Result<std::optional<UserRecord>> FindUser(Transaction& tx, std::int64_t id);
   // Bytes of the user's files in the trash (0007_files), counted in allocations.used_bytes too.
   static Result<std::int64_t> TrashBytes(Transaction& tx, std::int64_t user_id);
+  // Bytes held by the user's quota reservations recorded here (resumable uploads not finished,
+  // large uploads and copies in progress).
+  static Result<std::int64_t> ReservedBytes(Transaction& tx, std::int64_t user_id);
   static Result<std::optional<UserRecord>> FindUserByEmail(Transaction& tx, std::string_view email);
   // Every user, ordered by creation.
   static Result<std::vector<UserRecord>> ListUsers(Transaction& tx);

@@ -60,12 +60,18 @@ export function quotaBar() {
     const quota = Number(usage.quota_bytes ?? 0);
     const used = Number(usage.used_bytes ?? 0);
     const trash = Number(usage.trash_bytes ?? 0);
-    const free = Math.max(0, quota - used - trash);
+    // Held for uploads not finished yet (a resumable upload keeps its size until it completes,
+    // is cancelled or expires): the server counts it, so the free space shown does too.
+    const held = Number(usage.reserved_bytes ?? 0);
+    const free = Math.max(0, quota - used - trash - held);
     const text = `${formatBytes(used)} used · ${formatBytes(trash)} in the trash · ` +
+                 (held > 0 ? `${formatBytes(held)} held for unfinished uploads · ` : '') +
                  `${formatBytes(free)} free of ${formatBytes(quota)}`;
     box.replaceChildren(
         stackedBar([{ bytes: used, cls: 'seg-used', label: `Files: ${formatBytes(used)}` },
-                    { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` }],
+                    { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` },
+                    { bytes: held, cls: 'seg-reserved',
+                      label: `Unfinished uploads: ${formatBytes(held)}` }],
                    quota, text),
         h('p', { class: 'quota-text' }, text, ' · ', h('a', { href: '/usage' }, 'What uses space?'),
           ' · ', h('a', { href: '/plan' }, 'Change plan')));
