@@ -76,7 +76,7 @@ int ListDisks(const config::Config& config, bool json) {
                    "ROLE", "STATE", "MIRROR", "CAPACITY", "ALLOCATED", "USED", "USERS", "URI");
         for (const auto& d : *disks) {
           fmt::print("{:<8} {:<4} {:<8} {:<12} {:<8} {:>16} {:>16} {:>16} {:>6}  {}\n", d.id,
-                     Or(d.category), storage::DiskRoleName(d.role), storage::DiskStateName(d.state),
+                     Or(d.category), storage::DiskRoleName(d.role), storage::ShownStateName(d),
                      Or(d.mirror_id), d.capacity_bytes, d.allocated_bytes, d.used_bytes,
                      d.owner_count, d.uri);
         }
@@ -114,9 +114,14 @@ int ShowDisk(const config::Config& config, const std::string& id, bool json) {
         "id:              {}\ncategory:        {}\nrole:            {}\nstate:           {}\n"
         "mirror:          {}\nuri:             {}\ncapacity_bytes:  {}\n"
         "allocated_bytes: {}\nused_bytes:      {}\nusers:           {}\n",
-        d->id, Or(d->category), storage::DiskRoleName(d->role), storage::DiskStateName(d->state),
+        d->id, Or(d->category), storage::DiskRoleName(d->role), storage::ShownStateName(*d),
         Or(d->mirror_id), d->uri, d->capacity_bytes, d->allocated_bytes, d->used_bytes,
         d->owner_count);
+    if (d->repairs_pending > 0) {
+      fmt::print("repairs_pending: {} (blobs whose only good copy is on the other disk; they are "
+                 "copied back in the background, or by `nimbus admin disk scrub {}`)\n",
+                 d->repairs_pending, d->id);
+    }
     if (*task) {
       const db::DiskTaskRow& t = **task;
       fmt::print("task:            {} #{} {}: {}/{} blobs, {} of {}{}{}\n", t.kind, t.id, t.state,

@@ -25,7 +25,29 @@ std::string RandomBytes(std::size_t n, unsigned seed) {
   return s;
 }
 
-class FilesFailoverTest : public FilesTest {};
+class FilesFailoverTest : public FilesTest {
+ protected:
+  // The admin's view of disk `id` (GET /api/v1/admin/disks), {} when not listed.
+  boost::json::object Disk(const std::string& id) {
+    auto disks = BodyOf(Api("GET", "/api/v1/admin/disks"));
+    if (auto* items = disks.if_contains("disks"); items && items->is_array()) {
+      for (const auto& d : items->as_array()) {
+        if (d.as_object().at("id").as_string() == id) return d.as_object();
+      }
+    }
+    return {};
+  }
+  // Polls Disk(id)'s state until it is `want` (bounded: 10 s); returns the last one seen.
+  std::string WaitForState(const std::string& id, const std::string& want) {
+    std::string state;
+    for (int i = 0; i < 100 && state != want; ++i) {
+      auto d = Disk(id);
+      if (auto* s = d.if_contains("state")) state = s->as_string().c_str();
+      if (state != want) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return state;
+  }
+};
 
 TEST_F(FilesFailoverTest, APulledPrimaryDiskIsInvisibleToDownloadsAndUploads) {
   // The first user is the admin; free accounts live on the category-A pair a1 (+ mirror a1m).
@@ -199,6 +221,42 @@ TEST_F(FilesFailoverTest, AFileWhoseOnlyCopyIsDamagedIsNamedAndTheReplaceFinishe
   EXPECT_NE(scrub->out.find("lost file: /Docs/report.bin of ann@example.com"), std::string::npos)
       << scrub->out;
   EXPECT_EQ(scrub->out.find("kept.bin"), std::string::npos) << scrub->out;
+}
+
+// A disk that lacks blobs its mirror holds (a write failed on it alone) is shown degraded, with
+// how many, until they are copied back; a disk whose directory now holds another disk (two
+// mount points swapped) fails its health probe (QA pass 11, ops findings 2 and 3).
+TEST_F(FilesFailoverTest, ADiskMissingBlobsShowsDegradedAndASwappedDiskFails) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  ASSERT_EQ(WaitForState("a1", "healthy"), "healthy");
+  // Blob files cannot be made on a1 any more (its blobs/ directory is now a file), while its
+  // probe (tmp/) and its small blobs still work: the disk stays in service.
+  const fs::path blobs = fs::path(data_dir()) / "disks" / "a1" / "blobs";
+  ASSERT_TRUE(fs::is_directory(blobs));
+  fs::rename(blobs, blobs.string() + ".away");
+  { std::ofstream(blobs.string()) << "not a directory"; }
+  const std::string big = RandomBytes(200000, 7);
+  HttpResponse up = Put("root", "one side.bin", big);
+  ASSERT_EQ(up.status, 201) << up.body;
+  HttpResponse back = Download(IdOf(up));
+  EXPECT_EQ(back.status, 200);
+  EXPECT_TRUE(back.body == big);
+  auto a1 = Disk("a1");
+  EXPECT_EQ(a1["state"].as_string(), "degraded") << boost::json::serialize(a1);
+  EXPECT_GE(a1["repairs_pending"].as_int64(), 1);
+  EXPECT_EQ(Disk("a1m")["state"].as_string(), "healthy");
+  auto show = RunNimbus({"admin", "disk", "show", "a1", "--data", data_dir()});
+  ASSERT_TRUE(show) << show.error().message;
+  EXPECT_NE(show->out.find("degraded"), std::string::npos) << show->out;
+  EXPECT_NE(show->out.find("repairs_pending"), std::string::npos) << show->out;
+
+  // Swap the directories of b1 and c1: each path now holds the other disk.
+  const fs::path disks = fs::path(data_dir()) / "disks";
+  fs::rename(disks / "b1", disks / "swap");
+  fs::rename(disks / "c1", disks / "b1");
+  fs::rename(disks / "swap", disks / "c1");
+  EXPECT_EQ(WaitForState("b1", "failed"), "failed");
+  EXPECT_EQ(WaitForState("c1", "failed"), "failed");
 }
 
 }  // namespace

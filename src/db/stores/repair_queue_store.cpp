@@ -40,4 +40,12 @@ Result<std::int64_t> RepairQueueStore::RemoveTarget(std::string_view primary_id,
                        {primary_id, target});
 }
 
+Result<std::int64_t> RepairQueueStore::CountFor(std::string_view primary_id,
+                                               std::string_view target) {
+  auto row = tx_.QueryOne("SELECT COUNT(*) FROM repair_queue WHERE primary_id = ? AND target = ?",
+                          {primary_id, target});
+  if (!row) return std::unexpected(std::move(row.error()));
+  return *row ? (**row)[0].AsInt() : 0;
+}
+
 }  // namespace nimbus::db

@@ -37,6 +37,8 @@ class RepairQueueStore {
   Result<std::int64_t> MovePair(std::string_view from, std::string_view to);
   // Removes every entry of the pair with `target` (that side was rebuilt); returns how many.
   Result<std::int64_t> RemoveTarget(std::string_view primary_id, std::string_view target);
+  // How many entries wait for the `target` side of pair `primary_id`.
+  Result<std::int64_t> CountFor(std::string_view primary_id, std::string_view target);
 
  private:
   Transaction& tx_;

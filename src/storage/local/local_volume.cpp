@@ -337,9 +337,20 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
     int close_err = fd.Close();
     if (::unlink(path.c_str()) != 0 && result) result = Fail(local::IoError(id_, "probe: unlink", errno));
     if (close_err != 0 && result) result = Fail(local::IoError(id_, "probe: close", close_err));
-    // The health job probes every disk each round: an idle (or failed) disk lets go of
-    // small.sqlite here, so that it can be unmounted while the server runs.
-    small_->CloseIfIdle(kSmallBlobsIdle);
+    // The directory must still be this disk (another disk's directory moved to its path, or an
+    // empty one mounted there, takes writes that nobody finds later), with its small blobs.
+    if (result) {
+      auto marker = local::ReadMarkerId(root_);
+      if (!marker || *marker != id_) {
+        result = Fail(Errc::kIoError, "disk {}: {} no longer holds this disk (its marker is {})",
+                      id_, root_, marker ? "disk " + *marker + "'s" : "gone");
+      } else if (auto small = small_->Check(); !small) {
+        result = small;
+      }
+    }
+    // The health job probes every disk each round: an idle disk lets go of small.sqlite here,
+    // so that it can be unmounted while the server runs; a disk that failed its probe at once.
+    small_->CloseIfIdle(result ? kSmallBlobsIdle : std::chrono::milliseconds(0));
     return result;
   };
   co_return co_await RunBlocking(pool_, std::move(fn));

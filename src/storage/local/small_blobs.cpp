@@ -137,14 +137,24 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::Db() {
     db_ = std::move(*db);
     return db_;
   }
+  if (auto same = SameFile(); !same) return Fail(same.error());
+  return db_;
+}
+
+Result<void> SmallBlobs::SameFile() const {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return Fail(Gone(errno));
-  if (st.st_dev != dev_ || st.st_ino != ino_) {
+  if (db_ && (st.st_dev != dev_ || st.st_ino != ino_)) {
     return Fail(Errc::kIoError,
                 "disk {}: {} was replaced by another file since the disk was opened", disk_,
                 kSmallBlobsName);
   }
-  return db_;
+  return {};
+}
+
+Result<void> SmallBlobs::Check() {
+  std::lock_guard lock(open_mu_);
+  return SameFile();
 }
 
 bool SmallBlobs::CloseIfIdle(std::chrono::milliseconds idle) {

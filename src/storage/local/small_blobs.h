@@ -54,6 +54,9 @@ class SmallBlobs {
   Result<std::vector<std::pair<BlobId, std::uint64_t>>> List(const std::string& after, int limit);
   // Sum of the sizes of the blobs stored, as counted at Open.
   std::uint64_t bytes_at_open() const { return bytes_at_open_; }
+  // kIoError when small.sqlite is no longer at its path, or is another file than the one open
+  // (removed, replaced). For the health probe.
+  Result<void> Check();
   // Closes the database (its files) if no call used it for `idle` and none is running. True
   // when it is closed now.
   bool CloseIfIdle(std::chrono::milliseconds idle);
@@ -66,6 +69,9 @@ class SmallBlobs {
   // directory does, instead of writing to a file nobody finds.
   Result<std::shared_ptr<db::Database>> Db();
   Result<std::shared_ptr<db::Database>> OpenDb(bool create);  // open_mu_ held.
+  // kIoError when small.sqlite is not at its path, or (while open) is another file than the one
+  // open. open_mu_ held.
+  Result<void> SameFile() const;
   Error Wrap(const Error& e, std::string_view what) const;
   Error Gone(int err) const;  // small.sqlite is no longer at its path (errno `err`).
 

@@ -53,9 +53,16 @@ struct DiskInfo {
   std::uint64_t allocated_bytes = 0;  // Sum of its owners' plan sizes.
   std::uint64_t used_bytes = 0;       // What its owners' blobs take.
   std::int64_t owner_count = 0;       // Owners placed on its pair.
+  // Blobs this disk lacks a good copy of, queued for repair from the other side (List, Show).
+  // A healthy disk with some is shown as degraded (ShownStateName).
+  std::int64_t repairs_pending = 0;
   std::int64_t created_at = 0;        // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;
 };
+
+// The state an admin sees: "degraded" for a healthy disk that lacks some blobs (a write or a
+// repair failed on it and the other side holds the only good copy), else DiskStateName.
+std::string_view ShownStateName(const DiskInfo& d);
 
 // A primary and its mirror, with their states at the time of the call.
 struct DiskPair {

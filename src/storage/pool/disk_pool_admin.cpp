@@ -52,8 +52,29 @@ Result<DiskInfo> DiskPool::ShowIn(db::Transaction& tx, std::string_view disk_id)
   return pool_internal::ToInfo(*row, OwnersOf(*row, *owners));
 }
 
+// Fills d.repairs_pending from the repair queue: entries of its pair for its side.
+static Result<void> CountRepairs(db::Transaction& tx, DiskInfo& d) {
+  if (d.role == DiskRole::kSpare) return {};
+  const bool primary = d.role == DiskRole::kPrimary;
+  auto n = db::RepairQueueStore(tx).CountFor(primary ? d.id : d.mirror_id,
+                                             primary ? "primary" : "mirror");
+  if (!n) return std::unexpected(std::move(n.error()));
+  d.repairs_pending = *n;
+  return {};
+}
+
+std::string_view ShownStateName(const DiskInfo& d) {
+  if (d.state == DiskState::kHealthy && d.repairs_pending > 0) return "degraded";
+  return DiskStateName(d.state);
+}
+
 Result<DiskInfo> DiskPool::Show(std::string_view disk_id) {
-  return deps_.db.Read([&](db::Transaction& tx) { return ShowIn(tx, disk_id); });
+  return deps_.db.Read([&](db::Transaction& tx) -> Result<DiskInfo> {
+    auto d = ShowIn(tx, disk_id);
+    if (!d) return d;
+    if (auto r = CountRepairs(tx, *d); !r) return std::unexpected(std::move(r.error()));
+    return d;
+  });
 }
 
 Result<std::vector<DiskInfo>> DiskPool::List() {
@@ -67,6 +88,7 @@ Result<std::vector<DiskInfo>> DiskPool::List() {
     for (const db::DiskRow& r : *rows) {
       auto info = pool_internal::ToInfo(r, OwnersOf(r, *owners));
       if (!info) return Pass(info);
+      if (auto c = CountRepairs(tx, *info); !c) return std::unexpected(std::move(c.error()));
       out.push_back(std::move(*info));
     }
     return out;
