@@ -368,6 +368,11 @@ net::awaitable<WriteResult> WriteResponse(Transport& stream, Response& res, bool
   Message msg;
   msg.version(11);
   msg.result(static_cast<unsigned>(res.status));
+  // Beast knows the registered statuses only; say something readable for the others (tus's 460
+  // went out as "460 <unknown-status>").
+  if (bhttp::int_to_status(static_cast<unsigned>(res.status)) == bhttp::status::unknown) {
+    msg.reason(res.status == 460 ? "Checksum Mismatch" : "Error");
+  }
   for (const auto& [k, v] : res.headers) msg.insert(k, v);
   msg.keep_alive(keep_alive);
   std::optional<std::uint64_t> length = res.known_length();

@@ -271,6 +271,15 @@ TEST_F(FilesContentTest, FailedUploadsLeaveNothingAndReleaseTheReservation) {
   auto too_large = Run(files_->PrepareUpload(big));
   ASSERT_FALSE(too_large);
   EXPECT_EQ(too_large.error().code, Errc::kTooLarge);
+  EXPECT_EQ(too_large.error().message,
+            "This file is 101 bytes; the largest upload allowed is 100 bytes.");
+  // Just over a limit of 100 GB: both sizes would read "100 GB" rounded, so bytes are named.
+  config_.max_upload_bytes = std::uint64_t{100} << 30;
+  UploadRequest just_over = Req("just over", (std::uint64_t{100} << 30) + 1);
+  auto refused = Run(files_->PrepareUpload(just_over));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "This file is 107374182401 bytes; the largest upload allowed is 107374182400 bytes.");
 }
 
 TEST_F(FilesContentTest, QuotaExactForDeclaredAndChunkedBodies) {

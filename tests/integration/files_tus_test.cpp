@@ -162,6 +162,7 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   HttpResponse mismatch =
       Patch(location, 4, "efg", {{"Upload-Checksum", "sha256 " + Sha256Base64("EFG")}});
   EXPECT_EQ(mismatch.status, 460) << mismatch.body;
+  EXPECT_EQ(mismatch.reason, "Checksum Mismatch");  // Not Beast's "<unknown-status>".
   EXPECT_EQ(ErrorCode(mismatch), "checksum_mismatch");
   EXPECT_EQ(OffsetOf(location), 4);
 

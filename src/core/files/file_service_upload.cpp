@@ -34,9 +34,16 @@ std::string_view KindName(ReservationKind k) {
 }
 
 Error TooLarge(std::uint64_t size, std::uint64_t max) {
-  return Error{Errc::kTooLarge, fmt::format("This file is {}; the largest upload allowed is {}.",
-                                            HumanBytes(static_cast<std::int64_t>(size)),
-                                            HumanBytes(static_cast<std::int64_t>(max)))};
+  std::string is = HumanBytes(static_cast<std::int64_t>(size));
+  std::string most = HumanBytes(static_cast<std::int64_t>(max));
+  // Just over the limit reads as the same size once rounded ("100.0 GB" over "100 GB"): say the
+  // bytes.
+  if (size > max && size - max < std::max<std::uint64_t>(max / 100, 1)) {
+    is = fmt::format("{} bytes", size);
+    most = fmt::format("{} bytes", max);
+  }
+  return Error{Errc::kTooLarge,
+               fmt::format("This file is {}; the largest upload allowed is {}.", is, most)};
 }
 
 // Counts what the body yields: refuses it past `limit` (a chunked body has no reservation:

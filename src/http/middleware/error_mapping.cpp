@@ -35,7 +35,9 @@ net::awaitable<Response> ErrorMiddleware(Request& req, const Handler& next) {
     r.close = true;
     co_return r;
   }
-  if (res->error && res->status >= 500) {
+  // quota_exceeded (507) is the user's own limit, not the server's fault: the access log line
+  // is enough.
+  if (res->error && res->status >= 500 && res->error->code != Errc::kQuotaExceeded) {
     spdlog::error("http {} {} id={}: {} ({})", req.method_string(), req.route(), req.request_id(),
                   res->error->message, ErrcName(res->error->code));
     // Rebuild so the client message names the request id.
