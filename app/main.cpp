@@ -171,6 +171,32 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // "nimbus admin bogus": CLI11 says "A subcommand is required"; name the word it did not know
+    // and the commands there are instead.
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      CLI::App* at = &app;
+      for (CLI::App* next = at; next != nullptr;) {
+        at = next;
+        next = nullptr;
+        for (CLI::App* sub : at->get_subcommands({})) {
+          if (sub->parsed()) next = sub;
+        }
+      }
+      const std::vector<std::string> rest = at->remaining();
+      if (!rest.empty() && !at->get_subcommands({}).empty()) {
+        std::string names;
+        for (CLI::App* sub : at->get_subcommands({})) {
+          names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        std::string path;
+        for (CLI::App* a = at; a != nullptr; a = a->get_parent()) {
+          path = a->get_name() + (path.empty() ? "" : " ") + path;
+        }
+        fmt::print(stderr, "{}: '{}' is not a command here; the commands are: {}. Run '{} --help' "
+                   "for more.\n", path, rest.front(), names, path);
+        return 2;
+      }
+    }
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }

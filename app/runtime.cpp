@@ -29,7 +29,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   if (runtime_options.existing_data_only && !fs::is_directory(server.data_dir, ec)) {
     return Fail(Errc::kNotFound,
                 "there is no data directory {}: pass --data with the server's data directory "
-                "(or --config with its configuration); nothing was created",
+                "(or --config with its configuration); nothing was created (`nimbus serve` "
+                "creates a new one)",
                 server.data_dir);
   }
   fs::create_directories(server.data_dir, ec);

@@ -61,10 +61,11 @@ struct RuntimeOptions {
   // next to a running server, whose in-flight writes live there).
   bool sweep_tmp = true;
   // Refuse (kNotFound, nothing created) a data directory that does not exist, instead of
-  // creating it with an empty database: the read-only admin commands (list, show), so that a
-  // missing or mistyped --data says so rather than listing nothing. (An existing, empty
-  // directory is set up as usual.)
-  bool existing_data_only = false;
+  // creating it with an empty database and disks: every command but `serve`, so that a missing
+  // or mistyped --data says so rather than listing nothing, or failing a disk, purging a trash
+  // or creating an admin in a new, empty installation. (An existing, empty directory is set up
+  // as usual.)
+  bool existing_data_only = true;
 };
 
 // Creates the data directory, opens and migrates the database, opens the storage engine from

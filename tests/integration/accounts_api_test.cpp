@@ -192,6 +192,15 @@ TEST_F(AccountsTest, RequiredVerificationRefusesLoginUntilTheLinkIsUsed) {
 TEST_F(AccountsTest, AdminUserCommands) {
   const std::string pw_file = tmp().File("pw");
   std::ofstream(pw_file) << "correct horse battery\n";
+  // A data directory that does not exist (a mistyped --data) is refused; nothing is created.
+  auto nowhere = RunNimbus({"admin", "user", "create", "ops@example.com", "--password-file",
+                            pw_file, "--data", data_dir()});
+  ASSERT_TRUE(nowhere);
+  EXPECT_NE(nowhere->exit_code(), 0) << nowhere->out;
+  EXPECT_NE(nowhere->err.find("there is no data directory " + data_dir()), std::string::npos)
+      << nowhere->err;
+  EXPECT_FALSE(std::filesystem::exists(data_dir()));
+  std::filesystem::create_directories(data_dir());  // The operator's mkdir: set up as usual.
   auto created = RunNimbus({"admin", "user", "create", "Ops@Example.com", "--name", "Ops",
                             "--admin", "--password-file", pw_file, "--data", data_dir()});
   ASSERT_TRUE(created);

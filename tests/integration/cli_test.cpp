@@ -122,6 +122,7 @@ const json::value* FieldContaining(const json::object& job, std::string_view par
 }
 
 TEST_F(CliTest, JobRunDbMaintenanceRunsAndIsRecordedInJobList) {
+  fs::create_directories(data_dir());  // The operator's mkdir: only serve makes one.
   // The flag after the positional job name, as an operator's cron line would have it.
   auto run = RunNimbus({"job", "run", "db-maintenance", "--data", data_dir()});
   ASSERT_TRUE(run) << run.error().message;
@@ -180,11 +181,21 @@ TEST_F(CliTest, JobRunOfAnUnknownJobFailsNamingTheKnownJobs) {
   }
 }
 
-TEST_F(CliTest, UnknownSubcommandFails) {
+TEST_F(CliTest, UnknownSubcommandFailsNamingItAndTheCommandsThereAre) {
   auto r = RunNimbus({"frobnicate"});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_NE(r->exit_code(), 0);
-  EXPECT_FALSE((r->out + r->err).empty());
+  EXPECT_EQ(r->exit_code(), 2);
+  EXPECT_NE(r->err.find("nimbus: 'frobnicate' is not a command here; the commands are: serve, "
+                        "config, job, admin."),
+            std::string::npos)
+      << r->err;
+  auto deeper = RunNimbus({"admin", "disk", "frobnicate"});
+  ASSERT_TRUE(deeper) << deeper.error().message;
+  EXPECT_EQ(deeper->exit_code(), 2);
+  EXPECT_NE(deeper->err.find("nimbus admin disk: 'frobnicate' is not a command here"),
+            std::string::npos)
+      << deeper->err;
+  EXPECT_NE(deeper->err.find("Run 'nimbus admin disk --help'"), std::string::npos) << deeper->err;
 }
 
 }  // namespace

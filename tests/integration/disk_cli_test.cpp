@@ -27,6 +27,7 @@ std::string ReadFile(const fs::path& p) {
 }
 
 TEST_F(DiskCliTest, FailingTheLastWorkingCopyOfAPairWithUsersAsksForForce) {
+  std::filesystem::create_directories(data_dir());  // The operator's mkdir.
   auto user = RunNimbus({"admin", "user", "create", "ops@example.com", "--data", data_dir()});
   ASSERT_TRUE(user) << user.error().message;
   ASSERT_EQ(user->exit_code(), 0) << user->err;  // Placed on pair a1/a1m (the free plan).
@@ -104,6 +105,7 @@ TEST_F(DiskCliTest, FreshDataDirHasTheDefaultLayout) {
 }
 
 TEST_F(DiskCliTest, FailShowsFailedAndUnknownIdsAreRefused) {
+  std::filesystem::create_directories(data_dir());  // The operator's mkdir.
   auto fail = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
   ASSERT_TRUE(fail) << fail.error().message;
   EXPECT_EQ(fail->exit_code(), 0) << fail->err;

@@ -4,6 +4,8 @@
 // through an outage and back; and `nimbus serve` draining it by itself into .eml files.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <thread>
 
 #include "db/database.h"
@@ -48,6 +50,7 @@ class MailCliTest : public ::testing::Test {
 };
 
 TEST_F(MailCliTest, JobRunDeliversOverSmtpFromEnvironmentOverridesAfterAnOutage) {
+  std::filesystem::create_directories(Data());  // The operator's mkdir: commands need one.
   auto first = Nimbus({"job", "run", "mail-outbox", "--data", Data()});
   ASSERT_TRUE(first) << first.error().message;
   ASSERT_EQ(first->exit_code(), 0) << first->err;
@@ -94,6 +97,7 @@ TEST_F(MailCliTest, JobRunDeliversOverSmtpFromEnvironmentOverridesAfterAnOutage)
 }
 
 TEST_F(MailCliTest, AFailedDiskIsMailedToEveryAdmin) {
+  std::filesystem::create_directories(Data());  // The operator's mkdir: commands need one.
   auto admin = Nimbus(
       {"admin", "user", "create", "ops@example.org", "--admin", "--name", "Ops", "--data", Data()});
   ASSERT_TRUE(admin) << admin.error().message;
