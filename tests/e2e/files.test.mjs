@@ -348,7 +348,7 @@ describe('file browser', () => {
       await dialog.getByRole('button', { name: 'Move here' }).click();
       const alert = page.locator('main .form-message[role="alert"]');
       await alert.waitFor();
-      assert.match(await alert.innerText(), /^report\.txt: \S/);
+      assert.match(await alert.innerText(), /^Not moved: report\.txt: \S/);
       assert.equal((await resolve('/report.txt')).status, 200, 'nothing moved');
 
       // Move into Archive works.
@@ -517,6 +517,50 @@ describe('file browser', () => {
       const replaced = await resolve('/Keys/keep me.txt');
       assert.equal(replaced.body.size, 9);
       assert.equal(replaced.body.checksum_sha256, sha256(Buffer.from('new bytes')));
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('new folder and rename keep their dialog open on a refusal; a move to the same folder ' +
+       'says so', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await call('POST', '/api/v1/nodes/root/folders', { path: 'Dialogs/my.folder.v2' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const { context, page, problems } = await logIn();
+    try {
+      await row(page, 'Dialogs').locator('a.node-link').click();
+      await row(page, 'my.folder.v2').waitFor();
+      // New folder: a taken name and a name of spaces are said in the dialog, which stays.
+      await page.getByRole('button', { name: 'New folder' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New folder' });
+      await dialog.getByLabel('Folder name').fill('my.folder.v2');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await dialog.getByRole('alert').getByText('already exists').waitFor();
+      assert.equal(await dialog.getByLabel('Folder name').inputValue(), 'my.folder.v2');
+      await dialog.getByLabel('Folder name').fill('   ');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await dialog.getByRole('alert').getByText('Type a name for the folder.').waitFor();
+      await dialog.getByLabel('Folder name').fill('fresh');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await row(page, 'fresh').waitFor();
+      assert.equal(await page.getByRole('dialog').count(), 0);
+      // Rename of a folder selects its whole name ("my.folder.v2" has no extension).
+      await row(page, 'my.folder.v2').getByRole('checkbox').check();
+      await page.keyboard.press('F2');
+      const rename = page.getByRole('dialog', { name: 'Rename "my.folder.v2"' });
+      const selected = await rename.getByLabel('New name').evaluate(
+        (i) => i.value.slice(i.selectionStart, i.selectionEnd));
+      assert.equal(selected, 'my.folder.v2');
+      await rename.getByRole('button', { name: 'Cancel' }).click();
+      // Move to the folder it is in: nothing moves, and the message says so.
+      await page.getByRole('button', { name: 'Move', exact: true }).click();
+      const picker = page.getByRole('dialog');
+      await picker.getByRole('button', { name: 'Dialogs', exact: true }).click();
+      await picker.getByText('Target: /Dialogs').waitFor();
+      await picker.getByRole('button', { name: 'Move here' }).click();
+      await page.getByText('"my.folder.v2" is already in /Dialogs.').waitFor();
       assertNoProblems(problems);
     } finally {
       await context.close();

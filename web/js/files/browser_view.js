@@ -220,21 +220,36 @@ export async function render(outlet, { params, query, signal, navigate }) {
   async function transfer(kind, nodes, targetId, targetPath) {
     message.clear();
     const failures = [];
+    let done = 0;
+    let already = 0;  // A move to the folder the item is in: nothing to do.
     for (const node of nodes) {
+      if (kind === 'move' && node.parent_id === targetId) {
+        already += 1;
+        continue;
+      }
       try {
         if (kind === 'move') await moveNode(node.id, targetId);
         else await copyNode(node.id, targetId);
+        done += 1;
       } catch (err) {
         failures.push(`${node.name}: ${err.message}`);
       }
     }
-    const done = nodes.length - failures.length;
-    if (failures.length) message.error(failures.join(' '));
-    else {
-      message.success(`${kind === 'move' ? 'Moved' : 'Copied'} ${done} ` +
-                      `${done === 1 ? 'item' : 'items'} to ${targetPath || '/'}.`);
+    const to = targetPath || '/';
+    const items = (n) => `${n} ${n === 1 ? 'item' : 'items'}`;
+    const parts = [];
+    if (done) parts.push(`${kind === 'move' ? 'Moved' : 'Copied'} ${items(done)} to ${to}.`);
+    if (already) {
+      parts.push(already === 1 && nodes.length === 1 ? `"${nodes[0].name}" is already in ${to}.`
+                                                     : `${items(already)} already in ${to}.`);
     }
-    await reload();
+    if (failures.length) {
+      parts.push(`Not ${kind === 'move' ? 'moved' : 'copied'}: ${failures.join(' ')}`);
+      message.error(parts.join(' '));
+    } else {
+      message.success(parts.join(' '));
+    }
+    if (done) await reload();
   }
 
   function downloadSelected() {

@@ -49,23 +49,30 @@ export function choiceDialog({ title, message, choices }) {
   return open(dialog, (value) => (values.has(value) ? value : null));
 }
 
-// Asks for a name; resolves to the trimmed text, or null when cancelled or unchanged.
-export function promptDialog({ title, label, value = '', confirmLabel = 'Save' }) {
+// Asks for a name; resolves to the trimmed text ('' when only spaces were typed), or null when
+// cancelled or when the text is `original` (unchanged). `error`, from an earlier try, shows
+// under the field. The name is selected without its extension, as file managers do, unless
+// `wholeName` (a folder's "my.folder.v2" has no extension).
+export function promptDialog({ title, label, value = '', original = value, error = '',
+                               confirmLabel = 'Save', wholeName = false }) {
   const input = h('input', { type: 'text', name: 'name', value, required: true,
-                             id: 'dialog-name', autocomplete: 'off' });
+                             id: 'dialog-name', autocomplete: 'off',
+                             'aria-invalid': error ? 'true' : null,
+                             'aria-describedby': error ? 'dialog-name-error' : null });
   const dialog = h('dialog', { class: 'dialog', 'aria-label': title },
                    h('form', { method: 'dialog', class: 'form' }, h('h2', {}, title),
-                     h('div', { class: 'field' }, h('label', { for: 'dialog-name' }, label), input),
+                     h('div', { class: 'field' }, h('label', { for: 'dialog-name' }, label), input,
+                       error ? h('p', { class: 'field-error', id: 'dialog-name-error',
+                                        role: 'alert' }, error) : null),
                      actions(confirmLabel)));
-  // Select the name without its extension, as file managers do.
   queueMicrotask(() => {
-    const dot = value.lastIndexOf('.');
+    const dot = wholeName ? -1 : value.lastIndexOf('.');
     input.focus();
     input.setSelectionRange(0, dot > 0 ? dot : value.length);
   });
   return open(dialog, (result) => {
     const text = input.value.trim();
-    return result === 'ok' && text && text !== value ? text : null;
+    return result === 'ok' && text !== original ? text : null;
   });
 }
 

@@ -7,13 +7,37 @@ import { promptDialog } from './dialogs.js';
 import { makeFolders, renameNode } from './node_api.js';
 import { onUploaded } from './uploads.js';
 
+// Asks with promptDialog(`ask`) and runs `act(name)` until it succeeds or the person cancels:
+// a refusal the person can fix (a name taken or not allowed, nothing typed) shows in the dialog,
+// which opens again with what was typed. Resolves to the name, or null when cancelled.
+async function askUntilDone(ask, act, emptyError) {
+  let value = ask.value ?? '';
+  let error = '';
+  for (;;) {
+    const name = await promptDialog({ ...ask, value, error });
+    if (name === null) return null;
+    value = name;
+    if (!name) {
+      error = emptyError;
+      continue;
+    }
+    try {
+      await act(name);
+      return name;
+    } catch (err) {
+      if (!(err?.status >= 400 && err.status < 500) || err.status === 404) throw err;
+      error = err.message;
+    }
+  }
+}
+
 // "New folder" in the folder `parentId`.
 export async function createFolder(parentId, { message, reload }) {
-  const name = await promptDialog({ title: 'New folder', label: 'Folder name',
-                                    confirmLabel: 'Create' });
-  if (!name) return;
   message.clear();
-  await makeFolders(parentId, name);
+  const name = await askUntilDone(
+    { title: 'New folder', label: 'Folder name', confirmLabel: 'Create', original: null },
+    (n) => makeFolders(parentId, n), 'Type a name for the folder.');
+  if (name === null) return;
   message.success(`Created the folder "${name}".`);
   await reload();
 }
@@ -21,11 +45,12 @@ export async function createFolder(parentId, { message, reload }) {
 // "Rename" of `node` (nothing when it is null or the name is unchanged).
 export async function renameItem(node, { message, reload }) {
   if (!node) return;
-  const name = await promptDialog({ title: `Rename "${node.name}"`, label: 'New name',
-                                    value: node.name, confirmLabel: 'Rename' });
-  if (!name) return;
   message.clear();
-  await renameNode(node.id, name);
+  const name = await askUntilDone(
+    { title: `Rename "${node.name}"`, label: 'New name', value: node.name, original: node.name,
+      confirmLabel: 'Rename', wholeName: node.type === 'folder' },
+    (n) => renameNode(node.id, n), 'Type the new name.');
+  if (name === null) return;
   message.success(`Renamed "${node.name}" to "${name}".`);
   await reload();
 }
