@@ -110,15 +110,18 @@ int main(int argc, char** argv) {
   disk_replace->add_flag("--json", json, "Print JSON (progress goes to stderr)");
   AddCommonFlags(disk_replace, flags);
   std::string attach_uri;
-  std::uint64_t attach_capacity = 0;
-  std::uint64_t attach_capacity_gb = 0;
+  std::int64_t attach_capacity = 0;  // Signed: "-5" is refused, not read as 2^64 - 5.
+  std::int64_t attach_capacity_gb = 0;
   auto* disk_attach = admin_disk->add_subcommand("attach", "Record a new spare disk");
   disk_attach->add_option("id", disk_id, "Id of the new disk (e.g. spare3)")->required();
   disk_attach->add_option("--uri", attach_uri, "Where it is: file:/absolute/path")->required();
   auto* capacity_opt =
-      disk_attach->add_option("--capacity", attach_capacity, "Capacity in bytes (default: a share "
-                                                             "of the file system's free space)");
+      disk_attach
+          ->add_option("--capacity", attach_capacity,
+                       "Capacity in bytes (default: a share of the file system's free space)")
+          ->check(CLI::PositiveNumber);
   disk_attach->add_option("--capacity-gb", attach_capacity_gb, "Capacity in GiB")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
       ->excludes(capacity_opt);
   disk_attach->add_flag("--json", json, "Print JSON");
   AddCommonFlags(disk_attach, flags);
@@ -217,7 +220,9 @@ int main(int argc, char** argv) {
   if (disk_replace->parsed()) return nimbus::app::ReplaceDisk(cfg, disk_id, spare_id, json);
   if (disk_attach->parsed()) {
     const std::uint64_t capacity =
-        attach_capacity_gb > 0 ? attach_capacity_gb * (std::uint64_t{1} << 30) : attach_capacity;
+        attach_capacity_gb > 0
+            ? static_cast<std::uint64_t>(attach_capacity_gb) * (std::uint64_t{1} << 30)
+            : static_cast<std::uint64_t>(attach_capacity);
     return nimbus::app::AttachDisk(cfg, disk_id, attach_uri, capacity, json);
   }
   if (disk_scrub->parsed()) return nimbus::app::ScrubDisks(cfg, scrub);

@@ -24,9 +24,22 @@ Result<std::string> LocalPathOfUri(std::string_view id, std::string_view uri) {
   return std::string(path);
 }
 
+Result<void> CheckVolumeUri(std::string_view id, std::string_view uri) {
+  if (uri.starts_with("file:")) {
+    if (auto path = LocalPathOfUri(id, uri); !path) return Fail(path.error());
+    return {};
+  }
+  if (uri.starts_with("memory:") || uri.starts_with("s3://")) return {};
+  return Fail(Errc::kInvalidArgument,
+              "disk {}: unknown uri scheme in '{}' (want file:/absolute/path, memory: or "
+              "s3://bucket/prefix)",
+              id, uri);
+}
+
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
                                            std::uint64_t capacity_bytes, WorkerPool& pool,
                                            bool sweep_tmp) {
+  if (auto bad = CheckVolumeUri(id, uri); !bad) return Fail(bad.error());
   if (uri.starts_with("file:")) {
     auto path = LocalPathOfUri(id, uri);
     if (!path) return Fail(path.error());
@@ -43,10 +56,7 @@ Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view
   if (uri.starts_with("memory:")) {
     return std::unique_ptr<Volume>(std::make_unique<MemoryVolume>(std::string(id), capacity_bytes));
   }
-  if (uri.starts_with("s3://")) {
-    return Fail(Errc::kUnavailable, "disk {}: S3 volumes come in a later release (uri '{}')", id, uri);
-  }
-  return Fail(Errc::kInvalidArgument, "disk {}: unknown uri scheme in '{}' (want file:, memory: or s3://)", id, uri);
+  return Fail(Errc::kUnavailable, "disk {}: S3 volumes come in a later release (uri '{}')", id, uri);
 }
 
 }  // namespace nimbus::storage

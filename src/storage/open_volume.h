@@ -15,6 +15,8 @@ namespace nimbus::storage {
 // The directory of a "file:/abs/path" or "file:///abs/path" uri; kInvalidArgument (naming disk
 // `id`) for a relative path or a host.
 Result<std::string> LocalPathOfUri(std::string_view id, std::string_view uri);
+// kInvalidArgument when `uri` has no scheme OpenVolume knows or a bad file: path.
+Result<void> CheckVolumeUri(std::string_view id, std::string_view uri);
 
 // Opens disk `id` at `uri`:
 //   "file:/abs/path" or "file:///abs/path" → LocalVolume (created if missing, marker checked;

@@ -183,12 +183,18 @@ TEST_F(FilesTreeTest, RenameAndMoveWithTheirErrors) {
   std::string c = Folder("root", "c");
   Folder(c, "taken");
 
+  const auto modified_b = BodyOf(Api("GET", "/api/v1/nodes/" + b)).at("modified_at");
+  const auto modified_a = BodyOf(Api("GET", "/api/v1/nodes/" + a)).at("modified_at");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // A later time would show.
   HttpResponse renamed = Patch(b, {{"name", "b2"}});
   ASSERT_EQ(renamed.status, 200) << renamed.body;
   EXPECT_EQ(BodyOf(renamed).at("path"), "/a/b2");
+  // Rename and move leave modified_at (when the content last changed), as file managers do.
+  EXPECT_EQ(BodyOf(renamed).at("modified_at"), modified_b);
   HttpResponse moved = Patch(a, {{"parent_id", c}});
   ASSERT_EQ(moved.status, 200) << moved.body;
   EXPECT_EQ(BodyOf(moved).at("path"), "/c/a");
+  EXPECT_EQ(BodyOf(moved).at("modified_at"), modified_a);
   EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + b)).at("path"), "/c/a/b2");
   HttpResponse both = Patch(a, {{"name", "a moved"}, {"parent_id", "root"}});
   ASSERT_EQ(both.status, 200) << both.body;

@@ -171,6 +171,20 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   EXPECT_EQ(again->exit_code(), 1);
   EXPECT_NE(again->err.find("disk 'spare3' exists already"), std::string::npos) << again->err;
   EXPECT_EQ(again->err.find("warning"), std::string::npos) << "refused first: " << again->err;
+  // A path without its scheme, and a negative capacity, are refused saying what is wrong.
+  auto no_scheme =
+      RunNimbus({"admin", "disk", "attach", "spare8", "--uri", "/mnt/x", "--data", data_dir()});
+  ASSERT_TRUE(no_scheme);
+  EXPECT_EQ(no_scheme->exit_code(), 2);
+  EXPECT_NE(no_scheme->err.find("unknown uri scheme in '/mnt/x' (want file:/absolute/path"),
+            std::string::npos)
+      << no_scheme->err;
+  auto negative = RunNimbus({"admin", "disk", "attach", "spare9", "--uri", "file:/mnt/y",
+                             "--capacity-gb", "-5", "--data", data_dir()});
+  ASSERT_TRUE(negative);
+  EXPECT_EQ(negative->exit_code(), 2);
+  EXPECT_NE(negative->err.find("--capacity-gb: Value -5 not in range"), std::string::npos)
+      << negative->err;
   auto unknown =
       RunNimbus({"admin", "disk", "replace", "a1", "--with", "nosuch", "--data", data_dir()});
   ASSERT_TRUE(unknown);

@@ -157,7 +157,7 @@ Result<Restored> RestoreTx(db::Transaction& tx, std::int64_t owner_id, std::stri
   if (!name) return std::unexpected(std::move(name.error()));
   // Rename while still in the trash: the live-name index only sees it once it is unmarked.
   if ((*node)->parent_id != target->id || (*node)->name != *name) {
-    auto moved = db::NodeStore::Rename(tx, (*node)->id, target->id, *name, SortName(*name), now_ms);
+    auto moved = db::NodeStore::Rename(tx, (*node)->id, target->id, *name, SortName(*name));
     if (!moved) return std::unexpected(std::move(moved.error()));
   }
   if (auto un = db::NodeStore::UnmarkTrash(tx, trash_id); !un) return std::unexpected(un.error());

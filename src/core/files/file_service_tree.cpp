@@ -195,8 +195,7 @@ Result<Node> MakeFoldersTx(db::Transaction& tx, const Caller& caller, std::strin
 
 Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_view id,
                       const std::optional<std::string>& name,
-                      const std::optional<std::string>& parent_id, std::int64_t now_ms,
-                      bool& moved) {
+                      const std::optional<std::string>& parent_id, bool& moved) {
   moved = false;
   auto node = Authorize(tx, caller, id, Permission::kEdit);
   if (!node) return node;
@@ -246,8 +245,7 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
   if (*clash && (*clash)->id != node->id) {
     return Fail(Errc::kNameTaken, "'{}' already exists in the target folder.", new_name);
   }
-  auto renamed =
-      db::NodeStore::Rename(tx, node->id, new_parent, new_name, SortName(new_name), now_ms);
+  auto renamed = db::NodeStore::Rename(tx, node->id, new_parent, new_name, SortName(new_name));
   if (!renamed) return std::unexpected(std::move(renamed.error()));
   return Authorize(tx, caller, node->id, Permission::kRead);
 }
@@ -304,11 +302,10 @@ net::awaitable<Result<Node>> FileService::MakeFolders(Caller caller, std::string
 net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
                                                  std::optional<std::string> name,
                                                  std::optional<std::string> parent_id) {
-  const std::int64_t now = ToUnixMs(deps_.clock.Now());
   bool moved = false;
   auto write = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<Node> {
-      auto node = UpdateTx(tx, caller, id, name, parent_id, now, moved);
+      auto node = UpdateTx(tx, caller, id, name, parent_id, moved);
       if (!node) return node;
       // The answer says "shared" like GET does (a renamed or moved share stays shared).
       if (auto marked = MarkShared(tx, std::span(&*node, 1)); !marked) {

@@ -153,12 +153,11 @@ Result<bool> NodeStore::SetContent(Transaction& tx, std::string_view id, std::in
 }
 
 Result<void> NodeStore::Rename(Transaction& tx, std::string_view id, std::string_view parent_id,
-                               std::string_view name, std::string_view sort_name,
-                               std::int64_t now_ms) {
+                               std::string_view name, std::string_view sort_name) {
   return tx.Exec(
-      "UPDATE nodes SET parent_id = ?, name = ?, sort_name = ?, version = version + 1, "
-      "modified_at = ? WHERE id = ?",
-      {parent_id, name, sort_name, now_ms, id});
+      "UPDATE nodes SET parent_id = ?, name = ?, sort_name = ?, version = version + 1 "
+      "WHERE id = ?",
+      {parent_id, name, sort_name, id});
 }
 
 Result<std::vector<NodeRow>> NodeStore::Subtree(Transaction& tx, std::string_view id) {

@@ -83,11 +83,11 @@ class NodeStore {
   static Result<bool> SetContent(Transaction& tx, std::string_view id, std::int64_t size,
                                  std::string_view blob_id, std::string_view sha256,
                                  std::int64_t now_ms);
-  // Rename and/or move (name and sort_name, parent); bumps version and modified_at.
+  // Rename and/or move (name and sort_name, parent); bumps version. modified_at stays: it is
+  // when the content last changed, as a file manager shows it (a rename does not change it).
   // kConflict when the name is taken in the target.
   static Result<void> Rename(Transaction& tx, std::string_view id, std::string_view parent_id,
-                             std::string_view name, std::string_view sort_name,
-                             std::int64_t now_ms);
+                             std::string_view name, std::string_view sort_name);
   // The node and every node below it (any trash state), parents before children.
   static Result<std::vector<NodeRow>> Subtree(Transaction& tx, std::string_view id);
   // True when `descendant` is `ancestor` or lies below it (walks descendant's parents).

@@ -99,9 +99,7 @@ Result<DiskInfo> DiskPool::Attach(const config::Spare& spare) {
   if (auto bad = config::DiskIdProblem(spare.id); !bad.empty()) {
     return Fail(Errc::kInvalidArgument, "disk id {}", bad);
   }
-  if (spare.uri.starts_with("file:")) {
-    if (auto path = LocalPathOfUri(spare.id, spare.uri); !path) return Pass(path);
-  }
+  if (auto uri = CheckVolumeUri(spare.id, spare.uri); !uri) return Pass(uri);
   {
     std::lock_guard op(op_mu_);
     const std::int64_t now = NowMs();
