@@ -50,6 +50,7 @@ Result<std::string> DiskHealth::RunRound() {
 
   std::vector<std::string> to_fail;
   std::string failing;
+  bool news = false;  // A disk in service failing its probe: worth a warning each round.
   std::size_t ok = 0;
   {
     std::lock_guard lock(mu_);
@@ -64,6 +65,7 @@ Result<std::string> DiskHealth::RunRound() {
                              fail_after_, p.result.error().message);
       auto st = states.find(p.disk_id);
       const bool already_failed = st != states.end() && st->second == storage::DiskState::kFailed;
+      news = news || !already_failed;
       if (n >= fail_after_ && !already_failed) to_fail.push_back(p.disk_id);
     }
   }
@@ -83,7 +85,9 @@ Result<std::string> DiskHealth::RunRound() {
   if (!failing.empty()) summary += "; failing: " + failing;
   if (!to_fail.empty()) summary += fmt::format("; marked failed: {}", fmt::join(to_fail, ", "));
   if (*resumed > 0) summary += fmt::format("; {} resilver(s) resumed", *resumed);
-  if (!failing.empty()) spdlog::warn("disk-health: {}", summary);
+  // A disk already failed keeps failing its probe until it is replaced or healed: the admins
+  // were told when it failed, so its rounds stay in the job's record, out of the log.
+  if (news) spdlog::warn("disk-health: {}", summary);
   return summary;
 }
 

@@ -30,7 +30,8 @@ Result<bool> NoDiskRecorded(db::Database& db) {
 bool CreatesADisk(const std::vector<DiskInfo>& disks) {
   for (const DiskInfo& d : disks) {
     std::string_view uri = d.uri;
-    if (!uri.starts_with("file:")) continue;
+    // A failed disk's directory may well be gone (pulled, unmounted): not a new disk.
+    if (!uri.starts_with("file:") || d.state == DiskState::kFailed) continue;
     uri.remove_prefix(5);
     if (uri.starts_with("//")) uri.remove_prefix(2);
     std::error_code ec;
