@@ -528,10 +528,22 @@ describe('file browser', () => {
     if (skipReason) return t.skip(skipReason);
     const mk = await call('POST', '/api/v1/nodes/root/folders', { path: 'Dialogs/my.folder.v2' });
     assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const gone = await fetch(`${server.url}/api/v1/nodes/root/content?path=${
+      encodeURIComponent('Dialogs/gone.txt')}`, { method: 'PUT', body: 'x',
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+    assert.equal(gone.status, 201);
     const { context, page, problems } = await logIn();
     try {
       await row(page, 'Dialogs').locator('a.node-link').click();
       await row(page, 'my.folder.v2').waitFor();
+      // Download of a file deleted elsewhere meanwhile: said, and the list catches up.
+      const goneId = (await gone.json()).id;
+      assert.equal((await call('DELETE', `/api/v1/nodes/${goneId}`)).status, 200);
+      await row(page, 'gone.txt').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Download', exact: true }).click();
+      await page.getByText('"gone.txt" no longer exists here: deleted or moved elsewhere ' +
+                           'meanwhile.').waitFor();
+      await row(page, 'gone.txt').waitFor({ state: 'detached' });
       // New folder: a taken name and a name of spaces are said in the dialog, which stays.
       await page.getByRole('button', { name: 'New folder' }).click();
       const dialog = page.getByRole('dialog', { name: 'New folder' });

@@ -175,7 +175,13 @@ function failedView(err) {
       heading.textContent = 'This page could not be shown';
       const text = document.createElement('p');
       text.textContent = err?.message || String(err);
-      box.append(heading, text);
+      // A way on: a folder that was deleted or moved meanwhile is the usual cause.
+      const on = document.createElement('p');
+      const files = document.createElement('a');
+      files.href = '/files';
+      files.textContent = 'Go to your files';
+      on.append(files);
+      box.append(heading, text, on);
       outlet.replaceChildren(box);
     },
   };

@@ -252,14 +252,28 @@ export async function render(outlet, { params, query, signal, navigate }) {
     if (done) await reload();
   }
 
-  function downloadSelected() {
+  // The browser drops a download that fails (404) without a word: each item is looked up first.
+  async function downloadSelected() {
+    const gone = [];
     for (const node of table.selectedNodes()) {
+      try {
+        await getNode(node.id);
+      } catch (err) {
+        if (err?.status !== 404) throw err;
+        gone.push(`"${node.name}"`);
+        continue;
+      }
       const a = h('a', { href: contentUrl(node.id),
                          download: node.type === 'folder' ? `${node.name}.zip` : node.name,
                          hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
+    }
+    if (gone.length) {
+      await reload();
+      message.error(`${gone.join(', ')} no longer ${gone.length === 1 ? 'exists' : 'exist'} ` +
+                    'here: deleted or moved elsewhere meanwhile.');
     }
   }
 
