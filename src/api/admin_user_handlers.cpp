@@ -5,6 +5,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+
+#include <fmt/core.h>
 #include <string>
 
 #include "api/auth_middleware.h"
@@ -73,6 +75,18 @@ net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
   }
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
+  // A field this does not know (a typo, {"size_gb": 5} for plan_gb) is refused, rather than
+  // answered 200 with nothing changed.
+  for (const auto& field : *body) {
+    const std::string_view k = field.key();
+    if (k != "disabled" && k != "is_admin" && k != "plan_gb") {
+      co_return Err(Error{Errc::kInvalidArgument,
+                          fmt::format("Unknown field '{}': a user takes disabled, is_admin and "
+                                      "plan_gb (the plan's size in GB).",
+                                      k)},
+                    req);
+    }
+  }
   auto disabled = BoolField(*body, "disabled");
   if (!disabled) co_return Err(disabled.error(), req);
   auto is_admin = BoolField(*body, "is_admin");

@@ -30,7 +30,11 @@ struct AdminAlertMailer::State {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<storage::Alert> pending;  // Guarded by mu.
+  struct Pending {
+    storage::Alert alert;
+    std::int64_t raised_ms = 0;  // When Raise took it: the mail's time, and its quiet period's.
+  };
+  std::deque<Pending> pending;  // Guarded by mu.
   bool scheduled = false;              // A drain task is posted or running. Guarded by mu.
   bool running = false;                // The drain task started (it will finish). Guarded by mu.
   bool closed = false;                 // No new alerts. Guarded by mu.
@@ -62,7 +66,7 @@ std::string FormatUtc(std::int64_t ms) {
 }
 
 // Renders and enqueues one mail per admin for every alert of `batch`, in one transaction.
-void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
+void WriteAlerts(State& s, const std::deque<State::Pending>& batch) {
   auto admins = s.admins();
   if (!admins) {
     spdlog::error("admin alert mail: cannot list the admins ({} alerts not mailed): {}",
@@ -74,12 +78,14 @@ void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
     spdlog::warn("admin alert mail: no admin to mail {} alerts to", batch.size());
     return;
   }
-  const std::int64_t now_ms = ToUnixMs(s.clock.Now());
   const std::string public_url = s.public_url;
   int queued = 0;
+  int held = 0;
   auto written = s.db.Write([&](db::Transaction& tx) -> Result<void> {
     queued = 0;
-    for (const storage::Alert& alert : batch) {
+    held = 0;
+    for (const auto& [alert, raised_ms] : batch) {
+      bool first = true;
       for (const std::string& to : *admins) {
         auto m = mail::Render(mail::Template::kAdminAlert, to,
                               {{"name", "admin"},
@@ -87,7 +93,20 @@ void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
                                {"detail", alert.message},
                                {"public_url", public_url}});
         if (!m) return std::unexpected(std::move(m.error()));
-        auto id = mail::Enqueue(tx, *m, now_ms);
+        // The quiet period across processes: each CLI command (a scrub, a job run) is a process
+        // of its own, and the same alert mailed by another one within it is not mailed again.
+        if (first) {
+          first = false;
+          auto recent = tx.QueryOne(
+              "SELECT COUNT(*) FROM mail_outbox WHERE subject = ? AND created_at > ?",
+              {m->subject, raised_ms - kAlertMailQuietMs});
+          if (!recent) return std::unexpected(std::move(recent.error()));
+          if (*recent && (**recent)[0].AsInt() > 0) {
+            ++held;
+            break;
+          }
+        }
+        auto id = mail::Enqueue(tx, *m, raised_ms);
         if (!id) return std::unexpected(std::move(id.error()));
         ++queued;
       }
@@ -101,6 +120,7 @@ void WriteAlerts(State& s, const std::deque<storage::Alert>& batch) {
     return;
   }
   s.Count("queued", queued);
+  if (held > 0) s.Count("held", held);
 }
 
 void Drain(const std::shared_ptr<State>& s) {
@@ -114,7 +134,7 @@ void Drain(const std::shared_ptr<State>& s) {
     s->running = true;
   }
   for (;;) {
-    std::deque<storage::Alert> batch;
+    std::deque<State::Pending> batch;
     {
       std::lock_guard lock(s->mu);
       batch.swap(s->pending);
@@ -201,7 +221,7 @@ void AdminAlertMailer::Raise(const storage::Alert& alert) {
           q.held, q.held == 1 ? "" : "s", FormatUtc(q.first_held_ms), kAlertMailQuietMs / 60'000);
     }
     q = State::Quiet{now_ms, 0, 0};
-    state_->pending.push_back(std::move(mailed));
+    state_->pending.push_back({std::move(mailed), now_ms});
     if (!state_->scheduled) post = state_->scheduled = true;
   }
   if (post) {

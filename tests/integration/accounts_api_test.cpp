@@ -170,7 +170,13 @@ TEST_F(AccountsTest, AdminDisablesAUserWhoIsLockedOutAtOnce) {
 
   ASSERT_EQ(Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":false})", &admin).status,
             200);
-  LogIn("bob@example.com");
+  Browser bob_again = LogIn("bob@example.com");
+  // A field it does not know is refused, not answered 200 with nothing done.
+  HttpResponse typo =
+      Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"size_gb":5,"disabled":true})", &admin);
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_NE(typo.body.find("Unknown field 'size_gb'"), std::string::npos) << typo.body;
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &bob_again).status, 200) << "nothing was changed";
 }
 
 TEST_F(AccountsTest, RequiredVerificationRefusesLoginUntilTheLinkIsUsed) {

@@ -181,5 +181,40 @@ TEST_F(AdminAlertMailerTest, TheSameAlertIsMailedOncePerQuietPeriodAndTheNextMai
       << text;
 }
 
+// Each CLI command (a scrub, a job run) is a process with a mailer of its own: the quiet period
+// holds across them through the outbox (QA pass 11: the same scrub alert mailed 7 times in 3
+// minutes by successive commands).
+TEST_F(AdminAlertMailerTest, TheQuietPeriodHoldsAcrossProcesses) {
+  clock_.Set(FromUnixMs(1'795'000'000'000));
+  auto admins = [] { return Result<std::vector<std::string>>({"a@x.org"}); };
+  {
+    AdminAlertMailer first(*db_, workers_, clock_, admins, public_url_, &metrics_);
+    first.Raise({storage::AlertKind::kScrubFindings, "a1", "scrub of a1: 2 orphans"});
+    first.Close();
+  }
+  clock_.Advance(std::chrono::minutes(5));
+  {
+    util::Metrics second_metrics;
+    AdminAlertMailer second(*db_, workers_, clock_, admins, public_url_, &second_metrics);
+    second.Raise({storage::AlertKind::kScrubFindings, "a1", "scrub of a1: 2 orphans"});
+    second.Raise({storage::AlertKind::kScrubFindings, "b1", "scrub of b1: another disk"});
+    second.Close();
+    EXPECT_NE(second_metrics.RenderPrometheus().find(
+                  "nimbus_admin_alert_mails_total{result=\"held\"} 1"),
+              std::string::npos)
+        << second_metrics.RenderPrometheus();
+  }
+  ASSERT_EQ(Outbox().size(), 2u);
+  EXPECT_NE(Outbox()[1].text.find("another disk"), std::string::npos);
+  clock_.Advance(std::chrono::minutes(26));  // 31 minutes after the first mail.
+  {
+    AdminAlertMailer third(*db_, workers_, clock_, admins, public_url_);
+    third.Raise({storage::AlertKind::kScrubFindings, "a1", "scrub of a1: still 2 orphans"});
+    third.Close();
+  }
+  ASSERT_EQ(Outbox().size(), 3u);
+  EXPECT_NE(Outbox()[2].text.find("still 2 orphans"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace nimbus::core
