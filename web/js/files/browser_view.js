@@ -112,8 +112,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
                     splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
-                  quota, message, toolbar, fileInput, folderInput, zone,
-                  h('div', { class: 'form-actions' }, more), uploadPanel()));
+                  quota, message, toolbar, fileInput, folderInput,
+                  // Above the list, where it is seen while a long folder scrolls below.
+                  uploadPanel(), zone, h('div', { class: 'form-actions' }, more)));
 
   // Drops of desktop files anywhere on the list upload into this folder.
   dropTarget(zone, (dt) => handleDrop(folder.id, path, dt));

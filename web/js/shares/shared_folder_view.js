@@ -133,8 +133,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
                     leave);
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, fileInput, zone, h('div', { class: 'form-actions' }, more),
-                  canEdit ? uploadPanel() : null));
+                  toolbar, fileInput, canEdit ? uploadPanel() : null, zone,
+                  h('div', { class: 'form-actions' }, more)));
 
   more.addEventListener('click', () => run(() => loadPage(false)));
   if (canEdit) {
