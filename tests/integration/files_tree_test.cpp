@@ -125,6 +125,21 @@ TEST_F(FilesTreeTest, RootChildrenPagingAndSorting) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"Alpha", "Bravo", "charlie", "delta", "echo"}));
 
+  // Sorted by size, folders (which have no size of their own) come by name, page after page.
+  for (std::string order : {"", "&order=desc"}) {
+    std::vector<std::string> by_size;
+    std::string next = "/api/v1/nodes/root/children?sort=size&limit=2" + order;
+    for (int i = 0; i < 10; ++i) {
+      json::object body = BodyOf(Api("GET", next));
+      for (const auto& n : Names(body)) by_size.push_back(n);
+      if (body.at("next_cursor").is_null()) break;
+      next = "/api/v1/nodes/root/children?sort=size&limit=2" + order +
+             "&cursor=" + UrlEncode(Str(body.at("next_cursor")));
+    }
+    EXPECT_EQ(by_size, (std::vector<std::string>{"Alpha", "Bravo", "charlie", "delta", "echo"}))
+        << order;
+  }
+
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?sort=color")), "invalid_request");
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?order=up")), "invalid_request");
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?limit=0")), "invalid_request");

@@ -31,6 +31,17 @@ db::NodeOrder OrderOf(SortKey k) {
                                    : db::NodeOrder::kSize;
 }
 
+// How the group of `type` is ordered: as asked, except that folders, which have no size of
+// their own, are listed by name (A to Z) when the list is sorted by size.
+struct GroupOrder {
+  SortKey sort;
+  bool descending;
+};
+GroupOrder OrderOfGroup(const ListOptions& o, std::string_view type) {
+  if (o.sort == SortKey::kSize && type == "folder") return {SortKey::kName, false};
+  return {o.sort, o.descending};
+}
+
 // Where a children page resumes: the type group ("folder" or "file") and the last key seen.
 struct ChildCursor {
   std::string type;
@@ -45,10 +56,11 @@ std::string MakeChildCursor(const ListOptions& o, const db::NodeRow& last) {
   text += last.type == "folder" ? 'd' : 'f';
   text += last.id;
   text += '\n';
-  if (o.sort == SortKey::kName) {
+  const SortKey by = OrderOfGroup(o, last.type).sort;
+  if (by == SortKey::kName) {
     text += last.sort_name;
   } else {
-    text += std::to_string(o.sort == SortKey::kModified ? last.modified_at : last.size);
+    text += std::to_string(by == SortKey::kModified ? last.modified_at : last.size);
   }
   return EncodeCursor(text);
 }
@@ -68,7 +80,7 @@ Result<ChildCursor> ParseChildCursor(const ListOptions& o) {
   c.type = (*text)[2] == 'd' ? "folder" : "file";
   c.key.id = text->substr(3, nl - 3);
   std::string key = text->substr(nl + 1);
-  if (o.sort == SortKey::kName) {
+  if (OrderOfGroup(o, c.type).sort == SortKey::kName) {
     c.key.text_key = std::move(key);
   } else {
     auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), c.key.int_key);
@@ -105,7 +117,8 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, const Caller& caller, std::str
     if (cursor && cursor->type == type) after = cursor->key;
     const int room = want + 1 - static_cast<int>(rows.size());
     if (room <= 0) break;
-    auto page = db::NodeStore::ListChildren(tx, folder->id, type, OrderOf(o.sort), o.descending,
+    const GroupOrder by = OrderOfGroup(o, type);
+    auto page = db::NodeStore::ListChildren(tx, folder->id, type, OrderOf(by.sort), by.descending,
                                             after, room);
     if (!page) return std::unexpected(std::move(page.error()));
     for (auto& r : *page) rows.push_back(std::move(r));
