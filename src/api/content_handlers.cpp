@@ -70,6 +70,22 @@ struct ZipSlot {
 }  // namespace
 
 http::Response ZipResponse(const FileApi& api, const Node& folder, const http::Request& req) {
+  // ?only=id,id,…: a selection of the items directly in the folder, as one zip.
+  std::vector<std::string> only;
+  if (auto list = req.query("only"); list && !list->empty()) {
+    std::string_view rest = *list;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string_view id = rest.substr(0, comma);
+      if (!id.empty()) only.emplace_back(id);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    if (only.size() > 10'000) {
+      return http::ErrorResponse(
+          Error{Errc::kInvalidArgument, "Select at most 10,000 items for one download."},
+          req.request_id());
+    }
+  }
   if (++g_active_zips > std::max(api.config.zip_max_concurrent, 1)) {
     --g_active_zips;
     http::Response busy = http::ErrorResponse(
@@ -81,15 +97,18 @@ http::Response ZipResponse(const FileApi& api, const Node& folder, const http::R
   auto slot = std::make_shared<ZipSlot>();  // Released with the response (also for HEAD).
   http::PushBody body;
   core::files::FileService* files = &api.files;
-  body.produce = [files, folder, slot](http::BodyWriter& w) -> net::awaitable<Result<void>> {
+  const std::size_t count = only.size();
+  body.produce = [files, folder, slot,
+                  only = std::move(only)](http::BodyWriter& w) -> net::awaitable<Result<void>> {
     ResponseSink sink(w);
-    co_return co_await files->WriteZip(folder, sink);
+    co_return co_await files->WriteZip(folder, sink, only);
   };
   http::Response res;
   res.status = 200;
   res.body = std::move(body);
   res.SetHeader("Content-Type", "application/zip");
-  res.SetHeader("Content-Disposition", ContentDisposition(core::files::ZipName(folder), false));
+  res.SetHeader("Content-Disposition",
+                ContentDisposition(core::files::ZipName(folder, count), false));
   res.SetHeader("Cache-Control", "no-store");
   return res;
 }

@@ -573,6 +573,19 @@ describe('file browser', () => {
       await picker.getByText('Target: /Dialogs').waitFor();
       await picker.getByRole('button', { name: 'Move here' }).click();
       await page.getByText('"my.folder.v2" is already in /Dialogs.').waitFor();
+      // Two items ticked download as one zip of them.
+      await row(page, 'fresh').getByRole('checkbox').check();
+      const [both] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download', exact: true }).click(),
+      ]);
+      assert.equal(both.suggestedFilename(), 'Dialogs (2 items).zip');
+      const zipPath = path.join(tmp, 'two.zip');
+      await both.saveAs(zipPath);
+      const names = execFileSync('python3', ['-c',
+        'import sys, zipfile; print(sorted(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath],
+        { encoding: 'utf8' }).trim();
+      assert.equal(names, "['fresh/', 'my.folder.v2/']");
       assertNoProblems(problems);
     } finally {
       await context.close();

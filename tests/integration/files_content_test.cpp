@@ -300,6 +300,43 @@ TEST_F(FilesContentTest, AConnectionCutMidBodyLeavesNothingAndReleasesTheReserva
 // one's upload in flight for a leftover of a crash: it released the reservation and queued the
 // blob for deletion, and the file the first server then confirmed lost its bytes at the next
 // start.
+// Several items ticked in a folder download as one zip (?only=): just those, with what is under
+// them; an item gone meanwhile is a 404 before any byte.
+TEST_F(FilesContentTest, SelectedItemsOfAFolderDownloadAsOneZip) {
+  HttpResponse top = Put("root", "Pick/top.txt", "top");
+  ASSERT_EQ(top.status, 201) << top.body;
+  HttpResponse inner = Put("root", "Pick/sub/inner.txt", "inner");
+  ASSERT_EQ(inner.status, 201) << inner.body;
+  HttpResponse left = Put("root", "Pick/left out.txt", "not selected");
+  ASSERT_EQ(left.status, 201) << left.body;
+  const std::string folder_id(BodyOf(top).at("parent_id").as_string());
+  const std::string sub_id(BodyOf(inner).at("parent_id").as_string());
+  const std::string top_id(BodyOf(top).at("id").as_string());
+
+  HttpResponse zip = Api("GET", "/api/v1/nodes/" + folder_id + "/content?only=" + top_id + "," +
+                                    sub_id);
+  ASSERT_EQ(zip.status, 200) << zip.body;
+  EXPECT_EQ(zip.HeaderOr("Content-Disposition"),
+            "attachment; filename=\"Pick (2 items).zip\"; filename*=UTF-8''Pick%20%282%20items%29.zip");
+  std::string path = data_dir() + "/../pick.zip";
+  std::ofstream(path, std::ios::binary) << zip.body;
+  std::string listing = Python(
+      "import sys, zipfile\n"
+      "z = zipfile.ZipFile(sys.argv[1])\n"
+      "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
+      "  print(i.filename, \"-\" if i.is_dir() else z.read(i).decode())",
+      {path});
+  EXPECT_EQ(listing, "sub/ -\nsub/inner.txt inner\ntop.txt top\n");
+
+  // Something not directly in the folder (or gone): 404, no zip.
+  const std::string inner_id(BodyOf(inner).at("id").as_string());
+  HttpResponse deeper =
+      Api("GET", "/api/v1/nodes/" + folder_id + "/content?only=" + top_id + "," + inner_id);
+  EXPECT_EQ(deeper.status, 404) << deeper.body.substr(0, 200);
+  EXPECT_NE(deeper.body.find("1 of the selected items is no longer in 'Pick'"), std::string::npos)
+      << deeper.body.substr(0, 300);
+}
+
 TEST_F(FilesContentTest, ASecondServerOnTheSameDataDirectoryRefusesAndLeavesUploadsAlone) {
   const std::string data = Bytes(100000, 4);
   auto c = HttpClient::Connect(port());

@@ -174,8 +174,11 @@ class FileService {
   net::awaitable<Result<void>> ReadContent(const Node& file, storage::ByteRange range,
                                            storage::ByteSink& sink);
   // Streams a zip (zip64 when needed, stored) of the folder and everything under it into `sink`
-  // while building it. Paths inside are relative to the folder; empty folders are kept.
-  net::awaitable<Result<void>> WriteZip(const Node& folder, storage::ByteSink& sink);
+  // while building it. Paths inside are relative to the folder; empty folders are kept. With
+  // `only` (ids of live items directly in the folder: a selection), just those and what is under
+  // them; kNotFound when one is not there (deleted or moved meanwhile), before a byte is written.
+  net::awaitable<Result<void>> WriteZip(const Node& folder, storage::ByteSink& sink,
+                                        std::vector<std::string> only = {});
 
   // Records that `caller` did `action` ("download", "zip", …) on `node` when it came through a
   // share or a link (the tree methods record their own actions). See ActivityLog.
@@ -202,7 +205,8 @@ class FileService {
   std::unordered_map<std::string, storage::WriteTarget> targets_;  // Guarded by targets_mu_.
 };
 
-// The zip file name of a folder download ("Photos.zip"; the root gives "files.zip").
-std::string ZipName(const Node& folder);
+// The zip file name of a folder download ("Photos.zip"; the root gives "files.zip"); of a
+// selection of `count` items in it, "Photos (3 items).zip".
+std::string ZipName(const Node& folder, std::size_t count = 0);
 
 }  // namespace nimbus::core::files

@@ -3,6 +3,7 @@
 // folder as a zip streamed while it is built.
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/files/file_service.h"
 #include "core/files/tree_tx.h"
@@ -33,9 +34,13 @@ struct ZipEntry {
 };
 
 // The live nodes under `folder` (itself excluded) with their paths inside the zip, parents first.
-Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder) {
+// With `only`, just those items directly in the folder and what is under them.
+Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder,
+                                         const std::vector<std::string>& only) {
   auto nodes = Subtree(tx, folder.id);
   if (!nodes) return std::unexpected(nodes.error());
+  const std::unordered_set<std::string> wanted(only.begin(), only.end());
+  std::size_t found = 0;
   std::unordered_map<std::string, std::string> prefix;  // Folder id → "a/b/" inside the zip.
   prefix[folder.id] = "";
   std::vector<ZipEntry> out;
@@ -43,20 +48,31 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
   for (Node& n : *nodes) {
     if (n.id == folder.id || !n.trash_id.empty()) continue;
     auto parent = prefix.find(n.parent_id);
-    if (parent == prefix.end()) continue;  // Under a trashed folder.
+    if (parent == prefix.end()) continue;  // Under a trashed folder, or not selected.
+    if (!wanted.empty() && n.parent_id == folder.id) {
+      if (!wanted.contains(n.id)) continue;
+      ++found;
+    }
     std::string path = parent->second + n.name;
     if (n.is_folder()) prefix[n.id] = path + "/";
     out.push_back(ZipEntry{std::move(path), std::move(n)});
+  }
+  if (found < wanted.size()) {
+    return Fail(Errc::kNotFound,
+                "{} of the selected items {} no longer in '{}': deleted or moved elsewhere.",
+                wanted.size() - found, wanted.size() - found == 1 ? "is" : "are",
+                folder.is_root() ? std::string("/") : folder.name);
   }
   return out;
 }
 
 }  // namespace
 
-net::awaitable<Result<void>> FileService::WriteZip(const Node& folder, storage::ByteSink& sink) {
+net::awaitable<Result<void>> FileService::WriteZip(const Node& folder, storage::ByteSink& sink,
+                                                  std::vector<std::string> only) {
   if (!folder.is_folder()) co_return Fail(Errc::kInvalidArgument, "'{}' is a file", folder.name);
   auto load = [&] {
-    return deps_.db.Read([&](db::Transaction& tx) { return ZipEntries(tx, folder); });
+    return deps_.db.Read([&](db::Transaction& tx) { return ZipEntries(tx, folder, only); });
   };
   auto entries = co_await RunBlocking(deps_.workers, load);
   if (!entries) co_return std::unexpected(entries.error());

@@ -253,19 +253,24 @@ export async function render(outlet, { params, query, signal, navigate }) {
     if (done) await reload();
   }
 
-  // The browser drops a download that fails (404) without a word: each item is looked up first.
+  // One item downloads as itself (a folder as its zip); several as one zip of them
+  // (?only=). The browser drops a download that fails (404) without a word: the items are
+  // looked up first.
   async function downloadSelected() {
-    const gone = [];
-    for (const node of table.selectedNodes()) {
-      try {
-        await getNode(node.id);
-      } catch (err) {
-        if (err?.status !== 404) throw err;
-        gone.push(`"${node.name}"`);
-        continue;
-      }
-      const a = h('a', { href: contentUrl(node.id),
-                         download: node.type === 'folder' ? `${node.name}.zip` : node.name,
+    const nodes = table.selectedNodes();
+    const found = await Promise.all(nodes.map((node) => getNode(node.id).then(() => true, (err) => {
+      if (err?.status !== 404) throw err;
+      return false;
+    })));
+    const here = nodes.filter((_, i) => found[i]);
+    const gone = nodes.filter((_, i) => !found[i]).map((n) => `"${n.name}"`);
+    if (here.length) {
+      const only = here.length > 1 ? `?only=${here.map((n) => encodeURIComponent(n.id)).join(',')}`
+                                   : '';
+      const one = here[0];
+      const a = h('a', { href: only ? contentUrl(folder.id) + only : contentUrl(one.id),
+                         download: only ? true
+                                        : one.type === 'folder' ? `${one.name}.zip` : one.name,
                          hidden: true });
       document.body.append(a);
       a.click();
