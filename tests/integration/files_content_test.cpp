@@ -58,6 +58,18 @@ class FilesContentTest : public FilesTest {
     ASSERT_EQ(out, "[]\n") << out;
   }
   std::int64_t UsedBytes() { return Usage().at("used_bytes").as_int64(); }
+  // Each entry of the zip `bytes` (read by Python's zipfile), sorted: "name <what>" a line, where
+  // <what> is the Python expression `of_file` over entry i of zip z, or "dir" for a folder.
+  std::string ZipListing(const std::string& bytes, const std::string& of_file) {
+    const std::string path = data_dir() + "/../listing-" + std::to_string(++zips_) + ".zip";
+    std::ofstream(path, std::ios::binary) << bytes;
+    return Python("import sys, zipfile, hashlib\n"
+                  "z = zipfile.ZipFile(sys.argv[1])\n"
+                  "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
+                  "  print(i.filename, \"dir\" if i.is_dir() else " + of_file + ")",
+                  {path});
+  }
+  int zips_ = 0;
   std::string Reservations() { return Sql("SELECT COUNT(*) FROM reservations"); }
   std::string NodesNamed(const std::string& name) {
     return Sql("SELECT COUNT(*) FROM nodes WHERE name = \"" + name + "\"");
@@ -318,15 +330,8 @@ TEST_F(FilesContentTest, SelectedItemsOfAFolderDownloadAsOneZip) {
   ASSERT_EQ(zip.status, 200) << zip.body;
   EXPECT_EQ(zip.HeaderOr("Content-Disposition"),
             "attachment; filename=\"Pick (2 items).zip\"; filename*=UTF-8''Pick%20%282%20items%29.zip");
-  std::string path = data_dir() + "/../pick.zip";
-  std::ofstream(path, std::ios::binary) << zip.body;
-  std::string listing = Python(
-      "import sys, zipfile\n"
-      "z = zipfile.ZipFile(sys.argv[1])\n"
-      "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
-      "  print(i.filename, \"-\" if i.is_dir() else z.read(i).decode())",
-      {path});
-  EXPECT_EQ(listing, "sub/ -\nsub/inner.txt inner\ntop.txt top\n");
+  EXPECT_EQ(ZipListing(zip.body, "z.read(i).decode()"),
+            "sub/ dir\nsub/inner.txt inner\ntop.txt top\n");
 
   // Something not directly in the folder (or gone): 404, no zip.
   const std::string inner_id(BodyOf(inner).at("id").as_string());
@@ -396,14 +401,7 @@ TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
   EXPECT_EQ(zip.HeaderOr("Content-Type"), "application/zip");
   EXPECT_EQ(zip.HeaderOr("Content-Disposition"),
             "attachment; filename=\"Photos.zip\"; filename*=UTF-8''Photos.zip");
-  std::string path = data_dir() + "/../photos.zip";
-  std::ofstream(path, std::ios::binary) << zip.body;
-  std::string listing = Python(
-      "import sys, zipfile, hashlib\n"
-      "z = zipfile.ZipFile(sys.argv[1])\n"
-      "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
-      "  print(i.filename, hashlib.sha256(z.read(i)).hexdigest() if not i.is_dir() else \"dir\")",
-      {path});
+  std::string listing = ZipListing(zip.body, "hashlib.sha256(z.read(i)).hexdigest()");
   int n = 0;
   auto sha = [&](const std::string& s) {
     std::string file = data_dir() + "/../expected" + std::to_string(n++);
