@@ -203,6 +203,27 @@ TEST_F(UsageWarningsTest, DroppingFromNinetyFiveToEightySevenKeepsEightyFiveWith
   EXPECT_EQ(Subjects(), Warned({95, 90}));
 }
 
+// Usage going back and forth across a line (a file deleted and uploaded again near 95 %) mails
+// once: a level stays until usage is 2 points of the plan below it (QA pass 11: three "95 %"
+// mails in two minutes).
+TEST_F(UsageWarningsTest, BackAndForthAcrossALineMailsOnce) {
+  SetUsage(96);
+  EXPECT_TRUE(Check().mailed);
+  SetUsage(94);  // Just below 95 %: still counts as passed.
+  UsageCheck c = Check();
+  EXPECT_EQ(c.level, 95);
+  EXPECT_EQ(StoredLevel(), 95);
+  SetUsage(96);
+  EXPECT_FALSE(Check().mailed);
+  SetUsage(92);  // 3 points below: 95 % is no longer passed (90 % is).
+  c = Check();
+  EXPECT_EQ(c.level, 90);
+  EXPECT_FALSE(c.mailed);
+  SetUsage(96);
+  EXPECT_TRUE(Check().mailed);
+  EXPECT_EQ(Subjects(), Warned({95, 95}));
+}
+
 TEST_F(UsageWarningsTest, ABiggerPlanLowersTheLevel) {
   SetUsage(90);  // 90 % of 1 GB.
   Check();

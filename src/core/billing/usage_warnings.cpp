@@ -80,6 +80,14 @@ Result<Levels> ReadLevels(db::Transaction& tx, std::int64_t user_id) {
   if (!stored) return std::unexpected(std::move(stored.error()));
   out.check.previous = *stored ? static_cast<int>((*stored)->Int(0)) : 0;
   out.check.level = UsageLevel(quota->used_bytes, quota->quota_bytes);
+  // A level is kept until usage is kUsageHysteresisPercent points of the plan below it: usage
+  // going back and forth across a line (files deleted and uploaded near 95 %) mails once, not
+  // at each crossing.
+  if (out.check.level < out.check.previous &&
+      UsageLevel(quota->used_bytes + quota->quota_bytes * kUsageHysteresisPercent / 100,
+                 quota->quota_bytes) >= out.check.previous) {
+    out.check.level = out.check.previous;
+  }
   return out;
 }
 

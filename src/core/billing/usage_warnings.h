@@ -19,6 +19,8 @@ namespace nimbus::core::billing {
 
 // The thresholds, in percent of the plan, lowest first.
 inline constexpr int kUsageThresholds[] = {85, 90, 95};
+// A threshold passed counts as passed until usage is this many points of the plan below it.
+inline constexpr int kUsageHysteresisPercent = 2;
 
 // The highest threshold that `used` bytes reach of a `quota` of bytes (used × 100 ≥ threshold ×
 // quota, exactly); 0 below the lowest or when quota ≤ 0.
@@ -35,8 +37,9 @@ struct UsageCheck {
 // used_bytes) with their plan (the allocation, or the target of a move between categories) and
 // the level stored in usage_warnings. Up to a higher threshold: the new level is stored and ONE
 // mail queued for the highest threshold reached (a jump from 50 % to 96 % mails "95%" only), with
-// a link to <public_url>/plan. Below the stored threshold: the level is lowered to the highest
-// still reached, without a mail, so crossing it again mails again. A user without a storage
+// a link to <public_url>/plan. Below the stored threshold by kUsageHysteresisPercent points of
+// the plan or more: the level is lowered to the highest still reached, without a mail, so
+// crossing it again mails again. A user without a storage
 // allocation: nothing (previous = level = 0).
 Result<UsageCheck> CheckUsageIn(db::Transaction& tx, std::int64_t user_id, std::int64_t now_ms,
                                 std::string_view public_url);
