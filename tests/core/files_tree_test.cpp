@@ -88,7 +88,12 @@ TEST(NamesTest, SortNamePutsNumbersInNaturalOrder) {
                                              "img_9.jpg", "IMG_0010.jpg"}));
   EXPECT_EQ(SortName("f10"), "f0210");
   EXPECT_EQ(SortName("v0.0"), "v010.010") << "a zero stays one digit";
-  EXPECT_EQ(SortName("caf\xC3\xA9 2"), "caf\xC3\xA9 012") << "UTF-8 around digits is kept";
+  EXPECT_EQ(SortName("\xE6\x97\xA5\xE6\x9C\xAC 2"), "\xE6\x97\xA5\xE6\x9C\xAC 012")
+      << "UTF-8 around digits is kept";
+  // Without accents: "café 2" lists with "cafe 10", and "Résumé" with "resume".
+  EXPECT_EQ(SortName("caf\xC3\xA9 2"), "cafe 012");
+  EXPECT_EQ(SortName("R\xC3\xA9sum\xC3\xA9.pdf"), "resume.pdf");
+  EXPECT_EQ(FoldCase("\xC3\x89LAN Stra\xC3\x9F" "e"), "elan strasse");  // ß folds to ss.
 }
 
 TEST(NamesTest, SplitRelativePathIgnoresExtraSlashesAndRejectsDotDot) {

@@ -283,6 +283,8 @@ TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   // Letters beyond ASCII in any case (Unicode case folding).
   EXPECT_EQ(paths(search("éLAN")), (std::vector<std::string>{"/Élan vital.txt"}));
   EXPECT_EQ(paths(search("ÉLAN VITAL")), (std::vector<std::string>{"/Élan vital.txt"}));
+  // Accents do not matter either way.
+  EXPECT_EQ(paths(search("elan")), (std::vector<std::string>{"/Élan vital.txt"}));
   EXPECT_TRUE(paths(search("%")).size() == 1) << "a % is a percent sign, not a wildcard";
   EXPECT_TRUE(paths(search("_")).size() == 1);
   EXPECT_TRUE(paths(search("eve")).empty()) << "another user's folder";

@@ -105,6 +105,22 @@ std::string FoldCase(std::string_view name) {
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
   text.foldCase(U_FOLD_CASE_DEFAULT);
+  // Accents go too: decomposed (NFD), the nonspacing marks dropped, so "Résumé" and "resume"
+  // list side by side and a search for either finds both.
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  if (U_SUCCESS(status)) {
+    icu::UnicodeString decomposed = nfd->normalize(text, status);
+    if (U_SUCCESS(status)) {
+      icu::UnicodeString bare;
+      for (std::int32_t i = 0; i < decomposed.length();) {
+        const UChar32 c = decomposed.char32At(i);
+        if (u_charType(c) != U_NON_SPACING_MARK) bare.append(c);
+        i += U16_LENGTH(c);
+      }
+      text = std::move(bare);
+    }
+  }
   std::string out;
   text.toUTF8String(out);
   return out;

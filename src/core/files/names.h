@@ -15,12 +15,14 @@ namespace nimbus::core::files {
 // control character (C0, DEL, C1), "." or "..").
 Result<std::string> NormalizeName(std::string_view name);
 
-// The listing key of a (normalized) name: Unicode full case folding, so "apple" < "Banana",
+// The listing key of a (normalized) name: Unicode full case folding without accents (FoldCase),
+// so "apple" < "Banana" and "élan" sits with "elan",
 // and numbers in natural order, so "f2" < "f10" (as Dropbox, Finder and Nextcloud list them):
 // every run of ASCII digits becomes its length in two digits, then the digits without leading
 // zeros ("f10" → "f0210", "f2" → "f012"). Never fails: invalid UTF-8 is folded byte-wise.
 std::string SortName(std::string_view name);
-// `name` with Unicode full case folding ("Élan" → "élan"); invalid UTF-8 is folded byte-wise.
+// `name` with Unicode full case folding and without accents (nonspacing marks of its NFD):
+// "Élan" → "elan", "Résumé" → "resume". Invalid UTF-8 is folded byte-wise.
 std::string FoldCase(std::string_view name);
 
 }  // namespace nimbus::core::files
