@@ -213,6 +213,18 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
     PrintError(current.error());
     return ExitCodeOf(current.error());
   }
+  // Run again once the copy finished (the command was killed, the server resumed it): the old
+  // disk is now a spare and the new one healthy in its place.
+  if (current->role != storage::DiskRole::kSpare && current->state == storage::DiskState::kHealthy) {
+    auto old = engine.pool().Show(id);
+    if (old && old->role == storage::DiskRole::kSpare) {
+      fmt::print(json ? stderr : stdout,
+                 "disk {} replaced {} already and its rebuild is finished ({} {} of category {}, "
+                 "healthy); nothing to do\n",
+                 spare, id, spare, storage::DiskRoleName(current->role), current->category);
+      return 0;
+    }
+  }
   // Run again after an interruption: the spare already took the place; only resume the copy.
   const bool resume = current->state == storage::DiskState::kResilvering;
   if (resume) {

@@ -270,6 +270,14 @@ TEST_F(ResilverCliTest, AnInterruptedReplaceResumesByCommandAndAfterKillByTheSer
     std::cerr << "note: the resilver finished before it could be interrupted (interrupted="
               << interrupted << ", killed_midway=" << killed_midway << ")\n";
   }
+  // The same command once more, after the server finished the copy: nothing left to do.
+  auto again =
+      RunNimbus({"admin", "disk", "replace", "a1m", "--with", spare, "--data", data_dir()});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->exit_code(), 0) << again->err;
+  EXPECT_NE(again->out.find("disk " + spare + " replaced a1m already and its rebuild is finished"),
+            std::string::npos)
+      << again->out << again->err;
   EXPECT_EQ(server().Terminate().code, 0);
 }
 
