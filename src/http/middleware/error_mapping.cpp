@@ -26,10 +26,15 @@ net::awaitable<Response> ErrorMiddleware(Request& req, const Handler& next) {
     what = "unknown exception";
   }
   if (!res) {
-    // An exception out of a handler is a bug: log it once, answer 500 and close.
-    spdlog::log(cancelled ? spdlog::level::warn : spdlog::level::err,
-                "http {} {} id={}: handler threw: {}", req.method_string(), req.route(),
-                req.request_id(), what);
+    // An exception out of a handler is a bug: log it once, answer 500 and close. A request cut
+    // off at the end of the shutdown grace period is not: said as such, at info.
+    if (cancelled) {
+      spdlog::info("http {} {} id={}: stopped by the shutdown (the grace period ended)",
+                   req.method_string(), req.route(), req.request_id());
+    } else {
+      spdlog::error("http {} {} id={}: handler threw: {}", req.method_string(), req.route(),
+                    req.request_id(), what);
+    }
     Response r = ErrorResponse(Error{Errc::kInternal, what}, req.request_id());
     r.error.reset();
     r.close = true;
