@@ -359,6 +359,9 @@ describe('file browser', () => {
       await dialog.getByRole('button', { name: 'Move here' }).click();
       await page.getByText('Moved 1 item to /Archive.').waitFor();
       assert.equal((await resolve('/Archive/report.txt')).status, 200);
+      // Focus is on a row of the list, not lost on the page (the Move button, disabled once
+      // nothing is selected, let go of it).
+      await page.waitForFunction(() => document.activeElement?.closest('tr[data-id]') !== null);
 
       // The usage chart: by top-level folder, trash and free.
       await page.getByRole('link', { name: 'What uses space?' }).click();

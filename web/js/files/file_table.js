@@ -182,9 +182,13 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     },
     // When the action left focus nowhere (its row or button was redrawn or disabled): on the
     // hinted row if it is still listed, else on the row now at its place, else on the table.
+    // A button disabled under the focus (Move, once nothing is selected) still holds it until
+    // the browser lets go a moment later: that counts as nowhere too.
     restoreFocus(hint) {
       const active = document.activeElement;
-      if (!table.isConnected || (active && active !== document.body && active.isConnected)) return;
+      const kept = active && active !== document.body && active.isConnected && !active.disabled &&
+                   !active.closest('[hidden]');
+      if (!table.isConnected || kept) return;
       if (document.querySelector('dialog[open]')) return;
       const rows = [...body.querySelectorAll('tr[data-id]')];
       const target = rows.find((r) => hint?.ids?.includes(r.dataset.id)) ??
