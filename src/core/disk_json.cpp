@@ -3,7 +3,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
+
+#include "util/rfc3339.h"
 
 namespace nimbus::core {
 namespace {
@@ -19,6 +22,12 @@ boost::json::value ParsedOrNull(const std::string& text) {
   boost::json::value v = boost::json::parse(text, ec);
   if (ec) return boost::json::value(text);
   return v;
+}
+
+// RFC 3339 UTC, as every time of the API (api.md); null for none.
+boost::json::value Time(std::int64_t ms) { return boost::json::value(FormatRfc3339(FromUnixMs(ms))); }
+boost::json::value Time(const std::optional<std::int64_t>& ms) {
+  return ms ? Time(*ms) : boost::json::value(nullptr);
 }
 
 }  // namespace
@@ -52,16 +61,16 @@ boost::json::object TaskJson(const db::DiskTaskRow& t) {
           {"result", ParsedOrNull(t.result)},
           {"error", t.error},
           {"lease_owner", t.lease_owner},
-          {"created_at", t.created_at},
-          {"updated_at", t.updated_at},
-          {"finished_at", t.finished_at ? boost::json::value(*t.finished_at) : nullptr}};
+          {"created_at", Time(t.created_at)},
+          {"updated_at", Time(t.updated_at)},
+          {"finished_at", Time(t.finished_at)}};
 }
 
 boost::json::object LastScrubJson(const storage::LastScrub& s) {
   return {{"task_id", s.task_id},
           {"state", s.state},
-          {"started_at", s.started_at},
-          {"finished_at", s.finished_at ? boost::json::value(*s.finished_at) : nullptr},
+          {"started_at", Time(s.started_at)},
+          {"finished_at", Time(s.finished_at)},
           {"result", ParsedOrNull(s.result_json)},
           {"error", s.error},
           {"summary", s.summary}};

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <regex>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -311,6 +312,12 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(last.at("result").at("blobs_checked").to_number<int>(), 40) << json::serialize(last);
   EXPECT_EQ(last.at("result").at("lost").to_number<int>(), 0);
   EXPECT_FALSE(last.at("summary").as_string().empty());
+  // Times are RFC 3339 UTC, as everywhere in the API ("2026-11-26T20:59:01.123Z").
+  const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z)");
+  for (const char* at : {"started_at", "finished_at"}) {
+    ASSERT_TRUE(last.at(at).is_string()) << at << ": " << json::serialize(last);
+    EXPECT_TRUE(std::regex_match(std::string(last.at(at).as_string()), rfc3339)) << at;
+  }
 }
 
 }  // namespace
