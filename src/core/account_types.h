@@ -23,6 +23,9 @@ struct User {
 };
 
 // GET /api/v1/me: the user, their plan (from their allocation), usage and billing standing.
+// What a disabled account's sign-in, or request with its API token, is told (403).
+inline constexpr char kAccountDisabled[] = "This account is disabled. Contact the administrator.";
+
 struct Profile {
   User user;
   std::uint64_t plan_bytes = 0;  // 0 when the user has no allocation (should not happen).

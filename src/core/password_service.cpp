@@ -91,8 +91,7 @@ net::awaitable<LoginOutcome> PasswordService::Login(std::string email, std::stri
   }
   const db::UserRecord& u = *found->user;
   if (u.disabled) {
-    co_return LoginOutcome{
-        Fail(Errc::kForbidden, "This account is disabled. Contact the administrator.")};
+    co_return LoginOutcome{Fail(Errc::kForbidden, "{}", kAccountDisabled)};
   }
   if (deps_.config.require_email_verification && !u.email_verified_at) {
     co_return LoginOutcome{Fail(Errc::kEmailUnverified,

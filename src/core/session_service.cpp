@@ -165,7 +165,9 @@ Result<std::optional<Principal>> SessionService::LoadToken(const std::string& ha
     if (!*t) return std::optional<Principal>();
     auto u = AccountStore::FindUser(tx, (*t)->user_id);
     if (!u) return std::unexpected(u.error());
-    if (!*u || (*u)->disabled) return std::optional<Principal>();
+    if (!*u) return std::optional<Principal>();
+    // The token is right but its account is disabled: say so (403), as the sign-in does.
+    if ((*u)->disabled) return Fail(Errc::kForbidden, "{}", kAccountDisabled);
     const bool due = !(*t)->last_used_at || now - *(*t)->last_used_at >= kTouchEveryMs;
     if (!write && due) {
       write_due = true;

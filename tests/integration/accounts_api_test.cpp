@@ -158,11 +158,26 @@ TEST_F(AccountsTest, AdminDisablesAUserWhoIsLockedOutAtOnce) {
   EXPECT_EQ(last.status, 409) << "the last admin cannot demote themselves";
   EXPECT_EQ(ErrorCode(last), "conflict");
 
+  HttpResponse token = Call("POST", "/api/v1/me/tokens", R"({"name":"sync"})", &bob);
+  ASSERT_EQ(token.status, 201) << token.body;
+  const std::string bearer = "Bearer " + std::string(BodyOf(token).at("token").as_string());
   HttpResponse disabled =
       Call("PATCH", "/api/v1/admin/users/" + bob_id, R"({"disabled":true})", &admin);
   ASSERT_EQ(disabled.status, 200) << disabled.body;
   EXPECT_TRUE(BodyOf(disabled).at("user").at("disabled").as_bool());
   EXPECT_EQ(Call("GET", "/api/v1/me", "", &bob).status, 401) << "sessions end at once";
+  // Its API token says why (it said "invalid or has been revoked"), within the session cache.
+  HttpResponse with_token;
+  for (int i = 0; i < 100; ++i) {
+    with_token = Call("GET", "/api/v1/me", "", nullptr, false, {{"Authorization", bearer}});
+    if (with_token.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(with_token.status, 403) << with_token.body;
+  EXPECT_NE(with_token.body.find("This account is disabled"), std::string::npos)
+      << with_token.body;
+  EXPECT_EQ(Call("GET", "/healthz", "", nullptr, false, {{"Authorization", bearer}}).status, 200)
+      << "public routes ignore it";
   HttpResponse login = Call("POST", "/api/v1/auth/login",
                             R"({"email":"bob@example.com","password":"correct horse battery"})");
   EXPECT_EQ(login.status, 403);
