@@ -127,7 +127,7 @@ TEST_F(FilesContentTest, ReservationsAreExactToTheByte) {
   ASSERT_FALSE(one_more);
   EXPECT_EQ(one_more.error().code, Errc::kQuotaExceeded);
   EXPECT_EQ(one_more.error().message,
-            fmt::format("This upload needs 1 byte but only 0 bytes of your {} is free.",
+            fmt::format("This upload needs 1 byte but your {} plan is full.",
                         HumanBytes(static_cast<std::int64_t>(plan))));
   ASSERT_TRUE(Run(files_->Release(*all)));
   ASSERT_TRUE(Run(files_->Release(*all)));  // Twice is fine.

@@ -37,14 +37,24 @@ Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id) {
 Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota) {
   std::string need = HumanBytes(static_cast<std::int64_t>(
       std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(INT64_MAX))));
+  const char* what = kind == "copy" ? "copy" : "upload";
+  // Nothing free, or all of it ("only 1.0 GB of your 1 GB is free" read oddly): said plainly.
+  // (" your " becomes " their " for a folder shared by its owner: OwnersSpace.)
+  if (free <= 0) {
+    return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {} but your {} plan is full.",
+                                                   what, need, HumanBytes(quota))};
+  }
+  if (free >= quota) {
+    return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {}, more than your whole plan of {}.",
+                                                   what, need, HumanBytes(quota))};
+  }
   std::string have = HumanBytes(free);
   if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
     need = fmt::format("{} bytes", bytes);
     have = fmt::format("{} bytes", free);
   }
-  return Error{Errc::kQuotaExceeded,
-               fmt::format("This {} needs {} but only {} of your {} is free.",
-                           kind == "copy" ? "copy" : "upload", need, have, HumanBytes(quota))};
+  return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {} but only {} of your {} is free.",
+                                                 what, need, have, HumanBytes(quota))};
 }
 
 Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
