@@ -51,6 +51,16 @@ net::awaitable<Response> ChangePassword(const AccountApi& api, Request& req) {
   co_return http::EmptyResponse(204);
 }
 
+namespace {
+
+// {pending_email, expires_at} of a change waiting for its link; both null without one.
+json::object EmailChangeJson(const core::EmailChange* change) {
+  if (change == nullptr) return {{"pending_email", nullptr}, {"expires_at", nullptr}};
+  return {{"pending_email", change->new_email}, {"expires_at", Timestamp(change->expires_at_ms)}};
+}
+
+}  // namespace
+
 net::awaitable<Response> RequestEmailChange(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto body = co_await ReadJsonObject(req);
@@ -63,21 +73,14 @@ net::awaitable<Response> RequestEmailChange(const AccountApi& api, Request& req)
   auto change = co_await api.passwords.RequestEmailChange(
       p, std::move(*email), std::move(*password), ClientOf(req), &retry_after_s);
   if (!change) co_return RateLimitedErr(change.error(), retry_after_s, req);
-  co_return http::JsonResponse(202, json::object{{"pending_email", change->new_email},
-                                                 {"expires_at", Timestamp(change->expires_at_ms)}});
+  co_return http::JsonResponse(202, EmailChangeJson(&*change));
 }
 
-// {pending_email, expires_at}: both null when no change waits for its link.
 net::awaitable<Response> GetEmailChange(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto pending = co_await api.passwords.PendingEmailChange(p.user.id);
   if (!pending) co_return Err(pending.error(), req);
-  json::object out{{"pending_email", nullptr}, {"expires_at", nullptr}};
-  if (*pending) {
-    out["pending_email"] = (*pending)->new_email;
-    out["expires_at"] = Timestamp((*pending)->expires_at_ms);
-  }
-  co_return http::JsonResponse(200, std::move(out));
+  co_return http::JsonResponse(200, EmailChangeJson(*pending ? &**pending : nullptr));
 }
 
 net::awaitable<Response> CancelEmailChange(const AccountApi& api, Request& req) {
