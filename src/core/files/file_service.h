@@ -28,7 +28,7 @@
 #include "core/files/file_types.h"
 #include "core/files/pending_reservations.h"
 #include "db/database.h"
-#include "db/write_batcher.h"
+#include "db/group_commit.h"
 #include "storage/byte_stream.h"
 #include "storage/engine/owner_blobs.h"
 #include "storage/volume.h"
@@ -89,7 +89,8 @@ class FileService {
  public:
   explicit FileService(FileDeps deps)
       : deps_(std::move(deps)),
-        activity_(std::make_shared<ActivityLog>(deps_.db, deps_.workers, deps_.clock)) {}
+        activity_(std::make_shared<ActivityLog>(deps_.db, deps_.workers, deps_.clock)),
+        committer_(std::make_unique<db::GroupCommitter>(deps_.workers, deps_.db)) {}
   ~FileService() { activity_->Flush(); }
   FileService(const FileService&) = delete;
   FileService& operator=(const FileService&) = delete;
@@ -194,7 +195,7 @@ class FileService {
   // Reservations of uploads with a declared size up to kPendingReservationMax (no row).
   std::shared_ptr<PendingReservations> pending_ = std::make_shared<PendingReservations>();
   // Group commit of the transactions that record uploads.
-  std::shared_ptr<db::WriteBatcher> batcher_ = std::make_shared<db::WriteBatcher>();
+  std::unique_ptr<db::GroupCommitter> committer_;
   // The pair a small upload's PrepareUpload looked up with its checks, by reservation id, for
   // its Upload (or dropped by Release).
   std::optional<storage::WriteTarget> TakeTarget(const std::string& reservation_id);

@@ -6,14 +6,13 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-
 #include <boost/asio/this_coro.hpp>
 
 #include "core/files/file_service.h"
 #include "core/files/quota_tx.h"
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
-#include "db/write_batcher.h"
+#include "util/await_callback.h"
 #include "util/clock.h"
 #include "util/run_blocking.h"
 
@@ -376,7 +375,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   std::optional<db::BlobRow> old_blob;
   // Reserved in this process (a small upload): no row to delete, the quota checked here.
   const bool pending = pending_->Contains(request.reservation_id);
-  // The record, batched with other uploads finishing at the same time (db::WriteBatcher).
+  // The record, batched with other uploads finishing at the same time (db::GroupCommitter).
   std::optional<UsageMove> move;  // Known when the record loads the quota.
   auto record = [&](db::Transaction& tx) -> Result<UploadResult> {
     old_blob.reset();
@@ -461,15 +460,15 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     return result;
   };
   std::optional<UploadResult> recorded;
-  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
+  db::GroupCommitter::Step step = [&](db::Transaction& tx) -> Result<void> {
     recorded.reset();
     auto r = record(tx);
     if (!r) return std::unexpected(r.error());
     recorded = std::move(*r);
     return {};
   };
-  auto commit = [&] { return batcher_->Run(deps_.db, step); };
-  auto result = co_await RunBlocking(deps_.workers, commit);
+  auto commit = [&](db::GroupCommitter::Done done) { committer_->Submit(step, std::move(done)); };
+  auto result = co_await AwaitCallback<Result<void>>(std::move(commit));
   if (!result) {
     (void)co_await deps_.blobs.Erase(UnrecordedRow(owner, blob));
     co_await release();

@@ -63,7 +63,7 @@ Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions&
   while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
   auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing, opts.sweep_tmp);
   if (!state) return Fail(state.error());
-  auto small = local::SmallBlobs::Open(opts.id, opts.root);
+  auto small = local::SmallBlobs::Open(opts.id, opts.root, pool);
   if (!small) return Fail(small.error());
   std::unique_ptr<LocalVolume> volume(new LocalVolume(opts, pool));
   volume->small_ = std::move(*small);

@@ -18,6 +18,7 @@
 #include "storage/local/local_volume.h"
 #include "storage/local/posix_file.h"
 #include "storage/local/small_blobs.h"
+#include "util/await_callback.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage::local {
@@ -73,8 +74,13 @@ class LocalBlobWriter final : public BlobWriter {
 
   net::awaitable<Result<std::uint64_t>> Commit() override {
     if (auto e = Usable()) co_return Fail(*e);
-    auto fn = [this]() { return CommitBlocking(); };
-    auto ok = co_await RunBlocking(volume_.pool(), std::move(fn));
+    Result<void> ok;
+    if (!opened_ && buf_.size() <= kSmallBlobMax) {
+      ok = co_await CommitSmall();
+    } else {
+      auto fn = [this]() { return CommitBlocking(); };
+      ok = co_await RunBlocking(volume_.pool(), std::move(fn));
+    }
     if (!ok) {
       failed_ = true;
       co_return Fail(ok.error());
@@ -138,7 +144,6 @@ class LocalBlobWriter final : public BlobWriter {
 
   Result<void> CommitBlocking() {
     const std::string& disk = volume_.id();
-    if (!opened_ && buf_.size() <= kSmallBlobMax) return CommitSmall();
     // Not also a small blob of the same id (ids are unique; a second write of one is a repair).
     auto small = volume_.small_blobs().Size(id_);
     if (!small) return Fail(small.error());
@@ -198,15 +203,23 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   // A blob whole in buf_ and under kSmallBlobMax becomes a row of small.sqlite (durable when
-  // Put returns) instead of a file: no temp file was made. Not if a file of the same id exists.
-  Result<void> CommitSmall() {
-    struct stat st {};
-    if (::stat(volume_.BlobPath(id_).c_str(), &st) == 0) return Fail(Taken());
-    if (auto put = volume_.small_blobs().Put(id_, buf_, BlockChecksum(buf_)); !put) return put;
+  // it completes), committed with the other small blobs of the disk that finish at the same
+  // time, instead of a file: no temp file was made. Not if a file of the same id exists.
+  net::awaitable<Result<void>> CommitSmall() {
+    auto no_file = [this]() -> Result<void> {
+      struct stat st {};
+      if (::stat(volume_.BlobPath(id_).c_str(), &st) == 0) return Fail(Taken());
+      return {};
+    };
+    auto start = [&](db::GroupCommitter::Done done) {
+      volume_.small_blobs().PutAsync(id_, buf_, BlockChecksum(buf_), no_file, std::move(done));
+    };
+    auto put = co_await AwaitCallback<Result<void>>(std::move(start));
+    if (!put) co_return put;
     written_ = buf_.size();
     buf_.clear();
     volume_.AddUsed(static_cast<std::int64_t>(written_));
-    return {};
+    co_return Result<void>{};
   }
 
   // Writes `data` at `offset` (blocking). Unless the blob was created with

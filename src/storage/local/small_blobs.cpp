@@ -47,8 +47,11 @@ std::int64_t NowMs() {
 
 }  // namespace
 
-SmallBlobs::SmallBlobs(std::string disk, std::string root)
-    : disk_(std::move(disk)), root_(std::move(root)), path_(root_ + "/" + kSmallBlobsName) {}
+SmallBlobs::SmallBlobs(std::string disk, std::string root, WorkerPool& pool)
+    : disk_(std::move(disk)),
+      root_(std::move(root)),
+      path_(root_ + "/" + kSmallBlobsName),
+      committer_(pool, [this] { return Db(); }) {}
 
 SmallBlobs::~SmallBlobs() = default;
 
@@ -104,8 +107,8 @@ Result<std::shared_ptr<db::Database>> SmallBlobs::OpenDb(bool create) {
 }
 
 Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk,
-                                                     const std::string& root) {
-  std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root));
+                                                     const std::string& root, WorkerPool& pool) {
+  std::unique_ptr<SmallBlobs> s(new SmallBlobs(disk, root, pool));
   std::lock_guard lock(s->open_mu_);
   auto db = s->OpenDb(/*create=*/true);
   if (!db) return Fail(db.error());
@@ -166,23 +169,32 @@ bool SmallBlobs::CloseIfIdle(std::chrono::milliseconds idle) {
   return true;
 }
 
-Result<void> SmallBlobs::Put(const BlobId& id, std::span<const char> data, std::uint64_t checksum) {
-  auto db = Db();
-  if (!db) return Fail(db.error());
-  db::Blob bytes;
-  bytes.bytes.assign(reinterpret_cast<const std::uint8_t*>(data.data()),
-                     reinterpret_cast<const std::uint8_t*>(data.data()) + data.size());
-  const std::int64_t size = static_cast<std::int64_t>(data.size());
-  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
-    return tx.Exec("INSERT INTO blobs (id, size, checksum, data) VALUES (?, ?, ?, ?)",
-                   {id.str(), size, ToInt(checksum), bytes});
+void SmallBlobs::PutAsync(const BlobId& id, std::span<const char> data, std::uint64_t checksum,
+                          std::function<Result<void>()> check, db::GroupCommitter::Done done) {
+  db::GroupCommitter::Step step = [this, id, data, checksum,
+                                   check = std::move(check)](db::Transaction& tx) -> Result<void> {
+    if (check) {
+      if (auto ok = check(); !ok) return ok;
+    }
+    db::Blob bytes;
+    bytes.bytes.assign(reinterpret_cast<const std::uint8_t*>(data.data()),
+                       reinterpret_cast<const std::uint8_t*>(data.data()) + data.size());
+    auto ok = tx.Exec(
+        "INSERT INTO blobs (id, size, checksum, data) VALUES (?, ?, ?, ?)",
+        {id.str(), static_cast<std::int64_t>(data.size()), ToInt(checksum), std::move(bytes)});
+    if (!ok && ok.error().code == Errc::kConflict) {
+      return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk_, id.str());
+    }
+    return ok;
   };
-  auto ok = batcher_.Run(**db, step);
-  if (!ok && ok.error().code == Errc::kConflict) {
-    return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk_, id.str());
-  }
-  if (!ok) return Fail(Wrap(ok.error(), fmt::format("store blob {}", id.str())));
-  return {};
+  // Every error said here starts with "disk <id>:"; the commit's own is wrapped so that it does.
+  auto finish = [this, id, done = std::move(done)](Result<void> r) mutable {
+    if (!r && !r.error().message.starts_with(fmt::format("disk {}:", disk_))) {
+      r = Fail(Wrap(r.error(), fmt::format("store blob {}", id.str())));
+    }
+    done(std::move(r));
+  };
+  committer_.Submit(std::move(step), std::move(finish));
 }
 
 Result<std::optional<std::vector<char>>> SmallBlobs::Get(const BlobId& id) {
@@ -224,8 +236,7 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
   auto db = Db();
   if (!db) return Fail(db.error());
   std::optional<std::uint64_t> removed;
-  db::WriteBatcher::Step step = [&](db::Transaction& tx) -> Result<void> {
-    removed.reset();
+  auto ok = (*db)->Write([&](db::Transaction& tx) -> Result<void> {
     auto row = tx.QueryOne("DELETE FROM blobs WHERE id = ? RETURNING size", {id.str()});
     if (!row) return std::unexpected(row.error());
     if (!*row) return {};
@@ -235,8 +246,7 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
     if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages)
       return tx.Exec("PRAGMA incremental_vacuum");
     return {};
-  };
-  auto ok = batcher_.Run(**db, step);
+  });
   if (!ok) return Fail(Wrap(ok.error(), fmt::format("remove blob {}", id.str())));
   return removed;
 }

@@ -1,13 +1,14 @@
 // SmallBlobs: the blobs of a local disk under kSmallBlobMax, kept as rows of one SQLite file on
 // that disk (<root>/small.sqlite) instead of a file each. A file costs the file system an inode,
 // a rename and two fsyncs (the file's and its directory's); a row costs an append to the WAL and
-// one fsync, and commits that arrive together share it (db::WriteBatcher). Every commit is
+// one fsync, and commits that arrive together share it (db::GroupCommitter). Every commit is
 // durable before it returns (synchronous=FULL). Each row keeps the blob's BlockChecksum, checked
 // on every read as the blocks of a blob file are. Freed pages go back to the file system
 // (auto_vacuum=INCREMENTAL). Several processes may open the same disk (SQLite's locks). The
 // connections are let go when the disk has been idle (CloseIfIdle, from the health probe), so
 // that an idle or failed disk can be unmounted while the server runs; the next call opens them
-// again, on the same disk only (its marker). Blocking; LocalVolume calls it on its WorkerPool.
+// again, on the same disk only (its marker). Blocking (but PutAsync); LocalVolume calls it on its
+// WorkerPool.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -26,7 +27,7 @@
 #include <vector>
 
 #include "db/database.h"
-#include "db/write_batcher.h"
+#include "db/group_commit.h"
 #include "storage/blob_id.h"
 #include "util/result.h"
 
@@ -38,12 +39,18 @@ inline constexpr char kSmallBlobsName[] = "small.sqlite";
 
 class SmallBlobs {
  public:
-  // Opens (creating if needed) <root>/small.sqlite of disk `disk`. kIoError on failure.
-  static Result<std::unique_ptr<SmallBlobs>> Open(const std::string& disk, const std::string& root);
+  // Opens (creating if needed) <root>/small.sqlite of disk `disk`. kIoError on failure. Writes
+  // are committed by a task on `pool`, which must outlive this.
+  static Result<std::unique_ptr<SmallBlobs>> Open(const std::string& disk, const std::string& root,
+                                                  WorkerPool& pool);
   ~SmallBlobs();
 
-  // Stores blob `id` durably. kNameTaken if it is stored already; kIoError.
-  Result<void> Put(const BlobId& id, std::span<const char> data, std::uint64_t checksum);
+  // Stores blob `id` durably, together with the other blobs put at the same time (one commit,
+  // one fsync), without blocking: `done` is called on a pool thread once it is stored, or with
+  // kNameTaken if it is stored already, or with the error of `check` (run first, on the pool
+  // thread: the caller's own test, may be empty), or kIoError. `data` must stay valid until then.
+  void PutAsync(const BlobId& id, std::span<const char> data, std::uint64_t checksum,
+                std::function<Result<void>()> check, db::GroupCommitter::Done done);
   // The blob's bytes, checked against their checksum (kChecksumMismatch), or nullopt if absent.
   Result<std::optional<std::vector<char>>> Get(const BlobId& id);
   // The blob's size, or nullopt if absent.
@@ -62,7 +69,7 @@ class SmallBlobs {
   bool CloseIfIdle(std::chrono::milliseconds idle);
 
  private:
-  SmallBlobs(std::string disk, std::string root);
+  SmallBlobs(std::string disk, std::string root, WorkerPool& pool);
   // The open database, opened again if it was closed. kIoError when the file opened is no longer
   // at its path, or, to open again, when the directory no longer holds this disk (its marker)
   // or small.sqlite: a disk pulled, unmounted or renamed fails at once, as a missing blob
@@ -84,7 +91,7 @@ class SmallBlobs {
   dev_t dev_ = 0;                     // Of the file db_ opened. Guarded by open_mu_.
   ino_t ino_ = 0;
   std::atomic<std::int64_t> last_use_ms_{0};  // Steady clock.
-  db::WriteBatcher batcher_;
+  db::GroupCommitter committer_;              // Of PutAsync.
 };
 
 }  // namespace nimbus::storage::local
