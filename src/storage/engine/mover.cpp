@@ -38,8 +38,26 @@ net::awaitable<Result<std::string>> HashOf(Volume& volume, const BlobId& id) {
   co_return sink.hash.FinishHex();
 }
 
+// The error of a run that stops because its target pair is not whole (Mover::TargetNotWhole).
+Error TargetWaits(std::int64_t owner_id, const std::string& target, const std::string& why) {
+  return Error{Errc::kUnavailable,
+               fmt::format("owner {}: {}; the move waits until both disks of pair {} are in "
+                           "service, and the files stay on their current pair meanwhile",
+                           owner_id, why, target)};
+}
 
 }  // namespace
+
+std::string Mover::TargetNotWhole(const std::string& target) {
+  auto volume = engine_.VolumeForPair(target);
+  if (!volume) return fmt::format("pair {} is not open", target);
+  const PairSnapshot snap = volume->state()->Snapshot();
+  for (const SideSnapshot* side : {&snap.primary, &snap.mirror}) {
+    if (side->state == SideState::kFailed) return fmt::format("disk {} is failed", side->disk_id);
+    if (side->resilvering) return fmt::format("disk {} is being rebuilt", side->disk_id);
+  }
+  return "";
+}
 
 // Marks the owner busy for the life of a run or sweep.
 class Mover::Claim {
@@ -111,8 +129,14 @@ net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
       p.to = target;
       p.state = "copying";
     });
+    // Not onto a pair with one disk: the old pair keeps two copies until the target has two.
+    // Checked before copying and again before the switch (a disk may fail during the copy).
+    if (std::string why = TargetNotWhole(target); !why.empty())
+      co_return Fail(TargetWaits(owner_id, target, why));
     auto pass = co_await CopyPass(owner_id, target, copied);
     if (!pass) co_return Fail(pass.error());
+    if (std::string why = TargetNotWhole(target); !why.empty())
+      co_return Fail(TargetWaits(owner_id, target, why));
 
     Update(owner_id, [](MoveProgress& p) { p.state = "switching"; });
     bool missed = false;

@@ -42,6 +42,10 @@ struct MoverOptions {
   // Background runs of one move before it waits for the next ResumeMoves (start-up).
   int max_attempts = 10;
   std::chrono::milliseconds retry_interval{60'000};  // Between failed background runs.
+  // Runs that find the target pair with a failed disk (or one being rebuilt) are retried every
+  // retry_interval this many times more without counting as attempts (a week at 60 s): the
+  // move waits for the disk's replacement instead of giving up until the next start.
+  int max_target_waits = 7 * 24 * 60;
   // How long a run waits, after its switch, for writes that started before it (they may land
   // on the old pair) before it sweeps; later ones are swept when they end.
   std::chrono::milliseconds drain_timeout{30'000};
@@ -140,6 +144,9 @@ class Mover : public std::enable_shared_from_this<Mover> {
     std::int64_t last_write_ms = 0;
   };
   net::awaitable<Result<MoveProgress>> RunClaimed(std::int64_t owner_id);
+  // Why pair `target` cannot take a move now (a disk failed or being rebuilt: the owner's files
+  // would have one copy), or "" when both its disks are in service.
+  std::string TargetNotWhole(const std::string& target);
   net::awaitable<Result<MoveProgress>> FinishSwitchedClaimed(std::int64_t owner_id);
   static net::awaitable<void> FinishInBackground(std::shared_ptr<Mover> self,
                                                  std::int64_t owner_id);

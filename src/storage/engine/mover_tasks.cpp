@@ -254,6 +254,7 @@ net::awaitable<void> Mover::Background(std::shared_ptr<Mover> self, std::int64_t
 
 net::awaitable<void> Mover::RunWithRetries(std::shared_ptr<Mover> self, std::int64_t owner_id) {
   bool alerted = false;
+  int waits = 0;
   for (int attempt = 1; attempt <= self->options_.max_attempts; ++attempt) {
     auto r = co_await self->Run(owner_id);
     if (r) break;
@@ -261,6 +262,18 @@ net::awaitable<void> Mover::RunWithRetries(std::shared_ptr<Mover> self, std::int
     if (code == Errc::kNotFound || code == Errc::kCancelled) {
       spdlog::info("storage: move of owner {} ended: {}", owner_id, r.error().message);
       break;
+    }
+    // A target pair with a failed disk (or one being rebuilt) is waited for as long as it takes,
+    // without using up attempts: the disk alert has told the admins already.
+    if (auto p = self->Progress(owner_id);
+        p && waits < self->options_.max_target_waits && !self->TargetNotWhole(p->to).empty()) {
+      if (waits++ == 0)
+        spdlog::warn("storage: move of owner {} waits: {}", owner_id, r.error().message);
+      --attempt;
+      co_await Sleep(self->options_.retry_interval);
+      std::lock_guard lock(self->mu_);
+      if (self->stopped_) break;
+      continue;
     }
     spdlog::warn("storage: move of owner {} failed (attempt {} of {}): {}", owner_id, attempt,
                  self->options_.max_attempts, r.error().message);

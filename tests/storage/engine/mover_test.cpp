@@ -289,6 +289,48 @@ TEST_F(MoverTest, AFaultOnTheTargetLeavesTheMoveRecordedAndAlertsThenItCompletes
   EXPECT_EQ(RunCo(ioc_, blobs_->mover().Run(7)).error().code, Errc::kNotFound);
 }
 
+// A disk of the target pair fails during the copy (QA pass 12): the move does not switch onto a
+// pair with one disk, so the old pair keeps both copies; it retries without using up attempts
+// and completes once the disk is back.
+TEST_F(MoverTest, ATargetDiskFailingDuringTheCopyKeepsTheFilesOnTheOldPairUntilItIsBack) {
+  MoverOptions options;
+  options.max_target_waits = 2;
+  options.retry_interval = std::chrono::milliseconds(5);
+  options.after_copy = [this, copies = 0](const db::BlobRow&) mutable -> net::awaitable<void> {
+    if (++copies == 1) engine_->VolumeForPair("c1")->state()->MarkFailed(Side::kPrimary, "pulled");
+    co_return;
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  auto change = RunCo(ioc_, blobs_->ChangePlan(7, 30 * G));
+  ASSERT_TRUE(change) << change.error().message;
+  Drain();
+  EXPECT_TRUE(MoveRecorded(7));
+  auto progress = blobs_->MoveProgressOf(7);
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->state, "failed");
+  EXPECT_EQ(progress->attempts, 3);  // The first run, then two waits; none switched.
+  EXPECT_NE(progress->last_error.find("disk c1 is failed"), std::string::npos)
+      << progress->last_error;
+  for (const auto& [id, data] : blobs) {
+    EXPECT_EQ(Row(id).primary_id, "a1");
+    EXPECT_EQ(Get(id).value_or(""), data);
+  }
+  EXPECT_EQ(Used("a1"), Total(blobs));
+  EXPECT_EQ(Used("a1m"), Total(blobs));
+
+  engine_->VolumeForPair("c1")->state()->MarkHealthy(Side::kPrimary);
+  auto run = RunCo(ioc_, blobs_->mover().Run(7));
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->state, "done");
+  for (const auto& [id, data] : blobs) {
+    EXPECT_EQ(Row(id).primary_id, "c1");
+    EXPECT_EQ(Get(id).value_or(""), data);
+  }
+  EXPECT_EQ(Used("a1"), 0);
+}
+
 // A plan change recorded just as the background run of the previous move ends (its record is
 // gone, the run not yet): the new move still runs. It used to wait for the next start (seen as a
 // plan stuck in "migrating" in BillingApiTest.CategoryChangeMovesTheFilesAndCreditsCarryOver).

@@ -80,6 +80,7 @@ class OwnerBlobsTest : public ::testing::Test {
   // A new OwnerBlobs over the same engine (a restart of the process, as far as moves go).
   void NewOwnerBlobs(MoverOptions options) {
     if (options.max_attempts == MoverOptions{}.max_attempts) options.max_attempts = 1;
+    if (options.max_target_waits == MoverOptions{}.max_target_waits) options.max_target_waits = 0;
     options.drain_timeout = std::chrono::milliseconds(100);
     options.sweep_delay = std::chrono::milliseconds(10);
     blobs_.reset();

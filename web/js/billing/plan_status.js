@@ -1,6 +1,7 @@
 // The "Your plan" panel of the plan page: size, category, monthly price and period of
 // GET /api/v1/plan, a past-due notice with what to do, and while the files move to disks of
-// a new category (state "migrating") a progress bar that follows GET /api/v1/plan by polling.
+// a new category (`migration`, also while past due) a progress bar that follows GET
+// /api/v1/plan by polling.
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { formatMoney, getPlan } from './billing_api.js';
@@ -24,6 +25,14 @@ function migrationProgress(plan) {
 }
 
 function migrationBox(plan) {
+  if (plan.migration?.state === 'failed' || plan.migration?.state === 'cancelled') {
+    // The server retries (a disk of the new category is being replaced, for one).
+    return h('div', { class: 'plan-migration', role: 'status' },
+             h('p', {}, `Your files will move to the storage of category ${plan.category} as `,
+               'soon as it is ready. Until then they stay where they are, with both copies.'),
+             h('p', { class: 'field-hint' },
+               'Your new space is yours already; keep reading and writing files meanwhile.'));
+  }
   const progress = migrationProgress(plan);
   const percent = progress && progress.total > 0
     ? Math.floor((progress.moved * 100) / progress.total) : null;
@@ -84,22 +93,22 @@ export function planStatus({ currency, onSettled = () => {} }) {
           ? h('p', { class: 'plan-balance' }, `Credit on your balance: `,
               `${formatMoney(plan.balance, currency)}, used by your next invoices.`) : null,
         plan.state === 'past_due' ? pastDueBox() : null,
-        plan.state === 'migrating' ? migrationBox(plan) : null,
+        plan.migration ? migrationBox(plan) : null,  // Also while past due.
         note ? h('p', { class: 'status status-error' }, note) : null);
-    if (plan.state === 'migrating' && !stopped) {
+    if (plan.migration && !stopped) {
       timer = setTimeout(async () => {
         controller = new AbortController();
         try {
           const next = await getPlan({ signal: controller.signal });
           if (stopped) return;
           panel.show(next);
-          if (next.state !== 'migrating') onSettled(next);
+          if (!next.migration) onSettled(next);
         } catch (err) {
           if (err?.name === 'AbortError' || stopped) return;
           // A dropped connection: say so and try again later.
           panel.show(plan, err.message);
         }
-      }, kPollMs);
+      }, plan.migration.state === 'failed' ? kPollMs * 10 : kPollMs);
     }
   };
   return panel;
