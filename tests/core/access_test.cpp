@@ -232,21 +232,41 @@ TEST_F(AccessTest, ALinkReadsItsNodeAndBelowAndNothingElse) {
   ExpectDenied(file_link, file_.id, Permission::kRead, Errc::kNotFound, "beside a file link");
 }
 
-TEST_F(AccessTest, RequireNotShareTopRefusesTheGranteeOnlyOnTheSharedNode) {
+TEST_F(AccessTest, RequireEditableParentRefusesTheShareTopAndWhatIsInAReadOnlyFolder) {
+  auto check = [&](const Caller& caller, const Node& node) {
+    return db_->Read(
+        [&](db::Transaction& tx) { return RequireEditableParent(tx, caller, node, "delete"); });
+  };
   Share(folder_, bob_, "edit");
   auto top = Auth(bob_, folder_.id, Permission::kEdit);
   ASSERT_TRUE(top) << top.error().message;
-  auto refused = RequireNotShareTop(*top, "delete");
+  auto refused = check(bob_, *top);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kForbidden);
-  EXPECT_NE(refused.error().message.find("'Folder'"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("'Folder' is shared with you"), std::string::npos)
+      << refused.error().message;
   EXPECT_NE(refused.error().message.find("delete"), std::string::npos);
   auto below = Auth(bob_, sub_.id, Permission::kEdit);
   ASSERT_TRUE(below);
-  EXPECT_TRUE(RequireNotShareTop(*below, "delete"));
+  EXPECT_TRUE(check(bob_, *below));
   auto own = Auth(alice_, folder_.id, Permission::kOwner);
   ASSERT_TRUE(own);
-  EXPECT_TRUE(RequireNotShareTop(*own, "delete"));
+  EXPECT_TRUE(check(alice_, *own));
+  // Shared to view, with a folder inside shared to edit: that folder cannot leave it.
+  Share(sub_, carol_, "edit");
+  Share(folder_, carol_, "read");
+  auto inner = Auth(carol_, sub_.id, Permission::kEdit);
+  ASSERT_TRUE(inner) << inner.error().message;
+  auto in_read = check(carol_, *inner);
+  ASSERT_FALSE(in_read);
+  EXPECT_EQ(in_read.error().code, Errc::kForbidden);
+  EXPECT_NE(in_read.error().message.find("'sub' is in 'Folder', which is shared with you to view "
+                                         "only"),
+            std::string::npos)
+      << in_read.error().message;
+  auto file = Auth(carol_, file_.id, Permission::kEdit);  // In sub: editable.
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_TRUE(check(carol_, *file));
 }
 
 TEST_F(AccessTest, MarkSharedFlagsTheOwnersSharedNodesOnly) {

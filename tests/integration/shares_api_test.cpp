@@ -400,6 +400,25 @@ TEST_F(SharesApiTest, APathUploadReachesAnEditableShareInsideAReadOnlyOne) {
   // What bob wrote is ann's, where the path says.
   HttpResponse listed = Api("GET", "/api/v1/resolve?path=" + UrlEncode("/nest/inner/new/d3.txt"));
   EXPECT_EQ(listed.status, 200) << listed.body;
+
+  // inner is in nest, read-only for bob: he cannot rename, move or delete it (that changes nest),
+  // though he edits inside it (QA pass 12, sharing finding 1).
+  std::string other = Folder(nest, "other");
+  for (const auto& r : {Bob("PATCH", "/api/v1/nodes/" + inner, Rename("inner2")),
+                        Bob("PATCH", "/api/v1/nodes/" + inner, MoveTo(other)),
+                        Bob("DELETE", "/api/v1/nodes/" + inner)}) {
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(ErrorCode(r), "forbidden");
+    EXPECT_NE(r.body.find("'inner' is in 'nest', which is shared with you to view only"),
+              std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + inner)).at("path"), "/nest/inner");
+  std::string d2 = IdOf(Api("GET", "/api/v1/resolve?path=" + UrlEncode("/nest/inner/d2.txt")));
+  HttpResponse renamed = Bob("PATCH", "/api/v1/nodes/" + d2, Rename("d2b.txt"));
+  EXPECT_EQ(renamed.status, 200) << renamed.body;
+  HttpResponse deleted = Bob("DELETE", "/api/v1/nodes/" + d2);
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
 }
 
 TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {

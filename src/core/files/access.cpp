@@ -126,8 +126,18 @@ Result<Node> AsSeenBy(db::Transaction& tx, const Caller& caller, Node node) {
   return Authorize(tx, caller, node.id, Permission::kRead);
 }
 
-Result<void> RequireNotShareTop(const Node& node, std::string_view what) {
-  if (node.permission == Permission::kOwner || node.share_node_id != node.id) return {};
+Result<void> RequireEditableParent(db::Transaction& tx, const Caller& caller, const Node& node,
+                                   std::string_view what) {
+  if (node.permission == Permission::kOwner) return {};
+  auto parent = Authorize(tx, caller, node.parent_id, Permission::kRead);
+  if (parent && parent->permission >= Permission::kEdit) return {};
+  if (parent) {
+    return Fail(Errc::kForbidden,
+                "'{}' is in '{}', which is shared with you to view only: only its owner can {} "
+                "what is in it.",
+                node.name, parent->name, what);
+  }
+  if (parent.error().code != Errc::kNotFound) return std::unexpected(parent.error());
   const std::string owner = node.owner && !node.owner->name.empty() ? node.owner->name
                                                                     : std::string("its owner");
   return Fail(Errc::kForbidden,

@@ -49,9 +49,13 @@ Result<Node> Authorize(db::Transaction& tx, const Caller& caller, std::string_vi
 // caller owns it, otherwise Authorize(…, kRead) of its id.
 Result<Node> AsSeenBy(db::Transaction& tx, const Caller& caller, Node node);
 
-// kForbidden when `node` is the top of a share and the caller is its grantee: the top of what
-// was shared can only be renamed, moved or deleted by its owner (the grantee can leave instead).
-Result<void> RequireNotShareTop(const Node& node, std::string_view what);
+// Renaming, moving or deleting `node` changes its folder: a grantee needs edit access to that
+// folder, not only to the node. kForbidden when the node is the top of what was shared (its
+// folder is not shared: only the owner can; the grantee can leave instead), or when its folder
+// is shared with the caller to view only (a folder shared to edit inside one shared to view).
+// `what`: "delete", "rename or move".
+Result<void> RequireEditableParent(db::Transaction& tx, const Caller& caller, const Node& node,
+                                   std::string_view what);
 
 // Fills `shared` of the owner's nodes (a share or a link of their own). Nodes of other owners
 // are left alone. One query per call.

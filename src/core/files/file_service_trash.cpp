@@ -46,7 +46,8 @@ Result<TrashItem> DeleteTx(db::Transaction& tx, const Caller& caller, std::strin
   auto node = Authorize(tx, caller, id, Permission::kEdit);
   if (!node) return std::unexpected(std::move(node.error()));
   if (node->is_root()) return Fail(Errc::kInvalidMove, "Your root folder cannot be deleted.");
-  if (auto top = RequireNotShareTop(*node, "delete"); !top) return std::unexpected(top.error());
+  if (auto top = RequireEditableParent(tx, caller, *node, "delete"); !top)
+    return std::unexpected(top.error());
   // Into the owner's trash, with the owner's path (a grantee sees the path inside the share).
   std::string owner_path = node->path;
   if (node->permission != Permission::kOwner) {

@@ -215,7 +215,7 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
   if (node->is_root()) {
     return Fail(Errc::kInvalidMove, "Your root folder cannot be renamed or moved.");
   }
-  if (auto top = RequireNotShareTop(*node, "rename or move"); !top) {
+  if (auto top = RequireEditableParent(tx, caller, *node, "rename or move"); !top) {
     return std::unexpected(top.error());
   }
   std::string new_name = node->name;
