@@ -36,10 +36,27 @@ std::string_view BearerToken(const http::Request& req) {
   return TrimView(h.substr(kScheme.size()));
 }
 
+// A browser request that another website made (a form on another site that posts to us): its
+// Sec-Fetch-Site says cross-site (every current browser sends it). Other clients (curl, tus,
+// WebDAV, the billing provider) do not send it and are not affected, nor are reverse proxies
+// that rewrite Host. Such a request cannot carry our CSRF token, but the public routes (sign-in,
+// sign-up, password reset) need none: this keeps a page elsewhere from signing a visitor in to
+// another account.
+bool CrossSite(const http::Request& req) {
+  return strcasecmp(std::string(TrimView(req.header("Sec-Fetch-Site"))).c_str(), "cross-site") == 0;
+}
+
 net::awaitable<http::Response> Authenticate(core::SessionService& sessions, http::Request& req,
                                             const http::Handler& next) {
   const http::RouteOptions* options = req.route_options();
   const bool is_public = options == nullptr || options->public_access;
+  if (Unsafe(req.method()) && !(options && options->csrf_exempt) && CrossSite(req)) {
+    co_return http::ErrorResponse(
+        Error{Errc::kCsrfFailed,
+              "This request came from another website, so Nimbus refused it. Open Nimbus "
+              "itself and try again there."},
+        req.request_id());
+  }
   Result<std::optional<core::Principal>> found = std::optional<core::Principal>();
   const std::string_view bearer = BearerToken(req);
   if (!bearer.empty()) {

@@ -17,9 +17,12 @@ struct AccountsConfig {
   bool require_email_verification = false;
   int verification_token_ttl_h = 48;
   int reset_token_ttl_min = 60;
-  int login_max_failures = 10;      // Failed logins per account and per IP within the window
-  int login_window_min = 15;        // before 429 too_many_attempts.
-  int email_requests_per_hour = 5;  // forgot-password / resend-verification per address and IP.
+  // Failed logins per account within the window before 429 too_many_attempts; an IP address
+  // gets five times as many (core::kPeoplePerAddress: several people behind one router).
+  int login_max_failures = 10;
+  int login_window_min = 15;
+  // forgot-password / resend-verification per address (and five times that per IP).
+  int email_requests_per_hour = 5;
   int max_api_tokens = 50;          // Personal API tokens per user.
 };
 

@@ -61,9 +61,12 @@ Result<std::optional<int>> RetryAfter(db::Transaction& tx, std::string_view kind
   std::optional<int> out;
   for (const std::string& key : {AccountKey(email), IpKey(ip)}) {
     if (key == "ip:" || key == "account:") continue;
+    // One address is often a whole family or office behind one router: its limit is that of
+    // several accounts, so one person's mistakes do not lock the others out.
+    const int limit = key.starts_with("ip:") ? max * kPeoplePerAddress : max;
     auto n = AccountStore::CountEvents(tx, kind, key, now_ms - window_ms);
     if (!n) return std::unexpected(n.error());
-    if (n->count < max || !n->oldest_at) continue;
+    if (n->count < limit || !n->oldest_at) continue;
     // When the oldest counted event leaves the window, the key is under the limit again.
     const std::int64_t wait_ms = std::max<std::int64_t>(*n->oldest_at + window_ms - now_ms, 1000);
     const int secs = static_cast<int>((wait_ms + 999) / 1000);

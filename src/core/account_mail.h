@@ -36,8 +36,12 @@ Result<void> QueueMail(db::Transaction& tx, mail::Template t, std::string_view t
 // The rate-limit keys of an address and of a client IP.
 std::string AccountKey(std::string_view email);
 std::string IpKey(std::string_view ip);
-// Seconds until `kind` events of `email` and `ip` fall back under `max` in the window ending at
-// `now_ms`; nullopt when neither key is at the limit.
+// An IP address's limits are this many times an account's (a household or office behind one
+// router shares its address).
+inline constexpr int kPeoplePerAddress = 5;
+// Seconds until `kind` events of `email` fall back under `max`, and those of `ip` under
+// `max` × kPeoplePerAddress, in the window ending at `now_ms`; nullopt when neither key is at its
+// limit.
 Result<std::optional<int>> RetryAfter(db::Transaction& tx, std::string_view kind,
                                       std::string_view email, std::string_view ip, int max,
                                       std::int64_t window_ms, std::int64_t now_ms);
