@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "runtime.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "core/account_service.h"
@@ -17,6 +20,34 @@
 namespace nimbus::app {
 
 namespace fs = std::filesystem;
+
+namespace {
+constexpr char kServedUrlFile[] = "served_url";
+}  // namespace
+
+void RecordServedUrl(const std::string& data_dir, const std::string& url) {
+  const fs::path path = fs::path(data_dir) / kServedUrlFile;
+  const fs::path tmp = fs::path(data_dir) / (std::string(kServedUrlFile) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << url << "\n";
+    if (!out.flush()) {
+      spdlog::warn("cannot record the served address in {}", tmp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) spdlog::warn("cannot record the served address in {}: {}", path.string(), ec.message());
+}
+
+std::optional<std::string> ServedUrl(const std::string& data_dir) {
+  std::ifstream in(fs::path(data_dir) / kServedUrlFile);
+  std::string url;
+  if (!in || !std::getline(in, url)) return std::nullopt;
+  if (!url.starts_with("http://") && !url.starts_with("https://")) return std::nullopt;
+  return url;
+}
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
                                              boost::asio::any_io_executor io,
@@ -37,6 +68,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   if (ec) {
     return Fail(Errc::kIoError, "cannot create the data directory {}: {}", server.data_dir,
                 ec.message());
+  }
+  if (server.public_url_derived && runtime_options.existing_data_only) {
+    if (auto served = ServedUrl(server.data_dir)) rt->config.server.public_url = *served;
   }
   rt->workers = std::make_unique<WorkerPool>(static_cast<std::size_t>(server.worker_threads));
 

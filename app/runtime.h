@@ -3,11 +3,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
-
-#include <boost/asio/any_io_executor.hpp>
+#include <optional>
 
 #include "config/config.h"
 #include "core/billing/ledger.h"
@@ -67,6 +67,13 @@ struct RuntimeOptions {
   // as usual.)
   bool existing_data_only = true;
 };
+
+// The address a server serves at when server.public_url is not set (derived from where it
+// listens, e.g. `--listen 127.0.0.1:18282`): `nimbus serve` records it in <data>/served_url,
+// and the other commands' mails (an invoice marked paid, a disk failed from the CLI) link there
+// rather than to the default listen address. Best effort: a failure to record is logged.
+void RecordServedUrl(const std::string& data_dir, const std::string& url);
+std::optional<std::string> ServedUrl(const std::string& data_dir);
 
 // Creates the data directory, opens and migrates the database, opens the storage engine from
 // config.disks, registers the jobs on a scheduler bound to `io` (its timers only run once the

@@ -196,7 +196,10 @@ int RunServe(const config::Config& config) {
   const std::string url = fmt::format("{}://{}:{}", tls ? "https" : "http",
                                       HostOf(config.server.listen), server.port());
   // With port 0 the derived public URL only becomes known now.
-  if (rt.config.server.public_url_derived) rt.config.server.public_url = url;
+  if (rt.config.server.public_url_derived) {
+    rt.config.server.public_url = url;
+    RecordServedUrl(config.server.data_dir, url);  // For the mails of CLI commands.
+  }
   if (auto started = rt.scheduler->Start(); !started) {
     spdlog::error("cannot start the job scheduler: {}", started.error().message);
     return 1;

@@ -203,6 +203,34 @@ TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {
   EXPECT_EQ(server().Terminate().code, 0);
 }
 
+// A command run next to a server started with --listen (no public_url set) mails links to where
+// that server serves, not to the default 127.0.0.1:8080 (QA pass 12, plans finding 2).
+TEST_F(DiskCliTest, MailsOfCommandsLinkToWhereTheServerServes) {
+  auto port = StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}});
+  ASSERT_TRUE(port) << port.error().message;
+  const std::string url = "http://127.0.0.1:" + std::to_string(*port);
+  EXPECT_EQ(ReadFile(fs::path(data_dir()) / "served_url"), url + "\n");
+  auto admin =
+      RunNimbus({"admin", "user", "create", "boss@example.com", "--admin", "--data", data_dir()});
+  ASSERT_TRUE(admin) << admin.error().message;
+  ASSERT_EQ(admin->exit_code(), 0) << admin->err;
+  auto fail = RunNimbus({"admin", "disk", "fail", "spare1", "--data", data_dir()});
+  ASSERT_TRUE(fail) << fail.error().message;
+  ASSERT_EQ(fail->exit_code(), 0) << fail->err;
+  std::string alert;
+  for (int i = 0; i < 100 && alert.empty(); ++i) {  // Sent by the server's outbox, every second.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(data_dir()) / "mail", ec)) {
+      std::string text = ReadFile(e.path());
+      if (text.find("spare1") != std::string::npos) alert = text;
+    }
+    if (alert.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(alert.empty()) << "no alert mail about spare1";
+  EXPECT_NE(alert.find(url + "/admin"), std::string::npos) << alert;
+  EXPECT_EQ(alert.find("127.0.0.1:8080"), std::string::npos) << alert;
+}
+
 TEST_F(DiskCliTest, ADiskFailingItsProbesIsFailedAfterFailAfterRounds) {
   auto port = StartServer(
       {{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}, {"NIMBUS_DISKS_FAIL_AFTER", "2"}});
