@@ -328,7 +328,9 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
 int AttachDisk(const config::Config& config, const std::string& id, const std::string& uri,
                std::uint64_t capacity_bytes, bool json) {
   return WithPool(config, [&](storage::DiskPool& pool) {
-    auto d = pool.Attach(config::Spare{id, uri, capacity_bytes});
+    // A relative file: path is inside the data directory, as in disks.toml.
+    auto d = pool.Attach(
+        config::Spare{id, config::ResolveDiskUri(uri, config.server.data_dir), capacity_bytes});
     if (!d) {
       PrintError(d.error());
       return d.error().code == Errc::kInvalidArgument ? 2 : 1;

@@ -61,15 +61,6 @@ void S3Fields(TomlReader& r, S3Config& c) {
   r.Bool("path_style", c.path_style);
 }
 
-// "file:disks/a1" -> "file:<data_dir>/disks/a1"; "file:///x" -> "file:/x".
-std::string ResolveUri(const std::string& uri, const std::filesystem::path& data_dir) {
-  if (!uri.starts_with("file:")) return uri;
-  std::string path = uri.substr(5);
-  if (path.starts_with("//")) path = path.substr(2);
-  std::filesystem::path p(path);
-  return "file:" + (p.is_relative() ? data_dir / p : p).string();
-}
-
 void CheckCategories(const Config& c, std::vector<std::string>& errors) {
   const auto& cats = c.disks.categories;
   const BillingConfig& b = c.billing;
@@ -227,10 +218,18 @@ void ResolveDisks(Config& c, std::vector<std::string>& errors) {
       d.spares.push_back({"spare2", "file:disks/spare2", kDefaultCapacity});
     }
   }
-  for (auto& disk : d.disks) disk.uri = ResolveUri(disk.uri, data);
-  for (auto& spare : d.spares) spare.uri = ResolveUri(spare.uri, data);
+  for (auto& disk : d.disks) disk.uri = ResolveDiskUri(disk.uri, data);
+  for (auto& spare : d.spares) spare.uri = ResolveDiskUri(spare.uri, data);
   CheckCategories(c, errors);
   CheckDisks(d, errors);
+}
+
+std::string ResolveDiskUri(const std::string& uri, const std::filesystem::path& data_dir) {
+  if (!uri.starts_with("file:")) return uri;
+  std::string path = uri.substr(5);
+  if (path.starts_with("//")) path = path.substr(2);
+  std::filesystem::path p(path);
+  return "file:" + (p.is_relative() ? data_dir / p : p).string();
 }
 
 }  // namespace nimbus::config

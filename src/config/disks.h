@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ struct DisksConfig {
 
 // Why `id` is not a valid disk id (1-64 letters, digits, '-' or '_'), or "" when it is.
 std::string DiskIdProblem(const std::string& id);
+
+// A disk URI as disks.toml means it: "file:disks/a1" -> "file:<data_dir>/disks/a1" (relative
+// paths are inside the data directory), "file:///x" -> "file:/x"; other schemes unchanged.
+std::string ResolveDiskUri(const std::string& uri, const std::filesystem::path& data_dir);
 
 // The built-in categories: A = 1 (free), B = 10–24, C = 25–49, D = 50–74, E = 75–100 GB.
 std::vector<Category> DefaultCategories();

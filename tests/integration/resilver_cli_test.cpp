@@ -185,6 +185,13 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   EXPECT_EQ(negative->exit_code(), 2);
   EXPECT_NE(negative->err.find("--capacity-gb: Value -5 not in range"), std::string::npos)
       << negative->err;
+  // A relative path is inside the data directory, as in disks.toml (QA pass 12, plans finding 9).
+  auto relative = RunNimbus({"admin", "disk", "attach", "spare10", "--uri", "file:disks/spare10",
+                             "--json", "--data", data_dir()});
+  ASSERT_TRUE(relative);
+  EXPECT_EQ(relative->exit_code(), 0) << relative->err;
+  EXPECT_NE(relative->out.find("\"file:" + data_dir() + "/disks/spare10\""), std::string::npos)
+      << relative->out;
   auto unknown =
       RunNimbus({"admin", "disk", "replace", "a1", "--with", "nosuch", "--data", data_dir()});
   ASSERT_TRUE(unknown);
