@@ -235,7 +235,7 @@ describe('billing', () => {
       const settled = Math.min(credit, owed);
       await changeTo(page, 1, toFree);
       await page.getByText(settled >= credit
-        ? `${money(credit, currency)} was credited and paid your open invoices.`
+        ? `${money(credit, currency)} was credited and went to your open invoices.`
         : `${money(credit, currency)} was credited: ${money(settled, currency)} paid your open ` +
           'invoices').waitFor();
       await current.getByText('Free', { exact: true }).waitFor();
@@ -270,17 +270,22 @@ describe('billing', () => {
                                     { ...annApi, body: { size_gb: 1 } });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'below_usage');
-      // The page says so from the quote, before any confirmation.
+      // The page says so from the quote, at once, and offers no "Change plan" for that size.
       const quoted = await annGet('/api/v1/plan/quote?size_gb=1');
       assert.equal(quoted.refusal, refused.body.error.message);
-      await page.getByLabel('Size in GB').fill('1');
-      await page.waitForFunction((text) => document.querySelector('dd.quote-category')
-          ?.textContent === text, quoted.category);
-      await page.getByRole('button', { name: 'Change plan' }).click();
-      const alert = page.locator('.plan-form .form-message[role="alert"]');
-      await alert.getByText('Your plan was not changed. Free some space:').waitFor();
-      assert.equal(await alert.locator('p').first().innerText(), refused.body.error.message);
-      await alert.getByRole('link', { name: 'see what uses it' }).waitFor();
+      const sizeInput = page.getByLabel('Size in GB');
+      const changeButton = page.getByRole('button', { name: 'Change plan' });
+      await sizeInput.fill('1');
+      await page.waitForFunction((text) => document.querySelector('.quote-note.quote-refusal')
+          ?.textContent.startsWith(text), quoted.refusal);
+      await page.locator('.quote-note').getByRole('link', { name: 'See what uses your space' })
+          .waitFor();
+      assert.equal(await changeButton.isDisabled(), true);
+      // Another size: the refusal goes and the field says what is wrong with this one.
+      await sizeInput.fill('9');
+      await page.getByText('9 GB is not a plan.').waitFor();
+      assert.equal(await page.locator('.quote-refusal').count(), 0);
+      assert.equal(await changeButton.isDisabled(), false);
       assert.equal((await annGet('/api/v1/plan')).size_gb, 10);
       assertNoProblems(problems, /status of 409/);
     } finally {

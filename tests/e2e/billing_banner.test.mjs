@@ -136,6 +136,9 @@ describe('billing banners', () => {
                    'uploads, copies and restores are paused until it is paid. Your files stay ' +
                    'safe and you can still open, download, share and delete them. The invoices ' +
                    'page says how to pay.');
+      // A refused upload does not look finished: no progress bar (its bytes were all sent).
+      assert.equal(await panel.locator('li.upload[data-state="failed"] progress').isVisible(),
+                   false);
       assert.equal(await pastDue.count(), 1, 'the banner stays');
 
       await pastDue.getByRole('link', { name: 'Pay invoices' }).click();

@@ -1,11 +1,13 @@
 // Every page of the web app on a phone-sized screen (360 px wide) in a real browser: nothing
-// makes the page wider than the screen (wide tables scroll inside their own box). An admin
+// makes the page wider than the screen (wide tables scroll inside their own box, except those
+// drawn as cards on a phone, "Shared with me" and the admin's users, which must fit). An admin
 // with a long name, a folder and a file with long names, and the disk cards with their long
-// locations are on screen, and search results with long paths.
+// locations are on screen, search results with long paths, and a folder with a long name that
+// someone shares with the admin.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { apiCall, apiLogin, apiSignup, apiSignupConfirmed } from './lib/api_client.mjs';
 import { assertNoProblems, launchBrowser, openSignedIn } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -19,7 +21,8 @@ describe('phone screens', () => {
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    await apiSignup(server.url, admin);  // The first account: an admin.
+    // The first account: an admin. Confirmed, so that things can be shared with it.
+    await apiSignupConfirmed(server.url, server.dataDir, admin);
     const login = await apiLogin(server.url, admin.email, admin.password);
     const auth = { cookie: login.cookie, csrf: login.csrf };
     const folder = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders',
@@ -30,6 +33,19 @@ describe('phone screens', () => {
     const put = await fetch(`${server.url}/api/v1/nodes/root/content?path=${name}`, {
       method: 'PUT', body: 'hello', headers: { Cookie: auth.cookie, 'X-CSRF-Token': auth.csrf } });
     assert.equal(put.status, 201);
+    // Someone else shares a folder with a long name with the admin.
+    const owner = { email: `phone-owner-with-a-long-address-${process.pid}@example.com`,
+                    password: admin.password, name: 'Owner With A Long Name Too' };
+    await apiSignup(server.url, owner);
+    const ownerLogin = await apiLogin(server.url, owner.email, owner.password);
+    const ownerAuth = { cookie: ownerLogin.cookie, csrf: ownerLogin.csrf };
+    const shared = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders',
+                                 { ...ownerAuth, body: { path: 'Shared-quarterly-reports-' +
+                                                               'without-spaces-2026' } });
+    assert.equal(shared.status, 201, JSON.stringify(shared.body));
+    const share = await apiCall(server.url, 'POST', '/api/v1/shares', { ...ownerAuth, body: {
+      node_id: shared.body.id, email: admin.email, permission: 'edit' } });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
   });
 
   after(async () => {
@@ -53,7 +69,8 @@ describe('phone screens', () => {
           const w = document.documentElement.clientWidth;
           const beyond = [...document.querySelectorAll('body *')].filter((e) => {
             const box = e.getBoundingClientRect();
-            return box.width > 0 && box.right > w + 1 && !e.closest('.table-wrap');
+            return box.width > 0 && box.right > w + 1 &&
+                   !e.closest('.table-wrap:not(:has(.table-cards))');
           });
           return { scroll: document.documentElement.scrollWidth, width: w,
                    wide: beyond.slice(0, 3).map((e) => `<${e.tagName.toLowerCase()} class="${

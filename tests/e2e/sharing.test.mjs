@@ -1,7 +1,8 @@
 // Sharing in real browsers against the real server: A shares a folder with B (edit) from the
 // share dialog, B finds it under "Shared with me" (and through the link in the share mail),
-// uploads into it from the page, A sees the file, A revokes in the dialog and B's view loses
-// it (at its next action there, without a reload). Then a public link with a password: an anonymous visitor gets the password form, a wrong
+// uploads into it from the page, A makes it read-only for a moment and B's page follows at B's
+// next action, A sees the file, A revokes in the dialog and B's view loses it (at its next
+// action there, without a reload). Then a public link with a password: an anonymous visitor gets the password form, a wrong
 // password is refused, the right one shows the file and the download has the right bytes.
 // Also: a read-only grantee gets no change buttons and leaves the share; a file shared alone
 // downloads from its page; a public folder link is browsable, downloads as a zip, and says so
@@ -131,6 +132,23 @@ describe('sharing', () => {
           .waitFor({ timeout: 30000 });
       await row(b.page, 'from bob.bin').waitFor();
 
+      // A makes the share read-only meanwhile: B's next change is refused and the page shows at
+      // once what B may do now (no change buttons). Then edit again, for what follows.
+      const outgoing = await annCall('GET', '/api/v1/shares?direction=outgoing');
+      const shareId = outgoing.body.items.find((s) => s.node.name === 'Team docs').id;
+      const setPermission = async (permission) => assert.equal(
+          (await annCall('PATCH', `/api/v1/shares/${shareId}`, { permission })).status, 200);
+      await setPermission('read');
+      await b.page.getByRole('toolbar', { name: 'File actions' })
+          .getByRole('button', { name: 'New folder' }).click();
+      await b.page.getByRole('dialog').getByLabel('Folder name').fill('not allowed');
+      await b.page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await b.page.locator('.shared-facts').getByText('Can view').waitFor();
+      await b.page.locator('.shared-folder .form-message[role="alert"]').waitFor();
+      assert.equal(await b.page.getByRole('button', { name: 'New folder', exact: true }).count(),
+                   0);
+      await setPermission('edit');
+
       // B finds the shared folder by searching from the file browser, and opens it from there.
       await mainNav(b.page, 'Files').click();
       const box = b.page.getByRole('searchbox', { name: 'Search your files by name' });
@@ -173,7 +191,8 @@ describe('sharing', () => {
       await b.page.getByRole('dialog').getByLabel('New name').fill('renamed.bin');
       await b.page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
       await b.page.getByRole('heading', { name: 'No longer shared' }).waitFor();
-      await b.page.getByRole('link', { name: 'See what is shared with you' }).click();
+      await b.page.getByText('This folder is no longer shared with you').waitFor();
+      await b.page.getByRole('link', { name: 'Go to Shared with me' }).click();
       await b.page.getByText('Nothing is shared with you yet.').waitFor();
       assertNoProblems(a.problems);
       assertNoProblems(b.problems);
@@ -198,14 +217,25 @@ describe('sharing', () => {
       await row(a.page, 'report.txt').getByRole('button', { name: 'Share report.txt' }).click();
       const dialog = a.page.getByRole('dialog', { name: 'Share "report.txt"' });
       await dialog.getByText('No public link.').waitFor();
+      // A refused share first: its error goes once the next action succeeds.
+      await dialog.getByLabel('Email of the person').fill(`nobody-${process.pid}@example.com`);
+      await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+      const refusal = dialog.locator('.field-error:not([hidden])');
+      await refusal.waitFor();
       await dialog.getByLabel('Password (optional)').fill('open sesame 42');
       await dialog.getByRole('button', { name: 'Create link', exact: true }).click();
       await dialog.getByText('Created a public link: copy it below.').waitFor();
+      assert.equal(await refusal.count(), 0, 'the earlier error is gone');
       const links = dialog.getByRole('list', { name: 'Public links' });
       await links.getByText(/Password protected/).waitFor();
       const url = await links.getByLabel('Public link', { exact: true }).inputValue();
       assert.match(url, /\/s\/[A-Za-z0-9_-]{20,}$/);
       await dialog.getByRole('button', { name: 'Done' }).click();
+      // A second link that expires in a moment: listed as expired below, and still deletable.
+      const expiresAt = new Date(Date.now() + 1000);
+      const expiring = await annCall('POST', '/api/v1/links', {
+        node_id: (await annResolve('/report.txt')).body.id, expires_at: expiresAt.toISOString() });
+      assert.equal(expiring.status, 201, JSON.stringify(expiring.body));
 
       // An anonymous visitor: the password form; a wrong password is refused.
       const { page } = visitor;
@@ -229,8 +259,14 @@ describe('sharing', () => {
       assert.equal(download.suggestedFilename(), 'report.txt');
       assert.deepEqual(await readFile(await download.path()), bytes);
 
-      // "Shared by me" lists the link with its download.
+      // "Shared by me" lists the link with its download, and the expired one as expired.
+      await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 50));
       await mainNav(a.page, 'Shared by me').click();
+      const expired = a.page.locator(`.link-list li[data-link-id="${expiring.body.id}"]`);
+      await expired.getByText(/^Expired .* · No password · 0 downloads$/).waitFor();
+      assert.match(await expired.getAttribute('class'), /\blink-expired\b/);
+      await expired.getByRole('button', { name: 'Delete the link to report.txt' }).click();
+      await expired.waitFor({ state: 'detached' });
       const item = a.page.locator('.link-list li', { hasText: 'report.txt' });
       await item.getByText(/1 download\b/).waitFor();
       await item.getByRole('button', { name: 'Activity of the link to report.txt' }).click();
@@ -309,6 +345,9 @@ describe('sharing', () => {
       // B leaves the folder from the top of the share; the file stays shared.
       await b.page.goto(`/shared/${photos.id}`);
       await b.page.getByRole('button', { name: 'Leave', exact: true }).click();
+      // A destructive confirmation opens on Cancel: a stray Enter does not leave.
+      await b.page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).waitFor();
+      assert.equal(await b.page.evaluate(() => document.activeElement?.textContent), 'Cancel');
       await b.page.getByRole('dialog').getByRole('button', { name: 'Leave' }).click();
       await b.page.locator('table.shared-table tr[data-name="notes.txt"]').waitFor();
       assert.equal(await b.page.locator('table.shared-table tr[data-name="Photos"]').count(), 0);

@@ -56,8 +56,10 @@ export function messageBox() {
 // disabled and the form is aria-busy. If it rejects with an ApiError whose code is a key of
 // `fieldsByCode` (e.g. { invalid_email: emailField }), the message goes under that field
 // (which gets focus); other errors go to `message` (a messageBox()), unless `onError(err)`
-// returns true (it handled the error). Returns nothing; errors never escape.
-export function onSubmit(form, { message, fieldsByCode = {}, action, onError = () => false }) {
+// returns true (it handled the error). `onSettled()` runs once the controls are enabled again
+// (e.g. to keep a button off that the outcome disallows). Returns nothing; errors never escape.
+export function onSubmit(form, { message, fieldsByCode = {}, action, onError = () => false,
+                                 onSettled = () => {} }) {
   // The API's messages are the single source of truth (the browser's own bubbles would say
   // something else, and only in some cases).
   form.noValidate = true;
@@ -91,6 +93,7 @@ export function onSubmit(form, { message, fieldsByCode = {}, action, onError = (
       for (const el of controls) el.disabled = false;
       const lost = !document.activeElement || document.activeElement === document.body;
       if (hadFocus?.isConnected && lost) hadFocus.focus();
+      onSettled();
     }
   });
 }

@@ -5,7 +5,7 @@
 // change is confirmed in a dialog naming the amount, then PUT /api/v1/plan; the answer shows
 // the new plan and its invoice. below_usage and no_capacity say what happened and what to do.
 import { ApiError } from '../api.js';
-import { h } from '../dom.js';
+import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatTime } from '../format.js';
 import { confirmDialog } from '../files/dialogs.js';
@@ -15,42 +15,11 @@ import {
   isPlanSize, snapSize,
 } from './billing_api.js';
 import { monthlyText, planStatus } from './plan_status.js';
+import { categoriesNote, confirmText, creditText, dueNow } from './plan_text.js';
 
 export const title = 'Plan';
 
 const kQuoteDelayMs = 250;
-
-// What changing to `quote` costs now, in minor units: `charge` (> 0 for an upgrade), the part
-// of it the account's credit pays (`fromBalance`, as the invoice applies it) and what is left
-// to pay today (`due`); `credit` (> 0) for a downgrade.
-export function dueNow(quote, plan) {
-  const amount = Number(quote.prorated_amount);
-  const charge = Math.max(amount, 0);
-  const fromBalance = Math.min(charge, Math.max(Number(plan.balance ?? 0), 0));
-  return { charge, fromBalance, due: charge - fromBalance, credit: Math.max(-amount, 0) };
-}
-
-// The sentence of the confirmation dialog for `quote` (from `plan`).
-function confirmText(quote, plan, currency) {
-  const { charge, fromBalance, due, credit } = dueNow(quote, plan);
-  const monthly = monthlyText(quote.monthly_price, currency).toLowerCase();
-  const what = Number(plan.monthly_price) === 0 ? 'the first month'
-                                                : 'the rest of the current period';
-  const balance = fromBalance
-    ? ` (${formatMoney(charge, currency)} less ${formatMoney(fromBalance, currency)} from your ` +
-      'balance)' : '';
-  const now = due > 0
-    ? `${formatMoney(due, currency)} is invoiced today for ${what}${balance}`
-    : charge > 0
-      ? `Nothing is due today: your balance pays the ${formatMoney(charge, currency)} for ${what}`
-      : credit > 0
-        ? `${formatMoney(credit, currency)} for the unused part of the current period is ` +
-          'credited to your account: it pays what you owe first, then your next invoices'
-        : 'Nothing is due today';
-  const move = quote.category !== plan.category
-    ? ` Your files move to the storage of category ${quote.category} in the background.` : '';
-  return `${now}; from then on the plan is ${monthly}.${move}`;
-}
 
 function quoteRow(label, cls) {
   const value = h('dd', { class: cls }, '—');
@@ -115,8 +84,18 @@ export async function render(outlet, { signal }) {
   let lastQuote = null;
   let attempt = null;  // { size, category } of the change last sent.
 
+  // A quote refused (the size is below what is stored): its sentence instead of the price
+  // note, and no "Change plan" until another size is picked. `null` lifts it.
+  let refused = false;
+  function refuse(text) {
+    refused = Boolean(text);
+    quoteNote.classList.toggle('quote-refusal', refused);
+    submit.disabled = refused;
+  }
+
   function showCurrent() {
     lastQuote = null;
+    refuse(null);
     category.value.textContent = plan.category;
     monthly.value.textContent = monthlyText(plan.monthly_price, currency);
     due.value.textContent = formatMoney(0, currency);
@@ -136,17 +115,27 @@ export async function render(outlet, { signal }) {
       ? 'The first month, from today; then the monthly price each month.'
       : 'For the rest of the current period; then the monthly price.';
     quoteNote.textContent = now.credit > 0
-      ? `${formatMoney(now.credit, currency)} goes to your balance for the unused part of this ` +
-        'period.'
+      ? `${formatMoney(now.credit, currency)} is credited for the unused part of this period: ` +
+        'it pays open invoices first, and the rest stays on your balance.'
       : now.fromBalance > 0
         ? `${what} ${formatMoney(now.fromBalance, currency)} of the ` +
           `${formatMoney(now.charge, currency)} is paid from your balance.`
         : now.charge > 0 ? what : '';
+    if (quote.refusal) {
+      // Nothing would be due or take effect: the change is refused.
+      due.value.textContent = '—';
+      effective.value.textContent = '—';
+      replaceChildren(quoteNote, quote.refusal, ' ',
+                      h('a', { href: '/usage' }, 'See what uses your space'), ' or ',
+                      h('a', { href: '/trash' }, 'empty the trash'), '.');
+    }
+    refuse(quote.refusal || null);
     quoteBox.removeAttribute('aria-busy');
   }
 
   function clearQuote(text) {
     lastQuote = null;
+    refuse(null);
     for (const row of [category, monthly, due, effective]) row.value.textContent = '—';
     quoteNote.textContent = text;
     quoteBox.removeAttribute('aria-busy');
@@ -161,6 +150,7 @@ export async function render(outlet, { signal }) {
     slider.value = String(size);
     slider.setAttribute('aria-valuetext', `${size} GB`);
     if (size === plan.size_gb) return showCurrent();
+    refuse(null);
     quoteBox.setAttribute('aria-busy', 'true');
     quoteNote.textContent = 'Working out the price…';
     const mine = seq;
@@ -192,8 +182,14 @@ export async function render(outlet, { signal }) {
     return size;
   }
 
+  // A new size: an error shown for the previous one (a refusal, say) is about that one.
+  function forgetError() {
+    if (message.classList.contains('notice-error')) message.clear();
+  }
+
   let previous = plan.size_gb;
   slider.addEventListener('input', () => {
+    forgetError();
     const size = snapSize(Number(slider.value), previous, plans);
     previous = size;
     sizeField.input.value = String(size);
@@ -203,6 +199,7 @@ export async function render(outlet, { signal }) {
   // Typing: judged after a pause, so "50" is not called wrong at its "5".
   let typing = null;
   sizeField.input.addEventListener('input', () => {
+    forgetError();
     clearTimeout(typing);
     seq += 1;  // Whatever was being quoted is no longer what the field says.
     selected = null;
@@ -220,6 +217,9 @@ export async function render(outlet, { signal }) {
   onSubmit(form, {
     message,
     fieldsByCode: { invalid_plan_size: sizeField },
+    onSettled() {
+      submit.disabled = refused;  // The form is enabled again: not for a size refused.
+    },
     onError(err) {
       if (!(err instanceof ApiError)) return false;
       if (err.code === 'below_usage') {
@@ -256,11 +256,8 @@ export async function render(outlet, { signal }) {
       // Name the amount of a fresh quote: the one on screen may be a moment old.
       const quote = lastQuote?.size_gb === size ? lastQuote : await getQuote(size);
       showQuote(quote);
-      // Too small for what is stored: say so now, as the change would, without asking first.
-      if (quote.refusal) {
-        attempt = {size, category: quote.category};
-        throw new ApiError(409, 'below_usage', quote.refusal);
-      }
+      // Too small for what is stored: the quote says so (showQuote), nothing to ask.
+      if (quote.refusal) return;
       const ok = await confirmDialog({
         title: `Change your plan to ${size} GB?`,
         message: confirmText(quote, plan, currency),
@@ -275,15 +272,8 @@ export async function render(outlet, { signal }) {
       const invoice = result.invoice;
       const credited = Number(result.credited ?? 0);
       const settled = Math.min(Number(result.settled ?? 0), credited);
-      const creditText = settled <= 0
-        ? `${formatMoney(credited, currency)} was credited to your balance for your next invoices.`
-        : settled >= credited
-          ? `${formatMoney(credited, currency)} was credited and paid your open invoices.`
-          : `${formatMoney(credited, currency)} was credited: ${formatMoney(settled, currency)} ` +
-            `paid your open invoices and ${formatMoney(credited - settled, currency)} is on your ` +
-            'balance for your next invoices.';
       const extra = [
-        credited > 0 ? h('p', {}, creditText) : null,
+        credited > 0 ? h('p', {}, creditText(credited, settled, currency)) : null,
         invoice ? h('p', {}, h('a', { href: invoiceUrl(invoice.id) },
                                `Invoice ${invoice.number ?? invoice.id}`), ': ',
                     formatMoney(invoice.total, invoice.currency ?? currency), '.') : null,
@@ -305,15 +295,4 @@ export async function render(outlet, { signal }) {
     clearTimeout(typing);
     quoteController?.abort();
   };
-}
-
-// What the categories are and what crossing one means.
-function categoriesNote(plans) {
-  const list = plans.categories ?? [];
-  if (!list.length) return null;
-  return h('p', { class: 'field-hint plan-categories' }, 'Storage categories: ',
-           list.map((c, i) => [i ? ', ' : '', `${c.name} `,
-                               c.min_gb === c.max_gb ? `${c.min_gb} GB` : `${c.min_gb}–${c.max_gb} GB`]),
-           '. A change to another category moves your files to its disks in the background; ',
-           'your files stay available meanwhile.');
 }

@@ -288,7 +288,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     if (!nodes.length) return;
     const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${nodes.length} items`;
     const ok = await confirmDialog({
-      title: `Delete ${what}?`, confirmLabel: 'Move to trash', danger: true,
+      title: `Delete ${what}?`, confirmLabel: 'Move to trash', danger: true, undoable: true,
       message: 'Deleted items stay in the trash (and count against your storage) until they ' +
                'are purged; you can restore them from there.',
     });

@@ -9,7 +9,8 @@ import { onUploaded } from './uploads.js';
 
 // Asks with promptDialog(`ask`) and runs `act(name)` until it succeeds or the person cancels:
 // a refusal the person can fix (a name taken or not allowed, nothing typed) shows in the dialog,
-// which opens again with what was typed. Resolves to the name, or null when cancelled.
+// which opens again with what was typed. Resolves to the name, or null when cancelled; rejects
+// with other errors.
 async function askUntilDone(ask, act, emptyError) {
   let value = ask.value ?? '';
   let error = '';
@@ -25,7 +26,9 @@ async function askUntilDone(ask, act, emptyError) {
       await act(name);
       return name;
     } catch (err) {
-      if (!(err?.status >= 400 && err.status < 500) || err.status === 404) throw err;
+      // Gone (404) or not allowed (403, e.g. a share made read-only meanwhile): no other name
+      // helps; the caller's run() says so and shows what is true now.
+      if (!(err?.status >= 400 && err.status < 500) || [403, 404].includes(err.status)) throw err;
       error = err.message;
     }
   }

@@ -13,6 +13,7 @@ import { errorOf, send } from './xhr.js';
 const kParallel = 3;
 const items = [];
 const listeners = new Set();
+const failureListeners = new Set();
 let panel = null;
 let nextId = 0;
 
@@ -20,6 +21,13 @@ let nextId = 0;
 export function onUploaded(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
+}
+
+// Calls fn(parentId, err) each time an upload into a folder is refused (not when cancelled);
+// returns an unsubscribe function. A 403 or 404 there may mean a share was revoked or changed.
+export function onUploadFailed(fn) {
+  failureListeners.add(fn);
+  return () => failureListeners.delete(fn);
 }
 
 // The uploads panel (one element for the page; views append it where they like).
@@ -167,6 +175,7 @@ async function run(item) {
       item.error = err?.message ?? String(err);
       // A refusal that sending again cannot change (a bad name, a missing folder): no Retry.
       item.final = err?.status >= 400 && err?.status < 500 && ![408, 410, 429].includes(err.status);
+      if (item.state === 'failed') for (const fn of failureListeners) fn(item.parentId, err);
     }
   }
   item.cancel = null;

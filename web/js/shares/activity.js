@@ -90,12 +90,29 @@ export function copyField(url, label) {
   return h('div', { class: 'secret-row' }, input, copy);
 }
 
-// A link's facts for people: "password · expires … · 3 downloads".
+// True when `link` has an expiry date that has passed: it no longer works, but its owner still
+// sees it (and may delete it).
+export function linkExpired(link) {
+  return Boolean(link.expires_at) && new Date(link.expires_at).getTime() <= Date.now();
+}
+
+// A link's facts for people: "password · expires … · 3 downloads"; an expired link says so
+// first ("Expired …").
 export function linkFacts(link) {
   const downloads = Number(link.download_count ?? 0);
-  return [link.has_password ? 'Password protected' : 'No password',
-          link.expires_at ? `expires ${formatTime(link.expires_at)}` : 'never expires',
-          `${downloads} ${downloads === 1 ? 'download' : 'downloads'}`].join(' · ');
+  const password = link.has_password ? 'Password protected' : 'No password';
+  const count = `${downloads} ${downloads === 1 ? 'download' : 'downloads'}`;
+  if (linkExpired(link)) {
+    return [`Expired ${formatTime(link.expires_at)}: the link no longer works`, password, count]
+        .join(' · ');
+  }
+  return [password, link.expires_at ? `expires ${formatTime(link.expires_at)}` : 'never expires',
+          count].join(' · ');
+}
+
+// The list item class of a link: an expired one is drawn muted.
+export function linkItemClass(link) {
+  return linkExpired(link) ? 'item link-item link-expired' : 'item link-item';
 }
 
 // A small red-outlined button (revoke, delete) named `label` for screen readers.

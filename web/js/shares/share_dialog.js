@@ -4,7 +4,7 @@
 import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import {
-  activityToggle, copyField, dangerButton, errorReporter, linkFacts,
+  activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
 } from './activity.js';
 import {
   changeShare, createLink, createShare, deleteLink, deleteShare, linkActivity, listContacts,
@@ -27,7 +27,7 @@ export function openShareDialog(node) {
   const id = ++nextId;
   let changed = false;
   const message = messageBox();
-  const run = errorReporter(message);
+  const report = errorReporter(message);
 
   // --- share with a person ---
   const contacts = h('datalist', { id: `share-contacts-${id}` });
@@ -49,6 +49,17 @@ export function openShareDialog(node) {
                      h('div', { class: 'form-actions' }, submitButton('Create link')));
   const links = h('ul', { class: 'item-list link-list', 'aria-label': 'Public links' });
 
+  // A new action starts: what an earlier one said (at the top or under a field of either form)
+  // is about something else now.
+  const clearMessages = () => {
+    message.clear();
+    for (const f of [email, password, expiry]) f.clearError();
+  };
+  const run = (fn) => report(async () => {
+    clearMessages();
+    await fn();
+  });
+
   const title = `Share "${node.name}"`;
   const dialog = h('dialog', { class: 'dialog dialog-wide share-dialog', 'aria-label': title },
                    h('h2', {}, title), message,
@@ -67,6 +78,7 @@ export function openShareDialog(node) {
                              recipient_unconfirmed: email, already_shared: email,
                              invalid_email: email },
     action: async () => {
+      clearMessages();
       const address = email.input.value.trim();
       if (!address) {
         email.showError('Enter the email address of the person to share with.');
@@ -84,6 +96,7 @@ export function openShareDialog(node) {
   onSubmit(linkForm, {
     message, fieldsByCode: { weak_password: password, invalid_expiry: expiry },
     action: async () => {
+      clearMessages();
       const day = expiry.input.value;
       const expiresAt = day ? new Date(`${day}T23:59:59`).toISOString() : undefined;
       await createLink(node.id, { expiresAt, password: password.input.value });
@@ -152,7 +165,7 @@ export function openShareDialog(node) {
 
   function linkRow(link) {
     const remove = dangerButton('Delete', `Delete the link ${link.url}`);
-    const li = h('li', { class: 'item link-item', dataset: { linkId: link.id } },
+    const li = h('li', { class: linkItemClass(link), dataset: { linkId: link.id } },
                  h('div', { class: 'item-main' }, copyField(link.url, 'Public link'),
                    h('span', { class: 'item-meta' }, linkFacts(link))),
                  h('div', { class: 'item-actions' },

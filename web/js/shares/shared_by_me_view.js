@@ -7,7 +7,7 @@ import { requireUser } from '../session.js';
 import { folderUrl, parentPath } from '../files/node_api.js';
 import { nodeIcon } from '../files/quota.js';
 import {
-  activityToggle, copyField, dangerButton, errorReporter, linkFacts,
+  activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
 } from './activity.js';
 import {
   deleteLink, deleteShare, linkActivity, listLinks, listShares, ownerText, permissionLabel,
@@ -67,7 +67,7 @@ export async function render(outlet, { signal }) {
         message.success(`Deleted the link to "${link.node?.name}": it no longer works.`);
         await loadLinks();
       }));
-      return h('li', { class: 'item link-item', dataset: { linkId: link.id } },
+      return h('li', { class: linkItemClass(link), dataset: { linkId: link.id } },
                h('div', { class: 'item-main' }, itemLink(link.node),
                  copyField(link.url, `Public link to ${link.node?.name}`),
                  h('span', { class: 'item-meta' }, linkFacts(link))),

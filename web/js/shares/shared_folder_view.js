@@ -1,7 +1,8 @@
 // An item shared with me (/shared/<id>, the link in the share mail): a folder lists its items
 // (the file browser's table) with breadcrumbs from "Shared with me"; with the edit permission
 // also upload, new folder, rename and delete. A file shows its facts and a download button.
-// When the share is gone, says so instead of a bare "not found".
+// When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
+// 404) the page looks again, so a revoked or downgraded share shows as it is now.
 import { ApiError } from '../api.js';
 import { h } from '../dom.js';
 import { messageBox } from '../forms.js';
@@ -16,7 +17,7 @@ import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
 import { captureDrop, planFromFileList } from '../files/tree_walk.js';
-import { uploadPanel, uploadPlan } from '../files/uploads.js';
+import { onUploadFailed, uploadPanel, uploadPlan } from '../files/uploads.js';
 import { errorReporter } from './activity.js';
 import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
 import { leaveShare } from './shared_with_me_view.js';
@@ -25,6 +26,8 @@ const kSorts = ['name', 'modified', 'size'];
 
 // Names of the items shown, for the page title (the router asks after render).
 const names = new Map();
+// What the last refused action said, kept for the page drawn again after it: { id, text }.
+let carried = null;
 export function title({ params }) {
   return names.get(params.id) ?? 'Shared with me';
 }
@@ -53,21 +56,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const share = shares.find((s) => s.node?.id === chain[0].id) ?? null;
   const canEdit = node.permission === 'edit';
   const message = messageBox();
-  // An action answered 404/403: the share may have been revoked meanwhile. Then the page says so;
-  // else the item alone is gone and the list is loaded again.
-  const run = errorReporter(message, {
-    async onGone() {
-      try {
-        await getNode(node.id);
-      } catch (err) {
-        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
-          outlet.replaceChildren(gone());
-          return;
-        }
-      }
-      await reload();
-    },
-  });
+  if (carried?.id === node.id) message.error(carried.text);
+  carried = null;
+  const run = errorReporter(message, { onGone: () => recheck() });
+  let checking = null;  // The recheck() under way.
   const leave = share && share.node.id === node.id
     ? h('button', { type: 'button', class: 'button button-secondary button-small' }, 'Leave')
     : null;
@@ -148,8 +140,18 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }));
   }
   const stopRefresh = refreshAfterUploads(node.id, () => run(reload));
+  const stopFailures = onUploadFailed((parentId, err) => {
+    const here = parentId === node.id || state.items.some((item) => item.id === parentId);
+    if (!here || (err?.status !== 403 && err?.status !== 404)) return;
+    // Said on the page too: the uploads panel goes if the folder is now read-only.
+    message.error(err.message);
+    recheck().catch((e) => message.error(e?.message ?? String(e)));
+  });
   await loadPage(true);
-  return stopRefresh;
+  return () => {
+    stopRefresh();
+    stopFailures();
+  };
 
   async function loadPage(first) {
     const data = await listChildren(node.id, { sort: state.sort, order: state.order,
@@ -162,6 +164,35 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   async function reload() {
     await loadPage(true);
+  }
+
+  // An action answered 404 or 403: the share may have been revoked or made read-only
+  // meanwhile. Asks again: a share gone replaces the page with a notice, another permission
+  // draws the page anew (the action's error on top), else only the item was gone and the list
+  // is loaded again. Several refusals at once (parallel uploads) make one check.
+  function recheck() {
+    checking ??= (async () => {
+      let fresh;
+      try {
+        fresh = await getNode(node.id, { signal });
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+          outlet.replaceChildren(gone(node));
+          return;
+        }
+        throw err;
+      }
+      if (signal.aborted) return;
+      if (fresh.permission !== node.permission || node.type !== 'folder') {
+        const text = message.hidden ? '' : message.textContent;
+        if (text) carried = { id: node.id, text };
+        await navigate(location.href, { replace: true });
+        return;
+      }
+      await reload();
+    })().finally(() => { checking = null; });
+    return checking;
   }
 
   async function startUpload(plan, parentId) {
@@ -230,10 +261,14 @@ function breadcrumbs(chain) {
            }));
 }
 
-// The item is not (or no longer) shared with me, or was deleted.
-function gone() {
+// The item is not (or no longer) shared with me, or was deleted. `node`: the item that was on
+// screen until an action there was refused.
+function gone(node = null) {
+  const what = node?.type === 'folder' ? 'This folder' : node ? 'This file' : null;
   return h('section', { class: 'notice notice-error', role: 'alert' },
            h('h1', {}, 'No longer shared'),
-           h('p', {}, 'This item is not shared with you (any more), or its owner deleted it.'),
-           h('p', {}, h('a', { href: sharedUrl() }, 'See what is shared with you')));
+           h('p', {}, what ? `${what} is no longer shared with you, or its owner deleted it.`
+                           : 'This item is not shared with you (any more), or its owner ' +
+                             'deleted it.'),
+           h('p', {}, h('a', { href: sharedUrl() }, 'Go to Shared with me')));
 }

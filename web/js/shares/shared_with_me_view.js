@@ -32,7 +32,7 @@ export async function render(outlet, { signal }) {
   const message = messageBox();
   const run = errorReporter(message, { onGone: () => load() });  // A share revoked meanwhile.
   const body = h('tbody', {});
-  const table = h('table', { class: 'table shared-table', 'aria-label': 'Shared with me' },
+  const table = h('table', { class: 'table table-cards shared-table', 'aria-label': 'Shared with me' },
                   h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Owner'),
                                    h('th', {}, 'Permission'), h('th', {}, 'Shared on'),
                                    h('th', {},
@@ -68,10 +68,11 @@ export async function render(outlet, { signal }) {
     return h('tr', { dataset: { id: node.id ?? '', name: node.name ?? '', shareId: share.id } },
              h('td', { class: 'col-name' }, link,
                isFolder ? null : h('span', { class: 'item-meta' }, ` ${formatBytes(node.size)}`)),
-             h('td', {}, ownerText(share.owner)),
+             h('td', { 'data-label': 'Owner' }, ownerText(share.owner)),
              h('td', {}, h('span', { class: `badge badge-${share.permission}` },
                            permissionLabel(share.permission))),
-             h('td', { class: 'col-modified' }, formatTime(share.created_at)),
+             h('td', { class: 'col-modified', 'data-label': 'Shared on' },
+               formatTime(share.created_at)),
              h('td', { class: 'col-actions' },
                isFolder ? null
                         : h('a', { href: sharedUrl(node.id), class: 'link-button' }, 'Details'),

@@ -31,7 +31,7 @@ async function renderUsers(section, me, signal) {
   const body = h('tbody');
   replaceChildren(section, h('h2', { id: 'users-h' }, 'Users'), message,
                   h('div', { class: 'table-wrap' },
-                    h('table', { class: 'table' },
+                    h('table', { class: 'table table-cards users-table' },
                       h('caption', { class: 'visually-hidden' }, 'Users'),
                       h('thead', {}, h('tr', {}, ['Name', 'Email', 'Plan', 'Status', 'Role',
                                                   'Actions'].map((t) => h('th', { scope: 'col' },
@@ -102,18 +102,19 @@ async function renderUsers(section, me, signal) {
     // The plan set here shows at once in its own row (the rest of the table stays as it is).
     const planText = h('span', { class: 'user-plan' }, planName(user.plan), usedText);
     return h('tr', { dataset: { userId: String(user.id) } },
-             h('td', {}, user.name || '—', self ? ' (you)' : ''),
+             h('td', { class: 'col-name' }, user.name || '—', self ? ' (you)' : ''),
              h('td', {}, user.email, user.email_verified === false
                                           ? h('span', { class: 'badge' }, 'unconfirmed') : null),
-             h('td', {}, planText,
+             h('td', { 'data-label': 'Plan' }, planText,
                planSetter(user, { onDone: (plan) => {
                  if (plan) planText.textContent = `${planName(plan)}${usedText}`;
                } })),
-             h('td', {}, h('span', { class: `badge ${user.disabled ? 'badge-failed'
-                                                                   : 'badge-healthy'}` },
-                           user.disabled ? 'disabled' : 'active')),
-             h('td', {}, user.is_admin ? 'admin' : 'user'),
-             h('td', {}, h('div', { class: 'actions' }, toggleDisabled, toggleAdmin)));
+             h('td', { 'data-label': 'Status' },
+               h('span', { class: `badge ${user.disabled ? 'badge-failed' : 'badge-healthy'}` },
+                 user.disabled ? 'disabled' : 'active')),
+             h('td', { 'data-label': 'Role' }, user.is_admin ? 'admin' : 'user'),
+             h('td', { class: 'col-actions' },
+               h('div', { class: 'actions' }, toggleDisabled, toggleAdmin)));
   }
 
   await load();
