@@ -136,6 +136,13 @@ net::awaitable<Response> ListTokens(const AccountApi& api, Request& req) {
 
 net::awaitable<Response> CreateToken(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
+  // A leaked token must not be able to mint its own replacement before it is revoked.
+  if (!p.via_cookie()) {
+    co_return Err(Error{Errc::kForbidden,
+                        "An API token cannot create API tokens. Sign in and create one in "
+                        "Settings."},
+                  req);
+  }
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
   auto name = RequiredString(*body, "name");

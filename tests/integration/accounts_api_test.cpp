@@ -124,6 +124,11 @@ TEST_F(AccountsTest, ApiTokensWorkAsBearerWithoutCsrfUntilRevoked) {
   EXPECT_EQ(Call("PATCH", "/api/v1/me", R"({"name":"Scripted"})", nullptr, false, bearer).status,
             200)
       << "Bearer requests need no CSRF token";
+  // A token cannot mint another (a leaked one would outlive its revocation; QA pass 12).
+  HttpResponse minted =
+      Call("POST", "/api/v1/me/tokens", R"({"name":"copy"})", nullptr, false, bearer);
+  EXPECT_EQ(minted.status, 403) << minted.body;
+  EXPECT_EQ(ErrorCode(minted), "forbidden");
   EXPECT_EQ(Call("DELETE", "/api/v1/me/tokens/" + id, "", &b).status, 204);
   HttpResponse revoked = Call("GET", "/api/v1/me", "", nullptr, false, bearer);
   EXPECT_EQ(revoked.status, 401);
