@@ -306,7 +306,10 @@ TEST_F(LinksApiTest, AnExpiredLinkIsGone) {
   EXPECT_EQ(Public(token, "/content").status, 404);
 }
 
-TEST_F(LinksApiTest, ALinkToANodeInTheTrashIsGoneUntilRestored) {
+// Deleting ends the links of what is deleted: a restore brings the files back, not the links, so
+// that a link holder cannot read them again without the owner noticing (QA pass 12, sharing
+// finding 7).
+TEST_F(LinksApiTest, ALinkToADeletedNodeEndsAndARestoreDoesNotBringItBack) {
   std::string a = Upload("Album/one.jpg", "jpeg");
   std::string folder = Str(BodyOf(Api("GET", "/api/v1/nodes/" + a)).at("parent_id"));
   const std::string token = Str(Link(folder).at("token"));
@@ -319,9 +322,11 @@ TEST_F(LinksApiTest, ALinkToANodeInTheTrashIsGoneUntilRestored) {
   std::string item = Str(BodyOf(del).at("trash_item").at("id"));
   HttpResponse restored = Api("POST", "/api/v1/trash/" + item + "/restore");
   ASSERT_EQ(restored.status, 200) << restored.body;
-  EXPECT_EQ(Public(token).status, 200);
-  EXPECT_EQ(Public(token, "/content?id=" + a).body, "jpeg");
-  EXPECT_EQ(Links().size(), 1u);
+  EXPECT_EQ(Public(token).status, 404);
+  EXPECT_EQ(Public(token, "/content?id=" + a).status, 404);
+  EXPECT_EQ(Links().size(), 0u);
+  EXPECT_EQ(Api("GET", "/api/v1/nodes/" + a + "/content").body, "jpeg");  // The file is back.
+  EXPECT_EQ(Public(Str(Link(folder).at("token"))).status, 200);           // A new link works.
 }
 
 TEST_F(LinksApiTest, AnotherUserCannotSeeOrChangeMyLinks) {

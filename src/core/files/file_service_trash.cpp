@@ -67,6 +67,12 @@ Result<TrashItem> DeleteTx(db::Transaction& tx, const Caller& caller, std::strin
   auto bytes = db::NodeStore::MarkSubtreeTrashed(tx, node->id, row.id);
   if (!bytes) return std::unexpected(std::move(bytes.error()));
   row.size = *bytes;
+  // Public links end with the delete: a restore brings the files back, not their links (anyone
+  // holding one would otherwise read them again without the owner noticing). Shares with people
+  // come back with the restore.
+  if (auto r = db::ShareStore::DeleteLinksForTrashItem(tx, row.id); !r) {
+    return std::unexpected(r.error());
+  }
   if (auto ins = db::NodeStore::InsertTrash(tx, row); !ins) return std::unexpected(ins.error());
   deleted = std::move(*node);
   TrashItem item = ItemFromRow(row, retention_days);

@@ -95,18 +95,31 @@ Result<bool> ShareStore::IsShared(Transaction& tx, std::string_view node_id) {
   return row->has_value();
 }
 
-Result<void> ShareStore::DeleteForTrashItem(Transaction& tx, std::string_view trash_id) {
-  constexpr std::string_view kNodes = "(SELECT id FROM nodes WHERE trash_id = ?)";
-  for (std::string_view sql : {
-           "DELETE FROM share_activity WHERE share_id IN (SELECT id FROM shares WHERE node_id IN "
-           "{})",
-           "DELETE FROM share_activity WHERE link_id IN (SELECT id FROM links WHERE node_id IN {})",
-           "DELETE FROM shares WHERE node_id IN {}",
-           "DELETE FROM links WHERE node_id IN {}",
-       }) {
-    if (auto r = tx.Exec(fmt::format(fmt::runtime(sql), kNodes), {trash_id}); !r) return r;
+namespace {
+constexpr std::string_view kTrashedNodes = "(SELECT id FROM nodes WHERE trash_id = ?)";
+
+Result<void> ExecForTrashItem(Transaction& tx, std::string_view trash_id,
+                              std::initializer_list<std::string_view> statements) {
+  for (std::string_view sql : statements) {
+    if (auto r = tx.Exec(fmt::format(fmt::runtime(sql), kTrashedNodes), {trash_id}); !r) return r;
   }
   return {};
+}
+}  // namespace
+
+Result<void> ShareStore::DeleteLinksForTrashItem(Transaction& tx, std::string_view trash_id) {
+  return ExecForTrashItem(
+      tx, trash_id,
+      {"DELETE FROM share_activity WHERE link_id IN (SELECT id FROM links WHERE node_id IN {})",
+       "DELETE FROM links WHERE node_id IN {}"});
+}
+
+Result<void> ShareStore::DeleteForTrashItem(Transaction& tx, std::string_view trash_id) {
+  if (auto r = DeleteLinksForTrashItem(tx, trash_id); !r) return r;
+  return ExecForTrashItem(
+      tx, trash_id,
+      {"DELETE FROM share_activity WHERE share_id IN (SELECT id FROM shares WHERE node_id IN {})",
+       "DELETE FROM shares WHERE node_id IN {}"});
 }
 
 Result<void> ShareStore::Insert(Transaction& tx, const ShareRow& s) {

@@ -55,6 +55,9 @@ class ShareStore {
   // Deletes the shares, links and their activity of every node of trash item `trash_id` (before
   // those nodes are deleted for good).
   static Result<void> DeleteForTrashItem(Transaction& tx, std::string_view trash_id);
+  // Deletes the public links (and their activity) of every node of trash item `trash_id`: done
+  // when it goes to the trash, so that a restore does not bring them back unnoticed.
+  static Result<void> DeleteLinksForTrashItem(Transaction& tx, std::string_view trash_id);
 
   // ---- Shares ------------------------------------------------------------------------------
   static Result<void> Insert(Transaction& tx, const ShareRow& row);
