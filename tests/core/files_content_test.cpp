@@ -118,6 +118,18 @@ TEST(QuotaTxTest, HumanBytes) {
   EXPECT_EQ(HumanBytes((std::int64_t{1} << 30) - 40 * 1024), "1.0 GB");
 }
 
+// More than the whole plan reads as such even when a little of it is used (QA pass 12: "needs
+// 1.9 GB but only 1.0 GB of their 1 GB is free" for a nearly empty space).
+TEST(NoRoomForTest, MoreThanThePlanSaysSoWhateverIsFree) {
+  const std::int64_t gb = std::int64_t{1} << 30;
+  EXPECT_EQ(NoRoomFor("upload", 2 * gb, gb - 4096, gb).message,
+            "This upload needs 2 GB, more than your whole plan of 1 GB.");
+  EXPECT_EQ(NoRoomFor("copy", 600 << 20, 500 << 20, gb).message,
+            "This copy needs 600 MB but only 500 MB of your 1 GB is free.");
+  EXPECT_EQ(NoRoomFor("upload", 10, 0, gb).message,
+            "This upload needs 10 bytes but your 1 GB plan is full.");
+}
+
 TEST_F(FilesContentTest, ReservationsAreExactToTheByte) {
   const auto plan = static_cast<std::uint64_t>(Quota(alice_).quota_bytes);
   ASSERT_GT(plan, 0u);

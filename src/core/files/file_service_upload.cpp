@@ -444,13 +444,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
                            (old_blob ? old_blob->size : 0),
                        q->used_bytes, q->quota_bytes};
       if (q->used_bytes + q->reserved_bytes > q->quota_bytes) {
-        return Fail(
-            Errc::kQuotaExceeded, "This upload needs {} but only {} of your {} is free.",
-            HumanBytes(static_cast<std::int64_t>(blob.info.size)),
-            HumanBytes(std::max<std::int64_t>(
-                0, q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
-                       q->reserved_bytes)),
-            HumanBytes(q->quota_bytes));
+        const std::int64_t free_before =
+            q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
+            q->reserved_bytes;
+        return std::unexpected(NoRoomFor("upload", blob.info.size, free_before, q->quota_bytes));
       }
     }
     auto seen = AsSeenBy(tx, request.caller, std::move(result.node));

@@ -44,7 +44,7 @@ Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, s
     return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {} but your {} plan is full.",
                                                    what, need, HumanBytes(quota))};
   }
-  if (free >= quota) {
+  if (free >= quota || bytes > static_cast<std::uint64_t>(std::max<std::int64_t>(quota, 0))) {
     return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {}, more than your whole plan of {}.",
                                                    what, need, HumanBytes(quota))};
   }
