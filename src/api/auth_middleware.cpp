@@ -81,9 +81,13 @@ net::awaitable<http::Response> Authenticate(core::SessionService& sessions, http
           Error{Errc::kUnauthenticated, "You are not signed in, or your session has ended."});
     }
     if (!(options && options->csrf_exempt) && Unsafe(req.method()) && !CsrfOk(req, *p)) {
-      co_return http::ErrorResponse(Error{
-          Errc::kCsrfFailed,
-          "The request lacks the X-CSRF-Token of your session. Reload the page and try again."});
+      co_return http::ErrorResponse(
+          Error{Errc::kCsrfFailed,
+                req.header("X-CSRF-Token").empty()
+                    ? "The request lacks the X-CSRF-Token of your session. Reload the page and try "
+                      "again."
+                    : "The request's X-CSRF-Token is not that of your session (it may be from an "
+                      "earlier sign-in). Reload the page and try again."});
     }
   }
   co_return co_await next(req);

@@ -85,13 +85,15 @@ const Builtin& Get(Template t) {
       "Hello {{name}},\n\n"
       "Your Nimbus account now uses {{new_email}}: sign in with it from now on. Mail about\n"
       "the account goes there; this is the last message to this address.\n\n"
-      "If this was not you, reset your password at once from {{public_url}}/forgot-password\n"
-      "(with the new address) and write to your Nimbus administrator.\n",
+      "If this was not you, someone else controls your account and its new address: write to\n"
+      "your Nimbus administrator at once, from this address, so that they can disable the\n"
+      "account and give it back to you. (A password reset would go to the new address.)\n",
       "<p>Hello {{name}},</p>\n"
       "<p>Your Nimbus account now uses <strong>{{new_email}}</strong>: sign in with it from now "
       "on. Mail about the account goes there; this is the last message to this address.</p>\n"
-      "<p>If this was not you, <a href=\"{{public_url}}/forgot-password\">reset your "
-      "password</a> at once (with the new address) and write to your Nimbus administrator.</p>"};
+      "<p>If this was not you, someone else controls your account and its new address: write "
+      "to your Nimbus administrator at once, from this address, so that they can disable the "
+      "account and give it back to you. (A password reset would go to the new address.)</p>"};
   static const Builtin kShare{
       {"name", "sharer", "item", "link"},
       "{{sharer}} shared \"{{item}}\" with you",

@@ -75,9 +75,12 @@ TEST_F(AccountsTest, SignUpLogInMeAndLogOut) {
   HttpResponse no_csrf = Call("PATCH", "/api/v1/me", R"({"name":"Ann L"})", &b, false);
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(ErrorCode(no_csrf), "csrf_failed");
+  EXPECT_NE(no_csrf.body.find("lacks the X-CSRF-Token"), std::string::npos) << no_csrf.body;
   Browser wrong = b;
   wrong.csrf = "not-the-token";
-  EXPECT_EQ(ErrorCode(Call("PATCH", "/api/v1/me", R"({"name":"Ann L"})", &wrong)), "csrf_failed");
+  HttpResponse bad_csrf = Call("PATCH", "/api/v1/me", R"({"name":"Ann L"})", &wrong);
+  EXPECT_EQ(ErrorCode(bad_csrf), "csrf_failed");
+  EXPECT_NE(bad_csrf.body.find("is not that of your session"), std::string::npos) << bad_csrf.body;
   HttpResponse renamed = Call("PATCH", "/api/v1/me", R"({"name":"Ann L"})", &b);
   ASSERT_EQ(renamed.status, 200) << renamed.body;
   EXPECT_EQ(BodyOf(renamed).at("user").at("name").as_string(), "Ann L");
