@@ -11,13 +11,18 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 #include "api/json_codec.h"
 #include "commands.h"
+#include "core/account_closer.h"
 #include "core/accounts.h"
+#include "core/email_address.h"
 #include "core/secrets.h"
+#include "db/stores/account_store.h"
 #include "runtime.h"
+#include "util/run_blocking.h"
 
 namespace nimbus::app {
 namespace {
@@ -38,8 +43,9 @@ int ExitCodeOf(const Error& e) {
   }
 }
 
-// Runs `fn(accounts)` (a coroutine returning Result<T>) on a private io_context with the runtime
-// opened without the volumes; returns its result.
+// Runs `fn(accounts)` or `fn(accounts, runtime)` (a coroutine returning Result<T>) on a private
+// io_context with the runtime opened as `options` say (by default without the volumes); returns
+// its result.
 template <class T, class F>
 Result<T> WithAccounts(const config::Config& config, F fn, RuntimeOptions options = {}) {
   net::io_context ioc;
@@ -49,7 +55,13 @@ Result<T> WithAccounts(const config::Config& config, F fn, RuntimeOptions option
   core::Accounts accounts(*r.db, r.storage->pool(), *r.workers, r.clock, r.config.accounts,
                           r.config.server.public_url);
   std::optional<Result<T>> out;
-  auto run = [&]() -> net::awaitable<void> { out.emplace(co_await fn(accounts)); };
+  auto run = [&]() -> net::awaitable<void> {
+    if constexpr (std::is_invocable_v<F&, core::Accounts&, Runtime&>) {
+      out.emplace(co_await fn(accounts, r));
+    } else {
+      out.emplace(co_await fn(accounts));
+    }
+  };
   net::co_spawn(ioc, run(), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
@@ -118,6 +130,48 @@ int DisableUser(const config::Config& config, const std::string& email, bool ena
   }
   fmt::print("{} {} {}\n", user->email, changed ? "is now" : "was already",
              user->disabled ? "disabled" : "enabled");
+  return 0;
+}
+
+int DeleteUser(const config::Config& config, const std::string& email, bool yes) {
+  if (!yes) {
+    fmt::print(stderr,
+               "nimbus: this deletes the account {} and every file in it for good; run it again "
+               "with --yes to do it\n",
+               email);
+    return 2;
+  }
+  // The disks are opened (without sweeping tmp/, which a running server uses) so that the
+  // files' bytes go now.
+  auto result = WithAccounts<std::string>(
+      config,
+      [&](core::Accounts& a, Runtime& r) -> net::awaitable<Result<std::string>> {
+        auto find = [&] {
+          return r.db->Read([&](db::Transaction& tx) {
+            return db::AccountStore::FindUserByEmail(tx,
+                                                     core::NormalizeEmail(email).value_or(email));
+          });
+        };
+        auto user = co_await RunBlocking(*r.workers, find);
+        if (!user) co_return std::unexpected(user.error());
+        if (!*user) co_return Fail(Errc::kNotFound, "there is no user {}", email);
+        const core::AccountCloserDeps deps{*r.db,
+                                           *r.workers,
+                                           *r.files,
+                                           r.storage->pool(),
+                                           a.sessions,
+                                           r.clock,
+                                           r.config.server.public_url};
+        auto closed = co_await core::CloseAccount(deps, (*user)->id);
+        if (!closed) co_return std::unexpected(closed.error());
+        co_return (*user)->email;
+      },
+      RuntimeOptions{.open_volumes = true, .sweep_tmp = false});
+  if (!result) {
+    PrintError(result.error());
+    return ExitCodeOf(result.error());
+  }
+  fmt::print("deleted the account {} and its files\n", *result);
   return 0;
 }
 

@@ -39,6 +39,8 @@ int CreateUser(const config::Config& config, const std::string& email, const std
                bool admin, const std::string& password_file);
 int PromoteUser(const config::Config& config, const std::string& email, bool demote);
 int DisableUser(const config::Config& config, const std::string& email, bool enable);
+// `admin user delete EMAIL --yes`: the account and its files for good (core::CloseAccount).
+int DeleteUser(const config::Config& config, const std::string& email, bool yes);
 int ListUsers(const config::Config& config, bool json);
 
 // admin_billing.cpp. `invoice` is an id or a number (INV-000003); unknown → exit 2. Already paid

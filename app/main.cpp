@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
                        "Delete orphan blobs older than an hour (default: only report them)");
   AddCommonFlags(disk_scrub, flags);
 
-  auto* admin_user =
-      admin->add_subcommand("user", "Users: create, promote (--demote), disable (--enable), list");
+  auto* admin_user = admin->add_subcommand(
+      "user", "Users: create, promote (--demote), disable (--enable), delete, list");
   admin_user->require_subcommand(1);
   std::string user_email, user_name, password_file;
   bool user_admin = false, user_enable = false, user_demote = false;
@@ -152,9 +152,16 @@ int main(int argc, char** argv) {
   auto* user_disable = admin_user->add_subcommand("disable", "Disable a user (ends their sessions)");
   user_disable->add_option("email", user_email, "Email address")->required();
   user_disable->add_flag("--enable", user_enable, "Enable the user again instead");
+  bool user_yes = false;
+  auto* user_delete = admin_user->add_subcommand(
+      "delete", "Delete a user and every file of theirs for good (needs --yes)");
+  user_delete->add_option("email", user_email, "Email address")->required();
+  user_delete->add_flag("--yes", user_yes, "Yes, delete the account and its files");
   auto* user_list = admin_user->add_subcommand("list", "List every user");
   user_list->add_flag("--json", json, "Print JSON");
-  for (auto* sub : {user_create, user_promote, user_disable, user_list}) AddCommonFlags(sub, flags);
+  for (auto* sub : {user_create, user_promote, user_disable, user_delete, user_list}) {
+    AddCommonFlags(sub, flags);
+  }
 
   auto* admin_invoice = admin->add_subcommand("invoice", "Invoices: mark-paid, list");
   admin_invoice->require_subcommand(1);
@@ -231,6 +238,7 @@ int main(int argc, char** argv) {
   }
   if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email, user_demote);
   if (user_disable->parsed()) return nimbus::app::DisableUser(cfg, user_email, user_enable);
+  if (user_delete->parsed()) return nimbus::app::DeleteUser(cfg, user_email, user_yes);
   if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json);
   if (invoice_paid->parsed()) return nimbus::app::MarkInvoicePaid(cfg, invoice_id, invoice_ref);
   if (invoice_list->parsed()) {

@@ -29,6 +29,7 @@
 #include "api/openapi_route.h"
 #include "api/share_routes.h"
 #include "commands.h"
+#include "core/account_closer.h"
 #include "core/accounts.h"
 #include "core/disk_admin.h"
 #include "core/files/tus_service.h"
@@ -135,8 +136,18 @@ int RunServe(const config::Config& config) {
   core::Accounts accounts(db, engine.pool(), workers, rt.clock, rt.config.accounts,
                           rt.config.server.public_url);
   api::AdminPlanSetter set_plan_by_admin;  // PATCH /admin/users/{id} {plan_gb}: set below.
+  const core::AccountCloserDeps closer_deps{db,
+                                            workers,
+                                            *rt.files,
+                                            engine.pool(),
+                                            accounts.sessions,
+                                            rt.clock,
+                                            rt.config.server.public_url};
+  const api::AccountCloser close_account = [&closer_deps](std::int64_t user) {
+    return core::CloseAccount(closer_deps, user);
+  };
   api::AddAccountRoutes(router, {accounts.accounts, accounts.passwords, accounts.sessions,
-                                 rt.config.server.public_url, &set_plan_by_admin});
+                                 rt.config.server.public_url, &set_plan_by_admin, &close_account});
   // Admin disks and jobs (issue 4 "Admin"): the JSON of `nimbus admin disk/job list --json`.
   core::DiskAdmin disk_admin({.engine = engine,
                               .db = db,

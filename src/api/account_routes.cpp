@@ -30,6 +30,7 @@ void AddAccountRoutes(http::Router& router, const AccountApi& api) {
   add(Method::kPost, "/api/v1/auth/confirm-email", &ConfirmEmailChange, true);
   add(Method::kGet, "/api/v1/me", &GetMe, false);
   add(Method::kPatch, "/api/v1/me", &PatchMe, false);
+  add(Method::kDelete, "/api/v1/me", &DeleteMe, false);
   add(Method::kPost, "/api/v1/me/password", &ChangePassword, false);
   add(Method::kGet, "/api/v1/me/email", &GetEmailChange, false);
   add(Method::kPost, "/api/v1/me/email", &RequestEmailChange, false);

@@ -23,6 +23,10 @@ namespace nimbus::api {
 using AdminPlanSetter = std::function<boost::asio::awaitable<Result<boost::json::object>>(
     std::int64_t user_id, const boost::json::object& body, std::int64_t admin_id)>;
 
+// DELETE /api/v1/me (after the password check) and PATCH-free admin deletes: deletes account
+// `user_id` for good (core::CloseAccount). Errors as CloseAccount's.
+using AccountCloser = std::function<boost::asio::awaitable<Result<void>>(std::int64_t user_id)>;
+
 struct AccountApi {
   core::AccountService& accounts;
   core::PasswordService& passwords;
@@ -33,6 +37,8 @@ struct AccountApi {
   // PATCH /api/v1/admin/users/{id} {plan_gb}; may be assigned after AddAccountRoutes (billing
   // is built later). Null or empty: plan_gb is refused (503).
   const AdminPlanSetter* set_plan = nullptr;
+  // DELETE /api/v1/me; may be assigned after AddAccountRoutes. Null or empty: 503.
+  const AccountCloser* close_account = nullptr;
 };
 
 // Adds the auth middleware (Router::Use) and every account route. `api` must outlive `router`.

@@ -48,6 +48,7 @@ net::awaitable<http::Response> ForgotPassword(const AccountApi& api, http::Reque
 net::awaitable<http::Response> ResetPassword(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> GetMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> PatchMe(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> DeleteMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ChangePassword(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> RequestEmailChange(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ConfirmEmailChange(const AccountApi& api, http::Request& req);

@@ -36,6 +36,34 @@ net::awaitable<Response> PatchMe(const AccountApi& api, Request& req) {
   co_return http::JsonResponse(200, json::object{{"user", UserJson(*user)}});
 }
 
+// DELETE /api/v1/me {password}: the account and its files, for good. Signed in with a session
+// (not an API token) and the password again, as for a password change.
+net::awaitable<Response> DeleteMe(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.via_cookie()) {
+    co_return Err(Error{Errc::kForbidden,
+                        "An account cannot be deleted with an API token: sign in and delete it "
+                        "in Settings."},
+                  req);
+  }
+  if (api.close_account == nullptr || !*api.close_account) {
+    co_return Err(Error{Errc::kUnavailable, "Deleting accounts is not available right now."}, req);
+  }
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto password = RequiredString(*body, "password");
+  if (!password) co_return Err(password.error(), req);
+  int retry_after_s = 0;
+  auto user =
+      co_await api.passwords.CheckCurrentPassword(p, *password, ClientOf(req), &retry_after_s);
+  if (!user) co_return RateLimitedErr(user.error(), retry_after_s, req);
+  auto closed = co_await (*api.close_account)(p.user.id);
+  if (!closed) co_return Err(closed.error(), req);
+  Response res = http::EmptyResponse(204);
+  res.AddHeader("Set-Cookie", SessionCookie("", 0, WantsSecureCookie(req, api)));
+  co_return res;
+}
+
 net::awaitable<Response> ChangePassword(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto body = co_await ReadJsonObject(req);

@@ -80,14 +80,16 @@ class PasswordService {
   // Withdraws it: its link stops working.
   net::awaitable<Result<void>> CancelEmailChange(std::int64_t user_id);
 
- private:
   // The user of `principal` when `current` is their password. kInvalidCredentials (recorded as
   // a failed sign-in of the account and from the client address), kTooManyAttempts past that
-  // limit (with `*retry_after_s`), kUnauthenticated when the user is gone.
+  // limit (with `*retry_after_s`), kUnauthenticated when the user is gone. For actions that ask
+  // for the password again (deleting the account).
   net::awaitable<Result<db::UserRecord>> CheckCurrentPassword(const Principal& principal,
                                                               const std::string& current,
                                                               const ClientInfo& client,
                                                               int* retry_after_s);
+
+ private:
   std::int64_t NowMs() const { return ToUnixMs(deps_.clock.Now()); }
   // Stores the new hash, ends sessions (except `keep`), queues the mail; returns ended ids.
   Result<std::vector<std::string>> ReplacePassword(db::Transaction& tx, std::int64_t user_id,

@@ -94,6 +94,19 @@ const Builtin& Get(Template t) {
       "<p>If this was not you, someone else controls your account and its new address: write "
       "to your Nimbus administrator at once, from this address, so that they can disable the "
       "account and give it back to you. (A password reset would go to the new address.)</p>"};
+  static const Builtin kDeleted{
+      {"name", "public_url"},
+      "Your Nimbus account was deleted",
+      "Hello {{name}},\n\n"
+      "Your Nimbus account and every file in it were deleted, as asked. Links you made stopped\n"
+      "working, and what others shared with you is no longer yours to see.\n\n"
+      "If this was not you, write to your Nimbus administrator at once. You can sign up again\n"
+      "with this address at any time: {{public_url}}/signup\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>Your Nimbus account and every file in it were deleted, as asked. Links you made "
+      "stopped working, and what others shared with you is no longer yours to see.</p>\n"
+      "<p>If this was not you, write to your Nimbus administrator at once. You can <a "
+      "href=\"{{public_url}}/signup\">sign up again</a> with this address at any time.</p>"};
   static const Builtin kShare{
       {"name", "sharer", "item", "link"},
       "{{sharer}} shared \"{{item}}\" with you",
@@ -201,6 +214,8 @@ const Builtin& Get(Template t) {
       return kPastDue;
     case Template::kUsageWarning:
       return kUsage;
+    case Template::kAccountDeleted:
+      return kDeleted;
   }
   return kAlert;  // Unreachable for a valid enumerator.
 }
@@ -295,6 +310,8 @@ std::string_view TemplateName(Template t) {
       return "past-due";
     case Template::kUsageWarning:
       return "usage-warning";
+    case Template::kAccountDeleted:
+      return "account-deleted";
   }
   return "unknown";
 }

@@ -572,4 +572,31 @@ describe('settings and admin pages', () => {
       await context.close();
     }
   });
+
+  test('a user deletes their account from Settings and is told so at the login page', async () => {
+    const gone = { email: uniqueEmail('gone'), password: 'correct horse battery 7', name: 'Gone' };
+    await apiSignup(server.url, gone);
+    const { context, page, problems } = await openApp(browser, server, '/login?next=%2Fsettings');
+    try {
+      await logInWithForm(page, gone.email, gone.password);
+      await page.waitForURL(`${server.url}/settings`);
+      const section = page.getByRole('region', { name: 'Delete account' });
+      await section.getByLabel('Your password').fill('not the password');
+      await section.getByRole('button', { name: 'Delete my account' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete your account for good?' });
+      await dialog.getByRole('button', { name: 'Delete everything' }).click();
+      await section.getByText('The current password is incorrect.').waitFor();
+      await section.getByLabel('Your password').fill(gone.password);
+      await section.getByRole('button', { name: 'Delete my account' }).click();
+      await dialog.getByRole('button', { name: 'Delete everything' }).click();
+      await page.waitForURL(`${server.url}/login?deleted=1`);
+      await page.getByText('Your account and its files were deleted.').waitFor();
+      const login = await apiCall(server.url, 'POST', '/api/v1/auth/login',
+                                  { body: { email: gone.email, password: gone.password } });
+      assert.equal(login.status, 401);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
 });

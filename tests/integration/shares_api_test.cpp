@@ -458,5 +458,86 @@ TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {
   EXPECT_EQ(Str(incoming[0].at("id")), share);
 }
 
+// DELETE /api/v1/me: bob deletes his account. His files, shares and links go; what was shared
+// with him is no longer his; he can sign up again with the address, fresh (QA pass 12, sharing
+// finding 5: there was no way to delete an account).
+TEST_F(SharesApiTest, DeletingAnAccountRemovesItsFilesSharesAndLinksForGood) {
+  std::string team = Folder("root", "Team");
+  ShareWith(team, "bob@example.com", "read");
+  HttpResponse bob_folder = Bob("POST", "/api/v1/nodes/root/folders", R"({"path":"BobStuff"})");
+  ASSERT_EQ(bob_folder.status, 201) << bob_folder.body;
+  const std::string stuff = IdOf(bob_folder);
+  ASSERT_EQ(PutAs(bob_, stuff, "notes.txt", "bob's notes").status, 201);
+  HttpResponse bob_share =
+      Bob("POST", "/api/v1/shares", ShareBody(stuff, "carol@example.com", "edit"));
+  ASSERT_EQ(bob_share.status, 201) << bob_share.body;
+  HttpResponse bob_link =
+      Bob("POST", "/api/v1/links", json::serialize(json::object{{"node_id", stuff}}));
+  ASSERT_EQ(bob_link.status, 201) << bob_link.body;
+  const std::string token = Str(BodyOf(bob_link).at("token"));
+  ASSERT_EQ(Call("GET", "/api/v1/public/" + token).status, 200);
+
+  HttpResponse wrong = Bob("DELETE", "/api/v1/me", R"({"password":"not my password"})");
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  EXPECT_EQ(ErrorCode(wrong), "invalid_credentials");
+  EXPECT_EQ(Bob("GET", "/api/v1/nodes/" + stuff).status, 200) << "nothing deleted";
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/me", R"({"password":"correct horse battery"})", &bob_, false).status,
+      403)
+      << "CSRF";
+
+  HttpResponse deleted = Bob("DELETE", "/api/v1/me", R"({"password":"correct horse battery"})");
+  ASSERT_EQ(deleted.status, 204) << deleted.body;
+  EXPECT_NE(deleted.HeaderOr("Set-Cookie").find("Max-Age=0"), std::string::npos)
+      << deleted.HeaderOr("Set-Cookie");
+  EXPECT_EQ(Bob("GET", "/api/v1/me").status, 401);
+  HttpResponse login = Call("POST", "/api/v1/auth/login",
+                            R"({"email":"bob@example.com","password":"correct horse battery"})");
+  EXPECT_EQ(login.status, 401) << login.body;
+  EXPECT_EQ(Call("GET", "/api/v1/public/" + token).status, 404) << "his link ended";
+  EXPECT_TRUE(Items(Carol("GET", "/api/v1/shares?direction=incoming")).empty())
+      << "what he shared is gone";
+  EXPECT_TRUE(Items(Api("GET", "/api/v1/shares?direction=outgoing")).empty())
+      << "what was shared with him is no longer his";
+  for (int i = 0; i < 100 && MailsTo("bob@example.com", "account was deleted") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // The outbox sends it.
+  }
+  EXPECT_EQ(MailsTo("bob@example.com", "account was deleted"), 1u);
+
+  // The address can sign up again: a new, empty account.
+  ASSERT_EQ(SignUp("bob@example.com").status, 201);
+  Browser again = LogIn("bob@example.com");
+  HttpResponse root = Call("GET", "/api/v1/nodes/root/children", "", &again);
+  ASSERT_EQ(root.status, 200) << root.body;
+  EXPECT_TRUE(Items(root).empty()) << root.body;
+  EXPECT_EQ(Call("GET", "/api/v1/nodes/" + stuff, "", &again).status, 404);
+
+  // ann is the only administrator: she cannot delete herself.
+  HttpResponse admin = Api("DELETE", "/api/v1/me", R"({"password":"correct horse battery"})");
+  EXPECT_EQ(admin.status, 409) << admin.body;
+  EXPECT_NE(admin.body.find("only administrator"), std::string::npos) << admin.body;
+  EXPECT_EQ(Api("GET", "/api/v1/nodes/" + team).status, 200);
+
+  // An operator deletes carol from the command line, next to the running server.
+  ASSERT_EQ(PutAs(carol_, "root", "carol.txt", "carol's").status, 201);
+  auto unsure = RunNimbus({"admin", "user", "delete", "carol@example.com", "--data", data_dir()});
+  ASSERT_TRUE(unsure);
+  EXPECT_EQ(unsure->exit_code(), 2);
+  EXPECT_NE(unsure->err.find("--yes"), std::string::npos) << unsure->err;
+  auto cli =
+      RunNimbus({"admin", "user", "delete", "carol@example.com", "--yes", "--data", data_dir()});
+  ASSERT_TRUE(cli);
+  EXPECT_EQ(cli->exit_code(), 0) << cli->err;
+  EXPECT_EQ(cli->out, "deleted the account carol@example.com and its files\n");
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login",
+                 R"({"email":"carol@example.com","password":"correct horse battery"})")
+                .status,
+            401);
+  auto unknown =
+      RunNimbus({"admin", "user", "delete", "carol@example.com", "--yes", "--data", data_dir()});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->exit_code(), 2) << unknown->err;
+}
+
 }  // namespace
 }  // namespace nimbus::test

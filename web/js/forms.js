@@ -99,8 +99,8 @@ export function onSubmit(form, { message, fieldsByCode = {}, action, onError = (
 }
 
 // A submit button.
-export function submitButton(text) {
-  return h('button', { type: 'submit', class: 'button' }, text);
+export function submitButton(text, attrs = {}) {
+  return h('button', { type: 'submit', class: 'button', ...attrs }, text);
 }
 
 // An ordinary button running `onclick`; disabled while a promise it returns is pending.

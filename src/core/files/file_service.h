@@ -133,6 +133,10 @@ class FileService {
   // Deletes for good: rows in one transaction, then the bytes on both disk copies.
   net::awaitable<Result<void>> DeleteForever(std::int64_t owner_id, std::string trash_id);
   net::awaitable<Result<void>> EmptyTrash(std::int64_t owner_id);
+  // Deletes every file and folder of `owner_id` for good (live, root and trash), their shares
+  // and links, and the shares granted to them: their account is being deleted. The blobs are
+  // removed from the disks after the commit (or by the next purge when a disk is away).
+  net::awaitable<Result<void>> DeleteEverythingOf(std::int64_t owner_id);
   // The daily job: deletes for good every item deleted more than trash_retention_days ago
   // (retention 0: every item). Returns how many items.
   net::awaitable<Result<std::int64_t>> PurgeExpiredTrash();

@@ -279,6 +279,35 @@ net::awaitable<Result<void>> FileService::EmptyTrash(std::int64_t owner_id) {
   co_return Result<void>{};
 }
 
+net::awaitable<Result<void>> FileService::DeleteEverythingOf(std::int64_t owner_id) {
+  std::vector<db::BlobRow> erase;
+  auto write = [&] {
+    return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+      erase.clear();
+      // Everything live, the root included, as one more trash item, purged with the others.
+      auto root = db::NodeStore::RootId(tx, owner_id);
+      if (!root) return std::unexpected(std::move(root.error()));
+      if (*root) {
+        const std::string all = NewNodeId();
+        if (auto marked = db::NodeStore::MarkSubtreeTrashed(tx, **root, all); !marked) {
+          return std::unexpected(std::move(marked.error()));
+        }
+        if (auto r = PurgeItemTx(tx, deps_.blobs, all, erase); !r) return r;
+      }
+      auto items = db::NodeStore::ListAllTrash(tx, owner_id);
+      if (!items) return std::unexpected(std::move(items.error()));
+      for (const db::TrashRow& item : *items) {
+        if (auto r = PurgeItemTx(tx, deps_.blobs, item.id, erase); !r) return r;
+      }
+      return db::ShareStore::DeleteGrantedTo(tx, owner_id);
+    });
+  };
+  auto done = co_await RunBlocking(deps_.workers, write);
+  if (!done) co_return done;
+  co_await deps_.blobs.EraseForgotten(std::move(erase));
+  co_return Result<void>{};
+}
+
 net::awaitable<Result<std::int64_t>> FileService::PurgeExpiredTrash() {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   const std::int64_t cutoff =

@@ -124,6 +124,17 @@ Result<void> AccountStore::SetEmailVerified(Transaction& tx, std::int64_t id, st
                     {now_ms, now_ms});
 }
 
+Result<void> AccountStore::DeleteUser(Transaction& tx, std::int64_t id) {
+  for (std::string_view sql : {"DELETE FROM billing_accounts WHERE user_id = ?",
+                               "DELETE FROM usage_warnings WHERE user_id = ?"}) {
+    if (auto r = tx.Exec(sql, {id}); !r) return r;
+  }
+  auto n = tx.ExecCount("DELETE FROM users WHERE id = ?", {id});
+  if (!n) return std::unexpected(std::move(n.error()));
+  if (*n == 0) return Fail(Errc::kNotFound, "no user with id {}", id);
+  return {};
+}
+
 Result<void> AccountStore::SetFlags(Transaction& tx, std::int64_t id, bool disabled, bool is_admin,
                                     std::int64_t now_ms) {
   return UpdateUser(tx, id, "disabled = ?, is_admin = ?, updated_at = ?",

@@ -150,6 +150,16 @@ Result<void> ShareStore::SetPermission(Transaction& tx, std::string_view id,
   return tx.Exec("UPDATE shares SET permission = ? WHERE id = ?", {permission, id});
 }
 
+Result<void> ShareStore::DeleteGrantedTo(Transaction& tx, std::int64_t grantee_id) {
+  if (auto r = tx.Exec("DELETE FROM share_activity WHERE share_id IN (SELECT id FROM shares WHERE "
+                       "grantee_id = ?)",
+                       {grantee_id});
+      !r) {
+    return r;
+  }
+  return tx.Exec("DELETE FROM shares WHERE grantee_id = ?", {grantee_id});
+}
+
 Result<bool> ShareStore::Delete(Transaction& tx, std::string_view id) {
   if (auto r = tx.Exec("DELETE FROM share_activity WHERE share_id = ?", {id}); !r) {
     return std::unexpected(r.error());

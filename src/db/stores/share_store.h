@@ -58,6 +58,8 @@ class ShareStore {
   // Deletes the public links (and their activity) of every node of trash item `trash_id`: done
   // when it goes to the trash, so that a restore does not bring them back unnoticed.
   static Result<void> DeleteLinksForTrashItem(Transaction& tx, std::string_view trash_id);
+  // Deletes every share granted to `grantee_id` and its activity (an account deleted).
+  static Result<void> DeleteGrantedTo(Transaction& tx, std::int64_t grantee_id);
 
   // ---- Shares ------------------------------------------------------------------------------
   static Result<void> Insert(Transaction& tx, const ShareRow& row);

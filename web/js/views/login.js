@@ -40,6 +40,9 @@ export function render(outlet, { query, navigate, signal }) {
         signedIn ? h('p', { class: 'notice' }, `You are signed in as ${signedIn.email}. `,
                      h('a', { href: next }, 'Continue')) : null,
         query.get('next') ? h('p', {}, 'Please log in to continue.') : null,
+        query.get('deleted') && !signedIn
+          ? h('p', { class: 'notice', role: 'status' },
+              'Your account and its files were deleted. A mail confirms it.') : null,
         form,
         h('p', {}, 'New here? ', h('a', { href: '/signup' }, 'Create an account'))));
 }

@@ -1,24 +1,25 @@
 // Account settings: name (PATCH /api/v1/me), email address (POST /api/v1/me/email: a link to
 // the new address, /confirm-email, finishes the change; GET shows one waiting, DELETE withdraws
 // it), password (POST /api/v1/me/password), the sessions list with "sign out everywhere" and
-// personal API tokens (sections in their own modules).
+// personal API tokens, deleting the account (sections in their own modules).
 import { del, get, patch, post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { actionButton, field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatTime } from '../format.js';
 import { currentUser, requireUser, setUser } from '../session.js';
 import { renderSessions } from './settings_sessions.js';
+import { deleteAccountSection } from './settings_delete.js';
 import { renderTokens } from './settings_tokens.js';
 
 export const title = 'Settings';
 
-export async function render(outlet, { signal }) {
+export async function render(outlet, { signal, navigate }) {
   const user = await requireUser();
   const sessions = h('section', { class: 'panel', 'aria-labelledby': 'sessions-h' });
   const tokens = h('section', { class: 'panel', 'aria-labelledby': 'tokens-h' });
   const email = emailSection(user, { signal });
   outlet.append(h('h1', {}, 'Settings'), profileSection(user), email.element, passwordSection(),
-                sessions, tokens);
+                sessions, tokens, deleteAccountSection(user, navigate));
   await Promise.all([email.load(), renderSessions(sessions, { signal }),
                      renderTokens(tokens, { signal })]);
 }
