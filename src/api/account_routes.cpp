@@ -43,6 +43,7 @@ void AddAccountRoutes(http::Router& router, const AccountApi& api) {
   add(Method::kDelete, "/api/v1/me/tokens/{id}", &RevokeToken, false);
   add(Method::kGet, "/api/v1/admin/users", &ListUsers, false);
   add(Method::kPatch, "/api/v1/admin/users/{id}", &PatchUser, false);
+  add(Method::kDelete, "/api/v1/admin/users/{id}", &DeleteUser, false);
 }
 
 }  // namespace nimbus::api

@@ -64,15 +64,41 @@ net::awaitable<Response> ListUsers(const AccountApi& api, Request& req) {
   co_return http::JsonResponse(200, body);
 }
 
-net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
-  const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+namespace {
+
+// The {id} of /api/v1/admin/users/{id}; kNotFound when it is not a user id.
+Result<std::int64_t> UserIdParam(const Request& req) {
   std::int64_t id = 0;
   std::string_view text = req.path_param("id");
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    co_return Err(Error{Errc::kNotFound, "There is no user with this id."}, req);
+    return Fail(Errc::kNotFound, "There is no user with this id.");
   }
+  return id;
+}
+
+}  // namespace
+
+// DELETE /api/v1/admin/users/{id}: the account and its files for good (core::CloseAccount).
+net::awaitable<Response> DeleteUser(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  auto id = UserIdParam(req);
+  if (!id) co_return Err(id.error(), req);
+  if (api.close_account == nullptr || !*api.close_account) {
+    co_return Err(Error{Errc::kUnavailable, "Deleting accounts is not available right now."}, req);
+  }
+  auto closed = co_await (*api.close_account)(*id);
+  if (!closed) co_return Err(closed.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
+net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  auto user_id = UserIdParam(req);
+  if (!user_id) co_return Err(user_id.error(), req);
+  const std::int64_t id = *user_id;
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
   // A field this does not know (a typo, {"size_gb": 5} for plan_gb) is refused, rather than

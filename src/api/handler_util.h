@@ -61,6 +61,7 @@ net::awaitable<http::Response> ListTokens(const AccountApi& api, http::Request& 
 net::awaitable<http::Response> CreateToken(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> RevokeToken(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ListUsers(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> DeleteUser(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> PatchUser(const AccountApi& api, http::Request& req);
 
 }  // namespace nimbus::api

@@ -537,6 +537,18 @@ TEST_F(SharesApiTest, DeletingAnAccountRemovesItsFilesSharesAndLinksForGood) {
       RunNimbus({"admin", "user", "delete", "carol@example.com", "--yes", "--data", data_dir()});
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->exit_code(), 2) << unknown->err;
+
+  // And an admin from the admin page's API; anyone else gets 404.
+  HttpResponse dave = SignUp("dave@example.com");
+  ASSERT_EQ(dave.status, 201) << dave.body;
+  const std::string dave_id = Str(BodyOf(dave).at("user").at("id"));
+  EXPECT_EQ(Call("DELETE", "/api/v1/admin/users/" + dave_id, "", &again).status, 404);
+  EXPECT_EQ(Api("DELETE", "/api/v1/admin/users/" + dave_id).status, 204);
+  EXPECT_EQ(Api("DELETE", "/api/v1/admin/users/" + dave_id).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login",
+                 R"({"email":"dave@example.com","password":"correct horse battery"})")
+                .status,
+            401);
 }
 
 }  // namespace

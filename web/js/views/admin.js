@@ -1,7 +1,7 @@
 // Admin page (is_admin only): users (GET /api/v1/admin/users) with disable/enable and
 // make/remove admin (PATCH /api/v1/admin/users/{id}), the disks (admin_disks.js) and the
 // background jobs (admin_jobs.js).
-import { get, patch } from '../api.js';
+import { del, get, patch } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, messageBox } from '../forms.js';
@@ -69,6 +69,28 @@ async function renderUsers(section, me, signal) {
     message.focus();
   }
 
+  // Deletes the account and its files for good (DELETE /api/v1/admin/users/{id}).
+  async function deleteUser(user, label) {
+    message.clear();
+    const sure = await confirmDialog({
+      title: `Delete ${label} for good?`,
+      message: `The account ${user.email}, every file and folder of it and its trash are ` +
+               'deleted now and cannot be restored; its shares and public links stop working. ' +
+               'Invoices are kept. To only shut them out, disable the account instead.',
+      confirmLabel: 'Delete account and files', danger: true,
+    });
+    if (!sure) return;
+    try {
+      await del(`/api/v1/admin/users/${encodeURIComponent(user.id)}`);
+      message.success(`${label} and their files were deleted.`);
+    } catch (err) {
+      message.error(err.message);
+    }
+    await load();
+    message.setAttribute('tabindex', '-1');
+    message.focus();
+  }
+
   function row(user) {
     const label = user.name || user.email;
     const self = user.id === me.id;
@@ -96,6 +118,9 @@ async function renderUsers(section, me, signal) {
                            confirmLabel: 'Make admin' }),
         { 'aria-label': `${user.is_admin ? 'Remove admin from' : 'Make admin'} ${label}`,
           disabled: self });
+    const remove = actionButton('Delete', () => deleteUser(user, label),
+                                { 'aria-label': `Delete ${label}`, disabled: self,
+                                  class: 'button button-secondary button-danger' });
     const planName = (p) => p ? `${p.size_gb} GB${p.category ? ` (${p.category})` : ''}` : '—';
     const used = user.usage?.used_bytes;
     const usedText = used !== undefined ? ` · ${formatBytes(used)} used` : '';
@@ -114,7 +139,7 @@ async function renderUsers(section, me, signal) {
                  user.disabled ? 'disabled' : 'active')),
              h('td', { 'data-label': 'Role' }, user.is_admin ? 'admin' : 'user'),
              h('td', { class: 'col-actions' },
-               h('div', { class: 'actions' }, toggleDisabled, toggleAdmin)));
+               h('div', { class: 'actions' }, toggleDisabled, toggleAdmin, remove)));
   }
 
   await load();
