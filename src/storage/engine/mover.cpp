@@ -55,9 +55,43 @@ std::string Mover::TargetNotWhole(const std::string& target) {
   for (const SideSnapshot* side : {&snap.primary, &snap.mirror}) {
     if (side->state == SideState::kFailed) return fmt::format("disk {} is failed", side->disk_id);
     if (side->resilvering) return fmt::format("disk {} is being rebuilt", side->disk_id);
+    // Blobs written to the other side alone (this move's copies among them, when a disk went
+    // away during the copy) have one copy until they are repaired.
+    if (side->missing > 0) {
+      return fmt::format("disk {} lacks {} blob(s) waiting for repair", side->disk_id,
+                         side->missing);
+    }
   }
   return "";
 }
+
+namespace {
+
+// As Mover::TargetNotWhole, from the disks' rows: a disk failed from the CLI (or by another
+// process) is failed there before this process's health round notices. "" when both disks of
+// pair `target` are in service.
+Result<std::string> TargetNotWholeInDb(db::Transaction& tx, const std::string& target) {
+  db::DiskStore disks(tx);
+  auto primary = disks.GetDisk(target);
+  if (!primary) return Fail(primary.error());
+  if (!*primary) return fmt::format("disk {} is gone", target);
+  std::vector<db::DiskRow> pair{**primary};
+  if ((*primary)->mirror_id) {
+    auto mirror = disks.GetDisk(*(*primary)->mirror_id);
+    if (!mirror) return Fail(mirror.error());
+    if (!*mirror) return fmt::format("disk {} is gone", *(*primary)->mirror_id);
+    pair.push_back(**mirror);
+  }
+  for (const db::DiskRow& d : pair) {
+    if (d.state == "failed" || d.state == "resilvering" || d.state == "degraded") {
+      return fmt::format("disk {} is {}", d.id,
+                         d.state == "resilvering" ? "being rebuilt" : d.state);
+    }
+  }
+  return std::string();
+}
+
+}  // namespace
 
 // Marks the owner busy for the life of a run or sweep.
 class Mover::Claim {
@@ -147,6 +181,9 @@ net::awaitable<Result<MoveProgress>> Mover::RunClaimed(std::int64_t owner_id) {
         if (!move) return Fail(move.error());
         if (!*move) return Fail(Errc::kNotFound, "owner {} is no longer being moved", owner_id);
         const std::string to = (*move)->target_primary_id;
+        auto not_whole = TargetNotWholeInDb(tx, to);
+        if (!not_whole) return Fail(not_whole.error());
+        if (!not_whole->empty()) return Fail(TargetWaits(owner_id, to, *not_whole));
         db::BlobStore blobs(tx);
         std::string after;
         for (;;) {  // Every blob not on the target must have been copied there.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <set>
 
+#include "db/stores/disk_store.h"
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/owner_blobs_fixture.h"
 
@@ -320,7 +321,10 @@ TEST_F(MoverTest, ATargetDiskFailingDuringTheCopyKeepsTheFilesOnTheOldPairUntilI
   EXPECT_EQ(Used("a1"), Total(blobs));
   EXPECT_EQ(Used("a1m"), Total(blobs));
 
+  // Back: the copies written to c1m alone while c1 was out are repaired first, then it moves.
   engine_->VolumeForPair("c1")->state()->MarkHealthy(Side::kPrimary);
+  EXPECT_FALSE(RunCo(ioc_, blobs_->mover().Run(7))) << "c1 still lacks the copies";
+  RunCo(ioc_, engine_->VolumeForPair("c1")->RepairPending());
   auto run = RunCo(ioc_, blobs_->mover().Run(7));
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_EQ(run->state, "done");
@@ -329,6 +333,33 @@ TEST_F(MoverTest, ATargetDiskFailingDuringTheCopyKeepsTheFilesOnTheOldPairUntilI
     EXPECT_EQ(Get(id).value_or(""), data);
   }
   EXPECT_EQ(Used("a1"), 0);
+}
+
+// The same when the disk is failed by another process (`nimbus admin disk fail c1m`): its row
+// says failed before this process's health round notices; the switch reads the rows (QA pass 13).
+TEST_F(MoverTest, ATargetDiskFailedInTheDatabaseOnlyStopsTheSwitch) {
+  MoverOptions options;
+  options.after_copy = [this, copies = 0](const db::BlobRow&) mutable -> net::awaitable<void> {
+    if (++copies == 1) {
+      EXPECT_TRUE(db_->Write(
+          [](db::Transaction& tx) { return db::DiskStore(tx).SetState("c1m", "failed", 0); }));
+    }
+    co_return;
+  };
+  Open(std::move(options));
+  Allocate(7, 1 * G);
+  auto blobs = Fill(3);
+  ASSERT_TRUE(RunCo(ioc_, blobs_->ChangePlan(7, 30 * G)));
+  Drain();
+  EXPECT_TRUE(MoveRecorded(7));
+  auto progress = blobs_->MoveProgressOf(7);
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->state, "failed");
+  EXPECT_NE(progress->last_error.find("disk c1m is failed"), std::string::npos)
+      << progress->last_error;
+  for (const auto& [id, data] : blobs) EXPECT_EQ(Row(id).primary_id, "a1");
+  EXPECT_EQ(Used("a1"), Total(blobs));
+  EXPECT_EQ(Used("a1m"), Total(blobs));
 }
 
 // A plan change recorded just as the background run of the previous move ends (its record is
