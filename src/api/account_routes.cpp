@@ -12,7 +12,7 @@ using http::Method;
 using HandlerFn = net::awaitable<http::Response> (*)(const AccountApi&, http::Request&);
 
 void AddAccountRoutes(http::Router& router, const AccountApi& api) {
-  router.Use(AuthMiddleware(api.sessions));
+  router.Use(AuthMiddleware(api.sessions, api.public_url));
   auto shared = std::make_shared<AccountApi>(api);
   auto add = [&router, shared](Method m, std::string_view path, HandlerFn fn, bool is_public) {
     http::RouteOptions options;

@@ -36,21 +36,42 @@ std::string_view BearerToken(const http::Request& req) {
   return TrimView(h.substr(kScheme.size()));
 }
 
-// A browser request that another website made (a form on another site that posts to us): its
-// Sec-Fetch-Site says cross-site (every current browser sends it). Other clients (curl, tus,
-// WebDAV, the billing provider) do not send it and are not affected, nor are reverse proxies
-// that rewrite Host. Such a request cannot carry our CSRF token, but the public routes (sign-in,
-// sign-up, password reset) need none: this keeps a page elsewhere from signing a visitor in to
-// another account.
-bool CrossSite(const http::Request& req) {
-  return strcasecmp(std::string(TrimView(req.header("Sec-Fetch-Site"))).c_str(), "cross-site") == 0;
+// "host[:port]" of a URL or an Origin ("http://127.0.0.1:8080/x" -> "127.0.0.1:8080").
+std::string_view HostPart(std::string_view url) {
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos)
+    url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find('/'));
 }
 
-net::awaitable<http::Response> Authenticate(core::SessionService& sessions, http::Request& req,
+bool SameHost(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// A browser request that another page made (a form elsewhere that posts to us): its
+// Sec-Fetch-Site says cross-site, or its Origin is neither this server as the browser addressed
+// it (Host, or X-Forwarded-Host behind a proxy) nor public_url. Another port of the same host
+// is another origin. Browsers send Origin with every POST, PUT, PATCH and DELETE; other clients
+// (curl, tus, WebDAV, the billing provider) usually send neither header and are not affected.
+// Such a request cannot carry our CSRF token, but the public routes (sign-in, sign-up, password
+// reset) need none: this keeps a page elsewhere from signing a visitor in to another account.
+bool CrossSite(const http::Request& req, const std::string& public_url) {
+  if (strcasecmp(std::string(TrimView(req.header("Sec-Fetch-Site"))).c_str(), "cross-site") == 0) {
+    return true;
+  }
+  const std::string_view origin = TrimView(req.header("Origin"));
+  if (origin.empty()) return false;
+  const std::string_view host = HostPart(origin);
+  return !SameHost(host, TrimView(req.header("Host"))) &&
+         !SameHost(host, TrimView(req.header("X-Forwarded-Host"))) &&
+         !SameHost(host, HostPart(public_url));
+}
+
+net::awaitable<http::Response> Authenticate(core::SessionService& sessions,
+                                            const std::string& public_url, http::Request& req,
                                             const http::Handler& next) {
   const http::RouteOptions* options = req.route_options();
   const bool is_public = options == nullptr || options->public_access;
-  if (Unsafe(req.method()) && !(options && options->csrf_exempt) && CrossSite(req)) {
+  if (Unsafe(req.method()) && !(options && options->csrf_exempt) && CrossSite(req, public_url)) {
     co_return http::ErrorResponse(
         Error{Errc::kCsrfFailed,
               "This request came from another website, so Nimbus refused it. Open Nimbus "
@@ -95,9 +116,9 @@ net::awaitable<http::Response> Authenticate(core::SessionService& sessions, http
 
 }  // namespace
 
-http::Middleware AuthMiddleware(core::SessionService& sessions) {
-  return [&sessions](http::Request& req, const http::Handler& next) {
-    return Authenticate(sessions, req, next);
+http::Middleware AuthMiddleware(core::SessionService& sessions, const std::string& public_url) {
+  return [&sessions, &public_url](http::Request& req, const http::Handler& next) {
+    return Authenticate(sessions, public_url, req, next);
   };
 }
 

@@ -18,7 +18,9 @@ namespace nimbus::api {
 inline constexpr std::string_view kSessionCookie = "nimbus_session";
 
 // The middleware for Router::Use. `sessions` must outlive the router.
-http::Middleware AuthMiddleware(core::SessionService& sessions);
+// `public_url` (read per request) names the address browsers use: an unsafe request whose
+// Origin is neither it nor the Host it was sent to is refused (a page elsewhere posting to us).
+http::Middleware AuthMiddleware(core::SessionService& sessions, const std::string& public_url);
 // The principal the middleware stored, or nullptr (public route, nobody signed in).
 const core::Principal* CurrentPrincipal(const http::Request& req);
 // The value of cookie `name` in the request's Cookie headers, "" when absent.
