@@ -158,11 +158,12 @@ int DeleteUser(const config::Config& config, const std::string& email, bool yes)
         const core::AccountCloserDeps deps{*r.db,
                                            *r.workers,
                                            *r.files,
+                                           r.tus.get(),
                                            r.storage->pool(),
                                            a.sessions,
                                            r.clock,
                                            r.config.server.public_url};
-        auto closed = co_await core::CloseAccount(deps, (*user)->id);
+        auto closed = co_await core::CloseAccount(deps, (*user)->id, /*by_admin=*/true);
         if (!closed) co_return std::unexpected(closed.error());
         co_return (*user)->email;
       },

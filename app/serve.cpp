@@ -139,12 +139,13 @@ int RunServe(const config::Config& config) {
   const core::AccountCloserDeps closer_deps{db,
                                             workers,
                                             *rt.files,
+                                            rt.tus.get(),
                                             engine.pool(),
                                             accounts.sessions,
                                             rt.clock,
                                             rt.config.server.public_url};
-  const api::AccountCloser close_account = [&closer_deps](std::int64_t user) {
-    return core::CloseAccount(closer_deps, user);
+  const api::AccountCloser close_account = [&closer_deps](std::int64_t user, bool by_admin) {
+    return core::CloseAccount(closer_deps, user, by_admin);
   };
   api::AddAccountRoutes(router, {accounts.accounts, accounts.passwords, accounts.sessions,
                                  rt.config.server.public_url, &set_plan_by_admin, &close_account});

@@ -25,7 +25,8 @@ using AdminPlanSetter = std::function<boost::asio::awaitable<Result<boost::json:
 
 // DELETE /api/v1/me (after the password check) and PATCH-free admin deletes: deletes account
 // `user_id` for good (core::CloseAccount). Errors as CloseAccount's.
-using AccountCloser = std::function<boost::asio::awaitable<Result<void>>(std::int64_t user_id)>;
+using AccountCloser =
+    std::function<boost::asio::awaitable<Result<void>>(std::int64_t user_id, bool by_admin)>;
 
 struct AccountApi {
   core::AccountService& accounts;

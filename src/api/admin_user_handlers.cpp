@@ -88,7 +88,7 @@ net::awaitable<Response> DeleteUser(const AccountApi& api, Request& req) {
   if (api.close_account == nullptr || !*api.close_account) {
     co_return Err(Error{Errc::kUnavailable, "Deleting accounts is not available right now."}, req);
   }
-  auto closed = co_await (*api.close_account)(*id);
+  auto closed = co_await (*api.close_account)(*id, true);
   if (!closed) co_return Err(closed.error(), req);
   co_return http::EmptyResponse(204);
 }

@@ -57,7 +57,7 @@ net::awaitable<Response> DeleteMe(const AccountApi& api, Request& req) {
   auto user =
       co_await api.passwords.CheckCurrentPassword(p, *password, ClientOf(req), &retry_after_s);
   if (!user) co_return RateLimitedErr(user.error(), retry_after_s, req);
-  auto closed = co_await (*api.close_account)(p.user.id);
+  auto closed = co_await (*api.close_account)(p.user.id, false);
   if (!closed) co_return Err(closed.error(), req);
   Response res = http::EmptyResponse(204);
   res.AddHeader("Set-Cookie", SessionCookie("", 0, WantsSecureCookie(req, api)));

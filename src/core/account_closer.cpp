@@ -8,6 +8,7 @@
 #include "db/stores/account_store.h"
 #include "db/stores/billing_store.h"
 #include "db/stores/disk_store.h"
+#include "db/stores/tus_store.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::core {
@@ -19,7 +20,7 @@ namespace {
 // The checks, then the account disabled (no new sign-in, upload or share lands in it) and the
 // goodbye mail queued, in one transaction. The user's email and name, for the log.
 Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::int64_t now,
-                               const std::string& public_url) {
+                               const std::string& public_url, bool by_admin) {
   auto user = db::AccountStore::FindUser(tx, user_id);
   if (!user) return std::unexpected(std::move(user.error()));
   if (!*user) return Fail(Errc::kNotFound, "There is no such account.");
@@ -37,10 +38,17 @@ Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::i
   auto open = db::BillingStore::OpenInvoices(tx, user_id);
   if (!open) return std::unexpected(std::move(open.error()));
   if (!open->empty()) {
+    const char* it = open->size() == 1 ? "it" : "them";
+    if (by_admin) {
+      return Fail(Errc::kConflict,
+                  "{} has {} unpaid invoice{}: record the payment (nimbus admin invoice "
+                  "mark-paid) or have {} paid first, then delete the account.",
+                  u.email, open->size(), open->size() == 1 ? "" : "s", it);
+    }
     return Fail(Errc::kConflict,
                 "The account has {} unpaid invoice{}: pay {} first (see Invoices), then delete "
                 "the account.",
-                open->size(), open->size() == 1 ? "" : "s", open->size() == 1 ? "it" : "them");
+                open->size(), open->size() == 1 ? "" : "s", it);
   }
   auto move = db::DiskStore(tx).GetMove(user_id);
   if (!move) return std::unexpected(std::move(move.error()));
@@ -52,8 +60,9 @@ Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::i
   if (auto r = db::AccountStore::SetFlags(tx, user_id, true, u.is_admin, now); !r) {
     return std::unexpected(r.error());
   }
+  const std::string how = by_admin ? "by an administrator of this Nimbus" : "as you asked";
   if (auto r = QueueMail(tx, mail::Template::kAccountDeleted, u.email,
-                         {{"name", u.name}, {"public_url", public_url}}, now);
+                         {{"name", u.name}, {"how", how}, {"public_url", public_url}}, now);
       !r) {
     return std::unexpected(r.error());
   }
@@ -62,16 +71,33 @@ Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::i
 
 }  // namespace
 
-net::awaitable<Result<void>> CloseAccount(const AccountCloserDeps& deps, std::int64_t user_id) {
+net::awaitable<Result<void>> CloseAccount(const AccountCloserDeps& deps, std::int64_t user_id,
+                                          bool by_admin) {
   const std::int64_t now = ToUnixMs(deps.clock.Now());
   const std::string public_url = deps.public_url;
   auto prepare = [&] {
     return deps.db.Write(
-        [&](db::Transaction& tx) { return Prepare(tx, user_id, now, public_url); });
+        [&](db::Transaction& tx) { return Prepare(tx, user_id, now, public_url, by_admin); });
   };
   auto user = co_await RunBlocking(deps.workers, prepare);
   if (!user) co_return std::unexpected(std::move(user.error()));
   deps.sessions.EvictUser(user_id);
+  // Resumable uploads: their staging files and reservations go (an upload being saved ends as
+  // a file, deleted with the others below; the rows of finished ones go too).
+  if (deps.tus != nullptr) {
+    auto list = [&] {
+      return deps.db.Read(
+          [&](db::Transaction& tx) { return db::TusStore::ListByOwner(tx, user_id); });
+    };
+    auto uploads = co_await RunBlocking(deps.workers, list);
+    if (!uploads) co_return std::unexpected(std::move(uploads.error()));
+    for (const db::TusUploadRecord& u : *uploads) {
+      if (auto r = co_await deps.tus->Terminate(user_id, u.id); !r) {
+        spdlog::warn("deleting account {}: resumable upload {}: {}", user_id, u.id,
+                     r.error().message);
+      }
+    }
+  }
   if (auto files = co_await deps.files.DeleteEverythingOf(user_id); !files) {
     co_return std::unexpected(std::move(files.error()));
   }

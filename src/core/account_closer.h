@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/files/file_service.h"
+#include "core/files/tus_service.h"
 #include "core/session_service.h"
 #include "db/database.h"
 #include "storage/pool/disk_pool.h"
@@ -24,6 +25,7 @@ struct AccountCloserDeps {
   db::Database& db;
   WorkerPool& workers;
   files::FileService& files;
+  files::TusService* tus;  // Its unfinished resumable uploads are cancelled; may be null.
   storage::DiskPool& pool;
   SessionService& sessions;
   const Clock& clock;
@@ -33,7 +35,9 @@ struct AccountCloserDeps {
 // Deletes account `user_id`. kNotFound for an unknown id; kConflict (with a sentence saying what
 // to do) for the refusals above. The account is disabled and signed out first, so nothing new
 // lands in it while its files go. A mail tells the address it happened.
+// `by_admin`: an administrator (the admin page, the CLI) rather than the user did it; the mail
+// and the refusals are worded for that.
 boost::asio::awaitable<Result<void>> CloseAccount(const AccountCloserDeps& deps,
-                                                  std::int64_t user_id);
+                                                  std::int64_t user_id, bool by_admin);
 
 }  // namespace nimbus::core

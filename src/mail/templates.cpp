@@ -95,17 +95,17 @@ const Builtin& Get(Template t) {
       "to your Nimbus administrator at once, from this address, so that they can disable the "
       "account and give it back to you. (A password reset would go to the new address.)</p>"};
   static const Builtin kDeleted{
-      {"name", "public_url"},
+      {"name", "how", "public_url"},
       "Your Nimbus account was deleted",
       "Hello {{name}},\n\n"
-      "Your Nimbus account and every file in it were deleted, as asked. Links you made stopped\n"
-      "working, and what others shared with you is no longer yours to see.\n\n"
-      "If this was not you, write to your Nimbus administrator at once. You can sign up again\n"
-      "with this address at any time: {{public_url}}/signup\n",
+      "Your Nimbus account and every file in it were deleted {{how}}. Links you made\n"
+      "stopped working, and what others shared with you is no longer yours to see.\n\n"
+      "If you did not expect this, write to your Nimbus administrator. You can sign up\n"
+      "again with this address at any time: {{public_url}}/signup\n",
       "<p>Hello {{name}},</p>\n"
-      "<p>Your Nimbus account and every file in it were deleted, as asked. Links you made "
+      "<p>Your Nimbus account and every file in it were deleted {{how}}. Links you made "
       "stopped working, and what others shared with you is no longer yours to see.</p>\n"
-      "<p>If this was not you, write to your Nimbus administrator at once. You can <a "
+      "<p>If you did not expect this, write to your Nimbus administrator. You can <a "
       "href=\"{{public_url}}/signup\">sign up again</a> with this address at any time.</p>"};
   static const Builtin kShare{
       {"name", "sharer", "item", "link"},

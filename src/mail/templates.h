@@ -27,7 +27,7 @@ enum class Template {
   kPaymentFailed,    // vars: name, number, amount, link
   kPastDue,          // vars: name, amount, since, link
   kUsageWarning,     // vars: name, percent, used, quota, link
-  kAccountDeleted,   // vars: name, public_url
+  kAccountDeleted,   // vars: name, how ("as you asked", "by an administrator…"), public_url
 };
 
 using Vars = std::map<std::string, std::string, std::less<>>;

@@ -477,6 +477,23 @@ TEST_F(SharesApiTest, DeletingAnAccountRemovesItsFilesSharesAndLinksForGood) {
   const std::string token = Str(BodyOf(bob_link).at("token"));
   ASSERT_EQ(Call("GET", "/api/v1/public/" + token).status, 200);
 
+  // An unfinished resumable upload: its staged bytes go with the account (QA pass 13).
+  HttpResponse tus = Call("POST", "/api/v1/uploads", "", &bob_, true,
+                          {{"Tus-Resumable", "1.0.0"},
+                           {"Upload-Length", "10"},
+                           {"Upload-Metadata", "filename cGVuZGluZy5iaW4="}});  // pending.bin
+  ASSERT_EQ(tus.status, 201) << tus.body;
+  const std::string upload = tus.HeaderOr("Location");
+  ASSERT_EQ(Call("PATCH", upload, "abc", &bob_, true,
+                 {{"Tus-Resumable", "1.0.0"},
+                  {"Content-Type", "application/offset+octet-stream"},
+                  {"Upload-Offset", "0"}})
+                .status,
+            204);
+  const std::string staged =
+      data_dir() + "/uploads/" + upload.substr(std::string("/api/v1/uploads/").size());
+  ASSERT_TRUE(std::filesystem::exists(staged)) << staged;
+
   HttpResponse wrong = Bob("DELETE", "/api/v1/me", R"({"password":"not my password"})");
   EXPECT_EQ(wrong.status, 401) << wrong.body;
   EXPECT_EQ(ErrorCode(wrong), "invalid_credentials");
@@ -491,6 +508,7 @@ TEST_F(SharesApiTest, DeletingAnAccountRemovesItsFilesSharesAndLinksForGood) {
   EXPECT_NE(deleted.HeaderOr("Set-Cookie").find("Max-Age=0"), std::string::npos)
       << deleted.HeaderOr("Set-Cookie");
   EXPECT_EQ(Bob("GET", "/api/v1/me").status, 401);
+  EXPECT_FALSE(std::filesystem::exists(staged)) << staged;
   HttpResponse login = Call("POST", "/api/v1/auth/login",
                             R"({"email":"bob@example.com","password":"correct horse battery"})");
   EXPECT_EQ(login.status, 401) << login.body;
@@ -545,6 +563,11 @@ TEST_F(SharesApiTest, DeletingAnAccountRemovesItsFilesSharesAndLinksForGood) {
   EXPECT_EQ(Call("DELETE", "/api/v1/admin/users/" + dave_id, "", &again).status, 404);
   EXPECT_EQ(Api("DELETE", "/api/v1/admin/users/" + dave_id).status, 204);
   EXPECT_EQ(Api("DELETE", "/api/v1/admin/users/" + dave_id).status, 404);
+  for (int i = 0; i < 100 && !AnyMailContains("deleted by an administrator of this Nimbus"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(AnyMailContains("deleted by an administrator of this Nimbus"));
+  EXPECT_TRUE(AnyMailContains("deleted as you asked"));  // bob's, who deleted his own.
   EXPECT_EQ(Call("POST", "/api/v1/auth/login",
                  R"({"email":"dave@example.com","password":"correct horse battery"})")
                 .status,

@@ -126,7 +126,9 @@ Result<void> AccountStore::SetEmailVerified(Transaction& tx, std::int64_t id, st
 
 Result<void> AccountStore::DeleteUser(Transaction& tx, std::int64_t id) {
   for (std::string_view sql : {"DELETE FROM billing_accounts WHERE user_id = ?",
-                               "DELETE FROM usage_warnings WHERE user_id = ?"}) {
+                               "DELETE FROM usage_warnings WHERE user_id = ?",
+                               "DELETE FROM reservations WHERE owner_id = ?",
+                               "DELETE FROM tus_uploads WHERE owner_id = ?"}) {
     if (auto r = tx.Exec(sql, {id}); !r) return r;
   }
   auto n = tx.ExecCount("DELETE FROM users WHERE id = ?", {id});

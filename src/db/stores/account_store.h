@@ -81,8 +81,9 @@ class AccountStore {
   static Result<void> SetEmailVerified(Transaction& tx, std::int64_t id, std::int64_t now_ms);
   static Result<void> SetFlags(Transaction& tx, std::int64_t id, bool disabled, bool is_admin,
                                std::int64_t now_ms);
-  // Deletes the user row (its sessions, tokens and email links go with it), its billing account
-  // and usage warnings. Invoices stay, as records. kNotFound when no user has `id`.
+  // Deletes the user row (its sessions, tokens and email links go with it), its billing account,
+  // usage warnings, quota reservations and resumable-upload rows. Invoices stay, as records.
+  // kNotFound when no user has `id`.
   static Result<void> DeleteUser(Transaction& tx, std::int64_t id);
 
   static Result<void> InsertEmailToken(Transaction& tx, const EmailTokenRecord& token);

@@ -82,6 +82,13 @@ Result<std::vector<TusUploadRecord>> TusStore::ListPendingAssembly(Transaction& 
                   kColumns)));
 }
 
+Result<std::vector<TusUploadRecord>> TusStore::ListByOwner(Transaction& tx, std::int64_t owner_id) {
+  return ToRecords(
+      tx.Query(fmt::format("SELECT {} FROM tus_uploads WHERE owner_id = ? ORDER BY created_at, id",
+                           kColumns),
+               {owner_id}));
+}
+
 Result<std::vector<TusUploadRecord>> TusStore::ListIdleSince(Transaction& tx,
                                                              std::int64_t before_ms) {
   return ToRecords(tx.Query(

@@ -51,6 +51,8 @@ class TusStore {
   static Result<bool> Delete(Transaction& tx, std::string_view id);
   // Uploads to assemble at start-up: state assembling, or receiving with every byte durable.
   static Result<std::vector<TusUploadRecord>> ListPendingAssembly(Transaction& tx);
+  // Every upload of `owner_id`, whatever its state (an account being deleted).
+  static Result<std::vector<TusUploadRecord>> ListByOwner(Transaction& tx, std::int64_t owner_id);
   // Uploads not assembling whose last change is older than `before_ms`, oldest first.
   static Result<std::vector<TusUploadRecord>> ListIdleSince(Transaction& tx,
                                                             std::int64_t before_ms);

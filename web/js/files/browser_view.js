@@ -291,9 +291,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
       title: `Delete ${what}?`, confirmLabel: 'Move to trash', danger: true, undoable: true,
       message: 'Deleted items stay in the trash (and count against your storage) until they ' +
                'are purged; you can restore them from there.' +
-               (nodes.some((n) => n.shared)
-                 ? ' Their public links stop working for good (a restore does not bring them ' +
-                   'back), and the people they are shared with lose access until you restore them.'
+               (nodes.some((n) => n.shared || n.type === 'folder')
+                 ? ' Public links to them, or to anything in them, stop working for good (a ' +
+                   'restore does not bring them back), and the people they are shared with ' +
+                   'lose access until you restore them.'
                  : ''),
     });
     if (!ok) return;
