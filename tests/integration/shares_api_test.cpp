@@ -414,6 +414,15 @@ TEST_F(SharesApiTest, APathUploadReachesAnEditableShareInsideAReadOnlyOne) {
         << r.body;
   }
   EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + inner)).at("path"), "/nest/inner");
+  // Listed in nest, inner shows the higher of its permissions, as GET of it does (QA pass 13).
+  bool listed_inner = false;
+  for (const auto& item : Items(Bob("GET", "/api/v1/nodes/" + nest + "/children"))) {
+    if (Str(item.at("id")) != inner) continue;
+    listed_inner = true;
+    EXPECT_EQ(Str(item.at("permission")), "edit");
+  }
+  EXPECT_TRUE(listed_inner);
+  EXPECT_EQ(Str(BodyOf(Bob("GET", "/api/v1/nodes/" + inner)).at("permission")), "edit");
   std::string d2 = IdOf(Api("GET", "/api/v1/resolve?path=" + UrlEncode("/nest/inner/d2.txt")));
   HttpResponse renamed = Bob("PATCH", "/api/v1/nodes/" + d2, Rename("d2b.txt"));
   EXPECT_EQ(renamed.status, 200) << renamed.body;

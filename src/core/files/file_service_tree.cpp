@@ -11,6 +11,7 @@
 #include "core/files/quota_tx.h"
 #include "core/files/tree_tx.h"
 #include "db/stores/node_store.h"
+#include "db/stores/share_store.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::core::files {
@@ -142,6 +143,17 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, const Caller& caller, std::str
     n.owner = folder->owner;
     n.share_id = folder->share_id;
     n.share_node_id = folder->share_node_id;
+  }
+  // In a folder shared to view, a child shared to edit with the caller too is editable.
+  if (folder->permission == Permission::kRead && !caller.is_link() && !out.items.empty()) {
+    auto editable = db::ShareStore::EditableChildren(tx, caller.user_id, folder->id);
+    if (!editable) return std::unexpected(std::move(editable.error()));
+    for (Node& n : out.items) {
+      auto it = editable->find(n.id);
+      if (it == editable->end()) continue;
+      n.permission = Permission::kEdit;
+      n.share_id = it->second;
+    }
   }
   if (auto marked = MarkShared(tx, out.items); !marked) return std::unexpected(marked.error());
   *folder_out = std::move(*folder);

@@ -86,6 +86,22 @@ Result<std::unordered_set<std::string>> ShareStore::SharedChildren(Transaction& 
   return out;
 }
 
+Result<std::unordered_map<std::string, std::string>> ShareStore::EditableChildren(
+    Transaction& tx, std::int64_t grantee_id, std::string_view parent_id) {
+  auto rows = tx.Query(
+      "SELECT s.node_id, s.id FROM shares s JOIN nodes n ON n.id = s.node_id"
+      " WHERE s.grantee_id = ? AND s.permission = 'edit' AND n.parent_id = ?"
+      " AND n.trash_id IS NULL",
+      {grantee_id, parent_id});
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::unordered_map<std::string, std::string> out;
+  for (Row& r : *rows) {
+    std::string node = r.TakeText(0);
+    out.emplace(std::move(node), r.TakeText(1));
+  }
+  return out;
+}
+
 Result<bool> ShareStore::IsShared(Transaction& tx, std::string_view node_id) {
   auto row = tx.QueryOne(
       "SELECT 1 FROM shares WHERE node_id = ? UNION ALL SELECT 1 FROM links WHERE node_id = ?"

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -50,6 +51,10 @@ class ShareStore {
   static Result<std::unordered_set<std::string>> SharedChildren(Transaction& tx,
                                                                 std::int64_t owner_id,
                                                                 std::string_view parent_id);
+  // Share id by node id of the live children of `parent_id` shared with `grantee_id` to edit
+  // (a folder shared to edit inside one shared to view: the child's permission is the higher).
+  static Result<std::unordered_map<std::string, std::string>> EditableChildren(
+      Transaction& tx, std::int64_t grantee_id, std::string_view parent_id);
   // Whether `node_id` has a share or a link of its own.
   static Result<bool> IsShared(Transaction& tx, std::string_view node_id);
   // Deletes the shares, links and their activity of every node of trash item `trash_id` (before
