@@ -225,7 +225,10 @@ net::awaitable<Result<db::UserRecord>> PasswordService::CheckCurrentPassword(
       auto user = AccountStore::FindUser(tx, user_id);
       if (!user) return std::unexpected(user.error());
       if (!*user) return Lookup{};
-      auto wait = SignInWait(tx, deps_.config, (*user)->email, client.ip, now);
+      // Already signed in: only the account's own failures count. Those of other accounts from
+      // the same address (a household's typos, someone guessing elsewhere) do not stop its
+      // owner from changing the password or deleting the account.
+      auto wait = SignInWait(tx, deps_.config, (*user)->email, "", now);
       if (!wait) return std::unexpected(wait.error());
       return Lookup{*wait, std::move(*user)};
     });

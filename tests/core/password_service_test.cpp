@@ -59,6 +59,14 @@ TEST_F(AccountsTest, TooManyFailuresFromOneIpAcrossAccountsGive429) {
   ASSERT_FALSE(blocked.session);
   EXPECT_EQ(blocked.session.error().code, Errc::kTooManyAttempts);
   LogIn("ann@example.com", "correct horse battery", "10.9.9.10");  // Another IP is fine.
+  // Signed in (from elsewhere), ann can still change her password from the locked address: a
+  // check of a signed-in user's password counts only her own failures (QA pass 13, finding 7).
+  NewSession session = LogIn("ann@example.com", "correct horse battery", "10.9.9.10");
+  auto me = Run(sessions().Resolve(session.cookie_value));
+  ASSERT_TRUE(me && *me);
+  auto changed = Run(passwords().ChangePassword(**me, "correct horse battery",
+                                                "a brand new passphrase", {"10.9.9.9", ""}));
+  EXPECT_TRUE(changed) << changed.error().message;
 }
 
 TEST_F(AccountsTest, UnverifiedLoginRefusedWhenVerificationIsRequired) {
