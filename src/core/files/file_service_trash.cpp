@@ -193,6 +193,17 @@ Result<void> PurgeItemTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::s
   return db::NodeStore::DeleteTrash(tx, trash_id);
 }
 
+// Purges every trash item of `owner_id` (PurgeItemTx each), in `tx`.
+Result<void> PurgeAllTrashTx(db::Transaction& tx, storage::OwnerBlobs& blobs, std::int64_t owner_id,
+                             std::vector<db::BlobRow>& erase) {
+  auto items = db::NodeStore::ListAllTrash(tx, owner_id);
+  if (!items) return std::unexpected(std::move(items.error()));
+  for (const db::TrashRow& item : *items) {
+    if (auto r = PurgeItemTx(tx, blobs, item.id, erase); !r) return r;
+  }
+  return {};
+}
+
 }  // namespace
 
 net::awaitable<Result<TrashItem>> FileService::Delete(Caller caller, std::string id) {
@@ -264,12 +275,7 @@ net::awaitable<Result<void>> FileService::EmptyTrash(std::int64_t owner_id) {
   auto write = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
       erase.clear();
-      auto items = db::NodeStore::ListAllTrash(tx, owner_id);
-      if (!items) return std::unexpected(std::move(items.error()));
-      for (const db::TrashRow& item : *items) {
-        if (auto r = PurgeItemTx(tx, deps_.blobs, item.id, erase); !r) return r;
-      }
-      return {};
+      return PurgeAllTrashTx(tx, deps_.blobs, owner_id, erase);
     });
   };
   auto done = co_await RunBlocking(deps_.workers, write);
@@ -294,11 +300,7 @@ net::awaitable<Result<void>> FileService::DeleteEverythingOf(std::int64_t owner_
         }
         if (auto r = PurgeItemTx(tx, deps_.blobs, all, erase); !r) return r;
       }
-      auto items = db::NodeStore::ListAllTrash(tx, owner_id);
-      if (!items) return std::unexpected(std::move(items.error()));
-      for (const db::TrashRow& item : *items) {
-        if (auto r = PurgeItemTx(tx, deps_.blobs, item.id, erase); !r) return r;
-      }
+      if (auto r = PurgeAllTrashTx(tx, deps_.blobs, owner_id, erase); !r) return r;
       return db::ShareStore::DeleteGrantedTo(tx, owner_id);
     });
   };
