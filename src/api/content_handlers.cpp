@@ -129,6 +129,14 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   bool as_inline = req.query("inline") == "1" && InlineSafe(type);
   res.SetHeader("Content-Type", type);
   res.SetHeader("Content-Disposition", ContentDisposition(file.name, as_inline));
+  if (as_inline) {
+    // The web app's preview shows a PDF in a frame: inline content (never HTML or SVG) may be
+    // framed by our own pages, and by no one else.
+    res.SetHeader(
+        "Content-Security-Policy",
+        "default-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'");
+    res.SetHeader("X-Frame-Options", "SAMEORIGIN");
+  }
   std::uint64_t offset = 0;
   std::uint64_t length = size;
   res.status = 200;

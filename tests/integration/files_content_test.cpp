@@ -160,6 +160,11 @@ TEST_F(FilesContentTest, UploadAndDownloadWithEtagRangesAndDisposition) {
   HttpResponse inline_pdf =
       Call("GET", "/api/v1/nodes/" + id + "/content?inline=1", "", &me(), false);
   EXPECT_TRUE(inline_pdf.HeaderOr("Content-Disposition").starts_with("inline; "));
+  // The preview frames it: our pages may, no other site may.
+  EXPECT_EQ(inline_pdf.HeaderOr("X-Frame-Options"), "SAMEORIGIN");
+  EXPECT_NE(inline_pdf.HeaderOr("Content-Security-Policy").find("frame-ancestors 'self'"),
+            std::string::npos);
+  EXPECT_EQ(Download(id).HeaderOr("X-Frame-Options"), "DENY") << "an attachment is not framed";
   HttpResponse html = Put("root", "page.html", "<script>alert(1)</script>");
   ASSERT_EQ(html.status, 201);
   HttpResponse html_get =

@@ -103,18 +103,36 @@ export async function request(method, path, options = {}) {
     throw new ApiError(0, 'network_error', kCodeMessages.network_error);
   }
   const data = await readBody(response);
-  if (!response.ok) {
-    const error = toApiError(response, data);
-    if (error.status === 401 && error.code === 'unauthenticated') {
-      setCsrfToken(null);
-      if (options.redirectOn401 !== false) onUnauthenticated?.(error);
-    }
-    throw error;
-  }
+  if (!response.ok) throw failed(response, data, options);
   if (data && typeof data === 'object' && typeof data.csrf_token === 'string') {
     setCsrfToken(data.csrf_token);
   }
   return data;
+}
+
+// Reads raw bytes, e.g. a file's content or a Range of it (options.headers), or only the
+// headers (options.method 'HEAD'). Resolves to { status, headers, bytes (an ArrayBuffer) };
+// fails as request() does (ApiError with the server's message, the AbortError itself).
+export async function fetchBytes(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method: options.method ?? 'GET', headers: options.headers, signal: options.signal,
+      credentials: 'same-origin',
+    });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', kCodeMessages.network_error);
+  }
+  if (!response.ok) throw failed(response, await readBody(response), options);
+  let bytes;
+  try {
+    bytes = await response.arrayBuffer();
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', kCodeMessages.network_error);
+  }
+  return { status: response.status, headers: response.headers, bytes };
 }
 
 export const get = (path, options) => request('GET', path, options);
@@ -156,6 +174,18 @@ async function readBody(response) {
     if (!response.ok) return text;
     throw new ApiError(response.status, 'bad_response', 'The server sent a response we could not read.');
   }
+}
+
+// The ApiError of a failed `response` whose body is `data`; a 401 `unauthenticated` (the
+// session is gone) also forgets the CSRF token and, unless options.redirectOn401 is false,
+// calls the handler that sends the person to the login page.
+function failed(response, data, options) {
+  const error = toApiError(response, data);
+  if (error.status === 401 && error.code === 'unauthenticated') {
+    setCsrfToken(null);
+    if (options.redirectOn401 !== false) onUnauthenticated?.(error);
+  }
+  return error;
 }
 
 function toApiError(response, data) {

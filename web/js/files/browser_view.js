@@ -1,7 +1,8 @@
 // The file browser (/files/<folder path>): breadcrumbs, the folder's items with sort and
 // "load more", selection actions (new folder, rename, move, copy, download, delete), drag and
 // drop (rows onto folders and breadcrumbs; files and folders from the desktop to upload),
-// upload buttons, the quota bar, the uploads panel and a "show deleted items" toggle.
+// upload buttons, the quota bar, the uploads panel and a "show deleted items" toggle. A file's
+// name opens the viewer (preview.js); its Download link and the toolbar's Download download.
 import { h, replaceChildren, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
@@ -18,6 +19,7 @@ import {
 import { quotaBar } from './quota.js';
 import { searchForm } from './search_view.js';
 import { captureDrop, planFromFileList } from './tree_walk.js';
+import { openPreview } from './preview.js';
 import { uploadPanel, uploadPlan } from './uploads.js';
 
 const kSorts = ['name', 'modified', 'size'];
@@ -51,7 +53,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const folder = path === '/' ? await getNode('root', { signal })
                               : await resolvePath(path, { signal });
   if (folder.type !== 'folder') {
-    // A file's path: show its folder (the file itself downloads from its row).
+    // A file's path: show its folder (the file itself opens from its row).
     await navigate(folderUrl(splitPath(path).slice(0, -1).join('/')), { replace: true });
     return undefined;
   }
@@ -90,6 +92,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
     onShare: (node) => run(async () => {
       if (await openShareDialog(node)) await reload();
     }),
+    onOpenFile: (node) => openPreview({ items: state.items, start: node,
+                                        onClose: (shown) => table.focusItem(shown.id) }),
   });
 
   const button = toolbarButtonMaker(run);

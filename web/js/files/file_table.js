@@ -3,7 +3,7 @@
 // that take drops, and greyed rows for items deleted from this folder (with Restore).
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
-import { contentUrl, daysUntil, folderUrl } from './node_api.js';
+import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
 import { nodeIcon } from './quota.js';
 
 export const kDragType = 'application/x-nimbus-nodes';
@@ -13,9 +13,12 @@ const kColumns = [['name', 'Name'], ['size', 'Size'], ['modified', 'Modified']];
 // Builds the table. Options: onSort(key) when a header is clicked; onSelection(ids) after
 // every change of the selection; onDropOnFolder(folderNode, dataTransfer) for drops on a
 // folder row; onRestore(trashItem); folderHref(node, path) the link of a folder row (default:
-// its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own.
+// its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own;
+// onOpenFile(node), when given, opens a file (a click on its name, Enter on its row: the
+// preview) where it would otherwise download. A row's Download link always downloads.
 export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
-                            folderHref = (node, path) => folderUrl(path), onShare = null }) {
+                            folderHref = (node, path) => folderUrl(path), onShare = null,
+                            onOpenFile = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const head = h('tr', {});
   const body = h('tbody', {});
@@ -29,12 +32,18 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                                                                              : []));
 
   // Arrow keys (and Home/End) move between rows, on each row's checkbox; with Shift they also
-  // extend the selection, as in a desktop file manager.
+  // extend the selection, as in a desktop file manager. Enter there opens the row's item as
+  // its name link does (a folder, or a file's preview).
   body.addEventListener('keydown', (e) => {
-    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const tr = e.target.closest?.('tr[data-id]');
     if (!tr) return;
+    if (e.key === 'Enter' && !e.shiftKey && e.target.matches('input[type=checkbox]')) {
+      e.preventDefault();
+      tr.querySelector('a.node-link')?.click();
+      return;
+    }
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
     const rows = [...body.querySelectorAll('tr[data-id]')];
     const at = rows.indexOf(tr);
     const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 }[e.key];
@@ -93,9 +102,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     const link = isFolder
       ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false' },
           nodeIcon('folder'), node.name)
-      : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
-                 draggable: 'false' },
-          nodeIcon('file'), node.name);
+      : fileLink(node);
     const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
@@ -117,6 +124,23 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     });
     if (isFolder) dropTarget(tr, (dt) => onDropOnFolder(node, dt));
     return tr;
+  }
+
+  // A file's name: opens it (onOpenFile) or downloads it. With a modifier or the middle button
+  // the browser does what it does with links (a new tab shows what the server lets show).
+  function fileLink(node) {
+    if (!onOpenFile) {
+      return h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
+                      draggable: 'false' }, nodeIcon('file'), node.name);
+    }
+    const a = h('a', { href: inlineUrl(node.id), class: 'node-link', draggable: 'false' },
+                nodeIcon('file'), node.name);
+    a.addEventListener('click', (e) => {
+      if (e.button !== 0 || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      e.preventDefault();
+      onOpenFile(node);
+    });
+    return a;
   }
 
   // "Share" on a row I own (node.permission is absent on servers without sharing).
@@ -201,6 +225,11 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
         table.tabIndex = -1;
         table.focus();
       }
+    },
+    // Focus on the name of the item `id` (e.g. the file a preview showed last), if listed.
+    focusItem(id) {
+      const tr = [...body.querySelectorAll('tr[data-id]')].find((r) => r.dataset.id === id);
+      tr?.querySelector('a.node-link')?.focus();
     },
     selectAll: () => setSelection(nodes.map((n) => n.id)),
     clearSelection: () => setSelection([]),

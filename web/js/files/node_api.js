@@ -28,6 +28,12 @@ export function contentUrl(id) {
   return `/api/v1/nodes/${enc(id)}/content`;
 }
 
+// The URL that shows a file in the browser (the preview): the server answers `inline` for
+// images, audio, video (not SVG), PDF and plain text, `attachment` for anything else.
+export function inlineUrl(id) {
+  return `${contentUrl(id)}?inline=1`;
+}
+
 export const getNode = (id, opts) => get(`/api/v1/nodes/${enc(id)}`, opts);
 export const resolvePath = (path, opts) => get('/api/v1/resolve', { ...opts, query: { path } });
 // One page of a folder: { items, next_cursor }.

@@ -1,11 +1,14 @@
 // The page of a public link (/s/<token>), for anyone, signed in or not: a file shows its
-// name, size and a download button; a folder a browsable list and "Download all (zip)". A
+// name, size, a download button and Preview (the viewer, preview.js, on the link's content URL
+// with inline=1) for the kinds it can show; a folder a browsable list whose file names open the
+// viewer, and "Download all (zip)". A
 // link with a password asks for it first; a wrong password, too many attempts and an expired
 // or deleted link each get a sentence of their own.
 import { ApiError } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
+import { openPreview, previewKind } from '../files/preview.js';
 import { nodeIcon } from '../files/quota.js';
 import { kAppName } from '../layout.js';
 import { allPages, getPublic, listPublicChildren, publicContentUrl } from './share_api.js';
@@ -85,6 +88,13 @@ export async function render(outlet, { params, signal }) {
     secret.input.focus();
   }
 
+  // The viewer on the link's content URLs (`start` one of `items`).
+  function preview(items, start, onClose) {
+    openPreview({ items, start, onClose,
+                  inlineUrl: (item) => `${publicContentUrl(token, item.id, password)}&inline=1`,
+                  downloadUrl: (item) => publicContentUrl(token, item.id, password) });
+  }
+
   function show(data) {
     const node = data?.node ?? {};
     const link = data?.link ?? {};
@@ -92,12 +102,17 @@ export async function render(outlet, { params, signal }) {
     document.title = `${node.name} · ${kAppName}`;  // Also after a password, past the render.
     const expires = link.expires_at ? `This link expires ${formatTime(link.expires_at)}.` : null;
     if (node.type !== 'folder') {
+      const view = previewKind(node.name)
+        ? h('button', { type: 'button', class: 'button button-secondary' }, 'Preview') : null;
+      const file = { ...node, id: 'root' };  // The link's own item is 'root' in its URLs.
+      view?.addEventListener('click', () => preview([file], file));
       replaceChildren(page, h('h1', {}, nodeIcon('file'), node.name),
                       h('p', { class: 'public-facts' }, formatBytes(node.size),
                         node.modified_at ? ` · modified ${formatTime(node.modified_at)}` : ''),
                       h('div', { class: 'form-actions' },
                         h('a', { href: publicContentUrl(token, 'root', password),
-                                 download: node.name, class: 'button' }, 'Download')),
+                                 download: node.name, class: 'button' }, 'Download'),
+                        view),
                       expires ? h('p', { class: 'item-meta' }, expires) : null);
       return;
     }
@@ -143,11 +158,11 @@ export async function render(outlet, { params, signal }) {
         return;
       }
       status.textContent = '';
-      replaceChildren(body, items.length ? items.map((item) => row(item, level))
+      replaceChildren(body, items.length ? items.map((item) => row(item, level, items))
         : h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'This folder is empty.')));
     }
 
-    function row(item, level) {
+    function row(item, level, items) {
       const isFolder = item.type === 'folder';
       const download = publicContentUrl(token, item.id, password);
       let name;
@@ -159,8 +174,14 @@ export async function render(outlet, { params, signal }) {
           openLevel(level + 1);
         });
       } else {
-        name = h('a', { href: download, download: item.name, class: 'node-link' },
+        name = h('a', { href: `${download}&inline=1`, class: 'node-link' },
                  nodeIcon('file'), item.name);
+        name.addEventListener('click', (e) => {
+          if (e.button !== 0 || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+          e.preventDefault();
+          preview(items, item, (shown) => [...body.querySelectorAll('tr[data-id]')]
+            .find((tr) => tr.dataset.id === shown.id)?.querySelector('a.node-link')?.focus());
+        });
       }
       return h('tr', { dataset: { id: item.id, name: item.name } },
                h('td', { class: 'col-name' }, name),

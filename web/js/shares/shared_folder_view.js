@@ -1,6 +1,7 @@
 // An item shared with me (/shared/<id>, the link in the share mail): a folder lists its items
 // (the file browser's table) with breadcrumbs from "Shared with me"; with the edit permission
-// also upload, new folder, rename and delete. A file shows its facts and a download button.
+// also upload, new folder, rename and delete; a file's name opens the viewer (preview.js). A
+// file shared alone shows its facts, a download button and, for the kinds it can show, Preview.
 // When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
 // 404) the page looks again, so a revoked or downgraded share shows as it is now.
 import { ApiError } from '../api.js';
@@ -16,6 +17,7 @@ import {
 import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
+import { openPreview, previewKind } from '../files/preview.js';
 import { captureDrop, planFromFileList } from '../files/tree_walk.js';
 import { onUploadFailed, uploadPanel, uploadPlan } from '../files/uploads.js';
 import { errorReporter } from './activity.js';
@@ -73,12 +75,16 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   if (node.type !== 'folder') {
     const parent = chain.length > 1 ? chain[chain.length - 2] : null;
+    const preview = previewKind(node.name)
+      ? h('button', { type: 'button', class: 'button button-secondary' }, 'Preview') : null;
+    preview?.addEventListener('click', () => openPreview({ items: [node], start: node }));
     outlet.append(h('section', { class: 'files-page shared-file' }, head, facts, message,
                     h('p', {}, formatBytes(node.size), ' · modified ',
                       formatTime(node.modified_at)),
                     h('div', { class: 'form-actions' },
                       h('a', { href: contentUrl(node.id), download: node.name, class: 'button' },
                         'Download'),
+                      preview,
                       parent ? h('a', { href: sharedUrl(parent.id),
                                         class: 'button button-secondary' }, 'Open its folder')
                              : null,
@@ -110,6 +116,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
     onDropOnFolder: (target, dt) => upload(target.id, dt),
     onRestore: () => {},
     folderHref: (item) => sharedUrl(item.id),
+    onOpenFile: (item) => openPreview({ items: state.items, start: item,
+                                        onClose: (shown) => table.focusItem(shown.id) }),
   });
   const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);

@@ -1,0 +1,413 @@
+// The file viewer (web/js/files/preview.js) in a real browser against the real server: a click
+// on a file's name (or Enter on its row) shows it in a dialog over the list instead of
+// downloading it. An image is displayed; text is shown literally (a <script> or an HTML file is
+// never run or rendered), only the first 1 MB of a large one; a file of an unknown kind offers
+// Download; ← → step through the previewable files in the list's order, Tab stays in the
+// dialog, Esc closes it and focus goes back to the row. A file deleted meanwhile shows the
+// server's message; a PDF is framed from its inline URL; the row's Download still downloads;
+// the viewer fits a phone screen; a "Shared with me" folder and a public link use it too.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { deflateSync } from 'node:zlib';
+
+import { apiCall, apiLogin, apiSignupConfirmed } from './lib/api_client.mjs';
+import { assertNoProblems, launchBrowser, openPage, openSignedIn } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+
+// A PNG of `width` x `height` RGB pixels, built here (no image library): signature, IHDR, one
+// IDAT of filter-0 scanlines, IEND, each chunk with its CRC-32.
+function makePng(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);  // 8 bits per channel, RGB, deflate, no filter, no interlace.
+  const rows = [];
+  for (let y = 0; y < height; y += 1) {
+    const line = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x += 1) line.set([(x * 40) & 255, (y * 80) & 255, 200], 1 + x * 3);
+    rows.push(line);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+                        chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))),
+                        chunk('IEND', Buffer.alloc(0))]);
+}
+
+const kScript = '<script>alert(1)</script>';
+const kUnicode = 'Grüße, 日本語, emoji 🎉 — “quotes” ✓';
+const kHtml = '<h1 id="rendered">Not a heading</h1><img src="nowhere.png" onerror="alert(2)">';
+// A minimal PDF (one empty page); the viewer only frames it, so exact offsets do not matter.
+const kPdf = '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+             '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+             '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n' +
+             'trailer<</Root 1 0 R>>\n%%EOF\n';
+
+describe('file preview', () => {
+  let server;
+  let browser;
+  let auth;  // { cookie, csrf } of the owner's API session.
+  let folderId;
+  const owner = { email: `preview-${process.pid}@example.com`,
+                  password: 'a long enough passphrase 7', name: 'Petra Preview' };
+  const friend = { email: `preview-friend-${process.pid}@example.com`,
+                   password: 'a long enough passphrase 7', name: 'Fred Friend' };
+  // The files of /Viewer, in name order. Previewable: the PNG, both texts, the HTML, the PDF.
+  const files = {
+    'a picture.png': makePng(6, 4),
+    'b notes.txt': Buffer.from(`${kScript}\n${kUnicode}\n`),
+    'c data.xyz': randomBytes(300),
+    'd page.html': Buffer.from(kHtml),
+    'e big.log': Buffer.from(`${'0123456789abcdef'.repeat(4096)}\n`.repeat(18)),  // 1.1 MiB
+    'f doc.pdf': Buffer.from(kPdf),
+  };
+  const previewable = ['a picture.png', 'b notes.txt', 'd page.html', 'e big.log', 'f doc.pdf'];
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await apiSignupConfirmed(server.url, server.dataDir, owner);
+    await apiSignupConfirmed(server.url, server.dataDir, friend);
+    const login = await apiLogin(server.url, owner.email, owner.password);
+    auth = { cookie: login.cookie, csrf: login.csrf };
+    const folder = await call('POST', '/api/v1/nodes/root/folders', { path: 'Viewer' });
+    assert.equal(folder.status, 201, JSON.stringify(folder.body));
+    folderId = folder.body.id;
+    for (const [name, bytes] of Object.entries(files)) await put(`Viewer/${name}`, bytes);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const call = (method, p, body) => apiCall(server.url, method, p, { ...auth, body });
+  async function put(p, bytes) {
+    const r = await fetch(`${server.url}/api/v1/nodes/root/content?path=${encodeURIComponent(p)}`,
+                          { method: 'PUT', body: bytes,
+                            headers: { Cookie: auth.cookie, 'X-CSRF-Token': auth.csrf } });
+    const body = await r.text();
+    assert.equal(r.status, 201, `${p}: ${body}`);
+    return JSON.parse(body);
+  }
+
+  const row = (page, name) =>
+    page.locator(`table.file-table tr[data-id][data-name="${name.replace(/["\\]/g, '\\$&')}"]`);
+  const viewer = (page) => page.getByRole('dialog');
+  const heading = (page) => viewer(page).getByRole('heading', { level: 2 });
+  // The viewer's image once the browser has decoded it: its natural width (0 when broken).
+  const imageWidth = (page) => viewer(page).locator('img').evaluate(async (img) => {
+    if (!img.complete) await new Promise((resolve) => img.addEventListener('load', resolve));
+    return img.naturalWidth;
+  });
+  const focusInViewer = (page) => page.evaluate(() => {
+    const dialog = document.querySelector('dialog.preview');
+    return Boolean(dialog?.open && dialog.contains(document.activeElement));
+  });
+
+  // Waits (a moment at most) until `locator` has the focus; fails naming what has it.
+  async function focusOn(page, locator) {
+    const handle = await locator.elementHandle();
+    try {
+      await page.waitForFunction((el) => el === document.activeElement, handle, { timeout: 3000 });
+    } catch {
+      const has = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+      assert.fail(`focus is on ${has}, not on ${await locator.evaluate((el) => el.outerHTML)}`);
+    }
+  }
+
+  // Signed in as `user`, at /files/Viewer (reached by clicking the folder, as before).
+  async function openViewerFolder(user = owner) {
+    const session = await openSignedIn(browser, server.url, user);
+    const alerts = [];
+    session.page.on('dialog', (d) => {
+      alerts.push(`${d.type()}: ${d.message()}`);
+      d.dismiss().catch(() => {});
+    });
+    await row(session.page, 'Viewer').locator('a.node-link').click();
+    await row(session.page, 'a picture.png').waitFor();
+    return { ...session, alerts };
+  }
+
+  test('image, text shown literally, unknown kind; arrows, Tab and Esc; Enter on a row',
+       async () => {
+    const { context, page, problems, alerts } = await openViewerFolder();
+    try {
+      assert.equal(new URL(page.url()).pathname, '/files/Viewer');
+
+      // A click on the image's name shows it in the dialog; nothing is downloaded.
+      let downloads = 0;
+      page.on('download', () => { downloads += 1; });
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      await viewer(page).waitFor();
+      assert.equal(await viewer(page).getAttribute('aria-modal'), 'true');
+      assert.equal(await heading(page).innerText(), 'a picture.png');
+      const position = viewer(page).locator('.preview-position');
+      assert.equal(await position.innerText(), `1 of ${previewable.length}`);
+      assert.equal(await imageWidth(page), 6);
+      assert.equal(await viewer(page).getByRole('status').count(), 0, 'no "Loading…" left');
+      assert.ok(await focusInViewer(page), 'focus moved into the viewer');
+      const src = await viewer(page).locator('img').getAttribute('src');
+      assert.match(src, /\/api\/v1\/nodes\/[^/]+\/content\?inline=1$/);
+
+      // → : the text file, shown literally; the script is text, not an element, and never ran.
+      await page.keyboard.press('ArrowRight');
+      await heading(page).getByText('b notes.txt').waitFor();
+      const pre = viewer(page).locator('pre');
+      await pre.waitFor();
+      const text = await pre.evaluate((el) => el.textContent);
+      assert.ok(text.includes(kScript), text);
+      assert.ok(text.includes(kUnicode), text);
+      assert.equal(await viewer(page).locator('script').count(), 0);
+      assert.equal(await position.innerText(), `2 of ${previewable.length}`);
+
+      // → : the unknown kind is skipped; an HTML file shows its source, nothing of it rendered.
+      await page.keyboard.press('ArrowRight');
+      await heading(page).getByText('d page.html').waitFor();
+      await pre.getByText('Not a heading').waitFor();
+      assert.equal(await pre.evaluate((el) => el.textContent), kHtml);
+      assert.equal(await page.locator('#rendered').count(), 0);
+      assert.equal(await viewer(page).locator('.preview-stage img').count(), 0);
+
+      // The buttons step too, and stop at the ends; ← back to the first file.
+      await viewer(page).getByRole('button', { name: 'Previous' }).click();
+      await heading(page).getByText('b notes.txt').waitFor();
+      await page.keyboard.press('ArrowLeft');
+      await heading(page).getByText('a picture.png').waitFor();
+      assert.equal(await viewer(page).getByRole('button', { name: 'Previous' }).isDisabled(), true);
+      await page.keyboard.press('ArrowLeft');  // Nothing before the first.
+      assert.equal(await heading(page).innerText(), 'a picture.png');
+      assert.equal(await imageWidth(page), 6);
+
+      // Tab and Shift+Tab go round inside the dialog.
+      for (let i = 0; i < 8; i += 1) {
+        await page.keyboard.press('Tab');
+        assert.ok(await focusInViewer(page), `focus left the dialog after ${i + 1} Tab`);
+      }
+      for (let i = 0; i < 8; i += 1) {
+        await page.keyboard.press('Shift+Tab');
+        assert.ok(await focusInViewer(page), `focus left the dialog after ${i + 1} Shift+Tab`);
+      }
+
+      // Esc closes; focus is back on the row of the file shown last.
+      await page.keyboard.press('ArrowRight');
+      await heading(page).getByText('b notes.txt').waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      await focusOn(page, row(page, 'b notes.txt').locator('a.node-link'));
+
+      // The unknown kind: "No preview" and a Download that downloads it.
+      await row(page, 'c data.xyz').locator('a.node-link').click();
+      await viewer(page).getByText('No preview for this kind of file').waitFor();
+      assert.equal(await heading(page).innerText(), 'c data.xyz');
+      assert.equal(await position.isVisible(), false, 'no position for a file alone');
+      assert.equal(await viewer(page).getByRole('button', { name: 'Next' }).isVisible(), false);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        viewer(page).locator('.preview-stage').getByRole('link', { name: 'Download' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'c data.xyz');
+      assert.deepEqual(await readFile(await download.path()), files['c data.xyz']);
+      await viewer(page).getByRole('button', { name: 'Close' }).click();
+      await viewer(page).waitFor({ state: 'detached' });
+      await focusOn(page, row(page, 'c data.xyz').locator('a.node-link'));
+
+      // Enter on a row (its checkbox, where the arrow keys go) opens the file as a click does.
+      await row(page, 'a picture.png').getByRole('checkbox').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await heading(page).getByText('b notes.txt').waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+
+      // The row's Download still downloads, the same bytes.
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download a picture.png' }).click(),
+      ]);
+      assert.deepEqual(await readFile(await file.path()), files['a picture.png']);
+      assert.equal(downloads, 2, 'only the two Download clicks downloaded');
+      assert.deepEqual(alerts, [], 'no alert or other JavaScript dialog');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('large text shows the first 1 MB; a PDF is framed; "Loading…" while an image loads; a ' +
+       'deleted file shows the server\'s message', async (t) => {
+    const gone = await put('Viewer/0 gone.png', makePng(2, 2));
+    const { context, page, problems } = await openViewerFolder();
+    try {
+      // Only the first MiB is asked for (Range), and the viewer says so.
+      const ranges = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/content')) ranges.push(r.headers().range ?? null);
+      });
+      await row(page, 'e big.log').locator('a.node-link').click();
+      await viewer(page).getByText(/^Showing the first 1 MB/).waitFor();
+      const shown = await viewer(page).locator('pre').evaluate((el) => el.textContent.length);
+      assert.equal(shown, 1024 * 1024);
+      assert.ok(ranges.includes('bytes=0-1048575'), JSON.stringify(ranges));
+
+      // → : the PDF, in a frame of its inline URL.
+      await page.keyboard.press('ArrowRight');
+      await heading(page).getByText('f doc.pdf').waitFor();
+      const frame = viewer(page).locator('iframe');
+      await frame.waitFor();
+      const src = await frame.getAttribute('src');
+      assert.match(src, /\/api\/v1\/nodes\/[^/]+\/content\?inline=1$/);
+      assert.equal(await frame.getAttribute('title'), 'f doc.pdf');
+      // What is inside the frame shows only once the server lets its own pages frame inline
+      // content (a server change under way); a server that still answers X-Frame-Options: DENY
+      // and frame-ancestors 'none' to every request gets the frame blocked (chrome-error://),
+      // and then only the frame itself is checked.
+      const head = await fetch(new URL(src, server.url), { method: 'HEAD',
+                                                           headers: { Cookie: auth.cookie } });
+      const framable = /frame-ancestors 'self'/.test(head.headers.get('content-security-policy'));
+      if (framable) {
+        const inside = await (await frame.elementHandle()).contentFrame();
+        await inside.waitForLoadState();
+        assert.equal(inside.url(), new URL(src, server.url).href);
+      } else {
+        t.diagnostic('the server forbids framing inline content: the PDF frame is not checked');
+      }
+      assert.equal(await viewer(page).getByRole('button', { name: 'Next' }).isDisabled(), true);
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+
+      // While an image loads, the viewer says so (the response is held back here).
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      await page.route(/\/content\?inline=1$/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      await viewer(page).getByRole('status').getByText('Loading…').waitFor();
+      assert.equal(await viewer(page).locator('[aria-busy="true"] img[hidden]').count(), 1);
+      release();
+      assert.equal(await imageWidth(page), 6);
+      assert.equal(await viewer(page).getByRole('status').count(), 0);
+      assert.equal(await viewer(page).locator('[aria-busy]').count(), 0);
+      await page.unroute(/\/content\?inline=1$/);
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+
+      // Deleted elsewhere after the list was drawn: the server's message, no broken image.
+      assert.equal((await call('DELETE', `/api/v1/nodes/${gone.id}`)).status, 200);
+      await row(page, '0 gone.png').locator('a.node-link').click();
+      const alert = viewer(page).getByRole('alert');
+      await alert.waitFor();
+      assert.equal(await alert.innerText(), 'This file or folder does not exist.');
+      assert.equal(await viewer(page).locator('img').count(), 0);
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+
+      // The framing refusal of the PDF is logged by Chromium; nothing else may be.
+      problems.consoleErrors = problems.consoleErrors.filter(
+        (e) => !/Refused to (display|frame)|X-Frame-Options|frame-ancestors/.test(e));
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the viewer fits a phone screen', async () => {
+    const { context, page, problems } = await openViewerFolder();
+    try {
+      await page.setViewportSize({ width: 360, height: 640 });
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      assert.equal(await imageWidth(page), 6);
+      const box = await viewer(page).evaluate((d) => {
+        const r = d.getBoundingClientRect();
+        return { width: r.width, height: r.height, scroll: d.scrollWidth, client: d.clientWidth };
+      });
+      assert.ok(box.width <= 360 && box.height <= 640, JSON.stringify(box));
+      assert.ok(box.scroll <= box.client, `the viewer scrolls sideways: ${JSON.stringify(box)}`);
+      for (const name of ['Next', 'Download', 'Close']) {
+        const b = await viewer(page).getByRole(name === 'Download' ? 'link' : 'button',
+                                               { name, exact: true }).boundingBox();
+        assert.ok(b && b.x >= 0 && b.x + b.width <= 360 && b.y + b.height <= 640,
+                  `${name} on the screen: ${JSON.stringify(b)}`);
+      }
+      const img = await viewer(page).locator('img').boundingBox();
+      assert.ok(img.x >= 0 && img.x + img.width <= 360, `image on the screen: ${JSON.stringify(img)}`);
+      await page.keyboard.press('ArrowRight');
+      await viewer(page).locator('pre').waitFor();
+      const pre = await viewer(page).locator('pre').boundingBox();
+      assert.ok(pre.x + pre.width <= 360, `text on the screen: ${JSON.stringify(pre)}`);
+      await viewer(page).getByRole('button', { name: 'Close' }).click();
+      await viewer(page).waitFor({ state: 'detached' });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a "Shared with me" folder and a public link to it preview too', async () => {
+    const share = await call('POST', '/api/v1/shares',
+                             { node_id: folderId, email: friend.email, permission: 'read' });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
+    const link = await call('POST', '/api/v1/links', { node_id: folderId });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+
+    const shared = await openSignedIn(browser, server.url, friend);
+    try {
+      const { page } = shared;
+      await page.goto(`/shared/${folderId}`);
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      assert.equal(await imageWidth(page), 6);
+      await page.keyboard.press('ArrowRight');
+      await viewer(page).locator('pre').getByText(kScript).waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      assertNoProblems(shared.problems);
+    } finally {
+      await shared.context.close();
+    }
+
+    const visitor = await openPage(browser, server.url);
+    try {
+      const { page } = visitor;
+      await page.goto(`/s/${link.body.token}`);
+      await page.getByRole('heading', { name: 'Viewer', level: 1 }).waitFor();
+      await page.locator('tr[data-name="a picture.png"] a.node-link').click();
+      assert.equal(await imageWidth(page), 6);
+      assert.match(await viewer(page).locator('img').getAttribute('src'),
+                   /^\/api\/v1\/public\/[^/]+\/content\?id=[^&]+&inline=1$/);
+      await page.keyboard.press('ArrowRight');
+      await viewer(page).locator('pre').getByText(kUnicode).waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      await focusOn(page, page.locator('tr[data-name="b notes.txt"] a.node-link'));
+      // Its Download link still downloads.
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download b notes.txt' }).click(),
+      ]);
+      assert.deepEqual(await readFile(await file.path()), files['b notes.txt']);
+      assertNoProblems(visitor.problems);
+    } finally {
+      await visitor.context.close();
+    }
+  });
+});

@@ -1,0 +1,284 @@
+// The file viewer: a full-window dialog over the list that shows a file without downloading
+// it. Images, video and audio play from the inline URL, a PDF shows in a frame, text (the first
+// 1 MiB) is read with fetchBytes and shown as plain text, so HTML and SVG show their source and
+// are never rendered. Download, Close (Escape), previous/next (buttons, ← →) through the
+// previewable files of the listing, and the server's own message when a file cannot be read.
+import { ApiError, fetchBytes } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { formatBytes } from '../format.js';
+import { contentUrl, inlineUrl } from './node_api.js';
+
+// Extensions (lower case) per kind of preview.
+const kKinds = {
+  image: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'bmp', 'avif', 'ico'],
+  video: ['mp4', 'm4v', 'webm', 'ogv', 'mov'],
+  audio: ['mp3', 'm4a', 'ogg', 'oga', 'opus', 'wav', 'flac'],
+  pdf: ['pdf'],
+  text: ['txt', 'text', 'md', 'markdown', 'csv', 'tsv', 'log', 'json', 'xml', 'yaml', 'yml', 'ini',
+         'toml', 'conf', 'cfg', 'c', 'cc', 'cpp', 'h', 'hpp', 'py', 'js', 'mjs', 'ts', 'css',
+         'html', 'htm', 'svg', 'sh', 'go', 'rs', 'java', 'sql', 'diff', 'patch'],
+};
+const kKindOf = new Map(Object.entries(kKinds)
+  .flatMap(([kind, extensions]) => extensions.map((e) => [e, kind])));
+
+// Text beyond this many bytes is left out (the Range asks for no more).
+const kTextLimit = 1024 * 1024;
+
+// The preview of a file called `name`: 'image', 'video', 'audio', 'pdf', 'text', or null
+// when there is none.
+export function previewKind(name) {
+  const dot = String(name).lastIndexOf('.');
+  return dot > 0 ? kKindOf.get(name.slice(dot + 1).toLowerCase()) ?? null : null;
+}
+
+// Opens the viewer on `start`, one of `items` (a folder's listing in its order; folders and
+// files without a preview are skipped by previous/next). `inlineUrl(item)` and
+// `downloadUrl(item)` give the URLs (by default the Files API's). On close, focus goes back
+// where it was, then `onClose(item)` runs with the file shown last (e.g. to focus its row).
+export function openPreview({ items, start, onClose = () => {},
+                              inlineUrl: viewUrl = (item) => inlineUrl(item.id),
+                              downloadUrl = (item) => contentUrl(item.id) }) {
+  const previewable = items.filter((n) => n.type !== 'folder' && previewKind(n.name));
+  const list = previewable.some((n) => n.id === start.id) ? previewable : [start];
+  let at = list.findIndex((n) => n.id === start.id);
+  let controller = null;  // Aborts the loading of the file shown, when another one is shown.
+
+  const heading = h('h2', { id: 'preview-title', class: 'preview-title' });
+  const position = h('p', { class: 'preview-position' });
+  // Says which file shows after a step (the dialog's name is read when it opens).
+  const announce = h('p', { class: 'visually-hidden', 'aria-live': 'polite' });
+  const smallButton = (label, attrs = {}) => h('button', {
+    type: 'button', class: 'button button-secondary button-small', ...attrs }, label);
+  const prev = smallButton([h('span', { 'aria-hidden': 'true' }, '‹ '), 'Previous'],
+                           { 'aria-keyshortcuts': 'ArrowLeft' });
+  const next = smallButton(['Next', h('span', { 'aria-hidden': 'true' }, ' ›')],
+                           { 'aria-keyshortcuts': 'ArrowRight' });
+  const download = h('a', { class: 'button button-secondary button-small preview-download' },
+                     'Download');
+  const close = smallButton('Close', { 'aria-keyshortcuts': 'Escape', autofocus: true });
+  const stage = h('div', { class: 'preview-stage' });
+  // Tab from the last control lands on the end guard and goes round to the first, and
+  // Shift+Tab from the first the other way: focus stays in the dialog while it is open, also
+  // when a player's own controls (in its shadow tree) are the last stop.
+  const guard = () => h('span', { tabindex: '0', class: 'preview-guard' });
+  const [head, tail] = [guard(), guard()];
+  const dialog = h('dialog', { class: 'preview', role: 'dialog', 'aria-modal': 'true',
+                               'aria-labelledby': 'preview-title' },
+                   head,
+                   h('div', { class: 'preview-bar' },
+                     h('div', { class: 'preview-heading' }, heading, position, announce),
+                     h('div', { class: 'preview-actions' }, prev, next, download, close)),
+                   stage, tail);
+
+  head.addEventListener('focus', () => focusables().at(-1)?.focus());
+  tail.addEventListener('focus', () => focusables()[0]?.focus());
+  prev.addEventListener('click', () => step(-1));
+  next.addEventListener('click', () => step(1));
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.target.closest?.('video, audio')) return;  // The player's keys (seek, volume).
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      e.preventDefault();
+      step(e.key === 'ArrowLeft' ? -1 : 1);
+    }
+  });
+  // Back (or any other route change) leaves the page under the viewer: the viewer goes too.
+  const onPopState = () => dialog.close();
+  window.addEventListener('popstate', onPopState);
+  dialog.addEventListener('close', () => {
+    window.removeEventListener('popstate', onPopState);
+    controller?.abort();
+    dialog.remove();
+    onClose(list[at]);
+  }, { once: true });
+
+  document.body.append(dialog);
+  dialog.showModal();
+  show(at);
+  close.focus();
+
+  function step(by) {
+    if (at + by < 0 || at + by >= list.length) return;
+    const focused = document.activeElement;
+    show(at + by);
+    announce.textContent = `${list[at].name}, ${at + 1} of ${list.length}`;
+    // A button just disabled under the focus (the first or last file) hands it on.
+    if (focused?.disabled) (focused === prev ? next : prev).focus();
+  }
+
+  function show(index) {
+    controller?.abort();
+    controller = new AbortController();
+    at = index;
+    const item = list[at];
+    const many = list.length > 1;
+    heading.textContent = item.name;
+    position.textContent = many ? `${at + 1} of ${list.length}` : '';
+    for (const el of [position, prev, next]) el.hidden = !many;
+    prev.disabled = at === 0;
+    next.disabled = at === list.length - 1;
+    download.href = downloadUrl(item);
+    download.setAttribute('download', item.name);
+    const kind = previewKind(item.name);
+    stage.dataset.kind = kind ?? 'none';
+    const view = kViews[kind] ?? noPreview;
+    replaceChildren(stage, view(item, viewUrl(item), controller.signal, downloadUrl(item)));
+  }
+
+  // The controls that take focus now, in tab order (the guards aside).
+  function focusables() {
+    return [...dialog.querySelectorAll('button, a[href], [tabindex="0"], video, audio, iframe')]
+      .filter((el) => el !== head && el !== tail && !el.disabled && el.getClientRects().length);
+  }
+}
+
+// One function per kind: (item, url, signal, downloadUrl) -> the element shown on the stage,
+// which fills in as the file loads, unless `signal` says another file is shown meanwhile.
+const kViews = {
+  image: imageView,
+  video: (item, url, signal) => playerView('video', item, url, signal),
+  audio: (item, url, signal) => playerView('audio', item, url, signal),
+  pdf: pdfView,
+  text: textView,
+};
+
+function imageView(item, url, signal) {
+  const img = h('img', { alt: item.name, class: 'preview-media', hidden: true });
+  const box = frame(loading(), img);
+  img.addEventListener('load', () => {
+    if (signal.aborted) return;
+    loaded(box);
+    box.querySelector('.preview-status')?.remove();
+    img.hidden = false;
+  });
+  img.addEventListener('error', () => explain(box, url, signal));
+  img.src = url;
+  return box;
+}
+
+function playerView(tag, item, url, signal) {
+  const player = h(tag, { controls: true, preload: 'metadata', class: 'preview-media',
+                          'aria-label': item.name, src: url });
+  const box = frame(player);
+  player.addEventListener('error', () => explain(box, url, signal));
+  // Another file shown, or the viewer closed: stop playing and buffering this one.
+  signal.addEventListener('abort', () => {
+    player.pause();
+    player.removeAttribute('src');
+    player.load();
+  });
+  return box;
+}
+
+// The frame would show the server's JSON error (and be blocked by its frame-ancestors), so the
+// file is asked for first.
+function pdfView(item, url, signal) {
+  const box = frame(loading());
+  probe(url, signal).then(() => {
+    if (signal.aborted) return;
+    loaded(box);
+    replaceChildren(box, h('iframe', { src: url, title: item.name, class: 'preview-pdf' }));
+  }, (err) => fail(box, err, signal));
+  return box;
+}
+
+function textView(item, url, signal) {
+  const box = frame(loading());
+  readText(url, signal).then(({ text, total, truncated }) => {
+    if (signal.aborted) return;
+    loaded(box);
+    if (!text && !truncated) {
+      replaceChildren(box, h('p', { class: 'status preview-status' }, 'This file is empty.'));
+      return;
+    }
+    // textContent only: the bytes are never parsed as HTML, whatever the file holds.
+    const pre = h('pre', { class: 'preview-text', tabindex: '0',
+                           'aria-label': `Text of ${item.name}` });
+    pre.textContent = text;
+    replaceChildren(box, truncated ? h('p', { class: 'preview-note', role: 'note' },
+                                       `Showing the first 1 MB of ${formatBytes(total)}. ` +
+                                       'Download the file to see all of it.') : null, pre);
+  }, (err) => fail(box, err, signal));
+  return box;
+}
+
+function noPreview(item, url, signal, downloadUrl) {
+  return frame(h('div', { class: 'preview-none' },
+                 h('p', {}, 'No preview for this kind of file.'),
+                 h('a', { href: downloadUrl, download: item.name, class: 'button' },
+                   'Download')));
+}
+
+// The first 1 MiB of the text file at `url`, as { text, total (bytes of the whole file),
+// truncated }.
+async function readText(url, signal) {
+  let r;
+  try {
+    r = await fetchBytes(url, { headers: { Range: `bytes=0-${kTextLimit - 1}` }, signal });
+  } catch (err) {
+    // An empty file has no byte 0 to start a range at.
+    if (err instanceof ApiError && err.status === 416) return { text: '', total: 0, truncated: false };
+    throw err;
+  }
+  const whole = /\/(\d+)\s*$/.exec(r.headers.get('Content-Range') ?? '');
+  const total = whole ? Number(whole[1]) : r.bytes.byteLength;
+  // A server that ignored the Range sent everything: only the first 1 MiB is shown.
+  const bytes = r.bytes.byteLength > kTextLimit ? r.bytes.slice(0, kTextLimit) : r.bytes;
+  const truncated = total > bytes.byteLength;
+  // The cut may fall inside a character: `stream` leaves its first bytes out instead of
+  // showing a replacement character.
+  return { text: new TextDecoder().decode(bytes, { stream: truncated }), total, truncated };
+}
+
+// Resolves when `url` can be read; rejects with the server's ApiError otherwise. HEAD first
+// (nothing is sent, nothing is counted as a download); a HEAD answer has no body, so on a
+// refusal one byte is asked for, whose refusal carries the server's message.
+async function probe(url, signal) {
+  try {
+    await fetchBytes(url, { method: 'HEAD', signal });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status === 0) throw err;
+    await fetchBytes(url, { headers: { Range: 'bytes=0-0' }, signal });
+  }
+}
+
+// An image or a player failed: says why in `box`, instead of a broken image: the server's
+// message when it refuses the file, else that this browser cannot show it.
+async function explain(box, url, signal) {
+  if (signal.aborted) return;
+  let text = 'This browser cannot show this file. Download it to open it with another program.';
+  try {
+    await probe(url, signal);
+  } catch (err) {
+    if (err?.name === 'AbortError') return;
+    text = err?.message ?? String(err);
+  }
+  if (signal.aborted) return;
+  loaded(box);
+  replaceChildren(box, failure(text));
+}
+
+function fail(box, err, signal) {
+  if (signal.aborted || err?.name === 'AbortError') return;
+  loaded(box);
+  replaceChildren(box, failure(err?.message ?? String(err)));
+}
+
+// The box of one file on the stage; aria-busy while it holds the "Loading…" line.
+function frame(...children) {
+  const busy = children.some((el) => el?.classList?.contains('preview-loading'));
+  return h('div', { class: 'preview-frame', 'aria-busy': busy ? 'true' : null }, children);
+}
+
+function loaded(box) {
+  box.removeAttribute('aria-busy');
+}
+
+function loading() {
+  return h('p', { class: 'status preview-status preview-loading', role: 'status' }, 'Loading…');
+}
+
+function failure(text) {
+  return h('div', { class: 'notice notice-error preview-message', role: 'alert' }, h('p', {}, text));
+}
