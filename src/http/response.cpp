@@ -73,6 +73,11 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 }
 
 Response ErrorResponse(const Error& error, std::string_view request_id) {
+  // A full file system wherever it was met (a disk pair, the database, the upload staging area)
+  // is the server's storage being full, and is said so.
+  if (error.code == Errc::kIoError && error.message.find("(ENOSPC)") != std::string::npos) {
+    return ErrorResponse(Error{Errc::kNoCapacity, error.message}, request_id);
+  }
   const ErrorMapping& m = MapError(error.code);
   // quota_exceeded (507) is the user's own limit, and its message is written for them ("needs
   // 12.0 MB but only 3.1 MB of your 1 GB is free"): it is passed on like a 4xx message.
@@ -87,6 +92,13 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
       constexpr std::string_view kSentence =
           "Your files are out of reach right now: the disks that hold them are out of service. "
           "Nothing was changed. Please try again later";
+      msg = request_id.empty() ? fmt::format("{}.", kSentence)
+                               : fmt::format("{} (request id {}).", kSentence, request_id);
+    } else if (error.code == Errc::kNoCapacity &&
+               error.message.find("(ENOSPC)") != std::string::npos) {
+      constexpr std::string_view kSentence =
+          "The server's storage is full, so nothing was saved; your files are safe. The "
+          "administrator must make room: please tell them, and try again later";
       msg = request_id.empty() ? fmt::format("{}.", kSentence)
                                : fmt::format("{} (request id {}).", kSentence, request_id);
     } else if (m.status == 503 || m.status == 504) {

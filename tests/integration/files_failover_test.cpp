@@ -165,6 +165,32 @@ TEST_F(FilesFailoverTest, BothDisksOfAPairDownAnswerWithASentenceAndAlertOnce) {
   EXPECT_EQ(MailsTo("ann@example.com", "No storage capacity left"), 1u);
 }
 
+// Both disks of the pair pulled at once: before any health round has marked them failed, the
+// answers are already the 503 with its sentence, not a 500 "internal error" (QA pass 14,
+// finding 3).
+TEST_F(FilesFailoverTest, BothDisksPulledAnswer503BeforeTheHealthProbeNotices) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "3600"}}));
+  HttpResponse up1 = Put("root", "big.bin", RandomBytes(2 << 20, 7));
+  ASSERT_EQ(up1.status, 201) << up1.body;
+  HttpResponse up2 = Put("root", "small.txt", RandomBytes(1000, 8));
+  ASSERT_EQ(up2.status, 201) << up2.body;
+  const fs::path disks = fs::path(data_dir()) / "disks";
+  fs::rename(disks / "a1", disks / "a1.pulled");
+  fs::rename(disks / "a1m", disks / "a1m.pulled");
+  for (const auto& [what, r] :
+       {std::pair{"download of a big file", Download(IdOf(up1))},
+        std::pair{"download of a small file", Download(IdOf(up2))},
+        std::pair{"upload of a small file", Put("root", "new.txt", "hello")},
+        std::pair{"upload of a big file", Put("root", "new.bin", RandomBytes(1 << 20, 9))}}) {
+    EXPECT_EQ(r.status, 503) << what << ": " << r.body.substr(0, 300);
+    EXPECT_NE(r.body.find("\"storage_unavailable\""), std::string::npos) << what << ": " << r.body;
+    EXPECT_EQ(r.body.find("internal error"), std::string::npos) << what << ": " << r.body;
+  }
+  // Nothing appeared.
+  EXPECT_EQ(Api("GET", "/api/v1/resolve?path=/new.txt").status, 404);
+  EXPECT_EQ(Api("GET", "/api/v1/resolve?path=/new.bin").status, 404);
+}
+
 // A file whose only copy is damaged (its mirror failed, then a byte of the primary's copy flipped)
 // cannot be rebuilt: `admin disk replace` finishes anyway, the pair is healthy, and the replace
 // and the scrub name the file and its owner so that the admin can tell them (QA pass 10,

@@ -23,7 +23,13 @@ net::awaitable<Result<void>> FileService::ReadContent(const Node& file, storage:
   std::uint64_t length = range.length.value_or(size - range.offset);
   if (length > size - range.offset) length = size - range.offset;
   if (length == 0) co_return Result<void>{};  // Nothing to read (an empty file).
-  co_return co_await deps_.blobs.Read(file.blob_id, storage::ByteRange{range.offset, length}, sink);
+  auto read =
+      co_await deps_.blobs.Read(file.blob_id, storage::ByteRange{range.offset, length}, sink);
+  if (!read && read.error().code == Errc::kChecksumMismatch) {
+    // Every copy on the disks is damaged: a server fault (500), not the client's checksum (400).
+    co_return Fail(Errc::kIoError, "'{}' ({}): {}", file.name, file.id, read.error().message);
+  }
+  co_return read;
 }
 
 namespace {

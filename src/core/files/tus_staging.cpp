@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::unexpected<Error> IoFail(std::string_view what, const fs::path& path, int err) {
-  return Fail(err == ENOSPC ? Errc::kNoCapacity : Errc::kIoError, "{} {}: {}", what, path.string(),
-              std::strerror(err));
+  const char* name = strerrorname_np(err);
+  return Fail(err == ENOSPC ? Errc::kNoCapacity : Errc::kIoError, "{} {}: {} ({})", what,
+              path.string(), std::strerror(err), name ? name : "?");
 }
 
 // Makes a new or removed directory entry durable.

@@ -94,8 +94,8 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> MirroredVolume::Create(const
     }
   }
   if (writers[0] == nullptr && writers[1] == nullptr) {
-    co_return Fail(Errc::kIoError, "blob {}: no side of {}/{} takes writes: {}; {}", id.str(),
-                   vols[0]->id(), vols[1]->id(), errors[0]->message, errors[1]->message);
+    co_return Fail(PairFailureCode(*errors[0]), "blob {}: no side of {}/{} takes writes: {}; {}",
+                   id.str(), vols[0]->id(), vols[1]->id(), errors[0]->message, errors[1]->message);
   }
   // A side being resilvered alone must not take a blob: nothing could read it back yet.
   const bool readable_writer = (writers[0] != nullptr && state_->Readable(Side::kPrimary)) ||
@@ -156,8 +156,9 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
   // No side could finish: report the most telling error (a real failure over a missing copy).
   const auto& e0 = errors[0];
   const auto& e1 = errors[1];
-  if (e0 && e1) co_return Fail(e1->code != Errc::kNotFound ? *e1 : *e0);
-  co_return Fail(e0 ? *e0 : *e1);
+  Error e = e0 && e1 ? (e1->code != Errc::kNotFound ? *e1 : *e0) : (e0 ? *e0 : *e1);
+  e.code = PairFailureCode(e);
+  co_return Fail(std::move(e));
 }
 
 net::awaitable<Result<BlobStat>> MirroredVolume::Stat(const BlobId& id) {

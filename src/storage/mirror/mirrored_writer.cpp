@@ -23,10 +23,12 @@ MirroredWriter::MirroredWriter(BlobId id, std::shared_ptr<PairState> state,
 Error MirroredWriter::DeadError() const {
   const auto& p = errors_[0];
   const auto& m = errors_[1];
-  return Error{p ? p->code : (m ? m->code : Errc::kIoError),
-               fmt::format("blob {}: both sides failed: {}: {}; {}: {}", id_.str(),
-                           state_->disk_id(Side::kPrimary), p ? p->message : "?",
-                           state_->disk_id(Side::kMirror), m ? m->message : "?")};
+  // Full only when every side that failed is full: one full and one broken is out of service.
+  Errc code = p ? PairFailureCode(*p) : (m ? PairFailureCode(*m) : Errc::kStorageUnavailable);
+  if (p && m && PairFailureCode(*p) != PairFailureCode(*m)) code = Errc::kStorageUnavailable;
+  return Error{code, fmt::format("blob {}: both sides failed: {}: {}; {}: {}", id_.str(),
+                                 state_->disk_id(Side::kPrimary), p ? p->message : "?",
+                                 state_->disk_id(Side::kMirror), m ? m->message : "?")};
 }
 
 net::awaitable<void> MirroredWriter::DropSide(Side s, Error error) {

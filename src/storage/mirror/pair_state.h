@@ -15,6 +15,7 @@
 
 #include "storage/alerts.h"
 #include "storage/mirror/repair_queue.h"
+#include "util/errc.h"
 
 namespace nimbus::storage {
 
@@ -59,6 +60,17 @@ struct PairEvent {
 // Called after the change, outside PairState's lock, on the thread that made the change. Must not
 // block. May call back into PairState.
 using PairObserver = std::function<void(const PairEvent&)>;
+
+// The code of an operation that no side of a pair could carry out, from the error of one of the
+// sides tried: a full file system (ENOSPC) is kNoCapacity (the user is told the server's storage
+// is full); another I/O error means the pair is out of service (kStorageUnavailable: their files
+// are out of reach for now, not a server bug), also before the health probe has marked the disks
+// failed.
+inline Errc PairFailureCode(const Error& side_error) {
+  if (side_error.code != Errc::kIoError) return side_error.code;
+  return side_error.message.find("(ENOSPC)") != std::string::npos ? Errc::kNoCapacity
+                                                                  : Errc::kStorageUnavailable;
+}
 
 class PairState {
  public:

@@ -157,7 +157,8 @@ TEST_F(MirroredVolumeTest, BothSidesFailingCommitFailsAndNothingIsVisible) {
   BlobId id = BlobId::Random();
   auto r = RunCo(ioc_, WriteBlob(*vol_, id, TestBytes(kMiB)));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, Errc::kIoError);
+  // Out of service (a 503 telling the user to come back), not a server bug (a 500).
+  EXPECT_EQ(r.error().code, Errc::kStorageUnavailable);
   EXPECT_NE(r.error().message.find("a1m"), std::string::npos) << r.error().message;
   EXPECT_FALSE(primary_->Contains(id));
   EXPECT_FALSE(mirror_->Contains(id));
@@ -168,7 +169,7 @@ TEST_F(MirroredVolumeTest, BothSidesFailingCommitFailsAndNothingIsVisible) {
   mirror_->SetOffline(true);
   auto c = RunCo(ioc_, vol_->Create(BlobId::Random()));
   ASSERT_FALSE(c.has_value());
-  EXPECT_EQ(c.error().code, Errc::kIoError);
+  EXPECT_EQ(c.error().code, Errc::kStorageUnavailable);
 }
 
 TEST_F(MirroredVolumeTest, BothSidesFailingAppendFailsTheWrite) {
@@ -292,7 +293,7 @@ TEST_F(MirroredVolumeTest, BothCopiesBadAtTheSamePlaceFailsWithoutDuplicates) {
   RecordingSink sink;
   auto r = RunCo(ioc_, vol_->Get(id, {}, sink));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, Errc::kIoError);
+  EXPECT_EQ(r.error().code, Errc::kStorageUnavailable);
   EXPECT_EQ(sink.out, data.substr(0, 2 * kMiB + 10));
   EXPECT_TRUE(vol_->state()->PendingRepairs().empty());
 }
