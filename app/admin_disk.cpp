@@ -154,6 +154,23 @@ int FailDisk(const config::Config& config, const std::string& id, bool force) {
 
 int HealDisk(const config::Config& config, const std::string& id) {
   return WithPool(config, [&id](storage::DiskPool& pool) {
+    // Only a disk that passes the health probe now (writes, fsyncs, reads back a file) is marked
+    // healthy: one still missing or read-only would fail again at once, with an alert each way.
+    auto volume = pool.VolumeOf(id);
+    if (!volume) {
+      PrintError(volume.error());
+      return ExitCodeOf(volume.error());
+    }
+    boost::asio::io_context probe_ioc;  // Its own: the runtime's context must not run here.
+    auto probed = boost::asio::co_spawn(probe_ioc, (*volume)->Probe(), boost::asio::use_future);
+    probe_ioc.run();
+    if (Result<void> ok = probed.get(); !ok) {
+      fmt::print(stderr,
+                 "nimbus: disk {} still fails its health probe, so it stays as it is: {}\n"
+                 "Fix the disk (mounted? writable? space left?) and run this again.\n",
+                 id, ok.error().message);
+      return 1;
+    }
     auto healed = pool.MarkHealthy(id);
     if (!healed) {
       PrintError(healed.error());

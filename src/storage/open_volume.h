@@ -26,8 +26,12 @@ Result<void> CheckVolumeUri(std::string_view id, std::string_view uri);
 //   anything else → kInvalidArgument.
 // `capacity_bytes` 0 = the file system's size (or 1 TiB for memory:). `pool` must outlive it.
 // `sweep_tmp` false leaves a file: disk's tmp/ alone (see LocalVolumeOptions).
+// `set_up_before`: the disk was opened before (the database says so). A file: disk whose
+// directory is then missing or has no marker (not mounted, or an empty disk in its place) is not
+// set up anew: it opens as an absent volume, whose every call (the health probe's too) fails with
+// kIoError saying so, so that its mirror serves and the health job fails it.
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
                                            std::uint64_t capacity_bytes, WorkerPool& pool,
-                                           bool sweep_tmp = true);
+                                           bool sweep_tmp = true, bool set_up_before = false);
 
 }  // namespace nimbus::storage

@@ -191,6 +191,70 @@ TEST_F(FilesFailoverTest, BothDisksPulledAnswer503BeforeTheHealthProbeNotices) {
   EXPECT_EQ(Api("GET", "/api/v1/resolve?path=/new.bin").status, 404);
 }
 
+// A disk not mounted at boot: its directory is there but empty (the mount point), or missing. It
+// is not set up again as a new disk (nothing is written there: the blobs would land on the root
+// file system); the server starts, its mirror serves every file and takes new ones, and the
+// health probe fails it. Mounted again (the original directory back) and restarted, it opens as
+// itself (QA pass 14, finding 1).
+TEST_F(FilesFailoverTest, ADiskNotMountedAtStartIsAbsentNotANewEmptyDisk) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  const std::string big = RandomBytes(2 << 20, 11);
+  const std::string small = RandomBytes(700, 12);
+  HttpResponse up1 = Put("root", "big.bin", big);
+  ASSERT_EQ(up1.status, 201) << up1.body;
+  HttpResponse up2 = Put("root", "small.txt", small);
+  ASSERT_EQ(up2.status, 201) << up2.body;
+  server().Terminate();
+
+  const fs::path disks = fs::path(data_dir()) / "disks";
+  fs::rename(disks / "a1", disks / "a1.real");
+  fs::create_directory(disks / "a1");           // The empty mount point.
+  fs::rename(disks / "b1", disks / "b1.real");  // And one missing altogether.
+  ASSERT_NO_FATAL_FAILURE(Start({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  EXPECT_TRUE(fs::is_empty(disks / "a1")) << "the empty mount point was set up as a disk";
+  EXPECT_FALSE(fs::exists(disks / "b1")) << "the missing disk was created again";
+
+  HttpResponse got_big = Download(IdOf(up1));
+  EXPECT_EQ(got_big.status, 200) << got_big.body.substr(0, 300);
+  EXPECT_TRUE(got_big.body == big) << "the mirror did not serve the same bytes";
+  HttpResponse got_small = Download(IdOf(up2));
+  EXPECT_EQ(got_small.status, 200) << got_small.body.substr(0, 300);
+  EXPECT_TRUE(got_small.body == small);
+  HttpResponse up3 = Put("root", "new.txt", "written while a1 is away");
+  EXPECT_EQ(up3.status, 201) << up3.body;
+  EXPECT_TRUE(fs::is_empty(disks / "a1"));
+
+  // The health probe fails it (fail_after 3 rounds of 1 s), and the admin is told why.
+  std::string state;
+  for (int i = 0; i < 100 && state != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    HttpResponse show = Api("GET", "/api/v1/admin/disks/a1");
+    if (show.status == 200) state = BodyOf(show).at("disk").at("state").as_string().c_str();
+  }
+  EXPECT_EQ(state, "failed");
+  EXPECT_NE(server().Stderr().find("it is not mounted, or an empty disk took its place"),
+            std::string::npos)
+      << server().Stderr();
+  server().Terminate();
+  // Healing it while it is still not mounted is refused (it would fail again at once).
+  auto early = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->exit_code(), 1) << early->out << early->err;
+  EXPECT_NE(early->err.find("still fails its health probe"), std::string::npos) << early->err;
+  EXPECT_TRUE(fs::is_empty(disks / "a1"));
+
+  // Mounted again: it opens as a1 (failed until healed, as any disk that came back).
+  fs::remove(disks / "a1");
+  fs::rename(disks / "a1.real", disks / "a1");
+  fs::rename(disks / "b1.real", disks / "b1");
+  auto heal = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
+  ASSERT_TRUE(heal.has_value());
+  EXPECT_EQ(heal->exit_code(), 0) << heal->out << heal->err;
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_EQ(Download(IdOf(up2)).body, small);
+  EXPECT_TRUE(fs::exists(disks / "a1" / ".nimbus-disk"));
+}
+
 // A file whose only copy is damaged (its mirror failed, then a byte of the primary's copy flipped)
 // cannot be rebuilt: `admin disk replace` finishes anyway, the pair is healthy, and the replace
 // and the scrub name the file and its owner so that the admin can tell them (QA pass 10,

@@ -8,13 +8,13 @@ namespace {
 
 constexpr std::string_view kDiskColumns =
     "id, category, role, uri, capacity_bytes, mirror_id, state, allocated_bytes, used_bytes, "
-    "created_at, updated_at";
+    "created_at, updated_at, opened_at";
 constexpr std::string_view kAllocationColumns =
     "owner_id, primary_id, bytes, used_bytes, created_at, updated_at";
 
 DiskRow ToDisk(const Row& r) {
-  return DiskRow{r.Text(0), r.OptText(1), r.Text(2), r.Text(3), r.Int(4), r.OptText(5),
-                 r.Text(6), r.Int(7),     r.Int(8),  r.Int(9),  r.Int(10)};
+  return DiskRow{r.Text(0), r.OptText(1), r.Text(2), r.Text(3), r.Int(4),  r.OptText(5),
+                 r.Text(6), r.Int(7),     r.Int(8),  r.Int(9),  r.Int(10), r.OptInt(11)};
 }
 
 AllocationRow ToAllocation(const Row& r) {
@@ -46,10 +46,10 @@ Result<std::optional<DiskRow>> DiskStore::GetDisk(std::string_view id) {
 }
 
 Result<void> DiskStore::InsertDisk(const DiskRow& d) {
-  return tx_.Exec(
-      fmt::format("INSERT INTO disks ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kDiskColumns),
-      {d.id, d.category, d.role, d.uri, d.capacity_bytes, d.mirror_id, d.state, d.allocated_bytes,
-       d.used_bytes, d.created_at, d.updated_at});
+  return tx_.Exec(fmt::format("INSERT INTO disks ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              kDiskColumns),
+                  {d.id, d.category, d.role, d.uri, d.capacity_bytes, d.mirror_id, d.state,
+                   d.allocated_bytes, d.used_bytes, d.created_at, d.updated_at, d.opened_at});
 }
 
 Result<void> DiskStore::UpdatePlacement(std::string_view id, std::string_view role,
@@ -121,6 +121,11 @@ Result<void> DiskStore::SetState(std::string_view id, std::string_view state, st
   return ExpectOne(
       tx_.ExecCount("UPDATE disks SET state = ?, updated_at = ? WHERE id = ?", {state, now_ms, id}),
       fmt::format("disk '{}'", id));
+}
+
+Result<void> DiskStore::MarkOpened(std::string_view id, std::int64_t now_ms) {
+  return tx_.Exec("UPDATE disks SET opened_at = ? WHERE id = ? AND opened_at IS NULL",
+                  {now_ms, id});
 }
 
 Result<void> DiskStore::AddCounter(std::string_view column, std::string_view id, std::int64_t delta,

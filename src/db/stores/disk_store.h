@@ -29,6 +29,8 @@ struct DiskRow {
   std::int64_t used_bytes = 0;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // When its directory was first opened as this disk; nullopt until then (0019_disk_opened).
+  std::optional<std::int64_t> opened_at{};
 };
 
 // One row of `allocations`: the space an owner's plan reserves on a pair (named by its primary).
@@ -73,6 +75,8 @@ class DiskStore {
                            std::int64_t used_bytes, std::int64_t now_ms);
   // Sets the state. kNotFound if the disk is absent.
   Result<void> SetState(std::string_view id, std::string_view state, std::int64_t now_ms);
+  // Records that the disk's directory was opened as this disk, once (opened_at stays the first).
+  Result<void> MarkOpened(std::string_view id, std::int64_t now_ms);
   // Adds `delta` (may be negative) to allocated_bytes / used_bytes. kNotFound if the disk is
   // absent; kConflict if the counter would go below zero (nothing changes then).
   Result<void> AddAllocated(std::string_view id, std::int64_t delta, std::int64_t now_ms);

@@ -87,7 +87,7 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
     WorkerPool* workers = &e.deps_.workers;
     const bool sweep_tmp = e.deps_.sweep_tmp;
     factory = [workers, sweep_tmp](const DiskInfo& d) {
-      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers, sweep_tmp);
+      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers, sweep_tmp, d.set_up);
     };
   }
   CapacityProbe probe =

@@ -101,12 +101,21 @@ Result<std::string> ReadMarkerId(const std::string& root) {
   return Fail(Errc::kInvalidArgument, "marker {} has no id line", path);
 }
 
-Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing,
-                            bool sweep_tmp) {
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root,
+                              bool create_if_missing, bool sweep_tmp, bool set_up_before) {
   RootState state;
+  auto not_there = [&](std::string_view what) {
+    return Fail(Errc::kNotFound,
+                "disk {}: {} {}, but the disk was set up there before: it is not mounted, or an "
+                "empty disk took its place. Nothing is written there; its mirror serves its files. "
+                "Mount it and restart the server, or replace it (nimbus admin disk replace {} "
+                "--with SPARE)",
+                disk_id, root, what, disk_id);
+  };
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) {
     if (errno != ENOENT) return Fail(IoError(disk_id, "stat " + root, errno));
+    if (set_up_before) return not_there("does not exist");
     if (!create_if_missing) return Fail(Errc::kNotFound, "disk {}: directory {} does not exist", disk_id, root);
     std::error_code ec;
     fs::create_directories(root, ec);
@@ -124,6 +133,7 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
                   disk_id, root, *marker, disk_id);
     }
   } else if (marker.error().code == Errc::kNotFound) {
+    if (set_up_before) return not_there(fmt::format("has no {} marker", kMarkerName));
     auto empty = IsEmptyForNewDisk(disk_id, root);
     if (!empty) return Fail(empty.error());
     if (!*empty) {

@@ -27,8 +27,11 @@ struct RootState {
 // - blobs/ and tmp/ are created, tmp/ is emptied, the blob bytes are counted.
 // kIoError (with the errno text) when the file system fails.
 // `sweep_tmp` false leaves tmp/ alone (a process opening the disks of a running server).
-Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root, bool create_if_missing,
-                            bool sweep_tmp = true);
+// `set_up_before`: the disk was opened here before, so a missing directory or one without a marker
+// is kNotFound (a disk not mounted, or an empty one in its place), never set up anew.
+Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root,
+                              bool create_if_missing, bool sweep_tmp = true,
+                              bool set_up_before = false);
 
 // The disk id written in the marker file at `root`, kNotFound when there is none,
 // kInvalidArgument when it cannot be parsed.

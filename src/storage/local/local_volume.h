@@ -26,6 +26,9 @@ struct LocalVolumeOptions {
   std::uint64_t capacity_bytes = 0;  // 0 = the file system's size.
   bool create_if_missing = true;    // Create `root` when it does not exist.
   bool sweep_tmp = true;            // False: leave tmp/ alone (another process owns the disk).
+  // The database says the disk was opened here before: a missing directory or one without a
+  // marker is kNotFound (local::PrepareRoot), never set up as a new disk.
+  bool set_up_before = false;
 };
 
 class LocalVolume final : public Volume {

@@ -58,6 +58,9 @@ struct DiskInfo {
   std::int64_t repairs_pending = 0;
   std::int64_t created_at = 0;        // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;
+  // Its directory was opened as this disk before: missing or unmarked now, it is absent rather
+  // than set up anew (OpenVolume).
+  bool set_up = false;
 };
 
 // The state an admin sees: "degraded" for a healthy disk that lacks some blobs (a write or a

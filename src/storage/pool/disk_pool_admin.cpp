@@ -335,6 +335,11 @@ Result<std::shared_ptr<Volume>> DiskPool::VolumeOf(std::string_view disk_id) {
   if (!volume) return Pass(volume);
   if (!*volume) return Fail(Errc::kInternal, "the volume factory gave nothing for '{}'", disk_id);
   std::shared_ptr<Volume> out = std::move(*volume);
+  if (!info->set_up) {  // Opened (set up) now: from here on, missing means absent.
+    auto marked = deps_.db.Write(
+        [&](db::Transaction& tx) { return db::DiskStore(tx).MarkOpened(disk_id, NowMs()); });
+    if (!marked) return Pass(marked);
+  }
   volumes_.emplace(std::string(disk_id), out);
   return out;
 }

@@ -79,18 +79,22 @@ Result<DiskInfo> ToInfo(const db::DiskRow& row, std::int64_t owner_count) {
     return Fail(Errc::kInternal, "disk '{}' has role \"{}\" and state \"{}\" in the database",
                 row.id, row.role, row.state);
   }
-  return DiskInfo{row.id,
-                  row.category.value_or(""),
-                  *role,
-                  *state,
-                  row.mirror_id.value_or(""),
-                  row.uri,
-                  static_cast<std::uint64_t>(row.capacity_bytes),
-                  static_cast<std::uint64_t>(row.allocated_bytes),
-                  static_cast<std::uint64_t>(row.used_bytes),
-                  owner_count,
-                  row.created_at,
-                  row.updated_at};
+  // Named fields: positional ones put created_at into repairs_pending once a field was added
+  // (QA pass 14, finding 12).
+  return DiskInfo{.id = row.id,
+                  .category = row.category.value_or(""),
+                  .role = *role,
+                  .state = *state,
+                  .mirror_id = row.mirror_id.value_or(""),
+                  .uri = row.uri,
+                  .capacity_bytes = static_cast<std::uint64_t>(row.capacity_bytes),
+                  .allocated_bytes = static_cast<std::uint64_t>(row.allocated_bytes),
+                  .used_bytes = static_cast<std::uint64_t>(row.used_bytes),
+                  .owner_count = owner_count,
+                  .repairs_pending = 0,
+                  .created_at = row.created_at,
+                  .updated_at = row.updated_at,
+                  .set_up = row.opened_at.has_value()};
 }
 
 std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::string& category) {
