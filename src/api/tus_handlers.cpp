@@ -10,11 +10,15 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include "api/auth_middleware.h"
 #include "api/file_handlers.h"
 #include "api/handler_util.h"
 #include "core/files/tus_service.h"
 #include "storage/byte_stream.h"
+#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -264,6 +268,41 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
   co_return res;
 }
 
+// Not part of tus: the caller's unfinished uploads, so that one started in another browser (or
+// abandoned) can be seen and discarded (DELETE) rather than hold space until it expires.
+net::awaitable<http::Response> ListUploads(const FileApi& api, http::Request& req) {
+  const core::Principal* who = CurrentPrincipal(req);
+  if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
+  auto uploads = co_await api.tus.ListUnfinished(who->user.id);
+  if (!uploads) co_return Err(uploads.error(), req);
+  const std::int64_t expiry_ms = std::int64_t{api.config.tus_expiry_h} * 3600 * 1000;
+  boost::json::array items;
+  for (const TusUpload& u : *uploads) {
+    // Where it will land, as the caller sees it (null when that folder is gone or unshared).
+    auto folder = co_await api.files.Get(who->user.id, u.parent_id);
+    const std::size_t slash = u.path.rfind('/');
+    auto time = [](std::int64_t ms) {
+      std::string s;
+      AppendRfc3339(s, ms);
+      return s;
+    };
+    items.push_back(boost::json::object{
+        {"id", u.id},
+        {"name", slash == std::string::npos ? u.path : u.path.substr(slash + 1)},
+        {"path", u.path},
+        {"parent_id", u.parent_id},
+        {"folder_path", folder ? boost::json::value(folder->path) : boost::json::value(nullptr)},
+        {"size", u.length},
+        {"offset", u.offset},
+        {"state", u.state == TusState::kAssembling ? "saving" : "receiving"},
+        {"created_at", time(u.created_at)},
+        {"updated_at", time(u.updated_at)},
+        {"expires_at", time(u.updated_at + expiry_ms)},
+    });
+  }
+  co_return http::JsonResponse(200, boost::json::object{{"uploads", std::move(items)}});
+}
+
 net::awaitable<http::Response> DeleteUpload(const FileApi& api, http::Request& req) {
   if (auto bad = CheckVersion(req)) co_return std::move(*bad);
   Result<void> done = co_await api.tus.Terminate(OwnerOf(req), std::string(req.path_param("id")));
@@ -288,6 +327,7 @@ void AddTusRoutes(http::Router& router, const FileApi& api) {
   add(Method::kOptions, "/api/v1/uploads", Options, true);
   add(Method::kOptions, "/api/v1/uploads/{id}", Options, true);
   add(Method::kPost, "/api/v1/uploads", CreateUpload);
+  add(Method::kGet, "/api/v1/uploads", ListUploads);
   add(Method::kHead, "/api/v1/uploads/{id}", HeadUpload);
   add(Method::kPatch, "/api/v1/uploads/{id}", PatchUpload);
   add(Method::kDelete, "/api/v1/uploads/{id}", DeleteUpload);

@@ -216,6 +216,48 @@ TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
   EXPECT_EQ(again.status, 201) << "termination must free the reservation: " << again.body;
 }
 
+// GET /api/v1/uploads lists what holds the caller's space: an upload started elsewhere (another
+// browser, abandoned) can be found and cancelled from anywhere (QA pass 14, web finding 1).
+TEST_F(FilesTusTest, UnfinishedUploadsAreListedWithWhereTheyLandAndCanBeCancelled) {
+  StartWithUser();
+  ASSERT_EQ(Api("POST", "/api/v1/nodes/root/folders", R"({"path":"Photos/2026"})").status, 201);
+  HttpResponse up = Create(5000, "Photos/2026/big.bin");
+  ASSERT_EQ(up.status, 201) << up.body;
+  const std::string location = up.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, std::string(1200, 'x')).status, 204);
+  HttpResponse done = Create(3, "small.txt");
+  ASSERT_EQ(done.status, 201);
+  ASSERT_EQ(Patch(done.HeaderOr("Location"), 0, "abc").status, 204);  // Finished: not listed.
+
+  HttpResponse list = Api("GET", "/api/v1/uploads");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const boost::json::object listed = BodyOf(list);
+  const auto& items = listed.at("uploads").as_array();
+  ASSERT_EQ(items.size(), 1u) << list.body;
+  const auto& u = items[0].as_object();
+  EXPECT_EQ("/api/v1/uploads/" + std::string(u.at("id").as_string()), location);
+  EXPECT_EQ(u.at("name"), "big.bin");
+  EXPECT_EQ(u.at("path"), "Photos/2026/big.bin");
+  EXPECT_EQ(u.at("folder_path"), "/");
+  EXPECT_EQ(u.at("size").as_int64(), 5000);
+  EXPECT_EQ(u.at("offset").as_int64(), 1200);
+  EXPECT_EQ(u.at("state"), "receiving");
+  EXPECT_TRUE(u.contains("expires_at"));
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 5000);
+
+  // Another user sees none of it, and cannot cancel it.
+  ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("bob@example.com"));
+  Browser bob = LogIn("bob@example.com");
+  HttpResponse bobs = Call("GET", "/api/v1/uploads", "", &bob);
+  EXPECT_EQ(BodyOf(bobs).at("uploads").as_array().size(), 0u) << bobs.body;
+  HttpResponse steal = Call("DELETE", location, "", &bob, true, {{"Tus-Resumable", "1.0.0"}});
+  EXPECT_EQ(steal.status, 404) << steal.body;
+
+  EXPECT_EQ(Tus("DELETE", location).status, 204);
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/uploads")).at("uploads").as_array().size(), 0u);
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
+}
+
 TEST_F(FilesTusTest, ACutConnectionKeepsTheBytesThatArrived) {
   StartWithUser();
   const std::string data = Pattern(200'000);

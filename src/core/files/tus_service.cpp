@@ -69,7 +69,7 @@ TusUpload FromRecord(const db::TusUploadRecord& r) {
   return TusUpload{
       r.id,     r.owner_id,      r.parent_id, r.path,           ConflictOf(r.on_conflict),
       r.length, r.upload_offset, r.metadata,  StateOf(r.state), r.node_id,
-      r.error};
+      r.error,  r.created_at,    r.updated_at};
 }
 
 // Fills `buf` from `body` as far as it goes; returns the bytes read (short only at the end or
@@ -283,6 +283,20 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   if (!complete) co_return upload;
   upload.state = TusState::kAssembling;
   co_return co_await AwaitAssembly(std::move(upload));
+}
+
+net::awaitable<Result<std::vector<TusUpload>>> TusService::ListUnfinished(std::int64_t owner_id) {
+  auto list = [this, owner_id] {
+    return deps_.db.Read(
+        [&](db::Transaction& tx) { return db::TusStore::ListByOwner(tx, owner_id); });
+  };
+  auto rows = co_await RunBlocking(deps_.workers, std::move(list));
+  if (!rows) co_return std::unexpected(rows.error());
+  std::vector<TusUpload> out;
+  for (const db::TusUploadRecord& r : *rows) {
+    if (r.state == "receiving" || r.state == "assembling") out.push_back(FromRecord(r));
+  }
+  co_return out;
 }
 
 net::awaitable<Result<void>> TusService::Terminate(std::int64_t owner_id, std::string id) {

@@ -47,6 +47,8 @@ struct TusUpload {
   TusState state = TusState::kReceiving;
   std::string node_id;  // kDone: the file node it became.
   std::string error;    // kFailed: why, for a person.
+  std::int64_t created_at = 0;  // Milliseconds since the Unix epoch.
+  std::int64_t updated_at = 0;  // The last byte received (or the creation).
 };
 
 struct TusCreateRequest {
@@ -98,6 +100,9 @@ class TusService {
   // Termination: removes the staging file, the reservation and the row. kNotFound; kConflict
   // while a request writes to it or it is being assembled.
   net::awaitable<Result<void>> Terminate(std::int64_t owner_id, std::string id);
+  // The uploads `owner_id` started that have not become files yet (receiving or being saved),
+  // oldest first: what holds their space (GET /api/v1/uploads).
+  net::awaitable<Result<std::vector<TusUpload>>> ListUnfinished(std::int64_t owner_id);
   // Start-up: assembles, in the background on `executor`, every upload whose bytes were all
   // durable when the server stopped. Returns how many were started.
   net::awaitable<Result<int>> ResumePending(net::any_io_executor executor);
