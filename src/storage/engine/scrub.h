@@ -40,6 +40,7 @@ struct ScrubSideReport {
   std::int64_t orphans = 0;        // Blobs here that no catalog row names.
   std::uint64_t orphan_bytes = 0;
   std::int64_t orphans_deleted = 0;  // With delete_orphans: the ones old enough, removed.
+  std::int64_t orphans_kept_young = 0;  // With delete_orphans: kept, younger than orphan_min_age.
   std::int64_t strays = 0;  // Blobs here that the catalog puts on another pair (a move's copies).
   bool listed = false;      // The orphan listing of this side completed.
 };

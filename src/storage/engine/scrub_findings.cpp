@@ -95,6 +95,15 @@ net::awaitable<Result<void>> Scrubber::FindOrphans(Side s) {
                               listed[i].size));
           continue;
         }
+      } else if (id && age) {
+        // Said, not only counted: an admin asking for the deletion must see why some stayed.
+        ++side.orphans_kept_young;
+        Problem(fmt::format(
+            "orphan {} on {} ({} bytes) kept: written {} min ago, and one younger than {} min "
+            "may be an upload still being recorded",
+            id_text, side.disk_id, listed[i].size, age->count() / 60,
+            options_.orphan_min_age.count() / 60));
+        continue;
       }
       Problem(fmt::format("orphan {} on {} ({} bytes), not in the catalog", id_text, side.disk_id,
                           listed[i].size));

@@ -32,6 +32,7 @@ json::object SideJson(const ScrubSideReport& s, const char* role) {
           {"orphans", s.orphans},
           {"orphan_bytes", s.orphan_bytes},
           {"orphans_deleted", s.orphans_deleted},
+          {"orphans_kept_young", s.orphans_kept_young},
           {"strays", s.strays}};
 }
 
@@ -60,10 +61,13 @@ std::string SideLine(const ScrubSideReport& s, const char* role) {
   }
   std::string line = fmt::format(
       "  {:<7} ({}): {} read, {} missing, {} corrupt, {} repaired, {} not repaired, "
-      "{} orphan(s) ({}){}{}\n",
+      "{} orphan(s) ({}){}{}{}\n",
       s.disk_id, role, Size(s.bytes_read), s.missing, s.corrupt, s.repaired, s.repair_failed,
       s.orphans, Size(s.orphan_bytes),
       s.orphans_deleted > 0 ? fmt::format(", {} deleted", s.orphans_deleted) : "",
+      s.orphans_kept_young > 0
+          ? fmt::format(", {} kept (younger than an hour: run again later)", s.orphans_kept_young)
+          : "",
       s.strays > 0 ? fmt::format(", {} belonging to other pairs", s.strays) : "");
   if (s.skipped) line += fmt::format("           skipped part-way: {}\n", s.skip_reason);
   return line;

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/mirror/mirrored_volume.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -180,8 +181,12 @@ net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {
   state_->ForgetBlob(id);
   bool removed = false;
   std::optional<Error> error;
+  std::vector<std::string> out_of_service;  // Sides that may still hold it.
   for (Side s : {Side::kPrimary, Side::kMirror}) {
-    if (!state_->Usable(s)) continue;
+    if (!state_->Usable(s)) {
+      out_of_service.push_back(state_->disk_id(s));
+      continue;
+    }
     auto r = co_await side(s)->Remove(id);
     if (r) {
       removed = true;
@@ -192,8 +197,15 @@ net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {
       error = r.error();
     }
   }
-  if (removed) co_return Result<void>{};
   if (error) co_return Fail(*error);
+  // A failed disk keeps its copy: the caller keeps the removal queued (blob_erasures) and does
+  // it again once the disk is back, rather than leave orphans that fill it (QA pass 14, finding 4).
+  if (!out_of_service.empty()) {
+    co_return Fail(Errc::kStorageUnavailable,
+                   "blob {}: not removed from {} (out of service); to be removed when it is back",
+                   id.str(), fmt::format("{}", fmt::join(out_of_service, " and ")));
+  }
+  if (removed) co_return Result<void>{};
   co_return Fail(Errc::kNotFound, "blob {} not found on {}", id.str(), this->id());
 }
 

@@ -390,6 +390,23 @@ TEST_F(MirroredVolumeTest, RemoveDeletesBothCopiesAndToleratesAMissingOne) {
   EXPECT_FALSE(mirror_->Contains(c));
 }
 
+// A removal while a side is failed removes the other copy but reports the failed side's as left
+// (kStorageUnavailable), so that the caller keeps it queued and the disk, once back, does not
+// keep orphans (QA pass 14, finding 4). Done again after the side is back, it succeeds.
+TEST_F(MirroredVolumeTest, RemoveWithASideFailedSaysTheCopyIsLeftAndFinishesOnceItIsBack) {
+  BlobId a = Put(TestBytes(100, 25));
+  vol_->state()->MarkFailed(Side::kMirror, "pulled", false);
+  auto r = RunCo(ioc_, vol_->Remove(a));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kStorageUnavailable);
+  EXPECT_NE(r.error().message.find("a1m"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(primary_->Contains(a));
+  EXPECT_TRUE(mirror_->Contains(a));
+  vol_->state()->MarkHealthy(Side::kMirror);
+  ASSERT_TRUE(RunCo(ioc_, vol_->Remove(a)).has_value());
+  EXPECT_FALSE(mirror_->Contains(a));
+}
+
 TEST_F(MirroredVolumeTest, ForEachVisitsTheUnionOnce) {
   BlobId both = Put(TestBytes(10, 24));
   BlobId only_p = BlobId::Random();
