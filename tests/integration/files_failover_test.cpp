@@ -340,6 +340,19 @@ TEST_F(FilesFailoverTest, ADiskMissingBlobsShowsDegradedAndASwappedDiskFails) {
   EXPECT_NE(show->out.find("degraded"), std::string::npos) << show->out;
   EXPECT_NE(show->out.find("repairs_pending"), std::string::npos) << show->out;
 
+  // The file deleted for good: its repair entry goes, from the database too, and the disk is no
+  // longer shown degraded for a blob that is gone (QA pass 14, finding 8: until a restart).
+  HttpResponse del = Api("DELETE", "/api/v1/nodes/" + IdOf(up));
+  ASSERT_LT(del.status, 300) << del.body;
+  HttpResponse empty = Api("DELETE", "/api/v1/trash");
+  ASSERT_LT(empty.status, 300) << empty.body;
+  for (int i = 0; i < 50 && Disk("a1")["repairs_pending"].as_int64() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  a1 = Disk("a1");
+  EXPECT_EQ(a1["repairs_pending"].as_int64(), 0) << boost::json::serialize(a1);
+  EXPECT_EQ(a1["state"].as_string(), "healthy") << boost::json::serialize(a1);
+
   // Swap the directories of b1 and c1: each path now holds the other disk.
   const fs::path disks = fs::path(data_dir()) / "disks";
   fs::rename(disks / "b1", disks / "swap");

@@ -286,7 +286,24 @@ void PairState::ForgetBlob(const BlobId& id) {
   {
     std::lock_guard lock(mutex_);
     const SideState before[2] = {StateLocked(Side::kPrimary), StateLocked(Side::kMirror)};
-    if (queue_.RemoveBlob(id) == 0) return;
+    bool any = false;
+    for (Side s : {Side::kPrimary, Side::kMirror}) {
+      if (!queue_.Remove(id, s)) continue;
+      any = true;
+      // One event per entry, as a repair's: the persisted queue (RepairJournal) drops its row
+      // too, or the disk showed "degraded" for a blob long deleted until the next start (QA
+      // pass 14, finding 8).
+      PairEvent e;
+      e.kind = PairEvent::Kind::kRepairDone;
+      e.side = s;
+      e.disk_id = ids_[Index(s)];
+      e.old_state = before[Index(s)];
+      e.new_state = StateLocked(s);
+      e.blob = id.str();
+      e.detail = "deleted";
+      events.push_back(std::move(e));
+    }
+    if (!any) return;
     for (Side s : {Side::kPrimary, Side::kMirror}) {
       NoteTransitionLocked(s, before[Index(s)], "repairs done", events, alerts);
     }
