@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -123,13 +124,31 @@ int RunServe(const config::Config& config) {
   db::Database& db = *rt.db;
   WorkerPool& workers = *rt.workers;
   storage::StorageEngine& engine = *rt.storage;
-  http::AddSystemRoutes(router, rt.metrics,
-                        [&db, &workers, &engine]() -> net::awaitable<Result<void>> {
-                          auto ping = [&db] { return db.Ping(); };
-                          Result<void> pinged = co_await RunBlocking(workers, std::move(ping));
-                          if (!pinged) co_return pinged;
-                          co_return engine.CheckWritable();
-                        });
+  const std::string data_dir = rt.config.server.data_dir;
+  http::AddSystemRoutes(
+      router, rt.metrics,
+      [&db, &workers, &engine, data_dir]() -> net::awaitable<Result<std::vector<std::string>>> {
+        auto ping = [&db, &data_dir]() -> Result<void> {
+          if (auto pinged = db.Ping(); !pinged) return pinged;
+          // The database (and the staging of uploads) lives here: with no room, nothing can
+          // be recorded.
+          struct statvfs fs {};
+          constexpr std::uint64_t kMinFree = 16 << 20;
+          if (::statvfs(data_dir.c_str(), &fs) == 0 &&
+              static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kMinFree) {
+            return Fail(Errc::kUnavailable,
+                        "the data directory {} has less than 16 MB free: nothing can be recorded",
+                        data_dir);
+          }
+          return {};
+        };
+        Result<void> pinged = co_await RunBlocking(workers, std::move(ping));
+        if (!pinged) co_return std::unexpected(pinged.error());
+        if (auto writable = engine.CheckWritable(); !writable) {
+          co_return std::unexpected(writable.error());
+        }
+        co_return engine.PairsOutOfService();
+      });
 
   // Accounts, sessions and the auth middleware (issue 4). Declared before the server so they
   // outlive every request.

@@ -73,10 +73,11 @@ class Server {
   std::shared_ptr<State> state_;
 };
 
-// Registers GET /healthz (200 {"status":"ok"}), GET /readyz (200 {"status":"ready"}, or 503
-// {"error":{"code":"unavailable","message":<reason>}} when `ready_check` fails) and GET /metrics
-// (Prometheus text format 0.0.4 from `metrics`), all public.
-void AddSystemRoutes(Router& router, util::Metrics& metrics,
-                     std::function<net::awaitable<Result<void>>()> ready_check);
+// Registers GET /healthz (200 {"status":"ok"}), GET /readyz (200 {"status":"ready"}, plus
+// "warnings": [...] when `ready_check` names trouble that does not stop the service as a whole,
+// e.g. one disk pair out of service; or 503 {"error":{"code":"unavailable","message":<reason>}}
+// when it fails) and GET /metrics (Prometheus text format 0.0.4 from `metrics`), all public.
+using ReadyCheck = std::function<net::awaitable<Result<std::vector<std::string>>>()>;
+void AddSystemRoutes(Router& router, util::Metrics& metrics, ReadyCheck ready_check);
 
 }  // namespace nimbus::http

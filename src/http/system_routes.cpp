@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-#include <memory>
-
 #include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "http/server.h"
 #include "util/metrics.h"
@@ -14,19 +15,23 @@ net::awaitable<Response> Healthz(Request&) {
   co_return JsonResponse(200, boost::json::object{{"status", "ok"}});
 }
 
-using ReadyCheck = std::function<net::awaitable<Result<void>>()>;
-
 net::awaitable<Response> Readyz(const ReadyCheck& check) {
+  boost::json::object body{{"status", "ready"}};
   if (check) {
-    Result<void> ready = co_await check();
+    Result<std::vector<std::string>> ready = co_await check();
     if (!ready) {
       // The reason is for operators and load balancers; it names a component, not a secret.
       Response res = ErrorResponse(503, "unavailable", ready.error().message);
       res.SetHeader("Cache-Control", "no-store");
       co_return res;
     }
+    if (!ready->empty()) {
+      boost::json::array warnings;
+      for (std::string& w : *ready) warnings.emplace_back(std::move(w));
+      body["warnings"] = std::move(warnings);
+    }
   }
-  Response res = JsonResponse(200, boost::json::object{{"status", "ready"}});
+  Response res = JsonResponse(200, body);
   res.SetHeader("Cache-Control", "no-store");
   co_return res;
 }

@@ -134,9 +134,9 @@ void AddTestRoutes(Router& r, util::Metrics& metrics, std::atomic<bool>& ready) 
   r.Add(Method::kGet, "/echo/{id}/{*rest}", &Echo);
   r.Add(Method::kPost, "/json", &JsonBody);
   r.Add(Method::kPost, "/json-default", &JsonDefaultLimit);
-  auto check = [&ready]() -> net::awaitable<Result<void>> {
+  auto check = [&ready]() -> net::awaitable<Result<std::vector<std::string>>> {
     if (!ready.load()) co_return Fail(Errc::kUnavailable, "database: not answering");
-    co_return Result<void>{};
+    co_return std::vector<std::string>{};
   };
   AddSystemRoutes(r, metrics, check);
 }

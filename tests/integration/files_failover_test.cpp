@@ -339,6 +339,24 @@ TEST_F(FilesFailoverTest, ADiskMissingBlobsShowsDegradedAndASwappedDiskFails) {
   ASSERT_TRUE(show) << show.error().message;
   EXPECT_NE(show->out.find("degraded"), std::string::npos) << show->out;
   EXPECT_NE(show->out.find("repairs_pending"), std::string::npos) << show->out;
+  // /metrics says it as the admin pages do (QA pass 14, finding 9: it said healthy).
+  auto metric = [this](const std::string& state) {
+    HttpResponse m = Api("GET", "/metrics");
+    std::istringstream lines(m.body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("nimbus_disk_state{") && line.find("disk=\"a1\"") != std::string::npos &&
+          line.find("state=\"" + state + "\"") != std::string::npos) {
+        return line.substr(line.rfind(' ') + 1);
+      }
+    }
+    return std::string("absent");
+  };
+  // (The gauges follow at the next health round: 1 s here.)
+  for (int i = 0; i < 40 && metric("degraded") != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(metric("degraded"), "1");
+  EXPECT_EQ(metric("healthy"), "0");
 
   // The file deleted for good: its repair entry goes, from the database too, and the disk is no
   // longer shown degraded for a blob that is gone (QA pass 14, finding 8: until a restart).

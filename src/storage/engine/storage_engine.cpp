@@ -213,8 +213,11 @@ Result<void> StorageEngine::UpdateGauges() {
   if (!disks) return Fail(disks.error());
   for (const DiskInfo& d : *disks) {
     const std::string_view category = d.category;
+    // As the admin sees it: a healthy disk waiting for repairs is "degraded" (ShownStateName).
+    const std::string_view shown = ShownStateName(d);
     for (DiskState s : kAllStates) {
-      state_gauge_->WithLabels({d.id, category, DiskStateName(s)}).Set(s == d.state ? 1 : 0);
+      state_gauge_->WithLabels({d.id, category, DiskStateName(s)})
+          .Set(DiskStateName(s) == shown ? 1 : 0);
     }
     capacity_gauge_->WithLabels({d.id, category}).Set(static_cast<double>(d.capacity_bytes));
     allocated_gauge_->WithLabels({d.id, category}).Set(static_cast<double>(d.allocated_bytes));
@@ -260,6 +263,20 @@ Result<void> StorageEngine::CheckWritable() const {
   }
   if (missing.empty()) return {};
   return Fail(Errc::kUnavailable, "storage: no writable disk pair in category {}", missing);
+}
+
+std::vector<std::string> StorageEngine::PairsOutOfService() const {
+  std::shared_lock lock(topo_mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, entry] : pairs_) {
+    const PairState& s = *entry.volume->state();
+    if (s.Readable(Side::kPrimary) || s.Readable(Side::kMirror)) continue;
+    out.push_back(fmt::format(
+        "storage: pair {}/{} (category {}) is out of service: the files of its users can be "
+        "neither read nor written",
+        s.disk_id(Side::kPrimary), s.disk_id(Side::kMirror), entry.category));
+  }
+  return out;
 }
 
 }  // namespace nimbus::storage

@@ -126,6 +126,8 @@ class StorageEngine {
   // or a lone side still resilvering).
   // Does not block (in-memory pair states). Ok when no volumes were opened.
   Result<void> CheckWritable() const;
+  // "pair a1/a1m (category A) is out of service: ..." for each pair with no readable disk.
+  std::vector<std::string> PairsOutOfService() const;
 
  private:
   struct PairEntry {
