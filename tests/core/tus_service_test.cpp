@@ -401,6 +401,23 @@ TEST_F(TusServiceTest, ResumePendingAssemblesWhatAStopInterrupted) {
   EXPECT_EQ(Run(tus_->Get(kOwner, up.id))->state, TusState::kDone);
 }
 
+// The server's storage full when the last byte arrives: the upload and its bytes are kept, the
+// reservation too, and the client's next HEAD saves it once there is room (QA pass 14, finding 6:
+// the upload was thrown away and answered 410).
+TEST_F(TusServiceTest, AFullStorageAtTheEndKeepsTheUploadForTheNextTry) {
+  TusUpload up = Create(3);
+  target_.upload_error = Error{Errc::kNoCapacity, "both disks: No space left on device (ENOSPC)"};
+  auto r = Append(up.id, 0, "abc");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kNoCapacity);
+  EXPECT_TRUE(target_.reservations.contains(up.id));
+  target_.upload_error.reset();
+  auto got = Run(tus_->Get(kOwner, up.id));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->state, TusState::kDone);
+  EXPECT_EQ(target_.files.at("a.bin"), "abc");
+}
+
 TEST_F(TusServiceTest, CleanupRemovesOnlyUploadsIdleLongerThanTheExpiry) {
   TusUpload old_one = Create(10, "old.bin");
   ASSERT_TRUE(Append(old_one.id, 0, "abc"));

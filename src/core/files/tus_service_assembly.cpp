@@ -142,11 +142,13 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
   } else {
     uploaded = std::unexpected(file.error());
   }
-  // A stopping server, a busy database or the user's disks out of service: keep everything for
-  // the next attempt (ResumePending).
+  // A stopping server, a busy database, the user's disks out of service or full: keep everything
+  // for the next attempt (ResumePending, or the client's next HEAD or PATCH), rather than throw
+  // the received bytes away (QA pass 14, finding 6).
   if (!uploaded &&
       (uploaded.error().code == Errc::kCancelled || uploaded.error().code == Errc::kUnavailable ||
-       uploaded.error().code == Errc::kStorageUnavailable)) {
+       uploaded.error().code == Errc::kStorageUnavailable ||
+       uploaded.error().code == Errc::kNoCapacity)) {
     co_return std::unexpected(uploaded.error());
   }
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
