@@ -317,7 +317,7 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
 }
 
 net::awaitable<Result<void>> LocalVolume::Probe() {
-  auto fn = [this]() -> Result<void> {
+  auto probe = [this]() -> Result<void> {
     std::string path = fmt::format("{}/tmp/probe-{}", root_, BlobId::Random().str().substr(0, 12));
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
     if (!fd.valid()) return Fail(local::IoError(id_, "probe: create " + path, errno));
@@ -349,8 +349,13 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
         result = small;
       }
     }
+    return result;
+  };
+  auto fn = [this, &probe]() -> Result<void> {
+    Result<void> result = probe();
     // The health job probes every disk each round: an idle disk lets go of small.sqlite here,
-    // so that it can be unmounted while the server runs; a disk that failed its probe at once.
+    // so that it can be unmounted while the server runs; a disk that failed its probe (at any
+    // step: a read-only file system fails at the first) at once.
     small_->CloseIfIdle(result ? kSmallBlobsIdle : std::chrono::milliseconds(0));
     return result;
   };

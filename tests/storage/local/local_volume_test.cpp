@@ -381,6 +381,32 @@ long TempFileFlags(const std::string& tmp_dir) {
   return -1;
 }
 
+// Files of this process open under `dir`.
+int OpenFilesUnder(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    fs::path target = fs::read_symlink(e.path(), ec);
+    if (!ec && target.string().starts_with(dir + "/")) ++n;
+  }
+  return n;
+}
+
+// A probe that fails at its first step (the disk turned read-only: the probe file cannot be
+// created) lets go of small.sqlite at once, so that the failed disk can be unmounted while the
+// server runs (QA pass 14, finding 5: it stayed open).
+TEST_F(LocalVolumeTest, AProbeFailingAtOnceClosesTheSmallBlobs) {
+  auto v = OpenOk();
+  const std::string root = fs::canonical(root_).string();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, BlobId::Random(), TestBytes(100, 3))).has_value());
+  ASSERT_GT(OpenFilesUnder(root), 0) << "small.sqlite should be open after a small blob";
+  fs::remove_all(root + "/tmp");
+  { std::ofstream(root + "/tmp") << "not a directory"; }
+  auto probed = RunCo(ioc_, v->Probe());
+  ASSERT_FALSE(probed.has_value());
+  EXPECT_EQ(OpenFilesUnder(root), 0);
+}
+
 TEST_F(LocalVolumeTest, AlignedWholeBlocksGoDirectAndTheRestThroughTheCache) {
   auto v = OpenOk();
   const std::string data = TestBytes(3 * kBlockSize + 5000, 7);
