@@ -94,7 +94,10 @@ net::awaitable<http::Response> Authenticate(core::SessionService& sessions,
     found = co_await sessions.Resolve(std::move(cookie));
   }
   if (!found) co_return http::ErrorResponse(found.error(), req.request_id());
-  if (*found) req.Set(std::move(**found));
+  if (*found) {
+    req.set_log_user((*found)->user.id);
+    req.Set(std::move(**found));
+  }
   const core::Principal* p = CurrentPrincipal(req);
   if (!is_public) {
     if (p == nullptr) {

@@ -74,6 +74,8 @@ class Request {
     body_ = body; content_length_ = content_length; chunked_ = chunked;
   }
   void set_remote_address(std::string addr) { remote_address_ = std::move(addr); }
+  // Who the access log names ("user 42"), set by the auth middleware once it knows.
+  void set_log_user(std::int64_t id) { log_user_ = id; }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
   void set_tls(bool tls) { tls_ = tls; }
   void set_max_json_body_bytes(std::size_t n) { max_json_body_bytes_ = n; }
@@ -111,6 +113,7 @@ class Request {
   const RouteOptions* route_options() const { return route_options_; }
   const std::string& request_id() const { return request_id_; }
   const std::string& remote_address() const { return remote_address_; }
+  std::int64_t log_user() const { return log_user_; }  // 0: nobody signed in.
   bool tls() const { return tls_; }
   std::chrono::steady_clock::time_point start_time() const { return start_; }
 
@@ -160,6 +163,7 @@ class Request {
   const RouteOptions* route_options_ = nullptr;
   std::string request_id_;
   std::string remote_address_;
+  std::int64_t log_user_ = 0;
   bool tls_ = false;
   std::size_t max_json_body_bytes_ = 1 << 20;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -243,6 +243,16 @@ TEST_F(FilesTusTest, UnfinishedUploadsAreListedWithWhereTheyLandAndCanBeCancelle
   EXPECT_EQ(u.at("offset").as_int64(), 1200);
   EXPECT_EQ(u.at("state"), "receiving");
   EXPECT_TRUE(u.contains("expires_at"));
+  // The access log names the client's address and the user (QA pass 14, finding 16).
+  std::string log = server().Stderr();
+  for (int i = 0; i < 50 && log.find("http GET /api/v1/uploads 200") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // Written once the body is sent.
+    log = server().Stderr();
+  }
+  const auto line_at = log.find("http GET /api/v1/uploads 200");
+  ASSERT_NE(line_at, std::string::npos) << log;
+  const std::string line = log.substr(line_at, log.find('\n', line_at) - line_at);
+  EXPECT_NE(line.find(" ip=127.0.0.1 user="), std::string::npos) << line;
   EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 5000);
 
   // Another user sees none of it, and cannot cancel it.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-#include <chrono>
-
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "http/middleware/middleware.h"
 
@@ -13,9 +14,13 @@ void LogLine(const Request& req, const Completion& c) {
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                       req.start_time())
                 .count();
-  spdlog::info("http {} {} {} in={} out={} {:.1f}ms id={}{}", req.method_string(),
+  // The client's address (behind a trusted proxy, the one it forwarded) and the user: for abuse
+  // checks and tools such as fail2ban. Never a password, token or email address.
+  spdlog::info("http {} {} {} in={} out={} {:.1f}ms id={} ip={}{}{}", req.method_string(),
                req.route().empty() ? "-" : req.route(), c.status, c.bytes_in, c.bytes_out, ms,
-               req.request_id(), c.aborted ? " aborted" : "");
+               req.request_id(), req.remote_address().empty() ? "-" : req.remote_address(),
+               req.log_user() != 0 ? fmt::format(" user={}", req.log_user()) : std::string(),
+               c.aborted ? " aborted" : "");
 }
 
 }  // namespace
