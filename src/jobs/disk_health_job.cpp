@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 #include <exception>
@@ -69,6 +70,34 @@ Result<std::string> DiskHealth::RunRound() {
       if (n >= fail_after_ && !already_failed) to_fail.push_back(p.disk_id);
     }
   }
+  // Room left on each disk (its file system, or its configured capacity): the category's
+  // near-full check counts plan bytes against capacity and misses a file system filling up for
+  // other reasons (orphans, other data, a thin-provisioned capacity) until writes fail with
+  // ENOSPC (QA pass 14, finding 10).
+  std::vector<storage::Alert> low;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& p : probes) {
+      if (!p.space || p.space->total_bytes == 0) continue;
+      const std::uint64_t total = p.space->total_bytes;
+      const std::uint64_t free = p.space->free_bytes;
+      // 5% of the disk, between 64 MiB and 1 GiB.
+      const std::uint64_t line = std::clamp<std::uint64_t>(total / 20, 64ull << 20, 1ull << 30);
+      if (free >= line + line / 5) {
+        low_space_.erase(p.disk_id);
+      } else if (free < line && low_space_.insert(p.disk_id).second) {
+        auto mb = [](std::uint64_t b) { return static_cast<double>(b) / 1e6; };
+        low.push_back(storage::Alert{
+            storage::AlertKind::kNearFull, p.disk_id,
+            fmt::format("disk {} has only {:.0f} MB free of {:.0f} MB: once it is full, uploads "
+                        "of its users fail with 'storage full'. Free space on it, or move users "
+                        "to another disk.",
+                        p.disk_id, mb(free), mb(total))});
+      }
+    }
+  }
+  for (const storage::Alert& a : low) engine_.alerts().Raise(a);
+
   for (const std::string& id : to_fail) {
     const std::string reason = fmt::format("{} health probes failed in a row", fail_after_);
     spdlog::error("disk-health: failing disk {}: {}", id, reason);

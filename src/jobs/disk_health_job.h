@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,8 @@ class DiskHealth {
   std::mutex round_mu_;  // One round at a time.
   mutable std::mutex mu_;
   std::map<std::string, std::uint32_t, std::less<>> failures_;  // Guarded by mu_.
+  // Disks told to be nearly out of room (one alert until they have room again). Guarded by mu_.
+  std::set<std::string, std::less<>> low_space_;
 };
 
 // The job spec ("disk-health", every `interval_s` seconds). `health` is kept alive by the spec.

@@ -192,6 +192,12 @@ boost::asio::awaitable<std::vector<DiskProbe>> StorageEngine::ProbeDisks() {
     Result<void> r = co_await (*v)->Probe();
     out.push_back(DiskProbe{id, std::move(r)});
   }
+  for (DiskProbe& p : out) {
+    if (!p.result) continue;
+    auto v = pool_->VolumeOf(p.disk_id);  // Cached by now.
+    if (!v) continue;
+    if (auto space = co_await (*v)->Space(); space) p.space = *space;
+  }
   co_return out;
 }
 

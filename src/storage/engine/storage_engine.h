@@ -55,6 +55,8 @@ struct EngineDeps {
 struct DiskProbe {
   std::string disk_id;
   Result<void> result;
+  // What the disk can still take (Volume::Space), when the probe passed and it could be told.
+  std::optional<VolumeSpace> space{};
 };
 
 // Thread-safe after Open. References in EngineDeps must outlive the engine.

@@ -187,6 +187,32 @@ TEST_F(StorageEngineTest, HealthJobFailsADiskAfterFailAfterRoundsAndReadsGoToThe
   EXPECT_EQ(alerts_->Count(AlertKind::kDiskFailed, "a1"), alerts_before);
 }
 
+// A disk nearly out of room (here its capacity; on a real disk its file system) is announced
+// once by the health job, whatever the plans placed on it say, and again only after it had room
+// (QA pass 14, finding 10: a mirror 99% full stayed silent until writes failed).
+TEST_F(StorageEngineTest, HealthJobAnnouncesADiskNearlyOutOfRoomOnce) {
+  for (auto& d : config_.disks) {
+    if (d.id == "a1" || d.id == "a1m") d.capacity_bytes = 100ull << 20;
+  }
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  auto pair = e.VolumeForPair("a1");
+  const BlobId id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*pair, id, std::string(60u << 20, 'x'))));
+  jobs::DiskHealth health(e, health_ioc_.get_executor(), config_.fail_after);
+  ASSERT_TRUE(health.RunRound());
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_EQ(alerts_->Count(AlertKind::kNearFull, "a1"), 1);
+  EXPECT_EQ(alerts_->Count(AlertKind::kNearFull, "a1m"), 1);
+  EXPECT_EQ(alerts_->Count(AlertKind::kNearFull, "b1"), 0);
+  ASSERT_TRUE(RunCo(ioc_, pair->Remove(id)));
+  ASSERT_TRUE(health.RunRound());
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*pair, BlobId::Random(), std::string(60u << 20, 'y'))));
+  ASSERT_TRUE(health.RunRound());
+  EXPECT_EQ(alerts_->Count(AlertKind::kNearFull, "a1"), 2) << "full again after it had room";
+}
+
 TEST_F(StorageEngineTest, HealthJobASuccessResetsTheCount) {
   auto engine = OpenEngine();
   ASSERT_TRUE(engine) << engine.error().message;
