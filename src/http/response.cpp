@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include "http/errors.h"
 #include "http/url.h"
@@ -107,6 +108,18 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
                                              request_id);
     }
     Response r = ErrorResponse(m.status, m.code, msg);
+    r.error = error;
+    return r;
+  }
+  if (error.message.starts_with("sqlite:")) {
+    // A constraint of the database (typically: what the request refers to was deleted a moment
+    // ago, e.g. by another session or an admin) reached the client as SQL. Say it plainly; the
+    // SQL goes to the log.
+    spdlog::warn("http: request id {}: {}", request_id, error.message);
+    Response r = ErrorResponse(
+        m.status, m.code,
+        "This could not be done: something it refers to was changed or deleted meanwhile. "
+        "Reload the page and try again.");
     r.error = error;
     return r;
   }

@@ -145,6 +145,13 @@ TEST(Response, ErrorResponseHidesFiveHundredDetailsAndKeepsFourHundredMessages) 
   EXPECT_NE(body.find("rid1"), std::string::npos);
   EXPECT_NE(body.find("\"code\":\"io_error\""), std::string::npos);
   EXPECT_EQ(r500.header("content-type"), "application/json; charset=utf-8");
+  // A database constraint is not shown as SQL (a user deleted meanwhile, say).
+  Response fk = ErrorResponse(
+      Error{Errc::kConflict, "sqlite: FOREIGN KEY constraint failed (787) in: INSERT INTO x"});
+  EXPECT_EQ(fk.status, 409);
+  const std::string& fk_body = std::get<std::string>(fk.body);
+  EXPECT_EQ(fk_body.find("FOREIGN KEY"), std::string::npos) << fk_body;
+  EXPECT_NE(fk_body.find("changed or deleted meanwhile"), std::string::npos) << fk_body;
 }
 
 }  // namespace
