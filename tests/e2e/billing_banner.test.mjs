@@ -129,10 +129,11 @@ describe('billing banners', () => {
       const small = path.join(dir, 'small.txt');
       await writeFile(small, 'hello');
       await page.locator('input.upload-files-input').setInputFiles(small);
-      const failed = panel.locator('li.upload[data-state="failed"] .upload-status');
+      const failed = panel.locator('.upload-failure p').first();
       await failed.waitFor();
       assert.equal(await failed.innerText(),
-                   `Failed: Your account is past due: 1.00 USD has been unpaid since ${day}, so ` +
+                   '"small.txt" was not uploaded: ' +
+                   `Your account is past due: 1.00 USD has been unpaid since ${day}, so ` +
                    'uploads, copies and restores are paused until it is paid. Your files stay ' +
                    'safe and you can still open, download, share and delete them. The invoices ' +
                    'page says how to pay.');

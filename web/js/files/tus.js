@@ -1,6 +1,7 @@
 // A small tus 1.0.0 client (core, creation, termination, checksum) for /api/v1/uploads: sends a
 // File in chunks, resumes after a network error from the server's offset (HEAD), and after a
 // page reload from the upload URL kept in localStorage under a fingerprint of the file.
+import { pauseBeforeRetry } from './retry_wait.js';
 import { send, errorOf } from './xhr.js';
 
 // Web uploads larger than this go through tus (files.toml tus_threshold_bytes, default 16 MiB);
@@ -10,7 +11,7 @@ export const kChunkBytes = 8 * 1024 * 1024;
 
 const kEndpoint = '/api/v1/uploads';
 const kStorePrefix = 'nimbus.tus.';
-const kRetryDelaysMs = [500, 1000, 2000, 4000, 8000, 15000, 30000];  // Bounded: 7 retries in a row.
+const kMaxServerRetries = 7;  // Server errors in a row before giving up (a lost connection: never).
 
 // The key a file's upload is remembered by: name, size, lastModified, target folder and path.
 export function fingerprint(file, parentId, path) {
@@ -47,10 +48,19 @@ export async function forgetUpload(fp, { terminate = false } = {}) {
   }
 }
 
+// Forgets whatever this browser remembers of the upload at `url` ("/api/v1/uploads/<id>"),
+// e.g. after it was discarded; the server is not asked.
+export function forgetUploadUrl(url) {
+  for (const p of pendingUploads()) {
+    if (p.url === url) forgetUpload(p.fingerprint);
+  }
+}
+
 // Uploads `file` as `path` (may hold folders) under the folder `parentId` with tus.
-// onProgress(bytesOnServer) fires as bytes go out; onStatus(text) tells about reconnects.
-// start() resolves when the last byte landed (the node then exists) and rejects with an
-// ApiError (its message is for the person) or an AbortError after cancel().
+// onProgress(bytesOnServer) fires as bytes go out; onStatus(text, retryNow) tells about
+// reconnects ('' when sending again), with a function that ends the wait at once (or null).
+// start() resolves to the node's id when the last byte landed (the node then exists) and
+// rejects with an ApiError (its message is for the person) or an AbortError after cancel().
 export class TusUpload {
   constructor({ file, parentId, path, onConflict = 'rename', chunkBytes = kChunkBytes,
                 onProgress = () => {}, onStatus = () => {} }) {
@@ -63,57 +73,89 @@ export class TusUpload {
 
   async start() {
     const size = this.file.size;
-    let offset = null;
-    const saved = load(this.fp);
-    if (saved?.url) {
-      offset = await this.headOffset(saved.url).catch(() => null);
-      if (offset !== null) {
-        this.url = saved.url;
-        this.resumed = offset > 0;
-      } else {
-        await forgetUpload(this.fp);
-      }
-    }
-    if (this.url === null) {
-      this.url = await this.create();
-      offset = 0;
-      store(this.fp, { url: this.url, name: this.file.name, path: this.path, size,
-                       parentId: this.parentId, savedAt: new Date().toISOString() });
-    }
+    let offset = await this.open();
+    this.onStatus('', null);
     this.onProgress(offset);
+    let nodeId = null;
     let failures = 0;
     while (offset < size) {
       try {
-        offset = await this.sendChunk(offset);
+        // After a failed chunk the server says how far it got (it may have kept part of it).
+        if (failures > 0) offset = await this.serverOffset();
+        const sent = await this.sendChunk(offset);
+        offset = sent.offset;
+        nodeId = sent.nodeId ?? nodeId;
         const saved = load(this.fp);  // How far it got, for the "Unfinished uploads" list.
         if (saved) store(this.fp, { ...saved, sent: offset });
+        if (failures > 0) this.onStatus('', null);
         failures = 0;
-        this.onStatus('');
       } catch (err) {
-        if (err?.name === 'AbortError' || !retryable(err) || failures >= kRetryDelaysMs.length) {
-          throw err;
-        }
-        const delay = kRetryDelaysMs[failures];
+        await this.pauseAfter(err, failures, retryable);
         failures += 1;
-        this.onStatus(`Connection lost; retrying in ${Math.round(delay / 1000) || 1} s…`);
-        await sleep(delay, this.controller.signal);
-        try {
-          const serverOffset = await this.headOffset(this.url);
-          if (serverOffset === null) throw new Error('gone');
-          offset = serverOffset;
-          this.onProgress(offset);
-        } catch (headErr) {
-          if (headErr?.name === 'AbortError') throw headErr;
-          if (headErr?.message === 'gone') {
-            await forgetUpload(this.fp);
-            throw errorOf({ status: 410, data: { error: { code: 'upload_expired',
-              message: 'The server no longer has this upload. Please upload the file again.' } } });
-          }
-          // Still offline: the next round of the loop retries (or gives up).
-        }
       }
     }
     await forgetUpload(this.fp);
+    return nodeId;
+  }
+
+  // The URL of this upload on the server (e.g. "/api/v1/uploads/3f…"), once created.
+  get uploadUrl() {
+    return this.url;
+  }
+
+  // Resumes the upload remembered for this file (HEAD) or creates one; resolves to the offset
+  // to send from. A lost connection is waited out; a refusal (409 name_taken with
+  // on_conflict fail, 507, 413) rejects before any byte is sent.
+  async open() {
+    for (let failures = 0; ; failures += 1) {
+      try {
+        const saved = load(this.fp);
+        if (saved?.url) {
+          const offset = await this.headOffset(saved.url);
+          if (offset !== null) {
+            this.url = saved.url;
+            this.resumed = offset > 0;
+            return offset;
+          }
+          await forgetUpload(this.fp);
+        }
+        this.url = await this.create();
+        store(this.fp, { url: this.url, name: this.file.name, path: this.path,
+                         size: this.file.size, parentId: this.parentId,
+                         savedAt: new Date().toISOString() });
+        return 0;
+      } catch (err) {
+        await this.pauseAfter(err, failures, (e) => e?.status === 0 ||
+                                                     (e?.status >= 500 && e?.status !== 507));
+      }
+    }
+  }
+
+  // The server's offset after a failure; rejects with 410 upload_expired when it is gone.
+  async serverOffset() {
+    const offset = await this.headOffset(this.url);
+    if (offset !== null) {
+      this.onProgress(offset);
+      return offset;
+    }
+    await forgetUpload(this.fp);
+    throw errorOf({ status: 410, data: { error: { code: 'upload_expired',
+      message: 'The server no longer has this upload. Please upload the file again.' } } });
+  }
+
+  // Rethrows `err` unless it is worth another try; else waits (see retry_wait.js). A lost
+  // connection is retried for as long as it takes; a server error 7 times in a row.
+  async pauseAfter(err, failures, worthRetry) {
+    const lost = err?.status === 0;
+    if (err?.name === 'AbortError' || !worthRetry(err) || (!lost && failures >= kMaxServerRetries)) {
+      throw err;
+    }
+    let now = null;
+    const pause = pauseBeforeRetry(failures, { signal: this.controller.signal,
+      onStatus: (text) => this.onStatus(text, () => now?.()) });
+    now = pause.now;
+    await pause.done;
+    this.onStatus('Retrying…', null);
   }
 
   // Stops sending and drops the upload on the server.
@@ -149,7 +191,7 @@ export class TusUpload {
     return offset;
   }
 
-  // Sends the chunk at `offset`; resolves to the new offset.
+  // Sends the chunk at `offset`; resolves to { offset (the new one), nodeId (after the last) }.
   async sendChunk(offset) {
     const end = Math.min(this.file.size, offset + this.chunkBytes);
     const bytes = await this.file.slice(offset, end).arrayBuffer();
@@ -165,7 +207,7 @@ export class TusUpload {
     });
     if (r.status !== 204 && r.status !== 200) throw errorOf(r);
     const next = Number(r.header('Upload-Offset'));
-    return Number.isFinite(next) ? next : end;
+    return { offset: Number.isFinite(next) ? next : end, nodeId: r.header('Nimbus-Node-Id') };
   }
 }
 
@@ -173,16 +215,6 @@ export class TusUpload {
 function retryable(err) {
   const s = err?.status;
   return s === 0 || s === 409 || s === 423 || (s >= 500 && s !== 507);
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new DOMException('The upload was cancelled.', 'AbortError'));
-    }, { once: true });
-  });
 }
 
 function base64(text) {

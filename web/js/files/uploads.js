@@ -1,30 +1,40 @@
 // The upload manager: one queue for the whole page (it keeps running while the person browses
-// other folders or the trash), a panel with a progress bar, speed and time left per file, and
-// cancel/retry. Small files go up with PUT …/content, large ones with tus (tus.js). Before a
-// byte is sent, the batch's total size is checked against the free quota.
-import { h, replaceChildren } from '../dom.js';
+// other folders or the trash) shown in the uploads panel (upload_panel.js). Before a byte is
+// sent, the batch's total size is checked against the free quota and its folders are made
+// (upload_folders.js); each file then goes into its folder by id, small ones with PUT
+// …/content, large ones with tus (tus.js), with on_conflict=fail: a name taken asks the person
+// (upload_conflicts.js). A lost connection is waited out (retry_wait.js); a folder deleted
+// meanwhile stops the files bound for it, and failures are told once per cause.
 import { formatBytes } from '../format.js';
-import { choiceDialog } from './dialogs.js';
-import { freeBytes, fetchQuota, makeFolders } from './node_api.js';
-import { leafFolders, planBytes } from './tree_walk.js';
-import { forgetUpload, kTusThresholdBytes, pendingUploads, TusUpload } from './tus.js';
-import { errorOf, send } from './xhr.js';
+import { fetchQuota, freeBytes, getNode } from './node_api.js';
+import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
+import { decideConflict, withdrawConflict } from './upload_conflicts.js';
+import { goneFolder, planFolders, prepareFolders } from './upload_folders.js';
+import { createPanel } from './upload_panel.js';
+import { sendFile } from './upload_transfer.js';
+import { planBytes } from './tree_walk.js';
+
+export { formatDuration } from './upload_panel.js';
 
 const kParallel = 3;
+const kActive = ['queued', 'uploading', 'conflict'];
 const items = [];
 const listeners = new Set();
 const failureListeners = new Set();
 let panel = null;
 let nextId = 0;
+let unfinished = [];  // GET /api/v1/uploads, last read.
+let unfinishedTimer = null;
 
-// Calls fn(parentId) each time a file lands in a folder; returns an unsubscribe function.
+// Calls fn(folderId) each time a file lands in a folder (for a folder upload: the folder it
+// was dropped on, and the subfolder it went into); returns an unsubscribe function.
 export function onUploaded(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-// Calls fn(parentId, err) each time an upload into a folder is refused (not when cancelled);
-// returns an unsubscribe function. A 403 or 404 there may mean a share was revoked or changed.
+// Calls fn(parentId, err) each time an upload into the folder `parentId` is refused (not when
+// cancelled); returns an unsubscribe function. A 403 or 404 there may mean a share was revoked.
 export function onUploadFailed(fn) {
   failureListeners.add(fn);
   return () => failureListeners.delete(fn);
@@ -33,31 +43,30 @@ export function onUploadFailed(fn) {
 // The uploads panel (one element for the page; views append it where they like).
 export function uploadPanel() {
   if (panel) return panel;
-  const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads in progress' });
-  const summary = h('p', { class: 'upload-summary', role: 'status', 'aria-live': 'polite' });
-  const resumable = h('div', { class: 'upload-resumable' });
-  const clear = h('button', { type: 'button', class: 'link-button', hidden: true },
-                  'Clear finished');
-  clear.addEventListener('click', () => {
-    for (let i = items.length - 1; i >= 0; i -= 1) {
-      if (['done', 'canceled'].includes(items[i].state)) items.splice(i, 1)[0].row.remove();
-    }
-    refresh();
+  panel = createPanel(items, {
+    cancel, retry, clear: (list) => clearItems(list),
+    clearFinished: () => clearItems(items.filter((i) => ['done', 'canceled', 'skipped']
+                                                  .includes(i.state))),
+    reloadUnfinished: loadUnfinished,
   });
-  panel = h('section', { class: 'upload-panel', 'aria-label': 'Uploads' },
-            h('div', { class: 'upload-head' }, h('h2', {}, 'Uploads'), summary, clear),
-            resumable, list);
-  panel.list = list;
-  panel.summary = summary;
-  panel.clear = clear;
-  panel.resumable = resumable;
+  // Discarded on the usage page (or elsewhere) while this page sends it: stop sending.
+  onDiscarded((id) => {
+    for (const item of items) {
+      if (item.tus?.uploadUrl === `/api/v1/uploads/${id}` && kActive.includes(item.state)) {
+        cancel(item);
+      }
+    }
+    loadUnfinished();
+  });
+  window.addEventListener('online', loadUnfinished);
   refresh();
+  loadUnfinished();
   return panel;
 }
 
 // Bytes queued or in flight (not yet on the server): they are about to take quota.
 function pendingBytes() {
-  return items.filter((i) => i.state === 'queued' || i.state === 'uploading')
+  return items.filter((i) => kActive.includes(i.state))
       .reduce((sum, i) => sum + (i.size - i.sent), 0);
 }
 
@@ -65,31 +74,12 @@ function pendingBytes() {
 // `parentId`. Resolves to null when queued, or to a sentence for the person when nothing was
 // sent (not enough free space, or a folder could not be created). `ownSpace: false` for a folder
 // shared with me: its owner's space takes the bytes, which only the server knows (its 507 names
-// the owner), so my own free space is not checked. `existingNames` (a Set), when the caller
-// knows what the folder holds: a file of the plan whose name is taken there makes the person
-// choose first between replacing and keeping both (the new one then gets a free name, "a (1).txt",
-// which its row shows); a folder of the same name is merged into. Resolves to '' when the person
-// cancelled that choice.
-export async function uploadPlan(plan, parentId,
-                                 { ownSpace = true, existingNames = null } = {}) {
+// the owner), so my own free space is not checked. Names taken in the folder are found by the
+// server (any `existingNames` a caller passes is not needed and ignored).
+export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   if (!plan.files.length && !plan.folders.length) return null;
-  let onConflict = 'rename';
-  const taken = existingNames ? plan.files.map((f) => f.path).filter((p) => existingNames.has(p))
-                              : [];
-  if (taken.length) {
-    const one = taken.length === 1;
-    const choice = await choiceDialog({
-      title: one ? `"${taken[0]}" already exists here` : `${taken.length} files already exist here`,
-      message: (one ? 'Replace it with the one you are uploading, or keep both? '
-                    : 'Replace them with the ones you are uploading, or keep both? ') +
-               'Keeping both saves the new file under a numbered name, like "name (1).txt".',
-      choices: [{ value: 'rename', label: 'Keep both' },
-                { value: 'replace', label: one ? 'Replace' : 'Replace them', danger: true }] });
-    if (!choice) return '';
-    onConflict = choice;
-  }
   const needed = planBytes(plan);
-  const usage = ownSpace ? await fetchQuota() : null;
+  const [usage, target] = await Promise.all([ownSpace ? fetchQuota() : null, getNode(parentId)]);
   const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
   if (needed > free) {
     const what = plan.folders.length ? 'This folder needs'
@@ -97,23 +87,36 @@ export async function uploadPlan(plan, parentId,
                                                                : 'These files need';
     return `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
   }
-  for (const folder of leafFolders(plan)) {
-    try {
-      await makeFolders(parentId, folder);
-    } catch (err) {
-      if (err?.code !== 'name_taken') return `The folder "${folder}" could not be created: ${err.message}`;
-    }
+  uploadPanel();
+  const dirs = planFolders(plan);
+  let folders;
+  try {
+    folders = await prepareFolders(dirs, target.id, {
+      onProgress: (done, total) => panel.preparing(total > 1 && done < total
+        ? `Creating folders: ${done} of ${total}…` : ''),
+    });
+  } catch (err) {
+    return err.message;
+  } finally {
+    panel.preparing('');
+    refresh();
   }
   // Folders alone (an empty folder dropped) make no upload: tell the views now.
-  if (!plan.files.length) for (const fn of listeners) fn(parentId);
-  uploadPanel();
+  if (!plan.files.length) notifyUploaded(target.id, target.id);
+  const batch = {
+    targetId: target.id, targetName: target.name || 'Files', ownSpace, dirs, folders,
+    gone: new Map(), checks: new Map(), held: 0, items: [], single: plan.files.length === 1,
+    policy: null, waiting: [], asking: null,
+    hasPending: () => batch.items.some((i) => i.state === 'queued' || i.state === 'uploading'),
+  };
   for (const { file, path } of plan.files) {
-    const item = { id: ++nextId, file, path, parentId, onConflict, size: file.size, sent: 0,
+    const cut = path.lastIndexOf('/');
+    const item = { id: ++nextId, batch, file, path, dir: cut < 0 ? '' : path.slice(0, cut),
+                   name: path.slice(cut + 1), onConflict: 'fail', size: file.size, sent: 0,
                    state: 'queued', error: '', note: '', savedAs: '', samples: [] };
-    item.row = buildRow(item);
+    batch.items.push(item);
     items.push(item);
-    panel.list.append(item.row);
-    draw(item);
+    panel.add(item);
   }
   refresh();
   pump();
@@ -124,165 +127,174 @@ function pump() {
   let running = items.filter((i) => i.state === 'uploading').length;
   for (const item of items) {
     if (running >= kParallel) break;
-    if (item.state !== 'queued') continue;
+    if (item.state !== 'queued' || item.batch.held) continue;
     running += 1;
     run(item);
   }
 }
 
 async function run(item) {
-  item.state = 'uploading';
-  item.sent = 0;
-  item.error = '';
-  // Speed samples start at the first report: a resumed upload's first report is the offset it
-  // resumes at, which is not bytes sent now. A report that goes back (a retry from the last
-  // durable offset) starts them again.
-  item.samples = [];
-  draw(item);
-  const onProgress = (sent) => {
-    item.sent = Math.min(sent, item.size);
-    const last = item.samples[item.samples.length - 1];
-    if (last && item.sent < last[1]) item.samples = [];
-    item.samples.push([performance.now(), item.sent]);
-    if (item.samples.length > 40) item.samples.shift();
-    draw(item);
-  };
+  Object.assign(item, { state: 'uploading', sent: 0, error: '', note: '', samples: [],
+                        cause: null, final: false });
+  // Once the person chose Replace or Keep both for all, the rest go up that way directly.
+  const { policy } = item.batch;
+  if (item.onConflict === 'fail' && (policy === 'replace' || policy === 'rename')) {
+    item.onConflict = policy;
+  }
+  panel.draw(item);
+  const folderId = item.batch.folders.get(item.dir);
   try {
-    if (item.size > kTusThresholdBytes) {
-      const upload = new TusUpload({ file: item.file, parentId: item.parentId, path: item.path,
-                                     onConflict: item.onConflict, onProgress,
-                                     onStatus: (text) => { item.note = text; draw(item); } });
-      item.cancel = () => upload.cancel();
-      await upload.start();
-    } else {
-      const controller = new AbortController();
-      item.cancel = () => controller.abort();
-      const url = `/api/v1/nodes/${encodeURIComponent(item.parentId)}/content?` +
-                  new URLSearchParams({ path: item.path, on_conflict: item.onConflict });
-      const r = await send('PUT', url, { body: item.file, onProgress, signal: controller.signal,
-                                         headers: { 'Content-Type': 'application/octet-stream' } });
-      if (r.status !== 200 && r.status !== 201) throw errorOf(r);
-      const leaf = item.path.split('/').pop();
-      if (typeof r.data?.name === 'string' && r.data.name !== leaf) item.savedAs = r.data.name;
-    }
-    item.state = 'done';
-    item.sent = item.size;
-    item.note = '';
-    for (const fn of listeners) fn(item.parentId);
+    const node = await sendFile(item, folderId, (i) => panel.draw(i));
+    if (typeof node?.name === 'string' && node.name !== item.name) item.savedAs = node.name;
+    Object.assign(item, { state: 'done', sent: item.size, note: '' });
+    notifyUploaded(item.batch.targetId, folderId);
   } catch (err) {
-    if (item.state !== 'canceled') {
-      item.state = err?.name === 'AbortError' ? 'canceled' : 'failed';
-      item.error = err?.message ?? String(err);
-      // A refusal that sending again cannot change (a bad name, a missing folder): no Retry.
-      item.final = err?.status >= 400 && err?.status < 500 && ![408, 410, 429].includes(err.status);
-      if (item.state === 'failed') for (const fn of failureListeners) fn(item.parentId, err);
-    }
+    failed(item, err);
   }
   item.cancel = null;
-  draw(item);
+  item.retryNow = null;
+  if (item.tus) loadUnfinished();
+  panel.draw(item);
   refresh();
   pump();
 }
 
-function buildRow(item) {
-  const progress = h('progress', { max: String(Math.max(item.size, 1)), value: '0',
-                                   'aria-label': `Upload progress of ${item.path}` });
-  const status = h('span', { class: 'upload-status' });
-  const cancel = h('button', { type: 'button', class: 'button button-secondary button-small',
-                               'aria-label': `Cancel upload of ${item.path}` }, 'Cancel');
-  cancel.addEventListener('click', () => {
-    const was = item.state;
+function notifyUploaded(targetId, folderId) {
+  for (const fn of listeners) {
+    fn(targetId);
+    if (folderId !== targetId) fn(folderId);
+  }
+}
+
+// A transfer of `item` (state 'uploading') ended with `err`.
+function failed(item, err) {
+  if (item.state === 'canceled') return;
+  if (err?.name === 'AbortError') {
     item.state = 'canceled';
-    item.error = '';
-    if (was === 'uploading') item.cancel?.();
-    draw(item);
+    return;
+  }
+  if (err?.code === 'name_taken' && item.onConflict === 'fail') {
+    askAbout(item);
+    return;
+  }
+  item.state = 'failed';
+  item.error = err?.message ?? String(err);
+  item.cause = { key: `error:${err?.code}:${item.error}`, kind: 'error', text: item.error };
+  // A refusal that sending again cannot change (a bad name, too large): no Retry.
+  item.final = err?.status >= 400 && err?.status < 500 && ![404, 408, 409, 410, 429]
+      .includes(err.status);
+  for (const fn of failureListeners) fn(item.batch.targetId, err);
+  if (err?.status === 404) stopIfFolderGone(item);
+}
+
+// The name is taken in its folder: the person chooses (once for the whole upload, by default).
+function askAbout(item) {
+  item.state = 'conflict';
+  item.note = '';
+  decideConflict(item.batch, item).then((choice) => {
+    if (item.state !== 'conflict') return;  // Cancelled meanwhile.
+    if (choice === null) {  // A one-file upload cancelled: as if it never started.
+      clearItems([item]);
+      return;
+    }
+    if (choice === 'skip') item.state = 'skipped';
+    else Object.assign(item, { onConflict: choice, state: 'queued' });
+    panel.draw(item);
     refresh();
     pump();
   });
-  const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
-                              'aria-label': `Retry upload of ${item.path}`, hidden: true }, 'Retry');
-  retry.addEventListener('click', () => {
+}
+
+// After a 404: the folder dropped on, or one of the upload, was deleted? Every file bound for
+// it fails at once, under one sentence.
+async function stopIfFolderGone(item) {
+  const { batch } = item;
+  batch.held += 1;  // No other file of the batch starts until this is known.
+  const gone = await goneFolder(batch, item.dir);
+  batch.held -= 1;
+  if (gone) {
+    batch.gone.set(gone.id, gone.name);
+    const cause = { key: `gone:${gone.id}`, kind: 'gone',
+                    text: `The folder "${gone.name}" was deleted ` +
+                          `${batch.ownSpace ? '' : 'or is no longer shared with you '}while uploading` };
+    for (const other of batch.items) {
+      const inside = !gone.dir || other.dir === gone.dir || other.dir.startsWith(`${gone.dir}/`);
+      const stopped = other.state === 'queued' ||
+                      (other.state === 'failed' && other.cause?.kind !== 'gone');
+      if (!inside || !stopped) continue;
+      Object.assign(other, { state: 'failed', error: cause.text, cause, final: false });
+      panel.draw(other);
+    }
+  }
+  refresh();
+  pump();
+}
+
+function cancel(item) {
+  const was = item.state;
+  item.state = 'canceled';
+  item.error = '';
+  if (was === 'uploading') item.cancel?.();
+  if (was === 'conflict') withdrawConflict(item.batch, item);
+  panel.draw(item);
+  refresh();
+  pump();
+}
+
+// Sends failed `list` again. Folders of theirs deleted meanwhile are made again first (under
+// the folder dropped on, if that one still exists).
+async function retry(list) {
+  const batches = new Set(list.map((i) => i.batch));
+  for (const batch of batches) {
+    batch.checks.clear();
+    if (!batch.gone.size) continue;
+    batch.gone.clear();
+    try {
+      batch.folders = await prepareFolders(batch.dirs, batch.targetId);
+    } catch (err) {
+      const cause = { key: `error:folders:${err.message}`, kind: 'error', text: err.message };
+      for (const item of list) {
+        if (item.batch === batch) Object.assign(item, { error: err.message, cause });
+      }
+      batches.delete(batch);
+    }
+  }
+  for (const item of list) {
+    if (item.state !== 'failed' || item.final || !batches.has(item.batch)) continue;
     item.state = 'queued';
-    draw(item);
-    pump();
-  });
-  const row = h('li', { class: 'upload' },
-                h('span', { class: 'upload-name' }, item.path), progress, status, cancel, retry);
-  Object.assign(row, { progress, status, cancel, retry });
-  return row;
+    panel.draw(item);
+  }
+  refresh();
+  pump();
 }
 
-// Bytes per second over the last ~3 s of samples, or 0 before there is enough to say.
-function speedOf(item) {
-  const now = performance.now();
-  const recent = item.samples.filter(([t]) => now - t <= 3000);
-  if (recent.length < 2) return 0;
-  const [t0, b0] = recent[0];
-  const [t1, b1] = recent[recent.length - 1];
-  return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
-}
-
-function draw(item) {
-  const { row } = item;
-  row.dataset.state = item.state;
-  row.progress.value = item.sent;
-  let text;
-  if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
-  else if (item.state === 'done') {
-    text = `Done · ${formatBytes(item.size)}` + (item.savedAs ? ` · saved as "${item.savedAs}"` : '');
+function clearItems(list) {
+  for (const item of list) {
+    const i = items.indexOf(item);
+    if (i >= 0) items.splice(i, 1);
+    const j = item.batch.items.indexOf(item);
+    if (j >= 0) item.batch.items.splice(j, 1);
+    panel.remove(item);
   }
-  else if (item.state === 'canceled') text = 'Cancelled';
-  else if (item.state === 'failed') text = `Failed: ${item.error}`;
-  else {
-    const speed = speedOf(item);
-    const left = speed > 0 ? Math.ceil((item.size - item.sent) / speed) : null;
-    text = `${formatBytes(item.sent)} of ${formatBytes(item.size)}` +
-           (speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatDuration(left)} left` : '') +
-           (item.note ? ` · ${item.note}` : '');
-  }
-  row.status.textContent = text;
-  row.status.classList.toggle('status-error', item.state === 'failed');
-  row.cancel.hidden = !(item.state === 'queued' || item.state === 'uploading');
-  row.retry.hidden = item.state !== 'failed' || item.final;
+  refresh();
 }
 
 function refresh() {
   if (!panel) return;
-  const total = items.length;
-  const done = items.filter((i) => i.state === 'done').length;
-  const active = items.filter((i) => i.state === 'queued' || i.state === 'uploading').length;
-  panel.hidden = total === 0 && pendingUploads().length === 0;
-  panel.summary.textContent = total ? `${done} of ${total} uploaded` +
-                                      (active ? ` · ${active} in progress` : '') : '';
-  panel.clear.hidden = !items.some((i) => i.state === 'done' || i.state === 'canceled');
-  drawResumable();
+  // The server's unfinished uploads, less those this page is sending.
+  const sending = new Set(items.filter((i) => kActive.includes(i.state) && i.tus)
+                               .map((i) => i.tus.uploadUrl));
+  panel.refresh(unfinished.filter((u) => !sending.has(`/api/v1/uploads/${u.id}`)));
 }
 
-// Uploads remembered from before a reload that no item of this page is sending.
-function drawResumable() {
-  const activePaths = new Set(items.filter((i) => i.state !== 'done').map((i) => i.path));
-  const waiting = pendingUploads().filter((p) => !activePaths.has(p.path));
-  replaceChildren(panel.resumable, waiting.length ? h('div', { class: 'notice' },
-    h('p', {}, 'Unfinished uploads: choose the same file again, in the same folder, to continue ',
-      'where it stopped.'),
-    h('ul', { class: 'plain-list' }, waiting.map((p) => {
-      const forget = h('button', { type: 'button', class: 'link-button',
-                                   'aria-label': `Forget ${p.path}` }, 'Forget');
-      forget.addEventListener('click', async () => {
-        await forgetUpload(p.fingerprint, { terminate: true });
-        refresh();
-      });
-      const sent = Number(p.sent) || 0;
-      return h('li', {}, `${p.path} (${sent ? `${formatBytes(sent)} of ` : ''}` +
-                         `${formatBytes(p.size)}${sent ? ' sent' : ''}) `, forget);
-    }))) : null);
-}
-
-// 75 -> "1 min 15 s".
-export function formatDuration(seconds) {
-  if (seconds === null || !Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  const min = Math.floor(seconds / 60);
-  if (min < 60) return `${min} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
+function loadUnfinished() {
+  clearTimeout(unfinishedTimer);
+  unfinishedTimer = setTimeout(async () => {
+    try {
+      unfinished = await listUnfinished({ redirectOn401: false });
+    } catch {
+      return;  // Offline or signed out: the last list stays.
+    }
+    refresh();
+  }, 300);
 }

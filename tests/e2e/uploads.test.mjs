@@ -1,0 +1,367 @@
+// Uploads in a real browser against the real server: a folder uploaded again asks once what to
+// do with the files that exist (Skip leaves them alone, Replace replaces them); a single file
+// whose name is taken asks even when its row is not among those loaded; each file goes into
+// its folder by id, so a folder renamed during the upload keeps receiving them; a folder
+// deleted during the upload stops the rest, told in one sentence; a lost connection is waited
+// out; unfinished resumable uploads are listed on the usage page and can be discarded.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { apiCall, apiLogin, apiSignup } from './lib/api_client.mjs';
+import { assertNoProblems, launchBrowser, openSignedIn } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+
+// 4xx answers are expected here (409 name_taken, 404 of a deleted folder), and network errors
+// while offline.
+const kExpected = /Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_)/;
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+const b64 = (text) => Buffer.from(text).toString('base64');
+
+describe('uploads', () => {
+  let server;
+  let browser;
+  let tmp;
+  let api;
+  const user = { email: `uploads-${process.pid}@example.com`,
+                 password: 'a long enough passphrase 7', name: 'Ulla Uploads' };
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    tmp = await mkdtemp(path.join(tmpdir(), 'nimbus-uploads-e2e-'));
+    await apiSignup(server.url, user);
+    const login = await apiLogin(server.url, user.email, user.password);
+    api = { cookie: login.cookie, csrf: login.csrf };
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const call = (method, p, body) => apiCall(server.url, method, p, { ...api, body });
+  const resolve = (p) => call('GET', `/api/v1/resolve?path=${encodeURIComponent(p)}`);
+  const putFile = (folderId, name, body) => fetch(`${server.url}/api/v1/nodes/${folderId}/content?${
+    new URLSearchParams({ path: name })}`, { method: 'PUT', body,
+    headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+  const mkdirApi = async (p) => {
+    const r = await call('POST', '/api/v1/nodes/root/folders', { path: p });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body;
+  };
+  const children = async (id) => (await call('GET', `/api/v1/nodes/${id}/children?limit=1000`))
+      .body.items.map((n) => n.name).sort();
+  // A folder tree on disk: { 'a.txt': 'text', 'sub/b.txt': … }.
+  const tree = async (root, files) => {
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+      await writeFile(path.join(root, rel), text);
+    }
+    return root;
+  };
+  const row = (page, name) =>
+    page.locator(`table.file-table tr[data-id][data-name="${name.replace(/["\\]/g, '\\$&')}"]`);
+  const settled = (page) => page.waitForFunction(() => !document.querySelector(
+    '.upload[data-state="uploading"], .upload[data-state="queued"], .upload[data-state="conflict"]'),
+  null, { timeout: 60000 });
+  const openFolder = async (page, p) => {
+    await page.goto(`/files/${p.split('/').map(encodeURIComponent).join('/')}`);
+    await page.locator('section.files-page').waitFor();
+  };
+  // Holds every file PUT for `ms` (so an upload runs long enough to act during it); records URLs.
+  const slowPuts = async (page, ms, urls = []) => {
+    await page.route('**/api/v1/nodes/*/content?*', async (route) => {
+      if (route.request().method() === 'PUT') urls.push(new URL(route.request().url()));
+      await sleep(ms);
+      await route.continue().catch(() => {});
+    });
+    return urls;
+  };
+
+  test('a folder uploaded again asks once: Skip keeps the old files, Replace replaces them',
+       async () => {
+    const parent = await mkdirApi('Again');
+    const src = await tree(path.join(tmp, 'again-1', 'Conf'),
+                           { 'a.txt': 'old a\n', 'b.txt': 'old b\n', 'sub/c.txt': 'old c\n' });
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Again');
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('3 of 3 uploaded').waitFor();
+      // The same folder with new contents and one new file.
+      const again = await tree(path.join(tmp, 'again-2', 'Conf'),
+                               { 'a.txt': 'new a!\n', 'b.txt': 'new b!\n', 'sub/c.txt': 'new c!\n',
+                                 'sub/d.txt': 'brand new\n' });
+      await page.locator('input.upload-folder-input').setInputFiles(again);
+      const ask = page.getByRole('dialog');
+      await ask.getByText(/already exists/).first().waitFor();
+      // The question is for the whole upload: its count grows to every file that exists.
+      await ask.getByText('Do this for all 3 conflicts').waitFor();
+      assert.equal(await ask.getByRole('checkbox').isChecked(), true);
+      await ask.getByRole('button', { name: 'Skip' }).click();
+      await settled(page);
+      await panel.getByText('4 uploaded, 3 skipped').waitFor();
+      assert.equal(await page.getByRole('dialog').count(), 0, 'asked once');
+      const conf = (await resolve('/Again/Conf')).body;
+      assert.deepEqual(await children(conf.id), ['a.txt', 'b.txt', 'sub']);
+      assert.equal((await resolve('/Again/Conf/a.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('old a\n')));
+      assert.equal((await resolve('/Again/Conf/sub/c.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('old c\n')));
+      assert.equal((await resolve('/Again/Conf/sub/d.txt')).status, 200, 'the new file went up');
+
+      // Again, now Replace: the same nodes get the new bytes; no "a (1).txt" copies.
+      await page.locator('input.upload-folder-input').setInputFiles(again);
+      await ask.getByText('Do this for all 4 conflicts').waitFor();
+      await ask.getByRole('button', { name: 'Replace' }).click();
+      await settled(page);
+      await panel.getByText('8 uploaded, 3 skipped').waitFor();
+      assert.deepEqual(await children(conf.id), ['a.txt', 'b.txt', 'sub']);
+      for (const [rel, text] of [['a.txt', 'new a!\n'], ['b.txt', 'new b!\n'],
+                                 ['sub/c.txt', 'new c!\n']]) {
+        const node = (await resolve(`/Again/Conf/${rel}`)).body;
+        assert.equal(node.checksum_sha256, sha256(Buffer.from(text)), rel);
+      }
+      assert.equal(parent.name, 'Again');
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a taken name asks even when its row is not loaded (250 files, 200 rows shown)',
+       async () => {
+    const big = await mkdirApi('Big');
+    for (let i = 0; i < 250; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, async (_, j) => {
+        const name = `file${String(i + j).padStart(3, '0')}.txt`;
+        assert.equal((await putFile(big.id, name, `${name}\n`)).status, 201, name);
+      }));
+    }
+    const local = path.join(tmp, 'file249.txt');
+    await writeFile(local, 'replacement\n');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Big');
+      await row(page, 'file000.txt').waitFor();
+      assert.equal(await row(page, 'file249.txt').count(), 0, 'not among the loaded rows');
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      const ask = page.getByRole('dialog', { name: '"file249.txt" already exists here' });
+      await ask.waitFor();
+      // One file: no "for all" box; Cancel sends nothing more and leaves no row.
+      assert.equal(await ask.getByRole('checkbox').isVisible(), false);
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      assert.equal((await resolve('/Big/file249.txt')).body.size, 'file249.txt\n'.length);
+      // Keep both: the new file gets a free name, which its row says.
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      await ask.getByRole('button', { name: 'Keep both' }).click();
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('1 of 1 uploaded').waitFor();
+      await panel.getByText('1 done (1 saved under a new name)').click();
+      await panel.getByText('Done · 12 bytes · saved as "file249 (1).txt"').waitFor();
+      assert.equal((await resolve('/Big/file249 (1).txt')).body.checksum_sha256,
+                   sha256(Buffer.from('replacement\n')));
+      // Replace.
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      await ask.getByRole('button', { name: 'Replace' }).click();
+      await panel.getByText('2 of 2 uploaded').waitFor();
+      assert.equal((await resolve('/Big/file249.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('replacement\n')));
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('files go into their folder by id: a folder renamed during the upload gets them all',
+       async () => {
+    await mkdirApi('Renames');
+    const files = {};
+    for (let i = 0; i < 12; i += 1) files[`part ${i % 2}/f${String(i).padStart(2, '0')}.txt`] = `${i}\n`;
+    const src = await tree(path.join(tmp, 'renames', 'Moving'), files);
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Renames');
+      const urls = await slowPuts(page, 300);
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await page.waitForFunction(() => /^[1-9]\d* of 12 uploaded/.test(
+        document.querySelector('.upload-summary')?.textContent ?? ''));
+      const moving = (await resolve('/Renames/Moving')).body;
+      const renamed = await call('PATCH', `/api/v1/nodes/${moving.id}`, { name: 'Renamed' });
+      assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+      await panel.getByText('12 of 12 uploaded').waitFor({ timeout: 60000 });
+      // Every file is in the renamed folder; no folder of the old name came back.
+      assert.deepEqual(await children((await resolve('/Renames')).body.id), ['Renamed']);
+      for (const part of ['part 0', 'part 1']) {
+        const folder = (await resolve(`/Renames/Renamed/${part}`)).body;
+        assert.equal((await children(folder.id)).length, 6, part);
+      }
+      // Each PUT names the file's folder by id and the file by its name alone.
+      const part0 = (await resolve('/Renames/Renamed/part 0')).body.id;
+      const part1 = (await resolve('/Renames/Renamed/part 1')).body.id;
+      assert.equal(urls.length, 12);
+      for (const url of urls) {
+        const folderId = decodeURIComponent(url.pathname.split('/')[4]);
+        assert.ok([part0, part1].includes(folderId), url.pathname);
+        assert.match(url.searchParams.get('path'), /^f\d\d\.txt$/);
+      }
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a folder deleted during the upload: one sentence, the rest not sent, failures counted',
+       async () => {
+    const target = await mkdirApi('Doomed');
+    const files = {};
+    for (let i = 0; i < 30; i += 1) files[`f${String(i).padStart(2, '0')}.txt`] = `${i}\n`;
+    const src = await tree(path.join(tmp, 'doomed', 'Lots'), files);
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Doomed');
+      const urls = await slowPuts(page, 300);
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      await page.waitForFunction(() => /^[1-9]\d* of 30 uploaded/.test(
+        document.querySelector('.upload-summary')?.textContent ?? ''));
+      assert.equal((await call('DELETE', `/api/v1/nodes/${target.id}`)).status, 200);
+      await settled(page);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      const notice = panel.locator('.upload-failure');
+      await notice.waitFor();
+      assert.equal(await notice.count(), 1, 'one notice for one cause');
+      const summary = await panel.locator('.upload-summary').innerText();
+      const [, done, failed] = /^(\d+) uploaded, (\d+) failed$/.exec(summary) ?? [];
+      assert.ok(done && failed, summary);
+      assert.equal(Number(done) + Number(failed), 30);
+      assert.equal(await notice.locator('p').first().innerText(),
+                   `The folder "Doomed" was deleted while uploading: ${failed} files were not ` +
+                   'uploaded.');
+      // Only the files in flight when it went were sent after it; the rest were not.
+      assert.ok(urls.length <= Number(done) + 3 + 3, `${urls.length} PUTs for ${done} done`);
+      await notice.getByRole('button', { name: 'Clear' }).click();
+      await notice.waitFor({ state: 'detached' });
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('offline: the upload waits for the connection and goes on once it is back',
+       async () => {
+    const local = path.join(tmp, 'while offline.txt');
+    await writeFile(local, 'sent after the outage\n');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await slowPuts(page, 1000);
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      const item = page.locator('.upload-list .upload', { hasText: 'while offline.txt' });
+      await item.locator('.upload-status', { hasText: /of/ }).waitFor();
+      await context.setOffline(true);
+      await item.getByText('Waiting for the connection…').waitFor({ timeout: 15000 });
+      await item.getByRole('button', { name: 'Retry upload of while offline.txt now' }).waitFor();
+      await sleep(1500);
+      assert.equal(await item.getAttribute('data-state'), 'uploading', 'it did not give up');
+      await context.setOffline(false);
+      await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
+          .waitFor({ timeout: 15000 });
+      assert.equal((await resolve('/while offline.txt')).body.size, 22);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a dropped connection: the countdown ticks and "Retry now" sends at once', async () => {
+    const local = path.join(tmp, 'flaky.txt');
+    await writeFile(local, 'third time lucky\n');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      let tries = 0;
+      await page.route('**/api/v1/nodes/*/content?*', async (route) => {
+        tries += 1;
+        if (tries <= 3) return route.abort('connectionreset');
+        return route.continue();
+      });
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      const item = page.locator('.upload-list .upload', { hasText: 'flaky.txt' });
+      // Pauses of 1, 2, then 4 s: the last counts down second by second.
+      const status = item.locator('.upload-status');
+      await status.getByText('Connection lost; retrying in 4 s…').waitFor();
+      await status.getByText('Connection lost; retrying in 3 s…').waitFor();
+      await item.getByRole('button', { name: 'Retry upload of flaky.txt now' }).click();
+      await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
+          .waitFor({ timeout: 2500 });
+      assert.equal(tries, 4);
+      assert.equal((await resolve('/flaky.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('third time lucky\n')));
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an unfinished upload shows on the usage page; Discard frees its space', async () => {
+    const folder = await mkdirApi('Later');
+    const size = 40 * 1024 * 1024;
+    const created = await fetch(`${server.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf, 'Tus-Resumable': '1.0.0',
+                 'Upload-Length': String(size),
+                 'Upload-Metadata': `parent_id ${b64(folder.id)},path ${b64('movie.mkv')},` +
+                                    `on_conflict ${b64('fail')}` },
+    });
+    assert.equal(created.status, 201, await created.text());
+    const location = created.headers.get('Location');
+    const patched = await fetch(`${server.url}${location}`, {
+      method: 'PATCH', body: Buffer.alloc(1024 * 1024, 7),
+      headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf, 'Tus-Resumable': '1.0.0',
+                 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
+    });
+    assert.equal(patched.status, 204, await patched.text());
+    assert.equal((await call('GET', '/api/v1/me')).body.usage.reserved_bytes, size);
+
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      // The file browser's panel lists it too, with its folder and a Discard button.
+      const notice = page.locator('.upload-resumable');
+      await notice.getByText('to /Later/movie.mkv').waitFor();
+      await notice.getByRole('button', { name: 'Discard movie.mkv' }).waitFor();
+
+      await page.goto('/usage');
+      const list = page.getByRole('list', { name: 'Unfinished uploads' });
+      const item = list.getByRole('listitem').filter({ hasText: 'movie.mkv' });
+      await item.waitFor();
+      assert.match(await item.innerText(), /to \/Later\/movie\.mkv/);
+      assert.match(await item.innerText(), /1\.0 MB of 40\.0 MB sent/);
+      assert.match(await item.innerText(), /expires in (23|24) hours/);
+      // The summary names every part, so the numbers add up.
+      assert.match(await page.locator('.usage-page .lead').innerText(),
+                   /used by files, .* by the trash, 40\.0 MB held by unfinished uploads, .* free/);
+      // Discard asks first; Cancel keeps it.
+      await item.getByRole('button', { name: 'Discard movie.mkv' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Discard the upload of "movie.mkv"?' });
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal((await call('GET', '/api/v1/uploads')).body.uploads.length, 1);
+      await item.getByRole('button', { name: 'Discard movie.mkv' }).click();
+      await confirm.getByRole('button', { name: 'Discard' }).click();
+      await page.getByText('Discarded the upload of "movie.mkv".').waitFor();
+      await list.waitFor({ state: 'detached' });
+      assert.deepEqual((await call('GET', '/api/v1/uploads')).body.uploads, []);
+      assert.equal((await call('GET', '/api/v1/me')).body.usage.reserved_bytes, 0);
+      assert.doesNotMatch(await page.locator('.usage-page .lead').innerText(), /unfinished/);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+});

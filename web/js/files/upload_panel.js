@@ -1,0 +1,259 @@
+// The uploads panel: a summary ("12 uploaded, 288 failed, 1 cancelled"), an overall line
+// (bytes sent of the total, speed, time left), the unfinished resumable uploads, one row per
+// file being sent, failures grouped by cause (one sentence each, with Retry all and Clear) and
+// the finished rows collapsed into one "N done" line. Rows never move while the pointer or the
+// focus is in the panel: a finished row leaves the list only once it is left alone.
+import { h, replaceChildren } from '../dom.js';
+import { formatBytes } from '../format.js';
+import { unfinishedList } from './unfinished_uploads.js';
+
+const kActive = ['queued', 'uploading', 'conflict'];
+const kFinished = ['done', 'canceled', 'skipped'];
+const kListedFailures = 100;  // File names shown under a failure group.
+
+// The panel for `items` (the upload queue, read on every refresh). `actions`: cancel(item),
+// retry(items), clear(items), clearFinished(), reloadUnfinished().
+export function createPanel(items, actions) {
+  const summary = h('p', { class: 'upload-summary', role: 'status', 'aria-live': 'polite' });
+  const clear = h('button', { type: 'button', class: 'link-button', hidden: true },
+                  'Clear finished');
+  clear.addEventListener('click', () => actions.clearFinished());
+  const overall = h('p', { class: 'upload-overall', hidden: true });
+  const prep = h('p', { class: 'upload-prep status', hidden: true });
+  const resumable = h('div', { class: 'upload-resumable' });
+  const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads in progress' });
+  const failures = h('div', { class: 'upload-failures' });
+  const finishedSummary = h('summary');
+  const finishedList = h('ul', { class: 'upload-list', 'aria-label': 'Finished uploads' });
+  const finished = h('details', { class: 'upload-finished', hidden: true }, finishedSummary,
+                     finishedList);
+  const panel = h('section', { class: 'upload-panel', 'aria-label': 'Uploads' },
+                  h('div', { class: 'upload-head' }, h('h2', {}, 'Uploads'), summary, clear),
+                  overall, prep, resumable, list, failures, finished);
+
+  // Rows to take out of the list once the person is not pointing at or focused in it.
+  const leaving = new Set();
+  const busy = () => panel.matches(':hover') || list.contains(document.activeElement);
+  const settle = () => {
+    if (busy()) return;
+    for (const item of leaving) {
+      if (kFinished.includes(item.state)) finishedList.append(item.row);
+      else if (item.state === 'failed') item.row.remove();  // Its failure group tells.
+    }
+    leaving.clear();
+    drawFinished();
+  };
+  panel.addEventListener('pointerleave', () => setTimeout(settle, 0));
+  panel.addEventListener('focusout', () => setTimeout(settle, 0));
+
+  let samples = [];  // [time, bytes sent overall], for the overall speed.
+  let overallTimer = null;
+  let unfinishedKey = '';
+
+  Object.assign(panel, {
+    add(item) {
+      item.row = buildRow(item, actions);
+      list.append(item.row);
+      panel.draw(item);
+    },
+    remove(item) {
+      leaving.delete(item);
+      item.row?.remove();
+    },
+    draw(item) {
+      drawRow(item);
+      if (kActive.includes(item.state)) {
+        leaving.delete(item);
+        if (item.row.parentNode !== list) list.append(item.row);  // Back from a retry.
+      } else if (item.row.parentNode === list) {
+        leaving.add(item);
+        settle();
+      }
+      overallTimer ??= setTimeout(() => {
+        overallTimer = null;
+        drawOverall();
+      }, 250);
+    },
+    refresh(unfinished) {
+      const n = (state) => items.filter((i) => i.state === state).length;
+      const [done, failed, canceled, skipped] = ['done', 'failed', 'canceled', 'skipped'].map(n);
+      const active = items.filter((i) => kActive.includes(i.state)).length;
+      const text = !failed && !canceled && !skipped ? `${done} of ${items.length} uploaded`
+        : [`${done} uploaded`, failed && `${failed} failed`, canceled && `${canceled} cancelled`,
+           skipped && `${skipped} skipped`].filter(Boolean).join(', ');
+      summary.textContent = items.length ? text + (active ? ` · ${active} in progress` : '') : '';
+      clear.hidden = !(done + canceled + skipped);
+      drawFailures();
+      drawFinished();
+      drawOverall();
+      drawUnfinished(unfinished);
+      panel.hidden = !items.length && !unfinished.length && prep.hidden;
+    },
+    // "Creating folders: 3 of 40…" while an upload's folders are made; '' when done.
+    preparing(text) {
+      prep.textContent = text;
+      prep.hidden = !text;
+      if (text) panel.hidden = false;
+    },
+  });
+  return panel;
+
+  function drawFinished() {
+    const rows = [...finishedList.children];
+    const count = (state) => rows.filter((r) => r.dataset.state === state).length;
+    const renamed = rows.filter((r) => r.dataset.renamed).length;
+    finished.hidden = !rows.length;
+    finishedSummary.textContent = [`${count('done')} done`,
+      count('canceled') && `${count('canceled')} cancelled`,
+      count('skipped') && `${count('skipped')} skipped`].filter(Boolean).join(', ') +
+      (renamed ? ` (${renamed} saved under a new name)` : '');
+  }
+
+  function drawOverall() {
+    const live = new Set(items.filter((i) => ['queued', 'uploading'].includes(i.state))
+                              .map((i) => i.batch));
+    overall.hidden = !live.size;
+    if (!live.size) {
+      samples = [];
+      return;
+    }
+    const mine = items.filter((i) => live.has(i.batch) &&
+                                     (kActive.includes(i.state) || i.state === 'done'));
+    const total = mine.reduce((sum, i) => sum + i.size, 0);
+    const sent = mine.reduce((sum, i) => sum + (i.state === 'done' ? i.size : i.sent), 0);
+    const now = performance.now();
+    if (samples.length && sent < samples[samples.length - 1][1]) samples = [];
+    samples.push([now, sent]);
+    samples = samples.filter(([t]) => now - t <= 5000);
+    const [t0, b0] = samples[0];
+    const speed = now - t0 > 500 ? ((sent - b0) * 1000) / (now - t0) : 0;
+    overall.textContent = `${formatBytes(sent)} of ${formatBytes(total)} sent` +
+      (speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatDuration((total - sent) / speed)} left`
+                 : '');
+  }
+
+  // One notice per cause; drawn again only when the groups change (keeps focus on a button).
+  function drawFailures() {
+    const groups = new Map();
+    for (const item of items) {
+      if (item.state !== 'failed') continue;
+      if (!groups.has(item.cause.key)) groups.set(item.cause.key, []);
+      groups.get(item.cause.key).push(item);
+    }
+    const key = [...groups].map(([k, g]) => `${k}\u0001${g.length}`).join('\u0002');
+    if (key === failures.dataset.key) return;
+    failures.dataset.key = key;
+    replaceChildren(failures, [...groups.values()].map((g) => failureGroup(g, actions)));
+  }
+
+  function drawUnfinished(unfinished) {
+    const key = unfinished.map((u) => `${u.id}:${u.offset}`).join(',');
+    if (key === unfinishedKey) return;
+    unfinishedKey = key;
+    const error = h('p', { class: 'status-error', role: 'alert', hidden: true });
+    replaceChildren(resumable, unfinished.length ? h('div', { class: 'notice' },
+      h('p', {}, 'Unfinished uploads: each holds its whole size of your storage until it is ',
+        'finished, discarded or expires.'),
+      unfinishedList(unfinished, {
+        hint: true, onDiscarded: () => actions.reloadUnfinished(),
+        onError: (err) => {
+          error.textContent = err.message;
+          error.hidden = false;
+        },
+      }), error) : null);
+  }
+}
+
+function buildRow(item, actions) {
+  const button = (label, name, fn) => {
+    const b = h('button', { type: 'button', class: 'button button-secondary button-small',
+                            'aria-label': name, hidden: true }, label);
+    b.addEventListener('click', fn);
+    return b;
+  };
+  const progress = h('progress', { max: String(Math.max(item.size, 1)), value: '0',
+                                   'aria-label': `Upload progress of ${item.path}` });
+  const status = h('span', { class: 'upload-status' });
+  const now = button('Retry now', `Retry upload of ${item.path} now`, () => item.retryNow?.());
+  const cancel = button('Cancel', `Cancel upload of ${item.path}`, () => actions.cancel(item));
+  const retry = button('Retry', `Retry upload of ${item.path}`, () => actions.retry([item]));
+  const row = h('li', { class: 'upload' },
+                h('span', { class: 'upload-name', title: item.path }, item.path), progress,
+                h('span', { class: 'upload-actions' }, now, cancel, retry), status);
+  Object.assign(row, { progress, status, cancel, retry, now });
+  return row;
+}
+
+function drawRow(item) {
+  const { row } = item;
+  row.dataset.state = item.state;
+  if (item.savedAs) row.dataset.renamed = 'true';
+  row.progress.value = item.state === 'done' ? item.size : item.sent;
+  let text;
+  if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
+  else if (item.state === 'done') {
+    text = `Done · ${formatBytes(item.size)}` +
+           (item.savedAs ? ` · saved as "${item.savedAs}"` : '') +
+           (item.onConflict === 'replace' ? ' · replaced the old one' : '');
+  } else if (item.state === 'canceled') text = 'Cancelled';
+  else if (item.state === 'skipped') text = 'Skipped: it already exists';
+  else if (item.state === 'conflict') text = 'Already exists: choose what to do';
+  else if (item.state === 'failed') text = `Failed: ${item.error}`;
+  else {
+    const speed = speedOf(item);
+    text = `${formatBytes(item.sent)} of ${formatBytes(item.size)}` +
+           (speed > 0 && !item.note
+             ? ` · ${formatBytes(speed)}/s · ${formatDuration((item.size - item.sent) / speed)} left`
+             : '') +
+           (item.note ? ` · ${item.note}` : '');
+  }
+  row.status.textContent = text;
+  row.status.title = text;
+  row.status.classList.toggle('status-error', item.state === 'failed');
+  row.cancel.hidden = !kActive.includes(item.state);
+  row.retry.hidden = item.state !== 'failed' || item.final;
+  row.now.hidden = !item.retryNow;
+}
+
+// "The folder "KB folder" was deleted while uploading: 288 files were not uploaded."
+function failureGroup(group, actions) {
+  const first = group[0];
+  const n = group.length;
+  const what = n === 1 ? `"${first.path}" was` : `${n} files were`;
+  const text = first.cause.kind === 'gone' ? `${first.cause.text}: ${what} not uploaded.`
+                                           : `${what} not uploaded: ${first.cause.text}`;
+  const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
+                              hidden: group.every((i) => i.final) }, n === 1 ? 'Retry' : 'Retry all');
+  retry.addEventListener('click', () => actions.retry(group));
+  const clear = h('button', { type: 'button', class: 'button button-secondary button-small' },
+                  'Clear');
+  clear.addEventListener('click', () => actions.clear(group));
+  const shown = group.slice(0, kListedFailures);
+  return h('div', { class: 'notice notice-error upload-failure', role: 'group',
+                    'aria-label': 'Not uploaded' },
+    h('p', {}, text),
+    n > 1 ? h('details', {}, h('summary', {}, 'Which files'),
+              h('ul', { class: 'plain-list' }, shown.map((i) => h('li', {}, i.path)),
+                n > shown.length ? h('li', {}, `and ${n - shown.length} more`) : null))
+          : null,
+    h('div', { class: 'form-actions' }, retry, clear));
+}
+
+// Bytes per second over the last ~3 s of samples, or 0 before there is enough to say.
+function speedOf(item) {
+  const now = performance.now();
+  const recent = item.samples.filter(([t]) => now - t <= 3000);
+  if (recent.length < 2) return 0;
+  const [t0, b0] = recent[0];
+  const [t1, b1] = recent[recent.length - 1];
+  return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+}
+
+// 75 -> "1 min 15 s".
+export function formatDuration(seconds) {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const min = Math.floor(seconds / 60);
+  if (min < 60) return `${min} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}

@@ -1,0 +1,82 @@
+// Sends one file of the upload queue into its folder: PUT …/content for a small file, tus
+// (tus.js) for a large one, with the item's on_conflict. A lost connection is waited out
+// (retry_wait.js) for as long as it takes, with a "Retry now" (item.retryNow) meanwhile.
+import { getNode } from './node_api.js';
+import { pauseBeforeRetry } from './retry_wait.js';
+import { kTusThresholdBytes, TusUpload } from './tus.js';
+import { errorOf, send } from './xhr.js';
+
+// Sends `item` ({ file, name, size, onConflict, … } of uploads.js) into the folder `folderId`;
+// resolves to the node when known (null after tus, unless a kept copy got another name), and
+// rejects with an ApiError or an AbortError (item.cancel() aborts). redraw(item) is called as
+// item.sent, item.note and item.retryNow change.
+export function sendFile(item, folderId, redraw) {
+  return item.size > kTusThresholdBytes ? sendTus(item, folderId, redraw)
+                                        : sendPut(item, folderId, redraw);
+}
+
+async function sendPut(item, folderId, redraw) {
+  const controller = new AbortController();
+  item.cancel = () => controller.abort();
+  const url = `/api/v1/nodes/${encodeURIComponent(folderId)}/content?` +
+              new URLSearchParams({ path: item.name, on_conflict: item.onConflict });
+  for (let failures = 0; ; failures += 1) {
+    try {
+      const r = await send('PUT', url, { body: item.file, onProgress: progressOf(item, redraw),
+        signal: controller.signal, headers: { 'Content-Type': 'application/octet-stream' } });
+      if (r.status === 200 || r.status === 201) return r.data;
+      throw errorOf(r);
+    } catch (err) {
+      // A lost connection is waited out however long it takes; a server error 3 times.
+      const lost = err?.status === 0;
+      if (!lost && !(err?.status >= 500 && err.status !== 507 && failures < 3)) throw err;
+      await waitToRetry(item, failures, controller.signal, redraw);
+    }
+  }
+}
+
+async function waitToRetry(item, failures, signal, redraw) {
+  let now = null;
+  item.retryNow = () => now?.();
+  const pause = pauseBeforeRetry(failures, { signal, onStatus: (text) => {
+    item.note = text;
+    redraw(item);
+  } });
+  now = pause.now;
+  try {
+    await pause.done;
+  } finally {
+    Object.assign(item, { retryNow: null, note: '', sent: 0, samples: [] });
+    redraw(item);
+  }
+}
+
+async function sendTus(item, folderId, redraw) {
+  const upload = new TusUpload({
+    file: item.file, parentId: folderId, path: item.name, onConflict: item.onConflict,
+    onProgress: progressOf(item, redraw),
+    onStatus: (text, retryNow) => {
+      Object.assign(item, { note: text, retryNow: retryNow ?? null });
+      redraw(item);
+    },
+  });
+  item.tus = upload;
+  item.cancel = () => upload.cancel();
+  const nodeId = await upload.start();
+  // Only a kept copy may have another name than the file's.
+  return item.onConflict === 'rename' && nodeId ? getNode(nodeId).catch(() => null) : null;
+}
+
+// Speed samples start at the first report: a resumed upload's first report is the offset it
+// resumes at, which is not bytes sent now. A report that goes back (a retry from the last
+// durable offset) starts them again.
+function progressOf(item, redraw) {
+  return (sent) => {
+    item.sent = Math.min(sent, item.size);
+    const last = item.samples[item.samples.length - 1];
+    if (last && item.sent < last[1]) item.samples = [];
+    item.samples.push([performance.now(), item.sent]);
+    if (item.samples.length > 40) item.samples.shift();
+    redraw(item);
+  };
+}
