@@ -91,7 +91,8 @@ describe('file browser', () => {
       // Folder upload: progress rows show up, then every file is done.
       await page.locator('input.upload-folder-input').setInputFiles(top);
       const panel = page.getByRole('region', { name: 'Uploads' });
-      await panel.locator('progress').first().waitFor();
+      // (Rows with a progress bar each; finished ones fold into a "3 done" line at once.)
+      await panel.locator('li.upload progress').first().waitFor({ state: 'attached' });
       await panel.getByText('3 of 3 uploaded').waitFor({ timeout: 30000 });
       await row(page, 'Holiday 2026').waitFor();
       for (const [rel, bytes] of Object.entries(files)) {
@@ -348,7 +349,7 @@ describe('file browser', () => {
       await dialog.getByRole('button', { name: 'Move here' }).click();
       const alert = page.locator('main .form-message[role="alert"]');
       await alert.waitFor();
-      assert.match(await alert.innerText(), /^Not moved: report\.txt: \S/);
+      assert.match(await alert.innerText(), /^1 could not be moved: "report\.txt": \S/);
       assert.equal((await resolve('/report.txt')).status, 200, 'nothing moved');
 
       // Move into Archive works.
@@ -510,6 +511,8 @@ describe('file browser', () => {
       await page.locator('input.upload-files-input').setInputFiles(again);
       await ask.getByRole('button', { name: 'Keep both' }).click();
       const panel = page.getByRole('region', { name: 'Uploads' });
+      // Finished rows fold into one line; opened, it shows the new name.
+      await panel.getByText('1 done (1 saved under a new name)').click();
       await panel.getByText('Done · 9 bytes · saved as "keep me (1).txt"').waitFor();
       await row(page, 'keep me (1).txt').waitFor();
       assert.equal((await resolve('/Keys/keep me.txt')).body.size, 3);
@@ -544,8 +547,8 @@ describe('file browser', () => {
       assert.equal((await call('DELETE', `/api/v1/nodes/${goneId}`)).status, 200);
       await row(page, 'gone.txt').getByRole('checkbox').check();
       await page.getByRole('button', { name: 'Download', exact: true }).click();
-      await page.getByText('"gone.txt" no longer exists here: deleted or moved elsewhere ' +
-                           'meanwhile.').waitFor();
+      await page.getByText('"gone.txt" was deleted or moved elsewhere meanwhile; the list is ' +
+                           'refreshed.').waitFor();
       await row(page, 'gone.txt').waitFor({ state: 'detached' });
       // New folder: a taken name and a name of spaces are said in the dialog, which stays.
       await page.getByRole('button', { name: 'New folder' }).click();
@@ -740,8 +743,9 @@ describe('file browser', () => {
       await page.locator('input.upload-files-input').setInputFiles(again);
       await page.waitForFunction(() => document.readyState === 'complete' &&
                                        document.querySelector('.upload-resumable li'));
+      // Listed with where it goes, how far it got, and how to continue.
       assert.match(await page.locator('.upload-resumable').innerText(),
-                   /second video\.bin \(8\.0 MB of \d+(\.\d)? MB sent\)/);
+                   /second video\.bin\s+to \/second video\.bin\s+8\.0 MB of \d+(\.\d)? MB sent .*choose the same file again/);
       await page.locator('input.upload-files-input').setInputFiles(again);
       await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
           .waitFor({ timeout: 60000 });

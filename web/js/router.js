@@ -136,6 +136,9 @@ export class Router {
     if (controller.signal.aborted) return;
     this.runCleanup();
     this.outlet.replaceChildren();
+    // The title first: a view may draw its heading and then wait for data.
+    const title = typeof view.title === 'function' ? view.title(ctx) : view.title;
+    document.title = title ? `${title} · ${this.appName}` : this.appName;
     try {
       const cleanup = await view.render(this.outlet, ctx);
       if (controller.signal.aborted) {
@@ -147,8 +150,6 @@ export class Router {
       if (controller.signal.aborted) return;
       failedView(err).render(this.outlet);
     }
-    const title = typeof view.title === 'function' ? view.title(ctx) : view.title;
-    document.title = title ? `${title} · ${this.appName}` : this.appName;
     this.onChange({ route: match?.route ?? null, params: ctx.params, url });
   }
 

@@ -1,28 +1,36 @@
-// The file browser (/files/<folder path>): breadcrumbs, the folder's items with sort and
-// "load more", selection actions (new folder, rename, move, copy, download, delete), drag and
-// drop (rows onto folders and breadcrumbs; files and folders from the desktop to upload),
-// upload buttons, the quota bar, the uploads panel and a "show deleted items" toggle. A file's
-// name opens the viewer (preview.js); its Download link and the toolbar's Download download.
+// The file browser (/files/<folder path>): breadcrumbs, the folder's items with sort and pages
+// that load as the list scrolls (browser_bulk.js acts on the selection: delete, move, copy,
+// with progress), "select all items in this folder", rename, download, drag and drop (rows
+// onto folders and breadcrumbs; files and folders from the desktop to upload), upload
+// buttons, the quota bar, the uploads panel and a "show deleted items" toggle. The list is
+// looked at again when the tab comes back into view (another tab or device may have changed
+// it), and Back returns to as many rows, scrolled as far, as were shown. A file's name opens
+// the viewer (preview.js); its Download link and the toolbar's Download download.
 import { h, replaceChildren, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
 import { openShareDialog } from '../shares/share_dialog.js';
-import { confirmDialog, pickFolder } from './dialogs.js';
+import { browserBulk } from './browser_bulk.js';
+import { formatCount, runBulk } from './bulk.js';
+import { pickFolder } from './dialogs.js';
 import { dropTarget, fileTable, kDragType } from './file_table.js';
 import {
   createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker,
 } from './item_actions.js';
+import { folderListing, kMaxPage, kPageSize } from './folder_listing.js';
+import { autoLoad, restoreScroll, savedPlace, trackPlace } from './listing_pager.js';
 import {
-  contentUrl, copyNode, deleteNode, folderUrl, getNode, listChildren, listTrash, moveNode,
-  resolvePath, restoreItem, splitPath,
+  contentUrl, folderUrl, getNode, resolvePath, restoreItem, splitPath,
 } from './node_api.js';
 import { quotaBar } from './quota.js';
 import { searchForm } from './search_view.js';
+import { selectAllBanner } from './select_all_banner.js';
 import { captureDrop, planFromFileList } from './tree_walk.js';
 import { openPreview } from './preview.js';
 import { uploadPanel, uploadPlan } from './uploads.js';
 
 const kSorts = ['name', 'modified', 'size'];
+const kMaxRestoredRows = 20000;
 
 // "Show deleted items" stays on for this browser (other folders, a reload) once turned on.
 const kShowDeletedKey = 'nimbus.showDeleted';
@@ -47,20 +55,51 @@ export function title({ params }) {
   return parts.length ? parts[parts.length - 1] : 'Files';
 }
 
+// "Nothing exists at '/Photos'." and the ways on: the trash, the files.
+function missingFolder(err) {
+  return h('section', { class: 'notice notice-error missing-folder', role: 'alert' },
+           h('h1', {}, 'This folder could not be shown'),
+           h('p', {}, err?.message || 'This folder does not exist.',
+             ' It may have been deleted: ', h('a', { href: '/trash' }, 'see the Trash'), '.'),
+           h('p', {}, h('a', { href: '/files' }, 'Go to your files')));
+}
+
+// What to say of items found gone (404) when acted on: deleted in another tab or device.
+function goneText(names) {
+  const shown = names.slice(0, 5).map((n) => `"${n}"`).join(', ') +
+                (names.length > 5 ? ` and ${formatCount(names.length - 5)} more` : '');
+  return `${shown} ${names.length === 1 ? 'was' : 'were'} deleted or moved elsewhere ` +
+         'meanwhile; the list is refreshed.';
+}
+
 export async function render(outlet, { params, query, signal, navigate }) {
   await requireUser();
   const path = '/' + splitPath(params.rest).join('/');
-  const folder = path === '/' ? await getNode('root', { signal })
-                              : await resolvePath(path, { signal });
+  let folder;
+  try {
+    folder = path === '/' ? await getNode('root', { signal })
+                          : await resolvePath(path, { signal });
+  } catch (err) {
+    if (err?.status !== 404) throw err;
+    outlet.append(missingFolder(err));
+    return undefined;
+  }
   if (folder.type !== 'folder') {
     // A file's path: show its folder (the file itself opens from its row).
     await navigate(folderUrl(splitPath(path).slice(0, -1).join('/')), { replace: true });
     return undefined;
   }
+  // Back (or a reload) to this history entry: as many rows as were shown, scrolled as far.
+  const place = savedPlace()?.folderId === folder.id ? savedPlace() : null;
+  let pageUrl = location.href;
   const state = {
     sort: kSorts.includes(query.get('sort')) ? query.get('sort') : 'name',
     order: query.get('order') === 'desc' ? 'desc' : 'asc',
-    items: [], cursor: null, deleted: [], showDeleted: rememberedShowDeleted(),
+    items: [], cursor: null, deleted: [], deletedCursor: null,
+    showDeleted: rememberedShowDeleted(),
+    selected: 0,
+    whole: false,  // "Select all items in this folder" was chosen (and is still true).
+    drawn: false,  // The first rows are on screen.
   };
 
   const message = messageBox();
@@ -68,6 +107,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
                  'Load more');
+  const listEnd = h('div', { class: 'form-actions list-end' }, more);
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true,
                                  class: 'upload-files-input' });
   const folderInput = h('input', { type: 'file', multiple: true, hidden: true,
@@ -77,15 +117,19 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   const table = fileTable({
     onSort: (key) => {
+      if (ops.busy()) return;
       if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
       else [state.sort, state.order] = [key, key === 'name' ? 'asc' : 'desc'];
-      history.replaceState(null, '', folderUrl(path, `?sort=${state.sort}&order=${state.order}`));
-      reload();
+      pageUrl = new URL(folderUrl(path, `?sort=${state.sort}&order=${state.order}`),
+                        location.href).href;
+      history.replaceState(history.state, '', pageUrl);
+      run(reload, { keep: true });  // As many rows as were loaded, the selection kept.
     },
     onSelection: (ids) => {
-      count.textContent = ids.length ? `${ids.length} selected` : '';
-      for (const b of selectionButtons) b.disabled = ids.length === 0;
-      renameButton.disabled = ids.length !== 1;
+      state.selected = ids.length;
+      if (ids.length !== table.count()) state.whole = false;
+      count.textContent = ids.length ? `${formatCount(ids.length)} selected` : '';
+      updateControls();
     },
     onDropOnFolder: (target, dt) => handleDrop(target.id, target.path, dt),
     onRestore: (item) => run(() => restore(item)),
@@ -94,18 +138,35 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }),
     onOpenFile: (node) => openPreview({ items: state.items, start: node,
                                         onClose: (shown) => table.focusItem(shown.id) }),
+    onDownload: (node) => run(() => downloadNodes([node])),
+  });
+  table.element.id = 'file-list';
+  const ops = browserBulk({
+    message, lock, reload, run,
+    forget: (ids) => {
+      const gone = new Set(ids);
+      state.items = state.items.filter((n) => !gone.has(n.id));
+      table.remove(ids);
+    },
+  });
+  const listing = folderListing({ folderId: folder.id, basePath: path, state, table, afterPage });
+  const banner = selectAllBanner({
+    onSelectAll: () => run(selectWholeFolder),
+    onClear: () => table.clearSelection(),
   });
 
   const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);
   const selectionButtons = [renameButton, button('Move', () => moveOrCopy('move')),
                             button('Copy', () => moveOrCopy('copy')),
-                            button('Download', downloadSelected),
-                            button('Delete', deleteSelected, { class: 'button button-danger button-small' })];
+                            button('Download', () => downloadNodes(table.selectedNodes())),
+                            button('Delete', () => ops.deleteNodes(table.selectedNodes()),
+                                   { class: 'button button-danger button-small' })];
+  const otherButtons = [button('New folder', newFolder),
+                        button('Upload files', () => fileInput.click()),
+                        button('Upload folder', () => folderInput.click())];
   const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
-                    button('New folder', newFolder),
-                    button('Upload files', () => fileInput.click()),
-                    button('Upload folder', () => folderInput.click()),
+                    otherButtons,
                     h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
                     selectionButtons, count,
                     h('label', { class: 'toggle', for: 'show-deleted' }, deletedToggle,
@@ -116,25 +177,35 @@ export async function render(outlet, { params, query, signal, navigate }) {
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
                     splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
-                  quota, message, toolbar, fileInput, folderInput,
+                  quota, message, ops.element, toolbar, banner.element, fileInput, folderInput,
                   // Above the list, where it is seen while a long folder scrolls below.
-                  uploadPanel(), zone, h('div', { class: 'form-actions' }, more)));
+                  uploadPanel(), zone, listEnd));
 
   // Drops of desktop files anywhere on the list upload into this folder.
   dropTarget(zone, (dt) => handleDrop(folder.id, path, dt));
-  more.addEventListener('click', () => run(() => loadPage(false)));
+  more.addEventListener('click', () => run(() => listing.loadNext(), { keep: true }));
   deletedToggle.addEventListener('change', () => {
     state.showDeleted = deletedToggle.checked;
     rememberShowDeleted(state.showDeleted);
-    run(loadDeleted);
+    run(listing.loadDeleted, { keep: true });
   });
   fileInput.addEventListener('change', () => startUpload(planFromFileList(fileInput.files),
                                                          folder.id, fileInput));
   folderInput.addEventListener('change', () => startUpload(planFromFileList(folderInput.files),
                                                            folder.id, folderInput));
 
+  let pager = null;  // autoLoad(), once the first rows are drawn.
+  let tracker = null;  // trackPlace(), likewise.
+  const rows = Math.min(kMaxRestoredRows, Math.max(kPageSize, Number(place?.rows) || 0));
+  await listing.loadFirst(rows, Number(place?.deletedRows) || 0)
+      .catch((err) => {
+        if (!state.drawn) throw err;
+        message.error(err?.message ?? String(err));  // The deleted items could not be listed.
+      });
+  if (place) restoreScroll(place.scrollY);
+
   const onKey = (e) => {
-    if (!zone.isConnected || document.querySelector('dialog[open]')) return;
+    if (!zone.isConnected || document.querySelector('dialog[open]') || ops.busy()) return;
     if (typesText(e.target)) return;  // Delete, F2, Ctrl+A edit the text of a field.
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key.toLowerCase() === 'a') {
@@ -143,53 +214,120 @@ export async function render(outlet, { params, query, signal, navigate }) {
     } else if (e.key === 'Escape') {
       table.clearSelection();
     } else if (e.key === 'Delete' && table.selectedNodes().length) {
-      run(deleteSelected);
+      run(() => ops.deleteNodes(table.selectedNodes()));
     } else if (e.key === 'F2' && table.selectedNodes().length === 1) {
       e.preventDefault();
       run(renameSelected);
     }
   };
   document.addEventListener('keydown', onKey);
-  const stopRefresh = refreshAfterUploads(folder.id, () => run(reload));
+  const stopRefresh = refreshAfterUploads(folder.id, () => run(reload, { keep: true }));
+  // Back in this tab (another tab or device may have changed the folder): look again.
+  let lastLook = 0;
+  const onReturn = () => {
+    if (document.visibilityState === 'hidden' || !zone.isConnected || ops.busy()) return;
+    // A tab switch brings both events: one look.
+    if (document.querySelector('dialog[open]') || Date.now() - lastLook < 500) return;
+    lastLook = Date.now();
+    refresh();
+  };
+  document.addEventListener('visibilitychange', onReturn);
+  window.addEventListener('focus', onReturn);
 
-  await loadPage(true);
-  if (state.showDeleted) await loadDeleted().catch((err) => message.error(err?.message ?? String(err)));
+  const skip = skipLink();
+  pager = autoLoad(listEnd, () => {
+    if (ops.busy() || !zone.isConnected) return false;
+    return listing.loadNext().catch((err) => {
+      message.error(err?.message ?? String(err));
+      return false;
+    });
+  });
+  tracker = trackPlace(() => pageUrl, placeNow, place?.scrollY ?? 0);
   return () => {
     document.removeEventListener('keydown', onKey);
+    document.removeEventListener('visibilitychange', onReturn);
+    window.removeEventListener('focus', onReturn);
     stopRefresh();
+    tracker.stop();
+    pager.stop();
+    skip.remove();
   };
 
   // --- data ---
-  async function loadPage(first) {
-    const limit = first ? Math.min(1000, Math.max(200, state.items.length)) : 200;
-    const data = await listChildren(folder.id, { sort: state.sort, order: state.order, limit,
-                                                 cursor: first ? undefined : state.cursor });
-    state.items = first ? data.items ?? [] : [...state.items, ...(data.items ?? [])];
-    state.cursor = data.next_cursor ?? null;
-    more.hidden = !state.cursor;
-    draw();
-  }
-  async function loadDeleted() {
-    state.deleted = state.showDeleted
-      ? (await listTrash({ parentId: folder.id })).items ?? [] : [];
-    draw();
-  }
   async function reload() {
-    await loadPage(true);
-    if (state.showDeleted) await loadDeleted();
+    await listing.reload();
     quota.update();
   }
-  function draw() {
-    table.draw(state.items, { basePath: path, sort: state.sort, order: state.order,
-                              deleted: state.deleted });
+
+  // The look when the tab comes back: no message of its own unless the folder is gone.
+  async function refresh() {
+    try {
+      await reload();
+    } catch (err) {
+      if (err?.status !== 404) return;  // Offline for a moment: the next look will do.
+      message.error('This folder was deleted or moved elsewhere meanwhile. ',
+                    h('a', { href: '/trash' }, 'See the Trash'));
+    }
+  }
+
+  function afterPage() {
+    const left = state.cursor || (state.showDeleted && state.deletedCursor);
+    more.hidden = !left;
+    updateControls();
+    tracker?.save();
+    pager?.check();
+  }
+
+  function placeNow(scrollY) {
+    return { folderId: folder.id, rows: state.items.length, deletedRows: state.deleted.length,
+             scrollY };
+  }
+
+  // --- controls ---
+  // While a bulk action runs, the toolbar, the toggle and the list's selection wait.
+  function lock(on) {
+    table.setLocked(on);
+    updateControls();
+  }
+
+  function updateControls() {
+    const busy = ops?.busy() ?? false;
+    for (const b of selectionButtons) b.disabled = busy || state.selected === 0;
+    renameButton.disabled = busy || state.selected !== 1;
+    for (const b of otherButtons) b.disabled = busy;
+    deletedToggle.disabled = busy;
+    more.disabled = busy;
+    banner.update({ selected: state.selected, loaded: state.items.length,
+                    more: !!state.cursor, whole: state.whole, busy });
+  }
+
+  // "Skip to file list", beside the page's "Skip to content": focus on the list's first row.
+  function skipLink() {
+    const link = h('a', { href: '#file-list', class: 'skip-link skip-link-files' },
+                   'Skip to file list');
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      const first = table.element.querySelector('tbody tr[data-id] input[type=checkbox]');
+      if (first) {
+        first.focus();
+      } else {
+        table.element.tabIndex = -1;
+        table.element.focus();
+      }
+    });
+    const pageSkip = document.querySelector('.skip-link');
+    if (pageSkip) pageSkip.after(link);
+    else document.body.prepend(link);
+    return link;
   }
 
   // Runs an action; its ApiError (or any error) is shown to the person. An item that is gone
   // (404: deleted or moved elsewhere meanwhile) is dropped from the list. Focus that the action
-  // left nowhere goes back to the list (file_table's restoreFocus).
-  async function run(fn) {
+  // left nowhere goes back to the list (file_table's restoreFocus). The last action's message
+  // goes, unless `keep` (showing more rows, another order: the summary and its Undo stay).
+  async function run(fn, { keep = false } = {}) {
     const hint = table.focusHint();
-    message.clear();  // The last action's message no longer applies.
+    if (!keep) message.clear();
     try {
       await fn();
     } catch (err) {
@@ -201,73 +339,62 @@ export async function render(outlet, { params, query, signal, navigate }) {
   }
 
   // --- actions ---
+  // Loads every page left (with progress; Cancel stops), then selects every item.
+  async function selectWholeFolder() {
+    await ops.task((n) => `Loading the rest of this folder: ${formatCount(n)} items loaded…`,
+                   async ({ update, cancelled }) => {
+                     update(state.items.length);
+                     while (state.cursor && !cancelled()) {
+                       await listing.loadNext(kMaxPage);
+                       update(state.items.length);
+                     }
+                   });
+    if (state.cursor) {
+      message.success(`Stopped: ${formatCount(state.items.length)} items are loaded, ` +
+                      'and the selection is as it was.');
+      return;
+    }
+    state.whole = true;
+    table.selectAll();
+  }
+
   function newFolder() {
     return createFolder(folder.id, { message, reload });
   }
 
-  function renameSelected() {
-    return renameItem(table.selectedNodes()[0] ?? null, { message, reload });
+  async function renameSelected() {
+    const node = table.selectedNodes()[0] ?? null;
+    try {
+      await renameItem(node, { message, reload });
+    } catch (err) {
+      if (err?.status !== 404 || !node) throw err;
+      throw Object.assign(new Error(goneText([node.name])), { status: 404 });
+    }
   }
 
   async function moveOrCopy(kind) {
     const nodes = table.selectedNodes();
     if (!nodes.length) return;
-    const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${nodes.length} items`;
+    const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${formatCount(nodes.length)} items`;
     const target = await pickFolder({
       title: `${kind === 'move' ? 'Move' : 'Copy'} ${what} to…`,
       confirmLabel: kind === 'move' ? 'Move here' : 'Copy here',
       excludeIds: kind === 'move' ? nodes.map((n) => n.id) : [],
     });
     if (!target) return;
-    await transfer(kind, nodes, target.id, target.path);
-  }
-
-  async function transfer(kind, nodes, targetId, targetPath) {
-    message.clear();
-    const failures = [];
-    let done = 0;
-    let already = 0;  // A move to the folder the item is in: nothing to do.
-    for (const node of nodes) {
-      if (kind === 'move' && node.parent_id === targetId) {
-        already += 1;
-        continue;
-      }
-      try {
-        if (kind === 'move') await moveNode(node.id, targetId);
-        else await copyNode(node.id, targetId);
-        done += 1;
-      } catch (err) {
-        failures.push(`${node.name}: ${err.message}`);
-      }
-    }
-    const to = targetPath || '/';
-    const items = (n) => `${n} ${n === 1 ? 'item' : 'items'}`;
-    const parts = [];
-    if (done) parts.push(`${kind === 'move' ? 'Moved' : 'Copied'} ${items(done)} to ${to}.`);
-    if (already) {
-      parts.push(already === 1 && nodes.length === 1 ? `"${nodes[0].name}" is already in ${to}.`
-                                                     : `${items(already)} already in ${to}.`);
-    }
-    if (failures.length) {
-      parts.push(`Not ${kind === 'move' ? 'moved' : 'copied'}: ${failures.join(' ')}`);
-      message.error(parts.join(' '));
-    } else {
-      message.success(parts.join(' '));
-    }
-    if (done) await reload();
+    await ops.transfer(kind, nodes, target.id, target.path);
   }
 
   // One item downloads as itself (a folder as its zip); several as one zip of them
   // (?only=). The browser drops a download that fails (404) without a word: the items are
   // looked up first.
-  async function downloadSelected() {
-    const nodes = table.selectedNodes();
-    const found = await Promise.all(nodes.map((node) => getNode(node.id).then(() => true, (err) => {
-      if (err?.status !== 404) throw err;
-      return false;
-    })));
-    const here = nodes.filter((_, i) => found[i]);
-    const gone = nodes.filter((_, i) => !found[i]).map((n) => `"${n.name}"`);
+  async function downloadNodes(nodes) {
+    if (!nodes.length) return;
+    const { failed } = await runBulk(nodes, (node) => getNode(node.id));
+    const other = failed.find((f) => f.error?.status !== 404);
+    if (other) throw other.error;
+    const goneIds = new Set(failed.map((f) => f.item.id));
+    const here = nodes.filter((n) => !goneIds.has(n.id));
     if (here.length) {
       const only = here.length > 1 ? `?only=${here.map((n) => encodeURIComponent(n.id)).join(',')}`
                                    : '';
@@ -280,50 +407,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
       a.click();
       a.remove();
     }
-    if (gone.length) {
+    if (failed.length) {
       await reload();
-      message.error(`${gone.join(', ')} no longer ${gone.length === 1 ? 'exists' : 'exist'} ` +
-                    'here: deleted or moved elsewhere meanwhile.');
+      message.error(goneText(failed.map((f) => f.item.name)));
     }
-  }
-
-  async function deleteSelected() {
-    const nodes = table.selectedNodes();
-    if (!nodes.length) return;
-    const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${nodes.length} items`;
-    const ok = await confirmDialog({
-      title: `Delete ${what}?`, confirmLabel: 'Move to trash', danger: true, undoable: true,
-      message: 'Deleted items stay in the trash (and count against your storage) until they ' +
-               'are purged; you can restore them from there.' +
-               (nodes.some((n) => n.shared || n.type === 'folder')
-                 ? ' Public links to them, or to anything in them, stop working for good (a ' +
-                   'restore does not bring them back), and the people they are shared with ' +
-                   'lose access until you restore them.'
-                 : ''),
-    });
-    if (!ok) return;
-    message.clear();
-    const trashIds = [];
-    const failures = [];
-    for (const node of nodes) {
-      try {
-        const r = await deleteNode(node.id);
-        if (r?.trash_item?.id) trashIds.push(r.trash_item.id);
-      } catch (err) {
-        failures.push(`${node.name}: ${err.message}`);
-      }
-    }
-    if (failures.length) message.error(failures.join(' '));
-    else {
-      const undo = h('button', { type: 'button', class: 'link-button' }, 'Undo');
-      undo.addEventListener('click', () => run(async () => {
-        for (const id of trashIds) await restoreItem(id);
-        message.success('Restored.');
-        await reload();
-      }));
-      message.success(`Moved ${what} to the trash.`, undo);
-    }
-    await reload();
   }
 
   async function restore(item) {
@@ -347,7 +434,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
       run(async () => {
         const id = await targetFolderId(targetId, targetPath);
         const nodes = state.items.filter((n) => ids.includes(n.id) && n.id !== id);
-        if (nodes.length && id !== folder.id) await transfer('move', nodes, id, targetPath);
+        if (nodes.length && id !== folder.id) await ops.transfer('move', nodes, id, targetPath);
       });
     } else if (types.includes('Files')) {
       const collect = captureDrop(dt);

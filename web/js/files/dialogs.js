@@ -115,6 +115,15 @@ export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
         return h('li', {}, button);
       }) : h('li', { class: 'status' }, 'No folders in here.'));
       status.textContent = `Target: ${node.path || '/'}`;
+      // The list has the focus (its first folder), not "Move here": Enter opens a folder, and
+      // the button it was on, now gone, does not leave the focus on the page behind.
+      const first = list.querySelector('button:not(:disabled)');
+      if (first) {
+        first.focus();
+      } else {
+        list.tabIndex = -1;
+        list.focus();
+      }
     } catch (err) {
       status.textContent = err.message;
     }

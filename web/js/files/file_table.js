@@ -1,6 +1,9 @@
 // The file list of the browser: a table with sortable headers, a checkbox per row (click,
 // shift-click for a range, select all), rows that can be dragged onto a folder, folder rows
-// that take drops, and greyed rows for items deleted from this folder (with Restore).
+// that take drops, and greyed rows for items deleted from this folder (with Restore), in a
+// body of their own after the live rows. Long folders come in pages: append() adds rows
+// without drawing the others again, and draw() reuses the rows of items that did not change
+// (a refresh keeps focus, selection and scroll).
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
@@ -10,24 +13,40 @@ export const kDragType = 'application/x-nimbus-nodes';
 
 const kColumns = [['name', 'Name'], ['size', 'Size'], ['modified', 'Modified']];
 
+// What a row shows of a node: a row is drawn again only when this changes.
+const signature = (node, path) => JSON.stringify([node.name, node.type, node.size,
+                                                  node.modified_at, !!node.shared,
+                                                  node.permission ?? null, path]);
+
 // Builds the table. Options: onSort(key) when a header is clicked; onSelection(ids) after
 // every change of the selection; onDropOnFolder(folderNode, dataTransfer) for drops on a
 // folder row; onRestore(trashItem); folderHref(node, path) the link of a folder row (default:
 // its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own;
 // onOpenFile(node), when given, opens a file (a click on its name, Enter on its row: the
-// preview) where it would otherwise download. A row's Download link always downloads.
+// preview) where it would otherwise download; onDownload(node), when given, runs instead of
+// a plain click on a row's Download link (which otherwise downloads as a link does).
 export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                             folderHref = (node, path) => folderUrl(path), onShare = null,
-                            onOpenFile = null }) {
+                            onOpenFile = null, onDownload = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const head = h('tr', {});
   const body = h('tbody', {});
+  const deletedBody = h('tbody', { class: 'deleted-rows' });
   const table = h('table', { class: 'table file-table', 'aria-label': 'Files' },
-                  h('thead', {}, head), body);
+                  h('thead', {}, head), body, deletedBody);
   let nodes = [];
+  let indexById = new Map();
+  const rowById = new Map();  // id -> { tr, sig } of the live rows drawn.
   let selected = new Set();
   let anchor = null;
+  let basePath = '/';
+  let headKey = null;  // The sort drawn in the header.
+  let locked = false;  // While a bulk action runs: the selection stays as it is.
+  let deletedCount = 0;
 
+  selectAll.addEventListener('click', (e) => {
+    if (locked) e.preventDefault();
+  });
   selectAll.addEventListener('change', () => setSelection(selectAll.checked ? nodes.map((n) => n.id)
                                                                              : []));
 
@@ -44,28 +63,31 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       return;
     }
     if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
-    const rows = [...body.querySelectorAll('tr[data-id]')];
-    const at = rows.indexOf(tr);
+    const rows = body.querySelectorAll('tr[data-id]');
+    const at = indexById.get(tr.dataset.id);
     const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 }[e.key];
     if (to < 0 || to >= rows.length || to === at) return;
     e.preventDefault();
     rows[to].querySelector('input[type=checkbox]').focus();
-    if (e.shiftKey) {
-      if (anchor === null || selected.size === 0) {
-        anchor = nodes.findIndex((n) => n.id === tr.dataset.id);
-      }
-      clickRow(nodes.findIndex((n) => n.id === rows[to].dataset.id), { shift: true });
+    if (e.shiftKey && !locked) {
+      if (anchor === null || selected.size === 0) anchor = at;
+      clickRow(to, { shift: true });
     }
   });
 
+  // Marks the rows whose state changed (a folder of thousands: only those are touched).
   function setSelection(ids) {
-    selected = new Set(ids);
-    for (const row of body.querySelectorAll('tr[data-id]')) {
-      const on = selected.has(row.dataset.id);
-      row.classList.toggle('selected', on);
-      row.setAttribute('aria-selected', String(on));
-      row.querySelector('input[type=checkbox]').checked = on;
+    const next = new Set(ids);
+    for (const id of new Set([...selected, ...next])) {
+      const on = next.has(id);
+      if (on === selected.has(id)) continue;
+      const tr = rowById.get(id)?.tr;
+      if (!tr) continue;
+      tr.classList.toggle('selected', on);
+      tr.setAttribute('aria-selected', String(on));
+      tr.querySelector('input[type=checkbox]').checked = on;
     }
+    selected = next;
     selectAll.checked = nodes.length > 0 && selected.size === nodes.length;
     selectAll.indeterminate = selected.size > 0 && selected.size < nodes.length;
     onSelection([...selected]);
@@ -74,9 +96,10 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
   // Click on row `index` (checkbox or row): shift selects the range from the last click,
   // ctrl/cmd or a checkbox toggles, a plain row click selects just this row.
   function clickRow(index, { shift, toggle }) {
+    if (locked || index === undefined) return;
     const id = nodes[index].id;
     const next = new Set(selected);
-    if (shift && anchor !== null) {
+    if (shift && anchor !== null && anchor < nodes.length) {
       const [a, b] = anchor < index ? [anchor, index] : [index, anchor];
       for (let i = a; i <= b; i += 1) next.add(nodes[i].id);
     } else if (toggle) {
@@ -91,13 +114,17 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     setSelection([...next]);
   }
 
-  function row(node, index, basePath) {
+  function row(node, path) {
     const isFolder = node.type === 'folder';
-    const path = node.path || `${basePath === '/' ? '' : basePath}/${node.name}`;
     const check = h('input', { type: 'checkbox', 'aria-label': `Select ${node.name}` });
     check.addEventListener('click', (e) => {
       e.stopPropagation();
-      clickRow(index, { shift: e.shiftKey, toggle: true });
+      if (locked) {
+        e.preventDefault();
+        return;
+      }
+      clickRow(indexById.get(node.id), { shift: e.shiftKey, toggle: true });
+      check.checked = selected.has(node.id);  // A shift-click keeps a ticked box ticked.
     });
     const link = isFolder
       ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false' },
@@ -109,21 +136,54 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                  h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null),
                  h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
                  h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
-                 h('td', { class: 'col-actions' }, shareButton(node),
-                   h('a', { href: contentUrl(node.id), download: isFolder ? `${node.name}.zip` : node.name,
-                            class: 'link-button', 'aria-label': `Download ${node.name}` },
-                     'Download')));
+                 h('td', { class: 'col-actions' }, shareButton(node), downloadLink(node)));
     tr.addEventListener('click', (e) => {
       if (e.target.closest('a, button, input')) return;
-      clickRow(index, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
+      clickRow(indexById.get(node.id), { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
     });
     tr.addEventListener('dragstart', (e) => {
+      if (locked) {
+        e.preventDefault();
+        return;
+      }
       const ids = selected.has(node.id) ? [...selected] : [node.id];
       e.dataTransfer.setData(kDragType, JSON.stringify(ids));
       e.dataTransfer.effectAllowed = 'copyMove';
     });
     if (isFolder) dropTarget(tr, (dt) => onDropOnFolder(node, dt));
     return tr;
+  }
+
+  // The live row of `node`: the one drawn before when it shows the same, else a new one.
+  function rowFor(node) {
+    const path = node.path || `${basePath === '/' ? '' : basePath}/${node.name}`;
+    const sig = signature(node, path);
+    const known = rowById.get(node.id);
+    if (known?.sig === sig) return known.tr;
+    const tr = row(node, path);
+    if (selected.has(node.id)) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+      tr.querySelector('input[type=checkbox]').checked = true;
+    }
+    rowById.set(node.id, { tr, sig });
+    return tr;
+  }
+
+  // A row's Download link: downloads as a link does, or asks onDownload first (a plain click).
+  function downloadLink(node) {
+    const isFolder = node.type === 'folder';
+    const a = h('a', { href: contentUrl(node.id), class: 'link-button',
+                       download: isFolder ? `${node.name}.zip` : node.name,
+                       'aria-label': `Download ${node.name}` }, 'Download');
+    if (onDownload) {
+      a.addEventListener('click', (e) => {
+        if (e.button !== 0 || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+        e.preventDefault();
+        onDownload(node);
+      });
+    }
+    return a;
   }
 
   // A file's name: opens it (onOpenFile) or downloads it. With a modifier or the middle button
@@ -168,41 +228,138 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
              h('td', { class: 'col-actions' }, restore));
   }
 
+  function drawHead(sort, order) {
+    if (headKey === `${sort} ${order}`) return;
+    headKey = `${sort} ${order}`;
+    replaceChildren(head, h('th', { class: 'col-check' }, selectAll),
+                    kColumns.map(([key, label]) => {
+                      const active = key === sort;
+                      const button = h('button', { type: 'button', class: 'sort-button' },
+                                       label, active ? (order === 'asc' ? ' ▲' : ' ▼') : '');
+                      button.addEventListener('click', () => {
+                        if (!locked) onSort(key);
+                      });
+                      return h('th', { class: `col-${key}`,
+                                       'aria-sort': active ? (order === 'asc' ? 'ascending'
+                                                                               : 'descending')
+                                                           : null }, button);
+                    }),
+                    h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
+                                                        'Actions')));
+  }
+
+  // "This folder is empty" when it is (no live rows, no deleted rows).
+  function drawEmpty() {
+    body.querySelector('tr.empty-row')?.remove();
+    if (nodes.length || deletedCount) return;
+    body.append(h('tr', { class: 'empty-row' },
+                  h('td', { colspan: '5', class: 'empty' },
+                    'This folder is empty. Drop files or folders here to upload.')));
+  }
+
+  function reindex() {
+    indexById = new Map(nodes.map((n, i) => [n.id, i]));
+  }
+
+  // The rows of the body in the order of `list`: rows of items gone are removed first (so the
+  // rows that stay are not moved, and keep the focus), then the others are put in place.
+  function reconcile(list) {
+    const keep = new Set(list.map((n) => n.id));
+    for (const [id, { tr }] of rowById) {
+      if (keep.has(id)) continue;
+      tr.remove();
+      rowById.delete(id);
+    }
+    body.querySelector('tr.empty-row')?.remove();
+    let at = body.firstElementChild;
+    for (const node of list) {
+      const before = rowById.get(node.id)?.tr;
+      const tr = rowFor(node);
+      if (before && before !== tr) {  // The item changed: its new row takes the old one's place.
+        if (before === at) at = at.nextElementSibling;
+        before.remove();
+      }
+      if (tr === at) at = at.nextElementSibling;
+      else body.insertBefore(tr, at);
+    }
+    while (at) {  // Nothing listed is left after the list; this is only a safety net.
+      const next = at.nextElementSibling;
+      at.remove();
+      at = next;
+    }
+  }
+
   return {
     element: table,
     // Draws `list` (nodes of the folder at `basePath`) and `deleted` (trash items), sorted by
     // `sort`/`order` as the server sent them; keeps the selected ids that are still there.
-    draw(list, { basePath, sort, order, deleted = [] }) {
-      nodes = list;
-      replaceChildren(head, h('th', { class: 'col-check' }, selectAll),
-                      kColumns.map(([key, label]) => {
-                        const active = key === sort;
-                        const button = h('button', { type: 'button', class: 'sort-button' },
-                                         label, active ? (order === 'asc' ? ' ▲' : ' ▼') : '');
-                        button.addEventListener('click', () => onSort(key));
-                        return h('th', { class: `col-${key}`,
-                                         'aria-sort': active ? (order === 'asc' ? 'ascending'
-                                                                                 : 'descending')
-                                                             : null }, button);
-                      }),
-                      h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
-                                                          'Actions')));
-      replaceChildren(body, list.map((n, i) => row(n, i, basePath)), deleted.map(deletedRow));
-      if (!list.length && !deleted.length) {
-        body.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' },
-                                  'This folder is empty. Drop files or folders here to upload.')));
+    draw(list, { basePath: base, sort, order, deleted = [] }) {
+      if (base !== basePath) rowById.clear();
+      basePath = base;
+      drawHead(sort, order);
+      nodes = [...list];
+      reindex();
+      reconcile(nodes);
+      replaceChildren(deletedBody, deleted.map(deletedRow));
+      deletedCount = deleted.length;
+      drawEmpty();
+      if (anchor !== null && anchor >= nodes.length) anchor = null;
+      setSelection([...selected].filter((id) => indexById.has(id)));
+    },
+    // Adds the rows of `list` (the next page) after those drawn; the selection stays.
+    append(list) {
+      const fresh = list.filter((n) => !indexById.has(n.id));
+      const fragment = document.createDocumentFragment();
+      for (const node of fresh) {
+        indexById.set(node.id, nodes.length);
+        nodes.push(node);
+        fragment.append(rowFor(node));
       }
-      const keep = [...selected].filter((id) => list.some((n) => n.id === id));
-      if (anchor !== null && anchor >= list.length) anchor = null;
-      setSelection(keep);
+      body.append(fragment);
+      drawEmpty();
+      setSelection([...selected]);
+    },
+    // Takes the rows of `ids` away (items deleted or moved by this page).
+    remove(ids) {
+      const gone = new Set(ids);
+      nodes = nodes.filter((n) => !gone.has(n.id));
+      reindex();
+      for (const id of gone) {
+        rowById.get(id)?.tr.remove();
+        rowById.delete(id);
+      }
+      anchor = null;
+      drawEmpty();
+      setSelection([...selected].filter((id) => !gone.has(id)));
+    },
+    // The deleted rows: all of them again, or more after them.
+    drawDeleted(deleted) {
+      replaceChildren(deletedBody, deleted.map(deletedRow));
+      deletedCount = deleted.length;
+      drawEmpty();
+    },
+    appendDeleted(more) {
+      deletedBody.append(...more.map(deletedRow));
+      deletedCount += more.length;
+      drawEmpty();
+    },
+    // While a bulk action runs, clicks and keys leave the selection as it is and the headers
+    // do not sort (the controls keep the focus they have).
+    setLocked(on) {
+      locked = on;
+      table.classList.toggle('is-locked', on);
+      if (on) table.setAttribute('aria-busy', 'true');
+      else table.removeAttribute('aria-busy');
     },
     // Where keyboard focus is in the list before an action: the row holding it (or the first
     // selected row) by id and index, for restoreFocus once the action has redrawn the rows.
     focusHint() {
       const focused = document.activeElement?.closest?.('tr[data-id]');
-      const ids = focused && body.contains(focused) ? [focused.dataset.id] : [...selected];
-      const index = nodes.findIndex((n) => ids.includes(n.id));
-      return { ids, index };
+      const ids = focused && body.contains(focused) ? [focused.dataset.id]
+                                                    : [...selected].slice(0, 1000);
+      const index = ids.map((id) => indexById.get(id)).filter((i) => i !== undefined)
+          .reduce((a, b) => Math.min(a, b), Infinity);
+      return { ids, index: index === Infinity ? -1 : index };
     },
     // When the action left focus nowhere (its row or button was redrawn or disabled): on the
     // hinted row if it is still listed, else on the row now at its place, else on the table.
@@ -214,10 +371,11 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                    !active.closest('[hidden]');
       if (!table.isConnected || kept) return;
       if (document.querySelector('dialog[open]')) return;
-      const rows = [...body.querySelectorAll('tr[data-id]')];
-      const target = rows.find((r) => hint?.ids?.includes(r.dataset.id)) ??
-                     (hint?.index >= 0 && rows.length ? rows[Math.min(hint.index, rows.length - 1)]
-                                                      : null);
+      const rows = body.querySelectorAll('tr[data-id]');
+      const still = hint?.ids?.find((id) => rowById.get(id)?.tr.isConnected);
+      const target = still ? rowById.get(still).tr
+                           : (hint?.index >= 0 && rows.length
+                             ? rows[Math.min(hint.index, rows.length - 1)] : null);
       const focusable = target?.querySelector('input[type=checkbox]');
       if (focusable) {
         focusable.focus();
@@ -228,12 +386,13 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     },
     // Focus on the name of the item `id` (e.g. the file a preview showed last), if listed.
     focusItem(id) {
-      const tr = [...body.querySelectorAll('tr[data-id]')].find((r) => r.dataset.id === id);
-      tr?.querySelector('a.node-link')?.focus();
+      rowById.get(id)?.tr.querySelector('a.node-link')?.focus();
     },
     selectAll: () => setSelection(nodes.map((n) => n.id)),
     clearSelection: () => setSelection([]),
     selectedNodes: () => nodes.filter((n) => selected.has(n.id)),
+    // The number of rows drawn (live items).
+    count: () => nodes.length,
   };
 }
 

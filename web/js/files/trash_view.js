@@ -1,49 +1,85 @@
 // The trash (/trash): deleted items with where they came from, when they are purged, restore
-// (saying where the item goes back to) and delete forever, and "Empty trash".
+// (saying where the item goes back to) and delete forever, one by one or for the ticked items
+// (a checkbox per item, shift-click for a range, select all, "select all items in the
+// trash"), "Restore all" and "Empty trash". Bulk actions run a few requests at a time with a
+// progress line and Cancel, and end with one summary. More items load as the list scrolls.
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
+import { bulkProgress, formatCount, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
+import { autoLoad } from './listing_pager.js';
 import { daysUntil, emptyTrash, folderUrl, listTrash, parentPath, purgeItem, restoreItem,
          splitPath } from './node_api.js';
 import { nodeIcon, quotaBar } from './quota.js';
+import { selectAllBanner } from './select_all_banner.js';
 
 export const title = 'Trash';
+
+const kPageSize = 200;
+const kMaxPage = 1000;
 
 export async function render(outlet, { signal }) {
   await requireUser();
   const message = messageBox();
   const quota = quotaBar();
+  const progress = bulkProgress();
   const list = h('ul', { class: 'item-list trash-list', 'aria-label': 'Deleted items' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
                  'Load more');
-  const empty = h('button', { type: 'button', class: 'button button-danger' }, 'Empty trash');
+  const listEnd = h('div', { class: 'form-actions list-end' }, more);
+  const selectAll = h('input', { type: 'checkbox', id: 'trash-select-all' });
+  const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
+  const tool = (label, fn, cls = 'button button-secondary button-small') => {
+    const b = h('button', { type: 'button', class: cls }, label);
+    b.addEventListener('click', () => run(fn));
+    return b;
+  };
+  const restoreSelected = tool('Restore selected', () => restoreItems(selectedItems()));
+  const purgeSelected = tool('Delete forever selected', () => purgeItems(selectedItems()),
+                             'button button-danger button-small');
+  const restoreAll = tool('Restore all', restoreEverything);
+  const empty = tool('Empty trash', emptyEverything, 'button button-danger button-small');
+  const banner = selectAllBanner({ what: 'the trash', onSelectAll: () => run(selectWholeTrash),
+                                   onClear: () => setSelection([]) });
   let items = [];
   let cursor = null;
+  let selected = new Set();
+  let anchor = null;
+  let busy = false;
+  let whole = false;
+  const rowById = new Map();
+  let pager = null;  // autoLoad(), once the first page is drawn.
 
   outlet.append(h('section', { class: 'trash-page' },
                   h('h1', {}, 'Trash'),
                   h('p', { class: 'lead' }, 'Deleted items stay here until their time runs out ',
                     '(shown for each), then they are deleted for good. They count against ',
                     'your storage until then.'),
-                  quota, message, h('div', { class: 'toolbar' }, empty), list,
-                  h('div', { class: 'form-actions' }, more)));
+                  quota, message, progress.element,
+                  h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Trash actions' },
+                    h('label', { class: 'toggle-select-all', for: 'trash-select-all' }, selectAll,
+                      ' Select all'),
+                    restoreSelected, purgeSelected, count,
+                    h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
+                    restoreAll, empty),
+                  banner.element, list, listEnd));
 
-  more.addEventListener('click', () => run(() => load(false)));
-  empty.addEventListener('click', () => run(async () => {
-    const ok = await confirmDialog({
-      title: 'Empty the trash?', confirmLabel: 'Delete everything forever', danger: true,
-      message: 'Every item in the trash is deleted for good. This cannot be undone.' });
-    if (!ok) return;
-    const count = items.length;
-    await emptyTrash();
-    message.success(cursor ? 'Everything in the trash was deleted for good.'
-                           : `Deleted ${count} ${count === 1 ? 'item' : 'items'} for good.`);
-    await load(true);
-  }));
+  more.addEventListener('click', () => run(() => loadNext()));
+  selectAll.addEventListener('click', (e) => {
+    if (busy) e.preventDefault();
+  });
+  selectAll.addEventListener('change', () => setSelection(selectAll.checked
+    ? items.map((i) => i.id) : []));
 
   await load(true);
+  pager = autoLoad(listEnd, () => (busy || !list.isConnected ? false
+    : loadNext().catch((err) => {
+      message.error(err?.message ?? String(err));
+      return false;
+    })));
+  return () => pager.stop();
 
   // Runs an action and shows its error. Focus that the action left nowhere (its item was
   // redrawn or is gone) goes to the same action of the item now at that place, else to the
@@ -60,7 +96,7 @@ export async function render(outlet, { signal }) {
       if (err?.name !== 'AbortError') message.error(err?.message ?? String(err));
     }
     const now = document.activeElement;
-    if (!list.isConnected || (now && now !== document.body && now.isConnected) ||
+    if (!list.isConnected || (now && now !== document.body && now.isConnected && !now.disabled) ||
         document.querySelector('dialog[open]')) {
       return;
     }
@@ -75,16 +111,182 @@ export async function render(outlet, { signal }) {
     }
   }
 
-  async function load(first) {
-    const data = await listTrash({ cursor: first ? undefined : cursor, signal });
-    items = first ? data.items ?? [] : [...items, ...(data.items ?? [])];
-    cursor = data.next_cursor ?? null;
-    more.hidden = !cursor;
-    empty.disabled = items.length === 0;
+  // --- data ---
+  // The first page (or as many items as are shown, after an action), drawn anew.
+  async function load(first, rows = kPageSize) {
+    const fresh = [];
+    let next = null;
+    do {
+      const limit = Math.min(kMaxPage, Math.max(kPageSize, rows - fresh.length));
+      const data = await listTrash({ cursor: next ?? undefined, limit, signal });
+      fresh.push(...(data.items ?? []));
+      next = data.next_cursor ?? null;
+    } while (!first && next && fresh.length < rows);
+    items = fresh;
+    cursor = next;
+    rowById.clear();
     replaceChildren(list, items.length ? items.map(row)
                                        : h('li', { class: 'item' }, 'The trash is empty.'));
+    setSelection([...selected].filter((id) => rowById.has(id)));
+    afterPage();
     quota.update();
   }
+
+  async function reload() {
+    await load(false, Math.max(kPageSize, items.length));
+  }
+
+  // The next page, after the items shown; resolves to true when it added some.
+  async function loadNext(limit = kPageSize) {
+    if (!cursor) return false;
+    const data = await listTrash({ cursor, limit, signal });
+    const fresh = (data.items ?? []).filter((i) => !rowById.has(i.id));
+    cursor = data.next_cursor ?? null;
+    if (!items.length && fresh.length) list.replaceChildren();
+    items.push(...fresh);
+    list.append(...fresh.map(row));
+    setSelection([...selected]);
+    afterPage();
+    return true;
+  }
+
+  function afterPage() {
+    more.hidden = !cursor;
+    updateControls();
+    pager?.check();
+  }
+
+  // Everything left to load (progress, Cancel), then every item is selected.
+  async function selectWholeTrash() {
+    await locked(async () => {
+      progress.start('', null, { describe: (n) => `Loading the trash: ${formatCount(n)} ` +
+                                                  'items loaded…' });
+      while (cursor && !progress.cancelled()) {
+        await loadNext(kMaxPage);
+        progress.update(items.length);
+      }
+    });
+    if (cursor) return;
+    whole = true;
+    setSelection(items.map((i) => i.id));
+  }
+
+  // --- selection ---
+  function setSelection(ids) {
+    const next = new Set(ids);
+    for (const [id, li] of rowById) {
+      const on = next.has(id);
+      if (on === selected.has(id) && li.classList.contains('selected') === on) continue;
+      li.classList.toggle('selected', on);
+      li.querySelector('input[type=checkbox]').checked = on;
+    }
+    selected = next;
+    if (selected.size !== items.length) whole = false;
+    updateControls();
+  }
+
+  function selectedItems() {
+    return items.filter((i) => selected.has(i.id));
+  }
+
+  function updateControls() {
+    const n = selected.size;
+    count.textContent = n ? `${formatCount(n)} selected` : '';
+    selectAll.checked = items.length > 0 && n === items.length;
+    selectAll.indeterminate = n > 0 && n < items.length;
+    for (const b of [restoreSelected, purgeSelected]) b.disabled = busy || n === 0;
+    for (const b of [restoreAll, empty]) b.disabled = busy || items.length === 0;
+    more.disabled = busy;
+    banner.update({ selected: n, loaded: items.length, more: !!cursor, whole, busy });
+  }
+
+  // While a bulk action runs: the buttons wait, the checkboxes stay as they are.
+  async function locked(fn) {
+    busy = true;
+    list.setAttribute('aria-busy', 'true');
+    for (const b of list.querySelectorAll('button')) b.disabled = true;
+    updateControls();
+    try {
+      return await fn();
+    } finally {
+      progress.finish();
+      busy = false;
+      list.removeAttribute('aria-busy');
+      for (const b of list.querySelectorAll('button')) b.disabled = false;
+      updateControls();
+    }
+  }
+
+  // Runs `work` over `targets` ("Restoring 1,200 of 5,000…").
+  function bulk(targets, label, work) {
+    return locked(() => {
+      if (targets.length > 1) progress.start(label, targets.length);
+      return runBulk(targets, work, { onProgress: (n) => progress.update(n),
+                                      cancelled: progress.cancelled });
+    });
+  }
+
+  // --- actions ---
+  async function restoreItems(targets) {
+    if (!targets.length || busy) return;
+    const outcome = await bulk(targets, 'Restoring', (item) => restoreItem(item.id));
+    summarize(outcome, 'restored');
+    await reload();
+  }
+
+  async function purgeItems(targets) {
+    if (!targets.length || busy) return;
+    const one = targets.length === 1;
+    const ok = await confirmDialog({
+      title: one ? `Delete "${targets[0].name}" forever?`
+                 : `Delete ${itemsText(targets.length)} forever?`,
+      confirmLabel: 'Delete forever', danger: true,
+      message: `${one ? 'It' : 'They'} cannot be restored afterwards.` });
+    if (!ok) return;
+    const outcome = await bulk(targets, 'Deleting forever', async (item) => {
+      try {
+        return await purgeItem(item.id);
+      } catch (err) {
+        if (err?.status === 404) return null;  // Gone already: restored or purged elsewhere.
+        throw err;
+      }
+    });
+    summarize(outcome, 'deleted for good');
+    await reload();
+  }
+
+  // "Restore all": every page, then every item.
+  async function restoreEverything() {
+    if (busy) return;
+    await locked(async () => {
+      progress.start('', null, { describe: (n) => `Loading the trash: ${formatCount(n)} ` +
+                                                  'items loaded…' });
+      while (cursor && !progress.cancelled()) await loadNext(kMaxPage);
+    });
+    if (cursor) return;
+    await restoreItems([...items]);
+  }
+
+  async function emptyEverything() {
+    const ok = await confirmDialog({
+      title: 'Empty the trash?', confirmLabel: 'Delete everything forever', danger: true,
+      message: 'Every item in the trash is deleted for good. This cannot be undone.' });
+    if (!ok) return;
+    const n = items.length;
+    await locked(() => emptyTrash());
+    message.success(cursor ? 'Everything in the trash was deleted for good.'
+                           : `Deleted ${itemsText(n)} for good.`);
+    selected = new Set();
+    await load(true);
+  }
+
+  // One line for a bulk action: "5,000 items restored.", what was not started (Cancel), and
+  // the failures by reason.
+  function summarize({ done, failed, notStarted }, verbed) {
+    const parts = done.length ? [`${itemsText(done.length)} ${verbed}.`] : [];
+    showOutcome(message, parts, { failed, notStarted }, verbed);
+  }
+
 
   // The folder an item goes back to: the parent of its original path.
   function destination(item) {
@@ -93,9 +295,33 @@ export async function render(outlet, { signal }) {
     return parts[parts.length - 1] === item.name ? parentPath(original) : original;
   }
 
+  // Click on the checkbox of item `id`: toggles it; with shift, the range from the last click.
+  function clickCheck(id, shift) {
+    const index = items.findIndex((i) => i.id === id);
+    const next = new Set(selected);
+    if (shift && anchor !== null && anchor < items.length) {
+      const [a, b] = anchor < index ? [anchor, index] : [index, anchor];
+      for (let i = a; i <= b; i += 1) next.add(items[i].id);
+    } else {
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      anchor = index;
+    }
+    setSelection([...next]);
+  }
+
   function row(item) {
     const days = daysUntil(item.expires_at);
     const where = destination(item);
+    const check = h('input', { type: 'checkbox', 'aria-label': `Select ${item.name}` });
+    check.addEventListener('click', (e) => {
+      if (busy) {
+        e.preventDefault();
+        return;
+      }
+      clickCheck(item.id, e.shiftKey);
+      check.checked = selected.has(item.id);  // A shift-click keeps a ticked box ticked.
+    });
     const restore = h('button', { type: 'button', class: 'button button-secondary button-small',
                                   'aria-label': `Restore ${item.name} to ${where}` }, 'Restore');
     restore.addEventListener('click', () => run(async () => {
@@ -103,7 +329,7 @@ export async function render(outlet, { signal }) {
       const to = r?.restored_path ?? where;
       message.success(`Restored "${item.name}" to ${to}. `,
                       h('a', { href: folderUrl(parentPath(to)) }, 'Open the folder'));
-      await load(true);
+      await reload();
     }));
     const purge = h('button', { type: 'button', class: 'button button-danger button-small',
                                 'aria-label': `Delete ${item.name} forever` }, 'Delete forever');
@@ -114,16 +340,20 @@ export async function render(outlet, { signal }) {
       if (!ok) return;
       await purgeItem(item.id);
       message.success(`"${item.name}" was deleted for good.`);
-      await load(true);
+      await reload();
     }));
-    return h('li', { class: 'item trash-item', dataset: { trashId: item.id } },
-             h('div', { class: 'item-main' },
-               h('strong', {}, nodeIcon(item.type), item.name),
-               h('span', { class: 'item-meta' },
-                 `from ${where} · ${formatBytes(item.size)} · deleted ${formatTime(item.deleted_at)}`),
-               h('span', { class: 'item-meta purge-note' },
-                 days === null ? '' : `Purges in ${days} ${days === 1 ? 'day' : 'days'} · `,
-                 `Restore puts it back in ${where}`)),
-             h('div', { class: 'item-actions' }, restore, purge));
+    const li = h('li', { class: 'item trash-item selectable', dataset: { trashId: item.id } },
+                 h('span', { class: 'trash-check' }, check),
+                 h('div', { class: 'item-main' },
+                   h('strong', {}, nodeIcon(item.type), item.name),
+                   h('span', { class: 'item-meta' },
+                     `from ${where} · ${formatBytes(item.size)} · ` +
+                     `deleted ${formatTime(item.deleted_at)}`),
+                   h('span', { class: 'item-meta purge-note' },
+                     days === null ? '' : `Purges in ${days} ${days === 1 ? 'day' : 'days'} · `,
+                     `Restore puts it back in ${where}`)),
+                 h('div', { class: 'item-actions' }, restore, purge));
+    rowById.set(item.id, li);
+    return li;
   }
 }

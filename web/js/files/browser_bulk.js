@@ -1,0 +1,155 @@
+// The file browser's actions on the selection, one item or thousands: delete (to the trash,
+// with Undo), move and copy. Each runs a few requests at a time with a progress line and
+// Cancel (bulk.js) while the page's selection and toolbar are locked, then says what happened
+// in one summary. An item already gone (404) when deleting counts as deleted.
+import { h } from '../dom.js';
+import { listLinks, listShares } from '../shares/share_api.js';
+import { bulkProgress, itemsText, runBulk, showOutcome } from './bulk.js';
+import { confirmDialog } from './dialogs.js';
+import { copyNode, deleteNode, moveNode, restoreItem } from './node_api.js';
+
+// ctx: { message (messageBox), lock(on), reload(), forget(ids) (takes rows away at once),
+// run(fn) (the view's error reporter, for Undo) }. Returns { element (the progress line),
+// busy(), deleteNodes(nodes), transfer(kind, nodes, targetId, targetPath), restoreAll(items),
+// bulk(items, label, work), task(describe, fn) }.
+export function browserBulk({ message, lock, reload, forget, run }) {
+  const progress = bulkProgress();
+  let busy = false;
+
+  // Runs `work` over `items` with the progress line ("<label> 1,200 of 5,000…") and the page
+  // locked; resolves to runBulk's outcome.
+  async function bulk(items, label, work) {
+    busy = true;
+    lock(true);
+    if (items.length > 1) progress.start(label, items.length);  // One is done in a moment.
+    try {
+      return await runBulk(items, work, { onProgress: (n) => progress.update(n),
+                                          cancelled: progress.cancelled });
+    } finally {
+      progress.finish();
+      busy = false;
+      lock(false);
+    }
+  }
+
+  // Runs `fn({ update(n), cancelled() })` with the progress line saying `describe(n)` (a
+  // count of unknown total, e.g. pages loading) and the page locked.
+  async function task(describe, fn) {
+    busy = true;
+    lock(true);
+    progress.start('', null, { describe });
+    try {
+      return await fn({ update: (n) => progress.update(n), cancelled: progress.cancelled });
+    } finally {
+      progress.finish();
+      busy = false;
+      lock(false);
+    }
+  }
+
+  // True when deleting `nodes` ends public links or shares: one of them is shared, or one of
+  // them is a folder holding something that is. When that cannot be looked up: true.
+  async function touchesSharing(nodes) {
+    if (nodes.some((n) => n.shared)) return true;
+    const folders = nodes.filter((n) => n.type === 'folder');
+    if (!folders.length) return false;
+    try {
+      const [links, shares] = await Promise.all([listLinks(),
+                                                 listShares({ direction: 'outgoing' })]);
+      const paths = [...links, ...shares].map((x) => x.node?.path).filter(Boolean);
+      return folders.some((f) => !f.path ||
+                                 paths.some((p) => p === f.path || p.startsWith(`${f.path}/`)));
+    } catch {
+      return true;
+    }
+  }
+
+  async function deleteNodes(nodes) {
+    if (busy || !nodes.length) return;
+    const one = nodes.length === 1;
+    const warn = await touchesSharing(nodes);
+    const ok = await confirmDialog({
+      title: one ? `Delete "${nodes[0].name}"?` : `Delete ${itemsText(nodes.length)}?`,
+      confirmLabel: 'Move to trash', danger: true, undoable: true,
+      message: `You can restore ${one ? 'it' : 'them'} from the trash.` +
+               (warn ? ` Public links to ${one ? 'it' : 'them'} or to anything inside stop ` +
+                       'working for good, even after a restore; people ' +
+                       `${one ? 'it is' : 'they are'} shared with lose access until then.` : ''),
+    });
+    if (!ok) return;
+    message.clear();
+    const outcome = await bulk(nodes, 'Deleting', async (node) => {
+      try {
+        return await deleteNode(node.id);
+      } catch (err) {
+        if (err?.status === 404) return null;  // Gone already (another tab, another device).
+        throw err;
+      }
+    });
+    const { done, failed, notStarted } = outcome;
+    forget(done.map((d) => d.item.id));
+    const restorable = done.filter((d) => d.result?.trash_item?.id)
+        .map((d) => ({ id: d.result.trash_item.id, name: d.item.name }));
+    const parts = [];
+    if (done.length) {
+      parts.push(one ? `Moved "${nodes[0].name}" to the trash.`
+                     : `${itemsText(done.length)} moved to the trash.`);
+    }
+    const undo = restorable.length ? undoButton(restorable) : null;
+    showOutcome(message, parts, { failed, notStarted }, 'deleted', ...(undo ? [undo] : []));
+    await reload();
+  }
+
+  function undoButton(items) {
+    const undo = h('button', { type: 'button', class: 'link-button' }, 'Undo');
+    undo.addEventListener('click', () => run(async () => {
+      undo.disabled = true;
+      await restoreAll(items);
+    }));
+    return undo;
+  }
+
+  // Restores trash items ([{ id, name }]) and says so.
+  async function restoreAll(items) {
+    message.clear();
+    const { done, failed, notStarted } = await bulk(items, 'Restoring',
+                                                    (item) => restoreItem(item.id));
+    const parts = [];
+    if (done.length) {
+      parts.push(items.length === 1 ? 'Restored.' : `${itemsText(done.length)} restored.`);
+    }
+    showOutcome(message, parts, { failed, notStarted }, 'restored');
+    await reload();
+  }
+
+  // Moves or copies `nodes` into the folder `targetId` (at `targetPath`).
+  async function transfer(kind, nodes, targetId, targetPath) {
+    if (busy) return;
+    message.clear();
+    const moving = kind === 'move';
+    // A move to the folder the item is in: nothing to do.
+    const already = moving ? nodes.filter((n) => n.parent_id === targetId) : [];
+    const todo = nodes.filter((n) => !already.includes(n));
+    const outcome = todo.length
+      ? await bulk(todo, moving ? 'Moving' : 'Copying',
+                   (node) => (moving ? moveNode(node.id, targetId) : copyNode(node.id, targetId)))
+      : { done: [], failed: [], notStarted: 0 };
+    const { done, failed, notStarted } = outcome;
+    if (moving) forget(done.map((d) => d.item.id));
+    const to = targetPath || '/';
+    const parts = [];
+    const verbed = moving ? 'moved' : 'copied';
+    if (done.length) parts.push(
+      `${moving ? 'Moved' : 'Copied'} ${itemsText(done.length)} to ${to}.`);
+    if (already.length) {
+      parts.push(already.length === 1 && nodes.length === 1
+        ? `"${nodes[0].name}" is already in ${to}.`
+        : `${itemsText(already.length)} already in ${to}.`);
+    }
+    showOutcome(message, parts, { failed, notStarted }, verbed);
+    if (done.length || failed.some((f) => f.error?.status === 404)) await reload();
+  }
+
+  return { element: progress.element, busy: () => busy, deleteNodes, transfer, restoreAll, bulk,
+           task };
+}
