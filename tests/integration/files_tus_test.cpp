@@ -77,6 +77,14 @@ class FilesTusTest : public FilesTest {
     extra.emplace_back("Upload-Offset", std::to_string(offset));
     return Tus("PATCH", location, std::move(extra), bytes);
   }
+  // The head of a raw PATCH from offset 0 promising `length` bytes (the tests send fewer).
+  std::string PatchHead(const std::string& location, std::uint64_t length) {
+    return fmt::format(
+        "PATCH {} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+        "Content-Length: {}\r\nCookie: {}\r\nX-CSRF-Token: {}\r\n\r\n",
+        location, length, me().cookie, me().csrf);
+  }
   std::int64_t OffsetOf(const std::string& location) {
     HttpResponse r = Tus("HEAD", location);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -277,12 +285,7 @@ TEST_F(FilesTusTest, ACutConnectionKeepsTheBytesThatArrived) {
   {  // A PATCH that promises every byte but sends 80,000 and then the connection drops.
     auto client = HttpClient::Connect(port());
     ASSERT_TRUE(client) << client.error().message;
-    std::string head = fmt::format(
-        "PATCH {} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
-        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
-        "Content-Length: {}\r\nCookie: {}\r\nX-CSRF-Token: {}\r\n\r\n",
-        location, data.size(), me().cookie, me().csrf);
-    ASSERT_TRUE(client->SendRaw(head + data.substr(0, 80'000)));
+    ASSERT_TRUE(client->SendRaw(PatchHead(location, data.size()) + data.substr(0, 80'000)));
     client->Close();
   }
   // The server notices the drop, syncs what arrived and records it (bounded wait).
@@ -326,12 +329,8 @@ TEST_F(FilesTusTest, AServerKilledDuringALongPatchResumesFromItsLastCheckpoint) 
   const std::string location = created.HeaderOr("Location");
   auto client = HttpClient::Connect(port());
   ASSERT_TRUE(client) << client.error().message;
-  std::string head = fmt::format(
-      "PATCH {} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
-      "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
-      "Content-Length: {}\r\nCookie: {}\r\nX-CSRF-Token: {}\r\n\r\n",
-      location, data.size(), me().cookie, me().csrf);
-  ASSERT_TRUE(client->SendRaw(head + data.substr(0, 80u << 20)));  // The rest never comes.
+  // The rest never comes.
+  ASSERT_TRUE(client->SendRaw(PatchHead(location, data.size()) + data.substr(0, 80u << 20)));
   std::int64_t offset = 0;
   for (int i = 0; i < 200 && offset < (64 << 20); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
