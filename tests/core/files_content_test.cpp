@@ -387,15 +387,16 @@ TEST_F(FilesContentTest, FolderZipUnzipsToTheSameBytes) {
   ASSERT_TRUE(zipped) << zipped.error().message;
   sink.Close();
   std::string out = Python(kListZip, {path});
-  EXPECT_NE(out.find("naïve résumé.pdf 9 "), std::string::npos) << out;
-  EXPECT_NE(out.find("100% #1/big.bin 1048576 "), std::string::npos) << out;
-  EXPECT_NE(out.find("100% #1/ 0"), std::string::npos) << out;
-  EXPECT_NE(out.find("nothing here/"), std::string::npos) << out;
-  EXPECT_NE(out.find("empty.txt 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("Photos/naïve résumé.pdf 9 "), std::string::npos) << out;
+  EXPECT_NE(out.find("Photos/100% #1/big.bin 1048576 "), std::string::npos) << out;
+  EXPECT_NE(out.find("Photos/100% #1/ 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("Photos/nothing here/"), std::string::npos) << out;
+  EXPECT_NE(out.find("Photos/empty.txt 0"), std::string::npos) << out;
   // Byte-exact: compare the extracted big file with what was uploaded.
   std::string extracted = Python(
       "import sys, zipfile, hashlib\n"
-      "print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read(\"100% #1/big.bin\")).hexdigest())",
+      "print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read(\"Photos/100% "
+      "#1/big.bin\")).hexdigest())",
       {path});
   auto node = Resolve("/Photos/100% #1/big.bin");
   ASSERT_TRUE(node);

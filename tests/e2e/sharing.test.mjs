@@ -373,11 +373,11 @@ describe('sharing', () => {
         page.waitForEvent('download'),
         page.getByRole('link', { name: 'Download all (zip)' }).click(),
       ]);
-      // Unzipped by Python's zipfile: the tree under the folder, with the same bytes.
+      // Unzipped by Python's zipfile: the folder and the tree under it, with the same bytes.
       const unzipped = await mkdtemp(path.join(tmpdir(), 'nimbus-sharing-zip-'));
       try {
         execFileSync('python3', ['-m', 'zipfile', '-e', await zip.path(), unzipped]);
-        assert.deepEqual(await readFile(path.join(unzipped, '2026', 'beach.jpg')), beach);
+        assert.deepEqual(await readFile(path.join(unzipped, 'Photos', '2026', 'beach.jpg')), beach);
       } finally {
         await rm(unzipped, { recursive: true, force: true });
       }

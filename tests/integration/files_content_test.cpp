@@ -36,17 +36,6 @@ class FilesContentTest : public FilesTest {
     StartWithUser();
   }
 
-  std::string Db() const { return data_dir() + "/nimbus.db"; }
-  // One SQL statement on the server's database; its rows as Python prints them.
-  std::string Sql(const std::string& sql) {
-    return Python(
-        "import sqlite3, sys\n"
-        "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
-        "r = c.execute(sys.argv[2]).fetchall()\n"
-        "c.commit()\n"
-        "print(r)",
-        {Db(), sql});
-  }
   std::int64_t UserId() {
     auto me = BodyOf(Api("GET", "/api/v1/me"));
     return std::stoll(std::string(me.at("id").as_string()));
@@ -63,11 +52,13 @@ class FilesContentTest : public FilesTest {
   std::string ZipListing(const std::string& bytes, const std::string& of_file) {
     const std::string path = data_dir() + "/../listing-" + std::to_string(++zips_) + ".zip";
     std::ofstream(path, std::ios::binary) << bytes;
-    return Python("import sys, zipfile, hashlib\n"
-                  "z = zipfile.ZipFile(sys.argv[1])\n"
-                  "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
-                  "  print(i.filename, \"dir\" if i.is_dir() else " + of_file + ")",
-                  {path});
+    return Python(
+        "import sys, zipfile, hashlib\n"
+        "z = zipfile.ZipFile(sys.argv[1])\n"
+        "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
+        "  print(i.filename, \"dir\" if i.is_dir() else " +
+            of_file + ")",
+        {path});
   }
   int zips_ = 0;
   std::string Reservations() { return Sql("SELECT COUNT(*) FROM reservations"); }
@@ -330,11 +321,12 @@ TEST_F(FilesContentTest, SelectedItemsOfAFolderDownloadAsOneZip) {
   const std::string sub_id(BodyOf(inner).at("parent_id").as_string());
   const std::string top_id(BodyOf(top).at("id").as_string());
 
-  HttpResponse zip = Api("GET", "/api/v1/nodes/" + folder_id + "/content?only=" + top_id + "," +
-                                    sub_id);
+  HttpResponse zip =
+      Api("GET", "/api/v1/nodes/" + folder_id + "/content?only=" + top_id + "," + sub_id);
   ASSERT_EQ(zip.status, 200) << zip.body;
-  EXPECT_EQ(zip.HeaderOr("Content-Disposition"),
-            "attachment; filename=\"Pick (2 items).zip\"; filename*=UTF-8''Pick%20%282%20items%29.zip");
+  EXPECT_EQ(
+      zip.HeaderOr("Content-Disposition"),
+      "attachment; filename=\"Pick (2 items).zip\"; filename*=UTF-8''Pick%20%282%20items%29.zip");
   EXPECT_EQ(ZipListing(zip.body, "z.read(i).decode()"),
             "sub/ dir\nsub/inner.txt inner\ntop.txt top\n");
 
@@ -388,6 +380,7 @@ TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
       {"Photos/naïve résumé.pdf", Bytes(5000, 2)},
       {"Photos/100% #1/big file.bin", Bytes(3 << 20, 3)},
       {"Photos/日本/empty.txt", ""},
+      {"Photos/back\\slash.txt", "b"},
   };
   std::string folder_id;
   for (const auto& [path, data] : files) {
@@ -416,9 +409,13 @@ TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
         ".hexdigest(), end=\"\")",
         {file});
   };
-  std::string want = "100% #1/ dir\n100% #1/big file.bin " + sha(files[1].second) +
-                     "\nnaïve résumé.pdf " + sha(files[0].second) + "\nnothing here/ dir\n" +
-                     "top.txt " + sha("top") + "\n日本/ dir\n日本/empty.txt " + sha("") + "\n";
+  // The folder itself is the zip's top entry, as in Dropbox's and Nextcloud's zips; a backslash,
+  // a folder separator for Windows' extractor, becomes '_'.
+  std::string want = "Photos/ dir\nPhotos/100% #1/ dir\nPhotos/100% #1/big file.bin " +
+                     sha(files[1].second) + "\nPhotos/back_slash.txt " + sha("b") +
+                     "\nPhotos/naïve résumé.pdf " + sha(files[0].second) +
+                     "\nPhotos/nothing here/ dir\nPhotos/top.txt " + sha("top") +
+                     "\nPhotos/日本/ dir\nPhotos/日本/empty.txt " + sha("") + "\n";
   EXPECT_EQ(listing, want);
 }
 

@@ -30,6 +30,17 @@ class FilesTest : public AccountsTest {
   static std::string IdOf(const HttpResponse& r);
   // GET /api/v1/me → usage.{used_bytes, trash_bytes, quota_bytes}.
   boost::json::object Usage();
+  std::string Db() const { return data_dir() + "/nimbus.db"; }
+  // One SQL statement on the server's database; its rows as Python prints them.
+  std::string Sql(const std::string& sql) {
+    return Python(
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+        "r = c.execute(sys.argv[2]).fetchall()\n"
+        "c.commit()\n"
+        "print(r)",
+        {Db(), sql});
+  }
 
  private:
   Browser me_;

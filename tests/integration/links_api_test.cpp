@@ -216,7 +216,7 @@ TEST_F(LinksApiTest, AFolderLinkListsItsTreeAndZipsItAndNothingElse) {
                    "for i in sorted(z.infolist(), key=lambda i: i.filename):\n"
                    "  print(i.filename, \"dir\" if i.is_dir() else z.read(i).decode())",
                    {path}),
-            "a.txt aaa\nsub/ dir\nsub/b.txt bbbb\n");
+            "Shared/ dir\nShared/a.txt aaa\nShared/sub/ dir\nShared/sub/b.txt bbbb\n");
   HttpResponse sub_zip = Public(token, "/content?id=" + sub);
   EXPECT_EQ(sub_zip.HeaderOr("Content-Disposition").find("sub.zip") != std::string::npos, true);
 

@@ -35,12 +35,22 @@ net::awaitable<Result<void>> FileService::ReadContent(const Node& file, storage:
 namespace {
 
 struct ZipEntry {
-  std::string path;  // Relative to the zipped folder, no trailing slash.
+  std::string path;  // Inside the zip, no trailing slash.
   Node node;
 };
 
-// The live nodes under `folder` (itself excluded) with their paths inside the zip, parents first.
-// With `only`, just those items directly in the folder and what is under them.
+// A name as a zip entry's path component. The zip format separates folders with '/' only, and
+// Windows' extractor takes '\' as a separator too: a name with a backslash would unpack as
+// nested folders there, so it is replaced.
+std::string ZipEntryName(std::string name) {
+  std::ranges::replace(name, '\\', '_');
+  return name;
+}
+
+// The live nodes of `folder` with their paths inside the zip, parents first. A folder zips as
+// itself, as Dropbox and Nextcloud do: "Photos.zip" unpacks to "Photos/…" (the root, "files.zip",
+// to its contents). With `only`, just those items directly in the folder and what is under them,
+// at the zip's top level.
 Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder,
                                          const std::vector<std::string>& only) {
   auto nodes = Subtree(tx, folder.id);
@@ -48,9 +58,14 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
   const std::unordered_set<std::string> wanted(only.begin(), only.end());
   std::size_t found = 0;
   std::unordered_map<std::string, std::string> prefix;  // Folder id → "a/b/" inside the zip.
-  prefix[folder.id] = "";
   std::vector<ZipEntry> out;
-  out.reserve(nodes->size());
+  out.reserve(nodes->size() + 1);
+  if (only.empty() && !folder.is_root()) {
+    prefix[folder.id] = ZipEntryName(folder.name) + "/";
+    out.push_back(ZipEntry{ZipEntryName(folder.name), folder});
+  } else {
+    prefix[folder.id] = "";
+  }
   for (Node& n : *nodes) {
     if (n.id == folder.id || !n.trash_id.empty()) continue;
     auto parent = prefix.find(n.parent_id);
@@ -59,7 +74,7 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
       if (!wanted.contains(n.id)) continue;
       ++found;
     }
-    std::string path = parent->second + n.name;
+    std::string path = parent->second + ZipEntryName(n.name);
     if (n.is_folder()) prefix[n.id] = path + "/";
     out.push_back(ZipEntry{std::move(path), std::move(n)});
   }
@@ -75,7 +90,7 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
 }  // namespace
 
 net::awaitable<Result<void>> FileService::WriteZip(const Node& folder, storage::ByteSink& sink,
-                                                  std::vector<std::string> only) {
+                                                   std::vector<std::string> only) {
   if (!folder.is_folder()) co_return Fail(Errc::kInvalidArgument, "'{}' is a file", folder.name);
   auto load = [&] {
     return deps_.db.Read([&](db::Transaction& tx) { return ZipEntries(tx, folder, only); });
