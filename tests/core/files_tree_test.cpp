@@ -93,7 +93,9 @@ TEST(NamesTest, SortNamePutsNumbersInNaturalOrder) {
   // Without accents: "café 2" lists with "cafe 10", and "Résumé" with "resume".
   EXPECT_EQ(SortName("caf\xC3\xA9 2"), "cafe 012");
   EXPECT_EQ(SortName("R\xC3\xA9sum\xC3\xA9.pdf"), "resume.pdf");
-  EXPECT_EQ(FoldCase("\xC3\x89LAN Stra\xC3\x9F" "e"), "elan strasse");  // ß folds to ss.
+  EXPECT_EQ(FoldCase("\xC3\x89LAN Stra\xC3\x9F"
+                     "e"),
+            "elan strasse");  // ß folds to ss.
 }
 
 TEST(NamesTest, SplitRelativePathIgnoresExtraSlashesAndRejectsDotDot) {
@@ -259,6 +261,28 @@ TEST_F(FilesTreeTest, ChildrenListFoldersFirstInEachOrderAndPageWithACursor) {
   ASSERT_TRUE(by_time);
   EXPECT_EQ(by_time->items[2].name, "c.txt");
 
+  // Files of the same size or time are listed by name, in pages too (a cursor inside the tie).
+  Node ties = Folder(alice_, "root", "ties");
+  for (const char* name : {"zed.txt", "Mid.txt", "alpha.txt", "file 10.txt", "file 9.txt"}) {
+    File(alice_, ties.id, name, "same");
+  }
+  for (SortKey key : {SortKey::kSize, SortKey::kModified}) {
+    for (bool descending : {false, true}) {
+      std::vector<std::string> walked;
+      ListOptions tie{key, descending, 2, ""};
+      for (int page = 0; page < 10; ++page) {
+        auto p = Run(files_->Children(alice_, ties.id, tie));
+        ASSERT_TRUE(p) << p.error().message;
+        for (const Node& n : p->items) walked.push_back(n.name);
+        if (!p->next_cursor) break;
+        tie.cursor = *p->next_cursor;
+      }
+      std::vector<std::string> want{"alpha.txt", "file 9.txt", "file 10.txt", "Mid.txt", "zed.txt"};
+      if (descending) std::reverse(want.begin(), want.end());
+      EXPECT_EQ(walked, want) << (key == SortKey::kSize ? "size" : "modified") << descending;
+    }
+  }
+
   // Pages of 2 walk the same order, across the folder/file boundary.
   std::vector<std::string> seen;
   ListOptions o{SortKey::kName, false, 2, ""};
@@ -314,8 +338,8 @@ TEST_F(FilesTreeTest, AFolderOf100000ItemsListsAPageFromAnIndexInMilliseconds) {
         auto plan = db_->Read([&](db::Transaction& tx) -> Result<std::string> {
           std::vector<db::Value> params{big.id, "file"};
           if (after) {
-            params.emplace_back(order == db::NodeOrder::kSortName ? db::Value("file 050000")
-                                                                  : db::Value(50000));
+            if (order != db::NodeOrder::kSortName) params.emplace_back(50000);
+            params.emplace_back("file 050000");
             params.emplace_back("n50000");
           }
           params.emplace_back(200);

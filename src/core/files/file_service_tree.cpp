@@ -49,7 +49,8 @@ struct ChildCursor {
   db::NodeKey key;
 };
 
-// Cursor text: <sort><order><group> <id> '\n' <key>; groups: d (folders), f (files).
+// Cursor text: <sort><order><group> <id> '\n' <key>; groups: d (folders), f (files). The key is
+// the sort_name, or by date or size the number, '\n' and the sort_name (ties go by name).
 std::string MakeChildCursor(const ListOptions& o, const db::NodeRow& last) {
   std::string text;
   text += SortCode(o.sort);
@@ -58,11 +59,11 @@ std::string MakeChildCursor(const ListOptions& o, const db::NodeRow& last) {
   text += last.id;
   text += '\n';
   const SortKey by = OrderOfGroup(o, last.type).sort;
-  if (by == SortKey::kName) {
-    text += last.sort_name;
-  } else {
+  if (by != SortKey::kName) {
     text += std::to_string(by == SortKey::kModified ? last.modified_at : last.size);
+    text += '\n';
   }
+  text += last.sort_name;
   return EncodeCursor(text);
 }
 
@@ -84,8 +85,11 @@ Result<ChildCursor> ParseChildCursor(const ListOptions& o) {
   if (OrderOfGroup(o, c.type).sort == SortKey::kName) {
     c.key.text_key = std::move(key);
   } else {
-    auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), c.key.int_key);
-    if (ec != std::errc() || end != key.data() + key.size()) return bad();
+    std::size_t cut = key.find('\n');
+    if (cut == std::string::npos) return bad();
+    auto [end, ec] = std::from_chars(key.data(), key.data() + cut, c.key.int_key);
+    if (ec != std::errc() || end != key.data() + cut) return bad();
+    c.key.text_key = key.substr(cut + 1);
   }
   return c;
 }

@@ -192,8 +192,17 @@ std::string NodeStore::ListChildrenSql(NodeOrder order, bool descending, bool wi
   std::string_view dir = descending ? "DESC" : "ASC";
   std::string sql = fmt::format(
       "SELECT {} FROM nodes WHERE parent_id = ? AND type = ? AND trash_id IS NULL", kCols);
-  if (with_after) sql += fmt::format(" AND ({}, id) {} (?, ?)", column, descending ? "<" : ">");
-  sql += fmt::format(" ORDER BY {} {}, id {} LIMIT ?", column, dir, dir);
+  // By date or size, ties go by name (the indexes end with sort_name, id).
+  const bool ties_by_name = order != NodeOrder::kSortName;
+  if (with_after) {
+    sql += fmt::format(" AND ({}{}, id) {} (?, {}?)", column, ties_by_name ? ", sort_name" : "",
+                       descending ? "<" : ">", ties_by_name ? "?, " : "");
+  }
+  if (ties_by_name) {
+    sql += fmt::format(" ORDER BY {} {}, sort_name {}, id {} LIMIT ?", column, dir, dir, dir);
+  } else {
+    sql += fmt::format(" ORDER BY {} {}, id {} LIMIT ?", column, dir, dir);
+  }
   return sql;
 }
 
@@ -204,11 +213,8 @@ Result<std::vector<NodeRow>> NodeStore::ListChildren(Transaction& tx, std::strin
                                                      int limit) {
   std::vector<Value> params{Value(parent_id), Value(type)};
   if (after) {
-    if (order == NodeOrder::kSortName) {
-      params.emplace_back(after->text_key);
-    } else {
-      params.emplace_back(after->int_key);
-    }
+    if (order != NodeOrder::kSortName) params.emplace_back(after->int_key);
+    params.emplace_back(after->text_key);
     params.emplace_back(after->id);
   }
   params.emplace_back(limit);

@@ -50,9 +50,10 @@ struct TrashRow {
 // Which column a children page is ordered by (then id).
 enum class NodeOrder { kSortName, kModifiedAt, kSize };
 
-// Where a children page starts: strictly after (key, id) in the requested direction.
+// Where a children page starts: strictly after (key, id) in the requested direction; by date or
+// size the key is (int_key, text_key), ties being listed by name.
 struct NodeKey {
-  std::string text_key{};    // kSortName.
+  std::string text_key{};    // The sort_name.
   std::int64_t int_key = 0;  // kModifiedAt, kSize.
   std::string id{};
 };
