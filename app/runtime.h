@@ -35,7 +35,7 @@ struct Runtime {
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<db::Database> db;
   std::unique_ptr<storage::StorageEngine> storage;
-  std::unique_ptr<storage::OwnerBlobs> blobs;  // Blobs and moves; only with the volumes open.
+  std::unique_ptr<storage::OwnerBlobs> blobs;       // Blobs and moves; only with the volumes open.
   std::unique_ptr<core::files::FileService> files;  // The file tree; only with the volumes open.
   std::unique_ptr<core::files::TusService> tus;  // Resumable uploads; only with the volumes open.
   // Called after an owner's usage changed (serve drops the cached profile); may stay empty.
@@ -47,7 +47,7 @@ struct Runtime {
   // Usage warning mails (85/90/95 % of the plan), checked on the workers after every usage change
   // of `files` and (serve) every plan change. Built always; destroyed before the pool and the db.
   std::unique_ptr<core::billing::UsageWarnings> usage_warnings;
-  std::unique_ptr<mail::Mailer> mailer;  // email.toml's transport.
+  std::unique_ptr<mail::Mailer> mailer;        // email.toml's transport.
   std::shared_ptr<mail::OutboxSender> outbox;  // Drained by the mail-outbox job.
   std::unique_ptr<jobs::Scheduler> scheduler;
 };
@@ -67,6 +67,10 @@ struct RuntimeOptions {
   // as usual.)
   bool existing_data_only = true;
 };
+
+// Removes, in the background on `io`, the bytes of deleted files still queued for removal (a
+// killed process, a disk that was failed); logs what it did.
+void EraseLeftoversInBackground(storage::OwnerBlobs& blobs, boost::asio::any_io_executor io);
 
 // The address a server serves at when server.public_url is not set (derived from where it
 // listens, e.g. `--listen 127.0.0.1:18282`): `nimbus serve` records it in <data>/served_url,

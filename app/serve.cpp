@@ -110,7 +110,8 @@ int RunServe(const config::Config& config) {
     return 1;
   }
   net::io_context ioc(config.server.io_threads);
-  auto opened = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.open_volumes = true, .existing_data_only = false});
+  auto opened = OpenRuntime(config, ioc.get_executor(),
+                            RuntimeOptions{.open_volumes = true, .existing_data_only = false});
   if (!opened) {
     spdlog::error("cannot start: {}", opened.error().message);
     return 1;
@@ -241,27 +242,17 @@ int RunServe(const config::Config& config) {
     spdlog::warn("cannot resume moves between disk categories: {}", resumed.error().message);
   }
   // Bytes of deleted files that a killed process left queued for removal.
-  net::co_spawn(ioc, rt.blobs->EraseLeftovers(),
-                [](std::exception_ptr e, Result<std::size_t> left) {
-                  if (e) std::rethrow_exception(e);
-                  if (!left) {
-                    spdlog::warn("removing the bytes of deleted files left queued failed: {}",
-                                 left.error().message);
-                  } else if (*left > 0) {
-                    spdlog::info("removed the bytes of {} deleted file(s) left queued", *left);
-                  }
-                });
+  EraseLeftoversInBackground(*rt.blobs, ioc.get_executor());
   // Resumable uploads whose last byte was durable before the stop are assembled again.
-  net::co_spawn(ioc, tus.ResumePending(ioc.get_executor()),
-                [](std::exception_ptr e, Result<int> started) {
-                  if (e) std::rethrow_exception(e);
-                  if (!started) {
-                    spdlog::warn("cannot resume tus uploads: {}", started.error().message);
-                  } else if (*started > 0) {
-                    spdlog::info("assembling {} resumable upload(s) left by the previous run",
-                                 *started);
-                  }
-                });
+  net::co_spawn(
+      ioc, tus.ResumePending(ioc.get_executor()), [](std::exception_ptr e, Result<int> started) {
+        if (e) std::rethrow_exception(e);
+        if (!started) {
+          spdlog::warn("cannot resume tus uploads: {}", started.error().message);
+        } else if (*started > 0) {
+          spdlog::info("assembling {} resumable upload(s) left by the previous run", *started);
+        }
+      });
   // Signals are handled before the address is announced: whoever stops the server as soon as it
   // reads "listening on" gets the graceful stop, never the default kill.
   net::signal_set signals(ioc, SIGINT, SIGTERM);

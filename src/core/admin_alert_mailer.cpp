@@ -35,9 +35,9 @@ struct AdminAlertMailer::State {
     std::int64_t raised_ms = 0;  // When Raise took it: the mail's time, and its quiet period's.
   };
   std::deque<Pending> pending;  // Guarded by mu.
-  bool scheduled = false;              // A drain task is posted or running. Guarded by mu.
-  bool running = false;                // The drain task started (it will finish). Guarded by mu.
-  bool closed = false;                 // No new alerts. Guarded by mu.
+  bool scheduled = false;       // A drain task is posted or running. Guarded by mu.
+  bool running = false;         // The drain task started (it will finish). Guarded by mu.
+  bool closed = false;          // No new alerts. Guarded by mu.
   bool abandoned = false;  // Close() gave up: a task starting now must not touch db. Guarded by mu.
   // Per (kind, disk): when its last mail was queued, and how many like it were not mailed since.
   struct Quiet {
@@ -90,16 +90,16 @@ void WriteAlerts(State& s, const std::deque<State::Pending>& batch) {
         auto m = mail::Render(mail::Template::kAdminAlert, to,
                               {{"name", "admin"},
                                {"title", AlertTitle(alert)},
-                               {"detail", alert.message},
+                               {"detail", AlertDetail(alert)},
                                {"public_url", public_url}});
         if (!m) return std::unexpected(std::move(m.error()));
         // The quiet period across processes: each CLI command (a scrub, a job run) is a process
         // of its own, and the same alert mailed by another one within it is not mailed again.
         if (first) {
           first = false;
-          auto recent = tx.QueryOne(
-              "SELECT COUNT(*) FROM mail_outbox WHERE subject = ? AND created_at > ?",
-              {m->subject, raised_ms - kAlertMailQuietMs});
+          auto recent =
+              tx.QueryOne("SELECT COUNT(*) FROM mail_outbox WHERE subject = ? AND created_at > ?",
+                          {m->subject, raised_ms - kAlertMailQuietMs});
           if (!recent) return std::unexpected(std::move(recent.error()));
           if (*recent && (**recent)[0].AsInt() > 0) {
             ++held;
@@ -150,6 +150,37 @@ void Drain(const std::shared_ptr<State>& s) {
 }
 
 }  // namespace
+
+std::string AlertDetail(const storage::Alert& alert) {
+  const std::string& d = alert.disk_id;
+  std::string advice;
+  switch (alert.kind) {
+    case storage::AlertKind::kDiskFailed:
+      advice = fmt::format(
+          "Its mirror serves its files meanwhile. If the disk is back (remounted, cable fixed), "
+          "run: nimbus admin disk heal {0}. If it is broken, put in a new disk and rebuild onto "
+          "it: nimbus admin disk replace {0} --with SPARE (nimbus admin disk list shows the "
+          "spares; nimbus admin disk attach adds one).",
+          d);
+      break;
+    case storage::AlertKind::kRepairFailed:
+    case storage::AlertKind::kScrubFindings:
+      advice = fmt::format(
+          "nimbus admin disk show {0} shows its state; nimbus admin disk scrub {0} "
+          "checks every copy again.",
+          d);
+      break;
+    case storage::AlertKind::kNoCapacity:
+      advice = "Record two new spare disks: nimbus admin disk attach ID --uri DIR (twice).";
+      break;
+    default:
+      break;
+  }
+  if (advice.empty() || (alert.disk_id.empty() && alert.kind != storage::AlertKind::kNoCapacity)) {
+    return alert.message;
+  }
+  return alert.message + " What to do: " + advice;
+}
 
 std::string AlertTitle(const storage::Alert& alert) {
   const std::string disk = alert.disk_id.empty() ? std::string("?") : alert.disk_id;

@@ -61,5 +61,8 @@ class AdminAlertMailer final : public storage::AlertSink {
 
 // The subject line of the mail for `alert` ("Disk a1 failed").
 std::string AlertTitle(const storage::Alert& alert);
+// The mail's text: the alert's message, and for a failed disk, a failed repair or no capacity
+// what the admin can do (the commands).
+std::string AlertDetail(const storage::Alert& alert);
 
 }  // namespace nimbus::core

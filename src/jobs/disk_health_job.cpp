@@ -109,6 +109,18 @@ Result<std::string> DiskHealth::RunRound() {
   auto resumed = engine_.ResumeResilvers(io_);
   if (!resumed) return Fail(resumed.error());
   if (auto gauges = engine_.UpdateGauges(); !gauges) return Fail(gauges.error());
+  auto after = engine_.pool().List();
+  if (!after) return Fail(after.error());
+  std::set<std::string, std::less<>> failed_now;
+  for (const auto& d : *after) {
+    if (d.state == storage::DiskState::kFailed) failed_now.insert(d.id);
+  }
+  std::vector<std::string> back;
+  for (const std::string& id : failed_) {
+    if (!failed_now.contains(id)) back.push_back(id);
+  }
+  failed_ = std::move(failed_now);
+  if (!back.empty() && on_disk_back_) on_disk_back_(back);
 
   std::string summary = fmt::format("{} disks probed, {} ok", probes.size(), ok);
   if (!failing.empty()) summary += "; failing: " + failing;

@@ -7,12 +7,14 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jobs/scheduler.h"
 #include "storage/engine/storage_engine.h"
@@ -43,6 +45,13 @@ class DiskHealth {
   // Failed probes in a row of `disk_id` (0 after a success or when never probed).
   std::uint32_t ConsecutiveFailures(std::string_view disk_id) const;
 
+  // Called at the end of a round (on the worker running it) when a disk that was failed at the
+  // end of the previous round is in service again (healed by an admin), e.g. to remove the
+  // bytes of deleted files that were left queued while it was out. Set it before the first round.
+  void OnDiskBack(std::function<void(const std::vector<std::string>& disk_ids)> f) {
+    on_disk_back_ = std::move(f);
+  }
+
  private:
   storage::StorageEngine& engine_;
   net::any_io_executor io_;
@@ -53,6 +62,8 @@ class DiskHealth {
   std::map<std::string, std::uint32_t, std::less<>> failures_;  // Guarded by mu_.
   // Disks told to be nearly out of room (one alert until they have room again). Guarded by mu_.
   std::set<std::string, std::less<>> low_space_;
+  std::set<std::string, std::less<>> failed_;  // At the end of the last round (round_mu_).
+  std::function<void(const std::vector<std::string>&)> on_disk_back_;
 };
 
 // The job spec ("disk-health", every `interval_s` seconds). `health` is kept alive by the spec.

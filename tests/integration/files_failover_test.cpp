@@ -380,5 +380,41 @@ TEST_F(FilesFailoverTest, ADiskMissingBlobsShowsDegradedAndASwappedDiskFails) {
   EXPECT_EQ(WaitForState("c1", "failed"), "failed");
 }
 
+// A file deleted for good while its user's disk a1 is pulled (failed): the mirror's copy goes at
+// once, a1's stays queued; once the disk is back and an admin heals it, the running server
+// removes that copy within a health round, not at the next daily purge or restart (QA pass 14).
+TEST_F(FilesFailoverTest, BytesOfAFileDeletedWhileADiskWasFailedGoOnceItIsHealed) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
+  HttpResponse up = Put("root", "doomed.bin", RandomBytes(300000, 9));  // A blob file each side.
+  ASSERT_EQ(up.status, 201) << up.body;
+  const fs::path disks = fs::path(data_dir()) / "disks";
+  auto blob_files = [](const fs::path& dir) {
+    int n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir / "blobs")) n += e.is_regular_file();
+    return n;
+  };
+  ASSERT_EQ(blob_files(disks / "a1"), 1);
+  ASSERT_EQ(blob_files(disks / "a1m"), 1);
+
+  fs::rename(disks / "a1", disks / "a1.pulled");
+  ASSERT_EQ(WaitForState("a1", "failed"), "failed");
+  ASSERT_LT(Api("DELETE", "/api/v1/nodes/" + IdOf(up)).status, 300);
+  HttpResponse empty = Api("DELETE", "/api/v1/trash");
+  ASSERT_LT(empty.status, 300) << empty.body;
+  EXPECT_EQ(blob_files(disks / "a1m"), 0);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM blob_erasures"), "[(1,)]\n");
+
+  fs::rename(disks / "a1.pulled", disks / "a1");
+  auto healed = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
+  ASSERT_TRUE(healed) << healed.error().message;
+  ASSERT_EQ(healed->exit_code(), 0) << healed->out << healed->err;
+  for (int i = 0; i < 100 && blob_files(disks / "a1") != 0; ++i) {  // Bounded: 10 s.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(blob_files(disks / "a1"), 0);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM blob_erasures"), "[(0,)]\n");
+  EXPECT_EQ(Disk("a1")["state"].as_string(), "healthy");
+}
+
 }  // namespace
 }  // namespace nimbus::test

@@ -59,6 +59,9 @@ TEST_F(AdminAlertMailerTest, MailsEveryAdminAndStillCountsTheAlert) {
   for (const Mail& m : mails) {
     EXPECT_EQ(m.subject, "[Nimbus alert] Disk a1 failed");
     EXPECT_NE(m.text.find("Disk a1 stopped answering; a1m serves."), std::string::npos);
+    // What to do: heal a disk that is back, or replace a broken one.
+    EXPECT_NE(m.text.find("nimbus admin disk heal a1."), std::string::npos) << m.text;
+    EXPECT_NE(m.text.find("nimbus admin disk replace a1 --with SPARE"), std::string::npos);
     EXPECT_NE(m.text.find("https://files.example/admin"), std::string::npos);
     EXPECT_NE(m.html.find("href=\"https://files.example/admin\""), std::string::npos);
   }
@@ -199,9 +202,9 @@ TEST_F(AdminAlertMailerTest, TheQuietPeriodHoldsAcrossProcesses) {
     second.Raise({storage::AlertKind::kScrubFindings, "a1", "scrub of a1: 2 orphans"});
     second.Raise({storage::AlertKind::kScrubFindings, "b1", "scrub of b1: another disk"});
     second.Close();
-    EXPECT_NE(second_metrics.RenderPrometheus().find(
-                  "nimbus_admin_alert_mails_total{result=\"held\"} 1"),
-              std::string::npos)
+    EXPECT_NE(
+        second_metrics.RenderPrometheus().find("nimbus_admin_alert_mails_total{result=\"held\"} 1"),
+        std::string::npos)
         << second_metrics.RenderPrometheus();
   }
   ASSERT_EQ(Outbox().size(), 2u);
