@@ -97,20 +97,25 @@ std::string ContentDisposition(std::string_view filename, bool as_inline) {
       ascii += static_cast<char>(c);
     }
   }
+  std::string out = as_inline ? "inline" : "attachment";
+  out += "; filename=\"" + ascii + "\"; filename*=UTF-8''" + PercentEncodeUtf8(filename);
+  return out;
+}
+
+std::string PercentEncodeUtf8(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string ext;
-  for (char ch : filename) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
     if (AttrChar(c)) {
-      ext += ch;
+      out += ch;
     } else {
-      ext += '%';
-      ext += kHex[c >> 4];
-      ext += kHex[c & 15];
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
   }
-  std::string out = as_inline ? "inline" : "attachment";
-  out += "; filename=\"" + ascii + "\"; filename*=UTF-8''" + ext;
   return out;
 }
 

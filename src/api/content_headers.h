@@ -32,6 +32,9 @@ RangeRequest ParseRange(std::string_view header, std::uint64_t size);
 // fallback (other characters, quotes, backslashes and controls become '_'), the extended one
 // percent-encodes every byte but RFC 5987 attr-chars.
 std::string ContentDisposition(std::string_view filename, bool as_inline);
+// `text` (UTF-8) with every byte but RFC 8187's attr-chars percent-encoded: a header value any
+// client decodes the same way (decodeURIComponent, urllib.parse.unquote).
+std::string PercentEncodeUtf8(std::string_view text);
 
 // The media type of a file name by its extension (case-insensitive); text types carry
 // "; charset=utf-8". Unknown: application/octet-stream.

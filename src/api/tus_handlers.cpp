@@ -4,19 +4,20 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-
 #include "api/auth_middleware.h"
+#include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/handler_util.h"
 #include "core/files/tus_service.h"
+#include "http/url.h"
 #include "storage/byte_stream.h"
 #include "util/rfc3339.h"
 
@@ -33,6 +34,7 @@ constexpr std::string_view kNodeIdHeader = "Nimbus-Node-Id";
 constexpr std::string_view kExposed =
     "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Checksum, Location, Tus-Resumable, "
     "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm, Nimbus-Node-Id, "
+    "Nimbus-Upload-Error, "
     "X-Request-Id";
 
 // The request body as a ByteSource for core.
@@ -209,13 +211,21 @@ net::awaitable<http::Response> CreateUpload(const FileApi& api, http::Request& r
   co_return res;
 }
 
+// 410 upload_failed with the reason, which is also in Nimbus-Upload-Error (percent-encoded
+// UTF-8): the answer to a HEAD has no body.
+http::Response FailedUpload(const TusUpload& upload) {
+  const std::string reason = "This upload failed: " + upload.error;
+  http::Response res = http::ErrorResponse(410, "upload_failed", reason);
+  res.SetHeader("Nimbus-Upload-Error", PercentEncodeUtf8(reason));
+  res.SetHeader("Cache-Control", "no-store");
+  return res;
+}
+
 net::awaitable<http::Response> HeadUpload(const FileApi& api, http::Request& req) {
   if (auto bad = CheckVersion(req)) co_return std::move(*bad);
   Result<TusUpload> upload = co_await api.tus.Get(OwnerOf(req), std::string(req.path_param("id")));
   if (!upload) co_return Err(upload.error(), req);
-  if (upload->state == TusState::kFailed) {
-    co_return http::ErrorResponse(410, "upload_failed", "This upload failed: " + upload->error);
-  }
+  if (upload->state == TusState::kFailed) co_return FailedUpload(*upload);
   http::Response res = http::EmptyResponse(200);
   AddUploadState(res, *upload);
   res.SetHeader("Upload-Length", std::to_string(upload->length));
@@ -263,6 +273,7 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
     }
     co_return Err(upload.error(), req);
   }
+  if (upload->state == TusState::kFailed) co_return FailedUpload(*upload);
   http::Response res = http::EmptyResponse(204);
   AddUploadState(res, *upload);
   co_return res;
@@ -310,6 +321,20 @@ net::awaitable<http::Response> DeleteUpload(const FileApi& api, http::Request& r
   co_return http::EmptyResponse(204);
 }
 
+// tus's X-HTTP-Method-Override (for clients and proxies that cannot send PATCH or DELETE, e.g.
+// tus-js-client's overridePatchMethod): a POST to an upload acts as the method it names.
+net::awaitable<http::Response> OverriddenUpload(const FileApi& api, http::Request& req) {
+  std::string_view method = Trim(req.header("X-HTTP-Method-Override"));
+  if (http::IEquals(method, "PATCH")) co_return co_await PatchUpload(api, req);
+  if (http::IEquals(method, "DELETE")) co_return co_await DeleteUpload(api, req);
+  if (http::IEquals(method, "HEAD")) co_return co_await HeadUpload(api, req);
+  http::Response res =
+      http::ErrorResponse(405, "method_not_allowed",
+                          "POST to an upload needs X-HTTP-Method-Override: PATCH, HEAD or DELETE.");
+  res.SetHeader("Allow", "HEAD, PATCH, DELETE, OPTIONS");
+  co_return res;
+}
+
 }  // namespace
 
 void AddTusRoutes(http::Router& router, const FileApi& api) {
@@ -330,6 +355,7 @@ void AddTusRoutes(http::Router& router, const FileApi& api) {
   add(Method::kGet, "/api/v1/uploads", ListUploads);
   add(Method::kHead, "/api/v1/uploads/{id}", HeadUpload);
   add(Method::kPatch, "/api/v1/uploads/{id}", PatchUpload);
+  add(Method::kPost, "/api/v1/uploads/{id}", OverriddenUpload);
   add(Method::kDelete, "/api/v1/uploads/{id}", DeleteUpload);
 }
 

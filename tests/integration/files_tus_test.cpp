@@ -199,6 +199,55 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   HttpResponse no_csrf = Call("DELETE", location, "", &me(), false, {{"Tus-Resumable", "1.0.0"}});
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(OffsetOf(location), 4);
+
+  // Once it has every byte, a body goes past the declared length (it was dropped silently);
+  // an empty PATCH, a client's retry, learns that the upload is done.
+  HttpResponse last = Patch(location, 4, "efghij");
+  ASSERT_EQ(last.status, 204) << last.body;
+  HttpResponse extra = Patch(location, 10, "k");
+  EXPECT_EQ(extra.status, 413) << extra.body;
+  EXPECT_EQ(ErrorCode(extra), "too_large");
+  HttpResponse retry = Patch(location, 10, "");
+  EXPECT_EQ(retry.status, 204) << retry.body;
+  EXPECT_EQ(retry.HeaderOr("Nimbus-Node-Id"), last.HeaderOr("Nimbus-Node-Id"));
+
+  // X-HTTP-Method-Override (advertised by the preflight): a POST acts as a PATCH.
+  HttpResponse override_created = Create(3, "override.bin");
+  ASSERT_EQ(override_created.status, 201) << override_created.body;
+  const std::string overriding = override_created.HeaderOr("Location");
+  HttpResponse overridden = Tus("POST", overriding,
+                                {{"X-HTTP-Method-Override", "PATCH"},
+                                 {"Content-Type", "application/offset+octet-stream"},
+                                 {"Upload-Offset", "0"}},
+                                "xyz");
+  EXPECT_EQ(overridden.status, 204) << overridden.body;
+  EXPECT_EQ(Download(overridden.HeaderOr("Nimbus-Node-Id")).body, "xyz");
+  EXPECT_EQ(Tus("POST", overriding).status, 405);
+}
+
+// An upload whose save failed (its name was taken meanwhile, on_conflict=fail): the completing
+// PATCH gets the reason (409 name_taken); later a HEAD, which has no body, carries it in a header,
+// and a PATCH gets the documented 410 upload_failed (QA pass 15: a 409 conflict).
+TEST_F(FilesTusTest, AFailedUploadSaysWhyToHeadAndPatch) {
+  StartWithUser();
+  HttpResponse created = Create(5, "Résumé.txt");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_EQ(Put("root", "Résumé.txt", "first").status, 201);
+  HttpResponse done = Patch(location, 0, "later");
+  EXPECT_EQ(done.status, 409) << done.body;
+  EXPECT_EQ(ErrorCode(done), "name_taken");
+
+  HttpResponse head = Tus("HEAD", location);
+  EXPECT_EQ(head.status, 410);
+  const std::string why = head.HeaderOr("Nimbus-Upload-Error");
+  EXPECT_TRUE(why.starts_with("This%20upload%20failed")) << why;
+  EXPECT_NE(why.find("R%C3%A9sum%C3%A9.txt"), std::string::npos) << why;
+  HttpResponse again = Patch(location, 5, "");
+  EXPECT_EQ(again.status, 410) << again.body;
+  EXPECT_EQ(ErrorCode(again), "upload_failed");
+  EXPECT_NE(again.body.find("Résumé.txt"), std::string::npos) << again.body;
+  EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/R%C3%A9sum%C3%A9.txt"))).body, "first");
 }
 
 TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
@@ -344,6 +393,38 @@ TEST_F(FilesTusTest, AServerKilledDuringALongPatchResumesFromItsLastCheckpoint) 
   ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
   EXPECT_EQ(OffsetOf(location), 64 << 20);
   HttpResponse rest = Patch(location, 64u << 20, data.substr(64u << 20));
+  ASSERT_EQ(rest.status, 204) << rest.body;
+  EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
+}
+
+// The same over a slow link: a PATCH whose bytes trickle in records its progress every few
+// seconds too, not only every 64 MiB (QA pass 15: 10 MB sent over a slow link were lost).
+TEST_F(FilesTusTest, ASlowPatchRecordsItsProgressEveryFewSeconds) {
+  StartWithUser();
+  const std::string data = Pattern(12u << 20);
+  HttpResponse created = Create(data.size(), "slow.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  auto client = HttpClient::Connect(port());
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE(client->SendRaw(PatchHead(location, data.size()) + data.substr(0, 4u << 20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_TRUE(client->SendRaw(data.substr(4u << 20, 2u << 20)));  // Then the link stalls.
+  std::int64_t offset = 0;
+  for (int i = 0; i < 100 && offset < (4 << 20); ++i) {  // Bounded: 5 s.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    offset = OffsetOf(location);
+  }
+  ASSERT_GE(offset, 4 << 20) << "the slow PATCH recorded no progress";
+  ASSERT_LE(offset, 6 << 20);
+  ASSERT_TRUE(server().Signal(SIGKILL));
+  ASSERT_TRUE(server().WaitForExit(std::chrono::seconds(10)).has_value());
+  client->Close();
+
+  ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
+  EXPECT_EQ(OffsetOf(location), offset);
+  HttpResponse rest = Patch(location, static_cast<std::uint64_t>(offset),
+                            data.substr(static_cast<std::size_t>(offset)));
   ASSERT_EQ(rest.status, 204) << rest.body;
   EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
 }

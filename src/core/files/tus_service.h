@@ -45,8 +45,8 @@ struct TusUpload {
   std::int64_t offset = 0;  // Bytes durable in the staging file.
   std::string metadata;     // Upload-Metadata as sent.
   TusState state = TusState::kReceiving;
-  std::string node_id;  // kDone: the file node it became.
-  std::string error;    // kFailed: why, for a person.
+  std::string node_id;          // kDone: the file node it became.
+  std::string error;            // kFailed: why, for a person.
   std::int64_t created_at = 0;  // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;  // The last byte received (or the creation).
 };
@@ -94,6 +94,8 @@ class TusService {
   // no checksum was asked for. kTooLarge past the declared length. When the last byte is durable
   // the upload is assembled into its node before this returns (kDone), or kFailed with the
   // reason (the reservation is then released). Errors of the assembly are returned as well.
+  // An upload that failed before is returned as it is (kFailed); one that has every byte takes
+  // no more (kTooLarge for a non-empty body).
   net::awaitable<Result<TusUpload>> Append(std::int64_t owner_id, std::string id,
                                            std::uint64_t offset, storage::ByteSource& body,
                                            std::optional<std::array<std::uint8_t, 32>> sha256);
