@@ -45,12 +45,13 @@ int RunConfigCheck(const config::Config& config) {
   return 0;
 }
 
+// Every job `nimbus serve` runs (a command's runtime registers only those it needs).
+constexpr std::string_view kJobs[] = {jobs::kBillingJobName,    jobs::kDbMaintenanceJobName,
+                                      jobs::kDiskHealthJobName, jobs::kMailOutboxJobName,
+                                      jobs::kScrubJobName,      jobs::kTrashPurgeJobName,
+                                      jobs::kTusCleanupJobName};
+
 int RunJob(const config::Config& config, const std::string& name) {
-  // Every job `nimbus serve` runs (the runtime opened below registers only those it needs).
-  constexpr std::string_view kJobs[] = {jobs::kBillingJobName,    jobs::kDbMaintenanceJobName,
-                                        jobs::kDiskHealthJobName, jobs::kMailOutboxJobName,
-                                        jobs::kScrubJobName,      jobs::kTrashPurgeJobName,
-                                        jobs::kTusCleanupJobName};
   if (std::find(std::begin(kJobs), std::end(kJobs), name) == std::end(kJobs)) {
     PrintError(
         Error{Errc::kNotFound, fmt::format("no job named '{}'; known jobs: {}", name,
@@ -90,18 +91,21 @@ Result<boost::json::array> JobsJson(jobs::Scheduler& scheduler) {
   if (!jobs) return Fail(jobs.error());
   boost::json::array out;
   for (const auto& j : *jobs) {
-    out.push_back({{"name", j.name},
-                   {"schedule", j.schedule},
-                   {"registered", j.registered},
-                   {"last_started_at", TimeOrNull(j.last_started_at)},
-                   {"last_finished_at", TimeOrNull(j.last_finished_at)},
-                   {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
-                                                        : boost::json::value(nullptr)},
-                   {"last_outcome", j.last_outcome},
-                   {"last_message", j.last_message},
-                   {"next_run_at", TimeOrNull(j.next_run_at)},
-                   {"run_count", j.run_count},
-                   {"failure_count", j.failure_count}});
+    out.push_back(
+        {{"name", j.name},
+         {"schedule", j.schedule},
+         // A job of this binary, though this command did not register it (the disk
+         // jobs need the disks open): not a row left by a job that no longer exists.
+         {"registered", j.registered || std::ranges::find(kJobs, j.name) != std::end(kJobs)},
+         {"last_started_at", TimeOrNull(j.last_started_at)},
+         {"last_finished_at", TimeOrNull(j.last_finished_at)},
+         {"last_duration_ms", j.last_duration ? boost::json::value(j.last_duration->count())
+                                              : boost::json::value(nullptr)},
+         {"last_outcome", j.last_outcome},
+         {"last_message", j.last_message},
+         {"next_run_at", TimeOrNull(j.next_run_at)},
+         {"run_count", j.run_count},
+         {"failure_count", j.failure_count}});
   }
   return out;
 }
@@ -130,8 +134,8 @@ int ListJobs(const config::Config& config, bool json) {
   fmt::print("{:<20} {:<14} {:<8} {:<26} {}\n", "JOB", "SCHEDULE", "LAST", "LAST RUN", "NEXT RUN");
   for (const auto& j : *jobs) {
     fmt::print("{:<20} {:<14} {:<8} {:<26} {}\n", j.name, j.schedule,
-               j.last_outcome.empty() ? "-" : j.last_outcome, TimeOrDash(j.last_started_at, "never"),
-               TimeOrDash(j.next_run_at, "-"));
+               j.last_outcome.empty() ? "-" : j.last_outcome,
+               TimeOrDash(j.last_started_at, "never"), TimeOrDash(j.next_run_at, "-"));
   }
   return 0;
 }

@@ -5,8 +5,10 @@
 // zip) and POST /nodes/{id}/copy.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <cctype>
 #include <memory>
 
 #include "api/auth_middleware.h"
@@ -186,9 +188,34 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
   auto rule = ParseOnConflict(req.query("on_conflict"));
   if (!rule) co_return Err(rule.error(), req);
   up.on_conflict = *rule;
+  // If-Match: replace that version of the file only (a sync client's safe update).
+  if (req.has_header("If-Match")) {
+    if (req.query("on_conflict") && up.on_conflict != core::files::OnConflict::kReplace) {
+      co_return Err(Error{Errc::kInvalidArgument,
+                          "If-Match replaces the file it names: leave on_conflict out or set it "
+                          "to replace."},
+                    req);
+    }
+    up.if_match = std::string(req.header("If-Match"));
+    up.on_conflict = core::files::OnConflict::kReplace;
+  }
   up.declared_size = req.content_length();
   if (!up.declared_size && !req.has_body()) up.declared_size = 0;  // No body: an empty file.
+  // X-Checksum-Sha256: 64 hex digits, either case; checked before the body is read.
   up.expected_sha256 = std::string(req.header("X-Checksum-Sha256"));
+  if (!up.expected_sha256.empty()) {
+    const bool hex =
+        up.expected_sha256.size() == 64 && std::ranges::all_of(up.expected_sha256, [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+        });
+    if (!hex) {
+      co_return Err(Error{Errc::kInvalidArgument,
+                          "X-Checksum-Sha256 must be the SHA-256 of the file as 64 hex digits."},
+                    req);
+    }
+    for (char& c : up.expected_sha256)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
 
   // Before a byte of the body: parent, names, conflict, size limit, quota reservation.
   auto reservation = co_await api.files.PrepareUpload(up);

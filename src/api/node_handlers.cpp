@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // /api/v1/nodes/{id} (get, rename/move, delete), /children, /folders and /resolve. Every route is
 // authenticated (the auth middleware answered 401 otherwise), so CurrentPrincipal() is set.
+#include <fmt/core.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <charconv>
+#include <optional>
 
 #include "api/auth_middleware.h"
 #include "api/file_handlers.h"
@@ -82,8 +85,24 @@ net::awaitable<Response> MakeFolders(const FileApi& api, Request& req) {
   co_return http::JsonResponse(201, NodeJson(*folder, p.user));
 }
 
+// With If-Match, the node must still be the version the client read: 412 precondition_failed
+// otherwise (nullopt when it may go on).
+net::awaitable<std::optional<Response>> CheckIfMatch(const FileApi& api, Request& req,
+                                                     std::int64_t user_id) {
+  if (!req.has_header("If-Match")) co_return std::nullopt;
+  auto node = co_await api.files.Get(user_id, std::string(req.path_param("id")));
+  if (!node) co_return Err(node.error(), req);
+  if (node->MatchesIfMatch(req.header("If-Match"))) co_return std::nullopt;
+  co_return Err(Error{Errc::kPreconditionFailed,
+                      fmt::format("'{}' changed since you read it (its ETag is now {}); nothing "
+                                  "was done.",
+                                  node->name, node->etag())},
+                req);
+}
+
 net::awaitable<Response> PatchNode(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
+  if (auto stale = co_await CheckIfMatch(api, req, p.user.id)) co_return std::move(*stale);
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
   auto name = StringField(*body, "name", true);
@@ -101,6 +120,7 @@ net::awaitable<Response> PatchNode(const FileApi& api, Request& req) {
 
 net::awaitable<Response> DeleteNode(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
+  if (auto stale = co_await CheckIfMatch(api, req, p.user.id)) co_return std::move(*stale);
   auto item = co_await api.files.Delete(p.user.id, std::string(req.path_param("id")));
   if (!item) co_return Err(item.error(), req);
   co_return http::JsonResponse(200, json::object{{"trash_item", TrashItemJson(*item)}});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // /api/v1/trash (list, empty), /trash/{id} (delete for good), /trash/{id}/restore,
 // /api/v1/me/usage and /api/v1/search. Every route is authenticated, so CurrentPrincipal() is set.
+#include <fmt/core.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -15,9 +17,7 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 net::awaitable<Response> ListTrash(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
@@ -80,8 +80,14 @@ net::awaitable<Response> Search(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   int limit = 50;
   if (auto given = req.query("limit"); given && !given->empty()) {
+    constexpr int kMaxSearchLimit = 200;
     auto parsed = LimitParam(req, api.config);
-    if (!parsed) co_return Err(parsed.error(), req);
+    if (!parsed || *parsed > kMaxSearchLimit) {
+      co_return Err(
+          Error{Errc::kInvalidArgument,
+                fmt::format("'limit' must be a whole number from 1 to {}.", kMaxSearchLimit)},
+          req);
+    }
     limit = *parsed;
   }
   auto found =

@@ -328,6 +328,9 @@ net::awaitable<http::Response> OverriddenUpload(const FileApi& api, http::Reques
   if (http::IEquals(method, "PATCH")) co_return co_await PatchUpload(api, req);
   if (http::IEquals(method, "DELETE")) co_return co_await DeleteUpload(api, req);
   if (http::IEquals(method, "HEAD")) co_return co_await HeadUpload(api, req);
+  // Another user's upload (or an unknown id) is 404 like every other method says.
+  Result<TusUpload> upload = co_await api.tus.Get(OwnerOf(req), std::string(req.path_param("id")));
+  if (!upload) co_return Err(upload.error(), req);
   http::Response res =
       http::ErrorResponse(405, "method_not_allowed",
                           "POST to an upload needs X-HTTP-Method-Override: PATCH, HEAD or DELETE.");

@@ -5,23 +5,22 @@
 #include "http/session.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
 
 #include "http/errors.h"
 #include "http/middleware/middleware.h"
@@ -36,9 +35,9 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto kToken = net::as_tuple(net::use_awaitable);
-constexpr std::size_t kChunk = 64 * 1024;        // Body buffers, in and out.
-constexpr std::size_t kMaxDrain = 256 * 1024;    // Unread body we discard to keep the connection.
-constexpr std::size_t kMaxLinger = 64 * 1024;    // Bytes read after our final answer before close.
+constexpr std::size_t kChunk = 64 * 1024;      // Body buffers, in and out.
+constexpr std::size_t kMaxDrain = 256 * 1024;  // Unread body we discard to keep the connection.
+constexpr std::size_t kMaxLinger = 64 * 1024;  // Bytes read after our final answer before close.
 constexpr auto kLingerTime = std::chrono::seconds(1);
 
 using Parser = bhttp::request_parser<bhttp::buffer_body>;
@@ -63,8 +62,12 @@ class Exchange final : public BodySource {
   std::uint64_t drained = 0;
 
   // The whole body has been read: by the parser, or directly (see ReadSome).
-  bool BodyDone() const {
-    return parser_.is_done() || (length_ && body_seen_ == *length_);
+  bool BodyDone() const { return parser_.is_done() || (length_ && body_seen_ == *length_); }
+  // The declared body bytes not read yet; nullopt for a chunked body.
+  std::optional<std::uint64_t> Unread() const {
+    if (BodyDone()) return 0;
+    if (!length_) return std::nullopt;
+    return *length_ - body_seen_;
   }
 
   net::awaitable<Result<std::size_t>> ReadSome(std::span<char> buf) override {
@@ -86,7 +89,8 @@ class Exchange final : public BodySource {
     // on a large upload that was a good part of the io thread's time. The parser is not used
     // for this request again: BodyDone() counts the bytes.
     if (length_ && buffer_.size() == 0) {
-      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), *length_ - body_seen_));
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), *length_ - body_seen_));
       Tcp(stream_).expires_after(Secs(opts_.body_timeout_s));
       auto [ec, n] = co_await stream_.async_read_some(net::buffer(buf.data(), want), kToken);
       if (ec == net::error::eof) ec = bhttp::error::partial_message;  // As the parser says it.
@@ -124,7 +128,8 @@ class Exchange final : public BodySource {
   Error BodyError(const beast::error_code& ec) {
     broken = true;
     if (ec == beast::error::timeout) {
-      return Error{Errc::kTimeout, fmt::format("request body: no progress for {} s", opts_.body_timeout_s)};
+      return Error{Errc::kTimeout,
+                   fmt::format("request body: no progress for {} s", opts_.body_timeout_s)};
     }
     if (IsHttpError(ec) || ec == bhttp::error::partial_message) {
       return Error{Errc::kInvalidArgument, fmt::format("malformed request body: {}", ec.message())};
@@ -138,8 +143,9 @@ class Exchange final : public BodySource {
   // The body's length when the request has a Content-Length (not chunked), and the body bytes
   // read so far by either path.
   std::optional<std::uint64_t> length_ =
-      parser_.content_length() && !parser_.chunked() ? std::optional<std::uint64_t>(*parser_.content_length())
-                                                      : std::nullopt;
+      parser_.content_length() && !parser_.chunked()
+          ? std::optional<std::uint64_t>(*parser_.content_length())
+          : std::nullopt;
   std::uint64_t body_seen_ = 0;
   const ServerOptions& opts_;
 };
@@ -346,7 +352,8 @@ Result<void> PrepareFile(FileBody& f) {
   }
   if (!f.length) {
     struct stat st {};
-    if (::fstat(f.fd.get(), &st) != 0) return Fail(Errc::kIoError, "fstat: {}", std::strerror(errno));
+    if (::fstat(f.fd.get(), &st) != 0)
+      return Fail(Errc::kIoError, "fstat: {}", std::strerror(errno));
     auto size = static_cast<std::uint64_t>(st.st_size);
     f.length = size > f.offset ? size - f.offset : 0;
   }
@@ -444,8 +451,8 @@ Response TransportError(int status, std::string_view code, std::string_view mess
   return res;
 }
 
-net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
-                                   ConnectionControl& ctl, std::string remote) {
+net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, ConnectionControl& ctl,
+                                   std::string remote) {
   const ServerOptions& opts = env.options;
   beast::flat_buffer buffer;
   auto header_deadline = std::chrono::steady_clock::now() + Secs(opts.header_timeout_s);
@@ -480,8 +487,8 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
       std::optional<Response> answer;
       if (hec == bhttp::error::header_limit) {
         answer = TransportError(431, "header_too_large", "request header is too large");
-      } else if (IsHttpError(hec) &&
-                 hec != bhttp::error::end_of_stream && hec != bhttp::error::partial_message) {
+      } else if (IsHttpError(hec) && hec != bhttp::error::end_of_stream &&
+                 hec != bhttp::error::partial_message) {
         answer = TransportError(400, "bad_request", "malformed request");
       }
       // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
@@ -528,17 +535,21 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env,
     }
 
     if (!exchange.BodyDone()) {
-      // The handler answered without reading the whole body.
-      if (exchange.continue_pending || exchange.broken) {
-        res.close = true;  // The client waits for 100 Continue (or the body is broken).
+      // The handler answered without reading the whole body. A short rest is read and dropped
+      // to keep the connection; otherwise the answer goes at once and the connection closes:
+      // waiting for a large body (a 2 GB upload refused for its size, from a client that sent
+      // no Expect) would hold the answer until the body timeout (QA pass 15).
+      const std::optional<std::uint64_t> unread = exchange.Unread();
+      if (exchange.continue_pending || exchange.broken || !unread || *unread > kMaxDrain) {
+        res.close = true;  // The client waits for 100 Continue, or the rest is long or unknown.
       } else if (!co_await exchange.Drain(kMaxDrain)) {
         res.close = true;
       }
     }
     bool keep_alive = hdr.keep_alive() && !res.close && !ctl.stop_requested && !exchange.broken;
     WriteResult w = co_await WriteResponse(stream, res, head, keep_alive, opts);
-    req.Complete(Completion{res.status, req.body_bytes_read() + exchange.drained, w.bytes_out,
-                            !w.ok});
+    req.Complete(
+        Completion{res.status, req.body_bytes_read() + exchange.drained, w.bytes_out, !w.ok});
     if (!w.ok) break;
     if (!keep_alive) {
       co_await LingeringClose(stream);

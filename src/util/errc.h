@@ -18,6 +18,8 @@ enum class Errc {
   kAlreadyShared,         // The node is shared with that person already (change it instead).
   kRecipientUnconfirmed,  // Sharing with an account whose email address is not confirmed (409).
   kConflict,
+  // An If-Match that no longer matches: the item changed since the client read it (412).
+  kPreconditionFailed,
   kInvalidPlanSize,  // A plan size that is neither the free plan nor a paid size (400).
   kBelowUsage,       // A plan smaller than the files and trash the user holds (409).
   kPaymentRequired,  // The account is past due: uploads, copies, restores refused (402).

@@ -229,7 +229,7 @@ TEST_F(FilesContentTest, ConflictsReplaceFreesTheOldBytesAndBadNames) {
   HttpResponse renamed = Put("root", "a.txt", "x", "rename");
   ASSERT_EQ(renamed.status, 201) << renamed.body;
   EXPECT_EQ(BodyOf(renamed).at("name").as_string(), "a (1).txt");
-  for (std::string bad : {"../x", "a/../b", ".", "x\x01y"}) {
+  for (std::string bad : {"../x", "a/../b", ".", "x\x01y", "docs/"}) {
     HttpResponse r = Put("root", bad, "z");
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
     EXPECT_EQ(ErrorCode(r), "invalid_name") << bad;
@@ -238,6 +238,52 @@ TEST_F(FilesContentTest, ConflictsReplaceFreesTheOldBytesAndBadNames) {
   ASSERT_EQ(odd.status, 201) << odd.body;
   EXPECT_EQ(BodyOf(odd).at("name").as_string(), "100% sure #1 & more.txt");
   EXPECT_EQ(Put("root", "x.txt", "z", "sometimes").status, 400);
+}
+
+// If-Match, a sync client's safe update: a PUT replaces, a PATCH renames and a DELETE trashes only
+// the version the client read; otherwise 412 precondition_failed and nothing changes (QA pass 15:
+// If-Match was ignored, so two clients overwrote each other silently).
+TEST_F(FilesContentTest, IfMatchChangesOnlyTheVersionTheClientRead) {
+  HttpResponse v1 = Put("root", "shared.txt", "version one");
+  ASSERT_EQ(v1.status, 201) << v1.body;
+  const std::string id = IdOf(v1);
+  const std::string e1(BodyOf(v1).at("etag").as_string());
+  EXPECT_EQ(Download(id).HeaderOr("ETag"), e1);
+  HttpResponse v2 = Put("root", "shared.txt", "version two", "replace", {{"If-Match", e1}});
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  const std::string e2(BodyOf(v2).at("etag").as_string());
+  ASSERT_NE(e1, e2);
+  // The other client still holds e1: refused, the file and the usage as they were.
+  HttpResponse stale = Put("root", "shared.txt", "stale edit!", "replace", {{"If-Match", e1}});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  EXPECT_EQ(ErrorCode(stale), "precondition_failed");
+  EXPECT_NE(stale.body.find(e2.substr(1, e2.size() - 2)), std::string::npos) << stale.body;
+  EXPECT_EQ(Download(id).body, "version two");
+  EXPECT_EQ(UsedBytes(), 11);
+  EXPECT_EQ(Reservations(), "[(0,)]\n");
+  // A list of tags, one of them current; "*": any version, but the file must exist.
+  EXPECT_EQ(Put("root", "shared.txt", "three", "replace", {{"If-Match", "\"x-1\", " + e2}}).status,
+            200);
+  HttpResponse gone = Put("root", "nobody.txt", "new", "replace", {{"If-Match", "*"}});
+  EXPECT_EQ(gone.status, 412) << gone.body;
+  EXPECT_EQ(NodesNamed("nobody.txt"), "[(0,)]\n");
+  EXPECT_EQ(Put("root", "shared.txt", "x", "rename", {{"If-Match", "*"}}).status, 400);
+  // Weak tags never match If-Match (strong comparison).
+  const std::string e3 = Download(id).HeaderOr("ETag");
+  EXPECT_EQ(Put("root", "shared.txt", "w", "replace", {{"If-Match", "W/" + e3}}).status, 412);
+
+  HttpResponse rename =
+      Api("PATCH", "/api/v1/nodes/" + id, R"({"name":"mine.txt"})", {{"If-Match", e1}});
+  EXPECT_EQ(rename.status, 412) << rename.body;
+  EXPECT_EQ(ErrorCode(rename), "precondition_failed");
+  HttpResponse renamed =
+      Api("PATCH", "/api/v1/nodes/" + id, R"({"name":"mine.txt"})", {{"If-Match", e3}});
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  const std::string e4(BodyOf(renamed).at("etag").as_string());
+  EXPECT_EQ(Api("DELETE", "/api/v1/nodes/" + id, "", {{"If-Match", e3}}).status, 412);
+  EXPECT_EQ(Download(id).status, 200);
+  EXPECT_EQ(Api("DELETE", "/api/v1/nodes/" + id, "", {{"If-Match", e4}}).status, 200);
+  EXPECT_EQ(Download(id).status, 404);
 }
 
 TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
@@ -264,6 +310,18 @@ TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
   ASSERT_TRUE(early) << early.error().message;
   EXPECT_EQ(early->status, 507);
   EXPECT_TRUE(c->WaitForPeerClose(std::chrono::milliseconds(3000)));
+  // Without Expect, from a client that waits before sending its body: the 507 comes at once too,
+  // not after the body timeout (QA pass 15: 30 s of silence).
+  auto quiet = HttpClient::Connect(port());
+  ASSERT_TRUE(quiet);
+  ASSERT_TRUE(quiet->SendRaw(fmt::format(
+      "PUT /api/v1/nodes/root/content?path=big.bin HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n"
+      "X-CSRF-Token: {}\r\nContent-Length: 5000000\r\n\r\n",
+      me().cookie, me().csrf)));
+  auto at_once = quiet->ReadResponse(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(at_once) << at_once.error().message;
+  EXPECT_EQ(at_once->status, 507);
+  EXPECT_EQ(at_once->HeaderOr("Connection"), "close");
 
   HttpResponse exact = Put("root", "exact.bin", Bytes(40000));
   ASSERT_EQ(exact.status, 201) << exact.body;

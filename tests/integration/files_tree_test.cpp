@@ -319,7 +319,7 @@ TEST_F(FilesTreeTest, SearchFindsOwnLiveNodesByPartOfTheirName) {
   EXPECT_EQ(BodyOf(limited).at("items").as_array().size(), 2u);
   EXPECT_TRUE(BodyOf(limited).at("truncated").as_bool());
   for (const std::string target : {"/api/v1/search?q=", "/api/v1/search?q=%20%20", "/api/v1/search",
-                                   "/api/v1/search?q=a&limit=0"}) {
+                                   "/api/v1/search?q=a&limit=0", "/api/v1/search?q=a&limit=201"}) {
     HttpResponse bad = Api("GET", target);
     EXPECT_EQ(bad.status, 400) << target << ": " << bad.body;
   }

@@ -262,6 +262,13 @@ TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
   ASSERT_EQ(all.status, 201) << all.body;
   HttpResponse one_more = Create(1, "one.bin");
   EXPECT_EQ(one_more.status, 507) << "the first upload's reservation must count";
+  // The message says what holds the space (it said only "your plan is full", with nothing
+  // stored): both for a tus creation and for a plain PUT (small, reserved in the process).
+  EXPECT_NE(one_more.body.find("is held by uploads not finished yet"), std::string::npos)
+      << one_more.body;
+  HttpResponse put = Put("root", "small.txt", "x");
+  EXPECT_EQ(put.status, 507) << put.body;
+  EXPECT_NE(put.body.find("is held by uploads not finished yet"), std::string::npos) << put.body;
   // GET /me shows it, so the free space the web app shows is what the server allows.
   EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), quota);
 

@@ -82,6 +82,10 @@ struct UploadRequest {
   std::string new_reservation_id;
   // Optional: a SHA-256 (hex) the content must have; kChecksumMismatch otherwise (nothing kept).
   std::string expected_sha256;
+  // Optional If-Match: only that version of the file is replaced (checked before the bytes and
+  // again in the transaction that records them); kPreconditionFailed when the file is gone or
+  // changed, nothing kept. Implies on_conflict kReplace.
+  std::string if_match;
 };
 
 // Thread-safe. Deps must outlive it.
@@ -99,14 +103,12 @@ class FileService {
   // `id` may be "root". kNotFound for unknown, other users' and trashed nodes.
   net::awaitable<Result<Node>> Get(Caller caller, std::string id);
   // A folder's live children. kInvalidArgument for a bad cursor or a file id.
-  net::awaitable<Result<ChildPage>> Children(Caller caller, std::string id,
-                                             ListOptions options);
+  net::awaitable<Result<ChildPage>> Children(Caller caller, std::string id, ListOptions options);
   // "/a/b" from the caller's root ("/" is the root; a link visitor's root is the link's node).
   net::awaitable<Result<Node>> Resolve(Caller caller, std::string path);
   // Creates "a" or "a/b/c" under `parent_id`, with missing parents; returns the last folder.
   // kNameTaken when the last one exists already (or a file is in the way); kInvalidName.
-  net::awaitable<Result<Node>> MakeFolders(Caller caller, std::string parent_id,
-                                           std::string path);
+  net::awaitable<Result<Node>> MakeFolders(Caller caller, std::string parent_id, std::string path);
   // Rename and/or move. kNameTaken, kInvalidName, kInvalidMove (a folder into itself or below
   // itself, the root, or to another owner's files), kNotFound (also for a target that is a file),
   // kForbidden (a grantee renaming or moving the shared node itself, or without edit).

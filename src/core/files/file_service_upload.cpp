@@ -136,12 +136,27 @@ Error OwnersSpace(Error e, const Node& folder) {
   if (auto at = msg.find(" your "); at != std::string::npos) msg.replace(at, 6, " their ");
   // "This upload needs…" continues the sentence after the colon: "this upload needs…".
   if (msg.starts_with("This ")) msg[0] = 't';
-  e.message = fmt::format("The space of {}, who shared this folder with you, is full: {}", who, msg);
+  e.message =
+      fmt::format("The space of {}, who shared this folder with you, is full: {}", who, msg);
   return e;
 }
 
-// The conflict rule before any byte is read.
-Result<void> CheckConflict(const std::optional<Node>& existing, OnConflict rule) {
+// The conflict rule (and an If-Match) before any byte is read, and again when recording them.
+Result<void> CheckConflict(const std::optional<Node>& existing, const UploadRequest& request) {
+  const OnConflict rule = request.on_conflict;
+  if (!request.if_match.empty()) {
+    if (!existing || existing->is_folder()) {
+      return Fail(Errc::kPreconditionFailed,
+                  "The file you meant to replace is no longer there (deleted, moved or "
+                  "renamed); nothing was saved.");
+    }
+    if (!existing->MatchesIfMatch(request.if_match)) {
+      return Fail(Errc::kPreconditionFailed,
+                  "'{}' changed since you read it (its ETag is now {}); nothing was saved.",
+                  existing->name, existing->etag());
+    }
+    return {};
+  }
   if (!existing) return {};
   if (rule == OnConflict::kFail) {
     return Fail(Errc::kNameTaken, "'{}' already exists in this folder", existing->name);
@@ -206,6 +221,11 @@ Result<std::int64_t> FileService::SweepReservations() {
 }
 
 net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadRequest& request) {
+  if (request.path.ends_with('/')) {  // "docs/" made a file named "docs" (QA pass 15).
+    co_return Fail(Errc::kInvalidName,
+                   "The path '{}' ends with '/': a file needs a name after its last folder.",
+                   request.path);
+  }
   auto names = SplitRelativePath(request.path);
   if (!names) co_return std::unexpected(names.error());
   if (request.declared_size && *request.declared_size > deps_.config.max_upload_bytes) {
@@ -217,7 +237,7 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   // (where the quota is checked again against everything reserved).
   const bool small = reserve && request.reservation_kind == ReservationKind::kUpload &&
                      *request.declared_size <= kPendingReservationMax;
-  std::string id = !reserve ? request.reservation_id
+  std::string id = !reserve                             ? request.reservation_id
                    : request.new_reservation_id.empty() ? NewNodeId()
                                                         : request.new_reservation_id;
   std::int64_t now = ToUnixMs(deps_.clock.Now());
@@ -243,7 +263,7 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     if (auto standing = RequireGoodStanding(tx, *parent); !standing) return standing;
     auto existing = ExistingTarget(tx, *parent, rest);
     if (!existing) return std::unexpected(existing.error());
-    if (auto c = CheckConflict(*existing, request.on_conflict); !c) return c;
+    if (auto c = CheckConflict(*existing, request); !c) return c;
     if (!reserve) return {};
     bytes = *request.declared_size;
     if (*existing && request.on_conflict == OnConflict::kReplace) {
@@ -284,8 +304,10 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   if (small) {
     std::int64_t free = 0;
     if (!pending_->TryAdd(id, folder.owner_id, bytes, quota.free_bytes(), &free)) {
+      const std::int64_t held =
+          std::max<std::int64_t>(0, quota.quota_bytes - quota.used_bytes - free);
       co_return std::unexpected(
-          OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes), folder));
+          OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes, held), folder));
     }
   } else if (reserve) {
     UsageChanged(folder.owner_id);
@@ -391,8 +413,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     std::string name = names->back();
     auto existing = LiveChild(tx, folder->id, name);
     if (!existing) return std::unexpected(existing.error());
-    if (auto c = CheckConflict(*existing, request.on_conflict); !c)
-      return std::unexpected(c.error());
+    if (auto c = CheckConflict(*existing, request); !c) return std::unexpected(c.error());
     if (auto r = deps_.blobs.Record(tx, owner, blob); !r) return std::unexpected(r.error());
     UploadResult result;
     if (*existing && request.on_conflict == OnConflict::kReplace) {

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nimbus::core::files {
@@ -59,6 +59,9 @@ struct Node {
   bool is_root() const { return parent_id.empty(); }
   // Strong validator: "<sha256 or id>-<version>" in quotes, as sent in ETag.
   std::string etag() const;
+  // Whether an If-Match value ("*", or a list of entity tags) matches this node: strong
+  // comparison (RFC 9110 §13.1.1), so a weak tag never matches.
+  bool MatchesIfMatch(std::string_view header) const;
 };
 
 enum class SortKey { kName, kModified, kSize };
@@ -66,8 +69,8 @@ enum class SortKey { kName, kModified, kSize };
 struct ListOptions {
   SortKey sort = SortKey::kName;
   bool descending = false;
-  int limit = 200;      // Already clamped to 1..list_max_limit by the caller.
-  std::string cursor;   // "" for the first page; next_cursor of the previous page otherwise.
+  int limit = 200;     // Already clamped to 1..list_max_limit by the caller.
+  std::string cursor;  // "" for the first page; next_cursor of the previous page otherwise.
 };
 
 struct ChildPage {
@@ -120,10 +123,10 @@ struct SearchResult {
 
 struct Usage {
   std::int64_t quota_bytes = 0;
-  std::int64_t used_bytes = 0;   // Live files.
-  std::int64_t trash_bytes = 0;  // Files in the trash (still counted against the quota).
-  std::int64_t reserved_bytes = 0;  // Uploads in flight.
-  std::int64_t root_files_bytes = 0;  // Live files directly in the root folder.
+  std::int64_t used_bytes = 0;         // Live files.
+  std::int64_t trash_bytes = 0;        // Files in the trash (still counted against the quota).
+  std::int64_t reserved_bytes = 0;     // Uploads in flight.
+  std::int64_t root_files_bytes = 0;   // Live files directly in the root folder.
   std::vector<FolderUsage> by_folder;  // Top-level folders, largest first.
   std::vector<Node> largest_files;     // Up to 10 live files, largest first.
 };

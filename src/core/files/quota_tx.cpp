@@ -13,6 +13,11 @@
 
 namespace nimbus::core::files {
 
+namespace {
+Error NoRoomForPlan(std::string_view kind, std::uint64_t bytes, std::int64_t free,
+                    std::int64_t quota);
+}  // namespace
+
 std::int64_t QuotaState::free_bytes() const {
   return std::max<std::int64_t>(0, quota_bytes - used_bytes - reserved_bytes);
 }
@@ -34,7 +39,21 @@ Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id) {
   return q;
 }
 
-Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota) {
+Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota,
+                std::int64_t held) {
+  Error e = NoRoomForPlan(kind, bytes, free, quota);
+  if (held > 0 && free >= 0 && bytes <= static_cast<std::uint64_t>(free + held)) {
+    e.message += fmt::format(
+        " {} of it is held by uploads not finished yet (in progress, or unfinished ones listed "
+        "on the Usage page); it is freed when they finish or are discarded.",
+        HumanBytes(held));
+  }
+  return e;
+}
+
+namespace {
+Error NoRoomForPlan(std::string_view kind, std::uint64_t bytes, std::int64_t free,
+                    std::int64_t quota) {
   std::string need = HumanBytes(static_cast<std::int64_t>(
       std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(INT64_MAX))));
   const char* what = kind == "copy" ? "copy" : "upload";
@@ -45,8 +64,9 @@ Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, s
                                                    what, need, HumanBytes(quota))};
   }
   if (free >= quota || bytes > static_cast<std::uint64_t>(std::max<std::int64_t>(quota, 0))) {
-    return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {}, more than your whole plan of {}.",
-                                                   what, need, HumanBytes(quota))};
+    return Error{Errc::kQuotaExceeded,
+                 fmt::format("This {} needs {}, more than your whole plan of {}.", what, need,
+                             HumanBytes(quota))};
   }
   std::string have = HumanBytes(free);
   if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
@@ -56,6 +76,7 @@ Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, s
   return Error{Errc::kQuotaExceeded, fmt::format("This {} needs {} but only {} of your {} is free.",
                                                  what, need, have, HumanBytes(quota))};
 }
+}  // namespace
 
 Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
                                std::uint64_t bytes, std::string_view kind, std::int64_t now_ms,
@@ -65,7 +86,8 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
   quota->reserved_bytes += static_cast<std::int64_t>(pending_bytes);
   auto free = static_cast<std::uint64_t>(quota->free_bytes());
   if (bytes > free) {
-    return std::unexpected(NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes));
+    return std::unexpected(
+        NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes, quota->reserved_bytes));
   }
   return tx.Exec(
       "INSERT INTO reservations (id, owner_id, bytes, kind, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -30,8 +30,11 @@ Result<QuotaState> LoadQuota(db::Transaction& tx, std::int64_t owner_id);
 Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::string_view id,
                                std::uint64_t bytes, std::string_view kind, std::int64_t now_ms,
                                std::uint64_t pending_bytes = 0);
-// The kQuotaExceeded error of a `kind` that needs `bytes` with `free` of `quota` free.
-Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota);
+// The kQuotaExceeded error of a `kind` that needs `bytes` with `free` of `quota` free. `held`:
+// bytes reserved by other uploads not finished yet; when they are what is in the way, the
+// message says so (otherwise "your plan is full" with nothing stored puzzles people).
+Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota,
+                std::int64_t held = 0);
 // Deletes it with the blobs named under it (reservation_blobs); returns its owner, or nullopt
 // when it was gone already (that is fine).
 Result<std::optional<std::int64_t>> DeleteReservation(db::Transaction& tx, std::string_view id);
