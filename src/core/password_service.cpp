@@ -201,6 +201,15 @@ net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
       // Following the emailed link proves the address.
       if (auto r = AccountStore::SetEmailVerified(tx, *id, now); !r)
         return std::unexpected(r.error());
+      // And it is the way out of a sign-in lock (someone guessing, or the owner's own typos):
+      // the account's failures are forgotten with the old password (QA pass 15: still locked
+      // out after a reset).
+      auto user = AccountStore::FindUser(tx, *id);
+      if (!user) return std::unexpected(user.error());
+      if (*user) {
+        if (auto r = AccountStore::ClearEvents(tx, kLoginFailure, AccountKey((*user)->email)); !r)
+          return std::unexpected(r.error());
+      }
       return ReplacePassword(tx, *id, *hash, "", now);
     });
   };
@@ -260,6 +269,9 @@ net::awaitable<Result<void>> PasswordService::ChangePassword(const Principal& pr
                                                              int* retry_after_s) {
   auto user = co_await CheckCurrentPassword(principal, current, client, retry_after_s);
   if (!user) co_return std::unexpected(user.error());
+  if (next == current) {
+    co_return Fail(Errc::kWeakPassword, "The new password is your current one: choose another.");
+  }
   if (auto ok = CheckPassword(next, deps_.config); !ok) co_return ok;
   auto hash = co_await deps_.hasher.Hash(next);
   if (!hash) co_return std::unexpected(hash.error());

@@ -63,6 +63,13 @@ TEST_F(AccountsTest, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
       Call("POST", "/api/v1/me/password",
            R"({"current_password":"correct horse battery","new_password":"password1"})", &here);
   EXPECT_EQ(ErrorCode(weak), "weak_password");
+  HttpResponse same =
+      Call("POST", "/api/v1/me/password",
+           R"({"current_password":"correct horse battery","new_password":"correct horse battery"})",
+           &here);
+  EXPECT_EQ(same.status, 400) << "the same password is no change (QA pass 15)";
+  EXPECT_EQ(ErrorCode(same), "weak_password");
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", &there).status, 200) << "nothing was changed";
   EXPECT_EQ(
       Call(
           "POST", "/api/v1/me/password",
@@ -179,8 +186,7 @@ TEST_F(AccountsTest, AdminDisablesAUserWhoIsLockedOutAtOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(with_token.status, 403) << with_token.body;
-  EXPECT_NE(with_token.body.find("This account is disabled"), std::string::npos)
-      << with_token.body;
+  EXPECT_NE(with_token.body.find("This account is disabled"), std::string::npos) << with_token.body;
   EXPECT_EQ(Call("GET", "/healthz", "", nullptr, false, {{"Authorization", bearer}}).status, 200)
       << "public routes ignore it";
   HttpResponse login = Call("POST", "/api/v1/auth/login",
