@@ -8,6 +8,7 @@
 #include "api/auth_middleware.h"
 #include "api/billing_routes.h"
 #include "api/handler_util.h"
+#include "api/json_codec.h"
 
 namespace nimbus::api {
 
@@ -48,9 +49,21 @@ net::awaitable<Response> GetAdminBilling(const BillingApi& api, Request& req) {
 
 net::awaitable<Result<json::object>> SetPlan(const BillingApi& api, std::int64_t user_id,
                                              const json::object& body, std::int64_t admin_id) {
-  auto size = PlanSizeField(api.billing, body, "plan_gb");
+  auto complimentary = BoolField(body, "complimentary");
+  if (!complimentary) co_return std::unexpected(std::move(complimentary.error()));
+  Result<std::int64_t> size = std::int64_t{0};
+  if (body.contains("plan_gb") || !*complimentary) {
+    size = PlanSizeField(api.billing, body, "plan_gb");
+  } else {  // Only the gift changes: the plan keeps its size.
+    auto current = co_await api.billing.GetPlan(user_id);
+    if (!current && current.error().code == Errc::kNotFound) {
+      co_return std::unexpected(Error{Errc::kNotFound, "There is no user with this id."});
+    }
+    if (!current) co_return std::unexpected(std::move(current.error()));
+    size = current->size_gb;
+  }
   if (!size) co_return std::unexpected(std::move(size.error()));
-  auto changed = co_await api.billing.SetPlanByAdmin(user_id, *size, admin_id);
+  auto changed = co_await api.billing.SetPlanByAdmin(user_id, *size, admin_id, *complimentary);
   if (!changed) co_return std::unexpected(std::move(changed.error()));
   co_return PlanJson(changed->plan);
 }

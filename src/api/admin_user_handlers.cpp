@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // GET /api/v1/admin/users and PATCH /api/v1/admin/users/{id} (flags, and plan_gb through the
 // billing hook). A non-admin gets 404 not_found (from core), as if the routes did not exist.
+#include <fmt/core.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
-
-#include <fmt/core.h>
 #include <string>
 
 #include "api/auth_middleware.h"
@@ -105,10 +105,11 @@ net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
   // answered 200 with nothing changed.
   for (const auto& field : *body) {
     const std::string_view k = field.key();
-    if (k != "disabled" && k != "is_admin" && k != "plan_gb") {
+    if (k != "disabled" && k != "is_admin" && k != "plan_gb" && k != "complimentary") {
       co_return Err(Error{Errc::kInvalidArgument,
-                          fmt::format("Unknown field '{}': a user takes disabled, is_admin and "
-                                      "plan_gb (the plan's size in GB).",
+                          fmt::format("Unknown field '{}': a user takes disabled, is_admin, "
+                                      "plan_gb (the plan's size in GB) and complimentary (the "
+                                      "plan is a gift: never invoiced).",
                                       k)},
                     req);
     }
@@ -120,7 +121,7 @@ net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
   // plan_gb first: it is the part that can be refused (below_usage, no_capacity), and then
   // nothing has changed.
   json::value plan = nullptr;
-  if (body->contains("plan_gb")) {
+  if (body->contains("plan_gb") || body->contains("complimentary")) {
     if (api.set_plan == nullptr || !*api.set_plan) {
       co_return Err(Error{Errc::kUnavailable, "Plans cannot be set: billing is not running."}, req);
     }

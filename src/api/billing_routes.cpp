@@ -43,7 +43,8 @@ json::object PlanJson(const billing::Plan& p) {
                  {"period_start", OptTimestamp(p.period_start)},
                  {"period_end", OptTimestamp(p.period_end)},
                  {"state", p.state},
-                 {"balance", p.balance}};
+                 {"balance", p.balance},
+                 {"complimentary", p.complimentary}};
   if (p.migration) {
     o["migration"] = json::object{{"state", p.migration->state},
                                   {"copied_bytes", p.migration->copied_bytes},

@@ -84,7 +84,8 @@ describe('admin billing', () => {
 
       await field.fill('30');
       await row.getByRole('button', { name: 'Set' }).click();
-      await row.getByText('30 GB (C), not charged.').waitFor();
+      await row.getByText('30 GB (C), not charged for this period; invoiced from the next one.')
+          .waitFor();
       // The row's plan column follows at once (it used to keep the old plan).
       assert.match(await row.locator('.user-plan').innerText(), /^30 GB \(C\)/);
       const plan = await bobGet('/api/v1/plan');
@@ -119,6 +120,16 @@ describe('admin billing', () => {
       const cells = await revenue.locator('td').allInnerTexts();
       assert.equal(cells[0], money, 'invoiced');
       assert.equal(cells[2], '1', 'one invoice');
+
+      // A gift (a family member's space), set in the users list: never invoiced.
+      await page.goto('/admin');
+      const giftRow = page.locator('tr', { hasText: bob.email });
+      await giftRow.getByLabel('Gift').check();
+      await giftRow.getByRole('button', { name: 'Set' }).click();
+      await giftRow.getByText('40 GB (C), a gift: never invoiced.').waitFor();
+      const given = await bobGet('/api/v1/plan');
+      assert.equal(given.complimentary, true);
+      assert.equal(given.monthly_price, 0);
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -52,7 +52,9 @@ Result<void> BillPeriods(Transaction& tx, const config::BillingConfig& c, std::i
     // The next period starts where the last one ended and ends on the anchor's day of a month.
     const std::int64_t start = *row.period_end;
     const std::int64_t end = PeriodAt(anchor, start).end_ms;
-    if (price > 0) {  // A price of 0 (billing.price_per_gb_month = 0) has nothing to invoice.
+    // A price of 0 (billing.price_per_gb_month = 0) has nothing to invoice, nor has a plan an
+    // admin gives without charge (complimentary).
+    if (price > 0 && !row.complimentary) {
       const std::vector<MoneyLine> lines = {
           {fmt::format("Plan {} GB, {} – {}", row.plan_gb, Day(start), Day(end)), row.plan_gb,
            start, end, price}};
@@ -63,7 +65,7 @@ Result<void> BillPeriods(Transaction& tx, const config::BillingConfig& c, std::i
     }
     row.period_start = start;
     row.period_end = end;
-    row.uncharged_gb = 0;  // This period is invoiced in full.
+    row.uncharged_gb = row.complimentary ? row.plan_gb : 0;  // Invoiced in full, or not at all.
   }
   row.updated_at = now;
   if (auto put = BillingStore::PutAccount(tx, row); !put) return std::unexpected(put.error());

@@ -25,6 +25,10 @@
 namespace nimbus::core::billing {
 namespace {
 
+constexpr char kComplimentaryPlan[] =
+    "Your plan was given to you by the administrator of this server, without charge. Ask them "
+    "if you need another size.";
+
 using db::BillingAccountRow;
 using db::BillingStore;
 using db::InvoiceRow;
@@ -238,6 +242,10 @@ net::awaitable<Result<Plan>> BillingService::GetPlan(std::int64_t user_id) {
     p.period_end = money.period->end_ms;
   }
   p.balance = money.balance;
+  if (h->account && h->account->complimentary && !IsFree(c, p.size_gb)) {
+    p.complimentary = true;
+    p.monthly_price = 0;
+  }
   if (h->moving) {
     Migration m;
     m.state = "pending";
@@ -271,7 +279,11 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
           c.currency, money.prorated_amount, now,
           ""};
   // Said before the user confirms, with the sentence the change itself would answer.
-  if (auto fits = CheckFits(*h, size_gb, false); !fits) q.refusal = fits.error().message;
+  if (h->account && h->account->complimentary) {
+    q.refusal = kComplimentaryPlan;
+  } else if (auto fits = CheckFits(*h, size_gb, false); !fits) {
+    q.refusal = fits.error().message;
+  }
   co_return q;
 }
 
@@ -290,14 +302,15 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ChangePlan(std::int64_t
   co_return co_await ApplyPlanChange(user_id, size_gb, std::nullopt);
 }
 
-net::awaitable<Result<PlanChangeResult>> BillingService::SetPlanByAdmin(std::int64_t user_id,
-                                                                        std::int64_t size_gb,
-                                                                        std::int64_t admin_id) {
-  co_return co_await ApplyPlanChange(user_id, size_gb, admin_id);
+net::awaitable<Result<PlanChangeResult>> BillingService::SetPlanByAdmin(
+    std::int64_t user_id, std::int64_t size_gb, std::int64_t admin_id,
+    std::optional<bool> complimentary) {
+  co_return co_await ApplyPlanChange(user_id, size_gb, admin_id, complimentary);
 }
 
 net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
-    std::int64_t user_id, std::int64_t size_gb, std::optional<std::int64_t> admin_id) {
+    std::int64_t user_id, std::int64_t size_gb, std::optional<std::int64_t> admin_id,
+    std::optional<bool> complimentary) {
   const config::BillingConfig& c = deps_.config;
   const bool by_admin = admin_id.has_value();
   if (auto ok = CheckPlanSize(c, size_gb); !ok) co_return std::unexpected(std::move(ok.error()));
@@ -318,6 +331,9 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     co_return Fail(Errc::kNotFound, "There is no user with this id.");
   }
   if (!h) co_return std::unexpected(std::move(h.error()));
+  if (!by_admin && h->account && h->account->complimentary) {
+    co_return Fail(Errc::kConflict, "{}", kComplimentaryPlan);
+  }
   if (auto fits = CheckFits(*h, size_gb, by_admin); !fits) co_return std::unexpected(fits.error());
   PlanChangeResult out;
   if (size_gb != CurrentGb(*h) || size_gb != h->allocation_gb) {
@@ -392,6 +408,31 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
       spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge", *admin_id,
                    user_id, prior_gb, size_gb);
     }
+  }
+  // A gift, or the end of one: the flag of the billing account (a free-plan size has none).
+  // Kept as it was unless the admin says; a free-plan size ends it.
+  const bool was_gift = h->account && h->account->complimentary;
+  const bool gift = complimentary.value_or(was_gift) && !IsFree(deps_.config, size_gb);
+  if (gift != was_gift || (gift && size_gb != CurrentGb(*h))) {
+    auto mark = [this, user_id, gift] {
+      return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+        auto found = BillingStore::FindAccount(tx, user_id);
+        if (!found) return std::unexpected(std::move(found.error()));
+        if (!*found) return {};  // Only a paid plan has an account; nothing to mark.
+        db::BillingAccountRow row = std::move(**found);
+        row.complimentary = gift;
+        // Never paid, never credited: a later change of the user's own credits none of it.
+        if (gift) row.uncharged_gb = row.plan_gb;
+        row.updated_at = NowMs();
+        return BillingStore::PutAccount(tx, row);
+      });
+    };
+    if (auto marked = co_await RunBlocking(deps_.workers, std::move(mark)); !marked) {
+      co_return std::unexpected(std::move(marked.error()));
+    }
+    spdlog::info("admin {} {} the plan of user {} a gift (no invoices)", admin_id.value_or(0),
+                 gift ? "made" : "stopped making", user_id);
+    if (deps_.plan_changed) deps_.plan_changed(user_id);
   }
   auto plan = co_await GetPlan(user_id);
   if (!plan) co_return std::unexpected(std::move(plan.error()));

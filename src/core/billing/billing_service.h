@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "config/billing.h"
+#include "config/disks.h"
 #include "core/billing/billing_report.h"
 #include "core/billing/billing_types.h"
-#include "config/disks.h"
 #include "db/database.h"
 #include "storage/engine/owner_blobs.h"
 #include "storage/pool/disk_pool.h"
@@ -66,9 +66,12 @@ class BillingService {
   // invoice, no credit). A paid plan without a period starts one now (the billing job invoices
   // the next one as usual); going to the free plan ends the period. kNotFound for an unknown
   // user (one without a storage allocation). `invoice` is null and `credited` 0 in the result.
-  net::awaitable<Result<PlanChangeResult>> SetPlanByAdmin(std::int64_t user_id,
-                                                          std::int64_t size_gb,
-                                                          std::int64_t admin_id);
+  // With `complimentary` set, the plan is (true) or stops being (false) a gift: while it is one
+  // no period is invoiced and the user's own changes are refused; after it, the next period is
+  // invoiced as for any paid plan. A free-plan size is never complimentary.
+  net::awaitable<Result<PlanChangeResult>> SetPlanByAdmin(
+      std::int64_t user_id, std::int64_t size_gb, std::int64_t admin_id,
+      std::optional<bool> complimentary = std::nullopt);
   // The admin billing report: the last 12 months with invoices issued or paid in the configured
   // currency, users and allocated GB per category, past-due accounts and the open amount. The
   // caller checks that the user is an admin.
@@ -86,9 +89,9 @@ class BillingService {
   // theirs is running already (the storage step and the money must not interleave).
   std::shared_ptr<void> BeginChange(std::int64_t user_id);
   // ChangePlan (`admin_id` nullopt: the user's own change, charged) and SetPlanByAdmin.
-  net::awaitable<Result<PlanChangeResult>> ApplyPlanChange(std::int64_t user_id,
-                                                           std::int64_t size_gb,
-                                                           std::optional<std::int64_t> admin_id);
+  net::awaitable<Result<PlanChangeResult>> ApplyPlanChange(
+      std::int64_t user_id, std::int64_t size_gb, std::optional<std::int64_t> admin_id,
+      std::optional<bool> complimentary = std::nullopt);
 
   BillingDeps deps_;
   std::mutex changing_mu_;

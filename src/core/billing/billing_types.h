@@ -43,6 +43,9 @@ struct Plan {
   std::string state = "active";  // "active" | "past_due" | "migrating".
   std::int64_t balance = 0;      // Credit the next invoices use.
   std::optional<Migration> migration;
+  // Given by an admin without charge (monthly_price is then 0): never invoiced, and only an
+  // admin changes it.
+  bool complimentary = false;
 };
 
 // GET /api/v1/plan/quote.
@@ -80,7 +83,7 @@ struct Invoice {
   std::int64_t due_at = 0;
   std::optional<std::int64_t> paid_at;
   std::vector<InvoiceLine> lines;
-  std::optional<std::string> paid_via;  // "credit" | "provider" | "manual" once paid.
+  std::optional<std::string> paid_via;            // "credit" | "provider" | "manual" once paid.
   std::optional<std::int64_t> payment_failed_at;  // The provider's last failed attempt.
 };
 

@@ -52,15 +52,15 @@ Result<std::optional<BillingAccountRow>> BillingStore::FindAccount(Transaction& 
                                                                    std::int64_t user_id) {
   auto row = tx.QueryOne(
       "SELECT user_id, plan_gb, currency, anchor_at, period_start, period_end, balance, state,"
-      " created_at, updated_at, past_due_since, uncharged_gb FROM billing_accounts"
+      " created_at, updated_at, past_due_since, uncharged_gb, complimentary FROM billing_accounts"
       " WHERE user_id = ?",
       {user_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<BillingAccountRow>();
   Row& r = **row;
-  return std::optional<BillingAccountRow>(
-      BillingAccountRow{r.Int(0), r.Int(1), r.TakeText(2), r.OptInt(3), r.OptInt(4), r.OptInt(5),
-                        r.Int(6), r.TakeText(7), r.Int(8), r.Int(9), r.OptInt(10), r.Int(11)});
+  return std::optional<BillingAccountRow>(BillingAccountRow{
+      r.Int(0), r.Int(1), r.TakeText(2), r.OptInt(3), r.OptInt(4), r.OptInt(5), r.Int(6),
+      r.TakeText(7), r.Int(8), r.Int(9), r.OptInt(10), r.Int(11), r.Int(12) != 0});
 }
 
 Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& a) {
@@ -68,10 +68,11 @@ Result<void> BillingStore::PutAccount(Transaction& tx, const BillingAccountRow& 
   if (!deleted) return deleted;
   return tx.Exec(
       "INSERT INTO billing_accounts (user_id, plan_gb, currency, anchor_at, period_start,"
-      " period_end, balance, state, created_at, updated_at, past_due_since, uncharged_gb)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      " period_end, balance, state, created_at, updated_at, past_due_since, uncharged_gb,"
+      " complimentary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.user_id, a.plan_gb, a.currency, a.anchor_at, a.period_start, a.period_end, a.balance,
-       a.state, a.created_at, a.updated_at, a.past_due_since, a.uncharged_gb});
+       a.state, a.created_at, a.updated_at, a.past_due_since, a.uncharged_gb,
+       std::int64_t{a.complimentary ? 1 : 0}});
 }
 
 Result<std::int64_t> BillingStore::NextInvoiceSeq(Transaction& tx) {
@@ -180,11 +181,11 @@ Result<std::vector<std::int64_t>> BillingStore::AccountsDue(Transaction& tx, std
 Result<std::vector<std::int64_t>> BillingStore::AccountsToRefresh(Transaction& tx,
                                                                   std::int64_t after_user,
                                                                   int limit) {
-  return UserIds(tx.Query(
-      "SELECT user_id FROM (SELECT user_id FROM invoices WHERE status = 'open'"
-      " UNION SELECT user_id FROM billing_accounts WHERE state = 'past_due') AS u"
-      " WHERE user_id > ? ORDER BY user_id LIMIT ?",
-      {after_user, limit}));
+  return UserIds(
+      tx.Query("SELECT user_id FROM (SELECT user_id FROM invoices WHERE status = 'open'"
+               " UNION SELECT user_id FROM billing_accounts WHERE state = 'past_due') AS u"
+               " WHERE user_id > ? ORDER BY user_id LIMIT ?",
+               {after_user, limit}));
 }
 
 Result<std::vector<InvoiceRow>> BillingStore::AllInvoices(Transaction& tx,

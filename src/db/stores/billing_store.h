@@ -1,5 +1,5 @@
-// BillingStore: the SQL of plans and billing (migrations 0010_billing, 0012_billing_standing): billing accounts,
-// invoices with their lines, and the payment webhook events seen.
+// BillingStore: the SQL of plans and billing (migrations 0010_billing, 0012_billing_standing):
+// billing accounts, invoices with their lines, and the payment webhook events seen.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
@@ -30,6 +30,9 @@ struct BillingAccountRow {
   // GB of plan_gb that no invoice of the current period charged (an admin's grant): a downgrade
   // credits nothing for them. 0 once the billing job invoices a new period.
   std::int64_t uncharged_gb = 0;
+  // Given by an admin without charge for as long as it is set: no period is invoiced, and the
+  // user cannot change the plan (the admin does).
+  bool complimentary = false;
 };
 
 struct InvoiceLineRow {
@@ -55,7 +58,7 @@ struct InvoiceRow {
   std::int64_t issued_at = 0;
   std::int64_t due_at = 0;
   std::optional<std::int64_t> paid_at;
-  std::vector<InvoiceLineRow> lines;  // Filled by Insert and FindInvoice; empty in lists.
+  std::vector<InvoiceLineRow> lines;    // Filled by Insert and FindInvoice; empty in lists.
   std::optional<std::string> paid_via;  // "credit" | "provider" | "manual" once paid.
   std::optional<std::int64_t> payment_failed_at;  // The provider's last failed attempt.
   std::optional<std::string> payment_ref;         // The webhook event id or the admin's note.

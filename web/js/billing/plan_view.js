@@ -35,6 +35,18 @@ export async function render(outlet, { signal }) {
   const status = planStatus({ currency, onSettled: (next) => { plan = next; } });
   status.show(plan);
 
+  // A plan the administrator gives (complimentary): it costs nothing, and only they change it.
+  if (plan.complimentary) {
+    outlet.append(h('section', { class: 'plan-page' },
+      h('h1', {}, 'Plan'), status,
+      h('p', { class: 'notice plan-gift', role: 'status' },
+        `Your ${plan.size_gb} GB plan is a gift from the administrator of this server: it costs `,
+        'you nothing and is never invoiced. Ask them if you need another size.'),
+      h('p', {}, h('a', { href: '/invoices' }, 'Invoices'), ' · ',
+        h('a', { href: '/usage' }, 'What uses my space?'))));
+    return () => status.stop();
+  }
+
   const allowed = allowedSizesText(plans);
   const sizeField = field({ label: 'Size in GB', name: 'size_gb', type: 'number',
                             min: plans.free_gb, max: plans.max_gb, step: 1,

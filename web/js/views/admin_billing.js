@@ -1,7 +1,9 @@
 // Admin billing page (/admin/billing, is_admin only): revenue per month and users and allocated
 // GB per disk category (GET /api/v1/admin/billing). Also the admin users list's plan control:
-// a number field + Set that sets a user's plan without charging (PATCH /api/v1/admin/users/{id}
-// {plan_gb}), showing the server's errors (invalid_plan_size, below_usage, no_capacity, …).
+// a number field, a "Gift" box and Set, which sets a user's plan without charging for the
+// current period (PATCH /api/v1/admin/users/{id} {plan_gb, complimentary}); a gift is never
+// invoiced, otherwise the next period is. The server's errors (invalid_plan_size, below_usage,
+// no_capacity, …) show under the field.
 import { get, patch } from '../api.js';
 import { formatMoney } from '../billing/billing_api.js';
 import { h, replaceChildren } from '../dom.js';
@@ -31,9 +33,15 @@ export function planSetter(user, { onDone = () => {} } = {}) {
                              value: user.plan?.size_gb ?? '' });
   const status = h('p', { class: 'plan-setter-status', role: 'status', hidden: true });
   const button = h('button', { type: 'submit', class: 'button button-secondary' }, 'Set');
+  const gift = h('input', { id: `${id}-gift`, type: 'checkbox',
+                            checked: Boolean(user.plan?.complimentary) });
   const form = h('form', { class: 'plan-setter', 'aria-label': `Plan of ${label}` },
                  h('label', { for: id, class: 'visually-hidden' }, `Plan of ${label} in GB`),
-                 input, button, status);
+                 input,
+                 h('label', { for: gift.id, class: 'plan-setter-gift',
+                              title: 'A gift is never invoiced, and only an admin changes it.' },
+                   gift, ' Gift'),
+                 button, status);
   form.noValidate = true;  // The server's sentence says which sizes are plans.
   const show = (kind, text) => {
     status.className = `plan-setter-status status-${kind}`;
@@ -52,10 +60,14 @@ export function planSetter(user, { onDone = () => {} } = {}) {
     button.disabled = true;
     try {
       const answer = await patch(`/api/v1/admin/users/${encodeURIComponent(user.id)}`,
-                                 { plan_gb: value });
+                                 { plan_gb: value, complimentary: gift.checked });
       const plan = answer?.plan;
-      show('success', plan ? `${plan.size_gb} GB (${plan.category}), not charged.`
-                           : 'Plan set, not charged.');
+      const what = plan ? `${plan.size_gb} GB (${plan.category})` : 'Plan set';
+      // Said as it is: only a gift stays free; otherwise the next period is invoiced.
+      show('success', !plan || plan.monthly_price === 0 && !plan.complimentary
+        ? `${what}.`
+        : plan.complimentary ? `${what}, a gift: never invoiced.`
+          : `${what}, not charged for this period; invoiced from the next one.`);
       onDone(plan);
     } catch (err) {
       show('error', err?.message || 'The plan could not be set.');
