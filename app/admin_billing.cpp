@@ -64,30 +64,24 @@ int MarkInvoicePaid(const config::Config& config, const std::string& invoice,
   return 0;
 }
 
-int ListInvoices(const config::Config& config, const std::string& email,
-                 const std::string& status, bool json) {
+int ListInvoices(const config::Config& config, const std::string& email, const std::string& status,
+                 bool json) {
   boost::asio::io_context ioc;
   auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.existing_data_only = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;
   }
-  auto invoices = (*rt)->ledger->ListInvoices(
-      email.empty() ? std::nullopt : std::optional(email),
-      status.empty() ? std::nullopt : std::optional(status));
+  auto invoices =
+      (*rt)->ledger->ListInvoices(email.empty() ? std::nullopt : std::optional(email),
+                                  status.empty() ? std::nullopt : std::optional(status));
   if (!invoices) {
     PrintError(invoices.error());
     return ExitCodeOf(invoices.error());
   }
   if (json) {
     boost::json::array out;
-    for (const billing::AdminInvoice& a : *invoices) {
-      boost::json::object o = api::InvoiceJson(a.invoice);
-      o.erase("lines");  // The list has no lines; GET /api/v1/invoices/{id} has them.
-      o["user_id"] = a.user_id;
-      o["email"] = a.email;
-      out.push_back(std::move(o));
-    }
+    for (const billing::AdminInvoice& a : *invoices) out.push_back(api::AdminInvoiceJson(a));
     fmt::print("{}\n", boost::json::serialize(out));
     return 0;
   }

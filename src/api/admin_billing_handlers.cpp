@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // GET /api/v1/admin/billing (revenue per month, users and allocated GB per category, what is
-// owed) and the hook behind PATCH /api/v1/admin/users/{id} {plan_gb}. Admins only: anyone else
-// gets 404 not_found, as if the route did not exist (like the other admin routes).
+// owed), GET /api/v1/admin/invoices (every user's invoices) and POST
+// /api/v1/admin/invoices/{id}/mark-paid (a payment made outside the provider, as `nimbus admin
+// invoice mark-paid`), and the hook behind PATCH /api/v1/admin/users/{id} {plan_gb}. Admins only:
+// anyone else gets 404 not_found, as if the route did not exist (like the other admin routes).
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 
 #include "api/auth_middleware.h"
 #include "api/billing_routes.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
+#include "util/run_blocking.h"
 
 namespace nimbus::api {
 
@@ -47,6 +55,52 @@ net::awaitable<Response> GetAdminBilling(const BillingApi& api, Request& req) {
   co_return http::JsonResponse(200, ReportJson(*report));
 }
 
+// GET /api/v1/admin/invoices[?status=open|paid|void][&email=]: newest first.
+net::awaitable<Response> ListAdminInvoices(const BillingApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  std::optional<std::string> status;
+  if (auto s = req.query("status"); s && !s->empty()) status = std::string(*s);
+  std::optional<std::string> email;
+  if (auto e = req.query("email"); e && !e->empty()) email = std::string(*e);
+  auto list = [&api, &status, &email] { return api.ledger.ListInvoices(email, status); };
+  auto invoices = co_await RunBlocking(api.workers, std::move(list));
+  if (!invoices) co_return Err(invoices.error(), req);
+  json::array items;
+  for (auto it = invoices->rbegin(); it != invoices->rend(); ++it) {
+    items.push_back(AdminInvoiceJson(*it));
+  }
+  co_return http::JsonResponse(200, json::object{{"items", std::move(items)}});
+}
+
+// POST /api/v1/admin/invoices/{id}/mark-paid {ref?}: the invoice (id or number) paid manually,
+// with a receipt mailed and past_due lifted as `nimbus admin invoice mark-paid` does.
+net::awaitable<Response> MarkInvoicePaid(const BillingApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  std::string ref;
+  if (req.has_body()) {
+    auto body = co_await ReadJsonObject(req);
+    if (!body) co_return Err(body.error(), req);
+    auto given = StringField(*body, "ref", true);
+    if (!given) co_return Err(given.error(), req);
+    if (*given) ref = std::move(**given);
+  }
+  if (ref.empty()) ref = fmt::format("marked paid by admin {}", p.user.email);
+  const std::string id(req.path_param("id"));
+  auto mark = [&api, &id, &ref] { return api.ledger.MarkPaid(id, billing::kPaidViaManual, ref); };
+  auto paid = co_await RunBlocking(api.workers, std::move(mark));
+  if (!paid) co_return Err(paid.error(), req);
+  if (paid->lifted) api.ledger.NotifyStanding(paid->user_id);
+  if (!paid->already_paid) {
+    spdlog::info("admin {} marked invoice {} paid ({})", p.user.id, paid->invoice.number, ref);
+  }
+  co_return http::JsonResponse(200, json::object{{"invoice", InvoiceJson(paid->invoice)},
+                                                 {"already_paid", paid->already_paid},
+                                                 {"lifted", paid->lifted},
+                                                 {"email", paid->email}});
+}
+
 net::awaitable<Result<json::object>> SetPlan(const BillingApi& api, std::int64_t user_id,
                                              const json::object& body, std::int64_t admin_id) {
   auto complimentary = BoolField(body, "complimentary");
@@ -73,6 +127,10 @@ net::awaitable<Result<json::object>> SetPlan(const BillingApi& api, std::int64_t
 void AddAdminBillingRoutes(http::Router& router, const BillingApi& api) {
   router.Add(http::Method::kGet, "/api/v1/admin/billing",
              [&api](Request& req) { return GetAdminBilling(api, req); });
+  router.Add(http::Method::kGet, "/api/v1/admin/invoices",
+             [&api](Request& req) { return ListAdminInvoices(api, req); });
+  router.Add(http::Method::kPost, "/api/v1/admin/invoices/{id}/mark-paid",
+             [&api](Request& req) { return MarkInvoicePaid(api, req); });
 }
 
 AdminPlanSetter AdminPlanSetterFor(const BillingApi& api) {

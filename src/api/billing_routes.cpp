@@ -56,6 +56,14 @@ json::object PlanJson(const billing::Plan& p) {
   return o;
 }
 
+json::object AdminInvoiceJson(const billing::AdminInvoice& a) {
+  json::object o = InvoiceJson(a.invoice);
+  o.erase("lines");  // The list has no lines; GET /api/v1/invoices/{id} has them.
+  o["user_id"] = a.user_id;
+  o["email"] = a.email;
+  return o;
+}
+
 json::object InvoiceJson(const billing::Invoice& i) {
   json::array lines;
   for (const billing::InvoiceLine& l : i.lines) {

@@ -23,6 +23,9 @@ struct BillingApi {
 
 // An invoice as GET /api/v1/invoices/{id} shows it (also `nimbus admin invoice list --json`).
 boost::json::object InvoiceJson(const core::billing::Invoice& invoice);
+// One invoice of the admin's list (GET /api/v1/admin/invoices, `nimbus admin invoice list
+// --json`): InvoiceJson without the lines, with user_id and email.
+boost::json::object AdminInvoiceJson(const core::billing::AdminInvoice& invoice);
 // A plan as GET /api/v1/plan shows it.
 boost::json::object PlanJson(const core::billing::Plan& plan);
 // The plan size in `body[field]`: a whole JSON number; kInvalidPlanSize (saying which sizes are

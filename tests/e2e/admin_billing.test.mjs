@@ -120,6 +120,12 @@ describe('admin billing', () => {
       const cells = await revenue.locator('td').allInnerTexts();
       assert.equal(cells[0], money, 'invoiced');
       assert.equal(cells[2], '1', 'one invoice');
+      // It came by bank transfer: the admin marks it paid here (only the CLI could).
+      const openRow = page.locator(`tr[data-invoice="${invoice.number}"]`);
+      await openRow.getByRole('button', { name: `Mark paid ${invoice.number}` }).click();
+      await page.getByText(`${invoice.number} is paid;`).first().waitFor();
+      assert.equal((await bobGet(`/api/v1/invoices/${invoice.id}`)).status, 'paid');
+      await page.getByText('Every invoice is paid.').waitFor();
 
       // A gift (a family member's space), set in the users list: never invoiced.
       await page.goto('/admin');

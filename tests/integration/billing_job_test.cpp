@@ -224,5 +224,46 @@ TEST_F(BillingJobTest, AComplimentaryPlanIsNeverInvoicedUntilTheAdminEndsIt) {
       << run.out;
 }
 
+// The admin records a bank transfer from the web app's API, as `nimbus admin invoice mark-paid`
+// does (QA pass 15: only the CLI could, so a family admin had no way to clear an invoice).
+TEST_F(BillingJobTest, AnAdminListsOpenInvoicesAndMarksOnePaidThroughTheApi) {
+  ASSERT_EQ(SignUp("sam@example.com").status, 201);
+  Browser sam = LogIn("sam@example.com");
+  HttpResponse up = Call("PUT", "/api/v1/plan", R"({"size_gb":10})", &sam);
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string number(BodyOf(up).at("invoice").at("number").as_string());
+  ASSERT_EQ(Nimbus({"job", "run", "billing"}).exit_code(), 0);
+  EXPECT_EQ(Str(BodyOf(Call("GET", "/api/v1/plan", "", &sam)), "state"), "past_due");
+
+  HttpResponse open = Api("GET", "/api/v1/admin/invoices?status=open");
+  ASSERT_EQ(open.status, 200) << open.body;
+  json::array items = BodyOf(open).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << open.body;
+  EXPECT_EQ(Str(items[0].as_object(), "email"), "sam@example.com");
+  EXPECT_EQ(Str(items[0].as_object(), "number"), number);
+  const std::string id = Str(items[0].as_object(), "id");
+  // Not for Sam: as if the routes did not exist.
+  EXPECT_EQ(Call("GET", "/api/v1/admin/invoices", "", &sam).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/admin/invoices/" + id + "/mark-paid", "{}", &sam).status, 404);
+
+  HttpResponse paid =
+      Api("POST", "/api/v1/admin/invoices/" + id + "/mark-paid", R"({"ref":"transfer 7"})");
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(Str(BodyOf(paid).at("invoice").as_object(), "status"), "paid");
+  EXPECT_TRUE(BodyOf(paid).at("lifted").as_bool());
+  EXPECT_EQ(Str(BodyOf(Call("GET", "/api/v1/plan", "", &sam)), "state"), "active");
+  HttpResponse again = Api("POST", "/api/v1/admin/invoices/" + number + "/mark-paid");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(BodyOf(again).at("already_paid").as_bool());
+  EXPECT_EQ(Api("POST", "/api/v1/admin/invoices/INV-000099/mark-paid").status, 404);
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/admin/invoices?status=open")).at("items").as_array().size(),
+            0u);
+  EXPECT_EQ(Api("GET", "/api/v1/admin/invoices?status=sometimes").status, 400);
+  for (int i = 0; i < 200 && MailsTo("sam@example.com", "Payment received") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(MailsTo("sam@example.com", "Payment received"), 1u) << "the receipt";
+}
+
 }  // namespace
 }  // namespace nimbus::test

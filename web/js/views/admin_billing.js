@@ -4,7 +4,7 @@
 // current period (PATCH /api/v1/admin/users/{id} {plan_gb, complimentary}); a gift is never
 // invoiced, otherwise the next period is. The server's errors (invalid_plan_size, below_usage,
 // no_capacity, …) show under the field.
-import { get, patch } from '../api.js';
+import { get, patch, post } from '../api.js';
 import { formatMoney } from '../billing/billing_api.js';
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
@@ -115,32 +115,83 @@ function categoriesTable(report) {
                rows, 'No disk categories.');
 }
 
+// The open invoices of every user with "Mark paid" (a bank transfer, cash: a payment made
+// outside the provider; POST /api/v1/admin/invoices/{id}/mark-paid). `onPaid` redraws the page.
+function openInvoicesPanel(invoices, onPaid) {
+  const status = h('p', { class: 'status', role: 'status' });
+  const rows = invoices.map((inv) => {
+    const button = h('button', { type: 'button', class: 'button button-secondary' },
+                     h('span', {}, 'Mark paid'),
+                     h('span', { class: 'visually-hidden' }, ` ${inv.number}`));
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      status.textContent = `Recording the payment of ${inv.number}…`;
+      try {
+        const result = await post(`/api/v1/admin/invoices/${encodeURIComponent(inv.id)}/mark-paid`,
+                                  {});
+        status.textContent = result.already_paid ? `${inv.number} was already paid.`
+          : `${inv.number} is paid; ${inv.email || 'the user'} gets a receipt` +
+            (result.lifted ? ' and is no longer past due.' : '.');
+        onPaid(status.textContent);
+      } catch (err) {
+        status.textContent = err?.message || 'The payment could not be recorded.';
+        button.disabled = false;
+      }
+    });
+    return h('tr', { dataset: { invoice: inv.number } },
+      h('th', { scope: 'row' }, inv.number),
+      h('td', {}, inv.email || 'a deleted user'),
+      h('td', { class: 'money' }, formatMoney(inv.total, inv.currency)),
+      h('td', {}, String(inv.due_at ?? '').slice(0, 10)),
+      h('td', {}, button));
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'open-invoices-h' },
+    h('h2', { id: 'open-invoices-h' }, 'Open invoices'),
+    table('Invoices not paid yet, newest first',
+          [['Invoice'], ['User'], ['Total', 'money'], ['Due'], ['Payment']], rows,
+          'Every invoice is paid.'),
+    h('p', { class: 'field-hint' }, 'Mark an invoice paid when its payment came another way ',
+      '(a bank transfer, cash). The user gets a receipt, and an account past due is lifted.'),
+    status);
+}
+
 export async function render(outlet, { signal }) {
   if (!await requireAdmin(outlet)) return;
   const message = messageBox();
   const body = h('div', { class: 'admin-billing' }, h('p', { class: 'status' }, 'Loading…'));
   outlet.append(h('h1', {}, 'Billing'),
                 h('p', { class: 'lead' }, h('a', { href: '/admin' }, 'Admin'), ' · ',
-                  'Set a user\'s plan (without charging) in the users list of the admin page.'),
+                  'Set a user\'s plan, or give one as a gift, in the users list of the admin ',
+                  'page.'),
                 message, body);
-  let report;
-  try {
-    report = await get('/api/v1/admin/billing', { signal });
-  } catch (err) {
-    if (err?.name === 'AbortError') return;
-    replaceChildren(body);
-    message.error(err.message);
-    return;
+  await draw();
+
+  async function draw(paidText = '') {
+    let report;
+    let open;
+    try {
+      [report, open] = await Promise.all([
+        get('/api/v1/admin/billing', { signal }),
+        get('/api/v1/admin/invoices?status=open', { signal }),
+      ]);
+    } catch (err) {
+      if (err?.name === 'AbortError') return;
+      replaceChildren(body);
+      message.error(err.message);
+      return;
+    }
+    if (paidText) message.success(paidText);
+    replaceChildren(body,
+      h('dl', { class: 'admin-billing-facts' },
+        h('dt', {}, 'Open invoices'), h('dd', {}, formatMoney(report.open_amount, report.currency)),
+        h('dt', {}, 'Past-due accounts'), h('dd', {}, String(report.past_due_users))),
+      h('section', { class: 'panel', 'aria-labelledby': 'revenue-h' },
+        h('h2', { id: 'revenue-h' }, 'Revenue'), revenueTable(report),
+        h('p', { class: 'field-hint' }, 'Invoiced: the invoices issued that month (void ones ',
+          'left out). Paid: the invoices paid that month. Downgrade credits are not shown: ',
+          'they go to the user\'s balance and are used by the next invoices.')),
+      openInvoicesPanel(open.items ?? [], (text) => draw(text)),
+      h('section', { class: 'panel', 'aria-labelledby': 'categories-h' },
+        h('h2', { id: 'categories-h' }, 'Disk categories'), categoriesTable(report)));
   }
-  replaceChildren(body,
-    h('dl', { class: 'admin-billing-facts' },
-      h('dt', {}, 'Open invoices'), h('dd', {}, formatMoney(report.open_amount, report.currency)),
-      h('dt', {}, 'Past-due accounts'), h('dd', {}, String(report.past_due_users))),
-    h('section', { class: 'panel', 'aria-labelledby': 'revenue-h' },
-      h('h2', { id: 'revenue-h' }, 'Revenue'), revenueTable(report),
-      h('p', { class: 'field-hint' }, 'Invoiced: the invoices issued that month (void ones ',
-        'left out). Paid: the invoices paid that month. Downgrade credits are not shown: ',
-        'they go to the user\'s balance and are used by the next invoices.')),
-    h('section', { class: 'panel', 'aria-labelledby': 'categories-h' },
-      h('h2', { id: 'categories-h' }, 'Disk categories'), categoriesTable(report)));
 }
