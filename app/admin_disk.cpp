@@ -14,9 +14,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 
 #include "commands.h"
+#include "config/mounted_disk.h"
 #include "core/blob_names.h"
 #include "core/disk_json.h"
 #include "db/stores/disk_task_store.h"
@@ -118,9 +120,10 @@ int ShowDisk(const config::Config& config, const std::string& id, bool json) {
         Or(d->mirror_id), d->uri, d->capacity_bytes, d->allocated_bytes, d->used_bytes,
         d->owner_count);
     if (d->repairs_pending > 0) {
-      fmt::print("repairs_pending: {} (blobs whose only good copy is on the other disk; they are "
-                 "copied back in the background, or by `nimbus admin disk scrub {}`)\n",
-                 d->repairs_pending, d->id);
+      fmt::print(
+          "repairs_pending: {} (blobs whose only good copy is on the other disk; they are "
+          "copied back in the background, or by `nimbus admin disk scrub {}`)\n",
+          d->repairs_pending, d->id);
     }
     if (*task) {
       const db::DiskTaskRow& t = **task;
@@ -232,7 +235,8 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
   }
   // Run again once the copy finished (the command was killed, the server resumed it): the old
   // disk is now a spare and the new one healthy in its place.
-  if (current->role != storage::DiskRole::kSpare && current->state == storage::DiskState::kHealthy) {
+  if (current->role != storage::DiskRole::kSpare &&
+      current->state == storage::DiskState::kHealthy) {
     auto old = engine.pool().Show(id);
     if (old && old->role == storage::DiskRole::kSpare) {
       fmt::print(json ? stderr : stdout,
@@ -345,6 +349,14 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
 int AttachDisk(const config::Config& config, const std::string& id, const std::string& uri,
                std::uint64_t capacity_bytes, bool json) {
   return WithPool(config, [&](storage::DiskPool& pool) {
+    // An absolute path names a mounted disk: it must be there already (QA pass 14, finding 14);
+    // a bad or taken id is said first (by Attach).
+    if (config::DiskIdProblem(id).empty() && !pool.Show(id)) {
+      if (auto mounted = config::RequireMountedDiskDir(uri); !mounted) {
+        PrintError(mounted.error());
+        return 2;
+      }
+    }
     // A relative file: path is inside the data directory, as in disks.toml.
     auto d = pool.Attach(
         config::Spare{id, config::ResolveDiskUri(uri, config.server.data_dir), capacity_bytes});

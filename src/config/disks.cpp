@@ -5,6 +5,7 @@
 #include <set>
 
 #include "config/fields.h"
+#include "config/mounted_disk.h"
 
 namespace nimbus::config {
 std::string DiskIdProblem(const std::string& v) {
@@ -222,6 +223,17 @@ void ResolveDisks(Config& c, std::vector<std::string>& errors) {
   for (auto& spare : d.spares) spare.uri = ResolveDiskUri(spare.uri, data);
   CheckCategories(c, errors);
   CheckDisks(d, errors);
+}
+
+Result<void> RequireMountedDiskDir(std::string_view uri) {
+  if (!uri.starts_with("file:/")) return {};
+  uri.remove_prefix(5);
+  std::error_code ec;
+  if (std::filesystem::is_directory(std::filesystem::path(uri), ec)) return {};
+  return Fail(Errc::kInvalidArgument,
+              "{} is not a directory: mount the disk there (or create the directory) first, then "
+              "attach it",
+              uri);
 }
 
 std::string ResolveDiskUri(const std::string& uri, const std::filesystem::path& data_dir) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <utility>
 
+#include "config/mounted_disk.h"
 #include "core/disk_json.h"
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/scrub.h"
@@ -105,6 +106,13 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Attach(config::Spare spar
   if (spare.id.empty()) co_return nimbus::Fail(Errc::kInvalidArgument, "The disk needs an id.");
   if (spare.uri.empty()) co_return nimbus::Fail(Errc::kInvalidArgument, "The disk needs a uri.");
   auto attach = [this, &spare]() -> Result<boost::json::object> {
+    // Not a typo made into a new directory on the root file system (QA pass 14, finding 14);
+    // a bad or taken id is said first (by Attach).
+    if (config::DiskIdProblem(spare.id).empty() && !deps_.engine.pool().Show(spare.id)) {
+      if (auto mounted = config::RequireMountedDiskDir(spare.uri); !mounted) {
+        return std::unexpected(mounted.error());
+      }
+    }
     auto d = deps_.engine.pool().Attach(spare);
     if (!d) return nimbus::Fail(d.error());
     // Opens the new spare now rather than on the next health round; a failure to open it is

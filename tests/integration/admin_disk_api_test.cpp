@@ -8,9 +8,9 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <regex>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -195,6 +195,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   // pool then gives it the configured spares as a new pair).
   for (const char* id : {"spare3", "spare4"}) {
     const fs::path dir = tmp().path() / "extra" / id;
+    fs::create_directories(dir);  // The admin mounts the disk there first.
     json::object req{{"id", id}, {"uri", "file:" + dir.string()}, {"capacity_bytes", 5LL << 30}};
     HttpResponse r = Call("POST", "/api/v1/admin/disks", json::serialize(req), &admin_);
     ASSERT_EQ(r.status, 201) << r.body;
@@ -219,6 +220,16 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
     EXPECT_NE(bad.body.find(says), std::string::npos) << bad.body;
   }
   EXPECT_FALSE(ApiDisks().contains("spare9"));
+  // A path where no disk is mounted (a typo) is refused, and nothing is created there.
+  HttpResponse typo =
+      Call("POST", "/api/v1/admin/disks",
+           json::serialize(json::object{{"id", "spare7"},
+                                        {"uri", "file:" + (tmp().path() / "mnt" / "dsk3").string()},
+                                        {"capacity_bytes", 1 << 20}}),
+           &admin_);
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_NE(typo.body.find("mount the disk there"), std::string::npos) << typo.body;
+  EXPECT_FALSE(fs::exists(tmp().path() / "mnt"));
 
   blobs_.Write(data_dir(), 40, 300 * 1024);
 
@@ -241,6 +252,7 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   const std::int64_t a1_allocated =
       ApiDisks()["a1"].at("allocated_bytes").to_number<std::int64_t>();
   ASSERT_GT(a1_allocated, 0) << "sign-up places the users on pair a1";
+  fs::create_directories(tmp().path() / "extra" / "tiny");
   json::object tiny_req{{"id", "tiny"},
                         {"uri", "file:" + (tmp().path() / "extra" / "tiny").string()},
                         {"capacity_bytes", 1 << 20}};

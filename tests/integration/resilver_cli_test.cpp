@@ -63,6 +63,7 @@ class ResilverCliTest : public NimbusTest {
   void AttachSpares() {
     for (const char* id : {"spare3", "spare4"}) {
       const fs::path dir = tmp().path() / "extra" / id;
+      fs::create_directories(dir);  // The operator mounts the disk there first.
       auto r = RunNimbus({"admin", "disk", "attach", id, "--uri", "file:" + dir.string(),
                           "--capacity-gb", "5", "--json", "--data", data_dir()});
       ASSERT_TRUE(r) << r.error().message;
@@ -185,6 +186,15 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   EXPECT_EQ(negative->exit_code(), 2);
   EXPECT_NE(negative->err.find("--capacity-gb: Value -5 not in range"), std::string::npos)
       << negative->err;
+  // An absolute path that is not there (a typo, a disk not mounted) is refused, not created on
+  // the root file system (QA pass 14, finding 14).
+  auto typo = RunNimbus({"admin", "disk", "attach", "spare11", "--uri",
+                         "file:" + (tmp().path() / "mnt" / "dsk3").string(), "--data", data_dir()});
+  ASSERT_TRUE(typo);
+  EXPECT_EQ(typo->exit_code(), 2);
+  EXPECT_NE(typo->err.find("is not a directory: mount the disk there"), std::string::npos)
+      << typo->err;
+  EXPECT_FALSE(fs::exists(tmp().path() / "mnt")) << "nothing created";
   // A relative path is inside the data directory, as in disks.toml (QA pass 12, plans finding 9).
   auto relative = RunNimbus({"admin", "disk", "attach", "spare10", "--uri", "file:disks/spare10",
                              "--json", "--data", data_dir()});
