@@ -223,6 +223,13 @@ TEST_F(FilesTreeTest, RenameAndMoveWithTheirErrors) {
   HttpResponse clash = Patch(a, {{"name", "taken"}, {"parent_id", c}});
   EXPECT_EQ(clash.status, 409) << clash.body;
   EXPECT_EQ(ErrorCode(clash), "name_taken");
+  // The sentence names the folder moved into, or says "this folder" for a rename.
+  EXPECT_NE(clash.body.find("'taken' already exists in 'c'."), std::string::npos) << clash.body;
+  Folder("root", "other");
+  HttpResponse rename_clash = Patch(a, {{"name", "other"}});
+  EXPECT_NE(rename_clash.body.find("'other' already exists in this folder: choose another name."),
+            std::string::npos)
+      << rename_clash.body;
   EXPECT_EQ(ErrorCode(Patch(a, {{"name", "x/y"}})), "invalid_name");
   EXPECT_EQ(ErrorCode(Patch(a, {{"name", ".."}})), "invalid_name");
   EXPECT_EQ(ErrorCode(Patch(a, json::object{})), "invalid_request");

@@ -241,6 +241,7 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
     new_name = std::move(*normalized);
   }
   std::string new_parent = node->parent_id;
+  std::string target_name;  // Of the folder moved into, for a clash's sentence.
   if (parent_id) {
     auto target = Authorize(tx, caller, *parent_id, Permission::kEdit);
     if (!target) {
@@ -258,6 +259,7 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
                   "Items can only be moved within the same person's files: copy it instead.");
     }
     new_parent = target->id;
+    target_name = target->is_root() ? std::string("your files") : "'" + target->name + "'";
     if (node->is_folder()) {
       auto below = db::NodeStore::IsSelfOrBelow(tx, node->id, target->id);
       if (!below) return std::unexpected(std::move(below.error()));
@@ -272,7 +274,12 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
   auto clash = LiveChild(tx, new_parent, new_name);
   if (!clash) return std::unexpected(std::move(clash.error()));
   if (*clash && (*clash)->id != node->id) {
-    return Fail(Errc::kNameTaken, "'{}' already exists in the target folder.", new_name);
+    // Said as the person sees it: a rename clashes in this folder, a move in the other one.
+    if (new_parent == node->parent_id) {
+      return Fail(Errc::kNameTaken, "'{}' already exists in this folder: choose another name.",
+                  new_name);
+    }
+    return Fail(Errc::kNameTaken, "'{}' already exists in {}.", new_name, target_name);
   }
   auto renamed = db::NodeStore::Rename(tx, node->id, new_parent, new_name, SortName(new_name));
   if (!renamed) return std::unexpected(std::move(renamed.error()));
