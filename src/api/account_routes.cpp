@@ -27,6 +27,7 @@ void AddAccountRoutes(http::Router& router, const AccountApi& api) {
   add(Method::kPost, "/api/v1/auth/logout", &Logout, true);
   add(Method::kPost, "/api/v1/auth/forgot-password", &ForgotPassword, true);
   add(Method::kPost, "/api/v1/auth/reset-password", &ResetPassword, true);
+  add(Method::kPost, "/api/v1/auth/reset-password/check", &CheckResetToken, true);
   add(Method::kPost, "/api/v1/auth/confirm-email", &ConfirmEmailChange, true);
   add(Method::kGet, "/api/v1/me", &GetMe, false);
   add(Method::kPatch, "/api/v1/me", &PatchMe, false);

@@ -143,4 +143,16 @@ net::awaitable<Response> ResetPassword(const AccountApi& api, Request& req) {
   co_return http::EmptyResponse(204);
 }
 
+// POST /api/v1/auth/reset-password/check {token}: 204 while the link works, 400 invalid_token
+// otherwise; nothing is used up. (A POST, so that the token stays out of URLs and logs.)
+net::awaitable<Response> CheckResetToken(const AccountApi& api, Request& req) {
+  auto body = co_await ReadJsonObject(req);
+  if (!body) co_return Err(body.error(), req);
+  auto token = RequiredString(*body, "token");
+  if (!token) co_return Err(token.error(), req);
+  auto ok = co_await api.passwords.CheckResetToken(std::move(*token));
+  if (!ok) co_return Err(ok.error(), req);
+  co_return http::EmptyResponse(204);
+}
+
 }  // namespace nimbus::api

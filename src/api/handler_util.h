@@ -46,6 +46,7 @@ net::awaitable<http::Response> Login(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> Logout(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ForgotPassword(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> ResetPassword(const AccountApi& api, http::Request& req);
+net::awaitable<http::Response> CheckResetToken(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> GetMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> PatchMe(const AccountApi& api, http::Request& req);
 net::awaitable<http::Response> DeleteMe(const AccountApi& api, http::Request& req);

@@ -166,10 +166,7 @@ Result<std::vector<std::string>> PasswordService::ReplacePassword(Transaction& t
   return ended;
 }
 
-net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
-                                                            std::string password) {
-  // The token is checked before the password so that an expired link says so first; it is
-  // consumed only in the transaction that stores the new password.
+net::awaitable<Result<void>> PasswordService::CheckResetToken(std::string token) {
   const std::int64_t checked_at = NowMs();
   auto peek = [this, &token, checked_at] {
     return deps_.db.Read([&](Transaction& tx) -> Result<void> {
@@ -184,7 +181,14 @@ net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
       return {};
     });
   };
-  if (auto ok = co_await RunBlocking(deps_.workers, std::move(peek)); !ok) co_return ok;
+  co_return co_await RunBlocking(deps_.workers, std::move(peek));
+}
+
+net::awaitable<Result<void>> PasswordService::ResetPassword(std::string token,
+                                                            std::string password) {
+  // The token is checked before the password so that an expired link says so first; it is
+  // consumed only in the transaction that stores the new password.
+  if (auto ok = co_await CheckResetToken(token); !ok) co_return ok;
   if (auto ok = CheckPassword(password, deps_.config); !ok) co_return ok;
   auto hash = co_await deps_.hasher.Hash(password);
   if (!hash) co_return std::unexpected(hash.error());

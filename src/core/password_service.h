@@ -53,6 +53,9 @@ class PasswordService {
   // Sets a new password with a reset token (single use, reset_token_ttl_min), ends every
   // session of the user and queues a "password changed" mail. kInvalidToken, kWeakPassword.
   net::awaitable<Result<void>> ResetPassword(std::string token, std::string password);
+  // Whether a reset token still works (known, unused, not expired), without using it: the reset
+  // page asks before showing its form. kInvalidToken otherwise.
+  net::awaitable<Result<void>> CheckResetToken(std::string token);
   // Changes the password of `principal`'s user, ending their other sessions (all of them when
   // the request used an API token) and queueing a "password changed" mail.
   // kInvalidCredentials when `current` is wrong, kWeakPassword. A wrong `current` counts as a

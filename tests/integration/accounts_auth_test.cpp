@@ -184,9 +184,20 @@ TEST_F(AccountsTest, ResetTokenFromTheRealMailWorksOnceAndEndsOldSessions) {
     return Call("POST", "/api/v1/auth/reset-password",
                 json::serialize(json::object{{"token", token}, {"password", pw}}));
   };
+  // The reset page asks first whether the link works; asking uses nothing up.
+  auto check = [&](const std::string& t) {
+    return Call("POST", "/api/v1/auth/reset-password/check",
+                json::serialize(json::object{{"token", t}}));
+  };
+  EXPECT_EQ(check(token).status, 204);
+  EXPECT_EQ(check(token).status, 204);
+  EXPECT_EQ(ErrorCode(check("not-a-token")), "invalid_token");
   HttpResponse weak = reset("qwerty12345");
   EXPECT_EQ(ErrorCode(weak), "weak_password");
   EXPECT_EQ(reset("a brand new passphrase").status, 204);
+  HttpResponse used = check(token);
+  EXPECT_EQ(used.status, 400);
+  EXPECT_EQ(ErrorCode(used), "invalid_token");
   HttpResponse twice = reset("another new passphrase");
   EXPECT_EQ(twice.status, 400);
   EXPECT_EQ(ErrorCode(twice), "invalid_token");

@@ -1,6 +1,8 @@
 // Reset-password page, opened from the link in the reset mail: /reset-password?token=…
-// asks for a new password (POST /api/v1/auth/reset-password). On an expired or used link it
-// offers "Request a new link". A reset ends every session, so the person logs in afterwards.
+// asks whether the link still works (POST /api/v1/auth/reset-password/check), then for a new
+// password (POST /api/v1/auth/reset-password). On an expired or used link it says so at once,
+// before anyone types a password, and offers "Request a new link". A reset ends every session,
+// so the person logs in afterwards.
 import { ApiError, post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
@@ -8,13 +10,22 @@ import { currentUser, setUser } from '../session.js';
 
 export const title = 'Choose a new password';
 
-export function render(outlet, { query }) {
+export async function render(outlet, { query }) {
   const token = query.get('token') ?? '';
   const section = h('section', { class: 'auth-page' }, h('h1', {}, 'Choose a new password'));
   outlet.append(section);
   if (!token) {
     section.append(expiredNotice('This link is incomplete: it has no token.'));
     return;
+  }
+  try {
+    await post('/api/v1/auth/reset-password/check', { token }, { redirectOn401: false });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'invalid_token') {
+      section.append(expiredNotice(err.message));
+      return;
+    }
+    // Anything else (the server out of reach): the form says it when it is sent.
   }
   const password = field({ label: 'New password', name: 'password', type: 'password',
                            autocomplete: 'new-password', required: true,
