@@ -16,12 +16,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Characters, not bytes: UTF-8 continuation bytes do not count.
-std::size_t CharCount(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 bool IsDecoration(char c) {
   return std::isdigit(static_cast<unsigned char>(c)) ||
          std::ispunct(static_cast<unsigned char>(c)) || c == ' ';
@@ -103,6 +97,11 @@ bool IsCommonPassword(std::string_view password) {
   if (core.size() == lower.size()) return false;
   return IsCommonPasswordExact(core) || IsCommonPasswordExact(Unleet(core)) ||
          IsRunOrSequence(core);
+}
+
+std::size_t CharCount(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 Result<void> CheckPassword(std::string_view password, const config::AccountsConfig& config) {

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "config/accounts.h"
@@ -19,5 +20,8 @@ Result<void> CheckPassword(std::string_view password, const config::AccountsConf
 // digits or symbols around it ("Password123!", "qwerty2024"), or a run of one character or an
 // keyboard/alphabet sequence.
 bool IsCommonPassword(std::string_view password);
+
+// Characters, not bytes: UTF-8 continuation bytes do not count.
+std::size_t CharCount(std::string_view s);
 
 }  // namespace nimbus::core

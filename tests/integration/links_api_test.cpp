@@ -276,6 +276,11 @@ TEST_F(LinksApiTest, APasswordIsRequiredCheckedAndLimited) {
 
   HttpResponse empty = CreateLink(json::object{{"node_id", file}, {"password", ""}});
   EXPECT_EQ(empty.status, 400) << empty.body;
+  // Anyone with the address may guess: a very short password is refused, saying why.
+  HttpResponse short_one = CreateLink(json::object{{"node_id", file}, {"password", "1234"}});
+  EXPECT_EQ(short_one.status, 400) << short_one.body;
+  EXPECT_EQ(ErrorCode(short_one), "weak_password");
+  EXPECT_NE(short_one.body.find("at least 6 characters"), std::string::npos) << short_one.body;
 }
 
 TEST_F(LinksApiTest, AnExpiredLinkIsGone) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/files/page_cursor.h"
+#include "core/password_policy.h"
 #include "core/secrets.h"
 #include "db/stores/account_store.h"
 #include "db/stores/activity_store.h"
@@ -158,6 +159,15 @@ net::awaitable<Result<Link>> LinkService::Create(std::int64_t owner_id, std::str
       co_return Fail(Errc::kInvalidArgument,
                      "The password is empty: enter one, or leave it out for a link anyone with "
                      "the address can open.");
+    }
+    // Anyone with the address can try passwords (slowed per address, see Open): a very short
+    // one would fall to a patient guesser.
+    constexpr std::size_t kMinLinkPassword = 6;
+    if (CharCount(*password) < kMinLinkPassword) {
+      co_return Fail(Errc::kWeakPassword,
+                     "A link password needs at least {} characters: anyone with the address can "
+                     "try to guess it.",
+                     kMinLinkPassword);
     }
     auto hashed = co_await deps_.hasher.Hash(std::move(*password));
     if (!hashed) co_return std::unexpected(std::move(hashed.error()));

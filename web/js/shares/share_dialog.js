@@ -42,7 +42,8 @@ export function openShareDialog(node) {
 
   // --- public links ---
   const password = field({ label: 'Password (optional)', name: 'link-password',
-                           type: 'password', autocomplete: 'new-password' });
+                           type: 'password', autocomplete: 'new-password',
+                           hint: 'At least 6 characters: anyone with the link can try to guess it.' });
   const expiry = field({ label: 'Expires on (optional)', name: 'link-expiry', type: 'date',
                          hint: 'The link stops working at the end of that day.' });
   const linkForm = h('form', { class: 'form link-form' }, password, expiry,
