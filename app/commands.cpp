@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "config/load.h"
@@ -39,8 +40,67 @@ std::string TimeOrDash(const std::optional<Clock::TimePoint>& t, const char* das
 
 }  // namespace
 
+namespace {
+
+// The disks of disks.toml against those recorded in the database (QA pass 14, finding 15: a
+// disk removed from the file was still used, and a moved one was only refused by `serve`).
+// Returns false when `serve` would refuse to start.
+bool CompareDisksWithDatabase(const config::Config& config) {
+  std::string_view url = config.server.database;
+  if (url.starts_with("sqlite:")) {
+    std::string_view path = url.substr(7);
+    if (path.starts_with("//")) path.remove_prefix(2);
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(path), ec)) {
+      fmt::print(
+          "# database: none yet at {} (a new installation: the disks are set up at the "
+          "first start)\n",
+          path);
+      return true;
+    }
+  }
+  db::OpenOptions options;
+  options.reader_count = 1;
+  auto db = db::OpenDatabase(url, options);
+  if (!db) {
+    fmt::print(stderr, "nimbus: database {}: {}\n", url, db.error().message);
+    return false;
+  }
+  auto diff = (*db)->Read(
+      [&](db::Transaction& tx) { return storage::CompareDiskConfig(tx, config.disks); });
+  if (!diff) {
+    fmt::print(stderr, "nimbus: comparing disks.toml with the database: {}\n",
+               diff.error().message);
+    return false;
+  }
+  fmt::print("# disks.toml against the database:\n");
+  for (const std::string& p : diff->problems) {
+    fmt::print("#   problem: {} (the server refuses to start)\n", p);
+  }
+  for (const std::string& id : diff->added) {
+    fmt::print("#   new: disk '{}' is set up at the next start\n", id);
+  }
+  for (const std::string& id : diff->unlisted) {
+    fmt::print(
+        "#   not in disks.toml: disk '{}' is recorded and stays in use (a spare attached "
+        "by an admin, or a disk taken out of the file: change disks with `nimbus admin "
+        "disk`)\n",
+        id);
+  }
+  if (diff->problems.empty() && diff->added.empty() && diff->unlisted.empty()) {
+    fmt::print("#   they match\n");
+  }
+  return diff->problems.empty();
+}
+
+}  // namespace
+
 int RunConfigCheck(const config::Config& config) {
   fmt::print("{}", config::DescribeConfig(config));
+  if (!CompareDisksWithDatabase(config)) {
+    fmt::print(stderr, "the configuration does not match the database (see the problems above)\n");
+    return 1;
+  }
   fmt::print(stderr, "configuration is valid\n");
   return 0;
 }

@@ -244,5 +244,76 @@ TEST_F(ConfigTest, MalformedTomlIsAnErrorNamingTheFile) {
   EXPECT_NE((r->out + r->err).find("files.toml"), std::string::npos) << r->out << r->err;
 }
 
+// `config check` next to an installation compares disks.toml with the disks the database
+// records (QA pass 14, finding 15): a disk taken out of the file is still in use, one moved to
+// another place would stop the server, a new one is set up at the next start.
+TEST_F(ConfigTest, CheckComparesDisksTomlWithTheDatabase) {
+  const std::string pair = R"(
+[[disk]]
+id = "a1"
+category = "A"
+uri = "file:disks/a1"
+capacity = "512MiB"
+mirror = "a1m"
+
+[[disk]]
+id = "a1m"
+category = "A"
+uri = "file:disks/a1m"
+capacity = "512MiB"
+role = "mirror"
+mirror = "a1"
+)";
+  WriteConfig("disks.toml", pair + R"(
+[[spare]]
+id = "spare1"
+uri = "file:disks/spare1"
+capacity = "256MiB"
+)");
+  auto before = RunNimbus({"config", "check", "--config", config_dir(), "--data", data_dir()});
+  ASSERT_TRUE(before) << before.error().message;
+  EXPECT_EQ(before->exit_code(), 0) << before->err;
+  EXPECT_NE(before->out.find("# database: none yet at"), std::string::npos) << before->out;
+  ASSERT_TRUE(StartServer({}, {}, true));
+  EXPECT_EQ(server().Terminate().code, 0);
+
+  auto same = RunNimbus({"config", "check", "--config", config_dir(), "--data", data_dir()});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->exit_code(), 0) << same->err;
+  EXPECT_NE(same->out.find("#   they match"), std::string::npos) << same->out;
+  ParseResolved(same->out);  // Still TOML: the report is comments.
+
+  // spare1 taken out of the file, a2 added, a1 moved: a1 is the problem that stops `serve`.
+  std::string moved = pair;
+  moved.replace(moved.find("file:disks/a1\""), 14, "file:disks/a1-new\"");
+  WriteConfig("disks.toml", moved + R"(
+[[disk]]
+id = "a2"
+category = "A"
+uri = "file:disks/a2"
+capacity = "512MiB"
+mirror = "a2m"
+
+[[disk]]
+id = "a2m"
+category = "A"
+uri = "file:disks/a2m"
+capacity = "512MiB"
+role = "mirror"
+mirror = "a2"
+)");
+  auto changed = RunNimbus({"config", "check", "--config", config_dir(), "--data", data_dir()});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->exit_code(), 1) << changed->out;
+  EXPECT_NE(changed->out.find("#   problem: disk 'a1' is recorded at"), std::string::npos)
+      << changed->out;
+  EXPECT_NE(changed->out.find("#   new: disk 'a2' is set up at the next start"), std::string::npos)
+      << changed->out;
+  EXPECT_NE(changed->out.find("#   not in disks.toml: disk 'spare1' is recorded and stays in use"),
+            std::string::npos)
+      << changed->out;
+  EXPECT_NE(changed->err.find("does not match the database"), std::string::npos) << changed->err;
+}
+
 }  // namespace
 }  // namespace nimbus::test

@@ -56,7 +56,7 @@ struct DiskInfo {
   // Blobs this disk lacks a good copy of, queued for repair from the other side (List, Show).
   // A healthy disk with some is shown as degraded (ShownStateName).
   std::int64_t repairs_pending = 0;
-  std::int64_t created_at = 0;        // Milliseconds since the Unix epoch.
+  std::int64_t created_at = 0;  // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;
   // Its directory was opened as this disk before: missing or unmarked now, it is absent rather
   // than set up anew (OpenVolume).
@@ -106,6 +106,19 @@ struct DiskPoolDeps {
   const Clock& clock;
   CapacityProbe default_capacity = nullptr;  // Null: a disk without capacity is an error.
 };
+
+// How disks.toml differs from the disks recorded in the database (`nimbus config check`, and
+// what DiskPool::Open refuses): `problems` stop the server from starting (a disk recorded at
+// another place or in another category, a place recorded for another disk); `added` are
+// configured disks the database does not have yet (set up at the next start); `unlisted` are
+// recorded disks the file does not name (spares attached by an admin, disks removed from the
+// file): the server keeps using them.
+struct DiskConfigDiff {
+  std::vector<std::string> problems;
+  std::vector<std::string> added;
+  std::vector<std::string> unlisted;
+};
+Result<DiskConfigDiff> CompareDiskConfig(db::Transaction& tx, const config::DisksConfig& config);
 
 // All methods block on the database (call them through RunBlocking from a coroutine) and are
 // thread-safe. The DB is the truth for disks it knows (state, role, counters); the config only

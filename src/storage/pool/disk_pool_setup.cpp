@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "storage/pool/disk_pool.h"
 #include "storage/pool/disk_rows.h"
@@ -192,7 +193,55 @@ std::vector<Wanted> WantedDisks(const config::DisksConfig& config) {
   return out;
 }
 
+// Why configured disk `w` cannot be the recorded `r` (the same id): another place, or another
+// category (a disk the pool retired or attached as a spare is the database's business).
+std::vector<std::string> MismatchesOf(const Wanted& w, const db::DiskRow& r) {
+  std::vector<std::string> out;
+  if (r.uri != w.uri) {
+    out.push_back(fmt::format("disk '{}' is recorded at \"{}\" but configured at \"{}\"", w.id,
+                              r.uri, w.uri));
+  }
+  if (w.role != "spare" && r.role != "spare" && r.category.value_or("") != w.category) {
+    out.push_back(
+        fmt::format("disk '{}' is recorded in category \"{}\" but configured in category \"{}\"",
+                    w.id, r.category.value_or("(none: a spare)"), w.category));
+  }
+  return out;
+}
+
+std::string PlaceTaken(const Wanted& w, const db::DiskRow& other) {
+  return fmt::format("disk '{}' is configured at \"{}\", where disk '{}' is recorded", w.id, w.uri,
+                     other.id);
+}
+
 }  // namespace
+
+Result<DiskConfigDiff> CompareDiskConfig(db::Transaction& tx, const config::DisksConfig& config) {
+  db::DiskStore store(tx);
+  auto rows = store.ListDisks();
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::map<std::string, const db::DiskRow*> by_id, by_uri;
+  for (const db::DiskRow& r : *rows) {
+    by_id.emplace(r.id, &r);
+    by_uri.emplace(r.uri, &r);
+  }
+  DiskConfigDiff diff;
+  std::set<std::string> named;
+  for (const Wanted& w : WantedDisks(config)) {
+    named.insert(w.id);
+    if (auto found = by_id.find(w.id); found != by_id.end()) {
+      for (std::string& m : MismatchesOf(w, *found->second)) diff.problems.push_back(std::move(m));
+    } else if (auto other = by_uri.find(w.uri); other != by_uri.end()) {
+      diff.problems.push_back(PlaceTaken(w, *other->second));
+    } else {
+      diff.added.push_back(w.id);
+    }
+  }
+  for (const db::DiskRow& r : *rows) {
+    if (!named.contains(r.id)) diff.unlisted.push_back(r.id);
+  }
+  return diff;
+}
 
 Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
   const std::int64_t now = NowMs();
@@ -215,16 +264,7 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
         // Known disk: the DB keeps its state, role and counters. Only a different place or
         // category is refused, because it means the wrong disk or a hand-edited config.
         const db::DiskRow& r = *found->second;
-        if (r.uri != w.uri) {
-          problems.push_back(fmt::format("disk '{}' is recorded at \"{}\" but configured at \"{}\"",
-                                         w.id, r.uri, w.uri));
-        }
-        // A disk the pool retired (replaced by a spare) or attached is the DB's business.
-        if (w.role != "spare" && r.role != "spare" && r.category.value_or("") != w.category) {
-          problems.push_back(fmt::format(
-              "disk '{}' is recorded in category \"{}\" but configured in category \"{}\"", w.id,
-              r.category.value_or("(none: a spare)"), w.category));
-        }
+        for (std::string& m : MismatchesOf(w, r)) problems.push_back(std::move(m));
         if (capacity != 0 && static_cast<std::int64_t>(capacity) != r.capacity_bytes) {
           auto set = store.SetCapacity(w.id, static_cast<std::int64_t>(capacity), now);
           if (!set) return set;
@@ -232,10 +272,7 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
         continue;
       }
       if (auto other = by_uri.find(w.uri); other != by_uri.end()) {
-        problems.push_back(
-            fmt::format("disk '{}' is configured at \"{}\", where disk '{}' is "
-                        "recorded",
-                        w.id, w.uri, other->second->id));
+        problems.push_back(PlaceTaken(w, *other->second));
         continue;
       }
       // Probed once, when the disk is first recorded: probing again at every start would shrink
