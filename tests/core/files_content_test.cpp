@@ -341,12 +341,18 @@ TEST_F(FilesContentTest, CopyFilesAndFolders) {
   Folder(alice_, "root", "src/empty");
   auto src = Resolve("/src");
   ASSERT_TRUE(src);
+  auto original_b = Resolve("/src/sub/b.txt");
+  ASSERT_TRUE(original_b);
+  clock_.Advance(std::chrono::hours(1));
   auto copy = Run(files_->Copy(alice_, src->id, "root", std::nullopt));
   ASSERT_TRUE(copy) << copy.error().message;
   EXPECT_EQ(copy->name, "src (1)");
   auto b = Resolve("/src (1)/sub/b.txt");
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(Read(*b), "bravo");
+  // A copy keeps when its content last changed; it was created now.
+  EXPECT_EQ(b->modified_at, original_b->modified_at);
+  EXPECT_GT(b->created_at, original_b->created_at);
   EXPECT_TRUE(Resolve("/src (1)/empty"));
   EXPECT_EQ(Quota(alice_).used_bytes, 20);
   EXPECT_EQ(Quota(alice_).reserved_bytes, 0);

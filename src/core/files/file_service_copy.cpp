@@ -59,8 +59,8 @@ class BlobSource final : public storage::ByteSource {
 };
 
 struct CopyPlan {
-  std::vector<Node> nodes;  // The source and its live descendants, parents first.
-  std::uint64_t bytes = 0;  // Of every file in it.
+  std::vector<Node> nodes;        // The source and its live descendants, parents first.
+  std::uint64_t bytes = 0;        // Of every file in it.
   std::int64_t target_owner = 0;  // Whose space the copy goes into (and is charged to).
 };
 
@@ -113,8 +113,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
 
 }  // namespace
 
-net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
-                                               std::string parent_id,
+net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id, std::string parent_id,
                                                std::optional<std::string> name) {
   if (name) {
     auto parts = SplitRelativePath(*name);
@@ -174,7 +173,8 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
     return deps_.db.Write([&](db::Transaction& tx) -> Result<Node> {
       auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
       if (!dst) return std::unexpected(dst.error());
-      if (dst->owner_id != owner_id) return Fail(Errc::kConflict, "the target folder changed hands");
+      if (dst->owner_id != owner_id)
+        return Fail(Errc::kConflict, "the target folder changed hands");
       const Node& top = plan->nodes.front();
       std::string top_name = name.value_or(top.name);
       if (!name) {  // A copy into the same folder (or a clash) becomes "name (1)", as Dropbox.
@@ -200,7 +200,9 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id,
         n.parent_id = is_top ? dst->id : new_ids.at(old.parent_id);
         if (is_top) n.name = top_name;
         n.created_at = now;
-        n.modified_at = now;
+        // The content is the same: a copy keeps when it last changed, as file managers and
+        // Dropbox show it (QA pass 15: copies looked freshly edited).
+        n.modified_at = old.modified_at;
         if (old.is_file()) {
           const storage::StoredBlob& blob = blobs.at(old.id);
           if (auto r = deps_.blobs.Record(tx, owner_id, blob); !r)
