@@ -101,8 +101,12 @@ describe('account pages', () => {
     try {
       const loads = [];
       page.on('request', (r) => { if (r.resourceType() === 'document') loads.push(r.url()); });
+      // The address typed on the login page goes along to "Forgot your password?".
+      await page.getByLabel('Email', { exact: true }).fill('typed+me@example.com');
       await page.getByRole('link', { name: 'Forgot your password?' }).click();
       await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
+      assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(),
+                   'typed+me@example.com');
       await page.getByRole('link', { name: 'Back to log in' }).click();
       await page.getByRole('link', { name: 'Create an account' }).click();
       await page.getByRole('heading', { name: 'Create your account' }).waitFor();
@@ -325,8 +329,40 @@ describe('settings and admin pages', () => {
       await page.waitForFunction(
           () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length === 1);
       // This browser's session is still good.
-      await page.getByRole('link', { name: 'Home', exact: true }).click();
+      await page.getByRole('link', { name: 'Files', exact: true }).click();
       await account.getByRole('link', { name: 'Bob Renamed' }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('settings: a new password signs the other sessions out, which the list shows at once; ' +
+       'a session reads "Chrome on Linux"', async () => {
+    const dan = { email: uniqueEmail('dan'), password: 'dan passphrase 44', name: 'Dan User' };
+    await apiSignup(server.url, dan);
+    const other = await apiLogin(server.url, dan.email, dan.password);
+    const { context, page, problems } = await openApp(browser, server, '/login?next=%2Fsettings');
+    try {
+      await logInWithForm(page, dan.email, dan.password);
+      await page.waitForURL(`${server.url}/settings`);
+      const count = () => page.locator('ul[aria-label="Sessions"] > li').count();
+      await page.locator('ul[aria-label="Sessions"] > li').nth(1).waitFor();
+      // This browser by name and system; its whole user agent in the title.
+      const mine = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem')
+          .filter({ hasText: 'This device' }).locator('strong');
+      assert.equal(await mine.innerText(), 'Chrome on Linux');
+      assert.match(await mine.getAttribute('title'), /^Mozilla\/5\.0 \(X11; Linux .*Chrome\//);
+      const form = page.getByRole('form', { name: 'Change password' });
+      await form.getByLabel('Current password').fill(dan.password);
+      await form.getByLabel('New password', { exact: true }).fill('dan new passphrase 55');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('Your other sessions were signed out.').waitFor();
+      await page.waitForFunction(
+          () => document.querySelectorAll('ul[aria-label="Sessions"] > li').length === 1);
+      assert.equal(await count(), 1);
+      assert.equal((await apiCall(server.url, 'GET', '/api/v1/me',
+                                  { cookie: other.cookie })).status, 401);
       assertNoProblems(problems);
     } finally {
       await context.close();
@@ -516,6 +552,15 @@ describe('settings and admin pages', () => {
           capacity_bytes: 100 * gib, allocated_bytes: 40 * gib, used_bytes: 2 * gib,
           mirror_id: 'a1', users: 3,
           task: { kind: 'resilver', state: 'running', done_bytes: gib, total_bytes: 4 * gib } },
+        { id: 'b1', category: 'B', role: 'primary', uri: 'file:///srv/b1', state: 'failed',
+          capacity_bytes: 100 * gib, allocated_bytes: 10 * gib, used_bytes: gib,
+          mirror_id: 'b2', users: 1 },
+        { id: 'b2', category: 'B', role: 'mirror', uri: 'file:///srv/b2', state: 'healthy',
+          capacity_bytes: 100 * gib, allocated_bytes: 10 * gib, used_bytes: gib,
+          mirror_id: 'b1', users: 1 },
+        { id: 's1', category: 'B', role: 'spare', uri: 'file:///srv/s1', state: 'spare',
+          capacity_bytes: 100 * gib, allocated_bytes: 0, used_bytes: 0, mirror_id: null,
+          users: 0 },
       ] }),
     }));
     try {
@@ -534,6 +579,17 @@ describe('settings and admin pages', () => {
       assert.equal(await a1.getByRole('progressbar').count(), 0, 'no task, no progress bar');
       const progress = a2.getByRole('progressbar', { name: 'Resilver: 25%' });
       assert.equal(await progress.getAttribute('value'), '25');
+      // The failed disk is said first on the page, with the commands that mend it.
+      const warning = page.getByRole('alert').filter({ hasText: 'Disk b1 has failed' });
+      await warning.waitFor();
+      assert.equal(await warning.getByLabel('Command to heal b1').inputValue(),
+                   'nimbus admin disk heal b1');
+      assert.equal(await warning.getByLabel('Command to replace b1').inputValue(),
+                   'nimbus admin disk replace b1 --with s1');
+      assert.match(await warning.innerText(), /its mirror b2 serves its users alone/);
+      assert.match(await warning.innerText(), /Spare disks: s1\./);
+      const users = await page.getByRole('heading', { name: 'Users', level: 2 }).boundingBox();
+      assert.ok((await warning.boundingBox()).y < users.y, 'the warning is above the users');
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -84,9 +84,12 @@ describe('file browser', () => {
       assert.equal(new URL(page.url()).pathname, '/');
       assert.equal(await page.locator('main h1').innerText(), 'Files');
       assert.equal(await page.title(), 'Files · Nimbus');
+      // Signed in, "/" is the file list: one entry for it, "Files", marked as the current page.
       const nav = page.getByRole('navigation', { name: 'Main' });
       assert.deepEqual(await nav.getByRole('link').allInnerTexts(),
-                       ['Home', 'Files', 'Shared with me', 'Shared by me', 'Trash', 'About']);
+                       ['Files', 'Shared with me', 'Shared by me', 'Trash', 'About']);
+      assert.equal(await nav.getByRole('link', { name: 'Files' }).getAttribute('aria-current'),
+                   'page');
 
       // Folder upload: progress rows show up, then every file is done.
       await page.locator('input.upload-folder-input').setInputFiles(top);
@@ -437,6 +440,22 @@ describe('file browser', () => {
       await row(page, 'item 229.txt').waitFor();
       assert.equal(await page.locator('table.file-table tr[data-id]').count(), 230);
       assert.equal(await page.getByRole('button', { name: 'Load more' }).isVisible(), false);
+      // Ticking the last row leaves the actions on the selection in sight: they stick to the
+      // top of the window (on a desktop and on a phone).
+      const bar = page.getByRole('toolbar', { name: 'File actions for the selected items' });
+      for (const [width, height] of [[1280, 800], [390, 844]]) {
+        await page.setViewportSize({ width, height });
+        const last = row(page, 'item 229.txt').getByRole('checkbox');
+        await last.scrollIntoViewIfNeeded();
+        await last.check();
+        await page.getByText('1 selected').waitFor();
+        const box = await bar.boundingBox();
+        assert.ok(box && box.y >= -1 && box.y + box.height <= height / 3,
+                  `${width} px: the selection's toolbar is at ${JSON.stringify(box)}`);
+        assert.ok(await bar.getByRole('button', { name: 'Delete' }).isEnabled());
+        assert.ok(await page.evaluate(() => window.scrollY) > 2000, 'the page is scrolled down');
+        await last.uncheck();
+      }
       assertNoProblems(problems);
     } finally {
       await context.close();
@@ -593,6 +612,28 @@ describe('file browser', () => {
         'import sys, zipfile; print(sorted(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath],
         { encoding: 'utf8' }).trim();
       assert.equal(names, "['fresh/', 'my.folder.v2/']");
+
+      // The server out of reach: the new folder's dialog stays open with the name typed and
+      // says so; once the server answers, Create makes it.
+      await page.route('**/api/v1/nodes/*/folders', (route) => route.abort('connectionrefused'));
+      await page.getByRole('button', { name: 'New folder' }).click();
+      await dialog.getByLabel('Folder name').fill('made offline');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await dialog.getByRole('alert').getByText('Could not reach the server').waitFor();
+      assert.equal(await dialog.getByLabel('Folder name').inputValue(), 'made offline');
+      await page.unroute('**/api/v1/nodes/*/folders');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await row(page, 'made offline').waitFor();
+      // "Could not reach the server" of a failed action goes once a request gets through again
+      // (here the look at the list when the window gets the focus back).
+      await page.route('**/api/v1/nodes/*', (route) => route.abort('connectionrefused'));
+      await row(page, 'fresh').getByRole('checkbox').check();
+      await page.getByRole('button', { name: 'Download', exact: true }).click();
+      const offline = page.locator('main .form-message[role="alert"]');
+      await offline.getByText('Could not reach the server').waitFor();
+      await page.unroute('**/api/v1/nodes/*');
+      await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+      await offline.waitFor({ state: 'hidden' });
       assertNoProblems(problems);
     } finally {
       await context.close();
@@ -620,9 +661,10 @@ describe('file browser', () => {
                                                   screen: window.innerWidth }));
       assert.ok(widths.page <= widths.screen, `page ${widths.page} px wide on a ${
         widths.screen} px screen`);
-      // The name, the size and the actions stay visible; the date gives way.
+      // The name, the size and the actions (one "⋯" menu) stay visible; the date gives way.
       await row(page, name).locator('a.node-link').waitFor({ state: 'visible' });
-      assert.equal(await row(page, name).getByRole('button', { name: 'Share' }).isVisible(), true);
+      assert.equal(await row(page, name).getByRole('button', { name: 'More actions for A rather' })
+          .isVisible(), true);
       assert.equal(await row(page, name).locator('.col-modified').isVisible(), false);
       // A desktop screen: the unbroken name wraps, its row's actions stay on the screen.
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -659,7 +701,108 @@ describe('file browser', () => {
     }
   });
 
-  test('a folder larger than the free space is refused before a byte is sent', async (t) => {
+  test('on a phone a row\'s actions are one "⋯" menu; names and badges do not split; the ' +
+       'same menu on a desktop', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const spaced = 'Summer holiday photos from the beach at Saint-Malo 2026.jpg';
+    const ids = {};
+    for (const n of ['IMG_0001.jpg', spaced]) {
+      const r = await fetch(`${server.url}/api/v1/nodes/root/content?path=${
+        encodeURIComponent(`Rows/${n}`)}`, { method: 'PUT', body: `bytes of ${n}`,
+        headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf } });
+      assert.equal(r.status, 201);
+      ids[n] = (await r.json()).id;
+    }
+    // A public link makes the photo "Shared" (its badge).
+    const link = await call('POST', '/api/v1/links', { node_id: ids['IMG_0001.jpg'] });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+    const { context, page, problems } = await logIn();
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto('/files/Rows');
+      const img = row(page, 'IMG_0001.jpg');
+      await img.locator('.badge-shared').waitFor();
+      // Share and Download give way to one menu button.
+      assert.equal(await img.getByRole('button', { name: 'Share IMG_0001.jpg' }).isVisible(), false);
+      assert.equal(await img.getByRole('link', { name: 'Download IMG_0001.jpg' }).isVisible(),
+                   false);
+      const more = img.getByRole('button', { name: 'More actions for IMG_0001.jpg' });
+      assert.ok(await more.isVisible());
+      // Each word of a name, and the badge, on one line (a name wraps between its words).
+      const splitWords = (tr) => tr.evaluate((el) => {
+        const split = [];
+        for (const node of [el.querySelector('a.node-link'), el.querySelector('.badge')]) {
+          const text = [...(node?.childNodes ?? [])].find((n) => n.nodeType === Node.TEXT_NODE);
+          if (!text) continue;
+          let at = 0;
+          for (const word of text.data.split(' ')) {
+            const range = document.createRange();
+            range.setStart(text, at);
+            range.setEnd(text, at + word.length);
+            if (range.getClientRects().length > 1) split.push(word);
+            at += word.length + 1;
+          }
+        }
+        return split;
+      });
+      assert.deepEqual(await splitWords(img), []);
+      assert.deepEqual(await splitWords(row(page, spaced)), []);
+
+      // The menu: its entries, the arrow keys, Escape (focus back on the button), a click
+      // elsewhere.
+      await more.click();
+      const menu = page.getByRole('menu', { name: 'Actions for IMG_0001.jpg' });
+      assert.deepEqual(await menu.getByRole('menuitem').allInnerTexts(),
+                       ['Open', 'Download', 'Share', 'Rename', 'Move', 'Copy', 'Delete']);
+      const focused = () => page.evaluate(() => document.activeElement?.textContent);
+      assert.equal(await focused(), 'Open');
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await focused(), 'Download');
+      await page.keyboard.press('End');
+      assert.equal(await focused(), 'Delete');
+      const sheet = await menu.boundingBox();
+      assert.ok(sheet.x >= 0 && sheet.x + sheet.width <= 390 && sheet.y + sheet.height <= 844,
+                `the menu is on the screen: ${JSON.stringify(sheet)}`);
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
+      assert.equal(await more.getAttribute('aria-expanded'), 'false');
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+                   'More actions for IMG_0001.jpg');
+      assert.equal(await page.locator('tr[data-id].selected').count(), 0);
+      await more.click();
+      await page.locator('main h1').click();
+      await menu.waitFor({ state: 'detached' });
+      // Download and Rename from the menu, no box ticked.
+      await more.click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        menu.getByRole('menuitem', { name: 'Download' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'IMG_0001.jpg');
+      await more.click();
+      await menu.getByRole('menuitem', { name: 'Rename' }).click();
+      const rename = page.getByRole('dialog', { name: 'Rename "IMG_0001.jpg"' });
+      await rename.getByLabel('New name').fill('IMG_0001 beach.jpg');
+      await rename.getByRole('button', { name: 'Rename' }).click();
+      await row(page, 'IMG_0001 beach.jpg').waitFor();
+
+      // A desktop keeps Share and Download in the row, and has the same menu: Delete there.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const other = row(page, spaced);
+      assert.ok(await other.getByRole('link', { name: `Download ${spaced}` }).isVisible());
+      await other.getByRole('button', { name: `More actions for ${spaced}` }).click();
+      await page.getByRole('menu').getByRole('menuitem', { name: 'Delete' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
+      await page.getByText(`Moved "${spaced}" to the trash.`).waitFor();
+      await other.waitFor({ state: 'detached' });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('space for some files only: the person may send those that fit, the rest are named; ' +
+       'when none fits, nothing is sent', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const big = path.join(tmp, 'Too big');
     await mkdir(big, { recursive: true });
@@ -676,13 +819,32 @@ describe('file browser', () => {
       const me = await call('GET', '/api/v1/me');
       const { quota_bytes: quota, used_bytes: used, trash_bytes: trash } = me.body.usage;
       assert.ok(2 * 1024 ** 3 > quota - used - trash, 'the test file must not fit');
+      // One of the two fits: asked first; Cancel sends nothing.
       await page.locator('input.upload-folder-input').setInputFiles(big);
-      const alert = page.locator('main .form-message[role="alert"]');
-      await alert.waitFor();
-      assert.match(await alert.innerText(),
-                   /^This folder needs 2\.0 GB but only [\d.]+ (MB|GB|KB|bytes) is free\.$/);
+      const ask = page.getByRole('dialog', { name: 'Not enough free space for all of them' });
+      await ask.waitFor();
+      assert.match(await ask.locator('p').first().innerText(), new RegExp(
+        '^This folder needs 2\\.0 GB but only [\\d.]+ (MB|GB|KB|bytes) is free\\. 1 of the 2 ' +
+        'files fit \\(5 bytes\\); left out for lack of space: "Too big/huge\\.bin" \\(2\\.0 GB\\)\\.'));
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
       assert.deepEqual(sent, [], 'no upload request was made');
       assert.equal((await resolve('/Too big')).status, 404);
+      // Again: the file that fits goes up, the page names the one left out and why.
+      await page.locator('input.upload-folder-input').setInputFiles(big);
+      await ask.getByRole('button', { name: 'Upload the 1 file that fits (5 bytes)' }).click();
+      await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded').waitFor();
+      const alert = page.locator('main .form-message[role="alert"]');
+      assert.match(await alert.innerText(),
+                   /^Not uploaded, for lack of free space: "Too big\/huge\.bin" \(2\.0 GB\)\./);
+      assert.equal((await resolve('/Too big/small.txt')).body.size, 5);
+      assert.equal((await resolve('/Too big/huge.bin')).status, 404);
+      // Nothing fits: said as before, nothing sent.
+      sent.length = 0;
+      await page.locator('input.upload-files-input').setInputFiles(path.join(big, 'huge.bin'));
+      await alert.getByText(/^This file needs 2\.0 GB but only [\d.]+ (MB|GB|KB|bytes) is free\.$/)
+          .waitFor();
+      assert.deepEqual(sent, [], 'no upload request was made');
       assertNoProblems(problems);
     } finally {
       await context.close();
@@ -724,6 +886,13 @@ describe('file browser', () => {
       await page.unroute('**/api/v1/uploads/**');
 
       // After a page reload: the upload is remembered; choosing the file again resumes it.
+      // Leaving while it runs asks first (accepted here); once it only waits to be resumed, or
+      // is done, leaving asks nothing.
+      const prompts = [];
+      page.on('dialog', (d) => {
+        prompts.push(d.type());
+        d.accept().catch(() => {});
+      });
       const again = path.join(tmp, 'second video.bin');
       await writeFile(again, bytes);
       const offsets = [];
@@ -747,12 +916,18 @@ describe('file browser', () => {
       // Listed with where it goes, how far it got, and how to continue.
       assert.match(await page.locator('.upload-resumable').innerText(),
                    /second video\.bin\s+to \/second video\.bin\s+8\.0 MB of \d+(\.\d)? MB sent .*choose the same file again/);
+      assert.deepEqual(prompts, ['beforeunload'], 'the reload during the upload asked first');
+      await page.reload();
+      await page.locator('.upload-resumable li').waitFor();
       await page.locator('input.upload-files-input').setInputFiles(again);
       await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
           .waitFor({ timeout: 60000 });
       assert.equal(offsets[2], 8388608, `resumed at the first chunk's end: ${offsets}`);
       const second = await resolve('/second video.bin');
       assert.equal(second.body.checksum_sha256, sha256(bytes));
+      await page.reload();
+      await page.locator('section.files-page').waitFor();
+      assert.deepEqual(prompts, ['beforeunload'], 'no question once nothing runs');
       assertNoProblems(problems);
     } finally {
       await context.close();

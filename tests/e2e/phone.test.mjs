@@ -3,7 +3,8 @@
 // drawn as cards on a phone, "Shared with me" and the admin's users, which must fit). An admin
 // with a long name, a folder and a file with long names, and the disk cards with their long
 // locations are on screen, search results with long paths, and a folder with a long name that
-// someone shares with the admin.
+// someone shares with the admin. The header's links fold behind "Menu" on a phone and fit on
+// one line on a laptop.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -79,6 +80,49 @@ describe('phone screens', () => {
         assert.ok(scroll <= width, `${path}: the page is ${scroll} px wide on a ${width} px ` +
                                    `screen; beyond the edge: ${wide.join(', ')}`);
       }
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the header: behind "Menu" on a phone, one line on a laptop', async () => {
+    const { context, page, problems } = await openSignedIn(browser, server.url, admin);
+    try {
+      const header = page.locator('header.site-header');
+      const menu = page.getByRole('button', { name: 'Menu' });
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await menu.waitFor();
+      assert.ok((await header.boundingBox()).height <= 80, 'the header is one short line');
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+      assert.equal(await nav.isVisible(), false);
+      // Opened: every link; Escape closes it and focus is back on the button.
+      await menu.click();
+      assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+      for (const name of ['Files', 'Shared with me', 'Trash', 'About']) {
+        assert.ok(await nav.getByRole('link', { name, exact: true }).isVisible(), name);
+      }
+      assert.ok(await page.getByRole('navigation', { name: 'Account' })
+          .getByRole('button', { name: 'Log out' }).isVisible());
+      await page.keyboard.press('Escape');
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+      assert.equal(await nav.isVisible(), false);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Menu');
+      // A link chosen in it: that page, the menu closed.
+      await menu.click();
+      await nav.getByRole('link', { name: 'Trash' }).click();
+      await page.getByRole('heading', { name: 'Trash', level: 1 }).waitFor();
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+
+      // 1280 px: no "Menu", every link on one line (the admin's long name is cut short).
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await nav.waitFor();
+      assert.equal(await menu.isVisible(), false);
+      const tops = await header.evaluate((el) => [...el.querySelectorAll(
+        'a.nav-link:not([hidden]), .nav-button')].map((a) => Math.round(a.getBoundingClientRect().top)));
+      assert.equal(new Set(tops).size, 1, `the links are on ${new Set(tops).size} lines`);
+      assert.ok((await header.boundingBox()).height <= 80);
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -331,6 +331,65 @@ describe('file preview', () => {
     }
   });
 
+  test('Back closes the viewer and stays on the list; Esc leaves no history entry behind; a ' +
+       'swipe steps on a touch screen', async () => {
+    const { context, page, problems } = await openViewerFolder();
+    try {
+      // The list drawn now is the one still there after Back (not drawn again).
+      await page.evaluate(() => { window.__list = document.querySelector('table.file-table'); });
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      await heading(page).getByText('a picture.png').waitFor();
+      await page.goBack();
+      await viewer(page).waitFor({ state: 'detached' });
+      assert.equal(new URL(page.url()).pathname, '/files/Viewer');
+      assert.ok(await page.evaluate(() => window.__list === document.querySelector('table.file-table')),
+                'the list was not drawn again');
+      await focusOn(page, row(page, 'a picture.png').locator('a.node-link'));
+      // Closed with Escape (or Close): its entry goes too, so Back leaves the folder.
+      await row(page, 'b notes.txt').locator('a.node-link').click();
+      await heading(page).getByText('b notes.txt').waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      await viewer(page).getByRole('button', { name: 'Close' }).click();
+      await viewer(page).waitFor({ state: 'detached' });
+      await page.goBack();
+      await page.waitForURL(`${server.url}/`);
+      await row(page, 'Viewer').waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+
+    // A touch screen: a swipe to the left shows the next file, to the right the previous one.
+    const touch = await openSignedIn(browser, server.url, owner,
+                                     { hasTouch: true, viewport: { width: 390, height: 844 } });
+    try {
+      const { page } = touch;
+      await page.goto('/files/Viewer');
+      await row(page, 'a picture.png').locator('a.node-link').click();
+      await heading(page).getByText('a picture.png').waitFor();
+      const swipe = (from, to) => page.locator('dialog.preview .preview-stage').evaluate(
+        (stage, [x0, x1]) => {
+          const point = (x) => new Touch({ identifier: 1, target: stage, clientX: x, clientY: 300 });
+          stage.dispatchEvent(new TouchEvent('touchstart', { bubbles: true,
+            touches: [point(x0)], changedTouches: [point(x0)] }));
+          stage.dispatchEvent(new TouchEvent('touchend', { bubbles: true,
+            touches: [], changedTouches: [point(x1)] }));
+        }, [from, to]);
+      await swipe(300, 80);
+      await heading(page).getByText('b notes.txt').waitFor();
+      await swipe(300, 280);  // Too short: nothing.
+      await swipe(80, 300);
+      await heading(page).getByText('a picture.png').waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      assertNoProblems(touch.problems);
+    } finally {
+      await touch.context.close();
+    }
+  });
+
   test('the viewer fits a phone screen', async () => {
     const { context, page, problems } = await openViewerFolder();
     try {

@@ -308,6 +308,7 @@ describe('sharing', () => {
     const year = (await annResolve('/Photos/2026')).body;
     const beach = randomBytes(4096);
     await annPut(year.id, 'beach.jpg', beach);
+    await annPut(photos.id, 'cover.txt', Buffer.from('the cover\n'));
     const share = await annCall('POST', '/api/v1/shares',
                                 { node_id: photos.id, email: bob.email, permission: 'read' });
     assert.equal(share.status, 201, JSON.stringify(share.body));
@@ -320,14 +321,40 @@ describe('sharing', () => {
     const b = await logIn(bob);
     const visitor = await openPage(browser, server.url);
     try {
-      // B browses the read-only folder: no upload, new folder, rename or delete.
+      // B browses the read-only folder: no upload, new folder, rename or delete. From "Shared
+      // with me" the folder downloads as a zip.
       await mainNav(b.page, 'Shared with me').click();
+      const [sharedZip] = await Promise.all([
+        b.page.waitForEvent('download'),
+        b.page.locator('table.shared-table tr[data-name="Photos"]')
+            .getByRole('link', { name: 'Download', exact: true }).click(),
+      ]);
+      assert.equal(sharedZip.suggestedFilename(), 'Photos.zip');
       await b.page.locator('table.shared-table tr[data-name="Photos"]')
           .getByRole('link', { name: 'Photos' }).click();
       await b.page.getByText('You can view and download these items.').waitFor();
       for (const name of ['Upload files', 'New folder', 'Rename', 'Delete']) {
         assert.equal(await b.page.getByRole('button', { name, exact: true }).count(), 0, name);
       }
+      // What B ticks downloads: a folder as its zip, two items as one zip of them (the same
+      // API as the owner's: …/content, with ?only= for several items).
+      const downloadTicked = async (names) => {
+        for (const n of names) await row(b.page, n).getByRole('checkbox').check();
+        const [got] = await Promise.all([
+          b.page.waitForEvent('download'),
+          b.page.getByRole('toolbar', { name: 'File actions for the selected items' })
+              .getByRole('button', { name: 'Download' }).click(),
+        ]);
+        for (const n of names) await row(b.page, n).getByRole('checkbox').uncheck();
+        return got;
+      };
+      assert.equal((await downloadTicked(['2026'])).suggestedFilename(), '2026.zip');
+      const both = await downloadTicked(['2026', 'cover.txt']);
+      assert.equal(both.suggestedFilename(), 'Photos (2 items).zip');
+      const inZip = execFileSync('python3', ['-c',
+        'import sys, zipfile; print(sorted(zipfile.ZipFile(sys.argv[1]).namelist()))',
+        await both.path()], { encoding: 'utf8' }).trim();
+      assert.equal(inZip, "['2026/', '2026/beach.jpg', 'cover.txt']");
       await row(b.page, '2026').locator('a.node-link').click();
       await row(b.page, 'beach.jpg').waitFor();
       const crumbs = b.page.getByRole('navigation', { name: 'Breadcrumbs' });

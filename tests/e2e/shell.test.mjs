@@ -120,7 +120,9 @@ describe('web shell', () => {
       const overflow = await page.evaluate(
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than a 360px screen`);
+      // The links are behind "Menu".
       const nav = page.getByRole('navigation', { name: 'Main' });
+      await page.getByRole('button', { name: 'Menu' }).click();
       assert.ok(await nav.getByRole('link', { name: 'About' }).isVisible());
       assertNoProblems(problems);
     } finally {

@@ -169,9 +169,12 @@ describe('uploads', () => {
       await panel.getByText('Done · 12 bytes · saved as "file249 (1).txt"').waitFor();
       assert.equal((await resolve('/Big/file249 (1).txt')).body.checksum_sha256,
                    sha256(Buffer.from('replacement\n')));
-      // Replace.
+      // Replace, which says plainly that the current file is gone for good.
       await page.locator('input.upload-files-input').setInputFiles(local);
-      await ask.getByRole('button', { name: 'Replace' }).click();
+      await ask.getByText('Replace overwrites the current file for good: it cannot be recovered',
+                          { exact: false }).waitFor();
+      await ask.getByRole('button', { name: 'Replace (the current file is overwritten for good)',
+                                      exact: true }).click();
       await panel.getByText('2 of 2 uploaded').waitFor();
       assert.equal((await resolve('/Big/file249.txt')).body.checksum_sha256,
                    sha256(Buffer.from('replacement\n')));

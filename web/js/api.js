@@ -46,6 +46,54 @@ export class ApiError extends Error {
 let csrfToken = null;
 let onUnauthenticated = null;
 
+// The server could not be reached by the last request: `unreachable` until one gets through.
+// Listeners of whenReachable() are told then (a "Could not reach the server" on screen goes);
+// meanwhile GET /healthz is tried every few seconds and when the browser is back online, so
+// the message also goes when the person does nothing.
+let unreachable = false;
+const reachableListeners = new Set();
+let probeTimer = null;
+const kProbeMs = 5000;
+
+// True when `message` is the sentence of a request that did not reach the server.
+export function isConnectionMessage(message) {
+  return message === kCodeMessages.network_error;
+}
+
+// Calls `fn()` once, when a request next reaches the server; returns a function that cancels
+// it.
+export function whenReachable(fn) {
+  reachableListeners.add(fn);
+  return () => reachableListeners.delete(fn);
+}
+
+function markUnreachable() {
+  unreachable = true;
+  if (probeTimer !== null) return;
+  const probe = () => {
+    clearTimeout(probeTimer);
+    probeTimer = null;
+    if (!unreachable) return;
+    fetch('/healthz', { credentials: 'same-origin', cache: 'no-store' })
+      .then((r) => r.ok && markReachable(), () => {})
+      .finally(() => {
+        if (unreachable && probeTimer === null) probeTimer = setTimeout(probe, kProbeMs);
+      });
+  };
+  probeTimer = setTimeout(probe, kProbeMs);
+  window.addEventListener('online', probe, { once: true });
+}
+
+function markReachable() {
+  unreachable = false;
+  clearTimeout(probeTimer);
+  probeTimer = null;
+  if (!reachableListeners.size) return;
+  const listeners = [...reachableListeners];
+  reachableListeners.clear();
+  for (const fn of listeners) fn();
+}
+
 // Registers `fn(error)`, called when a request answers 401 `unauthenticated` (the session is
 // gone): the app sends the person to /login?next=…. A request made with
 // { redirectOn401: false } (e.g. the boot-time GET /api/v1/me) only rejects.
@@ -100,8 +148,10 @@ export async function request(method, path, options = {}) {
     });
   } catch (err) {
     if (err?.name === 'AbortError') throw err;
+    markUnreachable();
     throw new ApiError(0, 'network_error', kCodeMessages.network_error);
   }
+  markReachable();
   const data = await readBody(response);
   if (!response.ok) throw failed(response, data, options);
   if (data && typeof data === 'object' && typeof data.csrf_token === 'string') {
@@ -122,8 +172,10 @@ export async function fetchBytes(path, options = {}) {
     });
   } catch (err) {
     if (err?.name === 'AbortError') throw err;
+    markUnreachable();
     throw new ApiError(0, 'network_error', kCodeMessages.network_error);
   }
+  markReachable();
   if (!response.ok) throw failed(response, await readBody(response), options);
   let bytes;
   try {

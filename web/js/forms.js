@@ -1,7 +1,7 @@
 // Form helpers for views: labelled fields with an error slot each, a form-level alert, and a
 // submit wrapper that disables the form while the request runs and puts the API's error
 // message next to the field it concerns (by error code) or at the top of the form.
-import { ApiError } from './api.js';
+import { ApiError, isConnectionMessage, whenReachable } from './api.js';
 import { h } from './dom.js';
 
 let nextId = 0;
@@ -34,18 +34,27 @@ export function field({ label, name, type = 'text', hint = null, ...attrs }) {
 }
 
 // A form-level message box (role=alert for errors, status for success); hidden when empty.
-// Returns the element with .error(message, ...extra nodes), .success(...), .clear().
+// Returns the element with .error(message, ...extra nodes), .success(...), .clear(). "Could
+// not reach the server" goes by itself once a request reaches it again.
 export function messageBox() {
   const box = h('div', { class: 'form-message', hidden: true });
+  let shown = 0;  // Counts what was shown, so a late "reachable" clears only its own message.
   const show = (kind, message, extra) => {
+    const mine = ++shown;
     box.className = `form-message notice notice-${kind}`;
     box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     box.replaceChildren(h('p', {}, message), ...extra);
     box.hidden = false;
+    if (kind === 'error' && isConnectionMessage(message)) {
+      whenReachable(() => {
+        if (shown === mine) box.clear();
+      });
+    }
   };
   box.error = (message, ...extra) => show('error', message, extra);
   box.success = (message, ...extra) => show('success', message, extra);
   box.clear = () => {
+    shown += 1;
     box.hidden = true;
     box.replaceChildren();
   };

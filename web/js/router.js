@@ -43,6 +43,30 @@ export function matchRoute(routes, pathname) {
   return null;
 }
 
+// Overlays over a page (the file viewer) each push a history entry of the same URL, so that
+// the browser's Back (or a phone's back gesture) closes them instead of leaving the page.
+const overlays = [];  // { href, onBack }, the innermost last.
+let ownBacks = 0;  // Steps back made by overlays that closed themselves: no page changes.
+
+// Pushes an entry for an overlay that opens now; `onBack()` is called when Back (or any other
+// step in the history) leaves it. Returns `closed()`, to call when the overlay closes by
+// itself (Escape, a Close button): its entry is taken away again (history.back()), so no stale
+// entry is left for Back to step through.
+export function pushOverlay(onBack) {
+  const overlay = { href: location.href, onBack };
+  history.pushState({ ...(history.state ?? {}), nimbusOverlay: true }, '', location.href);
+  overlays.push(overlay);
+  return function closed() {
+    const i = overlays.indexOf(overlay);
+    if (i < 0) return;  // Left with Back: the entry is gone already.
+    overlays.splice(i, 1);
+    if (history.state?.nimbusOverlay) {
+      ownBacks += 1;
+      history.back();
+    }
+  };
+}
+
 // True when clicking `anchor` should be handled by the router instead of the browser.
 function isRoutableClick(event, anchor) {
   if (event.defaultPrevented || event.button !== 0) return false;
@@ -79,7 +103,20 @@ export class Router {
     this.cleanup = null;
     this.controller = null;
     this.onClick = this.onClick.bind(this);
-    this.onPopState = () => this.render();
+    this.shownHref = null;  // The URL of the view on screen (or being drawn).
+    this.onPopState = () => {
+      if (ownBacks > 0) {  // An overlay that closed itself took its entry away.
+        ownBacks -= 1;
+        return;
+      }
+      // Back from an overlay's entry: the overlay closes, the page under it stays as it is.
+      const top = overlays.at(-1);
+      for (const overlay of overlays.splice(0).reverse()) overlay.onBack();
+      if (top && location.href === top.href) return;
+      // Forward (or back) onto the entry of an overlay closed before: the same page.
+      if (location.href === this.shownHref) return;
+      this.render();
+    };
   }
 
   // Starts listening to link clicks and back/forward, and renders the current URL.
@@ -103,6 +140,8 @@ export class Router {
       location.assign(url.href);
       return Promise.resolve();
     }
+    // Another page: the overlays over this one close (their entries stay behind it).
+    for (const overlay of overlays.splice(0).reverse()) overlay.onBack();
     if (replace) history.replaceState(null, '', url.href);
     else if (url.href !== location.href) history.pushState(null, '', url.href);
     return this.render();
@@ -122,6 +161,7 @@ export class Router {
     const controller = new AbortController();
     this.controller = controller;
     const url = new URL(location.href);
+    this.shownHref = url.href;
     const match = matchRoute(this.routes, url.pathname);
     const ctx = {
       params: match?.params ?? {}, query: url.searchParams, url,

@@ -1,7 +1,8 @@
 // The route table: adding a page = one view module in views/ + one line here.
 // `nav` puts a link in the header navigation (in this order); `view` loads the module lazily.
 // `href` is the nav link's target when `path` has parameters; `auth` shows the link only to a
-// signed-in user (and marks it current on every page under it).
+// signed-in user (and marks it current on every page under it), `guest` only to everyone else;
+// `alsoAt` is another path where the link is the current one.
 import { maybeSignedIn, sessionKnown } from './session.js';
 
 // "/" is the file browser for a signed-in user, the landing page for everyone else.
@@ -11,8 +12,9 @@ async function homeOrFiles() {
 }
 
 export const routes = [
-  { path: '/', nav: 'Home', view: homeOrFiles },
-  { path: '/files/*rest', nav: 'Files', href: '/files', auth: true,
+  // Signed in, "/" is the file list: "Files" is its link then, and "Home" goes.
+  { path: '/', nav: 'Home', guest: true, view: homeOrFiles },
+  { path: '/files/*rest', nav: 'Files', href: '/files', auth: true, alsoAt: '/',
     view: () => import('./files/browser_view.js') },
   { path: '/shared', nav: 'Shared with me', auth: true,
     view: () => import('./shares/shared_with_me_view.js') },

@@ -58,9 +58,10 @@ export function assertNoProblems(problems, expected = kExpectedHttpError) {
 }
 
 // A fresh context of `user` ({ email, password }) logged in through the login form; resolves
-// once the file browser shows: { context, page, problems }.
-export async function openSignedIn(browser, baseURL, user) {
-  const session = await openPage(browser, baseURL);
+// once the file browser shows: { context, page, problems }. `contextOptions` as openPage's
+// (e.g. { hasTouch: true }).
+export async function openSignedIn(browser, baseURL, user, contextOptions = {}) {
+  const session = await openPage(browser, baseURL, contextOptions);
   const { page } = session;
   await page.goto('/login');
   await page.locator('#app[data-ready="true"]').waitFor();

@@ -5,7 +5,9 @@
 // buttons, the quota bar, the uploads panel and a "show deleted items" toggle. The list is
 // looked at again when the tab comes back into view (another tab or device may have changed
 // it), and Back returns to as many rows, scrolled as far, as were shown. A file's name opens
-// the viewer (preview.js); its Download link and the toolbar's Download download.
+// the viewer (preview.js); its Download link and the toolbar's Download download. Each row's
+// "⋯" menu renames, moves, copies or deletes its item without ticking it; the toolbar of the
+// actions on the ticked items sticks to the top of the window while something is selected.
 import { h, replaceChildren, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
@@ -139,6 +141,14 @@ export async function render(outlet, { params, query, signal, navigate }) {
     onOpenFile: (node) => openPreview({ items: state.items, start: node,
                                         onClose: (shown) => table.focusItem(shown.id) }),
     onDownload: (node) => run(() => downloadNodes([node])),
+    // The row's menu does to its item what the toolbar does to the ticked ones (not while a
+    // bulk action runs: the toolbar waits then too).
+    moreActions: (node) => (ops.busy() ? [] : [
+      { label: 'Rename', run: () => run(() => rename(node)) },
+      { label: 'Move', run: () => run(() => moveOrCopy('move', [node])) },
+      { label: 'Copy', run: () => run(() => moveOrCopy('copy', [node])) },
+      { label: 'Delete', danger: true, run: () => run(() => ops.deleteNodes([node])) },
+    ]),
   });
   table.element.id = 'file-list';
   const ops = browserBulk({
@@ -157,8 +167,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);
-  const selectionButtons = [renameButton, button('Move', () => moveOrCopy('move')),
-                            button('Copy', () => moveOrCopy('copy')),
+  const selectionButtons = [renameButton,
+                            button('Move', () => moveOrCopy('move', table.selectedNodes())),
+                            button('Copy', () => moveOrCopy('copy', table.selectedNodes())),
                             button('Download', () => downloadNodes(table.selectedNodes())),
                             button('Delete', () => ops.deleteNodes(table.selectedNodes()),
                                    { class: 'button button-danger button-small' })];
@@ -167,17 +178,22 @@ export async function render(outlet, { params, query, signal, navigate }) {
                         button('Upload folder', () => folderInput.click())];
   const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
                     otherButtons,
-                    h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
-                    selectionButtons, count,
                     h('label', { class: 'toggle', for: 'show-deleted' }, deletedToggle,
                       ' Show deleted items'));
+  // The actions on the ticked items: a line of their own, which sticks to the top of the window
+  // while items are selected (ticking the last row of a long folder leaves them in reach), with
+  // the progress line of an action above it and the "select all" line below.
+  const selectionBar = h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
+                                  'aria-label': 'File actions for the selected items' },
+                         selectionButtons, count);
+  const dock = h('div', { class: 'toolbar-dock' }, ops.element, selectionBar, banner.element);
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list; drop files here to upload' },
                  table.element);
   outlet.append(h('section', { class: 'files-page' },
                   h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
                                                                   ? folder.name : 'Files'),
                     splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
-                  quota, message, ops.element, toolbar, banner.element, fileInput, folderInput,
+                  quota, message, toolbar, dock, fileInput, folderInput,
                   // Above the list, where it is seen while a long folder scrolls below.
                   uploadPanel(), zone, listEnd));
 
@@ -292,6 +308,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   function updateControls() {
     const busy = ops?.busy() ?? false;
+    dock.classList.toggle('is-stuck', state.selected > 0 || busy);
     for (const b of selectionButtons) b.disabled = busy || state.selected === 0;
     renameButton.disabled = busy || state.selected !== 1;
     for (const b of otherButtons) b.disabled = busy;
@@ -362,8 +379,11 @@ export async function render(outlet, { params, query, signal, navigate }) {
     return createFolder(folder.id, { message, reload });
   }
 
-  async function renameSelected() {
-    const node = table.selectedNodes()[0] ?? null;
+  function renameSelected() {
+    return rename(table.selectedNodes()[0] ?? null);
+  }
+
+  async function rename(node) {
     try {
       await renameItem(node, { message, reload });
     } catch (err) {
@@ -372,8 +392,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }
   }
 
-  async function moveOrCopy(kind) {
-    const nodes = table.selectedNodes();
+  async function moveOrCopy(kind, nodes) {
     if (!nodes.length) return;
     const what = nodes.length === 1 ? `"${nodes[0].name}"` : `${formatCount(nodes.length)} items`;
     const target = await pickFolder({

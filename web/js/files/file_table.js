@@ -3,11 +3,13 @@
 // that take drops, and greyed rows for items deleted from this folder (with Restore), in a
 // body of their own after the live rows. Long folders come in pages: append() adds rows
 // without drawing the others again, and draw() reuses the rows of items that did not change
-// (a refresh keeps focus, selection and scroll).
+// (a refresh keeps focus, selection and scroll). Each row ends with a "⋯" menu of its actions
+// (row_menu.js); on a phone that menu replaces the row's Share and Download links.
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
 import { nodeIcon } from './quota.js';
+import { rowMenuButton } from './row_menu.js';
 
 export const kDragType = 'application/x-nimbus-nodes';
 
@@ -24,10 +26,12 @@ const signature = (node, path) => JSON.stringify([node.name, node.type, node.siz
 // its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own;
 // onOpenFile(node), when given, opens a file (a click on its name, Enter on its row: the
 // preview) where it would otherwise download; onDownload(node), when given, runs instead of
-// a plain click on a row's Download link (which otherwise downloads as a link does).
+// a plain click on a row's Download link (which otherwise downloads as a link does);
+// moreActions(node), when given, adds entries ([{ label, run(), danger }], e.g. Rename, Move,
+// Delete) to the row's menu after Open, Download and Share.
 export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                             folderHref = (node, path) => folderUrl(path), onShare = null,
-                            onOpenFile = null, onDownload = null }) {
+                            onOpenFile = null, onDownload = null, moreActions = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const head = h('tr', {});
   const body = h('tbody', {});
@@ -136,7 +140,8 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                  h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null),
                  h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
                  h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
-                 h('td', { class: 'col-actions' }, shareButton(node), downloadLink(node)));
+                 h('td', { class: 'col-actions' }, shareButton(node), downloadLink(node),
+                   rowMenuButton(node.name, () => menuEntries(node, link))));
     tr.addEventListener('click', (e) => {
       if (e.target.closest('a, button, input')) return;
       clickRow(indexById.get(node.id), { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
@@ -170,10 +175,28 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     return tr;
   }
 
+  // The entries of a row's menu: Open (the name link's click), Download, Share, then the
+  // view's own.
+  function menuEntries(node, link) {
+    const share = shareButton(node);
+    return [
+      { label: 'Open', run: () => link.click() },
+      { label: 'Download', run: () => {
+        const a = downloadLink(node);
+        a.hidden = true;
+        document.body.append(a);
+        a.click();
+        a.remove();
+      } },
+      share ? { label: 'Share', run: () => share.click() } : null,
+      ...(moreActions?.(node) ?? []),
+    ];
+  }
+
   // A row's Download link: downloads as a link does, or asks onDownload first (a plain click).
   function downloadLink(node) {
     const isFolder = node.type === 'folder';
-    const a = h('a', { href: contentUrl(node.id), class: 'link-button',
+    const a = h('a', { href: contentUrl(node.id), class: 'link-button row-inline-action',
                        download: isFolder ? `${node.name}.zip` : node.name,
                        'aria-label': `Download ${node.name}` }, 'Download');
     if (onDownload) {
@@ -206,7 +229,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
   // "Share" on a row I own (node.permission is absent on servers without sharing).
   function shareButton(node) {
     if (!onShare || (node.permission && node.permission !== 'owner')) return null;
-    const b = h('button', { type: 'button', class: 'link-button',
+    const b = h('button', { type: 'button', class: 'link-button row-inline-action',
                             'aria-label': `Share ${node.name}` }, 'Share');
     b.addEventListener('click', () => onShare(node));
     return b;

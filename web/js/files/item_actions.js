@@ -9,8 +9,9 @@ import { onUploaded } from './uploads.js';
 
 // Asks with promptDialog(`ask`) and runs `act(name)` until it succeeds or the person cancels:
 // a refusal the person can fix (a name taken or not allowed, nothing typed) shows in the dialog,
-// which opens again with what was typed. Resolves to the name, or null when cancelled; rejects
-// with other errors.
+// which opens again with what was typed; so does a failure that trying again may cure (the
+// server not reached, or busy), so the typed name is not lost. Resolves to the name, or null
+// when cancelled; rejects with other errors.
 async function askUntilDone(ask, act, emptyError) {
   let value = ask.value ?? '';
   let error = '';
@@ -28,7 +29,9 @@ async function askUntilDone(ask, act, emptyError) {
     } catch (err) {
       // Gone (404) or not allowed (403, e.g. a share made read-only meanwhile): no other name
       // helps; the caller's run() says so and shows what is true now.
-      if (!(err?.status >= 400 && err.status < 500) || [403, 404].includes(err.status)) throw err;
+      const retry = err?.status === 0 || err?.status >= 500;
+      const fixable = err?.status >= 400 && err.status < 500 && ![403, 404].includes(err.status);
+      if (!retry && !fixable) throw err;
       error = err.message;
     }
   }

@@ -1,11 +1,13 @@
 // The file viewer: a full-window dialog over the list that shows a file without downloading
 // it. Images, video and audio play from the inline URL, a PDF shows in a frame, text (the first
 // 1 MiB) is read with fetchBytes and shown as plain text, so HTML and SVG show their source and
-// are never rendered. Download, Close (Escape), previous/next (buttons, ← →) through the
-// previewable files of the listing, and the server's own message when a file cannot be read.
+// are never rendered. Download, Close (Escape, or the browser's Back), previous/next (buttons,
+// ← →, a swipe on a touch screen) through the previewable files of the listing, and the
+// server's own message when a file cannot be read.
 import { ApiError, fetchBytes } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes } from '../format.js';
+import { pushOverlay } from '../router.js';
 import { contentUrl, inlineUrl } from './node_api.js';
 
 // Extensions (lower case) per kind of preview.
@@ -83,11 +85,8 @@ export function openPreview({ items, start, onClose = () => {},
       step(e.key === 'ArrowLeft' ? -1 : 1);
     }
   });
-  // Back (or any other route change) leaves the page under the viewer: the viewer goes too.
-  const onPopState = () => dialog.close();
-  window.addEventListener('popstate', onPopState);
   dialog.addEventListener('close', () => {
-    window.removeEventListener('popstate', onPopState);
+    leaveHistory();
     controller?.abort();
     dialog.remove();
     onClose(list[at]);
@@ -95,8 +94,12 @@ export function openPreview({ items, start, onClose = () => {},
 
   document.body.append(dialog);
   dialog.showModal();
+  // The viewer has a history entry of its own: the browser's Back (a phone's back gesture)
+  // closes it and the list stays; closed otherwise, its entry goes again.
+  const leaveHistory = pushOverlay(() => dialog.close());
   show(at);
   close.focus();
+  swipes(stage, step);
 
   function step(by) {
     if (at + by < 0 || at + by >= list.length) return;
@@ -131,6 +134,30 @@ export function openPreview({ items, start, onClose = () => {},
     return [...dialog.querySelectorAll('button, a[href], [tabindex="0"], video, audio, iframe')]
       .filter((el) => el !== head && el !== tail && !el.disabled && el.getClientRects().length);
   }
+}
+
+// On a touch screen a horizontal swipe over `stage` steps: to the left the next file, to the
+// right the previous one (not on a player, whose own controls take swipes).
+function swipes(stage, step) {
+  let start = null;
+  stage.addEventListener('touchstart', (e) => {
+    const touch = e.touches.length === 1 ? e.touches[0] : null;
+    start = touch && !e.target.closest?.('video, audio')
+      ? { x: touch.clientX, y: touch.clientY, at: e.timeStamp } : null;
+  }, { passive: true });
+  stage.addEventListener('touchend', (e) => {
+    const touch = e.changedTouches[0];
+    if (!start || !touch) return;
+    const dx = touch.clientX - start.x;
+    const dy = touch.clientY - start.y;
+    const quick = e.timeStamp - start.at < 1000;
+    start = null;
+    // Mostly sideways, far enough, and not a slow drag (reading a long text, panning).
+    if (quick && Math.abs(dx) >= 50 && Math.abs(dx) > 2 * Math.abs(dy)) step(dx < 0 ? 1 : -1);
+  }, { passive: true });
+  stage.addEventListener('touchcancel', () => {
+    start = null;
+  }, { passive: true });
 }
 
 // One function per kind: (item, url, signal, downloadUrl) -> the element shown on the stage,

@@ -83,8 +83,12 @@ function ask(batch, item) {
       allField,
       h('div', { class: 'form-actions' },
         button('rename', 'Keep both', 'button', { autofocus: true }),
-        button('replace', 'Replace', 'button button-secondary button-danger'),
-        button('skip', single ? 'Cancel' : 'Skip', 'button button-secondary'))));
+        button('replace', 'Replace (the current file is overwritten for good)',
+               'button button-secondary button-danger'),
+        button('skip', single ? 'Cancel' : 'Skip', 'button button-secondary')),
+      // There is no version history: the server frees the old bytes at once.
+      h('p', { class: 'conflict-warning' }, 'Replace overwrites the current file for good: it ',
+        'cannot be recovered, not even from the trash.')));
   document.body.append(dialog);
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {

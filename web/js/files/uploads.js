@@ -6,6 +6,8 @@
 // (upload_conflicts.js). A lost connection is waited out (retry_wait.js); a folder deleted
 // meanwhile stops the files bound for it, and failures are told once per cause.
 import { formatBytes } from '../format.js';
+import { formatCount } from './bulk.js';
+import { choiceDialog } from './dialogs.js';
 import { fetchQuota, freeBytes, getNode } from './node_api.js';
 import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
 import { decideConflict, withdrawConflict } from './upload_conflicts.js';
@@ -71,21 +73,41 @@ function pendingBytes() {
 }
 
 // Uploads `plan` ({ files: [{file, path}], folders: [path] }, see tree_walk.js) into the folder
-// `parentId`. Resolves to null when queued, or to a sentence for the person when nothing was
-// sent (not enough free space, or a folder could not be created). `ownSpace: false` for a folder
-// shared with me: its owner's space takes the bytes, which only the server knows (its 507 names
-// the owner), so my own free space is not checked. Names taken in the folder are found by the
-// server (any `existingNames` a caller passes is not needed and ignored).
+// `parentId`. Resolves to null when queued (or cancelled), or to a sentence for the person when
+// nothing was sent (not enough free space, or a folder could not be created) or some files
+// were left out. When the free space holds some of the files but not all, the person is asked
+// first: "Upload the N files that fit" or Cancel. `ownSpace: false` for a folder shared with
+// me: its owner's space takes the bytes, which only the server knows (its 507 names the owner),
+// so my own free space is not checked. Names taken in the folder are found by the server (any
+// `existingNames` a caller passes is not needed and ignored).
 export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   if (!plan.files.length && !plan.folders.length) return null;
   const needed = planBytes(plan);
   const [usage, target] = await Promise.all([ownSpace ? fetchQuota() : null, getNode(parentId)]);
   const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
+  let leftOut = null;
   if (needed > free) {
     const what = plan.folders.length ? 'This folder needs'
                                      : plan.files.length === 1 ? 'This file needs'
                                                                : 'These files need';
-    return `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
+    const short = `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
+    const fit = filesThatFit(plan.files, free);
+    if (!fit.length) return short;
+    const left = plan.files.filter((f) => !fit.includes(f));
+    const bytes = formatBytes(planBytes({ files: fit }));
+    const n = formatCount(fit.length);
+    const fitting = fit.length === 1 ? 'file that fits' : 'files that fit';
+    const choice = await choiceDialog({
+      title: 'Not enough free space for all of them',
+      message: `${short} ${n} of the ${formatCount(plan.files.length)} files fit (${bytes}); ` +
+               `left out for lack of space: ${namesText(left)}.`,
+      choices: [{ value: 'fit', label: `Upload the ${n} ${fitting} (${bytes})` }],
+    });
+    if (choice !== 'fit') return null;
+    plan = { files: fit, folders: plan.folders };
+    leftOut = `Not uploaded, for lack of free space: ${namesText(left)}. Free up some space ` +
+              '(empty the trash, delete files) or change your plan, then upload ' +
+              `${left.length === 1 ? 'it' : 'them'} again.`;
   }
   uploadPanel();
   const dirs = planFolders(plan);
@@ -120,7 +142,25 @@ export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   }
   refresh();
   pump();
-  return null;
+  return leftOut;
+}
+
+// The files of `files` that fit in `free` bytes, taken in their order (a file too large for
+// what is left is passed over, smaller ones after it may still fit).
+function filesThatFit(files, free) {
+  let left = free;
+  return files.filter(({ file }) => {
+    if (file.size > left) return false;
+    left -= file.size;
+    return true;
+  });
+}
+
+// '"a.mov" (25.0 MB), "b.mov" (20.0 MB) and 3 more'.
+function namesText(files) {
+  const shown = files.slice(0, 5).map(({ file, path }) => `"${path}" (${formatBytes(file.size)})`);
+  const more = files.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
 
 function pump() {
@@ -279,7 +319,22 @@ function clearItems(list) {
   refresh();
 }
 
+// While files are sent (or wait their turn, or a question about a taken name is open), leaving
+// or reloading the page would stop them: the browser asks first. Files only waiting to be
+// resumed with tus lose nothing, and finished ones nothing either: no question then.
+function guardLeaving(e) {
+  e.preventDefault();
+  e.returnValue = '';  // Older browsers ask only when this is set.
+}
+let guarding = false;
+
 function refresh() {
+  const active = items.some((i) => kActive.includes(i.state));
+  if (active !== guarding) {
+    guarding = active;
+    if (active) window.addEventListener('beforeunload', guardLeaving);
+    else window.removeEventListener('beforeunload', guardLeaving);
+  }
   if (!panel) return;
   // The server's unfinished uploads, less those this page is sending.
   const sending = new Set(items.filter((i) => kActive.includes(i.state) && i.tus)

@@ -9,6 +9,7 @@ import { h } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
+import { runBulk } from '../files/bulk.js';
 import { confirmDialog } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
 import {
@@ -112,28 +113,43 @@ export async function render(outlet, { params, query, signal, navigate }) {
       count.textContent = ids.length ? `${ids.length} selected` : '';
       renameButton.disabled = ids.length !== 1;
       deleteButton.disabled = ids.length === 0;
+      downloadButton.disabled = ids.length === 0;
+      dock.classList.toggle('is-stuck', ids.length > 0);
     },
     onDropOnFolder: (target, dt) => upload(target.id, dt),
     onRestore: () => {},
     folderHref: (item) => sharedUrl(item.id),
     onOpenFile: (item) => openPreview({ items: state.items, start: item,
                                         onClose: (shown) => table.focusItem(shown.id) }),
+    // With the edit permission the row's menu also renames and deletes.
+    moreActions: (item) => (canEdit ? [
+      { label: 'Rename', run: () => run(() => renameItem(item, { message, reload })) },
+      { label: 'Delete', danger: true, run: () => run(() => deleteItems([item])) },
+    ] : []),
   });
   const button = toolbarButtonMaker(run);
   const renameButton = button('Rename', renameSelected);
-  const deleteButton = button('Delete', deleteSelected,
+  const deleteButton = button('Delete', () => deleteItems(table.selectedNodes()),
                               { class: 'button button-danger button-small' });
+  // Read or edit: the ticked items download (one as itself, a folder or several as a zip).
+  const downloadButton = button('Download', () => downloadItems(table.selectedNodes()));
+  downloadButton.disabled = true;
   const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
                     canEdit ? [button('New folder', newFolder),
-                               button('Upload files', () => fileInput.click()),
-                               h('span', { class: 'toolbar-sep', 'aria-hidden': 'true' }),
-                               renameButton, deleteButton, count]
+                               button('Upload files', () => fileInput.click())]
                             : h('span', { class: 'item-meta' },
                                 'You can view and download these items.'),
                     leave);
+  // The actions on the ticked items stick to the top of the window while items are selected
+  // (as in the file browser).
+  const dock = h('div', { class: 'toolbar-dock' },
+                 h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
+                            'aria-label': 'File actions for the selected items' },
+                   canEdit ? [renameButton, downloadButton, deleteButton] : downloadButton,
+                   count));
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, fileInput, canEdit ? uploadPanel() : null, zone,
+                  toolbar, dock, fileInput, canEdit ? uploadPanel() : null, zone,
                   h('div', { class: 'form-actions' }, more)));
 
   more.addEventListener('click', () => run(() => loadPage(false)));
@@ -225,8 +241,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     return renameItem(table.selectedNodes()[0] ?? null, { message, reload });
   }
 
-  async function deleteSelected() {
-    const items = table.selectedNodes();
+  async function deleteItems(items) {
     if (!items.length) return;
     const what = items.length === 1 ? `"${items[0].name}"` : `${items.length} items`;
     const ok = await confirmDialog({
@@ -238,6 +253,25 @@ export async function render(outlet, { params, query, signal, navigate }) {
     for (const item of items) await deleteNode(item.id);
     message.success(`Deleted ${what}.`);
     await reload();
+  }
+
+  // The same downloads as the owner's browser: GET …/content of one item (a folder comes as
+  // its zip), or of this folder with ?only= for several items of it (one zip). The items are
+  // looked up first: the browser drops a download that fails without a word, and a share
+  // revoked or an item deleted meanwhile should be said (run() rechecks the page on a 404).
+  async function downloadItems(items) {
+    if (!items.length) return;
+    const { failed } = await runBulk(items, (item) => getNode(item.id));
+    if (failed.length) throw failed[0].error;
+    const one = items.length === 1 ? items[0] : null;
+    const href = one ? contentUrl(one.id)
+                     : `${contentUrl(node.id)}?only=${items.map((i) => encodeURIComponent(i.id))
+                                                      .join(',')}`;
+    const name = one?.type === 'folder' ? `${one.name}.zip` : one?.name;
+    const a = h('a', { href, hidden: true, download: name ?? true });
+    document.body.append(a);
+    a.click();
+    a.remove();
   }
 }
 

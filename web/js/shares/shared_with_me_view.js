@@ -1,6 +1,6 @@
 // "Shared with me" (/shared): the items other people share with me, with their owner, my
-// permission and the date; a folder opens at /shared/<id>, a file downloads; "Leave" ends a
-// share from my side.
+// permission and the date; a folder opens at /shared/<id>, a file downloads; Download (a
+// folder as a zip); "Leave" ends a share from my side.
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
@@ -65,8 +65,9 @@ export async function render(outlet, { signal }) {
       ? h('a', { href: sharedUrl(node.id), class: 'node-link' }, nodeIcon('folder'), node.name)
       : h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
           nodeIcon('file'), node.name);
+    const nameId = `shared-name-${share.id}`;
     return h('tr', { dataset: { id: node.id ?? '', name: node.name ?? '', shareId: share.id } },
-             h('td', { class: 'col-name' }, link,
+             h('td', { class: 'col-name', id: nameId }, link,
                isFolder ? null : h('span', { class: 'item-meta' }, ` ${formatBytes(node.size)}`)),
              h('td', { 'data-label': 'Owner' }, ownerText(share.owner)),
              h('td', {}, h('span', { class: `badge badge-${share.permission}` },
@@ -76,6 +77,12 @@ export async function render(outlet, { signal }) {
              h('td', { class: 'col-actions' },
                isFolder ? null
                         : h('a', { href: sharedUrl(node.id), class: 'link-button' }, 'Details'),
+               ' ',
+               // A folder comes as a zip of it (GET …/content, as for its owner). Described by
+               // the name cell: "Download", then the item's name.
+               h('a', { href: contentUrl(node.id), class: 'link-button',
+                        download: isFolder ? `${node.name}.zip` : node.name,
+                        'aria-describedby': nameId }, 'Download'),
                ' ', leave));
   }
 }

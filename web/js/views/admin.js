@@ -18,11 +18,14 @@ export async function render(outlet, { signal }) {
   const users = h('section', { class: 'panel', 'aria-labelledby': 'users-h' });
   const disks = h('section', { class: 'panel', 'aria-labelledby': 'disks-h' });
   const jobs = h('section', { class: 'panel', 'aria-labelledby': 'jobs-h' });
-  outlet.append(h('h1', {}, 'Admin'),
+  // A failed or degraded disk is said at the top of the page, with what to do.
+  const diskAlert = h('div', { class: 'disk-alert-slot' });
+  outlet.append(h('h1', {}, 'Admin'), diskAlert,
                 h('p', {}, h('a', { href: '/admin/billing' },
                              'Billing: revenue and disk categories')),
                 users, disks, jobs);
-  await Promise.all([renderUsers(users, me, signal), renderDisks(disks, { signal }),
+  await Promise.all([renderUsers(users, me, signal),
+                     renderDisks(disks, { signal, alert: diskAlert }),
                      renderJobs(jobs, { signal })]);
 }
 

@@ -1,14 +1,17 @@
 // Admin section: the disks (GET /api/v1/admin/disks): id, category, role, state, mirror, a fill
 // bar (allocated and used against capacity) and a resilver progress bar while a task runs.
-// Shows "not available" while the server has no admin disk API (404).
+// Shows "not available" while the server has no admin disk API (404). A failed or degraded
+// disk gets a warning at the top of the page with the commands that mend it, ready to copy.
 import { ApiError, get } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, itemsOf } from '../format.js';
+import { copyField } from '../shares/activity.js';
 
 const kRefreshMs = 5000;  // Poll while a resilver runs, so its bar moves.
 
-// Fills `section`; refreshes itself while a task runs and `signal` has not fired.
-export async function renderDisks(section, { signal }) {
+// Fills `section` (and `alert`, an element at the top of the page, with the warning about
+// disks in trouble); refreshes itself while a task runs and `signal` has not fired.
+export async function renderDisks(section, { signal, alert = null }) {
   const list = h('div', { class: 'disk-list' });
   replaceChildren(section, h('h2', { id: 'disks-h' }, 'Disks'), list);
   let timer = null;
@@ -26,9 +29,45 @@ export async function renderDisks(section, { signal }) {
       return;
     }
     replaceChildren(list, disks.length ? disks.map(card) : h('p', {}, 'No disks.'));
+    if (alert) replaceChildren(alert, troubleNotice(disks));
     if (disks.some((d) => taskOf(d)) && !signal?.aborted) timer = setTimeout(load, kRefreshMs);
   }
   await load();
+}
+
+// What is wrong with each failed or degraded disk and how to mend it, as CLI commands to copy:
+// a failed disk that is back is healed, a degraded one (in service, missing some files its
+// mirror holds) scrubbed; one that is broken is replaced by a spare (those known here are
+// named). null when every disk is well.
+function troubleNotice(disks) {
+  const trouble = disks.filter((d) => d.state === 'failed' || d.state === 'degraded');
+  if (!trouble.length) return null;
+  const spares = disks.filter((d) => d.state === 'spare' || d.role === 'spare').map((d) => d.id);
+  const spare = spares[0] ?? 'SPARE';
+  return h('section', { class: 'notice notice-error disk-alert', role: 'alert',
+                        'aria-labelledby': 'disk-alert-h' },
+           h('h2', { id: 'disk-alert-h' },
+             trouble.length > 1 ? `${trouble.length} disks need attention`
+               : `Disk ${trouble[0].id} ${trouble[0].state === 'failed' ? 'has failed'
+                                                                       : 'is degraded'}`),
+           trouble.map((disk) => h('div', { class: 'disk-trouble' },
+             disk.state === 'failed'
+               ? [h('p', {}, `${disk.id} failed: `,
+                    disk.mirror_id ? `its mirror ${disk.mirror_id} serves its users alone, ` +
+                                     'without a second copy.' : 'it is out of service.',
+                    ' If the disk is back (mounted again, writable, space freed), mark it ' +
+                    'healthy:'),
+                  copyField(`nimbus admin disk heal ${disk.id}`, `Command to heal ${disk.id}`)]
+               : [h('p', {}, `${disk.id} is degraded: it lacks some files its mirror holds. ` +
+                             'They are copied back in the background; to do it now:'),
+                  copyField(`nimbus admin disk scrub ${disk.id}`, `Command to scrub ${disk.id}`)],
+             h('p', {}, 'If it is broken, rebuild its copy on a spare disk from its mirror:'),
+             copyField(`nimbus admin disk replace ${disk.id} --with ${spare}`,
+                       `Command to replace ${disk.id}`))),
+           h('p', { class: 'disk-spares' }, spares.length
+             ? `Spare disks: ${spares.join(', ')}.`
+             : 'No spare disk is attached: attach one first (nimbus admin disk attach ID ' +
+               '--uri URI), then put its id in place of SPARE.'));
 }
 
 function card(disk) {

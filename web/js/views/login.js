@@ -14,9 +14,17 @@ export function render(outlet, { query, navigate, signal }) {
   const password = field({ label: 'Password', name: 'password', type: 'password',
                            autocomplete: 'current-password', required: true });
   const message = messageBox();
+  // "Forgot your password?" takes the address typed here along (forgot_password.js fills it in).
+  const forgot = h('a', { href: '/forgot-password' }, 'Forgot your password?');
+  const forgotHref = () => {
+    const address = email.input.value.trim();
+    forgot.href = address ? `/forgot-password?${new URLSearchParams({ email: address })}`
+                          : '/forgot-password';
+  };
+  email.input.addEventListener('input', forgotHref);
+  forgot.addEventListener('click', forgotHref);  // Also an address the browser filled in.
   const form = h('form', { class: 'form', 'aria-label': 'Log in' }, message, email, password,
-                 h('div', { class: 'form-actions' }, submitButton('Log in'),
-                   h('a', { href: '/forgot-password' }, 'Forgot your password?')));
+                 h('div', { class: 'form-actions' }, submitButton('Log in'), forgot));
 
   onSubmit(form, {
     message,

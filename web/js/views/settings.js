@@ -18,10 +18,14 @@ export async function render(outlet, { signal, navigate }) {
   const sessions = h('section', { class: 'panel', 'aria-labelledby': 'sessions-h' });
   const tokens = h('section', { class: 'panel', 'aria-labelledby': 'tokens-h' });
   const email = emailSection(user, { signal });
-  outlet.append(h('h1', {}, 'Settings'), profileSection(user), email.element, passwordSection(),
+  // A new password signs the other sessions out: the list shows it at once.
+  const loadingSessions = renderSessions(sessions, { signal });
+  const password = passwordSection({
+    onChanged: async () => (await loadingSessions.catch(() => null))?.(),
+  });
+  outlet.append(h('h1', {}, 'Settings'), profileSection(user), email.element, password,
                 sessions, tokens, deleteAccountSection(user, navigate));
-  await Promise.all([email.load(), renderSessions(sessions, { signal }),
-                     renderTokens(tokens, { signal })]);
+  await Promise.all([email.load(), loadingSessions, renderTokens(tokens, { signal })]);
 }
 
 function profileSection(user) {
@@ -115,7 +119,8 @@ function emailSection(user, { signal }) {
   };
 }
 
-function passwordSection() {
+// `onChanged()` runs after a change (the sessions list is read again).
+function passwordSection({ onChanged }) {
   const current = field({ label: 'Current password', name: 'current_password',
                           type: 'password', autocomplete: 'current-password', required: true });
   const next = field({ label: 'New password', name: 'new_password', type: 'password',
@@ -133,6 +138,7 @@ function passwordSection() {
       current.input.value = '';
       next.input.value = '';
       message.success('Your password was changed. Your other sessions were signed out.');
+      await onChanged();
     },
   });
   return h('section', { class: 'panel', 'aria-labelledby': 'password-h' },

@@ -7,7 +7,8 @@ import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatTime, itemsOf } from '../format.js';
 
-// Fills `section` and keeps it current after each action.
+// Fills `section` and keeps it current after each action. Resolves, once the list is shown,
+// to `reload()` (e.g. after a password change, which signs the other sessions out).
 export async function renderSessions(section, { signal }) {
   const message = messageBox();
   const list = h('ul', { class: 'item-list', 'aria-label': 'Sessions' });
@@ -51,7 +52,8 @@ export async function renderSessions(section, { signal }) {
 
   function row(session) {
     const current = isCurrent(session);
-    const device = session.user_agent || session.device || 'Unknown device';
+    const raw = session.user_agent || session.device || '';
+    const device = deviceName(raw);
     const signOut = actionButton('Sign out', async () => {
       message.clear();
       try {
@@ -64,7 +66,8 @@ export async function renderSessions(section, { signal }) {
     }, { 'aria-label': `Sign out ${device}` });
     return h('li', { class: 'item' },
              h('div', { class: 'item-main' },
-               h('strong', {}, device), current ? h('span', { class: 'badge' }, 'This device')
+               h('strong', { title: raw || null }, device),
+               current ? h('span', { class: 'badge' }, 'This device')
                                                 : null,
                h('span', { class: 'item-meta' },
                  `IP ${session.ip || session.ip_address || 'unknown'} · last seen `,
@@ -73,6 +76,29 @@ export async function renderSessions(section, { signal }) {
   }
 
   await load();
+  return load;
+}
+
+// Browsers and systems by their user agent string, the most specific first (Edge and Opera
+// say "Chrome" too, Chrome says "Safari", Android says "Linux", iOS says "like Mac OS X").
+const kBrowsers = [[/Edg(e|A|iOS)?\//, 'Edge'], [/OPR\/|Opera/, 'Opera'],
+                   [/SamsungBrowser\//, 'Samsung Internet'], [/Vivaldi\//, 'Vivaldi'],
+                   [/Firefox\/|FxiOS\//, 'Firefox'], [/Chrome\/|Chromium\/|CriOS\//, 'Chrome'],
+                   [/Safari\//, 'Safari'], [/^curl\//, 'curl'], [/rclone/i, 'rclone'],
+                   [/^Microsoft-WebDAV|davfs|WebDAVFS/i, 'WebDAV client']];
+const kSystems = [[/iPhone|iPod/, 'iPhone'], [/iPad/, 'iPad'], [/Android/, 'Android'],
+                  [/CrOS/, 'ChromeOS'], [/Windows/, 'Windows'], [/Mac OS X|Macintosh/, 'macOS'],
+                  [/Linux|X11/, 'Linux']];
+
+// "Chrome on Linux" for a session's user agent; the string itself when neither is known.
+export function deviceName(userAgent) {
+  if (!userAgent) return 'Unknown device';
+  const browser = kBrowsers.find(([re]) => re.test(userAgent))?.[1];
+  const system = kSystems.find(([re]) => re.test(userAgent))?.[1];
+  if (browser && system) return `${browser} on ${system}`;
+  if (browser) return browser;
+  if (system) return `A browser on ${system}`;
+  return userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent;
 }
 
 function isCurrent(session) {
