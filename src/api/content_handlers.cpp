@@ -9,12 +9,14 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <cctype>
+#include <chrono>
 #include <memory>
 
 #include "api/auth_middleware.h"
 #include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/json_codec.h"
+#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -198,6 +200,22 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
     }
     up.if_match = std::string(req.header("If-Match"));
     up.on_conflict = core::files::OnConflict::kReplace;
+  }
+  // X-Modified-At (RFC 3339): when the file last changed where it comes from, kept as its
+  // modified time (photos keep their dates), as Nextcloud's X-OC-MTime does.
+  if (req.has_header("X-Modified-At")) {
+    auto when = ParseRfc3339(req.header("X-Modified-At"));
+    const auto tomorrow =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
+            .count();
+    if (!when || *when < 0 || *when > tomorrow) {
+      co_return Err(Error{Errc::kInvalidArgument,
+                          "X-Modified-At must be a time in RFC 3339 form (2026-11-27T10:00:00Z), "
+                          "not after tomorrow."},
+                    req);
+    }
+    up.modified_at = *when;
   }
   up.declared_size = req.content_length();
   if (!up.declared_size && !req.has_body()) up.declared_size = 0;  // No body: an empty file.

@@ -12,6 +12,7 @@
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/share_handlers.h"
+#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -37,58 +38,6 @@ json::object LinkJson(const Link& l, const core::User& owner) {
     o["expires_at"] = nullptr;
   }
   return o;
-}
-
-// `len` decimal digits of `s` at `pos`.
-bool Digits(std::string_view s, std::size_t pos, std::size_t len, int& out) {
-  if (pos + len > s.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + len; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-// An RFC 3339 date-time ("2026-12-01T18:00:00Z", "…:00.250+01:00") as ms since the epoch.
-std::optional<std::int64_t> ParseRfc3339(std::string_view s) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!Digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, mo) || s[7] != '-' ||
-      !Digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !Digits(s, 11, 2, h) ||
-      s[13] != ':' || !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, sec)) {
-    return std::nullopt;
-  }
-  std::size_t i = 19;
-  int ms = 0;
-  if (s[i] == '.') {
-    int digits = 0;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits) {
-      if (digits < 3) ms = ms * 10 + (s[i] - '0');
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 3; ++digits) ms *= 10;
-  }
-  int offset_min = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh = 0, om = 0;
-    if (!Digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
-        !Digits(s, i + 4, 2, om) || oh > 23 || om > 59) {
-      return std::nullopt;
-    }
-    offset_min = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  using namespace std::chrono;
-  const year_month_day date{year(y), month(static_cast<unsigned>(mo)),
-                            day(static_cast<unsigned>(d))};
-  if (i != s.size() || !date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  const std::int64_t days = sys_days(date).time_since_epoch().count();
-  const std::int64_t secs = days * 86400 + (h * 60 + mi) * 60 + std::min(sec, 59);  // 60: leap.
-  return (secs - offset_min * 60) * 1000 + ms;
 }
 
 }  // namespace

@@ -198,7 +198,8 @@ describe('file browser', () => {
       // A synthesized drop: a DataTransfer with two files, as the desktop would hand over.
       await page.evaluate(() => {
         const dt = new DataTransfer();
-        dt.items.add(new File(['first dropped file\n'], 'dropped one.txt', { type: 'text/plain' }));
+        dt.items.add(new File(['first dropped file\n'], 'dropped one.txt',
+                              { type: 'text/plain', lastModified: Date.UTC(2019, 6, 14, 7, 30) }));
         dt.items.add(new File([new Uint8Array(4096).fill(7)], 'dropped two.bin'));
         const zone = document.querySelector('.drop-zone');
         zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
@@ -208,6 +209,8 @@ describe('file browser', () => {
       await row(page, 'dropped two.bin').waitFor();
       const one = await resolve('/dropped one.txt');
       assert.equal(one.body.checksum_sha256, sha256(Buffer.from('first dropped file\n')));
+      // It keeps its own date, as the desktop had it.
+      assert.equal(one.body.modified_at, '2019-07-14T07:30:00.000Z');
 
       // Drag the row onto the folder row.
       await row(page, 'dropped one.txt').dragTo(row(page, 'Drop box'));

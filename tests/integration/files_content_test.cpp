@@ -286,6 +286,24 @@ TEST_F(FilesContentTest, IfMatchChangesOnlyTheVersionTheClientRead) {
   EXPECT_EQ(Download(id).status, 404);
 }
 
+// X-Modified-At keeps where-it-came-from's time as the file's modified_at (a photo keeps its
+// date), on a new file and on a replace; a bad or far-future value is refused before the body.
+TEST_F(FilesContentTest, XModifiedAtKeepsTheFilesOwnTime) {
+  HttpResponse put = Put("root", "IMG_0001.jpg", "jpeg", "fail",
+                         {{"X-Modified-At", "2019-07-14T09:30:00.250+02:00"}});
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(BodyOf(put).at("modified_at"), "2019-07-14T07:30:00.250Z");
+  HttpResponse again =
+      Put("root", "IMG_0001.jpg", "jpeg 2", "replace", {{"X-Modified-At", "2020-01-01T00:00:00Z"}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(BodyOf(again).at("modified_at"), "2020-01-01T00:00:00.000Z");
+  for (const char* bad : {"yesterday", "2019-07-14 09:30:00", "2999-01-01T00:00:00Z"}) {
+    HttpResponse r = Put("root", "bad.jpg", "x", "fail", {{"X-Modified-At", bad}});
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_EQ(NodesNamed("bad.jpg"), "[(0,)]\n");
+}
+
 TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
   SetQuota(100000);
   ASSERT_EQ(Put("root", "first.bin", Bytes(60000)).status, 201);

@@ -86,6 +86,9 @@ struct UploadRequest {
   // again in the transaction that records them); kPreconditionFailed when the file is gone or
   // changed, nothing kept. Implies on_conflict kReplace.
   std::string if_match;
+  // Optional: when the file last changed where it comes from (a sync client's or the browser's
+  // File.lastModified), ms since the epoch; the node's modified_at. Now when not given.
+  std::optional<std::int64_t> modified_at;
 };
 
 // Thread-safe. Deps must outlive it.

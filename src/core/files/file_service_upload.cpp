@@ -419,7 +419,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     if (*existing && request.on_conflict == OnConflict::kReplace) {
       const Node& old = **existing;
       if (auto r = SetFileContent(tx, old.id, static_cast<std::int64_t>(blob.info.size),
-                                  blob.info.id.str(), blob.info.sha256_hex, now);
+                                  blob.info.id.str(), blob.info.sha256_hex,
+                                  request.modified_at.value_or(now));
           !r) {
         return std::unexpected(r.error());
       }
@@ -447,7 +448,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
       n.blob_id = blob.info.id.str();
       n.sha256 = blob.info.sha256_hex;
       n.created_at = now;
-      n.modified_at = now;
+      n.modified_at = request.modified_at.value_or(now);
       auto node = InsertNode(tx, std::move(n));
       if (!node) return std::unexpected(node.error());
       result.node = std::move(*node);

@@ -20,10 +20,16 @@ async function sendPut(item, folderId, redraw) {
   item.cancel = () => controller.abort();
   const url = `/api/v1/nodes/${encodeURIComponent(folderId)}/content?` +
               new URLSearchParams({ path: item.name, on_conflict: item.onConflict });
+  const headers = { 'Content-Type': 'application/octet-stream' };
+  // The file keeps its own date (a photo's), as Dropbox shows it.
+  const changed = Number(item.file.lastModified);
+  if (Number.isFinite(changed) && changed > 0 && changed < Date.now() + 86400000) {
+    headers['X-Modified-At'] = new Date(changed).toISOString();
+  }
   for (let failures = 0; ; failures += 1) {
     try {
       const r = await send('PUT', url, { body: item.file, onProgress: progressOf(item, redraw),
-        signal: controller.signal, headers: { 'Content-Type': 'application/octet-stream' } });
+        signal: controller.signal, headers });
       if (r.status === 200 || r.status === 201) return r.data;
       throw errorOf(r);
     } catch (err) {
