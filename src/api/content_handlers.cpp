@@ -176,6 +176,59 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   return res;
 }
 
+namespace {
+
+// The optional headers of an upload into `up`: If-Match (replace that version only; implies
+// on_conflict=replace), X-Modified-At (the file's own time) and X-Checksum-Sha256 (checked
+// before the body is read). kInvalidArgument with the sentence for a bad one.
+Result<void> ReadUploadHeaders(const http::Request& req, core::files::UploadRequest& up) {
+  // If-Match: replace that version of the file only (a sync client's safe update).
+  if (req.has_header("If-Match")) {
+    if (req.query("on_conflict") && up.on_conflict != core::files::OnConflict::kReplace) {
+      return std::unexpected(
+          Error{Errc::kInvalidArgument,
+                "If-Match replaces the file it names: leave on_conflict out or set it "
+                "to replace."});
+    }
+    up.if_match = std::string(req.header("If-Match"));
+    up.on_conflict = core::files::OnConflict::kReplace;
+  }
+  // X-Modified-At (RFC 3339): when the file last changed where it comes from, kept as its
+  // modified time (photos keep their dates), as Nextcloud's X-OC-MTime does.
+  if (req.has_header("X-Modified-At")) {
+    auto when = ParseRfc3339(req.header("X-Modified-At"));
+    const auto tomorrow =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
+            .count();
+    if (!when || *when < 0 || *when > tomorrow) {
+      return std::unexpected(
+          Error{Errc::kInvalidArgument,
+                "X-Modified-At must be a time in RFC 3339 form (2026-11-27T10:00:00Z), "
+                "not after tomorrow."});
+    }
+    up.modified_at = *when;
+  }
+  // X-Checksum-Sha256: 64 hex digits, either case; checked before the body is read.
+  up.expected_sha256 = std::string(req.header("X-Checksum-Sha256"));
+  if (!up.expected_sha256.empty()) {
+    const bool hex =
+        up.expected_sha256.size() == 64 && std::ranges::all_of(up.expected_sha256, [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+        });
+    if (!hex) {
+      return std::unexpected(
+          Error{Errc::kInvalidArgument,
+                "X-Checksum-Sha256 must be the SHA-256 of the file as 64 hex digits."});
+    }
+    for (char& c : up.expected_sha256)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return {};
+}
+
+}  // namespace
+
 net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req) {
   const core::Principal* who = CurrentPrincipal(req);
   if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
@@ -190,51 +243,9 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
   auto rule = ParseOnConflict(req.query("on_conflict"));
   if (!rule) co_return Err(rule.error(), req);
   up.on_conflict = *rule;
-  // If-Match: replace that version of the file only (a sync client's safe update).
-  if (req.has_header("If-Match")) {
-    if (req.query("on_conflict") && up.on_conflict != core::files::OnConflict::kReplace) {
-      co_return Err(Error{Errc::kInvalidArgument,
-                          "If-Match replaces the file it names: leave on_conflict out or set it "
-                          "to replace."},
-                    req);
-    }
-    up.if_match = std::string(req.header("If-Match"));
-    up.on_conflict = core::files::OnConflict::kReplace;
-  }
-  // X-Modified-At (RFC 3339): when the file last changed where it comes from, kept as its
-  // modified time (photos keep their dates), as Nextcloud's X-OC-MTime does.
-  if (req.has_header("X-Modified-At")) {
-    auto when = ParseRfc3339(req.header("X-Modified-At"));
-    const auto tomorrow =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
-            .count();
-    if (!when || *when < 0 || *when > tomorrow) {
-      co_return Err(Error{Errc::kInvalidArgument,
-                          "X-Modified-At must be a time in RFC 3339 form (2026-11-27T10:00:00Z), "
-                          "not after tomorrow."},
-                    req);
-    }
-    up.modified_at = *when;
-  }
+  if (auto bad = ReadUploadHeaders(req, up); !bad) co_return Err(bad.error(), req);
   up.declared_size = req.content_length();
   if (!up.declared_size && !req.has_body()) up.declared_size = 0;  // No body: an empty file.
-  // X-Checksum-Sha256: 64 hex digits, either case; checked before the body is read.
-  up.expected_sha256 = std::string(req.header("X-Checksum-Sha256"));
-  if (!up.expected_sha256.empty()) {
-    const bool hex =
-        up.expected_sha256.size() == 64 && std::ranges::all_of(up.expected_sha256, [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-        });
-    if (!hex) {
-      co_return Err(Error{Errc::kInvalidArgument,
-                          "X-Checksum-Sha256 must be the SHA-256 of the file as 64 hex digits."},
-                    req);
-    }
-    for (char& c : up.expected_sha256)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-
   // Before a byte of the body: parent, names, conflict, size limit, quota reservation.
   auto reservation = co_await api.files.PrepareUpload(up);
   if (!reservation) co_return Err(reservation.error(), req);

@@ -109,11 +109,11 @@ Result<std::string> DiskHealth::RunRound() {
   auto resumed = engine_.ResumeResilvers(io_);
   if (!resumed) return Fail(resumed.error());
   if (auto gauges = engine_.UpdateGauges(); !gauges) return Fail(gauges.error());
-  auto after = engine_.pool().List();
-  if (!after) return Fail(after.error());
-  std::set<std::string, std::less<>> failed_now;
-  for (const auto& d : *after) {
-    if (d.state == storage::DiskState::kFailed) failed_now.insert(d.id);
+  // Failed now: as the database said at the start of the round (an admin's heal applied), and
+  // those this round failed.
+  std::set<std::string, std::less<>> failed_now(to_fail.begin(), to_fail.end());
+  for (const auto& [id, state] : states) {
+    if (state == storage::DiskState::kFailed) failed_now.insert(id);
   }
   std::vector<std::string> back;
   for (const std::string& id : failed_) {

@@ -91,6 +91,21 @@ class FilesTusTest : public FilesTest {
     EXPECT_EQ(r.HeaderOr("Cache-Control"), "no-store");
     return std::stoll(r.HeaderOr("Upload-Offset", "-1"));
   }
+  // kill -9 of the server while `client` is in the middle of a PATCH of `data`; after a restart
+  // the upload is at `offset` (its last recorded progress), and the rest from there makes the
+  // file with the right SHA-256.
+  void KillThenResume(HttpClient& client, const std::string& location, const std::string& data,
+                      std::int64_t offset) {
+    ASSERT_TRUE(server().Signal(SIGKILL));
+    ASSERT_TRUE(server().WaitForExit(std::chrono::seconds(10)).has_value());
+    client.Close();
+    ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
+    EXPECT_EQ(OffsetOf(location), offset);
+    HttpResponse rest = Patch(location, static_cast<std::uint64_t>(offset),
+                              data.substr(static_cast<std::size_t>(offset)));
+    ASSERT_EQ(rest.status, 204) << rest.body;
+    EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
+  }
   // The node's checksum_sha256 as GET /api/v1/nodes/{id} shows it.
   std::string NodeSha(const std::string& id) {
     auto body = BodyOf(Api("GET", "/api/v1/nodes/" + id));
@@ -393,15 +408,7 @@ TEST_F(FilesTusTest, AServerKilledDuringALongPatchResumesFromItsLastCheckpoint) 
     offset = OffsetOf(location);
   }
   ASSERT_EQ(offset, 64 << 20) << "the PATCH recorded no progress on its way";
-  ASSERT_TRUE(server().Signal(SIGKILL));
-  ASSERT_TRUE(server().WaitForExit(std::chrono::seconds(10)).has_value());
-  client->Close();
-
-  ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
-  EXPECT_EQ(OffsetOf(location), 64 << 20);
-  HttpResponse rest = Patch(location, 64u << 20, data.substr(64u << 20));
-  ASSERT_EQ(rest.status, 204) << rest.body;
-  EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
+  KillThenResume(*client, location, data, offset);
 }
 
 // The same over a slow link: a PATCH whose bytes trickle in records its progress every few
@@ -424,16 +431,7 @@ TEST_F(FilesTusTest, ASlowPatchRecordsItsProgressEveryFewSeconds) {
   }
   ASSERT_GE(offset, 4 << 20) << "the slow PATCH recorded no progress";
   ASSERT_LE(offset, 6 << 20);
-  ASSERT_TRUE(server().Signal(SIGKILL));
-  ASSERT_TRUE(server().WaitForExit(std::chrono::seconds(10)).has_value());
-  client->Close();
-
-  ASSERT_TRUE(StartServer({{"NIMBUS_EMAIL_OUTBOX_POLL_INTERVAL_S", "1"}}));
-  EXPECT_EQ(OffsetOf(location), offset);
-  HttpResponse rest = Patch(location, static_cast<std::uint64_t>(offset),
-                            data.substr(static_cast<std::size_t>(offset)));
-  ASSERT_EQ(rest.status, 204) << rest.body;
-  EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
+  KillThenResume(*client, location, data, offset);
 }
 
 TEST_F(FilesTusTest, CleanupJobRemovesIdleUploadsWithTheirBytesAndReservations) {

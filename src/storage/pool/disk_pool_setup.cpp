@@ -214,14 +214,10 @@ std::string PlaceTaken(const Wanted& w, const db::DiskRow& other) {
                      other.id);
 }
 
-}  // namespace
-
-Result<DiskConfigDiff> CompareDiskConfig(db::Transaction& tx, const config::DisksConfig& config) {
-  db::DiskStore store(tx);
-  auto rows = store.ListDisks();
-  if (!rows) return std::unexpected(std::move(rows.error()));
+// CompareDiskConfig over the rows already read.
+DiskConfigDiff Compare(const std::vector<db::DiskRow>& rows, const config::DisksConfig& config) {
   std::map<std::string, const db::DiskRow*> by_id, by_uri;
-  for (const db::DiskRow& r : *rows) {
+  for (const db::DiskRow& r : rows) {
     by_id.emplace(r.id, &r);
     by_uri.emplace(r.uri, &r);
   }
@@ -237,10 +233,18 @@ Result<DiskConfigDiff> CompareDiskConfig(db::Transaction& tx, const config::Disk
       diff.added.push_back(w.id);
     }
   }
-  for (const db::DiskRow& r : *rows) {
+  for (const db::DiskRow& r : rows) {
     if (!named.contains(r.id)) diff.unlisted.push_back(r.id);
   }
   return diff;
+}
+
+}  // namespace
+
+Result<DiskConfigDiff> CompareDiskConfig(db::Transaction& tx, const config::DisksConfig& config) {
+  auto rows = db::DiskStore(tx).ListDisks();
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  return Compare(*rows, config);
 }
 
 Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
@@ -249,30 +253,25 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
     db::DiskStore store(tx);
     auto rows = store.ListDisks();
     if (!rows) return std::unexpected(std::move(rows.error()));
-    std::map<std::string, const db::DiskRow*> by_id, by_uri;
-    for (const db::DiskRow& r : *rows) {
-      by_id.emplace(r.id, &r);
-      by_uri.emplace(r.uri, &r);
+    // A known disk at a different place or in a different category means the wrong disk or a
+    // hand-edited config: refused. Otherwise the DB keeps its state, role and counters.
+    const DiskConfigDiff diff = Compare(*rows, config);
+    if (!diff.problems.empty()) {
+      return Fail(Errc::kConflict,
+                  "disks.toml does not match the disks recorded in the database: {}",
+                  fmt::join(diff.problems, "; "));
     }
-    std::vector<std::string> problems;
+    std::map<std::string, std::int64_t> recorded_capacity;
+    for (const db::DiskRow& r : *rows) recorded_capacity.emplace(r.id, r.capacity_bytes);
     for (const Wanted& w : WantedDisks(config)) {
       std::uint64_t capacity = w.capacity;
       if (capacity > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return Fail(Errc::kInvalidArgument, "disk '{}': capacity {} is too large", w.id, capacity);
-      auto found = by_id.find(w.id);
-      if (found != by_id.end()) {
-        // Known disk: the DB keeps its state, role and counters. Only a different place or
-        // category is refused, because it means the wrong disk or a hand-edited config.
-        const db::DiskRow& r = *found->second;
-        for (std::string& m : MismatchesOf(w, r)) problems.push_back(std::move(m));
-        if (capacity != 0 && static_cast<std::int64_t>(capacity) != r.capacity_bytes) {
+      if (auto known = recorded_capacity.find(w.id); known != recorded_capacity.end()) {
+        if (capacity != 0 && static_cast<std::int64_t>(capacity) != known->second) {
           auto set = store.SetCapacity(w.id, static_cast<std::int64_t>(capacity), now);
           if (!set) return set;
         }
-        continue;
-      }
-      if (auto other = by_uri.find(w.uri); other != by_uri.end()) {
-        problems.push_back(PlaceTaken(w, *other->second));
         continue;
       }
       // Probed once, when the disk is first recorded: probing again at every start would shrink
@@ -297,11 +296,6 @@ Result<void> DiskPool::Reconcile(const config::DisksConfig& config) {
       row.state = w.role == "spare" ? "spare" : "healthy";
       row.created_at = row.updated_at = now;
       if (auto ins = store.InsertDisk(row); !ins) return ins;
-    }
-    if (!problems.empty()) {
-      return Fail(Errc::kConflict,
-                  "disks.toml does not match the disks recorded in the database: {}",
-                  fmt::join(problems, "; "));
     }
     return Result<void>{};
   });
