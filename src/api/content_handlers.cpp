@@ -16,7 +16,6 @@
 #include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/json_codec.h"
-#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -196,16 +195,10 @@ Result<void> ReadUploadHeaders(const http::Request& req, core::files::UploadRequ
   // X-Modified-At (RFC 3339): when the file last changed where it comes from, kept as its
   // modified time (photos keep their dates), as Nextcloud's X-OC-MTime does.
   if (req.has_header("X-Modified-At")) {
-    auto when = ParseRfc3339(req.header("X-Modified-At"));
-    const auto tomorrow =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
-            .count();
-    if (!when || *when < 0 || *when > tomorrow) {
+    auto when = ParseClientModifiedAt(req.header("X-Modified-At"));
+    if (!when) {
       return std::unexpected(
-          Error{Errc::kInvalidArgument,
-                "X-Modified-At must be a time in RFC 3339 form (2026-11-27T10:00:00Z), "
-                "not after tomorrow."});
+          Error{Errc::kInvalidArgument, fmt::format("X-Modified-At must be {}.", kClientTimeRule)});
     }
     up.modified_at = *when;
   }

@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <utility>
+
+#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -209,6 +212,16 @@ bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
 bool IfRangeMatches(std::string_view header, std::string_view etag) {
   header = Trim(header);
   return !etag.empty() && !etag.starts_with("W/") && header == etag;
+}
+
+std::optional<std::int64_t> ParseClientModifiedAt(std::string_view text) {
+  auto when = ParseRfc3339(text);
+  const auto tomorrow =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
+          .count();
+  if (!when || *when < 0 || *when > tomorrow) return std::nullopt;
+  return when;
 }
 
 }  // namespace nimbus::api

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,5 +54,12 @@ bool IfNoneMatchHits(std::string_view header, std::string_view etag);
 // content may have changed since the client's first part, so the whole content is sent (200)
 // rather than a range that would splice two versions.
 bool IfRangeMatches(std::string_view header, std::string_view etag);
+
+// A client's "modified" time of a file (X-Modified-At of a PUT, modified_at of tus
+// Upload-Metadata): RFC 3339, not before 1970 and not after tomorrow; ms since the epoch.
+// nullopt when it is not one of those (kClientTimeRule says what is expected).
+std::optional<std::int64_t> ParseClientModifiedAt(std::string_view text);
+inline constexpr char kClientTimeRule[] =
+    "a time in RFC 3339 form (2026-11-27T10:00:00Z), not after tomorrow";
 
 }  // namespace nimbus::api

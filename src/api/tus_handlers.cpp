@@ -149,6 +149,13 @@ std::optional<http::Response> ParseMetadata(const http::Request& req,
     if (key == "parent_id") out.parent_id = *value;
     if (key == "path") path = *value;
     if (key == "filename") filename = *value;
+    // The file's own time, as X-Modified-At of a PUT: big photos keep their dates too.
+    if (key == "modified_at") {
+      out.modified_at = ParseClientModifiedAt(*value);
+      if (!out.modified_at) {
+        return Bad(req, fmt::format("Upload-Metadata: modified_at must be {}.", kClientTimeRule));
+      }
+    }
     if (key == "on_conflict") {
       if (*value == "fail")
         out.on_conflict = core::files::OnConflict::kFail;

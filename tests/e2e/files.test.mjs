@@ -201,6 +201,9 @@ describe('file browser', () => {
         dt.items.add(new File(['first dropped file\n'], 'dropped one.txt',
                               { type: 'text/plain', lastModified: Date.UTC(2019, 6, 14, 7, 30) }));
         dt.items.add(new File([new Uint8Array(4096).fill(7)], 'dropped two.bin'));
+        // Over the tus threshold (16 MiB): a resumable upload keeps the date too.
+        dt.items.add(new File([new Uint8Array(16 * 1024 * 1024 + 1)], 'dropped video.mp4',
+                              { type: 'video/mp4', lastModified: Date.UTC(2018, 4, 1, 10, 0) }));
         const zone = document.querySelector('.drop-zone');
         zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
         zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
@@ -211,6 +214,10 @@ describe('file browser', () => {
       assert.equal(one.body.checksum_sha256, sha256(Buffer.from('first dropped file\n')));
       // It keeps its own date, as the desktop had it.
       assert.equal(one.body.modified_at, '2019-07-14T07:30:00.000Z');
+      await row(page, 'dropped video.mp4').waitFor();
+      const video = await resolve('/dropped video.mp4');
+      assert.equal(video.body.size, 16 * 1024 * 1024 + 1);
+      assert.equal(video.body.modified_at, '2018-05-01T10:00:00.000Z');
 
       // Drag the row onto the folder row.
       await row(page, 'dropped one.txt').dragTo(row(page, 'Drop box'));

@@ -65,9 +65,9 @@ class FilesTusTest : public FilesTest {
   }
   // POST /api/v1/uploads for `path` in the root; returns the Location ("" on failure).
   HttpResponse Create(std::uint64_t length, const std::string& path,
-                      const std::string& on_conflict = "fail") {
-    std::string meta = fmt::format("parent_id {},filename {},on_conflict {}", Base64("root"),
-                                   Base64(path), Base64(on_conflict));
+                      const std::string& on_conflict = "fail", const std::string& more_meta = "") {
+    std::string meta = fmt::format("parent_id {},filename {},on_conflict {}{}", Base64("root"),
+                                   Base64(path), Base64(on_conflict), more_meta);
     return Tus("POST", "/api/v1/uploads",
                {{"Upload-Length", std::to_string(length)}, {"Upload-Metadata", meta}});
   }
@@ -371,10 +371,13 @@ TEST_F(FilesTusTest, ACutConnectionKeepsTheBytesThatArrived) {
   EXPECT_EQ(NodeSha(rest.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(data));
 }
 
+// The file's own time (Upload-Metadata modified_at, as X-Modified-At of a PUT) is kept across a
+// restart and becomes the node's modified_at: a big video keeps its date.
 TEST_F(FilesTusTest, UploadSurvivesARestartAndResumesFromTheDurableOffset) {
   StartWithUser();
   const std::string data = Pattern(250'000);
-  HttpResponse created = Create(data.size(), "restart.bin");
+  HttpResponse created = Create(data.size(), "restart.bin", "fail",
+                                ",modified_at " + Base64("2018-05-01T12:00:00+02:00"));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string location = created.HeaderOr("Location");
   ASSERT_EQ(Patch(location, 0, data.substr(0, 120'000)).status, 204);
@@ -387,6 +390,14 @@ TEST_F(FilesTusTest, UploadSurvivesARestartAndResumesFromTheDurableOffset) {
   const std::string node_id = rest.HeaderOr("Nimbus-Node-Id");
   ASSERT_FALSE(node_id.empty());
   EXPECT_EQ(NodeSha(node_id), Sha256::HexOf(data));
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + node_id)).at("modified_at"),
+            "2018-05-01T10:00:00.000Z");
+  for (const char* bad : {"tomorrow", "2999-01-01T00:00:00Z"}) {
+    HttpResponse refused = Create(10, "late.bin", "fail", ",modified_at " + Base64(bad));
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_NE(refused.body.find("modified_at must be a time in RFC 3339"), std::string::npos)
+        << refused.body;
+  }
 }
 
 // kill -9 in the middle of one long PATCH (tus-js-client sends a whole file in one by default):

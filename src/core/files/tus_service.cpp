@@ -75,9 +75,9 @@ TusState StateOf(std::string_view s) {
 
 TusUpload FromRecord(const db::TusUploadRecord& r) {
   return TusUpload{
-      r.id,     r.owner_id,      r.parent_id, r.path,           ConflictOf(r.on_conflict),
-      r.length, r.upload_offset, r.metadata,  StateOf(r.state), r.node_id,
-      r.error,  r.created_at,    r.updated_at};
+      r.id,     r.owner_id,      r.parent_id,  r.path,           ConflictOf(r.on_conflict),
+      r.length, r.upload_offset, r.metadata,   StateOf(r.state), r.node_id,
+      r.error,  r.created_at,    r.updated_at, r.modified_at};
 }
 
 // Fills `buf` from `body` as far as it goes; returns the bytes read (short only at the end or
@@ -170,7 +170,8 @@ net::awaitable<Result<TusUpload>> TusService::Create(TusCreateRequest request) {
                           .metadata = request.metadata,
                           .state = request.length == 0 ? "assembling" : "receiving",
                           .created_at = now,
-                          .updated_at = now};
+                          .updated_at = now,
+                          .modified_at = request.modified_at};
   auto store = [this, &rec]() -> Result<void> {
     if (auto created = staging_.Create(rec.id); !created) return created;
     auto inserted =

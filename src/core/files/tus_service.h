@@ -45,10 +45,11 @@ struct TusUpload {
   std::int64_t offset = 0;  // Bytes durable in the staging file.
   std::string metadata;     // Upload-Metadata as sent.
   TusState state = TusState::kReceiving;
-  std::string node_id;          // kDone: the file node it became.
-  std::string error;            // kFailed: why, for a person.
-  std::int64_t created_at = 0;  // Milliseconds since the Unix epoch.
-  std::int64_t updated_at = 0;  // The last byte received (or the creation).
+  std::string node_id;                      // kDone: the file node it became.
+  std::string error;                        // kFailed: why, for a person.
+  std::int64_t created_at = 0;              // Milliseconds since the Unix epoch.
+  std::int64_t updated_at = 0;              // The last byte received (or the creation).
+  std::optional<std::int64_t> modified_at;  // The file's own time (ms), given to the node.
 };
 
 struct TusCreateRequest {
@@ -58,6 +59,9 @@ struct TusCreateRequest {
   OnConflict on_conflict = OnConflict::kFail;
   std::uint64_t length = 0;
   std::string metadata;  // Kept as sent.
+  // The file's own modified time (Upload-Metadata modified_at), ms since the epoch: the node's
+  // modified_at once assembled. nullopt: the time it is assembled.
+  std::optional<std::int64_t> modified_at;
 };
 
 struct TusDeps {

@@ -138,6 +138,7 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
     request.on_conflict = upload.on_conflict;
     request.declared_size = static_cast<std::uint64_t>(upload.length);
     request.reservation_id = upload.id;
+    request.modified_at = upload.modified_at;
     uploaded = co_await target_.Upload(std::move(request), source);
   } else {
     uploaded = std::unexpected(file.error());

@@ -8,12 +8,12 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, owner_id, parent_id, path, on_conflict, length, upload_offset, metadata, state, "
-    "node_id, error, created_at, updated_at";
+    "node_id, error, created_at, updated_at, modified_at";
 
 TusUploadRecord ToRecord(const Row& r) {
-  return TusUploadRecord{r.Text(0),  r.Int(1),  r.Text(2), r.Text(3), r.Text(4),
-                         r.Int(5),   r.Int(6),  r.Text(7), r.Text(8), r.OptText(9).value_or(""),
-                         r.Text(10), r.Int(11), r.Int(12)};
+  return TusUploadRecord{r.Text(0),  r.Int(1),  r.Text(2), r.Text(3),   r.Text(4),
+                         r.Int(5),   r.Int(6),  r.Text(7), r.Text(8),   r.OptText(9).value_or(""),
+                         r.Text(10), r.Int(11), r.Int(12), r.OptInt(13)};
 }
 
 Result<std::vector<TusUploadRecord>> ToRecords(Result<std::vector<Row>> rows) {
@@ -28,11 +28,11 @@ Result<std::vector<TusUploadRecord>> ToRecords(Result<std::vector<Row>> rows) {
 
 Result<void> TusStore::Insert(Transaction& tx, const TusUploadRecord& r) {
   return tx.Exec(
-      fmt::format("INSERT INTO tus_uploads ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      fmt::format("INSERT INTO tus_uploads ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   kColumns),
       {r.id, r.owner_id, r.parent_id, r.path, r.on_conflict, r.length, r.upload_offset, r.metadata,
-       r.state, r.node_id.empty() ? Value() : Value(r.node_id), r.error, r.created_at,
-       r.updated_at});
+       r.state, r.node_id.empty() ? Value() : Value(r.node_id), r.error, r.created_at, r.updated_at,
+       r.modified_at});
 }
 
 Result<std::optional<TusUploadRecord>> TusStore::Find(Transaction& tx, std::string_view id) {

@@ -29,6 +29,8 @@ struct TusUploadRecord {
   std::string error{};
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // The file's own modified time (Upload-Metadata modified_at), ms; nullopt: the upload's time.
+  std::optional<std::int64_t> modified_at{};
 };
 
 // Stateless: every method takes the transaction to run in. SQL errors as Transaction documents.

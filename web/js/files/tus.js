@@ -4,6 +4,15 @@
 import { pauseBeforeRetry } from './retry_wait.js';
 import { send, errorOf } from './xhr.js';
 
+// The file's own modified time (a photo's date) as RFC 3339, or null when the browser has none
+// usable: sent with every upload (X-Modified-At, or tus modified_at) so it keeps its date, as
+// Dropbox shows it.
+export function fileModifiedAt(file) {
+  const changed = Number(file.lastModified);
+  if (!Number.isFinite(changed) || changed <= 0 || changed >= Date.now() + 86400000) return null;
+  return new Date(changed).toISOString();
+}
+
 // Web uploads larger than this go through tus (files.toml tus_threshold_bytes, default 16 MiB);
 // chunks are upload_chunk_bytes (8 MiB). No endpoint exposes them, so the defaults live here.
 export const kTusThresholdBytes = 16 * 1024 * 1024;
@@ -165,8 +174,11 @@ export class TusUpload {
   }
 
   async create() {
-    const metadata = [['parent_id', this.parentId], ['path', this.path],
-                      ['filename', this.file.name], ['on_conflict', this.onConflict]]
+    const pairs = [['parent_id', this.parentId], ['path', this.path],
+                   ['filename', this.file.name], ['on_conflict', this.onConflict]];
+    const changed = fileModifiedAt(this.file);
+    if (changed) pairs.push(['modified_at', changed]);
+    const metadata = pairs
         .map(([k, v]) => `${k} ${base64(v)}`).join(',');
     const r = await send('POST', kEndpoint, {
       signal: this.controller.signal,

@@ -3,7 +3,7 @@
 // (retry_wait.js) for as long as it takes, with a "Retry now" (item.retryNow) meanwhile.
 import { getNode } from './node_api.js';
 import { pauseBeforeRetry } from './retry_wait.js';
-import { kTusThresholdBytes, TusUpload } from './tus.js';
+import { fileModifiedAt, kTusThresholdBytes, TusUpload } from './tus.js';
 import { errorOf, send } from './xhr.js';
 
 // Sends `item` ({ file, name, size, onConflict, … } of uploads.js) into the folder `folderId`;
@@ -21,11 +21,8 @@ async function sendPut(item, folderId, redraw) {
   const url = `/api/v1/nodes/${encodeURIComponent(folderId)}/content?` +
               new URLSearchParams({ path: item.name, on_conflict: item.onConflict });
   const headers = { 'Content-Type': 'application/octet-stream' };
-  // The file keeps its own date (a photo's), as Dropbox shows it.
-  const changed = Number(item.file.lastModified);
-  if (Number.isFinite(changed) && changed > 0 && changed < Date.now() + 86400000) {
-    headers['X-Modified-At'] = new Date(changed).toISOString();
-  }
+  const changed = fileModifiedAt(item.file);
+  if (changed) headers['X-Modified-At'] = changed;
   for (let failures = 0; ; failures += 1) {
     try {
       const r = await send('PUT', url, { body: item.file, onProgress: progressOf(item, redraw),
