@@ -182,6 +182,15 @@ TEST_F(FilesTreeTest, FreeNameKeepsTheExtensionAndCountsRestoredCopies) {
   // A file keeps its extension (it still opens with its type); a folder's dot is no extension.
   File(alice_, "root", "pic.png", "4");
   EXPECT_EQ(free_name("pic.png", FreeNameStyle::kRestored), "pic (restored).png");
+  // A compressed tarball keeps both extensions together; ".tar" alone is an extension.
+  File(alice_, "root", "site.tar.gz", "5");
+  EXPECT_EQ(free_name("site.tar.gz", FreeNameStyle::kNumbered), "site (1).tar.gz");
+  File(alice_, "root", "Backup.TAR.XZ", "6");
+  EXPECT_EQ(free_name("Backup.TAR.XZ", FreeNameStyle::kRestored), "Backup (restored).TAR.XZ");
+  File(alice_, "root", "plain.tar", "7");
+  EXPECT_EQ(free_name("plain.tar", FreeNameStyle::kNumbered), "plain (1).tar");
+  File(alice_, "root", ".tar.gz", "8");
+  EXPECT_EQ(free_name(".tar.gz", FreeNameStyle::kNumbered), ".tar (1).gz");
   Folder(alice_, "root", "v1.2");
   EXPECT_EQ(free_name("v1.2", FreeNameStyle::kNumbered, NodeType::kFolder), "v1.2 (1)");
   EXPECT_EQ(free_name("v1.2", FreeNameStyle::kRestored, NodeType::kFolder), "v1.2 (restored)");

@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -163,12 +165,24 @@ Result<Node> EnsureFolders(db::Transaction& tx, const Node& parent,
 
 namespace {
 
-// `name` split as NameVariant splits it: {stem, extension} ("" when not split).
+// `name` split as NameVariant splits it: {stem, extension} ("" when not split). A compressed
+// tarball keeps its two extensions together ("a (1).tar.gz", as Dropbox names it, not
+// "a.tar (1).gz").
 std::pair<std::string_view, std::string_view> SplitForVariant(std::string_view name,
                                                               NodeType type) {
   if (type == NodeType::kFile) {
     std::size_t dot = name.rfind('.');
-    if (dot != std::string_view::npos && dot > 0) return {name.substr(0, dot), name.substr(dot)};
+    if (dot != std::string_view::npos && dot > 0) {
+      constexpr std::string_view kTar = ".tar";
+      std::string_view stem = name.substr(0, dot);
+      if (stem.size() > kTar.size() &&
+          std::ranges::equal(stem.substr(stem.size() - kTar.size()), kTar, [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        dot -= kTar.size();
+      }
+      return {name.substr(0, dot), name.substr(dot)};
+    }
   }
   return {name, {}};
 }
