@@ -1,7 +1,7 @@
 // Sends one file of the upload queue into its folder: PUT …/content for a small file, tus
 // (tus.js) for a large one, with the item's on_conflict. A lost connection is waited out
 // (retry_wait.js) for as long as it takes, with a "Retry now" (item.retryNow) meanwhile.
-import { getNode } from './node_api.js';
+import { getNode, resolvePath } from './node_api.js';
 import { pauseBeforeRetry } from './retry_wait.js';
 import { fileModifiedAt, kTusThresholdBytes, TusUpload } from './tus.js';
 import { errorOf, send } from './xhr.js';
@@ -23,18 +23,44 @@ async function sendPut(item, folderId, redraw) {
   const headers = { 'Content-Type': 'application/octet-stream' };
   const changed = fileModifiedAt(item.file);
   if (changed) headers['X-Modified-At'] = changed;
+  let lostAnswer = false;
   for (let failures = 0; ; failures += 1) {
     try {
+      // The connection broke after the body was sent: the server may have saved the file and
+      // the answer was lost. Sending it again would ask about a conflict with itself (or keep a
+      // second copy "name (1)"): the file already there with this size and date is this one.
+      if (lostAnswer && item.onConflict !== 'replace') {
+        const saved = await alreadySaved(item, folderId, changed, controller.signal);
+        if (saved) return saved;
+      }
       const r = await send('PUT', url, { body: item.file, onProgress: progressOf(item, redraw),
         signal: controller.signal, headers });
       if (r.status === 200 || r.status === 201) return r.data;
       throw errorOf(r);
     } catch (err) {
+      if (err?.name === 'AbortError') throw err;
       // A lost connection is waited out however long it takes; a server error 3 times.
       const lost = err?.status === 0;
       if (!lost && !(err?.status >= 500 && err.status !== 507 && failures < 3)) throw err;
+      lostAnswer ||= lost;
       await waitToRetry(item, failures, controller.signal, redraw);
     }
+  }
+}
+
+// The file at the item's path in `folderId` when it is the one being sent (same size, and the
+// same modified time when one was sent); null when not there, another file, or not known.
+async function alreadySaved(item, folderId, changed, signal) {
+  try {
+    const folder = await getNode(folderId, { signal });
+    if (!folder?.path) return null;
+    const path = `${folder.path.replace(/\/$/, '')}/${item.name}`;
+    const node = await resolvePath(path, { signal });
+    if (node?.type !== 'file' || node.size !== item.size) return null;
+    return !changed || node.modified_at === changed ? node : null;
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    return null;
   }
 }
 
