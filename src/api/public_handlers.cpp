@@ -3,8 +3,9 @@
 // GET /api/v1/public/{token} (the link's node and {expires_at, has_password}), /children?id=
 // (a folder of the link's tree, paged like /nodes/{id}/children) and /content?id= (a file with
 // Range/ETag, a folder as a zip). The password comes in X-Link-Password; /content also takes
-// ?password= so a plain <a href> on the link's page can download. Each whole download (a file
-// from its first byte, or a zip) is counted and in the link's activity.
+// ?key= (the access_key GET /public/{token} gave for the password) so that a plain <a href> on
+// the link's page can download without the password in its URL, and ?password= (older pages). Each
+// whole download (a file from its first byte, or a zip) is counted and in the link's activity.
 #include <boost/json/object.hpp>
 #include <memory>
 #include <span>
@@ -29,9 +30,13 @@ namespace {
 net::awaitable<Result<Caller>> OpenLink(const ShareApi& api, const Request& req,
                                         bool password_in_query, int& retry_after_s) {
   std::string password(req.header("X-Link-Password"));
-  if (password.empty() && password_in_query) password = req.query("password").value_or("");
+  std::string key;
+  if (password.empty() && password_in_query) {
+    password = req.query("password").value_or("");
+    key = req.query("key").value_or("");
+  }
   co_return co_await api.links.Open(std::string(req.path_param("token")), std::move(password),
-                                    req.remote_address(), &retry_after_s);
+                                    req.remote_address(), &retry_after_s, std::move(key));
 }
 
 // The error response, with Retry-After when the error is the wrong-password limit.
@@ -69,6 +74,7 @@ net::awaitable<Response> GetPublic(const ShareApi& api, Request& req) {
   if (!link) co_return Err(link.error(), req);
   HideOwnerEmail(std::span(&*node, 1));
   json::object info{{"has_password", link->has_password}};
+  if (!link->access_key.empty()) info["access_key"] = link->access_key;
   if (link->expires_at) {
     info["expires_at"] = Timestamp(*link->expires_at);
   } else {

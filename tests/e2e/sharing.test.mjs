@@ -252,6 +252,13 @@ describe('sharing', () => {
       await page.getByRole('heading', { name: 'report.txt' }).waitFor();
       assert.equal(await page.title(), 'report.txt · Nimbus');
       await page.getByText('3.3 KB').waitFor();
+      // The heading of what opened has the focus, not the page body.
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'report.txt');
+      // The download address carries an access key, never the password.
+      const href = await page.getByRole('link', { name: 'Download', exact: true })
+          .getAttribute('href');
+      assert.match(href, /[?&]key=\d+\.[0-9a-f]{64}$/);
+      assert.ok(!href.includes('password') && !href.includes('sesame'), href);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('link', { name: 'Download', exact: true }).click(),

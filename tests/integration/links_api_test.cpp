@@ -249,11 +249,29 @@ TEST_F(LinksApiTest, APasswordIsRequiredCheckedAndLimited) {
   ASSERT_EQ(right.status, 200) << right.body;
   EXPECT_EQ(BodyOf(right).at("link").at("has_password"), true);
   EXPECT_EQ(Public(token, "/content", {{"X-Link-Password", "open sesame"}}).body, "private");
-  // A plain <a href> download from the link's page sends it in the query.
+  // A plain <a href> download from the link's page carries the access key the right password
+  // got, not the password (QA pass 16: the password was in every download URL).
+  const std::string key = Str(BodyOf(right).at("link").at("access_key"));
+  ASSERT_FALSE(key.empty());
+  EXPECT_EQ(key.find("open"), std::string::npos);
+  EXPECT_EQ(Public(token, "/content?key=" + key).body, "private");
+  std::string forged = key;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  HttpResponse bad_key = Public(token, "/content?key=" + forged);
+  EXPECT_EQ(bad_key.status, 401) << bad_key.body;
+  EXPECT_EQ(ErrorCode(bad_key), "password_required");
+  // Its expiry is part of what the MAC covers: a later one is refused.
+  HttpResponse later = Public(token, "/content?key=9" + key);
+  EXPECT_EQ(later.status, 401) << later.body;
+  // Another link of the same file with the same password: the key is not its key.
+  std::string other = Str(Link(file, {{"password", "open sesame"}}).at("token"));
+  EXPECT_EQ(Public(other, "/content?key=" + key).status, 401);
+  // The older form still works: the password in the query.
   EXPECT_EQ(Public(token, "/content?password=open%20sesame").body, "private");
   EXPECT_EQ(Public(token, "/content?password=nope").status, 401);
   // The query is only read by /content.
   EXPECT_EQ(ErrorCode(Public(token, "?password=open%20sesame")), "password_required");
+  EXPECT_EQ(ErrorCode(Public(token, "?key=" + key)), "password_required");
 
   // Two wrong so far; three more make five in the hour, then the sixth is refused with 429, and
   // so is the right password while the limit lasts (it would otherwise confirm a guess).

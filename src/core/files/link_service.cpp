@@ -2,9 +2,12 @@
 #include "core/files/link_service.h"
 
 #include <fmt/core.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/files/page_cursor.h"
 #include "core/password_policy.h"
@@ -45,6 +48,39 @@ Link ToLink(db::LinkRow row, Node node, std::string_view public_url) {
   l.download_count = row.download_count;
   l.created_at = row.created_at;
   return l;
+}
+
+// The MAC of an access key: HMAC-SHA256 keyed by the link's password hash (which only the server
+// holds, and which a new password would change) over the link id and the key's expiry, as hex.
+std::string AccessKeyMac(std::string_view password_hash, std::string_view link_id,
+                         std::int64_t expires_ms) {
+  const std::string message = fmt::format("nimbus link access\n{}\n{}", link_id, expires_ms);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), password_hash.data(), static_cast<int>(password_hash.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", mac[i]);
+  return hex;
+}
+
+// "<expiry ms>.<mac>".
+std::string MakeAccessKey(std::string_view password_hash, std::string_view link_id,
+                          std::int64_t expires_ms) {
+  return fmt::format("{}.{}", expires_ms, AccessKeyMac(password_hash, link_id, expires_ms));
+}
+
+// Whether `key` is a key of this link (and password) that has not expired at `now`.
+bool AccessKeyOpens(std::string_view key, std::string_view password_hash, std::string_view link_id,
+                    std::int64_t now) {
+  const auto dot = key.find('.');
+  if (dot == std::string_view::npos) return false;
+  std::int64_t expires = 0;
+  const std::string_view digits = key.substr(0, dot);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), expires);
+  if (ec != std::errc() || end != digits.data() + digits.size() || expires <= now) return false;
+  return SecretEquals(key.substr(dot + 1), AccessKeyMac(password_hash, link_id, expires));
 }
 
 // The owner's row of `link_id`; kNotFound for anyone else's.
@@ -234,7 +270,8 @@ net::awaitable<Result<std::vector<ActivityEntry>>> LinkService::Activity(std::in
 }
 
 net::awaitable<Result<Caller>> LinkService::Open(std::string token, std::string password,
-                                                 std::string ip, int* retry_after_s) {
+                                                 std::string ip, int* retry_after_s,
+                                                 std::string access_key) {
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto read = [&] {
     return deps_.db.Read([&](db::Transaction& tx) { return OpenTx(tx, token, ip, now); });
@@ -242,6 +279,16 @@ net::awaitable<Result<Caller>> LinkService::Open(std::string token, std::string 
   auto opened = co_await RunBlocking(deps_.workers, read);
   if (!opened) co_return std::unexpected(std::move(opened.error()));
   if (!opened->password_hash) co_return std::move(opened->caller);
+  if (password.empty() && !access_key.empty()) {
+    // A MAC cannot be guessed: no attempt limit here.
+    if (AccessKeyOpens(access_key, *opened->password_hash, opened->caller.link_id, now)) {
+      co_return std::move(opened->caller);
+    }
+    co_return Fail(Errc::kPasswordRequired,
+                   "This download address has expired (it lasts {} hours): open the link again "
+                   "and enter its password.",
+                   kAccessKeyLifetime.count());
+  }
   if (password.empty()) {
     co_return Fail(Errc::kPasswordRequired,
                    "This link is protected by a password: enter it to open the link.");
@@ -270,6 +317,7 @@ net::awaitable<Result<Caller>> LinkService::Open(std::string token, std::string 
 
 net::awaitable<Result<Link>> LinkService::Describe(const Caller& visitor) {
   const std::string url = deps_.public_url;
+  const std::int64_t expires = ToUnixMs(deps_.clock.Now() + kAccessKeyLifetime);
   auto read = [&] {
     return deps_.db.Read([&](db::Transaction& tx) -> Result<Link> {
       auto row = db::LinkStore::Find(tx, visitor.link_id);
@@ -277,7 +325,10 @@ net::awaitable<Result<Link>> LinkService::Describe(const Caller& visitor) {
       if (!*row) return std::unexpected(LinkGone());
       auto node = Authorize(tx, visitor, "root", Permission::kRead);
       if (!node) return std::unexpected(std::move(node.error()));
-      return ToLink(std::move(**row), std::move(*node), url);
+      std::optional<std::string> hash = (*row)->password_hash;
+      Link link = ToLink(std::move(**row), std::move(*node), url);
+      if (hash) link.access_key = MakeAccessKey(*hash, link.id, expires);
+      return link;
     });
   };
   co_return co_await RunBlocking(deps_.workers, read);

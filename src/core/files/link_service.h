@@ -8,12 +8,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/files/file_service.h"
 #include "core/files/share_service.h"
@@ -30,13 +30,19 @@ namespace net = boost::asio;
 struct Link {
   std::string id;
   std::string token;
-  std::string url;  // <public_url>/s/<token>
-  Node node;        // As the owner sees it.
+  std::string url;                         // <public_url>/s/<token>
+  Node node;                               // As the owner sees it.
   std::optional<std::int64_t> expires_at;  // ms since the epoch (UTC); nullopt: never.
   bool has_password = false;
   std::int64_t download_count = 0;
   std::int64_t created_at = 0;
+  // For a visitor who opened a link with a password (Describe): a key that opens its /content
+  // for kAccessKeyLifetime without the password, for plain download and preview URLs, so that
+  // the password itself never goes into a URL (history, logs, Referer). "" otherwise.
+  std::string access_key;
 };
+
+inline constexpr std::chrono::hours kAccessKeyLifetime{12};
 
 struct LinkPage {
   std::vector<Link> items;  // Oldest first.
@@ -78,9 +84,12 @@ class LinkService {
   // was sent). kNotFound (unknown, deleted, expired, node in the trash); kPasswordRequired (a
   // password is set, none sent); kInvalidCredentials (wrong); kTooManyAttempts with
   // `*retry_after_s` (5 wrong passwords in the last hour from this IP for this link).
+  // Instead of the password, `access_key` (from Describe) opens it until the key expires
+  // (kPasswordRequired after that, or when the key is not this link's).
   net::awaitable<Result<Caller>> Open(std::string token, std::string password, std::string ip,
-                                      int* retry_after_s = nullptr);
-  // The link's expiry and whether it has a password, for the visitor's page (after Open).
+                                      int* retry_after_s = nullptr, std::string access_key = {});
+  // The link's expiry and whether it has a password, for the visitor's page (after Open), with
+  // an access_key when it has a password.
   net::awaitable<Result<Link>> Describe(const Caller& visitor);
   // Counts one download through the link (a whole file or a zip).
   void CountDownload(const Caller& visitor);

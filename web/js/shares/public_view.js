@@ -27,7 +27,10 @@ export async function render(outlet, { params, signal }) {
   const token = params.token;
   const page = h('section', { class: 'public-page' });
   outlet.append(page);
+  // The password goes in a header (listings); download and preview URLs carry the access key
+  // the server gave for it instead, so the password never sits in a URL (history, logs).
   let password = '';
+  let accessKey = '';
 
   try {
     show(await getPublic(token, { signal }));
@@ -66,6 +69,10 @@ export async function render(outlet, { params, signal }) {
         const data = await getPublic(token, { password: value });
         password = value;
         show(data);
+        // The form is gone: the heading of what opened takes the focus (not the page body).
+        const heading = page.querySelector('h1');
+        heading?.setAttribute('tabindex', '-1');
+        heading?.focus();
       },
       onError: (err) => {
         if (!(err instanceof ApiError)) return false;
@@ -91,13 +98,14 @@ export async function render(outlet, { params, signal }) {
   // The viewer on the link's content URLs (`start` one of `items`).
   function preview(items, start, onClose) {
     openPreview({ items, start, onClose,
-                  inlineUrl: (item) => `${publicContentUrl(token, item.id, password)}&inline=1`,
-                  downloadUrl: (item) => publicContentUrl(token, item.id, password) });
+                  inlineUrl: (item) => `${publicContentUrl(token, item.id, accessKey)}&inline=1`,
+                  downloadUrl: (item) => publicContentUrl(token, item.id, accessKey) });
   }
 
   function show(data) {
     const node = data?.node ?? {};
     const link = data?.link ?? {};
+    accessKey = link.access_key ?? '';
     names.set(token, node.name);
     document.title = `${node.name} · ${kAppName}`;  // Also after a password, past the render.
     const expires = link.expires_at ? `This link expires ${formatTime(link.expires_at)}.` : null;
@@ -110,7 +118,7 @@ export async function render(outlet, { params, signal }) {
                       h('p', { class: 'public-facts' }, formatBytes(node.size),
                         node.modified_at ? ` · modified ${formatTime(node.modified_at)}` : ''),
                       h('div', { class: 'form-actions' },
-                        h('a', { href: publicContentUrl(token, 'root', password),
+                        h('a', { href: publicContentUrl(token, 'root', accessKey),
                                  download: node.name, class: 'button' }, 'Download'),
                         view),
                       expires ? h('p', { class: 'item-meta' }, expires) : null);
@@ -128,7 +136,7 @@ export async function render(outlet, { params, signal }) {
                     body);
     replaceChildren(page, h('div', { class: 'files-head' }, h('h1', {}, node.name), crumbs),
                     h('div', { class: 'form-actions' },
-                      h('a', { href: publicContentUrl(token, 'root', password),
+                      h('a', { href: publicContentUrl(token, 'root', accessKey),
                                download: `${node.name}.zip`, class: 'button' },
                         'Download all (zip)')),
                     expires ? h('p', { class: 'item-meta' }, expires) : null,
@@ -164,7 +172,7 @@ export async function render(outlet, { params, signal }) {
 
     function row(item, level, items) {
       const isFolder = item.type === 'folder';
-      const download = publicContentUrl(token, item.id, password);
+      const download = publicContentUrl(token, item.id, accessKey);
       let name;
       if (isFolder) {
         name = h('button', { type: 'button', class: 'link-button node-link' },

@@ -53,10 +53,11 @@ export const getPublic = (token, { password, signal } = {}) =>
 export const listPublicChildren = (token, id, { password, cursor, signal } = {}) =>
   get(`/api/v1/public/${enc(token)}/children`,
       { ...publicOptions(password, signal), query: { id, cursor } });
-// A plain download URL (a link can send no header): the password rides in the query.
-export function publicContentUrl(token, id = 'root', password = '') {
+// A plain download URL (a link can send no header): for a link with a password, the access key
+// GET /public/{token} gave once the password was right (never the password itself).
+export function publicContentUrl(token, id = 'root', accessKey = '') {
   const query = new URLSearchParams({ id });
-  if (password) query.set('password', password);
+  if (accessKey) query.set('key', accessKey);
   return `/api/v1/public/${enc(token)}/content?${query}`;
 }
 
