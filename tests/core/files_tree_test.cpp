@@ -27,8 +27,9 @@ TEST(NamesTest, NfcAndNfdOfTheSameNameAreEqual) {
 }
 
 TEST(NamesTest, AcceptsSpacesPercentHashAndDotsInside) {
-  for (std::string name :
-       {"my file.txt", "100% done", "#1", "..hidden", "a..b", ".env", "x.", " padded "}) {
+  // The right-to-left mark (U+200F) only sets the direction of neutral characters: allowed.
+  for (std::string name : {"my file.txt", "100% done", "#1", "..hidden", "a..b", ".env", "x.",
+                           " padded ", "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D\xE2\x80\x8F.txt"}) {
     auto n = NormalizeName(name);
     ASSERT_TRUE(n) << name << ": " << n.error().message;
     EXPECT_EQ(*n, name);
@@ -46,7 +47,12 @@ TEST(NamesTest, RejectsWhatApiMdForbidsWithASentence) {
       {"..", "cannot be used"},
       {"a/b", "'/'"},
       {std::string("a\0b", 3), "control"},
-      {"tab\there", "control"},
+      {"tab\there", "control characters (such as a line break or tab); this one has U+0009"},
+      // Right-to-left override: "report<RLO>fdp.exe" reads "reportexe.pdf" (QA pass 16).
+      {"report\xE2\x80\xAE"
+       "fdp.exe",
+       "text-direction character U+202E"},
+      {"x\xE2\x81\xA6y", "U+2066"},
       {"del\x7F", "control"},
       {"c1\xC2\x85", "control"},
       {"bad\xFF", "UTF-8"},
@@ -67,6 +73,23 @@ TEST(NamesTest, RejectsWhatApiMdForbidsWithASentence) {
   std::string nfd;
   for (int i = 0; i < 128; ++i) nfd += "e\xCC\x81";
   EXPECT_FALSE(NormalizeName(nfd));
+}
+
+// A message shows a refused name so that a person sees what to rename.
+TEST(NamesTest, VisibleNameShowsControlAndDirectionCharacters) {
+  EXPECT_EQ(VisibleName("bell\x07"
+                        "char.txt"),
+            "bell\xE2\x90\x87"
+            "char.txt");  // ␇
+  EXPECT_EQ(VisibleName("tab\there"),
+            "tab\xE2\x90\x89"
+            "here");  // ␉
+  EXPECT_EQ(VisibleName("report\xE2\x80\xAE"
+                        "fdp.exe"),
+            "report<U+202E>fdp.exe");
+  EXPECT_EQ(VisibleName("c1\xC2\x85"), "c1<U+0085>");
+  EXPECT_EQ(VisibleName("R\xC3\xA9sum\xC3\xA9 \xF0\x9F\x93\x84"),
+            "R\xC3\xA9sum\xC3\xA9 \xF0\x9F\x93\x84");
 }
 
 TEST(NamesTest, SortNameFoldsCase) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "core/files/names.h"
 
+#include <fmt/core.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -29,6 +30,12 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 bool IsControl(UChar32 c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+// Embeddings, overrides and isolates: they reorder how the rest of a name is shown. (The marks
+// U+200E/U+200F, which only set the direction of neutral characters, are allowed.)
+bool IsDirectionControl(UChar32 c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
 
 }  // namespace
 
@@ -60,12 +67,42 @@ Result<std::string> NormalizeName(std::string_view name) {
     UChar32 c = normalized.char32At(i);
     if (IsControl(c)) {
       return Fail(Errc::kInvalidName,
-                  "A name cannot contain control characters (such as a line break or tab).");
+                  "A name cannot contain control characters (such as a line break or tab); this "
+                  "one has U+{:04X}.",
+                  static_cast<std::uint32_t>(c));
+    }
+    if (IsDirectionControl(c)) {
+      return Fail(Errc::kInvalidName,
+                  "A name cannot contain the text-direction character U+{:04X}: it makes a name "
+                  "read differently from what it is (a program can pass for a document).",
+                  static_cast<std::uint32_t>(c));
     }
     blank = blank && u_isUWhiteSpace(c);
     i += U16_LENGTH(c);
   }
   if (blank) return Fail(Errc::kInvalidName, "A name cannot be only spaces.");
+  return out;
+}
+
+std::string VisibleName(std::string_view name) {
+  if (!IsValidUtf8(name)) return std::string(name);
+  std::string out;
+  out.reserve(name.size());
+  const auto* p = reinterpret_cast<const std::uint8_t*>(name.data());
+  const auto n = static_cast<std::int32_t>(name.size());
+  for (std::int32_t i = 0; i < n;) {
+    const std::int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(p, i, n, c);
+    if (c < 0x20 || c == 0x7F) {
+      const UChar32 picture = c == 0x7F ? 0x2421 : 0x2400 + c;  // ␀…␟, ␡.
+      icu::UnicodeString(picture).toUTF8String(out);
+    } else if (IsControl(c) || IsDirectionControl(c)) {
+      out += fmt::format("<U+{:04X}>", static_cast<std::uint32_t>(c));
+    } else {
+      out.append(name.substr(start, i - start));
+    }
+  }
   return out;
 }
 

@@ -12,8 +12,13 @@ namespace nimbus::core::files {
 
 // `name` in NFC when it is a valid node name; kInvalidName with a sentence for a person saying
 // what is wrong otherwise (invalid UTF-8, empty, longer than 255 bytes, '/', NUL or another
-// control character (C0, DEL, C1), "." or "..").
+// control character (C0, DEL, C1), a text-direction override or isolate (U+202A–U+202E,
+// U+2066–U+2069: "report\u202Efdp.exe" reads "reportexe.pdf"), "." or "..").
 Result<std::string> NormalizeName(std::string_view name);
+
+// `name` as a message can show it: control characters as their visible pictures (U+0007 as
+// "␇") and text-direction controls as "<U+202E>", so that a person sees what to rename.
+std::string VisibleName(std::string_view name);
 
 // The listing key of a (normalized) name: Unicode full case folding without accents (FoldCase),
 // so "apple" < "Banana" and "élan" sits with "elan",

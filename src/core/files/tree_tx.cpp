@@ -124,8 +124,8 @@ Result<std::vector<std::string>> SplitRelativePath(std::string_view path) {
     }
     auto name = NormalizeName(part);
     if (!name) {
-      return Fail(Errc::kInvalidName, "In the path, the part '{}' is not a valid name: {}", part,
-                  name.error().message);
+      return Fail(Errc::kInvalidName, "In the path, the part '{}' is not a valid name: {}",
+                  VisibleName(part), name.error().message);
     }
     names.push_back(std::move(*name));
   }
