@@ -95,7 +95,8 @@ class UsageWarningsTest : public ::testing::Test {
     for (const Mail& m : Mails()) out.push_back(m.subject);
     return out;
   }
-  // The subjects of warnings of `percents`, in that order.
+  // The subjects of warnings of `percents` (the share used when mailed, not the threshold
+  // crossed), in that order.
   static std::vector<std::string> Warned(std::initializer_list<int> percents) {
     std::vector<std::string> out;
     for (int p : percents) out.push_back("Your Nimbus storage is " + std::to_string(p) + "% full");
@@ -158,7 +159,7 @@ TEST_F(UsageWarningsTest, MailsEachThresholdOnceOnTheWayUp) {
   c = Check();
   EXPECT_EQ(c.previous, 85);
   EXPECT_EQ(c.level, 90);
-  EXPECT_EQ(Subjects(), Warned({85, 90}));
+  EXPECT_EQ(Subjects(), Warned({85, 91}));
   EXPECT_EQ(StoredLevel(), 90);
 }
 
@@ -168,7 +169,7 @@ TEST_F(UsageWarningsTest, AJumpPastSeveralThresholdsMailsTheHighestOnly) {
   SetUsage(96);
   UsageCheck c = Check();
   EXPECT_EQ(c.level, 95);
-  EXPECT_EQ(Subjects(), Warned({95}));
+  EXPECT_EQ(Subjects(), Warned({96}));
   EXPECT_EQ(StoredLevel(), 95);
 }
 
@@ -187,7 +188,7 @@ TEST_F(UsageWarningsTest, DroppingBelowResetsSoCrossingAgainMailsAgain) {
   SetUsage(86);
   c = Check();
   EXPECT_TRUE(c.mailed);
-  EXPECT_EQ(Subjects(), Warned({85, 85}));
+  EXPECT_EQ(Subjects(), Warned({86, 86}));
 }
 
 TEST_F(UsageWarningsTest, DroppingFromNinetyFiveToEightySevenKeepsEightyFiveWithoutAMail) {
@@ -200,7 +201,7 @@ TEST_F(UsageWarningsTest, DroppingFromNinetyFiveToEightySevenKeepsEightyFiveWith
   EXPECT_EQ(StoredLevel(), 85);
   SetUsage(91);  // 90 % is passed again: mailed again.
   EXPECT_TRUE(Check().mailed);
-  EXPECT_EQ(Subjects(), Warned({95, 90}));
+  EXPECT_EQ(Subjects(), Warned({96, 91}));
 }
 
 // Usage going back and forth across a line (a file deleted and uploaded again near 95 %) mails
@@ -221,7 +222,7 @@ TEST_F(UsageWarningsTest, BackAndForthAcrossALineMailsOnce) {
   EXPECT_FALSE(c.mailed);
   SetUsage(96);
   EXPECT_TRUE(Check().mailed);
-  EXPECT_EQ(Subjects(), Warned({95, 95}));
+  EXPECT_EQ(Subjects(), Warned({96, 96}));
 }
 
 TEST_F(UsageWarningsTest, ABiggerPlanLowersTheLevel) {
@@ -261,7 +262,7 @@ TEST_F(UsageWarningsTest, ScheduledChecksRunOnTheWorkersAndCoalesce) {
   EXPECT_TRUE(Mails().empty());  // Nothing ran on the caller's thread.
   release.set_value();
   workers_.Join();  // Runs what is queued, then stops.
-  EXPECT_EQ(Subjects(), Warned({85}));
+  EXPECT_EQ(Subjects(), Warned({88}));
 }
 
 // At the end of a command the pool may be joined before the checks it queued ran: destroying
@@ -272,7 +273,7 @@ TEST_F(UsageWarningsTest, ChecksLeftInAJoinedPoolRunWhenItIsDestroyed) {
   EXPECT_TRUE(warnings_->Schedule(kUser));
   EXPECT_TRUE(Mails().empty());
   warnings_.reset();
-  EXPECT_EQ(Subjects(), Warned({90}));
+  EXPECT_EQ(Subjects(), Warned({92}));
 }
 
 }  // namespace
