@@ -5,7 +5,7 @@
 // deleted during the upload stops the rest, told in one sentence; a lost connection is waited
 // out; unfinished resumable uploads are listed on the usage page and can be discarded.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,17 +155,19 @@ describe('uploads', () => {
       await page.locator('input.upload-files-input').setInputFiles(local);
       const ask = page.getByRole('dialog', { name: '"file249.txt" already exists here' });
       await ask.waitFor();
-      // One file: no "for all" box; Cancel sends nothing more and leaves no row.
+      // One file: no "for all" box; Cancel sends nothing more, and the summary says it was
+      // cancelled (it does not just vanish from the count).
       assert.equal(await ask.getByRole('checkbox').isVisible(), false);
       await ask.getByRole('button', { name: 'Cancel' }).click();
       await ask.waitFor({ state: 'detached' });
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByRole('status').getByText('0 uploaded, 1 cancelled').waitFor();
       assert.equal((await resolve('/Big/file249.txt')).body.size, 'file249.txt\n'.length);
       // Keep both: the new file gets a free name, which its row says.
       await page.locator('input.upload-files-input').setInputFiles(local);
       await ask.getByRole('button', { name: 'Keep both' }).click();
-      const panel = page.getByRole('region', { name: 'Uploads' });
-      await panel.getByText('1 of 1 uploaded').waitFor();
-      await panel.getByText('1 done (1 saved under a new name)').click();
+      await panel.getByText('1 uploaded, 1 cancelled').waitFor();
+      await panel.getByText('1 done, 1 cancelled (1 saved under a new name)').click();
       await panel.getByText('Done · 12 bytes · saved as "file249 (1).txt"').waitFor();
       assert.equal((await resolve('/Big/file249 (1).txt')).body.checksum_sha256,
                    sha256(Buffer.from('replacement\n')));
@@ -175,7 +177,7 @@ describe('uploads', () => {
                           { exact: false }).waitFor();
       await ask.getByRole('button', { name: 'Replace (the current file is overwritten for good)',
                                       exact: true }).click();
-      await panel.getByText('2 of 2 uploaded').waitFor();
+      await panel.getByText('2 uploaded, 1 cancelled').waitFor();
       assert.equal((await resolve('/Big/file249.txt')).body.checksum_sha256,
                    sha256(Buffer.from('replacement\n')));
       assertNoProblems(problems, kExpected);
@@ -344,6 +346,43 @@ describe('uploads', () => {
       assert.ok(!names.includes('answer lost (1).txt'), names.join(', '));
       assert.equal((await resolve('/answer lost.txt')).body.checksum_sha256,
                    sha256(Buffer.from(text)));
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('two tabs send the same big file to one folder: one waits, both end well, one file',
+       async () => {
+    const local = path.join(tmp, 'scan.tiff');
+    const bytes = randomBytes(17 * 1024 * 1024);  // Over 16 MiB: a resumable (tus) upload.
+    await writeFile(local, bytes);
+    await mkdirApi('Two tabs');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      const other = await context.newPage();  // The same browser: one storage, one lock manager.
+      for (const tab of [page, other]) {
+        await openFolder(tab, 'Two tabs');
+        // Slow chunks, so that both tabs are at it together.
+        await tab.route('**/api/v1/uploads/**', async (route) => {
+          await sleep(400);
+          await route.continue().catch(() => {});
+        });
+      }
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      await other.locator('input.upload-files-input').setInputFiles(local);
+      const waiting = (tab) => tab.locator('.upload-list .upload', { hasText: 'scan.tiff' })
+          .getByText('Waiting: another tab is uploading this file to the same place…').waitFor();
+      await Promise.any([waiting(page), waiting(other)]);
+      for (const tab of [page, other]) {
+        await tab.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
+            .waitFor({ timeout: 60000 });
+        assert.equal(await tab.locator('.upload[data-state="conflict"]').count(), 0);
+      }
+      const folder = (await resolve('/Two tabs')).body;
+      assert.deepEqual(await children(folder.id), ['scan.tiff']);
+      assert.equal((await resolve('/Two tabs/scan.tiff')).body.checksum_sha256, sha256(bytes));
+      assert.deepEqual((await call('GET', '/api/v1/uploads')).body.uploads, []);
       assertNoProblems(problems, kExpected);
     } finally {
       await context.close();

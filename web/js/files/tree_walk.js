@@ -54,13 +54,26 @@ export function planFromFileList(fileList) {
   const plan = { files: [], folders: [] };
   const folders = new Set();
   for (const file of [...fileList]) {
-    const path = file.webkitRelativePath || file.name;
+    const path = relativePathOf(file);
     plan.files.push({ file, path });
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i += 1) folders.add(parts.slice(0, i).join('/'));
   }
   plan.folders = [...folders];
   return plan;
+}
+
+// A picked file's path in its folder. Chromium turns a backslash in a file's name into '/' in
+// webkitRelativePath ("back\slash.txt" → "Specials/back/slash.txt"), which would make a folder
+// "back" (QA pass 16): the last part is the file's own name.
+function relativePathOf(file) {
+  const rel = file.webkitRelativePath;
+  if (!rel) return file.name;
+  if (rel === file.name || rel.endsWith(`/${file.name}`)) return rel;
+  const mangled = file.name.replaceAll('\\', '/');
+  if (rel === mangled) return file.name;
+  if (rel.endsWith(`/${mangled}`)) return rel.slice(0, rel.length - mangled.length) + file.name;
+  return rel;
 }
 
 // The folders of `plan` with no other folder of the plan under them: creating just these

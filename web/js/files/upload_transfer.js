@@ -91,9 +91,38 @@ async function sendTus(item, folderId, redraw) {
   });
   item.tus = upload;
   item.cancel = () => upload.cancel();
-  const nodeId = await upload.start();
-  // Only a kept copy may have another name than the file's.
-  return item.onConflict === 'rename' && nodeId ? getNode(nodeId).catch(() => null) : null;
+  return oneTabAtATime(upload, item, redraw, async (waited) => {
+    // The other tab may have sent this very file meanwhile.
+    if (waited && item.onConflict !== 'replace') {
+      const saved = await alreadySaved(item, folderId, fileModifiedAt(item.file),
+                                       upload.controller.signal);
+      if (saved) return saved;
+    }
+    const nodeId = await upload.start();
+    // Only a kept copy may have another name than the file's.
+    return item.onConflict === 'rename' && nodeId ? getNode(nodeId).catch(() => null) : null;
+  });
+}
+
+// Runs send(waited) holding a lock named after the upload (file, folder and path): two tabs
+// sending the same file to the same place would otherwise share one resumable upload (the URL
+// this browser remembers for it) and trip over each other's offsets (QA pass 16). The second
+// tab waits, says so, and is told whether it waited. Without Web Locks (a page served over
+// plain http from another machine) it just sends.
+async function oneTabAtATime(upload, item, redraw, send) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return send(false);
+  const name = `nimbus.upload.${upload.fp}`;
+  return locks.request(name, { ifAvailable: true }, async (lock) => {
+    if (lock) return send(false);
+    item.note = 'Waiting: another tab is uploading this file to the same place…';
+    redraw(item);
+    return locks.request(name, { signal: upload.controller.signal }, async () => {
+      item.note = '';
+      redraw(item);
+      return send(true);
+    });
+  });
 }
 
 // Speed samples start at the first report: a resumed upload's first report is the offset it
