@@ -78,6 +78,7 @@ export class TusUpload {
     this.controller = new AbortController();
     this.url = null;
     this.resumed = false;
+    this.ahead = null;  // The checksum computed last: { start, end, checksum (a promise) }.
   }
 
   async start() {
@@ -203,18 +204,36 @@ export class TusUpload {
     return offset;
   }
 
+  // The Upload-Checksum of the bytes [start, end) ("sha256 <base64>"), or null without Web
+  // Crypto (a page served over plain http from another machine). The last one asked for is
+  // kept, so that the one computed ahead (sendChunk) is not computed twice.
+  checksumOf(start, end) {
+    if (!globalThis.crypto?.subtle) return Promise.resolve(null);
+    const ahead = this.ahead;
+    if (ahead?.start === start && ahead.end === end) return ahead.checksum;
+    const checksum = this.file.slice(start, end).arrayBuffer()
+        .then((bytes) => crypto.subtle.digest('SHA-256', bytes))
+        .then((digest) => `sha256 ${bytesToBase64(new Uint8Array(digest))}`);
+    this.ahead = { start, end, checksum };
+    return checksum;
+  }
+
   // Sends the chunk at `offset`; resolves to { offset (the new one), nodeId (after the last) }.
   async sendChunk(offset) {
     const end = Math.min(this.file.size, offset + this.chunkBytes);
-    const bytes = await this.file.slice(offset, end).arrayBuffer();
+    // The body is the Blob slice, not its bytes: Chromium sends an ArrayBuffer body at about
+    // 10 MB/s and a Blob at the speed of the disk (QA pass 16 measured 6 MB/s uploads).
+    const slice = this.file.slice(offset, end);
     const headers = { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(offset),
                       'Content-Type': 'application/offset+octet-stream' };
-    if (globalThis.crypto?.subtle) {
-      const digest = await crypto.subtle.digest('SHA-256', bytes);
-      headers['Upload-Checksum'] = `sha256 ${bytesToBase64(new Uint8Array(digest))}`;
+    const checksum = await this.checksumOf(offset, end);
+    if (checksum) headers['Upload-Checksum'] = checksum;
+    // The next chunk's checksum is computed while this one is on its way.
+    if (end < this.file.size) {
+      this.checksumOf(end, Math.min(this.file.size, end + this.chunkBytes)).catch(() => {});
     }
     const r = await send('PATCH', this.url, {
-      body: bytes, headers, signal: this.controller.signal,
+      body: slice, headers, signal: this.controller.signal,
       onProgress: (loaded) => this.onProgress(offset + loaded),
     });
     if (r.status !== 204 && r.status !== 200) throw errorOf(r);
