@@ -529,27 +529,29 @@ describe('file browser', () => {
       assert.equal((await resolve('/Keys/keep me.txt')).status, 200);
       await box.fill('');
 
-      // Uploading a name the folder holds asks first. Cancel sends nothing.
+      // Uploading a name the folder holds asks first. Cancel sends nothing, and the panel's
+      // summary says it was cancelled.
       const again = path.join(tmp, 'keep me.txt');
       await writeFile(again, 'new bytes');
       await page.locator('input.upload-files-input').setInputFiles(again);
       const ask = page.getByRole('dialog', { name: '"keep me.txt" already exists here' });
       await ask.getByRole('button', { name: 'Cancel' }).click();
       await ask.waitFor({ state: 'detached' });
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByRole('status').getByText('0 uploaded, 1 cancelled').waitFor();
       assert.equal((await resolve('/Keys/keep me.txt')).body.size, 3);
       // Keep both: the new file gets a free name, which its row in the panel says.
       await page.locator('input.upload-files-input').setInputFiles(again);
       await ask.getByRole('button', { name: 'Keep both' }).click();
-      const panel = page.getByRole('region', { name: 'Uploads' });
       // Finished rows fold into one line; opened, it shows the new name.
-      await panel.getByText('1 done (1 saved under a new name)').click();
+      await panel.getByText('1 done, 1 cancelled (1 saved under a new name)').click();
       await panel.getByText('Done · 9 bytes · saved as "keep me (1).txt"').waitFor();
       await row(page, 'keep me (1).txt').waitFor();
       assert.equal((await resolve('/Keys/keep me.txt')).body.size, 3);
       // Replace: the same node gets the new bytes.
       await page.locator('input.upload-files-input').setInputFiles(again);
       await ask.getByRole('button', { name: 'Replace' }).click();
-      await panel.getByText('2 of 2 uploaded').waitFor();
+      await panel.getByText('2 uploaded, 1 cancelled').waitFor();
       const replaced = await resolve('/Keys/keep me.txt');
       assert.equal(replaced.body.size, 9);
       assert.equal(replaced.body.checksum_sha256, sha256(Buffer.from('new bytes')));
@@ -671,7 +673,8 @@ describe('file browser', () => {
                                                   screen: window.innerWidth }));
       assert.ok(widths.page <= widths.screen, `page ${widths.page} px wide on a ${
         widths.screen} px screen`);
-      // The name, the size and the actions (one "⋯" menu) stay visible; the date gives way.
+      // The name, the size and the actions (one "⋯" menu) stay visible; the date's column gives
+      // way (the date shows under the name: a11y.test.mjs).
       await row(page, name).locator('a.node-link').waitFor({ state: 'visible' });
       assert.equal(await row(page, name).getByRole('button', { name: 'More actions for A rather' })
           .isVisible(), true);

@@ -214,15 +214,16 @@ describe('file preview', () => {
       await viewer(page).waitFor({ state: 'detached' });
       await focusOn(page, row(page, 'b notes.txt').locator('a.node-link'));
 
-      // The unknown kind: "No preview" and a Download that downloads it.
+      // The unknown kind: "No preview" and one Download link (the bar's), which downloads it.
       await row(page, 'c data.xyz').locator('a.node-link').click();
       await viewer(page).getByText('No preview for this kind of file').waitFor();
       assert.equal(await heading(page).innerText(), 'c data.xyz');
       assert.equal(await position.isVisible(), false, 'no position for a file alone');
       assert.equal(await viewer(page).getByRole('button', { name: 'Next' }).isVisible(), false);
+      assert.equal(await viewer(page).getByRole('link', { name: 'Download' }).count(), 1);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        viewer(page).locator('.preview-stage').getByRole('link', { name: 'Download' }).click(),
+        viewer(page).getByRole('link', { name: 'Download' }).click(),
       ]);
       assert.equal(download.suggestedFilename(), 'c data.xyz');
       assert.deepEqual(await readFile(await download.path()), files['c data.xyz']);
@@ -291,6 +292,20 @@ describe('file preview', () => {
         t.diagnostic('the server forbids framing inline content: the PDF frame is not checked');
       }
       assert.equal(await viewer(page).getByRole('button', { name: 'Next' }).isDisabled(), true);
+      // Keys pressed inside the frame (another document) never reach the viewer: Tab passes
+      // the frame by, so Escape keeps working; a button enters it on purpose.
+      for (let i = 0; i < 6; i += 1) {
+        await page.keyboard.press('Tab');
+        assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'IFRAME',
+                        `Tab ${i + 1} went into the PDF`);
+        assert.ok(await page.evaluate(() => document.querySelector('dialog.preview')
+          .contains(document.activeElement)), `Tab ${i + 1} left the viewer`);
+      }
+      const enter = viewer(page).getByRole('button', { name: 'Use the PDF\'s own controls' });
+      await enter.click();
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'IFRAME');
+      await viewer(page).getByText('Tab past its controls, or click Close').waitFor();
+      await viewer(page).getByRole('button', { name: 'Close' }).focus();
       await page.keyboard.press('Escape');
       await viewer(page).waitFor({ state: 'detached' });
 

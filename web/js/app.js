@@ -18,15 +18,25 @@ export const router = new Router({
   onChange({ url }) {
     setCurrent(url.pathname);
     // After a client-side navigation, move focus to the new content (screen readers announce
-    // it) and start at the top, as a page load would.
-    if (!firstRender) {
-      main.focus({ preventScroll: true });
+    // it) and start at the top, as a page load would; unless the view put the focus somewhere
+    // itself (going up a folder: the row of the folder left).
+    const active = document.activeElement;
+    if (!firstRender && (active === main || !main.contains(active))) {
+      focusHeading();
       window.scrollTo(0, 0);
     }
     firstRender = false;
     root.dataset.ready = 'true';
   },
 });
+
+// Focus on the page's heading: it says where one is, and Tab goes on from there (focus on
+// <main> makes some screen readers read the whole page).
+function focusHeading() {
+  const heading = main.querySelector('h1') ?? main;
+  if (heading !== main) heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
 
 mountAccountBar({
   accountNav, banner,

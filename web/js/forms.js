@@ -63,12 +63,13 @@ export function messageBox() {
 
 // Runs `action()` when `form` is submitted. While it runs every control of the form is
 // disabled and the form is aria-busy. If it rejects with an ApiError whose code is a key of
-// `fieldsByCode` (e.g. { invalid_email: emailField }), the message goes under that field
+// `fieldsByCode` (e.g. { invalid_email: emailField }), or one `fieldFor(err)` names (for codes
+// too general to say which field, e.g. invalid_request), the message goes under that field
 // (which gets focus); other errors go to `message` (a messageBox()), unless `onError(err)`
 // returns true (it handled the error). `onSettled()` runs once the controls are enabled again
 // (e.g. to keep a button off that the outcome disallows). Returns nothing; errors never escape.
-export function onSubmit(form, { message, fieldsByCode = {}, action, onError = () => false,
-                                 onSettled = () => {} }) {
+export function onSubmit(form, { message, fieldsByCode = {}, fieldFor = () => null, action,
+                                 onError = () => false, onSettled = () => {} }) {
   // The API's messages are the single source of truth (the browser's own bubbles would say
   // something else, and only in some cases).
   form.noValidate = true;
@@ -88,7 +89,7 @@ export function onSubmit(form, { message, fieldsByCode = {}, action, onError = (
     } catch (err) {
       if (err?.name === 'AbortError') return;
       if (onError(err)) return;
-      const target = err instanceof ApiError ? fieldsByCode[err.code] : null;
+      const target = err instanceof ApiError ? fieldsByCode[err.code] ?? fieldFor(err) : null;
       const text = err?.message || 'Something went wrong. Please try again.';
       if (target) {
         target.showError(text);

@@ -92,7 +92,7 @@ function isRoutableClick(event, anchor) {
 // A view module exports `render(outlet, ctx)` (may be async) which may return a cleanup
 // function, and optionally `title` (string or (ctx) => string).
 // ctx = { params, query (URLSearchParams), url (URL), navigate, signal (AbortSignal that fires
-// when the user navigates away) }.
+// when the user navigates away), from (the URL of the view shown before, or null) }.
 export class Router {
   constructor({ routes, notFound, outlet, onChange = () => {}, appName = document.title }) {
     this.routes = routes;
@@ -161,11 +161,12 @@ export class Router {
     const controller = new AbortController();
     this.controller = controller;
     const url = new URL(location.href);
+    const from = this.shownHref;
     this.shownHref = url.href;
     const match = matchRoute(this.routes, url.pathname);
     const ctx = {
       params: match?.params ?? {}, query: url.searchParams, url,
-      navigate: (to, opts) => this.navigate(to, opts), signal: controller.signal,
+      navigate: (to, opts) => this.navigate(to, opts), signal: controller.signal, from,
     };
     let view;
     try {

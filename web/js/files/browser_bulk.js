@@ -8,13 +8,19 @@ import { bulkProgress, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
 import { copyNode, deleteNode, moveNode, restoreItem } from './node_api.js';
 
+// The shortcut of Undo as this computer's keyboard says it.
+const kUndoKeys = /Mac|iPhone|iPad/.test(navigator.platform ?? '') ? 'Cmd+Z' : 'Ctrl+Z';
+
 // ctx: { message (messageBox), lock(on), reload(), forget(ids) (takes rows away at once),
-// run(fn) (the view's error reporter, for Undo) }. Returns { element (the progress line),
-// busy(), deleteNodes(nodes), transfer(kind, nodes, targetId, targetPath), restoreAll(items),
-// bulk(items, label, work), task(describe, fn) }.
-export function browserBulk({ message, lock, reload, forget, run }) {
+// run(fn) (the view's error reporter, for Undo), focusItems(ids) (focus on the first of these
+// items listed; false when none is) }. Returns { element (the progress line), busy(),
+// deleteNodes(nodes), transfer(kind, nodes, targetId, targetPath), restoreAll(items),
+// canUndo(), undo() (the last delete's Undo, while it is offered), bulk(items, label, work),
+// task(describe, fn) }.
+export function browserBulk({ message, lock, reload, forget, run, focusItems = () => false }) {
   const progress = bulkProgress();
   let busy = false;
+  let lastUndo = null;  // The Undo button of the last delete's summary.
 
   // Runs `work` over `items` with the progress line ("<label> 1,200 of 5,000…") and the page
   // locked; resolves to runBulk's outcome.
@@ -95,21 +101,31 @@ export function browserBulk({ message, lock, reload, forget, run }) {
       parts.push(one ? `Moved "${nodes[0].name}" to the trash.`
                      : `${itemsText(done.length)} moved to the trash.`);
     }
-    const undo = restorable.length ? undoButton(restorable) : null;
-    showOutcome(message, parts, { failed, notStarted }, 'deleted', ...(undo ? [undo] : []));
+    lastUndo = restorable.length ? undoButton(restorable) : null;
+    // Undo is far from the list (at the top of the page): its shortcut is said with it.
+    showOutcome(message, parts, { failed, notStarted }, 'deleted',
+                ...(lastUndo ? [h('p', {}, lastUndo,
+                                  h('span', { class: 'item-meta' }, ` (${kUndoKeys})`))] : []));
     await reload();
   }
 
+  // Undo restores what the delete moved to the trash; focus goes to the first restored row.
   function undoButton(items) {
-    const undo = h('button', { type: 'button', class: 'link-button' }, 'Undo');
+    const undo = h('button', { type: 'button', class: 'link-button',
+                               'aria-keyshortcuts': 'Control+Z Meta+Z' }, 'Undo');
     undo.addEventListener('click', () => run(async () => {
       undo.disabled = true;
-      await restoreAll(items);
+      focusItems(await restoreAll(items));
     }));
     return undo;
   }
 
-  // Restores trash items ([{ id, name }]) and says so.
+  // True while the last delete's Undo is on screen and not used yet.
+  function canUndo() {
+    return Boolean(lastUndo?.isConnected && !lastUndo.disabled && !busy);
+  }
+
+  // Restores trash items ([{ id, name }]) and says so; resolves to the ids of the nodes back.
   async function restoreAll(items) {
     message.clear();
     const { done, failed, notStarted } = await bulk(items, 'Restoring',
@@ -120,6 +136,7 @@ export function browserBulk({ message, lock, reload, forget, run }) {
     }
     showOutcome(message, parts, { failed, notStarted }, 'restored');
     await reload();
+    return done.map((d) => d.result?.node?.id).filter(Boolean);
   }
 
   // Moves or copies `nodes` into the folder `targetId` (at `targetPath`).
@@ -141,6 +158,9 @@ export function browserBulk({ message, lock, reload, forget, run }) {
     const verbed = moving ? 'moved' : 'copied';
     if (done.length) parts.push(
       `${moving ? 'Moved' : 'Copied'} ${itemsText(done.length)} to ${to}.`);
+    // A copy into a folder where the name is taken gets another name: said, or it goes unseen.
+    const renamed = done.filter((d) => d.result?.name && d.result.name !== d.item.name);
+    if (renamed.length) parts.push(renamedText(renamed));
     if (already.length) {
       parts.push(already.length === 1 && nodes.length === 1
         ? `"${nodes[0].name}" is already in ${to}.`
@@ -150,6 +170,15 @@ export function browserBulk({ message, lock, reload, forget, run }) {
     if (done.length || failed.some((f) => f.error?.status === 404)) await reload();
   }
 
-  return { element: progress.element, busy: () => busy, deleteNodes, transfer, restoreAll, bulk,
-           task };
+  return { element: progress.element, busy: () => busy, deleteNodes, transfer, restoreAll,
+           canUndo, undo: () => lastUndo?.click(), bulk, task };
+}
+
+// "The copy of "red.png" is called "red (1).png"." for copies ([{ item, result }]) saved under
+// another name; at most 5 are named.
+function renamedText(renamed) {
+  const named = renamed.slice(0, 5).map((d) => `"${d.item.name}" as "${d.result.name}"`);
+  const rest = renamed.length - named.length;
+  return `The name was taken: saved ${named.join(', ')}` +
+         `${rest ? ` and ${itemsText(rest)} more under new names` : ''}.`;
 }

@@ -8,7 +8,7 @@
 // the viewer (preview.js); its Download link and the toolbar's Download download. Each row's
 // "⋯" menu renames, moves, copies or deletes its item without ticking it; the toolbar of the
 // actions on the ticked items sticks to the top of the window while something is selected.
-import { h, replaceChildren, typesText } from '../dom.js';
+import { announce, h, replaceChildren, rovingToolbar, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
 import { openShareDialog } from '../shares/share_dialog.js';
@@ -74,7 +74,7 @@ function goneText(names) {
          'meanwhile; the list is refreshed.';
 }
 
-export async function render(outlet, { params, query, signal, navigate }) {
+export async function render(outlet, { params, query, signal, navigate, from }) {
   await requireUser();
   const path = '/' + splitPath(params.rest).join('/');
   let folder;
@@ -118,9 +118,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
                                      checked: state.showDeleted });
 
   const table = fileTable({
-    onSort: (key) => {
+    onSort: (key, order) => {
       if (ops.busy()) return;
-      if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
+      if (order) [state.sort, state.order] = [key, order];
+      else if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
       else [state.sort, state.order] = [key, key === 'name' ? 'asc' : 'desc'];
       pageUrl = new URL(folderUrl(path, `?sort=${state.sort}&order=${state.order}`),
                         location.href).href;
@@ -153,6 +154,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   table.element.id = 'file-list';
   const ops = browserBulk({
     message, lock, reload, run,
+    focusItems: (ids) => ids.some((id) => table.focusItem(id)),
     forget: (ids) => {
       const gone = new Set(ids);
       state.items = state.items.filter((n) => !gone.has(n.id));
@@ -176,16 +178,19 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const otherButtons = [button('New folder', newFolder),
                         button('Upload files', () => fileInput.click()),
                         button('Upload folder', () => folderInput.click())];
-  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
-                    otherButtons,
-                    h('label', { class: 'toggle', for: 'show-deleted' }, deletedToggle,
-                      ' Show deleted items'));
+  // Toolbars: one Tab stop each, ←/→ between their controls (rovingToolbar).
+  const toolbar = rovingToolbar(h('div', { class: 'toolbar', role: 'toolbar',
+                                           'aria-label': 'File actions' },
+                                  otherButtons,
+                                  h('label', { class: 'toggle', for: 'show-deleted' },
+                                    deletedToggle, ' Show deleted items')));
   // The actions on the ticked items: a line of their own, which sticks to the top of the window
   // while items are selected (ticking the last row of a long folder leaves them in reach), with
   // the progress line of an action above it and the "select all" line below.
-  const selectionBar = h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
-                                  'aria-label': 'File actions for the selected items' },
-                         selectionButtons, count);
+  const selectionBar = rovingToolbar(h('div', { class: 'toolbar selection-toolbar',
+                                                role: 'toolbar',
+                                                'aria-label': 'File actions for the selected items' },
+                                       selectionButtons, count));
   const dock = h('div', { class: 'toolbar-dock' }, ops.element, selectionBar, banner.element);
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list; drop files here to upload' },
                  table.element);
@@ -195,7 +200,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
                     splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
                   quota, message, toolbar, dock, fileInput, folderInput,
                   // Above the list, where it is seen while a long folder scrolls below.
-                  uploadPanel(), zone, listEnd));
+                  uploadPanel(), table.sortControl, zone, listEnd));
 
   // Drops of desktop files anywhere on the list upload into this folder.
   dropTarget(zone, (dt) => handleDrop(folder.id, path, dt));
@@ -203,7 +208,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
   deletedToggle.addEventListener('change', () => {
     state.showDeleted = deletedToggle.checked;
     rememberShowDeleted(state.showDeleted);
-    run(listing.loadDeleted, { keep: true });
+    run(async () => {
+      await listing.loadDeleted();
+      announce(deletedText());
+    }, { keep: true });
   });
   fileInput.addEventListener('change', () => startUpload(planFromFileList(fileInput.files),
                                                          folder.id, fileInput));
@@ -219,6 +227,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
         message.error(err?.message ?? String(err));  // The deleted items could not be listed.
       });
   if (place) restoreScroll(place.scrollY);
+  focusFolderLeft();
 
   const onKey = (e) => {
     if (!zone.isConnected || document.querySelector('dialog[open]') || ops.busy()) return;
@@ -227,6 +236,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
     if (mod && e.key.toLowerCase() === 'a') {
       e.preventDefault();
       table.selectAll();
+    } else if (mod && !e.shiftKey && e.key.toLowerCase() === 'z' && ops.canUndo()) {
+      e.preventDefault();
+      ops.undo();
     } else if (e.key === 'Escape') {
       table.clearSelection();
     } else if (e.key === 'Delete' && table.selectedNodes().length) {
@@ -292,6 +304,34 @@ export async function render(outlet, { params, query, signal, navigate }) {
     updateControls();
     tracker?.save();
     pager?.check();
+  }
+
+  // Up from a folder below this one (a breadcrumb, Back): focus on the row of the folder the
+  // person came from, as file managers do, rather than the top of the page.
+  function focusFolderLeft() {
+    if (!from) return;
+    const fromUrl = new URL(from);
+    const here = new URL(folderUrl(path), location.href).pathname;
+    const prefix = here === '/files' ? '/files/' : `${here}/`;
+    if (!fromUrl.pathname.startsWith(prefix)) return;
+    const child = fromUrl.pathname.slice(prefix.length).split('/')[0];
+    let name;
+    try {
+      name = decodeURIComponent(child);
+    } catch {
+      return;
+    }
+    const id = table.idOf(name);
+    if (id) table.focusItem(id);
+  }
+
+  // "3 deleted items shown", "No deleted items in this folder", "Deleted items hidden".
+  function deletedText() {
+    if (!state.showDeleted) return 'Deleted items hidden';
+    const n = state.deleted.length;
+    if (!n) return 'No deleted items in this folder';
+    return `${state.deletedCursor ? 'The first ' : ''}${formatCount(n)} deleted ` +
+           `${n === 1 ? 'item' : 'items'} shown, after the other items`;
   }
 
   function placeNow(scrollY) {
@@ -375,8 +415,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
     table.selectAll();
   }
 
-  function newFolder() {
-    return createFolder(folder.id, { message, reload });
+  // The new folder's row takes the focus (its name is the next thing to act on).
+  async function newFolder() {
+    const made = await createFolder(folder.id, { message, reload });
+    if (made) table.focusItem(made.id);
   }
 
   function renameSelected() {
@@ -432,11 +474,13 @@ export async function render(outlet, { params, query, signal, navigate }) {
     }
   }
 
+  // A deleted row's Restore: the restored row takes the focus (the button is gone with it).
   async function restore(item) {
     message.clear();
     const r = await restoreItem(item.id);
     message.success(`Restored "${item.name}" to ${r?.restored_path ?? 'its folder'}.`);
     await reload();
+    if (r?.node?.id) table.focusItem(r.node.id);
   }
 
   // A drop on this folder, a folder row or a breadcrumb: rows dragged from the list move there;

@@ -1,11 +1,13 @@
 // Modal dialogs for the file browser, on the native <dialog> element (focus is trapped, Escape
 // cancels): confirm, ask for a name, and pick a target folder.
-import { h, replaceChildren } from '../dom.js';
+import { h, replaceChildren, wrapTab } from '../dom.js';
 import { getNode, listChildren, resolvePath, splitPath } from './node_api.js';
 import { nodeIcon } from './quota.js';
 
-// Shows `dialog` modally; resolves to what `collect(returnValue)` gives on close.
+// Shows `dialog` modally (Tab goes round inside it); resolves to what `collect(returnValue)`
+// gives on close.
 function open(dialog, collect) {
+  wrapTab(dialog);
   document.body.append(dialog);
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {

@@ -5,7 +5,7 @@
 // without drawing the others again, and draw() reuses the rows of items that did not change
 // (a refresh keeps focus, selection and scroll). Each row ends with a "⋯" menu of its actions
 // (row_menu.js); on a phone that menu replaces the row's Share and Download links.
-import { h, replaceChildren } from '../dom.js';
+import { announce, h, holdsFocus, replaceChildren } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
 import { nodeIcon } from './quota.js';
@@ -14,13 +14,21 @@ import { rowMenuButton } from './row_menu.js';
 export const kDragType = 'application/x-nimbus-nodes';
 
 const kColumns = [['name', 'Name'], ['size', 'Size'], ['modified', 'Modified']];
+// The orders of the "Sort by" list (narrow screens, where the Modified column gives way).
+const kSortChoices = [['name asc', 'Name (A to Z)'], ['name desc', 'Name (Z to A)'],
+                      ['modified desc', 'Modified (newest first)'],
+                      ['modified asc', 'Modified (oldest first)'],
+                      ['size desc', 'Size (largest first)'], ['size asc', 'Size (smallest first)']];
+const orderText = (order) => (order === 'asc' ? 'ascending' : 'descending');
 
 // What a row shows of a node: a row is drawn again only when this changes.
 const signature = (node, path) => JSON.stringify([node.name, node.type, node.size,
                                                   node.modified_at, !!node.shared,
                                                   node.permission ?? null, path]);
 
-// Builds the table. Options: onSort(key) when a header is clicked; onSelection(ids) after
+// Builds the table (`element`) and its "Sort by" list (`sortControl`, for the view to place
+// above it). Options: onSort(key, order) when a header is clicked (order undefined: the
+// view turns it round or picks the column's usual one) or an order is picked in the list; onSelection(ids) after
 // every change of the selection; onDropOnFolder(folderNode, dataTransfer) for drops on a
 // folder row; onRestore(trashItem); folderHref(node, path) the link of a folder row (default:
 // its /files/<path> page); onShare(node), when given, adds a Share button to the rows I own;
@@ -33,7 +41,14 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                             folderHref = (node, path) => folderUrl(path), onShare = null,
                             onOpenFile = null, onDownload = null, moreActions = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
-  const head = h('tr', {});
+  const sortHeads = kColumns.map(([key, label]) => sortHead(key, label));
+  const head = h('tr', {}, h('th', { class: 'col-check' }, selectAll), sortHeads,
+                 h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
+                                                     'Actions')));
+  const sortSelect = h('select', { id: 'sort-by', class: 'sort-select' },
+                       kSortChoices.map(([value, label]) => h('option', { value }, label)));
+  const sortControl = h('div', { class: 'sort-by' }, h('label', { for: 'sort-by' }, 'Sort by'),
+                        sortSelect);
   const body = h('tbody', {});
   const deletedBody = h('tbody', { class: 'deleted-rows' });
   const table = h('table', { class: 'table file-table', 'aria-label': 'Files' },
@@ -50,6 +65,11 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
 
   selectAll.addEventListener('click', (e) => {
     if (locked) e.preventDefault();
+  });
+  sortSelect.addEventListener('change', () => {
+    const [key, order] = sortSelect.value.split(' ');
+    if (locked) sortSelect.value = headKey;  // As the headers: no sorting during a bulk action.
+    else onSort(key, order);
   });
   selectAll.addEventListener('change', () => setSelection(selectAll.checked ? nodes.map((n) => n.id)
                                                                              : []));
@@ -137,7 +157,9 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
-                 h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null),
+                 h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null,
+                   // Shown on narrow screens only, where the Modified column gives way.
+                   h('span', { class: 'row-date' }, `Modified ${formatTime(node.modified_at)}`)),
                  h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
                  h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
                  h('td', { class: 'col-actions' }, shareButton(node), downloadLink(node),
@@ -251,24 +273,32 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
              h('td', { class: 'col-actions' }, restore));
   }
 
+  // A column's header: its sort button, whose arrow is drawn for the eye only (aria-sort says
+  // the order to screen readers).
+  function sortHead(key, label) {
+    const button = h('button', { type: 'button', class: 'sort-button' }, label,
+                     h('span', { class: 'sort-arrow', 'aria-hidden': 'true' }));
+    button.addEventListener('click', () => {
+      if (!locked) onSort(key);
+    });
+    return h('th', { class: `col-${key}`, dataset: { key } }, button);
+  }
+
+  // The headers show the sort: updated in place, so the button just pressed keeps the focus
+  // (pressed again, it turns the order round); a new order is announced.
   function drawHead(sort, order) {
     if (headKey === `${sort} ${order}`) return;
+    const changed = headKey !== null;
     headKey = `${sort} ${order}`;
-    replaceChildren(head, h('th', { class: 'col-check' }, selectAll),
-                    kColumns.map(([key, label]) => {
-                      const active = key === sort;
-                      const button = h('button', { type: 'button', class: 'sort-button' },
-                                       label, active ? (order === 'asc' ? ' ▲' : ' ▼') : '');
-                      button.addEventListener('click', () => {
-                        if (!locked) onSort(key);
-                      });
-                      return h('th', { class: `col-${key}`,
-                                       'aria-sort': active ? (order === 'asc' ? 'ascending'
-                                                                               : 'descending')
-                                                           : null }, button);
-                    }),
-                    h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
-                                                        'Actions')));
+    for (const th of sortHeads) {
+      const active = th.dataset.key === sort;
+      if (active) th.setAttribute('aria-sort', orderText(order));
+      else th.removeAttribute('aria-sort');
+      th.querySelector('.sort-arrow').textContent = active ? (order === 'asc' ? ' ▲' : ' ▼') : '';
+    }
+    sortSelect.value = headKey;
+    const label = kColumns.find(([key]) => key === sort)?.[1] ?? sort;
+    if (changed) announce(`Sorted by ${label}, ${orderText(order)}`);
   }
 
   // "This folder is empty" when it is (no live rows, no deleted rows).
@@ -314,6 +344,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
 
   return {
     element: table,
+    sortControl,
     // Draws `list` (nodes of the folder at `basePath`) and `deleted` (trash items), sorted by
     // `sort`/`order` as the server sent them; keeps the selected ids that are still there.
     draw(list, { basePath: base, sort, order, deleted = [] }) {
@@ -389,10 +420,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     // A button disabled under the focus (Move, once nothing is selected) still holds it until
     // the browser lets go a moment later: that counts as nowhere too.
     restoreFocus(hint) {
-      const active = document.activeElement;
-      const kept = active && active !== document.body && active.isConnected && !active.disabled &&
-                   !active.closest('[hidden]');
-      if (!table.isConnected || kept) return;
+      if (!table.isConnected || holdsFocus()) return;
       if (document.querySelector('dialog[open]')) return;
       const rows = body.querySelectorAll('tr[data-id]');
       const still = hint?.ids?.find((id) => rowById.get(id)?.tr.isConnected);
@@ -407,10 +435,15 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
         table.focus();
       }
     },
-    // Focus on the name of the item `id` (e.g. the file a preview showed last), if listed.
+    // Focus on the name of the item `id` (e.g. the file a preview showed last, a folder made
+    // or restored, the folder just left by going up); false when it is not listed.
     focusItem(id) {
-      rowById.get(id)?.tr.querySelector('a.node-link')?.focus();
+      const link = rowById.get(id)?.tr.querySelector('a.node-link');
+      link?.focus();
+      return Boolean(link);
     },
+    // The id of the listed item called `name`, if any.
+    idOf: (name) => nodes.find((n) => n.name === name)?.id ?? null,
     selectAll: () => setSelection(nodes.map((n) => n.id)),
     clearSelection: () => setSelection([]),
     selectedNodes: () => nodes.filter((n) => selected.has(n.id)),

@@ -37,15 +37,19 @@ async function askUntilDone(ask, act, emptyError) {
   }
 }
 
-// "New folder" in the folder `parentId`.
+// "New folder" in the folder `parentId`; resolves to the folder made (null when cancelled).
 export async function createFolder(parentId, { message, reload }) {
   message.clear();
+  let made = null;
   const name = await askUntilDone(
     { title: 'New folder', label: 'Folder name', confirmLabel: 'Create', original: null },
-    (n) => makeFolders(parentId, n), 'Type a name for the folder.');
-  if (name === null) return;
+    async (n) => {
+      made = await makeFolders(parentId, n);
+    }, 'Type a name for the folder.');
+  if (name === null) return null;
   message.success(`Created the folder "${name}".`);
   await reload();
+  return made;
 }
 
 // "Rename" of `node` (nothing when it is null or the name is unchanged).

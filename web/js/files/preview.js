@@ -129,10 +129,12 @@ export function openPreview({ items, start, onClose = () => {},
     replaceChildren(stage, view(item, viewUrl(item), controller.signal, downloadUrl(item)));
   }
 
-  // The controls that take focus now, in tab order (the guards aside).
+  // The controls that take focus now, in tab order (the guards aside, and a PDF's frame, which
+  // is entered only on purpose).
   function focusables() {
     return [...dialog.querySelectorAll('button, a[href], [tabindex="0"], video, audio, iframe')]
-      .filter((el) => el !== head && el !== tail && !el.disabled && el.getClientRects().length);
+      .filter((el) => el !== head && el !== tail && !el.disabled && el.tabIndex >= 0 &&
+                      el.getClientRects().length);
   }
 }
 
@@ -199,13 +201,22 @@ function playerView(tag, item, url, signal) {
 }
 
 // The frame would show the server's JSON error (and be blocked by its frame-ancestors), so the
-// file is asked for first.
+// file is asked for first. Keys pressed inside the frame (the browser's PDF viewer, another
+// document) never reach the viewer: Escape and ← → would stop working there, and Tab would go
+// through all of the PDF's own controls. So Tab passes the frame by; a button enters it for
+// those who want its controls (page, zoom, search), and says how to get out again.
 function pdfView(item, url, signal) {
   const box = frame(loading());
   probe(url, signal).then(() => {
     if (signal.aborted) return;
     loaded(box);
-    replaceChildren(box, h('iframe', { src: url, title: item.name, class: 'preview-pdf' }));
+    const pdf = h('iframe', { src: url, title: item.name, class: 'preview-pdf', tabindex: '-1' });
+    const enter = h('button', { type: 'button', class: 'button button-secondary button-small' },
+                    'Use the PDF\'s own controls');
+    enter.addEventListener('click', () => pdf.focus());
+    replaceChildren(box, h('p', { class: 'preview-note' }, enter,
+                           ' Inside the PDF, Escape and the arrow keys belong to it: Tab past ' +
+                           'its controls, or click Close, to come back.'), pdf);
   }, (err) => fail(box, err, signal));
   return box;
 }
@@ -230,11 +241,10 @@ function textView(item, url, signal) {
   return box;
 }
 
-function noPreview(item, url, signal, downloadUrl) {
+// The bar's Download is the way to the file: one Download link, not two.
+function noPreview() {
   return frame(h('div', { class: 'preview-none' },
-                 h('p', {}, 'No preview for this kind of file.'),
-                 h('a', { href: downloadUrl, download: item.name, class: 'button' },
-                   'Download')));
+                 h('p', {}, 'No preview for this kind of file: use Download above to get it.')));
 }
 
 // The first 1 MiB of the text file at `url`, as { text, total (bytes of the whole file),

@@ -19,7 +19,9 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-// A horizontal stacked bar: segments [{ bytes, cls, label }] over `total` bytes.
+// A horizontal stacked bar: segments [{ bytes, cls, label }] over `total` bytes. `label` is its
+// text alternative; null when the same words are beside it (it is then hidden from screen
+// readers, which would read them twice).
 export function stackedBar(segments, total, label) {
   let x = 0;
   const rects = [];
@@ -33,8 +35,8 @@ export function stackedBar(segments, total, label) {
     }
     x += pct;
   }
-  return svg('svg', { class: 'stacked-bar', role: 'img', 'aria-label': label,
-                      preserveAspectRatio: 'none' },
+  return svg('svg', { class: 'stacked-bar', role: label ? 'img' : null, 'aria-label': label,
+                      'aria-hidden': label ? null : 'true', preserveAspectRatio: 'none' },
              svg('rect', { x: 0, y: 0, width: '100%', height: '100%', class: 'bar-bg' }), rects);
 }
 
@@ -72,7 +74,7 @@ export function quotaBar() {
                     { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` },
                     { bytes: held, cls: 'seg-reserved',
                       label: `Unfinished uploads: ${formatBytes(held)}` }],
-                   quota, text),
+                   quota, null),  // The same sentence follows as text.
         h('p', { class: 'quota-text' }, text, ' · ', h('a', { href: '/usage' }, 'What uses space?'),
           ' · ', h('a', { href: '/plan' }, 'Change plan')));
   };

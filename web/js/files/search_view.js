@@ -19,9 +19,12 @@ export async function render(outlet, { query, signal, navigate }) {
   await requireUser();
   const q = (query.get('q') ?? '').trim();
   const form = searchForm(navigate, q);
-  const results = h('div', { class: 'search-results', 'aria-live': 'polite' });
+  // One status line says how many were found; the list is read on demand (a live region would
+  // have every result read out at once).
+  const status = h('p', { class: 'search-status', role: 'status' });
+  const results = h('div', { class: 'search-results' });
   outlet.append(h('section', { class: 'files-page search-page' }, h('h1', {}, 'Search'), form,
-                  results));
+                  status, results));
   if (!q) {
     results.append(h('p', {}, 'Type a part of a name: files and folders whose name contains it ' +
                               'are listed here.'));
@@ -30,16 +33,13 @@ export async function render(outlet, { query, signal, navigate }) {
   const found = await get('/api/v1/search', { query: { q, limit: 100 }, signal });
   const items = found?.items ?? [];
   if (!items.length) {
-    results.append(h('p', { role: 'status' },
-                     `Nothing in your files or shared with you is named like "${q}".`));
+    status.textContent = `Nothing in your files or shared with you is named like "${q}".`;
     return;
   }
-  results.append(
-      h('p', { role: 'status' }, found.truncated ? `The first ${items.length} matches for "${q}"; ` +
-                                                   'type more of the name to narrow them down.'
-                                                 : `${items.length} ${items.length === 1
-                                                     ? 'match' : 'matches'} for "${q}".`),
-      h('ul', { class: 'item-list', 'aria-label': 'Search results' }, items.map(row)));
+  status.textContent = found.truncated
+    ? `The first ${items.length} matches for "${q}"; type more of the name to narrow them down.`
+    : `${items.length} ${items.length === 1 ? 'match' : 'matches'} for "${q}".`;
+  results.append(h('ul', { class: 'item-list', 'aria-label': 'Search results' }, items.map(row)));
 }
 
 // The search box, also shown at the top of the file browser. Submitting opens /search?q=….

@@ -3,7 +3,7 @@
 // loaded) says a file exists. The person is asked once per upload: Replace, Keep both (the new
 // file gets a free name, "a (1).txt") or Skip, with "do this for all N conflicts" ticked, as
 // desktop sync clients do; unticked, the next conflict asks again.
-import { h } from '../dom.js';
+import { h, wrapTab } from '../dom.js';
 
 let turns = Promise.resolve();  // One question on the screen at a time, for every upload.
 
@@ -89,6 +89,7 @@ function ask(batch, item) {
       // There is no version history: the server frees the old bytes at once.
       h('p', { class: 'conflict-warning' }, 'Replace overwrites the current file for good: it ',
         'cannot be recovered, not even from the trash.')));
+  wrapTab(dialog);
   document.body.append(dialog);
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {

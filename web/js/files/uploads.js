@@ -233,11 +233,9 @@ function askAbout(item) {
   item.note = '';
   decideConflict(item.batch, item).then((choice) => {
     if (item.state !== 'conflict') return;  // Cancelled meanwhile.
-    if (choice === null) {  // A one-file upload cancelled: as if it never started.
-      clearItems([item]);
-      return;
-    }
-    if (choice === 'skip') item.state = 'skipped';
+    // A one-file upload cancelled: it stays listed as cancelled, and the summary says so.
+    if (choice === null) item.state = 'canceled';
+    else if (choice === 'skip') item.state = 'skipped';
     else Object.assign(item, { onConflict: choice, state: 'queued' });
     panel.draw(item);
     refresh();
@@ -336,8 +334,11 @@ function refresh() {
     else window.removeEventListener('beforeunload', guardLeaving);
   }
   if (!panel) return;
-  // The server's unfinished uploads, less those this page is sending.
-  const sending = new Set(items.filter((i) => kActive.includes(i.state) && i.tus)
+  // The server's unfinished uploads, less those this page is sending or has finished (the list
+  // may be older than the last chunk: a finished upload must not show as unfinished, at 0 bytes,
+  // until the list is loaded again).
+  const sending = new Set(items.filter((i) => (kActive.includes(i.state) || i.state === 'done') &&
+                                              i.tus)
                                .map((i) => i.tus.uploadUrl));
   panel.refresh(unfinished.filter((u) => !sending.has(`/api/v1/uploads/${u.id}`)));
 }

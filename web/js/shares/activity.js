@@ -1,7 +1,7 @@
 // The activity of a share or a public link (GET …/activity): the last accesses, who or which
 // IP, when, what. Also the small pieces the share dialog and the sharing pages have in common:
 // the Copy button of a link URL, a link's facts, the revoke/delete button, the error reporter.
-import { h, replaceChildren } from '../dom.js';
+import { announce, h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
 
 const kActions = {
@@ -67,7 +67,8 @@ export function activityToggle(label, load) {
   return button;
 }
 
-// A read-only field holding `url` with a Copy button; `onCopied()` tells the person.
+// A read-only field holding `url` with a Copy button. The focus stays on the button (pressed
+// from the keyboard, it would otherwise jump to the field) and "<label> copied" is announced.
 export function copyField(url, label) {
   const input = h('input', { type: 'text', readonly: true, value: url, class: 'secret link-url',
                              'aria-label': label });
@@ -84,7 +85,13 @@ export function copyField(url, label) {
       ok = document.execCommand?.('copy') ?? false;
     }
     copy.textContent = ok ? 'Copied' : 'Press Ctrl+C';
-    input.select();
+    if (ok) {
+      copy.focus();
+      announce(`${label} copied`, copy);
+    } else {
+      input.select();  // Selected (and focused) for Ctrl+C.
+      announce(`${label} selected: press Ctrl+C to copy it`, copy);
+    }
     setTimeout(() => { copy.textContent = 'Copy'; }, 2000);
   });
   return h('div', { class: 'secret-row' }, input, copy);

@@ -1,7 +1,7 @@
 // The share dialog of an item I own: share with a person (email with autocomplete of people I
 // shared with before, read or edit), the people who have access (change, revoke, activity),
 // and public links (create with optional password and expiry, copy, delete, activity).
-import { h, replaceChildren } from '../dom.js';
+import { h, keepFocusInList, replaceChildren, wrapTab } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import {
   activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
@@ -96,6 +96,9 @@ export function openShareDialog(node) {
 
   onSubmit(linkForm, {
     message, fieldsByCode: { weak_password: password, invalid_expiry: expiry },
+    // A date in the past is refused as a plain invalid_request: its message names the expiry.
+    fieldFor: (err) => (err.code === 'invalid_request' && /expir/i.test(err.message) ? expiry
+                                                                                    : null),
     action: async () => {
       clearMessages();
       const day = expiry.input.value;
@@ -147,13 +150,14 @@ export function openShareDialog(node) {
                  h('div', { class: 'item-actions' }, select,
                    activityToggle(`Activity of the share with ${who}`,
                                   () => shareActivity(share.id)), revoke));
-    revoke.addEventListener('click', () => run(async () => {
+    // The list is drawn again: focus goes on to the next person's controls.
+    revoke.addEventListener('click', () => keepFocusInList(people, () => run(async () => {
       revoke.disabled = true;
       await deleteShare(share.id).finally(() => { revoke.disabled = false; });
       changed = true;
       message.success(`${who} no longer has access.`);
       await loadPeople();
-    }));
+    })));
     return li;
   }
 
@@ -172,15 +176,16 @@ export function openShareDialog(node) {
                  h('div', { class: 'item-actions' },
                    activityToggle(`Activity of the link ${link.url}`,
                                   () => linkActivity(link.id)), remove));
-    remove.addEventListener('click', () => run(async () => {
+    remove.addEventListener('click', () => keepFocusInList(links, () => run(async () => {
       await deleteLink(link.id);
       changed = true;
       message.success('Deleted the link: it no longer works.');
       await loadLinks();
-    }));
+    })));
     return li;
   }
 
+  wrapTab(dialog);
   document.body.append(dialog);
   const closed = new Promise((resolve) => {
     dialog.addEventListener('close', () => {

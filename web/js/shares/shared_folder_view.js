@@ -5,7 +5,7 @@
 // When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
 // 404) the page looks again, so a revoked or downgraded share shows as it is now.
 import { ApiError } from '../api.js';
-import { h } from '../dom.js';
+import { h, rovingToolbar } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
@@ -104,8 +104,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true,
                                  class: 'upload-files-input' });
   const table = fileTable({
-    onSort: (key) => {
-      if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
+    onSort: (key, order) => {
+      if (order) [state.sort, state.order] = [key, order];
+      else if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
       else [state.sort, state.order] = [key, key === 'name' ? 'asc' : 'desc'];
       run(reload);
     },
@@ -134,22 +135,26 @@ export async function render(outlet, { params, query, signal, navigate }) {
   // Read or edit: the ticked items download (one as itself, a folder or several as a zip).
   const downloadButton = button('Download', () => downloadItems(table.selectedNodes()));
   downloadButton.disabled = true;
-  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'File actions' },
-                    canEdit ? [button('New folder', newFolder),
-                               button('Upload files', () => fileInput.click())]
-                            : h('span', { class: 'item-meta' },
-                                'You can view and download these items.'),
-                    leave);
+  // Toolbars: one Tab stop each, ←/→ between their buttons (rovingToolbar).
+  const toolbar = rovingToolbar(h('div', { class: 'toolbar', role: 'toolbar',
+                                           'aria-label': 'File actions' },
+                                  canEdit ? [button('New folder', newFolder),
+                                             button('Upload files', () => fileInput.click())]
+                                          : h('span', { class: 'item-meta' },
+                                              'You can view and download these items.'),
+                                  leave));
   // The actions on the ticked items stick to the top of the window while items are selected
   // (as in the file browser).
   const dock = h('div', { class: 'toolbar-dock' },
-                 h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
-                            'aria-label': 'File actions for the selected items' },
-                   canEdit ? [renameButton, downloadButton, deleteButton] : downloadButton,
-                   count));
+                 rovingToolbar(h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
+                                          'aria-label': 'File actions for the selected items' },
+                                 canEdit ? [renameButton, downloadButton, deleteButton]
+                                         : downloadButton,
+                                 count)));
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, dock, fileInput, canEdit ? uploadPanel() : null, zone,
+                  toolbar, dock, fileInput, canEdit ? uploadPanel() : null, table.sortControl,
+                  zone,
                   h('div', { class: 'form-actions' }, more)));
 
   more.addEventListener('click', () => run(() => loadPage(false)));

@@ -40,7 +40,8 @@ export function planSetter(user, { onDone = () => {} } = {}) {
                  input,
                  h('label', { for: gift.id, class: 'plan-setter-gift',
                               title: 'A gift is never invoiced, and only an admin changes it.' },
-                   gift, ' Gift'),
+                   // The user's name too: every row has a Gift box.
+                   gift, ' Gift', h('span', { class: 'visually-hidden' }, ` for ${label}`)),
                  button, status);
   form.noValidate = true;  // The server's sentence says which sizes are plans.
   const show = (kind, text) => {

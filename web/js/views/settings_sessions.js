@@ -2,7 +2,7 @@
 // per session (DELETE /api/v1/me/sessions/{id}) and "Sign out everywhere else"
 // (DELETE /api/v1/me/sessions, after a confirmation).
 import { del, get } from '../api.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, keepFocusInList, replaceChildren } from '../dom.js';
 import { confirmDialog } from '../files/dialogs.js';
 import { actionButton, messageBox } from '../forms.js';
 import { formatTime, itemsOf } from '../format.js';
@@ -45,16 +45,21 @@ export async function renderSessions(section, { signal }) {
       replaceChildren(list, h('li', { class: 'status-error' }, err.message));
       return;
     }
-    replaceChildren(list, items.length ? items.map((s) => row(s)) :
+    replaceChildren(list, items.length ? items.map((s, i) => row(s, i + 1)) :
                                          h('li', {}, 'No sessions.'));
     everywhere.hidden = !items.some((s) => !isCurrent(s));
   }
 
-  function row(session) {
+  // Session `n` of the list: its Sign out button's name says which one (the list's number,
+  // when, where): sessions of one browser from one place would otherwise all sound alike.
+  function row(session, n) {
     const current = isCurrent(session);
     const raw = session.user_agent || session.device || '';
     const device = deviceName(raw);
-    const signOut = actionButton('Sign out', async () => {
+    const ip = session.ip || session.ip_address || 'unknown';
+    const seen = formatTime(session.last_seen_at ?? session.last_seen ?? session.created_at);
+    // The list is drawn again: focus goes on to the next session's button.
+    const signOut = actionButton('Sign out', () => keepFocusInList(list, async () => {
       message.clear();
       try {
         await del(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`);
@@ -63,15 +68,13 @@ export async function renderSessions(section, { signal }) {
         message.error(err.message);
       }
       await load();
-    }, { 'aria-label': `Sign out ${device}` });
+    }), { 'aria-label': `Sign out session ${n}: ${device}, last seen ${seen}, IP ${ip}` });
     return h('li', { class: 'item' },
              h('div', { class: 'item-main' },
                h('strong', { title: raw || null }, device),
                current ? h('span', { class: 'badge' }, 'This device')
                                                 : null,
-               h('span', { class: 'item-meta' },
-                 `IP ${session.ip || session.ip_address || 'unknown'} · last seen `,
-                 formatTime(session.last_seen_at ?? session.last_seen ?? session.created_at))),
+               h('span', { class: 'item-meta' }, `IP ${ip} · last seen `, seen)),
              current ? null : signOut);
   }
 
