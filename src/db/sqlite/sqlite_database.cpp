@@ -74,9 +74,15 @@ Result<std::string> Pragma(SqliteConnection& c, std::string_view sql) {
 // checkpoint. That is the trade SQLite recommends for WAL, and it keeps small commits (sessions,
 // metadata) from each costing an fsync. OpenOptions::durable_commits asks for FULL instead.
 Result<void> Configure(SqliteConnection& c, bool reader, bool durable) {
-  for (std::string_view p : {std::string_view("PRAGMA foreign_keys=ON"),
-                             durable ? std::string_view("PRAGMA synchronous=FULL")
-                                     : std::string_view("PRAGMA synchronous=NORMAL")}) {
+  // temp_store=MEMORY: a statement's journal (the pages it changed, to undo that statement
+  // alone) stays in memory whatever its size. Spilled to a temporary file past 4 MiB
+  // (SQLITE_CONFIG_STMTJRNL_SPILL), SQLite 3.40 failed the statement with "database or disk is
+  // full": moving a folder of more than about 3,000 items to the trash was impossible (QA pass
+  // 16). Sorts and temporary tables stay in memory too.
+  for (std::string_view p :
+       {std::string_view("PRAGMA foreign_keys=ON"), std::string_view("PRAGMA temp_store=MEMORY"),
+        durable ? std::string_view("PRAGMA synchronous=FULL")
+                : std::string_view("PRAGMA synchronous=NORMAL")}) {
     if (auto r = c.Exec(p, {}); !r) return std::unexpected(std::move(r.error()));
   }
   if (reader) {
