@@ -342,4 +342,72 @@ describe('long folders, bulk actions, other tabs', () => {
       await context.close();
     }
   });
+
+  test('all items of a folder download as the folder\'s zip, without a look-up per item',
+       async () => {
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await page.goto('/files/Big');
+      await row(page, 'f000.txt').waitFor();
+      await page.locator('#file-list thead input[type=checkbox]').check();
+      const banner = page.locator('.select-all-banner');
+      await banner.getByRole('button', { name: 'Select all items in this folder' }).click();
+      await banner.getByText('All 600 items in this folder are selected.').waitFor();
+      let lookups = 0;
+      page.on('request', (r) => {
+        if (r.method() === 'GET' && /\/api\/v1\/nodes\/[^/?]+$/.test(new URL(r.url()).pathname)) {
+          lookups += 1;
+        }
+      });
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('toolbar', { name: 'File actions for the selected items' })
+            .getByRole('button', { name: 'Download' }).click(),
+      ]);
+      // The folder's own zip: no ?only= list of 600 ids (20,000 made a URL the server refused).
+      assert.equal(new URL(download.url()).pathname, `/api/v1/nodes/${big.id}/content`);
+      assert.equal(new URL(download.url()).search, '');
+      assert.equal(download.suggestedFilename(), 'Big.zip');
+      assert.equal(lookups, 0);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('"All N items in this folder are selected" goes once those items are moved away',
+       async () => {
+    const away = await mkdir('Away');
+    await mkdir('Archive');
+    for (let i = 0; i < 202; i += 20) {
+      await Promise.all(Array.from({ length: Math.min(20, 202 - i) }, async (_, j) => {
+        const r = await put(away.id, `m${String(i + j).padStart(3, '0')}.txt`);
+        assert.equal(r.status, 201);
+      }));
+    }
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await page.goto('/files/Away');
+      await row(page, 'm000.txt').waitFor();
+      await page.locator('#file-list thead input[type=checkbox]').check();
+      const banner = page.locator('.select-all-banner');
+      await banner.getByRole('button', { name: 'Select all items in this folder' }).click();
+      await banner.getByText('All 202 items in this folder are selected.').waitFor();
+      await page.getByRole('toolbar', { name: 'File actions for the selected items' })
+          .getByRole('button', { name: 'Move' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('.picker-list').getByRole('button', { name: 'Archive' }).click();
+      await dialog.getByText('Target: /Archive').waitFor();
+      await dialog.getByRole('button', { name: 'Move here' }).click();
+      await page.getByText('Moved 202 items to /Archive.').waitFor({ timeout: 60000 });
+      await page.getByText('This folder is empty.').waitFor();
+      // Gone, not merely hidden: nothing of it is left to be read out.
+      assert.equal(await banner.isVisible(), false);
+      assert.equal((await banner.textContent()).trim(), '');
+      assert.doesNotMatch(await page.locator('.toolbar-dock').textContent(), /are selected/);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
 });

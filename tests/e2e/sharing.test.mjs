@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -340,7 +340,7 @@ describe('sharing', () => {
       await b.page.locator('table.shared-table tr[data-name="Photos"]')
           .getByRole('link', { name: 'Photos' }).click();
       await b.page.getByText('You can view and download these items.').waitFor();
-      for (const name of ['Upload files', 'New folder', 'Rename', 'Delete']) {
+      for (const name of ['Upload files', 'Upload folder', 'New folder', 'Rename', 'Delete']) {
         assert.equal(await b.page.getByRole('button', { name, exact: true }).count(), 0, name);
       }
       // What B ticks downloads: a folder as its zip, two items as one zip of them (the same
@@ -442,6 +442,45 @@ describe('sharing', () => {
     } finally {
       await b.context.close();
       await visitor.context.close();
+    }
+  });
+
+  test('with the edit permission, "Upload folder" brings a folder tree in, as at home',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await annCall('POST', '/api/v1/nodes/root/folders', { path: 'Clients' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const share = await annCall('POST', '/api/v1/shares',
+                                { node_id: mk.body.id, email: bob.email, permission: 'edit' });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
+    const tmp = await mkdtemp(path.join(tmpdir(), 'nimbus-sharing-folder-'));
+    const src = path.join(tmp, 'Acme');
+    await mkdir(path.join(src, 'Contracts'), { recursive: true });
+    await writeFile(path.join(src, 'brief.txt'), 'the brief\n');
+    await writeFile(path.join(src, 'Contracts', 'signed.txt'), 'signed\n');
+    const b = await logIn(bob);
+    try {
+      await b.page.goto(`/shared/${mk.body.id}`);
+      await b.page.getByRole('heading', { name: 'Clients' }).waitFor();
+      const toolbar = b.page.getByRole('toolbar', { name: 'File actions', exact: true });
+      assert.deepEqual(await toolbar.getByRole('button').allInnerTexts(),
+                       ['New folder', 'Upload files', 'Upload folder', 'Leave']);
+      const [chooser] = await Promise.all([
+        b.page.waitForEvent('filechooser'),
+        toolbar.getByRole('button', { name: 'Upload folder' }).click(),
+      ]);
+      assert.equal(chooser.isMultiple(), true);
+      await chooser.setFiles(src);
+      await b.page.getByRole('region', { name: 'Uploads' }).getByText('2 of 2 uploaded')
+          .waitFor({ timeout: 30000 });
+      await row(b.page, 'Acme').waitFor();
+      assert.equal((await annResolve('/Clients/Acme/brief.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('the brief\n')));
+      assert.equal((await annResolve('/Clients/Acme/Contracts/signed.txt')).status, 200);
+      assertNoProblems(b.problems);
+    } finally {
+      await b.context.close();
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,10 @@
 // whose name is taken asks even when its row is not among those loaded; each file goes into
 // its folder by id, so a folder renamed during the upload keeps receiving them; a folder
 // deleted during the upload stops the rest, told in one sentence; a lost connection is waited
-// out; unfinished resumable uploads are listed on the usage page and can be discarded.
+// out; unfinished resumable uploads are listed on the usage page and can be discarded. A folder
+// dropped again sends (and counts against the free space) only what is not there yet; an NFD
+// name is not "saved under a new name"; refused names make one notice with the bad characters
+// shown; "Upload folder" says that empty folders are left out.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -117,12 +120,13 @@ describe('uploads', () => {
                    sha256(Buffer.from('old c\n')));
       assert.equal((await resolve('/Again/Conf/sub/d.txt')).status, 200, 'the new file went up');
 
-      // Again, now Replace: the same nodes get the new bytes; no "a (1).txt" copies.
+      // Again, now Replace: the same nodes get the new bytes; no "a (1).txt" copies. The file
+      // sent last time (same size and date) is already there: not asked about, not sent.
       await page.locator('input.upload-folder-input').setInputFiles(again);
-      await ask.getByText('Do this for all 4 conflicts').waitFor();
+      await ask.getByText('Do this for all 3 conflicts').waitFor();
       await ask.getByRole('button', { name: 'Replace' }).click();
       await settled(page);
-      await panel.getByText('8 uploaded, 3 skipped').waitFor();
+      await panel.getByText('7 uploaded, 3 skipped, 1 already there').waitFor();
       assert.deepEqual(await children(conf.id), ['a.txt', 'b.txt', 'sub']);
       for (const [rel, text] of [['a.txt', 'new a!\n'], ['b.txt', 'new b!\n'],
                                  ['sub/c.txt', 'new c!\n']]) {
@@ -438,6 +442,162 @@ describe('uploads', () => {
       assert.deepEqual((await call('GET', '/api/v1/uploads')).body.uploads, []);
       assert.equal((await call('GET', '/api/v1/me')).body.usage.reserved_bytes, 0);
       assert.doesNotMatch(await page.locator('.usage-page .lead').innerText(), /unfinished/);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Drops files made in the page ({ name, text }) on the file list, as the desktop hands them.
+  const dropFiles = (page, files) => page.evaluate((list) => {
+    const dt = new DataTransfer();
+    for (const { name, text } of list) dt.items.add(new File([text], name, { type: 'text/plain' }));
+    const zone = document.querySelector('.drop-zone');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+
+  test('a folder dropped again after an interrupted copy: what is there already is neither ' +
+       'counted against the free space, sent nor asked about', async () => {
+    const parent = await mkdirApi('Reimport');
+    const src = await tree(path.join(tmp, 'reimport', 'Import'),
+                           { 'disk.img': 'd'.repeat(80000), 'sub/notes.txt': 'old notes\n' });
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Reimport');
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('2 of 2 uploaded').waitFor();
+      // The copy went on on the desktop: a new file, and the notes changed.
+      await writeFile(path.join(src, 'video.mp4'), 'v'.repeat(60000));
+      await writeFile(path.join(src, 'sub/notes.txt'), 'new notes, longer\n');
+      // 100 kB free: the new file fits, not with disk.img counted again.
+      await page.route('**/api/v1/me', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        const u = body.usage;
+        u.quota_bytes = u.used_bytes + u.trash_bytes + (u.reserved_bytes ?? 0) + 100000;
+        await route.fulfill({ response, json: body });
+      });
+      const puts = [];
+      const listed = [];
+      page.on('request', (r) => {
+        const url = new URL(r.url());
+        if (r.method() === 'PUT') puts.push(url.searchParams.get('path'));
+        if (r.method() === 'GET' && url.pathname.endsWith('/children')) {
+          listed.push(url.pathname.split('/')[4]);
+        }
+      });
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      // Only the changed file is asked about.
+      const ask = page.getByRole('dialog', { name: '"Import/sub/notes.txt" already exists' });
+      await ask.waitFor();
+      assert.equal(await page.getByRole('dialog', { name: /Not enough free space/ }).count(), 0);
+      await ask.getByRole('button', { name: 'Skip' }).click();
+      await settled(page);
+      await panel.getByText('3 uploaded, 1 skipped, 1 already there').waitFor();
+      // disk.img is not sent (notes.txt was tried once with on_conflict=fail: the server's 409
+      // is what asked).
+      assert.deepEqual(puts.filter((p) => p !== 'notes.txt'), ['video.mp4']);
+      await panel.locator('.upload-finished summary').click();
+      await panel.locator('.upload[data-state="skipped"]', { hasText: 'Import/disk.img' })
+          .getByText('Skipped: already there').waitFor();
+      // One listing per folder of the upload (not a request per file).
+      const imp = (await resolve('/Reimport/Import')).body;
+      const sub = (await resolve('/Reimport/Import/sub')).body;
+      assert.equal(listed.filter((id) => id === imp.id).length, 1, listed.join(' '));
+      assert.equal(listed.filter((id) => id === sub.id).length, 1, listed.join(' '));
+      assert.equal((await resolve('/Reimport/Import/video.mp4')).body.size, 60000);
+      assert.equal((await resolve('/Reimport/Import/sub/notes.txt')).body.checksum_sha256,
+                   sha256(Buffer.from('old notes\n')));
+      assert.deepEqual(await children(parent.id), ['Import']);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a macOS (NFD) name, stored in NFC, is not "saved under a new name"', async () => {
+    const dir = path.join(tmp, 'nfd');
+    await mkdir(dir, { recursive: true });
+    const local = path.join(dir, 'Re\u0301sume\u0301 Ju\u0308rgen.txt');
+    await writeFile(local, 'cv\n');
+    await mkdirApi('Accents');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Accents');
+      await page.locator('input.upload-files-input').setInputFiles(local);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('1 of 1 uploaded').waitFor();
+      const finished = panel.locator('.upload-finished summary');
+      await finished.getByText('1 done', { exact: true }).waitFor();
+      await finished.click();
+      assert.equal(await panel.locator('.upload[data-state="done"] .upload-status').innerText(),
+                   'Done · 3 bytes');
+      assert.equal((await resolve('/Accents/Résumé Jürgen.txt')).status, 200);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('refused names: one notice for all of them, their invisible characters shown',
+       async () => {
+    await mkdirApi('Refused');
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Refused');
+      await dropFiles(page, [
+        { name: 'bell\u0007char.txt', text: 'a' }, { name: 'tab\tname.txt', text: 'b' },
+        { name: `${'y'.repeat(296)}.txt`, text: 'c' }, { name: 'fine.txt', text: 'd' }]);
+      await settled(page);
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('1 uploaded, 3 failed').waitFor();
+      const notice = panel.locator('.upload-failure');
+      assert.equal(await notice.count(), 1, 'one notice for one cause');
+      assert.match(await notice.locator('p').first().innerText(),
+                   /^3 files have names that cannot be used, so they were not uploaded\./);
+      await notice.getByText('Which files').click();
+      const listed = await notice.locator('li').allInnerTexts();
+      assert.equal(listed.length, 3);
+      assert.ok(listed.some((t) => t.startsWith('bell␇char.txt · ')), listed.join(' | '));
+      assert.ok(listed.some((t) => t.startsWith('tab␉name.txt · ')), listed.join(' | '));
+      assert.ok(listed.some((t) => /^y{296}\.txt · .*255 bytes/.test(t)), listed.join(' | '));
+      // Nothing to send again: no Retry.
+      assert.equal(await notice.getByRole('button', { name: /Retry/ }).isVisible(), false);
+      assert.deepEqual(await children((await resolve('/Refused')).body.id), ['fine.txt']);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('"Upload folder" says once that empty folders are left out; a drop does not',
+       async () => {
+    await mkdirApi('Picked');
+    const src = await tree(path.join(tmp, 'picked', 'Project'),
+                           { 'a.txt': 'a\n', 'b/c.txt': 'c\n' });
+    await mkdir(path.join(src, 'Empty'));
+    const note = 'Empty folders are not included when a folder is chosen this way; drag the ' +
+                 'folder in to keep them.';
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Picked');
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await dropFiles(page, [{ name: 'dropped.txt', text: 'x' }]);
+      await panel.getByText('1 of 1 uploaded').waitFor();
+      assert.equal(await panel.getByText(note).isVisible(), false, 'not for a drop');
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      await panel.getByText('3 of 3 uploaded').waitFor();
+      await panel.getByText(note).waitFor();
+      // Picked again: still said once.
+      await page.locator('input.upload-folder-input').setInputFiles(src);
+      await panel.getByText('3 uploaded, 2 already there').waitFor();
+      assert.equal(await panel.getByText(note).count(), 1);
+      assert.equal(await panel.getByText(note).isVisible(), true);
+      // It goes with the files it was about.
+      await panel.getByRole('button', { name: 'Clear finished' }).click();
+      assert.equal(await panel.getByText(note).isVisible(), false);
       assertNoProblems(problems, kExpected);
     } finally {
       await context.close();

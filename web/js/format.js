@@ -32,3 +32,16 @@ export function itemsOf(data, key = 'items') {
   if (data && Array.isArray(data.items)) return data.items;
   return [];
 }
+
+// `text` (a file name or path) with the characters that cannot be seen made visible, as the
+// server writes them in its messages (names.cpp VisibleName): a C0 control character as its
+// Control Picture (U+0007 → "␇"), DEL as "␡", and a C1 control or a text-direction character
+// (U+202A–202E, U+2066–2069) as "<U+202E>": the person sees what to rename.
+export function visibleText(text) {
+  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
+    const code = c.codePointAt(0);
+    if (code < 0x20) return String.fromCodePoint(0x2400 + code);
+    if (code === 0x7f) return '\u2421';
+    return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
+}

@@ -1,10 +1,11 @@
 // What the file browser and a shared folder's page both do: actions on a folder's items (each
 // asks with a dialog, calls the API, says what happened in `message`, a messageBox(), then
-// calls `reload()`; errors reject, the caller's run() shows them), the toolbar buttons and
-// the refresh after uploads.
+// calls `reload()`; errors reject, the caller's run() shows them), the toolbar buttons, the
+// upload pickers and the refresh after uploads.
 import { h } from '../dom.js';
 import { promptDialog } from './dialogs.js';
 import { makeFolders, renameNode } from './node_api.js';
+import { planFromFileList } from './tree_walk.js';
 import { onUploaded } from './uploads.js';
 
 // Asks with promptDialog(`ask`) and runs `act(name)` until it succeeds or the person cancels:
@@ -89,4 +90,26 @@ export function toolbarButtonMaker(run) {
     b.addEventListener('click', () => run(fn));
     return b;
   };
+}
+
+// "Upload files" and "Upload folder" with their hidden pickers, the same in my folders and in a
+// folder shared with me with the edit permission. `button` is a toolbarButtonMaker's; each
+// choice goes to onPlan(plan, { folderPicked }) (tree_walk.js's plan; folderPicked for the
+// folder picker, which leaves empty folders out), after which the picker is emptied, so the
+// same files can be chosen again. Returns { buttons, inputs } to put on the page.
+export function uploadPickers(button, onPlan) {
+  const picker = (label, cls, attrs) => {
+    const input = h('input', { type: 'file', multiple: true, hidden: true, class: cls, ...attrs });
+    input.addEventListener('change', async () => {
+      try {
+        await onPlan(planFromFileList(input.files), { folderPicked: !!attrs.webkitdirectory });
+      } finally {
+        input.value = '';
+      }
+    });
+    return { input, button: button(label, () => input.click()) };
+  };
+  const files = picker('Upload files', 'upload-files-input', {});
+  const folder = picker('Upload folder', 'upload-folder-input', { webkitdirectory: true });
+  return { buttons: [files.button, folder.button], inputs: [files.input, folder.input] };
 }

@@ -28,7 +28,11 @@ export function selectAllBanner({ onSelectAll, onClear, what = 'this folder' }) 
         button.textContent = 'Clear selection';
         action = onClear;
       } else {
+        // Emptied too: a count kept in the hidden line would still be read out of the page
+        // (screen readers' browse mode, a copy of the text) after the items went.
         element.hidden = true;
+        text.textContent = '';
+        button.textContent = '';
         action = null;
         return;
       }

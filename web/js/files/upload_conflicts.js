@@ -4,6 +4,7 @@
 // file gets a free name, "a (1).txt") or Skip, with "do this for all N conflicts" ticked, as
 // desktop sync clients do; unticked, the next conflict asks again.
 import { h, wrapTab } from '../dom.js';
+import { visibleText } from '../format.js';
 
 let turns = Promise.resolve();  // One question on the screen at a time, for every upload.
 
@@ -57,8 +58,8 @@ function numbered(name) {
 // One question; resolves to { choice: 'replace' | 'rename' | 'skip' | null, all }.
 function ask(batch, item) {
   const single = batch.single;
-  const title = item.path.includes('/') ? `"${item.path}" already exists`
-                                        : `"${item.name}" already exists here`;
+  const title = item.path.includes('/') ? `"${visibleText(item.path)}" already exists`
+                                        : `"${visibleText(item.name)}" already exists here`;
   const all = h('input', { type: 'checkbox', id: 'conflict-all', checked: true });
   const allText = h('span');
   const allField = h('p', { class: 'conflict-all' }, h('label', { for: 'conflict-all' }, all, ' ',
@@ -78,7 +79,7 @@ function ask(batch, item) {
   const dialog = h('dialog', { class: 'dialog conflict-dialog', 'aria-label': title },
     h('form', { method: 'dialog' }, h('h2', {}, title),
       h('p', {}, `Replace it with the one you are uploading, keep both (the new one is saved as ` +
-                 `"${numbered(item.name)}" or the next free name), or ` +
+                 `"${visibleText(numbered(item.name))}" or the next free name), or ` +
                  `${single ? 'cancel the upload' : 'skip it'}?`),
       allField,
       h('div', { class: 'form-actions' },

@@ -4,12 +4,17 @@
 // the finished rows collapsed into one "N done" line. Rows never move while the pointer or the
 // focus is in the panel: a finished row leaves the list only once it is left alone.
 import { h, replaceChildren } from '../dom.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, visibleText } from '../format.js';
 import { unfinishedList } from './unfinished_uploads.js';
 
 const kActive = ['queued', 'uploading', 'conflict'];
 const kFinished = ['done', 'canceled', 'skipped'];
 const kListedFailures = 100;  // File names shown under a failure group.
+
+// Said once, under the summary, while files chosen with the folder picker are listed: browsers
+// leave empty folders out of such a pick, and a drop keeps them (tree_walk.js).
+export const kPickedFolderNote = 'Empty folders are not included when a folder is chosen ' +
+                                 'this way; drag the folder in to keep them.';
 
 // The panel for `items` (the upload queue, read on every refresh). `actions`: cancel(item),
 // retry(items), clear(items), clearFinished(), reloadUnfinished().
@@ -20,6 +25,7 @@ export function createPanel(items, actions) {
   clear.addEventListener('click', () => actions.clearFinished());
   const overall = h('p', { class: 'upload-overall', hidden: true });
   const prep = h('p', { class: 'upload-prep status', hidden: true });
+  const note = h('p', { class: 'upload-note item-meta', hidden: true }, kPickedFolderNote);
   const resumable = h('div', { class: 'upload-resumable' });
   const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads in progress' });
   const failures = h('div', { class: 'upload-failures' });
@@ -29,7 +35,7 @@ export function createPanel(items, actions) {
                      finishedList);
   const panel = h('section', { class: 'upload-panel', 'aria-label': 'Uploads' },
                   h('div', { class: 'upload-head' }, h('h2', {}, 'Uploads'), summary, clear),
-                  overall, prep, resumable, list, failures, finished);
+                  note, overall, prep, resumable, list, failures, finished);
 
   // Rows to take out of the list once the person is not pointing at or focused in it.
   const leaving = new Set();
@@ -76,13 +82,18 @@ export function createPanel(items, actions) {
     },
     refresh(unfinished) {
       const n = (state) => items.filter((i) => i.state === state).length;
-      const [done, failed, canceled, skipped] = ['done', 'failed', 'canceled', 'skipped'].map(n);
+      const [done, failed, canceled] = ['done', 'failed', 'canceled'].map(n);
+      const already = items.filter((i) => i.state === 'skipped' && i.already).length;
+      const skipped = n('skipped') - already;
       const active = items.filter((i) => kActive.includes(i.state)).length;
-      const text = !failed && !canceled && !skipped ? `${done} of ${items.length} uploaded`
+      const text = !failed && !canceled && !skipped && !already
+        ? `${done} of ${items.length} uploaded`
         : [`${done} uploaded`, failed && `${failed} failed`, canceled && `${canceled} cancelled`,
-           skipped && `${skipped} skipped`].filter(Boolean).join(', ');
+           skipped && `${skipped} skipped`, already && `${already} already there`]
+            .filter(Boolean).join(', ');
       summary.textContent = items.length ? text + (active ? ` · ${active} in progress` : '') : '';
-      clear.hidden = !(done + canceled + skipped);
+      clear.hidden = !(done + canceled + skipped + already);
+      note.hidden = !items.some((i) => i.batch.folderPicked);
       drawFailures();
       drawFinished();
       drawOverall();
@@ -102,10 +113,12 @@ export function createPanel(items, actions) {
     const rows = [...finishedList.children];
     const count = (state) => rows.filter((r) => r.dataset.state === state).length;
     const renamed = rows.filter((r) => r.dataset.renamed).length;
+    const already = rows.filter((r) => r.dataset.already).length;
     finished.hidden = !rows.length;
     finishedSummary.textContent = [`${count('done')} done`,
       count('canceled') && `${count('canceled')} cancelled`,
-      count('skipped') && `${count('skipped')} skipped`].filter(Boolean).join(', ') +
+      count('skipped') > already && `${count('skipped') - already} skipped`,
+      already && `${already} already there`].filter(Boolean).join(', ') +
       (renamed ? ` (${renamed} saved under a new name)` : '');
   }
 
@@ -171,14 +184,15 @@ function buildRow(item, actions) {
     b.addEventListener('click', fn);
     return b;
   };
+  const path = visibleText(item.path);
   const progress = h('progress', { max: String(Math.max(item.size, 1)), value: '0',
-                                   'aria-label': `Upload progress of ${item.path}` });
+                                   'aria-label': `Upload progress of ${path}` });
   const status = h('span', { class: 'upload-status' });
-  const now = button('Retry now', `Retry upload of ${item.path} now`, () => item.retryNow?.());
-  const cancel = button('Cancel', `Cancel upload of ${item.path}`, () => actions.cancel(item));
-  const retry = button('Retry', `Retry upload of ${item.path}`, () => actions.retry([item]));
+  const now = button('Retry now', `Retry upload of ${path} now`, () => item.retryNow?.());
+  const cancel = button('Cancel', `Cancel upload of ${path}`, () => actions.cancel(item));
+  const retry = button('Retry', `Retry upload of ${path}`, () => actions.retry([item]));
   const row = h('li', { class: 'upload' },
-                h('span', { class: 'upload-name', title: item.path }, item.path), progress,
+                h('span', { class: 'upload-name', title: path }, path), progress,
                 h('span', { class: 'upload-actions' }, now, cancel, retry), status);
   Object.assign(row, { progress, status, cancel, retry, now });
   return row;
@@ -188,6 +202,7 @@ function drawRow(item) {
   const { row } = item;
   row.dataset.state = item.state;
   if (item.savedAs) row.dataset.renamed = 'true';
+  if (item.already) row.dataset.already = 'true';
   row.progress.value = item.state === 'done' ? item.size : item.sent;
   let text;
   if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
@@ -196,9 +211,12 @@ function drawRow(item) {
            (item.savedAs ? ` · saved as "${item.savedAs}"` : '') +
            (item.onConflict === 'replace' ? ' · replaced the old one' : '');
   } else if (item.state === 'canceled') text = 'Cancelled';
-  else if (item.state === 'skipped') text = 'Skipped: it already exists';
+  else if (item.state === 'skipped') {
+    text = item.already ? 'Skipped: already there (same size and date)'
+                        : 'Skipped: it already exists';
+  }
   else if (item.state === 'conflict') text = 'Already exists: choose what to do';
-  else if (item.state === 'failed') text = `Failed: ${item.error}`;
+  else if (item.state === 'failed') text = `Failed: ${visibleText(item.error)}`;
   else {
     const speed = speedOf(item);
     text = `${formatBytes(item.sent)} of ${formatBytes(item.size)}` +
@@ -215,13 +233,17 @@ function drawRow(item) {
   row.now.hidden = !item.retryNow;
 }
 
-// "The folder "KB folder" was deleted while uploading: 288 files were not uploaded."
+// "The folder "KB folder" was deleted while uploading: 288 files were not uploaded." Failures
+// of one error code whose messages differ (each names its own file) are told under the code's
+// sentence, each file listed with its reason.
 function failureGroup(group, actions) {
   const first = group[0];
   const n = group.length;
-  const what = n === 1 ? `"${first.path}" was` : `${n} files were`;
+  const alike = group.every((i) => i.cause.text === first.cause.text);
+  const what = n === 1 ? `"${visibleText(first.path)}" was` : `${n} files were`;
   const text = first.cause.kind === 'gone' ? `${first.cause.text}: ${what} not uploaded.`
-                                           : `${what} not uploaded: ${first.cause.text}`;
+             : alike ? `${what} not uploaded: ${visibleText(first.cause.text)}`
+                     : groupText(first.cause.code, n);
   const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
                               hidden: group.every((i) => i.final) }, n === 1 ? 'Retry' : 'Retry all');
   retry.addEventListener('click', () => actions.retry(group));
@@ -229,14 +251,26 @@ function failureGroup(group, actions) {
                   'Clear');
   clear.addEventListener('click', () => actions.clear(group));
   const shown = group.slice(0, kListedFailures);
+  const listed = (i) => h('li', {}, visibleText(i.path),
+                          alike ? null : h('span', { class: 'item-meta' },
+                                           ` · ${visibleText(i.cause.text)}`));
   return h('div', { class: 'notice notice-error upload-failure', role: 'group',
                     'aria-label': 'Not uploaded' },
     h('p', {}, text),
     n > 1 ? h('details', {}, h('summary', {}, 'Which files'),
-              h('ul', { class: 'plain-list' }, shown.map((i) => h('li', {}, i.path)),
+              h('ul', { class: 'plain-list' }, shown.map(listed),
                 n > shown.length ? h('li', {}, `and ${n - shown.length} more`) : null))
           : null,
     h('div', { class: 'form-actions' }, retry, clear));
+}
+
+// The sentence of `n` failures of the error `code` whose messages differ.
+function groupText(code, n) {
+  if (code === 'invalid_name') {
+    return `${n} files have names that cannot be used, so they were not uploaded. Rename ` +
+           'them (see why beside each one), then upload them again.';
+  }
+  return `${n} files were not uploaded (see why beside each one).`;
 }
 
 // Bytes per second over the last ~3 s of samples, or 0 before there is enough to say.

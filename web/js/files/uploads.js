@@ -1,6 +1,7 @@
 // The upload manager: one queue for the whole page (it keeps running while the person browses
 // other folders or the trash) shown in the uploads panel (upload_panel.js). Before a byte is
-// sent, the batch's total size is checked against the free quota and its folders are made
+// sent, the files already there are set aside (upload_folders.js existingFiles), the size of
+// the rest is checked against the free quota and the batch's folders are made
 // (upload_folders.js); each file then goes into its folder by id, small ones with PUT
 // …/content, large ones with tus (tus.js), with on_conflict=fail: a name taken asks the person
 // (upload_conflicts.js). A lost connection is waited out (retry_wait.js); a folder deleted
@@ -11,8 +12,10 @@ import { choiceDialog } from './dialogs.js';
 import { fetchQuota, freeBytes, getNode } from './node_api.js';
 import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
 import { decideConflict, withdrawConflict } from './upload_conflicts.js';
-import { goneFolder, planFolders, prepareFolders } from './upload_folders.js';
-import { createPanel } from './upload_panel.js';
+import {
+  existingFiles, goneFolder, planFolders, prepareFolders,
+} from './upload_folders.js';
+import { createPanel, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
 import { planBytes } from './tree_walk.js';
 
@@ -20,6 +23,8 @@ export { formatDuration } from './upload_panel.js';
 
 const kParallel = 3;
 const kActive = ['queued', 'uploading', 'conflict'];
+// A folder picker gives no files for a folder holding only empty folders (or nothing).
+const kEmptyPick = `The chosen folder has no files. ${kPickedFolderNote}`;
 const items = [];
 const listeners = new Set();
 const failureListeners = new Set();
@@ -75,21 +80,30 @@ function pendingBytes() {
 // Uploads `plan` ({ files: [{file, path}], folders: [path] }, see tree_walk.js) into the folder
 // `parentId`. Resolves to null when queued (or cancelled), or to a sentence for the person when
 // nothing was sent (not enough free space, or a folder could not be created) or some files
-// were left out. When the free space holds some of the files but not all, the person is asked
-// first: "Upload the N files that fit" or Cancel. `ownSpace: false` for a folder shared with
-// me: its owner's space takes the bytes, which only the server knows (its 507 names the owner),
-// so my own free space is not checked. Names taken in the folder are found by the server (any
-// `existingNames` a caller passes is not needed and ignored).
-export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
-  if (!plan.files.length && !plan.folders.length) return null;
-  const needed = planBytes(plan);
+// were left out. Files already there (same path, size and modified time: a folder dropped
+// again after an interrupted copy) are not sent, not counted against the free space and not
+// asked about; they are listed as "already there". When the free space holds some of the
+// other files but not all, the person is asked first: "Upload the N files that fit" or Cancel.
+// `ownSpace: false` for a folder shared with me: its owner's space takes the bytes, which only
+// the server knows (its 507 names the owner), so my own free space is not checked.
+// `folderPicked`: the plan comes from a folder picker, which leaves empty folders out (the
+// panel says so). Other names taken in the folder are found by the server.
+export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked = false } = {}) {
+  if (!plan.files.length && !plan.folders.length) return folderPicked ? kEmptyPick : null;
   const [usage, target] = await Promise.all([ownSpace ? fetchQuota() : null, getNode(parentId)]);
+  // A folder dropped again: what is there already is looked up (the folders are listed anyway
+  // to make them). Loose files are not: listing a big target folder for one file would cost
+  // more than the conflict question a file already there gets from the server.
+  const tree = plan.folders.length > 0 || plan.files.some((f) => f.path.includes('/'));
+  const existing = tree ? await existingFiles(plan, target.id)
+                        : { same: new Set(), folders: new Map() };
+  const already = plan.files.filter((f) => existing.same.has(f));
+  plan = { files: plan.files.filter((f) => !existing.same.has(f)), folders: plan.folders };
+  const needed = planBytes(plan);
   const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
   let leftOut = null;
   if (needed > free) {
-    const what = plan.folders.length ? 'This folder needs'
-                                     : plan.files.length === 1 ? 'This file needs'
-                                                               : 'These files need';
+    const what = spaceNeededBy(plan, already.length);
     const short = `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
     const fit = filesThatFit(plan.files, free);
     if (!fit.length) return short;
@@ -114,6 +128,7 @@ export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   let folders;
   try {
     folders = await prepareFolders(dirs, target.id, {
+      known: existing.folders,
       onProgress: (done, total) => panel.preparing(total > 1 && done < total
         ? `Creating folders: ${done} of ${total}…` : ''),
     });
@@ -126,23 +141,39 @@ export async function uploadPlan(plan, parentId, { ownSpace = true } = {}) {
   // Folders alone (an empty folder dropped) make no upload: tell the views now.
   if (!plan.files.length) notifyUploaded(target.id, target.id);
   const batch = {
-    targetId: target.id, targetName: target.name || 'Files', ownSpace, dirs, folders,
+    targetId: target.id, targetName: target.name || 'Files', ownSpace, folderPicked, dirs, folders,
     gone: new Map(), checks: new Map(), held: 0, items: [], single: plan.files.length === 1,
     policy: null, waiting: [], asking: null,
     hasPending: () => batch.items.some((i) => i.state === 'queued' || i.state === 'uploading'),
   };
-  for (const { file, path } of plan.files) {
-    const cut = path.lastIndexOf('/');
-    const item = { id: ++nextId, batch, file, path, dir: cut < 0 ? '' : path.slice(0, cut),
-                   name: path.slice(cut + 1), onConflict: 'fail', size: file.size, sent: 0,
-                   state: 'queued', error: '', note: '', savedAs: '', samples: [] };
-    batch.items.push(item);
-    items.push(item);
-    panel.add(item);
-  }
+  for (const { file, path } of plan.files) addItem(batch, file, path);
+  for (const { file, path } of already) addItem(batch, file, path, { already: true });
   refresh();
   pump();
   return leftOut;
+}
+
+// Whose bytes the free space is short of: "This folder needs", "The 3 files not here yet need"…
+function spaceNeededBy(plan, alreadyThere) {
+  const one = plan.files.length === 1;
+  if (alreadyThere) return one ? 'The file not here yet needs'
+                               : `The ${formatCount(plan.files.length)} files not here yet need`;
+  if (plan.folders.length) return 'This folder needs';
+  return one ? 'This file needs' : 'These files need';
+}
+
+// One file of `batch` in the queue and the panel; `already`: it is there, so it is listed as
+// skipped at once.
+function addItem(batch, file, path, { already = false } = {}) {
+  const cut = path.lastIndexOf('/');
+  const item = { id: ++nextId, batch, file, path, dir: cut < 0 ? '' : path.slice(0, cut),
+                 name: path.slice(cut + 1), onConflict: 'fail', size: file.size, sent: 0,
+                 state: already ? 'skipped' : 'queued', already, error: '', note: '',
+                 savedAs: '', samples: [] };
+  batch.items.push(item);
+  items.push(item);
+  panel.add(item);
+  return item;
 }
 
 // The files of `files` that fit in `free` bytes, taken in their order (a file too large for
@@ -185,7 +216,9 @@ async function run(item) {
   const folderId = item.batch.folders.get(item.dir);
   try {
     const node = await sendFile(item, folderId, (i) => panel.draw(i));
-    if (typeof node?.name === 'string' && node.name !== item.name) item.savedAs = node.name;
+    // The server keeps names in NFC: a macOS (NFD) name stored so is not a new name.
+    if (typeof node?.name === 'string' &&
+        node.name.normalize('NFC') !== item.name.normalize('NFC')) item.savedAs = node.name;
     Object.assign(item, { state: 'done', sent: item.size, note: '' });
     notifyUploaded(item.batch.targetId, folderId);
   } catch (err) {
@@ -219,7 +252,10 @@ function failed(item, err) {
   }
   item.state = 'failed';
   item.error = err?.message ?? String(err);
-  item.cause = { key: `error:${err?.code}:${item.error}`, kind: 'error', text: item.error };
+  // One notice per error code (fifty refused names: one notice listing them, each file's own
+  // reason beside it); errors without a code are told per message.
+  item.cause = { key: err?.code ? `error:${err.code}` : `error::${item.error}`, kind: 'error',
+                 code: err?.code ?? null, text: item.error };
   // A refusal that sending again cannot change (a bad name, too large): no Retry.
   item.final = err?.status >= 400 && err?.status < 500 && ![404, 408, 409, 410, 429]
       .includes(err.status);

@@ -13,13 +13,13 @@ import { runBulk } from '../files/bulk.js';
 import { confirmDialog } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
 import {
-  createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker,
+  createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker, uploadPickers,
 } from '../files/item_actions.js';
 import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
 import { openPreview, previewKind } from '../files/preview.js';
-import { captureDrop, planFromFileList } from '../files/tree_walk.js';
+import { captureDrop } from '../files/tree_walk.js';
 import { onUploadFailed, uploadPanel, uploadPlan } from '../files/uploads.js';
 import { errorReporter } from './activity.js';
 import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
@@ -101,8 +101,6 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
                  'Load more');
-  const fileInput = h('input', { type: 'file', multiple: true, hidden: true,
-                                 class: 'upload-files-input' });
   const table = fileTable({
     onSort: (key, order) => {
       if (order) [state.sort, state.order] = [key, order];
@@ -129,6 +127,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
     ] : []),
   });
   const button = toolbarButtonMaker(run);
+  // The same upload choices as in my own folders (the owner's space takes the bytes).
+  const pickers = canEdit
+    ? uploadPickers(button, (plan, opts) => run(() => startUpload(plan, node.id, opts)))
+    : { buttons: [], inputs: [] };
   const renameButton = button('Rename', renameSelected);
   const deleteButton = button('Delete', () => deleteItems(table.selectedNodes()),
                               { class: 'button button-danger button-small' });
@@ -138,8 +140,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
   // Toolbars: one Tab stop each, ←/→ between their buttons (rovingToolbar).
   const toolbar = rovingToolbar(h('div', { class: 'toolbar', role: 'toolbar',
                                            'aria-label': 'File actions' },
-                                  canEdit ? [button('New folder', newFolder),
-                                             button('Upload files', () => fileInput.click())]
+                                  canEdit ? [button('New folder', newFolder), ...pickers.buttons]
                                           : h('span', { class: 'item-meta' },
                                               'You can view and download these items.'),
                                   leave));
@@ -153,21 +154,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
                                  count)));
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, dock, fileInput, canEdit ? uploadPanel() : null, table.sortControl,
+                  toolbar, dock, pickers.inputs, canEdit ? uploadPanel() : null, table.sortControl,
                   zone,
                   h('div', { class: 'form-actions' }, more)));
 
   more.addEventListener('click', () => run(() => loadPage(false)));
-  if (canEdit) {
-    dropTarget(zone, (dt) => upload(node.id, dt));
-    fileInput.addEventListener('change', () => run(async () => {
-      try {
-        await startUpload(planFromFileList(fileInput.files), node.id);
-      } finally {
-        fileInput.value = '';
-      }
-    }));
-  }
+  if (canEdit) dropTarget(zone, (dt) => upload(node.id, dt));
   const stopRefresh = refreshAfterUploads(node.id, () => run(reload));
   const stopFailures = onUploadFailed((parentId, err) => {
     const here = parentId === node.id || state.items.some((item) => item.id === parentId);
@@ -224,10 +216,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
     return checking;
   }
 
-  async function startUpload(plan, parentId) {
+  // `opts`: { folderPicked } (uploadPickers).
+  async function startUpload(plan, parentId, opts = {}) {
     message.clear();
     // The owner's space takes the bytes: my own free space says nothing about it.
-    const refusal = await uploadPlan(plan, parentId, { ownSpace: node.permission === 'owner' });
+    const refusal = await uploadPlan(plan, parentId, { ...opts,
+                                                       ownSpace: node.permission === 'owner' });
     if (refusal) message.error(refusal);
   }
 
