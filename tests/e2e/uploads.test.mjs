@@ -393,6 +393,29 @@ describe('uploads', () => {
     }
   });
 
+  test('a folder of many files lists 50 waiting rows and one line for the rest', async () => {
+    const files = {};
+    for (let i = 0; i < 80; i += 1) files[`Many/f${String(i).padStart(2, '0')}.txt`] = `n${i}\n`;
+    const src = await tree(path.join(tmp, 'many'), files);
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await slowPuts(page, 300);
+      await page.locator('input.upload-folder-input').setInputFiles(path.join(src, 'Many'));
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      // 80 files, 3 at a time: 50 waiting rows at most, the others told in one line.
+      await panel.getByText(/^\d+ more files waiting$/).waitFor();
+      const waiting = await page.locator('.upload-list .upload[data-state="queued"]').count();
+      assert.ok(waiting <= 50, `${waiting} waiting rows`);
+      await panel.getByText('80 of 80 uploaded').waitFor({ timeout: 60000 });
+      assert.equal(await panel.getByText(/more files? waiting/).count(), 0);
+      const folder = (await resolve('/Many')).body;
+      assert.equal((await children(folder.id)).length, 80);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('an unfinished upload shows on the usage page; Discard frees its space', async () => {
     const folder = await mkdirApi('Later');
     const size = 40 * 1024 * 1024;
