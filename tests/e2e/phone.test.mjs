@@ -86,6 +86,32 @@ describe('phone screens', () => {
     }
   });
 
+  test('a deep folder folds its breadcrumbs: Files / … / parent / current; … opens them',
+       async () => {
+    const levels = Array.from({ length: 12 }, (_, i) => `Level ${i + 1} of a deep tree`);
+    const login = await apiLogin(server.url, admin.email, admin.password);
+    const made = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders', {
+      cookie: login.cookie, csrf: login.csrf, body: { path: levels.join('/') } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { context, page, problems } = await openSignedIn(browser, server.url, admin);
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`/files/${levels.map(encodeURIComponent).join('/')}`);
+      const crumbs = page.getByRole('navigation', { name: 'Breadcrumbs' });
+      await crumbs.getByRole('link', { name: levels[11] }).waitFor();
+      assert.deepEqual(await crumbs.getByRole('link').allInnerTexts(),
+                       ['Files', levels[10], levels[11]]);
+      assert.ok((await crumbs.boundingBox()).height <= 120, 'a few lines at most');
+      await crumbs.getByRole('button', { name: 'Show the 10 folders between' }).click();
+      assert.equal(await crumbs.getByRole('link').count(), 13);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent),
+                   levels[0]);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the header: behind "Menu" on a phone, one line on a laptop', async () => {
     const { context, page, problems } = await openSignedIn(browser, server.url, admin);
     try {

@@ -34,6 +34,8 @@ import { uploadPanel, uploadPlan } from './uploads.js';
 // The most items a zip of a selection (?only=id,…) takes: their ids fit the server's 16 KiB
 // request header limit with room for the rest of the request.
 const kMaxZipSelection = 500;
+// Breadcrumbs longer than this fold their middle behind "…".
+const kCrumbsFolded = 5;
 
 const kSorts = ['name', 'modified', 'size'];
 const kMaxRestoredRows = 20000;
@@ -539,18 +541,37 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   }
 
   // "Files / a / b" (not at the root, where the title says "Files"): links; each one also takes
-  // drops (move or upload into that folder).
+  // drops (move or upload into that folder). A deep path shows "Files / … / parent / current",
+  // the "…" opening the rest (QA pass 16: 30 levels took 7 lines on a phone).
   function breadcrumbs(current) {
     const parts = splitPath(current);
     const crumbs = [['Files', '/']];
     parts.forEach((name, i) => crumbs.push([name, '/' + parts.slice(0, i + 1).join('/')]));
     const nav = h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' });
-    replaceChildren(nav, crumbs.map(([name, p], i) => {
-      const last = i === crumbs.length - 1;
-      const link = h('a', { href: folderUrl(p), 'aria-current': last ? 'page' : null }, name);
-      if (!last) dropTarget(link, (dt) => handleDrop(p === '/' ? 'root' : null, p, dt));
-      return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null, link];
-    }));
+    const link = ([name, p]) => {
+      const last = p === crumbs[crumbs.length - 1][1];
+      const a = h('a', { href: folderUrl(p), 'aria-current': last ? 'page' : null }, name);
+      if (!last) dropTarget(a, (dt) => handleDrop(p === '/' ? 'root' : null, p, dt));
+      return a;
+    };
+    const draw = (all) => {
+      const folded = all || crumbs.length <= kCrumbsFolded ? [] : crumbs.slice(1, -2);
+      const shown = folded.length ? [crumbs[0], null, ...crumbs.slice(-2)] : crumbs;
+      replaceChildren(nav, shown.map((crumb, i) => {
+        const sep = i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null;
+        if (crumb) return [sep, link(crumb)];
+        const more = h('button', { type: 'button', class: 'link-button crumb-more',
+                                   title: folded.map(([name]) => name).join(' / '),
+                                   'aria-label': `Show the ${folded.length} folders between` },
+                       '…');
+        more.addEventListener('click', () => {
+          draw(true);
+          nav.querySelectorAll('a')[1]?.focus();  // The first folder that was folded.
+        });
+        return [sep, more];
+      }));
+    };
+    draw(false);
     return nav;
   }
 }
