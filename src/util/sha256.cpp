@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "util/sha256.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <cstdlib>
 #include <utility>
-
-#include <openssl/evp.h>
 
 namespace nimbus {
 namespace {
@@ -52,13 +53,7 @@ std::array<std::uint8_t, 32> Sha256::Finish() {
 
 std::string Sha256::FinishHex() {
   auto digest = Finish();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(64, '0');
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return nimbus::HexOf(digest);
 }
 
 void Sha256::Reset() { Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr)); }
@@ -67,6 +62,29 @@ std::string Sha256::HexOf(std::string_view data) {
   Sha256 h;
   h.Update(data);
   return h.FinishHex();
+}
+
+std::string HexOf(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * bytes.size(), '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    hex[2 * i] = kHex[bytes[i] >> 4];
+    hex[2 * i + 1] = kHex[bytes[i] & 0xf];
+  }
+  return hex;
+}
+
+std::array<std::uint8_t, 32> HmacSha256(std::string_view key, std::string_view message) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  // One-shot HMAC cannot fail for SHA-256 short of memory exhaustion.
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
+           &len) == nullptr ||
+      len != out.size()) {
+    std::abort();
+  }
+  return out;
 }
 
 }  // namespace nimbus

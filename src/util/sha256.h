@@ -1,4 +1,5 @@
-// Sha256: incremental SHA-256 (OpenSSL EVP) for whole-blob hashes recorded in the DB.
+// Sha256: incremental SHA-256 (OpenSSL EVP) for whole-blob hashes recorded in the DB; and
+// HMAC-SHA256.
 //   Sha256 h; h.Update(chunk); ...; std::string hex = h.FinishHex();
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
@@ -39,5 +40,10 @@ class Sha256 {
  private:
   void* ctx_ = nullptr;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of this header.
 };
+
+// HMAC-SHA256 of `message` keyed with the bytes of `key` (webhook signatures, link access keys).
+std::array<std::uint8_t, 32> HmacSha256(std::string_view key, std::string_view message);
+// `bytes` as lowercase hex.
+std::string HexOf(std::span<const std::uint8_t> bytes);
 
 }  // namespace nimbus

@@ -34,6 +34,12 @@ Result<void> StoreLevel(db::Transaction& tx, std::int64_t user_id, int level, bo
       {user_id, std::int64_t{level}, now_ms});
 }
 
+// The whole percent of the plan that `quota` uses (rounded down; past 100 when over).
+std::int64_t UsedPercent(const files::QuotaState& quota) {
+  return static_cast<std::int64_t>(static_cast<Wide>(quota.used_bytes) * 100 /
+                                   std::max<std::int64_t>(1, quota.quota_bytes));
+}
+
 Result<void> QueueWarning(db::Transaction& tx, std::int64_t user_id, int level,
                           const files::QuotaState& quota, std::int64_t now_ms,
                           std::string_view public_url) {
@@ -41,19 +47,15 @@ Result<void> QueueWarning(db::Transaction& tx, std::int64_t user_id, int level,
   if (!user) return std::unexpected(std::move(user.error()));
   if (!*user) return {};  // An allocation without a user (an admin's test owner): no one to tell.
   const auto& [name, email] = **user;
-  return QueueMail(
-      tx, mail::Template::kUsageWarning, email,
-      {{"name", name.empty() ? email : name},
-       // The share used now, not the threshold crossed: an upload that goes from
-       // 89 % to 95 % says 95 % (QA pass 16: "90 % full" at 95 %).
-       {"percent",
-        std::to_string(std::max<std::int64_t>(
-            level, static_cast<std::int64_t>(static_cast<Wide>(quota.used_bytes) * 100 /
-                                             std::max<std::int64_t>(1, quota.quota_bytes))))},
-       {"used", files::HumanBytes(quota.used_bytes)},
-       {"quota", files::HumanBytes(quota.quota_bytes)},
-       {"link", fmt::format("{}/plan", public_url)}},
-      now_ms);
+  return QueueMail(tx, mail::Template::kUsageWarning, email,
+                   {{"name", name.empty() ? email : name},
+                    // The share used now, not the threshold crossed: an upload that goes from
+                    // 89 % to 95 % says 95 % (QA pass 16: "90 % full" at 95 %).
+                    {"percent", std::to_string(std::max<std::int64_t>(level, UsedPercent(quota)))},
+                    {"used", files::HumanBytes(quota.used_bytes)},
+                    {"quota", files::HumanBytes(quota.quota_bytes)},
+                    {"link", fmt::format("{}/plan", public_url)}},
+                   now_ms);
 }
 
 }  // namespace

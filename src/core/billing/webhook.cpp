@@ -3,17 +3,15 @@
 
 #include <fmt/core.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
-#include <cstdlib>
 #include <optional>
 
 #include "db/stores/billing_store.h"
+#include "util/sha256.h"
 
 namespace nimbus::core::billing {
 namespace {
@@ -75,16 +73,7 @@ Mac Sign(std::string_view secret, std::string_view t, std::string_view body) {
   std::string message;
   message.reserve(t.size() + 1 + body.size());
   message.append(t).append(1, '.').append(body);
-  Mac out{};
-  unsigned int len = 0;
-  // One-shot HMAC cannot fail for SHA-256 with a non-empty key short of memory exhaustion.
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
-           &len) == nullptr ||
-      len != kMacBytes) {
-    std::abort();
-  }
-  return out;
+  return HmacSha256(secret, message);
 }
 
 // MarkPaidIn's and RecordPaymentFailedIn's kNotFound is the provider's mistake, not a missing

@@ -2,8 +2,6 @@
 #include "core/files/link_service.h"
 
 #include <fmt/core.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include "db/stores/activity_store.h"
 #include "db/stores/link_store.h"
 #include "util/run_blocking.h"
+#include "util/sha256.h"
 
 namespace nimbus::core::files {
 namespace {
@@ -54,15 +53,8 @@ Link ToLink(db::LinkRow row, Node node, std::string_view public_url) {
 // holds, and which a new password would change) over the link id and the key's expiry, as hex.
 std::string AccessKeyMac(std::string_view password_hash, std::string_view link_id,
                          std::int64_t expires_ms) {
-  const std::string message = fmt::format("nimbus link access\n{}\n{}", link_id, expires_ms);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), password_hash.data(), static_cast<int>(password_hash.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", mac[i]);
-  return hex;
+  return HexOf(
+      HmacSha256(password_hash, fmt::format("nimbus link access\n{}\n{}", link_id, expires_ms)));
 }
 
 // "<expiry ms>.<mac>".

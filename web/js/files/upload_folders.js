@@ -124,8 +124,9 @@ export async function existingFiles(plan, targetId) {
   return { same, folders };
 }
 
-// True when `node` (a listed child) is `file` as far as can be told without reading it.
-function sameFile(node, file) {
+// True when `node` (a listed or resolved node) is `file` as far as can be told without reading
+// it: a file of the same size and, when the browser knows it, the same modified time.
+export function sameFile(node, file) {
   if (node?.type !== 'file' || Number(node.size) !== file.size) return false;
   const changed = fileModifiedAt(file);
   return !changed || Date.parse(node.modified_at) === Date.parse(changed);

@@ -2,6 +2,7 @@
 // (tus.js) for a large one, with the item's on_conflict. A lost connection is waited out
 // (retry_wait.js) for as long as it takes, with a "Retry now" (item.retryNow) meanwhile.
 import { getNode, resolvePath } from './node_api.js';
+import { sameFile } from './upload_folders.js';
 import { pauseBeforeRetry } from './retry_wait.js';
 import { fileModifiedAt, kTusThresholdBytes, TusUpload } from './tus.js';
 import { errorOf, send } from './xhr.js';
@@ -30,7 +31,7 @@ async function sendPut(item, folderId, redraw) {
       // the answer was lost. Sending it again would ask about a conflict with itself (or keep a
       // second copy "name (1)"): the file already there with this size and date is this one.
       if (lostAnswer && item.onConflict !== 'replace') {
-        const saved = await alreadySaved(item, folderId, changed, controller.signal);
+        const saved = await alreadySaved(item, folderId, controller.signal);
         if (saved) return saved;
       }
       const r = await send('PUT', url, { body: item.file, onProgress: progressOf(item, redraw),
@@ -50,14 +51,13 @@ async function sendPut(item, folderId, redraw) {
 
 // The file at the item's path in `folderId` when it is the one being sent (same size, and the
 // same modified time when one was sent); null when not there, another file, or not known.
-async function alreadySaved(item, folderId, changed, signal) {
+async function alreadySaved(item, folderId, signal) {
   try {
     const folder = await getNode(folderId, { signal });
     if (!folder?.path) return null;
     const path = `${folder.path.replace(/\/$/, '')}/${item.name}`;
     const node = await resolvePath(path, { signal });
-    if (node?.type !== 'file' || node.size !== item.size) return null;
-    return !changed || node.modified_at === changed ? node : null;
+    return sameFile(node, item.file) ? node : null;
   } catch (err) {
     if (err?.name === 'AbortError') throw err;
     return null;
@@ -94,8 +94,7 @@ async function sendTus(item, folderId, redraw) {
   return oneTabAtATime(upload, item, redraw, async (waited) => {
     // The other tab may have sent this very file meanwhile.
     if (waited && item.onConflict !== 'replace') {
-      const saved = await alreadySaved(item, folderId, fileModifiedAt(item.file),
-                                       upload.controller.signal);
+      const saved = await alreadySaved(item, folderId, upload.controller.signal);
       if (saved) return saved;
     }
     const nodeId = await upload.start();
