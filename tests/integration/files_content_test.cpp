@@ -353,6 +353,38 @@ TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
   EXPECT_EQ(Reservations(), "[(0,)]\n");
 }
 
+// A replace reserves only the growth. When the file it was to replace is renamed away while the
+// body arrives, the upload makes a whole new file: that must still fit the quota (QA pass 17:
+// each such upload went past the plan by the old file's size).
+TEST_F(FilesContentTest, AReplaceWhoseFileWasRenamedMeanwhileStillFitsTheQuota) {
+  SetQuota(1000000);  // Files over 64 KiB: a reservation row each.
+  HttpResponse old = Put("root", "victim.bin", Bytes(600000));
+  ASSERT_EQ(old.status, 201) << old.body;
+  auto c = HttpClient::Connect(port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->SendRaw(fmt::format(
+      "PUT /api/v1/nodes/root/content?path=victim.bin&on_conflict=replace HTTP/1.1\r\nHost: "
+      "x\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Length: 600010\r\n\r\n",
+      me().cookie, me().csrf)));
+  ASSERT_TRUE(c->SendRaw(Bytes(1000)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // The 10 bytes are reserved.
+  HttpResponse renamed =
+      Api("PATCH", "/api/v1/nodes/" + IdOf(old), R"({"name":"victim-renamed.bin"})");
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  ASSERT_TRUE(c->SendRaw(Bytes(599010)));
+  auto answer = c->ReadResponse();
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->status, 507) << answer->body;
+  EXPECT_NE(answer->body.find("quota_exceeded"), std::string::npos) << answer->body;
+  EXPECT_EQ(NodesNamed("victim.bin"), "[(0,)]\n");
+  EXPECT_EQ(UsedBytes(), 600000);
+  EXPECT_EQ(Reservations(), "[(0,)]\n");
+  // With room for it, the same upload is a new file of its own.
+  SetQuota(2000000);
+  EXPECT_EQ(Put("root", "victim.bin", Bytes(600010), "replace").status, 201);
+  EXPECT_EQ(UsedBytes(), 1200010);
+}
+
 TEST_F(FilesContentTest, AConnectionCutMidBodyLeavesNothingAndReleasesTheReservation) {
   SetQuota(100000);
   {

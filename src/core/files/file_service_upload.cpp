@@ -458,7 +458,10 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
         return std::unexpected(r.error());
       }
     }
-    if (chunked || result.replaced || pending) {  // Not all reserved: the quota must hold.
+    // Not all reserved, the quota must hold: a chunked body, a small upload, and any upload
+    // asked to replace (only its growth was reserved; if the file it was to replace was renamed
+    // or deleted meanwhile, it is a whole new file now: QA pass 17, a way past the quota).
+    if (chunked || pending || result.replaced || request.on_conflict == OnConflict::kReplace) {
       auto q = LoadQuota(tx, owner);
       if (!q) return std::unexpected(q.error());
       q->reserved_bytes += static_cast<std::int64_t>(pending_->Sum(owner, request.reservation_id));
