@@ -11,6 +11,7 @@
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
 #include "util/clock.h"
+#include "util/concurrently.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::core::files {
@@ -156,17 +157,29 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id, st
       (void)co_await deps_.blobs.Erase(UnrecordedRow(owner_id, blob));
     (void)co_await Release(reservation);
   };
-  std::size_t next_target = 0;
+  // Several files at a time (small ones then share disk commits: a folder of 2,000 small files
+  // took 3.5 s one by one). The first failure stops the rest; everything written is erased.
+  std::vector<const Node*> file_nodes;
   for (const Node& n : plan->nodes) {
-    if (!n.is_file()) continue;
+    if (n.is_file()) file_nodes.push_back(&n);
+  }
+  std::optional<Error> failed;
+  auto copy_one = [&](std::size_t i) -> net::awaitable<void> {
+    if (failed) co_return;
+    const Node& n = *file_nodes[i];
     BlobSource source(deps_.blobs, n.blob_id, static_cast<std::uint64_t>(n.size));
-    auto written = co_await deps_.blobs.Write(std::move(targets[next_target++]), source,
+    auto written = co_await deps_.blobs.Write(std::move(targets[i]), source,
                                               static_cast<std::uint64_t>(n.size));
     if (!written) {
-      co_await undo();
-      co_return std::unexpected(written.error());
+      if (!failed) failed = written.error();
+      co_return;
     }
     blobs.emplace(n.id, std::move(*written));
+  };
+  co_await ForEachConcurrently(file_nodes.size(), storage::kConcurrentBlobs, copy_one);
+  if (failed) {
+    co_await undo();
+    co_return std::unexpected(*failed);
   }
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto commit = [&] {

@@ -10,6 +10,7 @@
 #include "db/stores/disk_store.h"
 #include "storage/counting_sink.h"
 #include "storage/engine/storage_engine.h"
+#include "util/concurrently.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
@@ -97,12 +98,9 @@ net::awaitable<Result<StoredBlob>> OwnerBlobs::Write(WriteTarget target, ByteSou
 
 Result<void> OwnerBlobs::Record(db::Transaction& tx, std::int64_t owner_id,
                                 const StoredBlob& blob) {
-  db::BlobRow row{blob.info.id.str(),
-                  owner_id,
-                  blob.primary_id,
-                  static_cast<std::int64_t>(blob.info.size),
-                  blob.info.sha256_hex,
-                  ToUnixMs(clock_.Now())};
+  db::BlobRow row{blob.info.id.str(),   owner_id,
+                  blob.primary_id,      static_cast<std::int64_t>(blob.info.size),
+                  blob.info.sha256_hex, ToUnixMs(clock_.Now())};
   if (auto r = db::BlobStore(tx).Insert(row); !r) return r;
   if (auto r = engine_.pool().AddUsed(tx, owner_id, row.size); !r) return r;
   auto a = db::DiskStore(tx).GetAllocation(owner_id);
@@ -190,7 +188,10 @@ Result<db::BlobRow> OwnerBlobs::Forget(db::Transaction& tx, std::string_view blo
 
 net::awaitable<std::size_t> OwnerBlobs::EraseForgotten(std::vector<db::BlobRow> rows) {
   std::vector<std::string> erased;
-  for (const db::BlobRow& row : rows) {
+  // Several at a time: the removals of small blobs then share their disk commits (a trash of
+  // 2,000 small files took 6 s one by one).
+  auto erase_one = [&](std::size_t i) -> net::awaitable<void> {
+    const db::BlobRow& row = rows[i];
     auto removed = co_await Erase(row);
     if (removed) {
       erased.push_back(row.id);
@@ -198,7 +199,8 @@ net::awaitable<std::size_t> OwnerBlobs::EraseForgotten(std::vector<db::BlobRow> 
       spdlog::warn("blob {} of a deleted file stays queued for removal: {}", row.id,
                    removed.error().message);
     }
-  }
+  };
+  co_await ForEachConcurrently(rows.size(), kConcurrentBlobs, erase_one);
   if (erased.empty()) co_return 0;
   auto dequeue = [this, &erased] {
     return db_.Write([&](db::Transaction& tx) -> Result<void> {

@@ -4,15 +4,14 @@
 // or a background move to a pair of another category). SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "db/database.h"
 #include "db/stores/blob_store.h"
@@ -26,6 +25,11 @@
 #include "util/worker_pool.h"
 
 namespace nimbus::storage {
+
+// Blobs written or removed at once by one operation on many (a copy of a folder, emptying the
+// trash): enough for the small ones to share disk commits, few enough to leave the disks to
+// everyone else too.
+inline constexpr std::size_t kConcurrentBlobs = 16;
 
 class StorageEngine;
 

@@ -18,6 +18,7 @@
 #include "storage/local/disk_root.h"
 #include "storage/local/posix_file.h"
 #include "storage/local/small_blobs.h"
+#include "util/await_callback.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
@@ -54,10 +55,12 @@ LocalVolume::LocalVolume(const LocalVolumeOptions& options, WorkerPool& pool)
 
 LocalVolume::~LocalVolume() = default;
 
-Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions& options, WorkerPool& pool) {
+Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions& options,
+                                                       WorkerPool& pool) {
   if (options.id.empty()) return Fail(Errc::kInvalidArgument, "local disk without an id");
   if (options.root.empty() || options.root.front() != '/') {
-    return Fail(Errc::kInvalidArgument, "disk {}: root '{}' is not an absolute path", options.id, options.root);
+    return Fail(Errc::kInvalidArgument, "disk {}: root '{}' is not an absolute path", options.id,
+                options.root);
   }
   LocalVolumeOptions opts = options;
   while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
@@ -87,7 +90,8 @@ net::awaitable<Result<std::unique_ptr<BlobWriter>>> LocalVolume::Create(const Bl
 namespace {
 
 // Opens blob `path` and reads its trailer (and, with `with_sums`, its verified block checksums).
-Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const std::string& path, bool with_sums) {
+Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const std::string& path,
+                              bool with_sums) {
   OpenBlob out;
   out.fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!out.fd.valid()) {
@@ -95,24 +99,30 @@ Result<OpenBlob> OpenBlobFile(const std::string& disk, const BlobId& id, const s
     return Fail(local::IoError(disk, fmt::format("open blob {}", id.str()), errno));
   }
   struct stat st {};
-  if (::fstat(out.fd.get(), &st) != 0) return Fail(local::IoError(disk, fmt::format("fstat blob {}", id.str()), errno));
+  if (::fstat(out.fd.get(), &st) != 0)
+    return Fail(local::IoError(disk, fmt::format("fstat blob {}", id.str()), errno));
   auto file_size = static_cast<std::uint64_t>(st.st_size);
   char trailer[local::kTrailerSize] = {};
   if (file_size >= local::kTrailerSize) {
     int e = local::PreadAll(out.fd.get(), trailer, file_size - local::kTrailerSize);
-    if (e != 0) return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
+    if (e != 0)
+      return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
   }
   auto decoded = local::DecodeTrailer(trailer, file_size, kBlockSize);
   if (!decoded) {
-    return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(), decoded.error().message);
+    return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(),
+                decoded.error().message);
   }
   out.trailer = *decoded;
   if (with_sums) {
     std::vector<char> encoded(out.trailer.block_count * 8);
     int e = local::PreadAll(out.fd.get(), encoded, out.trailer.logical_size);
-    if (e != 0) return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
+    if (e != 0)
+      return Fail(local::IoError(disk, fmt::format("read footer of blob {}", id.str()), e));
     auto sums = local::DecodeSums(encoded, out.trailer);
-    if (!sums) return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(), sums.error().message);
+    if (!sums)
+      return Fail(Errc::kChecksumMismatch, "disk {}: blob {}: {}", disk, id.str(),
+                  sums.error().message);
     out.sums = std::move(*sums);
   }
   return out;
@@ -233,13 +243,18 @@ net::awaitable<Result<BlobStat>> LocalVolume::Stat(const BlobId& id) {
 }
 
 net::awaitable<Result<void>> LocalVolume::Remove(const BlobId& id) {
+  // A row of small.sqlite first, removed with the others of the moment (one commit).
+  using Removed = Result<std::optional<std::uint64_t>>;
+  auto start = [this, &id](local::SmallBlobs::RemoveDone done) {
+    small_->RemoveAsync(id, std::move(done));
+  };
+  Removed small = co_await AwaitCallback<Removed>(std::move(start));
+  if (small && *small) {
+    used_bytes_ -= std::min(used_bytes_.load(), **small);
+    co_return Result<void>{};
+  }
   std::string path = BlobPath(id);
-  auto fn = [this, &id, &path]() -> Result<void> {
-    auto small = small_->Remove(id);
-    if (small && *small) {
-      used_bytes_ -= std::min(used_bytes_.load(), **small);
-      return {};
-    }
+  auto fn = [this, &id, &path, &small]() -> Result<void> {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       // Not a file either: absent, unless small.sqlite could not be asked.
@@ -249,10 +264,12 @@ net::awaitable<Result<void>> LocalVolume::Remove(const BlobId& id) {
     if (::unlink(path.c_str()) != 0) {
       return Fail(local::IoError(id_, fmt::format("remove blob {}", id.str()), errno, true));
     }
-    used_bytes_ -= std::min<std::uint64_t>(used_bytes_.load(), static_cast<std::uint64_t>(st.st_size));
+    used_bytes_ -=
+        std::min<std::uint64_t>(used_bytes_.load(), static_cast<std::uint64_t>(st.st_size));
     std::string dir = path.substr(0, path.rfind('/'));
     if (int e = local::FsyncDir(dir)) {
-      return Fail(local::IoError(id_, fmt::format("fsync directory of removed blob {}", id.str()), e));
+      return Fail(
+          local::IoError(id_, fmt::format("fsync directory of removed blob {}", id.str()), e));
     }
     return {};
   };
@@ -290,7 +307,8 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
     auto batch_fn = [this, &top]() -> Result<Batch> {
       Batch batch;
       std::error_code ec;
-      for (fs::directory_iterator d2(root_ + "/blobs/" + top, ec), end; !ec && d2 != end; d2.increment(ec)) {
+      for (fs::directory_iterator d2(root_ + "/blobs/" + top, ec), end; !ec && d2 != end;
+           d2.increment(ec)) {
         std::string mid = d2->path().filename().string();
         if (!IsHexPair(mid)) continue;
         std::error_code ec3;
@@ -301,7 +319,9 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
           if (!blob && blob.error().code == Errc::kNotFound) continue;  // Removed meanwhile.
           batch.emplace_back(*id, blob ? blob->trailer.logical_size : 0);
         }
-        if (ec3) return Fail(Errc::kIoError, "disk {}: listing {}: {}", id_, d2->path().string(), ec3.message());
+        if (ec3)
+          return Fail(Errc::kIoError, "disk {}: listing {}: {}", id_, d2->path().string(),
+                      ec3.message());
       }
       if (ec) return Fail(Errc::kIoError, "disk {}: listing blobs/{}: {}", id_, top, ec.message());
       return batch;
@@ -336,7 +356,8 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
       result = Fail(Errc::kIoError, "disk {}: probe: read back different bytes than written", id_);
     }
     int close_err = fd.Close();
-    if (::unlink(path.c_str()) != 0 && result) result = Fail(local::IoError(id_, "probe: unlink", errno));
+    if (::unlink(path.c_str()) != 0 && result)
+      result = Fail(local::IoError(id_, "probe: unlink", errno));
     if (close_err != 0 && result) result = Fail(local::IoError(id_, "probe: close", close_err));
     // The directory must still be this disk (another disk's directory moved to its path, or an
     // empty one mounted there, takes writes that nobody finds later), with its small blobs.
@@ -365,7 +386,8 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
 net::awaitable<Result<VolumeSpace>> LocalVolume::Space() {
   auto fn = [this]() -> Result<VolumeSpace> {
     struct statvfs vfs {};
-    if (::statvfs(root_.c_str(), &vfs) != 0) return Fail(local::IoError(id_, "statvfs " + root_, errno));
+    if (::statvfs(root_.c_str(), &vfs) != 0)
+      return Fail(local::IoError(id_, "statvfs " + root_, errno));
     std::uint64_t fs_total = static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;
     std::uint64_t fs_free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
     if (capacity_ == 0) return VolumeSpace{fs_total, fs_free};

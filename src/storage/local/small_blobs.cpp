@@ -232,23 +232,43 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Size(const BlobId& id) {
   return *size;
 }
 
-Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
-  auto db = Db();
-  if (!db) return Fail(db.error());
-  std::optional<std::uint64_t> removed;
-  auto ok = (*db)->Write([&](db::Transaction& tx) -> Result<void> {
+db::GroupCommitter::Step SmallBlobs::RemoveStep(
+    const BlobId& id, std::shared_ptr<std::optional<std::uint64_t>> removed) {
+  return [id, removed = std::move(removed)](db::Transaction& tx) -> Result<void> {
+    removed->reset();
     auto row = tx.QueryOne("DELETE FROM blobs WHERE id = ? RETURNING size", {id.str()});
     if (!row) return std::unexpected(row.error());
     if (!*row) return {};
-    removed = static_cast<std::uint64_t>((*row)->Int(0));
+    *removed = static_cast<std::uint64_t>((*row)->Int(0));
     auto free_pages = tx.QueryOne("PRAGMA freelist_count");
     if (!free_pages) return std::unexpected(free_pages.error());
     if (*free_pages && (*free_pages)->Int(0) >= kVacuumPages)
       return tx.Exec("PRAGMA incremental_vacuum");
     return {};
-  });
+  };
+}
+
+Result<std::optional<std::uint64_t>> SmallBlobs::Remove(const BlobId& id) {
+  auto db = Db();
+  if (!db) return Fail(db.error());
+  auto removed = std::make_shared<std::optional<std::uint64_t>>();
+  auto ok = (*db)->Write(RemoveStep(id, removed));
   if (!ok) return Fail(Wrap(ok.error(), fmt::format("remove blob {}", id.str())));
-  return removed;
+  return *removed;
+}
+
+void SmallBlobs::RemoveAsync(const BlobId& id, RemoveDone done) {
+  auto removed = std::make_shared<std::optional<std::uint64_t>>();
+  auto finish = [this, id, removed, done = std::move(done)](Result<void> r) mutable {
+    if (!r) {
+      done(r.error().message.starts_with(fmt::format("disk {}:", disk_))
+               ? Fail(r.error())
+               : Fail(Wrap(r.error(), fmt::format("remove blob {}", id.str()))));
+      return;
+    }
+    done(*removed);
+  };
+  committer_.Submit(RemoveStep(id, removed), std::move(finish));
 }
 
 Result<std::vector<std::pair<BlobId, std::uint64_t>>> SmallBlobs::List(const std::string& after,

@@ -57,6 +57,10 @@ class SmallBlobs {
   Result<std::optional<std::uint64_t>> Size(const BlobId& id);
   // Deletes blob `id` durably and returns its size; nullopt if it was not here.
   Result<std::optional<std::uint64_t>> Remove(const BlobId& id);
+  // Remove, without blocking, committed with the other puts and removals of the moment (one
+  // commit, one fsync): `done` is called on a pool thread.
+  using RemoveDone = std::move_only_function<void(Result<std::optional<std::uint64_t>>)>;
+  void RemoveAsync(const BlobId& id, RemoveDone done);
   // Up to `limit` blobs with their sizes, in id order, after the blob named `after` ("" first).
   Result<std::vector<std::pair<BlobId, std::uint64_t>>> List(const std::string& after, int limit);
   // Sum of the sizes of the blobs stored, as counted at Open.
@@ -75,6 +79,9 @@ class SmallBlobs {
   // or small.sqlite: a disk pulled, unmounted or renamed fails at once, as a missing blob
   // directory does, instead of writing to a file nobody finds.
   Result<std::shared_ptr<db::Database>> Db();
+  // Deletes the row of `id`; sets *removed to its size when there was one.
+  static db::GroupCommitter::Step RemoveStep(const BlobId& id,
+                                             std::shared_ptr<std::optional<std::uint64_t>> removed);
   Result<std::shared_ptr<db::Database>> OpenDb(bool create);  // open_mu_ held.
   // kIoError when small.sqlite is not at its path, or (while open) is another file than the one
   // open. open_mu_ held.

@@ -182,12 +182,24 @@ net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {
   bool removed = false;
   std::optional<Error> error;
   std::vector<std::string> out_of_service;  // Sides that may still hold it.
+  // Both sides at once when both are in service.
+  const bool usable[2] = {state_->Usable(Side::kPrimary), state_->Usable(Side::kMirror)};
+  Result<void> results[2];
+  if (usable[0] && usable[1]) {
+    auto [p, m] = co_await (side(Side::kPrimary)->Remove(id) && side(Side::kMirror)->Remove(id));
+    results[0] = std::move(p);
+    results[1] = std::move(m);
+  } else {
+    for (Side s : {Side::kPrimary, Side::kMirror}) {
+      if (usable[Index(s)]) results[Index(s)] = co_await side(s)->Remove(id);
+    }
+  }
   for (Side s : {Side::kPrimary, Side::kMirror}) {
-    if (!state_->Usable(s)) {
+    if (!usable[Index(s)]) {
       out_of_service.push_back(state_->disk_id(s));
       continue;
     }
-    auto r = co_await side(s)->Remove(id);
+    const Result<void>& r = results[Index(s)];
     if (r) {
       removed = true;
     } else if (r.error().code != Errc::kNotFound) {
