@@ -220,7 +220,8 @@ std::optional<std::int64_t> ParseClientModifiedAt(std::string_view text) {
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(24))
           .count();
-  if (!when || *when < 0 || *when > tomorrow) return std::nullopt;
+  constexpr std::int64_t kYear1900 = -2208988800000;  // 1900-01-01T00:00:00Z in ms.
+  if (!when || *when < kYear1900 || *when > tomorrow) return std::nullopt;
   return when;
 }
 

@@ -56,10 +56,11 @@ bool IfNoneMatchHits(std::string_view header, std::string_view etag);
 bool IfRangeMatches(std::string_view header, std::string_view etag);
 
 // A client's "modified" time of a file (X-Modified-At of a PUT, modified_at of tus
-// Upload-Metadata): RFC 3339, not before 1970 and not after tomorrow; ms since the epoch.
-// nullopt when it is not one of those (kClientTimeRule says what is expected).
+// Upload-Metadata): RFC 3339, from 1900 (photos scanned from old prints carry such dates) to
+// tomorrow; ms since the epoch (negative before 1970). nullopt when it is not one of those
+// (kClientTimeRule says what is expected).
 std::optional<std::int64_t> ParseClientModifiedAt(std::string_view text);
 inline constexpr char kClientTimeRule[] =
-    "a time in RFC 3339 form (2026-11-27T10:00:00Z), not after tomorrow";
+    "a time in RFC 3339 form (2026-11-27T10:00:00Z), from the year 1900 to tomorrow";
 
 }  // namespace nimbus::api

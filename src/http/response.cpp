@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "http/response.h"
 
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+#include <unicode/utf8.h>
 #include <unistd.h>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include "http/errors.h"
 #include "http/url.h"
@@ -64,10 +65,35 @@ Response JsonResponse(int status, const boost::json::value& value) {
   return r;
 }
 
+namespace {
+
+// `s` with each ill-formed UTF-8 sequence replaced by U+FFFD: a message may echo bytes of the
+// request (a path, a header) that are not UTF-8, and the body must stay valid JSON text (QA pass
+// 17: Python, Go and Rust clients could not read such a 400).
+std::string WellFormedUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const auto n = static_cast<std::int32_t>(s.size());
+  for (std::int32_t i = 0; i < n;) {
+    const std::int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(i - start)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
   boost::json::object inner;
   inner["code"] = code;
-  inner["message"] = message;
+  inner["message"] = WellFormedUtf8(message);
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return JsonResponse(status, outer);
@@ -103,9 +129,9 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
       msg = request_id.empty() ? fmt::format("{}.", kSentence)
                                : fmt::format("{} (request id {}).", kSentence, request_id);
     } else if (m.status == 503 || m.status == 504) {
-      msg = request_id.empty() ? "service unavailable, try again later"
-                               : fmt::format("service unavailable, try again later (request id {})",
-                                             request_id);
+      msg = request_id.empty()
+                ? "service unavailable, try again later"
+                : fmt::format("service unavailable, try again later (request id {})", request_id);
     }
     Response r = ErrorResponse(m.status, m.code, msg);
     r.error = error;

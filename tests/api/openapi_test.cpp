@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/openapi_route.h"
+#include "http/errors.h"
 
 namespace nimbus::api {
 namespace {
@@ -70,6 +71,21 @@ TEST(OpenApiDocumentTest, IsOpenApi303WithInfoAndPaths) {
   EXPECT_TRUE(doc["info"].as_object().contains("version"));
   ASSERT_TRUE(doc["paths"].is_object());
   EXPECT_GE(doc["paths"].as_object().size(), 30u);
+}
+
+// A client generated from the document must read every error the server sends (QA pass 17:
+// precondition_failed, the 412 of a safe update, was not in the enum).
+TEST(OpenApiDocumentTest, TheErrorCodeEnumHoldsEveryCodeTheServerSends) {
+  json::object doc = Document();
+  const json::value* codes =
+      Resolve(doc, "#/components/schemas/Error/properties/error/properties/code/enum");
+  ASSERT_NE(codes, nullptr);
+  ASSERT_TRUE(codes->is_array());
+  std::set<std::string> listed;
+  for (const auto& c : codes->as_array()) listed.emplace(c.as_string());
+  for (const http::ErrorMapping& m : http::ErrorTable()) {
+    EXPECT_TRUE(listed.contains(std::string(m.code))) << m.code << " is sent but not listed";
+  }
 }
 
 TEST(OpenApiDocumentTest, IsTheFileInTheSourceTree) {

@@ -88,6 +88,8 @@ TEST(NamesTest, VisibleNameShowsControlAndDirectionCharacters) {
                         "fdp.exe"),
             "report<U+202E>fdp.exe");
   EXPECT_EQ(VisibleName("c1\xC2\x85"), "c1<U+0085>");
+  EXPECT_EQ(VisibleName("bad\xFF\xFE.txt"), "bad<0xFF><0xFE>.txt");
+  EXPECT_EQ(VisibleName("cut\xE2\x82"), "cut<0xE2><0x82>");
   EXPECT_EQ(VisibleName("R\xC3\xA9sum\xC3\xA9 \xF0\x9F\x93\x84"),
             "R\xC3\xA9sum\xC3\xA9 \xF0\x9F\x93\x84");
 }

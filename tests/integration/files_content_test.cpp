@@ -297,7 +297,13 @@ TEST_F(FilesContentTest, XModifiedAtKeepsTheFilesOwnTime) {
       Put("root", "IMG_0001.jpg", "jpeg 2", "replace", {{"X-Modified-At", "2020-01-01T00:00:00Z"}});
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(BodyOf(again).at("modified_at"), "2020-01-01T00:00:00.000Z");
-  for (const char* bad : {"yesterday", "2019-07-14 09:30:00", "2999-01-01T00:00:00Z"}) {
+  // Before 1970 too: photos scanned from old prints (QA pass 17).
+  HttpResponse moon =
+      Put("root", "moon.jpg", "jpeg", "fail", {{"X-Modified-At", "1969-07-20T20:17:00Z"}});
+  ASSERT_EQ(moon.status, 201) << moon.body;
+  EXPECT_EQ(BodyOf(moon).at("modified_at"), "1969-07-20T20:17:00.000Z");
+  for (const char* bad :
+       {"yesterday", "2019-07-14 09:30:00", "2999-01-01T00:00:00Z", "1899-12-31T23:59:59Z"}) {
     HttpResponse r = Put("root", "bad.jpg", "x", "fail", {{"X-Modified-At", bad}});
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }

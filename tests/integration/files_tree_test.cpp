@@ -80,6 +80,14 @@ TEST_F(FilesTreeTest, FolderNamesFollowTheRulesOfApiMd) {
     EXPECT_EQ(r.status, 400) << "'" << bad << "': " << r.body;
     EXPECT_EQ(ErrorCode(r), "invalid_name") << bad;
   }
+  // Bytes that are not UTF-8 are echoed readably, and no error body carries them raw: it must
+  // stay valid JSON text (QA pass 17: strict JSON decoders refused the whole answer).
+  HttpResponse not_utf8 = Put("root", "bad\xFF\xFE.txt", "x");
+  EXPECT_EQ(ErrorCode(not_utf8), "invalid_name") << not_utf8.body;
+  EXPECT_NE(not_utf8.body.find("bad<0xFF><0xFE>.txt"), std::string::npos) << not_utf8.body;
+  HttpResponse unknown = Api("GET", "/api/v1/resolve?path=/bad%FF");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(unknown.body.find('\xFF'), std::string::npos) << unknown.body;
   // "/" separates folders: a/b makes two.
   HttpResponse nested = MakeFolder("root", "x/y/z");
   ASSERT_EQ(nested.status, 201) << nested.body;
@@ -145,6 +153,15 @@ TEST_F(FilesTreeTest, RootChildrenPagingAndSorting) {
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?limit=0")), "invalid_request");
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?limit=1001")), "invalid_request");
   EXPECT_EQ(ErrorCode(Api("GET", "/api/v1/nodes/root/children?cursor=%25%25")), "invalid_request");
+  // A cursor belongs to its folder's list: in another folder's it would skip items silently.
+  const std::string root_cursor =
+      Str(BodyOf(Api("GET", "/api/v1/nodes/root/children?limit=2")).at("next_cursor"));
+  const std::string alpha = IdOf(Api("GET", "/api/v1/resolve?path=/Alpha"));
+  ASSERT_FALSE(alpha.empty());
+  HttpResponse foreign =
+      Api("GET", "/api/v1/nodes/" + alpha + "/children?limit=2&cursor=" + UrlEncode(root_cursor));
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+  EXPECT_EQ(ErrorCode(foreign), "invalid_request");
   EXPECT_EQ(Api("GET", "/api/v1/nodes/nope/children").status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/nodes/root").status, 401);
 }

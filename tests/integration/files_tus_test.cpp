@@ -265,6 +265,30 @@ TEST_F(FilesTusTest, AFailedUploadSaysWhyToHeadAndPatch) {
   EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/R%C3%A9sum%C3%A9.txt"))).body, "first");
 }
 
+// The folder an upload goes into is deleted before its last bytes: the last PATCH says so, as a
+// 409 (a 404 reads as "this upload is gone" to tus clients), and so do HEAD and PATCH after.
+TEST_F(FilesTusTest, AnUploadWhoseFolderWasDeletedSaysSo) {
+  StartWithUser();
+  HttpResponse folder = Api("POST", "/api/v1/nodes/root/folders", R"({"path":"Album"})");
+  ASSERT_EQ(folder.status, 201) << folder.body;
+  const std::string meta =
+      fmt::format("parent_id {},filename {}", Base64(IdOf(folder)), Base64("late.bin"));
+  HttpResponse created =
+      Tus("POST", "/api/v1/uploads", {{"Upload-Length", "10"}, {"Upload-Metadata", meta}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, "12345").status, 204);
+  ASSERT_EQ(Api("DELETE", "/api/v1/nodes/" + IdOf(folder)).status, 200);
+  HttpResponse last = Patch(location, 5, "67890");
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_EQ(ErrorCode(last), "conflict");
+  EXPECT_NE(last.body.find("no longer there"), std::string::npos) << last.body;
+  HttpResponse head = Tus("HEAD", location);
+  EXPECT_EQ(head.status, 410);
+  EXPECT_NE(head.HeaderOr("Nimbus-Upload-Error").find("no%20longer%20there"), std::string::npos)
+      << head.HeaderOr("Nimbus-Upload-Error");
+}
+
 TEST_F(FilesTusTest, QuotaIsReservedAtCreationAndTerminationFreesIt) {
   StartWithUser();
   const std::int64_t quota = Usage()["quota_bytes"].as_int64();

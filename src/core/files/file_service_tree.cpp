@@ -49,13 +49,18 @@ struct ChildCursor {
   db::NodeKey key;
 };
 
-// Cursor text: <sort><order><group> <id> '\n' <key>; groups: d (folders), f (files). The key is
-// the sort_name, or by date or size the number, '\n' and the sort_name (ties go by name).
-std::string MakeChildCursor(const ListOptions& o, const db::NodeRow& last) {
+// Cursor text: <sort><order><group><folder id> ' ' <id> '\n' <key>; groups: d (folders), f
+// (files). The key is the sort_name, or by date or size the number, '\n' and the sort_name (ties
+// go by name). The folder's id ties the cursor to its list: another folder's cursor would skip
+// items silently (QA pass 17), and is refused instead.
+std::string MakeChildCursor(const ListOptions& o, std::string_view folder_id,
+                            const db::NodeRow& last) {
   std::string text;
   text += SortCode(o.sort);
   text += o.descending ? 'd' : 'a';
   text += last.type == "folder" ? 'd' : 'f';
+  text += folder_id;
+  text += ' ';
   text += last.id;
   text += '\n';
   const SortKey by = OrderOfGroup(o, last.type).sort;
@@ -67,7 +72,7 @@ std::string MakeChildCursor(const ListOptions& o, const db::NodeRow& last) {
   return EncodeCursor(text);
 }
 
-Result<ChildCursor> ParseChildCursor(const ListOptions& o) {
+Result<ChildCursor> ParseChildCursor(const ListOptions& o, std::string_view folder_id) {
   auto bad = [] {
     return Fail(Errc::kInvalidArgument,
                 "The cursor is not valid for this list: start again without one.");
@@ -76,11 +81,15 @@ Result<ChildCursor> ParseChildCursor(const ListOptions& o) {
   if (!text || text->size() < 4) return bad();
   if ((*text)[0] != SortCode(o.sort) || (*text)[1] != (o.descending ? 'd' : 'a')) return bad();
   if ((*text)[2] != 'd' && (*text)[2] != 'f') return bad();
-  std::size_t nl = text->find('\n', 3);
-  if (nl == std::string::npos || nl == 3) return bad();
+  const std::size_t space = text->find(' ', 3);
+  if (space == std::string::npos || std::string_view(*text).substr(3, space - 3) != folder_id) {
+    return bad();
+  }
+  std::size_t nl = text->find('\n', space + 1);
+  if (nl == std::string::npos || nl == space + 1) return bad();
   ChildCursor c;
   c.type = (*text)[2] == 'd' ? "folder" : "file";
-  c.key.id = text->substr(3, nl - 3);
+  c.key.id = text->substr(space + 1, nl - space - 1);
   std::string key = text->substr(nl + 1);
   if (OrderOfGroup(o, c.type).sort == SortKey::kName) {
     c.key.text_key = std::move(key);
@@ -110,7 +119,7 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, const Caller& caller, std::str
   if (!folder) return std::unexpected(std::move(folder.error()));
   std::optional<ChildCursor> cursor;
   if (!o.cursor.empty()) {
-    auto parsed = ParseChildCursor(o);
+    auto parsed = ParseChildCursor(o, folder->id);
     if (!parsed) return std::unexpected(std::move(parsed.error()));
     cursor = std::move(*parsed);
   }
@@ -131,7 +140,7 @@ Result<ChildPage> ChildrenTx(db::Transaction& tx, const Caller& caller, std::str
   ChildPage out;
   if (static_cast<int>(rows.size()) > want) {
     rows.resize(static_cast<std::size_t>(want));
-    out.next_cursor = MakeChildCursor(o, rows.back());
+    out.next_cursor = MakeChildCursor(o, folder->id, rows.back());
   }
   // Every child's path is the folder's path, a '/' and its name.
   std::string prefix = folder->path == "/" ? std::string() : folder->path;

@@ -389,7 +389,9 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   if (!request.expected_sha256.empty() && request.expected_sha256 != blob.info.sha256_hex) {
     (void)co_await deps_.blobs.Erase(UnrecordedRow(owner, blob));
     co_await release();
-    co_return Fail(Errc::kChecksumMismatch, "the content's SHA-256 is {}, not {}",
+    co_return Fail(Errc::kChecksumMismatch,
+                   "The file that arrived has SHA-256 {}, but X-Checksum-Sha256 said {}: it "
+                   "changed on the way. Nothing was saved.",
                    blob.info.sha256_hex, request.expected_sha256);
   }
 

@@ -85,7 +85,6 @@ Result<std::string> NormalizeName(std::string_view name) {
 }
 
 std::string VisibleName(std::string_view name) {
-  if (!IsValidUtf8(name)) return std::string(name);
   std::string out;
   out.reserve(name.size());
   const auto* p = reinterpret_cast<const std::uint8_t*>(name.data());
@@ -94,7 +93,9 @@ std::string VisibleName(std::string_view name) {
     const std::int32_t start = i;
     UChar32 c = 0;
     U8_NEXT(p, i, n, c);
-    if (c < 0x20 || c == 0x7F) {
+    if (c < 0) {  // Not UTF-8: its bytes, as "<0xFF>".
+      for (std::int32_t b = start; b < i; ++b) out += fmt::format("<0x{:02X}>", p[b]);
+    } else if (c < 0x20 || c == 0x7F) {
       const UChar32 picture = c == 0x7F ? 0x2421 : 0x2400 + c;  // ␀…␟, ␡.
       icu::UnicodeString(picture).toUTF8String(out);
     } else if (IsControl(c) || IsDirectionControl(c)) {

@@ -17,7 +17,8 @@ namespace nimbus::core::files {
 Result<std::string> NormalizeName(std::string_view name);
 
 // `name` as a message can show it: control characters as their visible pictures (U+0007 as
-// "␇") and text-direction controls as "<U+202E>", so that a person sees what to rename.
+// "␇"), text-direction controls as "<U+202E>" and bytes that are not UTF-8 as "<0xFF>", so that
+// a person sees what to rename (and the message stays valid JSON text).
 std::string VisibleName(std::string_view name);
 
 // The listing key of a (normalized) name: Unicode full case folding without accents (FoldCase),

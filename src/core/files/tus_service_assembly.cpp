@@ -143,6 +143,14 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
   } else {
     uploaded = std::unexpected(file.error());
   }
+  // The folder it was going into was deleted (or moved to the trash, or its share revoked)
+  // meanwhile: said so, as a conflict rather than a 404 that tus clients take for "this upload
+  // is gone" (QA pass 17).
+  if (!uploaded && uploaded.error().code == Errc::kNotFound) {
+    uploaded = Fail(Errc::kConflict,
+                    "The folder this upload was going into is no longer there (deleted, moved to "
+                    "the trash, or no longer shared with you); the file was not saved.");
+  }
   // A stopping server, a busy database, the user's disks out of service or full: keep everything
   // for the next attempt (ResumePending, or the client's next HEAD or PATCH), rather than throw
   // the received bytes away (QA pass 14, finding 6).
