@@ -123,6 +123,15 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   res.SetHeader("ETag", etag);
   res.SetHeader("Accept-Ranges", "bytes");
   res.SetHeader("Cache-Control", "private, no-cache");
+  // If-Match: only that version (RFC 9110 13.1.1): a client that resumes a download by ranges
+  // must not splice two versions of the file.
+  if (req.has_header("If-Match") && !file.MatchesIfMatch(req.header("If-Match"))) {
+    http::Response refused = http::ErrorResponse(
+        412, "precondition_failed",
+        fmt::format("'{}' changed since you read it (its ETag is now {}).", file.name, etag));
+    refused.SetHeader("ETag", etag);
+    return refused;
+  }
   if (IfNoneMatchHits(req.header("If-None-Match"), etag)) {
     res.status = 304;
     res.body = std::string();

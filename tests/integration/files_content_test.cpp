@@ -131,6 +131,11 @@ TEST_F(FilesContentTest, UploadAndDownloadWithEtagRangesAndDisposition) {
   EXPECT_EQ(cached.body, "");
   EXPECT_EQ(cached.HeaderOr("ETag"), etag);
   EXPECT_EQ(Download(id, {{"If-None-Match", "\"other-1\""}}).status, 200);
+  // If-Match: that version only (a download resumed by ranges must not splice two versions).
+  EXPECT_EQ(Download(id, {{"If-Match", etag}}).status, 200);
+  HttpResponse stale = Download(id, {{"If-Match", "\"other-1\""}, {"Range", "bytes=0-9"}});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  EXPECT_NE(stale.body.find("precondition_failed"), std::string::npos) << stale.body;
 
   HttpResponse part = Download(id, {{"Range", "bytes=1000-1999"}});
   ASSERT_EQ(part.status, 206) << part.body;
