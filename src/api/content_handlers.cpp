@@ -11,6 +11,7 @@
 #include <cctype>
 #include <chrono>
 #include <memory>
+#include <unordered_set>
 
 #include "api/auth_middleware.h"
 #include "api/content_headers.h"
@@ -76,11 +77,13 @@ http::Response ZipResponse(const FileApi& api, const Node& folder, const http::R
   // ?only=id,id,…: a selection of the items directly in the folder, as one zip.
   std::vector<std::string> only;
   if (auto list = req.query("only"); list && !list->empty()) {
+    std::unordered_set<std::string_view> seen;
     std::string_view rest = *list;
     while (!rest.empty()) {
       const std::size_t comma = rest.find(',');
       std::string_view id = rest.substr(0, comma);
-      if (!id.empty()) only.emplace_back(id);
+      // An id given twice is one item (and the zip's name counts it once).
+      if (!id.empty() && seen.insert(id).second) only.emplace_back(id);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
     if (only.size() > 10'000) {

@@ -448,6 +448,11 @@ TEST_F(FilesContentTest, SelectedItemsOfAFolderDownloadAsOneZip) {
       "attachment; filename=\"Pick (2 items).zip\"; filename*=UTF-8''Pick%20%282%20items%29.zip");
   EXPECT_EQ(ZipListing(zip.body, "z.read(i).decode()"),
             "sub/ dir\nsub/inner.txt inner\ntop.txt top\n");
+  // An id given twice is one item.
+  HttpResponse twice = Api("GET", "/api/v1/nodes/" + folder_id + "/content?only=" + top_id + "," +
+                                      sub_id + "," + top_id);
+  ASSERT_EQ(twice.status, 200);
+  EXPECT_EQ(twice.HeaderOr("Content-Disposition"), zip.HeaderOr("Content-Disposition"));
 
   // Something not directly in the folder (or gone): 404, no zip.
   const std::string inner_id(BodyOf(inner).at("id").as_string());
