@@ -292,7 +292,14 @@ net::awaitable<WriteResult> WritePushed(Transport& stream, Message& msg,
   }
   if (!produced) {
     const std::string request_id(msg["X-Request-Id"]);
-    spdlog::error("http: response body (request id {}): {}", request_id, produced.error().message);
+    if (writer.failed()) {
+      // The client went away (a player seeking, a download cancelled): not a server fault.
+      spdlog::info("http: response body (request id {}) not finished: {}", request_id,
+                   produced.error().message);
+    } else {
+      spdlog::error("http: response body (request id {}): {}", request_id,
+                    produced.error().message);
+    }
     if (writer.written() == 0 && !writer.failed()) {
       // The producer's own code (a 503 for disks out of service, not a 500), and the request
       // id of the log line above, which the header already carries.
