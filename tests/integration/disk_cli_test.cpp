@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "integration/nimbus_fixture.h"
+#include "support/python.h"
 
 namespace nimbus::test {
 namespace {
@@ -52,6 +53,35 @@ TEST_F(DiskCliTest, FailingTheLastWorkingCopyOfAPairWithUsersAsksForForce) {
   show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
   ASSERT_TRUE(show);
   EXPECT_EQ(json::parse(show->out).at("state"), "failed") << show->out;
+}
+
+// A partner that is in service but still lacks some blobs (writes it missed while it was out,
+// repairs pending) has no copy of those: failing the disk that has them asks for force too (QA
+// pass 17: such files answered 404 after the fail).
+TEST_F(DiskCliTest, FailingADiskWhosePartnerStillLacksBlobsAsksForForce) {
+  std::filesystem::create_directories(data_dir());
+  auto user = RunNimbus({"admin", "user", "create", "ops@example.com", "--data", data_dir()});
+  ASSERT_TRUE(user) << user.error().message;
+  ASSERT_EQ(user->exit_code(), 0) << user->err;
+  const std::string queued = Python(
+      "import sqlite3, sys\n"
+      "c = sqlite3.connect(sys.argv[1])\n"
+      "c.execute(\"INSERT INTO repair_queue (primary_id, blob_id, target, reason, created_at) "
+      "VALUES ('a1', '0123456789abcdef0123456789abcdef', 'mirror', 'write failed', 1)\")\n"
+      "c.commit()\n"
+      "print('ok')\n",
+      {data_dir() + "/nimbus.db"});
+  ASSERT_EQ(queued, "ok\n");
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1", "--data", data_dir()});
+  ASSERT_TRUE(fail);
+  EXPECT_EQ(fail->exit_code(), 1);
+  EXPECT_NE(fail->err.find("disk 'a1' holds the only copy of 1 file(s): its partner 'a1m' is "
+                           "degraded and still lacks them"),
+            std::string::npos)
+      << fail->err;
+  auto forced = RunNimbus({"admin", "disk", "fail", "a1", "--force", "--data", data_dir()});
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->exit_code(), 0) << forced->err;
 }
 
 TEST_F(DiskCliTest, FreshDataDirHasTheDefaultLayout) {
@@ -232,8 +262,8 @@ TEST_F(DiskCliTest, MailsOfCommandsLinkToWhereTheServerServes) {
 }
 
 TEST_F(DiskCliTest, ADiskFailingItsProbesIsFailedAfterFailAfterRounds) {
-  auto port = StartServer(
-      {{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}, {"NIMBUS_DISKS_FAIL_AFTER", "2"}});
+  auto port =
+      StartServer({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}, {"NIMBUS_DISKS_FAIL_AFTER", "2"}});
   ASSERT_TRUE(port) << port.error().message;
   const fs::path disk = fs::path(data_dir()) / "disks" / "b1";
   fs::rename(disk, disk.string() + ".gone");  // Every probe of b1 now fails (no such directory).

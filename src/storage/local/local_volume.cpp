@@ -337,28 +337,42 @@ net::awaitable<Result<void>> LocalVolume::ForEach(BlobVisitor visit) {
 }
 
 net::awaitable<Result<void>> LocalVolume::Probe() {
-  auto probe = [this]() -> Result<void> {
+  // A full file system (ENOSPC, EDQUOT) is not a broken disk: its files still read, and deleting
+  // them makes room. The write steps then pass; the directory checks still run (QA pass 17: both
+  // disks of a pair filled together, were failed by the health job, and every file of their
+  // users answered 503 until the operator grew the file system offline).
+  bool full = false;
+  auto failed = [&full](int err) {
+    if (err == ENOSPC || err == EDQUOT) full = true;
+    return !full;
+  };
+  auto probe = [this, &failed]() -> Result<void> {
     std::string path = fmt::format("{}/tmp/probe-{}", root_, BlobId::Random().str().substr(0, 12));
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-    if (!fd.valid()) return Fail(local::IoError(id_, "probe: create " + path, errno));
-    local::TryLock(fd.get());  // Keeps another process's tmp/ sweep away from a live probe.
-    std::string data = fmt::format("nimbus probe {} {}\n", id_, BlobId::Random().str());
-    data.resize(4096, '.');
-    std::string back(data.size(), '\0');
     Result<void> result;
-    if (int e = local::PwriteAll(fd.get(), data, 0)) {
-      result = Fail(local::IoError(id_, "probe: pwrite", e));
-    } else if (::fdatasync(fd.get()) != 0) {
-      result = Fail(local::IoError(id_, "probe: fdatasync", errno));
-    } else if (int e2 = local::PreadAll(fd.get(), back, 0)) {
-      result = Fail(local::IoError(id_, "probe: pread", e2));
-    } else if (back != data) {
-      result = Fail(Errc::kIoError, "disk {}: probe: read back different bytes than written", id_);
+    if (!fd.valid()) {
+      if (failed(errno)) return Fail(local::IoError(id_, "probe: create " + path, errno));
+    } else {
+      local::TryLock(fd.get());  // Keeps another process's tmp/ sweep away from a live probe.
+      std::string data = fmt::format("nimbus probe {} {}\n", id_, BlobId::Random().str());
+      data.resize(4096, '.');
+      std::string back(data.size(), '\0');
+      if (int e = local::PwriteAll(fd.get(), data, 0)) {
+        if (failed(e)) result = Fail(local::IoError(id_, "probe: pwrite", e));
+      } else if (::fdatasync(fd.get()) != 0) {
+        if (failed(errno)) result = Fail(local::IoError(id_, "probe: fdatasync", errno));
+      } else if (int e2 = local::PreadAll(fd.get(), back, 0)) {
+        result = Fail(local::IoError(id_, "probe: pread", e2));
+      } else if (back != data) {
+        result =
+            Fail(Errc::kIoError, "disk {}: probe: read back different bytes than written", id_);
+      }
+      int close_err = fd.Close();
+      if (::unlink(path.c_str()) != 0 && result)
+        result = Fail(local::IoError(id_, "probe: unlink", errno));
+      if (close_err != 0 && result && failed(close_err))
+        result = Fail(local::IoError(id_, "probe: close", close_err));
     }
-    int close_err = fd.Close();
-    if (::unlink(path.c_str()) != 0 && result)
-      result = Fail(local::IoError(id_, "probe: unlink", errno));
-    if (close_err != 0 && result) result = Fail(local::IoError(id_, "probe: close", close_err));
     // The directory must still be this disk (another disk's directory moved to its path, or an
     // empty one mounted there, takes writes that nobody finds later), with its small blobs.
     if (result) {
@@ -372,12 +386,13 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
     }
     return result;
   };
-  auto fn = [this, &probe]() -> Result<void> {
+  auto fn = [this, &probe, &full]() -> Result<void> {
     Result<void> result = probe();
     // The health job probes every disk each round: an idle disk lets go of small.sqlite here,
     // so that it can be unmounted while the server runs; a disk that failed its probe (at any
-    // step: a read-only file system fails at the first) at once.
-    small_->CloseIfIdle(result ? kSmallBlobsIdle : std::chrono::milliseconds(0));
+    // step: a read-only file system fails at the first) at once. Not a full one: opening
+    // small.sqlite again needs room for its WAL, and its small blobs would no longer read.
+    if (!full) small_->CloseIfIdle(result ? kSmallBlobsIdle : std::chrono::milliseconds(0));
     return result;
   };
   co_return co_await RunBlocking(pool_, std::move(fn));

@@ -204,7 +204,22 @@ Result<void> DiskPool::RefuseFailingLastCopy(std::string_view disk_id,
   }
   auto partner = Show(disk->mirror_id);
   if (!partner) return Pass(partner);
-  if (partner->state != DiskState::kFailed && partner->state != DiskState::kResilvering) return {};
+  // A partner that lacks some blobs (degraded: writes it missed, repairs pending) has no copy of
+  // those: this disk holds the only one (QA pass 17: 300 such files answered 404 after a fail).
+  const bool lacking = partner->repairs_pending > 0;
+  if (partner->state != DiskState::kFailed && partner->state != DiskState::kResilvering &&
+      !lacking) {
+    return {};
+  }
+  if (lacking && partner->state != DiskState::kFailed &&
+      partner->state != DiskState::kResilvering) {
+    return Fail(Errc::kConflict,
+                "disk '{}' holds the only copy of {} file(s): its partner '{}' is degraded and "
+                "still lacks them (repairs pending). Failing it would leave their owners "
+                "without them until it is back. Let the repairs finish (`nimbus admin disk show "
+                "{}`), or {} (a drill).",
+                disk_id, partner->repairs_pending, partner->id, partner->id, how_to_force);
+  }
   return Fail(Errc::kConflict,
               "disk '{}' holds the only working copy of the files of {} user(s): its partner '{}' "
               "is {}. Failing it would leave them without their files until one of the two is "

@@ -4,7 +4,11 @@
 // loop-mounted ext4 image is filled to ENOSPC. After each: the failure is reported as io_error,
 // no partial blob is visible, tmp/ is swept at reopen, and every committed blob reads back
 // byte-exact (SHA-256).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -15,11 +19,6 @@
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "storage/conformance/test_streams.h"
 #include "storage/local/local_volume.h"
@@ -114,7 +113,8 @@ class LocalFaultTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs the helper (under fiu-run with `fiu_commands` unless empty); returns exit status.
-  int RunHelper(const std::vector<std::string>& fiu_commands, std::vector<std::string> helper_args) {
+  int RunHelper(const std::vector<std::string>& fiu_commands,
+                std::vector<std::string> helper_args) {
     // The helper enables the fail points itself once the disk is open (NIMBUS_FIU_ENABLE).
     std::vector<std::string> args;
     std::string commands;
@@ -188,7 +188,8 @@ class LocalFaultTest : public ::testing::Test {
 TEST_F(LocalFaultTest, PwriteEioFailsTheWritesAndLeavesNoPartialBlob) {
   if (!HaveFiu()) GTEST_SKIP() << "fiu-run not installed (apt-get install fiu-utils)";
   if (kAsan) GTEST_SKIP() << "fiu-run cannot preload into an ASan binary; run the plain build";
-  int status = RunHelper({"enable name=posix/io/rw/pwrite,failinfo=5"}, {"write", "3", "2500000", "1"});
+  int status =
+      RunHelper({"enable name=posix/io/rw/pwrite,failinfo=5"}, {"write", "3", "2500000", "1"});
   EXPECT_EQ(status, 2);
   int ok = 0;
   auto failed = Collect(&ok, "Input/output error (EIO)");
@@ -217,7 +218,9 @@ TEST_F(LocalFaultTest, PwriteEnospcIsReportedAsSuch) {
 TEST_F(LocalFaultTest, FdatasyncEioFailsTheCommit) {
   if (!HaveFiu()) GTEST_SKIP() << "fiu-run not installed (apt-get install fiu-utils)";
   if (kAsan) GTEST_SKIP() << "fiu-run cannot preload into an ASan binary; run the plain build";
-  EXPECT_EQ(RunHelper({"enable name=posix/io/sync/fdatasync,failinfo=5"}, {"write", "2", "1500000", "3"}), 2);
+  EXPECT_EQ(
+      RunHelper({"enable name=posix/io/sync/fdatasync,failinfo=5"}, {"write", "2", "1500000", "3"}),
+      2);
   int ok = 0;
   auto failed = Collect(&ok, "fdatasync");
   EXPECT_EQ(ok, 0);
@@ -228,7 +231,8 @@ TEST_F(LocalFaultTest, FdatasyncEioFailsTheCommit) {
 TEST_F(LocalFaultTest, RenameFailureLeavesNothingVisible) {
   if (!HaveFiu()) GTEST_SKIP() << "fiu-run not installed (apt-get install fiu-utils)";
   if (kAsan) GTEST_SKIP() << "fiu-run cannot preload into an ASan binary; run the plain build";
-  EXPECT_EQ(RunHelper({"enable name=posix/io/dir/rename,failinfo=5"}, {"write", "2", "70000", "4"}), 2);
+  EXPECT_EQ(RunHelper({"enable name=posix/io/dir/rename,failinfo=5"}, {"write", "2", "70000", "4"}),
+            2);
   int ok = 0;
   auto failed = Collect(&ok, "rename");
   EXPECT_EQ(failed.size(), 2u);
@@ -284,7 +288,8 @@ TEST_F(LocalFaultTest, PreadEioIsAnIoErrorAndTheDiskIsFineAfterwards) {
 
 TEST_F(LocalFaultTest, KillDuringALargeWriteLeavesNoPartialBlob) {
   out_ = dir_ + "/helper.out";
-  pid_t pid = Spawn({NIMBUS_FAULT_HELPER, root_, "a1", "big", std::to_string(std::uint64_t{512} << 20)}, out_);
+  pid_t pid = Spawn(
+      {NIMBUS_FAULT_HELPER, root_, "a1", "big", std::to_string(std::uint64_t{512} << 20)}, out_);
   ASSERT_GT(pid, 0);
   // Wait (bounded) until the helper has written several blocks of its temp file.
   bool started = false;
@@ -314,12 +319,14 @@ class LoopExt4Test : public LocalFaultTest {
     std::string tmpl = (fs::temp_directory_path() / "nimbus-ext4-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    if (::geteuid() != 0) GTEST_SKIP() << "loop mount needs root; not root, skipping the ext4 ENOSPC test";
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "loop mount needs root; not root, skipping the ext4 ENOSPC test";
     std::string img = dir_ + "/disk.img", mnt = dir_ + "/mnt";
     fs::create_directories(mnt);
-    std::string cmd = fmt::format("truncate -s 64M {0} && mkfs.ext4 -q -m 0 {0} && mount -o loop {0} {1} 2>&1",
-                                  img, mnt);
-    if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "mount -o loop was refused here; skipping: " << cmd;
+    std::string cmd = fmt::format(
+        "truncate -s 64M {0} && mkfs.ext4 -q -m 0 {0} && mount -o loop {0} {1} 2>&1", img, mnt);
+    if (std::system(cmd.c_str()) != 0)
+      GTEST_SKIP() << "mount -o loop was refused here; skipping: " << cmd;
     mounted_ = mnt;
     root_ = mnt + "/disk";
   }
@@ -333,6 +340,11 @@ class LoopExt4Test : public LocalFaultTest {
 TEST_F(LoopExt4Test, FillingTheDiskGivesEnospcAndKeepsEveryCommittedBlob) {
   auto v = LocalVolume::Open({"a1", root_, 0, true}, pool_);
   ASSERT_TRUE(v.has_value()) << v.error().message;
+  const BlobId small_id = BlobId::Random();  // A row of small.sqlite.
+  StringSource small_src("a small blob, written before the disk filled up");
+  auto small = RunCo(ioc_, PutBlob(**v, small_id, small_src));
+  ASSERT_TRUE(small.has_value()) << small.error().message;
+  committed_[small_id.str()] = small->sha256_hex;
   std::optional<Error> error;
   BlobId failed_id = BlobId::Random();
   for (int i = 0; i < 40 && !error; ++i) {  // 40 × 4 MiB > 64 MiB: the loop must hit ENOSPC.
@@ -354,6 +366,26 @@ TEST_F(LoopExt4Test, FillingTheDiskGivesEnospcAndKeepsEveryCommittedBlob) {
   auto space = RunCo(ioc_, (*v)->Space());
   ASSERT_TRUE(space.has_value());
   EXPECT_LT(space->free_bytes, 4 * kBlockSize);
+  // Full to the last block: a full disk is not a broken one. Its health probe passes (the health
+  // job would fail it otherwise, and a pair fills up together), and it keeps small.sqlite open
+  // however long it is idle: opening it again needs room for its WAL, so its small blobs would
+  // stop reading (QA pass 17).
+  {
+    const std::string filler = root_ + "/filler";
+    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    const std::string block(4096, 'f');
+    for (int i = 0; i < 2000 && ::write(fd, block.data(), block.size()) > 0; ++i) {
+    }
+    ::close(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // Past the idle close.
+  auto probe = RunCo(ioc_, (*v)->Probe());
+  EXPECT_TRUE(probe.has_value()) << probe.error().message;
+  auto small_back = RunCo(ioc_, testing::ReadBlob(**v, small_id));
+  ASSERT_TRUE(small_back.has_value()) << small_back.error().message;
+  EXPECT_EQ(*small_back, "a small blob, written before the disk filled up");
+  fs::remove(root_ + "/filler");
   // Freeing space makes writes work again.
   auto victim = *BlobId::Parse(committed_.begin()->first);
   ASSERT_TRUE(RunCo(ioc_, (*v)->Remove(victim)).has_value());
