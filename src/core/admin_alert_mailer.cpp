@@ -54,6 +54,27 @@ struct AdminAlertMailer::State {
 
 namespace {
 
+// The alerts about a disk's state, whose quiet period ends when the disk is back in service.
+bool EndsWithRecovery(int kind) {
+  return kind == static_cast<int>(storage::AlertKind::kDiskFailed) ||
+         kind == static_cast<int>(storage::AlertKind::kDiskDegraded);
+}
+
+// The alerts of the opposite state change of the same disk, which end `alert`'s quiet period:
+// a failure after the disk was back in service is news, and so is its recovery after a failure.
+std::vector<storage::Alert> Opposites(const storage::Alert& alert) {
+  using K = storage::AlertKind;
+  if (alert.disk_id.empty()) return {};
+  if (EndsWithRecovery(static_cast<int>(alert.kind))) {
+    return {storage::Alert{K::kDiskRecovered, alert.disk_id, ""}};
+  }
+  if (alert.kind != K::kDiskRecovered) return {};
+  storage::Alert down{K::kDiskFailed, alert.disk_id, ""};
+  down.users_cut_off = true;
+  return {storage::Alert{K::kDiskFailed, alert.disk_id, ""}, std::move(down),
+          storage::Alert{K::kDiskDegraded, alert.disk_id, ""}};
+}
+
 using State = AdminAlertMailer::State;
 
 // "2026-11-26 17:05 UTC".
@@ -95,11 +116,26 @@ void WriteAlerts(State& s, const std::deque<State::Pending>& batch) {
         if (!m) return std::unexpected(std::move(m.error()));
         // The quiet period across processes: each CLI command (a scrub, a job run) is a process
         // of its own, and the same alert mailed by another one within it is not mailed again.
-        if (first) {
+        if (first && !alert.users_cut_off) {
           first = false;
-          auto recent =
-              tx.QueryOne("SELECT COUNT(*) FROM mail_outbox WHERE subject = ? AND created_at > ?",
-                          {m->subject, raised_ms - kAlertMailQuietMs});
+          // Unless the disk changed state since (mailed back in service after a failure, or
+          // failed again after a recovery): that is news.
+          std::vector<db::Value> params{m->subject, raised_ms - kAlertMailQuietMs};
+          for (const storage::Alert& o : Opposites(alert)) {
+            auto other = mail::Render(mail::Template::kAdminAlert, to,
+                                      {{"name", "admin"},
+                                       {"title", AlertTitle(o)},
+                                       {"detail", ""},
+                                       {"public_url", public_url}});
+            if (!other) return std::unexpected(std::move(other.error()));
+            params.emplace_back(other->subject);
+          }
+          while (params.size() < 5) params.emplace_back("");  // No subject is empty.
+          auto recent = tx.QueryOne(
+              "SELECT COUNT(*) FROM mail_outbox a WHERE a.subject = ? AND a.created_at > ? AND "
+              "NOT EXISTS (SELECT 1 FROM mail_outbox b WHERE b.subject IN (?, ?, ?) AND "
+              "b.created_at >= a.created_at AND b.id > a.id)",
+              params);
           if (!recent) return std::unexpected(std::move(recent.error()));
           if (*recent && (**recent)[0].AsInt() > 0) {
             ++held;
@@ -186,7 +222,10 @@ std::string AlertTitle(const storage::Alert& alert) {
   const std::string disk = alert.disk_id.empty() ? std::string("?") : alert.disk_id;
   switch (alert.kind) {
     case storage::AlertKind::kDiskFailed:
-      return fmt::format("Disk {} failed", disk);
+      return alert.users_cut_off
+                 ? fmt::format("Disk {} failed: its pair is down, users cannot reach their files",
+                               disk)
+                 : fmt::format("Disk {} failed", disk);
     case storage::AlertKind::kDiskDegraded:
       return fmt::format("Disk {} is degraded", disk);
     case storage::AlertKind::kDiskRecovered:
@@ -238,8 +277,14 @@ void AdminAlertMailer::Raise(const storage::Alert& alert) {
     // recovered, every read of a damaged file failing its repair) is logged and counted above
     // but not mailed; the next mail of its kind says how many were held back.
     const std::int64_t now_ms = ToUnixMs(state_->clock.Now());
+    // A disk's state change ends the quiet period of the opposite one: failing again after a
+    // "back in service" mail is news (QA pass 17: it was not mailed), and so is the recovery.
+    for (const storage::Alert& o : Opposites(alert)) {
+      state_->quiet.erase({static_cast<int>(o.kind), o.disk_id});
+    }
     State::Quiet& q = state_->quiet[{static_cast<int>(alert.kind), alert.disk_id}];
-    if (q.mailed_at_ms != 0 && now_ms - q.mailed_at_ms < kAlertMailQuietMs) {
+    if (!alert.users_cut_off && q.mailed_at_ms != 0 &&
+        now_ms - q.mailed_at_ms < kAlertMailQuietMs) {
       if (q.held++ == 0) q.first_held_ms = now_ms;
       state_->Count("held");
       return;

@@ -31,6 +31,9 @@ struct Alert {
   // False: logged and counted, not mailed (another process made the change and mailed it: the
   // server applying a disk state the CLI recorded).
   bool mailed = true;
+  // Users cannot reach their files (both disks of their pair out of service): mailed with its
+  // own subject, never held back by the quiet period of its kind and disk.
+  bool users_cut_off = false;
 };
 
 // Receives alerts. Implementations are thread-safe and must not block (queue a mail, log).

@@ -2,6 +2,7 @@
 #include "core/admin_alert_mailer.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <future>
@@ -182,6 +183,52 @@ TEST_F(AdminAlertMailerTest, TheSameAlertIsMailedOncePerQuietPeriodAndTheNextMai
       << text;
   EXPECT_NE(text.find("nimbus_admin_alert_mails_total{result=\"held\"} 3"), std::string::npos)
       << text;
+}
+
+// A disk back in service ends the quiet period of its alerts (in this process and across
+// processes), and "users cannot reach their files" is never held back, under its own subject
+// (QA pass 17: a whole pair going down was not mailed within 30 minutes of an earlier failure).
+TEST_F(AdminAlertMailerTest, ADiskBackInServiceEndsTheQuietPeriodAndAPairDownIsAlwaysMailed) {
+  clock_.Set(FromUnixMs(1'795'000'000'000));
+  auto admins = [] { return Result<std::vector<std::string>>({"a@x.org"}); };
+  {
+    AdminAlertMailer sink(*db_, workers_, clock_, admins, public_url_, &metrics_);
+    sink.Raise({storage::AlertKind::kDiskFailed, "a1", "disk 'a1' failed (1)"});
+    clock_.Advance(std::chrono::minutes(1));
+    sink.Raise({storage::AlertKind::kDiskRecovered, "a1", "disk 'a1' is healthy again"});
+    clock_.Advance(std::chrono::minutes(1));
+    sink.Raise({storage::AlertKind::kDiskFailed, "a1", "disk 'a1' failed (2)"});  // Mailed.
+    clock_.Advance(std::chrono::minutes(1));
+    sink.Raise({storage::AlertKind::kDiskFailed, "a1", "disk 'a1' failed (3)"});  // Held.
+    storage::Alert down{storage::AlertKind::kDiskFailed, "a1m",
+                        "disk 'a1m' failed, and its partner 'a1' is not serving either"};
+    sink.Raise({storage::AlertKind::kDiskFailed, "a1m", "disk 'a1m' failed (4)"});
+    down.users_cut_off = true;
+    sink.Raise(down);  // Within a1m's quiet period, and mailed all the same.
+    sink.Close();
+  }
+  clock_.Advance(std::chrono::minutes(1));
+  {
+    AdminAlertMailer again(*db_, workers_, clock_, admins, public_url_);
+    again.Raise({storage::AlertKind::kDiskRecovered, "a1", "disk 'a1' is healthy again"});
+    again.Close();
+  }
+  {
+    AdminAlertMailer third(*db_, workers_, clock_, admins, public_url_);
+    third.Raise({storage::AlertKind::kDiskFailed, "a1", "disk 'a1' failed (5)"});  // Mailed.
+    third.Close();
+  }
+  auto mails = Outbox();
+  std::vector<std::string> subjects;
+  for (const auto& m : mails) subjects.push_back(m.subject);
+  ASSERT_EQ(mails.size(), 7u) << fmt::format("{}", fmt::join(subjects, " | "));
+  EXPECT_NE(mails[2].text.find("failed (2)"), std::string::npos);
+  EXPECT_NE(mails[3].text.find("failed (4)"), std::string::npos);
+  EXPECT_NE(mails[4].subject.find("Disk a1m failed: its pair is down, users cannot reach their "
+                                  "files"),
+            std::string::npos)
+      << mails[4].subject;
+  EXPECT_NE(mails[6].text.find("failed (5)"), std::string::npos);
 }
 
 // Each CLI command (a scrub, a job run) is a process with a mailer of its own: the quiet period

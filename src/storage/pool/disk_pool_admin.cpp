@@ -189,6 +189,7 @@ Result<void> DiskPool::MarkFailed(std::string_view disk_id) {
                              "until it is replaced",
                              disk_id, row->uri, partner);
     alert = Alert{AlertKind::kDiskFailed, std::string(disk_id), std::move(message)};
+    alert->users_cut_off = partner_down;
     return {};
   });
   if (r && alert) deps_.alerts.Raise(*alert);
