@@ -314,6 +314,10 @@ describe('long folders, bulk actions, other tabs', () => {
       await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Inner');
       assert.equal(await focused(), 'Inner');
       await page.keyboard.press('Escape');
+      // The dialog's history entry goes with it (Back would close it): gone before another
+      // page is loaded.
+      const settledHistory = () => page.waitForFunction(() => !history.state?.nimbusOverlay);
+      await settledHistory();
 
       // A folder holding a file with a public link warns; a plain folder does not.
       await page.goto('/files');
@@ -326,6 +330,7 @@ describe('long folders, bulk actions, other tabs', () => {
         await confirm.getByRole('button', { name: 'Cancel' }).click();
         await page.keyboard.press('Escape');
       }
+      await settledHistory();
 
       // The skip link comes first with Tab and takes the focus to the list.
       await page.goto('/files/Picked');

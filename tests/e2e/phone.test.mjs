@@ -154,4 +154,171 @@ describe('phone screens', () => {
       await context.close();
     }
   });
+
+  // A folder `name` of `n` small files ("photo_01.jpg"…) under the root, made with the API.
+  async function album(name, n, fileName = (i) => `photo_${String(i).padStart(2, '0')}.jpg`,
+                       bytes = 100) {
+    const login = await apiLogin(server.url, admin.email, admin.password);
+    const auth = { cookie: login.cookie, csrf: login.csrf };
+    const made = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders',
+                               { ...auth, body: { path: name } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    for (let i = 1; i <= n; i += 1) {
+      const r = await fetch(`${server.url}/api/v1/nodes/${made.body.id}/content?path=${
+        encodeURIComponent(fileName(i))}`, { method: 'PUT', body: 'x'.repeat(bytes + i),
+        headers: { Cookie: auth.cookie, 'X-CSRF-Token': auth.csrf } });
+      assert.equal(r.status, 201);
+    }
+    return made.body;
+  }
+  const kPhone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+  const fileRow = (page, name) => page.locator(`table.file-table tr[data-id][data-name="${name}"]`);
+
+  test('Back closes the "⋯" sheet or a dialog and stays in the folder; closed otherwise, ' +
+       'they leave no history entry behind', async () => {
+    await album('Back album', 3);
+    const { context, page, problems } = await openSignedIn(browser, server.url, admin, kPhone);
+    try {
+      await page.goto('/files/Back%20album');
+      await fileRow(page, 'photo_01.jpg').waitFor();
+      const here = page.url();
+      const sheet = page.getByRole('menu', { name: 'Actions for photo_01.jpg' });
+      const menuButton = page.getByRole('button', { name: 'More actions for photo_01.jpg' });
+      // The sheet: Back closes it, the folder stays.
+      await menuButton.tap();
+      await sheet.waitFor();
+      await page.goBack();
+      await sheet.waitFor({ state: 'detached' });
+      assert.equal(page.url(), here);
+      await fileRow(page, 'photo_01.jpg').waitFor();
+      // The Move dialog opened from the sheet: Back closes it (nothing moved), the folder stays.
+      await menuButton.tap();
+      await sheet.getByRole('menuitem', { name: 'Move' }).tap();
+      const move = page.getByRole('dialog', { name: /Move/ });
+      await move.waitFor();
+      await page.goBack();
+      await move.waitFor({ state: 'detached' });
+      await page.waitForTimeout(300);
+      assert.equal(page.url(), here);
+      await fileRow(page, 'photo_01.jpg').waitFor();
+      // New folder, closed with Cancel: no entry left behind, so Back leaves the folder.
+      await page.getByRole('button', { name: 'New folder' }).tap();
+      const ask = page.getByRole('dialog', { name: 'New folder' });
+      await ask.waitFor();
+      await ask.getByRole('button', { name: 'Cancel' }).tap();
+      await ask.waitFor({ state: 'detached' });
+      // The sheet closed by a choice: none either.
+      await menuButton.tap();
+      await sheet.getByRole('menuitem', { name: 'Rename' }).tap();
+      const rename = page.getByRole('dialog', { name: /Rename/ });
+      await rename.waitFor();
+      await rename.getByRole('button', { name: 'Cancel' }).tap();
+      await rename.waitFor({ state: 'detached' });
+      await page.waitForTimeout(300);
+      assert.ok(!(await page.evaluate(() => history.state?.nimbusOverlay)), 'no overlay entry');
+      assert.equal(page.url(), here);
+      await page.goBack();
+      await page.waitForURL(`${server.url}/`);
+      await page.getByRole('heading', { name: 'Files', level: 1 }).waitFor();
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('after Delete on a phone, the message and its Undo are on the screen (no "Ctrl+Z"); ' +
+       'the same after a Restore in the trash', async () => {
+    await album('Long album', 24);
+    const { context, page, problems } = await openSignedIn(browser, server.url, admin, kPhone);
+    try {
+      await page.goto('/files/Long%20album');
+      const last = fileRow(page, 'photo_24.jpg');
+      await last.scrollIntoViewIfNeeded();
+      await last.getByRole('checkbox').tap();
+      await page.getByRole('button', { name: 'Delete', exact: true }).tap();
+      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).tap();
+      const message = page.locator('.files-page .form-message', { hasText: 'to the trash' });
+      await message.waitFor();
+      assert.ok(await page.evaluate(() => window.scrollY) > 500, 'still scrolled down the list');
+      const inView = (loc) => loc.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;
+      });
+      assert.ok(await inView(message), 'the message is on the screen');
+      const undo = message.getByRole('button', { name: 'Undo' });
+      assert.ok(await inView(undo), 'Undo is on the screen');
+      assert.doesNotMatch(await message.innerText(), /Ctrl|Cmd/);
+      await undo.tap();
+      await fileRow(page, 'photo_24.jpg').waitFor();
+
+      // The trash: a Restore lower down says where it went, on the screen.
+      await last.scrollIntoViewIfNeeded();
+      await last.getByRole('checkbox').tap();
+      await page.getByRole('button', { name: 'Delete', exact: true }).tap();
+      await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).tap();
+      await message.waitFor();
+      await page.goto('/trash');
+      const restore = page.getByRole('button', { name: /^Restore photo_24\.jpg/ });
+      await restore.scrollIntoViewIfNeeded();
+      await restore.tap();
+      const restored = page.locator('.trash-page .form-message', { hasText: 'Restored' });
+      await restored.waitFor();
+      assert.ok(await inView(restored), 'the trash message is on the screen');
+      await restored.getByRole('button', { name: 'Dismiss' }).tap();
+      await restored.waitFor({ state: 'hidden' });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a folder on a phone: the list starts high, upright and on its side; names get the ' +
+       'width; the uploads panel keeps the end of a name; the usage page does not scroll sideways',
+       async () => {
+    const long = (i) => `IMG_2024_summer_holiday_at_grandmas_${String(i).padStart(2, '0')}.jpg`;
+    await album('Layout album', 3, long, 50000);  // Among the usage page's largest files.
+    const { context, page, problems } = await openSignedIn(browser, server.url, admin, kPhone);
+    try {
+      for (const [width, height, most] of [[390, 844, 420], [844, 390, 300]]) {
+        await page.setViewportSize({ width, height });
+        await page.goto('/files/Layout%20album');
+        const first = fileRow(page, long(1));
+        await first.waitFor();
+        const top = await first.evaluate((el) => el.getBoundingClientRect().top);
+        assert.ok(top <= most, `${width}x${height}: the first row starts at ${top} px`);
+        assert.ok(top + 40 <= height, `${width}x${height}: a row on the screen`);
+      }
+      await page.setViewportSize({ width: 390, height: 844 });
+      const first = fileRow(page, long(1));
+      const share = await first.evaluate((tr) => tr.querySelector('.col-name').offsetWidth /
+                                                 tr.offsetWidth);
+      assert.ok(share >= 0.6, `the name column has ${Math.round(share * 100)} % of the row`);
+      assert.match(await first.locator('.row-size').innerText(), /KB/);
+      const lines = await first.locator('a.node-link').evaluate((a) =>
+        Math.round(a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight)));
+      assert.ok(lines <= 2, `the name takes ${lines} lines`);
+      // The uploads panel: the end of a long name shows (the part where photos differ).
+      await page.route('**/api/v1/nodes/*/content?*', () => {});  // Held: stays in progress.
+      await page.locator('input.upload-files-input').setInputFiles({
+        name: long(7), mimeType: 'image/jpeg', buffer: Buffer.from('seven') });
+      const upload = page.locator('.upload-list .upload', { hasText: long(7) });
+      const tail = upload.locator('.upload-name-tail');
+      await tail.waitFor();
+      assert.ok((await tail.innerText()).endsWith('s_07.jpg'));
+      const fits = await tail.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.right <= el.closest('.upload').getBoundingClientRect().right;
+      });
+      assert.ok(fits, 'the end of the name is in the row');
+      await page.unroute('**/api/v1/nodes/*/content?*');
+      await page.goto('/usage');
+      await page.getByRole('link', { name: long(1) }).waitFor();
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth,
+                                                document.documentElement.clientWidth]);
+      assert.ok(widths[0] <= widths[1], `the usage page is ${widths[0]} px on ${widths[1]} px`);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
 });

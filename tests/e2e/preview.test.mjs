@@ -405,6 +405,47 @@ describe('file preview', () => {
     }
   });
 
+  test('on a phone a swipe to the right shows the previous file and the viewer stays open ' +
+       '(not the browser\'s "back" gesture)', async () => {
+    // Real touches (CDP) on a phone: Chrome's overscroll "back" gesture took a swipe to the
+    // right, and Back closed the viewer (QA pass 17c).
+    const { context, page, problems } = await openSignedIn(browser, server.url, owner, {
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      await page.goto('/files/Viewer');
+      await row(page, 'd page.html').locator('a.node-link').tap();
+      await heading(page).getByText('d page.html').waitFor();
+      // Also on a scroll box inside (the text's <pre>), which starts its own touch-action.
+      const text = page.locator('dialog.preview .preview-text');
+      assert.match(await text.evaluate((el) => getComputedStyle(el).touchAction), /pan-y/);
+      await page.evaluate(() => {
+        window.__popped = 0;
+        window.addEventListener('popstate', () => { window.__popped += 1; });
+      });
+      const cdp = await context.newCDPSession(page);
+      const swipe = async (x0, x1, y) => {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y }] });
+        for (let i = 1; i <= 8; i += 1) {
+          await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove',
+                                                       touchPoints: [{ x: x0 + ((x1 - x0) * i) / 8, y }] });
+          await new Promise((resolve) => { setTimeout(resolve, 20); });
+        }
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      };
+      for (const previous of ['b notes.txt', 'a picture.png']) {
+        await swipe(40, 320, 500);
+        await heading(page).getByText(previous).waitFor({ timeout: 5000 });
+      }
+      await page.waitForTimeout(500);
+      assert.equal(await viewer(page).isVisible(), true, 'the viewer is still open');
+      assert.equal(await page.evaluate(() => window.__popped), 0, 'no step back in the history');
+      assert.equal(new URL(page.url()).pathname, '/files/Viewer');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the viewer fits a phone screen', async () => {
     const { context, page, problems } = await openViewerFolder();
     try {

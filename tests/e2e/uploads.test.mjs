@@ -150,7 +150,8 @@ describe('uploads', () => {
       }));
     }
     const local = path.join(tmp, 'file249.txt');
-    await writeFile(local, 'replacement\n');
+    // Another size than the file there: a file of the same size and date is "already there".
+    await writeFile(local, 'a replacement\n');
     const { context, page, problems } = await openSignedIn(browser, server.url, user);
     try {
       await openFolder(page, 'Big');
@@ -172,9 +173,9 @@ describe('uploads', () => {
       await ask.getByRole('button', { name: 'Keep both' }).click();
       await panel.getByText('1 uploaded, 1 cancelled').waitFor();
       await panel.getByText('1 done, 1 cancelled (1 saved under a new name)').click();
-      await panel.getByText('Done · 12 bytes · saved as "file249 (1).txt"').waitFor();
+      await panel.getByText('Done · 14 bytes · saved as "file249 (1).txt"').waitFor();
       assert.equal((await resolve('/Big/file249 (1).txt')).body.checksum_sha256,
-                   sha256(Buffer.from('replacement\n')));
+                   sha256(Buffer.from('a replacement\n')));
       // Replace, which says plainly that the current file is gone for good.
       await page.locator('input.upload-files-input').setInputFiles(local);
       await ask.getByText('Replace overwrites the current file for good: it cannot be recovered',
@@ -183,7 +184,7 @@ describe('uploads', () => {
                                       exact: true }).click();
       await panel.getByText('2 uploaded, 1 cancelled').waitFor();
       assert.equal((await resolve('/Big/file249.txt')).body.checksum_sha256,
-                   sha256(Buffer.from('replacement\n')));
+                   sha256(Buffer.from('a replacement\n')));
       assertNoProblems(problems, kExpected);
     } finally {
       await context.close();
@@ -534,6 +535,44 @@ describe('uploads', () => {
       assert.equal((await resolve('/Reimport/Import/sub/notes.txt')).body.checksum_sha256,
                    sha256(Buffer.from('old notes\n')));
       assert.deepEqual(await children(parent.id), ['Import']);
+      assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('photos picked again after an interrupted upload: those already there (same size and ' +
+       'date) are skipped and said so; only a photo that differs is asked about', async () => {
+    const folder = await mkdirApi('Picked again');
+    const dir = path.join(tmp, 'picked');
+    await mkdir(dir, { recursive: true });
+    const names = ['Picnic_01.jpg', 'Picnic_02.jpg', 'Picnic_03.jpg'];
+    const locals = names.map((n) => path.join(dir, n));
+    for (const [i, local] of locals.entries()) await writeFile(local, `photo ${i}\n`.repeat(100));
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    try {
+      await openFolder(page, 'Picked again');
+      await page.locator('input.upload-files-input').setInputFiles(locals.slice(0, 2));
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('2 of 2 uploaded').waitFor();
+      // A photo of the same name that differs (another size) is still a real conflict.
+      await writeFile(locals[1], 'another photo\n');
+      const puts = [];
+      page.on('request', (r) => {
+        if (r.method() === 'PUT') puts.push(new URL(r.url()).searchParams.get('path'));
+      });
+      await page.locator('input.upload-files-input').setInputFiles(locals);
+      const ask = page.getByRole('dialog', { name: '"Picnic_02.jpg" already exists here' });
+      await ask.waitFor();
+      assert.equal(await page.getByRole('dialog', { name: /Picnic_01/ }).count(), 0);
+      await ask.getByRole('button', { name: 'Skip' }).click();
+      await settled(page);
+      await panel.getByText('3 uploaded, 1 skipped, 1 already there').waitFor();
+      await panel.locator('.upload-finished summary').click();
+      await panel.locator('.upload[data-state="skipped"]', { hasText: 'Picnic_01.jpg' })
+          .getByText('Skipped: already there (same size and date)').waitFor();
+      assert.deepEqual(puts.filter((p) => p !== 'Picnic_02.jpg'), ['Picnic_03.jpg']);
+      assert.deepEqual(await children(folder.id), names);
       assertNoProblems(problems, kExpected);
     } finally {
       await context.close();

@@ -35,15 +35,26 @@ export function field({ label, name, type = 'text', hint = null, ...attrs }) {
 
 // A form-level message box (role=alert for errors, status for success); hidden when empty.
 // Returns the element with .error(message, ...extra nodes), .success(...), .clear(). "Could
-// not reach the server" goes by itself once a request reaches it again.
-export function messageBox() {
-  const box = h('div', { class: 'form-message', hidden: true });
+// not reach the server" goes by itself once a request reaches it again. `floating`: a page's
+// own messages (what a delete or a restore did, with its Undo), which on a phone (a narrow or
+// touch screen, files.css) are a bar fixed at the bottom of the screen, in view however far
+// the page is scrolled (they were drawn 2,000 px above it: QA pass 17c), with a Dismiss
+// button; on a desktop they stay where they are.
+export function messageBox({ floating = false } = {}) {
+  const floatClass = floating ? ' page-message' : '';
+  const box = h('div', { class: `form-message${floatClass}`, hidden: true });
   let shown = 0;  // Counts what was shown, so a late "reachable" clears only its own message.
+  const dismiss = () => {
+    const button = h('button', { type: 'button', class: 'button button-secondary button-small ' +
+                                 'page-message-dismiss' }, 'Dismiss');
+    button.addEventListener('click', () => box.clear());
+    return button;
+  };
   const show = (kind, message, extra) => {
     const mine = ++shown;
-    box.className = `form-message notice notice-${kind}`;
+    box.className = `form-message notice notice-${kind}${floatClass}`;
     box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    box.replaceChildren(h('p', {}, message), ...extra);
+    box.replaceChildren(h('p', {}, message), ...extra, ...(floating ? [dismiss()] : []));
     box.hidden = false;
     if (kind === 'error' && isConnectionMessage(message)) {
       whenReachable(() => {

@@ -43,25 +43,60 @@ export function matchRoute(routes, pathname) {
   return null;
 }
 
-// Overlays over a page (the file viewer) each push a history entry of the same URL, so that
-// the browser's Back (or a phone's back gesture) closes them instead of leaving the page.
-const overlays = [];  // { href, onBack }, the innermost last.
+// Overlays over a page (the file viewer, dialogs, the row menu) each push a history entry of
+// the same URL, so that the browser's Back (or a phone's back button) closes the topmost one
+// instead of changing the page under it. An entry's state holds its depth (nimbusOverlay: 1
+// for the first overlay, 2 for one opened over it), so Back closes only the overlays above.
+const overlays = [];  // { href, onBack, pushed }, the innermost last.
 let ownBacks = 0;  // Steps back made by overlays that closed themselves: no page changes.
+let ownBackTimer = null;
+const backsDone = [];  // Resolvers waiting for those steps (see afterOwnBacks).
+
+function pushEntry(overlay) {
+  overlay.pushed = true;
+  history.pushState({ ...(history.state ?? {}), nimbusOverlay: overlays.indexOf(overlay) + 1 },
+                    '', location.href);
+}
+
+// One own step back was made (its popstate came, or never will): overlays opened meanwhile get
+// their entries now. history.back() is asynchronous, and an entry pushed before it lands would
+// be the one it takes away (a menu closes, and the dialog it opens pushes at once).
+function ownBackDone() {
+  ownBacks = Math.max(0, ownBacks - 1);
+  if (ownBacks > 0) return;
+  clearTimeout(ownBackTimer);
+  for (const overlay of overlays) {
+    if (!overlay.pushed) pushEntry(overlay);
+  }
+  for (const resolve of backsDone.splice(0)) resolve();
+}
+
+// Resolves once the steps back of overlays that closed themselves have landed; a navigation
+// waits for them, or its new entry would be the one taken away.
+export function afterOwnBacks() {
+  return ownBacks ? new Promise((resolve) => { backsDone.push(resolve); }) : Promise.resolve();
+}
 
 // Pushes an entry for an overlay that opens now; `onBack()` is called when Back (or any other
 // step in the history) leaves it. Returns `closed()`, to call when the overlay closes by
-// itself (Escape, a Close button): its entry is taken away again (history.back()), so no stale
-// entry is left for Back to step through.
+// itself (Escape, a Close button, a choice made): its entry is taken away again
+// (history.back()), so no stale entry is left for Back to step through.
 export function pushOverlay(onBack) {
-  const overlay = { href: location.href, onBack };
-  history.pushState({ ...(history.state ?? {}), nimbusOverlay: true }, '', location.href);
+  const overlay = { href: location.href, onBack, pushed: false };
   overlays.push(overlay);
+  if (!ownBacks) pushEntry(overlay);
   return function closed() {
     const i = overlays.indexOf(overlay);
     if (i < 0) return;  // Left with Back: the entry is gone already.
     overlays.splice(i, 1);
-    if (history.state?.nimbusOverlay) {
+    if (overlay.pushed && history.state?.nimbusOverlay) {
       ownBacks += 1;
+      // A popstate that never comes (the entry was gone after all) must not hold the others.
+      clearTimeout(ownBackTimer);
+      ownBackTimer = setTimeout(() => {
+        ownBacks = 1;
+        ownBackDone();
+      }, 1000);
       history.back();
     }
   };
@@ -106,13 +141,16 @@ export class Router {
     this.shownHref = null;  // The URL of the view on screen (or being drawn).
     this.onPopState = () => {
       if (ownBacks > 0) {  // An overlay that closed itself took its entry away.
-        ownBacks -= 1;
+        ownBackDone();
         return;
       }
-      // Back from an overlay's entry: the overlay closes, the page under it stays as it is.
+      // Back from an overlay's entry: the overlays above the entry now shown close, the page
+      // under them stays as it is. Another page: they all close.
       const top = overlays.at(-1);
-      for (const overlay of overlays.splice(0).reverse()) overlay.onBack();
-      if (top && location.href === top.href) return;
+      const same = top && location.href === top.href;
+      const depth = same ? Number(history.state?.nimbusOverlay) || 0 : 0;
+      for (const overlay of overlays.splice(depth).reverse()) overlay.onBack();
+      if (same) return;
       // Forward (or back) onto the entry of an overlay closed before: the same page.
       if (location.href === this.shownHref) return;
       this.render();
@@ -135,6 +173,9 @@ export class Router {
   // Goes to `to` (a path or URL, same origin) without a page load; `replace` replaces the
   // current history entry. Resolves when the new view has rendered.
   navigate(to, { replace = false } = {}) {
+    // An overlay closed just now (a menu item, a dialog's choice) is still taking its entry
+    // away: the new page's entry comes after that.
+    if (ownBacks) return afterOwnBacks().then(() => this.navigate(to, { replace }));
     const url = new URL(to, location.href);
     if (url.origin !== location.origin) {
       location.assign(url.href);

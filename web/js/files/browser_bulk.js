@@ -8,8 +8,10 @@ import { bulkProgress, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
 import { copyNode, deleteNode, moveNode, restoreItem } from './node_api.js';
 
-// The shortcut of Undo as this computer's keyboard says it.
+// The shortcut of Undo as this computer's keyboard says it; none on a touch-only device (a
+// phone has no Ctrl key to press).
 const kUndoKeys = /Mac|iPhone|iPad/.test(navigator.platform ?? '') ? 'Cmd+Z' : 'Ctrl+Z';
+const touchOnly = () => window.matchMedia?.('(hover: none) and (pointer: coarse)').matches;
 
 // ctx: { message (messageBox), lock(on), reload(), forget(ids) (takes rows away at once),
 // run(fn) (the view's error reporter, for Undo), focusItems(ids) (focus on the first of these
@@ -103,9 +105,9 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
     }
     lastUndo = restorable.length ? undoButton(restorable) : null;
     // Undo is far from the list (at the top of the page): its shortcut is said with it.
+    const keys = touchOnly() ? null : h('span', { class: 'item-meta' }, ` (${kUndoKeys})`);
     showOutcome(message, parts, { failed, notStarted }, 'deleted',
-                ...(lastUndo ? [h('p', {}, lastUndo,
-                                  h('span', { class: 'item-meta' }, ` (${kUndoKeys})`))] : []));
+                ...(lastUndo ? [h('p', {}, lastUndo, keys)] : []));
     await reload();
   }
 

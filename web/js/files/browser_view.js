@@ -110,7 +110,7 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
     drawn: false,  // The first rows are on screen.
   };
 
-  const message = messageBox();
+  const message = messageBox({ floating: true });
   const quota = quotaBar();
   const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },

@@ -1,21 +1,27 @@
 // Modal dialogs for the file browser, on the native <dialog> element (focus is trapped, Escape
 // cancels): confirm, ask for a name, and pick a target folder.
 import { h, replaceChildren, wrapTab } from '../dom.js';
+import { pushOverlay } from '../router.js';
 import { getNode, listChildren, resolvePath, splitPath } from './node_api.js';
 import { nodeIcon } from './quota.js';
 
 // Shows `dialog` modally (Tab goes round inside it); resolves to what `collect(returnValue)`
-// gives on close.
+// gives on close. The dialog has a history entry of its own: the browser's Back (a phone's
+// back button) closes it, as Cancel does, and the page under it stays (it used to go to the
+// previous folder, with a Move dialog still open over it: QA pass 17c).
 function open(dialog, collect) {
   wrapTab(dialog);
   document.body.append(dialog);
   return new Promise((resolve) => {
+    let leaveHistory = () => {};
     dialog.addEventListener('close', () => {
+      leaveHistory();
       const result = collect(dialog.returnValue);
       dialog.remove();
       resolve(result);
     }, { once: true });
     dialog.showModal();
+    leaveHistory = pushOverlay(() => dialog.close());
   });
 }
 

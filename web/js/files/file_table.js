@@ -150,6 +150,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       clickRow(indexById.get(node.id), { shift: e.shiftKey, toggle: true });
       check.checked = selected.has(node.id);  // A shift-click keeps a ticked box ticked.
     });
+    const size = isFolder && !node.size ? '—' : formatBytes(node.size);
     const link = isFolder
       ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false' },
           nodeIcon('folder'), node.name)
@@ -158,9 +159,11 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
                  h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null,
-                   // Shown on narrow screens only, where the Modified column gives way.
-                   h('span', { class: 'row-date' }, `Modified ${formatTime(node.modified_at)}`)),
-                 h('td', { class: 'col-size' }, isFolder && !node.size ? '—' : formatBytes(node.size)),
+                   // Shown on narrow screens only, where the Size and Modified columns give way
+                   // (the name gets their width: it wrapped onto 11 lines, QA pass 17c).
+                   h('span', { class: 'row-facts' }, h('span', { class: 'row-size' }, size),
+                     h('span', { class: 'row-date' }, `Modified ${formatTime(node.modified_at)}`))),
+                 h('td', { class: 'col-size' }, size),
                  h('td', { class: 'col-modified' }, formatTime(node.modified_at)),
                  h('td', { class: 'col-actions' }, shareButton(node), downloadLink(node),
                    rowMenuButton(node.name, () => menuEntries(node, link))));
@@ -267,7 +270,9 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
              h('td', { class: 'col-name' },
                nodeIcon(item.type), item.name,
                h('span', { class: 'item-meta' }, ` deleted ${formatTime(item.deleted_at)}` +
-                 (days === null ? '' : ` · purges in ${days} ${days === 1 ? 'day' : 'days'}`))),
+                 (days === null ? '' : ` · purges in ${days} ${days === 1 ? 'day' : 'days'}`)),
+               h('span', { class: 'row-facts' },
+                 h('span', { class: 'row-size' }, formatBytes(item.size)))),
              h('td', { class: 'col-size' }, formatBytes(item.size)),
              h('td', { class: 'col-modified' }, '—'),
              h('td', { class: 'col-actions' }, restore));

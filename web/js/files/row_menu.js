@@ -4,8 +4,9 @@
 // between them, Enter or a click runs one; Escape, Tab or a click elsewhere closes the menu and
 // focus goes back to the button. On a desktop the menu drops down under the button (or up, near
 // the bottom of the window); on a phone it is a sheet at the bottom of the screen, with the
-// item's name on top. One menu is open at a time.
+// item's name on top. One menu is open at a time; Back closes it (it has a history entry).
 import { h } from '../dom.js';
+import { pushOverlay } from '../router.js';
 
 let current = null;  // The open menu: { close(refocus) }.
 
@@ -61,9 +62,11 @@ export function rowMenuButton(name, actions) {
     const outside = (e) => {
       if (!wrap.contains(e.target)) close(false);
     };
+    let leaveHistory = () => {};
     function close(refocus) {
       if (current?.menu !== menu) return;
       current = null;
+      leaveHistory();
       document.removeEventListener('pointerdown', outside, true);
       menu.remove();
       wrap.classList.remove('is-open');
@@ -74,6 +77,8 @@ export function rowMenuButton(name, actions) {
     wrap.classList.add('is-open');
     button.setAttribute('aria-expanded', 'true');
     current = { menu, close };
+    // Back (a phone's back button, with the sheet open) closes the menu; the page stays.
+    leaveHistory = pushOverlay(() => close(false));
     document.addEventListener('pointerdown', outside, true);
     // Too close to the bottom of the window to drop down: it opens upwards.
     const below = menu.getBoundingClientRect();

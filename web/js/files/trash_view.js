@@ -22,7 +22,7 @@ const kMaxPage = 1000;
 
 export async function render(outlet, { signal }) {
   await requireUser();
-  const message = messageBox();
+  const message = messageBox({ floating: true });
   const quota = quotaBar();
   const progress = bulkProgress();
   const list = h('ul', { class: 'item-list trash-list', 'aria-label': 'Deleted items' });

@@ -83,7 +83,7 @@ async function waitToRetry(item, failures, signal, redraw) {
 async function sendTus(item, folderId, redraw) {
   const upload = new TusUpload({
     file: item.file, parentId: folderId, path: item.name, onConflict: item.onConflict,
-    onProgress: progressOf(item, redraw),
+    onProgress: progressOf(item, redraw, { resumes: true }),
     onStatus: (text, retryNow) => {
       Object.assign(item, { note: text, retryNow: retryNow ?? null });
       redraw(item);
@@ -126,10 +126,16 @@ async function oneTabAtATime(upload, item, redraw, send) {
 
 // Speed samples start at the first report: a resumed upload's first report is the offset it
 // resumes at, which is not bytes sent now. A report that goes back (a retry from the last
-// durable offset) starts them again.
-function progressOf(item, redraw) {
+// durable offset) starts them again. With `resumes` (tus) that first offset is kept as
+// item.base, so that the overall speed (upload_panel.js) does not count it as just sent.
+function progressOf(item, redraw, { resumes = false } = {}) {
+  let first = resumes;
   return (sent) => {
     item.sent = Math.min(sent, item.size);
+    if (first) {
+      item.base = item.sent;
+      first = false;
+    }
     const last = item.samples[item.samples.length - 1];
     if (last && item.sent < last[1]) item.samples = [];
     item.samples.push([performance.now(), item.sent]);

@@ -17,6 +17,7 @@ import {
 } from './upload_folders.js';
 import { createPanel, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
+import { fingerprint, kTusThresholdBytes, pendingUploads } from './tus.js';
 import { planBytes } from './tree_walk.js';
 
 export { formatDuration } from './upload_panel.js';
@@ -80,8 +81,8 @@ function pendingBytes() {
 // Uploads `plan` ({ files: [{file, path}], folders: [path] }, see tree_walk.js) into the folder
 // `parentId`. Resolves to null when queued (or cancelled), or to a sentence for the person when
 // nothing was sent (not enough free space, or a folder could not be created) or some files
-// were left out. Files already there (same path, size and modified time: a folder dropped
-// again after an interrupted copy) are not sent, not counted against the free space and not
+// were left out. Files already there (same path, size and modified time: a folder or photos
+// picked again after an interrupted copy) are not sent, not counted against the free space and not
 // asked about; they are listed as "already there". When the free space holds some of the
 // other files but not all, the person is asked first: "Upload the N files that fit" or Cancel.
 // `ownSpace: false` for a folder shared with me: its owner's space takes the bytes, which only
@@ -91,12 +92,12 @@ function pendingBytes() {
 export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked = false } = {}) {
   if (!plan.files.length && !plan.folders.length) return folderPicked ? kEmptyPick : null;
   const [usage, target] = await Promise.all([ownSpace ? fetchQuota() : null, getNode(parentId)]);
-  // A folder dropped again: what is there already is looked up (the folders are listed anyway
-  // to make them). Loose files are not: listing a big target folder for one file would cost
-  // more than the conflict question a file already there gets from the server.
-  const tree = plan.folders.length > 0 || plan.files.some((f) => f.path.includes('/'));
-  const existing = tree ? await existingFiles(plan, target.id)
-                        : { same: new Set(), folders: new Map() };
+  // What is there already is looked up: a folder dropped again, and loose files picked again
+  // after an interrupted upload (photos from a phone's gallery). Asking about a "conflict" with
+  // an identical file offered "Keep both" and made duplicates (QA pass 17c); the folder's
+  // listing (a page per 1,000 items) costs less than that question.
+  const existing = plan.files.length ? await existingFiles(plan, target.id)
+                                     : { same: new Set(), folders: new Map() };
   const already = plan.files.filter((f) => existing.same.has(f));
   plan = { files: plan.files.filter((f) => !existing.same.has(f)), folders: plan.folders };
   const needed = planBytes(plan);
@@ -205,7 +206,7 @@ function pump() {
 }
 
 async function run(item) {
-  Object.assign(item, { state: 'uploading', sent: 0, error: '', note: '', samples: [],
+  Object.assign(item, { state: 'uploading', sent: 0, base: 0, error: '', note: '', samples: [],
                         cause: null, final: false });
   // Once the person chose Replace or Keep both for all, the rest go up that way directly.
   const { policy } = item.batch;
@@ -370,13 +371,29 @@ function refresh() {
     else window.removeEventListener('beforeunload', guardLeaving);
   }
   if (!panel) return;
-  // The server's unfinished uploads, less those this page is sending or has finished (the list
-  // may be older than the last chunk: a finished upload must not show as unfinished, at 0 bytes,
-  // until the list is loaded again).
-  const sending = new Set(items.filter((i) => (kActive.includes(i.state) || i.state === 'done') &&
-                                              i.tus)
-                               .map((i) => i.tus.uploadUrl));
+  const sending = sendingUrls();
+  // The server's unfinished uploads, less those this page is sending, about to send or has
+  // finished (the list may be older than the last chunk: a finished upload must not show as
+  // unfinished, at 0 bytes, until the list is loaded again).
   panel.refresh(unfinished.filter((u) => !sending.has(`/api/v1/uploads/${u.id}`)));
+}
+
+// The upload URLs of the tus uploads this page is sending, will send or has sent. The URL this
+// browser remembers for the file counts too: a resumed upload knows its own only once its HEAD
+// is answered, and one waiting its turn not at all ("choose the same file again" was shown for
+// a file being sent, QA pass 17c).
+function sendingUrls() {
+  const remembered = new Map(pendingUploads().map((p) => [p.fingerprint, p.url]));
+  const urls = new Set();
+  for (const i of items) {
+    if (i.size <= kTusThresholdBytes || !(kActive.includes(i.state) || i.state === 'done')) {
+      continue;
+    }
+    if (i.tus?.uploadUrl) urls.add(i.tus.uploadUrl);
+    const fp = i.tus?.fp ?? fingerprint(i.file, i.batch.folders.get(i.dir), i.name);
+    if (remembered.has(fp)) urls.add(remembered.get(fp));
+  }
+  return urls;
 }
 
 function loadUnfinished() {

@@ -3,6 +3,7 @@
 // and public links (create with optional password and expiry, copy, delete, activity).
 import { h, keepFocusInList, replaceChildren, wrapTab } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
+import { pushOverlay } from '../router.js';
 import {
   activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
 } from './activity.js';
@@ -187,14 +188,18 @@ export function openShareDialog(node) {
 
   wrapTab(dialog);
   document.body.append(dialog);
+  let leaveHistory = () => {};
   const closed = new Promise((resolve) => {
     dialog.addEventListener('close', () => {
+      leaveHistory();
       clearTimeout(contactTimer);
       dialog.remove();
       resolve(changed);
     }, { once: true });
   });
   dialog.showModal();
+  // Back (a phone's back button) closes the dialog and the page under it stays.
+  leaveHistory = pushOverlay(() => dialog.close());
   email.input.focus();
   run(() => Promise.all([loadPeople(), loadLinks(), refreshContacts()]));
   return closed;

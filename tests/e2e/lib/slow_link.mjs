@@ -1,0 +1,69 @@
+// A slow, flaky link between the browser and the server, for tests where the server's view
+// matters: a TCP proxy on 127.0.0.1 that really limits the browser→server direction (Chromium's
+// own upload throttling only holds back the answer: the server has the whole body at once) and
+// can drop the link (every connection reset, new ones refused) and bring it back.
+import net from 'node:net';
+
+// Starts a proxy to `target` ("http://127.0.0.1:port"), sending at most `upBytesPerSec` towards
+// it. Resolves to { url, setRate(bytesPerSec or Infinity), down(), up(), close() }.
+export async function startSlowLink(target, { upBytesPerSec = Infinity } = {}) {
+  const { hostname, port } = new URL(target);
+  let rate = upBytesPerSec;
+  let isDown = false;
+  const sockets = new Set();
+  const track = (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  // Writes `data` to `dst` at the current rate, in slices every 50 ms; calls done() after.
+  const paced = (data, dst, done) => {
+    let off = 0;
+    const step = () => {
+      if (dst.destroyed) return;
+      const n = rate === Infinity ? data.length - off
+                                  : Math.max(1, Math.min(data.length - off, Math.floor(rate / 20)));
+      dst.write(data.subarray(off, off + n));
+      off += n;
+      if (off < data.length) setTimeout(step, 50);
+      else done();
+    };
+    step();
+  };
+  const server = net.createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(port), hostname);
+    track(client);
+    track(upstream);
+    client.on('data', (data) => {
+      client.pause();
+      paced(data, upstream, () => client.resume());
+    });
+    upstream.pipe(client);
+    client.on('end', () => upstream.end());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    setRate(bytesPerSec) {
+      rate = bytesPerSec;
+    },
+    down() {
+      isDown = true;
+      for (const s of sockets) s.destroy();
+    },
+    up() {
+      isDown = false;
+    },
+    close() {
+      isDown = true;
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => { server.close(() => resolve()); });
+    },
+  };
+}
