@@ -207,13 +207,10 @@ Result<void> DiskPool::RefuseFailingLastCopy(std::string_view disk_id,
   if (!partner) return Pass(partner);
   // A partner that lacks some blobs (degraded: writes it missed, repairs pending) has no copy of
   // those: this disk holds the only one (QA pass 17: 300 such files answered 404 after a fail).
-  const bool lacking = partner->repairs_pending > 0;
-  if (partner->state != DiskState::kFailed && partner->state != DiskState::kResilvering &&
-      !lacking) {
-    return {};
-  }
-  if (lacking && partner->state != DiskState::kFailed &&
-      partner->state != DiskState::kResilvering) {
+  const bool partner_out =
+      partner->state == DiskState::kFailed || partner->state == DiskState::kResilvering;
+  if (!partner_out && partner->repairs_pending == 0) return {};
+  if (!partner_out) {
     return Fail(Errc::kConflict,
                 "disk '{}' holds the only copy of {} file(s): its partner '{}' is degraded and "
                 "still lacks them (repairs pending). Failing it would leave their owners "
