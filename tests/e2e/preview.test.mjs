@@ -368,6 +368,9 @@ describe('file preview', () => {
       await row(page, 'a picture.png').locator('a.node-link').click();
       await viewer(page).getByRole('button', { name: 'Close' }).click();
       await viewer(page).waitFor({ state: 'detached' });
+      // Its entry is taken away by an asynchronous history.back(); a Back made before that
+      // lands is merged with it by the browser (a person does not press Back that fast).
+      await page.waitForFunction(() => !history.state?.nimbusOverlay);
       await page.goBack();
       await page.waitForURL(`${server.url}/`);
       await row(page, 'Viewer').waitFor();
