@@ -4,6 +4,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,8 +13,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "storage/blob_id.h"
 #include "storage/byte_stream.h"
@@ -55,7 +55,8 @@ class BlobWriter {
   // BlockChecksum already computed by the caller: PutBlob computes it once for both copies of a
   // mirror, while the disks are still writing the previous block, instead of each disk computing
   // it between two writes. The default ignores `checksum` and appends.
-  virtual net::awaitable<Result<void>> AppendBlock(std::span<const char> block, std::uint64_t checksum) {
+  virtual net::awaitable<Result<void>> AppendBlock(std::span<const char> block,
+                                                   std::uint64_t checksum) {
     (void)checksum;
     return Append(block);
   }
@@ -114,6 +115,10 @@ class Volume {
   // failed.
   virtual net::awaitable<Result<void>> Probe() = 0;
   virtual net::awaitable<Result<VolumeSpace>> Space() = 0;
+  // How long ago blob `id` was written, where the volume keeps that (scrub keeps a younger
+  // orphan: it may be an upload still being recorded); nullopt when absent or unknown.
+  // Blocking: call it on the WorkerPool.
+  virtual std::optional<std::chrono::seconds> BlobAge(const BlobId&) { return std::nullopt; }
 };
 
 }  // namespace nimbus::storage

@@ -194,8 +194,8 @@ TEST_F(FilesFailoverTest, BothDisksPulledAnswer503BeforeTheHealthProbeNotices) {
 // A disk not mounted at boot: its directory is there but empty (the mount point), or missing. It
 // is not set up again as a new disk (nothing is written there: the blobs would land on the root
 // file system); the server starts, its mirror serves every file and takes new ones, and the
-// health probe fails it. Mounted again (the original directory back) and restarted, it opens as
-// itself (QA pass 14, finding 1).
+// health probe fails it. Mounted again (the original directory back) and healed, it is used as
+// itself (QA pass 14, finding 1), without a restart.
 TEST_F(FilesFailoverTest, ADiskNotMountedAtStartIsAbsentNotANewEmptyDisk) {
   ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "1"}}));
   const std::string big = RandomBytes(2 << 20, 11);
@@ -235,7 +235,6 @@ TEST_F(FilesFailoverTest, ADiskNotMountedAtStartIsAbsentNotANewEmptyDisk) {
   EXPECT_NE(server().Stderr().find("it is not mounted, or an empty disk took its place"),
             std::string::npos)
       << server().Stderr();
-  server().Terminate();
   // Healing it while it is still not mounted is refused (it would fail again at once).
   auto early = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
   ASSERT_TRUE(early.has_value());
@@ -243,15 +242,34 @@ TEST_F(FilesFailoverTest, ADiskNotMountedAtStartIsAbsentNotANewEmptyDisk) {
   EXPECT_NE(early->err.find("still fails its health probe"), std::string::npos) << early->err;
   EXPECT_TRUE(fs::is_empty(disks / "a1"));
 
-  // Mounted again: it opens as a1 (failed until healed, as any disk that came back).
+  // Mounted again while the server runs, and healed: the server opens it at its next health
+  // round, with no restart, and copies onto it what was written while it was away (QA pass 17b:
+  // the server failed it again at once, for good, until restarted and healed a second time).
   fs::remove(disks / "a1");
   fs::rename(disks / "a1.real", disks / "a1");
   fs::rename(disks / "b1.real", disks / "b1");
   auto heal = RunNimbus({"admin", "disk", "heal", "a1", "--data", data_dir()});
   ASSERT_TRUE(heal.has_value());
   EXPECT_EQ(heal->exit_code(), 0) << heal->out << heal->err;
+  boost::json::object shown;
+  for (int i = 0; i < 150; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    HttpResponse show = Api("GET", "/api/v1/admin/disks/a1");
+    if (show.status != 200) continue;
+    shown = BodyOf(show).at("disk").as_object();
+    if (shown.at("state") == "healthy" && shown.at("repairs_pending").to_number<int>() == 0) break;
+  }
+  EXPECT_EQ(shown.at("state"), "healthy") << boost::json::serialize(shown);
+  EXPECT_EQ(shown.at("repairs_pending").to_number<int>(), 0) << boost::json::serialize(shown);
+  EXPECT_NE(server().Stderr().find("disk a1 is at"), std::string::npos) << server().Stderr();
+  server().Terminate();
+
+  // a1 alone serves every file now, the one written while it was away too.
+  fs::rename(disks / "a1m", disks / "a1m.away");
   ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_EQ(Download(IdOf(up2)).body, small);
+  EXPECT_TRUE(Download(IdOf(up1)).body == big);
+  EXPECT_EQ(Download(IdOf(up3)).body, "written while a1 is away");
   EXPECT_TRUE(fs::exists(disks / "a1" / ".nimbus-disk"));
 }
 

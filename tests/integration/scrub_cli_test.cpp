@@ -199,6 +199,42 @@ TEST_F(ScrubCliTest, ABlobBadOnBothDisksIsLostAndExitsOne) {
   EXPECT_NE(r->err.find("lost"), std::string::npos) << r->err;  // The kRepairFailed alert (log).
 }
 
+// Orphans a crash leaves: old ones go with --delete-orphans, a small one (a row of small.sqlite,
+// which has no file time) as well as a file; a young one stays and the report says why (QA pass
+// 17b: small orphans were never deleted, and nothing said so).
+TEST_F(ScrubCliTest, DeleteOrphansRemovesOldSmallAndLargeOrphansAndSaysWhyAYoungOneStays) {
+  BlobId kept = Put(TestBytes(300, 7));
+  BlobId old_small = Put(TestBytes(999, 8), /*in_catalog=*/false, "a1m");
+  BlobId old_large = Put(TestBytes(storage::kBlockSize + 10, 9), /*in_catalog=*/false, "a1m");
+  BlobId young = Put(TestBytes(555, 10), /*in_catalog=*/false, "a1m");
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  fs::last_write_time(BlobFile("a1m", old_large), two_hours_ago);
+  {
+    auto small = db::OpenDatabase("sqlite:" + (Disk("a1m") / "small.sqlite").string(), {});
+    ASSERT_TRUE(small) << small.error().message;
+    auto aged = (*small)->Write([&](db::Transaction& tx) {
+      return tx.Exec("UPDATE blobs SET written_at = written_at - 7200 WHERE id = ?",
+                     {old_small.str()});
+    });
+    ASSERT_TRUE(aged) << aged.error().message;
+  }
+  auto r = Scrub({"a1", "--delete-orphans", "--json"});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->exit_code(), 0) << r->out << r->err;
+  json::object report = json::parse(r->out).as_object();
+  const json::object& a1m = report.at("mirror").as_object();
+  EXPECT_EQ(a1m.at("orphans").to_number<int>(), 3) << r->out;
+  EXPECT_EQ(a1m.at("orphans_deleted").to_number<int>(), 2) << r->out;
+  EXPECT_EQ(a1m.at("orphans_kept_young").to_number<int>(), 1) << r->out;
+  EXPECT_FALSE(Holds("a1m", old_small));
+  EXPECT_FALSE(Holds("a1m", old_large));
+  EXPECT_TRUE(Holds("a1m", young));
+  EXPECT_TRUE(Holds("a1m", kept));
+  EXPECT_NE(r->out.find("orphan " + young.str() + " on a1m (555 bytes) kept: written 0 min ago"),
+            std::string::npos)
+      << r->out;
+}
+
 TEST_F(ScrubCliTest, UnknownDisksSparesAndBadUsageExitTwo) {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"nosuchdisk"}, {"spare1"}, {}, {"a1", "--all"}}) {
@@ -221,11 +257,9 @@ TEST_F(ScrubCliTest, TheCliScrubsWhileTheServerRuns) {
   // The server registered the scrub job and its metrics (no scrub ran in it yet).
   auto metrics = HttpGet(*port, "/metrics");
   ASSERT_TRUE(metrics) << metrics.error().message;
-  EXPECT_NE(metrics->body.find("\nnimbus_scrub_last_run_timestamp_seconds 0\n"),
-            std::string::npos)
+  EXPECT_NE(metrics->body.find("\nnimbus_scrub_last_run_timestamp_seconds 0\n"), std::string::npos)
       << metrics->body;
-  EXPECT_NE(metrics->body.find("\nnimbus_scrub_blobs_total{result=\"ok\"} 0\n"),
-            std::string::npos)
+  EXPECT_NE(metrics->body.find("\nnimbus_scrub_blobs_total{result=\"ok\"} 0\n"), std::string::npos)
       << metrics->body;
   auto r = Scrub({"a1", "--json"});
   ASSERT_TRUE(r) << r.error().message;

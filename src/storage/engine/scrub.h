@@ -109,7 +109,8 @@ struct ScrubOptions {
   std::function<void(const ScrubProgress&)> on_progress;     // Called on the scrub's executor.
   // Disks not to read, with why ("resilvering"); a side failed in its PairState is skipped too.
   std::map<std::string, std::string, std::less<>> skip_disks;
-  // Null: the file's modification time on a LocalVolume, unknown elsewhere.
+  // Null: Volume::BlobAge (on a LocalVolume a blob file's modification time, or when a small
+  // blob's row was stored; unknown elsewhere).
   BlobAgeFn blob_age;
 };
 

@@ -3,27 +3,15 @@
 // of the task (report JSON, alerts, gauges).
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db/stores/blob_store.h"
 #include "db/stores/disk_store.h"
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/scrub_internal.h"
-#include "storage/local/local_volume.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage::scrub_internal {
-
-std::optional<std::chrono::seconds> LocalFileAge(Volume& volume, const BlobId& id) {
-  auto* local = dynamic_cast<LocalVolume*>(&volume);
-  if (local == nullptr) return std::nullopt;
-  struct stat st {};
-  if (::stat(local->BlobPath(id).c_str(), &st) != 0) return std::nullopt;
-  const auto modified = std::chrono::system_clock::from_time_t(st.st_mtime);
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                          modified);
-}
 
 std::string DefaultLeaseOwner() {
   std::array<char, 256> host{};
@@ -103,6 +91,13 @@ net::awaitable<Result<void>> Scrubber::FindOrphans(Side s) {
             "may be an upload still being recorded",
             id_text, side.disk_id, listed[i].size, age->count() / 60,
             options_.orphan_min_age.count() / 60));
+        continue;
+      }
+      if (id && options_.delete_orphans) {
+        Problem(fmt::format(
+            "orphan {} on {} ({} bytes) kept: when it was written is not known (stored by an "
+            "older version of Nimbus), and a young one may be an upload still being recorded",
+            id_text, side.disk_id, listed[i].size));
         continue;
       }
       Problem(fmt::format("orphan {} on {} ({} bytes), not in the catalog", id_text, side.disk_id,

@@ -44,8 +44,6 @@ struct Listed {
   std::string Id() const { return std::string(id.data(), id.size()); }
 };
 
-// The file's age on a LocalVolume (its modification time); nullopt for other volumes.
-std::optional<std::chrono::seconds> LocalFileAge(Volume& volume, const BlobId& id);
 // "scrub:<host>:<pid>".
 std::string DefaultLeaseOwner();
 
@@ -55,7 +53,9 @@ class Scrubber {
   Scrubber(MirroredVolume& pair, ScrubDeps deps, ScrubOptions options)
       : pair_(pair), deps_(deps), options_(std::move(options)) {
     if (options_.lease_owner.empty()) options_.lease_owner = DefaultLeaseOwner();
-    if (!options_.blob_age) options_.blob_age = LocalFileAge;
+    if (!options_.blob_age) {
+      options_.blob_age = [](Volume& volume, const BlobId& id) { return volume.BlobAge(id); };
+    }
     if (options_.page_size < 1) options_.page_size = 1;
     if (deps_.metrics != nullptr) {
       const ScrubMetrics m = RegisterScrubMetrics(*deps_.metrics);

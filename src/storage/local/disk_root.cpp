@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/local/disk_root.h"
 
+#include <fcntl.h>
+#include <fmt/chrono.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <fmt/chrono.h>
 
 #include "storage/local/posix_file.h"
 
@@ -36,7 +35,8 @@ Result<void> WriteMarker(const std::string& disk_id, const std::string& root) {
   if (int e = PwriteAll(fd.get(), text, 0)) return Fail(IoError(disk_id, "write marker " + tmp, e));
   if (::fdatasync(fd.get()) != 0) return Fail(IoError(disk_id, "fdatasync marker " + tmp, errno));
   if (int e = fd.Close()) return Fail(IoError(disk_id, "close marker " + tmp, e));
-  if (::rename(tmp.c_str(), dst.c_str()) != 0) return Fail(IoError(disk_id, "rename marker into " + dst, errno));
+  if (::rename(tmp.c_str(), dst.c_str()) != 0)
+    return Fail(IoError(disk_id, "rename marker into " + dst, errno));
   if (int e = FsyncDir(root)) return Fail(IoError(disk_id, "fsync " + root, e));
   return {};
 }
@@ -108,15 +108,16 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
     return Fail(Errc::kNotFound,
                 "disk {}: {} {}, but the disk was set up there before: it is not mounted, or an "
                 "empty disk took its place. Nothing is written there; its mirror serves its files. "
-                "Mount it and restart the server, or replace it (nimbus admin disk replace {} "
-                "--with SPARE)",
-                disk_id, root, what, disk_id);
+                "Mount it again and mark it healthy (nimbus admin disk heal {}), or replace it "
+                "(nimbus admin disk replace {} --with SPARE)",
+                disk_id, root, what, disk_id, disk_id);
   };
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) {
     if (errno != ENOENT) return Fail(IoError(disk_id, "stat " + root, errno));
     if (set_up_before) return not_there("does not exist");
-    if (!create_if_missing) return Fail(Errc::kNotFound, "disk {}: directory {} does not exist", disk_id, root);
+    if (!create_if_missing)
+      return Fail(Errc::kNotFound, "disk {}: directory {} does not exist", disk_id, root);
     std::error_code ec;
     fs::create_directories(root, ec);
     if (ec) return Fail(Errc::kIoError, "disk {}: creating {}: {}", disk_id, root, ec.message());
@@ -146,13 +147,15 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
     if (!ok) return Fail(ok.error());
     state.marker_created = true;
   } else {
-    return Fail(Errc::kInvalidArgument, "disk {}: {}; refusing to use {}", disk_id, marker.error().message, root);
+    return Fail(Errc::kInvalidArgument, "disk {}: {}; refusing to use {}", disk_id,
+                marker.error().message, root);
   }
 
   bool created_any = false;
   for (const char* sub : {"blobs", "tmp"}) {
     bool created = false;
-    if (int e = MakeDir(root + "/" + sub, &created)) return Fail(IoError(disk_id, fmt::format("mkdir {}/{}", root, sub), e));
+    if (int e = MakeDir(root + "/" + sub, &created))
+      return Fail(IoError(disk_id, fmt::format("mkdir {}/{}", root, sub), e));
     created_any = created_any || created;
   }
   if (created_any) {

@@ -398,6 +398,18 @@ net::awaitable<Result<void>> LocalVolume::Probe() {
   co_return co_await RunBlocking(pool_, std::move(fn));
 }
 
+std::optional<std::chrono::seconds> LocalVolume::BlobAge(const BlobId& id) {
+  struct stat st {};
+  if (::stat(BlobPath(id).c_str(), &st) == 0) {
+    const auto modified = std::chrono::system_clock::from_time_t(st.st_mtime);
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                            modified);
+  }
+  if (errno != ENOENT) return std::nullopt;
+  auto age = small_->Age(id);
+  return age ? *age : std::nullopt;
+}
+
 net::awaitable<Result<VolumeSpace>> LocalVolume::Space() {
   auto fn = [this]() -> Result<VolumeSpace> {
     struct statvfs vfs {};

@@ -21,11 +21,11 @@ class SmallBlobs;
 }  // namespace local
 
 struct LocalVolumeOptions {
-  std::string id;                   // Disk id ("a1"), checked against the marker.
-  std::string root;                 // Absolute directory.
+  std::string id;                    // Disk id ("a1"), checked against the marker.
+  std::string root;                  // Absolute directory.
   std::uint64_t capacity_bytes = 0;  // 0 = the file system's size.
-  bool create_if_missing = true;    // Create `root` when it does not exist.
-  bool sweep_tmp = true;            // False: leave tmp/ alone (another process owns the disk).
+  bool create_if_missing = true;     // Create `root` when it does not exist.
+  bool sweep_tmp = true;             // False: leave tmp/ alone (another process owns the disk).
   // The database says the disk was opened here before: a missing directory or one without a
   // marker is kNotFound (local::PrepareRoot), never set up as a new disk.
   bool set_up_before = false;
@@ -35,17 +35,19 @@ class LocalVolume final : public Volume {
  public:
   // Opens (and if new, initialises) the disk at options.root; blocking, call at start-up or on
   // the WorkerPool. Sweeps tmp/ of leftovers; temp files a live writer holds (flock), e.g. of the
-  // server while the admin CLI opens the same disk, are left alone. Refuses (kInvalidArgument, nothing written) a directory whose marker names
-  // another disk, or a non-empty directory without a marker. Sweeps tmp/. kIoError on failure.
-  // The pool must outlive the volume.
-  static Result<std::unique_ptr<LocalVolume>> Open(const LocalVolumeOptions& options, WorkerPool& pool);
+  // server while the admin CLI opens the same disk, are left alone. Refuses (kInvalidArgument,
+  // nothing written) a directory whose marker names another disk, or a non-empty directory without
+  // a marker. Sweeps tmp/. kIoError on failure. The pool must outlive the volume.
+  static Result<std::unique_ptr<LocalVolume>> Open(const LocalVolumeOptions& options,
+                                                   WorkerPool& pool);
   ~LocalVolume() override;
 
   const std::string& id() const override { return id_; }
   // Writers must be committed, aborted or destroyed before the volume is destroyed. Blob
   // files are created in tmp/ (at the first full block written, or at Commit) and renamed into
-  // blobs/ab/cd/ at Commit; Create itself does no I/O, an existing id is kNameTaken at Commit. Destroying an
-  // uncommitted writer closes and unlinks its temp file right away (a small blocking call).
+  // blobs/ab/cd/ at Commit; Create itself does no I/O, an existing id is kNameTaken at Commit.
+  // Destroying an uncommitted writer closes and unlinks its temp file right away (a small blocking
+  // call).
   using Volume::Create;
   net::awaitable<Result<std::unique_ptr<BlobWriter>>> Create(const BlobId& id,
                                                              WriteCaching caching) override;
@@ -64,6 +66,9 @@ class LocalVolume final : public Volume {
   net::awaitable<Result<void>> Probe() override;
   // statvfs; with a configured capacity: total = capacity, free = min(capacity - used, fs free).
   net::awaitable<Result<VolumeSpace>> Space() override;
+
+  // The blob file's modification time, or when its small.sqlite row was stored.
+  std::optional<std::chrono::seconds> BlobAge(const BlobId& id) override;
 
   const std::string& root() const { return root_; }
   // Where blob `id` lives when it is kept as a file (tests use it to damage files). A blob under

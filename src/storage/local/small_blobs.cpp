@@ -25,7 +25,8 @@ constexpr char kSchema[] =
     " id TEXT PRIMARY KEY,"
     " size INTEGER NOT NULL,"
     " checksum INTEGER NOT NULL,"  // BlockChecksum (XXH3-64) of data, stored as int64 bits.
-    " data BLOB);"
+    " data BLOB,"
+    " written_at INTEGER);"  // Unix seconds; NULL when written by a version before it.
     "CREATE TABLE IF NOT EXISTS totals (k INTEGER PRIMARY KEY CHECK (k = 0), bytes INTEGER NOT "
     "NULL);"
     "CREATE TRIGGER IF NOT EXISTS blobs_added AFTER INSERT ON blobs"
@@ -38,6 +39,12 @@ constexpr std::int64_t kVacuumPages = 256;
 
 std::int64_t ToInt(std::uint64_t v) { return std::bit_cast<std::int64_t>(v); }
 std::uint64_t ToUint(std::int64_t v) { return std::bit_cast<std::uint64_t>(v); }
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -114,6 +121,18 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& disk,
   if (!db) return Fail(db.error());
   auto counted = (*db)->Write([](db::Transaction& tx) -> Result<std::int64_t> {
     if (auto r = tx.ExecScript(kSchema); !r) return std::unexpected(r.error());
+    // A file from before written_at: its rows count as written now (scrub then keeps an orphan
+    // among them for its hour, as it does any young one).
+    auto has = tx.QueryOne("SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'written_at'");
+    if (!has) return std::unexpected(has.error());
+    if (!*has) {
+      if (auto r = tx.Exec("ALTER TABLE blobs ADD COLUMN written_at INTEGER"); !r) {
+        return std::unexpected(r.error());
+      }
+      if (auto r = tx.Exec("UPDATE blobs SET written_at = ?", {UnixNow()}); !r) {
+        return std::unexpected(r.error());
+      }
+    }
     auto row = tx.QueryOne("SELECT bytes FROM totals WHERE k = 0");
     if (!row) return std::unexpected(row.error());
     if (*row) return (*row)->Int(0);
@@ -179,9 +198,10 @@ void SmallBlobs::PutAsync(const BlobId& id, std::span<const char> data, std::uin
     db::Blob bytes;
     bytes.bytes.assign(reinterpret_cast<const std::uint8_t*>(data.data()),
                        reinterpret_cast<const std::uint8_t*>(data.data()) + data.size());
-    auto ok = tx.Exec(
-        "INSERT INTO blobs (id, size, checksum, data) VALUES (?, ?, ?, ?)",
-        {id.str(), static_cast<std::int64_t>(data.size()), ToInt(checksum), std::move(bytes)});
+    auto ok =
+        tx.Exec("INSERT INTO blobs (id, size, checksum, data, written_at) VALUES (?, ?, ?, ?, ?)",
+                {id.str(), static_cast<std::int64_t>(data.size()), ToInt(checksum),
+                 std::move(bytes), UnixNow()});
     if (!ok && ok.error().code == Errc::kConflict) {
       return Fail(Errc::kNameTaken, "disk {}: blob {} already exists", disk_, id.str());
     }
@@ -230,6 +250,19 @@ Result<std::optional<std::uint64_t>> SmallBlobs::Size(const BlobId& id) {
   });
   if (!size) return Fail(Wrap(size.error(), fmt::format("read the size of blob {}", id.str())));
   return *size;
+}
+
+Result<std::optional<std::chrono::seconds>> SmallBlobs::Age(const BlobId& id) {
+  auto db = Db();
+  if (!db) return Fail(db.error());
+  auto age = (*db)->Read([&](db::Transaction& tx) -> Result<std::optional<std::chrono::seconds>> {
+    auto row = tx.QueryOne("SELECT written_at FROM blobs WHERE id = ?", {id.str()});
+    if (!row) return std::unexpected(row.error());
+    if (!*row || (*row)->IsNull(0)) return std::nullopt;
+    return std::chrono::seconds(UnixNow() - (*row)->Int(0));
+  });
+  if (!age) return Fail(Wrap(age.error(), fmt::format("read the age of blob {}", id.str())));
+  return *age;
 }
 
 db::GroupCommitter::Step SmallBlobs::RemoveStep(

@@ -55,6 +55,9 @@ class SmallBlobs {
   Result<std::optional<std::vector<char>>> Get(const BlobId& id);
   // The blob's size, or nullopt if absent.
   Result<std::optional<std::uint64_t>> Size(const BlobId& id);
+  // How long ago the blob was stored; nullopt if absent or unknown (stored by an older version
+  // after this file was first opened by this one).
+  Result<std::optional<std::chrono::seconds>> Age(const BlobId& id);
   // Deletes blob `id` durably and returns its size; nullopt if it was not here.
   Result<std::optional<std::uint64_t>> Remove(const BlobId& id);
   // Remove, without blocking, committed with the other puts and removals of the moment (one

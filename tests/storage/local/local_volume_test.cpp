@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "db/database.h"
 #include "storage/conformance/test_streams.h"
 #include "storage/conformance/volume_conformance.h"
 #include "storage/local/damage_blob.h"
@@ -35,7 +36,8 @@ using testing::VolumeConformance;
 INSTANTIATE_TEST_SUITE_P(Local, VolumeConformance,
                          ::testing::Values(testing::VolumeFactory{
                              "local",
-                             [](WorkerPool& pool, const std::string& dir) -> std::unique_ptr<Volume> {
+                             [](WorkerPool& pool,
+                                const std::string& dir) -> std::unique_ptr<Volume> {
                                auto v = LocalVolume::Open({"l1", dir + "/disk", 0, true}, pool);
                                EXPECT_TRUE(v.has_value()) << v.error().message;
                                return v ? std::move(*v) : nullptr;
@@ -89,8 +91,10 @@ TEST_F(LocalVolumeTest, NewDirectoryGetsAMarkerAndTheLayout) {
   auto id = BlobId::Random();
   const std::string big(local::kSmallBlobMax + 1, 'b');
   ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, big)).has_value());
-  EXPECT_TRUE(fs::is_regular_file(root_ + "/blobs/" + id.str().substr(0, 2) + "/" + id.str().substr(2, 2) + "/" + id.str()));
-  EXPECT_EQ(v->BlobPath(id), root_ + "/blobs/" + id.str().substr(0, 2) + "/" + id.str().substr(2, 2) + "/" + id.str());
+  EXPECT_TRUE(fs::is_regular_file(root_ + "/blobs/" + id.str().substr(0, 2) + "/" +
+                                  id.str().substr(2, 2) + "/" + id.str()));
+  EXPECT_EQ(v->BlobPath(id), root_ + "/blobs/" + id.str().substr(0, 2) + "/" +
+                                 id.str().substr(2, 2) + "/" + id.str());
   auto small_id = BlobId::Random();
   ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, small_id, "x")).has_value());
   EXPECT_FALSE(fs::exists(v->BlobPath(small_id)));
@@ -273,7 +277,8 @@ TEST_F(LocalVolumeTest, FooterDamageIsDetected) {
   ASSERT_FALSE(r1.has_value());
   EXPECT_EQ(r1.error().code, Errc::kChecksumMismatch);
   EXPECT_NE(r1.error().message.find("footer"), std::string::npos) << r1.error().message;
-  Poke(path, data.size(), std::string(1, static_cast<char>(ByteAt(path, data.size()) ^ 0x10)));  // Undo.
+  Poke(path, data.size(),
+       std::string(1, static_cast<char>(ByteAt(path, data.size()) ^ 0x10)));  // Undo.
   ASSERT_TRUE(RunCo(ioc_, ReadBlob(*v, id)).has_value());
   // The logical size in the trailer.
   std::uint64_t size_at = file_size - 48 + 16;
@@ -347,6 +352,81 @@ TEST_F(LocalVolumeTest, OpenVolumePicksByScheme) {
   EXPECT_EQ(OpenVolume("x", "file://host/abs", 0, pool_).error().code, Errc::kInvalidArgument);
   // Another id on the same directory is refused through OpenVolume as well.
   EXPECT_EQ(OpenVolume("f2", "file:" + root_, 0, pool_).error().code, Errc::kInvalidArgument);
+}
+
+// A disk set up before but missing when the server starts opens absent (every call fails); once
+// it is mounted back, the next probe opens it and every call goes to it, so that heal needs no
+// restart (QA pass 17b: the probe kept failing it until the server was restarted).
+TEST_F(LocalVolumeTest, ADiskMissingAtOpenIsUsedOnceItIsBackAndProbed) {
+  BlobId id = BlobId::Random();
+  {
+    auto v = OpenOk("a1");
+    ASSERT_NE(v, nullptr);
+    ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, id, TestBytes(5000, 4))).has_value());
+  }
+  const std::string away = dir_ + "/unmounted";
+  fs::rename(root_, away);
+  auto opened = OpenVolume("a1", "file:" + root_, 0, pool_, true, /*set_up_before=*/true);
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  Volume& v = **opened;
+  EXPECT_FALSE(fs::exists(root_)) << "an absent disk is never set up anew";
+  auto probed = RunCo(ioc_, v.Probe());
+  ASSERT_FALSE(probed.has_value());
+  EXPECT_NE(probed.error().message.find("not mounted"), std::string::npos)
+      << probed.error().message;
+  EXPECT_EQ(RunCo(ioc_, v.Stat(id)).error().code, Errc::kIoError);
+  EXPECT_FALSE(fs::exists(root_));
+
+  fs::rename(away, root_);  // Mounted again.
+  EXPECT_EQ(RunCo(ioc_, v.Stat(id)).error().code, Errc::kIoError) << "only a probe looks again";
+  auto back = RunCo(ioc_, v.Probe());
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  auto read = RunCo(ioc_, ReadBlob(v, id));
+  ASSERT_TRUE(read.has_value()) << read.error().message;
+  EXPECT_TRUE(*read == TestBytes(5000, 4));
+  BlobId more = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(v, more, TestBytes(70000, 5))).has_value());
+  EXPECT_TRUE(fs::exists(root_ + "/blobs/" + more.str().substr(0, 2) + "/" +
+                         more.str().substr(2, 2) + "/" + more.str()));
+  auto age = v.BlobAge(more);
+  ASSERT_TRUE(age.has_value());
+  EXPECT_LT(age->count(), 60);
+}
+
+// A blob's age (scrub deletes only old orphans): a file's modification time, a small blob's row
+// time; rows of a small.sqlite from before that column count from the upgrade.
+TEST_F(LocalVolumeTest, BlobAgeOfFilesAndSmallBlobsAndOfRowsFromBeforeTheColumn) {
+  BlobId small = BlobId::Random(), large = BlobId::Random();
+  {
+    auto v = OpenOk();
+    ASSERT_NE(v, nullptr);
+    ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, small, TestBytes(100, 6))).has_value());
+    ASSERT_TRUE(RunCo(ioc_, WriteBlob(*v, large, TestBytes(kBlockSize * 2, 7))).has_value());
+    fs::last_write_time(v->BlobPath(large),
+                        fs::file_time_type::clock::now() - std::chrono::hours(3));
+    ASSERT_TRUE(v->BlobAge(small).has_value());
+    EXPECT_LT(v->BlobAge(small)->count(), 60);
+    EXPECT_GE(v->BlobAge(large)->count(), 3 * 3600 - 60);
+    EXPECT_FALSE(v->BlobAge(BlobId::Random()).has_value());
+  }
+  // The file as an older version left it: no written_at column.
+  {
+    auto db = db::OpenDatabase("sqlite:" + root_ + "/small.sqlite", {});
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    auto old = (*db)->Write([](db::Transaction& tx) -> Result<void> {
+      if (auto r = tx.Exec("ALTER TABLE blobs DROP COLUMN written_at"); !r) return r;
+      return tx.Exec("UPDATE totals SET bytes = bytes");
+    });
+    ASSERT_TRUE(old.has_value()) << old.error().message;
+  }
+  auto v = OpenOk();
+  ASSERT_NE(v, nullptr);
+  auto age = v->BlobAge(small);
+  ASSERT_TRUE(age.has_value());
+  EXPECT_LT(age->count(), 60);
+  auto read = RunCo(ioc_, ReadBlob(*v, small));
+  ASSERT_TRUE(read.has_value()) << read.error().message;
+  EXPECT_TRUE(*read == TestBytes(100, 6));
 }
 
 // A page-aligned buffer holding `data` (what PutBlob hands to a writer).
@@ -515,7 +595,8 @@ TEST_F(LocalVolumeTest, AppendBlockAfterAPartialAppendIsAPlainAppend) {
   auto w = RunCo(ioc_, v->Create(id));
   ASSERT_TRUE(w.has_value());
   ASSERT_TRUE(RunCo(ioc_, (*w)->Append(std::span<const char>(data).first(10))).has_value());
-  ASSERT_TRUE(RunCo(ioc_, (*w)->AppendBlock(std::span<const char>(data).subspan(10), 12345)).has_value());
+  ASSERT_TRUE(
+      RunCo(ioc_, (*w)->AppendBlock(std::span<const char>(data).subspan(10), 12345)).has_value());
   ASSERT_TRUE(RunCo(ioc_, (*w)->Commit()).has_value());
   auto back = RunCo(ioc_, ReadBlob(*v, id));
   ASSERT_TRUE(back.has_value()) << back.error().message;
