@@ -187,6 +187,33 @@ export async function fetchBytes(path, options = {}) {
   return { status: response.status, headers: response.headers, bytes };
 }
 
+// Resolves when the download at `path` would start: its first byte is asked for (a zip, which
+// ignores Range, is cut off after its headers; nothing is buffered). Rejects with the server's
+// ApiError otherwise (503 storage_unavailable while the disks are out of reach), which the
+// browser's own download would drop without a word ("canceled"). An empty file's 416 is fine.
+export async function checkDownload(path, options = {}) {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  options.signal?.addEventListener('abort', abort);
+  let response;
+  try {
+    response = await fetch(path, { headers: { Range: 'bytes=0-0' }, cache: 'no-store',
+                                   signal: controller.signal, credentials: 'same-origin' });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    markUnreachable();
+    throw new ApiError(0, 'network_error', kCodeMessages.network_error);
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+  markReachable();
+  if (response.ok || response.status === 416) {
+    controller.abort();  // The rest (a zip streams on) is the browser's download's.
+    return;
+  }
+  throw failed(response, await readBody(response), options);
+}
+
 export const get = (path, options) => request('GET', path, options);
 export const post = (path, body, options = {}) => request('POST', path, { ...options, body });
 export const put = (path, body, options = {}) => request('PUT', path, { ...options, body });

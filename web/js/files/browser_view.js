@@ -8,6 +8,7 @@
 // the viewer (preview.js); its Download link and the toolbar's Download download. Each row's
 // "⋯" menu renames, moves, copies or deletes its item without ticking it; the toolbar of the
 // actions on the ticked items sticks to the top of the window while something is selected.
+import { checkDownload } from '../api.js';
 import { announce, h, replaceChildren, rovingToolbar, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
@@ -447,14 +448,16 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   }
 
   // One item downloads as itself (a folder as its zip); several as one zip of them
-  // (?only=). The browser drops a download that fails (404) without a word: the items are
-  // looked up first. Everything in the folder is the folder's own zip: one short URL however
-  // many items (QA pass 16: 20,000 ids made a URL the server refused, after 20,000 look-ups).
+  // (?only=). The browser drops a download that fails (404, 503) without a word: the items are
+  // looked up first, and the download's first byte asked for (clickDownload), so the server's
+  // sentence ("Your files are out of reach right now…") is shown on the page. Everything in
+  // the folder is the folder's own zip: one short URL however many items (QA pass 16: 20,000
+  // ids made a URL the server refused, after 20,000 look-ups).
   async function downloadNodes(nodes) {
     if (!nodes.length) return;
     const everything = state.whole || (!state.cursor && nodes.length === table.count());
     if (nodes.length > 1 && everything && (state.whole || nodes.length > kMaxZipSelection)) {
-      clickDownload(contentUrl(folder.id), true);
+      await clickDownload(contentUrl(folder.id), true);
       return;
     }
     if (nodes.length > kMaxZipSelection) {
@@ -472,8 +475,8 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
       const only = here.length > 1 ? `?only=${here.map((n) => encodeURIComponent(n.id)).join(',')}`
                                    : '';
       const one = here[0];
-      clickDownload(only ? contentUrl(folder.id) + only : contentUrl(one.id),
-                    only ? true : one.type === 'folder' ? `${one.name}.zip` : one.name);
+      await clickDownload(only ? contentUrl(folder.id) + only : contentUrl(one.id),
+                          only ? true : one.type === 'folder' ? `${one.name}.zip` : one.name);
     }
     if (failed.length) {
       await reload();
@@ -481,8 +484,10 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
     }
   }
 
-  // Starts the download of `href` (`name`: the file name, or true for the server's).
-  function clickDownload(href, name) {
+  // Starts the download of `href` (`name`: the file name, or true for the server's) once the
+  // server is seen to serve it; rejects with its ApiError otherwise.
+  async function clickDownload(href, name) {
+    await checkDownload(href, { signal });
     const a = h('a', { href, download: name, hidden: true });
     document.body.append(a);
     a.click();

@@ -1,11 +1,12 @@
 // Admin section: the disks (GET /api/v1/admin/disks): id, category, role, state, mirror, a fill
 // bar (allocated and used against capacity) and a resilver progress bar while a task runs.
 // Shows "not available" while the server has no admin disk API (404). A failed or degraded
-// disk gets a warning at the top of the page with the commands that mend it, ready to copy.
+// disk in service gets a warning at the top of the page with the commands that mend it, ready
+// to copy (admin_disk_alert.js); a retired one (replaced by a spare) only a quiet line.
 import { ApiError, get } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, itemsOf } from '../format.js';
-import { copyField } from '../shares/activity.js';
+import { isRetired, retiredNote, troubleNotice, userCount } from './admin_disk_alert.js';
 
 const kRefreshMs = 5000;  // Poll while a resilver runs, so its bar moves.
 
@@ -13,7 +14,8 @@ const kRefreshMs = 5000;  // Poll while a resilver runs, so its bar moves.
 // disks in trouble); refreshes itself while a task runs and `signal` has not fired.
 export async function renderDisks(section, { signal, alert = null }) {
   const list = h('div', { class: 'disk-list' });
-  replaceChildren(section, h('h2', { id: 'disks-h' }, 'Disks'), list);
+  const retired = h('div', { class: 'disk-retired-slot' });
+  replaceChildren(section, h('h2', { id: 'disks-h' }, 'Disks'), retired, list);
   let timer = null;
   signal?.addEventListener('abort', () => clearTimeout(timer));
 
@@ -29,68 +31,31 @@ export async function renderDisks(section, { signal, alert = null }) {
       return;
     }
     replaceChildren(list, disks.length ? disks.map(card) : h('p', {}, 'No disks.'));
+    replaceChildren(retired, retiredNote(disks));
     if (alert) replaceChildren(alert, troubleNotice(disks));
     if (disks.some((d) => taskOf(d)) && !signal?.aborted) timer = setTimeout(load, kRefreshMs);
   }
   await load();
 }
 
-// What is wrong with each failed or degraded disk and how to mend it, as CLI commands to copy:
-// a failed disk that is back is healed, a degraded one (in service, missing some files its
-// mirror holds) scrubbed; one that is broken is replaced by a spare (those known here are
-// named). null when every disk is well.
-function troubleNotice(disks) {
-  const trouble = disks.filter((d) => d.state === 'failed' || d.state === 'degraded');
-  if (!trouble.length) return null;
-  const spares = disks.filter((d) => d.state === 'spare' || d.role === 'spare').map((d) => d.id);
-  const spare = spares[0] ?? 'SPARE';
-  return h('section', { class: 'notice notice-error disk-alert', role: 'alert',
-                        'aria-labelledby': 'disk-alert-h' },
-           h('h2', { id: 'disk-alert-h' },
-             trouble.length > 1 ? `${trouble.length} disks need attention`
-               : `Disk ${trouble[0].id} ${trouble[0].state === 'failed' ? 'has failed'
-                                                                       : 'is degraded'}`),
-           trouble.map((disk) => h('div', { class: 'disk-trouble' },
-             disk.state === 'failed'
-               ? [h('p', {}, `${disk.id} failed: `,
-                    disk.mirror_id ? `its mirror ${disk.mirror_id} serves its users alone, ` +
-                                     'without a second copy.' : 'it is out of service.',
-                    ' If the disk is back (mounted again, writable, space freed), mark it ' +
-                    'healthy:'),
-                  copyField(`nimbus admin disk heal ${disk.id}`, `Command to heal ${disk.id}`)]
-               : [h('p', {}, `${disk.id} is degraded: it lacks some files its mirror holds. ` +
-                             'They are copied back in the background; to do it now:'),
-                  copyField(`nimbus admin disk scrub ${disk.id}`, `Command to scrub ${disk.id}`)],
-             h('p', {}, 'If it is broken, rebuild its copy on a spare disk from its mirror:'),
-             copyField(`nimbus admin disk replace ${disk.id} --with ${spare}`,
-                       `Command to replace ${disk.id}`))),
-           h('p', { class: 'disk-spares' }, spares.length
-             ? `Spare disks: ${spares.join(', ')}.`
-             : 'No spare disk is attached: attach one first (nimbus admin disk attach ID ' +
-               '--uri URI), then put its id in place of SPARE.'));
-}
-
 function card(disk) {
   const capacity = Number(disk.capacity_bytes) || 0;
   const task = taskOf(disk);
+  // A retired disk's "failed" is no alarm: it is out of service for good, nobody on it.
+  const state = isRetired(disk) ? 'retired' : disk.state ?? 'unknown';
   return h('article', { class: 'disk', 'aria-label': `Disk ${disk.id}` },
            h('header', { class: 'disk-head' },
              h('h3', {}, disk.id),
-             h('span', { class: `badge badge-${disk.state}` }, disk.state ?? 'unknown')),
+             h('span', { class: `badge badge-${state}`,
+                         title: state === 'retired' ? `replaced (state ${disk.state})` : null },
+               state)),
            h('dl', { class: 'disk-facts' },
-             fact('Category', disk.category), fact('Role', disk.role),
-             fact('Mirror', disk.mirror_id || '—'), fact('Users', userCount(disk)),
+             fact('Category', disk.category || '—'), fact('Role', disk.role),
+             fact('Mirror', disk.mirror_id || '—'), fact('Users', userCount(disk) ?? '—'),
              disk.uri ? fact('Location', h('code', {}, disk.uri)) : null),
            meterRow('Allocated', disk.allocated_bytes, capacity),
            meterRow('Used', disk.used_bytes, capacity),
            task ? progressRow(task) : null);
-}
-
-// `users` of api.md: a count or a list of users; older shapes call it owner_count.
-function userCount(disk) {
-  const users = disk.users ?? disk.owner_count;
-  if (Array.isArray(users)) return users.length;
-  return users ?? '—';
 }
 
 function fact(term, value) {
