@@ -154,27 +154,66 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
     if (failover_counter_ != nullptr) failover_counter_->WithLabels({this->id()}).Inc();
     cur = other;
   }
-  // No side could finish: report the most telling error (a real failure over a missing copy).
+  // The side out of service, as a last resort: a failed disk often still reads (it filled up,
+  // or was failed by hand while its partner still lacked blobs only it holds), and every block
+  // it gives is checked against its checksum (QA pass 17b: such files answered 404).
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (errors[Index(s)] || state_->Readable(s)) continue;
+    const std::uint64_t done = counted.count();
+    ByteRange rest{range.offset + done, std::nullopt};
+    if (range.length) rest.length = *range.length - done;
+    auto r = co_await vols[Index(s)]->Get(id, rest, counted);
+    if (r) {
+      spdlog::warn("blob {}: read from {}, which is out of service: {} could not serve it ({})",
+                   id.str(), vols[Index(s)]->id(), vols[Index(Other(s))]->id(),
+                   errors[Index(Other(s))]->message);
+      co_return r;
+    }
+    if (counted.sink_failed()) co_return r;
+    errors[Index(s)] = r.error();
+  }
+  co_return Fail(NoSideServes(id, errors));
+}
+
+// The error of a read that no side could finish: the most telling one (a real failure over a
+// missing copy). A copy missing on the side in service while the other is out of service is
+// kStorageUnavailable, not kNotFound: the file exists, its disk is out of reach.
+Error MirroredVolume::NoSideServes(const BlobId& id,
+                                   const std::array<std::optional<Error>, 2>& errors) const {
   const auto& e0 = errors[0];
   const auto& e1 = errors[1];
   Error e = e0 && e1 ? (e1->code != Errc::kNotFound ? *e1 : *e0) : (e0 ? *e0 : *e1);
   e.code = PairFailureCode(e);
-  co_return Fail(std::move(e));
+  if (e.code == Errc::kNotFound &&
+      !(state_->Readable(Side::kPrimary) && state_->Readable(Side::kMirror))) {
+    const Side out = state_->Readable(Side::kPrimary) ? Side::kMirror : Side::kPrimary;
+    return Error{Errc::kStorageUnavailable,
+                 fmt::format("blob {}: not on {}, and {}, which may hold it, is out of service",
+                             id.str(), state_->disk_id(Other(out)), state_->disk_id(out))};
+  }
+  return e;
 }
 
 net::awaitable<Result<BlobStat>> MirroredVolume::Stat(const BlobId& id) {
-  std::optional<Error> first;
+  std::array<std::optional<Error>, 2> errors;
   for (Side s : {Side::kPrimary, Side::kMirror}) {
     if (!state_->Readable(s)) continue;
     auto r = co_await side(s)->Stat(id);
     if (r || !IsFailoverReason(r.error().code)) co_return r;
     if (r.error().code != Errc::kNotFound) state_->RecordError(s, r.error().message);
-    if (!first || first->code == Errc::kNotFound) first = r.error();
+    errors[Index(s)] = r.error();
   }
-  if (!first)
+  if (!errors[0] && !errors[1])
     co_return Fail(Errc::kStorageUnavailable, "blob {}: no readable disk in {}", id.str(),
                    this->id());
-  co_return Fail(*first);
+  // As Get: the side out of service as a last resort.
+  for (Side s : {Side::kPrimary, Side::kMirror}) {
+    if (errors[Index(s)]) continue;
+    auto r = co_await side(s)->Stat(id);
+    if (r) co_return r;
+    errors[Index(s)] = r.error();
+  }
+  co_return Fail(NoSideServes(id, errors));
 }
 
 net::awaitable<Result<void>> MirroredVolume::Remove(const BlobId& id) {

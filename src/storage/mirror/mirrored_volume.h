@@ -111,6 +111,7 @@ class MirroredVolume final : public Volume, public std::enable_shared_from_this<
   net::awaitable<Result<void>> ForEachSide(Side s, const BlobVisitor& visit, bool& visitor_failed);
   void InitWaker();
   void CountRepair(Side target, const char* result);
+  Error NoSideServes(const BlobId& id, const std::array<std::optional<Error>, 2>& errors) const;
 
   mutable std::mutex sides_mutex_;
   std::shared_ptr<Volume> sides_[2];  // Guarded by sides_mutex_.

@@ -327,6 +327,37 @@ TEST_F(MirroredVolumeTest, FailedPrimaryIsSkippedAndComesBackDegradedUntilRepair
   EXPECT_EQ(*RunCo(ioc_, ReadBlob(*primary_, id)), data);
 }
 
+// The copy the side in service lacks (written while it was out) is read from the failed side as
+// a last resort; with no copy anywhere in reach the answer is "unavailable", not "not found"
+// (QA pass 17b: such files answered 404 "disk a1m: blob … not found" until a1 was healed).
+TEST_F(MirroredVolumeTest, ACopyOnlyTheFailedSideHoldsIsReadFromItAsALastResort) {
+  const std::string data = TestBytes(2 * kMiB + 5, 19);
+  BlobId id = BlobId::Random();
+  ASSERT_TRUE(RunCo(ioc_, WriteBlob(*primary_, id, data)).has_value());  // a1 alone holds it.
+  vol_->state()->MarkFailed(Side::kPrimary, "failed by hand", false);
+  auto read = RunCo(ioc_, ReadBlob(*vol_, id));
+  ASSERT_TRUE(read.has_value()) << read.error().message;
+  EXPECT_TRUE(*read == data);
+  RecordingSink part;
+  ASSERT_TRUE(RunCo(ioc_, vol_->Get(id, {kMiB, 100}, part)).has_value());
+  EXPECT_EQ(part.out, data.substr(kMiB, 100));
+  auto stat = RunCo(ioc_, vol_->Stat(id));
+  ASSERT_TRUE(stat.has_value()) << stat.error().message;
+  EXPECT_EQ(stat->size, data.size());
+  EXPECT_EQ(StateOf(Side::kPrimary), SideState::kFailed);  // Reading it heals nothing.
+
+  // Gone from the failed side too (or that disk unreadable): unavailable, never "not found".
+  ASSERT_TRUE(RunCo(ioc_, primary_->Remove(id)).has_value());
+  RecordingSink sink;
+  auto gone = RunCo(ioc_, vol_->Get(id, {}, sink));
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code, Errc::kStorageUnavailable) << gone.error().message;
+  EXPECT_NE(gone.error().message.find("a1, which may hold it, is out of service"),
+            std::string::npos)
+      << gone.error().message;
+  EXPECT_EQ(RunCo(ioc_, vol_->Stat(id)).error().code, Errc::kStorageUnavailable);
+}
+
 TEST_F(MirroredVolumeTest, BackgroundLoopRepairsWhenTheSideReturns) {
   vol_->state()->MarkFailed(Side::kMirror, "drill");
   BlobId id = Put(TestBytes(2 * kMiB, 19));
