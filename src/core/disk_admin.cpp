@@ -154,7 +154,7 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Replace(std::string id, s
       spdlog::warn("replace {} with {}: {}", id, with, synced.error().message);
     }
     // Replace recorded a queued resilver task for the spare: start it now in the background.
-    if (auto started = deps_.engine.ResumeResilvers(deps_.executor); !started) {
+    if (auto started = deps_.engine.ResumeResilvers(deps_.executor, with); !started) {
       spdlog::warn(
           "replace {} with {}: cannot start the resilver now ({}); the next health "
           "round retries",

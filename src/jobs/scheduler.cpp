@@ -8,21 +8,22 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <csignal>
-#include <string>
-#include <string_view>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <exception>
 #include <mutex>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "db/stores/job_store.h"
+#include "util/process_gone.h"
 
 namespace nimbus::jobs {
 namespace {
@@ -40,29 +41,16 @@ struct Entry {
 // Identifies this scheduler in the lease column: host, process and instance.
 std::string MakeOwner() {
   static std::atomic<int> instances{0};
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return fmt::format("{}:{}:{}", host, ::getpid(), instances.fetch_add(1) + 1);
+  return fmt::format("{}:{}:{}", ThisHostName(), ::getpid(), instances.fetch_add(1) + 1);
 }
 
 // True when `holder` (a lease owner MakeOwner made) is a process of this host that no longer
 // exists: a run killed before it could give its lease back.
 bool HolderIsGone(std::string_view holder) {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) return false;
-  const std::string prefix = std::string(host) + ":";
-  if (!holder.starts_with(prefix)) return false;
-  std::string_view rest = holder.substr(prefix.size());
-  const auto colon = rest.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  long pid = 0;
-  for (char c : rest.substr(0, colon)) {
-    if (c < '0' || c > '9') return false;
-    pid = pid * 10 + (c - '0');
-    if (pid > 1 << 30) return false;
-  }
-  if (pid <= 0 || pid == ::getpid()) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  const auto host_end = holder.find(':');
+  if (host_end == std::string_view::npos) return false;
+  std::string_view rest = holder.substr(host_end + 1);
+  return ProcessIsGone(holder.substr(0, host_end), rest.substr(0, rest.find(':')));
 }
 
 std::optional<Clock::TimePoint> OptTime(const std::optional<std::int64_t>& ms) {
@@ -199,10 +187,10 @@ struct Scheduler::State {
       // Jobs that run every few seconds (disk health, the mail outbox) would fill the log with
       // success lines: those are debug; failures are always logged.
       const Schedule& when = e->spec.schedule;
-      const auto level = when.kind() == Schedule::Kind::kEvery &&
-                                 when.interval() < std::chrono::minutes(5)
-                             ? spdlog::level::debug
-                             : spdlog::level::info;
+      const auto level =
+          when.kind() == Schedule::Kind::kEvery && when.interval() < std::chrono::minutes(5)
+              ? spdlog::level::debug
+              : spdlog::level::info;
       spdlog::log(level, "job {}: ok in {} ms: {}", e->spec.name, run->duration.count(),
                   run->message);
     } else if (run) {

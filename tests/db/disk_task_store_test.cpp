@@ -83,6 +83,28 @@ TEST_F(DiskTaskStoreTest, OnlyOneOwnerHoldsTheLeaseUntilItExpires) {
   ASSERT_TRUE(W([&](DiskTaskStore s) { return s.TryLease(t, "cli:3", 1900, 2900); }));
 }
 
+// A holder known to be gone (a process of this host killed with kill -9) loses its unexpired
+// lease to the next process that asks; one not known to be gone keeps it (QA pass 17b: a replace
+// run again right after its own process was killed waited for the lease to expire).
+TEST_F(DiskTaskStoreTest, AnUnexpiredLeaseOfAProcessThatIsGoneIsTakenOver) {
+  auto id = W([](DiskTaskStore s) { return s.Create("resilver", "a1", std::nullopt, 0); });
+  ASSERT_TRUE(id);
+  const std::int64_t t = *id;
+  ASSERT_TRUE(W([&](DiskTaskStore s) { return s.TryLease(t, "killed", 100, 20100); }));
+  auto alive = [](std::string_view) { return false; };
+  auto gone = [](std::string_view holder) { return holder == "killed"; };
+  EXPECT_FALSE(W([&](DiskTaskStore s) { return s.TryLease(t, "cli:2", 200, 20200, alive); }));
+  ASSERT_TRUE(W([&](DiskTaskStore s) { return s.TryLease(t, "cli:2", 300, 20300, gone); }));
+  auto row = W([&](DiskTaskStore s) { return s.Get(t); });
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->lease_owner, "cli:2");
+  EXPECT_EQ((*row)->lease_until, 20300);
+  // The new holder is alive: the same predicate does not take it from it.
+  auto third = W([&](DiskTaskStore s) { return s.TryLease(t, "serve:3", 400, 20400, gone); });
+  ASSERT_FALSE(third);
+  EXPECT_NE(third.error().message.find("cli:2"), std::string::npos) << third.error().message;
+}
+
 TEST_F(DiskTaskStoreTest, FinishRecordsTheOutcomeAndFreesTheLease) {
   auto id = W([](DiskTaskStore s) { return s.Create("scrub", "b1", std::nullopt, 0); });
   ASSERT_TRUE(id);

@@ -280,6 +280,12 @@ TEST_F(AdminDiskApiTest, AttachFailReplaceAndScrubThroughTheApi) {
   EXPECT_EQ(started.at("disk").at("id"), json::value(spare));
   ASSERT_TRUE(started.at("task").is_object()) << replaced.body;
   EXPECT_EQ(started.at("task").at("kind"), "resilver");
+  // It starts at once, not a lease (20 s) later at a health round (a helper's finding, session
+  // 19: the server left the task it had just queued for the process that queued it, itself).
+  json::object begun = WaitForDisk(
+      spare, [](const json::object& d) { return d.at("task").at("state") != "queued"; },
+      std::chrono::seconds(8));
+  EXPECT_NE(begun.at("task").at("state"), "queued") << json::serialize(begun);
 
   json::object rebuilt = WaitForDisk(
       spare, [](const json::object& d) { return d.at("state") == "healthy"; },

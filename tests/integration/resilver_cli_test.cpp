@@ -298,5 +298,42 @@ TEST_F(ResilverCliTest, AnInterruptedReplaceResumesByCommandAndAfterKillByTheSer
   EXPECT_EQ(server().Terminate().code, 0);
 }
 
+// A replace killed with kill -9 (no server running): run again at once, it takes the lease of
+// the dead process over and finishes the copy, instead of "running in another process … try
+// again later" for the rest of the lease (QA pass 17b, finding 9).
+TEST_F(ResilverCliTest, AReplaceKilledWithKill9ResumesAtOnceWhenRunAgain) {
+  auto port = StartServer();  // Sets the data directory up; stopped before the replace.
+  ASSERT_TRUE(port) << port.error().message;
+  AttachSpares();
+  blobs_.Write(data_dir(), 1500, 40 * 1024);
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1m", "--data", data_dir()});
+  ASSERT_TRUE(fail && fail->exit_code() == 0);
+  EXPECT_EQ(server().Terminate().code, 0);
+  const std::string spare = UnusedSpare();
+  ASSERT_FALSE(spare.empty());
+  const std::vector<std::string> args = {"admin",  "disk", "replace", "a1m",
+                                         "--with", spare,  "--data",  data_dir()};
+  auto logs = tmp().path() / "logs" / "killed";
+  fs::create_directories(logs);
+  auto cli = ServerProcess::Start({.args = args, .cwd = tmp().path(), .log_dir = logs});
+  ASSERT_TRUE(cli) << cli.error().message;
+  for (int i = 0; i < 1000 && (*cli)->Stdout().find("resilver " + spare) == std::string::npos &&
+                  (*cli)->Running();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  (*cli)->Signal(SIGKILL);
+  ASSERT_TRUE((*cli)->WaitForExit(std::chrono::seconds(10)));
+  if (Show(spare).at("state") != "resilvering") {
+    GTEST_SKIP() << "the copy finished before it could be killed";
+  }
+  auto again = RunNimbus(args, {}, std::chrono::seconds(120));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->exit_code(), 0) << again->out << again->err;
+  EXPECT_NE(again->err.find("a process that is gone"), std::string::npos) << again->err;
+  EXPECT_EQ(Show(spare).at("state"), "healthy");
+  blobs_.ExpectAllOn(spare);
+}
+
 }  // namespace
 }  // namespace nimbus::test

@@ -2,6 +2,7 @@
 #include "db/stores/disk_task_store.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 namespace nimbus::db {
 namespace {
@@ -70,14 +71,18 @@ Result<std::vector<DiskTaskRow>> DiskTaskStore::ListUnfinished(std::string_view 
 }
 
 Result<void> DiskTaskStore::TryLease(std::int64_t id, std::string_view owner, std::int64_t now_ms,
-                                     std::int64_t until_ms) {
+                                     std::int64_t until_ms,
+                                     const std::function<bool(std::string_view holder)>& gone) {
   // The condition and the update are one statement, so two processes cannot both take the lease
   // even on a database without a single writer (PostgreSQL).
-  auto n = tx_.ExecCount(
-      "UPDATE disk_tasks SET lease_owner = ?, lease_until = ?, state = 'running', updated_at = ? "
-      "WHERE id = ? AND state IN ('queued', 'running') "
-      "AND (lease_owner = '' OR lease_owner = ? OR lease_until <= ?)",
-      {owner, until_ms, now_ms, id, owner, now_ms});
+  auto take = [&](std::string_view holder) {
+    return tx_.ExecCount(
+        "UPDATE disk_tasks SET lease_owner = ?, lease_until = ?, state = 'running', "
+        "updated_at = ? WHERE id = ? AND state IN ('queued', 'running') "
+        "AND (lease_owner = '' OR lease_owner = ? OR lease_until <= ?)",
+        {owner, until_ms, now_ms, id, holder, now_ms});
+  };
+  auto n = take(owner);
   if (!n) return std::unexpected(std::move(n.error()));
   if (*n == 1) return {};
   auto task = Get(id);
@@ -87,6 +92,15 @@ Result<void> DiskTaskStore::TryLease(std::int64_t id, std::string_view owner, st
   if (t.state == "done" || t.state == "failed") {
     return Fail(Errc::kConflict, "the {} of disk {} (task {}) has already finished ({})", t.kind,
                 t.disk_id, id, t.state);
+  }
+  if (gone && !t.lease_owner.empty() && gone(t.lease_owner)) {
+    auto again = take(t.lease_owner);
+    if (!again) return std::unexpected(std::move(again.error()));
+    if (*again == 1) {
+      spdlog::warn("the {} of disk {} (task {}): took over the lease of {}, a process that is gone",
+                   t.kind, t.disk_id, id, t.lease_owner);
+      return {};
+    }
   }
   return Fail(Errc::kConflict,
               "the {} of disk {} (task {}) is running in another process ({}, lease for {} s "

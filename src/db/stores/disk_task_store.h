@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,8 +63,11 @@ class DiskTaskStore {
   // task is queued or running and nobody else holds an unexpired lease (`owner` may re-take its
   // own). One conditional UPDATE, so two processes cannot both win. kConflict naming the holder
   // otherwise; kNotFound if there is no such task; kConflict if it has finished.
+  // `gone(holder)`, when given, says whether the holder of an unexpired lease is known to be gone
+  // (a process of this host killed before it gave the lease back): its lease is taken over.
   Result<void> TryLease(std::int64_t id, std::string_view owner, std::int64_t now_ms,
-                        std::int64_t until_ms);
+                        std::int64_t until_ms,
+                        const std::function<bool(std::string_view holder)>& gone = {});
   // Writes the progress counters and extends the lease to `until_ms`. kConflict if `owner` no
   // longer holds the lease (it expired and another process took the task): stop working then.
   Result<void> UpdateProgress(std::int64_t id, std::string_view owner,

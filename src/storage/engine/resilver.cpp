@@ -13,6 +13,7 @@
 #include "db/stores/blob_store.h"
 #include "db/stores/disk_task_store.h"
 #include "storage/put_blob.h"
+#include "util/process_gone.h"
 #include "util/run_blocking.h"
 #include "util/sha256.h"
 
@@ -175,10 +176,18 @@ net::awaitable<Result<std::vector<Listed>>> ListNew(Volume& source,
 }  // namespace
 
 std::string ResilverOwnerName(std::string_view what) {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const std::string host = ThisHostName();
   return fmt::format("{} pid {} on {}", what, static_cast<long>(getpid()),
-                     host[0] != '\0' ? host : "?");
+                     host.empty() ? "?" : host);
+}
+
+bool ResilverOwnerIsGone(std::string_view owner) {
+  const auto pid_at = owner.rfind(" pid ");
+  if (pid_at == std::string_view::npos) return false;
+  std::string_view rest = owner.substr(pid_at + 5);
+  const auto on_at = rest.find(" on ");
+  if (on_at == std::string_view::npos) return false;
+  return ProcessIsGone(rest.substr(on_at + 4), rest.substr(0, on_at));
 }
 
 net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool& workers,

@@ -67,6 +67,9 @@ struct ResilverReport {
 
 // A lease owner name for this process: "<what> pid <pid> on <host>".
 std::string ResilverOwnerName(std::string_view what);
+// True when `owner` (a ResilverOwnerName) is a process of this host that no longer exists (killed
+// before it gave its lease back): its lease may be taken over before it expires.
+bool ResilverOwnerIsGone(std::string_view owner);
 
 // Copies every blob that `source` holds and `target` lacks onto `target` for disk task
 // `task_id`, whose lease `options.owner` must already hold (DiskTaskStore::TryLease). Each copy

@@ -116,11 +116,15 @@ class StorageEngine {
   // run (failed copies, or stopped) leaves the disk resilvering and returns the report.
   net::awaitable<Result<ResilverReport>> Resilver(std::string disk_id, ResilverOptions options);
   // Starts, in the background on `executor`, the resilver of every unfinished resilver task whose
-  // lease is free or expired and that this process is not running yet (the server calls it each
-  // health round, so a replace interrupted by Ctrl-C or kill -9 resumes). Returns how many it
+  // lease is free, expired or held by a process of this host that is gone, and that this process
+  // is not running yet (the server calls it each health round, so a replace interrupted by Ctrl-C
+  // or kill -9 resumes). A task queued less than a lease ago with no owner is left to the process
+  // that queued it, unless it is the task of disk `queued_for` (this process queued it, an API
+  // replace: it starts now). Returns how many it
   // started. Nothing without opened volumes or before StartRepairLoops (a one-off CLI job would
   // exit in the middle of a resilver). A stopped run releases its lease. Blocking (DB).
-  Result<std::size_t> ResumeResilvers(const boost::asio::any_io_executor& executor);
+  Result<std::size_t> ResumeResilvers(const boost::asio::any_io_executor& executor,
+                                      std::string_view queued_for = {});
   // Refreshes nimbus_disk_state{disk,category,state}, the capacity/allocated/used gauges and
   // nimbus_disk_resilver_progress_ratio{disk} (latest resilver task per disk). Blocking (DB).
   Result<void> UpdateGauges();

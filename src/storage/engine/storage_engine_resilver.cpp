@@ -51,7 +51,8 @@ Result<StorageEngine::PreparedResilver> StorageEngine::PrepareResilver(
       if (!created) return std::unexpected(std::move(created.error()));
       id = *created;
     }
-    auto leased = tasks.TryLease(id, options.owner, now, now + options.lease.count());
+    auto leased =
+        tasks.TryLease(id, options.owner, now, now + options.lease.count(), ResilverOwnerIsGone);
     if (!leased) return std::unexpected(std::move(leased.error()));
     return id;
   });
@@ -152,7 +153,8 @@ net::awaitable<void> StorageEngine::ResilverInBackground(StorageEngine* engine,
   running->running.erase(disk_id);
 }
 
-Result<std::size_t> StorageEngine::ResumeResilvers(const boost::asio::any_io_executor& executor) {
+Result<std::size_t> StorageEngine::ResumeResilvers(const boost::asio::any_io_executor& executor,
+                                                   std::string_view queued_for) {
   if (!deps_.open_volumes || resilvers_->stop) return std::size_t{0};
   {
     // Only a process that runs the background machinery (the server) takes tasks over; a
@@ -166,9 +168,16 @@ Result<std::size_t> StorageEngine::ResumeResilvers(const boost::asio::any_io_exe
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   std::size_t started = 0;
   for (const db::DiskTaskRow& t : *tasks) {
-    if (!t.lease_owner.empty() && t.lease_until > now) continue;  // A live process runs it.
-    // A task `replace` just queued is its own to start: only take it over once it is overdue.
-    if (t.lease_owner.empty() && now - t.created_at < ResilverOptions{}.lease.count()) continue;
+    // A live process runs it (one killed on this host does not).
+    if (!t.lease_owner.empty() && t.lease_until > now && !ResilverOwnerIsGone(t.lease_owner)) {
+      continue;
+    }
+    // A task a CLI `replace` just queued is its own to start: only take it over once it is
+    // overdue. One this process queued (`queued_for`) starts now.
+    if (t.lease_owner.empty() && t.disk_id != queued_for &&
+        now - t.created_at < ResilverOptions{}.lease.count()) {
+      continue;
+    }
     {
       std::lock_guard lock(resilvers_->mu);
       if (!resilvers_->running.insert(t.disk_id).second) continue;
