@@ -131,7 +131,8 @@ Result<void> CheckVolumeUri(std::string_view id, std::string_view uri) {
 
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
                                            std::uint64_t capacity_bytes, WorkerPool& pool,
-                                           bool sweep_tmp, bool set_up_before) {
+                                           bool sweep_tmp, bool set_up_before,
+                                           std::string_view installation) {
   if (auto bad = CheckVolumeUri(id, uri); !bad) return Fail(bad.error());
   if (uri.starts_with("file:")) {
     auto path = LocalPathOfUri(id, uri);
@@ -143,6 +144,7 @@ Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view
     options.create_if_missing = true;
     options.sweep_tmp = sweep_tmp;
     options.set_up_before = set_up_before;
+    options.installation = std::string(installation);
     auto volume = LocalVolume::Open(options, pool);
     if (!volume && set_up_before && volume.error().code == Errc::kNotFound) {
       spdlog::error("storage: {}", volume.error().message);

@@ -30,8 +30,10 @@ Result<void> CheckVolumeUri(std::string_view id, std::string_view uri);
 // directory is then missing or has no marker (not mounted, or an empty disk in its place) is not
 // set up anew: it opens as an absent volume, whose every call (the health probe's too) fails with
 // kIoError saying so, so that its mirror serves and the health job fails it.
+// `installation`: see LocalVolumeOptions.
 Result<std::unique_ptr<Volume>> OpenVolume(std::string_view id, std::string_view uri,
                                            std::uint64_t capacity_bytes, WorkerPool& pool,
-                                           bool sweep_tmp = true, bool set_up_before = false);
+                                           bool sweep_tmp = true, bool set_up_before = false,
+                                           std::string_view installation = {});
 
 }  // namespace nimbus::storage

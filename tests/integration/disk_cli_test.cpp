@@ -2,6 +2,7 @@
 // `nimbus admin disk list|show|fail|heal` (server stopped and running), a disk with the wrong
 // marker refusing start-up, and the disk gauges and readiness of a running server.
 // SPDX-License-Identifier: AGPL-3.0-or-later
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -181,6 +182,51 @@ TEST_F(DiskCliTest, ADiskWithAnotherDisksMarkerStopsServeNamingIt) {
   EXPECT_NE(output.find(dir.string()), std::string::npos) << output;
   EXPECT_EQ(output.find("listening on"), std::string::npos) << output;
   EXPECT_EQ(ReadFile(dir / ".nimbus-disk"), "id = \"b1\"\n") << "the marker must be left alone";
+}
+
+// A second installation (another data directory, e.g. a service started from another working
+// directory) given the same disks refuses them and does not start: it would place its users on
+// them, and its scrub would delete the first one's blobs as orphans (QA pass 17b, finding 4).
+TEST_F(DiskCliTest, ASecondInstallationGivenTheSameDisksRefusesToStart) {
+  const fs::path mnt = tmp().path() / "mnt";
+  WriteConfig("disks.toml", fmt::format(R"([[disk]]
+id = "a1"
+category = "A"
+uri = "file:{0}/a1"
+capacity = "1GiB"
+mirror = "a1m"
+
+[[disk]]
+id = "a1m"
+role = "mirror"
+uri = "file:{0}/a1m"
+capacity = "1GiB"
+)",
+                                        mnt.string()));
+  fs::create_directories(mnt / "a1");
+  fs::create_directories(mnt / "a1m");
+  auto port = StartServer({}, {}, /*with_config=*/true);
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_EQ(server().Terminate().code, 0);
+  const std::string marker = ReadFile(mnt / "a1" / ".nimbus-disk");
+  EXPECT_NE(marker.find("installation = \""), std::string::npos) << marker;
+
+  const std::string other = (tmp().path() / "other-data").string();
+  auto proc = ServerProcess::Start(
+      {.args = {"serve", "--data", other, "--config", config_dir(), "--listen", "127.0.0.1:0"},
+       .cwd = tmp().path()});
+  ASSERT_TRUE(proc) << proc.error().message;
+  auto status = (*proc)->WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status) << "the second installation kept running";
+  EXPECT_NE(status->code, 0);
+  const std::string output = (*proc)->Stdout() + (*proc)->Stderr();
+  EXPECT_NE(output.find("belongs to another Nimbus installation"), std::string::npos) << output;
+  EXPECT_EQ(output.find("listening on"), std::string::npos) << output;
+  EXPECT_EQ(ReadFile(mnt / "a1" / ".nimbus-disk"), marker) << "the marker must be left alone";
+
+  // The first installation still starts with them.
+  ASSERT_TRUE(StartServer({}, {}, /*with_config=*/true));
+  EXPECT_EQ(server().Terminate().code, 0);
 }
 
 TEST_F(DiskCliTest, RunningServerExportsDiskGaugesAndPicksUpAdminFailures) {

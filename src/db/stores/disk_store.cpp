@@ -29,6 +29,18 @@ Result<void> ExpectOne(Result<std::int64_t> n, std::string_view what) {
 
 }  // namespace
 
+Result<std::string> DiskStore::InstallationId(std::string_view fresh, std::int64_t now_ms) {
+  auto row = tx_.QueryOne("SELECT id FROM installation WHERE k = 0");
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (*row) return (*row)->Text(0);
+  if (auto r = tx_.Exec("INSERT INTO installation (k, id, created_at) VALUES (0, ?, ?)",
+                        {fresh, now_ms});
+      !r) {
+    return std::unexpected(std::move(r.error()));
+  }
+  return std::string(fresh);
+}
+
 Result<std::vector<DiskRow>> DiskStore::ListDisks() {
   auto rows = tx_.Query(fmt::format("SELECT {} FROM disks ORDER BY id", kDiskColumns));
   if (!rows) return std::unexpected(std::move(rows.error()));

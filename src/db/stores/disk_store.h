@@ -57,6 +57,9 @@ class DiskStore {
  public:
   explicit DiskStore(Transaction& tx) : tx_(tx) {}
 
+  // This installation's id (written into every disk's marker), recorded as `fresh` (a new random
+  // id) at `now_ms` when there is none yet.
+  Result<std::string> InstallationId(std::string_view fresh, std::int64_t now_ms);
   // Every disk, ordered by id.
   Result<std::vector<DiskRow>> ListDisks();
   // The disk, or nullopt.

@@ -84,10 +84,18 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
 
   VolumeFactory factory = e.deps_.open_volume;
   if (!factory) {
+    // Written into every disk's marker: another installation's disks are refused.
+    const std::string fresh = BlobId::Random().str();
+    const std::int64_t now = ToUnixMs(e.deps_.clock.Now());
+    auto installation = e.deps_.db.Write(
+        [&](db::Transaction& tx) { return db::DiskStore(tx).InstallationId(fresh, now); });
+    if (!installation) {
+      return Fail(installation.error().code, "storage: {}", installation.error().message);
+    }
     WorkerPool* workers = &e.deps_.workers;
     const bool sweep_tmp = e.deps_.sweep_tmp;
-    factory = [workers, sweep_tmp](const DiskInfo& d) {
-      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers, sweep_tmp, d.set_up);
+    factory = [workers, sweep_tmp, installation = *installation](const DiskInfo& d) {
+      return OpenVolume(d.id, d.uri, d.capacity_bytes, *workers, sweep_tmp, d.set_up, installation);
     };
   }
   CapacityProbe probe =

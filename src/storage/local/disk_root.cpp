@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -22,12 +23,18 @@ namespace fs = std::filesystem;
 
 constexpr char kMarkerTmpName[] = ".nimbus-disk.new";
 
-Result<void> WriteMarker(const std::string& disk_id, const std::string& root) {
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+// Writes the marker (atomically: a new file renamed over the old). `created_at` "" = now.
+Result<void> WriteMarker(const std::string& disk_id, const std::string& root,
+                         std::string_view installation, std::string created_at = {}) {
+  if (created_at.empty()) {
+    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    created_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now);
+  }
   std::string text = fmt::format(
       "# Nimbus disk marker: this directory holds the blobs of one Nimbus disk. Do not edit.\n"
-      "id = \"{}\"\ncreated_at = \"{:%Y-%m-%dT%H:%M:%SZ}\"\n",
-      disk_id, now);
+      "id = \"{}\"\ncreated_at = \"{}\"\n",
+      disk_id, created_at);
+  if (!installation.empty()) text += fmt::format("installation = \"{}\"\n", installation);
   std::string tmp = root + "/" + kMarkerTmpName;
   std::string dst = root + "/" + kMarkerName;
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
@@ -87,22 +94,37 @@ std::uint64_t CountBytes(const std::string& blobs) {
 
 }  // namespace
 
-Result<std::string> ReadMarkerId(const std::string& root) {
+Result<Marker> ReadMarker(const std::string& root) {
   std::string path = root + "/" + kMarkerName;
   std::ifstream in(path);
   if (!in) return Fail(Errc::kNotFound, "no marker {}", path);
+  Marker marker;
   std::string line;
-  while (std::getline(in, line)) {
-    constexpr std::string_view kKey = "id = \"";
-    if (line.starts_with(kKey) && line.size() > kKey.size() + 1 && line.back() == '"') {
-      return line.substr(kKey.size(), line.size() - kKey.size() - 1);
+  auto value = [&line](std::string_view key) -> std::optional<std::string> {
+    const std::string prefix = fmt::format("{} = \"", key);
+    if (line.starts_with(prefix) && line.size() > prefix.size() && line.back() == '"') {
+      return line.substr(prefix.size(), line.size() - prefix.size() - 1);
     }
+    return std::nullopt;
+  };
+  while (std::getline(in, line)) {
+    if (auto v = value("id")) marker.id = std::move(*v);
+    if (auto v = value("created_at")) marker.created_at = std::move(*v);
+    if (auto v = value("installation")) marker.installation = std::move(*v);
   }
-  return Fail(Errc::kInvalidArgument, "marker {} has no id line", path);
+  if (marker.id.empty()) return Fail(Errc::kInvalidArgument, "marker {} has no id line", path);
+  return marker;
+}
+
+Result<std::string> ReadMarkerId(const std::string& root) {
+  auto marker = ReadMarker(root);
+  if (!marker) return Fail(marker.error());
+  return std::move(marker->id);
 }
 
 Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root,
-                              bool create_if_missing, bool sweep_tmp, bool set_up_before) {
+                              bool create_if_missing, bool sweep_tmp, bool set_up_before,
+                              std::string_view installation) {
   RootState state;
   auto not_there = [&](std::string_view what) {
     return Fail(Errc::kNotFound,
@@ -125,13 +147,27 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
     return Fail(Errc::kInvalidArgument, "disk {}: {} is not a directory", disk_id, root);
   }
 
-  auto marker = ReadMarkerId(root);
+  auto marker = ReadMarker(root);
   if (marker) {
-    if (*marker != disk_id) {
+    if (marker->id != disk_id) {
       return Fail(Errc::kInvalidArgument,
                   "disk {}: {} carries the marker of disk '{}', not '{}'; refusing to use it "
                   "(wrong mount point or wrong uri?)",
-                  disk_id, root, *marker, disk_id);
+                  disk_id, root, marker->id, disk_id);
+    }
+    if (!installation.empty() && !marker->installation.empty() &&
+        marker->installation != installation) {
+      return Fail(Errc::kInvalidArgument,
+                  "disk {}: {} belongs to another Nimbus installation (its marker says "
+                  "installation {}, this one is {}); refusing to use it. Is this server started "
+                  "with the wrong data directory (--data, or the working directory)? Nothing was "
+                  "written there",
+                  disk_id, root, marker->installation, installation);
+    }
+    if (!installation.empty() && marker->installation.empty()) {
+      // A marker from before installation ids: this installation's from now on.
+      auto stamped = WriteMarker(disk_id, root, installation, marker->created_at);
+      if (!stamped) return Fail(stamped.error());
     }
   } else if (marker.error().code == Errc::kNotFound) {
     if (set_up_before) return not_there(fmt::format("has no {} marker", kMarkerName));
@@ -143,7 +179,7 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
                   "(give the disk an empty directory or one that already belongs to it)",
                   disk_id, root, kMarkerName);
     }
-    auto ok = WriteMarker(disk_id, root);
+    auto ok = WriteMarker(disk_id, root, installation);
     if (!ok) return Fail(ok.error());
     state.marker_created = true;
   } else {

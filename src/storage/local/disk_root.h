@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "util/result.h"
 
@@ -29,12 +30,23 @@ struct RootState {
 // `sweep_tmp` false leaves tmp/ alone (a process opening the disks of a running server).
 // `set_up_before`: the disk was opened here before, so a missing directory or one without a marker
 // is kNotFound (a disk not mounted, or an empty one in its place), never set up anew.
+// `installation`: this installation's id (see the installation table); a marker naming another
+// one is refused with kInvalidArgument (nothing is written), one naming none gets this one, a
+// new marker carries it. "" checks nothing (a disk opened without a database).
 Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& root,
                               bool create_if_missing, bool sweep_tmp = true,
-                              bool set_up_before = false);
+                              bool set_up_before = false, std::string_view installation = {});
 
-// The disk id written in the marker file at `root`, kNotFound when there is none,
-// kInvalidArgument when it cannot be parsed.
+// What a marker file says ("" for a line it lacks).
+struct Marker {
+  std::string id;            // The disk id.
+  std::string created_at;    // RFC 3339, when the disk was set up.
+  std::string installation;  // The installation that owns the disk; "" in markers from before.
+};
+
+// The marker file at `root`: kNotFound when there is none, kInvalidArgument when it has no id.
+Result<Marker> ReadMarker(const std::string& root);
+// Its disk id.
 Result<std::string> ReadMarkerId(const std::string& root);
 
 }  // namespace nimbus::storage::local

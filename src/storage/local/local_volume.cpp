@@ -65,7 +65,7 @@ Result<std::unique_ptr<LocalVolume>> LocalVolume::Open(const LocalVolumeOptions&
   LocalVolumeOptions opts = options;
   while (opts.root.size() > 1 && opts.root.back() == '/') opts.root.pop_back();
   auto state = local::PrepareRoot(opts.id, opts.root, opts.create_if_missing, opts.sweep_tmp,
-                                  opts.set_up_before);
+                                  opts.set_up_before, opts.installation);
   if (!state) return Fail(state.error());
   auto small = local::SmallBlobs::Open(opts.id, opts.root, pool);
   if (!small) return Fail(small.error());

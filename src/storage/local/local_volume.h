@@ -29,6 +29,9 @@ struct LocalVolumeOptions {
   // The database says the disk was opened here before: a missing directory or one without a
   // marker is kNotFound (local::PrepareRoot), never set up as a new disk.
   bool set_up_before = false;
+  // This installation's id, checked against (or written into) the disk's marker; "" = no check
+  // (local::PrepareRoot).
+  std::string installation = {};
 };
 
 class LocalVolume final : public Volume {

@@ -107,6 +107,41 @@ TEST_F(LocalVolumeTest, NewDirectoryGetsAMarkerAndTheLayout) {
   EXPECT_EQ(*RunCo(ioc_, ReadBlob(*again, small_id)), "x");
 }
 
+// The marker names the installation that owns the disk: another one is refused (nothing
+// written); a marker from before installation ids is given this one's, keeping its dates.
+TEST_F(LocalVolumeTest, MarkerOfAnotherInstallationIsRefusedAndAnOldMarkerIsStamped) {
+  LocalVolumeOptions mine{.id = "a1", .root = root_, .installation = "inst-1"};
+  ASSERT_TRUE(LocalVolume::Open(mine, pool_).has_value());
+  auto marker = local::ReadMarker(root_);
+  ASSERT_TRUE(marker.has_value());
+  EXPECT_EQ(marker->installation, "inst-1");
+  LocalVolumeOptions theirs = mine;
+  theirs.installation = "inst-2";
+  auto refused = LocalVolume::Open(theirs, pool_);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("belongs to another Nimbus installation"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(local::ReadMarker(root_)->installation, "inst-1");
+  // Opened without an installation (no database at hand): no check, nothing changed.
+  ASSERT_TRUE(LocalVolume::Open({.id = "a1", .root = root_}, pool_).has_value());
+  EXPECT_EQ(local::ReadMarker(root_)->installation, "inst-1");
+
+  // A marker as an older version wrote it.
+  {
+    std::ofstream(root_ + "/.nimbus-disk")
+        << "id = \"a1\"\ncreated_at = \"2026-01-02T03:04:05Z\"\n";
+  }
+  ASSERT_TRUE(LocalVolume::Open(theirs, pool_).has_value());
+  marker = local::ReadMarker(root_);
+  ASSERT_TRUE(marker.has_value());
+  EXPECT_EQ(marker->id, "a1");
+  EXPECT_EQ(marker->installation, "inst-2");
+  EXPECT_EQ(marker->created_at, "2026-01-02T03:04:05Z");
+  EXPECT_FALSE(LocalVolume::Open(mine, pool_).has_value());
+}
+
 TEST_F(LocalVolumeTest, MarkerOfAnotherDiskIsRefusedAndNothingIsWritten) {
   auto v = OpenOk("a1");
   auto id = BlobId::Random();
