@@ -273,6 +273,15 @@ TEST_F(FilesContentTest, IfMatchChangesOnlyTheVersionTheClientRead) {
   EXPECT_EQ(gone.status, 412) << gone.body;
   EXPECT_EQ(NodesNamed("nobody.txt"), "[(0,)]\n");
   EXPECT_EQ(Put("root", "shared.txt", "x", "rename", {{"If-Match", "*"}}).status, 400);
+  // A folder of that name is there: said so, not "no longer there" (QA pass 17a, finding 9).
+  ASSERT_EQ(Api("POST", "/api/v1/nodes/root/folders", R"({"path":"a folder"})")
+                .status,
+            201);
+  HttpResponse folder = Put("root", "a folder", "x", "replace", {{"If-Match", "*"}});
+  EXPECT_EQ(folder.status, 412) << folder.body;
+  EXPECT_NE(folder.body.find("'a folder' is a folder, not the file you meant to replace"),
+            std::string::npos)
+      << folder.body;
   // Weak tags never match If-Match (strong comparison).
   const std::string e3 = Download(id).HeaderOr("ETag");
   EXPECT_EQ(Put("root", "shared.txt", "w", "replace", {{"If-Match", "W/" + e3}}).status, 412);

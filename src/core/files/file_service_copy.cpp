@@ -69,7 +69,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
                           std::string_view parent_id, const std::optional<std::string>& name) {
   auto src = Authorize(tx, caller, id, Permission::kRead);
   if (!src) return std::unexpected(src.error());
-  if (src->is_root()) return Fail(Errc::kInvalidMove, "the root folder cannot be copied");
+  if (src->is_root()) return Fail(Errc::kInvalidMove, "The root folder cannot be copied.");
   auto dst = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (!dst) return std::unexpected(dst.error());
   if (!dst->is_folder()) {
@@ -91,7 +91,7 @@ Result<CopyPlan> PlanCopy(db::Transaction& tx, const Caller& caller, std::string
   if (name) {
     auto taken = LiveChild(tx, dst->id, *name);
     if (!taken) return std::unexpected(taken.error());
-    if (*taken) return Fail(Errc::kNameTaken, "'{}' already exists in this folder", *name);
+    if (*taken) return Fail(Errc::kNameTaken, "'{}' already exists in this folder.", *name);
   }
   CopyPlan plan;
   plan.target_owner = dst->owner_id;
@@ -119,7 +119,7 @@ net::awaitable<Result<Node>> FileService::Copy(Caller caller, std::string id, st
   if (name) {
     auto parts = SplitRelativePath(*name);
     if (!parts) co_return std::unexpected(parts.error());
-    if (parts->size() != 1) co_return Fail(Errc::kInvalidName, "a name cannot contain '/'");
+    if (parts->size() != 1) co_return Fail(Errc::kInvalidName, "A name cannot contain '/'.");
     name = parts->front();
   }
   auto plan_fn = [&] {

@@ -119,7 +119,7 @@ Result<std::optional<Node>> ExistingTarget(db::Transaction& tx, const Node& pare
     if (!child) return std::unexpected(child.error());
     if (!*child) return std::optional<Node>();  // A missing folder: everything below is free.
     if ((*child)->is_file()) {
-      return Fail(Errc::kNameTaken, "'{}' is a file, not a folder", names[i]);
+      return Fail(Errc::kNameTaken, "'{}' is a file, not a folder.", names[i]);
     }
     folder_id = (*child)->id;
   }
@@ -145,10 +145,15 @@ Error OwnersSpace(Error e, const Node& folder) {
 Result<void> CheckConflict(const std::optional<Node>& existing, const UploadRequest& request) {
   const OnConflict rule = request.on_conflict;
   if (!request.if_match.empty()) {
-    if (!existing || existing->is_folder()) {
+    if (!existing) {
       return Fail(Errc::kPreconditionFailed,
                   "The file you meant to replace is no longer there (deleted, moved or "
                   "renamed); nothing was saved.");
+    }
+    if (existing->is_folder()) {
+      return Fail(Errc::kPreconditionFailed,
+                  "'{}' is a folder, not the file you meant to replace; nothing was saved.",
+                  existing->name);
     }
     if (!existing->MatchesIfMatch(request.if_match)) {
       return Fail(Errc::kPreconditionFailed,
@@ -159,10 +164,11 @@ Result<void> CheckConflict(const std::optional<Node>& existing, const UploadRequ
   }
   if (!existing) return {};
   if (rule == OnConflict::kFail) {
-    return Fail(Errc::kNameTaken, "'{}' already exists in this folder", existing->name);
+    return Fail(Errc::kNameTaken, "'{}' already exists in this folder.", existing->name);
   }
   if (rule == OnConflict::kReplace && existing->is_folder()) {
-    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced", existing->name);
+    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced.",
+                existing->name);
   }
   return {};
 }
