@@ -3,6 +3,7 @@
 // sha256): headers in and out, Upload-Metadata, and the protocol's own statuses (412, 415, 460).
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -135,6 +136,7 @@ std::optional<http::Response> ParseMetadata(const http::Request& req,
                                             core::files::TusCreateRequest& out) {
   std::string_view meta = req.header("Upload-Metadata");
   std::optional<std::string> path, filename;
+  std::vector<std::string_view> seen;  // tus: keys MUST be unique.
   while (!meta.empty()) {
     auto comma = meta.find(',');
     std::string_view pair = Trim(meta.substr(0, comma));
@@ -142,6 +144,10 @@ std::optional<http::Response> ParseMetadata(const http::Request& req,
     if (pair.empty()) continue;
     auto space = pair.find(' ');
     std::string_view key = pair.substr(0, space);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return Bad(req, fmt::format("Upload-Metadata: the key {} is given twice.", key));
+    }
+    seen.push_back(key);
     std::optional<std::string> value = std::string();
     if (space != std::string_view::npos) value = Base64Decode(Trim(pair.substr(space + 1)));
     if (!value)
@@ -308,7 +314,7 @@ net::awaitable<http::Response> ListUploads(const FileApi& api, http::Request& re
         {"id", u.id},
         {"name", slash == std::string::npos ? u.path : u.path.substr(slash + 1)},
         {"path", u.path},
-        {"parent_id", u.parent_id},
+        {"parent_id", folder ? folder->id : u.parent_id},  // The root's real id, never "root".
         {"folder_path", folder ? boost::json::value(folder->path) : boost::json::value(nullptr)},
         {"size", u.length},
         {"offset", u.offset},

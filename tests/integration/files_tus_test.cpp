@@ -332,6 +332,12 @@ TEST_F(FilesTusTest, UnfinishedUploadsAreListedWithWhereTheyLandAndCanBeCancelle
   ASSERT_EQ(done.status, 201);
   ASSERT_EQ(Patch(done.HeaderOr("Location"), 0, "abc").status, 204);  // Finished: not listed.
 
+  // tus: metadata keys are unique; one given twice is a client's bug, refused (QA pass 17a).
+  HttpResponse twice =
+      Create(10, "twice.txt", "fail", "," + std::string("filename ") + Base64("b"));
+  EXPECT_EQ(twice.status, 400) << twice.body;
+  EXPECT_NE(twice.body.find("the key filename is given twice"), std::string::npos) << twice.body;
+
   HttpResponse list = Api("GET", "/api/v1/uploads");
   ASSERT_EQ(list.status, 200) << list.body;
   const boost::json::object listed = BodyOf(list);
@@ -342,6 +348,11 @@ TEST_F(FilesTusTest, UnfinishedUploadsAreListedWithWhereTheyLandAndCanBeCancelle
   EXPECT_EQ(u.at("name"), "big.bin");
   EXPECT_EQ(u.at("path"), "Photos/2026/big.bin");
   EXPECT_EQ(u.at("folder_path"), "/");
+  // The root's real id, as everywhere else, not the "root" the client sent (QA pass 17a).
+  HttpResponse root = Api("GET", "/api/v1/nodes/root");
+  ASSERT_EQ(root.status, 200) << root.body;
+  EXPECT_EQ(u.at("parent_id"), BodyOf(root).at("id")) << list.body;
+  EXPECT_NE(u.at("parent_id"), "root");
   EXPECT_EQ(u.at("size").as_int64(), 5000);
   EXPECT_EQ(u.at("offset").as_int64(), 1200);
   EXPECT_EQ(u.at("state"), "receiving");
