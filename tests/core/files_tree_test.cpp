@@ -55,6 +55,9 @@ TEST(NamesTest, RejectsWhatApiMdForbidsWithASentence) {
       {"x\xE2\x81\xA6y", "U+2066"},
       {"del\x7F", "control"},
       {"c1\xC2\x85", "control"},
+      // The Unicode line and paragraph separators are line breaks too (QA pass 17a).
+      {"ls\xE2\x80\xA8", "U+2028"},
+      {"ps\xE2\x80\xA9", "U+2029"},
       {"bad\xFF", "UTF-8"},
       {"\xC0\xAF", "UTF-8"},
       {std::string(256, 'x'), "255 bytes"},

@@ -36,9 +36,10 @@ export function itemsOf(data, key = 'items') {
 // `text` (a file name or path) with the characters that cannot be seen made visible, as the
 // server writes them in its messages (names.cpp VisibleName): a C0 control character as its
 // Control Picture (U+0007 → "␇"), DEL as "␡", and a C1 control or a text-direction character
-// (U+202A–202E, U+2066–2069) as "<U+202E>": the person sees what to rename.
+// (U+202A–202E, U+2066–2069), or a line or paragraph separator (U+2028, U+2029) as "<U+202E>":
+// the person sees what to rename.
 export function visibleText(text) {
-  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
+  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/gu, (c) => {
     const code = c.codePointAt(0);
     if (code < 0x20) return String.fromCodePoint(0x2400 + code);
     if (code === 0x7f) return '\u2421';

@@ -29,7 +29,10 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-bool IsControl(UChar32 c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+// C0, DEL, C1, and the line and paragraph separators (U+2028, U+2029): line breaks all.
+bool IsControl(UChar32 c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
+}
 
 // Embeddings, overrides and isolates: they reorder how the rest of a name is shown. (The marks
 // U+200E/U+200F, which only set the direction of neutral characters, are allowed.)
