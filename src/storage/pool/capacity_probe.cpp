@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "storage/pool/capacity_probe.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -12,8 +13,6 @@
 #include <map>
 #include <memory>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 namespace nimbus::storage {
 namespace {
@@ -60,7 +59,8 @@ CapacityProbe FreeSpaceShare(const config::DisksConfig& config) {
     if (s.capacity_bytes == 0) unsized.push_back(s.uri);
   std::uint64_t largest_plan = 0;
   for (const config::Category& c : config.categories) {
-    largest_plan = std::max<std::uint64_t>(largest_plan, static_cast<std::uint64_t>(c.max_gb) * kGiB);
+    largest_plan =
+        std::max<std::uint64_t>(largest_plan, static_cast<std::uint64_t>(c.max_gb) * kGiB);
   }
   auto warned = std::make_shared<std::atomic<bool>>(false);
   return [unsized = std::move(unsized), largest_plan,
@@ -69,14 +69,15 @@ CapacityProbe FreeSpaceShare(const config::DisksConfig& config) {
     if (!path) return std::unexpected(std::move(path.error()));
     auto fs = FileSystemOf(*path);
     if (!fs) return std::unexpected(std::move(fs.error()));
-    std::uint64_t sharing = 0;
+    // This disk too when it is not in the configuration (attached by `nimbus admin disk attach`).
+    std::uint64_t sharing = std::find(unsized.begin(), unsized.end(), uri) == unsized.end() ? 1 : 0;
     for (const std::string& other : unsized) {
       auto other_path = LocalPath(other);
       if (!other_path) continue;
       auto other_fs = FileSystemOf(*other_path);
       if (other_fs && other_fs->device == fs->device) ++sharing;
     }
-    const std::uint64_t share = fs->free_bytes / std::max<std::uint64_t>(sharing, 1);
+    const std::uint64_t share = fs->free_bytes / sharing;
     if (share >= largest_plan) return share;
     if (!warned->exchange(true)) {
       spdlog::warn(

@@ -7,9 +7,9 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
-#include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "storage/memory/memory_volume.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::storage {
 namespace {
@@ -42,6 +42,11 @@ TEST(FreeSpaceShare, SplitsTheFreeSpaceAmongUnsizedDisksOfTheFileSystem) {
   const std::uint64_t slack = 64 << 20;  // Other processes write meanwhile.
   EXPECT_LE(*share, expected + slack);
   EXPECT_GE(*share + slack, expected);
+  // A disk attached later (not in disks.toml) shares the file system too: a fourth.
+  auto attached = probe(base + "/extra/s9");
+  ASSERT_TRUE(attached) << attached.error().message;
+  EXPECT_LE(*attached, free / 4 + slack);
+  EXPECT_GE(*attached + slack, free / 4);
   auto s3 = probe("s3://bucket/x");
   ASSERT_FALSE(s3);
   EXPECT_EQ(s3.error().code, Errc::kInvalidArgument);
