@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "db/stores/disk_store.h"
@@ -117,13 +118,22 @@ Result<void> StorageEngine::OpenVolumes(bool first_start) {
   if (first_start || CreatesADisk(*disks)) LogLayout(*disks);
   // Every disk is opened here, so one that cannot be stops the start naming it; the pairs are
   // then built by SyncStatesFromDb from the opened (cached) volumes.
+  // Said first: after a crash the file systems may take a while (QA pass 17b: a start that
+  // logged nothing for 34 s, in the kernel's writeback).
+  spdlog::info("storage: opening {} disks (markers, leftovers of a crash)", disks->size());
   std::map<std::string, std::shared_ptr<Volume>> volumes;
   for (const DiskInfo& d : *disks) {
     // A retired disk (failed spare) is not opened: it may be gone.
     if (d.role == DiskRole::kSpare && d.state == DiskState::kFailed) continue;
+    const auto started = std::chrono::steady_clock::now();
     auto v = pool_->VolumeOf(d.id);
     if (!v) {
       return Fail(v.error().code, "cannot open disk {} ({}): {}", d.id, d.uri, v.error().message);
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+    if (took > std::chrono::seconds(2)) {
+      spdlog::warn("storage: disk {} ({}) took {} s to open", d.id, d.uri,
+                   std::chrono::duration_cast<std::chrono::seconds>(took).count());
     }
     volumes[d.id] = *v;
   }

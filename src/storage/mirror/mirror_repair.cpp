@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "storage/mirror/mirrored_volume.h"
+#include "util/log_throttle.h"
 
 namespace nimbus::storage {
 
@@ -194,8 +195,16 @@ net::awaitable<RepairStats> MirroredVolume::RepairPending() {
     std::string error;
     const RepairOutcome outcome = co_await RepairOne(item, error);
     switch (outcome) {
-      case RepairOutcome::kRepaired:
-        spdlog::info("blob {} repaired on {}", item.id.str(), state_->disk_id(item.target));
+      case RepairOutcome::kRepaired: {
+        static LogThrottle throttle;
+        const std::string target = state_->disk_id(item.target);
+        const LogThrottle::Verdict said = throttle.Take(target);
+        if (said.held > 0) {
+          spdlog::info("{} more blobs were repaired on {} (not logged one by one)", said.held,
+                       target);
+        }
+        if (said.log) spdlog::info("blob {} repaired on {}", item.id.str(), target);
+      }
         state_->RepairDone(item.id, item.target);
         CountRepair(item.target, "repaired");
         ++stats.repaired;

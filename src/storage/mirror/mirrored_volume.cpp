@@ -14,6 +14,7 @@
 
 #include "storage/counting_sink.h"
 #include "storage/mirror/mirrored_writer.h"
+#include "util/log_throttle.h"
 
 namespace nimbus::storage {
 
@@ -147,9 +148,17 @@ net::awaitable<Result<void>> MirroredVolume::Get(const BlobId& id, ByteRange ran
     const Side other = Other(cur);
     const auto& other_failed = failed_at[Index(other)];
     if (!state_->Readable(other) || (other_failed && *other_failed >= counted.count())) break;
-    spdlog::warn("blob {}: read from {} failed at byte {} ({}); continuing from {}", id.str(),
-                 vols[Index(cur)]->id(), range.offset + counted.count(), r.error().message,
-                 vols[Index(other)]->id());
+    static LogThrottle throttle;
+    const LogThrottle::Verdict said = throttle.Take(vols[Index(cur)]->id());
+    if (said.held > 0) {
+      spdlog::warn("{} more reads from {} failed over to {} (not logged one by one)", said.held,
+                   vols[Index(cur)]->id(), vols[Index(other)]->id());
+    }
+    if (said.log) {
+      spdlog::warn("blob {}: read from {} failed at byte {} ({}); continuing from {}", id.str(),
+                   vols[Index(cur)]->id(), range.offset + counted.count(), r.error().message,
+                   vols[Index(other)]->id());
+    }
     ++failovers_;
     if (failover_counter_ != nullptr) failover_counter_->WithLabels({this->id()}).Inc();
     cur = other;

@@ -6,6 +6,8 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "util/log_throttle.h"
+
 namespace nimbus::storage {
 
 using namespace boost::asio::experimental::awaitable_operators;  // NOLINT: operator&&.
@@ -42,14 +44,17 @@ net::awaitable<Result<void>> MirroredWriter::Append(std::span<const char> data) 
   return AppendBoth(data, std::nullopt);
 }
 
-net::awaitable<Result<void>> MirroredWriter::AppendBlock(std::span<const char> block, std::uint64_t checksum) {
+net::awaitable<Result<void>> MirroredWriter::AppendBlock(std::span<const char> block,
+                                                         std::uint64_t checksum) {
   return AppendBoth(block, checksum);
 }
 
 net::awaitable<Result<void>> MirroredWriter::AppendBoth(std::span<const char> data,
                                                         std::optional<std::uint64_t> checksum) {
   if (done_) co_return Fail(Errc::kInternal, "blob {}: Append after Commit/Abort", id_.str());
-  auto append = [&](BlobWriter& w) { return checksum ? w.AppendBlock(data, *checksum) : w.Append(data); };
+  auto append = [&](BlobWriter& w) {
+    return checksum ? w.AppendBlock(data, *checksum) : w.Append(data);
+  };
   Result<void> r[2];
   if (Alive(Side::kPrimary) && Alive(Side::kMirror)) {
     auto [a, b] = co_await (append(*writers_[0]) && append(*writers_[1]));
@@ -114,8 +119,17 @@ net::awaitable<Result<std::uint64_t>> MirroredWriter::Commit() {
   for (Side s : {Side::kPrimary, Side::kMirror}) {
     if (committed[Index(s)]) continue;
     const std::string why = errors_[Index(s)] ? errors_[Index(s)]->message : "side not written";
-    spdlog::warn("blob {} written to {} only ({}: {}); queued for re-replication", id_.str(),
-                 state_->disk_id(Other(s)), state_->disk_id(s), why);
+    static LogThrottle throttle;
+    const std::string missed = state_->disk_id(s);
+    const LogThrottle::Verdict said = throttle.Take(missed);
+    if (said.held > 0) {
+      spdlog::warn("{} more blobs were written without their copy on {} (not logged one by one)",
+                   said.held, missed);
+    }
+    if (said.log) {
+      spdlog::warn("blob {} written to {} only ({}: {}); queued for re-replication", id_.str(),
+                   state_->disk_id(Other(s)), missed, why);
+    }
     state_->QueueRepair(id_, s, fmt::format("write failed: {}", why));
   }
   if (committed[0] && committed[1] && *r[0] != *r[1]) {
