@@ -84,12 +84,13 @@ int ListDisks(const config::Config& config, bool json) {
         }
         return 0;
       },
-      RuntimeOptions{.existing_data_only = true});
+      RuntimeOptions{.existing_data_only = true, .mail_alerts = false});
 }
 
 int ShowDisk(const config::Config& config, const std::string& id, bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.existing_data_only = true});
+  auto rt = OpenRuntime(config, ioc.get_executor(),
+                        RuntimeOptions{.existing_data_only = true, .mail_alerts = false});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -108,10 +108,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
   // Storage alerts are logged and counted, and mailed to every enabled admin through the
   // outbox (on a worker; the engine's caller never waits). public_url is read when a mail is
   // composed: serve fills it in once it listens when it is derived from the listen address.
-  db::Database* alert_db = rt->db.get();
-  auto admin_emails = [alert_db] { return core::AdminEmails(*alert_db); };
-  deps.alerts = std::make_shared<core::AdminAlertMailer>(
-      *rt->db, *rt->workers, rt->clock, admin_emails, rt->config.server.public_url, &rt->metrics);
+  if (runtime_options.mail_alerts) {
+    db::Database* alert_db = rt->db.get();
+    auto admin_emails = [alert_db] { return core::AdminEmails(*alert_db); };
+    deps.alerts = std::make_shared<core::AdminAlertMailer>(
+        *rt->db, *rt->workers, rt->clock, admin_emails, rt->config.server.public_url, &rt->metrics);
+  }
   auto engine = storage::StorageEngine::Open(rt->config.disks, std::move(deps));
   if (!engine) return Fail(engine.error());
   rt->storage = std::move(*engine);

@@ -66,6 +66,9 @@ struct RuntimeOptions {
   // or creating an admin in a new, empty installation. (An existing, empty directory is set up
   // as usual.)
   bool existing_data_only = true;
+  // Mail storage alerts to the admins (they are logged either way). Off for commands that only
+  // read (`admin disk list|show`): looking must not mail anyone (QA pass 17b).
+  bool mail_alerts = true;
 };
 
 // Removes, in the background on `io`, the bytes of deleted files still queued for removal (a

@@ -54,6 +54,29 @@ TEST_F(DiskCliTest, FailingTheLastWorkingCopyOfAPairWithUsersAsksForForce) {
   show = RunNimbus({"admin", "disk", "show", "a1", "--json", "--data", data_dir()});
   ASSERT_TRUE(show);
   EXPECT_EQ(json::parse(show->out).at("state"), "failed") << show->out;
+
+  // The spares that took category A's place fail too: no capacity is left there. Looking at
+  // the disks then says so in the log, and mails no one (QA pass 17b: `admin disk list` mailed
+  // "No storage capacity left").
+  for (const char* spare : {"spare1", "spare2"}) {
+    auto failed = RunNimbus({"admin", "disk", "fail", spare, "--data", data_dir()});
+    ASSERT_TRUE(failed);
+    ASSERT_EQ(failed->exit_code(), 0) << failed->err;
+  }
+  auto subjects = [this] {
+    return Python(
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "for (s,) in c.execute('SELECT subject FROM mail_outbox ORDER BY id'): print(s)\n",
+        {data_dir() + "/nimbus.db"});
+  };
+  const std::string before = subjects();
+  auto list = RunNimbus({"admin", "disk", "list", "--data", data_dir()});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->exit_code(), 0) << list->err;
+  EXPECT_NE(list->err.find("no capacity left in category A"), std::string::npos) << list->err;
+  ASSERT_TRUE(RunNimbus({"admin", "disk", "show", "a1", "--data", data_dir()}));
+  EXPECT_EQ(subjects(), before);
 }
 
 // A partner that is in service but still lacks some blobs (writes it missed while it was out,
