@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -120,11 +121,16 @@ Result<void> StorageEngine::OpenVolumes(bool first_start) {
   // then built by SyncStatesFromDb from the opened (cached) volumes.
   // Said first: after a crash the file systems may take a while (QA pass 17b: a start that
   // logged nothing for 34 s, in the kernel's writeback).
-  spdlog::info("storage: opening {} disks (markers, leftovers of a crash)", disks->size());
+  // A retired disk (failed spare) is not opened: it may be gone.
+  auto retired = [](const DiskInfo& d) {
+    return d.role == DiskRole::kSpare && d.state == DiskState::kFailed;
+  };
+  spdlog::info(
+      "storage: opening {} disks (markers, leftovers of a crash)",
+      std::count_if(disks->begin(), disks->end(), [&](const DiskInfo& d) { return !retired(d); }));
   std::map<std::string, std::shared_ptr<Volume>> volumes;
   for (const DiskInfo& d : *disks) {
-    // A retired disk (failed spare) is not opened: it may be gone.
-    if (d.role == DiskRole::kSpare && d.state == DiskState::kFailed) continue;
+    if (retired(d)) continue;
     const auto started = std::chrono::steady_clock::now();
     auto v = pool_->VolumeOf(d.id);
     if (!v) {
