@@ -144,9 +144,15 @@ describe('disks in trouble', () => {
 
   test('admin page: both disks of a pair failed is said first, as users locked out',
        async () => {
-    // Bob's pair is now a1m and spare1 (being rebuilt): both out of service.
-    await disk('a1m/fail', undefined, 409);  // The last working copy: refused without force.
-    await disk('a1m/fail?force=1');
+    // Bob's pair is now a1m and spare1, rebuilt by the replace (at once, in the background):
+    // both are put out of service.
+    for (let i = 0; i < 150; i += 1) {
+      const shown = await apiCall(server.url, 'GET', '/api/v1/admin/disks/spare1', adminApi);
+      if (shown.body?.disk?.state === 'healthy') break;
+      await new Promise((resolve) => { setTimeout(resolve, 200); });
+    }
+    await disk('a1m/fail');
+    await disk('spare1/fail', undefined, 409);  // The last working copy: refused without force.
     await disk('spare1/fail?force=1');
     const { context, page, problems } = await openAdmin();
     try {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, apiLogin, apiSignup, apiSignupConfirmed } from './lib/api_client.mjs';
-import { assertNoProblems, launchBrowser, openSignedIn } from './lib/browser.mjs';
+import { assertNoProblems, launchBrowser, openPage, openSignedIn } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 describe('phone screens', () => {
@@ -319,6 +319,94 @@ describe('phone screens', () => {
       assertNoProblems(problems);
     } finally {
       await context.close();
+    }
+  });
+  // The box of `loc` lies on the screen (not behind "Menu", not below the fold).
+  const onScreen = (loc) => loc.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 &&
+           r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+  });
+
+  test('a first visit on a phone: Sign up and Log in on the landing page itself', async () => {
+    const { context, page, problems } = await openPage(browser, server.url, kPhone);
+    try {
+      await page.goto('/');
+      await page.locator('#app[data-ready="true"]').waitFor();
+      const main = page.locator('main');
+      const signup = main.getByRole('link', { name: 'Sign up', exact: true });
+      const login = main.getByRole('link', { name: 'Log in', exact: true });
+      await signup.waitFor();
+      assert.ok(await onScreen(signup), 'Sign up is on the screen');
+      assert.ok(await onScreen(login), 'Log in is on the screen');
+      // The header's own links are folded behind "Menu" meanwhile (nothing opened here).
+      assert.equal(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded'),
+                   'false');
+      await signup.tap();
+      await page.waitForURL(`${server.url}/signup`);
+      await page.goBack();
+      await login.tap();
+      await page.waitForURL(`${server.url}/login`);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an empty folder on a phone says to use "Upload files" (nothing to drop there); an ' +
+       'empty root names what is shared with the person, with a link to "Shared with me"',
+       async () => {
+    const newbie = { email: `phone-newbie-${process.pid}@example.com`,
+                     password: 'a long enough passphrase 7', name: 'Newbie' };
+    await apiSignupConfirmed(server.url, server.dataDir, newbie);
+    const { context, page, problems } = await openSignedIn(browser, server.url, newbie, kPhone);
+    try {
+      const empty = page.locator('table.file-table td.empty');
+      await empty.waitFor();
+      // Nothing shared yet: the root says only how to fill it, for a touch screen.
+      assert.equal(await empty.innerText(),
+                   'This folder is empty. Use "Upload files" above to add some.');
+      // The admin shares a folder: the empty root says so, with the way there.
+      const login = await apiLogin(server.url, admin.email, admin.password);
+      const auth = { cookie: login.cookie, csrf: login.csrf };
+      const folder = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders',
+                                   { ...auth, body: { path: 'For the newbie' } });
+      assert.equal(folder.status, 201, JSON.stringify(folder.body));
+      const share = await apiCall(server.url, 'POST', '/api/v1/shares', { ...auth, body: {
+        node_id: folder.body.id, email: newbie.email, permission: 'read' } });
+      assert.equal(share.status, 201, JSON.stringify(share.body));
+      await page.reload();
+      const note = empty.locator('.empty-shared');
+      await note.waitFor();
+      assert.equal(await note.innerText(),
+                   '1 item shared with you by others is in Shared with me.');
+      assert.doesNotMatch(await empty.innerText(), /Drop/);
+      await note.getByRole('link', { name: 'Shared with me' }).tap();
+      await page.waitForURL(`${server.url}/shared`);
+      await page.getByText('For the newbie').first().waitFor();
+      // A folder of my own, not the root: no word about shares; on a computer, drops.
+      const mine = await apiLogin(server.url, newbie.email, newbie.password);
+      const made = await apiCall(server.url, 'POST', '/api/v1/nodes/root/folders', {
+        cookie: mine.cookie, csrf: mine.csrf, body: { path: 'Empty one' } });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await page.goto('/files/Empty%20one');
+      await empty.waitFor();
+      assert.equal(await empty.innerText(),
+                   'This folder is empty. Use "Upload files" above to add some.');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+    const desk = await openSignedIn(browser, server.url, newbie);
+    try {
+      await desk.page.goto('/files/Empty%20one');
+      const empty = desk.page.locator('table.file-table td.empty');
+      await empty.waitFor();
+      assert.equal(await empty.innerText(),
+                   'This folder is empty. Drop files or folders here to upload.');
+      assertNoProblems(desk.problems);
+    } finally {
+      await desk.context.close();
     }
   });
 });

@@ -528,4 +528,79 @@ describe('file preview', () => {
       await visitor.context.close();
     }
   });
+  const kPhone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+  test('a PDF on a phone: no frame (Chrome on Android shows none), a link that opens it, and ' +
+       'no word about keys', async () => {
+    const { context, page, problems } = await openSignedIn(browser, server.url, owner, kPhone);
+    try {
+      await page.goto('/files/Viewer');
+      await row(page, 'f doc.pdf').locator('a.node-link').tap();
+      const open = viewer(page).getByRole('link', { name: 'Open the PDF' });
+      await open.waitFor();
+      assert.equal(await viewer(page).locator('iframe').count(), 0);
+      const href = await open.getAttribute('href');
+      assert.match(href, /\/content\?inline=1$/);
+      assert.equal(await open.getAttribute('target'), '_blank');
+      const got = await context.request.get(new URL(href, server.url).href);
+      assert.equal(got.status(), 200);
+      assert.equal((await got.body()).toString(), kPdf);
+      const said = await viewer(page).locator('.preview-stage').innerText();
+      assert.doesNotMatch(said, /\b(Tab|Escape|arrow keys|click)\b/);
+      assert.match(said, /Download above/);
+      await viewer(page).getByRole('button', { name: 'Close' }).tap();
+      await viewer(page).waitFor({ state: 'detached' });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a share revoked while its album is open in the viewer: the next photo says it is no ' +
+       'longer shared (not "does not exist"), with the way back to "Shared with me"', async () => {
+    const album = await call('POST', '/api/v1/nodes/root/folders', { path: 'Album for Fred' });
+    assert.equal(album.status, 201, JSON.stringify(album.body));
+    for (const n of [1, 2, 3]) await put(`Album for Fred/photo ${n}.png`, makePng(6, 4));
+    const shareWithFriend = async () => {
+      const share = await call('POST', '/api/v1/shares',
+                               { node_id: album.body.id, email: friend.email, permission: 'read' });
+      assert.equal(share.status, 201, JSON.stringify(share.body));
+      return share.body.id;
+    };
+    const { context, page, problems } = await openSignedIn(browser, server.url, friend, kPhone);
+    const kGone = 'This file is no longer shared with you, or its owner deleted it.';
+    try {
+      // Revoked, then Next: said in the viewer; its link goes to "Shared with me".
+      let shareId = await shareWithFriend();
+      await page.goto(`/shared/${album.body.id}`);
+      await row(page, 'photo 1.png').locator('a.node-link').tap();
+      assert.equal(await imageWidth(page), 6);
+      assert.equal((await call('DELETE', `/api/v1/shares/${shareId}`)).status, 204);
+      await viewer(page).getByRole('button', { name: 'Next' }).tap();
+      const alert = viewer(page).getByRole('alert');
+      await alert.waitFor();
+      assert.equal((await alert.locator('p').first().innerText()), kGone);
+      assert.doesNotMatch(await alert.innerText(), /does not exist/);
+      await alert.getByRole('link', { name: 'Go to Shared with me' }).tap();
+      await page.waitForURL(`${server.url}/shared`);
+      await viewer(page).waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: 'Shared with me', level: 1 }).waitFor();
+
+      // Shared again, revoked again, Next, then Close: the page under it says so too.
+      shareId = await shareWithFriend();
+      await page.goto(`/shared/${album.body.id}`);
+      await row(page, 'photo 2.png').locator('a.node-link').tap();
+      assert.equal(await imageWidth(page), 6);
+      assert.equal((await call('DELETE', `/api/v1/shares/${shareId}`)).status, 204);
+      await viewer(page).getByRole('button', { name: 'Next' }).tap();
+      await alert.getByText(kGone).waitFor();
+      await viewer(page).getByRole('button', { name: 'Close' }).tap();
+      await viewer(page).waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: 'No longer shared', level: 1 }).waitFor();
+      assert.equal(new URL(page.url()).pathname, `/shared/${album.body.id}`);
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
 });

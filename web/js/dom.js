@@ -23,6 +23,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// True on a touch-only device (a phone, a tablet): no mouse to hover with, no keyboard to
+// count on, no files to drag from a desktop. Texts that speak of keys or drops are left out.
+export function touchOnly() {
+  return !!window.matchMedia?.('(hover: none) and (pointer: coarse)').matches;
+}
+
 // Appends children (same rules as h()) to `parent`; returns `parent`.
 export function append(parent, children) {
   for (const child of [children].flat(Infinity)) {

@@ -2,7 +2,7 @@
 // with Undo), move and copy. Each runs a few requests at a time with a progress line and
 // Cancel (bulk.js) while the page's selection and toolbar are locked, then says what happened
 // in one summary. An item already gone (404) when deleting counts as deleted.
-import { h } from '../dom.js';
+import { h, touchOnly } from '../dom.js';
 import { listLinks, listShares } from '../shares/share_api.js';
 import { bulkProgress, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
@@ -11,7 +11,6 @@ import { copyNode, deleteNode, moveNode, restoreItem } from './node_api.js';
 // The shortcut of Undo as this computer's keyboard says it; none on a touch-only device (a
 // phone has no Ctrl key to press).
 const kUndoKeys = /Mac|iPhone|iPad/.test(navigator.platform ?? '') ? 'Cmd+Z' : 'Ctrl+Z';
-const touchOnly = () => window.matchMedia?.('(hover: none) and (pointer: coarse)').matches;
 
 // ctx: { message (messageBox), lock(on), reload(), forget(ids) (takes rows away at once),
 // run(fn) (the view's error reporter, for Undo), focusItems(ids) (focus on the first of these

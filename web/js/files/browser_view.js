@@ -12,6 +12,7 @@ import { checkDownload } from '../api.js';
 import { announce, h, replaceChildren, rovingToolbar, typesText } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { requireUser } from '../session.js';
+import { listShares, sharedUrl } from '../shares/share_api.js';
 import { openShareDialog } from '../shares/share_dialog.js';
 import { browserBulk } from './browser_bulk.js';
 import { formatCount, runBulk } from './bulk.js';
@@ -71,6 +72,21 @@ function missingFolder(err) {
            h('p', {}, err?.message || 'This folder does not exist.',
              ' It may have been deleted: ', h('a', { href: '/trash' }, 'see the Trash'), '.'),
            h('p', {}, h('a', { href: '/files' }, 'Go to your files')));
+}
+
+// "2 items shared with you by others are in Shared with me." (with the link), once the list of
+// shares with me is in; nothing when there are none, or when it cannot be had.
+function sharedWithMeNote(signal) {
+  const note = h('p', { class: 'empty-shared', hidden: true });
+  listShares({ direction: 'incoming', signal }).then((shares) => {
+    if (!shares.length) return;
+    const n = shares.length;
+    replaceChildren(note, `${formatCount(n)} ${n === 1 ? 'item' : 'items'} shared with you by ` +
+                          `others ${n === 1 ? 'is' : 'are'} in `,
+                    h('a', { href: sharedUrl() }, 'Shared with me'), '.');
+    note.hidden = false;
+  }, () => {});
+  return note;
 }
 
 // What to say of items found gone (404) when acted on: deleted in another tab or device.
@@ -153,7 +169,11 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
       { label: 'Copy', run: () => run(() => moveOrCopy('copy', [node])) },
       { label: 'Delete', danger: true, run: () => run(() => ops.deleteNodes([node])) },
     ]),
+    // The root of my files, empty: items others share with me are elsewhere, said here (QA
+    // pass 17c: a new account that was shared a folder saw only "This folder is empty").
+    emptyNote: path === '/' ? () => (sharedNote ??= sharedWithMeNote(signal)) : null,
   });
+  let sharedNote = null;
   table.element.id = 'file-list';
   const ops = browserBulk({
     message, lock, reload, run,

@@ -5,7 +5,7 @@
 // without drawing the others again, and draw() reuses the rows of items that did not change
 // (a refresh keeps focus, selection and scroll). Each row ends with a "⋯" menu of its actions
 // (row_menu.js); on a phone that menu replaces the row's Share and Download links.
-import { announce, h, holdsFocus, replaceChildren } from '../dom.js';
+import { announce, h, holdsFocus, replaceChildren, touchOnly } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
 import { nodeIcon } from './quota.js';
@@ -36,10 +36,14 @@ const signature = (node, path) => JSON.stringify([node.name, node.type, node.siz
 // preview) where it would otherwise download; onDownload(node), when given, runs instead of
 // a plain click on a row's Download link (which otherwise downloads as a link does);
 // moreActions(node), when given, adds entries ([{ label, run(), danger }], e.g. Rename, Move,
-// Delete) to the row's menu after Open, Download and Share.
+// Delete) to the row's menu after Open, Download and Share. canUpload: false where the person
+// cannot upload (a folder shared read-only), so the empty folder does not say how to;
+// emptyNote(), when given, adds to what an empty folder says (e.g. that items are shared with
+// the person, at the root of their files).
 export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                             folderHref = (node, path) => folderUrl(path), onShare = null,
-                            onOpenFile = null, onDownload = null, moreActions = null }) {
+                            onOpenFile = null, onDownload = null, moreActions = null,
+                            canUpload = true, emptyNote = null }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const sortHeads = kColumns.map(([key, label]) => sortHead(key, label));
   const head = h('tr', {}, h('th', { class: 'col-check' }, selectAll), sortHeads,
@@ -306,13 +310,17 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     if (changed) announce(`Sorted by ${label}, ${orderText(order)}`);
   }
 
-  // "This folder is empty" when it is (no live rows, no deleted rows).
+  // "This folder is empty" when it is (no live rows, no deleted rows), and how to fill it: by
+  // a drop on a computer, the Upload buttons on a touch screen (nothing to drag from there).
   function drawEmpty() {
     body.querySelector('tr.empty-row')?.remove();
     if (nodes.length || deletedCount) return;
+    const how = !canUpload ? ''
+      : touchOnly() ? ' Use "Upload files" above to add some.'
+                    : ' Drop files or folders here to upload.';
     body.append(h('tr', { class: 'empty-row' },
                   h('td', { colspan: '5', class: 'empty' },
-                    'This folder is empty. Drop files or folders here to upload.')));
+                    `This folder is empty.${how}`, emptyNote?.())));
   }
 
   function reindex() {

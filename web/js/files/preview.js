@@ -3,9 +3,11 @@
 // 1 MiB) is read with fetchBytes and shown as plain text, so HTML and SVG show their source and
 // are never rendered. Download, Close (Escape, or the browser's Back), previous/next (buttons,
 // ← →, a swipe on a touch screen) through the previewable files of the listing, and the
-// server's own message when a file cannot be read.
+// server's own message when a file cannot be read (or the caller's, for a file that is gone:
+// "no longer shared with you" in a shared folder). On a touch-only device (a phone, where
+// Chrome shows no PDF in a frame) a PDF is a link that opens it in the device's viewer.
 import { ApiError, fetchBytes } from '../api.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, replaceChildren, touchOnly } from '../dom.js';
 import { formatBytes } from '../format.js';
 import { pushOverlay } from '../router.js';
 import { contentUrl, inlineUrl } from './node_api.js';
@@ -36,14 +38,18 @@ export function previewKind(name) {
 // Opens the viewer on `start`, one of `items` (a folder's listing in its order; folders and
 // files without a preview are skipped by previous/next). `inlineUrl(item)` and
 // `downloadUrl(item)` give the URLs (by default the Files API's). On close, focus goes back
-// where it was, then `onClose(item)` runs with the file shown last (e.g. to focus its row).
-export function openPreview({ items, start, onClose = () => {},
+// where it was, then `onClose(item, { refused })` runs with the file shown last (e.g. to focus
+// its row); `refused`: the server refused a file as gone (404) or forbidden (403) meanwhile.
+// `whenGone(item)`, when given, gives what to say then (elements) instead of the server's
+// message (which says "does not exist" of a file whose share was revoked).
+export function openPreview({ items, start, onClose = () => {}, whenGone = null,
                               inlineUrl: viewUrl = (item) => inlineUrl(item.id),
                               downloadUrl = (item) => contentUrl(item.id) }) {
   const previewable = items.filter((n) => n.type !== 'folder' && previewKind(n.name));
   const list = previewable.some((n) => n.id === start.id) ? previewable : [start];
   let at = list.findIndex((n) => n.id === start.id);
   let controller = null;  // Aborts the loading of the file shown, when another one is shown.
+  let refused = false;  // A file was refused as gone or forbidden.
 
   const heading = h('h2', { id: 'preview-title', class: 'preview-title' });
   const position = h('p', { class: 'preview-position' });
@@ -89,7 +95,7 @@ export function openPreview({ items, start, onClose = () => {},
     leaveHistory();
     controller?.abort();
     dialog.remove();
-    onClose(list[at]);
+    onClose(list[at], { refused });
   }, { once: true });
 
   document.body.append(dialog);
@@ -126,7 +132,15 @@ export function openPreview({ items, start, onClose = () => {},
     const kind = previewKind(item.name);
     stage.dataset.kind = kind ?? 'none';
     const view = kViews[kind] ?? noPreview;
-    replaceChildren(stage, view(item, viewUrl(item), controller.signal, downloadUrl(item)));
+    replaceChildren(stage, view(item, viewUrl(item), controller.signal, refusal));
+  }
+
+  // What the stage says of `err` (the server's refusal of the file shown).
+  function refusal(err) {
+    const gone = err instanceof ApiError && (err.status === 404 || err.status === 403);
+    if (gone) refused = true;
+    const own = gone ? whenGone?.(list[at]) : null;
+    return failure(own ?? err?.message ?? String(err));
   }
 
   // The controls that take focus now, in tab order (the guards aside, and a PDF's frame, which
@@ -162,17 +176,18 @@ function swipes(stage, step) {
   }, { passive: true });
 }
 
-// One function per kind: (item, url, signal, downloadUrl) -> the element shown on the stage,
-// which fills in as the file loads, unless `signal` says another file is shown meanwhile.
+// One function per kind: (item, url, signal, refusal) -> the element shown on the stage,
+// which fills in as the file loads, unless `signal` says another file is shown meanwhile;
+// `refusal(err)` is what to show when the server refuses the file.
 const kViews = {
   image: imageView,
-  video: (item, url, signal) => playerView('video', item, url, signal),
-  audio: (item, url, signal) => playerView('audio', item, url, signal),
+  video: (item, url, signal, refusal) => playerView('video', item, url, signal, refusal),
+  audio: (item, url, signal, refusal) => playerView('audio', item, url, signal, refusal),
   pdf: pdfView,
   text: textView,
 };
 
-function imageView(item, url, signal) {
+function imageView(item, url, signal, refusal) {
   const img = h('img', { alt: item.name, class: 'preview-media', hidden: true });
   const box = frame(loading(), img);
   img.addEventListener('load', () => {
@@ -181,16 +196,16 @@ function imageView(item, url, signal) {
     box.querySelector('.preview-status')?.remove();
     img.hidden = false;
   });
-  img.addEventListener('error', () => explain(box, url, signal));
+  img.addEventListener('error', () => explain(box, url, signal, refusal));
   img.src = url;
   return box;
 }
 
-function playerView(tag, item, url, signal) {
+function playerView(tag, item, url, signal, refusal) {
   const player = h(tag, { controls: true, preload: 'metadata', class: 'preview-media',
                           'aria-label': item.name, src: url });
   const box = frame(player);
-  player.addEventListener('error', () => explain(box, url, signal));
+  player.addEventListener('error', () => explain(box, url, signal, refusal));
   // Another file shown, or the viewer closed: stop playing and buffering this one.
   signal.addEventListener('abort', () => {
     player.pause();
@@ -205,11 +220,21 @@ function playerView(tag, item, url, signal) {
 // document) never reach the viewer: Escape and ← → would stop working there, and Tab would go
 // through all of the PDF's own controls. So Tab passes the frame by; a button enters it for
 // those who want its controls (page, zoom, search), and says how to get out again.
-function pdfView(item, url, signal) {
+// A touch-only device gets a link instead: Chrome on Android shows no PDF in a frame (an empty
+// box), and there are no keys to speak of; the PDF opens in the device's own viewer.
+function pdfView(item, url, signal, refusal) {
   const box = frame(loading());
   probe(url, signal).then(() => {
     if (signal.aborted) return;
     loaded(box);
+    if (touchOnly()) {
+      replaceChildren(box, h('div', { class: 'preview-none' },
+                             h('p', {}, 'On a phone or tablet, a PDF opens in its own viewer.'),
+                             h('p', {}, h('a', { href: url, class: 'button', target: '_blank',
+                                                 rel: 'noopener' }, 'Open the PDF'),
+                               ' or use Download above to keep a copy.')));
+      return;
+    }
     const pdf = h('iframe', { src: url, title: item.name, class: 'preview-pdf', tabindex: '-1' });
     const enter = h('button', { type: 'button', class: 'button button-secondary button-small' },
                     'Use the PDF\'s own controls');
@@ -217,11 +242,11 @@ function pdfView(item, url, signal) {
     replaceChildren(box, h('p', { class: 'preview-note' }, enter,
                            ' Inside the PDF, Escape and the arrow keys belong to it: Tab past ' +
                            'its controls, or click Close, to come back.'), pdf);
-  }, (err) => fail(box, err, signal));
+  }, (err) => fail(box, err, signal, refusal));
   return box;
 }
 
-function textView(item, url, signal) {
+function textView(item, url, signal, refusal) {
   const box = frame(loading());
   readText(url, signal).then(({ text, total, truncated }) => {
     if (signal.aborted) return;
@@ -237,7 +262,7 @@ function textView(item, url, signal) {
     replaceChildren(box, truncated ? h('p', { class: 'preview-note', role: 'note' },
                                        `Showing the first 1 MB of ${formatBytes(total)}. ` +
                                        'Download the file to see all of it.') : null, pre);
-  }, (err) => fail(box, err, signal));
+  }, (err) => fail(box, err, signal, refusal));
   return box;
 }
 
@@ -280,26 +305,28 @@ async function probe(url, signal) {
   }
 }
 
-// An image or a player failed: says why in `box`, instead of a broken image: the server's
-// message when it refuses the file, else that this browser cannot show it.
-async function explain(box, url, signal) {
+// An image or a player failed: says why in `box`, instead of a broken image: the refusal
+// (`refusal(err)`) when the server refuses the file, else that this browser cannot show it.
+async function explain(box, url, signal, refusal) {
   if (signal.aborted) return;
-  let text = 'This browser cannot show this file. Download it to open it with another program.';
+  let shown = null;
   try {
     await probe(url, signal);
   } catch (err) {
     if (err?.name === 'AbortError') return;
-    text = err?.message ?? String(err);
+    if (signal.aborted) return;
+    shown = refusal(err);
   }
   if (signal.aborted) return;
   loaded(box);
-  replaceChildren(box, failure(text));
+  replaceChildren(box, shown ?? failure('This browser cannot show this file. Download it to ' +
+                                        'open it with another program.'));
 }
 
-function fail(box, err, signal) {
+function fail(box, err, signal, refusal) {
   if (signal.aborted || err?.name === 'AbortError') return;
   loaded(box);
-  replaceChildren(box, failure(err?.message ?? String(err)));
+  replaceChildren(box, refusal(err));
 }
 
 // The box of one file on the stage; aria-busy while it holds the "Loading…" line.
@@ -316,6 +343,8 @@ function loading() {
   return h('p', { class: 'status preview-status preview-loading', role: 'status' }, 'Loading…');
 }
 
-function failure(text) {
-  return h('div', { class: 'notice notice-error preview-message', role: 'alert' }, h('p', {}, text));
+// `what`: a sentence, or elements (paragraphs) to show as they are.
+function failure(what) {
+  return h('div', { class: 'notice notice-error preview-message', role: 'alert' },
+           typeof what === 'string' ? h('p', {}, what) : what);
 }

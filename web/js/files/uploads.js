@@ -107,7 +107,8 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
     const what = spaceNeededBy(plan, already.length);
     const short = `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
     const fit = filesThatFit(plan.files, free);
-    if (!fit.length) return short;
+    // None fits: the same way out as for the files left out below.
+    if (!fit.length) return `${short} ${spaceWayOut(plan.files.length === 1 ? 'it' : 'them')}`;
     const left = plan.files.filter((f) => !fit.includes(f));
     const bytes = formatBytes(planBytes({ files: fit }));
     const n = formatCount(fit.length);
@@ -120,9 +121,8 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
     });
     if (choice !== 'fit') return null;
     plan = { files: fit, folders: plan.folders };
-    leftOut = `Not uploaded, for lack of free space: ${namesText(left)}. Free up some space ` +
-              '(empty the trash, delete files) or change your plan, then upload ' +
-              `${left.length === 1 ? 'it' : 'them'} again.`;
+    leftOut = `Not uploaded, for lack of free space: ${namesText(left)}. ` +
+              spaceWayOut(left.length === 1 ? 'it' : 'them');
   }
   uploadPanel();
   const dirs = planFolders(plan);
@@ -154,13 +154,21 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   return leftOut;
 }
 
-// Whose bytes the free space is short of: "This folder needs", "The 3 files not here yet need"…
+// Whose bytes the free space is short of: "This folder needs", "The 3 files not here yet need",
+// '"video.mp4" needs' (one file is named: picked from a phone's gallery, it may not be clear
+// which one it was)…
 function spaceNeededBy(plan, alreadyThere) {
   const one = plan.files.length === 1;
-  if (alreadyThere) return one ? 'The file not here yet needs'
-                               : `The ${formatCount(plan.files.length)} files not here yet need`;
-  if (plan.folders.length) return 'This folder needs';
-  return one ? 'This file needs' : 'These files need';
+  if (plan.folders.length && !alreadyThere) return 'This folder needs';
+  if (one) return `"${plan.files[0].path}" needs`;
+  return alreadyThere ? `The ${formatCount(plan.files.length)} files not here yet need`
+                      : 'These files need';
+}
+
+// What the person can do when files do not fit (`what`: 'it' or 'them').
+function spaceWayOut(what) {
+  return 'Free up some space (empty the trash, delete files) or change your plan, then upload ' +
+         `${what} again.`;
 }
 
 // One file of `batch` in the queue and the panel; `already`: it is there, so it is listed as

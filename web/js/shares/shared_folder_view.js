@@ -78,7 +78,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
     const parent = chain.length > 1 ? chain[chain.length - 2] : null;
     const preview = previewKind(node.name)
       ? h('button', { type: 'button', class: 'button button-secondary' }, 'Preview') : null;
-    preview?.addEventListener('click', () => openPreview({ items: [node], start: node }));
+    preview?.addEventListener('click', () => openPreview({
+      items: [node], start: node, whenGone: goneInViewer,
+      onClose: (shown, { refused }) => {
+        if (refused) run(recheck);
+      },
+    }));
     outlet.append(h('section', { class: 'files-page shared-file' }, head, facts, message,
                     h('p', {}, formatBytes(node.size), ' · modified ',
                       formatTime(node.modified_at)),
@@ -118,8 +123,14 @@ export async function render(outlet, { params, query, signal, navigate }) {
     onDropOnFolder: (target, dt) => upload(target.id, dt),
     onRestore: () => {},
     folderHref: (item) => sharedUrl(item.id),
-    onOpenFile: (item) => openPreview({ items: state.items, start: item,
-                                        onClose: (shown) => table.focusItem(shown.id) }),
+    // A file refused in the viewer (the share revoked meanwhile) is said as the page says it;
+    // once the viewer closes, the page looks again.
+    onOpenFile: (item) => openPreview({ items: state.items, start: item, whenGone: goneInViewer,
+                                        onClose: (shown, { refused }) => {
+                                          if (refused) run(recheck);
+                                          else table.focusItem(shown.id);
+                                        } }),
+    canUpload: canEdit,
     // With the edit permission the row's menu also renames and deletes.
     moreActions: (item) => (canEdit ? [
       { label: 'Rename', run: () => run(() => renameItem(item, { message, reload })) },
@@ -300,6 +311,13 @@ function breadcrumbs(chain) {
              return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null,
                      h('a', { href, 'aria-current': last ? 'page' : null }, name)];
            }));
+}
+
+// What the viewer says instead of the server's "does not exist" when a file of the share is
+// refused (404, 403): the share was revoked (or the file deleted) while the page was open.
+function goneInViewer() {
+  return [h('p', {}, 'This file is no longer shared with you, or its owner deleted it.'),
+          h('p', {}, h('a', { href: sharedUrl() }, 'Go to Shared with me'))];
 }
 
 // The item is not (or no longer) shared with me, or was deleted. `node`: the item that was on

@@ -1,4 +1,4 @@
-// Landing page: what Nimbus is, and whether the server answers (GET /healthz).
+// Landing page: what Nimbus is, Sign up and Log in, and whether the server answers (GET /healthz).
 import { ApiError, get } from '../api.js';
 import { h } from '../dom.js';
 
@@ -12,7 +12,11 @@ export function render(outlet, { signal }) {
         h('h1', {}, 'Your files, on your own server'),
         h('p', { class: 'lead' },
           'Nimbus keeps your files on storage you control: upload, share and restore them from ',
-          'the browser or the API, with mirrored disks and a trash that forgives.')),
+          'the browser or the API, with mirrored disks and a trash that forgives.'),
+        // On the page itself: on a phone the header's links are behind "Menu" (QA pass 17c).
+        h('p', { class: 'form-actions hero-actions' },
+          h('a', { href: '/signup', class: 'button' }, 'Sign up'),
+          h('a', { href: '/login', class: 'button button-secondary' }, 'Log in'))),
       h('section', { class: 'cards' },
         card('Mirrored storage', 'Every file is written to two disks and checked on read.'),
         card('Sharing', 'Share folders with people or send a link that can expire.'),
