@@ -27,4 +27,12 @@ bool ProcessIsGone(std::string_view host, std::string_view pid) {
   return ::kill(static_cast<pid_t>(n), 0) != 0 && errno == ESRCH;
 }
 
+bool TaggedHolderIsGone(std::string_view holder, std::string_view tag) {
+  if (!holder.starts_with(tag) || holder.substr(tag.size(), 1) != ":") return false;
+  holder.remove_prefix(tag.size() + 1);
+  const auto colon = holder.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  return ProcessIsGone(holder.substr(0, colon), holder.substr(colon + 1));
+}
+
 }  // namespace nimbus

@@ -15,4 +15,8 @@ std::string ThisHostName();
 // exists. A process of another host, or one that exists, is never "gone".
 bool ProcessIsGone(std::string_view host, std::string_view pid);
 
+// ProcessIsGone for a lease holder named "<tag>:<host>:<pid>" (scrubs, moves); false for a holder
+// of another form.
+bool TaggedHolderIsGone(std::string_view holder, std::string_view tag);
+
 }  // namespace nimbus

@@ -8,21 +8,21 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <charconv>
-#include <csignal>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <exception>
 #include <set>
 
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/mover.h"
 #include "storage/engine/storage_engine.h"
+#include "util/process_gone.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
@@ -58,19 +58,7 @@ std::string HostName() {
 // True when the lease holder "move:<host>:<pid>" is a process of this host that has ended: a
 // kill -9 or a crash left its lease behind, and nobody will renew it. (One host name, one pid
 // namespace: processes that share a host name but not their pids must set distinct lease owners.)
-bool HolderEndedHere(std::string_view holder) {
-  constexpr std::string_view kPrefix = "move:";
-  const auto colon = holder.rfind(':');
-  if (!holder.starts_with(kPrefix) || colon == std::string_view::npos || colon < kPrefix.size()) {
-    return false;
-  }
-  if (holder.substr(kPrefix.size(), colon - kPrefix.size()) != HostName()) return false;
-  const std::string_view digits = holder.substr(colon + 1);
-  pid_t pid = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return false;
-  return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
-}
+bool HolderEndedHere(std::string_view holder) { return TaggedHolderIsGone(holder, "move"); }
 
 }  // namespace
 
@@ -110,9 +98,9 @@ net::awaitable<Result<void>> Mover::OpenTask(std::int64_t owner_id, const std::s
           return Fail(Errc::kConflict, "owner {} is being moved by another process (task {}: {})",
                       owner_id, old.id, leased.error().message);
         }
-        auto ended = tasks.Finish(old.id, lease_owner_, "failed", "",
-                                  "abandoned: the process running it stopped before it finished",
-                                  now);
+        auto ended =
+            tasks.Finish(old.id, lease_owner_, "failed", "",
+                         "abandoned: the process running it stopped before it finished", now);
         if (!ended) return ended;
       }
       auto id = tasks.Create("move", target, owner_id, now);
@@ -225,7 +213,6 @@ net::awaitable<void> Mover::Sleep(std::chrono::milliseconds d) {
   co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
 }
 
-
 void Mover::Start(std::int64_t owner_id, const net::any_io_executor& executor) {
   {
     std::lock_guard lock(mu_);
@@ -280,16 +267,17 @@ net::awaitable<void> Mover::RunWithRetries(std::shared_ptr<Mover> self, std::int
     if (!alerted && code != Errc::kConflict) {
       alerted = true;
       auto p = self->Progress(owner_id);
-      self->engine_.alerts().Raise(
-          Alert{AlertKind::kRepairFailed, p ? p->to : "",
-                fmt::format("Moving owner {} to another disk category failed and is retried "
-                            "every {} s: {}",
-                            owner_id, self->options_.retry_interval.count() / 1000,
-                            r.error().message)});
+      self->engine_.alerts().Raise(Alert{
+          AlertKind::kRepairFailed, p ? p->to : "",
+          fmt::format("Moving owner {} to another disk category failed and is retried "
+                      "every {} s: {}",
+                      owner_id, self->options_.retry_interval.count() / 1000, r.error().message)});
     }
     if (attempt == self->options_.max_attempts) {
-      spdlog::error("storage: move of owner {} gave up after {} attempts; it stays recorded and "
-                    "resumes at the next start", owner_id, attempt);
+      spdlog::error(
+          "storage: move of owner {} gave up after {} attempts; it stays recorded and "
+          "resumes at the next start",
+          owner_id, attempt);
       break;
     }
     co_await Sleep(self->options_.retry_interval);
@@ -321,8 +309,7 @@ Result<std::size_t> Mover::ResumeMoves(const net::any_io_executor& executor) {
   return owners->size() + switched.size();
 }
 
-net::awaitable<void> Mover::FinishInBackground(std::shared_ptr<Mover> self,
-                                               std::int64_t owner_id) {
+net::awaitable<void> Mover::FinishInBackground(std::shared_ptr<Mover> self, std::int64_t owner_id) {
   auto r = co_await self->FinishSwitched(owner_id);
   if (!r) {
     spdlog::warn("storage: owner {}: the old copies of an interrupted move were not deleted: {}",

@@ -14,6 +14,7 @@
 #include "db/stores/disk_task_store.h"
 #include "storage/engine/scrub_internal.h"
 #include "storage/put_blob.h"
+#include "util/process_gone.h"
 #include "util/run_blocking.h"
 
 namespace nimbus::storage {
@@ -63,7 +64,9 @@ net::awaitable<Result<void>> Scrubber::Begin() {
       if (!latest) return Fail(latest.error());
       if (*latest && ((*latest)->state == "running" || (*latest)->state == "queued")) {
         const db::DiskTaskRow& old = **latest;
-        auto leased = tasks.TryLease(old.id, owner, now, until);
+        // A scrub killed on this host (kill -9) left its lease: taken over at once.
+        auto gone = [](std::string_view holder) { return TaggedHolderIsGone(holder, "scrub"); };
+        auto leased = tasks.TryLease(old.id, owner, now, until, gone);
         if (!leased) {
           if (leased.error().code != Errc::kConflict) return Fail(leased.error());
           return Fail(Errc::kConflict, "a scrub of pair {} is already running (task {}, {})", pair,
