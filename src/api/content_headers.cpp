@@ -94,7 +94,8 @@ std::string ContentDisposition(std::string_view filename, bool as_inline) {
         ++i;
       }
       ascii += '_';
-    } else if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
+    } else if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c == '%') {
+      // '%' too: some user agents percent-decode the plain filename (RFC 6266, appendix D).
       ascii += '_';
     } else {
       ascii += static_cast<char>(c);

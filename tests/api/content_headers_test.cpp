@@ -59,7 +59,7 @@ TEST(ContentDispositionTest, Utf8NameHasAsciiFallbackAndExtendedForm) {
   EXPECT_EQ(ContentDisposition("a.txt", true),
             "inline; filename=\"a.txt\"; filename*=UTF-8''a.txt");
   EXPECT_EQ(ContentDisposition("say \"hi\"\\%#.txt", false),
-            "attachment; filename=\"say _hi__%#.txt\"; "
+            "attachment; filename=\"say _hi___#.txt\"; "
             "filename*=UTF-8''say%20%22hi%22%5C%25#.txt");
   EXPECT_EQ(ContentDisposition("日本.txt", false),
             "attachment; filename=\"__.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt");
