@@ -76,7 +76,7 @@ struct ZipSlot {
 http::Response ZipResponse(const FileApi& api, const Node& folder, const http::Request& req) {
   // ?only=id,id,…: a selection of the items directly in the folder, as one zip.
   std::vector<std::string> only;
-  if (auto list = req.query("only"); list && !list->empty()) {
+  if (auto list = req.query("only"); list) {
     std::unordered_set<std::string_view> seen;
     std::string_view rest = *list;
     while (!rest.empty()) {
@@ -85,6 +85,12 @@ http::Response ZipResponse(const FileApi& api, const Node& folder, const http::R
       // An id given twice is one item (and the zip's name counts it once).
       if (!id.empty() && seen.insert(id).second) only.emplace_back(id);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    if (only.empty()) {  // Not the whole folder: a selection that lost its items (a bug).
+      return http::ErrorResponse(
+          Error{Errc::kInvalidArgument, "?only= names no item: give the ids of the items to "
+                                        "download, or leave it out for the whole folder."},
+          req.request_id());
     }
     if (only.size() > 10'000) {
       return http::ErrorResponse(

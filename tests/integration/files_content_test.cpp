@@ -463,6 +463,13 @@ TEST_F(FilesContentTest, SelectedItemsOfAFolderDownloadAsOneZip) {
   ASSERT_EQ(twice.status, 200);
   EXPECT_EQ(twice.HeaderOr("Content-Disposition"), zip.HeaderOr("Content-Disposition"));
 
+  // An empty selection is a client's bug, not the whole folder (QA pass 17a).
+  for (const char* empty : {"?only=", "?only=,"}) {
+    HttpResponse none = Api("GET", "/api/v1/nodes/" + folder_id + "/content" + empty);
+    EXPECT_EQ(none.status, 400) << empty << ": " << none.body.substr(0, 200);
+    EXPECT_NE(none.body.find("names no item"), std::string::npos) << none.body.substr(0, 300);
+  }
+
   // Something not directly in the folder (or gone): 404, no zip.
   const std::string inner_id(BodyOf(inner).at("id").as_string());
   HttpResponse deeper =
