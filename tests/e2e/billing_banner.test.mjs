@@ -1,6 +1,6 @@
 // The billing banners in a real browser against the real server (issue 7): with 860 MiB of the
 // free 1 GB held (one file, sent through the API), the files page shows no usage banner; an
-// upload from the page that takes usage past 85 % brings "Your storage is 85 % full" with a
+// upload from the page that takes usage past 85 % brings "Your storage is 85% full" with a
 // Change plan link at once (the quota bar's /me refresh), without a reload. After an upgrade to
 // 10 GB left unpaid and `nimbus job run billing` (billing.grace_days = 0), every page shows the
 // past-due banner with what is due and since when, the usage banner is gone (10 GB plan), an
@@ -94,7 +94,7 @@ describe('billing banners', () => {
       await panel.getByText('1 of 1 uploaded').waitFor({ timeout: 60000 });
       await usage.waitFor({ timeout: 10000 });
       assert.equal(await usage.innerText(),
-                   'Your storage is 85 % full. Free some space or choose a larger plan. Change plan');
+                   'Your storage is 85% full. Free some space or choose a larger plan. Change plan');
       assert.equal(await usage.getByRole('link', { name: 'Change plan' }).getAttribute('href'),
                    '/plan');
 

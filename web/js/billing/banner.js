@@ -52,7 +52,7 @@ function usageBanner(usage) {
   if (!level) return null;
   return h('section', { class: `banner banner-usage billing-usage usage-${level}`,
                         'aria-label': 'Storage almost full', dataset: { level: String(level) } },
-           h('p', {}, h('strong', {}, `Your storage is ${percent} % full. `),
+           h('p', {}, h('strong', {}, `Your storage is ${percent}% full. `),
              'Free some space or choose a larger plan. ',
              h('a', { href: '/plan', class: 'banner-action' }, 'Change plan')));
 }
