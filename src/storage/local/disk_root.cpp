@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,9 +166,13 @@ Result<RootState> PrepareRoot(const std::string& disk_id, const std::string& roo
                   disk_id, root, marker->installation, installation);
     }
     if (!installation.empty() && marker->installation.empty()) {
-      // A marker from before installation ids: this installation's from now on.
+      // A marker from before installation ids: this installation's from now on. Best effort: a
+      // disk that cannot take the write (read-only now) still opens, and is stamped later.
       auto stamped = WriteMarker(disk_id, root, installation, marker->created_at);
-      if (!stamped) return Fail(stamped.error());
+      if (!stamped) {
+        spdlog::warn("disk {}: could not write this installation's id into its marker: {}", disk_id,
+                     stamped.error().message);
+      }
     }
   } else if (marker.error().code == Errc::kNotFound) {
     if (set_up_before) return not_there(fmt::format("has no {} marker", kMarkerName));
