@@ -318,7 +318,15 @@ Result<HttpResponse> HttpClient::Request(std::string_view method, std::string_vi
     req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
   req.append("\r\n").append(body);
-  if (auto r = SendRaw(req); !r) return std::unexpected(r.error());
+  if (auto r = SendRaw(req); !r) {
+    // A server that answers before the whole body (413, 507) and closes makes the rest of the
+    // send fail; its answer may be waiting, as a browser or curl would read it.
+    if (r.error().code != Errc::kUnavailable) return std::unexpected(r.error());
+    peer_closed_ = false;
+    auto early = ReadResponse(timeout, method == "HEAD");
+    if (early) return early;
+    return std::unexpected(r.error());
+  }
   return ReadResponse(timeout, method == "HEAD");
 }
 
