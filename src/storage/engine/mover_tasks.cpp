@@ -89,11 +89,10 @@ net::awaitable<Result<void>> Mover::OpenTask(std::int64_t owner_id, const std::s
       if (!unfinished) return Fail(unfinished.error());
       for (const db::DiskTaskRow& old : *unfinished) {
         if (old.owner_id != owner_id) continue;
-        if (old.lease_owner != lease_owner_ && HolderEndedHere(old.lease_owner)) {
-          // Its process is gone (killed mid-move): no need to wait for the lease to run out.
-          if (auto freed = tasks.Release(old.id, old.lease_owner, now); !freed) return freed;
-        }
-        if (auto leased = tasks.TryLease(old.id, lease_owner_, now, until); !leased) {
+        // A holder whose process is gone (killed mid-move) is taken over without waiting for
+        // its lease to run out.
+        if (auto leased = tasks.TryLease(old.id, lease_owner_, now, until, HolderEndedHere);
+            !leased) {
           if (leased.error().code != Errc::kConflict) return leased;
           return Fail(Errc::kConflict, "owner {} is being moved by another process (task {}: {})",
                       owner_id, old.id, leased.error().message);
