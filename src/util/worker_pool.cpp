@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "util/worker_pool.h"
 
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <exception>
 
+#include "util/await_callback.h"
 #include "util/run_blocking.h"
 
 namespace nimbus {
@@ -28,34 +26,23 @@ void WorkerPool::Post(std::move_only_function<void()> fn) {
 
 void WorkerPool::Join() { impl_->pool.join(); }
 
-namespace {
-
-// Initiation for RunOnPool: run on the pool, then complete on the handler's own executor.
-struct RunOnPoolInit {
-  template <class Handler>
-  void operator()(Handler handler, WorkerPool* pool, std::move_only_function<void()> fn) const {
-    auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
-    pool->Post([handler = std::move(handler), fn = std::move(fn), work = std::move(work)]() mutable {
-      std::exception_ptr error;
-      try {
-        fn();
-      } catch (...) {
-        error = std::current_exception();
-      }
-      auto ex = work.get_executor();
-      boost::asio::post(ex, [handler = std::move(handler), error]() mutable {
-        std::move(handler)(error);
-      });
-      work.reset();
-    });
-  }
-};
-
-}  // namespace
-
 net::awaitable<void> RunOnPool(WorkerPool& pool, std::move_only_function<void()> fn) {
-  co_await boost::asio::async_initiate<const net::use_awaitable_t<>&, void(std::exception_ptr)>(
-      RunOnPoolInit{}, net::use_awaitable, &pool, std::move(fn));
+  auto start = [&pool, &fn](std::move_only_function<void(std::exception_ptr)> done) {
+    pool.Post([fn = std::move(fn), done = std::move(done)]() mutable {
+      std::exception_ptr error;
+      {
+        auto run = std::move(fn);  // Its captures end here, before the caller goes on.
+        try {
+          run();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      done(error);
+    });
+  };
+  std::exception_ptr error = co_await AwaitCallback<std::exception_ptr>(std::move(start));
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace nimbus

@@ -600,7 +600,9 @@ TEST_F(FilesTreeTest, TrashAndUsageBytesAreExactWithFiles) {
   auto purge = RunNimbus({"job", "run", "trash-purge", "--data", data_dir()},
                          {{"NIMBUS_FILES_TRASH_RETENTION_DAYS", "0"}});
   ASSERT_TRUE(purge) << purge.error().message;
-  EXPECT_EQ(purge->exit_code(), 0) << purge->out << purge->err;
+  EXPECT_EQ(purge->exit_code(), 0)
+      << purge->status.Describe() << (purge->timed_out ? " (timed out)" : "") << "\n"
+      << purge->out << purge->err;
   json::object after;
   for (int i = 0; i < 30; ++i) {  // The profile may be cached for a second; bounded: 3 s.
     after = Usage();
