@@ -11,6 +11,7 @@
 #include "api/file_handlers.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
+#include "core/files/tus_service.h"
 
 namespace nimbus::api {
 
@@ -101,6 +102,10 @@ net::awaitable<Response> PatchShare(const ShareApi& api, Request& req) {
   auto share =
       co_await api.shares.Update(p.user.id, std::string(req.path_param("id")), *permission);
   if (!share) co_return Err(share.error(), req);
+  // Lowered to read: the grantee's uploads into it cannot land any more; their space is freed.
+  if (*permission == core::files::Permission::kRead) {
+    (void)co_await api.files.tus.DropUnreachable(share->grantee.id);
+  }
   co_return http::JsonResponse(200, ShareJson(*share, p.user));
 }
 
@@ -108,6 +113,8 @@ net::awaitable<Response> DeleteShare(const ShareApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto deleted = co_await api.shares.Delete(p.user.id, std::string(req.path_param("id")));
   if (!deleted) co_return Err(deleted.error(), req);
+  // The grantee's uploads into it cannot land any more: their space is freed now, not in a day.
+  (void)co_await api.files.tus.DropUnreachable(*deleted);
   co_return http::EmptyResponse(204);
 }
 

@@ -323,6 +323,12 @@ net::awaitable<http::Response> ListUploads(const FileApi& api, http::Request& re
         {"updated_at", time(u.updated_at)},
         {"expires_at", time(u.updated_at + expiry_ms)},
     });
+    // Someone's upload into a folder of the caller's shared with edit: it holds the caller's
+    // space, so it is listed, and the caller may discard it (DELETE) like their own.
+    if (!u.sender_email.empty()) {
+      items.back().as_object()["sender"] =
+          boost::json::object{{"name", u.sender_name}, {"email", u.sender_email}};
+    }
   }
   co_return http::JsonResponse(200, boost::json::object{{"uploads", std::move(items)}});
 }

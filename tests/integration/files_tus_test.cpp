@@ -382,6 +382,68 @@ TEST_F(FilesTusTest, UnfinishedUploadsAreListedWithWhereTheyLandAndCanBeCancelle
   EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
 }
 
+// A colleague's upload into a folder shared with edit holds the owner's space: the owner sees it
+// (with who sends it) and may discard it; revoking the share frees it at once (QA pass 18: an
+// abandoned 1000 MB upload held the owner's space for a day, listed nowhere).
+TEST_F(FilesTusTest, AColleaguesUnfinishedUploadIsTheOwnersToSeeAndDiscardAndARevokeFreesIt) {
+  StartWithUser();  // ann
+  ASSERT_NO_FATAL_FAILURE(SignUpConfirmed("bob@example.com"));
+  Browser bob = LogIn("bob@example.com");
+  HttpResponse folder = Api("POST", "/api/v1/nodes/root/folders", R"({"path":"Team"})");
+  ASSERT_EQ(folder.status, 201) << folder.body;
+  const std::string team = IdOf(folder);
+  HttpResponse shared =
+      Api("POST", "/api/v1/shares",
+          R"({"node_id":")" + team + R"(","email":"bob@example.com","permission":"edit"})");
+  ASSERT_EQ(shared.status, 201) << shared.body;
+  const std::string share = std::string(BodyOf(shared).at("id").as_string());
+  auto bob_starts = [&](const std::string& name) {
+    Headers h{
+        {"Tus-Resumable", "1.0.0"},
+        {"Upload-Length", "7000"},
+        {"Upload-Metadata", fmt::format("parent_id {},filename {}", Base64(team), Base64(name))}};
+    HttpResponse r = Call("POST", "/api/v1/uploads", "", &bob, true, h);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.HeaderOr("Location");
+  };
+  const std::string first = bob_starts("scan.pdf");
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 7000);  // ann's space holds it.
+
+  HttpResponse list = Api("GET", "/api/v1/uploads");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const boost::json::object listed = BodyOf(list);
+  const auto& items = listed.at("uploads").as_array();
+  ASSERT_EQ(items.size(), 1u) << list.body;
+  EXPECT_EQ("/api/v1/uploads/" + std::string(items[0].at("id").as_string()), first);
+  EXPECT_EQ(items[0].at("folder_path"), "/Team") << list.body;
+  EXPECT_EQ(items[0].at("sender").at("email"), "bob@example.com") << list.body;
+  // bob's own list has it, without a sender (it is his).
+  const boost::json::object bobs = BodyOf(Call("GET", "/api/v1/uploads", "", &bob));
+  ASSERT_EQ(bobs.at("uploads").as_array().size(), 1u);
+  EXPECT_FALSE(bobs.at("uploads").as_array()[0].as_object().contains("sender"));
+
+  // ann discards it: her space is free, and bob hears it is gone.
+  EXPECT_EQ(Tus("DELETE", first).status, 204);
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
+  EXPECT_EQ(Call("HEAD", first, "", &bob, true, {{"Tus-Resumable", "1.0.0"}}).status, 404);
+
+  // A revoke frees what bob still sends into the folder; his own uploads are his.
+  const std::string second = bob_starts("notes.txt");
+  Headers own{{"Tus-Resumable", "1.0.0"},
+              {"Upload-Length", "300"},
+              {"Upload-Metadata", "filename " + Base64("mine.txt")}};
+  HttpResponse mine = Call("POST", "/api/v1/uploads", "", &bob, true, own);
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 7000);
+  ASSERT_EQ(Api("DELETE", "/api/v1/shares/" + share).status, 204);
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
+  EXPECT_TRUE(BodyOf(Api("GET", "/api/v1/uploads")).at("uploads").as_array().empty());
+  EXPECT_EQ(Call("HEAD", second, "", &bob, true, {{"Tus-Resumable", "1.0.0"}}).status, 404);
+  EXPECT_EQ(
+      Call("HEAD", mine.HeaderOr("Location"), "", &bob, true, {{"Tus-Resumable", "1.0.0"}}).status,
+      200);
+}
+
 TEST_F(FilesTusTest, ACutConnectionKeepsTheBytesThatArrived) {
   StartWithUser();
   const std::string data = Pattern(200'000);

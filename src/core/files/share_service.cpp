@@ -257,9 +257,10 @@ net::awaitable<Result<Share>> ShareService::Update(std::int64_t owner_id, std::s
   co_return co_await RunBlocking(deps_.workers, std::move(write));
 }
 
-net::awaitable<Result<void>> ShareService::Delete(std::int64_t user_id, std::string share_id) {
+net::awaitable<Result<std::int64_t>> ShareService::Delete(std::int64_t user_id,
+                                                          std::string share_id) {
   auto write = [&] {
-    return deps_.db.Write([&](Transaction& tx) -> Result<void> {
+    return deps_.db.Write([&](Transaction& tx) -> Result<std::int64_t> {
       auto row = ShareStore::Find(tx, share_id);
       if (!row) return std::unexpected(std::move(row.error()));
       if (!*row || ((*row)->owner_id != user_id && (*row)->grantee_id != user_id)) {
@@ -268,7 +269,7 @@ net::awaitable<Result<void>> ShareService::Delete(std::int64_t user_id, std::str
       auto deleted = ShareStore::Delete(tx, share_id);
       if (!deleted) return std::unexpected(std::move(deleted.error()));
       if (!*deleted) return std::unexpected(ShareNotFound());
-      return {};
+      return (*row)->grantee_id;
     });
   };
   co_return co_await RunBlocking(deps_.workers, std::move(write));

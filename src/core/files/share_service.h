@@ -7,12 +7,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/files/file_service.h"
 #include "core/files/file_types.h"
@@ -31,7 +30,7 @@ struct Share {
   NodeOwner owner;    // Who shares.
   NodeOwner grantee;  // With whom.
   Permission permission = Permission::kRead;  // kRead or kEdit.
-  std::int64_t created_at = 0;  // ms since the epoch (UTC).
+  std::int64_t created_at = 0;                // ms since the epoch (UTC).
 };
 
 struct SharePage {
@@ -41,12 +40,12 @@ struct SharePage {
 
 // One access through a share or a link, newest first (GET /shares/{id}/activity, /links/…).
 struct ActivityEntry {
-  std::int64_t at = 0;                 // ms since the epoch (UTC).
-  std::optional<NodeOwner> actor;      // Shares: the grantee who did it.
-  std::string ip;                      // Links: the visitor's address.
-  std::string action;                  // "view", "list", "download", "zip", "upload", …
+  std::int64_t at = 0;             // ms since the epoch (UTC).
+  std::optional<NodeOwner> actor;  // Shares: the grantee who did it.
+  std::string ip;                  // Links: the visitor's address.
+  std::string action;              // "view", "list", "download", "zip", "upload", …
   std::string node_id;
-  std::string path;                    // What, as the accessor saw it.
+  std::string path;  // What, as the accessor saw it.
 };
 
 struct ShareDeps {
@@ -85,8 +84,8 @@ class ShareService {
   // share whose node is in the trash.
   net::awaitable<Result<Share>> Update(std::int64_t owner_id, std::string share_id,
                                        Permission permission);
-  // The owner revokes, or the grantee leaves. kNotFound for anyone else.
-  net::awaitable<Result<void>> Delete(std::int64_t user_id, std::string share_id);
+  // The owner revokes, or the grantee leaves; returns the grantee. kNotFound for anyone else.
+  net::awaitable<Result<std::int64_t>> Delete(std::int64_t user_id, std::string share_id);
   // The newest accesses through the share (at most `limit`); owner only (kForbidden for the
   // grantee, kNotFound for anyone else). Recording is asynchronous (ActivityLog): an access
   // shows up a moment after its request was answered.

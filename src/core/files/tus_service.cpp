@@ -14,6 +14,7 @@
 #include "core/files/access.h"
 #include "core/files/quota_tx.h"
 #include "core/secrets.h"
+#include "db/stores/account_store.h"
 #include "db/stores/tus_store.h"
 #include "util/run_blocking.h"
 #include "util/sha256.h"
@@ -133,13 +134,21 @@ void TusService::ClearBusy(const std::string& id) {
   busy_.erase(id);
 }
 
-net::awaitable<Result<TusUpload>> TusService::Load(std::int64_t owner_id, const std::string& id) {
-  auto find = [this, &id] {
-    return deps_.db.Read([&](db::Transaction& tx) { return db::TusStore::Find(tx, id); });
+net::awaitable<Result<TusUpload>> TusService::Load(std::int64_t owner_id, const std::string& id,
+                                                   bool or_space_owner) {
+  auto find = [this, &id, owner_id, or_space_owner] {
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<std::optional<db::TusUploadRecord>> {
+      auto row = db::TusStore::Find(tx, id);
+      if (!row || !*row || (*row)->owner_id == owner_id || !or_space_owner) return row;
+      auto space = db::TusStore::SpaceOwnerOf(tx, id);
+      if (!space) return std::unexpected(space.error());
+      if (*space != owner_id) return std::optional<db::TusUploadRecord>();
+      return row;
+    });
   };
   auto found = co_await RunBlocking(deps_.workers, std::move(find));
   if (!found) co_return std::unexpected(found.error());
-  if (!*found || (*found)->owner_id != owner_id) {
+  if (!*found || ((*found)->owner_id != owner_id && !or_space_owner)) {
     co_return Fail(Errc::kNotFound, "There is no upload {} (it may have expired).", id);
   }
   co_return FromRecord(**found);
@@ -335,22 +344,63 @@ net::awaitable<Result<TusUpload>> TusService::Append(
 
 net::awaitable<Result<std::vector<TusUpload>>> TusService::ListUnfinished(std::int64_t owner_id) {
   auto list = [this, owner_id] {
-    return deps_.db.Read(
-        [&](db::Transaction& tx) { return db::TusStore::ListByOwner(tx, owner_id); });
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<std::vector<TusUpload>> {
+      auto rows = db::TusStore::ListUnfinishedFor(tx, owner_id);
+      if (!rows) return std::unexpected(rows.error());
+      std::vector<TusUpload> out;
+      for (const db::TusUploadRecord& r : *rows) {
+        TusUpload u = FromRecord(r);
+        if (r.owner_id != owner_id) {
+          auto sender = db::AccountStore::FindUser(tx, r.owner_id);
+          if (!sender) return std::unexpected(sender.error());
+          if (*sender) {
+            u.sender_name = (*sender)->name;
+            u.sender_email = (*sender)->email;
+          }
+        }
+        out.push_back(std::move(u));
+      }
+      return out;
+    });
   };
-  auto rows = co_await RunBlocking(deps_.workers, std::move(list));
-  if (!rows) co_return std::unexpected(rows.error());
-  std::vector<TusUpload> out;
-  for (const db::TusUploadRecord& r : *rows) {
-    if (r.state == "receiving" || r.state == "assembling") out.push_back(FromRecord(r));
-  }
-  co_return out;
+  co_return co_await RunBlocking(deps_.workers, std::move(list));
 }
 
-net::awaitable<Result<void>> TusService::Terminate(std::int64_t owner_id, std::string id) {
+net::awaitable<Result<int>> TusService::DropUnreachable(std::int64_t sender_id) {
+  auto find = [this, sender_id] {
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<std::vector<std::string>> {
+      auto rows = db::TusStore::ListByOwner(tx, sender_id);
+      if (!rows) return std::unexpected(rows.error());
+      std::vector<std::string> out;
+      for (const db::TusUploadRecord& r : *rows) {
+        if (r.state != "receiving") continue;
+        auto space = db::TusStore::SpaceOwnerOf(tx, r.id);
+        if (!space) return std::unexpected(space.error());
+        if (!*space || **space == sender_id) continue;
+        auto folder = Authorize(tx, sender_id, r.parent_id, Permission::kEdit);
+        if (folder) continue;
+        if (folder.error().code != Errc::kNotFound && folder.error().code != Errc::kForbidden) {
+          return std::unexpected(folder.error());
+        }
+        out.push_back(r.id);
+      }
+      return out;
+    });
+  };
+  auto ids = co_await RunBlocking(deps_.workers, std::move(find));
+  if (!ids) co_return std::unexpected(ids.error());
+  int dropped = 0;
+  for (const std::string& id : *ids) {
+    // Gone or being saved meanwhile: its own request says what became of it.
+    if (auto done = co_await Terminate(sender_id, id); done) ++dropped;
+  }
+  co_return dropped;
+}
+
+net::awaitable<Result<void>> TusService::Terminate(std::int64_t user_id, std::string id) {
   static constexpr char kBeingSaved[] =
       "This upload is complete and being saved; it cannot be cancelled any more.";
-  Result<TusUpload> upload = co_await Load(owner_id, id);
+  Result<TusUpload> upload = co_await Load(user_id, id, true);
   if (!upload) co_return std::unexpected(upload.error());
   if (upload->state == TusState::kAssembling) co_return Fail(Errc::kConflict, kBeingSaved);
   // A PATCH may be writing to it: typically the one the client just aborted to cancel, whose

@@ -50,6 +50,10 @@ struct TusUpload {
   std::int64_t created_at = 0;              // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;              // The last byte received (or the creation).
   std::optional<std::int64_t> modified_at;  // The file's own time (ms), given to the node.
+  // ListUnfinished only: who is sending it, when not the caller (an upload into a folder of the
+  // caller's shared with edit, which holds the caller's space).
+  std::string sender_name{};
+  std::string sender_email{};
 };
 
 struct TusCreateRequest {
@@ -103,11 +107,17 @@ class TusService {
   net::awaitable<Result<TusUpload>> Append(std::int64_t owner_id, std::string id,
                                            std::uint64_t offset, storage::ByteSource& body,
                                            std::optional<std::array<std::uint8_t, 32>> sha256);
-  // Termination: removes the staging file, the reservation and the row. kNotFound; kConflict
-  // while a request writes to it or it is being assembled.
-  net::awaitable<Result<void>> Terminate(std::int64_t owner_id, std::string id);
-  // The uploads `owner_id` started that have not become files yet (receiving or being saved),
-  // oldest first: what holds their space (GET /api/v1/uploads).
+  // Termination: removes the staging file, the reservation and the row. `user_id` is the one who
+  // sent it, or the owner of the space it holds (a colleague's upload into a shared folder that
+  // was abandoned: the owner discards it). kNotFound; kConflict while it is being assembled.
+  net::awaitable<Result<void>> Terminate(std::int64_t user_id, std::string id);
+  // Terminates the unfinished uploads of `sender_id` into others' space that can no longer land
+  // (a share revoked, left or lowered to read): their space is freed at once rather than after
+  // tus_expiry_h. Returns how many went.
+  net::awaitable<Result<int>> DropUnreachable(std::int64_t sender_id);
+  // The uploads that have not become files yet (receiving or being saved) that hold `owner_id`'s
+  // space: started by `owner_id`, or by others into `owner_id`'s shared folders (sender_* set),
+  // oldest first (GET /api/v1/uploads).
   net::awaitable<Result<std::vector<TusUpload>>> ListUnfinished(std::int64_t owner_id);
   // Start-up: assembles, in the background on `executor`, every upload whose bytes were all
   // durable when the server stopped. Returns how many were started.
@@ -121,7 +131,10 @@ class TusService {
   struct Assembly;
   class BusyGuard;
 
-  net::awaitable<Result<TusUpload>> Load(std::int64_t owner_id, const std::string& id);
+  // The upload `id` of `owner_id` (its sender); with `or_space_owner`, also of the owner of the
+  // space it holds. kNotFound for anyone else.
+  net::awaitable<Result<TusUpload>> Load(std::int64_t owner_id, const std::string& id,
+                                         bool or_space_owner = false);
   net::awaitable<Result<TusUpload>> AwaitAssembly(TusUpload upload);
   // Starts (or joins) the assembly of `upload` on `executor`.
   std::shared_ptr<Assembly> StartAssembly(const TusUpload& upload, net::any_io_executor executor);

@@ -89,6 +89,23 @@ Result<std::vector<TusUploadRecord>> TusStore::ListByOwner(Transaction& tx, std:
                {owner_id}));
 }
 
+Result<std::vector<TusUploadRecord>> TusStore::ListUnfinishedFor(Transaction& tx,
+                                                                 std::int64_t user_id) {
+  return ToRecords(tx.Query(
+      fmt::format("SELECT {} FROM tus_uploads WHERE state IN ('receiving', 'assembling') AND "
+                  "(owner_id = ? OR id IN (SELECT id FROM reservations WHERE owner_id = ? AND "
+                  "kind = 'tus')) ORDER BY created_at, id",
+                  kColumns),
+      {user_id, user_id}));
+}
+
+Result<std::optional<std::int64_t>> TusStore::SpaceOwnerOf(Transaction& tx, std::string_view id) {
+  auto row = tx.QueryOne("SELECT owner_id FROM reservations WHERE id = ? AND kind = 'tus'", {id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>((*row)->Int(0));
+}
+
 Result<std::vector<TusUploadRecord>> TusStore::ListIdleSince(Transaction& tx,
                                                              std::int64_t before_ms) {
   return ToRecords(tx.Query(

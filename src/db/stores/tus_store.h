@@ -55,6 +55,12 @@ class TusStore {
   static Result<std::vector<TusUploadRecord>> ListPendingAssembly(Transaction& tx);
   // Every upload of `owner_id`, whatever its state (an account being deleted).
   static Result<std::vector<TusUploadRecord>> ListByOwner(Transaction& tx, std::int64_t owner_id);
+  // The unfinished uploads (receiving or assembling) that `user_id` sent, or that someone sent
+  // into `user_id`'s space (a folder of theirs shared with edit): both hold `user_id`'s quota.
+  static Result<std::vector<TusUploadRecord>> ListUnfinishedFor(Transaction& tx,
+                                                                std::int64_t user_id);
+  // Whose space upload `id`'s reservation holds (nullopt: none left).
+  static Result<std::optional<std::int64_t>> SpaceOwnerOf(Transaction& tx, std::string_view id);
   // Uploads not assembling whose last change is older than `before_ms`, oldest first.
   static Result<std::vector<TusUploadRecord>> ListIdleSince(Transaction& tx,
                                                             std::int64_t before_ms);
