@@ -194,7 +194,8 @@ int ListUsers(const config::Config& config, bool json) {
              "VERIFIED");
   for (const auto& u : *users) {
     fmt::print("{:<20} {:<32} {:<20} {:<6} {:<9} {:<8}\n", u.id, u.email, u.name,
-               u.is_admin ? "yes" : "no", u.disabled ? "yes" : "no", Verified(u));
+               u.is_admin ? "yes" : "no", u.closing ? "deleting" : (u.disabled ? "yes" : "no"),
+               Verified(u));
   }
   return 0;
 }

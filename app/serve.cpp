@@ -253,6 +253,17 @@ int RunServe(const config::Config& config) {
           spdlog::info("assembling {} resumable upload(s) left by the previous run", *started);
         }
       });
+  // Account deletions cut short by a stop or a crash are finished.
+  net::co_spawn(ioc, core::FinishAccountClosings(closer_deps),
+                [](std::exception_ptr e, Result<int> finished) {
+                  if (e) std::rethrow_exception(e);
+                  if (!finished) {
+                    spdlog::warn("cannot finish the account deletions cut short: {}",
+                                 finished.error().message);
+                  } else if (*finished > 0) {
+                    spdlog::info("finished {} account deletion(s) cut short before", *finished);
+                  }
+                });
   // Signals are handled before the address is announced: whoever stops the server as soon as it
   // reads "listening on" gets the graceful stop, never the default kill.
   net::signal_set signals(ioc, SIGINT, SIGTERM);

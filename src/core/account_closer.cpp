@@ -25,6 +25,9 @@ Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::i
   if (!user) return std::unexpected(std::move(user.error()));
   if (!*user) return Fail(Errc::kNotFound, "There is no such account.");
   const db::UserRecord& u = **user;
+  // A deletion cut short (a process killed): it goes on from where it stopped; its checks were
+  // passed and its mail queued by the first try.
+  if (u.closing_at) return u;
   if (u.is_admin && !u.disabled) {
     auto admins = db::AccountStore::CountActiveAdmins(tx);
     if (!admins) return std::unexpected(std::move(admins.error()));
@@ -58,6 +61,9 @@ Result<db::UserRecord> Prepare(db::Transaction& tx, std::int64_t user_id, std::i
                 "change: try again when that has finished (a few minutes).");
   }
   if (auto r = db::AccountStore::SetFlags(tx, user_id, true, u.is_admin, now); !r) {
+    return std::unexpected(r.error());
+  }
+  if (auto r = db::AccountStore::SetClosing(tx, user_id, now); !r) {
     return std::unexpected(r.error());
   }
   const std::string how = by_admin ? "by an administrator of this Nimbus" : "as you asked";
@@ -120,6 +126,24 @@ net::awaitable<Result<void>> CloseAccount(const AccountCloserDeps& deps, std::in
   deps.sessions.EvictUser(user_id);
   spdlog::info("account {} ({}) deleted with its files", user_id, user->email);
   co_return Result<void>{};
+}
+
+net::awaitable<Result<int>> FinishAccountClosings(const AccountCloserDeps& deps) {
+  auto list = [&] {
+    return deps.db.Read([](db::Transaction& tx) { return db::AccountStore::ListClosing(tx); });
+  };
+  auto ids = co_await RunBlocking(deps.workers, list);
+  if (!ids) co_return std::unexpected(std::move(ids.error()));
+  int finished = 0;
+  for (std::int64_t id : *ids) {
+    spdlog::info("account {}: finishing its deletion, cut short before", id);
+    if (auto r = co_await CloseAccount(deps, id, true); !r) {
+      spdlog::warn("account {}: its deletion could not be finished: {}", id, r.error().message);
+      continue;
+    }
+    ++finished;
+  }
+  co_return finished;
 }
 
 }  // namespace nimbus::core

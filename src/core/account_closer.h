@@ -37,7 +37,14 @@ struct AccountCloserDeps {
 // lands in it while its files go. A mail tells the address it happened.
 // `by_admin`: an administrator (the admin page, the CLI) rather than the user did it; the mail
 // and the refusals are worded for that.
+// The account is marked as being deleted in that first step: a deletion cut short (a process
+// killed) goes on from where it stopped when it is run again, without its checks or a second
+// mail.
 boost::asio::awaitable<Result<void>> CloseAccount(const AccountCloserDeps& deps,
                                                   std::int64_t user_id, bool by_admin);
+
+// Finishes every deletion cut short (`nimbus serve` at start, in the background). Returns how
+// many accounts went; one that fails again is logged and left for the next start.
+boost::asio::awaitable<Result<int>> FinishAccountClosings(const AccountCloserDeps& deps);
 
 }  // namespace nimbus::core

@@ -318,6 +318,14 @@ Result<User> AccountService::ApplyFlags(std::int64_t target_id, std::optional<bo
     if (!u) return std::unexpected(u.error());
     if (!*u) return Fail(Errc::kNotFound, "There is no user with this id.");
     db::UserRecord row = **u;
+    // Its files are gone already: enabled again, it would be an account without a root folder.
+    if (row.closing_at && disabled == false) {
+      return Fail(Errc::kConflict,
+                  "The deletion of {} was cut short (a process stopped during it): it cannot be "
+                  "enabled again. Run `nimbus admin user delete {} --yes` to finish it (the "
+                  "server finishes it too when it starts).",
+                  row.email, row.email);
+    }
     const bool was_active_admin = row.is_admin && !row.disabled;
     row.disabled = disabled.value_or(row.disabled);
     row.is_admin = is_admin.value_or(row.is_admin);

@@ -20,6 +20,7 @@ struct User {
   bool email_verified = false;
   std::string root_id;  // Opaque id of the user's root folder.
   std::int64_t created_at = 0;
+  bool closing = false;  // Being deleted (a deletion cut short, to be finished); disabled too.
 };
 
 // GET /api/v1/me: the user, their plan (from their allocation), usage and billing standing.
@@ -30,10 +31,10 @@ struct Profile {
   User user;
   std::uint64_t plan_bytes = 0;  // 0 when the user has no allocation (should not happen).
   std::string category;
-  std::uint64_t used_bytes = 0;   // Live files.
-  std::uint64_t trash_bytes = 0;  // Files in the trash (they still count against the quota).
+  std::uint64_t used_bytes = 0;      // Live files.
+  std::uint64_t trash_bytes = 0;     // Files in the trash (they still count against the quota).
   std::uint64_t reserved_bytes = 0;  // Held for uploads in progress (AccountStore::ReservedBytes).
-  billing::Standing billing;      // active, or past_due (read-only) with what is due.
+  billing::Standing billing;         // active, or past_due (read-only) with what is due.
 };
 
 // What login returns: the cookie value (the secret, shown once) and the CSRF token.

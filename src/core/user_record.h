@@ -8,9 +8,9 @@
 namespace nimbus::core {
 
 inline User ToUser(const db::UserRecord& r) {
-  return User{r.id,       r.email,     r.name,
-              r.is_admin, r.disabled,  r.email_verified_at.has_value(),
-              r.root_id,  r.created_at};
+  return User{r.id,       r.email,      r.name,
+              r.is_admin, r.disabled,   r.email_verified_at.has_value(),
+              r.root_id,  r.created_at, r.closing_at.has_value()};
 }
 
 }  // namespace nimbus::core

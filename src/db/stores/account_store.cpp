@@ -10,11 +10,11 @@ namespace {
 
 constexpr std::string_view kUserColumns =
     "id, email, name, password_hash, is_admin, disabled, email_verified_at, root_id, created_at, "
-    "updated_at";
+    "updated_at, closing_at";
 
 UserRecord ToUser(const Row& r) {
-  return UserRecord{r.Int(0),      r.Text(1),   r.Text(2), r.Text(3), r.Int(4) != 0,
-                    r.Int(5) != 0, r.OptInt(6), r.Text(7), r.Int(8),  r.Int(9)};
+  return UserRecord{r.Int(0),    r.Text(1), r.Text(2), r.Text(3), r.Int(4) != 0, r.Int(5) != 0,
+                    r.OptInt(6), r.Text(7), r.Int(8),  r.Int(9),  r.OptInt(10)};
 }
 
 Result<std::optional<UserRecord>> OneUser(Transaction& tx, std::string_view where, Value key) {
@@ -58,9 +58,9 @@ Result<std::optional<EmailChangeRecord>> OneEmailChange(Transaction& tx, std::st
 
 Result<void> AccountStore::InsertUser(Transaction& tx, const UserRecord& u) {
   auto r = tx.Exec(
-      fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns),
+      fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns),
       {u.id, u.email, u.name, u.password_hash, u.is_admin, u.disabled, u.email_verified_at,
-       u.root_id, u.created_at, u.updated_at});
+       u.root_id, u.created_at, u.updated_at, u.closing_at});
   if (!r) return r;
   // The user's root folder (0007_files) comes with the account.
   return tx.Exec(
@@ -70,15 +70,15 @@ Result<void> AccountStore::InsertUser(Transaction& tx, const UserRecord& u) {
 }
 
 Result<std::int64_t> AccountStore::TrashBytes(Transaction& tx, std::int64_t user_id) {
-  auto row = tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM trash_items WHERE owner_id = ?",
-                         {user_id});
+  auto row =
+      tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM trash_items WHERE owner_id = ?", {user_id});
   if (!row) return std::unexpected(row.error());
   return *row ? (**row)[0].AsInt() : 0;
 }
 
 Result<std::int64_t> AccountStore::ReservedBytes(Transaction& tx, std::int64_t user_id) {
-  auto row = tx.QueryOne("SELECT COALESCE(SUM(bytes), 0) FROM reservations WHERE owner_id = ?",
-                         {user_id});
+  auto row =
+      tx.QueryOne("SELECT COALESCE(SUM(bytes), 0) FROM reservations WHERE owner_id = ?", {user_id});
   if (!row) return std::unexpected(row.error());
   return *row ? (**row)[0].AsInt() : 0;
 }
@@ -99,6 +99,19 @@ Result<std::vector<UserRecord>> AccountStore::ListUsers(Transaction& tx) {
   out.reserve(rows->size());
   for (const Row& r : *rows) out.push_back(ToUser(r));
   return out;
+}
+
+Result<std::vector<std::int64_t>> AccountStore::ListClosing(Transaction& tx) {
+  auto rows = tx.Query("SELECT id FROM users WHERE closing_at IS NOT NULL ORDER BY closing_at, id");
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::vector<std::int64_t> out;
+  for (const Row& r : *rows) out.push_back(r.Int(0));
+  return out;
+}
+
+Result<void> AccountStore::SetClosing(Transaction& tx, std::int64_t id, std::int64_t now_ms) {
+  return UpdateUser(tx, id, "closing_at = COALESCE(closing_at, ?), updated_at = ?",
+                    {now_ms, now_ms});
 }
 
 Result<std::int64_t> AccountStore::CountUsers(Transaction& tx) {

@@ -27,6 +27,8 @@ struct UserRecord {
   std::string root_id{};
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // When its deletion began (0024_account_closing); nullopt: not being deleted.
+  std::optional<std::int64_t> closing_at{};
 };
 
 // One row of `email_tokens`.
@@ -71,6 +73,10 @@ class AccountStore {
   // Every user, ordered by creation.
   static Result<std::vector<UserRecord>> ListUsers(Transaction& tx);
   static Result<std::int64_t> CountUsers(Transaction& tx);
+  // The accounts whose deletion began and did not finish (a process killed), oldest first.
+  static Result<std::vector<std::int64_t>> ListClosing(Transaction& tx);
+  // Records that the deletion of account `id` began (kept if it was already).
+  static Result<void> SetClosing(Transaction& tx, std::int64_t id, std::int64_t now_ms);
   // Admins that are not disabled.
   static Result<std::int64_t> CountActiveAdmins(Transaction& tx);
   // Updates return kNotFound when no user has `id`.

@@ -1,6 +1,7 @@
-// Unfinished resumable uploads of the signed-in person (GET /api/v1/uploads), from this browser
-// or any other: each holds its whole size of the quota until it completes, expires or is
-// discarded (DELETE /api/v1/uploads/{id}). The list is shown on the usage page and in the
+// Unfinished resumable uploads that hold the signed-in person's space (GET /api/v1/uploads): theirs,
+// from this browser or any other, and those colleagues send into their shared folders (with
+// `sender`): each holds its whole size of the quota until it completes, expires or is discarded
+// (DELETE /api/v1/uploads/{id}). The list is shown on the usage page and in the
 // uploads panel of the file browser.
 import { del, get } from '../api.js';
 import { h } from '../dom.js';
@@ -12,7 +13,7 @@ const enc = encodeURIComponent;
 const discardListeners = new Set();
 
 // [{ id, name, path, parent_id, folder_path, size, offset, state, created_at, updated_at,
-//    expires_at }], oldest first as the server sends them.
+//    expires_at, sender? }], oldest first as the server sends them.
 export async function listUnfinished(opts) {
   const data = await get('/api/v1/uploads', opts);
   return Array.isArray(data?.uploads) ? data.uploads : [];
@@ -74,12 +75,14 @@ function unfinishedItem(u, { done, onError, hint }) {
   const size = Number(u.size) || 0;
   const discard = h('button', { type: 'button', class: 'button button-secondary button-small',
                                 'aria-label': `Discard ${u.name}` }, 'Discard');
+  const sender = u.sender ? (u.sender.name || u.sender.email) : '';
   discard.addEventListener('click', async () => {
     const ok = await confirmDialog({
       title: `Discard the upload of "${u.name}"?`, confirmLabel: 'Discard', danger: true,
       message: `The ${formatBytes(sent)} sent so far are deleted and the ${formatBytes(size)} ` +
-               'it holds of your storage are free again. To upload the file later you start ' +
-               'from the beginning.',
+               'it holds of your storage are free again. ' +
+               (sender ? `${sender} would have to send the file again from the beginning.`
+                       : 'To upload the file later you start from the beginning.'),
     });
     if (!ok) return;
     discard.disabled = true;
@@ -92,6 +95,7 @@ function unfinishedItem(u, { done, onError, hint }) {
     }
   });
   const facts = [
+    sender ? `sent by ${sender}` : '',
     `${formatBytes(sent)} of ${formatBytes(size)} sent`,
     u.state === 'saving' ? 'being saved' : expiresText(u.expires_at),
   ].filter(Boolean).join(' · ');
