@@ -17,6 +17,7 @@
 #include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/json_codec.h"
+#include "util/rfc3339.h"
 
 namespace nimbus::api {
 
@@ -87,10 +88,10 @@ http::Response ZipResponse(const FileApi& api, const Node& folder, const http::R
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
     if (only.empty()) {  // Not the whole folder: a selection that lost its items (a bug).
-      return http::ErrorResponse(
-          Error{Errc::kInvalidArgument, "?only= names no item: give the ids of the items to "
-                                        "download, or leave it out for the whole folder."},
-          req.request_id());
+      return http::ErrorResponse(Error{Errc::kInvalidArgument,
+                                       "?only= names no item: give the ids of the items to "
+                                       "download, or leave it out for the whole folder."},
+                                 req.request_id());
     }
     if (only.size() > 10'000) {
       return http::ErrorResponse(
@@ -130,6 +131,10 @@ http::Response FileResponse(const FileApi& api, const Node& file, const http::Re
   const auto size = static_cast<std::uint64_t>(file.size);
   http::Response res;
   res.SetHeader("ETag", etag);
+  // The file's modified time (its own, as uploaded with X-Modified-At): `curl -R`, `wget` and
+  // download managers give it to the saved file. Not a validator here: an upload may set any
+  // time, so an If-Range with a date gets the whole file (only the ETag is strong).
+  res.SetHeader("Last-Modified", FormatHttpDate(file.modified_at));
   res.SetHeader("Accept-Ranges", "bytes");
   res.SetHeader("Cache-Control", "private, no-cache");
   // If-Match: only that version (RFC 9110 13.1.1): a client that resumes a download by ranges

@@ -66,6 +66,12 @@ void AppendRfc3339(std::string& out, std::int64_t ms) {
   out.append(buf, sizeof buf - 1);
 }
 
+std::string FormatHttpDate(std::int64_t unix_ms) {
+  const auto t = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", t);
+}
+
 std::string FormatRfc3339(Clock::TimePoint t) {
   std::string out;
   out.reserve(24);

@@ -18,6 +18,9 @@ std::string FormatRfc3339(Clock::TimePoint t);
 // (no fmt, no gmtime: listings format two per item).
 void AppendRfc3339(std::string& out, std::int64_t unix_ms);
 
+// An HTTP date (RFC 9110 IMF-fixdate): "Wed, 25 Nov 2026 10:00:00 GMT" (seconds, UTC).
+std::string FormatHttpDate(std::int64_t unix_ms);
+
 // An RFC 3339 date-time ("2026-12-01T18:00:00Z", "…:00.250+01:00") as ms since the epoch;
 // nullopt when it is not one.
 std::optional<std::int64_t> ParseRfc3339(std::string_view s);
