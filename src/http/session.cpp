@@ -496,7 +496,12 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, Con
         answer = TransportError(431, "header_too_large", "request header is too large");
       } else if (IsHttpError(hec) && hec != bhttp::error::end_of_stream &&
                  hec != bhttp::error::partial_message) {
-        answer = TransportError(400, "bad_request", "malformed request");
+        // Say what was wrong ("bad Content-Length", "bad Transfer-Encoding"…: Beast's words), so
+        // that a client's author can fix it (QA pass 18: both Content-Length and chunked).
+        answer =
+            TransportError(400, "bad_request",
+                           fmt::format("The request is not valid HTTP/1.1 ({}); nothing was done.",
+                                       hec.message()));
       }
       // A timeout (tcp_stream closed the socket) or the client going away: nothing to answer.
       if (answer) {

@@ -3,11 +3,10 @@
 // stays fast; each test also checks that other clients are served meanwhile.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "http/test_server.h"
 #include "support/http_client.h"
@@ -67,7 +66,8 @@ TEST(HttpLimits, OversizedHeaderIs431AndClose) {
                 "nimbus_http_transport_errors_total{status=\"431\"} 1"),
             std::string::npos);
   // Just under the limit is fine.
-  auto ok = nimbus::test::HttpGet(server.port(), "/api/v1/hello", {{"X-Big", std::string(3000, 'y')}});
+  auto ok =
+      nimbus::test::HttpGet(server.port(), "/api/v1/hello", {{"X-Big", std::string(3000, 'y')}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
 }
@@ -85,8 +85,10 @@ TEST(HttpLimits, JsonBodiesAreLimitedByMaxJsonBodyBytes) {
   ASSERT_TRUE(big);
   ExpectJsonError(*big, 413, "too_large");
   // Chunked (no Content-Length): cut while reading.
-  ASSERT_TRUE(c->SendRaw("POST /json-default HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "c8\r\n" + std::string(200, 'y') + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c->SendRaw("POST /json-default HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "c8\r\n" +
+                 std::string(200, 'y') + "\r\n0\r\n\r\n"));
   auto chunked = c->ReadResponse();
   ASSERT_TRUE(chunked);
   EXPECT_EQ(chunked->status, 413);
@@ -94,9 +96,9 @@ TEST(HttpLimits, JsonBodiesAreLimitedByMaxJsonBodyBytes) {
 
 TEST(HttpLimits, MalformedRequestIs400AndClose) {
   TestServer server;
-  for (std::string bad : {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
-                          "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
-                          "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+  for (std::string bad :
+       {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
+        "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n"}) {
     auto c = HttpClient::Connect(server.port());
     ASSERT_TRUE(c);
     ASSERT_TRUE(c->SendRaw(bad));
@@ -105,6 +107,17 @@ TEST(HttpLimits, MalformedRequestIs400AndClose) {
     ExpectJsonError(*r, 400, "bad_request");
     EXPECT_TRUE(c->WaitForPeerClose(milliseconds(2000))) << bad;
   }
+  // Both a length and chunked (a smuggling attempt, or a client's bug): refused, saying why.
+  auto c = HttpClient::Connect(server.port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->SendRaw(
+      "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n"));
+  auto r = c->ReadResponse();
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectJsonError(*r, 400, "bad_request");
+  EXPECT_NE(r->body.find("The request is not valid HTTP/1.1 ("), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("nothing was done"), std::string::npos) << r->body;
   ExpectServed(server.port());
 }
 
@@ -143,7 +156,8 @@ TEST(HttpLimits, BodyWithoutProgressIsCut) {
   TestServer server(Short());
   auto c = HttpClient::Connect(server.port());
   ASSERT_TRUE(c);
-  ASSERT_TRUE(c->SendRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789"));
+  ASSERT_TRUE(
+      c->SendRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789"));
   auto start = Clock::now();
   ExpectServed(server.port());
   EXPECT_TRUE(c->WaitForPeerClose(milliseconds(3000)));
