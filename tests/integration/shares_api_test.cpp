@@ -433,6 +433,32 @@ TEST_F(SharesApiTest, APathUploadReachesAnEditableShareInsideAReadOnlyOne) {
   EXPECT_EQ(deleted.status, 200) << deleted.body;
 }
 
+// A subfolder of a folder shared with bob: sharing it again with the same permission or less
+// gives nothing and showed him less than what applies ("Can view" where he could edit, QA pass
+// 18); it is refused, saying through which share he has it. More (edit inside a folder shared to
+// view) is a real grant.
+TEST_F(SharesApiTest, ASubfolderSharedAgainWithNoMoreThanItsParentGivesIsRefused) {
+  std::string alpha = Folder("root", "Alpha");
+  std::string specs = Folder(alpha, "Specs");
+  std::string parent = ShareWith(alpha, "bob@example.com", "edit");
+  for (const char* perm : {"read", "edit"}) {
+    HttpResponse again = Api("POST", "/api/v1/shares", ShareBody(specs, "bob@example.com", perm));
+    EXPECT_EQ(again.status, 409) << perm << ": " << again.body;
+    EXPECT_EQ(ErrorCode(again), "already_shared");
+    EXPECT_NE(again.body.find("bob@example.com can already edit 'Specs': it is inside 'Alpha'"),
+              std::string::npos)
+        << again.body;
+  }
+  ASSERT_EQ(Api("PATCH", "/api/v1/shares/" + parent, R"({"permission":"read"})").status, 200);
+  HttpResponse same = Api("POST", "/api/v1/shares", ShareBody(specs, "bob@example.com", "read"));
+  EXPECT_EQ(same.status, 409) << same.body;
+  HttpResponse more = Api("POST", "/api/v1/shares", ShareBody(specs, "bob@example.com", "edit"));
+  EXPECT_EQ(more.status, 201) << more.body;
+  HttpResponse inside = Bob("GET", "/api/v1/nodes/" + specs);
+  ASSERT_EQ(inside.status, 200) << inside.body;
+  EXPECT_EQ(BodyOf(inside).at("permission"), "edit");
+}
+
 TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {
   std::string folder = Folder("root", "Shared");
   std::string child = File(folder, "c.txt", "see");

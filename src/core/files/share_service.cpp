@@ -158,6 +158,24 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
                     "instead.",
                     node->name, *normalized, (*existing)->permission);
       }
+      // Through a folder above it the grantee may have this permission already, or more: a
+      // second share would give nothing, and would show them less than what applies (QA pass 18:
+      // "Can view" on a folder they could edit through its parent's share). A higher one is a
+      // real grant (edit inside a folder shared to view).
+      auto inherited = Authorize(tx, (*grantee)->id, node->id, Permission::kRead);
+      if (inherited && inherited->permission >= permission) {
+        const std::string& path = inherited->path;  // "/<shared folder>/…" as the grantee sees it.
+        const std::string top = path.substr(1, path.find('/', 1) - 1);
+        return Fail(Errc::kAlreadyShared,
+                    "{} can already {} '{}': it is inside '{}', which is shared with them. Change "
+                    "the permission of that share instead.",
+                    *normalized, inherited->permission == Permission::kRead ? "view" : "edit",
+                    node->name, top);
+      }
+      if (!inherited && inherited.error().code != Errc::kNotFound &&
+          inherited.error().code != Errc::kForbidden) {
+        return std::unexpected(std::move(inherited.error()));
+      }
       ShareRow row{RandomToken(16),
                    node->id,
                    owner_id,
