@@ -163,6 +163,7 @@ json::object NodeJson(const core::files::Node& n, const core::User& caller) {
     o["parent_id"] = n.parent_id;
   }
   if (n.is_file()) o["checksum_sha256"] = n.sha256;
+  if (n.public_link) o["public_link"] = true;
   return o;
 }
 

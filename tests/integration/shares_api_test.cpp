@@ -459,6 +459,30 @@ TEST_F(SharesApiTest, ASubfolderSharedAgainWithNoMoreThanItsParentGivesIsRefused
   EXPECT_EQ(BodyOf(inside).at("permission"), "edit");
 }
 
+// A recipient who can edit is told when a public link of the owner shows the folder (on it or a
+// folder above): what they add there is public too (QA pass 18: bob uploaded "internal
+// salaries.txt" into a folder anyone with ann's link could open, and nothing said so).
+TEST_F(SharesApiTest, ARecipientSeesWhenAPublicLinkShowsTheFolder) {
+  std::string projects = Folder("root", "Projects");
+  std::string alpha = Folder(projects, "Alpha");
+  std::string specs = Folder(alpha, "Specs");
+  ShareWith(alpha, "bob@example.com", "edit");
+  auto public_for_bob = [&](const std::string& id) {
+    HttpResponse r = Bob("GET", "/api/v1/nodes/" + id);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json::object o = BodyOf(r);
+    return o.contains("public_link") && o.at("public_link").as_bool();
+  };
+  EXPECT_FALSE(public_for_bob(alpha));
+  HttpResponse link =
+      Api("POST", "/api/v1/links", json::serialize(json::object{{"node_id", projects}}));
+  ASSERT_EQ(link.status, 201) << link.body;
+  EXPECT_TRUE(public_for_bob(alpha)) << "a link on a folder above the share";
+  EXPECT_TRUE(public_for_bob(specs));
+  ASSERT_EQ(Api("DELETE", "/api/v1/links/" + Str(BodyOf(link).at("id"))).status, 204);
+  EXPECT_FALSE(public_for_bob(alpha));
+}
+
 TEST_F(SharesApiTest, RevokeLeaveAndTrashEndAccessOnTheNextRequest) {
   std::string folder = Folder("root", "Shared");
   std::string child = File(folder, "c.txt", "see");

@@ -10,6 +10,7 @@
 #include "core/files/page_cursor.h"
 #include "core/files/quota_tx.h"
 #include "core/files/tree_tx.h"
+#include "db/stores/link_store.h"
 #include "db/stores/node_store.h"
 #include "db/stores/share_store.h"
 #include "util/run_blocking.h"
@@ -304,6 +305,11 @@ net::awaitable<Result<Node>> FileService::Get(Caller caller, std::string id) {
       if (!node) return node;
       if (auto marked = MarkShared(tx, std::span(&*node, 1)); !marked) {
         return std::unexpected(marked.error());
+      }
+      if (!caller.is_link() && node->permission != Permission::kOwner) {
+        auto shown = db::LinkStore::ShowsNode(tx, node->id, ToUnixMs(deps_.clock.Now()));
+        if (!shown) return std::unexpected(shown.error());
+        node->public_link = *shown;
       }
       return node;
     });

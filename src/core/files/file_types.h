@@ -47,6 +47,9 @@ struct Node {
   Permission permission = Permission::kOwner;
   // Owner callers: the node has a share or a public link of its own.
   bool shared = false;
+  // Grantees, FileService::Get only: a live public link of the owner shows this node (it is on
+  // the node or a folder above), so what they add there is public too (QA pass 18).
+  bool public_link = false;
   // Set when the caller is not the owner; nullptr otherwise (the caller is the owner).
   std::shared_ptr<const NodeOwner> owner;
   // A grantee's access: the share that gives it and the node that share is on ("" for owners;

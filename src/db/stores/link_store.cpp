@@ -54,6 +54,18 @@ Result<std::vector<LinkRow>> LinkStore::ListByOwner(
   return MapAll(tx.Query(sql, params), ToLink);
 }
 
+Result<bool> LinkStore::ShowsNode(Transaction& tx, std::string_view node_id, std::int64_t now_ms) {
+  auto row = tx.QueryOne(
+      "WITH RECURSIVE up(id, parent_id) AS ("
+      " SELECT id, parent_id FROM nodes WHERE id = ?"
+      " UNION ALL SELECT n.id, n.parent_id FROM nodes n JOIN up ON n.id = up.parent_id)"
+      " SELECT 1 FROM links l JOIN up ON l.node_id = up.id"
+      " WHERE l.expires_at IS NULL OR l.expires_at > ? LIMIT 1",
+      {node_id, now_ms});
+  if (!row) return std::unexpected(std::move(row.error()));
+  return row->has_value();
+}
+
 Result<bool> LinkStore::Delete(Transaction& tx, std::string_view id) {
   if (auto r = tx.Exec("DELETE FROM share_activity WHERE link_id = ?", {id}); !r) {
     return std::unexpected(r.error());

@@ -42,6 +42,8 @@ class LinkStore {
       const std::optional<std::pair<std::int64_t, std::string>>& after, int limit);
   // Deletes the link and its activity; false when it was gone already.
   static Result<bool> Delete(Transaction& tx, std::string_view id);
+  // Whether a link not expired at `now_ms` is on node `node_id` or a folder above it.
+  static Result<bool> ShowsNode(Transaction& tx, std::string_view node_id, std::int64_t now_ms);
   // download_count + 1 (nothing when the link is gone).
   static Result<void> CountDownload(Transaction& tx, std::string_view id);
 };
