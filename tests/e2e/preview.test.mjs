@@ -5,7 +5,9 @@
 // Download; ← → step through the previewable files in the list's order, Tab stays in the
 // dialog, Esc closes it and focus goes back to the row. A file deleted meanwhile shows the
 // server's message; a PDF is framed from its inline URL; the row's Download still downloads;
-// the viewer fits a phone screen; a "Shared with me" folder and a public link use it too.
+// the viewer fits a phone screen; a "Shared with me" folder and a public link use it too. In a
+// folder of more than one page the viewer loads the next page as it goes (and Home/End go to the
+// ends); a .mkv gets the video player when the browser may play it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -599,6 +601,86 @@ describe('file preview', () => {
       await page.getByRole('heading', { name: 'No longer shared', level: 1 }).waitFor();
       assert.equal(new URL(page.url()).pathname, `/shared/${album.body.id}`);
       assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a folder of 230 photos: the viewer goes past the 200 rows loaded (loading the next ' +
+       'page, as "Load more" does), never claims "200 of 200", and Home/End go to the ends',
+       async () => {
+    const album = await call('POST', '/api/v1/nodes/root/folders', { path: 'Big album' });
+    assert.equal(album.status, 201, JSON.stringify(album.body));
+    const png = makePng(2, 2);
+    const photo = (n) => `IMG_${String(n).padStart(4, '0')}.png`;
+    for (let n = 1; n <= 230; n += 1) await put(`Big album/${photo(n)}`, png);
+    const { context, page, problems } = await openSignedIn(browser, server.url, owner);
+    try {
+      await page.goto('/files/Big%20album');
+      await row(page, photo(200)).waitFor();
+      const rows = page.locator('table.file-table tbody tr[data-id]');
+      assert.equal(await rows.count(), 200);
+      const position = viewer(page).locator('.preview-position');
+      const next = viewer(page).getByRole('button', { name: 'Next' });
+
+      // The first photo, the list at its top (200 rows): no total claimed yet; End loads the
+      // rest of the folder and shows its last photo.
+      await row(page, photo(1)).locator('a.node-link').click();
+      await heading(page).getByText(photo(1)).waitFor();
+      assert.equal(await position.innerText(), '1 of 200 or more');
+      assert.equal(await rows.count(), 200);
+      await page.keyboard.press('End');
+      await heading(page).getByText(photo(230)).waitFor();
+      assert.equal(await position.innerText(), '230 of 230');
+      assert.equal(await next.isDisabled(), true);
+      assert.equal(await rows.count(), 230, 'the list has the rest too');
+      await page.keyboard.press('Home');
+      await heading(page).getByText(photo(1)).waitFor();
+      assert.equal(await position.innerText(), '1 of 230');
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+
+      // The last photo of the first page (QA: "200 of 200", Next disabled): → goes on.
+      await page.reload();
+      await row(page, photo(200)).waitFor();
+      await row(page, photo(200)).locator('a.node-link').click();
+      await heading(page).getByText(photo(200)).waitFor();
+      assert.match(await position.innerText(), /^200 of (200 or more|230)$/);
+      assert.equal(await next.isDisabled(), false, 'Next is offered past the rows loaded');
+      await page.keyboard.press('ArrowRight');
+      await heading(page).getByText(photo(201)).waitFor();
+      await position.getByText('201 of 230', { exact: true }).waitFor();
+      await next.click();
+      await heading(page).getByText(photo(202)).waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      await focusOn(page, row(page, photo(202)).locator('a.node-link'));
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a Matroska video (.mkv) gets the player when the browser may play it; bytes it cannot ' +
+       'play say so', async () => {
+    const folder = await call('POST', '/api/v1/nodes/root/folders', { path: 'Clips' });
+    assert.equal(folder.status, 201, JSON.stringify(folder.body));
+    await put('Clips/holiday.mkv', randomBytes(4096));
+    const { context, page, problems } = await openSignedIn(browser, server.url, owner);
+    try {
+      await page.goto('/files/Clips');
+      const mayPlay = await page.evaluate(() => ['video/x-matroska; codecs="avc1.42E01E"',
+        'video/x-matroska'].some((t) => document.createElement('video').canPlayType(t) !== ''));
+      assert.ok(mayPlay, 'this Chromium says it may play H.264 in Matroska');
+      await row(page, 'holiday.mkv').locator('a.node-link').click();
+      await heading(page).getByText('holiday.mkv').waitFor();
+      assert.equal(await viewer(page).locator('.preview-stage').getAttribute('data-kind'), 'video');
+      assert.equal(await viewer(page).getByText('No preview for this kind of file').count(), 0);
+      // Random bytes are no video: the fallback of a player that fails.
+      await viewer(page).getByText('This browser cannot show this file').waitFor();
+      await page.keyboard.press('Escape');
+      await viewer(page).waitFor({ state: 'detached' });
+      assertNoProblems(problems, /Failed to load resource|MEDIA_ERR|DEMUXER|PIPELINE/);
     } finally {
       await context.close();
     }

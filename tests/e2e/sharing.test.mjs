@@ -7,7 +7,8 @@
 // Also: a read-only grantee gets no change buttons and leaves the share; a file shared alone
 // downloads from its page; a public folder link is browsable, downloads as a zip, and says so
 // once its owner deleted it; wrong passwords are rate limited; the activity and the email
-// suggestions show up in the dialog.
+// suggestions show up in the dialog. A share revoked during B's upload: the uploads panel stays
+// under "No longer shared", saying the file was not uploaded.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -131,6 +132,17 @@ describe('sharing', () => {
       await b.page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded')
           .waitFor({ timeout: 30000 });
       await row(b.page, 'from bob.bin').waitFor();
+
+      // No public link: nothing says the folder is public. Once A makes one, B is told, since
+      // what B adds is public too (QA pass 18).
+      assert.equal(await b.page.locator('.public-link-note').count(), 0);
+      const teamId = (await annResolve('/Team docs')).body.id;
+      const made = await annCall('POST', '/api/v1/links', { node_id: teamId });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await b.page.reload();
+      await b.page.getByText("Public: anyone with the owner's link can see what is in this " +
+                             'folder, including what you add here').waitFor();
+      assert.equal((await annCall('DELETE', `/api/v1/links/${made.body.id}`)).status, 204);
 
       // A makes the share read-only meanwhile: B's next change is refused and the page shows at
       // once what B may do now (no change buttons). Then edit again, for what follows.
@@ -481,6 +493,47 @@ describe('sharing', () => {
     } finally {
       await b.context.close();
       await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('a share revoked while B uploads into it: the page says "No longer shared" and the ' +
+       'uploads panel stays, saying the file was not uploaded and why', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await annCall('POST', '/api/v1/nodes/root/folders', { path: 'Brief box' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const share = await annCall('POST', '/api/v1/shares',
+                                { node_id: mk.body.id, email: bob.email, permission: 'edit' });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
+    const b = await logIn(bob);
+    try {
+      await b.page.goto(`/shared/${mk.body.id}`);
+      await b.page.getByRole('heading', { name: 'Brief box' }).waitFor();
+      // The upload's request waits until the share is revoked.
+      let release;
+      const revoked = new Promise((resolve) => { release = resolve; });
+      await b.page.route('**/api/v1/nodes/*/content?*', async (route) => {
+        await revoked;
+        await route.continue().catch(() => {});
+      });
+      await b.page.locator('input.upload-files-input').setInputFiles({
+        name: 'minutes.docx', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
+      await b.page.locator('.upload-list .upload', { hasText: 'minutes.docx' }).waitFor();
+      assert.equal((await annCall('DELETE', `/api/v1/shares/${share.body.id}`)).status, 204);
+      release();
+      await b.page.getByRole('heading', { name: 'No longer shared' }).waitFor();
+      const panel = b.page.getByRole('region', { name: 'Uploads' });
+      await panel.getByText('The folder "Brief box" is no longer shared with you (or was ' +
+                            'deleted): "minutes.docx" was not uploaded.').waitFor();
+      await panel.getByText('0 uploaded, 1 failed').waitFor();
+      // Nothing a retry could change: no Retry, and Clear takes the notice away.
+      const notice = panel.locator('.upload-failure');
+      assert.equal(await notice.getByRole('button', { name: 'Retry' }).isVisible(), false);
+      await notice.getByRole('button', { name: 'Clear' }).click();
+      await notice.waitFor({ state: 'detached' });
+      assert.equal((await annResolve('/Brief box/minutes.docx')).status, 404);
+      assertNoProblems(b.problems);
+    } finally {
+      await b.context.close();
     }
   });
 });

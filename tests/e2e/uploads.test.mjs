@@ -6,7 +6,8 @@
 // out; unfinished resumable uploads are listed on the usage page and can be discarded. A folder
 // dropped again sends (and counts against the free space) only what is not there yet; an NFD
 // name is not "saved under a new name"; refused names make one notice with the bad characters
-// shown; "Upload folder" says that empty folders are left out.
+// shown; "Upload folder" says that empty folders are left out. The panel's counters agree with
+// each other; Retry is offered only for failures that sending again may change.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -401,6 +402,18 @@ describe('uploads', () => {
     const { context, page, problems } = await openSignedIn(browser, server.url, user);
     try {
       await slowPuts(page, 300);
+      // The counters as the page shows them after each change, to compare with each other.
+      await page.evaluate(() => {
+        window.__counts = [];
+        const text = (sel) => {
+          const el = document.querySelector(sel);
+          return el && !el.hidden && !el.closest('[hidden]') ? el.textContent : '';
+        };
+        new MutationObserver(() => window.__counts.push({
+          summary: text('.upload-summary'), finished: text('.upload-finished summary'),
+          more: text('.upload-more'),
+        })).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
       await page.locator('input.upload-folder-input').setInputFiles(path.join(src, 'Many'));
       const panel = page.getByRole('region', { name: 'Uploads' });
       // 80 files, 3 at a time: 50 waiting rows at most, the others told in one line.
@@ -409,6 +422,22 @@ describe('uploads', () => {
       assert.ok(waiting <= 50, `${waiting} waiting rows`);
       await panel.getByText('80 of 80 uploaded').waitFor({ timeout: 60000 });
       assert.equal(await panel.getByText(/more files? waiting/).count(), 0);
+      // Every state shown agrees with itself: "N of 80 uploaded · M in progress" with N + M =
+      // 80, "N done" below, and no more files waiting than are in progress (QA saw "294 of 300
+      // uploaded · 6 in progress" beside "270 done").
+      const counts = await page.evaluate(() => window.__counts);
+      let compared = 0;
+      for (const c of counts) {
+        const m = /^(\d+) of 80 uploaded(?: · (\d+) in progress)?$/.exec(c.summary);
+        if (!m) continue;
+        const [done, active] = [Number(m[1]), Number(m[2] ?? 0)];
+        assert.equal(done + active, 80, JSON.stringify(c));
+        if (c.finished) assert.equal(c.finished, `${done} done`, JSON.stringify(c));
+        const more = /^(\d+) more files? waiting$/.exec(c.more);
+        if (more) assert.ok(Number(more[1]) <= active, JSON.stringify(c));
+        compared += c.finished ? 1 : 0;
+      }
+      assert.ok(compared > 10, `${compared} states compared`);
       const folder = (await resolve('/Many')).body;
       assert.equal((await children(folder.id)).length, 80);
       assertNoProblems(problems, kExpected);
@@ -661,6 +690,45 @@ describe('uploads', () => {
       await panel.getByRole('button', { name: 'Clear finished' }).click();
       assert.equal(await panel.getByText(note).isVisible(), false);
       assertNoProblems(problems, kExpected);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Retry only where sending again may work: not for a file larger than the whole plan ' +
+       'or than uploads may be, nor a name that cannot be used; yes for a full space',
+       async () => {
+    const { context, page, problems } = await openSignedIn(browser, server.url, user);
+    // The server's refusals (api.md's error table), answered here for chosen names.
+    const answers = {
+      'whole film.mov': [507, 'quota_exceeded',
+                         'This upload needs 3.0 GB, more than your whole plan of 2.0 GB.'],
+      'archive.tar': [413, 'too_large', 'This file is larger than an upload may be (1.0 GB).'],
+      'bad name.txt': [400, 'invalid_name', 'This name cannot be used.'],
+      'clip.mov': [507, 'quota_exceeded',
+                   'This upload needs 30.0 MB but only 3.1 MB of your 2 GB is free.'],
+    };
+    try {
+      await page.route('**/api/v1/nodes/*/content?*', (route) => {
+        const answer = answers[new URL(route.request().url()).searchParams.get('path')];
+        if (!answer) return route.continue();
+        const [status, code, message] = answer;
+        return route.fulfill({ status, contentType: 'application/json',
+                               body: JSON.stringify({ error: { code, message } }) });
+      });
+      const panel = page.getByRole('region', { name: 'Uploads' });
+      for (const [name, retry] of [['whole film.mov', false], ['archive.tar', false],
+                                   ['bad name.txt', false], ['clip.mov', true]]) {
+        await page.locator('input.upload-files-input').setInputFiles({
+          name, mimeType: 'application/octet-stream', buffer: Buffer.from('a few bytes') });
+        const notice = panel.locator('.upload-failure', { hasText: `"${name}" was not uploaded` });
+        await notice.waitFor();
+        assert.equal(await notice.getByRole('button', { name: 'Retry' }).isVisible(), retry,
+                     `Retry for ${name}: ${await notice.innerText()}`);
+        await notice.getByRole('button', { name: 'Clear' }).click();
+        await notice.waitFor({ state: 'detached' });
+      }
+      assertNoProblems(problems, /Failed to load resource: the server responded with a status of (4\d\d|507)/);
     } finally {
       await context.close();
     }

@@ -158,7 +158,11 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
     onShare: (node) => run(async () => {
       if (await openShareDialog(node)) await reload();
     }),
-    onOpenFile: (node) => openPreview({ items: state.items, start: node,
+    // The viewer goes through the whole folder: past the rows loaded, it loads the next page
+    // as "Load more" does.
+    onOpenFile: (node) => openPreview({ items: () => state.items, start: node,
+                                        more: { has: () => Boolean(state.cursor),
+                                                load: () => listing.loadNext() },
                                         onClose: (shown) => table.focusItem(shown.id) }),
     onDownload: (node) => run(() => downloadNodes([node])),
     // The row's menu does to its item what the toolbar does to the ticked ones (not while a

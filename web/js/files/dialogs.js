@@ -27,22 +27,22 @@ function open(dialog, collect) {
 
 // The confirm and Cancel buttons; with `focusCancel` Cancel takes the focus when the dialog
 // opens, so a stray Enter does not confirm.
-function actions(confirmLabel, danger = false, focusCancel = false) {
+function actions(confirmLabel, danger = false, focusCancel = false, cancelLabel = 'Cancel') {
   return h('div', { class: 'form-actions' },
            h('button', { type: 'submit', value: 'ok',
                          class: danger ? 'button button-danger' : 'button' }, confirmLabel),
            h('button', { type: 'submit', value: 'cancel', class: 'button button-secondary',
-                         formnovalidate: true, autofocus: focusCancel }, 'Cancel'));
+                         formnovalidate: true, autofocus: focusCancel }, cancelLabel));
 }
 
 // Resolves to true when the person confirms. A destructive action (`danger`) opens with Cancel
-// focused, unless `undoable` (moving to the trash: Delete then Enter, as in a desktop's file
-// manager).
-export function confirmDialog({ title, message, confirmLabel = 'OK', danger = false,
-                                undoable = false }) {
+// (`cancelLabel`) focused, unless `undoable` (moving to the trash: Delete then Enter, as in a
+// desktop's file manager).
+export function confirmDialog({ title, message, confirmLabel = 'OK', cancelLabel = 'Cancel',
+                                danger = false, undoable = false }) {
   const dialog = h('dialog', { class: 'dialog', 'aria-label': title },
                    h('form', { method: 'dialog' }, h('h2', {}, title), h('p', {}, message),
-                     actions(confirmLabel, danger, danger && !undoable)));
+                     actions(confirmLabel, danger, danger && !undoable, cancelLabel)));
   return open(dialog, (value) => value === 'ok');
 }
 

@@ -28,26 +28,65 @@ const kKindOf = new Map(Object.entries(kKinds)
 // Text beyond this many bytes is left out (the Range asks for no more).
 const kTextLimit = 1024 * 1024;
 
+// Kinds that only some browsers play: offered when this one says it may (canPlayType), with
+// "This browser cannot show this file" when it cannot after all. Chromium plays H.264 in
+// Matroska (.mkv), Firefox and Safari mostly do not.
+const kMaybePlayable = {
+  mkv: ['video', ['video/x-matroska; codecs="avc1.42E01E"', 'video/x-matroska']],
+};
+const kPlayable = new Map();
+
+// Whether this browser says it may play a file of `types` (a kind of kMaybePlayable).
+function mayPlay(extension) {
+  if (!kPlayable.has(extension)) {
+    const [tag, types] = kMaybePlayable[extension];
+    let yes = false;
+    try {
+      const player = document.createElement(tag);
+      yes = types.some((t) => player.canPlayType(t) !== '');
+    } catch {
+      // No media elements here: no preview.
+    }
+    kPlayable.set(extension, yes);
+  }
+  return kPlayable.get(extension);
+}
+
 // The preview of a file called `name`: 'image', 'video', 'audio', 'pdf', 'text', or null
 // when there is none.
 export function previewKind(name) {
   const dot = String(name).lastIndexOf('.');
-  return dot > 0 ? kKindOf.get(name.slice(dot + 1).toLowerCase()) ?? null : null;
+  if (dot <= 0) return null;
+  const extension = name.slice(dot + 1).toLowerCase();
+  if (Object.hasOwn(kMaybePlayable, extension)) {
+    return mayPlay(extension) ? kMaybePlayable[extension][0] : null;
+  }
+  return kKindOf.get(extension) ?? null;
 }
 
-// Opens the viewer on `start`, one of `items` (a folder's listing in its order; folders and
-// files without a preview are skipped by previous/next). `inlineUrl(item)` and
+// Opens the viewer on `start`, one of `items` (a folder's listing in its order, or a function
+// giving it as it is now; folders and files without a preview are skipped by previous/next).
+// `more`, for a listing loaded page by page: { has() (the folder has more), load() (adds the
+// next page to what `items()` gives) }: Next, → and End go on past the last item loaded, as
+// "Load more" does, and the position says "200 of 200 or more" until all is loaded. Home and
+// End go to the first and the last file. `inlineUrl(item)` and
 // `downloadUrl(item)` give the URLs (by default the Files API's). On close, focus goes back
 // where it was, then `onClose(item, { refused })` runs with the file shown last (e.g. to focus
 // its row); `refused`: the server refused a file as gone (404) or forbidden (403) meanwhile.
 // `whenGone(item)`, when given, gives what to say then (elements) instead of the server's
 // message (which says "does not exist" of a file whose share was revoked).
-export function openPreview({ items, start, onClose = () => {}, whenGone = null,
+export function openPreview({ items, start, more = null, onClose = () => {}, whenGone = null,
                               inlineUrl: viewUrl = (item) => inlineUrl(item.id),
                               downloadUrl = (item) => contentUrl(item.id) }) {
-  const previewable = items.filter((n) => n.type !== 'folder' && previewKind(n.name));
-  const list = previewable.some((n) => n.id === start.id) ? previewable : [start];
+  const itemsNow = typeof items === 'function' ? items : () => items;
+  const previewableNow = () => itemsNow().filter((n) => n.type !== 'folder' &&
+                                                        previewKind(n.name));
+  const alone = !previewableNow().some((n) => n.id === start.id);
+  let list = alone ? [start] : previewableNow();
   let at = list.findIndex((n) => n.id === start.id);
+  // The folder has items not loaded yet (a file without a preview opened alone: no stepping).
+  const canLoad = () => !alone && Boolean(more?.has());
+  let loadingMore = null;  // The pages being loaded, while they are.
   let controller = null;  // Aborts the loading of the file shown, when another one is shown.
   let refused = false;  // A file was refused as gone or forbidden.
 
@@ -82,6 +121,8 @@ export function openPreview({ items, start, onClose = () => {}, whenGone = null,
   tail.addEventListener('focus', () => focusables()[0]?.focus());
   prev.addEventListener('click', () => step(-1));
   next.addEventListener('click', () => step(1));
+  next.setAttribute('aria-keyshortcuts', 'ArrowRight End');
+  prev.setAttribute('aria-keyshortcuts', 'ArrowLeft Home');
   close.addEventListener('click', () => dialog.close());
   dialog.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
@@ -89,6 +130,12 @@ export function openPreview({ items, start, onClose = () => {}, whenGone = null,
     if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
       e.preventDefault();
       step(e.key === 'ArrowLeft' ? -1 : 1);
+    } else if ((e.key === 'Home' || e.key === 'End') &&
+               !e.target.closest?.('.preview-text')) {  // There they scroll the text.
+      e.preventDefault();
+      syncList();
+      if (e.key === 'Home') go(0);
+      else toEnd();
     }
   });
   dialog.addEventListener('close', () => {
@@ -107,13 +154,81 @@ export function openPreview({ items, start, onClose = () => {}, whenGone = null,
   close.focus();
   swipes(stage, step);
 
-  function step(by) {
-    if (at + by < 0 || at + by >= list.length) return;
+  async function step(by) {
+    if (loadingMore) return;
+    syncList();
+    if (at + by < 0) return;
+    // Past the last file loaded: the next page of the folder first (as "Load more" does).
+    if (at + by >= list.length && !(await loadUntil(() => at + by < list.length))) return;
+    go(at + by);
+  }
+
+  // The last file of the folder, once every page is loaded.
+  async function toEnd() {
+    if (loadingMore) return;
+    syncList();
+    await loadUntil(() => !canLoad());
+    go(list.length - 1);
+  }
+
+  function go(index) {
+    if (!dialog.open || index === at || index < 0 || index >= list.length) return;
     const focused = document.activeElement;
-    show(at + by);
-    announce.textContent = `${list[at].name}, ${at + 1} of ${list.length}`;
+    show(index);
+    announce.textContent = `${list[at].name}, ${positionText()}`;
     // A button just disabled under the focus (the first or last file) hands it on.
     if (focused?.disabled) (focused === prev ? next : prev).focus();
+  }
+
+  // Loads pages of the folder until `enough()` holds or there are no more; resolves to
+  // enough(). The file shown stays where it is in the longer list.
+  function loadUntil(enough) {
+    if (enough() || !canLoad()) return Promise.resolve(enough());
+    loadingMore ??= (async () => {
+      const shown = list[at];
+      announce.textContent = 'Loading more files of this folder…';
+      position.textContent = `${positionText()} · loading more…`;
+      try {
+        while (!enough() && canLoad() && dialog.open) {
+          await more.load();
+          if (!syncList(shown)) break;
+        }
+      } catch (err) {
+        if (err?.name !== 'AbortError') {
+          announce.textContent = `More files could not be loaded: ${err?.message ?? err}`;
+        }
+      } finally {
+        loadingMore = null;
+        if (dialog.open) drawPosition();
+      }
+      return enough();
+    })();
+    return loadingMore;
+  }
+
+  // The list as the listing has it now (rows may have loaded meanwhile, e.g. as the list under
+  // the viewer scrolled); false when `shown` is no longer in it (the list was read anew
+  // without it): the viewer then stays on the list it had.
+  function syncList(shown = list[at]) {
+    if (alone) return true;
+    const fresh = previewableNow();
+    const index = fresh.findIndex((n) => n.id === shown.id);
+    if (index < 0) return false;
+    [list, at] = [fresh, index];
+    return true;
+  }
+
+  // "3 of 12"; "200 of 200 or more" while the folder has items not loaded yet.
+  function positionText() {
+    return `${at + 1} of ${list.length}${canLoad() ? ' or more' : ''}`;
+  }
+
+  function drawPosition() {
+    const many = list.length > 1 || canLoad();
+    position.textContent = many ? positionText() : '';
+    for (const el of [position, prev, next]) el.hidden = !many;
+    prev.disabled = at === 0;
+    next.disabled = at === list.length - 1 && !canLoad();
   }
 
   function show(index) {
@@ -121,12 +236,8 @@ export function openPreview({ items, start, onClose = () => {}, whenGone = null,
     controller = new AbortController();
     at = index;
     const item = list[at];
-    const many = list.length > 1;
     heading.textContent = item.name;
-    position.textContent = many ? `${at + 1} of ${list.length}` : '';
-    for (const el of [position, prev, next]) el.hidden = !many;
-    prev.disabled = at === 0;
-    next.disabled = at === list.length - 1;
+    drawPosition();
     download.href = downloadUrl(item);
     download.setAttribute('download', item.name);
     const kind = previewKind(item.name);

@@ -49,16 +49,42 @@ export function nodeIcon(type) {
                       'aria-hidden': 'true', focusable: 'false' }, shape);
 }
 
-// The quota bar element; call `.update()` to read GET /api/v1/me again.
+const kUsageEvent = 'nimbus-usage-changed';
+const kUsageDelayMs = 400;  // Changes this close together (a drop of many files) make one look.
+
+// Says that the usage may have changed (an upload began to hold its size, ended or was
+// cancelled): the quota bars shown read GET /api/v1/me again, once for changes close together.
+export function usageChanged() {
+  document.dispatchEvent(new Event(kUsageEvent));
+}
+
+// The quota bar element; call `.update()` to read GET /api/v1/me again. It also does so after
+// usageChanged(), while it is on the page.
 export function quotaBar() {
   const box = h('section', { class: 'quota', 'aria-label': 'Storage used' });
+  let asked = 0;  // Reads of /me begun; only the answer to the last one is drawn.
+  let timer = null;
+  const onChange = () => {
+    if (!box.isConnected && box.dataset.drawn) {
+      document.removeEventListener(kUsageEvent, onChange);  // The page was left.
+      return;
+    }
+    timer ??= setTimeout(() => {
+      timer = null;
+      if (box.isConnected) box.update();
+    }, kUsageDelayMs);
+  };
+  document.addEventListener(kUsageEvent, onChange);
   box.update = async () => {
+    const mine = ++asked;
     let usage;
     try {
       usage = await fetchQuota();
     } catch {
       return;
     }
+    if (mine !== asked) return;  // A newer answer is on its way (or drawn).
+    box.dataset.drawn = 'true';
     const quota = Number(usage.quota_bytes ?? 0);
     const used = Number(usage.used_bytes ?? 0);
     const trash = Number(usage.trash_bytes ?? 0);

@@ -84,14 +84,19 @@ export function forgetUploadUrl(url) {
 }
 
 // Uploads `file` as `path` (may hold folders) under the folder `parentId` with tus.
-// onProgress(bytesOnServer) fires as bytes go out; onStatus(text, retryNow) tells about
+// onProgress(bytesOnServer) fires as bytes go out; onHeld() once the upload exists on the server
+// (made or resumed: it holds its size of the quota); onConfirmed(offset) each time the server
+// says how far it has the file (the upload opened, a chunk answered, a HEAD after a failure);
+// onStatus(text, retryNow) tells about
 // reconnects ('' when sending again), with a function that ends the wait at once (or null).
 // start() resolves to the node's id when the last byte landed (the node then exists) and
 // rejects with an ApiError (its message is for the person) or an AbortError after cancel().
 export class TusUpload {
   constructor({ file, parentId, path, onConflict = 'rename', chunkBytes = kMinChunkBytes,
-                onProgress = () => {}, onStatus = () => {} }) {
-    Object.assign(this, { file, parentId, path, onConflict, chunkBytes, onProgress, onStatus });
+                onProgress = () => {}, onStatus = () => {}, onHeld = () => {},
+                onConfirmed = () => {} }) {
+    Object.assign(this, { file, parentId, path, onConflict, chunkBytes, onProgress, onStatus,
+                          onHeld, onConfirmed });
     this.fp = fingerprint(file, parentId, path);
     this.controller = new AbortController();
     this.url = null;
@@ -102,8 +107,10 @@ export class TusUpload {
   async start() {
     const size = this.file.size;
     let offset = await this.open();
+    this.onHeld();
     this.onStatus('', null);
     this.onProgress(offset);
+    this.onConfirmed(offset);
     let nodeId = null;
     let failures = 0;
     while (offset < size) {
@@ -120,6 +127,7 @@ export class TusUpload {
         this.chunkBytes = nextChunkBytes(this.chunkBytes, sent.offset - offset,
                                          performance.now() - began);
         offset = sent.offset;
+        this.onConfirmed(offset);
         nodeId = sent.nodeId ?? nodeId;
         const saved = load(this.fp);  // How far it got, for the "Unfinished uploads" list.
         if (saved) store(this.fp, { ...saved, sent: offset });
@@ -173,6 +181,7 @@ export class TusUpload {
     const offset = await this.headOffset(this.url);
     if (offset !== null) {
       this.onProgress(offset);
+      this.onConfirmed(offset);
       return offset;
     }
     await forgetUpload(this.fp);

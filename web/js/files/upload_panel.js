@@ -6,6 +6,7 @@
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, visibleText } from '../format.js';
 import { unfinishedList } from './unfinished_uploads.js';
+import { addSample, rateMeter, rateOf } from './upload_rate.js';
 
 const kActive = ['queued', 'uploading', 'conflict'];
 const kFinished = ['done', 'canceled', 'skipped'];
@@ -14,6 +15,29 @@ const kListedFailures = 100;  // File names shown under a failure group.
 // row when they start: 5,000 rows of a dropped folder made every progress update lay out the
 // whole list again (QA pass 16: 14 files/s instead of a thousand).
 const kShownWaiting = 50;
+
+// Every byte is sent and the server is putting the file together (tus state "saving"; a 2 GB
+// file takes about 12 s): it says "Saving…", and it can no longer be cancelled.
+export function isSaving(item) {
+  return item.state === 'uploading' && item.size > 0 && item.sent >= item.size && !item.note;
+}
+
+// The counters of the panel, from one pass over `items`.
+function countItems(items) {
+  const c = { done: 0, failed: 0, canceled: 0, skipped: 0, already: 0, active: 0, unlisted: 0,
+              renamed: 0 };
+  for (const i of items) {
+    if (i.state === 'done') {
+      c.done += 1;
+      if (i.savedAs) c.renamed += 1;
+    } else if (i.state === 'failed') c.failed += 1;
+    else if (i.state === 'canceled') c.canceled += 1;
+    else if (i.state === 'skipped') c[i.already ? 'already' : 'skipped'] += 1;
+    if (kActive.includes(i.state)) c.active += 1;
+    if (i.state === 'queued' && !i.row) c.unlisted += 1;
+  }
+  return c;
+}
 
 // Said once, under the summary, while files chosen with the folder picker are listed: browsers
 // leave empty folders out of such a pick, and a drop keeps them (tree_walk.js).
@@ -52,22 +76,21 @@ export function createPanel(items, actions) {
       else if (item.state === 'failed') item.row.remove();  // Its failure group tells.
     }
     leaving.clear();
-    drawFinishedSoon();
+    drawCountsSoon();
   };
   panel.addEventListener('pointerleave', () => setTimeout(settle, 0));
   panel.addEventListener('focusout', () => setTimeout(settle, 0));
 
-  let samples = [];  // [time, bytes sent overall], for the overall speed.
-  let moreTimer = null;  // drawMore is due.
-  let finishedTimer = null;  // drawFinished is due.
-  let overallTimer = null;
+  let overallMeter = rateMeter();  // Bytes sent overall by this page, for the overall speed.
+  let countsTimer = null;  // drawCounts is due.
+  let ticker = null;  // Redraws the files being sent every second (time left goes down).
   let unfinishedKey = '';
 
   Object.assign(panel, {
     add(item) {
       item.row = null;
       if (item.state === 'queued' && waitingRows() >= kShownWaiting) {
-        drawMoreSoon();
+        drawCountsSoon();
         return;
       }
       item.row = buildRow(item, actions);
@@ -81,13 +104,13 @@ export function createPanel(items, actions) {
     draw(item) {
       if (!item.row) {
         if (item.state === 'queued') {  // Still one of the "more waiting".
-          drawMoreSoon();
+          drawCountsSoon();
           return;
         }
         item.row = buildRow(item, actions);
-        drawMoreSoon();
       }
       drawRow(item);
+      if (item.state === 'uploading') ticker ??= setInterval(tick, 1000);
       if (kActive.includes(item.state)) {
         leaving.delete(item);
         if (item.row.parentNode !== list) list.append(item.row);  // Back from a retry.
@@ -95,29 +118,12 @@ export function createPanel(items, actions) {
         leaving.add(item);
         settle();
       }
-      overallTimer ??= setTimeout(() => {
-        overallTimer = null;
-        drawOverall();
-      }, 250);
+      drawCountsSoon();
     },
     refresh(unfinished) {
-      const n = (state) => items.filter((i) => i.state === state).length;
-      const [done, failed, canceled] = ['done', 'failed', 'canceled'].map(n);
-      const already = items.filter((i) => i.state === 'skipped' && i.already).length;
-      const skipped = n('skipped') - already;
-      const active = items.filter((i) => kActive.includes(i.state)).length;
-      const text = !failed && !canceled && !skipped && !already
-        ? `${done} of ${items.length} uploaded`
-        : [`${done} uploaded`, failed && `${failed} failed`, canceled && `${canceled} cancelled`,
-           skipped && `${skipped} skipped`, already && `${already} already there`]
-            .filter(Boolean).join(', ');
-      summary.textContent = items.length ? text + (active ? ` · ${active} in progress` : '') : '';
-      clear.hidden = !(done + canceled + skipped + already);
       note.hidden = !items.some((i) => i.batch.folderPicked);
       drawFailures();
-      drawFinishedSoon();
-      drawMore();
-      drawOverall();
+      drawCounts();
       drawUnfinished(unfinished);
       panel.hidden = !items.length && !unfinished.length && prep.hidden;
     },
@@ -130,6 +136,19 @@ export function createPanel(items, actions) {
   });
   return panel;
 
+  // Bytes may not move for a while (a chunk waiting for its answer): the time left and the
+  // speed are said anew all the same.
+  function tick() {
+    const sending = items.filter((i) => i.state === 'uploading' && i.row);
+    if (!sending.length) {
+      clearInterval(ticker);
+      ticker = null;
+      return;
+    }
+    for (const item of sending) drawRow(item);
+    drawOverall();
+  }
+
   // The waiting files that have a row in the list.
   function waitingRows() {
     let n = 0;
@@ -137,39 +156,33 @@ export function createPanel(items, actions) {
     return n;
   }
 
-  function drawMoreSoon() {
-    moreTimer ??= setTimeout(() => {
-      moreTimer = null;
-      drawMore();
-    }, 250);
+  // The counters are drawn at most four times a second, not once per file (a batch of 5,000
+  // files counted 5,000 rows 10,000 times), and all at once from one count of the queue: drawn
+  // each on a timer of its own they disagreed ("294 of 300 uploaded" beside "270 done").
+  function drawCountsSoon() {
+    countsTimer ??= setTimeout(drawCounts, 250);
   }
 
-  function drawMore() {
-    const n = items.filter((i) => i.state === 'queued' && !i.row).length;
-    more.hidden = !n;
-    more.textContent = n ? `${n === 1 ? '1 more file' : `${n} more files`} waiting` : '';
-  }
-
-  // The finished line counts its rows: done at most four times a second, not once per file (a
-  // batch of 5,000 files counted 5,000 rows 10,000 times).
-  function drawFinishedSoon() {
-    finishedTimer ??= setTimeout(() => {
-      finishedTimer = null;
-      drawFinished();
-    }, 250);
-  }
-
-  function drawFinished() {
-    const rows = [...finishedList.children];
-    const count = (state) => rows.filter((r) => r.dataset.state === state).length;
-    const renamed = rows.filter((r) => r.dataset.renamed).length;
-    const already = rows.filter((r) => r.dataset.already).length;
-    finished.hidden = !rows.length;
-    finishedSummary.textContent = [`${count('done')} done`,
-      count('canceled') && `${count('canceled')} cancelled`,
-      count('skipped') > already && `${count('skipped') - already} skipped`,
-      already && `${already} already there`].filter(Boolean).join(', ') +
-      (renamed ? ` (${renamed} saved under a new name)` : '');
+  function drawCounts() {
+    clearTimeout(countsTimer);
+    countsTimer = null;
+    const c = countItems(items);
+    const text = !c.failed && !c.canceled && !c.skipped && !c.already
+      ? `${c.done} of ${items.length} uploaded`
+      : [`${c.done} uploaded`, c.failed && `${c.failed} failed`,
+         c.canceled && `${c.canceled} cancelled`, c.skipped && `${c.skipped} skipped`,
+         c.already && `${c.already} already there`].filter(Boolean).join(', ');
+    summary.textContent = items.length ? `${text}${c.active ? ` · ${c.active} in progress` : ''}`
+                                       : '';
+    clear.hidden = !(c.done + c.canceled + c.skipped + c.already);
+    more.hidden = !c.unlisted;
+    more.textContent = c.unlisted ? `${c.unlisted === 1 ? '1 more file'
+                                                        : `${c.unlisted} more files`} waiting` : '';
+    finished.hidden = !finishedList.children.length;
+    finishedSummary.textContent = [`${c.done} done`, c.canceled && `${c.canceled} cancelled`,
+      c.skipped && `${c.skipped} skipped`, c.already && `${c.already} already there`]
+        .filter(Boolean).join(', ') + (c.renamed ? ` (${c.renamed} saved under a new name)` : '');
+    drawOverall();
   }
 
   function drawOverall() {
@@ -177,27 +190,29 @@ export function createPanel(items, actions) {
                               .map((i) => i.batch));
     overall.hidden = !live.size;
     if (!live.size) {
-      samples = [];
+      overallMeter = rateMeter();
       return;
     }
     const mine = items.filter((i) => live.has(i.batch) &&
                                      (kActive.includes(i.state) || i.state === 'done'));
     const total = mine.reduce((sum, i) => sum + i.size, 0);
-    const sentOf = (i) => (i.state === 'done' ? i.size : i.sent);
+    const sentOf = (i) => (i.state === 'done' ? i.size : i.shown ?? 0);
     const sent = mine.reduce((sum, i) => sum + sentOf(i), 0);
     // The speed counts bytes sent by this page only: a resumed upload starts at the offset
     // sent before (item.base), which would read as megabytes in a moment ("10.7 MB/s · 4 s
     // left" on a 50 KB/s link, QA pass 17c).
-    const moved = mine.reduce((sum, i) => sum + sentOf(i) - (i.base ?? 0), 0);
+    const moved = mine.reduce((sum, i) => sum + (i.state === 'done' ? i.size : i.sent) -
+                                          (i.base ?? 0), 0);
     const now = performance.now();
-    if (samples.length && moved < samples[samples.length - 1][1]) samples = [];
-    samples.push([now, moved]);
-    samples = samples.filter(([t]) => now - t <= 5000);
-    const [t0, b0] = samples[0];
-    const speed = now - t0 > 500 ? ((moved - b0) * 1000) / (now - t0) : 0;
+    addSample(overallMeter, now, moved);
+    const sending = mine.filter((i) => i.state !== 'done');
+    const saving = sending.length > 0 && sending.every(isSaving);
+    // One file on its way: the same figures as its row (they disagreed: "353 KB/s · 31 min"
+    // above, "98 KB/s · 1 h 52 min" on the row).
+    const one = sending.length === 1 && sending[0].state === 'uploading' ? sending[0] : null;
+    const speed = one ? one.speed ?? 0 : rateOf(overallMeter, now);
     overall.textContent = `${formatBytes(sent)} of ${formatBytes(total)} sent` +
-      (speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatDuration((total - sent) / speed)} left`
-                 : '');
+      (saving ? ' · Saving…' : speedText(speed, total - sent));
   }
 
   // One notice per cause; drawn again only when the groups change (keeps focus on a button).
@@ -270,7 +285,7 @@ function drawRow(item) {
   row.dataset.state = item.state;
   if (item.savedAs) row.dataset.renamed = 'true';
   if (item.already) row.dataset.already = 'true';
-  row.progress.value = item.state === 'done' ? item.size : item.sent;
+  row.progress.value = item.state === 'done' ? item.size : item.shown ?? item.sent;
   let text;
   if (item.state === 'queued') text = `Waiting · ${formatBytes(item.size)}`;
   else if (item.state === 'done') {
@@ -284,18 +299,19 @@ function drawRow(item) {
   }
   else if (item.state === 'conflict') text = 'Already exists: choose what to do';
   else if (item.state === 'failed') text = `Failed: ${visibleText(item.error)}`;
+  else if (isSaving(item)) text = `Saving… · ${formatBytes(item.size)} sent`;
   else {
-    const speed = speedOf(item);
-    text = `${formatBytes(item.sent)} of ${formatBytes(item.size)}` +
-           (speed > 0 && !item.note
-             ? ` · ${formatBytes(speed)}/s · ${formatDuration((item.size - item.sent) / speed)} left`
-             : '') +
+    const shown = item.shown ?? item.sent;
+    const speed = item.note ? 0 : rateOf(item.meter, performance.now());
+    item.speed = speed;  // The panel's header says the same of a file sent alone.
+    text = `${formatBytes(shown)} of ${formatBytes(item.size)}` +
+           speedText(speed, item.size - shown) +
            (item.note ? ` · ${item.note}` : '');
   }
   row.status.textContent = text;
   row.status.title = text;
   row.status.classList.toggle('status-error', item.state === 'failed');
-  row.cancel.hidden = !kActive.includes(item.state);
+  row.cancel.hidden = !kActive.includes(item.state) || isSaving(item);
   row.retry.hidden = item.state !== 'failed' || item.final;
   row.now.hidden = !item.retryNow;
 }
@@ -340,14 +356,9 @@ function groupText(code, n) {
   return `${n} files were not uploaded (see why beside each one).`;
 }
 
-// Bytes per second over the last ~3 s of samples, or 0 before there is enough to say.
-function speedOf(item) {
-  const now = performance.now();
-  const recent = item.samples.filter(([t]) => now - t <= 3000);
-  if (recent.length < 2) return 0;
-  const [t0, b0] = recent[0];
-  const [t1, b1] = recent[recent.length - 1];
-  return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+// " · 98.0 KB/s · 1 h 52 min left" at `speed` bytes/s with `left` bytes to go; '' without a speed.
+function speedText(speed, left) {
+  return speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatDuration(left / speed)} left` : '';
 }
 
 // 75 -> "1 min 15 s".

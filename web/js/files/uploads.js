@@ -8,21 +8,27 @@
 // meanwhile stops the files bound for it, and failures are told once per cause.
 import { formatBytes } from '../format.js';
 import { formatCount } from './bulk.js';
-import { choiceDialog } from './dialogs.js';
+import { choiceDialog, confirmDialog } from './dialogs.js';
 import { fetchQuota, freeBytes, getNode } from './node_api.js';
+import { usageChanged } from './quota.js';
 import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
 import { decideConflict, withdrawConflict } from './upload_conflicts.js';
 import {
   existingFiles, goneFolder, planFolders, prepareFolders,
 } from './upload_folders.js';
-import { createPanel, kPickedFolderNote } from './upload_panel.js';
+import { createPanel, isSaving, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
 import { fingerprint, kTusThresholdBytes, pendingUploads } from './tus.js';
+import { rateMeter } from './upload_rate.js';
 import { planBytes } from './tree_walk.js';
 
 export { formatDuration } from './upload_panel.js';
 
 const kParallel = 3;
+// Cancel asks first once this much is sent, or after this long sending: on a shaky link that
+// is hours of work, and the button sits next to "Retry now".
+const kAskCancelBytes = 10 * 1024 * 1024;
+const kAskCancelMs = 10000;
 const kActive = ['queued', 'uploading', 'conflict'];
 // A folder picker gives no files for a folder holding only empty folders (or nothing).
 const kEmptyPick = `The chosen folder has no files. ${kPickedFolderNote}`;
@@ -52,7 +58,7 @@ export function onUploadFailed(fn) {
 export function uploadPanel() {
   if (panel) return panel;
   panel = createPanel(items, {
-    cancel, retry, clear: (list) => clearItems(list),
+    cancel: askToCancel, retry, clear: (list) => clearItems(list),
     clearFinished: () => clearItems(items.filter((i) => ['done', 'canceled', 'skipped']
                                                   .includes(i.state))),
     reloadUnfinished: loadUnfinished,
@@ -143,6 +149,7 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   if (!plan.files.length) notifyUploaded(target.id, target.id);
   const batch = {
     targetId: target.id, targetName: target.name || 'Files', ownSpace, folderPicked, dirs, folders,
+    quotaBytes: ownSpace ? Number(usage?.quota_bytes ?? 0) : 0,
     gone: new Map(), checks: new Map(), held: 0, items: [], single: plan.files.length === 1,
     policy: null, waiting: [], asking: null,
     hasPending: () => batch.items.some((i) => i.state === 'queued' || i.state === 'uploading'),
@@ -178,7 +185,7 @@ function addItem(batch, file, path, { already = false } = {}) {
   const item = { id: ++nextId, batch, file, path, dir: cut < 0 ? '' : path.slice(0, cut),
                  name: path.slice(cut + 1), onConflict: 'fail', size: file.size, sent: 0,
                  state: already ? 'skipped' : 'queued', already, error: '', note: '',
-                 savedAs: '', samples: [] };
+                 savedAs: '', shown: 0, meter: rateMeter() };
   batch.items.push(item);
   items.push(item);
   panel.add(item);
@@ -214,8 +221,9 @@ function pump() {
 }
 
 async function run(item) {
-  Object.assign(item, { state: 'uploading', sent: 0, base: 0, error: '', note: '', samples: [],
-                        cause: null, final: false });
+  Object.assign(item, { state: 'uploading', sent: 0, shown: 0, base: 0, error: '', note: '',
+                        meter: rateMeter(), startedAt: performance.now(), cause: null,
+                        final: false });
   // Once the person chose Replace or Keep both for all, the rest go up that way directly.
   const { policy } = item.batch;
   if (item.onConflict === 'fail' && (policy === 'replace' || policy === 'rename')) {
@@ -224,17 +232,18 @@ async function run(item) {
   panel.draw(item);
   const folderId = item.batch.folders.get(item.dir);
   try {
-    const node = await sendFile(item, folderId, (i) => panel.draw(i));
+    const node = await sendFile(item, folderId, (i) => panel.draw(i), usageChanged);
     // The server keeps names in NFC: a macOS (NFD) name stored so is not a new name.
     if (typeof node?.name === 'string' &&
         node.name.normalize('NFC') !== item.name.normalize('NFC')) item.savedAs = node.name;
-    Object.assign(item, { state: 'done', sent: item.size, note: '' });
+    Object.assign(item, { state: 'done', sent: item.size, shown: item.size, note: '' });
     notifyUploaded(item.batch.targetId, folderId);
   } catch (err) {
     failed(item, err);
   }
   item.cancel = null;
   item.retryNow = null;
+  usageChanged();  // Its size is now used, or no longer held.
   if (item.tus) loadUnfinished();
   panel.draw(item);
   refresh();
@@ -266,10 +275,50 @@ function failed(item, err) {
   item.cause = { key: err?.code ? `error:${err.code}` : `error::${item.error}`, kind: 'error',
                  code: err?.code ?? null, text: item.error };
   // A refusal that sending again cannot change (a bad name, too large): no Retry.
-  item.final = err?.status >= 400 && err?.status < 500 && ![404, 408, 409, 410, 429]
-      .includes(err.status);
+  item.final = !worthRetrying(item, err);
   for (const fn of failureListeners) fn(item.batch.targetId, err);
-  if (err?.status === 404) stopIfFolderGone(item);
+  // A folder shared with me answers 403 or 404 once its share is revoked.
+  if (err?.status === 404 || (err?.status === 403 && !item.batch.ownSpace)) stopIfFolderGone(item);
+}
+
+// Whether sending `item` again may end differently after `err`: a lost connection, a server
+// error (5xx: storage unavailable, no capacity), a full space that may free up, a past-due
+// account that may be paid, a folder gone (Retry makes it again), an upload expired or failed
+// on the server (Retry starts a new one), a checksum spoilt on the way, too many requests. Not
+// for what it would meet again: a file larger than the whole plan (or than uploads may be:
+// too_large), a name that cannot be used, a name taken (409 name_taken: asked about when
+// on_conflict is fail), no permission to write there, a bad request (api.md's error table).
+function worthRetrying(item, err) {
+  const status = err?.status ?? 0;
+  if (err?.code === 'quota_exceeded') {
+    const plan = item.batch.quotaBytes;
+    return !(plan > 0 && item.size > plan) &&
+           !/more than (your|their) whole plan/.test(err.message ?? '');
+  }
+  if (status === 0 || status >= 500) return true;
+  if (err?.code === 'name_taken') return false;
+  return [402, 404, 408, 409, 410, 423, 429, 460].includes(status) ||
+         err?.code === 'checksum_mismatch';
+}
+
+// Cancel in the panel: at once for a file that has sent little, else after asking (Keep
+// uploading is the default). A file being saved by the server cannot be cancelled any more.
+async function askToCancel(item) {
+  if (isSaving(item)) return;
+  const sentMuch = item.state === 'uploading' &&
+                   (item.shown >= kAskCancelBytes ||
+                    performance.now() - (item.startedAt ?? performance.now()) >= kAskCancelMs);
+  if (sentMuch) {
+    const sent = item.shown > 0 ? `The ${formatBytes(item.shown)} sent so far will be discarded.`
+                                : 'What was sent so far will be discarded.';
+    const yes = await confirmDialog({
+      title: `Cancel the upload of "${item.name}"?`, message: sent,
+      confirmLabel: 'Cancel upload', cancelLabel: 'Keep uploading', danger: true,
+    });
+    // Finished, failed or cancelled meanwhile: nothing left to cancel.
+    if (!yes || item.state !== 'uploading' || isSaving(item)) return;
+  }
+  cancel(item);
 }
 
 // The name is taken in its folder: the person chooses (once for the whole upload, by default).
@@ -298,14 +347,17 @@ async function stopIfFolderGone(item) {
   if (gone) {
     batch.gone.set(gone.id, gone.name);
     const cause = { key: `gone:${gone.id}`, kind: 'gone',
-                    text: `The folder "${gone.name}" was deleted ` +
-                          `${batch.ownSpace ? '' : 'or is no longer shared with you '}while uploading` };
+                    text: batch.ownSpace ? `The folder "${gone.name}" was deleted while uploading`
+                                         : `The folder "${gone.name}" is no longer shared with ` +
+                                           'you (or was deleted)' };
     for (const other of batch.items) {
       const inside = !gone.dir || other.dir === gone.dir || other.dir.startsWith(`${gone.dir}/`);
       const stopped = other.state === 'queued' ||
                       (other.state === 'failed' && other.cause?.kind !== 'gone');
       if (!inside || !stopped) continue;
-      Object.assign(other, { state: 'failed', error: cause.text, cause, final: false });
+      // Retry makes a deleted folder again; not the folder shared with me that is gone.
+      Object.assign(other, { state: 'failed', error: cause.text, cause,
+                             final: !batch.ownSpace && !gone.dir });
       panel.draw(other);
     }
   }
@@ -317,7 +369,8 @@ function cancel(item) {
   const was = item.state;
   item.state = 'canceled';
   item.error = '';
-  if (was === 'uploading') item.cancel?.();
+  // The tus upload is dropped on the server (DELETE): its size is free once that is done.
+  if (was === 'uploading') Promise.resolve(item.cancel?.()).catch(() => {}).finally(usageChanged);
   if (was === 'conflict') withdrawConflict(item.batch, item);
   panel.draw(item);
   refresh();

@@ -69,9 +69,19 @@ export async function render(outlet, { params, query, signal, navigate }) {
   leave?.addEventListener('click', () => run(async () => {
     if (await leaveShare(share)) await navigate(sharedUrl(), { replace: true });
   }));
+  // A public link of the owner shows it (on it or a folder above): whoever has the link sees it,
+  // and what an editor adds here (QA pass 18).
   const facts = h('p', { class: 'item-meta shared-facts' },
                   `Shared by ${ownerText(share?.owner ?? node.owner)} · `,
-                  `${permissionLabel(node.permission)}`);
+                  `${permissionLabel(node.permission)}`,
+                  node.public_link
+                    ? h('span', { class: 'public-link-note' },
+                        ' · Public: anyone with the owner\'s link can see ',
+                        node.type === 'folder'
+                          ? (canEdit ? 'what is in this folder, including what you add here'
+                                     : 'what is in this folder')
+                          : 'this file')
+                    : null);
   const head = h('div', { class: 'files-head' }, h('h1', {}, node.name), breadcrumbs(chain));
 
   if (node.type !== 'folder') {
@@ -125,7 +135,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
     folderHref: (item) => sharedUrl(item.id),
     // A file refused in the viewer (the share revoked meanwhile) is said as the page says it;
     // once the viewer closes, the page looks again.
-    onOpenFile: (item) => openPreview({ items: state.items, start: item, whenGone: goneInViewer,
+    onOpenFile: (item) => openPreview({ items: () => state.items, start: item,
+                                        whenGone: goneInViewer,
+                                        more: { has: () => Boolean(state.cursor),
+                                                load: () => loadPage(false) },
                                         onClose: (shown, { refused }) => {
                                           if (refused) run(recheck);
                                           else table.focusItem(shown.id);
@@ -210,7 +223,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
-          outlet.replaceChildren(gone(node));
+          // The uploads panel stays: it says which files were not uploaded, and why.
+          outlet.replaceChildren(gone(node), canEdit ? uploadPanel() : null);
           return;
         }
         throw err;
