@@ -11,6 +11,8 @@
 #include <future>
 #include <vector>
 
+#include "core/files/quota_tx.h"
+
 namespace nimbus::jobs {
 
 DiskHealth::DiskHealth(storage::StorageEngine& engine, net::any_io_executor io, int fail_after,
@@ -86,13 +88,16 @@ Result<std::string> DiskHealth::RunRound() {
       if (free >= line + line / 5) {
         low_space_.erase(p.disk_id);
       } else if (free < line && low_space_.insert(p.disk_id).second) {
-        auto mb = [](std::uint64_t b) { return static_cast<double>(b) / 1e6; };
+        // The units of every other message (1 KB = 1024 bytes): "88 MB free of 100 GB".
+        auto human = [](std::uint64_t b) {
+          return core::files::HumanBytes(static_cast<std::int64_t>(b));
+        };
         low.push_back(storage::Alert{
             storage::AlertKind::kNearFull, p.disk_id,
-            fmt::format("disk {} has only {:.0f} MB free of {:.0f} MB: once it is full, uploads "
-                        "of its users fail with 'storage full'. Free space on it, or move users "
-                        "to another disk.",
-                        p.disk_id, mb(free), mb(total))});
+            fmt::format("disk {} has only {} free of {}: once it is full, uploads of its users "
+                        "fail with 'storage full'. Free space on it, or move users to another "
+                        "disk.",
+                        p.disk_id, human(free), human(total))});
       }
     }
   }
