@@ -107,12 +107,18 @@ net::awaitable<Response> GetPublicContent(const ShareApi& api, Request& req) {
   Response res =
       node->is_folder() ? ZipResponse(api.files, *node, req) : FileResponse(api.files, *node, req);
   // A download is counted once: a zip, a whole file, or the first piece of a ranged one (a
-  // player or a resuming client asks for the rest in more pieces). HEAD and 304 are not.
+  // player or a resuming client asks for the rest in more pieces). HEAD and 304 are not, and
+  // neither is a preview on the link's page (?inline=1): it is noted as one, so that the count
+  // says how often the file was taken away (QA pass 18: 1 download and 7 previews said 8).
   const bool whole = res.status == 200 ||
                      (res.status == 206 && res.header("Content-Range").starts_with("bytes 0-"));
   if (whole && req.method() != http::Method::kHead) {
-    api.files.files.NoteActivity(*visitor, *node, node->is_folder() ? "zip" : "download");
-    api.links.CountDownload(*visitor);
+    if (!node->is_folder() && req.query("inline") == "1") {
+      api.files.files.NoteActivity(*visitor, *node, "preview");
+    } else {
+      api.files.files.NoteActivity(*visitor, *node, node->is_folder() ? "zip" : "download");
+      api.links.CountDownload(*visitor);
+    }
   }
   co_return res;
 }

@@ -175,7 +175,12 @@ TEST_F(LinksApiTest, AFileLinkShowsAndDownloadsTheFileAndCountsDownloads) {
   EXPECT_EQ(start.body, "0123");
   HttpResponse by_id = Public(token, "/content?id=" + file);
   EXPECT_EQ(by_id.body, bytes);
-  // The whole file twice and a range from byte 0: 3; the middle piece is not a download.
+  HttpResponse preview = Public(token, "/content?inline=1");
+  EXPECT_EQ(preview.body, bytes);
+  // The whole file twice and a range from byte 0: 3; the middle piece is not a download, nor
+  // is a preview on the link's page (QA pass 18).
+  EXPECT_EQ(DownloadCount(Str(link.at("id")), 3), 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // No 4th one arrives late.
   EXPECT_EQ(DownloadCount(Str(link.at("id")), 3), 3);
   // A file link has no children.
   EXPECT_EQ(Public(token, "/children").status, 400);

@@ -8,6 +8,7 @@ const kActions = {
   view: 'opened',
   list: 'listed',
   download: 'downloaded',
+  preview: 'previewed',
   zip: 'downloaded as a zip',
   upload: 'uploaded',
   folder: 'created the folder',
