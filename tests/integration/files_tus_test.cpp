@@ -265,6 +265,26 @@ TEST_F(FilesTusTest, AFailedUploadSaysWhyToHeadAndPatch) {
   EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/R%C3%A9sum%C3%A9.txt"))).body, "first");
 }
 
+// The name is taken while the upload is on its way (on_conflict=fail): the next PATCH says so,
+// before its bytes, instead of taking every byte and refusing at the last one (QA pass 18: a
+// resumed 60 MB upload had to be sent whole, then was thrown away). Its space is free at once.
+TEST_F(FilesTusTest, ANameTakenMeanwhileEndsTheUploadAtTheNextPatch) {
+  StartWithUser();
+  HttpResponse created = Create(10, "clash.bin");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.HeaderOr("Location");
+  ASSERT_EQ(Patch(location, 0, "0123").status, 204);
+  ASSERT_EQ(Put("root", "clash.bin", "theirs").status, 201);
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 10);
+  HttpResponse next = Patch(location, 4, "456");  // Not the last bytes.
+  EXPECT_EQ(next.status, 409) << next.body;
+  EXPECT_EQ(ErrorCode(next), "name_taken");
+  EXPECT_NE(next.body.find("'clash.bin' already exists"), std::string::npos) << next.body;
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
+  EXPECT_EQ(Tus("HEAD", location).status, 410);
+  EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/clash.bin"))).body, "theirs");
+}
+
 // The folder an upload goes into is deleted before its last bytes: the last PATCH says so, as a
 // 409 (a 404 reads as "this upload is gone" to tus clients), and so do HEAD and PATCH after.
 TEST_F(FilesTusTest, AnUploadWhoseFolderWasDeletedSaysSo) {

@@ -91,6 +91,13 @@ struct UploadRequest {
   std::optional<std::int64_t> modified_at;
 };
 
+// The name rule of an upload that is on its way (a resumable one, between two PATCHes): whether
+// `request` (caller, parent_id, path, on_conflict, if_match) could still be recorded, as
+// PrepareUpload checked before the first byte. kNameTaken or kPreconditionFailed when the name was
+// taken (or the file changed) meanwhile; a folder that is gone or no longer writable is OK here
+// (the upload's own checks say so).
+Result<void> CheckUploadName(db::Transaction& tx, const UploadRequest& request);
+
 // Thread-safe. Deps must outlive it.
 class FileService {
  public:

@@ -167,13 +167,25 @@ Result<void> CheckConflict(const std::optional<Node>& existing, const UploadRequ
     return Fail(Errc::kNameTaken, "'{}' already exists in this folder.", existing->name);
   }
   if (rule == OnConflict::kReplace && existing->is_folder()) {
-    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced.",
-                existing->name);
+    return Fail(Errc::kNameTaken, "'{}' is a folder; only a file can be replaced.", existing->name);
   }
   return {};
 }
 
 }  // namespace
+
+Result<void> CheckUploadName(db::Transaction& tx, const UploadRequest& request) {
+  auto names = SplitRelativePath(request.path);
+  if (!names) return {};
+  auto start = UploadStart(tx, request.caller, request.parent_id, *names);
+  if (!start) {
+    if (start.error().code == Errc::kNotFound || start.error().code == Errc::kForbidden) return {};
+    return std::unexpected(start.error());
+  }
+  auto existing = ExistingTarget(tx, start->folder, start->rest);
+  if (!existing) return std::unexpected(existing.error());
+  return CheckConflict(*existing, request);
+}
 
 net::awaitable<Result<std::string>> FileService::Reserve(std::int64_t owner_id, std::uint64_t bytes,
                                                          ReservationKind kind, std::string id) {

@@ -213,6 +213,8 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   Result<TusUpload> loaded = co_await Load(owner_id, id);
   if (!loaded) co_return loaded;
   TusUpload upload = std::move(*loaded);
+  // Failed (its bytes are gone): whatever the offset asked, the caller says why (410).
+  if (upload.state == TusState::kFailed) co_return upload;
   const auto start = static_cast<std::uint64_t>(upload.offset);
   if (offset != start) {
     co_return Fail(Errc::kConflict,
@@ -234,18 +236,38 @@ net::awaitable<Result<TusUpload>> TusService::Append(
     if (upload.state == TusState::kDone) co_return upload;
     co_return co_await AwaitAssembly(std::move(upload));
   }
-  if (upload.state == TusState::kFailed) co_return upload;  // The caller says why (410).
   // A past-due account is read-only (402): an upload started before the account of the folder's
   // owner fell past due does not continue (the bytes received stay; after paying it resumes).
-  auto standing = [this, &upload] {
+  // A name taken meanwhile (on_conflict=fail) is the upload's end: it could never be recorded, so
+  // it fails now rather than after the client sent every byte (QA pass 18: a resumed 60 MB
+  // upload was refused at its last byte).
+  std::optional<Error> taken;
+  auto standing = [this, &upload, &taken] {
     return deps_.db.Read([&](db::Transaction& tx) -> Result<void> {
+      taken.reset();
       auto folder = Authorize(tx, upload.owner_id, upload.parent_id, Permission::kEdit);
-      if (folder) return RequireGoodStanding(tx, *folder);
-      return billing::RequireGoodStanding(tx, upload.owner_id);  // The assembly will tell why.
+      if (!folder) return billing::RequireGoodStanding(tx, upload.owner_id);  // Assembly says why.
+      if (auto good = RequireGoodStanding(tx, *folder); !good) return good;
+      UploadRequest named;
+      named.caller = upload.owner_id;
+      named.parent_id = upload.parent_id;
+      named.path = upload.path;
+      named.on_conflict = upload.on_conflict;
+      auto name = CheckUploadName(tx, named);
+      if (!name && (name.error().code == Errc::kNameTaken ||
+                    name.error().code == Errc::kPreconditionFailed)) {
+        taken = name.error();
+        return {};
+      }
+      return name;
     });
   };
   Result<void> writable = co_await RunBlocking(deps_.workers, std::move(standing));
   if (!writable) co_return std::unexpected(writable.error());
+  if (taken) {  // Said as the last PATCH would say it (409 name_taken); 410 from then on.
+    (void)co_await FailUpload(upload, *taken);
+    co_return std::unexpected(std::move(*taken));
+  }
   if (!TryMarkBusy(id)) {
     co_return Fail(Errc::kConflict, "Another request is writing to this upload; resume after it.");
   }
@@ -364,6 +386,21 @@ net::awaitable<Result<std::vector<TusUpload>>> TusService::ListUnfinished(std::i
     });
   };
   co_return co_await RunBlocking(deps_.workers, std::move(list));
+}
+
+net::awaitable<Result<void>> TusService::FailUpload(const TusUpload& upload, const Error& why) {
+  const std::int64_t now = ToUnixMs(deps_.clock.Now());
+  auto mark = [this, &upload, &why, now] {
+    auto marked = deps_.db.Write([&](db::Transaction& tx) {
+      return db::TusStore::SetFailed(tx, upload.id, why.message, now);
+    });
+    if (marked) staging_.Remove(upload.id);
+    return marked;
+  };
+  if (auto marked = co_await RunBlocking(deps_.workers, std::move(mark)); !marked) {
+    co_return std::unexpected(marked.error());
+  }
+  co_return co_await target_.Release(upload.id);
 }
 
 net::awaitable<Result<int>> TusService::DropUnreachable(std::int64_t sender_id) {

@@ -136,6 +136,9 @@ class TusService {
   net::awaitable<Result<TusUpload>> Load(std::int64_t owner_id, const std::string& id,
                                          bool or_space_owner = false);
   net::awaitable<Result<TusUpload>> AwaitAssembly(TusUpload upload);
+  // Ends `upload` as failed for `why` (its bytes and its reservation go; HEAD and PATCH say why
+  // from then on).
+  net::awaitable<Result<void>> FailUpload(const TusUpload& upload, const Error& why);
   // Starts (or joins) the assembly of `upload` on `executor`.
   std::shared_ptr<Assembly> StartAssembly(const TusUpload& upload, net::any_io_executor executor);
   net::awaitable<void> RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly);
