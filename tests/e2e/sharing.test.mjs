@@ -8,7 +8,8 @@
 // downloads from its page; a public folder link is browsable, downloads as a zip, and says so
 // once its owner deleted it; wrong passwords are rate limited; the activity and the email
 // suggestions show up in the dialog. A share revoked during B's upload: the uploads panel stays
-// under "No longer shared", saying the file was not uploaded.
+// under "No longer shared", saying the file was not uploaded. With edit, B moves items within the
+// share (menu, drag) and copies one to B's own files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -493,6 +494,75 @@ describe('sharing', () => {
     } finally {
       await b.context.close();
       await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('with the edit permission, B moves an item within the share and copies one to B\'s ' +
+       'own files, from the row menu (keyboard) and the toolbar', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const mk = await annCall('POST', '/api/v1/nodes/root/folders', { path: 'Office/Reports' });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    const office = (await annResolve('/Office')).body;
+    const draftBytes = Buffer.from('the draft\n');
+    const budgetBytes = Buffer.from('the budget\n');
+    await annPut(office.id, 'draft.txt', draftBytes);
+    await annPut(office.id, 'budget.txt', budgetBytes);
+    const share = await annCall('POST', '/api/v1/shares',
+                                { node_id: office.id, email: bob.email, permission: 'edit' });
+    assert.equal(share.status, 201, JSON.stringify(share.body));
+    const b = await logIn(bob);
+    try {
+      await b.page.goto(`/shared/${office.id}`);
+      await b.page.getByRole('heading', { name: 'Office' }).waitFor();
+      // The row's menu, by keyboard: ↓ opens it, Enter runs "Move to…".
+      await row(b.page, 'draft.txt').getByRole('button', { name: 'More actions for draft.txt' })
+          .press('ArrowDown');
+      const menu = b.page.getByRole('menu', { name: 'Actions for draft.txt' });
+      assert.deepEqual(await menu.getByRole('menuitem').allInnerTexts(),
+                       ['Open', 'Download', 'Rename', 'Move to…', 'Copy to my files…', 'Delete']);
+      await menu.getByRole('menuitem', { name: 'Move to…' }).focus();
+      await b.page.keyboard.press('Enter');
+      // The picker starts at the shared folder and offers only its tree.
+      let dialog = b.page.getByRole('dialog', { name: 'Move "draft.txt" to…' });
+      await dialog.getByText('Target: /Office').waitFor();
+      assert.deepEqual(await dialog.getByRole('navigation').getByRole('button').allInnerTexts(),
+                       ['Office']);
+      await dialog.getByRole('button', { name: 'Reports', exact: true }).click();
+      await dialog.getByText('Target: /Office/Reports').waitFor();
+      await dialog.getByRole('button', { name: 'Move here' }).click();
+      await b.page.getByText('Moved 1 item to /Office/Reports.').waitFor();
+      await row(b.page, 'draft.txt').waitFor({ state: 'detached' });
+      assert.equal((await annResolve('/Office/Reports/draft.txt')).body.checksum_sha256,
+                   sha256(draftBytes));
+      await row(b.page, 'Reports').locator('a.node-link').click();
+      await row(b.page, 'draft.txt').waitFor();
+      await b.page.goBack();
+      await b.page.getByRole('heading', { name: 'Office' }).waitFor();
+
+      // The toolbar copies the ticked file into B's own Files (root).
+      await row(b.page, 'budget.txt').getByRole('checkbox').check();
+      await b.page.getByRole('toolbar', { name: 'File actions for the selected items' })
+          .getByRole('button', { name: 'Copy to my files…' }).click();
+      dialog = b.page.getByRole('dialog', { name: 'Copy "budget.txt" to my files' });
+      await dialog.getByText('Target: /', { exact: true }).waitFor();
+      await dialog.getByRole('button', { name: 'Copy here' }).click();
+      await b.page.getByText('Copied 1 item to your Files.').waitFor();
+      assert.equal((await annResolve('/Office/budget.txt')).status, 200, 'the owner keeps it');
+      // A row dragged onto a folder row moves there, as in B's own files.
+      await row(b.page, 'budget.txt').getByRole('checkbox').uncheck();
+      await row(b.page, 'budget.txt').dragTo(row(b.page, 'Reports'));
+      await b.page.getByText('Moved 1 item to /Office/Reports.').waitFor();
+      assert.equal((await annResolve('/Office/Reports/budget.txt')).status, 200);
+      await mainNav(b.page, 'Files').click();
+      await row(b.page, 'budget.txt').waitFor();
+      const bobLogin = await apiLogin(server.url, bob.email, bob.password);
+      const mine = await apiCall(server.url, 'GET', `/api/v1/resolve?path=${
+        encodeURIComponent('/budget.txt')}`, { cookie: bobLogin.cookie, csrf: bobLogin.csrf });
+      assert.equal(mine.body.checksum_sha256, sha256(budgetBytes));
+      assert.equal(mine.body.permission ?? 'owner', 'owner');
+      assertNoProblems(b.problems);
+    } finally {
+      await b.context.close();
     }
   });
 

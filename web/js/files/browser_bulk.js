@@ -140,8 +140,9 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
     return done.map((d) => d.result?.node?.id).filter(Boolean);
   }
 
-  // Moves or copies `nodes` into the folder `targetId` (at `targetPath`).
-  async function transfer(kind, nodes, targetId, targetPath) {
+  // Moves or copies `nodes` into the folder `targetId` (at `targetPath`); `where`, when given,
+  // names the target in the summary instead of its path (e.g. "/Docs in your Files").
+  async function transfer(kind, nodes, targetId, targetPath, where = null) {
     if (busy) return;
     message.clear();
     const moving = kind === 'move';
@@ -154,7 +155,7 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
       : { done: [], failed: [], notStarted: 0 };
     const { done, failed, notStarted } = outcome;
     if (moving) forget(done.map((d) => d.item.id));
-    const to = targetPath || '/';
+    const to = where ?? (targetPath || '/');
     const parts = [];
     const verbed = moving ? 'moved' : 'copied';
     if (done.length) parts.push(

@@ -90,9 +90,12 @@ export function promptDialog({ title, label, value = '', original = value, error
 }
 
 // Lets the person browse their folders and pick one. `excludeIds` (the items being moved) are
-// not offered as targets. Resolves to { id, path } or null.
-export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
+// not offered as targets. `root` ({ id, name }), when given, keeps the picker inside that
+// folder's tree (a folder shared with me: its items move only within the owner's files), with
+// breadcrumbs from it; else it browses my own Files. Resolves to { id, path } or null.
+export function pickFolder({ title, confirmLabel, excludeIds = [], root = null }) {
   const excluded = new Set(excludeIds);
+  let trail = [];  // Under `root`: the folders from it down to the one shown.
   const crumbs = h('nav', { class: 'breadcrumbs', 'aria-label': 'Folder path in the dialog' });
   const list = h('ul', { class: 'picker-list', 'aria-label': 'Folders' });
   const status = h('p', { class: 'status', role: 'status' });
@@ -115,7 +118,13 @@ export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
         if (!cursor) break;
       }
       current = node;
-      drawCrumbs(node);
+      if (root) {
+        const at = trail.findIndex((n) => n.id === node.id);
+        trail = at >= 0 ? trail.slice(0, at + 1) : [...trail, node];
+        drawTrail();
+      } else {
+        drawCrumbs(node);
+      }
       replaceChildren(list, folders.length ? folders.map((f) => {
         const button = h('button', { type: 'button', class: 'link-button',
                                      disabled: excluded.has(f.id) }, nodeIcon('folder'), f.name);
@@ -137,6 +146,16 @@ export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
     }
   }
 
+  // Breadcrumbs of the folders opened from `root` (paths of another's tree do not resolve).
+  function drawTrail() {
+    replaceChildren(crumbs, trail.map((n, i) => {
+      const button = h('button', { type: 'button', class: 'link-button' },
+                       i ? n.name : root.name ?? n.name);
+      button.addEventListener('click', () => show(n.id));
+      return [i ? h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/') : null, button];
+    }));
+  }
+
   function drawCrumbs(node) {
     const parts = splitPath(node.path);
     const items = [['Files', '/']];
@@ -155,7 +174,7 @@ export function pickFolder({ title, confirmLabel, excludeIds = [] }) {
     }));
   }
 
-  show('root');
+  show(root ? root.id : 'root');
   return open(dialog, (value) => (value === 'ok' && current
                                   ? { id: current.id, path: current.path || '/' } : null));
 }

@@ -1,6 +1,9 @@
 // An item shared with me (/shared/<id>, the link in the share mail): a folder lists its items
 // (the file browser's table) with breadcrumbs from "Shared with me"; with the edit permission
-// also upload, new folder, rename and delete; a file's name opens the viewer (preview.js). A
+// also upload, new folder, rename, delete and move (within the share: a row's menu, the toolbar
+// or a row dragged onto a folder row); read or edit, "Copy to my files…" copies items into my
+// own Files (the server refuses a move between two people's spaces). A file's name opens the
+// viewer (preview.js). A
 // file shared alone shows its facts, a download button and, for the kinds it can show, Preview.
 // When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
 // 404) the page looks again, so a revoked or downgraded share shows as it is now.
@@ -10,7 +13,8 @@ import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
 import { runBulk } from '../files/bulk.js';
-import { confirmDialog } from '../files/dialogs.js';
+import { browserBulk } from '../files/browser_bulk.js';
+import { confirmDialog, pickFolder } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
 import {
   createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker, uploadPickers,
@@ -125,12 +129,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
     },
     onSelection: (ids) => {
       count.textContent = ids.length ? `${ids.length} selected` : '';
-      renameButton.disabled = ids.length !== 1;
-      deleteButton.disabled = ids.length === 0;
-      downloadButton.disabled = ids.length === 0;
-      dock.classList.toggle('is-stuck', ids.length > 0);
+      selected = ids.length;
+      updateControls();
     },
-    onDropOnFolder: (target, dt) => upload(target.id, dt),
+    onDropOnFolder: (target, dt) => dropOnFolder(target, dt),
     onRestore: () => {},
     folderHref: (item) => sharedUrl(item.id),
     // A file refused in the viewer (the share revoked meanwhile) is said as the page says it;
@@ -144,11 +146,31 @@ export async function render(outlet, { params, query, signal, navigate }) {
                                           else table.focusItem(shown.id);
                                         } }),
     canUpload: canEdit,
-    // With the edit permission the row's menu also renames and deletes.
-    moreActions: (item) => (canEdit ? [
-      { label: 'Rename', run: () => run(() => renameItem(item, { message, reload })) },
-      { label: 'Delete', danger: true, run: () => run(() => deleteItems([item])) },
-    ] : []),
+    // The row's menu copies its item to my files; with the edit permission it also renames,
+    // moves (within the share) and deletes. Nothing while a move or copy runs.
+    moreActions: (item) => (ops.busy() ? [] : [
+      canEdit ? { label: 'Rename', run: () => run(() => renameItem(item, { message, reload })) }
+              : null,
+      canEdit ? { label: 'Move to…', run: () => run(() => moveItems([item])) } : null,
+      { label: 'Copy to my files…', run: () => run(() => copyToMine([item])) },
+      canEdit ? { label: 'Delete', danger: true, run: () => run(() => deleteItems([item])) }
+              : null,
+    ]),
+  });
+  let selected = 0;
+  // Moves and copies: the file browser's (progress, Cancel, one summary, the list locked).
+  const ops = browserBulk({
+    message, run, reload,
+    lock: (on) => {
+      table.setLocked(on);
+      updateControls();
+    },
+    forget: (ids) => {
+      const moved = new Set(ids);
+      state.items = state.items.filter((n) => !moved.has(n.id));
+      table.remove(ids);
+    },
+    focusItems: (ids) => ids.some((id) => table.focusItem(id)),
   });
   const button = toolbarButtonMaker(run);
   // The same upload choices as in my own folders (the owner's space takes the bytes).
@@ -156,11 +178,15 @@ export async function render(outlet, { params, query, signal, navigate }) {
     ? uploadPickers(button, (plan, opts) => run(() => startUpload(plan, node.id, opts)))
     : { buttons: [], inputs: [] };
   const renameButton = button('Rename', renameSelected);
+  const moveButton = button('Move to…', () => moveItems(table.selectedNodes()));
+  const copyButton = button('Copy to my files…', () => copyToMine(table.selectedNodes()));
   const deleteButton = button('Delete', () => deleteItems(table.selectedNodes()),
                               { class: 'button button-danger button-small' });
   // Read or edit: the ticked items download (one as itself, a folder or several as a zip).
   const downloadButton = button('Download', () => downloadItems(table.selectedNodes()));
-  downloadButton.disabled = true;
+  const selectionButtons = canEdit
+    ? [renameButton, moveButton, copyButton, downloadButton, deleteButton]
+    : [copyButton, downloadButton];
   // Toolbars: one Tab stop each, ←/→ between their buttons (rovingToolbar).
   const toolbar = rovingToolbar(h('div', { class: 'toolbar', role: 'toolbar',
                                            'aria-label': 'File actions' },
@@ -173,12 +199,11 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const dock = h('div', { class: 'toolbar-dock' },
                  rovingToolbar(h('div', { class: 'toolbar selection-toolbar', role: 'toolbar',
                                           'aria-label': 'File actions for the selected items' },
-                                 canEdit ? [renameButton, downloadButton, deleteButton]
-                                         : downloadButton,
-                                 count)));
+                                 selectionButtons, count)));
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
+  updateControls();
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, dock, pickers.inputs, canEdit ? uploadPanel() : null, table.sortControl,
+                  toolbar, ops.element, dock, pickers.inputs, canEdit ? uploadPanel() : null, table.sortControl,
                   zone,
                   h('div', { class: 'form-actions' }, more)));
 
@@ -209,6 +234,55 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   async function reload() {
     await loadPage(true);
+  }
+
+  // The selection's buttons follow the selection; all wait while a move or copy runs.
+  function updateControls() {
+    const busy = ops.busy();
+    for (const b of selectionButtons) b.disabled = busy || selected === 0;
+    renameButton.disabled = busy || selected !== 1;
+    more.disabled = busy;
+    dock.classList.toggle('is-stuck', selected > 0 || busy);
+  }
+
+  // "Move to…": a folder of the share (the picker starts at its top and stays inside: the
+  // server refuses a move into my own files, or anyone else's).
+  async function moveItems(items) {
+    if (!items.length || ops.busy()) return;
+    const top = chain[0];
+    const target = await pickFolder({
+      title: `Move ${itemsLabel(items)} to…`, confirmLabel: 'Move here',
+      excludeIds: items.map((n) => n.id), root: { id: top.id, name: top.name },
+    });
+    if (target) await ops.transfer('move', items, target.id, target.path);
+  }
+
+  // "Copy to my files…": a folder of my own Files; the summary says where the copies went.
+  async function copyToMine(items) {
+    if (!items.length || ops.busy()) return;
+    const target = await pickFolder({ title: `Copy ${itemsLabel(items)} to my files`,
+                                      confirmLabel: 'Copy here' });
+    if (!target) return;
+    const where = target.path === '/' ? 'your Files' : `${target.path} in your Files`;
+    await ops.transfer('copy', items, target.id, target.path, where);
+  }
+
+  // Rows dragged onto a folder row move there (with the edit permission); files from the
+  // desktop upload into it.
+  function dropOnFolder(target, dt) {
+    if (!canEdit) return;
+    if (![...dt.types].includes(kDragType)) {
+      upload(target.id, dt);
+      return;
+    }
+    let ids = [];
+    try {
+      ids = JSON.parse(dt.getData(kDragType));
+    } catch {
+      return;
+    }
+    const items = state.items.filter((n) => ids.includes(n.id) && n.id !== target.id);
+    if (items.length && !ops.busy()) run(() => ops.transfer('move', items, target.id, target.path));
   }
 
   // An action answered 404 or 403: the share may have been revoked or made read-only
@@ -250,7 +324,8 @@ export async function render(outlet, { params, query, signal, navigate }) {
     if (refusal) message.error(refusal);
   }
 
-  // Files dropped from the desktop upload (with the edit permission); rows are not moved here.
+  // Files dropped from the desktop upload (with the edit permission); rows dropped on the list
+  // itself (not on a folder row) stay where they are.
   function upload(parentId, dt) {
     if (!canEdit || [...dt.types].includes(kDragType) || ![...dt.types].includes('Files')) return;
     const collect = captureDrop(dt);
@@ -297,6 +372,11 @@ export async function render(outlet, { params, query, signal, navigate }) {
     a.click();
     a.remove();
   }
+}
+
+// '"report.txt"' or '3 items', for a dialog's title.
+function itemsLabel(items) {
+  return items.length === 1 ? `"${items[0].name}"` : `${items.length} items`;
 }
 
 // The folders from the top of the share down to `node`: its path inside the share
