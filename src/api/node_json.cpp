@@ -206,15 +206,19 @@ std::string NodePageJsonText(const core::files::ChildPage& page, const core::Use
 }
 
 json::object TrashItemJson(const core::files::TrashItem& t) {
-  return {{"id", t.id},
-          {"node_id", t.node_id},
-          {"name", t.name},
-          {"type", TypeName(t.type)},
-          {"size", t.size},
-          {"original_path", t.original_path},
-          {"original_parent_id", t.original_parent_id},
-          {"deleted_at", Timestamp(t.deleted_at)},
-          {"expires_at", Timestamp(t.expires_at)}};
+  json::object o{{"id", t.id},
+                 {"node_id", t.node_id},
+                 {"name", t.name},
+                 {"type", TypeName(t.type)},
+                 {"size", t.size},
+                 {"original_path", t.original_path},
+                 {"original_parent_id", t.original_parent_id},
+                 {"deleted_at", Timestamp(t.deleted_at)},
+                 {"expires_at", Timestamp(t.expires_at)}};
+  if (!t.deleted_by_email.empty()) {
+    o["deleted_by"] = json::object{{"name", t.deleted_by_name}, {"email", t.deleted_by_email}};
+  }
+  return o;
 }
 
 json::object ActivityJson(const core::files::ActivityEntry& e) {

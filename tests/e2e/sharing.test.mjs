@@ -561,6 +561,22 @@ describe('sharing', () => {
       assert.equal(mine.body.checksum_sha256, sha256(budgetBytes));
       assert.equal(mine.body.permission ?? 'owner', 'owner');
       assertNoProblems(b.problems);
+
+      // B deletes a file of the share: it goes to A's trash, which says who deleted it (it counts
+      // against A's space; QA pass 18).
+      const moved = (await annResolve('/Office/Reports/budget.txt')).body;
+      const gone = await apiCall(server.url, 'DELETE', `/api/v1/nodes/${moved.id}`,
+                                 { cookie: bobLogin.cookie, csrf: bobLogin.csrf });
+      assert.equal(gone.status, 200, JSON.stringify(gone.body));
+      const a = await logIn(ann);
+      try {
+        await a.page.goto('/trash');
+        const item = a.page.locator('li.trash-item', { hasText: 'budget.txt' });
+        await item.waitFor();
+        assert.match(await item.innerText(), /deleted .* by Bob/);
+      } finally {
+        await a.context.close();
+      }
     } finally {
       await b.context.close();
     }

@@ -357,7 +357,17 @@ TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {
   json::array ann_trash = Items(Api("GET", "/api/v1/trash"));
   ASSERT_EQ(ann_trash.size(), 1u);
   EXPECT_EQ(Str(ann_trash[0].at("node_id")), uploaded);
+  // It says who deleted it (QA pass 18: ann's trash did not, and it counts against her space).
+  ASSERT_TRUE(ann_trash[0].as_object().contains("deleted_by")) << json::serialize(ann_trash);
+  EXPECT_EQ(Str(ann_trash[0].at("deleted_by").at("email")), "bob@example.com");
   EXPECT_TRUE(Items(Bob("GET", "/api/v1/trash")).empty());
+  const std::string mine = File("root", "mine.txt", "x");
+  ASSERT_EQ(Api("DELETE", "/api/v1/nodes/" + mine).status, 200);
+  for (const auto& t : Items(Api("GET", "/api/v1/trash"))) {
+    if (Str(t.at("node_id")) == mine) {
+      EXPECT_FALSE(t.as_object().contains("deleted_by"));
+    }
+  }
 
   // ann's space full: bob's upload is refused, naming whose space it is.
   SetAnnQuota(Usage().at("used_bytes").as_int64() + Usage().at("trash_bytes").as_int64() + 10);

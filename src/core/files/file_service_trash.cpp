@@ -38,6 +38,8 @@ TrashItem ItemFromRow(const db::TrashRow& r, int retention_days) {
   t.original_path = r.original_path;
   t.deleted_at = r.deleted_at;
   t.expires_at = r.deleted_at + static_cast<std::int64_t>(retention_days) * kDayMs;
+  t.deleted_by_name = r.deleted_by_name;
+  t.deleted_by_email = r.deleted_by_email;
   return t;
 }
 
@@ -62,6 +64,8 @@ Result<TrashItem> DeleteTx(db::Transaction& tx, const Caller& caller, std::strin
   row.original_parent_id = node->parent_id;
   row.original_path = owner_path;
   row.deleted_at = now_ms;
+  // A colleague's delete: the owner's trash says who (QA pass 18).
+  if (node->permission != Permission::kOwner) row.deleted_by = caller.user_id;
   row.name = node->name;
   row.type = node->is_file() ? "file" : "folder";
   auto bytes = db::NodeStore::MarkSubtreeTrashed(tx, node->id, row.id);

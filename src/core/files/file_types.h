@@ -91,6 +91,9 @@ struct TrashItem {
   std::string original_path;  // "/a/b/name".
   std::int64_t deleted_at = 0;
   std::int64_t expires_at = 0;  // deleted_at + retention.
+  // Who deleted it when not its owner (a colleague with edit on a shared folder); "" otherwise.
+  std::string deleted_by_name{};
+  std::string deleted_by_email{};
 };
 
 struct TrashPage {

@@ -19,7 +19,7 @@ constexpr std::string_view kColsN =
     "n.version, n.trash_id, n.created_at, n.modified_at";
 constexpr std::string_view kTrashCols =
     "t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at, "
-    "n.name, n.type";
+    "n.name, n.type, t.deleted_by, u.name, u.email";
 // Bound on tree depth in recursive walks (a guard against a cycle, which moves never create).
 constexpr int kMaxDepth = 4096;
 
@@ -48,8 +48,18 @@ NodeRow ToNode(const RowView& r) {
 }
 
 TrashRow ToTrash(const Row& r) {
-  return TrashRow{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4),
-                  r.Int(5),  r.Int(6), r.Text(7), r.Text(8)};
+  return TrashRow{r.Text(0),
+                  r.Int(1),
+                  r.Text(2),
+                  r.Text(3),
+                  r.Text(4),
+                  r.Int(5),
+                  r.Int(6),
+                  r.Text(7),
+                  r.Text(8),
+                  r.OptInt(9),
+                  r.OptText(10).value_or(""),
+                  r.OptText(11).value_or("")};
 }
 
 Value NullIfEmpty(std::string_view s) { return s.empty() ? Value() : Value(s); }
@@ -247,13 +257,15 @@ Result<std::int64_t> NodeStore::MarkSubtreeTrashed(Transaction& tx, std::string_
 Result<void> NodeStore::InsertTrash(Transaction& tx, const TrashRow& t) {
   return tx.Exec(
       "INSERT INTO trash_items (id, owner_id, node_id, original_parent_id, original_path, size, "
-      "deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at});
+      "deleted_at, deleted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at,
+       t.deleted_by ? Value(*t.deleted_by) : Value()});
 }
 
 Result<std::optional<TrashRow>> NodeStore::FindTrash(Transaction& tx, std::int64_t owner_id,
                                                      std::string_view trash_id) {
   auto row = tx.QueryOne(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                                     " LEFT JOIN users u ON u.id = t.deleted_by"
                                      " WHERE t.id = ? AND t.owner_id = ?",
                                      kTrashCols),
                          {trash_id, owner_id});
@@ -266,7 +278,8 @@ Result<std::vector<TrashRow>> NodeStore::ListTrash(
     Transaction& tx, std::int64_t owner_id, std::string_view original_parent_id,
     const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
   std::string sql = fmt::format(
-      "SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id WHERE t.owner_id = ?",
+      "SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+      " LEFT JOIN users u ON u.id = t.deleted_by WHERE t.owner_id = ?",
       kTrashCols);
   std::vector<Value> params{Value(owner_id)};
   if (!original_parent_id.empty()) {
@@ -287,6 +300,7 @@ Result<std::vector<TrashRow>> NodeStore::ListTrashDeletedBefore(Transaction& tx,
                                                                 std::int64_t cutoff_ms, int limit) {
   return ManyTrash(
       tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                           " LEFT JOIN users u ON u.id = t.deleted_by"
                            " WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id LIMIT ?",
                            kTrashCols),
                {cutoff_ms, limit}));
@@ -295,6 +309,7 @@ Result<std::vector<TrashRow>> NodeStore::ListTrashDeletedBefore(Transaction& tx,
 Result<std::vector<TrashRow>> NodeStore::ListAllTrash(Transaction& tx, std::int64_t owner_id) {
   return ManyTrash(
       tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
+                           " LEFT JOIN users u ON u.id = t.deleted_by"
                            " WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
                            kTrashCols),
                {owner_id}));

@@ -45,6 +45,11 @@ struct TrashRow {
   std::int64_t deleted_at = 0;
   std::string name{};  // Of the node (joined).
   std::string type{};  // Of the node (joined).
+  // Who deleted it when not the owner (a grantee with edit), with their name and email
+  // (joined); nullopt: the owner.
+  std::optional<std::int64_t> deleted_by{};
+  std::string deleted_by_name{};
+  std::string deleted_by_email{};
 };
 
 // Which column a children page is ordered by (then id).

@@ -348,7 +348,10 @@ export async function render(outlet, { signal }) {
                    h('strong', {}, nodeIcon(item.type), item.name),
                    h('span', { class: 'item-meta' },
                      `from ${where} · ${formatBytes(item.size)} · ` +
-                     `deleted ${formatTime(item.deleted_at)}`),
+                     `deleted ${formatTime(item.deleted_at)}` +
+                     // A colleague's delete in a shared folder: it counts against my space.
+                     (item.deleted_by
+                       ? ` by ${item.deleted_by.name || item.deleted_by.email}` : '')),
                    h('span', { class: 'item-meta purge-note' },
                      days === null ? '' : `Purges in ${days} ${days === 1 ? 'day' : 'days'} · `,
                      `Restore puts it back in ${where}`)),
