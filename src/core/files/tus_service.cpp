@@ -139,7 +139,8 @@ net::awaitable<Result<TusUpload>> TusService::Load(std::int64_t owner_id, const 
   auto find = [this, &id, owner_id, or_space_owner] {
     return deps_.db.Read([&](db::Transaction& tx) -> Result<std::optional<db::TusUploadRecord>> {
       auto row = db::TusStore::Find(tx, id);
-      if (!row || !*row || (*row)->owner_id == owner_id || !or_space_owner) return row;
+      if (!row || !*row || (*row)->owner_id == owner_id) return row;
+      if (!or_space_owner) return std::optional<db::TusUploadRecord>();
       auto space = db::TusStore::SpaceOwnerOf(tx, id);
       if (!space) return std::unexpected(space.error());
       if (*space != owner_id) return std::optional<db::TusUploadRecord>();
@@ -148,7 +149,7 @@ net::awaitable<Result<TusUpload>> TusService::Load(std::int64_t owner_id, const 
   };
   auto found = co_await RunBlocking(deps_.workers, std::move(find));
   if (!found) co_return std::unexpected(found.error());
-  if (!*found || ((*found)->owner_id != owner_id && !or_space_owner)) {
+  if (!*found) {
     co_return Fail(Errc::kNotFound, "There is no upload {} (it may have expired).", id);
   }
   co_return FromRecord(**found);

@@ -20,6 +20,9 @@ constexpr std::string_view kColsN =
 constexpr std::string_view kTrashCols =
     "t.id, t.owner_id, t.node_id, t.original_parent_id, t.original_path, t.size, t.deleted_at, "
     "n.name, n.type, t.deleted_by, u.name, u.email";
+// What kTrashCols reads from: an item, its node, and who deleted it (NULL: the owner).
+constexpr std::string_view kTrashFrom =
+    "trash_items t JOIN nodes n ON n.id = t.node_id LEFT JOIN users u ON u.id = t.deleted_by";
 // Bound on tree depth in recursive walks (a guard against a cycle, which moves never create).
 constexpr int kMaxDepth = 4096;
 
@@ -264,11 +267,9 @@ Result<void> NodeStore::InsertTrash(Transaction& tx, const TrashRow& t) {
 
 Result<std::optional<TrashRow>> NodeStore::FindTrash(Transaction& tx, std::int64_t owner_id,
                                                      std::string_view trash_id) {
-  auto row = tx.QueryOne(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                                     " LEFT JOIN users u ON u.id = t.deleted_by"
-                                     " WHERE t.id = ? AND t.owner_id = ?",
-                                     kTrashCols),
-                         {trash_id, owner_id});
+  auto row = tx.QueryOne(
+      fmt::format("SELECT {} FROM {} WHERE t.id = ? AND t.owner_id = ?", kTrashCols, kTrashFrom),
+      {trash_id, owner_id});
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<TrashRow>();
   return std::optional<TrashRow>(ToTrash(**row));
@@ -277,10 +278,7 @@ Result<std::optional<TrashRow>> NodeStore::FindTrash(Transaction& tx, std::int64
 Result<std::vector<TrashRow>> NodeStore::ListTrash(
     Transaction& tx, std::int64_t owner_id, std::string_view original_parent_id,
     const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
-  std::string sql = fmt::format(
-      "SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-      " LEFT JOIN users u ON u.id = t.deleted_by WHERE t.owner_id = ?",
-      kTrashCols);
+  std::string sql = fmt::format("SELECT {} FROM {} WHERE t.owner_id = ?", kTrashCols, kTrashFrom);
   std::vector<Value> params{Value(owner_id)};
   if (!original_parent_id.empty()) {
     sql += " AND t.original_parent_id = ?";
@@ -299,19 +297,16 @@ Result<std::vector<TrashRow>> NodeStore::ListTrash(
 Result<std::vector<TrashRow>> NodeStore::ListTrashDeletedBefore(Transaction& tx,
                                                                 std::int64_t cutoff_ms, int limit) {
   return ManyTrash(
-      tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                           " LEFT JOIN users u ON u.id = t.deleted_by"
-                           " WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id LIMIT ?",
-                           kTrashCols),
+      tx.Query(fmt::format("SELECT {} FROM {} WHERE t.deleted_at <= ? ORDER BY t.deleted_at, t.id "
+                           "LIMIT ?",
+                           kTrashCols, kTrashFrom),
                {cutoff_ms, limit}));
 }
 
 Result<std::vector<TrashRow>> NodeStore::ListAllTrash(Transaction& tx, std::int64_t owner_id) {
   return ManyTrash(
-      tx.Query(fmt::format("SELECT {} FROM trash_items t JOIN nodes n ON n.id = t.node_id"
-                           " LEFT JOIN users u ON u.id = t.deleted_by"
-                           " WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
-                           kTrashCols),
+      tx.Query(fmt::format("SELECT {} FROM {} WHERE t.owner_id = ? ORDER BY t.deleted_at, t.id",
+                           kTrashCols, kTrashFrom),
                {owner_id}));
 }
 
