@@ -295,8 +295,9 @@ describe('settings and admin pages', () => {
       await page.waitForFunction((old) => document.querySelector('input.secret')?.value &&
                                  document.querySelector('input.secret').value !== old, secret);
       const second = await page.getByLabel('New token').inputValue();
-      assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('secret')),
-                   true, 'focus goes to the new secret');
+      // Focus goes to the new secret (the list of tokens may still be refreshing).
+      await page.waitForFunction(() => document.activeElement?.classList.contains('secret'),
+                                 null, { timeout: 5000 });
       await page.getByRole('button', { name: 'Revoke backup script' }).click();
       const sure = page.getByRole('dialog', { name: 'Revoke the token "backup script"?' });
       await sure.getByRole('button', { name: 'Revoke' }).click();

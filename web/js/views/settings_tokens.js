@@ -24,10 +24,11 @@ export async function renderTokens(section, { signal }) {
       name.input.value = '';
       shownId = token?.id ?? null;
       showSecret(created, token);
-      await load();
-      // The secret is shown this once: take the user (and a screen reader) straight to it.
+      // The secret is shown this once: take the user (and a screen reader) straight to it, at
+      // once (the list below refreshes meanwhile).
       created.querySelector('input.secret')?.select();
       created.querySelector('input.secret')?.focus();
+      await load();
     },
   });
   replaceChildren(section, h('h2', { id: 'tokens-h' }, 'API tokens'),
