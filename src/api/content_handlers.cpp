@@ -252,13 +252,15 @@ net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req
   up.caller = who->user.id;
   up.parent_id = std::string(req.path_param("id"));
   auto path = req.query("path");
-  if (!path || path->empty()) {
-    co_return Err(Error{Errc::kInvalidArgument, "The query parameter 'path' is required."}, req);
+  if (path && path->empty()) {
+    co_return Err(Error{Errc::kInvalidArgument, "The query parameter 'path' is empty."}, req);
   }
-  up.path = *path;
+  up.path = path.value_or("");
   auto rule = ParseOnConflict(req.query("on_conflict"));
   if (!rule) co_return Err(rule.error(), req);
   up.on_conflict = *rule;
+  // No path: {id} is the file to replace (a new version, kept under its name and id).
+  if (!path && !req.query("on_conflict")) up.on_conflict = core::files::OnConflict::kReplace;
   if (auto bad = ReadUploadHeaders(req, up); !bad) co_return Err(bad.error(), req);
   up.declared_size = req.content_length();
   if (!up.declared_size && !req.has_body()) up.declared_size = 0;  // No body: an empty file.

@@ -2,6 +2,7 @@
 #include "mail/templates.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nimbus::mail {
@@ -14,6 +15,9 @@ struct Builtin {
   std::string_view subject;  // Plain text, no HTML escaping.
   std::string_view text;
   std::string_view html;  // Inner body; wrapped in kHtmlFrame. Values are HTML-escaped here.
+  // Variables added after mails were first queued with this template: a mail queued by an older
+  // version lacks them and renders with these values (a sentence left out) instead of failing.
+  std::vector<std::pair<std::string_view, std::string_view>> optional = {};
 };
 
 constexpr std::string_view kHtmlFrame =
@@ -111,14 +115,16 @@ const Builtin& Get(Template t) {
       {"name", "sharer", "item", "link"},
       "{{sharer}} shared \"{{item}}\" with you",
       "Hello {{name}},\n\n"
-      "{{sharer}} shared \"{{item}}\" with you on Nimbus. Open it here:\n\n"
+      "{{sharer}} shared \"{{item}}\" with you on Nimbus.{{access}} Open it here:\n\n"
       "{{link}}\n\n"
       "You also find it under \"Shared with me\" when you are signed in to Nimbus.\n",
       "<p>Hello {{name}},</p>\n"
-      "<p>{{sharer}} shared <strong>{{item}}</strong> with you on Nimbus.</p>\n"
+      "<p>{{sharer}} shared <strong>{{item}}</strong> with you on Nimbus.{{access}}</p>\n"
       "<p><a href=\"{{link}}\">Open {{item}}</a></p>\n"
       "<p>Or paste this link into your browser: {{link}}</p>\n"
-      "<p>You also find it under \"Shared with me\" when you are signed in to Nimbus.</p>"};
+      "<p>You also find it under \"Shared with me\" when you are signed in to Nimbus.</p>",
+      // " You can view and download it." or what edit allows (share_service.cpp).
+      {{"access", ""}}};
   static const Builtin kAlert{
       {"name", "title", "detail", "public_url"},
       "[Nimbus alert] {{title}}",
@@ -329,15 +335,25 @@ Result<Message> Render(Template t, std::string_view to, const Vars& vars) {
   if (to.empty()) {
     return Fail(Errc::kInvalidArgument, "mail template {}: no recipient", TemplateName(t));
   }
+  const Vars* values = &vars;
+  Vars with_defaults;
+  for (const auto& [name, fallback] : b.optional) {
+    if (vars.find(name) != vars.end()) continue;
+    if (values == &vars) {
+      with_defaults = vars;
+      values = &with_defaults;
+    }
+    with_defaults.emplace(std::string(name), std::string(fallback));
+  }
   auto plain = [](const std::string& v) { return v; };
   auto html = [](const std::string& v) { return EscapeHtml(v); };
   Message m;
   m.to = std::string(to);
-  m.subject = OneLine(Expand(b.subject, vars, plain));
-  m.text = Expand(b.text, vars, plain);
+  m.subject = OneLine(Expand(b.subject, *values, plain));
+  m.text = Expand(b.text, *values, plain);
   std::string framed = Expand(kHtmlFrame, Vars{{"subject", m.subject}}, html);
   // The body is already escaped, so it is spliced in without a second escaping pass.
-  std::string body = Expand(b.html, vars, html);
+  std::string body = Expand(b.html, *values, html);
   std::size_t at = framed.find("{{body}}");
   framed.replace(at, 8, body);
   m.html = std::move(framed);

@@ -19,7 +19,7 @@ enum class Template {
   kPasswordChanged,  // vars: name, public_url
   kEmailConfirm,     // vars: name, link, old_email, new_email, hours (to the new address)
   kEmailChanged,     // vars: name, new_email, public_url (to the old address)
-  kShareReceived,    // vars: name, sharer, item, link
+  kShareReceived,    // vars: name, sharer, item, link; optional: access (" You can …")
   kAdminAlert,       // vars: name, title, detail, public_url
   // Plans and billing (issue 7). `amount` is formatted money ("12.34 USD"), `link` the page.
   kInvoiceIssued,    // vars: name, number, amount, due, link

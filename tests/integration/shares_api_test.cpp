@@ -43,14 +43,19 @@ class SharesApiTest : public FilesTest {
   // PUT …/content as `who` (FilesTest::Put is ann's).
   HttpResponse PutAs(const Browser& who, const std::string& parent, const std::string& path,
                      const std::string& bytes) {
+    return PutInPlaceAs(who, parent, bytes, "?path=" + UrlEncode(path));
+  }
+  // PUT /nodes/{id}/content with `query` ("" or "?on_conflict=…") as `who`: without a path,
+  // {id} is the file to replace.
+  HttpResponse PutInPlaceAs(const Browser& who, const std::string& id, const std::string& bytes,
+                            const std::string& query = "") {
     auto client = HttpClient::Connect(port());
     EXPECT_TRUE(client);
     if (!client) return {};
     Headers h{{"Content-Type", "application/octet-stream"},
               {"Cookie", who.cookie},
               {"X-CSRF-Token", who.csrf}};
-    auto r = client->Request(
-        "PUT", fmt::format("/api/v1/nodes/{}/content?path={}", parent, UrlEncode(path)), h, bytes);
+    auto r = client->Request("PUT", "/api/v1/nodes/" + id + "/content" + query, h, bytes);
     EXPECT_TRUE(r);
     return r.value_or(HttpResponse{});
   }
@@ -145,6 +150,8 @@ TEST_F(SharesApiTest, CreateEmailsTheRecipientAndRefusesWhatApiMdRefuses) {
     if (!mailed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(mailed) << "no share mail to bob with " << project;
+  // It says what the share lets bob do.
+  EXPECT_TRUE(AnyMailContains("add, rename, move and delete files in it"));
 
   auto post = [&](const std::string& node, const std::string& email, const std::string& perm) {
     return Api("POST", "/api/v1/shares", ShareBody(node, email, perm));
@@ -316,6 +323,53 @@ TEST_F(SharesApiTest, ReadRecipientOpensAndDownloadsButChangesNothing) {
   }
   EXPECT_EQ(Items(Api("GET", "/api/v1/nodes/" + docs + "/children")).size(), 2u);
   EXPECT_EQ(Download(file).body, "hello");
+}
+
+// "Can edit" on a single file: its grantee uploads a new version of it (PUT to the file's id,
+// no path), on the owner's space; "Can view" may not (QA pass 18: edit changed nothing).
+TEST_F(SharesApiTest, AnEditGranteeOfOneFileReplacesItsContentInPlace) {
+  std::string plan = File("root", "plan.txt", "hello");
+  ShareWith(plan, "bob@example.com", "edit");
+  ShareWith(plan, "carol@example.com", "read");
+
+  HttpResponse v2 = PutInPlaceAs(bob_, plan, "hello, version 2");
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  EXPECT_EQ(Str(BodyOf(v2).at("id")), plan);
+  EXPECT_EQ(BodyOf(v2).at("name"), "plan.txt");
+  EXPECT_EQ(BodyOf(v2).at("size"), 16);
+  EXPECT_EQ(BodyOf(v2).at("owner").at("email"), "ann@example.com");
+  EXPECT_EQ(Download(plan).body, "hello, version 2");
+  EXPECT_EQ(UsedBytesOf(Api("GET", "/api/v1/me")), 16);  // The old bytes were freed.
+  EXPECT_EQ(Items(Api("GET", "/api/v1/nodes/root/children")).size(), 1u);
+
+  // A read grantee may not; nor may anyone say "fail if it exists" with no path.
+  HttpResponse carol = PutInPlaceAs(carol_, plan, "carol's");
+  EXPECT_EQ(carol.status, 403) << carol.body;
+  EXPECT_EQ(ErrorCode(carol), "forbidden");
+  HttpResponse fail = PutInPlaceAs(bob_, plan, "x", "?on_conflict=fail");
+  EXPECT_EQ(fail.status, 400) << fail.body;
+  EXPECT_NE(fail.body.find("'path' is required"), std::string::npos) << fail.body;
+  EXPECT_EQ(Download(plan).body, "hello, version 2");
+
+  // The owner too, with If-Match for a safe update; a folder still needs a path.
+  auto etag = Download(plan).HeaderOr("ETag");
+  auto client = HttpClient::Connect(port());
+  ASSERT_TRUE(client);
+  HttpResponse stale =
+      client
+          ->Request(
+              "PUT", "/api/v1/nodes/" + plan + "/content",
+              {{"Cookie", me().cookie}, {"X-CSRF-Token", me().csrf}, {"If-Match", "\"not-it\""}},
+              "v3")
+          .value_or(HttpResponse{});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  HttpResponse v3 = PutInPlaceAs(me(), plan, "v3");
+  EXPECT_EQ(v3.status, 200) << v3.body;
+  EXPECT_NE(Download(plan).HeaderOr("ETag"), etag);
+  std::string docs = Folder("root", "Docs");
+  HttpResponse folder = PutInPlaceAs(me(), docs, "x");
+  EXPECT_EQ(folder.status, 400) << folder.body;
+  EXPECT_NE(folder.body.find("'path' is required"), std::string::npos) << folder.body;
 }
 
 TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {

@@ -71,6 +71,24 @@ TEST(Templates, ValuesAreEscapedInHtmlButNotInText) {
   EXPECT_EQ(m->subject, "Eve & \"Co\" shared \"<script>alert(1)</script>\" with you");
 }
 
+TEST(Templates, AnOptionalVariableIsUsedWhenGivenAndLeftOutOfAnOlderQueuedMail) {
+  const Vars base{{"name", "Ann"}, {"sharer", "Bo"}, {"item", "Plans"}, {"link", "https://x/s"}};
+  Vars with = base;
+  with.emplace("access", " You can view and download it.");
+  auto now = Render(Template::kShareReceived, "a@b.c", with);
+  ASSERT_TRUE(now) << now.error().message;
+  EXPECT_NE(now->text.find("with you on Nimbus. You can view and download it. Open it here"),
+            std::string::npos)
+      << now->text;
+  EXPECT_NE(now->html.find("You can view and download it."), std::string::npos);
+  // A mail queued before the variable existed renders without the sentence.
+  auto older = Render(Template::kShareReceived, "a@b.c", base);
+  ASSERT_TRUE(older) << older.error().message;
+  EXPECT_NE(older->text.find("with you on Nimbus. Open it here"), std::string::npos) << older->text;
+  EXPECT_EQ(older->text.find("{{"), std::string::npos);
+  EXPECT_EQ(older->html.find("{{"), std::string::npos);
+}
+
 TEST(Templates, AMissingVariableIsAnErrorNamingIt) {
   auto m = Render(Template::kPasswordReset, "a@b.c", {{"name", "Ann"}});
   ASSERT_FALSE(m);

@@ -66,8 +66,10 @@ struct UploadRequest {
   // Who uploads: the owner of the folder, or a grantee with edit permission on it. The bytes
   // are stored on, and reserved against, the folder owner's space either way.
   Caller caller;
-  std::string parent_id;  // A folder id or "root".
-  std::string path;       // "file.txt" or "a/b/file.txt" (folders are created).
+  std::string parent_id;  // A folder id or "root"; with an empty path, a file to replace.
+  // "file.txt" or "a/b/file.txt" (folders are created). Empty: parent_id is a file, replaced in
+  // place (on_conflict kReplace), which a grantee of that one file may do with edit.
+  std::string path;
   OnConflict on_conflict = OnConflict::kFail;
   // The size the client declared (Content-Length, Upload-Length); reserved before any byte is
   // read. nullopt (chunked body): nothing reserved up front, the body is refused with

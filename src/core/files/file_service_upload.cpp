@@ -84,9 +84,26 @@ struct UploadStartFolder {
 // in, allowed for editing: the parent, or, when the caller may not edit it (a read-only share),
 // the deepest existing folder of the path that they may edit. So an editable share inside a
 // read-only one takes uploads by path, as by its id.
+// With no names (no path), `parent_id` is a file to replace in place: the caller may edit that
+// file (its owner, or a grantee of it or of a folder above it), and the upload starts in its
+// folder with the file's name, whoever may see that folder.
 Result<UploadStartFolder> UploadStart(db::Transaction& tx, const Caller& caller,
                                       std::string_view parent_id,
                                       const std::vector<std::string>& names) {
+  if (names.empty()) {
+    auto file = Authorize(tx, caller, parent_id, Permission::kEdit);
+    if (!file) return std::unexpected(file.error());
+    if (!file->is_file()) {
+      return Fail(Errc::kInvalidArgument,
+                  "The query parameter 'path' is required: it names the file to upload into "
+                  "folder '{}'.",
+                  file->name.empty() ? "/" : file->name);
+    }
+    auto folder = LoadLive(tx, file->owner_id, file->parent_id);
+    if (!folder) return std::unexpected(folder.error());
+    folder->owner = file->owner;  // Whose space it is, as the caller sees the file.
+    return UploadStartFolder{std::move(*folder), {file->name}};
+  }
   auto parent = Authorize(tx, caller, parent_id, Permission::kEdit);
   if (parent) return UploadStartFolder{std::move(*parent), names};
   if (parent.error().code != Errc::kForbidden) return std::unexpected(parent.error());
@@ -106,6 +123,19 @@ Result<UploadStartFolder> UploadStart(db::Transaction& tx, const Caller& caller,
   if (!start) return std::unexpected(parent.error());  // Say it of the folder asked for.
   return UploadStartFolder{std::move(*start),
                            {names.begin() + static_cast<std::ptrdiff_t>(depth), names.end()}};
+}
+
+// The names of an upload's path; none for a file replaced in place (no path: UploadStart).
+Result<std::vector<std::string>> UploadNames(const UploadRequest& request) {
+  if (request.path.empty()) {
+    if (request.on_conflict != OnConflict::kReplace) {
+      return Fail(Errc::kInvalidArgument,
+                  "The query parameter 'path' is required, unless the upload replaces the file "
+                  "it is sent to (on_conflict=replace, or leave on_conflict out).");
+    }
+    return std::vector<std::string>{};
+  }
+  return SplitRelativePath(request.path);
 }
 
 // Walks the existing part of `names` under `parent` without creating anything: the node that
@@ -175,7 +205,7 @@ Result<void> CheckConflict(const std::optional<Node>& existing, const UploadRequ
 }  // namespace
 
 Result<void> CheckUploadName(db::Transaction& tx, const UploadRequest& request) {
-  auto names = SplitRelativePath(request.path);
+  auto names = UploadNames(request);
   if (!names) return {};
   auto start = UploadStart(tx, request.caller, request.parent_id, *names);
   if (!start) {
@@ -244,7 +274,7 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
                    "The path '{}' ends with '/': a file needs a name after its last folder.",
                    request.path);
   }
-  auto names = SplitRelativePath(request.path);
+  auto names = UploadNames(request);
   if (!names) co_return std::unexpected(names.error());
   if (request.declared_size && *request.declared_size > deps_.config.max_upload_bytes) {
     co_return std::unexpected(TooLarge(*request.declared_size, deps_.config.max_upload_bytes));
@@ -347,7 +377,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     request.reservation_id = *prepared;
     own_reservation = !prepared->empty();
   }
-  auto names = SplitRelativePath(request.path);
+  auto names = UploadNames(request);
   if (!names) co_return std::unexpected(names.error());
   // Whose space takes the bytes: the folder's owner (known already for a small upload).
   std::int64_t owner = pending_->OwnerOf(request.reservation_id).value_or(0);
@@ -430,7 +460,7 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
     folder = *parent;
     auto folder = EnsureFolders(tx, *parent, std::span(rest).first(rest.size() - 1), now);
     if (!folder) return std::unexpected(folder.error());
-    std::string name = names->back();
+    std::string name = rest.back();
     auto existing = LiveChild(tx, folder->id, name);
     if (!existing) return std::unexpected(existing.error());
     if (auto c = CheckConflict(*existing, request); !c) return std::unexpected(c.error());

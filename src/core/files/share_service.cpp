@@ -109,6 +109,16 @@ std::string SharedItemLink(std::string_view public_url, std::string_view node_id
   return fmt::format("{}/shared/{}", public_url, node_id);
 }
 
+// What the share lets the recipient do, for its mail (a leading space: it follows a sentence).
+std::string ShareAccessSentence(bool folder, Permission permission) {
+  if (permission == Permission::kRead) {
+    return folder ? " You can open and download what is in it." : " You can view and download it.";
+  }
+  return folder ? " You can open and download what is in it, and add, rename, move and delete "
+                  "files in it."
+                : " You can view and download it, and replace it with a new version.";
+}
+
 }  // namespace
 
 net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::string node_id,
@@ -192,12 +202,14 @@ net::awaitable<Result<Share>> ShareService::Create(std::int64_t owner_id, std::s
       auto owner = UserOf(tx, owner_id);
       if (!owner) return std::unexpected(std::move(owner.error()));
       const std::string& sharer = owner->name.empty() ? owner->email : owner->name;
-      auto queued = QueueMail(tx, mail::Template::kShareReceived, (*grantee)->email,
-                              {{"name", (*grantee)->name},
-                               {"sharer", sharer},
-                               {"item", node->name},
-                               {"link", SharedItemLink(deps_.public_url, node->id)}},
-                              now);
+      auto queued =
+          QueueMail(tx, mail::Template::kShareReceived, (*grantee)->email,
+                    {{"name", (*grantee)->name},
+                     {"sharer", sharer},
+                     {"item", node->name},
+                     {"access", ShareAccessSentence(node->type == NodeType::kFolder, permission)},
+                     {"link", SharedItemLink(deps_.public_url, node->id)}},
+                    now);
       if (!queued) return std::unexpected(queued.error());
       auto share = ShareOf(tx, std::move(row), owner_id);
       if (!share) return std::unexpected(std::move(share.error()));
