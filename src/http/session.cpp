@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "http/errors.h"
 #include "http/middleware/middleware.h"
@@ -37,8 +38,12 @@ namespace {
 constexpr auto kToken = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kChunk = 64 * 1024;      // Body buffers, in and out.
 constexpr std::size_t kMaxDrain = 256 * 1024;  // Unread body we discard to keep the connection.
-constexpr std::size_t kMaxLinger = 64 * 1024;  // Bytes read after our final answer before close.
-constexpr auto kLingerTime = std::chrono::seconds(1);
+// After a final answer, what the client still sends is read and dropped, until it pauses for
+// kLingerPause (nginx's lingering_timeout) and for kLingerTime at most (lingering_time); for a
+// request whose body was read whole, only a moment (kShortLinger).
+constexpr auto kLingerTime = std::chrono::seconds(30);
+constexpr auto kLingerPause = std::chrono::seconds(2);
+constexpr auto kShortLinger = std::chrono::seconds(1);
 
 using Parser = bhttp::request_parser<bhttp::buffer_body>;
 using Message = bhttp::response<bhttp::buffer_body>;
@@ -432,20 +437,21 @@ net::awaitable<WriteResult> WriteResponse(Transport& stream, Response& res, bool
                                       timeout);
 }
 
-// After our last answer: stop sending, read (and drop) what the client still sends for a
-// moment, then close. Closing with unread data makes the kernel send RST, which can destroy
-// the answer before the client reads it.
-net::awaitable<void> LingeringClose(Transport& stream) {
+// After our last answer: stop sending, read (and drop) what the client still sends, then
+// close. Closing with unread data makes the kernel send RST, which can destroy the answer
+// before the client reads it; and a client that sends its whole body before it reads (Python's
+// urllib, without Expect: 100-continue) sees only "Broken pipe" instead of the answer, say a
+// 507 or a 409 for a large upload (QA pass 19). So the rest of the body is read as nginx does:
+// until the client stops sending (EOF or a pause of kLingerPause), kLingerTime at most.
+net::awaitable<void> LingeringClose(Transport& stream, bool body_unread) {
   boost::system::error_code ec;
   Tcp(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
-  std::array<char, 8192> scratch;
-  std::size_t total = 0;
-  auto deadline = std::chrono::steady_clock::now() + kLingerTime;
-  while (total < kMaxLinger) {
-    Tcp(stream).expires_at(deadline);
+  std::vector<char> scratch(kChunk);
+  const auto end = std::chrono::steady_clock::now() + (body_unread ? kLingerTime : kShortLinger);
+  for (;;) {
+    Tcp(stream).expires_at(std::min(end, std::chrono::steady_clock::now() + kLingerPause));
     auto [rec, n] = co_await Tcp(stream).async_read_some(net::buffer(scratch), kToken);
     if (rec) break;
-    total += n;
   }
   Tcp(stream).close();
 }
@@ -508,7 +514,7 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, Con
         spdlog::info("http {} from {}: {}", answer->status, remote, hec.message());
         env.transport_errors.WithLabels({std::to_string(answer->status)}).Inc();
         co_await WriteResponse(stream, *answer, false, false, opts);
-        co_await LingeringClose(stream);
+        co_await LingeringClose(stream, false);
       }
       break;
     }
@@ -541,7 +547,7 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, Con
 
     Response res;
     if (auto t = req.SetTarget(std::string_view(hdr.target())); !t) {
-      res = TransportError(400, "bad_request", t.error().message);
+      res = TransportError(400, "invalid_request", t.error().message);
     } else {
       res = co_await env.pipeline.Handle(req);
     }
@@ -564,7 +570,8 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, Con
         Completion{res.status, req.body_bytes_read() + exchange.drained, w.bytes_out, !w.ok});
     if (!w.ok) break;
     if (!keep_alive) {
-      co_await LingeringClose(stream);
+      // Stopping: the grace period is for requests still being served, not for bodies.
+      co_await LingeringClose(stream, !exchange.BodyDone() && !ctl.stop_requested);
       break;
     }
   }
@@ -632,7 +639,7 @@ net::awaitable<void> RejectConnection(tcp::socket socket, const SessionEnv& env)
   if (env.tls == nullptr) {
     PlainTransport plain(std::move(socket));
     WriteResult w = co_await WriteResponse(plain, res, false, false, opts);
-    if (w.ok) co_await LingeringClose(plain);
+    if (w.ok) co_await LingeringClose(plain, false);
     co_return;
   }
   TlsTransport tls(std::move(socket), *env.tls);

@@ -327,6 +327,26 @@ TEST_F(FilesContentTest, XModifiedAtKeepsTheFilesOwnTime) {
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
   EXPECT_EQ(NodesNamed("bad.jpg"), "[(0,)]\n");
+  // In a zip, the extended timestamp (a signed 32-bit time) of a file from 1900 is clamped to
+  // its first second, 1901-12-13, instead of wrapping to 2036 (QA pass 19).
+  ASSERT_EQ(
+      Put("root", "1900.jpg", "x", "fail", {{"X-Modified-At", "1900-01-01T00:00:00Z"}}).status,
+      201);
+  HttpResponse zip = Download("root");
+  ASSERT_EQ(zip.status, 200) << zip.body;
+  std::string file = data_dir() + "/../dated.zip";
+  std::ofstream(file, std::ios::binary) << zip.body;
+  std::string times = Python(
+      "import struct, sys, zipfile\n"
+      "for i in sorted(zipfile.ZipFile(sys.argv[1]).infolist(), key=lambda i: i.filename):\n"
+      "    x, at = i.extra, None\n"
+      "    while len(x) >= 4:\n"
+      "        kind, size = struct.unpack('<HH', x[:4])\n"
+      "        if kind == 0x5455: at = struct.unpack('<i', x[5:9])[0]\n"
+      "        x = x[4 + size:]\n"
+      "    print(i.filename, at)\n",
+      {file});
+  EXPECT_EQ(times, "1900.jpg -2147483648\nIMG_0001.jpg 1577836800\nmoon.jpg -14182980\n");
 }
 
 TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
@@ -365,6 +385,23 @@ TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
   ASSERT_TRUE(at_once) << at_once.error().message;
   EXPECT_EQ(at_once->status, 507);
   EXPECT_EQ(at_once->HeaderOr("Connection"), "close");
+  // A client that sends its whole body before it reads (Python's urllib, no Expect) gets the
+  // answer too: the rest of the body is read and dropped before the connection closes (QA
+  // pass 19: "Broken pipe", and a backup script over quota retried for ever).
+  std::string seen = Python(
+      "import json, sys, urllib.request, urllib.error\n"
+      "req = urllib.request.Request(f'http://127.0.0.1:{sys.argv[1]}/api/v1/nodes/root/content'\n"
+      "    '?path=big.bin', data=bytes(8 * 1024 * 1024), method='PUT',\n"
+      "    headers={'Cookie': sys.argv[2], 'X-CSRF-Token': sys.argv[3]})\n"
+      "try:\n"
+      "    urllib.request.urlopen(req, timeout=20)\n"
+      "    print('no error')\n"
+      "except urllib.error.HTTPError as e:\n"
+      "    print(e.code, json.load(e)['error']['code'])\n"
+      "except Exception as e:\n"
+      "    print(type(e).__name__, e)\n",
+      {std::to_string(port()), me().cookie, me().csrf});
+  EXPECT_EQ(seen, "507 quota_exceeded\n");
 
   HttpResponse exact = Put("root", "exact.bin", Bytes(40000));
   ASSERT_EQ(exact.status, 201) << exact.body;
@@ -376,6 +413,16 @@ TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {
   EXPECT_EQ(same.status, 200) << same.body;
   EXPECT_EQ(UsedBytes(), 100000);
   EXPECT_EQ(Reservations(), "[(0,)]\n");
+  // Deleted files count until purged: the refusal says how much the trash takes (QA pass 19).
+  ASSERT_EQ(
+      Api("DELETE", "/api/v1/nodes/" + IdOf(Api("GET", "/api/v1/resolve?path=/first.bin"))).status,
+      200);
+  for (const auto& [name, size] : {std::pair{"small.bin", 1}, std::pair{"large.bin", 300000}}) {
+    HttpResponse full = Put("root", name, Bytes(size));
+    EXPECT_EQ(full.status, 507) << full.body;
+    EXPECT_NE(full.body.find("Deleted items in the trash take 58.6 KB of it"), std::string::npos)
+        << full.body;
+  }
 }
 
 // A replace reserves only the growth. When the file it was to replace is renamed away while the
@@ -526,6 +573,7 @@ TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
       {"Photos/100% #1/big file.bin", Bytes(3 << 20, 3)},
       {"Photos/日本/empty.txt", ""},
       {"Photos/back\\slash.txt", "b"},
+      {"Photos/back_slash.txt", "u"},
   };
   std::string folder_id;
   for (const auto& [path, data] : files) {
@@ -555,12 +603,12 @@ TEST_F(FilesContentTest, AFolderDownloadsAsAZipWithTheSameBytes) {
         {file});
   };
   // The folder itself is the zip's top entry, as in Dropbox's and Nextcloud's zips; a backslash,
-  // a folder separator for Windows' extractor, becomes '_'.
+  // a folder separator for Windows' extractor, becomes '_', numbered when the name is taken.
   std::string want = "Photos/ dir\nPhotos/100% #1/ dir\nPhotos/100% #1/big file.bin " +
-                     sha(files[1].second) + "\nPhotos/back_slash.txt " + sha("b") +
-                     "\nPhotos/naïve résumé.pdf " + sha(files[0].second) +
-                     "\nPhotos/nothing here/ dir\nPhotos/top.txt " + sha("top") +
-                     "\nPhotos/日本/ dir\nPhotos/日本/empty.txt " + sha("") + "\n";
+                     sha(files[1].second) + "\nPhotos/back_slash (1).txt " + sha("b") +
+                     "\nPhotos/back_slash.txt " + sha("u") + "\nPhotos/naïve résumé.pdf " +
+                     sha(files[0].second) + "\nPhotos/nothing here/ dir\nPhotos/top.txt " +
+                     sha("top") + "\nPhotos/日本/ dir\nPhotos/日本/empty.txt " + sha("") + "\n";
   EXPECT_EQ(listing, want);
 }
 
