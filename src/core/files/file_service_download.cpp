@@ -2,8 +2,10 @@
 // Downloads: a file's bytes (a range of them) through the storage engine's mirror failover, and a
 // folder as a zip streamed while it is built.
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/files/file_service.h"
 #include "core/files/tree_tx.h"
@@ -58,6 +60,25 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
   const std::unordered_set<std::string> wanted(only.begin(), only.end());
   std::size_t found = 0;
   std::unordered_map<std::string, std::string> prefix;  // Folder id → "a/b/" inside the zip.
+  // A name changed for the zip ("a\\b" → "a_b") must not take the path of another entry: two
+  // entries of one path unpack as one file, the other lost (QA pass 19). Names unchanged keep
+  // theirs (they are unique in their folder); a changed one that clashes is numbered.
+  std::set<std::pair<std::string, std::string>> real;  // (parent id, name) with a '_'.
+  for (const Node& n : *nodes) {
+    if (n.trash_id.empty() && n.name.find('_') != std::string::npos) {
+      real.emplace(n.parent_id, n.name);
+    }
+  }
+  std::unordered_set<std::string> taken;  // Paths given to changed names.
+  auto entry_path = [&](const std::string& parent_path, const Node& n) {
+    std::string name = ZipEntryName(n.name);
+    if (name == n.name) return parent_path + name;
+    for (int i = 1; real.contains({n.parent_id, name}) || taken.contains(parent_path + name); ++i) {
+      name = NameVariant(ZipEntryName(n.name), n.type, FreeNameStyle::kNumbered, i);
+    }
+    taken.insert(parent_path + name);
+    return parent_path + name;
+  };
   std::vector<ZipEntry> out;
   out.reserve(nodes->size() + 1);
   if (only.empty() && !folder.is_root()) {
@@ -74,7 +95,7 @@ Result<std::vector<ZipEntry>> ZipEntries(db::Transaction& tx, const Node& folder
       if (!wanted.contains(n.id)) continue;
       ++found;
     }
-    std::string path = parent->second + ZipEntryName(n.name);
+    std::string path = entry_path(parent->second, n);
     if (n.is_folder()) prefix[n.id] = path + "/";
     out.push_back(ZipEntry{std::move(path), std::move(n)});
   }

@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <type_traits>
 
 namespace nimbus::core::files {
@@ -29,8 +31,19 @@ Entry MakeEntry(std::string_view path, std::int64_t mtime_ms, bool folder, std::
   archive_entry_set_filetype(e.get(), folder ? AE_IFDIR : AE_IFREG);
   archive_entry_set_perm(e.get(), folder ? 0755 : 0644);
   archive_entry_set_size(e.get(), folder ? 0 : static_cast<la_int64_t>(size));
-  archive_entry_set_mtime(e.get(), static_cast<time_t>(mtime_ms / 1000),
-                          static_cast<long>((mtime_ms % 1000) * 1000000));
+  // The zip's extended timestamp is 32 bits, signed: a time outside it (a file dated 1900, as
+  // X-Modified-At allows) would wrap to 2036, so it is clamped (to 1901-12-13 or 2038-01-19).
+  std::int64_t secs = mtime_ms / 1000;
+  std::int64_t ms = mtime_ms % 1000;
+  if (ms < 0) {  // Before 1970: the second below, plus a positive part.
+    --secs;
+    ms += 1000;
+  }
+  constexpr std::int64_t kMin = std::numeric_limits<std::int32_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+  if (secs < kMin || secs > kMax) ms = 0;
+  archive_entry_set_mtime(e.get(), static_cast<time_t>(std::clamp(secs, kMin, kMax)),
+                          static_cast<long>(ms * 1000000));
   return e;
 }
 
