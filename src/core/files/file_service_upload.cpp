@@ -291,7 +291,8 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
   std::int64_t now = ToUnixMs(deps_.clock.Now());
   std::uint64_t bytes = 0;
   QuotaState quota;
-  Node folder;  // The folder the path starts in: its owner's space takes the bytes.
+  std::string full;  // For a small upload that may not fit: WithTrashHint's sentence, or "".
+  Node folder;       // The folder the path starts in: its owner's space takes the bytes.
   // The pair (and, for a reservation row, the named blob) looked up here is kept for Upload:
   // one trip less.
   std::optional<storage::WriteTarget> target;
@@ -324,6 +325,11 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       auto q = LoadQuota(tx, parent->owner_id);
       if (!q) return std::unexpected(q.error());
       quota = *q;
+      // Likely full (the pending reservations are checked below): the trash, for the message.
+      if (static_cast<std::uint64_t>(quota.free_bytes()) <
+          bytes + pending_->Sum(parent->owner_id)) {
+        full = WithTrashHint(tx, parent->owner_id, Error{Errc::kQuotaExceeded, ""}).message;
+      }
       // Without one (no allocation), Upload's own Write looks again and reports it.
       if (auto t = deps_.blobs.Target(tx, parent->owner_id, executor)) target = std::move(*t);
       return {};
@@ -354,8 +360,9 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     if (!pending_->TryAdd(id, folder.owner_id, bytes, quota.free_bytes(), &free)) {
       const std::int64_t held =
           std::max<std::int64_t>(0, quota.quota_bytes - quota.used_bytes - free);
-      co_return std::unexpected(
-          OwnersSpace(NoRoomFor("upload", bytes, free, quota.quota_bytes, held), folder));
+      Error e = NoRoomFor("upload", bytes, free, quota.quota_bytes, held);
+      e.message += full;
+      co_return std::unexpected(OwnersSpace(std::move(e), folder));
     }
   } else if (reserve) {
     UsageChanged(folder.owner_id);
@@ -522,7 +529,8 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
         const std::int64_t free_before =
             q->quota_bytes - (q->used_bytes - static_cast<std::int64_t>(blob.info.size)) -
             q->reserved_bytes;
-        return std::unexpected(NoRoomFor("upload", blob.info.size, free_before, q->quota_bytes));
+        return std::unexpected(WithTrashHint(
+            tx, owner, NoRoomFor("upload", blob.info.size, free_before, q->quota_bytes)));
       }
     }
     auto seen = AsSeenBy(tx, request.caller, std::move(result.node));

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "core/billing/standing_check.h"
+#include "db/stores/node_store.h"
 
 namespace nimbus::core::files {
 
@@ -51,6 +52,18 @@ Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, s
   return e;
 }
 
+Error WithTrashHint(db::Transaction& tx, std::int64_t owner_id, Error e) {
+  if (e.code != Errc::kQuotaExceeded) return e;
+  auto trash = db::NodeStore::TrashBytes(tx, owner_id);
+  if (trash && *trash > 0) {
+    e.message += fmt::format(
+        " Deleted items in the trash take {} of it until they are purged: emptying the trash "
+        "frees that space.",
+        HumanBytes(*trash));
+  }
+  return e;
+}
+
 namespace {
 Error NoRoomForPlan(std::string_view kind, std::uint64_t bytes, std::int64_t free,
                     std::int64_t quota) {
@@ -86,8 +99,9 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
   quota->reserved_bytes += static_cast<std::int64_t>(pending_bytes);
   auto free = static_cast<std::uint64_t>(quota->free_bytes());
   if (bytes > free) {
-    return std::unexpected(
-        NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes, quota->reserved_bytes));
+    return std::unexpected(WithTrashHint(
+        tx, owner_id,
+        NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes, quota->reserved_bytes)));
   }
   return tx.Exec(
       "INSERT INTO reservations (id, owner_id, bytes, kind, created_at) VALUES (?, ?, ?, ?, ?)",

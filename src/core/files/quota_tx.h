@@ -35,6 +35,10 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
 // message says so (otherwise "your plan is full" with nothing stored puzzles people).
 Error NoRoomFor(std::string_view kind, std::uint64_t bytes, std::int64_t free, std::int64_t quota,
                 std::int64_t held = 0);
+// `e` (a kQuotaExceeded of `owner_id`'s space) with, when their trash holds bytes, a sentence
+// saying how much and that emptying it frees them: deleted files count until purged, which
+// puzzles people whose files are gone (QA pass 19). Other errors as they are.
+Error WithTrashHint(db::Transaction& tx, std::int64_t owner_id, Error e);
 // Deletes it with the blobs named under it (reservation_blobs); returns its owner, or nullopt
 // when it was gone already (that is fine).
 Result<std::optional<std::int64_t>> DeleteReservation(db::Transaction& tx, std::string_view id);
