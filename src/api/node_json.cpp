@@ -218,6 +218,7 @@ json::object TrashItemJson(const core::files::TrashItem& t) {
   if (!t.deleted_by_email.empty()) {
     o["deleted_by"] = json::object{{"name", t.deleted_by_name}, {"email", t.deleted_by_email}};
   }
+  if (!t.restores_to.empty()) o["restores_to"] = t.restores_to;
   return o;
 }
 

@@ -417,6 +417,10 @@ TEST_F(FilesTreeTest, TrashListRestoreAndDeleteForGood) {
   json::object from_docs = BodyOf(Api("GET", "/api/v1/trash?parent_id=" + docs));
   ASSERT_EQ(from_docs.at("items").as_array().size(), 1u);
   EXPECT_EQ(from_docs.at("items").as_array()[0].at("id"), inner_item.at("id"));
+  // Where each goes back: inner into /docs; leaf, whose folder is in the trash, to the path it
+  // came from.
+  EXPECT_EQ(list.at("items").as_array()[0].at("restores_to"), "/docs");
+  EXPECT_EQ(list.at("items").as_array()[1].at("restores_to"), "/docs/inner");
 
   // Restore the leaf: its parent is in the trash, so /docs/inner is made again.
   HttpResponse back = Api("POST", "/api/v1/trash/" + Str(leaf_item.at("id")) + "/restore");
@@ -431,6 +435,21 @@ TEST_F(FilesTreeTest, TrashListRestoreAndDeleteForGood) {
   EXPECT_EQ(BodyOf(clash).at("node").at("name"), "inner (restored)");
   EXPECT_EQ(IdOf(clash), inner);
   EXPECT_EQ(Api("POST", "/api/v1/trash/" + Str(inner_item.at("id")) + "/restore").status, 404);
+
+  // An item goes back into its folder wherever that folder is now, and the list says where
+  // before the restore (QA pass 19: it said the old path).
+  HttpResponse put = Put("root", "moved/b.txt", "b");
+  ASSERT_EQ(put.status, 201) << put.body;
+  json::object b_item = Trash(IdOf(put));
+  EXPECT_EQ(b_item.at("original_path"), "/moved/b.txt");
+  const std::string moved = Str(BodyOf(put).at("parent_id"));
+  ASSERT_EQ(Api("PATCH", "/api/v1/nodes/" + moved, R"({"name":"renamed"})").status, 200);
+  json::array now = BodyOf(Api("GET", "/api/v1/trash")).at("items").as_array();
+  ASSERT_FALSE(now.empty());
+  EXPECT_EQ(now[0].at("restores_to"), "/renamed");
+  HttpResponse b_back = Api("POST", "/api/v1/trash/" + Str(b_item.at("id")) + "/restore");
+  ASSERT_EQ(b_back.status, 200) << b_back.body;
+  EXPECT_EQ(BodyOf(b_back).at("restored_path"), "/renamed/b.txt");
 
   // Delete for good, then empty.
   json::object one = Trash(inner);

@@ -103,7 +103,22 @@ Result<TrashPage> ListTx(db::Transaction& tx, std::int64_t owner_id, int limit,
     rows->resize(static_cast<std::size_t>(want));
     page.next_cursor = EncodeTimeIdCursor(rows->back().deleted_at, rows->back().id);
   }
-  for (const db::TrashRow& r : *rows) page.items.push_back(ItemFromRow(r, retention_days));
+  for (const db::TrashRow& r : *rows) {
+    TrashItem item = ItemFromRow(r, retention_days);
+    // Where RestoreTarget would put it: the original folder, wherever it is now.
+    auto folder = LoadLive(tx, owner_id, item.original_parent_id);
+    if (folder) {
+      item.restores_to = folder->path;
+    } else if (folder.error().code == Errc::kNotFound) {
+      const std::size_t slash = item.original_path.rfind('/');
+      item.restores_to = slash == 0 || slash == std::string::npos
+                             ? std::string("/")
+                             : item.original_path.substr(0, slash);
+    } else {
+      return std::unexpected(std::move(folder.error()));
+    }
+    page.items.push_back(std::move(item));
+  }
   return page;
 }
 

@@ -89,6 +89,9 @@ struct TrashItem {
   std::int64_t size = 0;  // Bytes of every file in the item.
   std::string original_parent_id;
   std::string original_path;  // "/a/b/name".
+  // The folder a restore puts it in now (listings): its original folder where that is today
+  // (moved or renamed meanwhile), or the folder of original_path when that one is gone.
+  std::string restores_to{};
   std::int64_t deleted_at = 0;
   std::int64_t expires_at = 0;  // deleted_at + retention.
   // Who deleted it when not its owner (a colleague with edit on a shared folder); "" otherwise.

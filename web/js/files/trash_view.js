@@ -288,8 +288,10 @@ export async function render(outlet, { signal }) {
   }
 
 
-  // The folder an item goes back to: the parent of its original path.
+  // The folder an item goes back to: the server says (its original folder, wherever that is
+  // now); else the parent of its original path.
   function destination(item) {
+    if (item.restores_to) return item.restores_to;
     const original = item.original_path || `/${item.name}`;
     const parts = splitPath(original);
     return parts[parts.length - 1] === item.name ? parentPath(original) : original;
