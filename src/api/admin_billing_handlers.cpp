@@ -49,7 +49,8 @@ json::object ReportJson(const billing::BillingReport& r) {
 
 net::awaitable<Response> GetAdminBilling(const BillingApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  if (!p.user.is_admin)
+    co_return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
   auto report = co_await api.billing.Report();
   if (!report) co_return Err(report.error(), req);
   co_return http::JsonResponse(200, ReportJson(*report));
@@ -58,7 +59,8 @@ net::awaitable<Response> GetAdminBilling(const BillingApi& api, Request& req) {
 // GET /api/v1/admin/invoices[?status=open|paid|void][&email=]: newest first.
 net::awaitable<Response> ListAdminInvoices(const BillingApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  if (!p.user.is_admin)
+    co_return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
   std::optional<std::string> status;
   if (auto s = req.query("status"); s && !s->empty()) status = std::string(*s);
   std::optional<std::string> email;
@@ -77,7 +79,8 @@ net::awaitable<Response> ListAdminInvoices(const BillingApi& api, Request& req) 
 // with a receipt mailed and past_due lifted as `nimbus admin invoice mark-paid` does.
 net::awaitable<Response> MarkInvoicePaid(const BillingApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  if (!p.user.is_admin)
+    co_return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
   std::string ref;
   if (req.has_body()) {
     auto body = co_await ReadJsonObject(req);

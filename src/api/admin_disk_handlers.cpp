@@ -29,7 +29,7 @@ bool IsAdmin(const Request& req) {
 }
 
 Response NotFound(const Request& req) {
-  return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
 }
 
 net::awaitable<Response> ListDisks(core::DiskAdmin& admin, Request& req) {

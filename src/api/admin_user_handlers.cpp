@@ -82,7 +82,8 @@ Result<std::int64_t> UserIdParam(const Request& req) {
 // DELETE /api/v1/admin/users/{id}: the account and its files for good (core::CloseAccount).
 net::awaitable<Response> DeleteUser(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  if (!p.user.is_admin)
+    co_return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
   auto id = UserIdParam(req);
   if (!id) co_return Err(id.error(), req);
   if (api.close_account == nullptr || !*api.close_account) {
@@ -95,7 +96,8 @@ net::awaitable<Response> DeleteUser(const AccountApi& api, Request& req) {
 
 net::awaitable<Response> PatchUser(const AccountApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
-  if (!p.user.is_admin) co_return Err(Error{Errc::kNotFound, "no such resource"}, req);
+  if (!p.user.is_admin)
+    co_return Err(Error{Errc::kNotFound, "There is nothing at this address."}, req);
   auto user_id = UserIdParam(req);
   if (!user_id) co_return Err(user_id.error(), req);
   const std::int64_t id = *user_id;

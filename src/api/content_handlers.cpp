@@ -62,7 +62,7 @@ Result<core::files::OnConflict> ParseOnConflict(const std::optional<std::string>
   if (!v || *v == "fail") return OnConflict::kFail;
   if (*v == "replace") return OnConflict::kReplace;
   if (*v == "rename") return OnConflict::kRename;
-  return Fail(Errc::kInvalidArgument, "on_conflict must be fail, replace or rename, not '{}'", *v);
+  return Fail(Errc::kInvalidArgument, "on_conflict must be fail, replace or rename, not '{}'.", *v);
 }
 
 // Folder zips streaming now (files.zip_max_concurrent).

@@ -305,7 +305,7 @@ net::awaitable<Result<std::vector<User>>> AccountService::AllUsers() {
 }
 
 net::awaitable<Result<std::vector<User>>> AccountService::ListUsers(const User& actor) {
-  if (!actor.is_admin) co_return Fail(Errc::kNotFound, "no such resource");
+  if (!actor.is_admin) co_return Fail(Errc::kNotFound, "There is nothing at this address.");
   co_return co_await AllUsers();
 }
 
@@ -353,7 +353,7 @@ Result<User> AccountService::ApplyFlags(std::int64_t target_id, std::optional<bo
 net::awaitable<Result<User>> AccountService::UpdateUser(const User& actor, std::int64_t target_id,
                                                         std::optional<bool> disabled,
                                                         std::optional<bool> is_admin) {
-  if (!actor.is_admin) co_return Fail(Errc::kNotFound, "no such resource");
+  if (!actor.is_admin) co_return Fail(Errc::kNotFound, "There is nothing at this address.");
   std::vector<std::string> ended;
   auto write = [this, target_id, disabled, is_admin, &ended] {
     return ApplyFlags(target_id, disabled, is_admin, ended);

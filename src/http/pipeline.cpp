@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "http/pipeline.h"
 
-#include <vector>
-
 #include <fmt/core.h>
+
+#include <vector>
 
 #include "http/middleware/middleware.h"
 
@@ -36,11 +36,8 @@ Pipeline::Pipeline(const Router& router, util::Metrics& metrics,
     : router_(router), static_files_(assets) {
   // The one place the chain is put together. Outermost first.
   std::vector<Middleware> chain = {
-      &RequestIdMiddleware,
-      AccessLogMiddleware(),
-      MetricsMiddleware(metrics),
-      &SecurityHeadersMiddleware,
-      &ErrorMiddleware,
+      &RequestIdMiddleware,       AccessLogMiddleware(), MetricsMiddleware(metrics),
+      &SecurityHeadersMiddleware, &ErrorMiddleware,
   };
   for (const Middleware& m : router.middleware()) chain.push_back(m);
   chain_ = Compose(chain, [this](Request& req) { return Endpoint(req); });
@@ -72,7 +69,8 @@ net::awaitable<Response> Pipeline::Endpoint(Request& req) const {
       co_return res;
     }
     Response res = ErrorResponse(405, "method_not_allowed",
-                                 fmt::format("{} is not allowed here", req.method_string()));
+                                 fmt::format("This address does not take {}; it takes {}.",
+                                             req.method_string(), match.allow));
     res.SetHeader("Allow", match.allow);
     co_return res;
   }
@@ -91,7 +89,7 @@ net::awaitable<Response> Pipeline::Endpoint(Request& req) const {
     }
   }
   req.set_route("none", nullptr);
-  co_return ErrorResponse(404, "not_found", "no such resource");
+  co_return ErrorResponse(404, "not_found", "There is nothing at this address.");
 }
 
 }  // namespace nimbus::http

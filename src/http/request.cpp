@@ -97,7 +97,10 @@ Result<void> Request::SetTarget(std::string_view target) {
   auto q = target.find('?');
   std::string_view encoded_path = target.substr(0, q);
   auto path = PercentDecode(encoded_path, false);
-  if (!path) return Fail(Errc::kInvalidArgument, "bad percent-escape in the path");
+  if (!path)
+    return Fail(Errc::kInvalidArgument,
+                "The address has a '%' that is not followed by two hex digits in its "
+                "path: write '%' itself as %25.");
   path_ = std::move(*path);
   raw_query_.clear();
   query_.clear();
@@ -112,7 +115,10 @@ Result<void> Request::SetTarget(std::string_view target) {
     auto eq = part.find('=');
     auto key = PercentDecode(part.substr(0, eq), true);
     auto value = PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
-    if (!key || !value) return Fail(Errc::kInvalidArgument, "bad percent-escape in the query");
+    if (!key || !value)
+      return Fail(Errc::kInvalidArgument,
+                  "The address has a '%' that is not followed by two hex "
+                  "digits in its query: write '%' itself as %25.");
     query_.emplace_back(std::move(*key), std::move(*value));
   }
   return {};
@@ -156,7 +162,8 @@ net::awaitable<Result<std::size_t>> Request::ReadSome(std::span<char> buf) {
 
 net::awaitable<Result<std::string>> Request::ReadAll(std::size_t limit) {
   if (content_length_ && *content_length_ > limit) {
-    co_return Fail(Errc::kTooLarge, "request body of {} bytes is over the limit of {}",
+    co_return Fail(Errc::kTooLarge,
+                   "The request's body has {} bytes, more than the {} this request takes.",
                    *content_length_, limit);
   }
   std::string out;
@@ -168,7 +175,8 @@ net::awaitable<Result<std::string>> Request::ReadAll(std::size_t limit) {
     out.resize(old + *n);
     if (*n == 0) break;
     if (out.size() > limit) {
-      co_return Fail(Errc::kTooLarge, "request body is over the limit of {} bytes", limit);
+      co_return Fail(Errc::kTooLarge,
+                     "The request's body is longer than the {} bytes this request takes.", limit);
     }
   }
   co_return out;

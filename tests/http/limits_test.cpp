@@ -104,7 +104,13 @@ TEST(HttpLimits, MalformedRequestIs400AndClose) {
     ASSERT_TRUE(c->SendRaw(bad));
     auto r = c->ReadResponse();
     ASSERT_TRUE(r) << bad << ": " << r.error().message;
-    ExpectJsonError(*r, 400, "bad_request");
+    // A bad escape in the address is the request's mistake, not its HTTP's: invalid_request,
+    // as every other bad query, saying how to write a '%'.
+    const bool escape = bad.find("%zz") != std::string::npos;
+    ExpectJsonError(*r, 400, escape ? "invalid_request" : "bad_request");
+    if (escape) {
+      EXPECT_NE(r->body.find("%25"), std::string::npos) << r->body;
+    }
     EXPECT_TRUE(c->WaitForPeerClose(milliseconds(2000))) << bad;
   }
   // Both a length and chunked (a smuggling attempt, or a client's bug): refused, saying why.

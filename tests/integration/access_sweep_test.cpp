@@ -34,7 +34,16 @@ struct Route {
 
 // The kinds of ids a route template can take, chosen by its prefix (the longest one wins).
 enum class IdKind {
-  kNode, kTrash, kShare, kLink, kUpload, kAdmin, kToken, kSession, kPublic, kInvoice
+  kNode,
+  kTrash,
+  kShare,
+  kLink,
+  kUpload,
+  kAdmin,
+  kToken,
+  kSession,
+  kPublic,
+  kInvoice
 };
 
 const std::vector<std::pair<std::string, IdKind>>& KindTable() {
@@ -43,8 +52,7 @@ const std::vector<std::pair<std::string, IdKind>>& KindTable() {
       {"/api/v1/shares/", IdKind::kShare},    {"/api/v1/links/", IdKind::kLink},
       {"/api/v1/uploads/", IdKind::kUpload},  {"/api/v1/admin/", IdKind::kAdmin},
       {"/api/v1/me/tokens/", IdKind::kToken}, {"/api/v1/me/sessions/", IdKind::kSession},
-      {"/api/v1/public/", IdKind::kPublic},
-      {"/api/v1/invoices/", IdKind::kInvoice},
+      {"/api/v1/public/", IdKind::kPublic},   {"/api/v1/invoices/", IdKind::kInvoice},
   };
   return table;
 }
@@ -206,7 +214,8 @@ class AccessSweepTest : public FilesTest {
           // A 404 of the router would mean the handler was never reached (the admin routes
           // answer a non-admin exactly as the router does, on purpose: they do not exist for
           // them).
-          const bool router_404 = *kind != IdKind::kAdmin && r.body.contains("no such resource");
+          const bool router_404 =
+              *kind != IdKind::kAdmin && r.body.contains("There is nothing at this address.");
           const bool leaks = r.body.contains("AnnPrivate") || r.body.contains("ann-secret");
           if (r.status != 404 || router_404 || leaks ||
               (method != "HEAD" && ErrorCode(r) != "not_found")) {
