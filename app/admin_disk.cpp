@@ -276,6 +276,19 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
   options.owner = storage::ResilverOwnerName("nimbus admin disk replace");
   options.on_progress = ProgressPrinter(json);
   options.stop = &stop;
+  // A server running meanwhile writes to the disk being replaced until its health round: after
+  // the copy, wait for that round and catch what it wrote (ResilverOptions::settle). A server
+  // of this data directory holds serve.lock; with PostgreSQL, servers elsewhere may run.
+  if (ServerHoldsDataDir(config.server.data_dir) ||
+      !config.server.database.starts_with("sqlite:")) {
+    options.settle = std::chrono::seconds(config.disks.health_interval_s + 2);
+    if (!json) {
+      fmt::print(
+          "a server is running: after the copy, the resilver waits {} s for it to write "
+          "to {} too, then copies what it wrote meanwhile\n",
+          options.settle.count() / 1000, spare);
+    }
+  }
   auto done = boost::asio::co_spawn(ioc, engine.Resilver(spare, std::move(options)),
                                     boost::asio::use_future);
   while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {

@@ -3,10 +3,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/json/array.hpp>
 
 #include "config/config.h"
 #include "jobs/scheduler.h"
@@ -15,6 +14,8 @@
 namespace nimbus::app {
 
 int RunServe(const config::Config& config);
+// True while a `nimbus serve` holds `data_dir` (its serve.lock).
+bool ServerHoldsDataDir(const std::string& data_dir);
 int RunConfigCheck(const config::Config& config);
 int RunJob(const config::Config& config, const std::string& name);
 int ListJobs(const config::Config& config, bool json);
@@ -47,7 +48,7 @@ int ListUsers(const config::Config& config, bool json);
 // says so and exits 0. `email`/`status` empty: every user's, every status.
 int MarkInvoicePaid(const config::Config& config, const std::string& invoice,
                     const std::string& ref);
-int ListInvoices(const config::Config& config, const std::string& email,
-                 const std::string& status, bool json);
+int ListInvoices(const config::Config& config, const std::string& email, const std::string& status,
+                 bool json);
 
 }  // namespace nimbus::app

@@ -104,6 +104,15 @@ std::optional<std::string> LockDataDir(const std::string& data_dir) {
 
 }  // namespace
 
+bool ServerHoldsDataDir(const std::string& data_dir) {
+  const std::string path = data_dir + "/serve.lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // No server ever ran here.
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // Also lets go of the shared lock taken when it was free.
+  return held;
+}
+
 int RunServe(const config::Config& config) {
   if (auto taken = LockDataDir(config.server.data_dir)) {
     spdlog::error("cannot start: {}", *taken);

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <map>
 #include <optional>
 #include <random>
 #include <thread>
@@ -329,6 +331,56 @@ TEST_F(FilesFailoverTest, AFileWhoseOnlyCopyIsDamagedIsNamedAndTheReplaceFinishe
   EXPECT_NE(scrub->out.find("lost file: /Docs/report.bin of ann@example.com"), std::string::npos)
       << scrub->out;
   EXPECT_EQ(scrub->out.find("kept.bin"), std::string::npos) << scrub->out;
+}
+
+// `nimbus admin disk replace` from the CLI while the server runs and takes uploads: the server
+// writes to the replaced disk until its next health round notices the replacement, so the
+// resilver waits for that round and copies what was written meanwhile. Every file then reads
+// from the new disk alone (QA pass 19: the new disk was "healthy" yet lacked those files, and a
+// later pull of the primary made them unreadable).
+TEST_F(FilesFailoverTest, UploadsDuringACliReplaceAllReachTheNewDisk) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser({{"NIMBUS_DISKS_HEALTH_INTERVAL_S", "3"}}));
+  std::map<std::string, std::string> files;  // id → bytes
+  auto upload = [&](int i) {
+    std::string bytes = RandomBytes(i % 2 == 0 ? 100000 : 3000, 100 + i);  // Files and rows.
+    HttpResponse r = Put("root", fmt::format("Live/f{}.bin", i), bytes);
+    EXPECT_EQ(r.status, 201) << r.body;
+    if (r.status == 201) files[IdOf(r)] = std::move(bytes);
+  };
+  for (int i = 0; i < 6; ++i) upload(i);
+  // The operator fails the mirror and replaces it at once: the server has not seen either yet.
+  auto fail = RunNimbus({"admin", "disk", "fail", "a1m", "--data", data_dir()});
+  ASSERT_TRUE(fail) << fail.error().message;
+  ASSERT_EQ(fail->exit_code(), 0) << fail->err;
+  auto replace = std::async(std::launch::async, [&] {
+    return RunNimbus({"admin", "disk", "replace", "a1m", "--with", "spare1", "--data", data_dir()},
+                     {}, std::chrono::seconds(60));
+  });
+  int i = 6;
+  while (replace.wait_for(std::chrono::milliseconds(150)) != std::future_status::ready && i < 200) {
+    upload(i++);
+  }
+  auto replaced = replace.get();
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  ASSERT_EQ(replaced->exit_code(), 0) << replaced->out << replaced->err;
+  EXPECT_NE(replaced->out.find("a server is running"), std::string::npos) << replaced->out;
+  // And right after it: the server has switched to spare1 by now.
+  for (int j = 0; j < 6; ++j) upload(i++);
+  EXPECT_EQ(WaitForState("spare1", "healthy"), "healthy");
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // A health round, whatever happened.
+
+  // Now the primary is pulled: every file must come from spare1 alone.
+  const fs::path disk = fs::path(data_dir()) / "disks" / "a1";
+  fs::rename(disk, fs::path(data_dir()) / "disks" / "a1.pulled");
+  int bad = 0;
+  for (const auto& [id, bytes] : files) {
+    HttpResponse back = Download(id);
+    if (back.status != 200 || back.body != bytes) {
+      ++bad;
+      ADD_FAILURE() << id << ": " << back.status << " " << back.body.substr(0, 200);
+    }
+  }
+  EXPECT_EQ(bad, 0) << "of " << files.size() << " files";
 }
 
 // A disk that lacks blobs its mirror holds (a write failed on it alone) is shown degraded, with

@@ -5,7 +5,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -151,6 +157,20 @@ class Run {
 
   bool StopRequested() const { return options_.stop != nullptr && options_.stop->load(); }
 
+  // Waits `d` (in steps that keep renewing the lease), or until a stop is requested.
+  net::awaitable<Result<void>> Settle(std::chrono::milliseconds d) {
+    net::steady_timer timer(co_await net::this_coro::executor);
+    const auto end = std::chrono::steady_clock::now() + d;
+    while (!StopRequested() && std::chrono::steady_clock::now() < end) {
+      timer.expires_after(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(200), end - std::chrono::steady_clock::now()));
+      auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+      (void)ec;
+      if (auto r = co_await Progress(false); !r) co_return r;
+    }
+    co_return Result<void>{};
+  }
+
  private:
   db::Database& db_;
   WorkerPool& workers_;
@@ -201,7 +221,18 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
   p.source_id = source.id();
   std::unordered_set<std::string> seen;
   int passes = 0;
-  for (; passes < kMaxPasses; ++passes) {
+  bool settled = options.settle.count() <= 0;
+  bool quiet = false;  // The last walk found nothing new.
+  for (;; ++passes) {
+    if (passes >= kMaxPasses || quiet) {
+      if (settled) break;
+      settled = true;
+      spdlog::info(
+          "resilver of {}: waiting {} ms for a running server to write to it, then "
+          "walking {} once more",
+          target.id(), options.settle.count(), source.id());
+      if (auto r = co_await run.Settle(options.settle); !r) co_return Fail(r.error());
+    }
     auto listed = co_await ListNew(source, seen);
     if (!listed) {
       const std::string why =
@@ -210,7 +241,8 @@ net::awaitable<Result<ResilverReport>> RunResilver(db::Database& db, WorkerPool&
       if (!finished) co_return Fail(finished.error());
       co_return Fail(Errc::kIoError, "resilver of {}: {}", target.id(), why);
     }
-    if (listed->empty() && passes > 0) break;
+    quiet = listed->empty() && passes > 0;
+    if (quiet) continue;
     for (const Listed& b : *listed) {
       ++p.total_blobs;
       p.total_bytes += b.size;

@@ -55,6 +55,12 @@ struct ResilverOptions {
   std::chrono::milliseconds progress_every{1000};  // Progress row / callback interval.
   ResilverProgressFn on_progress = nullptr;
   const std::atomic<bool>* stop = nullptr;  // Set: stop between two blobs (lease kept).
+  // Run by another process than the server (the CLI): a running server writes to the side being
+  // replaced until its next health round notices the replacement, and those blobs would miss
+  // the new disk (QA pass 19: "healthy", yet blobs with one copy). Once a walk finds nothing
+  // new, the resilver waits this long (the server's health interval and a margin), then walks
+  // the source once more. Zero inside the server, which switches before it copies.
+  std::chrono::milliseconds settle{0};
 };
 
 struct ResilverReport {
