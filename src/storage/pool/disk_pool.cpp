@@ -32,18 +32,35 @@ std::unexpected<Error> Pass(Result<T>& r) {
 
 }  // namespace
 
-// Attaches the two first spares (by id) to `category` as primary and mirror. False when fewer
-// than two healthy spares are left.
+std::uint64_t DiskPool::SmallestPlanBytes(const std::string& category) const {
+  for (const config::Category& c : categories_) {
+    if (c.name == category) return static_cast<std::uint64_t>(std::max(c.min_gb, 0)) << 30;
+  }
+  return 0;
+}
+
+// Attaches two spares to `category` as primary and mirror: the two smallest (ties by id) that
+// can each hold the category's smallest plan, so that a pair is never attached where no plan of
+// the category fits, and its two disks are alike (QA pass 19: a 60 GiB disk was paired with a
+// 300 GiB one for plans of 75 GB and more, using up the last spare). A spare of unknown size
+// (capacity 0) is taken as fitting. False when fewer than two such spares are left.
 Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& category,
                                        Alerts& out) {
   db::DiskStore store(tx);
   auto disks = store.ListDisks();
   if (!disks) return Pass(disks);
+  const auto need = static_cast<std::int64_t>(SmallestPlanBytes(category));
   std::vector<const db::DiskRow*> spares;
+  std::size_t all_spares = 0;
   for (const db::DiskRow& d : *disks) {
-    if (d.role == "spare" && d.state == "spare") spares.push_back(&d);
+    if (d.role != "spare" || d.state != "spare") continue;
+    ++all_spares;
+    if (d.capacity_bytes == 0 || d.capacity_bytes >= need) spares.push_back(&d);
   }
   if (spares.size() < 2) return false;
+  std::ranges::stable_sort(spares, [](const db::DiskRow* a, const db::DiskRow* b) {
+    return a->capacity_bytes < b->capacity_bytes;
+  });
   const std::string primary = spares[0]->id, mirror = spares[1]->id;
   const std::int64_t now = NowMs();
   auto p = store.UpdatePlacement(primary, "primary", category, mirror, "healthy", now);
@@ -51,7 +68,7 @@ Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& c
   auto m = store.UpdatePlacement(mirror, "mirror", category, primary, "healthy", now);
   if (!m) return Pass(m);
   // The spares also stand in for failed disks (`admin disk replace`): say when none is left.
-  const std::size_t left = spares.size() - 2;
+  const std::size_t left = all_spares - 2;
   const std::string after =
       left == 0   ? " No spare is left now: attach new spares (`nimbus admin disk attach`) so that "
                     "a failed disk can be replaced."
@@ -90,19 +107,20 @@ Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& cate
     auto attached = AttachSparePair(tx, category, out);
     if (!attached) return Pass(attached);
     if (*attached) continue;
+    const std::string spares = fmt::format(
+        "no pair of spares that can hold its smallest plan ({}) left to attach; "
+        "attach two spares of at least that size",
+        Gib(SmallestPlanBytes(category)));
     std::string msg =
         capacity == 0
-            ? fmt::format(
-                  "no capacity left in category {}: it has no healthy pair and no spare "
-                  "pair left to attach; attach two spares",
-                  category)
+            ? fmt::format("no capacity left in category {}: it has no healthy pair and {}",
+                          category, spares)
             : fmt::format(
                   "no capacity left in category {}: {} of {} allocated{} and {} used on its "
-                  "healthy pairs (near_full_ratio {:.2f}) and no spare pair left to attach; "
-                  "attach two spares",
+                  "healthy pairs (near_full_ratio {:.2f}) and {}",
                   category, Gib(allocated), Gib(capacity),
                   extra ? fmt::format(" ({} more asked)", Gib(extra)) : std::string(), Gib(used),
-                  near_full_ratio_);
+                  near_full_ratio_, spares);
     out.full.emplace_back(category, Alert{AlertKind::kNoCapacity, "", std::move(msg)});
     return {};
   }

@@ -217,6 +217,8 @@ class DiskPool {
   Result<std::shared_ptr<Volume>> VolumeOf(std::string_view disk_id);
 
   const std::vector<config::Category>& categories() const { return categories_; }
+  // The smallest plan of `category` (its min_gb, in GiB as plans are counted); 0 if unknown.
+  std::uint64_t SmallestPlanBytes(const std::string& category) const;
   double near_full_ratio() const { return near_full_ratio_; }
 
  private:

@@ -194,14 +194,20 @@ std::vector<Wanted> WantedDisks(const config::DisksConfig& config) {
 }
 
 // Why configured disk `w` cannot be the recorded `r` (the same id): another place, or another
-// category (a disk the pool retired or attached as a spare is the database's business).
-std::vector<std::string> MismatchesOf(const Wanted& w, const db::DiskRow& r) {
+// category. A disk the pool retired or attached as a spare is the database's business: so is a
+// configured disk that left its configured pair (replaced, healed as a spare, then attached
+// elsewhere by the pool; QA pass 19: `serve` then refused to start over its own change).
+// `partner` is the other disk of w's configured pair.
+std::vector<std::string> MismatchesOf(const Wanted& w, const db::DiskRow& r,
+                                      const std::string& partner) {
   std::vector<std::string> out;
   if (r.uri != w.uri) {
     out.push_back(fmt::format("disk '{}' is recorded at \"{}\" but configured at \"{}\"", w.id,
                               r.uri, w.uri));
   }
-  if (w.role != "spare" && r.role != "spare" && r.category.value_or("") != w.category) {
+  const bool in_its_pair = r.mirror_id.value_or("") == partner;
+  if (w.role != "spare" && r.role != "spare" && in_its_pair &&
+      r.category.value_or("") != w.category) {
     out.push_back(
         fmt::format("disk '{}' is recorded in category \"{}\" but configured in category \"{}\"",
                     w.id, r.category.value_or("(none: a spare)"), w.category));
@@ -221,12 +227,21 @@ DiskConfigDiff Compare(const std::vector<db::DiskRow>& rows, const config::Disks
     by_id.emplace(r.id, &r);
     by_uri.emplace(r.uri, &r);
   }
+  std::map<std::string, std::string> partner;  // Configured pairs, both ways.
+  for (const config::Disk& d : config.disks) {
+    if (d.role == "primary" && !d.mirror.empty()) {
+      partner[d.id] = d.mirror;
+      partner[d.mirror] = d.id;
+    }
+  }
   DiskConfigDiff diff;
   std::set<std::string> named;
   for (const Wanted& w : WantedDisks(config)) {
     named.insert(w.id);
     if (auto found = by_id.find(w.id); found != by_id.end()) {
-      for (std::string& m : MismatchesOf(w, *found->second)) diff.problems.push_back(std::move(m));
+      for (std::string& m : MismatchesOf(w, *found->second, partner[w.id])) {
+        diff.problems.push_back(std::move(m));
+      }
     } else if (auto other = by_uri.find(w.uri); other != by_uri.end()) {
       diff.problems.push_back(PlaceTaken(w, *other->second));
     } else {

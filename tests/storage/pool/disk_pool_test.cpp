@@ -10,10 +10,10 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
-#include "support/migrated_db.h"
-#include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "storage/memory/memory_volume.h"
+#include "support/migrated_db.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::storage {
 namespace {
@@ -233,6 +233,45 @@ TEST_F(DiskPoolTest, NearFullAttachesASparePairAndAlerts) {
   EXPECT_NE(attached[0].message.find("No spare is left now"), std::string::npos)
       << attached[0].message;
   EXPECT_EQ(Disk("c1").allocated_bytes, 75 * G);
+}
+
+// Spares that cannot hold the category's smallest plan are not attached there, and the pair is
+// made of the two smallest that can (QA pass 19: a 60 GiB disk was paired with a 300 GiB one for
+// plans of 75 GB and more, and took the last spare).
+TEST_F(DiskPoolTest, ASparePairIsOnlyAttachedWhereAPlanOfTheCategoryFits) {
+  config_.spares.push_back({"spare3", "file:/disks/spare3", 40 * G});
+  config_.spares.push_back({"spare4", "file:/disks/spare4", 300 * G});
+  config_.spares.push_back({"spare5", "file:/disks/spare5", 120 * G});
+  Reopen();
+  // D (50–74 GB): d1's pair holds 60 GiB; 52 of them pass 85 %, so they go to a new pair.
+  EXPECT_EQ(Place(1, 52 * G), "spare5");
+  EXPECT_EQ(Disk("spare5").role, DiskRole::kPrimary);
+  EXPECT_EQ(Disk("spare5").category, "D");
+  EXPECT_EQ(Disk("spare5").mirror_id, "spare1");
+  EXPECT_EQ(Disk("spare3").role, DiskRole::kSpare) << "40 GiB cannot hold a 50 GB plan";
+  EXPECT_EQ(Disk("spare4").role, DiskRole::kSpare);
+  // Left: spare2, spare3 (too small for D or E, fine for A or B) and spare4.
+  auto attached = alerts_.Of(AlertKind::kSpareAttached);
+  ASSERT_EQ(attached.size(), 1u);
+  EXPECT_NE(attached[0].message.find("3 spares are left"), std::string::npos)
+      << attached[0].message;
+}
+
+// A disk of disks.toml that the pool replaced, then (healed, as a spare) attached in another
+// category, is the database's business: the next start takes it (QA pass 19: `serve` and every
+// command refused to run, "recorded in category C but configured in category B").
+TEST_F(DiskPoolTest, AConfiguredDiskThePoolReusedInAnotherCategoryDoesNotStopTheNextStart) {
+  ASSERT_TRUE(pool_->MarkFailed("b2"));
+  ASSERT_TRUE(pool_->Replace("b2", "spare1"));
+  ASSERT_TRUE(pool_->MarkHealthy("b2"));
+  ASSERT_EQ(Disk("b2").role, DiskRole::kSpare);
+  // C: 4 x 25 GiB passes 85 % of c1's 100 GiB: the two spares left, b2 and spare2, are attached.
+  for (int owner = 1; owner <= 4; ++owner) Place(owner, 25 * G);
+  ASSERT_EQ(Disk("b2").category, "C");
+  ASSERT_EQ(Disk("b2").role, DiskRole::kPrimary);
+  Reopen();
+  EXPECT_EQ(Disk("b2").category, "C");
+  EXPECT_EQ(Disk("b2").mirror_id, "spare2");
 }
 
 TEST_F(DiskPoolTest, APlanThatFitsNoPairGetsASparePairEvenBelowNearFull) {
