@@ -221,8 +221,16 @@ describe('keyboard and screen reader', () => {
       const people = dialog.getByRole('list', { name: 'People with access' });
       await people.getByText(friends[1].email, { exact: true }).waitFor();
 
-      // Revoke the first person: focus goes to the next person's first control.
+      // Revoke the first person (asked first: the confirmation opens on Cancel, Shift+Tab goes
+      // to "Stop sharing"): focus goes to the next person's first control.
       await dialog.getByRole('button', { name: `Revoke access of ${friends[0].email}` }).focus();
+      await page.keyboard.press('Enter');
+      const ask = page.getByRole('dialog',
+                                 { name: `Stop sharing "notes.txt" with ${friends[0].email}?` });
+      await ask.waitFor();
+      assert.equal((await active(page)).name, 'Cancel');
+      await page.keyboard.press('Shift+Tab');
+      assert.equal((await active(page)).name, 'Stop sharing');
       await page.keyboard.press('Enter');
       await dialog.getByText(`${friends[0].email} no longer has access.`).waitFor();
       assert.equal((await active(page)).name, `Permission of ${friends[1].email}`);

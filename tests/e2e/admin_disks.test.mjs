@@ -4,7 +4,9 @@
 // offers heal and a replace onto a spare; a disk once replaced is retired (a quiet line, a grey
 // badge), neither trouble nor a spare; a pair whose two disks failed is said first, as users
 // locked out. A Download whose disks are out of reach (finding 12) shows the server's sentence
-// instead of a download the browser drops as "canceled".
+// instead of a download the browser drops as "canceled". The replace offered needs a spare big
+// enough for what the failed disk holds (else: attach one of at least that size); once no spare
+// is left, a warning says so, with the attach command.
 //
 // The tests run in order on one server, each going on from the disks the one before left.
 // Health rounds are an hour apart, so no round attaches the spares while a pair is down.
@@ -112,6 +114,41 @@ describe('disks in trouble', () => {
       assert.equal(await warning.getByLabel('Command to replace a1').inputValue(),
                    'nimbus admin disk replace a1 --with spare1');
       assert.match(await warning.innerText(), /Spare disks: spare1, spare2\./);
+      // Spares are there: no warning about them.
+      assert.equal(await page.locator('.disk-no-spare').count(), 0);
+
+      // Only a spare with room for what a1 holds (its allocated bytes, 2 GB here) is offered:
+      // the disks API answers smaller spares (the default layout's are all alike).
+      const failed = (await apiCall(server.url, 'GET', '/api/v1/admin/disks/a1', adminApi))
+          .body.disk;
+      const holds = Math.max(Number(failed.allocated_bytes), Number(failed.used_bytes));
+      assert.ok(holds >= 2 ** 30, `a1 holds ${holds} bytes`);
+      const withCapacities = async (capacities) => {
+        await page.unroute('**/api/v1/admin/disks');
+        await page.route('**/api/v1/admin/disks', async (route) => {
+          const response = await route.fetch();
+          const body = await response.json();
+          for (const d of body.disks) {
+            if (d.id in capacities) d.capacity_bytes = capacities[d.id];
+          }
+          await route.fulfill({ response, json: body });
+        });
+        await showAdmin(page);
+        await warning.waitFor();
+      };
+      await withCapacities({ spare1: holds - 1, spare2: holds });
+      assert.equal(await warning.getByLabel('Command to replace a1').inputValue(),
+                   'nimbus admin disk replace a1 --with spare2');
+      await withCapacities({ spare1: holds - 1, spare2: 2 ** 20 });
+      const noFit = warning.locator('.disk-no-fit');
+      assert.equal(await noFit.innerText(),
+                   'No spare is big enough (a1 holds 2.0 GB): attach a spare of at least 2.0 GB ' +
+                   'with nimbus admin disk attach …, then rebuild a1 on it:');
+      assert.equal(await warning.getByLabel('Command to attach a spare for a1').inputValue(),
+                   'nimbus admin disk attach ID --uri URI');
+      assert.doesNotMatch(await warning.getByLabel('Command to replace a1').inputValue(),
+                          /spare[12]/);
+      await page.unroute('**/api/v1/admin/disks');
 
       // Replaced: a1 is a "spare" in role, still "failed" in state, and nobody is on it.
       const replaced = await disk('a1/replace', { with: 'spare1' }, 202);
@@ -177,6 +214,31 @@ describe('disks in trouble', () => {
       const users = await page.getByRole('heading', { name: 'Users', level: 2, exact: true })
           .boundingBox();
       assert.ok((await warning.boundingBox()).y < users.y, 'the warning is above the users');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('admin page: once no spare is left, a warning says what that stops, with the attach ' +
+       'command', async () => {
+    // b1 (failed, its mirror serving) is rebuilt on spare2, the last spare.
+    const replaced = await disk('b1/replace', { with: 'spare2' }, 202);
+    assert.equal(replaced.replaced, 'b1');
+    const { context, page, problems } = await openAdmin();
+    try {
+      const banner = page.getByRole('status').filter({ has: page.locator('#disk-no-spare-h') });
+      await banner.waitFor();
+      assert.equal(await banner.getByRole('heading', { level: 2 }).innerText(),
+                   'No spare disk is left');
+      assert.match(await banner.innerText(), new RegExp('A failed disk cannot be rebuilt, and a ' +
+                   'full category cannot grow, until a spare disk is attached\\.'));
+      assert.equal(await banner.getByLabel('Command to attach a spare disk').inputValue(),
+                   'nimbus admin disk attach ID --uri URI');
+      // The Copy button is reached by keyboard, after the command.
+      await banner.getByLabel('Command to attach a spare disk').focus();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Copy');
       assertNoProblems(problems);
     } finally {
       await context.close();

@@ -9,7 +9,9 @@
 // once its owner deleted it; wrong passwords are rate limited; the activity and the email
 // suggestions show up in the dialog. A share revoked during B's upload: the uploads panel stays
 // under "No longer shared", saying the file was not uploaded. With edit, B moves items within the
-// share (menu, drag) and copies one to B's own files.
+// share (menu, drag) and copies one to B's own files. A file shared alone: with edit, B uploads a
+// new version (picked or dropped) in place; read or edit, B copies it to B's files. Revoking a
+// share asks first (the dialog and "Shared by me").
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -191,7 +193,25 @@ describe('sharing', () => {
           .click();
       await dialog.getByRole('region', { name: `Activity of the share with ${bob.email}` })
           .getByText(/Bob Grantee.*uploaded.*from bob\.bin/).waitFor();
-      await dialog.getByRole('button', { name: `Revoke access of ${bob.email}` }).click();
+      // Revoking asks first: Cancel keeps the share (the focus back on Revoke), "Stop sharing"
+      // ends it.
+      const revoke = dialog.getByRole('button', { name: `Revoke access of ${bob.email}` });
+      await revoke.click();
+      const ask = a.page.getByRole('dialog',
+                                   { name: `Stop sharing "Team docs" with ${bob.email}?` });
+      await ask.getByText(`${bob.email} loses access to this folder at once, and their ` +
+                          'unfinished uploads into it are discarded.').waitFor();
+      assert.equal(await a.page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+      await a.page.keyboard.press('Enter');
+      await ask.waitFor({ state: 'detached' });
+      assert.equal(await a.page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+                   `Revoke access of ${bob.email}`);
+      await dialog.waitFor();
+      await people.getByText(bob.email, { exact: true }).waitFor();
+      assert.equal((await annCall('GET', '/api/v1/shares?direction=outgoing')).body.items
+          .filter((s) => s.node.name === 'Team docs').length, 1, 'Cancel keeps the share');
+      await revoke.click();
+      await ask.getByRole('button', { name: 'Stop sharing' }).click();
       await dialog.getByText(`${bob.email} no longer has access.`).waitFor();
       await dialog.getByText('Nobody yet.').waitFor();
       await dialog.getByRole('button', { name: 'Done' }).click();
@@ -579,6 +599,138 @@ describe('sharing', () => {
       }
     } finally {
       await b.context.close();
+    }
+  });
+
+  test('a file shared alone: with edit, B uploads a new version (picker, drop) and copies it ' +
+       'to B\'s files; with read, Copy but no new version; A revokes after a confirmation',
+       async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const v1 = Buffer.from('The plan, version 1.\n');
+    const plan = await annPut('root', 'plan.txt', v1);
+    const memo = await annPut('root', 'memo.txt', Buffer.from('A memo to read.\n'));
+    const editShare = await annCall('POST', '/api/v1/shares',
+                                    { node_id: plan.id, email: bob.email, permission: 'edit' });
+    assert.equal(editShare.status, 201, JSON.stringify(editShare.body));
+    const readShare = await annCall('POST', '/api/v1/shares',
+                                    { node_id: memo.id, email: bob.email, permission: 'read' });
+    assert.equal(readShare.status, 201, JSON.stringify(readShare.body));
+    const b = await logIn(bob);
+    try {
+      await b.page.goto(`/shared/${plan.id}`);
+      await b.page.getByRole('heading', { name: 'plan.txt' }).waitFor();
+      const details = b.page.locator('.shared-file-details');
+      assert.match(await details.innerText(), new RegExp(`^${v1.length} bytes · modified `));
+
+      // Picked: the request is held a moment, so the percent is seen; then the page says so and
+      // shows the new size. Same id, same name, the new bytes for the owner.
+      const v2 = randomBytes(300 * 1024);
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      await b.page.route(`**/api/v1/nodes/${plan.id}/content`, async (route) => {
+        if (route.request().method() !== 'PUT') return route.continue();
+        assert.equal(new URL(route.request().url()).search, '', 'no path: in place');
+        assert.ok(route.request().headers()['x-csrf-token'], 'the CSRF header is sent');
+        await held;
+        return route.continue();
+      });
+      const [chooser] = await Promise.all([
+        b.page.waitForEvent('filechooser'),
+        b.page.getByRole('button', { name: 'Upload a new version…' }).click(),
+      ]);
+      assert.equal(chooser.isMultiple(), false);
+      await chooser.setFiles({ name: 'plan v2.txt', mimeType: 'text/plain', buffer: v2 });
+      await b.page.getByRole('status')
+          .filter({ hasText: /Uploading "plan v2\.txt" as the new version: \d+%/ }).waitFor();
+      release();
+      await b.page.getByText('New version uploaded.').waitFor();
+      await details.filter({ hasText: /^300 KB · modified / }).waitFor();
+      await b.page.unroute(`**/api/v1/nodes/${plan.id}/content`);
+      let owned = await annResolve('/plan.txt');
+      assert.equal(owned.body.id, plan.id);
+      assert.equal(owned.body.checksum_sha256, sha256(v2));
+
+      // Dropped on the page: the same.
+      const v3 = Buffer.from('The plan, version 3, dropped.\n');
+      await b.page.evaluate((text) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], 'dropped.txt', { type: 'text/plain' }));
+        document.querySelector('.shared-file')
+            .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true,
+                                                   cancelable: true }));
+      }, v3.toString());
+      await details.filter({ hasText: new RegExp(`^${v3.length} bytes · modified `) }).waitFor();
+      await b.page.getByText('New version uploaded.').waitFor();
+      owned = await annResolve('/plan.txt');
+      assert.equal(owned.body.checksum_sha256, sha256(v3));
+
+      // B copies it into B's own Files.
+      await b.page.getByRole('button', { name: 'Copy to my files…' }).click();
+      const dialog = b.page.getByRole('dialog', { name: 'Copy "plan.txt" to my files' });
+      await dialog.getByText('Target: /', { exact: true }).waitFor();
+      await dialog.getByRole('button', { name: 'Copy here' }).click();
+      await b.page.getByText('Copied 1 item to your Files.').waitFor();
+      const bobLogin = await apiLogin(server.url, bob.email, bob.password);
+      const mine = await apiCall(server.url, 'GET', `/api/v1/resolve?path=${
+        encodeURIComponent('/plan.txt')}`, { cookie: bobLogin.cookie, csrf: bobLogin.csrf });
+      assert.equal(mine.status, 200, JSON.stringify(mine.body));
+      assert.equal(mine.body.checksum_sha256, sha256(v3));
+      assert.notEqual(mine.body.id, plan.id);
+
+      // A makes it read-only meanwhile: B's next version is refused with the server's sentence,
+      // and the page then offers no new version.
+      assert.equal((await annCall('PATCH', `/api/v1/shares/${editShare.body.id}`,
+                                  { permission: 'read' })).status, 200);
+      const [again] = await Promise.all([
+        b.page.waitForEvent('filechooser'),
+        b.page.getByRole('button', { name: 'Upload a new version…' }).click(),
+      ]);
+      await again.setFiles({ name: 'late.txt', mimeType: 'text/plain',
+                             buffer: Buffer.from('too late\n') });
+      await b.page.locator('.shared-file .form-message[role="alert"]')
+          .filter({ hasText: 'is shared with you to view only' }).waitFor();
+      await b.page.locator('.shared-facts').getByText('Can view').waitFor();
+      assert.equal(await b.page.getByRole('button', { name: 'Upload a new version…' }).count(),
+                   0);
+      assert.equal((await annResolve('/plan.txt')).body.checksum_sha256, sha256(v3));
+
+      // Read: Copy, but no new version.
+      await b.page.goto(`/shared/${memo.id}`);
+      await b.page.getByRole('heading', { name: 'memo.txt' }).waitFor();
+      await b.page.getByRole('button', { name: 'Copy to my files…' }).waitFor();
+      assert.equal(await b.page.getByRole('button', { name: 'Upload a new version…' }).count(),
+                   0);
+      assertNoProblems(b.problems, /status of 403/);
+    } finally {
+      await b.context.close();
+    }
+
+    // A revokes the memo's share from "Shared by me": asked first; Cancel keeps it, with the
+    // focus back on Revoke.
+    const a = await logIn(ann);
+    try {
+      await mainNav(a.page, 'Shared by me').click();
+      const revoke = a.page.getByRole('button',
+                                      { name: `Revoke access of ${bob.email} to memo.txt` });
+      await revoke.click();
+      const ask = a.page.getByRole('dialog',
+                                   { name: `Stop sharing "memo.txt" with ${bob.email}?` });
+      await ask.getByText(`${bob.email} loses access to this file at once, and their unfinished ` +
+                          'uploads into it are discarded.').waitFor();
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      assert.equal(await a.page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+                   `Revoke access of ${bob.email} to memo.txt`);
+      let outgoing = await annCall('GET', '/api/v1/shares?direction=outgoing');
+      assert.ok(outgoing.body.items.some((s) => s.id === readShare.body.id), 'still shared');
+      await revoke.click();
+      await ask.getByRole('button', { name: 'Stop sharing' }).click();
+      await a.page.getByText(`${bob.email} no longer has access to "memo.txt".`).waitFor();
+      outgoing = await annCall('GET', '/api/v1/shares?direction=outgoing');
+      assert.ok(!outgoing.body.items.some((s) => s.id === readShare.body.id), 'revoked');
+      assertNoProblems(a.problems);
+    } finally {
+      await a.context.close();
     }
   });
 

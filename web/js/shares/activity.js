@@ -3,6 +3,7 @@
 // the Copy button of a link URL, a link's facts, the revoke/delete button, the error reporter.
 import { announce, h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
+import { confirmDialog } from '../files/dialogs.js';
 
 const kActions = {
   view: 'opened',
@@ -127,6 +128,22 @@ export function linkItemClass(link) {
 export function dangerButton(text, label) {
   return h('button', { type: 'button', 'aria-label': label,
                        class: 'button button-secondary button-danger button-small' }, text);
+}
+
+// Asks the owner before a share is revoked: resolves to true to go on. On Cancel the focus goes
+// back to `button` (the Revoke pressed), and nothing changes.
+export async function confirmStopSharing(share, button) {
+  const name = share.node?.name ?? 'this item';
+  const who = share.grantee?.email ?? 'this person';
+  const what = share.node?.type === 'folder' ? 'this folder' : 'this file';
+  const ok = await confirmDialog({
+    title: `Stop sharing "${name}" with ${who}?`,
+    message: `${who} loses access to ${what} at once, and their unfinished uploads into it ` +
+             'are discarded.',
+    confirmLabel: 'Stop sharing', danger: true,
+  });
+  if (button?.isConnected) button.focus();
+  return ok;
 }
 
 // run(fn) for a view or dialog: clears `message`, awaits fn() and shows its error there (an

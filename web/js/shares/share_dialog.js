@@ -5,7 +5,8 @@ import { h, keepFocusInList, replaceChildren, wrapTab } from '../dom.js';
 import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { pushOverlay } from '../router.js';
 import {
-  activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
+  activityToggle, confirmStopSharing, copyField, dangerButton, errorReporter, linkFacts,
+  linkItemClass,
 } from './activity.js';
 import {
   changeShare, createLink, createShare, deleteLink, deleteShare, linkActivity, listContacts,
@@ -152,13 +153,18 @@ export function openShareDialog(node) {
                    activityToggle(`Activity of the share with ${who}`,
                                   () => shareActivity(share.id)), revoke));
     // The list is drawn again: focus goes on to the next person's controls.
-    revoke.addEventListener('click', () => keepFocusInList(people, () => run(async () => {
+    // Asked first (Cancel keeps the share, the focus back on Revoke).
+    revoke.addEventListener('click', async () => {
+      if (!(await confirmStopSharing({ ...share, node: share.node ?? node }, revoke))) return;
+      await revokeShare();
+    });
+    const revokeShare = () => keepFocusInList(people, () => run(async () => {
       revoke.disabled = true;
       await deleteShare(share.id).finally(() => { revoke.disabled = false; });
       changed = true;
       message.success(`${who} no longer has access.`);
       await loadPeople();
-    })));
+    }));
     return li;
   }
 

@@ -7,7 +7,8 @@ import { requireUser } from '../session.js';
 import { folderUrl, parentPath } from '../files/node_api.js';
 import { nodeIcon } from '../files/quota.js';
 import {
-  activityToggle, copyField, dangerButton, errorReporter, linkFacts, linkItemClass,
+  activityToggle, confirmStopSharing, copyField, dangerButton, errorReporter, linkFacts,
+  linkItemClass,
 } from './activity.js';
 import {
   deleteLink, deleteShare, linkActivity, listLinks, listShares, ownerText, permissionLabel,
@@ -42,6 +43,7 @@ export async function render(outlet, { signal }) {
       const who = share.grantee?.email ?? '';
       const revoke = dangerButton('Revoke', `Revoke access of ${who} to ${share.node?.name}`);
       revoke.addEventListener('click', () => run(async () => {
+        if (!(await confirmStopSharing(share, revoke))) return;
         await deleteShare(share.id);
         message.success(`${who} no longer has access to "${share.node?.name}".`);
         await loadShares();

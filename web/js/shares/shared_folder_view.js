@@ -4,7 +4,9 @@
 // or a row dragged onto a folder row); read or edit, "Copy to my files…" copies items into my
 // own Files (the server refuses a move between two people's spaces). A file's name opens the
 // viewer (preview.js). A
-// file shared alone shows its facts, a download button and, for the kinds it can show, Preview.
+// file shared alone shows its facts, a download button, "Copy to my files…" and, for the kinds
+// it can show, Preview; with the edit permission also "Upload a new version…" (picked or
+// dropped on the page: new_version.js), which replaces its content in place.
 // When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
 // 404) the page looks again, so a revoked or downgraded share shows as it is now.
 import { ApiError } from '../api.js';
@@ -26,6 +28,7 @@ import { openPreview, previewKind } from '../files/preview.js';
 import { captureDrop } from '../files/tree_walk.js';
 import { onUploadFailed, uploadPanel, uploadPlan } from '../files/uploads.js';
 import { errorReporter } from './activity.js';
+import { newVersionControls } from './new_version.js';
 import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
 import { leaveShare } from './shared_with_me_view.js';
 
@@ -98,17 +101,42 @@ export async function render(outlet, { params, query, signal, navigate }) {
         if (refused) run(recheck);
       },
     }));
-    outlet.append(h('section', { class: 'files-page shared-file' }, head, facts, message,
-                    h('p', {}, formatBytes(node.size), ' · modified ',
-                      formatTime(node.modified_at)),
-                    h('div', { class: 'form-actions' },
-                      h('a', { href: contentUrl(node.id), download: node.name, class: 'button' },
-                        'Download'),
-                      preview,
-                      parent ? h('a', { href: sharedUrl(parent.id),
-                                        class: 'button button-secondary' }, 'Open its folder')
-                             : null,
-                      leave)));
+    // Its size and date, drawn again after a new version or a copy.
+    const details = h('p', { class: 'shared-file-details' });
+    const drawDetails = () => details.replaceChildren(formatBytes(node.size), ' · modified ',
+                                                      formatTime(node.modified_at));
+    drawDetails();
+    const refreshDetails = async (fresh = null) => {
+      node = fresh?.id === node.id ? { ...node, ...fresh, permission: node.permission }
+                                   : await getNode(node.id, { signal });
+      drawDetails();
+    };
+    // "Copy to my files…" (read or edit): the same copy, progress and summary as in a folder.
+    const copyButton = h('button', { type: 'button', class: 'button button-secondary' },
+                         'Copy to my files…');
+    const ops = browserBulk({ message, run, reload: () => refreshDetails(),
+                              lock: (on) => { copyButton.disabled = on; }, forget: () => {} });
+    copyButton.addEventListener('click', () => run(() => copyToMine(ops, [node])));
+    // With the edit permission: a new version (picked, or dropped on the page) replaces it.
+    const version = canEdit
+      ? newVersionControls({ node, message, run, onUploaded: refreshDetails }) : null;
+    const page = h('section', { class: 'files-page shared-file' }, head, facts, message,
+                   details, ops.element, version?.status,
+                   h('div', { class: 'form-actions' },
+                     h('a', { href: contentUrl(node.id), download: node.name, class: 'button' },
+                       'Download'),
+                     preview, version?.button, copyButton,
+                     parent ? h('a', { href: sharedUrl(parent.id),
+                                       class: 'button button-secondary' }, 'Open its folder')
+                            : null,
+                     leave),
+                   version?.input,
+                   version ? h('p', { class: 'field-hint' },
+                               'The new version keeps the name and the place of ',
+                               `"${node.name}"; ${ownerText(node.owner)} can see it at once.`)
+                           : null);
+    version?.dropOn(page);
+    outlet.append(page);
     return undefined;
   }
 
@@ -152,7 +180,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
       canEdit ? { label: 'Rename', run: () => run(() => renameItem(item, { message, reload })) }
               : null,
       canEdit ? { label: 'Move to…', run: () => run(() => moveItems([item])) } : null,
-      { label: 'Copy to my files…', run: () => run(() => copyToMine([item])) },
+      { label: 'Copy to my files…', run: () => run(() => copyToMine(ops, [item])) },
       canEdit ? { label: 'Delete', danger: true, run: () => run(() => deleteItems([item])) }
               : null,
     ]),
@@ -179,7 +207,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     : { buttons: [], inputs: [] };
   const renameButton = button('Rename', renameSelected);
   const moveButton = button('Move to…', () => moveItems(table.selectedNodes()));
-  const copyButton = button('Copy to my files…', () => copyToMine(table.selectedNodes()));
+  const copyButton = button('Copy to my files…', () => copyToMine(ops, table.selectedNodes()));
   const deleteButton = button('Delete', () => deleteItems(table.selectedNodes()),
                               { class: 'button button-danger button-small' });
   // Read or edit: the ticked items download (one as itself, a folder or several as a zip).
@@ -255,16 +283,6 @@ export async function render(outlet, { params, query, signal, navigate }) {
       excludeIds: items.map((n) => n.id), root: { id: top.id, name: top.name },
     });
     if (target) await ops.transfer('move', items, target.id, target.path);
-  }
-
-  // "Copy to my files…": a folder of my own Files; the summary says where the copies went.
-  async function copyToMine(items) {
-    if (!items.length || ops.busy()) return;
-    const target = await pickFolder({ title: `Copy ${itemsLabel(items)} to my files`,
-                                      confirmLabel: 'Copy here' });
-    if (!target) return;
-    const where = target.path === '/' ? 'your Files' : `${target.path} in your Files`;
-    await ops.transfer('copy', items, target.id, target.path, where);
   }
 
   // Rows dragged onto a folder row move there (with the edit permission); files from the
@@ -372,6 +390,17 @@ export async function render(outlet, { params, query, signal, navigate }) {
     a.click();
     a.remove();
   }
+}
+
+// "Copy to my files…": a folder of my own Files, then `ops` (browserBulk) copies `items` there;
+// the summary says where the copies went.
+async function copyToMine(ops, items) {
+  if (!items.length || ops.busy()) return;
+  const target = await pickFolder({ title: `Copy ${itemsLabel(items)} to my files`,
+                                    confirmLabel: 'Copy here' });
+  if (!target) return;
+  const where = target.path === '/' ? 'your Files' : `${target.path} in your Files`;
+  await ops.transfer('copy', items, target.id, target.path, where);
 }
 
 // '"report.txt"' or '3 items', for a dialog's title.

@@ -5,6 +5,7 @@
 // state "failed", no mirror, no user) is retired: no emergency, and never offered as a spare.
 // Only disks in state "spare" (unused and healthy) are.
 import { h } from '../dom.js';
+import { formatBytes } from '../format.js';
 import { copyField } from '../shares/activity.js';
 
 // The number of users placed on a disk (`users` of api.md: a count or a list; older shapes
@@ -109,15 +110,47 @@ function pairDown(disk, mirror) {
   };
 }
 
-// A failed disk whose mirror serves its users alone: heal it, or rebuild it on a spare.
+// What a failed disk holds (its allocated bytes, or its used bytes when more): a spare that
+// takes its place must have at least that much room.
+export function heldBytes(disk) {
+  return Math.max(Number(disk.allocated_bytes) || 0, Number(disk.used_bytes) || 0);
+}
+
+// The spares (state "spare") big enough to take `disk`'s place: capacity at least what it
+// holds, the smallest first (the big ones stay for bigger disks).
+export function sparesFor(disk, spares) {
+  const needs = heldBytes(disk);
+  return spares.filter((s) => s.id !== disk.id && (Number(s.capacity_bytes) || 0) >= needs)
+      .sort((a, b) => Number(a.capacity_bytes) - Number(b.capacity_bytes));
+}
+
+// A failed disk whose mirror serves its users alone: heal it, or rebuild it on a spare big
+// enough for what it holds (none offered when no spare is).
 function mirrorAlone(disk, mirror, spares) {
-  const needs = Math.max(Number(disk.allocated_bytes) || 0, Number(disk.used_bytes) || 0);
-  const fits = spares.filter((s) => s.id !== disk.id &&
-                                    (!Number(s.capacity_bytes) || s.capacity_bytes >= needs));
-  const spare = (fits[0] ?? spares.find((s) => s.id !== disk.id))?.id ?? 'SPARE';
+  const fits = sparesFor(disk, spares);
   const missing = Number(mirror.repairs_pending) || 0;
+  const held = formatBytes(heldBytes(disk));
+  let replace;
+  if (fits.length) {
+    replace = [h('p', {}, 'If it is broken, rebuild its copy on a spare disk from its mirror:'),
+               copyField(`nimbus admin disk replace ${disk.id} --with ${fits[0].id}`,
+                         `Command to replace ${disk.id}`)];
+  } else if (spares.some((s) => s.id !== disk.id)) {
+    replace = [h('p', { class: 'disk-no-fit' },
+                 `No spare is big enough (${disk.id} holds ${held}): attach a spare of at least ` +
+                 `${held} with nimbus admin disk attach …, then rebuild ${disk.id} on it:`),
+               copyField('nimbus admin disk attach ID --uri URI',
+                         `Command to attach a spare for ${disk.id}`),
+               copyField(`nimbus admin disk replace ${disk.id} --with ID`,
+                         `Command to replace ${disk.id}`)];
+  } else {
+    replace = [h('p', {}, 'If it is broken, rebuild its copy on a spare disk from its mirror ' +
+                          `(a spare of at least ${held}):`),
+               copyField(`nimbus admin disk replace ${disk.id} --with SPARE`,
+                         `Command to replace ${disk.id}`)];
+  }
   return {
-    replaces: true,
+    replaces: fits.length > 0 || !spares.some((s) => s.id !== disk.id),
     body: [h('p', {}, `${disk.id} failed: its mirror ${mirror.id} serves its users alone, ` +
                       'without a second copy.',
              mirror.state === 'degraded'
@@ -126,9 +159,7 @@ function mirrorAlone(disk, mirror, spares) {
                : '',
              healText),
            healCommand(disk),
-           h('p', {}, 'If it is broken, rebuild its copy on a spare disk from its mirror:'),
-           copyField(`nimbus admin disk replace ${disk.id} --with ${spare}`,
-                     `Command to replace ${disk.id}`)],
+           ...replace],
   };
 }
 
@@ -162,4 +193,17 @@ export function retiredNote(disks) {
                       ' makes it a spare.']
                    : ['One that works again (mounted, writable) becomes a spare with ',
                       heal('ID'), '.']));
+}
+
+// The warning when no usable spare is left (no disk in state "spare"): a failed disk cannot be
+// rebuilt and a full category cannot grow until one is attached. null while one is.
+export function noSpareNotice(disks) {
+  if (!disks.length || disks.some((d) => d.state === 'spare' && !inService(d))) return null;
+  return h('section', { class: 'notice notice-warning disk-no-spare', role: 'status',
+                        'aria-labelledby': 'disk-no-spare-h' },
+           h('h2', { id: 'disk-no-spare-h' }, 'No spare disk is left'),
+           h('p', {}, 'A failed disk cannot be rebuilt, and a full category cannot grow, until a ' +
+                      'spare disk is attached. Attach one (a disk at least as big as the ' +
+                      'biggest in service) with:'),
+           copyField('nimbus admin disk attach ID --uri URI', 'Command to attach a spare disk'));
 }

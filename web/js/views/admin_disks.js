@@ -6,7 +6,9 @@
 import { ApiError, get } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, itemsOf } from '../format.js';
-import { isRetired, retiredNote, troubleNotice, userCount } from './admin_disk_alert.js';
+import {
+  isRetired, noSpareNotice, retiredNote, troubleNotice, userCount,
+} from './admin_disk_alert.js';
 
 const kRefreshMs = 5000;  // Poll while a resilver runs, so its bar moves.
 
@@ -32,7 +34,7 @@ export async function renderDisks(section, { signal, alert = null }) {
     }
     replaceChildren(list, disks.length ? disks.map(card) : h('p', {}, 'No disks.'));
     replaceChildren(retired, retiredNote(disks));
-    if (alert) replaceChildren(alert, troubleNotice(disks));
+    if (alert) replaceChildren(alert, troubleNotice(disks), noSpareNotice(disks));
     if (disks.some((d) => taskOf(d)) && !signal?.aborted) timer = setTimeout(load, kRefreshMs);
   }
   await load();
