@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -42,7 +43,12 @@ int PromoteUser(const config::Config& config, const std::string& email, bool dem
 int DisableUser(const config::Config& config, const std::string& email, bool enable);
 // `admin user delete EMAIL --yes`: the account and its files for good (core::CloseAccount).
 int DeleteUser(const config::Config& config, const std::string& email, bool yes);
-int ListUsers(const config::Config& config, bool json);
+// `admin user list [--sort used|plan|email]`: each user with their plan, usage and standing.
+int ListUsers(const config::Config& config, bool json, const std::string& sort);
+// `admin user plan EMAIL GB [--complimentary|--charged]`: sets the plan as an admin does in the
+// API (no charge), and runs a move to another disk category to its end.
+int SetUserPlan(const config::Config& config, const std::string& email, std::int64_t size_gb,
+                std::optional<bool> complimentary);
 
 // admin_billing.cpp. `invoice` is an id or a number (INV-000003); unknown → exit 2. Already paid
 // says so and exits 0. `email`/`status` empty: every user's, every status.

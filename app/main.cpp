@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // nimbus: parse the command line, load the configuration, run one subcommand.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
 #include "admin_disk_scrub.h"
 #include "commands.h"
@@ -55,8 +55,8 @@ std::optional<nimbus::config::Config> Load(const CommonFlags& flags) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Nimbus: self-hosted cloud storage.", "nimbus"};
-  app.set_version_flag("--version", fmt::format("nimbus {} ({})", nimbus::app::kVersion,
-                                                nimbus::app::kCommit));
+  app.set_version_flag("--version",
+                       fmt::format("nimbus {} ({})", nimbus::app::kVersion, nimbus::app::kCommit));
   app.require_subcommand(1);
   CommonFlags flags;
 
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   AddCommonFlags(disk_scrub, flags);
 
   auto* admin_user = admin->add_subcommand(
-      "user", "Users: create, promote (--demote), disable (--enable), delete, list");
+      "user", "Users: create, promote (--demote), disable (--enable), delete, list, plan");
   admin_user->require_subcommand(1);
   std::string user_email, user_name, password_file;
   bool user_admin = false, user_enable = false, user_demote = false;
@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
   auto* user_promote = admin_user->add_subcommand("promote", "Make a user an admin");
   user_promote->add_option("email", user_email, "Email address")->required();
   user_promote->add_flag("--demote", user_demote, "Make the admin a regular user instead");
-  auto* user_disable = admin_user->add_subcommand("disable", "Disable a user (ends their sessions)");
+  auto* user_disable =
+      admin_user->add_subcommand("disable", "Disable a user (ends their sessions)");
   user_disable->add_option("email", user_email, "Email address")->required();
   user_disable->add_flag("--enable", user_enable, "Enable the user again instead");
   bool user_yes = false;
@@ -157,9 +158,23 @@ int main(int argc, char** argv) {
       "delete", "Delete a user and every file of theirs for good (needs --yes)");
   user_delete->add_option("email", user_email, "Email address")->required();
   user_delete->add_flag("--yes", user_yes, "Yes, delete the account and its files");
-  auto* user_list = admin_user->add_subcommand("list", "List every user");
+  auto* user_list = admin_user->add_subcommand(
+      "list", "List every user with their plan, usage and billing standing");
   user_list->add_flag("--json", json, "Print JSON");
-  for (auto* sub : {user_create, user_promote, user_disable, user_delete, user_list}) {
+  std::string user_sort;
+  user_list->add_option("--sort", user_sort, "used (most first), plan or email");
+  std::int64_t plan_gb = 0;
+  bool plan_gift = false, plan_charged = false;
+  auto* user_plan = admin_user->add_subcommand(
+      "plan",
+      "Set a user's plan in GB, without charging (as the admin page does); a change of "
+      "disk category moves their files, shown until it is done");
+  user_plan->add_option("email", user_email, "Email address")->required();
+  user_plan->add_option("gb", plan_gb, "The plan's size in GB (1 is the free plan)")->required();
+  auto* gift = user_plan->add_flag("--complimentary", plan_gift,
+                                   "The plan is a gift: never invoiced, only an admin changes it");
+  user_plan->add_flag("--charged", plan_charged, "The plan stops being a gift")->excludes(gift);
+  for (auto* sub : {user_create, user_promote, user_disable, user_delete, user_list, user_plan}) {
     AddCommonFlags(sub, flags);
   }
 
@@ -167,8 +182,9 @@ int main(int argc, char** argv) {
   admin_invoice->require_subcommand(1);
   std::string invoice_id, invoice_ref, invoice_user, invoice_status;
   auto* invoice_paid = admin_invoice->add_subcommand(
-      "mark-paid", "Record a manual payment of an open invoice (lifts past_due once nothing is "
-                   "overdue; the user gets a receipt)");
+      "mark-paid",
+      "Record a manual payment of an open invoice (lifts past_due once nothing is "
+      "overdue; the user gets a receipt)");
   invoice_paid->add_option("id", invoice_id, "Invoice id or number (INV-000003)")->required();
   invoice_paid->add_option("--ref", invoice_ref, "Your reference (e.g. a bank transfer's)");
   auto* invoice_list = admin_invoice->add_subcommand("list", "List invoices, oldest first");
@@ -202,8 +218,10 @@ int main(int argc, char** argv) {
         for (CLI::App* a = at; a != nullptr; a = a->get_parent()) {
           path = a->get_name() + (path.empty() ? "" : " ") + path;
         }
-        fmt::print(stderr, "{}: '{}' is not a command here; the commands are: {}. Run '{} --help' "
-                   "for more.\n", path, rest.front(), names, path);
+        fmt::print(stderr,
+                   "{}: '{}' is not a command here; the commands are: {}. Run '{} --help' "
+                   "for more.\n",
+                   path, rest.front(), names, path);
         return 2;
       }
     }
@@ -239,7 +257,13 @@ int main(int argc, char** argv) {
   if (user_promote->parsed()) return nimbus::app::PromoteUser(cfg, user_email, user_demote);
   if (user_disable->parsed()) return nimbus::app::DisableUser(cfg, user_email, user_enable);
   if (user_delete->parsed()) return nimbus::app::DeleteUser(cfg, user_email, user_yes);
-  if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json);
+  if (user_list->parsed()) return nimbus::app::ListUsers(cfg, json, user_sort);
+  if (user_plan->parsed()) {
+    std::optional<bool> complimentary;
+    if (plan_gift) complimentary = true;
+    if (plan_charged) complimentary = false;
+    return nimbus::app::SetUserPlan(cfg, user_email, plan_gb, complimentary);
+  }
   if (invoice_paid->parsed()) return nimbus::app::MarkInvoicePaid(cfg, invoice_id, invoice_ref);
   if (invoice_list->parsed()) {
     return nimbus::app::ListInvoices(cfg, invoice_user, invoice_status, json);

@@ -166,6 +166,54 @@ TEST_F(AdminBillingApiTest, AdminSetsAPlanWithoutCharging) {
 // GB an admin granted were never paid: going down from them credits nothing, and only GB the
 // user bought on top come back (found in an exploratory QA pass: 10 granted GB became a
 // credit of a month of 10 GB).
+// The same from the command line, with the server running: `nimbus admin user plan` moves Bob's
+// files to category C to their end and says so; `admin user list` shows plans and usage, most
+// used first with --sort used (QA pass 19: only the API could).
+TEST_F(AdminBillingApiTest, TheCliSetsAPlanMovesTheFilesAndListsUsage) {
+  StartWithUsers();
+  if (HasFatalFailure()) return;
+  const std::string bytes(300000, 'b');
+  HttpResponse put = Call("PUT", "/api/v1/nodes/root/content?path=bob.bin", bytes, &bob_, true);
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string file = IdOf(put);
+
+  auto plan = RunNimbus(
+      {"admin", "user", "plan", "bob@example.com", "30", "--complimentary", "--data", data_dir()},
+      {}, std::chrono::seconds(60));
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->exit_code(), 0) << plan->out << plan->err;
+  EXPECT_NE(plan->out.find("bob@example.com now has the 30 GB plan (category C), a gift"),
+            std::string::npos)
+      << plan->out;
+  EXPECT_NE(plan->out.find("1 files (293.0 KB) copied"), std::string::npos) << plan->out;
+  EXPECT_NE(plan->out.find("the move is done"), std::string::npos) << plan->out;
+  json::object settled = SettledPlan(bob_);
+  EXPECT_EQ(Int(settled, "size_gb"), 30);
+  EXPECT_EQ(Str(settled, "category"), "C");
+  EXPECT_TRUE(settled.at("complimentary").as_bool());
+  HttpResponse back = As(bob_, "GET", "/api/v1/nodes/" + file + "/content");
+  EXPECT_EQ(back.status, 200);
+  EXPECT_TRUE(back.body == bytes) << "the file changed in the move";
+  EXPECT_EQ(InvoiceCount(bob_), 0u);
+
+  auto bad = RunNimbus({"admin", "user", "plan", "bob@example.com", "9", "--data", data_dir()});
+  ASSERT_TRUE(bad) << bad.error().message;
+  EXPECT_EQ(bad->exit_code(), 2);
+  EXPECT_NE(bad->err.find("9 GB is not one"), std::string::npos) << bad->err;
+
+  auto list = RunNimbus({"admin", "user", "list", "--sort", "used", "--data", data_dir()});
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->exit_code(), 0) << list->err;
+  const std::size_t bob_at = list->out.find("bob@example.com");
+  const std::size_t ann_at = list->out.find("ann@example.com");
+  ASSERT_NE(bob_at, std::string::npos) << list->out;
+  EXPECT_LT(bob_at, ann_at) << "most used first:\n" << list->out;
+  const std::string bob_line = list->out.substr(bob_at, list->out.find('\n', bob_at) - bob_at);
+  EXPECT_NE(bob_line.find("30 GB C"), std::string::npos) << bob_line;
+  EXPECT_NE(bob_line.find("293.0 KB"), std::string::npos) << bob_line;
+  EXPECT_NE(bob_line.find("active"), std::string::npos) << bob_line;
+}
+
 TEST_F(AdminBillingApiTest, AGrantedPlanIsNeverCreditedBack) {
   StartWithUsers();
   if (HasFatalFailure()) return;

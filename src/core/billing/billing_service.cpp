@@ -405,7 +405,8 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     out.credited = recorded->credited;
     out.settled = recorded->settled;
     if (by_admin) {
-      spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge", *admin_id,
+      spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge",
+                   *admin_id == 0 ? std::string("(the command line)") : std::to_string(*admin_id),
                    user_id, prior_gb, size_gb);
     }
   }
