@@ -50,6 +50,10 @@ int ListUsers(const config::Config& config, bool json, const std::string& sort);
 int SetUserPlan(const config::Config& config, const std::string& email, std::int64_t size_gb,
                 std::optional<bool> complimentary);
 
+// admin_backup.cpp: `admin backup DEST` (a file, or a directory for nimbus-<UTC time>.db): a
+// checked copy of the SQLite catalog while the server runs; PostgreSQL: says to use pg_dump (2).
+int BackupCatalog(const config::Config& config, const std::string& dest);
+
 // admin_billing.cpp. `invoice` is an id or a number (INV-000003); unknown → exit 2. Already paid
 // says so and exits 0. `email`/`status` empty: every user's, every status.
 int MarkInvoicePaid(const config::Config& config, const std::string& invoice,

@@ -178,6 +178,15 @@ int main(int argc, char** argv) {
     AddCommonFlags(sub, flags);
   }
 
+  std::string backup_dest;
+  auto* admin_backup = admin->add_subcommand(
+      "backup",
+      "Copy the catalog (accounts, file tree, shares, billing) to a file, while the "
+      "server runs; the files' bytes are on the mirrored disks");
+  admin_backup->add_option("dest", backup_dest, "A new file, or a directory for nimbus-<time>.db")
+      ->required();
+  AddCommonFlags(admin_backup, flags);
+
   auto* admin_invoice = admin->add_subcommand("invoice", "Invoices: mark-paid, list");
   admin_invoice->require_subcommand(1);
   std::string invoice_id, invoice_ref, invoice_user, invoice_status;
@@ -264,6 +273,7 @@ int main(int argc, char** argv) {
     if (plan_charged) complimentary = false;
     return nimbus::app::SetUserPlan(cfg, user_email, plan_gb, complimentary);
   }
+  if (admin_backup->parsed()) return nimbus::app::BackupCatalog(cfg, backup_dest);
   if (invoice_paid->parsed()) return nimbus::app::MarkInvoicePaid(cfg, invoice_id, invoice_ref);
   if (invoice_list->parsed()) {
     return nimbus::app::ListInvoices(cfg, invoice_user, invoice_status, json);
