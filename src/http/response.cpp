@@ -113,7 +113,16 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
     std::string msg = request_id.empty()
                           ? std::string("internal error")
                           : fmt::format("internal error (request id {})", request_id);
-    if (error.code == Errc::kStorageUnavailable) {
+    if (error.code == Errc::kIoError &&
+        error.message.find(kEveryCopyDamaged) != std::string::npos) {
+      // Nothing the user can do but know it: the file is damaged for good, and the admins see
+      // it in the scrub report (QA pass 19: "internal error").
+      constexpr std::string_view kSentence =
+          "This file is damaged on the server and cannot be read: every copy of it failed its "
+          "checksum. Your administrator can see it in the disk check (scrub) report";
+      msg = request_id.empty() ? fmt::format("{}.", kSentence)
+                               : fmt::format("{} (request id {}).", kSentence, request_id);
+    } else if (error.code == Errc::kStorageUnavailable) {
       // The storage message names disks; the user needs to know it is not their doing, that
       // nothing changed and that it is worth coming back.
       constexpr std::string_view kSentence =

@@ -53,4 +53,9 @@ enum class Errc {
 // The snake_case name of a code ("name_taken"); the same string the HTTP API uses.
 std::string_view ErrcName(Errc code);
 
+// In the message of a kIoError: the bytes asked for failed their checksums on every copy the
+// server keeps (a file that cannot be read any more). The HTTP answer says so to the user, where
+// other server faults only say "internal error".
+inline constexpr std::string_view kEveryCopyDamaged = "every copy is damaged";
+
 }  // namespace nimbus

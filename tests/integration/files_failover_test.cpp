@@ -39,6 +39,27 @@ class FilesFailoverTest : public FilesTest {
     }
     return {};
   }
+  // Flips a data byte of the largest blob file on disk `id`; false when it has none.
+  bool DamageLargestBlob(const std::string& id) {
+    std::optional<fs::path> file;
+    std::uintmax_t largest = 0;
+    for (const auto& e :
+         fs::recursive_directory_iterator(fs::path(data_dir()) / "disks" / id / "blobs")) {
+      if (e.is_regular_file() && e.file_size() > largest) {
+        largest = e.file_size();
+        file = e.path();
+      }
+    }
+    if (!file) return false;
+    std::fstream f(*file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(100);
+    f.write(&c, 1);
+    return true;
+  }
   // Polls Disk(id)'s state until it is `want` (bounded: 10 s); returns the last one seen.
   std::string WaitForState(const std::string& id, const std::string& want) {
     std::string state;
@@ -290,25 +311,7 @@ TEST_F(FilesFailoverTest, AFileWhoseOnlyCopyIsDamagedIsNamedAndTheReplaceFinishe
   server().Terminate();
 
   // Flip a data byte of report.bin's copy on a1: the larger of the two blob files there.
-  std::optional<fs::path> file;
-  std::uintmax_t largest = 0;
-  for (const auto& e :
-       fs::recursive_directory_iterator(fs::path(data_dir()) / "disks" / "a1" / "blobs")) {
-    if (e.is_regular_file() && e.file_size() > largest) {
-      largest = e.file_size();
-      file = e.path();
-    }
-  }
-  ASSERT_TRUE(file) << "no blob file on a1";
-  {
-    std::fstream f(*file, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(100);
-    char c = 0;
-    f.read(&c, 1);
-    c = static_cast<char>(c ^ 0x5a);
-    f.seekp(100);
-    f.write(&c, 1);
-  }
+  ASSERT_TRUE(DamageLargestBlob("a1")) << "no blob file on a1";
 
   auto replace =
       RunNimbus({"admin", "disk", "replace", "a1m", "--with", "spare1", "--data", data_dir()}, {},
@@ -331,6 +334,23 @@ TEST_F(FilesFailoverTest, AFileWhoseOnlyCopyIsDamagedIsNamedAndTheReplaceFinishe
   EXPECT_NE(scrub->out.find("lost file: /Docs/report.bin of ann@example.com"), std::string::npos)
       << scrub->out;
   EXPECT_EQ(scrub->out.find("kept.bin"), std::string::npos) << scrub->out;
+}
+
+// A file damaged on both disks of its pair: its owner is told so in a sentence, not "internal
+// error" (QA pass 19).
+TEST_F(FilesFailoverTest, AFileDamagedOnBothDisksSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(StartWithUser());
+  HttpResponse put = Put("root", "broken.bin", RandomBytes(200000, 9));
+  ASSERT_EQ(put.status, 201) << put.body;
+  server().Terminate();
+  ASSERT_TRUE(DamageLargestBlob("a1"));
+  ASSERT_TRUE(DamageLargestBlob("a1m"));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  HttpResponse back = Download(IdOf(put));
+  EXPECT_EQ(back.status, 500) << back.body.substr(0, 300);
+  EXPECT_NE(back.body.find("This file is damaged on the server and cannot be read"),
+            std::string::npos)
+      << back.body.substr(0, 300);
 }
 
 // `nimbus admin disk replace` from the CLI while the server runs and takes uploads: the server

@@ -29,7 +29,8 @@ net::awaitable<Result<void>> FileService::ReadContent(const Node& file, storage:
       co_await deps_.blobs.Read(file.blob_id, storage::ByteRange{range.offset, length}, sink);
   if (!read && read.error().code == Errc::kChecksumMismatch) {
     // Every copy on the disks is damaged: a server fault (500), not the client's checksum (400).
-    co_return Fail(Errc::kIoError, "'{}' ({}): {}", file.name, file.id, read.error().message);
+    co_return Fail(Errc::kIoError, "'{}' ({}): {}: {}", file.name, file.id, kEveryCopyDamaged,
+                   read.error().message);
   }
   co_return read;
 }
