@@ -49,6 +49,7 @@ std::string Gib(std::uint64_t bytes) {
 template <class F>
 int WithPool(const config::Config& config, F fn, RuntimeOptions options = {}) {
   boost::asio::io_context ioc;
+  options.check_capacity_at_open = true;  // The disk commands say where capacity is short.
   auto rt = OpenRuntime(config, ioc.get_executor(), options);
   if (!rt) {
     PrintError(rt.error());
@@ -89,8 +90,10 @@ int ListDisks(const config::Config& config, bool json) {
 
 int ShowDisk(const config::Config& config, const std::string& id, bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor(),
-                        RuntimeOptions{.existing_data_only = true, .mail_alerts = false});
+  auto rt = OpenRuntime(
+      config, ioc.get_executor(),
+      RuntimeOptions{
+          .existing_data_only = true, .mail_alerts = false, .check_capacity_at_open = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;
@@ -223,7 +226,7 @@ class ProgressPrinter {
 int ReplaceDisk(const config::Config& config, const std::string& id, const std::string& spare,
                 bool json) {
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.check_capacity_at_open = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;

@@ -40,7 +40,7 @@ int ScrubDisks(const config::Config& config, const ScrubCommand& command) {
     return 2;
   }
   boost::asio::io_context ioc;
-  auto rt = OpenRuntime(config, ioc.get_executor());
+  auto rt = OpenRuntime(config, ioc.get_executor(), RuntimeOptions{.check_capacity_at_open = true});
   if (!rt) {
     PrintError(rt.error());
     return 1;

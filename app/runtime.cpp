@@ -104,7 +104,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
                            .metrics = rt->metrics,
                            .clock = rt->clock,
                            .open_volumes = runtime_options.open_volumes,
-                           .sweep_tmp = runtime_options.sweep_tmp};
+                           .sweep_tmp = runtime_options.sweep_tmp,
+                           .check_capacity_at_open = runtime_options.check_capacity_at_open};
   // Storage alerts are logged and counted, and mailed to every enabled admin through the
   // outbox (on a worker; the engine's caller never waits). public_url is read when a mail is
   // composed: serve fills it in once it listens when it is derived from the listen address.

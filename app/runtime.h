@@ -69,6 +69,9 @@ struct RuntimeOptions {
   // Mail storage alerts to the admins (they are logged either way). Off for commands that only
   // read (`admin disk list|show`): looking must not mail anyone (QA pass 17b).
   bool mail_alerts = true;
+  // Check every category for near-full at open (attach spares, alert): `serve` only. The other
+  // commands leave it to the server, rather than print its capacity alert every time.
+  bool check_capacity_at_open = false;
 };
 
 // Removes, in the background on `io`, the bytes of deleted files still queued for removal (a

@@ -119,8 +119,10 @@ int RunServe(const config::Config& config) {
     return 1;
   }
   net::io_context ioc(config.server.io_threads);
-  auto opened = OpenRuntime(config, ioc.get_executor(),
-                            RuntimeOptions{.open_volumes = true, .existing_data_only = false});
+  auto opened = OpenRuntime(
+      config, ioc.get_executor(),
+      RuntimeOptions{
+          .open_volumes = true, .existing_data_only = false, .check_capacity_at_open = true});
   if (!opened) {
     spdlog::error("cannot start: {}", opened.error().message);
     return 1;

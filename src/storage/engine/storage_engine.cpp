@@ -102,8 +102,9 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const config::DisksCo
   }
   CapacityProbe probe =
       e.deps_.default_capacity ? e.deps_.default_capacity : FreeSpaceShare(config);
-  auto pool = DiskPool::Open(config, DiskPoolDeps{e.deps_.db, std::move(factory), *e.alerts_,
-                                                  e.deps_.clock, std::move(probe)});
+  auto pool =
+      DiskPool::Open(config, DiskPoolDeps{e.deps_.db, std::move(factory), *e.alerts_, e.deps_.clock,
+                                          std::move(probe), e.deps_.check_capacity_at_open});
   if (!pool) return Fail(pool.error().code, "storage: {}", pool.error().message);
   e.pool_ = std::move(*pool);
   if (e.deps_.open_volumes) {

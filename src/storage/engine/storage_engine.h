@@ -49,6 +49,7 @@ struct EngineDeps {
   // With open_volumes: false opens the volumes without sweeping tmp/ (a one-off job next to a
   // running server, whose in-flight writes live there). Only for the default open_volume.
   bool sweep_tmp = true;
+  bool check_capacity_at_open = true;  // DiskPoolDeps::check_capacity_at_open.
 };
 
 // The result of probing one disk.

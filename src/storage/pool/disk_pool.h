@@ -105,6 +105,10 @@ struct DiskPoolDeps {
   AlertSink& alerts;
   const Clock& clock;
   CapacityProbe default_capacity = nullptr;  // Null: a disk without capacity is an error.
+  // Open checks every category for near-full (attaching spares, alerting): the server. A
+  // command-line run leaves it to the server, instead of printing the same capacity alert at
+  // every command (QA pass 19); its own changes (attach, allocations) still check.
+  bool check_capacity_at_open = true;
 };
 
 // How disks.toml differs from the disks recorded in the database (`nimbus config check`, and

@@ -170,10 +170,13 @@ DiskPool::DiskPool(const config::DisksConfig& config, DiskPoolDeps deps)
 
 Result<std::unique_ptr<DiskPool>> DiskPool::Open(const config::DisksConfig& config,
                                                  DiskPoolDeps deps) {
+  const bool check = deps.check_capacity_at_open;
   std::unique_ptr<DiskPool> pool(new DiskPool(config, std::move(deps)));
   if (auto r = pool->Reconcile(config); !r) return std::unexpected(std::move(r.error()));
   // A category may have filled while the server was down, or spares may have been added.
-  if (auto r = pool->CheckNearFull(); !r) return std::unexpected(std::move(r.error()));
+  if (check) {
+    if (auto r = pool->CheckNearFull(); !r) return std::unexpected(std::move(r.error()));
+  }
   return pool;
 }
 
