@@ -39,10 +39,12 @@ struct ScrubSideReport {
   std::int64_t repair_failed = 0;  // Bad or missing here and not repaired.
   std::int64_t orphans = 0;        // Blobs here that no catalog row names.
   std::uint64_t orphan_bytes = 0;
-  std::int64_t orphans_deleted = 0;  // With delete_orphans: the ones old enough, removed.
+  std::int64_t orphans_deleted = 0;     // With delete_orphans: the ones old enough, removed.
   std::int64_t orphans_kept_young = 0;  // With delete_orphans: kept, younger than orphan_min_age.
   std::int64_t strays = 0;  // Blobs here that the catalog puts on another pair (a move's copies).
-  bool listed = false;      // The orphan listing of this side completed.
+  // With delete_orphans: strays deleted (old enough, their owner not being moved).
+  std::int64_t strays_deleted = 0;
+  bool listed = false;  // The orphan listing of this side completed.
 };
 
 // The used-bytes check: the catalog's total for the pair against each disk's counter.

@@ -33,7 +33,8 @@ json::object SideJson(const ScrubSideReport& s, const char* role) {
           {"orphan_bytes", s.orphan_bytes},
           {"orphans_deleted", s.orphans_deleted},
           {"orphans_kept_young", s.orphans_kept_young},
-          {"strays", s.strays}};
+          {"strays", s.strays},
+          {"strays_deleted", s.strays_deleted}};
 }
 
 json::array Strings(const std::vector<std::string>& v) {
@@ -68,7 +69,11 @@ std::string SideLine(const ScrubSideReport& s, const char* role) {
       s.orphans_kept_young > 0
           ? fmt::format(", {} kept (younger than an hour: run again later)", s.orphans_kept_young)
           : "",
-      s.strays > 0 ? fmt::format(", {} belonging to other pairs", s.strays) : "");
+      s.strays > 0
+          ? fmt::format(
+                ", {} belonging to other pairs{}", s.strays,
+                s.strays_deleted > 0 ? fmt::format(" ({} stale, deleted)", s.strays_deleted) : "")
+          : "");
   if (s.skipped) line += fmt::format("           skipped part-way: {}\n", s.skip_reason);
   return line;
 }
