@@ -210,6 +210,13 @@ net::awaitable<http::Response> CreateUpload(const FileApi& api, http::Request& r
   if (req.has_header("Upload-Defer-Length")) {
     co_return Bad(req, "Uploads of unknown length are not supported; send Upload-Length.");
   }
+  // tus-js-client's parallelUploads sends partial uploads (concatenation, not offered in
+  // Tus-Extension): said plainly, rather than "the metadata needs a path" (QA pass 19).
+  if (req.has_header("Upload-Concat")) {
+    co_return Bad(req,
+                  "Upload-Concat (the concatenation extension, which parallel uploads use) is not "
+                  "supported: send the file as one upload (tus-js-client: parallelUploads 1).");
+  }
   std::optional<std::uint64_t> length = ParseU64(req.header("Upload-Length"));
   if (!length) co_return Bad(req, "Upload-Length (the file's size in bytes) is missing or bad.");
   core::files::TusCreateRequest create;

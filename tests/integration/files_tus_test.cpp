@@ -202,6 +202,11 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   EXPECT_EQ(no_length.status, 400);
   HttpResponse no_name = Tus("POST", "/api/v1/uploads", {{"Upload-Length", "3"}});
   EXPECT_EQ(no_name.status, 400);
+  // A partial upload (tus-js-client's parallelUploads) is refused saying so (QA pass 19).
+  HttpResponse partial = Tus("POST", "/api/v1/uploads",
+                             {{"Upload-Length", "3"}, {"Upload-Concat", "partial"}});
+  EXPECT_EQ(partial.status, 400);
+  EXPECT_NE(partial.body.find("Upload-Concat"), std::string::npos) << partial.body;
   HttpResponse too_big = Create(std::uint64_t{100} << 31, "huge.bin");
   EXPECT_EQ(too_big.status, 413) << too_big.body;
 
