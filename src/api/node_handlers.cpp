@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "api/auth_middleware.h"
+#include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
@@ -105,15 +106,41 @@ net::awaitable<Response> PatchNode(const FileApi& api, Request& req) {
   if (auto stale = co_await CheckIfMatch(api, req, p.user.id)) co_return std::move(*stale);
   auto body = co_await ReadJsonObject(req);
   if (!body) co_return Err(body.error(), req);
+  // A field this does not know (a typo, or one it cannot change) is refused, rather than
+  // answered 200 with nothing done (QA pass 19: modified_at was ignored).
+  for (const auto& [key, value] : *body) {
+    if (key != "name" && key != "parent_id" && key != "modified_at") {
+      // Someone else's node stays a 404, whatever the body.
+      auto visible = co_await api.files.Get(p.user.id, std::string(req.path_param("id")));
+      if (!visible) co_return Err(visible.error(), req);
+      co_return Err(Error{Errc::kInvalidArgument,
+                          fmt::format("'{}' cannot be changed here: give 'name', 'parent_id' "
+                                      "and/or 'modified_at'.",
+                                      std::string_view(key))},
+                    req);
+    }
+  }
   auto name = StringField(*body, "name", true);
   if (!name) co_return Err(name.error(), req);
   auto parent_id = StringField(*body, "parent_id", true);
   if (!parent_id) co_return Err(parent_id.error(), req);
-  if (!*name && !*parent_id) {
-    co_return Err(Error{Errc::kInvalidArgument, "Give a new 'name', a 'parent_id' or both."}, req);
+  auto modified_text = StringField(*body, "modified_at", true);
+  if (!modified_text) co_return Err(modified_text.error(), req);
+  std::optional<std::int64_t> modified_at;
+  if (*modified_text) {
+    modified_at = ParseClientModifiedAt(**modified_text);
+    if (!modified_at) {
+      co_return Err(
+          Error{Errc::kInvalidArgument, fmt::format("modified_at must be {}.", kClientTimeRule)},
+          req);
+    }
+  }
+  if (!*name && !*parent_id && !modified_at) {
+    co_return Err(
+        Error{Errc::kInvalidArgument, "Give a new 'name', a 'parent_id' or a 'modified_at'."}, req);
   }
   auto node = co_await api.files.Update(p.user.id, std::string(req.path_param("id")),
-                                        std::move(*name), std::move(*parent_id));
+                                        std::move(*name), std::move(*parent_id), modified_at);
   if (!node) co_return Err(node.error(), req);
   co_return http::JsonResponse(200, NodeJson(*node, p.user));
 }

@@ -327,6 +327,21 @@ TEST_F(FilesContentTest, XModifiedAtKeepsTheFilesOwnTime) {
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
   EXPECT_EQ(NodesNamed("bad.jpg"), "[(0,)]\n");
+  // PATCH sets the time alone (a sync client whose copy's time changed, not its bytes); a field
+  // it cannot change is refused, not ignored (QA pass 19).
+  const std::string img = IdOf(again);
+  HttpResponse touched =
+      Api("PATCH", "/api/v1/nodes/" + img, R"({"modified_at":"2021-03-04T05:06:07Z"})");
+  ASSERT_EQ(touched.status, 200) << touched.body;
+  EXPECT_EQ(BodyOf(touched).at("modified_at"), "2021-03-04T05:06:07.000Z");
+  EXPECT_EQ(BodyOf(touched).at("name"), "IMG_0001.jpg");
+  EXPECT_NE(BodyOf(touched).at("etag"), BodyOf(again).at("etag")) << "a new version";
+  for (const char* bad : {R"({"modified_at":"2999-01-01T00:00:00Z"})", R"({"size":5})",
+                          R"({"name":"x.jpg","modified_at":7})"}) {
+    HttpResponse r = Api("PATCH", "/api/v1/nodes/" + img, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_EQ(BodyOf(Api("GET", "/api/v1/nodes/" + img)).at("name"), "IMG_0001.jpg");
   // In a zip, the extended timestamp (a signed 32-bit time) of a file from 1900 is clamped to
   // its first second, 1901-12-13, instead of wrapping to 2036 (QA pass 19).
   ASSERT_EQ(
@@ -346,7 +361,7 @@ TEST_F(FilesContentTest, XModifiedAtKeepsTheFilesOwnTime) {
       "        x = x[4 + size:]\n"
       "    print(i.filename, at)\n",
       {file});
-  EXPECT_EQ(times, "1900.jpg -2147483648\nIMG_0001.jpg 1577836800\nmoon.jpg -14182980\n");
+  EXPECT_EQ(times, "1900.jpg -2147483648\nIMG_0001.jpg 1614834367\nmoon.jpg -14182980\n");
 }
 
 TEST_F(FilesContentTest, QuotaIsExactToTheByteAndRefusedBeforeTheBody) {

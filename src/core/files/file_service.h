@@ -124,9 +124,11 @@ class FileService {
   // Rename and/or move. kNameTaken, kInvalidName, kInvalidMove (a folder into itself or below
   // itself, the root, or to another owner's files), kNotFound (also for a target that is a file),
   // kForbidden (a grantee renaming or moving the shared node itself, or without edit).
+  // `modified_at` (ms since the epoch) sets the node's own time, with them or alone.
   net::awaitable<Result<Node>> Update(Caller caller, std::string id,
                                       std::optional<std::string> name,
-                                      std::optional<std::string> parent_id);
+                                      std::optional<std::string> parent_id,
+                                      std::optional<std::int64_t> modified_at = std::nullopt);
   // Copies a file or a folder tree into `parent_id` (new blobs: a copy counts against the quota,
   // reserved up front against the target folder's owner). The caller reads the source and
   // edits the target. kQuotaExceeded, kNameTaken, kInvalidMove (a folder into itself).

@@ -234,7 +234,8 @@ Result<Node> MakeFoldersTx(db::Transaction& tx, const Caller& caller, std::strin
 
 Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_view id,
                       const std::optional<std::string>& name,
-                      const std::optional<std::string>& parent_id, bool& moved) {
+                      const std::optional<std::string>& parent_id,
+                      std::optional<std::int64_t> modified_at, bool& moved) {
   moved = false;
   auto node = Authorize(tx, caller, id, Permission::kEdit);
   if (!node) return node;
@@ -277,6 +278,16 @@ Result<Node> UpdateTx(db::Transaction& tx, const Caller& caller, std::string_vie
         return Fail(Errc::kInvalidMove,
                     "A folder cannot be moved into itself or into a folder inside it.");
       }
+    }
+  }
+  // The node's own time (a sync client keeping the time of where it comes from, with no new
+  // bytes to send), with a rename or a move or alone.
+  if (modified_at && *modified_at != node->modified_at) {
+    if (auto set = db::NodeStore::SetModifiedAt(tx, node->id, *modified_at); !set) {
+      return std::unexpected(std::move(set.error()));
+    }
+    if (new_name == node->name && new_parent == node->parent_id) {
+      return Authorize(tx, caller, node->id, Permission::kRead);
     }
   }
   if (new_name == node->name && new_parent == node->parent_id) return node;
@@ -352,11 +363,12 @@ net::awaitable<Result<Node>> FileService::MakeFolders(Caller caller, std::string
 
 net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
                                                  std::optional<std::string> name,
-                                                 std::optional<std::string> parent_id) {
+                                                 std::optional<std::string> parent_id,
+                                                 std::optional<std::int64_t> modified_at) {
   bool moved = false;
   auto write = [&] {
     return deps_.db.Write([&](db::Transaction& tx) -> Result<Node> {
-      auto node = UpdateTx(tx, caller, id, name, parent_id, moved);
+      auto node = UpdateTx(tx, caller, id, name, parent_id, modified_at, moved);
       if (!node) return node;
       // The answer says "shared" like GET does (a renamed or moved share stays shared).
       if (auto marked = MarkShared(tx, std::span(&*node, 1)); !marked) {
@@ -366,7 +378,7 @@ net::awaitable<Result<Node>> FileService::Update(Caller caller, std::string id,
     });
   };
   auto node = co_await RunBlocking(deps_.workers, write);
-  if (node) activity_->Note(caller, *node, moved ? "move" : "rename");
+  if (node && (name || parent_id)) activity_->Note(caller, *node, moved ? "move" : "rename");
   co_return node;
 }
 

@@ -173,6 +173,10 @@ Result<void> NodeStore::Rename(Transaction& tx, std::string_view id, std::string
       {parent_id, name, sort_name, id});
 }
 
+Result<void> NodeStore::SetModifiedAt(Transaction& tx, std::string_view id, std::int64_t ms) {
+  return tx.Exec("UPDATE nodes SET modified_at = ?, version = version + 1 WHERE id = ?", {ms, id});
+}
+
 Result<std::vector<NodeRow>> NodeStore::Subtree(Transaction& tx, std::string_view id) {
   return Many(tx.Query(
       fmt::format("WITH RECURSIVE sub(id, depth) AS ("

@@ -94,6 +94,8 @@ class NodeStore {
   // kConflict when the name is taken in the target.
   static Result<void> Rename(Transaction& tx, std::string_view id, std::string_view parent_id,
                              std::string_view name, std::string_view sort_name);
+  // Sets the node's own modified time (ms since the epoch; a sync client's), a new version.
+  static Result<void> SetModifiedAt(Transaction& tx, std::string_view id, std::int64_t ms);
   // The node and every node below it (any trash state), parents before children.
   static Result<std::vector<NodeRow>> Subtree(Transaction& tx, std::string_view id);
   // True when `descendant` is `ancestor` or lies below it (walks descendant's parents).
