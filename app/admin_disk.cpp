@@ -8,11 +8,9 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -22,6 +20,7 @@
 #include "core/blob_names.h"
 #include "core/disk_json.h"
 #include "db/stores/disk_task_store.h"
+#include "run_to_end.h"
 #include "runtime.h"
 
 namespace nimbus::app {
@@ -271,10 +270,6 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
   // Ctrl-C / SIGTERM stop the copy between two blobs and give the lease up; the disk stays
   // resilvering and `replace` again (or the server's health round) resumes it.
   std::atomic<bool> stop{false};
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&stop](const boost::system::error_code& ec, int) {
-    if (!ec) stop = true;
-  });
   storage::ResilverOptions options;
   options.owner = storage::ResilverOwnerName("nimbus admin disk replace");
   options.on_progress = ProgressPrinter(json);
@@ -292,18 +287,8 @@ int ReplaceDisk(const config::Config& config, const std::string& id, const std::
           options.settle.count() / 1000, spare);
     }
   }
-  auto done = boost::asio::co_spawn(ioc, engine.Resilver(spare, std::move(options)),
-                                    boost::asio::use_future);
-  while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    ioc.run_one_for(std::chrono::milliseconds(200));
-  }
-  signals.cancel();
-  Result<storage::ResilverReport> report = Fail(Errc::kInternal, "the resilver did not run");
-  try {
-    report = done.get();
-  } catch (const std::exception& e) {
-    report = Fail(Errc::kInternal, "the resilver threw: {}", e.what());
-  }
+  Result<storage::ResilverReport> report =
+      RunToEnd(ioc, stop, engine.Resilver(spare, std::move(options)), "the resilver");
   if (!report) {
     PrintError(report.error());
     return ExitCodeOf(report.error());

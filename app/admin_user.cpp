@@ -9,17 +9,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <future>
 #include <optional>
 #include <sstream>
 #include <type_traits>
@@ -34,6 +30,7 @@
 #include "core/files/quota_tx.h"
 #include "core/secrets.h"
 #include "db/stores/account_store.h"
+#include "run_to_end.h"
 #include "runtime.h"
 #include "util/run_blocking.h"
 
@@ -272,10 +269,6 @@ int SetUserPlan(const config::Config& config, const std::string& email, std::int
   // disk category to its end, with its progress: a server running meanwhile sees the new plan
   // at once (the database), and the files stay readable from the old disks until the switch.
   std::atomic<bool> stop{false};
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&stop](const boost::system::error_code& ec, int) {
-    if (!ec) stop = true;
-  });
   auto run = [&]() -> net::awaitable<Result<std::string>> {
     auto find = [&] {
       return r.db->Read([&](db::Transaction& tx) {
@@ -322,18 +315,8 @@ int SetUserPlan(const config::Config& config, const std::string& email, std::int
       }
     }
   };
-  auto done = net::co_spawn(ioc, run(), net::use_future);
-  while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    ioc.run_one_for(std::chrono::milliseconds(200));
-  }
-  signals.cancel();
+  Result<std::string> result = RunToEnd(ioc, stop, run(), "the plan change");
   r.blobs->StopMoves();
-  Result<std::string> result = Fail(Errc::kInternal, "the plan change did not run");
-  try {
-    result = done.get();
-  } catch (const std::exception& e) {
-    result = Fail(Errc::kInternal, "the plan change threw: {}", e.what());
-  }
   if (!result) {
     PrintError(result.error());
     return result.error().code == Errc::kInvalidPlanSize ? 2 : ExitCodeOf(result.error());
