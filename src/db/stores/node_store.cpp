@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "db/stores/like_pattern.h"
 #include "db/stores/row_mapping.h"
@@ -106,6 +108,26 @@ Result<std::optional<std::string>> NodeStore::RootId(Transaction& tx, std::int64
 }
 
 Result<std::string> NodeStore::PathOf(Transaction& tx, std::string_view id) {
+  // Most paths are a few folders deep: one indexed lookup per level (a cached statement) costs
+  // less than the recursive query's set-up and sort, which every upload and listing pays. Deeper
+  // than kLookups levels, the recursive query does it in one statement.
+  constexpr int kLookups = 16;
+  std::vector<std::string> names;
+  std::string at(id);
+  for (int level = 0; level < kLookups; ++level) {
+    auto row = tx.QueryOne("SELECT name, parent_id FROM nodes WHERE id = ?", {at});
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row || (*row)->IsNull(1)) {  // Past the root (which contributes nothing), or no node.
+      std::string path;
+      for (auto it = names.rbegin(); it != names.rend(); ++it) {
+        path += '/';
+        path += *it;
+      }
+      return path.empty() ? std::string("/") : path;
+    }
+    names.push_back((*row)->Text(0));
+    at = (*row)->Text(1);
+  }
   auto rows = tx.Query(
       "WITH RECURSIVE up(id, parent_id, name, depth) AS ("
       " SELECT id, parent_id, name, 0 FROM nodes WHERE id = ?"
