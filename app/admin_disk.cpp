@@ -5,6 +5,7 @@
 // every change on its next disk-health round).
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -184,6 +185,28 @@ int HealDisk(const config::Config& config, const std::string& id) {
     }
     fmt::print("disk {} marked healthy; a running server uses it again on its next health round\n",
                id);
+    return 0;
+  });
+}
+
+int RetireDisk(const config::Config& config, const std::string& id) {
+  return WithPool(config, [&id](storage::DiskPool& pool) {
+    auto pair = pool.Retire(id);
+    if (!pair) {
+      PrintError(pair.error());
+      return ExitCodeOf(pair.error());
+    }
+    fmt::print(
+        "pair {}/{} (category {}) is empty: both disks are spares again; a running "
+        "server lets them go on its next health round\n",
+        pair->primary_id, pair->mirror_id, pair->category);
+    auto disks = pool.List();
+    if (disks && std::ranges::none_of(*disks, [&](const storage::DiskInfo& d) {
+          return d.role == storage::DiskRole::kPrimary && d.category == pair->category;
+        })) {
+      fmt::print("category {} has no pair left: its next account takes a pair of spares\n",
+                 pair->category);
+    }
     return 0;
   });
 }

@@ -28,6 +28,8 @@ int ListDisks(const config::Config& config, bool json);
 int ShowDisk(const config::Config& config, const std::string& id, bool json);
 int FailDisk(const config::Config& config, const std::string& id, bool force);
 int HealDisk(const config::Config& config, const std::string& id);
+// `nimbus admin disk retire ID`: gives the empty pair of disk ID back to the spares.
+int RetireDisk(const config::Config& config, const std::string& id);
 // Puts spare `spare` in the place of failed disk `id` and resilvers it (progress printed as it
 // goes); run again after an interruption, it resumes. 0 when the disk is healthy.
 int ReplaceDisk(const config::Config& config, const std::string& id, const std::string& spare,

@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
   admin_job_list->add_flag("--json", json, "Print JSON");
   AddCommonFlags(admin_job_list, flags);
 
-  auto* admin_disk =
-      admin->add_subcommand("disk", "Disks: list, show, fail, heal, attach, replace");
+  auto* admin_disk = admin->add_subcommand(
+      "disk", "Disks: list, show, fail, heal, attach, replace, retire, scrub");
   admin_disk->require_subcommand(1);
   auto* disk_list = admin_disk->add_subcommand("list", "List every disk");
   disk_list->add_flag("--json", json, "Print JSON");
@@ -101,7 +101,12 @@ int main(int argc, char** argv) {
                       "Fail it even when it holds the last working copy of its users' files");
   auto* disk_heal = admin_disk->add_subcommand("heal", "Mark a disk healthy again");
   disk_heal->add_option("id", disk_id, "Disk id")->required();
-  for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal}) AddCommonFlags(sub, flags);
+  auto* disk_retire = admin_disk->add_subcommand(
+      "retire", "Give an empty pair back to the spares (no owners, no blobs on it)");
+  disk_retire->add_option("id", disk_id, "Either disk of the pair")->required();
+  for (auto* sub : {disk_list, disk_show, disk_fail, disk_heal, disk_retire}) {
+    AddCommonFlags(sub, flags);
+  }
   std::string spare_id;
   auto* disk_replace = admin_disk->add_subcommand(
       "replace", "Put a spare in a failed disk's place and resilver it (run again to resume)");
@@ -251,6 +256,7 @@ int main(int argc, char** argv) {
   if (disk_show->parsed()) return nimbus::app::ShowDisk(cfg, disk_id, json);
   if (disk_fail->parsed()) return nimbus::app::FailDisk(cfg, disk_id, force_fail);
   if (disk_heal->parsed()) return nimbus::app::HealDisk(cfg, disk_id);
+  if (disk_retire->parsed()) return nimbus::app::RetireDisk(cfg, disk_id);
   if (disk_replace->parsed()) return nimbus::app::ReplaceDisk(cfg, disk_id, spare_id, json);
   if (disk_attach->parsed()) {
     const std::uint64_t capacity =

@@ -89,6 +89,12 @@ net::awaitable<Response> ReplaceDisk(core::DiskAdmin& admin, Request& req) {
   co_return http::JsonResponse(202, *started);
 }
 
+net::awaitable<Response> RetireDisk(core::DiskAdmin& admin, Request& req) {
+  auto retired = co_await admin.Retire(std::string(req.path_param("id")));
+  if (!retired) co_return Err(retired.error(), req);
+  co_return http::JsonResponse(200, *retired);
+}
+
 net::awaitable<Response> ScrubDisk(core::DiskAdmin& admin, Request& req) {
   auto started = co_await admin.Scrub(std::string(req.path_param("id")));
   if (!started) co_return Err(started.error(), req);
@@ -122,6 +128,7 @@ void AddAdminDiskRoutes(http::Router& router, core::DiskAdmin& admin) {
   add(Method::kPost, "/api/v1/admin/disks/{id}/fail", &FailDisk);
   add(Method::kPost, "/api/v1/admin/disks/{id}/replace", &ReplaceDisk);
   add(Method::kPost, "/api/v1/admin/disks/{id}/scrub", &ScrubDisk);
+  add(Method::kPost, "/api/v1/admin/disks/{id}/retire", &RetireDisk);
   add(Method::kGet, "/api/v1/admin/jobs", &ListJobs);
 }
 

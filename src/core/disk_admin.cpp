@@ -143,6 +143,24 @@ net::awaitable<Result<boost::json::object>> DiskAdmin::Fail(std::string id, bool
   co_return co_await RunBlocking(deps_.workers, std::move(fail));
 }
 
+net::awaitable<Result<boost::json::object>> DiskAdmin::Retire(std::string id) {
+  auto retire = [this, &id]() -> Result<boost::json::object> {
+    auto pair = deps_.engine.pool().Retire(id);
+    if (!pair) return nimbus::Fail(pair.error());
+    if (auto synced = deps_.engine.SyncStatesFromDb(); !synced) {
+      spdlog::warn("retire {}: {}", id, synced.error().message);
+    }
+    boost::json::array disks;
+    for (const std::string& d : {pair->primary_id, pair->mirror_id}) {
+      auto shown = ShowBlocking(deps_.engine, deps_.db, d);
+      if (!shown) return nimbus::Fail(shown.error());
+      disks.emplace_back(std::move(*shown));
+    }
+    return boost::json::object{{"disks", std::move(disks)}, {"category", pair->category}};
+  };
+  co_return co_await RunBlocking(deps_.workers, std::move(retire));
+}
+
 net::awaitable<Result<boost::json::object>> DiskAdmin::Replace(std::string id, std::string with) {
   if (with.empty()) {
     co_return nimbus::Fail(Errc::kInvalidArgument, "Name the spare to put in its place: 'with'.");

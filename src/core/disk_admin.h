@@ -61,6 +61,10 @@ class DiskAdmin {
   // kConflict when `id` is not failed or `with` is not an unused spare; kNoCapacity when the
   // spare is smaller than what the disk holds.
   net::awaitable<Result<boost::json::object>> Replace(std::string id, std::string with);
+  // Gives the empty pair of disk `id` back to the spares (DiskPool::Retire) and lets the
+  // engine forget it; answers {disks: [both disks' JSON], category}. kConflict, saying what
+  // uses it, for a pair that is not empty or a spare; kNotFound for an unknown id.
+  net::awaitable<Result<boost::json::object>> Retire(std::string id);
   // Starts a scrub of the pair of disk `id` in the background; answers with {pair, task} once
   // its task row exists (or task null after 5 s). kNotFound for an unknown disk;
   // kInvalidArgument for a spare; kConflict while a scrub of the pair runs.

@@ -222,4 +222,16 @@ Result<std::map<std::string, std::int64_t>> DiskStore::OwnersByPrimary() {
   return out;
 }
 
+Result<DiskStore::PairUse> DiskStore::UseOfPair(std::string_view primary_id) {
+  auto row = tx_.QueryOne(
+      "SELECT (SELECT COUNT(*) FROM allocations WHERE primary_id = ?),"
+      " (SELECT COUNT(*) FROM allocation_moves WHERE target_primary_id = ?),"
+      " (SELECT COUNT(*) FROM blob_erasures WHERE primary_id = ?)",
+      {primary_id, primary_id, primary_id});
+  if (!row) return std::unexpected(std::move(row.error()));
+  PairUse use;
+  if (*row) use = PairUse{(*row)->Int(0), (*row)->Int(1), (*row)->Int(2)};
+  return use;
+}
+
 }  // namespace nimbus::db

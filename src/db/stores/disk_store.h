@@ -112,6 +112,14 @@ class DiskStore {
   Result<std::int64_t> MovePrimary(std::string_view from, std::string_view to, std::int64_t now_ms);
   // Number of owners per primary disk id (primaries without owners are absent).
   Result<std::map<std::string, std::int64_t>> OwnersByPrimary();
+  // What still uses the pair named by `primary_id`: owners placed on it, moves heading to it,
+  // blobs of deleted files whose bytes wait to be erased from it.
+  struct PairUse {
+    std::int64_t owners = 0;
+    std::int64_t moves_in = 0;
+    std::int64_t erasures = 0;
+  };
+  Result<PairUse> UseOfPair(std::string_view primary_id);
 
  private:
   Result<void> AddCounter(std::string_view column, std::string_view id, std::int64_t delta,

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <set>
+#include <string>
 
 #include "storage/engine/storage_engine.h"
 
@@ -126,6 +128,30 @@ Result<std::size_t> StorageEngine::SyncStatesFromDb() {
       } else if (!first_error) {
         first_error = r.error();
       }
+    }
+    // A pair the pool gave back to the spares (`admin disk retire`): forgotten here, so that
+    // its disks start afresh wherever the pool attaches them next.
+    std::set<std::string, std::less<>> primaries;
+    for (const DiskInfo& d : *disks) {
+      if (d.role == DiskRole::kPrimary && !d.mirror_id.empty()) primaries.insert(d.id);
+    }
+    for (auto it = pairs_.begin(); it != pairs_.end();) {
+      if (primaries.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      const std::shared_ptr<MirroredVolume> gone = it->second.volume;
+      gone->StopRepairLoop();
+      const std::string p = gone->state()->disk_id(Side::kPrimary);
+      const std::string m = gone->state()->disk_id(Side::kMirror);
+      for (const std::string& id : {p, m}) {
+        if (auto side = sides_.find(id); side != sides_.end() && side->second.first == it->first) {
+          sides_.erase(side);
+        }
+      }
+      spdlog::info("storage: pair {}/{} is no longer in use: its disks are spares", p, m);
+      it = pairs_.erase(it);
+      ++changed;
     }
     std::vector<std::string> spares;
     for (const DiskInfo& d : *disks) {

@@ -208,6 +208,13 @@ class DiskPool {
   // the disk is not failed or the spare is not an unused spare; kNoCapacity when the spare is
   // smaller than what the disk holds; kNotFound for an unknown id. Alert kSpareAttached.
   Result<DiskPair> Replace(std::string_view disk_id, std::string_view spare_id);
+  // Gives the pair of `disk_id` back to the spares (`nimbus admin disk retire`): both disks
+  // become unused spares, for the pool to attach again where a category fills up or for
+  // `replace`. A failed disk of it stays failed (role spare) until healed. Only an empty pair:
+  // kConflict, saying what still uses it, while owners are placed on it or moving to it, blobs
+  // or bytes are recorded on it, erasures or repairs are queued for it or a resilver of it is
+  // unfinished. kConflict for a spare; kNotFound for an unknown id. Returns the former pair.
+  Result<DiskPair> Retire(std::string_view disk_id);
   // Sets any state (resilver and the mirror use degraded/resilvering). kNotFound if unknown.
   Result<void> SetState(std::string_view disk_id, DiskState state);
 

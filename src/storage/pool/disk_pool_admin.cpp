@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // DiskPool: what the admin and the health/recovery code change and read (states, spares, list).
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "db/stores/blob_store.h"
 #include "db/stores/disk_store.h"
@@ -323,6 +326,72 @@ Result<DiskPair> DiskPool::Replace(std::string_view disk_id, std::string_view sp
     std::lock_guard lock(state_mu_);
     volumes_.erase(std::string(disk_id));
   }
+  return r;
+}
+
+Result<DiskPair> DiskPool::Retire(std::string_view disk_id) {
+  std::lock_guard op(op_mu_);
+  const std::int64_t now = NowMs();
+  auto r = deps_.db.Write([&](db::Transaction& tx) -> Result<DiskPair> {
+    db::DiskStore store(tx);
+    auto first = MustGet(store, disk_id);
+    if (!first) return Pass(first);
+    if (first->role == "spare")
+      return Fail(Errc::kConflict, "disk '{}' is a spare already", disk_id);
+    std::vector<db::DiskRow> pair{*first};
+    if (first->mirror_id) {
+      auto other = MustGet(store, *first->mirror_id);
+      if (!other) return Pass(other);
+      pair.push_back(std::move(*other));
+    }
+    DiskPair out;
+    out.category = first->category.value_or("");
+    for (const db::DiskRow& d : pair) (d.role == "primary" ? out.primary_id : out.mirror_id) = d.id;
+    const std::string& primary = out.primary_id.empty() ? first->id : out.primary_id;
+    // Everything that still needs the pair, in words for the operator.
+    std::vector<std::string> held;
+    auto use = store.UseOfPair(primary);
+    if (!use) return Pass(use);
+    if (use->owners > 0) held.push_back(fmt::format("{} owner(s) placed on it", use->owners));
+    if (use->moves_in > 0) held.push_back(fmt::format("{} move(s) heading to it", use->moves_in));
+    if (use->erasures > 0) {
+      held.push_back(
+          fmt::format("{} deleted file(s) whose bytes wait to be erased from it", use->erasures));
+    }
+    auto blobs = db::BlobStore(tx).TotalsByPrimary(primary);
+    if (!blobs) return Pass(blobs);
+    if (blobs->blobs > 0) held.push_back(fmt::format("{} blob(s) recorded on it", blobs->blobs));
+    for (const db::DiskRow& d : pair) {
+      if (d.allocated_bytes > 0 || d.used_bytes > 0) {
+        held.push_back(fmt::format("disk '{}' counts {} allocated and {} used", d.id,
+                                   pool_internal::Gib(d.allocated_bytes),
+                                   pool_internal::Gib(d.used_bytes)));
+      }
+      auto repairs = db::RepairQueueStore(tx).CountFor(primary, d.role);
+      if (!repairs) return Pass(repairs);
+      if (*repairs > 0) held.push_back(fmt::format("{} repair(s) queued for '{}'", *repairs, d.id));
+      auto task = db::DiskTaskStore(tx).LatestFor(d.id, "resilver");
+      if (!task) return Pass(task);
+      if (*task && ((*task)->state == "queued" || (*task)->state == "running")) {
+        held.push_back(fmt::format("the resilver of '{}' is {}", d.id, (*task)->state));
+      }
+    }
+    if (!held.empty()) {
+      return Fail(Errc::kConflict,
+                  "the pair of disk '{}' is in use: {}; only an empty pair goes "
+                  "back to the spares",
+                  disk_id, fmt::join(held, ", "));
+    }
+    for (const db::DiskRow& d : pair) {
+      const std::string state = d.state == "failed" ? "failed" : "spare";
+      auto placed = store.UpdatePlacement(d.id, "spare", std::nullopt, std::nullopt, state, now);
+      if (!placed) return Pass(placed);
+    }
+    return out;
+  });
+  if (!r) return r;
+  std::lock_guard lock(state_mu_);
+  for (const std::string& id : {r->primary_id, r->mirror_id}) volumes_.erase(id);
   return r;
 }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <map>
@@ -10,14 +11,14 @@
 
 #include "db/database.h"
 #include "db/migrations.h"
-#include "support/migrated_db.h"
-#include "support/temp_dir.h"
 #include "fakes/fake_clock.h"
 #include "jobs/disk_health_job.h"
 #include "storage/conformance/test_streams.h"
 #include "storage/memory/memory_volume.h"
 #include "storage/mirror/mirror_test_util.h"
 #include "storage/run_co.h"
+#include "support/migrated_db.h"
+#include "support/temp_dir.h"
 
 namespace nimbus::storage {
 namespace {
@@ -62,9 +63,12 @@ class StorageEngineTest : public ::testing::Test {
       volumes_[d.id] = v.get();
       return v;
     };
-    return StorageEngine::Open(
-        config_, EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_, .clock = clock_,
-                            .open_volume = factory, .alerts = alerts_});
+    return StorageEngine::Open(config_, EngineDeps{.db = *db_,
+                                                   .workers = workers_,
+                                                   .metrics = metrics_,
+                                                   .clock = clock_,
+                                                   .open_volume = factory,
+                                                   .alerts = alerts_});
   }
 
   DiskState StateOf(StorageEngine& e, const std::string& id) {
@@ -126,12 +130,17 @@ TEST_F(StorageEngineTest, ADiskThatCannotBeOpenedStopsOpenNamingIt) {
 
 TEST_F(StorageEngineTest, WithoutVolumesOnlyThePoolIsOpened) {
   auto engine = StorageEngine::Open(
-      config_, EngineDeps{.db = *db_, .workers = workers_, .metrics = metrics_, .clock = clock_,
-                          .open_volume = [this](const DiskInfo&) -> Result<std::unique_ptr<Volume>> {
-                            ADD_FAILURE() << "no volume may be opened";
-                            return Fail(Errc::kInternal, "no");
-                          },
-                          .alerts = alerts_, .open_volumes = false});
+      config_,
+      EngineDeps{.db = *db_,
+                 .workers = workers_,
+                 .metrics = metrics_,
+                 .clock = clock_,
+                 .open_volume = [this](const DiskInfo&) -> Result<std::unique_ptr<Volume>> {
+                   ADD_FAILURE() << "no volume may be opened";
+                   return Fail(Errc::kInternal, "no");
+                 },
+                 .alerts = alerts_,
+                 .open_volumes = false});
   ASSERT_TRUE(engine) << engine.error().message;
   EXPECT_TRUE((*engine)->PairIds().empty());
   auto list = (*engine)->pool().List();
@@ -247,6 +256,29 @@ TEST_F(StorageEngineTest, HealthJobAppliesAdminStateChangesFromTheDatabase) {
   ASSERT_TRUE(e.pool().MarkHealthy("b1m"));  // `nimbus admin disk heal b1m`.
   ASSERT_TRUE(health.RunRound());
   EXPECT_TRUE(pair->state()->Usable(Side::kMirror));
+}
+
+// `nimbus admin disk retire d1` while a server runs: its next health round lets the pair go, so
+// that the disks start afresh (not as a "replaced" side of their old pair) wherever the pool
+// attaches them next.
+TEST_F(StorageEngineTest, HealthJobLetsARetiredPairGo) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine) << engine.error().message;
+  StorageEngine& e = **engine;
+  jobs::DiskHealth health(e, health_ioc_.get_executor(), 3);
+  const std::shared_ptr<MirroredVolume> before = e.VolumeForPair("d1");
+  ASSERT_NE(before, nullptr);
+  ASSERT_TRUE(e.pool().Retire("d1"));
+  ASSERT_TRUE(health.RunRound());
+  const std::shared_ptr<MirroredVolume> after = e.VolumeForPair("d1");
+  EXPECT_NE(after, before);
+  if (after) {  // Attached again by the round's near-full check (D had no pair left): afresh.
+    EXPECT_TRUE(after->state()->Usable(Side::kPrimary));
+    EXPECT_TRUE(after->state()->Usable(Side::kMirror));
+    EXPECT_FALSE(after->state()->Resilvering(Side::kMirror));
+  }
+  const std::vector<std::string> ids = e.PairIds();
+  EXPECT_EQ(std::ranges::count(ids, "d1"), after ? 1 : 0);
 }
 
 TEST_F(StorageEngineTest, NotWritableWhenBothSidesOfACategorysOnlyPairFailed) {

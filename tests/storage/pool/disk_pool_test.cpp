@@ -274,6 +274,53 @@ TEST_F(DiskPoolTest, AConfiguredDiskThePoolReusedInAnotherCategoryDoesNotStopThe
   EXPECT_EQ(Disk("b2").mirror_id, "spare2");
 }
 
+// `admin disk retire`: an empty pair (one the pool attached where no plan came, or one every
+// owner left) goes back to the spares, and only an empty one (QA pass 19: no way to do it).
+TEST_F(DiskPoolTest, AnEmptyPairGoesBackToTheSparesAndIsAttachedAgain) {
+  ASSERT_EQ(Place(1, 12 * G), "b1");
+  auto held = pool_->Retire("b1m");
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, Errc::kConflict);
+  EXPECT_NE(held.error().message.find("1 owner(s) placed on it"), std::string::npos)
+      << held.error().message;
+  EXPECT_NE(held.error().message.find("disk 'b1' counts 12.00 GiB allocated"), std::string::npos)
+      << held.error().message;
+  EXPECT_EQ(Disk("b1").role, DiskRole::kPrimary);
+
+  ASSERT_TRUE(pool_->MarkFailed("b2m"));  // A failed disk of an empty pair stays failed.
+  auto retired = pool_->Retire("b2");
+  ASSERT_TRUE(retired) << retired.error().message;
+  EXPECT_EQ(retired->primary_id, "b2");
+  EXPECT_EQ(retired->mirror_id, "b2m");
+  EXPECT_EQ(retired->category, "B");
+  EXPECT_EQ(Disk("b2").role, DiskRole::kSpare);
+  EXPECT_EQ(Disk("b2").state, DiskState::kSpare);
+  EXPECT_EQ(Disk("b2").category, "");
+  EXPECT_EQ(Disk("b2").mirror_id, "");
+  EXPECT_EQ(Disk("b2m").role, DiskRole::kSpare);
+  EXPECT_EQ(Disk("b2m").state, DiskState::kFailed);
+  auto again = pool_->Retire("b2");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  EXPECT_EQ(pool_->Retire("nope").error().code, Errc::kNotFound);
+
+  // The pair every owner left goes too. B has no pair then: its next owner gets a pair of the
+  // healthy spares (b1 and b1m, the smallest), and the next start takes disks.toml's b1 and b2
+  // wherever the pool put them.
+  ASSERT_TRUE(pool_->Release(1));
+  ASSERT_TRUE(pool_->Retire("b1"));
+  EXPECT_EQ(Disk("b1").role, DiskRole::kSpare);
+  EXPECT_EQ(Disk("b1m").role, DiskRole::kSpare);
+  const std::string placed = Place(2, 12 * G);
+  EXPECT_EQ(Disk(placed).category, "B");
+  EXPECT_EQ(Disk(placed).role, DiskRole::kPrimary);
+  EXPECT_EQ(Disk(Disk(placed).mirror_id).state, DiskState::kHealthy);
+  EXPECT_EQ(Disk("b2m").role, DiskRole::kSpare) << "a failed spare is not attached";
+  Reopen();
+  EXPECT_EQ(Disk(placed).category, "B");
+  EXPECT_EQ(Disk("b2").role, DiskRole::kSpare);
+}
+
 TEST_F(DiskPoolTest, APlanThatFitsNoPairGetsASparePairEvenBelowNearFull) {
   config_.near_full_ratio = 1.0;
   config_.disks[2].capacity_bytes = config_.disks[3].capacity_bytes = 30 * G;  // b1, b1m
