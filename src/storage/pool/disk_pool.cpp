@@ -44,19 +44,29 @@ std::uint64_t DiskPool::SmallestPlanBytes(const std::string& category) const {
 // the category fits, and its two disks are alike (QA pass 19: a 60 GiB disk was paired with a
 // 300 GiB one for plans of 75 GB and more, using up the last spare). A spare of unknown size
 // (capacity 0) is taken as fitting. False when fewer than two such spares are left.
+// The unused spares that can hold a plan of `need` bytes (a capacity of 0 is unknown: taken);
+// `all` counts every unused spare.
+static std::vector<const db::DiskRow*> SparesFor(const std::vector<db::DiskRow>& disks,
+                                                 std::uint64_t need, std::size_t* all) {
+  std::vector<const db::DiskRow*> out;
+  for (const db::DiskRow& d : disks) {
+    if (d.role != "spare" || d.state != "spare") continue;
+    ++*all;
+    if (d.capacity_bytes == 0 || static_cast<std::uint64_t>(d.capacity_bytes) >= need) {
+      out.push_back(&d);
+    }
+  }
+  return out;
+}
+
 Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& category,
                                        Alerts& out) {
   db::DiskStore store(tx);
   auto disks = store.ListDisks();
   if (!disks) return Pass(disks);
-  const auto need = static_cast<std::int64_t>(SmallestPlanBytes(category));
-  std::vector<const db::DiskRow*> spares;
   std::size_t all_spares = 0;
-  for (const db::DiskRow& d : *disks) {
-    if (d.role != "spare" || d.state != "spare") continue;
-    ++all_spares;
-    if (d.capacity_bytes == 0 || d.capacity_bytes >= need) spares.push_back(&d);
-  }
+  std::vector<const db::DiskRow*> spares =
+      SparesFor(*disks, SmallestPlanBytes(category), &all_spares);
   if (spares.size() < 2) return false;
   std::ranges::stable_sort(spares, [](const db::DiskRow* a, const db::DiskRow* b) {
     return a->capacity_bytes < b->capacity_bytes;
@@ -93,8 +103,10 @@ Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& cate
     auto disks = store.ListDisks();
     if (!disks) return Pass(disks);
     std::uint64_t capacity = 0, allocated = 0, used = 0;
+    bool any_writable = false;
     for (const PairView& p : PairsOf(*disks, category)) {
-      if (placing ? !p.writable : !p.serving) continue;
+      any_writable = any_writable || p.writable;
+      if (placing && !p.writable) continue;
       capacity += p.capacity;
       allocated += p.allocated;
       used += p.used;
@@ -102,6 +114,19 @@ Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& cate
     const double limit = near_full_ratio_ * static_cast<double>(capacity);
     if (capacity > 0 && static_cast<double>(allocated + extra) <= limit &&
         static_cast<double>(used) <= limit) {
+      // Every pair out of service: the spares wait (see the header), but when no pair of them
+      // is left for the next newcomer either, that is said now, not at a refused sign-up.
+      std::size_t all = 0;
+      if (!any_writable && SparesFor(*disks, SmallestPlanBytes(category), &all).size() < 2) {
+        out.full.emplace_back(
+            category,
+            Alert{AlertKind::kNoCapacity, "",
+                  fmt::format("no capacity left in category {}: none of its pairs is in service "
+                              "and no pair of spares that can hold its smallest plan ({}) is "
+                              "left to attach for a new account; attach two spares of at least "
+                              "that size, or bring its disks back",
+                              category, Gib(SmallestPlanBytes(category)))});
+      }
       return {};
     }
     auto attached = AttachSparePair(tx, category, out);

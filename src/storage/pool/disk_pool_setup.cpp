@@ -116,10 +116,6 @@ std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::
     p.allocated = static_cast<std::uint64_t>(d.allocated_bytes);
     p.used = static_cast<std::uint64_t>(d.used_bytes);
     p.writable = d.state == "healthy" && p.mirror && p.mirror->state == "healthy";
-    auto serves = [](const db::DiskRow* r) {
-      return r && (r->state == "healthy" || r->state == "degraded");
-    };
-    p.serving = serves(&d) || serves(p.mirror);
     out.push_back(p);
   }
   return out;

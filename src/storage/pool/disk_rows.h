@@ -36,7 +36,6 @@ struct PairView {
   std::uint64_t allocated = 0;  // The primary's counter (the mirror's is the same).
   std::uint64_t used = 0;
   bool writable = false;  // Both disks healthy: new owners may be placed here.
-  bool serving = false;   // At least one disk healthy or degraded: its owners keep working.
 };
 // Every primary of `category`, ordered by id. Pointers point into `disks`.
 std::vector<PairView> PairsOf(const std::vector<db::DiskRow>& disks, const std::string& category);

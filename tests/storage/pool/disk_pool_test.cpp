@@ -321,6 +321,26 @@ TEST_F(DiskPoolTest, AnEmptyPairGoesBackToTheSparesAndIsAttachedAgain) {
   EXPECT_EQ(Disk("b2").role, DiskRole::kSpare);
 }
 
+// Both disks of a pair out for a while (a loose cable): the periodic check keeps the spares for
+// `replace`; only a new owner who needs a place then takes a pair of them (QA pass 20: a 35 s
+// outage of an empty category's pair took both spares for good).
+TEST_F(DiskPoolTest, APairThatIsOutDoesNotUseUpTheSparesUntilSomeoneNeedsAPlace) {
+  ASSERT_TRUE(pool_->MarkFailed("c1"));
+  ASSERT_TRUE(pool_->MarkFailed("c1m"));
+  ASSERT_TRUE(pool_->CheckNearFull());
+  EXPECT_EQ(Disk("spare1").role, DiskRole::kSpare);
+  EXPECT_EQ(Disk("spare2").role, DiskRole::kSpare);
+  EXPECT_TRUE(alerts_.Of(AlertKind::kSpareAttached).empty());
+  ASSERT_TRUE(pool_->MarkHealthy("c1"));
+  ASSERT_TRUE(pool_->MarkHealthy("c1m"));
+  EXPECT_EQ(Place(1, 30 * G), "c1") << "back in service, the pair takes owners again";
+
+  ASSERT_TRUE(pool_->MarkFailed("c1"));
+  ASSERT_TRUE(pool_->MarkFailed("c1m"));
+  EXPECT_EQ(Place(2, 30 * G), "spare1") << "a new owner while it is out gets the spares";
+  EXPECT_EQ(alerts_.Of(AlertKind::kSpareAttached).size(), 1u);
+}
+
 TEST_F(DiskPoolTest, APlanThatFitsNoPairGetsASparePairEvenBelowNearFull) {
   config_.near_full_ratio = 1.0;
   config_.disks[2].capacity_bytes = config_.disks[3].capacity_bytes = 30 * G;  // b1, b1m
