@@ -54,6 +54,9 @@ std::optional<nimbus::config::Config> Load(const CommonFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Line by line: the log goes to stderr unbuffered, and with both in one file (a cron job's
+  // `>> log 2>&1`) a block-buffered stdout was cut mid-line by log lines (QA pass 20).
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"Nimbus: self-hosted cloud storage.", "nimbus"};
   app.set_version_flag("--version",
                        fmt::format("nimbus {} ({})", nimbus::app::kVersion, nimbus::app::kCommit));

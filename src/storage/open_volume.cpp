@@ -124,8 +124,8 @@ Result<void> CheckVolumeUri(std::string_view id, std::string_view uri) {
   }
   if (uri.starts_with("memory:") || uri.starts_with("s3://")) return {};
   return Fail(Errc::kInvalidArgument,
-              "disk {}: unknown uri scheme in '{}' (want file:/absolute/path, memory: or "
-              "s3://bucket/prefix)",
+              "disk {}: unknown uri scheme in '{}' (want file:/absolute/path, "
+              "file:relative/path inside the data directory, memory: or s3://bucket/prefix)",
               id, uri);
 }
 

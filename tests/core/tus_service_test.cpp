@@ -21,6 +21,7 @@
 #include <string>
 
 #include "db/migrations.h"
+#include "db/stores/account_store.h"
 #include "fakes/fake_clock.h"
 #include "storage/run_co.h"
 #include "support/migrated_db.h"
@@ -149,6 +150,18 @@ class TusServiceTest : public ::testing::Test {
   void SetUp() override {
     db_ = nimbus::testing::MigratedSqlite(dir_.File("nimbus.db"));
     ASSERT_TRUE(db_);
+    // The owner and their root folder, where the uploads go (Append checks it is still there).
+    db::UserRecord u;
+    u.id = kOwner;
+    u.email = "owner@example.com";
+    u.email_verified_at = 1;
+    u.name = "owner";
+    u.password_hash = "x";
+    u.root_id = "root-42";
+    u.created_at = u.updated_at = 1;
+    auto added =
+        db_->Write([&](db::Transaction& tx) { return db::AccountStore::InsertUser(tx, u); });
+    ASSERT_TRUE(added) << added.error().message;
     config_.tus_expiry_h = 24;
     Reopen();
   }

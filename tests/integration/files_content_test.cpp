@@ -472,6 +472,33 @@ TEST_F(FilesContentTest, AReplaceWhoseFileWasRenamedMeanwhileStillFitsTheQuota) 
   EXPECT_EQ(UsedBytes(), 1200010);
 }
 
+// The folder an upload goes into is deleted while the body arrives: the answer says so (404 with
+// its sentence; QA pass 20: a bare "does not exist" read as a wrong folder id), nothing is kept
+// and the reservation is freed.
+TEST_F(FilesContentTest, AFolderDeletedWhileItsUploadArrivesIsSaidSo) {
+  HttpResponse folder = Api("POST", "/api/v1/nodes/root/folders", R"({"path":"Drop"})");
+  ASSERT_EQ(folder.status, 201) << folder.body;
+  auto c = HttpClient::Connect(port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->SendRaw(
+      fmt::format("PUT /api/v1/nodes/{}/content?path=late.bin HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n"
+                  "X-CSRF-Token: {}\r\nContent-Length: 200000\r\n\r\n",
+                  IdOf(folder), me().cookie, me().csrf)));
+  ASSERT_TRUE(c->SendRaw(Bytes(1000)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Reserved, body under way.
+  ASSERT_EQ(Api("DELETE", "/api/v1/nodes/" + IdOf(folder)).status, 200);
+  ASSERT_TRUE(c->SendRaw(Bytes(199000)));
+  auto answer = c->ReadResponse();
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->status, 404) << answer->body;
+  EXPECT_NE(answer->body.find("The folder this upload was going into is no longer there"),
+            std::string::npos)
+      << answer->body;
+  EXPECT_EQ(NodesNamed("late.bin"), "[(0,)]\n");
+  EXPECT_EQ(Reservations(), "[(0,)]\n");
+  EXPECT_EQ(UsedBytes(), 0);
+}
+
 TEST_F(FilesContentTest, AConnectionCutMidBodyLeavesNothingAndReleasesTheReservation) {
   SetQuota(100000);
   {

@@ -203,8 +203,8 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   HttpResponse no_name = Tus("POST", "/api/v1/uploads", {{"Upload-Length", "3"}});
   EXPECT_EQ(no_name.status, 400);
   // A partial upload (tus-js-client's parallelUploads) is refused saying so (QA pass 19).
-  HttpResponse partial = Tus("POST", "/api/v1/uploads",
-                             {{"Upload-Length", "3"}, {"Upload-Concat", "partial"}});
+  HttpResponse partial =
+      Tus("POST", "/api/v1/uploads", {{"Upload-Length", "3"}, {"Upload-Concat", "partial"}});
   EXPECT_EQ(partial.status, 400);
   EXPECT_NE(partial.body.find("Upload-Concat"), std::string::npos) << partial.body;
   HttpResponse too_big = Create(std::uint64_t{100} << 31, "huge.bin");
@@ -290,8 +290,10 @@ TEST_F(FilesTusTest, ANameTakenMeanwhileEndsTheUploadAtTheNextPatch) {
   EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/clash.bin"))).body, "theirs");
 }
 
-// The folder an upload goes into is deleted before its last bytes: the last PATCH says so, as a
-// 409 (a 404 reads as "this upload is gone" to tus clients), and so do HEAD and PATCH after.
+// The folder an upload goes into is deleted before its last bytes: the next PATCH fails the
+// upload saying so, as a failed upload (410: final for tus clients; a 409 made tus-js-client ask
+// the offset again and end with a 404 of its own, QA pass 20), before the rest of the file is
+// sent; its reservation is freed, and HEAD says the same.
 TEST_F(FilesTusTest, AnUploadWhoseFolderWasDeletedSaysSo) {
   StartWithUser();
   HttpResponse folder = Api("POST", "/api/v1/nodes/root/folders", R"({"path":"Album"})");
@@ -304,10 +306,11 @@ TEST_F(FilesTusTest, AnUploadWhoseFolderWasDeletedSaysSo) {
   const std::string location = created.HeaderOr("Location");
   ASSERT_EQ(Patch(location, 0, "12345").status, 204);
   ASSERT_EQ(Api("DELETE", "/api/v1/nodes/" + IdOf(folder)).status, 200);
-  HttpResponse last = Patch(location, 5, "67890");
-  EXPECT_EQ(last.status, 409) << last.body;
-  EXPECT_EQ(ErrorCode(last), "conflict");
-  EXPECT_NE(last.body.find("no longer there"), std::string::npos) << last.body;
+  HttpResponse next = Patch(location, 5, "67");  // Not the last bytes.
+  EXPECT_EQ(next.status, 410) << next.body;
+  EXPECT_EQ(ErrorCode(next), "upload_failed");
+  EXPECT_NE(next.body.find("no longer there"), std::string::npos) << next.body;
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
   HttpResponse head = Tus("HEAD", location);
   EXPECT_EQ(head.status, 410);
   EXPECT_NE(head.HeaderOr("Nimbus-Upload-Error").find("no%20longer%20there"), std::string::npos)

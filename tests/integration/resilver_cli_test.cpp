@@ -172,14 +172,22 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   EXPECT_EQ(again->exit_code(), 1);
   EXPECT_NE(again->err.find("disk 'spare3' exists already"), std::string::npos) << again->err;
   EXPECT_EQ(again->err.find("warning"), std::string::npos) << "refused first: " << again->err;
-  // A path without its scheme, and a negative capacity, are refused saying what is wrong.
+  // A path without its scheme is a directory (file:), here one where no disk is mounted; an
+  // unknown scheme and a negative capacity are refused saying what is wrong.
   auto no_scheme =
       RunNimbus({"admin", "disk", "attach", "spare8", "--uri", "/mnt/x", "--data", data_dir()});
   ASSERT_TRUE(no_scheme);
   EXPECT_EQ(no_scheme->exit_code(), 2);
-  EXPECT_NE(no_scheme->err.find("unknown uri scheme in '/mnt/x' (want file:/absolute/path"),
-            std::string::npos)
+  EXPECT_NE(no_scheme->err.find("is not a directory: mount the disk there"), std::string::npos)
       << no_scheme->err;
+  auto bad_scheme =
+      RunNimbus({"admin", "disk", "attach", "spare8", "--uri", "ftp:/mnt/x", "--data", data_dir()});
+  ASSERT_TRUE(bad_scheme);
+  EXPECT_EQ(bad_scheme->exit_code(), 2);
+  EXPECT_NE(bad_scheme->err.find("unknown uri scheme in 'ftp:/mnt/x' (want file:/absolute/path, "
+                                 "file:relative/path inside the data directory"),
+            std::string::npos)
+      << bad_scheme->err;
   auto negative = RunNimbus({"admin", "disk", "attach", "spare9", "--uri", "file:/mnt/y",
                              "--capacity-gb", "-5", "--data", data_dir()});
   ASSERT_TRUE(negative);
@@ -202,6 +210,13 @@ TEST_F(ResilverCliTest, ReplaceWhileTheServerRunsRebuildsEveryBlobOnTheSpare) {
   EXPECT_EQ(relative->exit_code(), 0) << relative->err;
   EXPECT_NE(relative->out.find("\"file:" + data_dir() + "/disks/spare10\""), std::string::npos)
       << relative->out;
+  // So is a plain relative path, without file: (QA pass 20).
+  auto plain = RunNimbus({"admin", "disk", "attach", "spare12", "--uri", "disks/spare12", "--json",
+                          "--data", data_dir()});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->exit_code(), 0) << plain->err;
+  EXPECT_NE(plain->out.find("\"file:" + data_dir() + "/disks/spare12\""), std::string::npos)
+      << plain->out;
   auto unknown =
       RunNimbus({"admin", "disk", "replace", "a1", "--with", "nosuch", "--data", data_dir()});
   ASSERT_TRUE(unknown);

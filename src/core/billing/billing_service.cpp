@@ -308,6 +308,11 @@ net::awaitable<Result<PlanChangeResult>> BillingService::SetPlanByAdmin(
   co_return co_await ApplyPlanChange(user_id, size_gb, admin_id, complimentary);
 }
 
+// Who changed a plan, for the log: an admin's id, or the command line (id 0).
+static std::string AdminName(std::int64_t admin_id) {
+  return admin_id == 0 ? std::string("(the command line)") : std::to_string(admin_id);
+}
+
 net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     std::int64_t user_id, std::int64_t size_gb, std::optional<std::int64_t> admin_id,
     std::optional<bool> complimentary) {
@@ -406,8 +411,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     out.settled = recorded->settled;
     if (by_admin) {
       spdlog::info("admin {} set the plan of user {} from {} GB to {} GB without charge",
-                   *admin_id == 0 ? std::string("(the command line)") : std::to_string(*admin_id),
-                   user_id, prior_gb, size_gb);
+                   AdminName(*admin_id), user_id, prior_gb, size_gb);
     }
   }
   // A gift, or the end of one: the flag of the billing account (a free-plan size has none).
@@ -431,8 +435,8 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
     if (auto marked = co_await RunBlocking(deps_.workers, std::move(mark)); !marked) {
       co_return std::unexpected(std::move(marked.error()));
     }
-    spdlog::info("admin {} {} the plan of user {} a gift (no invoices)", admin_id.value_or(0),
-                 gift ? "made" : "stopped making", user_id);
+    spdlog::info("admin {} {} the plan of user {} a gift (no invoices)",
+                 AdminName(admin_id.value_or(0)), gift ? "made" : "stopped making", user_id);
     if (deps_.plan_changed) deps_.plan_changed(user_id);
   }
   auto plan = co_await GetPlan(user_id);

@@ -230,4 +230,8 @@ class FileService {
 // selection of `count` items in it, "Photos (3 items).zip".
 std::string ZipName(const Node& folder, std::size_t count = 0);
 
+// kNotFound for an upload whose folder went away (deleted, moved to the trash, its share
+// revoked) while its bytes were being sent: said as such, not as a wrong folder id.
+Error UploadFolderGone();
+
 }  // namespace nimbus::core::files

@@ -268,6 +268,12 @@ Result<std::int64_t> FileService::SweepReservations() {
   return deps_.db.Write([](db::Transaction& tx) { return DeleteRequestReservations(tx); });
 }
 
+Error UploadFolderGone() {
+  return Error{Errc::kNotFound,
+               "The folder this upload was going into is no longer there (deleted, moved to the "
+               "trash, or no longer shared with you); the file was not saved."};
+}
+
 net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadRequest& request) {
   if (request.path.ends_with('/')) {  // "docs/" made a file named "docs" (QA pass 15).
     co_return Fail(Errc::kInvalidName,
@@ -552,6 +558,9 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
   if (!result) {
     (void)co_await deps_.blobs.Erase(UnrecordedRow(owner, blob));
     co_await release();
+    // The folder was there when the upload began: it went away while the body came (QA pass 20:
+    // a bare "does not exist" looked like a wrong folder id to a sync script).
+    if (result.error().code == Errc::kNotFound) co_return std::unexpected(UploadFolderGone());
     co_return std::unexpected(OwnersSpace(result.error(), folder));
   }
   if (old_blob) {  // Queued in the record's transaction: removed now, or at the next start.

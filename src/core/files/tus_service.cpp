@@ -242,11 +242,19 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   // A name taken meanwhile (on_conflict=fail) is the upload's end: it could never be recorded, so
   // it fails now rather than after the client sent every byte (QA pass 18: a resumed 60 MB
   // upload was refused at its last byte).
+  // The folder gone (deleted, in the trash, its share revoked): the upload fails now, before
+  // the client sends the rest of the file for nothing (QA pass 20).
   std::optional<Error> taken;
-  auto standing = [this, &upload, &taken] {
+  bool folder_gone = false;
+  auto standing = [this, &upload, &taken, &folder_gone] {
     return deps_.db.Read([&](db::Transaction& tx) -> Result<void> {
       taken.reset();
+      folder_gone = false;
       auto folder = Authorize(tx, upload.owner_id, upload.parent_id, Permission::kEdit);
+      if (!folder && folder.error().code == Errc::kNotFound) {
+        folder_gone = true;
+        return {};
+      }
       if (!folder) return billing::RequireGoodStanding(tx, upload.owner_id);  // Assembly says why.
       if (auto good = RequireGoodStanding(tx, *folder); !good) return good;
       UploadRequest named;
@@ -265,6 +273,15 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   };
   Result<void> writable = co_await RunBlocking(deps_.workers, std::move(standing));
   if (!writable) co_return std::unexpected(writable.error());
+  if (folder_gone) {  // A failed upload: 410 with the reason, now and from then on.
+    const Error why = UploadFolderGone();
+    if (auto failed = co_await FailUpload(upload, why); !failed) {
+      co_return std::unexpected(failed.error());
+    }
+    upload.state = TusState::kFailed;
+    upload.error = why.message;
+    co_return upload;
+  }
   if (taken) {  // Said as the last PATCH would say it (409 name_taken); 410 from then on.
     (void)co_await FailUpload(upload, *taken);
     co_return std::unexpected(std::move(*taken));

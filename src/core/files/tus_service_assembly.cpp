@@ -144,13 +144,11 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
     uploaded = std::unexpected(file.error());
   }
   // The folder it was going into was deleted (or moved to the trash, or its share revoked)
-  // meanwhile: said so, as a conflict rather than a 404 that tus clients take for "this upload
-  // is gone" (QA pass 17).
-  if (!uploaded && uploaded.error().code == Errc::kNotFound) {
-    uploaded = Fail(Errc::kConflict,
-                    "The folder this upload was going into is no longer there (deleted, moved to "
-                    "the trash, or no longer shared with you); the file was not saved.");
-  }
+  // meanwhile: the upload fails saying so, answered as a failed upload (410, final for tus
+  // clients) rather than a 409 they take for "ask the offset again" or a 404 for "this upload
+  // is gone" (QA passes 17 and 20).
+  const bool folder_gone = !uploaded && uploaded.error().code == Errc::kNotFound;
+  if (folder_gone) uploaded = std::unexpected(UploadFolderGone());
   // A stopping server, a busy database, the user's disks out of service or full: keep everything
   // for the next attempt (ResumePending, or the client's next HEAD or PATCH), rather than throw
   // the received bytes away (QA pass 14, finding 6).
@@ -172,6 +170,11 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
   Result<void> marked = co_await RunBlocking(deps_.workers, std::move(finish));
   if (!uploaded) {
     (void)co_await target_.Release(upload.id);
+    if (folder_gone && marked) {
+      upload.state = TusState::kFailed;
+      upload.error = uploaded.error().message;
+      co_return upload;
+    }
     co_return std::unexpected(uploaded.error());
   }
   if (!marked) co_return std::unexpected(marked.error());
