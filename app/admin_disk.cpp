@@ -183,6 +183,17 @@ int HealDisk(const config::Config& config, const std::string& id) {
       PrintError(healed.error());
       return ExitCodeOf(healed.error());
     }
+    auto now = pool.Show(id);
+    if (now && now->role == storage::DiskRole::kSpare) {
+      // A disk that was replaced: it left its pair for good (QA pass 20: "uses it again" misled).
+      fmt::print(
+          "disk {} is a usable spare again: it is in no pair (it left its pair when it was "
+          "replaced), and the pool may attach it where a category fills up or use it for a "
+          "replace. Copies it kept from that pair are not used; once it is in a pair again, "
+          "`nimbus admin disk scrub {} --delete-orphans` removes them.\n",
+          id, id);
+      return 0;
+    }
     fmt::print("disk {} marked healthy; a running server uses it again on its next health round\n",
                id);
     return 0;

@@ -229,7 +229,8 @@ std::string AlertTitle(const storage::Alert& alert) {
     case storage::AlertKind::kDiskDegraded:
       return fmt::format("Disk {} is degraded", disk);
     case storage::AlertKind::kDiskRecovered:
-      return fmt::format("Disk {} is back in service", disk);
+      return alert.to_spare ? fmt::format("Disk {} is a usable spare again", disk)
+                            : fmt::format("Disk {} is back in service", disk);
     case storage::AlertKind::kRepairFailed:
       return fmt::format("A repair failed on disk {}", disk);
     case storage::AlertKind::kNearFull:

@@ -34,6 +34,9 @@ struct Alert {
   // Users cannot reach their files (both disks of their pair out of service): mailed with its
   // own subject, never held back by the quiet period of its kind and disk.
   bool users_cut_off = false;
+  // kDiskRecovered of a disk that is in no pair: an unused spare again (a replaced disk healed),
+  // not a disk back in service for anyone.
+  bool to_spare = false;
 };
 
 // Receives alerts. Implementations are thread-safe and must not block (queue a mail, log).

@@ -44,6 +44,16 @@ class AdminAlertMailerTest : public ::testing::Test {
   std::string public_url_ = "https://files.example";
 };
 
+// A replaced disk healed is a spare again, in no pair: its mail does not say "back in service"
+// (QA pass 20).
+TEST(AlertTitle, ADiskHealedIntoASpareIsNotBackInService) {
+  storage::Alert back{storage::AlertKind::kDiskRecovered, "b1", "disk 'b1' is healthy again"};
+  EXPECT_EQ(AlertTitle(back), "Disk b1 is back in service");
+  storage::Alert spare = back;
+  spare.to_spare = true;
+  EXPECT_EQ(AlertTitle(spare), "Disk b1 is a usable spare again");
+}
+
 TEST_F(AdminAlertMailerTest, MailsEveryAdminAndStillCountsTheAlert) {
   AdminAlertMailer sink(
       *db_, workers_, clock_,

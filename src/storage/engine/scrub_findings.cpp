@@ -96,8 +96,10 @@ net::awaitable<Result<void>> Scrubber::FindOrphans(Side s) {
         Problem(fmt::format("blob {} on {} belongs to pair {} ({})", id_text, side.disk_id, *w,
                             moving[i - begin] ? "its owner is being moved"
                             : options_.delete_orphans
-                                ? "a copy left by a move, kept: too young to be sure"
-                                : "a copy left by a move: --delete-orphans removes it"));
+                                ? "a stale copy (left by a move, or from a pair this disk "
+                                  "was in before), kept: too young to be sure"
+                                : "a stale copy (left by a move, or from a pair this disk was "
+                                  "in before): --delete-orphans removes it"));
         continue;
       }
       ++side.orphans;

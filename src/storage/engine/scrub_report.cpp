@@ -148,7 +148,11 @@ Result<ScrubTarget> ScrubTargetFor(StorageEngine& engine, std::string_view disk_
   auto disk = pool.Show(disk_id);
   if (!disk) return Fail(disk.error());
   if (disk->role == DiskRole::kSpare) {
-    return Fail(Errc::kInvalidArgument, "disk {} is a spare: it holds no blobs to scrub", disk->id);
+    return Fail(Errc::kInvalidArgument,
+                "disk {} is a spare: it is in no pair, so there is nothing to check it against "
+                "(copies it kept from a pair it left are found, and removed with "
+                "--delete-orphans, by a scrub once it is in a pair again)",
+                disk->id);
   }
   const std::string primary_id = disk->role == DiskRole::kPrimary ? disk->id : disk->mirror_id;
   auto primary = pool.Show(primary_id);

@@ -265,6 +265,14 @@ TEST_F(DiskPoolTest, AConfiguredDiskThePoolReusedInAnotherCategoryDoesNotStopThe
   ASSERT_TRUE(pool_->Replace("b2", "spare1"));
   ASSERT_TRUE(pool_->MarkHealthy("b2"));
   ASSERT_EQ(Disk("b2").role, DiskRole::kSpare);
+  // Healed, a replaced disk is a spare again, and the alert says that, not "back in service"
+  // (QA pass 20).
+  auto recovered = alerts_.Of(AlertKind::kDiskRecovered);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_TRUE(recovered[0].to_spare);
+  EXPECT_NE(recovered[0].message.find("is a usable spare again (was failed): it is in no pair"),
+            std::string::npos)
+      << recovered[0].message;
   // C: 4 x 25 GiB passes 85 % of c1's 100 GiB: the two spares left, b2 and spare2, are attached.
   for (int owner = 1; owner <= 4; ++owner) Place(owner, 25 * G);
   ASSERT_EQ(Disk("b2").category, "C");
