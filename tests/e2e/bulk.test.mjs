@@ -304,9 +304,14 @@ describe('long folders, bulk actions, other tabs', () => {
       await page.goto('/files/Picked');
       await row(page, 'x.txt').getByRole('checkbox').check();
       await page.getByRole('button', { name: 'Move', exact: true }).click();
+      // It opens at the folder the person is in (no folders there), "Files" goes up.
       const dialog = page.getByRole('dialog');
-      await dialog.getByText('Target: /').waitFor();
+      await dialog.getByText('Target: /Picked', { exact: true }).waitFor();
       const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+      await page.waitForFunction(() => document.activeElement?.closest('.picker-list'));
+      await dialog.getByRole('navigation', { name: 'Folder path in the dialog' })
+          .getByRole('button', { name: 'Files' }).click();
+      await dialog.getByText('Target: /', { exact: true }).waitFor();
       await page.waitForFunction(() => document.activeElement?.closest('.picker-list'));
       await dialog.getByRole('button', { name: 'Pick', exact: true }).focus();
       await page.keyboard.press('Enter');
@@ -401,6 +406,9 @@ describe('long folders, bulk actions, other tabs', () => {
       await page.getByRole('toolbar', { name: 'File actions for the selected items' })
           .getByRole('button', { name: 'Move' }).click();
       const dialog = page.getByRole('dialog');
+      await dialog.getByText('Target: /Away', { exact: true }).waitFor();  // Where one is.
+      await dialog.getByRole('navigation', { name: 'Folder path in the dialog' })
+          .getByRole('button', { name: 'Files' }).click();
       await dialog.locator('.picker-list').getByRole('button', { name: 'Archive' }).click();
       await dialog.getByText('Target: /Archive').waitFor();
       await dialog.getByRole('button', { name: 'Move here' }).click();

@@ -2,12 +2,12 @@
 import { mountAccountBar } from './account_bar.js';
 import { setUnauthenticatedHandler } from './api.js';
 import { kAppName, mountLayout } from './layout.js';
-import { Router } from './router.js';
+import { Router, closeOverlays } from './router.js';
 import { notFound, routes } from './routes.js';
 import { maybeSignedIn, refreshUser, setUser } from './session.js';
 
 const root = document.getElementById('app');
-const { main, accountNav, banner, setCurrent } = mountLayout(root, routes);
+const { main, accountNav, banner, setCurrent, closeMenu } = mountLayout(root, routes);
 
 let firstRender = true;
 export const router = new Router({
@@ -45,12 +45,23 @@ mountAccountBar({
 });
 
 // A request found the session gone: forget the user and ask them to sign in, then come back.
+// Whatever is open over the page (a dialog, a row's menu or sheet, the viewer, the header's
+// menu) closes first, and again once the login page is drawn (one opened meanwhile): left open,
+// a modal dialog sat on top of the login form and took its clicks (QA pass 18).
 setUnauthenticatedHandler(() => {
   setUser(null);
+  closeEverything();
   if (location.pathname === '/login') return;
   const next = location.pathname + location.search;
-  router.navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
+  router.navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true })
+      .then(closeEverything, closeEverything);
 });
+
+function closeEverything() {
+  closeOverlays();
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+  closeMenu();
+}
 
 // Only a browser that signed in before asks who is signed in: an anonymous visit makes no
 // request that would answer 401.

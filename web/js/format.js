@@ -46,3 +46,21 @@ export function visibleText(text) {
     return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
   });
 }
+
+// A long name shortened in the middle for a message: its first 40 and last 20 characters
+// around "…" (the end holds the extension and what tells a batch apart), so a 400-character
+// name does not fill the screen. Names of up to 80 characters are left whole.
+const kShortHead = 40;
+const kShortTail = 20;
+const kLongRun = 80;
+export function shortName(name) {
+  const chars = Array.from(String(name));
+  if (chars.length <= kLongRun) return String(name);
+  return `${chars.slice(0, kShortHead).join('')}…${chars.slice(-kShortTail).join('')}`;
+}
+
+// `text` (a sentence to show, perhaps the server's) with every run of 80 or more characters
+// without a space shortened as shortName() does: a long name quoted in it reads once, briefly.
+export function shortenLongRuns(text) {
+  return String(text).replace(/\S{80,}/gu, (run) => shortName(run));
+}

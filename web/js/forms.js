@@ -3,6 +3,7 @@
 // message next to the field it concerns (by error code) or at the top of the form.
 import { ApiError, isConnectionMessage, whenReachable } from './api.js';
 import { h } from './dom.js';
+import { shortenLongRuns } from './format.js';
 
 let nextId = 0;
 
@@ -54,7 +55,9 @@ export function messageBox({ floating = false } = {}) {
     const mine = ++shown;
     box.className = `form-message notice notice-${kind}${floatClass}`;
     box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    box.replaceChildren(h('p', {}, message), ...extra, ...(floating ? [dismiss()] : []));
+    // A long name in the sentence (the server's, or one the app put in) is shortened.
+    const text = typeof message === 'string' ? shortenLongRuns(message) : message;
+    box.replaceChildren(h('p', {}, text), ...extra, ...(floating ? [dismiss()] : []));
     box.hidden = false;
     if (kind === 'error' && isConnectionMessage(message)) {
       whenReachable(() => {
@@ -64,6 +67,7 @@ export function messageBox({ floating = false } = {}) {
   };
   box.error = (message, ...extra) => show('error', message, extra);
   box.success = (message, ...extra) => show('success', message, extra);
+  box.info = (message, ...extra) => show('info', message, extra);  // A plain note.
   box.clear = () => {
     shown += 1;
     box.hidden = true;

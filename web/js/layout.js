@@ -94,5 +94,6 @@ export function mountLayout(root, routes) {
       }
     }
   }
-  return { main, accountNav, banner, setCurrent };
+  // closeMenu(): the narrow screen's menu closes (the session ended: the login page comes).
+  return { main, accountNav, banner, setCurrent, closeMenu: () => setOpen(false) };
 }

@@ -102,6 +102,12 @@ export function pushOverlay(onBack) {
   };
 }
 
+// Closes every overlay now (their entries stay behind, as when another page opens): the session
+// ended and the login page comes, with nothing left on top of it.
+export function closeOverlays() {
+  for (const overlay of overlays.splice(0).reverse()) overlay.onBack();
+}
+
 // True when clicking `anchor` should be handled by the router instead of the browser.
 function isRoutableClick(event, anchor) {
   if (event.defaultPrevented || event.button !== 0) return false;

@@ -60,6 +60,9 @@ function rememberShowDeleted(on) {
   }
 }
 
+// A note for the next folder drawn (the one a log-in meant to return to was gone).
+let carried = null;
+
 export function title({ params }) {
   const parts = splitPath(params.rest);
   return parts.length ? parts[parts.length - 1] : 'Files';
@@ -106,6 +109,14 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
                           : await resolvePath(path, { signal });
   } catch (err) {
     if (err?.status !== 404) throw err;
+    // Back from the login page (the session had ended) to a folder renamed, moved or deleted
+    // meanwhile: the top of the files, with a note, rather than an error page (QA pass 18).
+    if (from && new URL(from).pathname === '/login') {
+      carried = `The folder ${path} is no longer there (renamed, moved or deleted), so here ` +
+                'are your files.';
+      await navigate(folderUrl('/'), { replace: true });
+      return undefined;
+    }
     outlet.append(missingFolder(err));
     return undefined;
   }
@@ -128,6 +139,8 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   };
 
   const message = messageBox({ floating: true });
+  if (carried) message.info(carried);
+  carried = null;
   const quota = quotaBar();
   const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
@@ -441,9 +454,17 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   }
 
   // The new folder's row takes the focus (its name is the next thing to act on).
+  // A nested name ("Q1/Reports") made its first folder here: that row takes the focus.
   async function newFolder() {
-    const made = await createFolder(folder.id, { message, reload });
-    if (made) table.focusItem(made.id);
+    const base = path === '/' ? '' : path;
+    const exists = (rel) => resolvePath(`${base}/${rel}`).then((n) => n?.type === 'folder',
+                                                                () => false);
+    const made = await createFolder(folder.id, { message, reload, exists });
+    if (!made || table.focusItem(made.id)) return;
+    const top = made.path?.startsWith(`${base}/`) ? splitPath(made.path.slice(base.length))[0]
+                                                  : null;
+    const id = top ? table.idOf(top) : null;
+    if (id) table.focusItem(id);
   }
 
   function renameSelected() {
@@ -466,6 +487,7 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
       title: `${kind === 'move' ? 'Move' : 'Copy'} ${what} to…`,
       confirmLabel: kind === 'move' ? 'Move here' : 'Copy here',
       excludeIds: kind === 'move' ? nodes.map((n) => n.id) : [],
+      start: folder.id,  // Where the person is: a folder beside the items is one click away.
     });
     if (!target) return;
     await ops.transfer(kind, nodes, target.id, target.path);

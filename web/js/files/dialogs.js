@@ -92,10 +92,16 @@ export function promptDialog({ title, label, value = '', original = value, error
 // Lets the person browse their folders and pick one. `excludeIds` (the items being moved) are
 // not offered as targets. `root` ({ id, name }), when given, keeps the picker inside that
 // folder's tree (a folder shared with me: its items move only within the owner's files), with
-// breadcrumbs from it; else it browses my own Files. Resolves to { id, path } or null.
-export function pickFolder({ title, confirmLabel, excludeIds = [], root = null }) {
+// breadcrumbs from it; else it browses my own Files. It opens at the folder `start` (an id,
+// e.g. the folder the person is in; its breadcrumbs go up), or under `root` at the last folder
+// of `startTrail` (the folders from `root` down to it); else at the top. Resolves to
+// { id, path } or null.
+export function pickFolder({ title, confirmLabel, excludeIds = [], root = null, start = null,
+                             startTrail = null }) {
   const excluded = new Set(excludeIds);
-  let trail = [];  // Under `root`: the folders from it down to the one shown.
+  // Under `root`: the folders from it down to the one shown.
+  const fromTrail = Boolean(root && startTrail?.length && startTrail[0].id === root.id);
+  let trail = fromTrail ? startTrail.slice(0, -1) : [];
   const crumbs = h('nav', { class: 'breadcrumbs', 'aria-label': 'Folder path in the dialog' });
   const list = h('ul', { class: 'picker-list', 'aria-label': 'Folders' });
   const status = h('p', { class: 'status', role: 'status' });
@@ -143,6 +149,12 @@ export function pickFolder({ title, confirmLabel, excludeIds = [], root = null }
       }
     } catch (err) {
       status.textContent = err.message;
+      // The folder to open at is gone (deleted meanwhile): the top instead.
+      const top = root ? root.id : 'root';
+      if (!current && id !== top && err?.status === 404) {
+        trail = [];
+        show(top);
+      }
     }
   }
 
@@ -174,7 +186,7 @@ export function pickFolder({ title, confirmLabel, excludeIds = [], root = null }
     }));
   }
 
-  show(root ? root.id : 'root');
+  show(root ? (fromTrail ? startTrail.at(-1).id : root.id) : start ?? 'root');
   return open(dialog, (value) => (value === 'ok' && current
                                   ? { id: current.id, path: current.path || '/' } : null));
 }

@@ -175,6 +175,17 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       if (e.target.closest('a, button, input')) return;
       clickRow(indexById.get(node.id), { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
     });
+    // A double click anywhere on the row opens its item as its name does (a folder, a file's
+    // preview), as in a desktop's file manager; the first click has selected the row. Not on
+    // the row's own controls (the checkbox, the links, the menu), which do their own thing.
+    tr.addEventListener('mousedown', (e) => {  // The double click selects no text.
+      if (e.detail > 1 && !e.target.closest('a, button, input')) e.preventDefault();
+    });
+    tr.addEventListener('dblclick', (e) => {
+      if (e.button !== 0 || e.shiftKey || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (locked || e.target.closest('a, button, input, .row-menu')) return;
+      link.click();
+    });
     tr.addEventListener('dragstart', (e) => {
       if (locked) {
         e.preventDefault();

@@ -3,6 +3,7 @@
 // calls `reload()`; errors reject, the caller's run() shows them), the toolbar buttons, the
 // upload pickers and the refresh after uploads.
 import { h } from '../dom.js';
+import { shortName, shortenLongRuns } from '../format.js';
 import { promptDialog } from './dialogs.js';
 import { makeFolders, renameNode } from './node_api.js';
 import { planFromFileList } from './tree_walk.js';
@@ -30,27 +31,60 @@ async function askUntilDone(ask, act, emptyError) {
     } catch (err) {
       // Gone (404) or not allowed (403, e.g. a share made read-only meanwhile): no other name
       // helps; the caller's run() says so and shows what is true now.
+      // Signed out (401): the app is on its way to the login page; no dialog opens again
+      // over it (QA pass 18: a Rename dialog stayed on top of the login form).
       const retry = err?.status === 0 || err?.status >= 500;
-      const fixable = err?.status >= 400 && err.status < 500 && ![403, 404].includes(err.status);
+      const fixable = err?.status >= 400 && err.status < 500 &&
+                      ![401, 403, 404].includes(err.status);
       if (!retry && !fixable) throw err;
-      error = err.message;
+      error = shortenLongRuns(err.message);
     }
   }
 }
 
 // "New folder" in the folder `parentId`; resolves to the folder made (null when cancelled).
-export async function createFolder(parentId, { message, reload }) {
+// A name with "/" ("Q1/Reports") makes the folders missing on the way too (the API does), and
+// the message says which were made: `exists(relativePath)`, when given, tells whether a folder
+// at that path below `parentId` was there before (else all are taken as new).
+export async function createFolder(parentId, { message, reload, exists = null }) {
   message.clear();
   let made = null;
+  let had = 0;  // How many of the leading folders of a nested name were there already.
   const name = await askUntilDone(
     { title: 'New folder', label: 'Folder name', confirmLabel: 'Create', original: null },
     async (n) => {
+      const parts = n.split('/').map((p) => p.trim()).filter(Boolean);
+      had = 0;
+      if (exists && parts.length > 1) {
+        for (let i = parts.length - 1; i > 0; i -= 1) {
+          if (await exists(parts.slice(0, i).join('/'))) {
+            had = i;
+            break;
+          }
+        }
+      }
       made = await makeFolders(parentId, n);
     }, 'Type a name for the folder.');
   if (name === null) return null;
-  message.success(`Created the folder "${name}".`);
+  message.success(createdText(name.split('/').map((p) => p.trim()).filter(Boolean), had));
   await reload();
   return made;
+}
+
+// What "New folder" made of the path `parts`, whose first `had` folders were there already:
+// 'Created the folder "Q1".', 'Created "Reports" in the new folder "Q1".', 'Created the folders
+// Q1/Reports/2025.', 'Created "Reports" in "Q1".', 'Created the folders Reports/2025 in "Q1".'
+function createdText(parts, had) {
+  const name = (p) => shortName(p);
+  if (parts.length <= 1) return `Created the folder "${name(parts[0] ?? '')}".`;
+  const made = parts.slice(had);
+  const where = parts.slice(0, had).map(name).join('/');
+  if (!had) {
+    return parts.length === 2 ? `Created "${name(parts[1])}" in the new folder "${name(parts[0])}".`
+                              : `Created the folders ${parts.map(name).join('/')}.`;
+  }
+  return made.length === 1 ? `Created "${name(made[0])}" in "${where}".`
+                           : `Created the folders ${made.map(name).join('/')} in "${where}".`;
 }
 
 // "Rename" of `node` (nothing when it is null or the name is unchanged).
@@ -58,11 +92,12 @@ export async function renameItem(node, { message, reload }) {
   if (!node) return;
   message.clear();
   const name = await askUntilDone(
-    { title: `Rename "${node.name}"`, label: 'New name', value: node.name, original: node.name,
+    { title: `Rename "${shortName(node.name)}"`, label: 'New name', value: node.name,
+      original: node.name,
       confirmLabel: 'Rename', wholeName: node.type === 'folder' },
     (n) => renameNode(node.id, n), 'Type the new name.');
   if (name === null) return;
-  message.success(`Renamed "${node.name}" to "${name}".`);
+  message.success(`Renamed "${shortName(node.name)}" to "${shortName(name)}".`);
   await reload();
 }
 

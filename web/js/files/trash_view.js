@@ -5,7 +5,7 @@
 // progress line and Cancel, and end with one summary. More items load as the list scrolls.
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
-import { formatBytes, formatTime } from '../format.js';
+import { formatBytes, formatTime, shortName } from '../format.js';
 import { requireUser } from '../session.js';
 import { bulkProgress, formatCount, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
@@ -227,10 +227,44 @@ export async function render(outlet, { signal }) {
   }
 
   // --- actions ---
+  // The ticked items, with the folders they were in that are in the trash too (restored
+  // first, outermost first: each item then goes back into its folder, and the tree stays whole
+  // rather than "Projects" and "Projects (restored)" side by side).
   async function restoreItems(targets) {
     if (!targets.length || busy) return;
-    const outcome = await bulk(targets, 'Restoring', (item) => restoreItem(item.id));
+    const all = new Map();
+    for (const item of targets) {
+      for (const folder of containersOf(item)) all.set(folder.id, folder);
+      all.set(item.id, item);
+    }
+    const ordered = [...all.values()].sort((a, b) => depth(a) - depth(b));
+    // Items start in this order, so a folder's restore has started before what was in it.
+    const restoring = new Map();
+    const outcome = await bulk(ordered, 'Restoring', (item) => {
+      const p = Promise.all(containersOf(item).map((f) => restoring.get(f.id)?.catch(() => {})))
+          .then(() => restoreItem(item.id));
+      restoring.set(item.id, p);
+      return p;
+    });
     summarize(outcome, 'restored');
+    await reload();
+  }
+
+  // One item's Restore: the folders it was in that are in the trash too come back first.
+  async function restoreOne(item, where) {
+    const folders = containersOf(item);
+    for (const folder of folders) {
+      try {
+        await restoreItem(folder.id);
+      } catch (err) {
+        if (err?.status !== 404) throw err;  // Restored or purged elsewhere meanwhile.
+      }
+    }
+    const r = await restoreItem(item.id);
+    const to = r?.restored_path ?? where;
+    const along = folders.length ? `, with its folder "${shortName(folders[0].name)}"` : '';
+    message.success(`Restored "${shortName(item.name)}" to ${to}${along}. `,
+                    h('a', { href: folderUrl(parentPath(to)) }, 'Open the folder'));
     await reload();
   }
 
@@ -288,6 +322,29 @@ export async function render(outlet, { signal }) {
   }
 
 
+  // The folders in the trash (those loaded) that `item` was in when it was deleted, outermost
+  // first: a folder deleted after the item, whose original path is above the item's. Of two
+  // deleted from the same place, the one deleted first after the item.
+  function containersOf(item) {
+    const path = item.original_path;
+    if (!path) return [];
+    const byPath = new Map();
+    for (const other of items) {
+      if (other.id === item.id || other.type !== 'folder' || !other.original_path) continue;
+      if (!path.startsWith(`${other.original_path.replace(/\/+$/, '')}/`)) continue;
+      if (new Date(other.deleted_at) < new Date(item.deleted_at)) continue;
+      const known = byPath.get(other.original_path);
+      if (!known || new Date(other.deleted_at) < new Date(known.deleted_at)) {
+        byPath.set(other.original_path, other);
+      }
+    }
+    return [...byPath.values()].sort((a, b) => depth(a) - depth(b));
+  }
+
+  function depth(item) {
+    return splitPath(item.original_path).length;
+  }
+
   // The folder an item goes back to: the server says (its original folder, wherever that is
   // now); else the parent of its original path.
   function destination(item) {
@@ -326,13 +383,8 @@ export async function render(outlet, { signal }) {
     });
     const restore = h('button', { type: 'button', class: 'button button-secondary button-small',
                                   'aria-label': `Restore ${item.name} to ${where}` }, 'Restore');
-    restore.addEventListener('click', () => run(async () => {
-      const r = await restoreItem(item.id);
-      const to = r?.restored_path ?? where;
-      message.success(`Restored "${item.name}" to ${to}. `,
-                      h('a', { href: folderUrl(parentPath(to)) }, 'Open the folder'));
-      await reload();
-    }));
+    restore.addEventListener('click', () => run(() => restoreOne(item, where)));
+    const folder = containersOf(item)[0];
     const purge = h('button', { type: 'button', class: 'button button-danger button-small',
                                 'aria-label': `Delete ${item.name} forever` }, 'Delete forever');
     purge.addEventListener('click', () => run(async () => {
@@ -356,7 +408,12 @@ export async function render(outlet, { signal }) {
                        ? ` by ${item.deleted_by.name || item.deleted_by.email}` : '')),
                    h('span', { class: 'item-meta purge-note' },
                      days === null ? '' : `Purges in ${days} ${days === 1 ? 'day' : 'days'} · `,
-                     `Restore puts it back in ${where}`)),
+                     `Restore puts it back in ${where}`),
+                   // Its folder was deleted after it: Restore brings that folder back first.
+                   folder ? h('span', { class: 'item-meta trash-folder-note' },
+                              `Its folder "${shortName(folder.name)}" is in the trash too: ` +
+                              'Restore brings the folder back first, to keep them together.')
+                          : null),
                  h('div', { class: 'item-actions' }, restore, purge));
     rowById.set(item.id, li);
     return li;

@@ -4,7 +4,7 @@
 // the finished rows collapsed into one "N done" line. Rows never move while the pointer or the
 // focus is in the panel: a finished row leaves the list only once it is left alone.
 import { h, replaceChildren } from '../dom.js';
-import { formatBytes, visibleText } from '../format.js';
+import { formatBytes, shortName, shortenLongRuns, visibleText } from '../format.js';
 import { unfinishedList } from './unfinished_uploads.js';
 import { addSample, rateMeter, rateOf } from './upload_rate.js';
 
@@ -298,7 +298,7 @@ function drawRow(item) {
                         : 'Skipped: it already exists';
   }
   else if (item.state === 'conflict') text = 'Already exists: choose what to do';
-  else if (item.state === 'failed') text = `Failed: ${visibleText(item.error)}`;
+  else if (item.state === 'failed') text = `Failed: ${said(item.error)}`;
   else if (isSaving(item)) text = `Saving… · ${formatBytes(item.size)} sent`;
   else {
     const shown = item.shown ?? item.sent;
@@ -323,9 +323,13 @@ function failureGroup(group, actions) {
   const first = group[0];
   const n = group.length;
   const alike = group.every((i) => i.cause.text === first.cause.text);
-  const what = n === 1 ? `"${visibleText(first.path)}" was` : `${n} files were`;
-  const text = first.cause.kind === 'gone' ? `${first.cause.text}: ${what} not uploaded.`
-             : alike ? `${what} not uploaded: ${visibleText(first.cause.text)}`
+  const what = n === 1 ? `"${saidName(first.path)}" was` : `${n} files were`;
+  // The server's sentence names the file already: it is said once, on its own (a 400-character
+  // name filled ten lines, twice, QA pass 18).
+  const named = n === 1 && alike && namesFile(first.cause.text, first.path);
+  const text = first.cause.kind === 'gone' ? `${said(first.cause.text)}: ${what} not uploaded.`
+             : named ? `Not uploaded: ${said(first.cause.text)}`
+             : alike ? `${what} not uploaded: ${said(first.cause.text)}`
                      : groupText(first.cause.code, n);
   const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
                               hidden: group.every((i) => i.final) }, n === 1 ? 'Retry' : 'Retry all');
@@ -334,9 +338,9 @@ function failureGroup(group, actions) {
                   'Clear');
   clear.addEventListener('click', () => actions.clear(group));
   const shown = group.slice(0, kListedFailures);
-  const listed = (i) => h('li', {}, visibleText(i.path),
+  const listed = (i) => h('li', {}, saidName(i.path),
                           alike ? null : h('span', { class: 'item-meta' },
-                                           ` · ${visibleText(i.cause.text)}`));
+                                           ` · ${said(i.cause.text)}`));
   return h('div', { class: 'notice notice-error upload-failure', role: 'group',
                     'aria-label': 'Not uploaded' },
     h('p', {}, text),
@@ -345,6 +349,21 @@ function failureGroup(group, actions) {
                 n > shown.length ? h('li', {}, `and ${n - shown.length} more`) : null))
           : null,
     h('div', { class: 'form-actions' }, retry, clear));
+}
+
+// A sentence for a message: control characters made visible, long names in it shortened in the
+// middle; saidName() likewise for a name or path alone.
+function said(text) {
+  return shortenLongRuns(visibleText(text));
+}
+function saidName(path) {
+  return visibleText(shortName(path));
+}
+
+// True when the server's sentence `text` names the file at `path` (its name, or the path).
+function namesFile(text, path) {
+  const name = String(path).split('/').filter(Boolean).pop() ?? '';
+  return Boolean(name) && String(text).includes(name);
 }
 
 // The sentence of `n` failures of the error `code` whose messages differ.

@@ -273,14 +273,15 @@ export async function render(outlet, { params, query, signal, navigate }) {
     dock.classList.toggle('is-stuck', selected > 0 || busy);
   }
 
-  // "Move to…": a folder of the share (the picker starts at its top and stays inside: the
-  // server refuses a move into my own files, or anyone else's).
+  // "Move to…": a folder of the share (the picker starts at this folder and stays inside the
+  // share: the server refuses a move into my own files, or anyone else's).
   async function moveItems(items) {
     if (!items.length || ops.busy()) return;
     const top = chain[0];
     const target = await pickFolder({
       title: `Move ${itemsLabel(items)} to…`, confirmLabel: 'Move here',
       excludeIds: items.map((n) => n.id), root: { id: top.id, name: top.name },
+      startTrail: chain,  // It opens at this folder; its breadcrumbs go up to the share's top.
     });
     if (target) await ops.transfer('move', items, target.id, target.path);
   }
