@@ -211,13 +211,6 @@ int RetireDisk(const config::Config& config, const std::string& id) {
         "pair {}/{} (category {}) is empty: both disks are spares again; a running "
         "server lets them go on its next health round\n",
         pair->primary_id, pair->mirror_id, pair->category);
-    auto disks = pool.List();
-    if (disks && std::ranges::none_of(*disks, [&](const storage::DiskInfo& d) {
-          return d.role == storage::DiskRole::kPrimary && d.category == pair->category;
-        })) {
-      fmt::print("category {} has no pair left: its next account takes a pair of spares\n",
-                 pair->category);
-    }
     return 0;
   });
 }

@@ -213,7 +213,8 @@ class DiskPool {
   // `replace`. A failed disk of it stays failed (role spare) until healed. Only an empty pair:
   // kConflict, saying what still uses it, while owners are placed on it or moving to it, blobs
   // or bytes are recorded on it, erasures or repairs are queued for it or a resilver of it is
-  // unfinished. kConflict for a spare; kNotFound for an unknown id. Returns the former pair.
+  // unfinished, and for the only pair of its category (the pool would attach spares again).
+  // kConflict for a spare; kNotFound for an unknown id. Returns the former pair.
   Result<DiskPair> Retire(std::string_view disk_id);
   // Sets any state (resilver and the mirror use degraded/resilvering). kNotFound if unknown.
   Result<void> SetState(std::string_view disk_id, DiskState state);

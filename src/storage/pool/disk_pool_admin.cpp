@@ -385,10 +385,23 @@ Result<DiskPair> DiskPool::Retire(std::string_view disk_id) {
         held.push_back(fmt::format("the resilver of '{}' is {}", d.id, (*task)->state));
       }
     }
+    // A category keeps a pair: without one, the pool's next check attaches spares to it at once
+    // (the smallest: often the very disks retired), so retiring its last pair does nothing.
+    auto all = store.ListDisks();
+    if (!all) return Pass(all);
+    const bool another = std::ranges::any_of(*all, [&](const db::DiskRow& d) {
+      return d.role == "primary" && d.id != primary && d.category == first->category;
+    });
+    if (!another) {
+      held.push_back(
+          fmt::format("it is the only pair of category {} (a category keeps one: "
+                      "without it the pool attaches spares to it again at once)",
+                      out.category));
+    }
     if (!held.empty()) {
       return Fail(Errc::kConflict,
-                  "the pair of disk '{}' is in use: {}; only an empty pair goes "
-                  "back to the spares",
+                  "the pair of disk '{}' stays where it is: {}. Only an empty pair, and not "
+                  "the last of its category, goes back to the spares",
                   disk_id, fmt::join(held, ", "));
     }
     for (const db::DiskRow& d : pair) {

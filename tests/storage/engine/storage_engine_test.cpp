@@ -262,23 +262,33 @@ TEST_F(StorageEngineTest, HealthJobAppliesAdminStateChangesFromTheDatabase) {
 // that the disks start afresh (not as a "replaced" side of their old pair) wherever the pool
 // attaches them next.
 TEST_F(StorageEngineTest, HealthJobLetsARetiredPairGo) {
+  // A second pair in D, as the pool attaches when a category fills up.
+  config_.disks.push_back({"d2", "D", "memory:d2", 100 * G, "d2m", "primary"});
+  config_.disks.push_back({"d2m", "D", "memory:d2m", 100 * G, "d2", "mirror"});
   auto engine = OpenEngine();
   ASSERT_TRUE(engine) << engine.error().message;
   StorageEngine& e = **engine;
   jobs::DiskHealth health(e, health_ioc_.get_executor(), 3);
-  const std::shared_ptr<MirroredVolume> before = e.VolumeForPair("d1");
-  ASSERT_NE(before, nullptr);
-  ASSERT_TRUE(e.pool().Retire("d1"));
+  ASSERT_NE(e.VolumeForPair("d2"), nullptr);
+  ASSERT_TRUE(e.pool().Retire("d2"));
   ASSERT_TRUE(health.RunRound());
-  const std::shared_ptr<MirroredVolume> after = e.VolumeForPair("d1");
-  EXPECT_NE(after, before);
-  if (after) {  // Attached again by the round's near-full check (D had no pair left): afresh.
-    EXPECT_TRUE(after->state()->Usable(Side::kPrimary));
-    EXPECT_TRUE(after->state()->Usable(Side::kMirror));
-    EXPECT_FALSE(after->state()->Resilvering(Side::kMirror));
-  }
+  EXPECT_EQ(e.VolumeForPair("d2"), nullptr);
   const std::vector<std::string> ids = e.PairIds();
-  EXPECT_EQ(std::ranges::count(ids, "d1"), after ? 1 : 0);
+  EXPECT_EQ(std::ranges::count(ids, "d2"), 0);
+  EXPECT_EQ(std::ranges::count(ids, "d1"), 1);
+  // Attached again (here by hand, as the pool does), the disks make a fresh pair: no side of
+  // the old one replaced, nothing resilvering.
+  ASSERT_TRUE(e.pool().MarkFailed("d1"));
+  ASSERT_TRUE(e.pool().MarkFailed("d1m"));
+  auto placed = e.pool().Allocate(7, 60 * G);  // D has no pair in service: spares are attached.
+  ASSERT_TRUE(placed) << placed.error().message;
+  ASSERT_TRUE(health.RunRound());
+  auto fresh = e.VolumeForPair(placed->primary_id);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->state()->Usable(Side::kPrimary));
+  EXPECT_TRUE(fresh->state()->Usable(Side::kMirror));
+  EXPECT_FALSE(fresh->state()->Resilvering(Side::kPrimary));
+  EXPECT_FALSE(fresh->state()->Resilvering(Side::kMirror));
 }
 
 TEST_F(StorageEngineTest, NotWritableWhenBothSidesOfACategorysOnlyPairFailed) {
