@@ -39,19 +39,14 @@ std::uint64_t DiskPool::SmallestPlanBytes(const std::string& category) const {
   return 0;
 }
 
-// Attaches two spares to `category` as primary and mirror: the two smallest (ties by id) that
-// can each hold the category's smallest plan, so that a pair is never attached where no plan of
-// the category fits, and its two disks are alike (QA pass 19: a 60 GiB disk was paired with a
-// 300 GiB one for plans of 75 GB and more, using up the last spare). A spare of unknown size
-// (capacity 0) is taken as fitting. False when fewer than two such spares are left.
 // The unused spares that can hold a plan of `need` bytes (a capacity of 0 is unknown: taken);
-// `all` counts every unused spare.
+// `all`, when given, counts every unused spare.
 static std::vector<const db::DiskRow*> SparesFor(const std::vector<db::DiskRow>& disks,
-                                                 std::uint64_t need, std::size_t* all) {
+                                                 std::uint64_t need, std::size_t* all = nullptr) {
   std::vector<const db::DiskRow*> out;
   for (const db::DiskRow& d : disks) {
     if (d.role != "spare" || d.state != "spare") continue;
-    ++*all;
+    if (all) ++*all;
     if (d.capacity_bytes == 0 || static_cast<std::uint64_t>(d.capacity_bytes) >= need) {
       out.push_back(&d);
     }
@@ -59,6 +54,11 @@ static std::vector<const db::DiskRow*> SparesFor(const std::vector<db::DiskRow>&
   return out;
 }
 
+// Attaches two spares to `category` as primary and mirror: the two smallest (ties by id) that
+// can each hold the category's smallest plan, so that a pair is never attached where no plan of
+// the category fits, and its two disks are alike (QA pass 19: a 60 GiB disk was paired with a
+// 300 GiB one for plans of 75 GB and more, using up the last spare). A spare of unknown size
+// (capacity 0) is taken as fitting. False when fewer than two such spares are left.
 Result<bool> DiskPool::AttachSparePair(db::Transaction& tx, const std::string& category,
                                        Alerts& out) {
   db::DiskStore store(tx);
@@ -116,8 +116,7 @@ Result<void> DiskPool::FillCategory(db::Transaction& tx, const std::string& cate
         static_cast<double>(used) <= limit) {
       // Every pair out of service: the spares wait (see the header), but when no pair of them
       // is left for the next newcomer either, that is said now, not at a refused sign-up.
-      std::size_t all = 0;
-      if (!any_writable && SparesFor(*disks, SmallestPlanBytes(category), &all).size() < 2) {
+      if (!any_writable && SparesFor(*disks, SmallestPlanBytes(category)).size() < 2) {
         out.full.emplace_back(
             category,
             Alert{AlertKind::kNoCapacity, "",

@@ -240,18 +240,15 @@ Result<void> DiskPool::MarkHealthy(std::string_view disk_id) {
     const std::string state = row->role == "spare" ? "spare" : "healthy";
     if (row->state == state) return {};
     if (auto s = store.SetState(disk_id, state, now); !s) return s;
-    if (row->role == "spare") {
-      alert = Alert{AlertKind::kDiskRecovered, std::string(disk_id),
-                    fmt::format("disk '{}' ({}) is a usable spare again (was {}): it is in no "
-                                "pair, and the pool may attach it where a category fills up or "
-                                "use it for a replace",
-                                disk_id, row->uri, row->state)};
-      alert->to_spare = true;
-    } else {
-      alert = Alert{
-          AlertKind::kDiskRecovered, std::string(disk_id),
-          fmt::format("disk '{}' ({}) is {} again (was {})", disk_id, row->uri, state, row->state)};
-    }
+    const bool spare = row->role == "spare";
+    alert = Alert{AlertKind::kDiskRecovered, std::string(disk_id),
+                  spare ? fmt::format("disk '{}' ({}) is a usable spare again (was {}): it is in "
+                                      "no pair, and the pool may attach it where a category "
+                                      "fills up or use it for a replace",
+                                      disk_id, row->uri, row->state)
+                        : fmt::format("disk '{}' ({}) is {} again (was {})", disk_id, row->uri,
+                                      state, row->state)};
+    alert->to_spare = spare;
     return {};
   });
   if (r && alert) deps_.alerts.Raise(*alert);
