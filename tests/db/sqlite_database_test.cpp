@@ -290,7 +290,11 @@ TEST_F(SqliteDatabaseTest, ConcurrentReadersAlwaysSeeAConsistentSnapshot) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
-      for (int i = 0; i < 300; ++i) {
+      // 300 reads, then on (5 s at most) until the writer was seen committing in between: on a
+      // loaded machine the readers could finish before its first commit (a flake, not a bug).
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      for (int i = 0; i < 300 || (lowest >= highest && std::chrono::steady_clock::now() < deadline);
+           ++i) {
         auto r = db_->Read([&](Transaction& tx) -> Result<void> {
           auto a = tx.QueryOne("SELECT sum(bal) FROM acct");
           auto b = tx.QueryOne("SELECT bal FROM acct WHERE id = 2");
