@@ -172,14 +172,16 @@ net::awaitable<Response> QuotePlan(const BillingApi& api, Request& req) {
   auto q = co_await api.billing.QuotePlan(p.user.id, *size);
   if (!q) co_return Err(q.error(), req);
   co_return http::JsonResponse(
-      200, json::object{
-               {"size_gb", q->size_gb},
-               {"category", q->category},
-               {"monthly_price", q->monthly_price},
-               {"currency", q->currency},
-               {"prorated_amount", q->prorated_amount},
-               {"effective_at", Timestamp(q->effective_at)},
-               {"refusal", q->refusal.empty() ? json::value(nullptr) : json::value(q->refusal)}});
+      200,
+      json::object{{"size_gb", q->size_gb},
+                   {"category", q->category},
+                   {"monthly_price", q->monthly_price},
+                   {"currency", q->currency},
+                   {"prorated_amount", q->prorated_amount},
+                   {"effective_at", Timestamp(q->effective_at)},
+                   {"refusal", q->refusal.empty() ? json::value(nullptr) : json::value(q->refusal)},
+                   {"refusal_code",
+                    q->refusal.empty() ? json::value(nullptr) : json::value(q->refusal_code)}});
 }
 
 net::awaitable<Response> PutPlan(const BillingApi& api, Request& req) {

@@ -3,8 +3,8 @@
 // monthly price and "due today" change to what GET /api/v1/plan/quote says, the confirmation
 // names the amount, the change shows the new plan, the quota is 10 GiB in /me and in the
 // quota bar, and the invoice page shows the lines and total of GET /api/v1/invoices/{id}
-// and prints without the app's header. A category whose disks are too small refuses the
-// change (507 no_capacity) with the server's sentence, and nothing changes.
+// and prints without the app's header. A category whose disks are too small is refused by the
+// quote before anyone confirms (and by PUT /plan with 507 no_capacity), and nothing changes.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -333,7 +333,7 @@ describe('billing with a full category', () => {
     if (configDir) await rm(configDir, { recursive: true, force: true });
   });
 
-  test('50 GB on a category without room: no_capacity is explained, the plan stays',
+  test('50 GB on a category without room: the quote says so, the plan stays',
        async (t) => {
     if (skipReason) return t.skip(skipReason);
     const { context, page, problems } = await openSignedIn(browser, server.url, bea);
@@ -343,13 +343,21 @@ describe('billing with a full category', () => {
       await page.getByLabel('Size in GB').fill('50');
       await page.waitForFunction(
           () => document.querySelector('dd.quote-category')?.textContent === 'D');
-      await page.getByRole('button', { name: 'Change plan' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Change your plan to 50 GB?' });
-      await dialog.getByRole('button', { name: /^Change plan \(.* due\)$/ }).click();
-      const alert = page.locator('.plan-form .form-message[role="alert"]');
-      await alert.getByText('Your plan was not changed and nothing was charged.').waitFor();
-      assert.equal(await alert.locator('p').first().innerText(),
-                   'There is no room for a 50 GB plan on the storage of category D right now.');
+      // The quote says so before anyone confirms (QA pass 19b): the server's sentence, no
+      // "see what uses your space" (that is for a size below what is stored), no Change plan.
+      const note = page.locator('.quote-note.quote-refusal');
+      await note.getByText('This server has no room for a 50 GB plan right now').waitFor();
+      assert.equal(await note.locator('a').count(), 0);
+      assert.equal(await page.locator('dd.quote-due').innerText(), '—');
+      assert.ok(await page.getByRole('button', { name: 'Change plan' }).isDisabled());
+      const quote = await apiCall(server.url, 'GET', '/api/v1/plan/quote?size_gb=50', beaApi);
+      assert.equal(quote.body.refusal_code, 'no_capacity');
+      // A size that fits is offered again.
+      await page.getByLabel('Size in GB').fill('12');
+      await page.waitForFunction(
+          () => document.querySelector('dd.quote-category')?.textContent === 'B');
+      await page.locator('.quote-note:not(.quote-refusal)').waitFor();
+      assert.ok(await page.getByRole('button', { name: 'Change plan' }).isEnabled());
       const put = await apiCall(server.url, 'PUT', '/api/v1/plan',
                                 { ...beaApi, body: { size_gb: 50 } });
       assert.equal(put.status, 507);

@@ -184,13 +184,21 @@ TEST_F(BillingApiTest, UpgradeInvoicesAndRaisesTheQuotaAtOnce) {
   HttpResponse quote = As(ann_, "GET", "/api/v1/plan/quote?size_gb=1");
   ASSERT_EQ(quote.status, 200) << quote.body;
   EXPECT_EQ(BodyOf(quote).at("refusal"), BodyOf(down).at("error").at("message")) << quote.body;
-  EXPECT_TRUE(BodyOf(As(ann_, "GET", "/api/v1/plan/quote?size_gb=12")).at("refusal").is_null());
+  EXPECT_EQ(BodyOf(quote).at("refusal_code"), "below_usage") << quote.body;
+  json::object fits = BodyOf(As(ann_, "GET", "/api/v1/plan/quote?size_gb=12"));
+  EXPECT_TRUE(fits.at("refusal").is_null());
+  EXPECT_TRUE(fits.at("refusal_code").is_null());
   HttpResponse ended =
       As(ann_, "DELETE", after.HeaderOr("Location"), "", {{"Tus-Resumable", "1.0.0"}});
   EXPECT_EQ(ended.status, 204) << ended.body;
 
   EXPECT_EQ(Str(WaitUntilMoved(), "state"), "active") << "the move from A to B ends";
-  // No disk of category D has room for 50 GB: 507 and the plan, quota and invoices unchanged.
+  // No disk of category D has room for 50 GB: the quote says so before anyone confirms (and
+  // attaches no spare: there is none to attach here either way)...
+  HttpResponse no_room = As(ann_, "GET", "/api/v1/plan/quote?size_gb=50");
+  ASSERT_EQ(no_room.status, 200) << no_room.body;
+  EXPECT_EQ(BodyOf(no_room).at("refusal_code"), "no_capacity") << no_room.body;
+  // ... and the change gets 507 with the same sentence; the plan, quota and invoices unchanged.
   HttpResponse full = SetPlan("50");
   EXPECT_EQ(full.status, 507) << full.body;
   EXPECT_EQ(ErrorCode(full), "no_capacity");
@@ -198,6 +206,7 @@ TEST_F(BillingApiTest, UpgradeInvoicesAndRaisesTheQuotaAtOnce) {
   const std::string said = Str(BodyOf(full).at("error").as_object(), "message");
   EXPECT_NE(said.find("no room for a 50 GB plan"), std::string::npos) << said;
   EXPECT_EQ(said.find("disk"), std::string::npos) << said;
+  EXPECT_EQ(Str(BodyOf(no_room), "refusal"), said);
   EXPECT_EQ(Int(Plan(), "size_gb"), 10);
   EXPECT_EQ(Str(Plan(), "category"), "B");
   EXPECT_EQ(Quota(), static_cast<std::int64_t>(10 * kGiB));

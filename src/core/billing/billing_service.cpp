@@ -29,6 +29,15 @@ constexpr char kComplimentaryPlan[] =
     "Your plan was given to you by the administrator of this server, without charge. Ask them "
     "if you need another size.";
 
+// The user's sentence for a plan the disks have no room for (the pool's names disks).
+std::string NoRoomForPlan(std::int64_t size_gb) {
+  return fmt::format(
+      "This server has no room for a {} GB plan right now, so your plan stays as it was and "
+      "nothing is charged. The administrator has been told; try again later or pick a size in "
+      "another range.",
+      size_gb);
+}
+
 using db::BillingAccountRow;
 using db::BillingStore;
 using db::InvoiceRow;
@@ -275,14 +284,34 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
   if (!h) co_return std::unexpected(std::move(h.error()));
   const std::int64_t now = NowMs();
   const PlanChangeMoney money = UserChangeMoney(c, *h, MoneyOf(c, *h, now), size_gb, now);
-  Quote q{size_gb,    std::move(*category),  MonthlyPrice(c, size_gb),
-          c.currency, money.prorated_amount, now,
+  Quote q{size_gb,
+          std::move(*category),
+          MonthlyPrice(c, size_gb),
+          c.currency,
+          money.prorated_amount,
+          now,
+          "",
           ""};
   // Said before the user confirms, with the sentence the change itself would answer.
   if (h->account && h->account->complimentary) {
     q.refusal = kComplimentaryPlan;
+    q.refusal_code = "conflict";
   } else if (auto fits = CheckFits(*h, size_gb, false); !fits) {
     q.refusal = fits.error().message;
+    q.refusal_code = ErrcName(fits.error().code);
+  } else if (size_gb != h->allocation_gb) {
+    // The disks: a size whose category has no room now would be refused after the user
+    // confirmed (QA pass 19b). Asked as the change would ask, changing nothing.
+    const std::uint64_t bytes = static_cast<std::uint64_t>(size_gb) * storage::kGiB;
+    auto check = [this, user_id, bytes] { return deps_.pool.CheckRoom(user_id, bytes); };
+    Result<void> room = co_await RunBlocking(deps_.workers, std::move(check));
+    if (!room && room.error().code == Errc::kNoCapacity) {
+      // Not told to the admins from here: the change itself raises the alert if it is tried.
+      q.refusal = NoRoomForPlan(size_gb);
+      q.refusal_code = ErrcName(Errc::kNoCapacity);
+    } else if (!room && room.error().code != Errc::kNotFound) {
+      co_return std::unexpected(room.error());
+    }
   }
   co_return q;
 }
@@ -376,11 +405,7 @@ net::awaitable<Result<PlanChangeResult>> BillingService::ApplyPlanChange(
         } else if (e.code == Errc::kNoCapacity) {
           // The pool's message names disks: for the log (the admin got the capacity alert).
           spdlog::warn("plan change of user {} to {} GB refused: {}", user_id, size_gb, e.message);
-          e.message = fmt::format(
-              "This server has no room for a {} GB plan right now, so your plan stays as it "
-              "was and nothing is charged. The administrator has been told; try again later "
-              "or pick a size in another range.",
-              size_gb);
+          e.message = NoRoomForPlan(size_gb);
         }
         co_return std::unexpected(std::move(e));
       }

@@ -56,9 +56,11 @@ struct Quote {
   std::string currency;
   std::int64_t prorated_amount = 0;  // Due now; negative: credited to the balance.
   std::int64_t effective_at = 0;     // The change takes effect at once.
-  // The below_usage sentence PUT /plan would refuse this size with now (files, trash and uploads
-  // in progress take more than it holds); empty when it fits.
+  // The sentence PUT /plan would refuse this size with now, empty when it would be taken, and
+  // its error code: below_usage (files, trash and uploads in progress take more than it holds),
+  // no_capacity (the disks have no room for it), conflict (a plan given by the administrator).
   std::string refusal;
+  std::string refusal_code;
 };
 
 struct InvoiceLine {

@@ -159,6 +159,10 @@ class DiskPool {
   // kInvalidArgument when `new_bytes` is in the owner's category (that is Resize); kConflict
   // while a move is in progress; kNoCapacity as Allocate; kNotFound without an allocation.
   Result<MovePlan> BeginMove(std::int64_t owner_id, std::uint64_t new_bytes);
+  // Whether a plan of `new_bytes` for the owner would find room now, as Resize (same category)
+  // or BeginMove (spares attached as it would) would: kNoCapacity with the pool's sentence when
+  // not. Changes nothing (its transaction is rolled back) and raises no alert. For a quote.
+  Result<void> CheckRoom(std::int64_t owner_id, std::uint64_t new_bytes);
   // The owner's move in progress. kNotFound when there is none.
   Result<MovePlan> MoveOf(std::int64_t owner_id);
   // Switches the owner to the target pair inside the caller's write transaction (so whatever

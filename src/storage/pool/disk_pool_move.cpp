@@ -137,6 +137,42 @@ Result<MovePlan> DiskPool::BeginMove(std::int64_t owner_id, std::uint64_t new_by
   return plan;
 }
 
+Result<void> DiskPool::CheckRoom(std::int64_t owner_id, std::uint64_t new_bytes) {
+  auto category = CategoryForBytes(categories_, new_bytes);
+  if (!category) return Pass(category);
+  std::lock_guard op(op_mu_);
+  // What Resize or BeginMove would do, in a transaction that is always rolled back: this error
+  // ends it when the plan would fit.
+  const Error fits{Errc::kCancelled, "fits (a dry run)"};
+  auto dry = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
+    db::DiskStore store(tx);
+    auto a = store.GetAllocation(owner_id);
+    if (!a) return Pass(a);
+    if (!*a) return Fail(Errc::kNotFound, "owner {} has no allocation", owner_id);
+    auto disks = store.ListDisks();
+    if (!disks) return Pass(disks);
+    auto pair = FindPair(*disks, (*a)->primary_id);
+    if (!pair) return Pass(pair);
+    if (pair->primary->category == *category) {
+      const std::int64_t delta = static_cast<std::int64_t>(new_bytes) - (*a)->bytes;
+      if (delta > 0 && pair->allocated + static_cast<std::uint64_t>(delta) > pair->capacity) {
+        return Fail(Errc::kNoCapacity, "no capacity left on disk pair '{}' (category {})",
+                    pair->primary->id, *category);
+      }
+      return std::unexpected(fits);
+    }
+    Alerts alerts;
+    if (auto r = FillCategory(tx, *category, new_bytes, alerts, /*placing=*/true); !r) return r;
+    if (!alerts.full.empty())
+      return Fail(Errc::kNoCapacity, "{}", alerts.full.front().second.message);
+    auto target = ReservePair(tx, *category, new_bytes, alerts);
+    if (!target) return Pass(target);
+    return std::unexpected(fits);
+  });
+  if (!dry && dry.error().code == Errc::kCancelled) return {};
+  return dry;
+}
+
 Result<MovePlan> DiskPool::MoveOf(std::int64_t owner_id) {
   return deps_.db.Read([&](db::Transaction& tx) -> Result<MovePlan> {
     db::DiskStore store(tx);

@@ -728,6 +728,32 @@ TEST_F(DiskPoolTest, AnAbortedOrImpossibleMoveLeavesTheOwnerWhereTheyWere) {
   EXPECT_EQ(pool_->BeginMove(99, 30 * G).error().code, Errc::kNotFound);
 }
 
+// CheckRoom answers a quote: what Resize or BeginMove would answer now, changing nothing.
+TEST_F(DiskPoolTest, CheckRoomSaysWhetherAPlanWouldFitAndChangesNothing) {
+  EXPECT_EQ(Place(1, 10 * G), "b1");
+  EXPECT_TRUE(pool_->CheckRoom(1, 24 * G));  // A resize within b1's pair.
+  // D's pair holds 60 GiB: 74 GiB fits only on the spares, which BeginMove would attach.
+  EXPECT_TRUE(pool_->CheckRoom(1, 74 * G));
+  EXPECT_EQ(Disk("spare1").role, DiskRole::kSpare) << "a dry run attaches nothing";
+  EXPECT_EQ(Disk("d1").allocated_bytes, 0u);
+  EXPECT_TRUE(alerts_.Of(AlertKind::kSpareAttached).empty());
+  // With the spares gone to C, a 74 GiB plan has nowhere to go; a 55 GiB one still fits d1.
+  Place(2, 25 * G), Place(3, 25 * G), Place(4, 25 * G), Place(5, 25 * G);
+  const std::size_t told = alerts_.Of(AlertKind::kNoCapacity).size();
+  auto nowhere = pool_->CheckRoom(1, 74 * G);
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, Errc::kNoCapacity);
+  EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), told) << "only a real change alerts";
+  EXPECT_TRUE(pool_->CheckRoom(1, 50 * G));
+  // A resize past its own pair (d1's holds 60 GiB) has no room either.
+  EXPECT_EQ(Place(6, 50 * G), "d1");
+  EXPECT_TRUE(pool_->CheckRoom(6, 60 * G));
+  EXPECT_EQ(pool_->CheckRoom(6, 61 * G).error().code, Errc::kNoCapacity);
+  EXPECT_EQ(Disk("d1").allocated_bytes, 50 * G);
+  EXPECT_EQ(pool_->CheckRoom(99, 30 * G).error().code, Errc::kNotFound);
+  EXPECT_EQ(pool_->MoveOf(1).error().code, Errc::kNotFound);
+}
+
 TEST_F(DiskPoolTest, VolumesOpenOnceThroughTheFactory) {
   auto v = pool_->VolumeOf("b1");
   ASSERT_TRUE(v) << v.error().message;

@@ -96,8 +96,9 @@ export async function render(outlet, { signal }) {
   let lastQuote = null;
   let attempt = null;  // { size, category } of the change last sent.
 
-  // A quote refused (the size is below what is stored): its sentence instead of the price
-  // note, and no "Change plan" until another size is picked. `null` lifts it.
+  // A quote refused (the size is below what is stored, or the disks have no room for it): its
+  // sentence instead of the price note, and no "Change plan" until another size is picked.
+  // `null` lifts it.
   let refused = false;
   function refuse(text) {
     refused = Boolean(text);
@@ -137,9 +138,15 @@ export async function render(outlet, { signal }) {
       // Nothing would be due or take effect: the change is refused.
       due.value.textContent = '—';
       effective.value.textContent = '—';
-      replaceChildren(quoteNote, quote.refusal, ' ',
-                      h('a', { href: '/usage' }, 'See what uses your space'), ' or ',
-                      h('a', { href: '/trash' }, 'empty the trash'), '.');
+      // Too small for what is stored: where to free space. No room on the disks (no_capacity)
+      // or a plan given by the administrator: the sentence says what to do.
+      if ((quote.refusal_code ?? 'below_usage') === 'below_usage') {
+        replaceChildren(quoteNote, quote.refusal, ' ',
+                        h('a', { href: '/usage' }, 'See what uses your space'), ' or ',
+                        h('a', { href: '/trash' }, 'empty the trash'), '.');
+      } else {
+        quoteNote.textContent = quote.refusal;
+      }
     }
     refuse(quote.refusal || null);
     quoteBox.removeAttribute('aria-busy');
