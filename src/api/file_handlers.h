@@ -54,6 +54,7 @@ boost::json::object ActivityJson(const core::files::ActivityEntry& entry);
 
 // node_handlers.cpp
 net::awaitable<http::Response> GetNode(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> GetFolderSpace(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> ListChildren(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> ResolvePath(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> MakeFolders(const FileApi& api, http::Request& req);

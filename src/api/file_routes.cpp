@@ -14,6 +14,7 @@ void AddFileRoutes(http::Router& router, const FileApi& api) {
   add(Method::kPatch, "/api/v1/nodes/{id}", PatchNode);
   add(Method::kDelete, "/api/v1/nodes/{id}", DeleteNode);
   add(Method::kGet, "/api/v1/nodes/{id}/children", ListChildren);
+  add(Method::kGet, "/api/v1/nodes/{id}/space", GetFolderSpace);
   add(Method::kPost, "/api/v1/nodes/{id}/folders", MakeFolders);
   add(Method::kGet, "/api/v1/resolve", ResolvePath);
   add(Method::kPut, "/api/v1/nodes/{id}/content", PutContent);

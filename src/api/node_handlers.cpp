@@ -53,6 +53,22 @@ net::awaitable<Response> GetNode(const FileApi& api, Request& req) {
   co_return http::JsonResponse(200, NodeJson(*node, p.user));
 }
 
+// GET /api/v1/nodes/{id}/space: the space uploads into the folder count against (its owner's).
+net::awaitable<Response> GetFolderSpace(const FileApi& api, Request& req) {
+  const core::Principal& p = *CurrentPrincipal(req);
+  auto space = co_await api.files.SpaceOf(p.user.id, std::string(req.path_param("id")));
+  if (!space) co_return Err(space.error(), req);
+  const bool own = space->owner == nullptr;
+  json::object owner{{"id", std::to_string(own ? p.user.id : space->owner->id)},
+                     {"name", own ? p.user.name : space->owner->name},
+                     {"email", own ? p.user.email : space->owner->email}};
+  Response res = http::JsonResponse(200, json::object{{"quota_bytes", space->quota_bytes},
+                                                      {"free_bytes", space->free_bytes},
+                                                      {"owner", std::move(owner)}});
+  res.SetHeader("Cache-Control", "no-store");
+  co_return res;
+}
+
 net::awaitable<Response> ListChildren(const FileApi& api, Request& req) {
   const core::Principal& p = *CurrentPrincipal(req);
   auto options = ListOptionsOf(req, api.config);

@@ -317,6 +317,8 @@ TEST_F(SharesApiTest, ReadRecipientOpensAndDownloadsButChangesNothing) {
   denied.emplace_back("rename", Bob("PATCH", "/api/v1/nodes/" + file, Rename("b.txt")));
   denied.emplace_back("move", Bob("PATCH", "/api/v1/nodes/" + file, MoveTo(sub)));
   denied.emplace_back("delete", Bob("DELETE", "/api/v1/nodes/" + file));
+  // Nothing goes into a folder shared to view only: its space is not Bob's to see.
+  denied.emplace_back("space", Bob("GET", "/api/v1/nodes/" + docs + "/space"));
   for (const auto& [what, r] : denied) {
     EXPECT_EQ(r.status, 403) << what << ": " << r.body;
     EXPECT_EQ(ErrorCode(r), "forbidden") << what;
@@ -380,8 +382,25 @@ TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {
   const std::int64_t ann_before = Usage().at("used_bytes").as_int64();
   const std::int64_t bob_before = UsedBytesOf(Bob("GET", "/api/v1/me"));
 
+  // Before sending a byte, Bob's client can see how much of Ann's space is free (a dropped
+  // folder is checked against it, as against his own in his own folders).
+  HttpResponse space = Bob("GET", "/api/v1/nodes/" + in + "/space");
+  ASSERT_EQ(space.status, 200) << space.body;
+  EXPECT_EQ(BodyOf(space).at("owner").at("email"), "ann@example.com");
+  const json::object ann_usage = Usage();
+  const std::int64_t ann_free =
+      ann_usage.at("quota_bytes").as_int64() - ann_usage.at("used_bytes").as_int64() -
+      ann_usage.at("trash_bytes").as_int64() - ann_usage.at("reserved_bytes").as_int64();
+  EXPECT_EQ(BodyOf(space).at("free_bytes").as_int64(), ann_free) << space.body;
+  EXPECT_EQ(BodyOf(space).at("quota_bytes"), ann_usage.at("quota_bytes"));
+  HttpResponse own = Bob("GET", "/api/v1/nodes/root/space");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(BodyOf(own).at("owner").at("email"), "bob@example.com");
+
   HttpResponse up = PutAs(bob_, team, "b.txt", std::string(1000, 'b'));
   ASSERT_EQ(up.status, 201) << up.body;
+  EXPECT_EQ(BodyOf(Bob("GET", "/api/v1/nodes/" + team + "/space")).at("free_bytes").as_int64(),
+            ann_free - 1000);
   std::string uploaded = IdOf(up);
   EXPECT_EQ(BodyOf(up).at("owner").at("email"), "ann@example.com");
   EXPECT_EQ(Usage().at("used_bytes").as_int64(), ann_before + 1000);

@@ -159,6 +159,10 @@ class FileService {
 
   // ---- Usage -------------------------------------------------------------------------------
   net::awaitable<Result<Usage>> GetUsage(std::int64_t owner_id);
+  // The space uploads into folder `id` count against (its owner's), for a client that checks a
+  // dropped folder's size before sending a byte, also in a folder shared with the caller.
+  // kForbidden for a folder shared to view only; kNotFound as Get.
+  net::awaitable<Result<FolderSpace>> SpaceOf(Caller caller, std::string id);
   // The owner's live files and folders whose name contains `text` (trimmed; letters in
   // any case), then those shared with the owner (as AsSeenBy shows them), at most `limit`
   // (1–200) in all. kInvalidArgument for an empty or over-long text.

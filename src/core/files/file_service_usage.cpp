@@ -75,6 +75,26 @@ net::awaitable<Result<Usage>> FileService::GetUsage(std::int64_t owner_id) {
   co_return usage;
 }
 
+net::awaitable<Result<FolderSpace>> FileService::SpaceOf(Caller caller, std::string id) {
+  auto read = [&] {
+    return deps_.db.Read([&](db::Transaction& tx) -> Result<FolderSpace> {
+      auto node = Authorize(tx, caller, id, Permission::kEdit);
+      if (!node) return std::unexpected(std::move(node.error()));
+      auto quota = LoadQuota(tx, node->owner_id);
+      if (!quota) return std::unexpected(std::move(quota.error()));
+      FolderSpace space;
+      space.quota_bytes = quota->quota_bytes;
+      space.free_bytes = quota->free_bytes();
+      space.owner = node->owner;
+      // Small uploads in flight hold their bytes in this process, not in the table.
+      space.free_bytes -= static_cast<std::int64_t>(pending_->Sum(node->owner_id));
+      space.free_bytes = std::max<std::int64_t>(0, space.free_bytes);
+      return space;
+    });
+  };
+  co_return co_await RunBlocking(deps_.workers, read);
+}
+
 net::awaitable<Result<SearchResult>> FileService::Search(std::int64_t owner_id, std::string text,
                                                          int limit) {
   const std::string_view t = TrimSpace(text);

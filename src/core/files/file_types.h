@@ -130,6 +130,14 @@ struct SearchResult {
   bool truncated = false;
 };
 
+// The space uploads into a folder count against: its owner's (GET /nodes/{id}/space).
+struct FolderSpace {
+  std::int64_t quota_bytes = 0;
+  std::int64_t free_bytes = 0;  // quota - used (live and trash) - reserved, never below 0.
+  // The folder's owner; nullptr when it is the caller.
+  std::shared_ptr<const NodeOwner> owner;
+};
+
 struct Usage {
   std::int64_t quota_bytes = 0;
   std::int64_t used_bytes = 0;         // Live files.
