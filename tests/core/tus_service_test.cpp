@@ -40,6 +40,11 @@ class FakeTarget final : public TusTarget {
   std::map<std::string, std::string> files;           // path → bytes.
   std::optional<Error> prepare_error, reserve_error, upload_error;
   std::string last_reservation_id;
+  // As FileService, on_recorded runs in the transaction that records the file (when set).
+  db::Database* db = nullptr;
+  int recorded = 0;
+  // The process stops right after the file was recorded, before the caller heard of it.
+  bool stop_after_record = false;
 
   // As FileService: the checks, then the reservation of the declared size under the given id.
   net::awaitable<Result<std::string>> PrepareUpload(const UploadRequest& r) override {
@@ -70,9 +75,15 @@ class FakeTarget final : public TusTarget {
     if (bytes.size() != r.declared_size) co_return Fail(Errc::kInternal, "size differs");
     reservations.erase(r.reservation_id);
     files[r.path] = bytes;
+    ++recorded;
     UploadResult out;
     out.node.id = "node-" + r.path;
     out.node.sha256 = Sha256::HexOf(bytes);
+    if (db != nullptr && r.on_recorded) {
+      auto in_tx = db->Write([&](db::Transaction& tx) { return r.on_recorded(tx, out.node); });
+      if (!in_tx) co_return std::unexpected(in_tx.error());
+    }
+    if (stop_after_record) co_return Fail(Errc::kCancelled, "server stopping");
     co_return out;
   }
 };
@@ -163,6 +174,7 @@ class TusServiceTest : public ::testing::Test {
         db_->Write([&](db::Transaction& tx) { return db::AccountStore::InsertUser(tx, u); });
     ASSERT_TRUE(added) << added.error().message;
     config_.tus_expiry_h = 24;
+    target_.db = db_.get();
     Reopen();
   }
   // A new service over the same database and staging directory (a restart).
@@ -412,6 +424,28 @@ TEST_F(TusServiceTest, ResumePendingAssemblesWhatAStopInterrupted) {
   ioc_.run();
   EXPECT_EQ(target_.files.at("a.bin"), "abc");
   EXPECT_EQ(Run(tus_->Get(kOwner, up.id))->state, TusState::kDone);
+}
+
+// A process killed right after the file was recorded (before the upload's own row was updated)
+// saved it a second time at the next start: as "name (1)", or as a failed name_taken (QA pass
+// 21b). The row is marked done in the transaction that records the file.
+TEST_F(TusServiceTest, AnUploadRecordedJustBeforeAStopIsNotSavedAgainAtTheNextStart) {
+  TusUpload up = Create(3);
+  target_.stop_after_record = true;
+  ASSERT_FALSE(Append(up.id, 0, "abc"));
+  EXPECT_EQ(target_.recorded, 1);
+  target_.stop_after_record = false;
+  Reopen();
+  auto started = Run(tus_->ResumePending(ioc_.get_executor()));
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(*started, 0) << "nothing is left to assemble";
+  ioc_.restart();
+  ioc_.run();
+  EXPECT_EQ(target_.recorded, 1) << "saved once";
+  auto now = Run(tus_->Get(kOwner, up.id));
+  ASSERT_TRUE(now) << now.error().message;
+  EXPECT_EQ(now->state, TusState::kDone);
+  EXPECT_EQ(now->node_id, "node-a.bin");
 }
 
 // The server's storage full when the last byte arrives: the upload and its bytes are kept, the

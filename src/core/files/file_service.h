@@ -91,6 +91,10 @@ struct UploadRequest {
   // Optional: when the file last changed where it comes from (a sync client's or the browser's
   // File.lastModified), ms since the epoch; the node's modified_at. Now when not given.
   std::optional<std::int64_t> modified_at;
+  // Optional: written in the transaction that records the file, with the node as recorded (a
+  // resumable upload marks itself done there, so that a process killed right after the file was
+  // recorded cannot save it a second time at its next start: QA pass 21b).
+  std::function<Result<void>(db::Transaction&, const Node&)> on_recorded;
 };
 
 // The name rule of an upload that is on its way (a resumable one, between two PATCHes): whether

@@ -539,6 +539,9 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
             tx, owner, NoRoomFor("upload", blob.info.size, free_before, q->quota_bytes)));
       }
     }
+    if (request.on_recorded) {
+      if (auto r = request.on_recorded(tx, result.node); !r) return std::unexpected(r.error());
+    }
     auto seen = AsSeenBy(tx, request.caller, std::move(result.node));
     if (!seen) return std::unexpected(seen.error());
     result.node = std::move(*seen);

@@ -489,7 +489,7 @@ net::awaitable<Result<int>> TusService::ResumePending(net::any_io_executor execu
   for (const db::TusUploadRecord& rec : *pending) {
     TusUpload upload = FromRecord(rec);
     upload.state = TusState::kAssembling;
-    StartAssembly(upload, executor);
+    StartAssembly(upload, executor, /*left_over=*/true);
   }
   co_return static_cast<int>(pending->size());
 }

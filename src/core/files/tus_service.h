@@ -140,8 +140,11 @@ class TusService {
   // from then on).
   net::awaitable<Result<void>> FailUpload(const TusUpload& upload, const Error& why);
   // Starts (or joins) the assembly of `upload` on `executor`.
-  std::shared_ptr<Assembly> StartAssembly(const TusUpload& upload, net::any_io_executor executor);
-  net::awaitable<void> RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly);
+  // `left_over`: left by a previous run (ResumePending): its outcome is logged, one line each.
+  std::shared_ptr<Assembly> StartAssembly(const TusUpload& upload, net::any_io_executor executor,
+                                          bool left_over = false);
+  net::awaitable<void> RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly,
+                                   bool left_over);
   net::awaitable<Result<TusUpload>> Assemble(TusUpload upload);
   bool TryMarkBusy(const std::string& id);
   void ClearBusy(const std::string& id);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // TusService, assembly: once the last byte of an upload is durable, its staging file is streamed
 // through FileService::Upload in a task of its own that every waiting request joins.
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -87,7 +89,8 @@ net::awaitable<Result<TusUpload>> TusService::AwaitAssembly(TusUpload upload) {
 }
 
 std::shared_ptr<TusService::Assembly> TusService::StartAssembly(const TusUpload& upload,
-                                                                net::any_io_executor executor) {
+                                                                net::any_io_executor executor,
+                                                                bool left_over) {
   std::shared_ptr<Assembly> assembly;
   {
     std::lock_guard lock(mutex_);
@@ -97,15 +100,25 @@ std::shared_ptr<TusService::Assembly> TusService::StartAssembly(const TusUpload&
   }
   // Detached from the request: a dropped connection or a stopping server does not cut it short
   // (a stop leaves the row in state assembling for ResumePending).
-  net::co_spawn(executor, RunAssembly(upload, assembly), [](std::exception_ptr e) {
+  net::co_spawn(executor, RunAssembly(upload, assembly, left_over), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   return assembly;
 }
 
-net::awaitable<void> TusService::RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly) {
+net::awaitable<void> TusService::RunAssembly(TusUpload upload, std::shared_ptr<Assembly> assembly,
+                                             bool left_over) {
   const std::string id = upload.id;
+  const std::string path = upload.path;
   Result<TusUpload> result = co_await Assemble(std::move(upload));
+  // What became of an upload the previous run left (an operator explaining a user's file).
+  if (left_over && result && result->state == TusState::kDone) {
+    spdlog::info("resumable upload {} ({}) of user {} saved as node {}", id, path, result->owner_id,
+                 result->node_id);
+  } else if (left_over) {
+    spdlog::warn("resumable upload {} ({}) left by the previous run not saved: {}", id, path,
+                 result ? result->error : result.error().message);
+  }
   {
     std::lock_guard lock(mutex_);
     assembling_.erase(id);
@@ -139,6 +152,11 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
     request.declared_size = static_cast<std::uint64_t>(upload.length);
     request.reservation_id = upload.id;
     request.modified_at = upload.modified_at;
+    // Done in the same transaction as the file: never saved twice (QA pass 21b: a kill between
+    // the two made the next start save it again, as "name (1)" or as a failed name_taken).
+    request.on_recorded = [&upload, this](db::Transaction& tx, const Node& node) {
+      return db::TusStore::SetDone(tx, upload.id, node.id, ToUnixMs(deps_.clock.Now()));
+    };
     uploaded = co_await target_.Upload(std::move(request), source);
   } else {
     uploaded = std::unexpected(file.error());
@@ -160,9 +178,9 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
   }
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto finish = [this, &upload, &uploaded, now] {
-    auto marked = deps_.db.Write([&](db::Transaction& tx) {
-      return uploaded ? db::TusStore::SetDone(tx, upload.id, uploaded->node.id, now)
-                      : db::TusStore::SetFailed(tx, upload.id, uploaded.error().message, now);
+    // Done was recorded with the file.
+    auto marked = uploaded ? Result<void>{} : deps_.db.Write([&](db::Transaction& tx) {
+      return db::TusStore::SetFailed(tx, upload.id, uploaded.error().message, now);
     });
     if (marked) staging_.Remove(upload.id);
     return marked;
