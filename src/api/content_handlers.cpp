@@ -10,7 +10,9 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_set>
 
 #include "api/auth_middleware.h"
@@ -65,11 +67,53 @@ Result<core::files::OnConflict> ParseOnConflict(const std::optional<std::string>
   return Fail(Errc::kInvalidArgument, "on_conflict must be fail, replace or rename, not '{}'.", *v);
 }
 
-// Folder zips streaming now (files.zip_max_concurrent).
-std::atomic<int> g_active_zips{0};
+// Folder zips streaming now (files.zip_max_concurrent), in all and by whom: one person (a user,
+// or a link's visitors from one address) holds at most half of them, so that their slow or stuck
+// downloads do not shut everyone else out (QA pass 21b).
+struct ZipSlots {
+  std::mutex mu;
+  int active = 0;
+  std::map<std::string, int, std::less<>> by;
+};
+ZipSlots g_zips;
 
-struct ZipSlot {
-  ~ZipSlot() { --g_active_zips; }
+class ZipSlot {
+ public:
+  explicit ZipSlot(std::string who) : who_(std::move(who)) {}
+  ~ZipSlot() {
+    std::lock_guard lock(g_zips.mu);
+    --g_zips.active;
+    if (--g_zips.by[who_] <= 0) g_zips.by.erase(who_);
+  }
+  // A slot for `who`, or nullptr with the sentence that says why not.
+  static std::shared_ptr<ZipSlot> Take(std::string who, int max, std::string& why) {
+    max = std::max(max, 1);
+    const int per_person = std::max(1, max / 2);
+    std::lock_guard lock(g_zips.mu);
+    if (g_zips.active >= max) {
+      why =
+          "Too many folder downloads are running on this server right now; yours can start "
+          "when one of them ends. Try again in a few seconds.";
+      return nullptr;
+    }
+    int& mine = g_zips.by[who];
+    if (mine >= per_person) {
+      why = mine == 1 ? std::string(
+                            "You have 1 folder download running already; let it finish "
+                            "first.")
+                      : fmt::format(
+                            "You have {} folder downloads running already; let one of "
+                            "them finish first.",
+                            mine);
+      return nullptr;
+    }
+    ++mine;
+    ++g_zips.active;
+    return std::make_shared<ZipSlot>(std::move(who));
+  }
+
+ private:
+  std::string who_;
 };
 
 }  // namespace
@@ -99,15 +143,17 @@ http::Response ZipResponse(const FileApi& api, const Node& folder, const http::R
           req.request_id());
     }
   }
-  if (++g_active_zips > std::max(api.config.zip_max_concurrent, 1)) {
-    --g_active_zips;
-    http::Response busy = http::ErrorResponse(
-        Error{Errc::kUnavailable, "Too many folder downloads are running; try again shortly."},
-        req.request_id());
+  const core::Principal* who = CurrentPrincipal(req);
+  std::string why;
+  // Released with the response (also for HEAD).
+  std::shared_ptr<ZipSlot> slot =
+      ZipSlot::Take(who ? "user " + std::to_string(who->user.id) : "from " + req.remote_address(),
+                    api.config.zip_max_concurrent, why);
+  if (!slot) {
+    http::Response busy = http::ErrorResponse(503, "unavailable", why);
     busy.SetHeader("Retry-After", "5");
     return busy;
   }
-  auto slot = std::make_shared<ZipSlot>();  // Released with the response (also for HEAD).
   http::PushBody body;
   core::files::FileService* files = &api.files;
   const std::size_t count = only.size();

@@ -499,7 +499,15 @@ net::awaitable<void> ServeRequests(Transport& stream, const SessionEnv& env, Con
     if (hec) {
       std::optional<Response> answer;
       if (hec == bhttp::error::header_limit) {
-        answer = TransportError(431, "header_too_large", "request header is too large");
+        // Mostly a very long address (a deep upload path in the query): say what to do (QA pass
+        // 21b: "request header is too large" read like a client bug).
+        answer = TransportError(
+            431, "header_too_large",
+            fmt::format("The request's address and headers are longer than this server takes "
+                        "({} KiB); nothing was done. For a deep path, create its folders first "
+                        "(POST /api/v1/nodes/{{id}}/folders) and upload into the last one by its "
+                        "id with a short path.",
+                        opts.max_header_bytes / 1024));
       } else if (IsHttpError(hec) && hec != bhttp::error::end_of_stream &&
                  hec != bhttp::error::partial_message) {
         // Say what was wrong ("bad Content-Length", "bad Transfer-Encoding"…: Beast's words), so

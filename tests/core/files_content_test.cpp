@@ -128,6 +128,11 @@ TEST(NoRoomForTest, MoreThanThePlanSaysSoWhateverIsFree) {
             "This copy needs 600 MB but only 500 MB of your 1 GB is free.");
   EXPECT_EQ(NoRoomFor("upload", 10, 0, gb).message,
             "This upload needs 10 bytes but your 1 GB plan is full.");
+  // Two sizes that look the same when rounded say their bytes (QA pass 21b: "needs 4 GB but
+  // only 4.0 GB of your 20 GB is free").
+  EXPECT_EQ(NoRoomFor("upload", 4 * gb, 4 * gb - (40 << 20), 20 * gb).message,
+            fmt::format("This upload needs {} bytes but only {} bytes of your 20 GB is free.",
+                        4 * gb, 4 * gb - (40 << 20)));
 }
 
 TEST_F(FilesContentTest, ReservationsAreExactToTheByte) {

@@ -60,6 +60,8 @@ TEST(HttpLimits, OversizedHeaderIs431AndClose) {
   auto r = c->ReadResponse();
   ASSERT_TRUE(r) << r.error().message;
   ExpectJsonError(*r, 431, "header_too_large");
+  // It says the limit and what to do about a deep path (QA pass 21b).
+  EXPECT_NE(r->body.find("longer than this server takes (4 KiB)"), std::string::npos) << r->body;
   EXPECT_EQ(r->HeaderOr("Connection"), "close");
   EXPECT_TRUE(c->WaitForPeerClose(milliseconds(2000)));
   EXPECT_NE(server.metrics().RenderPrometheus().find(

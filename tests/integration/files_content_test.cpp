@@ -706,10 +706,13 @@ class FilesZipLimitTest : public FilesContentTest {
  protected:
   void SetUp() override {
     FilesTest::SetUp();
-    StartWithUser({{"NIMBUS_FILES_ZIP_MAX_CONCURRENT", "1"}});
+    StartWithUser({{"NIMBUS_FILES_ZIP_MAX_CONCURRENT", "2"}});
   }
 };
 
+// Two zips at once on this server, at most one of them a person's (half of the limit): one user's
+// slow or stuck download does not shut the others out, and the 503 says which limit it met (QA
+// pass 21b: "service unavailable, try again later").
 TEST_F(FilesZipLimitTest, ZipsBeyondTheLimitGet503WithRetryAfter) {
   HttpResponse put = Put("root", "Big/a.bin", Bytes(32 << 20, 9));
   ASSERT_EQ(put.status, 201) << put.body;
@@ -725,6 +728,33 @@ TEST_F(FilesZipLimitTest, ZipsBeyondTheLimitGet503WithRetryAfter) {
   EXPECT_EQ(busy.status, 503) << busy.body;
   EXPECT_EQ(ErrorCode(busy), "unavailable");
   EXPECT_EQ(busy.HeaderOr("Retry-After"), "5");
+  EXPECT_EQ(BodyOf(busy).at("error").at("message").as_string(),
+            "You have 1 folder download running already; let it finish first.");
+  // Someone else gets the server's second slot (and holds it: the server is full now).
+  SignUp("bob@example.com");
+  Browser bob = LogIn("bob@example.com");
+  HttpResponse bobs =
+      Call("PUT", "/api/v1/nodes/root/content?path=Other/b.bin", Bytes(32 << 20, 3), &bob);
+  ASSERT_EQ(bobs.status, 201) << bobs.body;
+  auto bob_slow = HttpClient::Connect(port());
+  ASSERT_TRUE(bob_slow);
+  ASSERT_TRUE(bob_slow->SendRaw(
+      fmt::format("GET /api/v1/nodes/{}/content HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+                  std::string(BodyOf(bobs).at("parent_id").as_string()), bob.cookie)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // Not read: it stays running.
+  HttpResponse full = Call("GET", "/api/v1/nodes/root/content", "", &bob);
+  EXPECT_EQ(full.status, 503) << full.body;
+  SignUp("cy@example.com");
+  Browser cy = LogIn("cy@example.com");
+  HttpResponse server_full = Call("GET", "/api/v1/nodes/root/content", "", &cy);
+  EXPECT_EQ(server_full.status, 503) << server_full.body;
+  EXPECT_NE(std::string(BodyOf(server_full).at("error").at("message").as_string())
+                .find("Too many folder downloads are running on this server"),
+            std::string::npos)
+      << server_full.body;
+  bob_slow->WaitForPeerClose(std::chrono::milliseconds(1));  // What came so far: its head.
+  EXPECT_TRUE(bob_slow->TakeBuffered().starts_with("HTTP/1.1 200"));
+  bob_slow->Close();
   slow->Close();  // The server's write fails, the zip stops and frees its slot.
   int status = 0;
   for (int i = 0; i < 50 && status != 200; ++i) {

@@ -82,7 +82,13 @@ Error NoRoomForPlan(std::string_view kind, std::uint64_t bytes, std::int64_t fre
                              HumanBytes(quota))};
   }
   std::string have = HumanBytes(free);
-  if (need == have) {  // "needs 39.1 KB but only 39.1 KB": say the exact bytes instead.
+  // "needs 39.1 KB but only 39.1 KB", "needs 4 GB but only 4.0 GB" (QA pass 21b): the same when
+  // shown, so the exact bytes instead.
+  auto shown = [](std::string t) {
+    if (auto dot = t.find(".0 "); dot != std::string::npos) t.erase(dot, 2);
+    return t;
+  };
+  if (shown(need) == shown(have)) {
     need = fmt::format("{} bytes", bytes);
     have = fmt::format("{} bytes", free);
   }
@@ -99,9 +105,13 @@ Result<void> InsertReservation(db::Transaction& tx, std::int64_t owner_id, std::
   quota->reserved_bytes += static_cast<std::int64_t>(pending_bytes);
   auto free = static_cast<std::uint64_t>(quota->free_bytes());
   if (bytes > free) {
-    return std::unexpected(WithTrashHint(
-        tx, owner_id,
-        NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes, quota->reserved_bytes)));
+    Error e =
+        NoRoomFor(kind, bytes, quota->free_bytes(), quota->quota_bytes, quota->reserved_bytes);
+    // Larger than the whole plan: emptying the trash would not make it fit (QA pass 21b).
+    if (bytes > static_cast<std::uint64_t>(std::max<std::int64_t>(quota->quota_bytes, 0))) {
+      return std::unexpected(std::move(e));
+    }
+    return std::unexpected(WithTrashHint(tx, owner_id, std::move(e)));
   }
   return tx.Exec(
       "INSERT INTO reservations (id, owner_id, bytes, kind, created_at) VALUES (?, ?, ?, ?, ?)",
