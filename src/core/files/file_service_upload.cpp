@@ -332,8 +332,10 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
       if (!q) return std::unexpected(q.error());
       quota = *q;
       // Likely full (the pending reservations are checked below): the trash, for the message.
+      // (Not for more than the whole plan: emptying the trash would not make it fit.)
       if (static_cast<std::uint64_t>(quota.free_bytes()) <
-          bytes + pending_->Sum(parent->owner_id)) {
+              bytes + pending_->Sum(parent->owner_id) &&
+          bytes <= static_cast<std::uint64_t>(std::max<std::int64_t>(quota.quota_bytes, 0))) {
         full = WithTrashHint(tx, parent->owner_id, Error{Errc::kQuotaExceeded, ""}).message;
       }
       // Without one (no allocation), Upload's own Write looks again and reports it.
