@@ -22,8 +22,12 @@ export function mountBillingBanners(target) {
 // Redraws the banners from a /me body (null: signed out, no banners).
 export function showBillingBanners(me) {
   if (!slot) return;
-  slot.replaceChildren(...(me ? [pastDueBanner(me.billing), usageBanner(me.usage)] : [])
-    .filter(Boolean));
+  const banners = (me ? [pastDueBanner(me.billing), usageBanner(me.usage)] : []).filter(Boolean);
+  // The same banners as shown (the quota bar reads /me again every 20 s): left as they are, so
+  // a screen reader does not hear the alert again and nothing on the page moves.
+  const shown = [...slot.children];
+  if (shown.length === banners.length && banners.every((b, i) => b.isEqualNode(shown[i]))) return;
+  slot.replaceChildren(...banners);
 }
 
 // The highest threshold (85, 90, 95) that `usage` has reached, or 0; and the whole percent.

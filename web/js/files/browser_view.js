@@ -2,15 +2,19 @@
 // that load as the list scrolls (browser_bulk.js acts on the selection: delete, move, copy,
 // with progress), "select all items in this folder", rename, download, drag and drop (rows
 // onto folders and breadcrumbs; files and folders from the desktop to upload), upload
-// buttons, the quota bar, the uploads panel and a "show deleted items" toggle. The list is
-// looked at again when the tab comes back into view (another tab or device may have changed
-// it), and Back returns to as many rows, scrolled as far, as were shown. A file's name opens
+// buttons, the quota bar, the uploads panel and a "show deleted items" toggle. The list
+// follows what another tab, device or person changes (live_refresh.js: a quiet look when the
+// tab comes back into view and every 20 s; the folder itself renamed or moved elsewhere shows
+// its new path, deleted it gives way to the nearest folder left, with a note), and Back
+// returns to as many rows, scrolled as far, as were shown. A file's name opens
 // the viewer (preview.js); its Download link and the toolbar's Download download. Each row's
 // "⋯" menu renames, moves, copies or deletes its item without ticking it; the toolbar of the
 // actions on the ticked items sticks to the top of the window while something is selected.
 import { checkDownload } from '../api.js';
 import { announce, h, replaceChildren, rovingToolbar, typesText } from '../dom.js';
+import { shortName } from '../format.js';
 import { messageBox } from '../forms.js';
+import { kAppName } from '../layout.js';
 import { requireUser } from '../session.js';
 import { listShares, sharedUrl } from '../shares/share_api.js';
 import { openShareDialog } from '../shares/share_dialog.js';
@@ -23,6 +27,7 @@ import {
 } from './item_actions.js';
 import { folderListing, kMaxPage, kPageSize } from './folder_listing.js';
 import { autoLoad, restoreScroll, savedPlace, trackPlace } from './listing_pager.js';
+import { keepFocusOnRow, liveRefresh, nearestFolder } from './live_refresh.js';
 import {
   contentUrl, folderUrl, getNode, resolvePath, restoreItem, splitPath,
 } from './node_api.js';
@@ -31,7 +36,7 @@ import { searchForm } from './search_view.js';
 import { selectAllBanner } from './select_all_banner.js';
 import { captureDrop } from './tree_walk.js';
 import { openPreview } from './preview.js';
-import { uploadPanel, uploadPlan } from './uploads.js';
+import { uploadingInto, uploadPanel, uploadPlan } from './uploads.js';
 
 // The most items a zip of a selection (?only=id,…) takes: their ids fit the server's 16 KiB
 // request header limit with room for the rest of the request.
@@ -102,7 +107,7 @@ function goneText(names) {
 
 export async function render(outlet, { params, query, signal, navigate, from }) {
   await requireUser();
-  const path = '/' + splitPath(params.rest).join('/');
+  let path = '/' + splitPath(params.rest).join('/');  // Follows the folder's renames and moves.
   let folder;
   try {
     folder = path === '/' ? await getNode('root', { signal })
@@ -204,7 +209,8 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
       table.remove(ids);
     },
   });
-  const listing = folderListing({ folderId: folder.id, basePath: path, state, table, afterPage });
+  const listing = folderListing({ folderId: folder.id, basePath: () => path, state, table,
+                                  afterPage });
   const banner = selectAllBanner({
     onSelectAll: () => run(selectWholeFolder),
     onClear: () => table.clearSelection(),
@@ -236,10 +242,10 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   const dock = h('div', { class: 'toolbar-dock' }, ops.element, selectionBar, banner.element);
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list; drop files here to upload' },
                  table.element);
+  const heading = h('h1', {}, folder.name && path !== '/' ? folder.name : 'Files');
+  let crumbs = splitPath(path).length ? breadcrumbs(path) : null;
   outlet.append(h('section', { class: 'files-page' },
-                  h('div', { class: 'files-head' }, h('h1', {}, folder.name && path !== '/'
-                                                                  ? folder.name : 'Files'),
-                    splitPath(path).length ? breadcrumbs(path) : null, searchForm(navigate)),
+                  h('div', { class: 'files-head' }, heading, crumbs, searchForm(navigate)),
                   quota, message, toolbar, dock, pickers.inputs,
                   // Above the list, where it is seen while a long folder scrolls below.
                   uploadPanel(), table.sortControl, zone, listEnd));
@@ -288,17 +294,10 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   };
   document.addEventListener('keydown', onKey);
   const stopRefresh = refreshAfterUploads(folder.id, () => run(reload, { keep: true }));
-  // Back in this tab (another tab or device may have changed the folder): look again.
-  let lastLook = 0;
-  const onReturn = () => {
-    if (document.visibilityState === 'hidden' || !zone.isConnected || ops.busy()) return;
-    // A tab switch brings both events: one look.
-    if (document.querySelector('dialog[open]') || Date.now() - lastLook < 500) return;
-    lastLook = Date.now();
-    refresh();
-  };
-  document.addEventListener('visibilitychange', onReturn);
-  window.addEventListener('focus', onReturn);
+  // Another tab, device or person may change the folder: looked at again quietly.
+  const live = liveRefresh({ element: zone, look,
+                             waits: () => ops.busy() || uploadingInto(folder.id),
+                             rows: () => state.items.length + state.deleted.length });
 
   const skip = skipLink();
   pager = autoLoad(listEnd, () => {
@@ -311,8 +310,7 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   tracker = trackPlace(() => pageUrl, placeNow, place?.scrollY ?? 0);
   return () => {
     document.removeEventListener('keydown', onKey);
-    document.removeEventListener('visibilitychange', onReturn);
-    window.removeEventListener('focus', onReturn);
+    live.stop();
     stopRefresh();
     tracker.stop();
     pager.stop();
@@ -325,15 +323,53 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
     quota.update();
   }
 
-  // The look when the tab comes back: no message of its own unless the folder is gone.
-  async function refresh() {
+  // The live refresh's look: the folder itself (renamed, moved or deleted elsewhere?), then its
+  // rows and the quota bar, drawn only where something changed. Failures reject, and the live
+  // refresh drops them: nothing on the page changes, and the next look tries again.
+  // `free()`: the page may change now (live_refresh.js).
+  async function look(free) {
+    let now;
     try {
-      await reload();
+      now = await getNode(folder.id, { signal });
     } catch (err) {
-      if (err?.status !== 404) return;  // Offline for a moment: the next look will do.
-      message.error('This folder was deleted or moved elsewhere meanwhile. ',
-                    h('a', { href: '/trash' }, 'See the Trash'));
+      if (err?.status === 404) await leaveDeletedFolder(free);
+      throw err;
     }
+    if ((now.path || '/') !== path) {
+      if (!free()) return;
+      showMoved(now);
+    }
+    folder = now;
+    await keepFocusOnRow(table.element, 'id', () => listing.refresh(free));
+    quota.update();
+  }
+
+  // The folder was renamed or moved elsewhere: its new name and path (heading, breadcrumbs,
+  // the tab's title, the URL), the list staying as it is.
+  function showMoved(now) {
+    path = now.path || '/';
+    const name = path === '/' ? 'Files' : now.name;
+    heading.textContent = name;
+    document.title = `${name} · ${kAppName}`;
+    const hadFocus = crumbs?.contains(document.activeElement);
+    const next = breadcrumbs(path);
+    crumbs?.replaceWith(next);
+    crumbs = next;
+    if (hadFocus) crumbs.querySelector('a[aria-current="page"]')?.focus();
+    pageUrl = new URL(folderUrl(path, location.search), location.href).href;
+    history.replaceState(history.state, '', pageUrl);
+    announce(`This folder was renamed or moved elsewhere: it is now ${path}.`);
+  }
+
+  // The folder was deleted elsewhere (or with a folder above it): the nearest folder that is
+  // left shows instead, with a note saying why.
+  async function leaveDeletedFolder(free) {
+    const to = await nearestFolder(folder, path);
+    if (!free()) return;  // Once the dialog (…) that opened meanwhile is closed.
+    const toName = to.path === '/' ? 'Files' : to.name;
+    carried = `The folder "${shortName(folder.name)}" was deleted elsewhere; showing ` +
+              `"${shortName(toName)}" instead.`;
+    await navigate(folderUrl(to.path), { replace: true });
   }
 
   function afterPage() {

@@ -2,14 +2,16 @@
 // (state.sort, state.order), and, when shown (state.showDeleted), the items deleted from it.
 // The first rows are drawn over what is shown (a reload keeps as many rows as were loaded; the
 // table reuses the rows that did not change); later pages are appended. Requests go one after
-// another, so none draws over a newer one.
+// another, so none draws over a newer one. refresh() is the live refresh's quiet look: it draws
+// nothing when nothing changed.
+import { sameItems } from './live_refresh.js';
 import { listChildren, listTrash } from './node_api.js';
 
 export const kPageSize = 200;  // Rows a scroll to the end (or Load more) adds.
 export const kMaxPage = 1000;  // The API's largest page: reloads and "select all" use it.
 
 // Up to `rows` items (at least one page) of a paged list: { items, cursor } (cursor: more).
-async function firstRows(fetchPage, rows) {
+export async function firstRows(fetchPage, rows) {
   const items = [];
   let cursor = null;
   do {
@@ -23,6 +25,7 @@ async function firstRows(fetchPage, rows) {
 
 // state: { sort, order, showDeleted, and what this fills: items, cursor, deleted,
 // deletedCursor, drawn }. table: fileTable(). afterPage() runs after each change of the rows.
+// basePath(): the folder's path now (it changes when the folder is renamed or moved elsewhere).
 export function folderListing({ folderId, basePath, state, table, afterPage }) {
   let queue = Promise.resolve();
   function serial(fn) {
@@ -48,11 +51,31 @@ export function folderListing({ folderId, basePath, state, table, afterPage }) {
     } else {
       [state.deleted, state.deletedCursor] = [[], null];
     }
-    table.draw(state.items, { basePath, sort: state.sort, order: state.order,
+    drawAll();
+    if (failed) throw failed;
+  }
+
+  function drawAll() {
+    table.draw(state.items, { basePath: basePath(), sort: state.sort, order: state.order,
                               deleted: state.deleted });
     state.drawn = true;
     afterPage();
-    if (failed) throw failed;
+  }
+
+  // The rows shown, read again: drawn only when something changed and `free()` says the page
+  // may change now (resolves to true then). Any failure rejects with nothing changed.
+  async function refresh(free) {
+    const live = await firstRows(children, Math.max(kPageSize, state.items.length));
+    const gone = state.showDeleted ? await firstRows(deleted, state.deleted.length)
+                                   : { items: [], cursor: null };
+    const same = sameItems(live.items, state.items) && !live.cursor === !state.cursor &&
+                 sameItems(gone.items, state.deleted) && !gone.cursor === !state.deletedCursor;
+    if (!same && !free()) return false;
+    [state.cursor, state.deletedCursor] = [live.cursor, gone.cursor];
+    if (same) return false;
+    [state.items, state.deleted] = [live.items, gone.items];
+    drawAll();
+    return true;
   }
 
   return {
@@ -61,6 +84,9 @@ export function folderListing({ folderId, basePath, state, table, afterPage }) {
     // The same rows again (as many as are shown), with what changed meanwhile.
     reload: () => serial(() => loadFirst(Math.max(kPageSize, state.items.length),
                                          state.deleted.length)),
+    // The same, quietly: nothing is drawn when nothing changed (or when `free()` is false);
+    // resolves to true when it was.
+    refresh: (free = () => true) => serial(() => refresh(free)),
     // The next page: of the folder's items, then (when shown) of its deleted items. Resolves
     // to true when it added rows.
     loadNext: (limit = kPageSize) => serial(async () => {

@@ -84,7 +84,6 @@ export function quotaBar() {
       return;
     }
     if (mine !== asked) return;  // A newer answer is on its way (or drawn).
-    box.dataset.drawn = 'true';
     const quota = Number(usage.quota_bytes ?? 0);
     const used = Number(usage.used_bytes ?? 0);
     const trash = Number(usage.trash_bytes ?? 0);
@@ -95,6 +94,10 @@ export function quotaBar() {
     const text = `${formatBytes(used)} used · ${formatBytes(trash)} in the trash · ` +
                  (held > 0 ? `${formatBytes(held)} held for unfinished uploads · ` : '') +
                  `${formatBytes(free)} free of ${formatBytes(quota)}`;
+    // The same numbers as drawn (a live refresh's look, most of the time): nothing is touched.
+    const drawn = JSON.stringify([quota, used, trash, held]);
+    if (box.dataset.drawn === drawn) return;
+    box.dataset.drawn = drawn;
     box.replaceChildren(
         stackedBar([{ bytes: used, cls: 'seg-used', label: `Files: ${formatBytes(used)}` },
                     { bytes: trash, cls: 'seg-trash', label: `Trash: ${formatBytes(trash)}` },

@@ -3,13 +3,16 @@
 // (a checkbox per item, shift-click for a range, select all, "select all items in the
 // trash"), "Restore all" and "Empty trash". Bulk actions run a few requests at a time with a
 // progress line and Cancel, and end with one summary. More items load as the list scrolls.
+// The list follows deletes, restores and purges made elsewhere (live_refresh.js).
 import { h, replaceChildren } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime, shortName } from '../format.js';
 import { requireUser } from '../session.js';
 import { bulkProgress, formatCount, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
+import { firstRows } from './folder_listing.js';
 import { autoLoad } from './listing_pager.js';
+import { keepFocusOnRow, liveRefresh, placeInOrder, sameItems } from './live_refresh.js';
 import { daysUntil, emptyTrash, folderUrl, listTrash, parentPath, purgeItem, restoreItem,
          splitPath } from './node_api.js';
 import { nodeIcon, quotaBar } from './quota.js';
@@ -50,6 +53,8 @@ export async function render(outlet, { signal }) {
   let busy = false;
   let whole = false;
   const rowById = new Map();
+  const sigById = new Map();  // What each row shows: a row is drawn again only when it changes.
+  let loads = 0;  // Loads begun: a live refresh's look drawn after one is stale.
   let pager = null;  // autoLoad(), once the first page is drawn.
 
   outlet.append(h('section', { class: 'trash-page' },
@@ -79,7 +84,11 @@ export async function render(outlet, { signal }) {
       message.error(err?.message ?? String(err));
       return false;
     })));
-  return () => pager.stop();
+  const live = liveRefresh({ element: list, look, waits: () => busy, rows: () => items.length });
+  return () => {
+    pager.stop();
+    live.stop();
+  };
 
   // Runs an action and shows its error. Focus that the action left nowhere (its item was
   // redrawn or is gone) goes to the same action of the item now at that place, else to the
@@ -114,6 +123,7 @@ export async function render(outlet, { signal }) {
   // --- data ---
   // The first page (or as many items as are shown, after an action), drawn anew.
   async function load(first, rows = kPageSize) {
+    loads += 1;
     const fresh = [];
     let next = null;
     do {
@@ -125,6 +135,7 @@ export async function render(outlet, { signal }) {
     items = fresh;
     cursor = next;
     rowById.clear();
+    sigById.clear();
     replaceChildren(list, items.length ? items.map(row)
                                        : h('li', { class: 'item' }, 'The trash is empty.'));
     setSelection([...selected].filter((id) => rowById.has(id)));
@@ -139,6 +150,7 @@ export async function render(outlet, { signal }) {
   // The next page, after the items shown; resolves to true when it added some.
   async function loadNext(limit = kPageSize) {
     if (!cursor) return false;
+    loads += 1;
     const data = await listTrash({ cursor, limit, signal });
     const fresh = (data.items ?? []).filter((i) => !rowById.has(i.id));
     cursor = data.next_cursor ?? null;
@@ -148,6 +160,38 @@ export async function render(outlet, { signal }) {
     setSelection([...selected]);
     afterPage();
     return true;
+  }
+
+  // The live refresh's look: the items shown read again and the quota bar; drawn only when
+  // something changed, keeping the rows of the items that did not (focus, selection, scroll).
+  async function look(free) {
+    const before = loads;
+    const fresh = await firstRows((limit, next) => listTrash({ cursor: next, limit, signal }),
+                                  Math.max(kPageSize, items.length));
+    quota.update();
+    if (before !== loads || busy) return;  // An action drew the list meanwhile.
+    const same = sameItems(fresh.items, items) && !fresh.cursor === !cursor;
+    if (!same && !free()) return;
+    cursor = fresh.cursor;
+    if (same) return;
+    await keepFocusOnRow(list, 'trashId', () => {
+      items = fresh.items;
+      const ids = new Set(items.map((i) => i.id));
+      for (const id of [...rowById.keys()]) {
+        if (ids.has(id)) continue;
+        rowById.delete(id);
+        sigById.delete(id);
+      }
+      const rows = items.map((i) => (sigById.get(i.id) === rowSig(i) ? rowById.get(i.id) : row(i)));
+      placeInOrder(list, rows.length ? rows : [h('li', { class: 'item' }, 'The trash is empty.')]);
+      setSelection([...selected].filter((id) => rowById.has(id)));
+      afterPage();
+    });
+  }
+
+  // What a row shows of `item`: the item and the folder in the trash it would come back with.
+  function rowSig(item) {
+    return JSON.stringify([item, containersOf(item).map((f) => f.id)]);
   }
 
   function afterPage() {
@@ -416,6 +460,7 @@ export async function render(outlet, { signal }) {
                           : null),
                  h('div', { class: 'item-actions' }, restore, purge));
     rowById.set(item.id, li);
+    sigById.set(item.id, rowSig(item));
     return li;
   }
 }

@@ -47,6 +47,15 @@ export function onUploaded(fn) {
   return () => listeners.delete(fn);
 }
 
+// True while files are being sent (or wait their turn, or a taken name is being asked about)
+// into the folder `folderId`: dropped on it, or going into it as a subfolder of an upload. The
+// live refresh waits for them (each file that lands refreshes the list: onUploaded).
+export function uploadingInto(folderId) {
+  return items.some((i) => kActive.includes(i.state) &&
+                           (i.batch.targetId === folderId ||
+                            i.batch.folders?.get(i.dir) === folderId));
+}
+
 // Calls fn(parentId, err) each time an upload into the folder `parentId` is refused (not when
 // cancelled); returns an unsubscribe function. A 403 or 404 there may mean a share was revoked.
 export function onUploadFailed(fn) {

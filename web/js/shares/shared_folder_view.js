@@ -8,25 +8,30 @@
 // it can show, Preview; with the edit permission also "Upload a new version…" (picked or
 // dropped on the page: new_version.js), which replaces its content in place.
 // When the share is gone, says so instead of a bare "not found"; when an action is refused (403,
-// 404) the page looks again, so a revoked or downgraded share shows as it is now.
+// 404) the page looks again, so a revoked or downgraded share shows as it is now. A folder's
+// list follows what the owner or others change (live_refresh.js); the folder renamed or moved
+// shows its new name and path, deleted it gives way to the nearest folder of the share left.
 import { ApiError } from '../api.js';
-import { h, rovingToolbar } from '../dom.js';
+import { announce, h, rovingToolbar } from '../dom.js';
 import { messageBox } from '../forms.js';
-import { formatBytes, formatTime } from '../format.js';
+import { formatBytes, formatTime, shortName } from '../format.js';
+import { kAppName } from '../layout.js';
 import { requireUser } from '../session.js';
 import { runBulk } from '../files/bulk.js';
 import { browserBulk } from '../files/browser_bulk.js';
 import { confirmDialog, pickFolder } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
+import { firstRows, kPageSize } from '../files/folder_listing.js';
 import {
   createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker, uploadPickers,
 } from '../files/item_actions.js';
 import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
+import { keepFocusOnRow, liveRefresh, sameItems } from '../files/live_refresh.js';
 import { openPreview, previewKind } from '../files/preview.js';
 import { captureDrop } from '../files/tree_walk.js';
-import { onUploadFailed, uploadPanel, uploadPlan } from '../files/uploads.js';
+import { onUploadFailed, uploadingInto, uploadPanel, uploadPlan } from '../files/uploads.js';
 import { errorReporter } from './activity.js';
 import { newVersionControls } from './new_version.js';
 import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
@@ -36,7 +41,8 @@ const kSorts = ['name', 'modified', 'size'];
 
 // Names of the items shown, for the page title (the router asks after render).
 const names = new Map();
-// What the last refused action said, kept for the page drawn again after it: { id, text }.
+// What the last refused action said, kept for the page drawn again after it: { id, text, kind }
+// (kind: 'error', or 'info' for the note of a folder deleted elsewhere).
 let carried = null;
 export function title({ params }) {
   return names.get(params.id) ?? 'Shared with me';
@@ -61,12 +67,12 @@ export async function render(outlet, { params, query, signal, navigate }) {
     return undefined;
   }
   names.set(params.id, node.name);
-  const chain = await ancestors(node, signal);
+  let chain = await ancestors(node, signal);
   const shares = await listShares({ direction: 'incoming', signal });
   const share = shares.find((s) => s.node?.id === chain[0].id) ?? null;
   const canEdit = node.permission === 'edit';
   const message = messageBox();
-  if (carried?.id === node.id) message.error(carried.text);
+  if (carried?.id === node.id) message[carried.kind ?? 'error'](carried.text);
   carried = null;
   const run = errorReporter(message, { onGone: () => recheck() });
   let checking = null;  // The recheck() under way.
@@ -89,7 +95,9 @@ export async function render(outlet, { params, query, signal, navigate }) {
                                      : 'what is in this folder')
                           : 'this file')
                     : null);
-  const head = h('div', { class: 'files-head' }, h('h1', {}, node.name), breadcrumbs(chain));
+  const heading = h('h1', {}, node.name);
+  let crumbs = breadcrumbs(chain);
+  const head = h('div', { class: 'files-head' }, heading, crumbs);
 
   if (node.type !== 'folder') {
     const parent = chain.length > 1 ? chain[chain.length - 2] : null;
@@ -145,6 +153,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
     order: query.get('order') === 'desc' ? 'desc' : 'asc',
     items: [], cursor: null,
   };
+  let loads = 0;  // Loads of rows begun: a live refresh's look drawn after one is stale.
   const count = h('span', { class: 'selection-count', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: true },
                  'Load more');
@@ -246,12 +255,17 @@ export async function render(outlet, { params, query, signal, navigate }) {
     recheck().catch((e) => message.error(e?.message ?? String(e)));
   });
   await loadPage(true);
+  const live = liveRefresh({ element: zone, look,
+                             waits: () => ops.busy() || uploadingInto(node.id) || !!checking,
+                             rows: () => state.items.length });
   return () => {
+    live.stop();
     stopRefresh();
     stopFailures();
   };
 
   async function loadPage(first) {
+    loads += 1;
     const data = await listChildren(node.id, { sort: state.sort, order: state.order,
                                                cursor: first ? undefined : state.cursor });
     state.items = first ? data.items ?? [] : [...state.items, ...(data.items ?? [])];
@@ -262,6 +276,80 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   async function reload() {
     await loadPage(true);
+  }
+
+  // The live refresh's look: this folder (another permission, renamed or moved, gone?), then
+  // its rows (as many as are shown), drawn only when something changed. Failures reject, and
+  // the live refresh drops them: the page stays as it is.
+  async function look(free) {
+    let fresh;
+    try {
+      fresh = await getNode(node.id, { signal });
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+        await leaveGone(free);
+      }
+      throw err;
+    }
+    const moved = fresh.name !== node.name || fresh.path !== node.path;
+    if ((moved || fresh.permission !== node.permission) && !free()) return;
+    if (fresh.permission !== node.permission || fresh.type !== 'folder') {
+      await recheck();  // The page drawn anew for what may be done now.
+      return;
+    }
+    if (moved) await showMoved(fresh);
+    const before = loads;
+    const children = (limit, cursor) => listChildren(node.id, { sort: state.sort,
+                                                                order: state.order, limit,
+                                                                cursor, signal });
+    const page = await firstRows(children, Math.max(kPageSize, state.items.length));
+    if (before !== loads) return;  // The page loaded rows of its own meanwhile.
+    if (sameItems(page.items, state.items) && !page.cursor === !state.cursor) {
+      state.cursor = page.cursor;
+      return;
+    }
+    if (!free()) return;
+    await keepFocusOnRow(table.element, 'id', () => {
+      [state.items, state.cursor] = [page.items, page.cursor];
+      more.hidden = !state.cursor;
+      table.draw(state.items, { basePath: node.path, sort: state.sort, order: state.order });
+    });
+  }
+
+  // Renamed or moved by its owner (or an editor): its name and the breadcrumbs, from the top
+  // of the share down to it as they are now.
+  async function showMoved(fresh) {
+    node = { ...node, ...fresh };
+    chain = await ancestors(node, signal);
+    names.set(params.id, node.name);
+    heading.textContent = node.name;
+    document.title = `${node.name} · ${kAppName}`;
+    const next = breadcrumbs(chain);
+    crumbs.replaceWith(next);
+    crumbs = next;
+    announce(`This folder was renamed or moved: it is now ${node.path}.`);
+  }
+
+  // This folder is gone (deleted, moved out of the share, or the share revoked): the nearest
+  // folder above it that is still shared with me shows instead, with a note; none left, the
+  // page says the folder is no longer shared.
+  async function leaveGone(free) {
+    for (const up of chain.slice(0, -1).reverse()) {
+      let there;
+      try {
+        there = await getNode(up.id, { signal });
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) continue;
+        throw err;
+      }
+      if (!free()) return;  // Once the dialog (…) that opened meanwhile is closed.
+      carried = { id: there.id, kind: 'info',
+                  text: `The folder "${shortName(node.name)}" was deleted elsewhere, or moved ` +
+                        `out of the share; showing "${shortName(there.name)}" instead.` };
+      await navigate(sharedUrl(there.id), { replace: true });
+      return;
+    }
+    if (free()) await recheck();
   }
 
   // The selection's buttons follow the selection; all wait while a move or copy runs.
