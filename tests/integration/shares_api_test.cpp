@@ -341,8 +341,18 @@ TEST_F(SharesApiTest, AnEditGranteeOfOneFileReplacesItsContentInPlace) {
   EXPECT_EQ(BodyOf(v2).at("size"), 16);
   EXPECT_EQ(BodyOf(v2).at("owner").at("email"), "ann@example.com");
   EXPECT_EQ(Download(plan).body, "hello, version 2");
-  EXPECT_EQ(UsedBytesOf(Api("GET", "/api/v1/me")), 16);  // The old bytes were freed.
+  EXPECT_EQ(UsedBytesOf(Api("GET", "/api/v1/me")), 16);
   EXPECT_EQ(Items(Api("GET", "/api/v1/nodes/root/children")).size(), 1u);
+  // Ann's version from before Bob's is in her trash, deleted by Bob, as his delete would be (QA
+  // pass 21a: a colleague's Replace destroyed the owner's file for good).
+  json::array trash = Items(Api("GET", "/api/v1/trash"));
+  ASSERT_EQ(trash.size(), 1u);
+  const std::string kept = Str(trash[0].at("id"));
+  EXPECT_EQ(Str(trash[0].at("name")), "plan.txt");
+  EXPECT_EQ(Str(trash[0].at("original_path")), "/plan.txt");
+  EXPECT_EQ(trash[0].at("size"), 5);
+  EXPECT_EQ(Str(trash[0].at("deleted_by").at("email")), "bob@example.com");
+  EXPECT_EQ(Usage().at("trash_bytes"), 5);
 
   // A read grantee may not; nor may anyone say "fail if it exists" with no path.
   HttpResponse carol = PutInPlaceAs(carol_, plan, "carol's");
@@ -372,6 +382,15 @@ TEST_F(SharesApiTest, AnEditGranteeOfOneFileReplacesItsContentInPlace) {
   HttpResponse folder = PutInPlaceAs(me(), docs, "x");
   EXPECT_EQ(folder.status, 400) << folder.body;
   EXPECT_NE(folder.body.find("'path' is required"), std::string::npos) << folder.body;
+  // The owner's own replace frees the old bytes (nothing more in the trash); Bob's kept
+  // version comes back beside the current one.
+  EXPECT_EQ(Items(Api("GET", "/api/v1/trash")).size(), 1u);
+  HttpResponse restored = Api("POST", "/api/v1/trash/" + kept + "/restore");
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  const std::string back = Str(BodyOf(restored).at("node").at("id"));
+  EXPECT_EQ(Str(BodyOf(restored).at("node").at("name")), "plan (restored).txt");
+  EXPECT_EQ(Download(back).body, "hello");
+  EXPECT_EQ(Download(plan).body, "v3");
 }
 
 TEST_F(SharesApiTest, EditRecipientWorksInTheTreeOnTheOwnersSpaceAndTrash) {

@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "core/files/file_service.h"
+#include "core/files/names.h"
 #include "core/files/quota_tx.h"
 #include "core/files/stored_blob_row.h"
 #include "core/files/tree_tx.h"
@@ -268,6 +269,31 @@ Result<std::int64_t> FileService::SweepReservations() {
   return deps_.db.Write([](db::Transaction& tx) { return DeleteRequestReservations(tx); });
 }
 
+// The version of `old` (a live file) before a replace, as an item of its owner's trash deleted by
+// `by`: a node of its own (trashed, so its name stays free) holding the old blob, at the file's
+// path. A restore brings it back beside the new version ("name (restored)").
+Result<void> TrashReplacedVersion(db::Transaction& tx, const Node& old, std::int64_t by,
+                                  std::int64_t now_ms) {
+  auto path = db::NodeStore::PathOf(tx, old.id);
+  if (!path) return std::unexpected(std::move(path.error()));
+  db::TrashRow item;
+  item.id = NewNodeId();
+  item.owner_id = old.owner_id;
+  item.node_id = NewNodeId();
+  item.original_parent_id = old.parent_id;
+  item.original_path = std::move(*path);
+  item.size = old.size;
+  item.deleted_at = now_ms;
+  if (by != 0 && by != old.owner_id) item.deleted_by = by;
+  item.name = old.name;
+  item.type = "file";
+  db::NodeRow version{item.node_id, old.owner_id,   old.parent_id,  old.name,   SortName(old.name),
+                      "file",       old.size,       old.blob_id,    old.sha256, 1,
+                      item.id,      old.created_at, old.modified_at};
+  if (auto r = db::NodeStore::Insert(tx, version); !r) return std::unexpected(r.error());
+  return db::NodeStore::InsertTrash(tx, item);
+}
+
 Error UploadFolderGone() {
   return Error{Errc::kNotFound,
                "The folder this upload was going into is no longer there (deleted, moved to the "
@@ -489,7 +515,14 @@ net::awaitable<Result<UploadResult>> FileService::Upload(UploadRequest request,
           !r) {
         return std::unexpected(r.error());
       }
-      if (!old.blob_id.empty()) {
+      if (!old.blob_id.empty() && request.caller.user_id != owner) {
+        // Someone the folder is shared with replaced the owner's file: the owner's previous
+        // version goes to the owner's trash, as that person's delete would (QA pass 21a: a
+        // teenager's "Replace" destroyed Dad's photo for good). Its bytes stay counted there.
+        if (auto kept = TrashReplacedVersion(tx, old, request.caller.user_id, now); !kept) {
+          return std::unexpected(kept.error());
+        }
+      } else if (!old.blob_id.empty()) {
         auto row = deps_.blobs.Forget(tx, old.blob_id);
         if (!row) return std::unexpected(row.error());
         old_blob = *row;
