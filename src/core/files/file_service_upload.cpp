@@ -347,7 +347,10 @@ net::awaitable<Result<std::string>> FileService::PrepareUpload(const UploadReque
     if (auto c = CheckConflict(*existing, request); !c) return c;
     if (!reserve) return {};
     bytes = *request.declared_size;
-    if (*existing && request.on_conflict == OnConflict::kReplace) {
+    // (Someone the folder is shared with: the owner's previous version goes to the trash and
+    // keeps its bytes, so the whole size is reserved.)
+    if (*existing && request.on_conflict == OnConflict::kReplace &&
+        request.caller.user_id == parent->owner_id) {
       // The replaced bytes are freed by the transaction that records the new ones: only the
       // growth is reserved (and the quota checked again there), so a full account can still
       // replace a file with one of the same size.
