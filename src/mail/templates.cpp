@@ -159,6 +159,18 @@ const Builtin& Get(Template t) {
       "<p>Hello {{name}},</p>\n"
       "<p>Thank you: we received <strong>{{amount}}</strong> for invoice {{number}}.</p>\n"
       "<p><a href=\"{{link}}\">See invoice {{number}}</a></p>"};
+  // A credit (a smaller plan's unused part) paid an open invoice, in part or whole: a changed
+  // invoice the user was mailed about before is mailed about again (QA pass 19b).
+  static const Builtin kCredit{
+      {"name", "number", "amount", "rest", "link"},
+      "Invoice {{number}}: {{amount}} paid from your credit",
+      "Hello {{name}},\n\n"
+      "The credit from your plan change paid {{amount}} of invoice {{number}}. {{rest}}\n\n"
+      "{{link}}\n",
+      "<p>Hello {{name}},</p>\n"
+      "<p>The credit from your plan change paid <strong>{{amount}}</strong> of invoice "
+      "{{number}}. {{rest}}</p>\n"
+      "<p><a href=\"{{link}}\">See invoice {{number}}</a></p>"};
   static const Builtin kFailed{
       {"name", "number", "amount", "link"},
       "Payment of invoice {{number}} failed",
@@ -222,6 +234,8 @@ const Builtin& Get(Template t) {
       return kUsage;
     case Template::kAccountDeleted:
       return kDeleted;
+    case Template::kCreditApplied:
+      return kCredit;
   }
   return kAlert;  // Unreachable for a valid enumerator.
 }
@@ -318,6 +332,8 @@ std::string_view TemplateName(Template t) {
       return "usage-warning";
     case Template::kAccountDeleted:
       return "account-deleted";
+    case Template::kCreditApplied:
+      return "credit-applied";
   }
   return "unknown";
 }

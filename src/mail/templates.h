@@ -28,6 +28,7 @@ enum class Template {
   kPastDue,          // vars: name, amount, since, link
   kUsageWarning,     // vars: name, percent, used, quota, link
   kAccountDeleted,   // vars: name, how ("as you asked", "by an administrator…"), public_url
+  kCreditApplied,    // vars: name, number, amount (of the credit), rest (a sentence), link
 };
 
 using Vars = std::map<std::string, std::string, std::less<>>;

@@ -71,8 +71,9 @@ class LedgerTest : public ::testing::Test {
     blobs_ = std::make_unique<storage::OwnerBlobs>(*engine_, *db_, workers_, clock_);
     billing_ = std::make_unique<BillingService>(
         BillingDeps{*db_, *blobs_, engine_->pool(), workers_, clock_, config_, {}, public_url_});
-    ledger_ = std::make_unique<Ledger>(LedgerDeps{
-        *db_, clock_, config_, public_url_, [this](std::int64_t user) { notified_.push_back(user); }});
+    ledger_ = std::make_unique<Ledger>(
+        LedgerDeps{*db_, clock_, config_, public_url_,
+                   [this](std::int64_t user) { notified_.push_back(user); }});
     ann_ = AddUser(1001, "ann@example.com");
   }
 
@@ -122,7 +123,8 @@ class LedgerTest : public ::testing::Test {
   }
 
   db::BillingAccountRow Account(std::int64_t user) {
-    auto row = db_->Read([&](db::Transaction& tx) { return db::BillingStore::FindAccount(tx, user); });
+    auto row =
+        db_->Read([&](db::Transaction& tx) { return db::BillingStore::FindAccount(tx, user); });
     EXPECT_TRUE(row && *row);
     return row && *row ? **row : db::BillingAccountRow{};
   }
@@ -280,6 +282,31 @@ TEST_F(LedgerTest, ACreditLargerThanAMonthPaysTheNextInvoicesAndTheRestIsCarried
   EXPECT_EQ(Invoices(ann_).back().total, 0);
 }
 
+// A downgrade's credit pays what is still owed: the invoice the user was mailed about changes,
+// and they are mailed again, saying how much the credit paid and what is left (QA pass 19b).
+TEST_F(LedgerTest, ACreditThatPaysAnOpenInvoiceIsMailed) {
+  SetNow(At(2026, 3, 1));
+  auto open = ChangePlan(ann_, 100);  // 1,000 cents for March, not paid.
+  ASSERT_TRUE(open);
+  const std::string number = open->number;
+  EXPECT_EQ(CountSubjects("ann@example.com", number), 1) << "the invoice";
+  SetNow(At(2026, 3, 2));
+  ChangePlan(ann_, 10);  // 900 × 30/31 → 871 credited, all of it into the open invoice.
+  const std::vector<Invoice> invoices = Invoices(ann_);
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(invoices[0].credit_applied, 871);
+  EXPECT_EQ(invoices[0].status, "open");
+  EXPECT_EQ(CountSubjects("ann@example.com", number + ": 8.71 USD paid from your credit"), 1);
+  auto text = db_->Read([&](db::Transaction& tx) -> Result<std::string> {
+    auto row = tx.QueryOne("SELECT text FROM mail_outbox WHERE subject LIKE '%from your credit'");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::string("no mail");
+    return (**row).Text(0);
+  });
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_NE(text->find("1.29 USD is still due."), std::string::npos) << *text;
+}
+
 TEST_F(LedgerTest, MissedPeriodsGetOneInvoiceEachAndPeriodsKeepTheAnchorDay) {
   SetNow(At(2026, 1, 31, 8));
   PaidPlan(ann_, 10);
@@ -383,8 +410,7 @@ TEST_F(LedgerTest, PastDueExactlyGraceDaysAfterTheDueDateAndMailedOnce) {
   EXPECT_FALSE(s.past_due_since);
   EXPECT_EQ(s.amount_due, 0);
   EXPECT_EQ(notified_, (std::vector<std::int64_t>{ann_, ann_}));
-  EXPECT_EQ(CountSubjects("ann@example.com", "Payment received for invoice " + invoice->number),
-            1);
+  EXPECT_EQ(CountSubjects("ann@example.com", "Payment received for invoice " + invoice->number), 1);
 
   auto again = ledger_->MarkPaid(invoice->id, kPaidViaManual, "");
   ASSERT_TRUE(again) << again.error().message;

@@ -197,9 +197,23 @@ Result<Recorded> RecordChange(Transaction& tx, const config::BillingConfig& c, s
     row.balance += out.credited;
     // What is still owed is paid first: a user back on a smaller plan is not past due while
     // holding credit.
-    auto settled = SettleOpenInvoices(tx, row, now);
+    std::vector<std::pair<db::InvoiceRow, std::int64_t>> paid;
+    auto settled = SettleOpenInvoices(tx, row, now, &paid);
     if (!settled) return std::unexpected(std::move(settled.error()));
     out.settled = *settled;
+    // Each invoice the credit changed was mailed before: its user hears of the change.
+    for (const auto& [inv, take] : paid) {
+      const std::string rest =
+          inv.total == 0 ? std::string("Nothing more is due on it.")
+                         : fmt::format("{} is still due.", FormatMoney(inv.total, inv.currency));
+      auto mailed = MailUser(tx, user_id, mail::Template::kCreditApplied,
+                             {{"number", inv.number},
+                              {"amount", FormatMoney(take, inv.currency)},
+                              {"rest", rest},
+                              {"link", InvoiceLink(public_url, inv.id)}},
+                             now);
+      if (!mailed) return std::unexpected(std::move(mailed.error()));
+    }
   } else if (money.prorated_amount > 0) {
     auto issued = IssueInvoice(tx, c, row, money.lines, now, public_url);
     if (!issued) return std::unexpected(std::move(issued.error()));

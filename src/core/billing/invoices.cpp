@@ -59,8 +59,9 @@ std::string PaymentInstructions(const config::BillingConfig& c) {
          "as they record your payment.";
 }
 
-Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
-                                        std::int64_t now) {
+Result<std::int64_t> SettleOpenInvoices(
+    db::Transaction& tx, db::BillingAccountRow& account, std::int64_t now,
+    std::vector<std::pair<db::InvoiceRow, std::int64_t>>* settled) {
   if (account.balance <= 0) return 0;
   auto open = db::BillingStore::OpenInvoices(tx, account.user_id);
   if (!open) return std::unexpected(std::move(open.error()));
@@ -81,6 +82,7 @@ Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountR
     if (auto r = db::BillingStore::UpdateInvoiceCredit(tx, inv); !r) {
       return std::unexpected(r.error());
     }
+    if (settled) settled->emplace_back(inv, take);
   }
   return used;
 }

@@ -37,8 +37,10 @@ Result<db::InvoiceRow> IssueInvoice(db::Transaction& tx, const config::BillingCo
 // account row afterwards): each takes what it can into credit_applied, and one whose total
 // reaches 0 is "paid" via "credit" now. A downgrade's credit thus settles what is still owed
 // before it waits for the next invoice. Returns how much of the balance was used.
-Result<std::int64_t> SettleOpenInvoices(db::Transaction& tx, db::BillingAccountRow& account,
-                                        std::int64_t now);
+// `settled`, when given, gets each invoice changed (as it is now) with the credit it took.
+Result<std::int64_t> SettleOpenInvoices(
+    db::Transaction& tx, db::BillingAccountRow& account, std::int64_t now,
+    std::vector<std::pair<db::InvoiceRow, std::int64_t>>* settled = nullptr);
 
 // How to pay an open invoice: billing.payment_instructions, or a sentence sending the user to
 // the administrator when it is empty.

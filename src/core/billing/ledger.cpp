@@ -19,16 +19,8 @@
 #include "db/stores/share_store.h"
 
 namespace nimbus::core::billing {
-namespace {
 
-using db::BillingStore;
-using db::Transaction;
-
-constexpr std::int64_t kDayMs = 86'400'000;
-
-// Queues `t` to `user_id` with their name and `vars`; returns their email. Nothing (and "") when
-// the user is gone.
-Result<std::string> MailUser(Transaction& tx, std::int64_t user_id, mail::Template t,
+Result<std::string> MailUser(db::Transaction& tx, std::int64_t user_id, mail::Template t,
                              mail::Vars vars, std::int64_t now) {
   auto user = db::ShareStore::UserNameEmail(tx, user_id);
   if (!user) return std::unexpected(std::move(user.error()));
@@ -40,6 +32,13 @@ Result<std::string> MailUser(Transaction& tx, std::int64_t user_id, mail::Templa
   }
   return email;
 }
+
+namespace {
+
+using db::BillingStore;
+using db::Transaction;
+
+constexpr std::int64_t kDayMs = 86'400'000;
 
 // Writes the invoice's payment columns and mails its user `t` about it (number, amount, link);
 // returns the address mailed ("" when the user is gone).
@@ -207,8 +206,8 @@ Result<Standing> Ledger::StandingOf(std::int64_t user_id) {
 Result<std::vector<AdminInvoice>> Ledger::ListInvoices(std::optional<std::string> email,
                                                        std::optional<std::string> status) {
   if (status && *status != "open" && *status != "paid" && *status != "void") {
-    return Fail(Errc::kInvalidArgument,
-                "There is no invoice status '{}'; use open, paid or void.", *status);
+    return Fail(Errc::kInvalidArgument, "There is no invoice status '{}'; use open, paid or void.",
+                *status);
   }
   return deps_.db.Read([&](Transaction& tx) -> Result<std::vector<AdminInvoice>> {
     std::optional<std::int64_t> user_id;

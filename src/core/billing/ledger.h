@@ -15,17 +15,23 @@
 #include "config/billing.h"
 #include "core/billing/billing_types.h"
 #include "db/database.h"
+#include "mail/templates.h"
 #include "util/clock.h"
 #include "util/result.h"
 
 namespace nimbus::core::billing {
+
+// Queues mail `t` to `user_id` with their name and `vars` (inside the caller's transaction);
+// returns their email, "" (and nothing queued) when the user is gone.
+Result<std::string> MailUser(db::Transaction& tx, std::int64_t user_id, mail::Template t,
+                             mail::Vars vars, std::int64_t now);
 
 // What changed in one account's standing.
 enum class StandingChange { kUnchanged, kBecamePastDue, kLifted };
 
 // An account's standing, for /me, the banner and the 402 checks.
 struct Standing {
-  std::string state = "active";               // "active" | "past_due".
+  std::string state = "active";                // "active" | "past_due".
   std::optional<std::int64_t> past_due_since;  // Set while past_due.
   std::int64_t amount_due = 0;                 // Sum of the open invoices' totals.
   std::string currency;                        // Of amount_due ("" with nothing due).
@@ -53,7 +59,7 @@ struct AdminInvoice {
 
 // One run of the billing job.
 struct BillingRun {
-  int invoices_issued = 0;          // Period-end invoices issued.
+  int invoices_issued = 0;           // Period-end invoices issued.
   std::int64_t amount_invoiced = 0;  // Their totals (minor units; currencies as configured).
   std::string currency;              // billing.currency, for the summary.
   int accounts_billed = 0;           // Accounts whose period ended (invoiced and advanced).
