@@ -1,6 +1,7 @@
 // Boot: draws the page frame, starts the router, and shows who is signed in.
 import { mountAccountBar } from './account_bar.js';
 import { setUnauthenticatedHandler } from './api.js';
+import { installPageDrop } from './files/page_drop.js';
 import { kAppName, mountLayout } from './layout.js';
 import { Router, closeOverlays } from './router.js';
 import { notFound, routes } from './routes.js';
@@ -66,4 +67,5 @@ function closeEverything() {
 // Only a browser that signed in before asks who is signed in: an anonymous visit makes no
 // request that would answer 401.
 if (maybeSignedIn()) refreshUser().catch(() => {});
+installPageDrop();  // Files dropped off a drop target never make the browser leave the app.
 router.start();

@@ -16,6 +16,19 @@ export function formatBytes(bytes) {
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
 }
 
+// `bytes` in the unit formatBytes gives `like` (a quota), so that two numbers side by side
+// compare at a glance: "0.99 GB free of 1.0 GB", not "1018 MB free of 1.0 GB" (QA family).
+// Below a tenth of that unit ("0.00 GB") it is formatBytes's own ("50.0 KB free of 1.0 GB").
+export function formatBytesAs(bytes, like) {
+  const n = Number(bytes);
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  const i = units.indexOf(formatBytes(like).split(' ')[1]);
+  const value = n / 1024 ** i;
+  if (i <= 0 || !Number.isFinite(value) || value < 0.1) return formatBytes(n);
+  const digits = value >= 99.95 ? 0 : value >= 0.995 ? 1 : 2;
+  return `${value.toFixed(digits)} ${units[i]}`;
+}
+
 // An RFC 3339 timestamp (or milliseconds) as a local date and time; "—" when absent.
 export function formatTime(value) {
   if (value === null || value === undefined || value === '') return '—';

@@ -35,6 +35,7 @@ import { quotaBar } from './quota.js';
 import { searchForm } from './search_view.js';
 import { selectAllBanner } from './select_all_banner.js';
 import { captureDrop } from './tree_walk.js';
+import { onPageDrop } from './page_drop.js';
 import { openPreview } from './preview.js';
 import { uploadingInto, uploadPanel, uploadPlan } from './uploads.js';
 
@@ -250,8 +251,9 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
                   // Above the list, where it is seen while a long folder scrolls below.
                   uploadPanel(), table.sortControl, zone, listEnd));
 
-  // Drops of desktop files anywhere on the list upload into this folder.
+  // Drops of desktop files on the list, or anywhere else on the page, upload into this folder.
   dropTarget(zone, (dt) => handleDrop(folder.id, path, dt));
+  const stopPageDrop = onPageDrop((dt) => handleDrop(folder.id, path, dt));
   more.addEventListener('click', () => run(() => listing.loadNext(), { keep: true }));
   deletedToggle.addEventListener('change', () => {
     state.showDeleted = deletedToggle.checked;
@@ -310,6 +312,7 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   tracker = trackPlace(() => pageUrl, placeNow, place?.scrollY ?? 0);
   return () => {
     document.removeEventListener('keydown', onKey);
+    stopPageDrop();
     live.stop();
     stopRefresh();
     tracker.stop();

@@ -1,7 +1,7 @@
 // The quota bar (used, trash, free) and a tiny SVG builder: the CSP forbids style attributes,
 // so bar lengths are SVG geometry (width="42%"), not CSS.
 import { h } from '../dom.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, formatBytesAs } from '../format.js';
 import { fetchQuota } from './node_api.js';
 
 const kSvgNs = 'http://www.w3.org/2000/svg';
@@ -93,7 +93,7 @@ export function quotaBar() {
     const free = Math.max(0, quota - used - trash - held);
     const text = `${formatBytes(used)} used · ${formatBytes(trash)} in the trash · ` +
                  (held > 0 ? `${formatBytes(held)} held for unfinished uploads · ` : '') +
-                 `${formatBytes(free)} free of ${formatBytes(quota)}`;
+                 `${formatBytesAs(free, quota)} free of ${formatBytes(quota)}`;
     // The same numbers as drawn (a live refresh's look, most of the time): nothing is touched.
     const drawn = JSON.stringify([quota, used, trash, held]);
     if (box.dataset.drawn === drawn) return;

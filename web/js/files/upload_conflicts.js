@@ -84,12 +84,17 @@ function ask(batch, item) {
       allField,
       h('div', { class: 'form-actions' },
         button('rename', 'Keep both', 'button', { autofocus: true }),
-        button('replace', 'Replace (the current file is overwritten for good)',
+        button('replace', batch.ownSpace ? 'Replace (the current file is overwritten for good)'
+                                         : 'Replace (the current file goes to its owner\'s trash)',
                'button button-secondary button-danger'),
         button('skip', single ? 'Cancel' : 'Skip', 'button button-secondary')),
-      // There is no version history: the server frees the old bytes at once.
-      h('p', { class: 'conflict-warning' }, 'Replace overwrites the current file for good: it ',
-        'cannot be recovered, not even from the trash.')));
+      // There is no version history: in my own space the server frees the old bytes at once; in
+      // a folder shared with me the owner's version goes to the owner's trash (docs/api.md).
+      h('p', { class: 'conflict-warning' },
+        batch.ownSpace ? 'Replace overwrites the current file for good: it cannot be recovered, ' +
+                         'not even from the trash.'
+                       : 'Replace puts the current file in the trash of the person who shared ' +
+                         'this folder with you, where they can restore it.')));
   wrapTab(dialog);
   document.body.append(dialog);
   return new Promise((resolve) => {

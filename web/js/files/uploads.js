@@ -9,7 +9,7 @@
 import { formatBytes } from '../format.js';
 import { formatCount } from './bulk.js';
 import { choiceDialog, confirmDialog } from './dialogs.js';
-import { fetchQuota, freeBytes, getNode } from './node_api.js';
+import { getNode } from './node_api.js';
 import { usageChanged } from './quota.js';
 import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
 import { decideConflict, withdrawConflict } from './upload_conflicts.js';
@@ -19,7 +19,11 @@ import {
 import { createPanel, isSaving, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
 import { fingerprint, kTusThresholdBytes, pendingUploads } from './tus.js';
+import { offerDiscardHeld } from './upload_held.js';
 import { rateMeter } from './upload_rate.js';
+import {
+  filesThatFit, namesText, shortOfSpace, spaceNeededBy, spaceWayOut, uploadSpace,
+} from './upload_space.js';
 import { planBytes } from './tree_walk.js';
 
 export { formatDuration } from './upload_panel.js';
@@ -87,9 +91,10 @@ export function uploadPanel() {
   return panel;
 }
 
-// Bytes queued or in flight (not yet on the server): they are about to take quota.
-function pendingBytes() {
-  return items.filter((i) => kActive.includes(i.state))
+// Bytes queued or in flight (not yet on the server) into the space `key` (uploadSpace): they
+// are about to take its quota.
+function pendingBytes(key) {
+  return items.filter((i) => kActive.includes(i.state) && i.batch.spaceKey === key)
       .reduce((sum, i) => sum + (i.size - i.sent), 0);
 }
 
@@ -100,13 +105,13 @@ function pendingBytes() {
 // picked again after an interrupted copy) are not sent, not counted against the free space and not
 // asked about; they are listed as "already there". When the free space holds some of the
 // other files but not all, the person is asked first: "Upload the N files that fit" or Cancel.
-// `ownSpace: false` for a folder shared with me: its owner's space takes the bytes, which only
-// the server knows (its 507 names the owner), so my own free space is not checked.
+// `ownSpace: false` for a folder shared with me: its owner's space takes the bytes, so that is
+// the space checked (upload_space.js), and the sentences name the owner.
 // `folderPicked`: the plan comes from a folder picker, which leaves empty folders out (the
 // panel says so). Other names taken in the folder are found by the server.
 export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked = false } = {}) {
   if (!plan.files.length && !plan.folders.length) return folderPicked ? kEmptyPick : null;
-  const [usage, target] = await Promise.all([ownSpace ? fetchQuota() : null, getNode(parentId)]);
+  const [space, target] = await Promise.all([uploadSpace(parentId, ownSpace), getNode(parentId)]);
   // What is there already is looked up: a folder dropped again, and loose files picked again
   // after an interrupted upload (photos from a phone's gallery). Asking about a "conflict" with
   // an identical file offered "Keep both" and made duplicates (QA pass 17c); the folder's
@@ -116,14 +121,21 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   const already = plan.files.filter((f) => existing.same.has(f));
   plan = { files: plan.files.filter((f) => !existing.same.has(f)), folders: plan.folders };
   const needed = planBytes(plan);
-  const free = ownSpace ? Math.max(0, freeBytes(usage) - pendingBytes()) : Infinity;
+  let free = Math.max(0, space.free - pendingBytes(space.key));
+  // Short of space: is some of it held by an unfinished upload of these very files?
+  if (needed > free) {
+    const folderOf = (dir) => (dir ? existing.folders.get(dir) : target.id);
+    free += await offerDiscardHeld(
+        plan, folderOf, shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free));
+  }
   let leftOut = null;
   if (needed > free) {
-    const what = spaceNeededBy(plan, already.length);
-    const short = `${what} ${formatBytes(needed)} but only ${formatBytes(free)} is free.`;
+    const short = shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free);
     const fit = filesThatFit(plan.files, free);
     // None fits: the same way out as for the files left out below.
-    if (!fit.length) return `${short} ${spaceWayOut(plan.files.length === 1 ? 'it' : 'them')}`;
+    if (!fit.length) {
+      return `${short} ${spaceWayOut(space, plan.files.length === 1 ? 'it' : 'them')}`;
+    }
     const left = plan.files.filter((f) => !fit.includes(f));
     const bytes = formatBytes(planBytes({ files: fit }));
     const n = formatCount(fit.length);
@@ -137,7 +149,7 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
     if (choice !== 'fit') return null;
     plan = { files: fit, folders: plan.folders };
     leftOut = `Not uploaded, for lack of free space: ${namesText(left)}. ` +
-              spaceWayOut(left.length === 1 ? 'it' : 'them');
+              spaceWayOut(space, left.length === 1 ? 'it' : 'them');
   }
   uploadPanel();
   const dirs = planFolders(plan);
@@ -158,7 +170,7 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   if (!plan.files.length) notifyUploaded(target.id, target.id);
   const batch = {
     targetId: target.id, targetName: target.name || 'Files', ownSpace, folderPicked, dirs, folders,
-    quotaBytes: ownSpace ? Number(usage?.quota_bytes ?? 0) : 0,
+    quotaBytes: space.quota, spaceKey: space.key,
     gone: new Map(), checks: new Map(), held: 0, items: [], single: plan.files.length === 1,
     policy: null, waiting: [], asking: null,
     hasPending: () => batch.items.some((i) => i.state === 'queued' || i.state === 'uploading'),
@@ -168,23 +180,6 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   refresh();
   pump();
   return leftOut;
-}
-
-// Whose bytes the free space is short of: "This folder needs", "The 3 files not here yet need",
-// '"video.mp4" needs' (one file is named: picked from a phone's gallery, it may not be clear
-// which one it was)…
-function spaceNeededBy(plan, alreadyThere) {
-  const one = plan.files.length === 1;
-  if (plan.folders.length && !alreadyThere) return 'This folder needs';
-  if (one) return `"${plan.files[0].path}" needs`;
-  return alreadyThere ? `The ${formatCount(plan.files.length)} files not here yet need`
-                      : 'These files need';
-}
-
-// What the person can do when files do not fit (`what`: 'it' or 'them').
-function spaceWayOut(what) {
-  return 'Free up some space (empty the trash, delete files) or change your plan, then upload ' +
-         `${what} again.`;
 }
 
 // One file of `batch` in the queue and the panel; `already`: it is there, so it is listed as
@@ -199,24 +194,6 @@ function addItem(batch, file, path, { already = false } = {}) {
   items.push(item);
   panel.add(item);
   return item;
-}
-
-// The files of `files` that fit in `free` bytes, taken in their order (a file too large for
-// what is left is passed over, smaller ones after it may still fit).
-function filesThatFit(files, free) {
-  let left = free;
-  return files.filter(({ file }) => {
-    if (file.size > left) return false;
-    left -= file.size;
-    return true;
-  });
-}
-
-// '"a.mov" (25.0 MB), "b.mov" (20.0 MB) and 3 more'.
-function namesText(files) {
-  const shown = files.slice(0, 5).map(({ file, path }) => `"${path}" (${formatBytes(file.size)})`);
-  const more = files.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
 
 function pump() {

@@ -29,9 +29,11 @@ import {
   contentUrl, deleteNode, folderUrl, getNode, listChildren, parentPath, splitPath,
 } from '../files/node_api.js';
 import { keepFocusOnRow, liveRefresh, sameItems } from '../files/live_refresh.js';
+import { onPageDrop } from '../files/page_drop.js';
 import { openPreview, previewKind } from '../files/preview.js';
 import { captureDrop } from '../files/tree_walk.js';
 import { onUploadFailed, uploadingInto, uploadPanel, uploadPlan } from '../files/uploads.js';
+import { kViewOnly } from '../files/upload_space.js';
 import { errorReporter } from './activity.js';
 import { newVersionControls } from './new_version.js';
 import { listShares, ownerText, permissionLabel, sharedUrl } from './share_api.js';
@@ -246,6 +248,11 @@ export async function render(outlet, { params, query, signal, navigate }) {
 
   more.addEventListener('click', () => run(() => loadPage(false)));
   if (canEdit) dropTarget(zone, (dt) => upload(node.id, dt));
+  // Anywhere on the page too; to view only, a drop says why nothing is uploaded.
+  const stopPageDrop = onPageDrop((dt) => {
+    if (canEdit) upload(node.id, dt);
+    else if ([...dt.types].includes('Files')) message.error(kViewOnly);
+  });
   const stopRefresh = refreshAfterUploads(node.id, () => run(reload));
   const stopFailures = onUploadFailed((parentId, err) => {
     const here = parentId === node.id || state.items.some((item) => item.id === parentId);
@@ -259,6 +266,7 @@ export async function render(outlet, { params, query, signal, navigate }) {
                              waits: () => ops.busy() || uploadingInto(node.id) || !!checking,
                              rows: () => state.items.length });
   return () => {
+    stopPageDrop();
     live.stop();
     stopRefresh();
     stopFailures();

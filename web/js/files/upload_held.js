@@ -1,0 +1,50 @@
+// A file picked again whose earlier upload was cut off (on another device, or forgotten here):
+// that unfinished upload holds the file's whole size of the space until it expires, so the
+// check before sending said "free up some space" about the space the same file holds (QA
+// family). When the free space is short, such uploads (GET /api/v1/uploads: same name, same
+// folder) are named, with "Discard the unfinished upload and start again".
+import { formatBytes } from '../format.js';
+import { choiceDialog } from './dialogs.js';
+import { discardUnfinished, listUnfinished } from './unfinished_uploads.js';
+
+// The unfinished uploads of files of `plan` into their folders (`folderOf(dir)`: the id of the
+// folder of the plan's `dir`, or undefined when it does not exist yet).
+async function heldBySameFiles(plan, folderOf) {
+  let uploads;
+  try {
+    uploads = await listUnfinished();
+  } catch {
+    return [];  // Not known: the usual sentence about the space.
+  }
+  return uploads.filter((u) => plan.files.some(({ path }) => {
+    const cut = path.lastIndexOf('/');
+    const parent = folderOf(cut < 0 ? '' : path.slice(0, cut));
+    return parent !== undefined && u.parent_id === parent && u.name === path.slice(cut + 1);
+  }));
+}
+
+// Offers to discard the unfinished uploads of files of `plan` when there are some; `short`:
+// the sentence on the space missing. Resolves to the bytes freed (0: none there, or the person
+// kept them).
+export async function offerDiscardHeld(plan, folderOf, short) {
+  const held = await heldBySameFiles(plan, folderOf);
+  if (!held.length) return 0;
+  const bytes = held.reduce((sum, u) => sum + (Number(u.size) || 0), 0);
+  const which = held.length === 1
+    ? `an earlier upload of "${held[0].name}" into this folder, cut off at ` +
+      `${formatBytes(Number(held[0].offset) || 0)} of ${formatBytes(Number(held[0].size) || 0)}, ` +
+      `still holds ${formatBytes(bytes)}`
+    : `${held.length} earlier uploads of these files into this folder, cut off before their end, ` +
+      `still hold ${formatBytes(bytes)}`;
+  const choice = await choiceDialog({
+    title: held.length === 1 ? 'An unfinished upload of this file holds the space'
+                             : 'Unfinished uploads of these files hold the space',
+    message: `${short} Of that space, ${which} (started on this or another device).`,
+    choices: [{ value: 'discard', label: held.length === 1
+      ? 'Discard the unfinished upload and start again'
+      : 'Discard the unfinished uploads and start again' }],
+  });
+  if (choice !== 'discard') return 0;
+  for (const u of held) await discardUnfinished(u.id);
+  return bytes;
+}
