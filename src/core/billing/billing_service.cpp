@@ -320,11 +320,15 @@ net::awaitable<Result<Quote>> BillingService::QuotePlan(std::int64_t user_id,
     auto check = [this, user_id, bytes] { return deps_.pool.CheckRoom(user_id, bytes); };
     Result<void> room = co_await RunBlocking(deps_.workers, std::move(check));
     if (!room && room.error().code == Errc::kNoCapacity) {
-      // Not told to the admins from here: the change itself raises the alert if it is tried.
+      // The pool told the admins (kNoCapacity, once per category), as the change would.
+      spdlog::info("plan quote of user {} for {} GB: no room ({})", user_id, size_gb,
+                   room.error().message);
       q.refusal = NoRoomForPlan(size_gb);
       q.refusal_code = ErrcName(Errc::kNoCapacity);
     } else if (!room && room.error().code != Errc::kNotFound) {
-      co_return std::unexpected(room.error());
+      // Not a reason to refuse a price: the change itself checks again.
+      spdlog::warn("plan quote of user {} for {} GB: room not checked: {}", user_id, size_gb,
+                   room.error().message);
     }
   }
   co_return q;

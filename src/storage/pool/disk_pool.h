@@ -161,7 +161,8 @@ class DiskPool {
   Result<MovePlan> BeginMove(std::int64_t owner_id, std::uint64_t new_bytes);
   // Whether a plan of `new_bytes` for the owner would find room now, as Resize (same category)
   // or BeginMove (spares attached as it would) would: kNoCapacity with the pool's sentence when
-  // not. Changes nothing (its transaction is rolled back) and raises no alert. For a quote.
+  // not. Changes nothing (its transaction is rolled back); a category with no room left is told
+  // to the admins as BeginMove would (kNoCapacity, once). For a quote.
   Result<void> CheckRoom(std::int64_t owner_id, std::uint64_t new_bytes);
   // The owner's move in progress. kNotFound when there is none.
   Result<MovePlan> MoveOf(std::int64_t owner_id);

@@ -144,6 +144,7 @@ Result<void> DiskPool::CheckRoom(std::int64_t owner_id, std::uint64_t new_bytes)
   // What Resize or BeginMove would do, in a transaction that is always rolled back: this error
   // ends it when the plan would fit.
   const Error fits{Errc::kCancelled, "fits (a dry run)"};
+  Alerts full;  // A category with no room is told to the admins, as BeginMove would tell them.
   auto dry = deps_.db.Write([&](db::Transaction& tx) -> Result<void> {
     db::DiskStore store(tx);
     auto a = store.GetAllocation(owner_id);
@@ -161,15 +162,21 @@ Result<void> DiskPool::CheckRoom(std::int64_t owner_id, std::uint64_t new_bytes)
       }
       return std::unexpected(fits);
     }
+    if (auto r = FillCategory(tx, *category, new_bytes, full, /*placing=*/true); !r) return r;
+    if (!full.full.empty()) {
+      return Fail(Errc::kNoCapacity, "{}", full.full.front().second.message);
+    }
     Alerts alerts;
-    if (auto r = FillCategory(tx, *category, new_bytes, alerts, /*placing=*/true); !r) return r;
-    if (!alerts.full.empty())
-      return Fail(Errc::kNoCapacity, "{}", alerts.full.front().second.message);
     auto target = ReservePair(tx, *category, new_bytes, alerts);
     if (!target) return Pass(target);
     return std::unexpected(fits);
   });
   if (!dry && dry.error().code == Errc::kCancelled) return {};
+  if (!dry && dry.error().code == Errc::kNoCapacity && !full.full.empty()) {
+    full.raise.clear();  // Spares attached in the rolled-back transaction are not attached.
+    full.refilled.clear();
+    Deliver(full);
+  }
   return dry;
 }
 

@@ -743,7 +743,13 @@ TEST_F(DiskPoolTest, CheckRoomSaysWhetherAPlanWouldFitAndChangesNothing) {
   auto nowhere = pool_->CheckRoom(1, 74 * G);
   ASSERT_FALSE(nowhere);
   EXPECT_EQ(nowhere.error().code, Errc::kNoCapacity);
-  EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), told) << "only a real change alerts";
+  // Someone wants a plan there and cannot have it: the admins hear of it, once.
+  ASSERT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), told + 1);
+  EXPECT_NE(alerts_.Of(AlertKind::kNoCapacity).back().message.find("category D"),
+            std::string::npos);
+  ASSERT_FALSE(pool_->CheckRoom(1, 74 * G));
+  EXPECT_EQ(alerts_.Of(AlertKind::kNoCapacity).size(), told + 1);
+  EXPECT_EQ(alerts_.Of(AlertKind::kSpareAttached).size(), 1u) << "C's spares, nothing more";
   EXPECT_TRUE(pool_->CheckRoom(1, 50 * G));
   // A resize past its own pair (d1's holds 60 GiB) has no room either.
   EXPECT_EQ(Place(6, 50 * G), "d1");
