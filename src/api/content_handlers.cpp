@@ -6,7 +6,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <atomic>
 #include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
