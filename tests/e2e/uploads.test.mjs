@@ -254,9 +254,10 @@ describe('uploads', () => {
       const [, done, failed] = /^(\d+) uploaded, (\d+) failed$/.exec(summary) ?? [];
       assert.ok(done && failed, summary);
       assert.equal(Number(done) + Number(failed), 30);
+      // "Upload again" makes the folder again where it was (family2.test.mjs sends them).
       assert.equal(await notice.locator('p').first().innerText(),
                    `The folder "Doomed" was deleted while uploading: ${failed} files were not ` +
-                   'uploaded.');
+                   'uploaded. Upload again to make /Doomed again and send them there.');
       // Only the files in flight when it went were sent after it; the rest were not.
       assert.ok(urls.length <= Number(done) + 3 + 3, `${urls.length} PUTs for ${done} done`);
       await notice.getByRole('button', { name: 'Clear' }).click();

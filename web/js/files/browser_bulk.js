@@ -1,12 +1,17 @@
 // The file browser's actions on the selection, one item or thousands: delete (to the trash,
-// with Undo), move and copy. Each runs a few requests at a time with a progress line and
-// Cancel (bulk.js) while the page's selection and toolbar are locked, then says what happened
-// in one summary. An item already gone (404) when deleting counts as deleted.
+// with Undo), move (with Undo: move_undo.js) and copy. Each runs a few requests at a time with a
+// progress line and Cancel (bulk.js) while the page's selection and toolbar are locked (not a
+// copy of one item, which may take seconds: it says "Copying…"), then says what happened in one
+// summary. An item already gone (404) when deleting counts as deleted.
 import { h, touchOnly } from '../dom.js';
 import { listLinks, listShares } from '../shares/share_api.js';
 import { bulkProgress, itemsText, runBulk, showOutcome } from './bulk.js';
 import { confirmDialog } from './dialogs.js';
+import { movesOf, undoMoves } from './move_undo.js';
 import { copyNode, deleteNode, moveNode, restoreItem } from './node_api.js';
+
+// A copy of one item says "Copying…" once it has run this long (a small one ends before).
+const kSlowCopyMs = 300;
 
 // The shortcut of Undo as this computer's keyboard says it; none on a touch-only device (a
 // phone has no Ctrl key to press).
@@ -16,12 +21,12 @@ const kUndoKeys = /Mac|iPhone|iPad/.test(navigator.platform ?? '') ? 'Cmd+Z' : '
 // run(fn) (the view's error reporter, for Undo), focusItems(ids) (focus on the first of these
 // items listed; false when none is) }. Returns { element (the progress line), busy(),
 // deleteNodes(nodes), transfer(kind, nodes, targetId, targetPath), restoreAll(items),
-// canUndo(), undo() (the last delete's Undo, while it is offered), bulk(items, label, work),
+// canUndo(), undo() (the last delete's or move's Undo, while it is offered), bulk(items, label, work),
 // task(describe, fn) }.
 export function browserBulk({ message, lock, reload, forget, run, focusItems = () => false }) {
   const progress = bulkProgress();
   let busy = false;
-  let lastUndo = null;  // The Undo button of the last delete's summary.
+  let lastUndo = null;  // The Undo button of the last delete's or move's summary.
 
   // Runs `work` over `items` with the progress line ("<label> 1,200 of 5,000…") and the page
   // locked; resolves to runBulk's outcome.
@@ -102,23 +107,42 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
       parts.push(one ? `Moved "${nodes[0].name}" to the trash.`
                      : `${itemsText(done.length)} moved to the trash.`);
     }
-    lastUndo = restorable.length ? undoButton(restorable) : null;
-    // Undo is far from the list (at the top of the page): its shortcut is said with it.
-    const keys = touchOnly() ? null : h('span', { class: 'item-meta' }, ` (${kUndoKeys})`);
-    showOutcome(message, parts, { failed, notStarted }, 'deleted',
-                ...(lastUndo ? [h('p', {}, lastUndo, keys)] : []));
+    lastUndo = restorable.length ? undoButton(() => restoreAll(restorable)) : null;
+    showOutcome(message, parts, { failed, notStarted }, 'deleted', ...undoLine());
     await reload();
   }
 
-  // Undo restores what the delete moved to the trash; focus goes to the first restored row.
-  function undoButton(items) {
+  // The line with the last action's Undo, when there is one. Undo is far from the list (at the
+  // top of the page): its shortcut is said with it.
+  function undoLine() {
+    if (!lastUndo) return [];
+    const keys = touchOnly() ? null : h('span', { class: 'item-meta' }, ` (${kUndoKeys})`);
+    return [h('p', {}, lastUndo, keys)];
+  }
+
+  // An Undo button that runs `undoIt()` (resolving to the ids of the items it brought back) once;
+  // focus goes to the first of those rows.
+  function undoButton(undoIt) {
     const undo = h('button', { type: 'button', class: 'link-button',
                                'aria-keyshortcuts': 'Control+Z Meta+Z' }, 'Undo');
     undo.addEventListener('click', () => run(async () => {
       undo.disabled = true;
-      focusItems(await restoreAll(items));
+      focusItems(await undoIt());
     }));
     return undo;
+  }
+
+  // The Undo of a move: the items go back, by id, to the folders they came from (move_undo.js);
+  // those that cannot stay where they are, and the message says why.
+  async function moveBack(moves, to) {
+    message.clear();
+    const outcome = await undoMoves(moves, to, bulk);
+    if (outcome.failed) message.error(outcome.text);
+    else message.success(outcome.text);
+    // The folder shown is the one the items came from: deleted, it cannot be listed, and the
+    // sentence above must stay (the live refresh then moves on to the nearest folder left).
+    await reload().catch(() => {});
+    return outcome.ids;
   }
 
   // True while the last delete's Undo is on screen and not used yet.
@@ -149,10 +173,10 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
     // A move to the folder the item is in: nothing to do.
     const already = moving ? nodes.filter((n) => n.parent_id === targetId) : [];
     const todo = nodes.filter((n) => !already.includes(n));
-    const outcome = todo.length
-      ? await bulk(todo, moving ? 'Moving' : 'Copying',
-                   (node) => (moving ? moveNode(node.id, targetId) : copyNode(node.id, targetId)))
-      : { done: [], failed: [], notStarted: 0 };
+    const work = (node) => (moving ? moveNode(node.id, targetId) : copyNode(node.id, targetId));
+    let outcome = { done: [], failed: [], notStarted: 0 };
+    if (!moving && todo.length === 1) outcome = await copyOne(todo[0], work);
+    else if (todo.length) outcome = await bulk(todo, moving ? 'Moving' : 'Copying', work);
     const { done, failed, notStarted } = outcome;
     if (moving) forget(done.map((d) => d.item.id));
     const to = where ?? (targetPath || '/');
@@ -168,8 +192,24 @@ export function browserBulk({ message, lock, reload, forget, run, focusItems = (
         ? `"${nodes[0].name}" is already in ${to}.`
         : `${itemsText(already.length)} already in ${to}.`);
     }
-    showOutcome(message, parts, { failed, notStarted }, verbed);
+    // A move can be undone while its message shows (Undo, Ctrl+Z), as a delete can.
+    const moves = moving ? movesOf(done) : [];
+    lastUndo = moves.length ? undoButton(() => moveBack(moves, to)) : null;
+    showOutcome(message, parts, { failed, notStarted }, verbed, ...(moving ? undoLine() : []));
     if (done.length || failed.some((f) => f.error?.status === 404)) await reload();
+  }
+
+  // One item copied: the server copies a large folder or file for seconds, and nothing on the
+  // page waits for it, so the page is not locked (the person may go on browsing, even act on
+  // other items); "Copying "name"…" says it is under way once it takes more than a moment,
+  // and "Copied…" replaces it at the end.
+  async function copyOne(node, work) {
+    const slow = setTimeout(() => message.info(`Copying "${node.name}"…`), kSlowCopyMs);
+    try {
+      return await runBulk([node], work);
+    } finally {
+      clearTimeout(slow);
+    }
   }
 
   return { element: progress.element, busy: () => busy, deleteNodes, transfer, restoreAll,

@@ -133,6 +133,9 @@ export class TusUpload {
         if (saved) store(this.fp, { ...saved, sent: offset });
         failures = 0;
       } catch (err) {
+        // Failed on the server for good (410 upload_failed: its folder was deleted): nothing
+        // left to resume, so this browser forgets it.
+        if (err?.status === 410) await forgetUpload(this.fp);
         // A chunk that did not get through: the next try sends a smaller one.
         this.chunkBytes = halved(this.chunkBytes);
         await this.pauseAfter(err, failures, retryable);
@@ -284,9 +287,12 @@ function halved(bytes) {
 }
 
 // Network errors, 5xx (but not 507), 409 (offset mismatch) and 423 (locked) are worth a retry.
+// Not the 409 name_taken of the last chunk (the name was taken while the file was on its way,
+// on_conflict fail): the upload fails on the server then, and the person is asked about it.
 function retryable(err) {
   const s = err?.status;
-  return s === 0 || s === 409 || s === 423 || (s >= 500 && s !== 507);
+  return s === 0 || (s === 409 && err?.code !== 'name_taken') || s === 423 ||
+         (s >= 500 && s !== 507);
 }
 
 function base64(text) {

@@ -2,14 +2,17 @@
 // that unfinished upload holds the file's whole size of the space until it expires, so the
 // check before sending said "free up some space" about the space the same file holds (QA
 // family). When the free space is short, such uploads (GET /api/v1/uploads: same name, same
-// folder) are named, with "Discard the unfinished upload and start again".
+// folder) are named, with "Discard the unfinished upload and start again". The same is offered
+// when the server refuses for space in the middle of an upload (507 after the check passed:
+// the space was taken meanwhile), in the uploads panel.
 import { formatBytes } from '../format.js';
 import { choiceDialog } from './dialogs.js';
 import { discardUnfinished, listUnfinished } from './unfinished_uploads.js';
 
 // The unfinished uploads of files of `plan` into their folders (`folderOf(dir)`: the id of the
-// folder of the plan's `dir`, or undefined when it does not exist yet).
-async function heldBySameFiles(plan, folderOf) {
+// folder of the plan's `dir`, or undefined when it does not exist yet). Also used after a
+// refusal in the middle of an upload (uploads.js): plan { files: [{ path: name }] }.
+export async function heldBySameFiles(plan, folderOf) {
   let uploads;
   try {
     uploads = await listUnfinished();
@@ -29,22 +32,34 @@ async function heldBySameFiles(plan, folderOf) {
 export async function offerDiscardHeld(plan, folderOf, short) {
   const held = await heldBySameFiles(plan, folderOf);
   if (!held.length) return 0;
-  const bytes = held.reduce((sum, u) => sum + (Number(u.size) || 0), 0);
+  const choice = await choiceDialog({
+    title: held.length === 1 ? 'An unfinished upload of this file holds the space'
+                             : 'Unfinished uploads of these files hold the space',
+    message: `${short} ${heldText(held)}`,
+    choices: [{ value: 'discard', label: discardLabel(held.length) }],
+  });
+  if (choice !== 'discard') return 0;
+  for (const u of held) await discardUnfinished(u.id);
+  return heldBytes(held);
+}
+
+const heldBytes = (held) => held.reduce((sum, u) => sum + (Number(u.size) || 0), 0);
+
+// 'Of that space, an earlier upload of "a.mov" into this folder, cut off at 1.0 MB of 40.0 MB,
+// still holds 40.0 MB (started on this or another device).' for the unfinished uploads `held`.
+export function heldText(held) {
+  const bytes = heldBytes(held);
   const which = held.length === 1
     ? `an earlier upload of "${held[0].name}" into this folder, cut off at ` +
       `${formatBytes(Number(held[0].offset) || 0)} of ${formatBytes(Number(held[0].size) || 0)}, ` +
       `still holds ${formatBytes(bytes)}`
     : `${held.length} earlier uploads of these files into this folder, cut off before their end, ` +
       `still hold ${formatBytes(bytes)}`;
-  const choice = await choiceDialog({
-    title: held.length === 1 ? 'An unfinished upload of this file holds the space'
-                             : 'Unfinished uploads of these files hold the space',
-    message: `${short} Of that space, ${which} (started on this or another device).`,
-    choices: [{ value: 'discard', label: held.length === 1
-      ? 'Discard the unfinished upload and start again'
-      : 'Discard the unfinished uploads and start again' }],
-  });
-  if (choice !== 'discard') return 0;
-  for (const u of held) await discardUnfinished(u.id);
-  return bytes;
+  return `Of that space, ${which} (started on this or another device).`;
+}
+
+// The button that discards `n` such uploads and sends the files again.
+export function discardLabel(n) {
+  return n === 1 ? 'Discard the unfinished upload and start again'
+                 : 'Discard the unfinished uploads and start again';
 }

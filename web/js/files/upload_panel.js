@@ -6,9 +6,10 @@
 import { h, replaceChildren } from '../dom.js';
 import { formatBytes, shortName, shortenLongRuns, visibleText } from '../format.js';
 import { unfinishedList } from './unfinished_uploads.js';
+import { discardLabel } from './upload_held.js';
 import { addSample, rateMeter, rateOf } from './upload_rate.js';
 
-const kActive = ['queued', 'uploading', 'conflict'];
+const kActive = ['queued', 'uploading', 'conflict', 'paused'];
 const kFinished = ['done', 'canceled', 'skipped'];
 const kListedFailures = 100;  // File names shown under a failure group.
 // Waiting files shown as rows; the rest are one line ("4,950 more files waiting") and get their
@@ -45,7 +46,7 @@ export const kPickedFolderNote = 'Empty folders are not included when a folder i
                                  'this way; drag the folder in to keep them.';
 
 // The panel for `items` (the upload queue, read on every refresh). `actions`: cancel(item),
-// retry(items), clear(items), clearFinished(), reloadUnfinished().
+// retry(items), clear(items), clearFinished(), reloadUnfinished(), discardHeld(items).
 export function createPanel(items, actions) {
   const summary = h('p', { class: 'upload-summary', role: 'status', 'aria-live': 'polite' });
   const clear = h('button', { type: 'button', class: 'link-button', hidden: true },
@@ -54,6 +55,11 @@ export function createPanel(items, actions) {
   const overall = h('p', { class: 'upload-overall', hidden: true });
   const prep = h('p', { class: 'upload-prep status', hidden: true });
   const note = h('p', { class: 'upload-note item-meta', hidden: true }, kPickedFolderNote);
+  // "You were signed out — sign in again to finish 3 uploads." while uploads wait for that.
+  const signIn = h('a', { href: '/login' }, 'Sign in');
+  const signedOutText = h('span');
+  const signedOutNote = h('p', { class: 'notice upload-signed-out', role: 'status', hidden: true },
+                      signedOutText, ' ', signIn);
   const resumable = h('div', { class: 'upload-resumable' });
   const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads in progress' });
   const more = h('p', { class: 'upload-more item-meta', hidden: true });
@@ -64,7 +70,7 @@ export function createPanel(items, actions) {
                      finishedList);
   const panel = h('section', { class: 'upload-panel', 'aria-label': 'Uploads' },
                   h('div', { class: 'upload-head' }, h('h2', {}, 'Uploads'), summary, clear),
-                  note, overall, prep, resumable, list, more, failures, finished);
+                  signedOutNote, note, overall, prep, resumable, list, more, failures, finished);
 
   // Rows to take out of the list once the person is not pointing at or focused in it.
   const leaving = new Set();
@@ -126,6 +132,16 @@ export function createPanel(items, actions) {
       drawCounts();
       drawUnfinished(unfinished);
       panel.hidden = !items.length && !unfinished.length && prep.hidden;
+    },
+    // `n` uploads wait for the person to sign in again (0: none).
+    signedOut(n) {
+      signedOutNote.hidden = !n;
+      if (!n) return;
+      const text = `You were signed out — sign in again to finish ${n === 1 ? 'the upload'
+                                                                      : `${n} uploads`}.`;
+      if (signedOutText.textContent !== text) signedOutText.textContent = text;
+      // Back to this page after signing in (the uploads go on by themselves).
+      signIn.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
     },
     // "Creating folders: 3 of 40…" while an upload's folders are made; '' when done.
     preparing(text) {
@@ -294,10 +310,12 @@ function drawRow(item) {
            (item.onConflict === 'replace' ? ' · replaced the old one' : '');
   } else if (item.state === 'canceled') text = 'Cancelled';
   else if (item.state === 'skipped') {
-    text = item.already ? 'Skipped: already there (same size and date)'
+    text = item.identical ? 'Already there (the same file, byte for byte)'
+         : item.already ? 'Skipped: already there (same size and date)'
                         : 'Skipped: it already exists';
   }
   else if (item.state === 'conflict') text = 'Already exists: choose what to do';
+  else if (item.state === 'paused') text = 'Paused: you were signed out';
   else if (item.state === 'failed') text = `Failed: ${said(item.error)}`;
   else if (isSaving(item)) text = `Saving… · ${formatBytes(item.size)} sent`;
   else {
@@ -327,16 +345,34 @@ function failureGroup(group, actions) {
   // The server's sentence names the file already: it is said once, on its own (a 400-character
   // name filled ten lines, twice, QA pass 18).
   const named = n === 1 && alike && namesFile(first.cause.text, first.path);
-  const text = first.cause.kind === 'gone' ? `${said(first.cause.text)}: ${what} not uploaded.`
+  // A folder deleted meanwhile: "Upload again" makes it again, which the sentence says.
+  const again = first.cause.kind === 'gone' && !group.every((i) => i.final);
+  const text = first.cause.kind === 'gone'
+             ? `${said(first.cause.text)}: ${what} not uploaded.` +
+               (again ? ` Upload again to make ${first.cause.where ?? 'the folder'} again and ` +
+                        `send ${n === 1 ? 'it' : 'them'} there.` : '')
              : named ? `Not uploaded: ${said(first.cause.text)}`
              : alike ? `${what} not uploaded: ${said(first.cause.text)}`
                      : groupText(first.cause.code, n);
   const retry = h('button', { type: 'button', class: 'button button-secondary button-small',
-                              hidden: group.every((i) => i.final) }, n === 1 ? 'Retry' : 'Retry all');
+                              hidden: group.every((i) => i.final) },
+                   again ? 'Upload again' : n === 1 ? 'Retry' : 'Retry all');
   retry.addEventListener('click', () => actions.retry(group));
   const clear = h('button', { type: 'button', class: 'button button-secondary button-small' },
                   'Clear');
   clear.addEventListener('click', () => actions.clear(group));
+  // Refused for space held by an unfinished upload of the same file (uploads.js): the way out
+  // is to discard that one, as before sending (upload_held.js).
+  let discard = null;
+  if (first.cause.kind === 'held') {
+    const held = group.reduce((sum, i) => sum + (i.cause.held?.length ?? 0), 0);
+    discard = h('button', { type: 'button', class: 'button button-small' }, discardLabel(held));
+    discard.addEventListener('click', () => {
+      discard.disabled = true;
+      actions.discardHeld(group);
+    });
+    retry.hidden = true;  // Sending again as it is would meet the same refusal.
+  }
   const shown = group.slice(0, kListedFailures);
   const listed = (i) => h('li', {}, saidName(i.path),
                           alike ? null : h('span', { class: 'item-meta' },
@@ -348,7 +384,7 @@ function failureGroup(group, actions) {
               h('ul', { class: 'plain-list' }, shown.map(listed),
                 n > shown.length ? h('li', {}, `and ${n - shown.length} more`) : null))
           : null,
-    h('div', { class: 'form-actions' }, retry, clear));
+    h('div', { class: 'form-actions' }, discard, retry, clear));
 }
 
 // A sentence for a message: control characters made visible, long names in it shortened in the

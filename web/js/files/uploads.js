@@ -9,18 +9,20 @@
 import { formatBytes } from '../format.js';
 import { formatCount } from './bulk.js';
 import { choiceDialog, confirmDialog } from './dialogs.js';
-import { getNode } from './node_api.js';
+import { getNode, makeFolders, resolvePath } from './node_api.js';
 import { usageChanged } from './quota.js';
-import { listUnfinished, onDiscarded } from './unfinished_uploads.js';
+import { discardUnfinished, listUnfinished, onDiscarded } from './unfinished_uploads.js';
 import { decideConflict, withdrawConflict } from './upload_conflicts.js';
+import { sameBytesThere } from './upload_same.js';
 import {
   existingFiles, goneFolder, planFolders, prepareFolders,
 } from './upload_folders.js';
 import { createPanel, isSaving, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
 import { fingerprint, kTusThresholdBytes, pendingUploads } from './tus.js';
-import { offerDiscardHeld } from './upload_held.js';
+import { heldBySameFiles, heldText, offerDiscardHeld } from './upload_held.js';
 import { rateMeter } from './upload_rate.js';
+import { signedInId, whenSignedInAgain } from './upload_signin.js';
 import {
   filesThatFit, namesText, shortOfSpace, spaceNeededBy, spaceWayOut, uploadSpace,
 } from './upload_space.js';
@@ -33,7 +35,8 @@ const kParallel = 3;
 // is hours of work, and the button sits next to "Retry now".
 const kAskCancelBytes = 10 * 1024 * 1024;
 const kAskCancelMs = 10000;
-const kActive = ['queued', 'uploading', 'conflict'];
+// 'paused': the session ended while it was sent (401); it goes on once signed in again.
+const kActive = ['queued', 'uploading', 'conflict', 'paused'];
 // A folder picker gives no files for a folder holding only empty folders (or nothing).
 const kEmptyPick = `The chosen folder has no files. ${kPickedFolderNote}`;
 const items = [];
@@ -43,6 +46,10 @@ let panel = null;
 let nextId = 0;
 let unfinished = [];  // GET /api/v1/uploads, last read.
 let unfinishedTimer = null;
+// The session ended while files were sent (401: logged out in another tab, or expired): no
+// file starts until the person is signed in again; `signedOut` stops watching for that.
+let signedOut = null;
+let signedOutUser = null;  // Whose uploads they are (another person signing in does not resume them).
 
 // Calls fn(folderId) each time a file lands in a folder (for a folder upload: the folder it
 // was dropped on, and the subfolder it went into); returns an unsubscribe function.
@@ -71,7 +78,7 @@ export function onUploadFailed(fn) {
 export function uploadPanel() {
   if (panel) return panel;
   panel = createPanel(items, {
-    cancel: askToCancel, retry, clear: (list) => clearItems(list),
+    cancel: askToCancel, retry, clear: (list) => clearItems(list), discardHeld: discardHeldAndRetry,
     clearFinished: () => clearItems(items.filter((i) => ['done', 'canceled', 'skipped']
                                                   .includes(i.state))),
     reloadUnfinished: loadUnfinished,
@@ -170,6 +177,7 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   if (!plan.files.length) notifyUploaded(target.id, target.id);
   const batch = {
     targetId: target.id, targetName: target.name || 'Files', ownSpace, folderPicked, dirs, folders,
+    targetPath: ownSpace && target.path ? target.path : null,
     quotaBytes: space.quota, spaceKey: space.key,
     gone: new Map(), checks: new Map(), held: 0, items: [], single: plan.files.length === 1,
     policy: null, waiting: [], asking: null,
@@ -197,6 +205,7 @@ function addItem(batch, file, path, { already = false } = {}) {
 }
 
 function pump() {
+  if (signedOut) return;  // Every request would answer 401 too.
   let running = items.filter((i) => i.state === 'uploading').length;
   for (const item of items) {
     if (running >= kParallel) break;
@@ -229,8 +238,10 @@ async function run(item) {
   }
   item.cancel = null;
   item.retryNow = null;
-  usageChanged();  // Its size is now used, or no longer held.
-  if (item.tus) loadUnfinished();
+  if (!signedOut) {  // Signed out, these would only answer 401 (and send this tab to log in).
+    usageChanged();  // Its size is now used, or no longer held.
+    if (item.tus) loadUnfinished();
+  }
   panel.draw(item);
   refresh();
   pump();
@@ -254,6 +265,10 @@ function failed(item, err) {
     askAbout(item);
     return;
   }
+  if (err?.status === 401) {
+    pauseSignedOut(item);
+    return;
+  }
   item.state = 'failed';
   item.error = err?.message ?? String(err);
   // One notice per error code (fifty refused names: one notice listing them, each file's own
@@ -262,9 +277,15 @@ function failed(item, err) {
                  code: err?.code ?? null, text: item.error };
   // A refusal that sending again cannot change (a bad name, too large): no Retry.
   item.final = !worthRetrying(item, err);
+  if (err?.code === 'quota_exceeded') offerDiscardHeldAfter(item);
   for (const fn of failureListeners) fn(item.batch.targetId, err);
-  // A folder shared with me answers 403 or 404 once its share is revoked.
-  if (err?.status === 404 || (err?.status === 403 && !item.batch.ownSpace)) stopIfFolderGone(item);
+  // A folder shared with me answers 403 or 404 once its share is revoked. A resumable upload
+  // whose folder was deleted while its bytes were on their way fails on the server: 410
+  // upload_failed, from then on (tus_service); said as the folder deleted, as a 404 is.
+  if (err?.status === 404 || err?.code === 'upload_failed' ||
+      (err?.status === 403 && !item.batch.ownSpace)) {
+    stopIfFolderGone(item);
+  }
 }
 
 // Whether sending `item` again may end differently after `err`: a lost connection, a server
@@ -307,10 +328,22 @@ async function askToCancel(item) {
   cancel(item);
 }
 
-// The name is taken in its folder: the person chooses (once for the whole upload, by default).
-function askAbout(item) {
+// The name is taken in its folder: the person chooses (once for the whole upload, by default),
+// unless the file there has the same bytes (the same file dropped from two tabs): then it is
+// "already there", as a file seen before sending is, and nothing is asked.
+async function askAbout(item) {
   item.state = 'conflict';
   item.note = '';
+  panel.draw(item);
+  const same = await sameBytesThere(item, item.batch.folders.get(item.dir));
+  if (item.state !== 'conflict') return;  // Cancelled meanwhile.
+  if (same) {
+    Object.assign(item, { state: 'skipped', already: true, identical: true });
+    panel.draw(item);
+    refresh();
+    pump();
+    return;
+  }
   decideConflict(item.batch, item).then((choice) => {
     if (item.state !== 'conflict') return;  // Cancelled meanwhile.
     // A one-file upload cancelled: it stays listed as cancelled, and the summary says so.
@@ -323,6 +356,62 @@ function askAbout(item) {
   });
 }
 
+// Refused for space in the middle of an upload (507 from the server, after the check before
+// sending passed): when an unfinished upload of the same file into the same folder holds space
+// (cut off on another device), its failure says so and offers "Discard the unfinished upload
+// and start again" (upload_held.js), rather than only "free up space".
+async function offerDiscardHeldAfter(item) {
+  const folderId = item.batch.folders.get(item.dir);
+  const own = item.tus?.uploadUrl;
+  const held = (await heldBySameFiles({ files: [{ path: item.name }] }, () => folderId))
+      .filter((u) => `/api/v1/uploads/${u.id}` !== own);
+  if (!held.length || item.state !== 'failed' || item.cause?.code !== 'quota_exceeded') return;
+  item.cause = { key: `held:${item.id}`, kind: 'held', code: 'quota_exceeded', held,
+                 text: `${item.error.replace(/[.]?$/, '.')} ${heldText(held)}` };
+  item.final = false;
+  refresh();
+}
+
+// "Discard the unfinished upload and start again" of a failure group (offerDiscardHeldAfter).
+async function discardHeldAndRetry(group) {
+  for (const item of group) {
+    for (const u of item.cause?.held ?? []) {
+      try {
+        await discardUnfinished(u.id);
+      } catch {
+        // Not discarded (offline…): sending again says what is still in the way.
+      }
+    }
+  }
+  usageChanged();
+  retry(group);
+}
+
+// The session ended while `item` was sent (logged out in another tab, or expired): not a
+// failure. It and the files waiting are paused, the panel says "You were signed out — sign in
+// again to finish N uploads", and all go on once the same person is signed in again, in this
+// tab or another (upload_signin.js): a resumable upload from the server's offset (tus.js
+// remembers it), a small one sent again from its start.
+function pauseSignedOut(item) {
+  Object.assign(item, { state: 'paused', note: '', error: '' });
+  if (signedOut) return;
+  signedOutUser = signedInId() ?? signedOutUser;
+  signedOut = whenSignedInAgain(signedOutUser, resumeSignedIn);
+}
+
+function resumeSignedIn() {
+  signedOut = null;
+  for (const item of items) {
+    if (item.state !== 'paused') continue;
+    item.state = 'queued';
+    panel.draw(item);
+  }
+  usageChanged();
+  loadUnfinished();
+  refresh();
+  pump();
+}
+
 // After a 404: the folder dropped on, or one of the upload, was deleted? Every file bound for
 // it fails at once, under one sentence.
 async function stopIfFolderGone(item) {
@@ -332,7 +421,10 @@ async function stopIfFolderGone(item) {
   batch.held -= 1;
   if (gone) {
     batch.gone.set(gone.id, gone.name);
-    const cause = { key: `gone:${gone.id}`, kind: 'gone',
+    // Where "Upload again" makes it again (my own folders: their path is known).
+    const where = batch.targetPath ? `${batch.targetPath.replace(/\/$/, '')}` +
+                                     `${gone.dir ? `/${gone.dir}` : ''}` : null;
+    const cause = { key: `gone:${gone.id}`, kind: 'gone', where,
                     text: batch.ownSpace ? `The folder "${gone.name}" was deleted while uploading`
                                          : `The folder "${gone.name}" is no longer shared with ` +
                                            'you (or was deleted)' };
@@ -341,9 +433,10 @@ async function stopIfFolderGone(item) {
       const stopped = other.state === 'queued' ||
                       (other.state === 'failed' && other.cause?.kind !== 'gone');
       if (!inside || !stopped) continue;
-      // Retry makes a deleted folder again; not the folder shared with me that is gone.
+      // "Upload again" makes a deleted folder again, at its path (the folder dropped on too:
+      // the person asks for the files to go there); not the folder shared with me that is gone.
       Object.assign(other, { state: 'failed', error: cause.text, cause,
-                             final: !batch.ownSpace && !gone.dir });
+                             final: !gone.dir && !batch.targetPath });
       panel.draw(other);
     }
   }
@@ -357,21 +450,26 @@ function cancel(item) {
   item.error = '';
   // The tus upload is dropped on the server (DELETE): its size is free once that is done.
   if (was === 'uploading') Promise.resolve(item.cancel?.()).catch(() => {}).finally(usageChanged);
+  // Paused while signed out: this browser forgets the resumable upload (the server drops it
+  // when it expires; the DELETE is refused until signed in again).
+  if (was === 'paused') item.tus?.cancel().catch(() => {});
   if (was === 'conflict') withdrawConflict(item.batch, item);
   panel.draw(item);
   refresh();
   pump();
 }
 
-// Sends failed `list` again. Folders of theirs deleted meanwhile are made again first (under
-// the folder dropped on, if that one still exists).
+// Sends failed `list` again. Folders of theirs deleted meanwhile are made again first: the
+// folder dropped on at its path (my own folders), then the upload's folders under it.
 async function retry(list) {
   const batches = new Set(list.map((i) => i.batch));
   for (const batch of batches) {
     batch.checks.clear();
     if (!batch.gone.size) continue;
+    const targetGone = batch.gone.has(batch.targetId);
     batch.gone.clear();
     try {
+      if (targetGone && batch.targetPath) batch.targetId = await folderAt(batch.targetPath);
       batch.folders = await prepareFolders(batch.dirs, batch.targetId);
     } catch (err) {
       const cause = { key: `error:folders:${err.message}`, kind: 'error', text: err.message };
@@ -388,6 +486,19 @@ async function retry(list) {
   }
   refresh();
   pump();
+}
+
+// The id of my folder at `path` ("/Holiday/Trip"), made with its missing parents when it is
+// not there.
+async function folderAt(path) {
+  try {
+    return (await makeFolders('root', path.replace(/^\/+/, ''))).id;
+  } catch (err) {
+    if (err?.code !== 'name_taken') {
+      throw new Error(`The folder ${path} could not be made again: ${err?.message ?? err}`);
+    }
+    return (await resolvePath(path)).id;  // Made again meanwhile (another tab).
+  }
 }
 
 function clearItems(list) {
@@ -418,6 +529,7 @@ function refresh() {
     else window.removeEventListener('beforeunload', guardLeaving);
   }
   if (!panel) return;
+  panel.signedOut(signedOut ? items.filter((i) => kActive.includes(i.state)).length : 0);
   const sending = sendingUrls();
   // The server's unfinished uploads, less those this page is sending, about to send or has
   // finished (the list may be older than the last chunk: a finished upload must not show as
