@@ -19,6 +19,7 @@
 #include "jobs/disk_health_job.h"
 #include "jobs/mail_outbox_job.h"
 #include "jobs/scrub_job.h"
+#include "jobs/thumbnail_cache_job.h"
 #include "jobs/trash_purge_job.h"
 #include "jobs/tus_cleanup_job.h"
 #include "runtime.h"
@@ -109,7 +110,7 @@ int RunConfigCheck(const config::Config& config) {
 constexpr std::string_view kJobs[] = {jobs::kBillingJobName,    jobs::kDbMaintenanceJobName,
                                       jobs::kDiskHealthJobName, jobs::kMailOutboxJobName,
                                       jobs::kScrubJobName,      jobs::kTrashPurgeJobName,
-                                      jobs::kTusCleanupJobName};
+                                      jobs::kTusCleanupJobName, jobs::kThumbnailCacheJobName};
 
 int RunJob(const config::Config& config, const std::string& name) {
   if (std::find(std::begin(kJobs), std::end(kJobs), name) == std::end(kJobs)) {
@@ -125,7 +126,8 @@ int RunJob(const config::Config& config, const std::string& name) {
   // running server's uploads in flight live there. tus-cleanup needs the file service (built
   // only with the volumes open) for the same reason, and the same care.
   const bool disks = name == jobs::kDiskHealthJobName;
-  const bool purge = name == jobs::kTrashPurgeJobName || name == jobs::kTusCleanupJobName;
+  const bool purge = name == jobs::kTrashPurgeJobName || name == jobs::kTusCleanupJobName ||
+                     name == jobs::kThumbnailCacheJobName;
   auto rt = OpenRuntime(config, ioc.get_executor(),
                         RuntimeOptions{.open_volumes = disks || purge, .sweep_tmp = !purge});
   if (!rt) {

@@ -17,6 +17,7 @@
 #include "jobs/db_maintenance_job.h"
 #include "jobs/mail_outbox_job.h"
 #include "jobs/scrub_job.h"
+#include "jobs/thumbnail_cache_job.h"
 #include "jobs/trash_purge_job.h"
 #include "jobs/tus_cleanup_job.h"
 
@@ -185,6 +186,17 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Config& config,
     auto tus_cleanup = jobs::TusCleanupJob(*rt->tus, rt->config.files.tus_cleanup_at);
     if (!tus_cleanup) return Fail(tus_cleanup.error());
     registered = rt->scheduler->Register(std::move(*tus_cleanup));
+    if (!registered) return Fail(registered.error());
+    const config::FilesConfig& files_config = rt->config.files;
+    rt->thumbnails = std::make_unique<core::files::Thumbnails>(
+        *rt->files, fs::path(server.data_dir) / "cache" / "thumbnails",
+        core::files::ThumbnailLimits{.max_source_bytes = files_config.thumbnail_max_source_bytes,
+                                     .cache_bytes = files_config.thumbnail_cache_bytes,
+                                     .concurrent = files_config.thumbnail_concurrent});
+    auto thumbnail_cache =
+        jobs::ThumbnailCacheJob(*rt->thumbnails, files_config.thumbnail_sweep_at);
+    if (!thumbnail_cache) return Fail(thumbnail_cache.error());
+    registered = rt->scheduler->Register(std::move(*thumbnail_cache));
     if (!registered) return Fail(registered.error());
     auto trash_purge = jobs::TrashPurgeJob(*rt->files, rt->config.files.trash_purge_at);
     if (!trash_purge) return Fail(trash_purge.error());

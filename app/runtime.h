@@ -13,6 +13,7 @@
 #include "core/billing/ledger.h"
 #include "core/billing/usage_warnings.h"
 #include "core/files/file_service.h"
+#include "core/files/thumbnails.h"
 #include "core/files/tus_service.h"
 #include "db/database.h"
 #include "jobs/disk_health_job.h"
@@ -38,6 +39,8 @@ struct Runtime {
   std::unique_ptr<storage::OwnerBlobs> blobs;       // Blobs and moves; only with the volumes open.
   std::unique_ptr<core::files::FileService> files;  // The file tree; only with the volumes open.
   std::unique_ptr<core::files::TusService> tus;  // Resumable uploads; only with the volumes open.
+  // Thumbnails of pictures, cached under <data_dir>/cache/thumbnails; only with the volumes open.
+  std::unique_ptr<core::files::Thumbnails> thumbnails;
   // Called after an owner's usage changed (serve drops the cached profile); may stay empty.
   std::function<void(std::int64_t owner_id)> on_usage_changed;
   std::shared_ptr<jobs::DiskHealth> disk_health;  // Only with the volumes open.

@@ -192,7 +192,7 @@ int RunServe(const config::Config& config) {
   // Files, trash, usage and resumable uploads (issue 5).
   rt.on_usage_changed = [&accounts](std::int64_t owner) { accounts.accounts.ForgetProfile(owner); };
   core::files::TusService& tus = *rt.tus;
-  const api::FileApi file_api{*rt.files, tus, rt.config.files};
+  const api::FileApi file_api{*rt.files, tus, rt.config.files, rt.thumbnails.get()};
   api::AddFileRoutes(router, file_api);
   // Plans and billing (issue 7): the allocation is the quota, so a change drops the profile.
   // A new plan is a new quota: the usage warnings are checked again (a downgrade can pass 85 %).

@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsodium-dev libssl-dev libcurl4-openssl-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev libarchive-dev libpugixml-dev libcli11-dev libxxhash-dev libpq-dev
-  libicu-dev
+  libicu-dev libjpeg62-turbo-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: browser, SMTP sink, fault injection, HTTP client, disk faults
   chromium python3-aiosmtpd fiu-utils libfiu-dev curl xfsprogs sqlite3

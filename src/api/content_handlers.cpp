@@ -18,6 +18,7 @@
 #include "api/content_headers.h"
 #include "api/file_handlers.h"
 #include "api/json_codec.h"
+#include "core/files/thumbnails.h"
 #include "util/rfc3339.h"
 
 namespace nimbus::api {
@@ -330,6 +331,58 @@ net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req
   api.files.NoteActivity(who->user.id, *node, node->is_folder() ? "zip" : "download");
   if (node->is_folder()) co_return ZipResponse(api, *node, req);
   co_return FileResponse(api, *node, req);
+}
+
+net::awaitable<http::Response> ThumbnailResponse(const FileApi& api, const Node& file,
+                                                 const http::Request& req) {
+  using core::files::Thumbnails;
+  int side = Thumbnails::kLarge;
+  if (auto size = req.query("size")) {
+    if (*size == "64") {
+      side = Thumbnails::kSmall;
+    } else if (*size != "256") {
+      co_return http::ErrorResponse(400, "invalid_argument",
+                                    "size must be 64 or 256 (pixels on the longer side).");
+    }
+  }
+  if (api.thumbnails == nullptr || !file.is_file()) {
+    co_return http::ErrorResponse(404, "no_thumbnail",
+                                  file.is_file() ? fmt::format("'{}' has no thumbnail.", file.name)
+                                                 : std::string("A folder has no thumbnail."));
+  }
+  // The thumbnail depends only on the content and the size.
+  const std::string etag = fmt::format("\"thumb-{}-{}\"", file.sha256, side);
+  // A URL that names the content (?v=<sha256>, as the web app asks) never changes what it
+  // gives: the browser keeps it. Without it, it asks again each time (304 when unchanged).
+  const std::string cache =
+      req.query("v") == file.sha256 ? "private, max-age=31536000, immutable" : "private, no-cache";
+  if (IfNoneMatchHits(req.header("If-None-Match"), etag)) {
+    http::Response res;
+    res.status = 304;
+    res.body = std::string();
+    res.SetHeader("ETag", etag);
+    res.SetHeader("Cache-Control", cache);
+    co_return res;
+  }
+  auto made = co_await api.thumbnails->Get(file, side);
+  if (!made) {
+    if (made.error().code == Errc::kNotFound) {
+      co_return http::ErrorResponse(404, "no_thumbnail", made.error().message);
+    }
+    co_return Err(made.error(), req);
+  }
+  http::Response res = http::TextResponse(200, std::move(*made), "image/jpeg");
+  res.SetHeader("ETag", etag);
+  res.SetHeader("Cache-Control", cache);
+  co_return res;
+}
+
+net::awaitable<http::Response> GetThumbnail(const FileApi& api, http::Request& req) {
+  const core::Principal* who = CurrentPrincipal(req);
+  if (who == nullptr) co_return Err(Error{Errc::kUnauthenticated, "sign in first"}, req);
+  auto node = co_await api.files.Get(who->user.id, std::string(req.path_param("id")));
+  if (!node) co_return Err(node.error(), req);
+  co_return co_await ThumbnailResponse(api, *node, req);
 }
 
 net::awaitable<http::Response> CopyNode(const FileApi& api, http::Request& req) {

@@ -71,6 +71,12 @@ net::awaitable<http::Response> Search(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> PutContent(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> GetContent(const FileApi& api, http::Request& req);
 net::awaitable<http::Response> CopyNode(const FileApi& api, http::Request& req);
+net::awaitable<http::Response> GetThumbnail(const FileApi& api, http::Request& req);
+// The thumbnail of a file as FileService::Get returned it, for any caller: ?size=64|256
+// (default 256), JPEG, ETag/304; with ?v=<its sha256> cached by the browser for a year (the URL
+// names that content); 404 no_thumbnail with a sentence when the file has none.
+net::awaitable<http::Response> ThumbnailResponse(const FileApi& api, const core::files::Node& file,
+                                                 const http::Request& req);
 // The download of a file as FileService::Get returned it, for any caller: ETag/304,
 // Range/206/416, Content-Disposition, ?inline=1 for safe types.
 http::Response FileResponse(const FileApi& api, const core::files::Node& file,

@@ -19,6 +19,7 @@ void AddFileRoutes(http::Router& router, const FileApi& api) {
   add(Method::kGet, "/api/v1/resolve", ResolvePath);
   add(Method::kPut, "/api/v1/nodes/{id}/content", PutContent);
   add(Method::kGet, "/api/v1/nodes/{id}/content", GetContent);
+  add(Method::kGet, "/api/v1/nodes/{id}/thumbnail", GetThumbnail);
   add(Method::kPost, "/api/v1/nodes/{id}/copy", CopyNode);
   add(Method::kGet, "/api/v1/trash", ListTrash);
   add(Method::kDelete, "/api/v1/trash", EmptyTrash);

@@ -10,6 +10,7 @@
 
 namespace nimbus::core::files {
 class TusService;
+class Thumbnails;
 }
 
 namespace nimbus::api {
@@ -18,6 +19,7 @@ struct FileApi {
   core::files::FileService& files;
   core::files::TusService& tus;
   const config::FilesConfig& config;
+  core::files::Thumbnails* thumbnails = nullptr;  // nullptr: every thumbnail is 404.
 };
 
 // `api` must outlive `router`.

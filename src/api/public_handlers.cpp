@@ -123,4 +123,15 @@ net::awaitable<Response> GetPublicContent(const ShareApi& api, Request& req) {
   co_return res;
 }
 
+// GET /api/v1/public/{token}/thumbnail?id=&size=: a picture's thumbnail on the link's page (not
+// counted as a download or a preview).
+net::awaitable<Response> GetPublicThumbnail(const ShareApi& api, Request& req) {
+  int retry_after_s = 0;
+  auto visitor = co_await OpenLink(api, req, true, retry_after_s);
+  if (!visitor) co_return LinkErr(visitor.error(), req, retry_after_s);
+  auto node = co_await api.files.files.Get(*visitor, req.query("id").value_or("root"));
+  if (!node) co_return Err(node.error(), req);
+  co_return co_await ThumbnailResponse(api.files, *node, req);
+}
+
 }  // namespace nimbus::api

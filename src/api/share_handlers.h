@@ -30,5 +30,6 @@ net::awaitable<http::Response> LinkActivity(const ShareApi& api, http::Request& 
 net::awaitable<http::Response> GetPublic(const ShareApi& api, http::Request& req);
 net::awaitable<http::Response> ListPublicChildren(const ShareApi& api, http::Request& req);
 net::awaitable<http::Response> GetPublicContent(const ShareApi& api, http::Request& req);
+net::awaitable<http::Response> GetPublicThumbnail(const ShareApi& api, http::Request& req);
 
 }  // namespace nimbus::api

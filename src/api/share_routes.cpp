@@ -26,6 +26,7 @@ void AddShareRoutes(http::Router& router, const ShareApi& api) {
   add(Method::kGet, "/api/v1/public/{token}", GetPublic, pub);
   add(Method::kGet, "/api/v1/public/{token}/children", ListPublicChildren, pub);
   add(Method::kGet, "/api/v1/public/{token}/content", GetPublicContent, pub);
+  add(Method::kGet, "/api/v1/public/{token}/thumbnail", GetPublicThumbnail, pub);
 }
 
 }  // namespace nimbus::api

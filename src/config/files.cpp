@@ -17,6 +17,10 @@ void FilesFields(TomlReader& r, FilesConfig& c) {
   r.Int("zip_compression_level", c.zip_compression_level, 0, 9);
   r.Int("list_default_limit", c.list_default_limit, 1, 100000);
   r.Int("list_max_limit", c.list_max_limit, 1, 100000);
+  r.Bytes("thumbnail_max_source_bytes", c.thumbnail_max_source_bytes, 0, 4 * kGiB);
+  r.Bytes("thumbnail_cache_bytes", c.thumbnail_cache_bytes, 0, 1024 * kTiB);
+  r.Int("thumbnail_concurrent", c.thumbnail_concurrent, 1, 64);
+  r.String("thumbnail_sweep_at", c.thumbnail_sweep_at, {"a string \"HH:MM\"", CheckDailyTime});
   if (r.reading() && c.list_default_limit > c.list_max_limit) {
     r.Error("list_default_limit", fmt::format("must not exceed list_max_limit ({}), got {}",
                                               c.list_max_limit, c.list_default_limit));

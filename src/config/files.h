@@ -20,6 +20,11 @@ struct FilesConfig {
   int zip_compression_level = 0;         // 0 = store (fast; most files are compressed already).
   int list_default_limit = 200;          // Page size of children lists without ?limit=.
   int list_max_limit = 1000;
+  // Thumbnails of JPEG and PNG pictures (GET /nodes/{id}/thumbnail), cached under the data dir.
+  uint64_t thumbnail_max_source_bytes = uint64_t{64} << 20;  // Larger pictures get none.
+  uint64_t thumbnail_cache_bytes = uint64_t{1} << 30;        // The cache is trimmed to this.
+  int thumbnail_concurrent = 2;  // Made at the same time (each holds its picture in memory).
+  std::string thumbnail_sweep_at = "03:45";  // Daily HH:MM UTC: the thumbnail-cache job.
 };
 
 }  // namespace nimbus::config

@@ -224,7 +224,7 @@ TEST_F(CliTest, JobRunOfAnUnknownJobFailsNamingTheKnownJobs) {
   EXPECT_NE(all.find("no-such-job"), std::string::npos) << all;
   // All of them, also those that need the disks (QA pass 10 saw only four).
   for (const char* job : {"billing", "db-maintenance", "disk-health", "mail-outbox", "scrub",
-                          "trash-purge", "tus-cleanup"}) {
+                          "trash-purge", "tus-cleanup", "thumbnail-cache"}) {
     EXPECT_NE(all.find(job), std::string::npos) << job << " not named: " << all;
   }
 }
