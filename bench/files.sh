@@ -62,18 +62,6 @@ me=files.sh
 source "$repo/bench/lib.sh"
 
 now() { date +%s.%N; }
-json_field() {  # json_field FILE KEY...: a nested field of a JSON file ("" when absent)
-  python3 - "$@" <<'EOF'
-import json, sys
-try:
-    v = json.load(open(sys.argv[1]))
-    for k in sys.argv[2:]:
-        v = v[k]
-    print("" if v is None else v)
-except Exception:
-    print("")
-EOF
-}
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 size=$((SIZE_MIB << 20))
@@ -135,24 +123,6 @@ wait_http "$nginx_url/healthz"
 # user "small" the 4 KiB uploads and the listing.
 start_nimbus
 
-# Signs up and logs in `who`, creates an API token; prints the token.
-new_token() {
-  local who=$1 email="bench-$1-$RANDOM@example.com" password="correct horse battery $RANDOM"
-  local body code csrf
-  body=$(python3 -c 'import json,sys; print(json.dumps({"email": sys.argv[1], "password": sys.argv[2], "name": "Bench"}))' "$email" "$password")
-  code=$(curl -s -o "$work/$who.signup" -w '%{http_code}' -H 'Content-Type: application/json' \
-    -d "$body" "$nimbus_url/api/v1/auth/signup")
-  [[ $code == 201 ]] || { echo "files.sh: sign-up answered $code: $(cat "$work/$who.signup")" >&2; return 1; }
-  body=$(python3 -c 'import json,sys; print(json.dumps({"email": sys.argv[1], "password": sys.argv[2]}))' "$email" "$password")
-  code=$(curl -s -c "$work/$who.jar" -o "$work/$who.login" -w '%{http_code}' \
-    -H 'Content-Type: application/json' -d "$body" "$nimbus_url/api/v1/auth/login")
-  [[ $code == 200 ]] || { echo "files.sh: login answered $code: $(cat "$work/$who.login")" >&2; return 1; }
-  csrf=$(json_field "$work/$who.login" csrf_token)
-  code=$(curl -s -b "$work/$who.jar" -o "$work/$who.token" -w '%{http_code}' -H "X-CSRF-Token: $csrf" \
-    -H 'Content-Type: application/json' -d '{"name":"bench"}' "$nimbus_url/api/v1/me/tokens")
-  [[ $code == 201 ]] || { echo "files.sh: token answered $code: $(cat "$work/$who.token")" >&2; return 1; }
-  json_field "$work/$who.token" token
-}
 big_auth="Authorization: Bearer $(new_token big)"
 small_auth="Authorization: Bearer $(new_token small)"
 

@@ -36,3 +36,35 @@ start_nimbus() {
   [[ -n $nimbus_url ]] || { echo "$me: nimbus printed no URL (log: $NIMBUS_LOG)" >&2; exit 1; }
   wait_http "$nimbus_url/healthz"
 }
+
+json_field() {  # json_field FILE KEY...: a nested field of a JSON file ("" when absent)
+  python3 - "$@" <<'EOF'
+import json, sys
+try:
+    v = json.load(open(sys.argv[1]))
+    for k in sys.argv[2:]:
+        v = v[k]
+    print("" if v is None else v)
+except Exception:
+    print("")
+EOF
+}
+
+# Signs up and logs in `who` on $nimbus_url, creates an API token; prints the token.
+new_token() {
+  local who=$1 email="bench-$1-$RANDOM@example.com" password="correct horse battery $RANDOM"
+  local body code csrf
+  body=$(python3 -c 'import json,sys; print(json.dumps({"email": sys.argv[1], "password": sys.argv[2], "name": "Bench"}))' "$email" "$password")
+  code=$(curl -s -o "$work/$who.signup" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "$body" "$nimbus_url/api/v1/auth/signup")
+  [[ $code == 201 ]] || { echo "$me: sign-up answered $code: $(cat "$work/$who.signup")" >&2; return 1; }
+  body=$(python3 -c 'import json,sys; print(json.dumps({"email": sys.argv[1], "password": sys.argv[2]}))' "$email" "$password")
+  code=$(curl -s -c "$work/$who.jar" -o "$work/$who.login" -w '%{http_code}' \
+    -H 'Content-Type: application/json' -d "$body" "$nimbus_url/api/v1/auth/login")
+  [[ $code == 200 ]] || { echo "$me: login answered $code: $(cat "$work/$who.login")" >&2; return 1; }
+  csrf=$(json_field "$work/$who.login" csrf_token)
+  code=$(curl -s -b "$work/$who.jar" -o "$work/$who.token" -w '%{http_code}' -H "X-CSRF-Token: $csrf" \
+    -H 'Content-Type: application/json' -d '{"name":"bench"}' "$nimbus_url/api/v1/me/tokens")
+  [[ $code == 201 ]] || { echo "$me: token answered $code: $(cat "$work/$who.token")" >&2; return 1; }
+  json_field "$work/$who.token" token
+}
