@@ -10,6 +10,7 @@
 // the viewer (preview.js); its Download link and the toolbar's Download download. Each row's
 // "⋯" menu renames, moves, copies or deletes its item without ticking it; the toolbar of the
 // actions on the ticked items sticks to the top of the window while something is selected.
+// Pictures show thumbnails; List / Grid in the toolbar (layout_toggle.js) draws rows or tiles.
 import { checkDownload } from '../api.js';
 import { announce, h, replaceChildren, rovingToolbar, typesText } from '../dom.js';
 import { shortName } from '../format.js';
@@ -26,6 +27,7 @@ import {
   createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker, uploadPickers,
 } from './item_actions.js';
 import { folderListing, kMaxPage, kPageSize } from './folder_listing.js';
+import { layoutToggle } from './layout_toggle.js';
 import { autoLoad, restoreScroll, savedPlace, trackPlace } from './listing_pager.js';
 import { keepFocusOnRow, liveRefresh, nearestFolder } from './live_refresh.js';
 import {
@@ -230,7 +232,7 @@ export async function render(outlet, { params, query, signal, navigate, from }) 
   // Toolbars: one Tab stop each, ←/→ between their controls (rovingToolbar).
   const toolbar = rovingToolbar(h('div', { class: 'toolbar', role: 'toolbar',
                                            'aria-label': 'File actions' },
-                                  otherButtons,
+                                  otherButtons, layoutToggle(table),
                                   h('label', { class: 'toggle', for: 'show-deleted' },
                                     deletedToggle, ' Show deleted items')));
   // The actions on the ticked items: a line of their own, which sticks to the top of the window

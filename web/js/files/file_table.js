@@ -4,12 +4,17 @@
 // body of their own after the live rows. Long folders come in pages: append() adds rows
 // without drawing the others again, and draw() reuses the rows of items that did not change
 // (a refresh keeps focus, selection and scroll). Each row ends with a "⋯" menu of its actions
-// (row_menu.js); on a phone that menu replaces the row's Share and Download links.
+// (row_menu.js); on a phone that menu replaces the row's Share and Download links. A picture
+// shows its thumbnail in place of the file icon (thumbs.js). setLayout('grid') draws the same
+// rows as tiles (css/grid.css): a 256 px thumbnail or a large icon, the name under it; the
+// checkbox, the menu, dragging, dropping and the keys stay those of the rows (← → and ↑ ↓
+// move between tiles), and the "Sort by" list stands in for the headers.
 import { announce, h, holdsFocus, replaceChildren, touchOnly } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
 import { contentUrl, daysUntil, folderUrl, inlineUrl } from './node_api.js';
 import { nodeIcon } from './quota.js';
 import { rowMenuButton } from './row_menu.js';
+import { nodeThumb, thumbnailUrl } from './thumbs.js';
 
 export const kDragType = 'application/x-nimbus-nodes';
 
@@ -24,7 +29,8 @@ const orderText = (order) => (order === 'asc' ? 'ascending' : 'descending');
 // What a row shows of a node: a row is drawn again only when this changes.
 const signature = (node, path) => JSON.stringify([node.name, node.type, node.size,
                                                   node.modified_at, !!node.shared,
-                                                  node.permission ?? null, path]);
+                                                  node.permission ?? null, path,
+                                                  node.checksum_sha256 ?? null]);
 
 // Builds the table (`element`) and its "Sort by" list (`sortControl`, for the view to place
 // above it). Options: onSort(key, order) when a header is clicked (order undefined: the
@@ -39,14 +45,18 @@ const signature = (node, path) => JSON.stringify([node.name, node.type, node.siz
 // Delete) to the row's menu after Open, Download and Share. canUpload: false where the person
 // cannot upload (a folder shared read-only), so the empty folder does not say how to;
 // emptyNote(), when given, adds to what an empty folder says (e.g. that items are shared with
-// the person, at the root of their files).
+// the person, at the root of their files). thumbUrl(node, size): a picture's thumbnail URL.
 export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
                             folderHref = (node, path) => folderUrl(path), onShare = null,
                             onOpenFile = null, onDownload = null, moreActions = null,
-                            canUpload = true, emptyNote = null }) {
+                            canUpload = true, emptyNote = null, thumbUrl = thumbnailUrl }) {
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
+  // "Select all" is said beside the box in the grid, where no column headers explain it.
+  const selectAllLabel = h('label', { class: 'select-all' }, selectAll,
+                           h('span', { class: 'select-all-text', 'aria-hidden': 'true' },
+                             'Select all'));
   const sortHeads = kColumns.map(([key, label]) => sortHead(key, label));
-  const head = h('tr', {}, h('th', { class: 'col-check' }, selectAll), sortHeads,
+  const head = h('tr', {}, h('th', { class: 'col-check' }, selectAllLabel), sortHeads,
                  h('th', { class: 'col-actions' }, h('span', { class: 'visually-hidden' },
                                                      'Actions')));
   const sortSelect = h('select', { id: 'sort-by', class: 'sort-select' },
@@ -65,7 +75,8 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
   let basePath = '/';
   let headKey = null;  // The sort drawn in the header.
   let locked = false;  // While a bulk action runs: the selection stays as it is.
-  let deletedCount = 0;
+  let deletedItems = [];
+  let grid = false;  // Tiles instead of rows (setLayout).
 
   selectAll.addEventListener('click', (e) => {
     if (locked) e.preventDefault();
@@ -80,7 +91,8 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
 
   // Arrow keys (and Home/End) move between rows, on each row's checkbox; with Shift they also
   // extend the selection, as in a desktop file manager. Enter there opens the row's item as
-  // its name link does (a folder, or a file's preview).
+  // its name link does (a folder, or a file's preview). In the grid ← → go to the tile before
+  // or after, ↑ ↓ to the one above or below (a line of tiles further).
   body.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const tr = e.target.closest?.('tr[data-id]');
@@ -90,10 +102,13 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       tr.querySelector('a.node-link')?.click();
       return;
     }
-    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+    const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
+    if (!keys.includes(e.key) && !(grid && ['ArrowLeft', 'ArrowRight'].includes(e.key))) return;
     const rows = body.querySelectorAll('tr[data-id]');
     const at = indexById.get(tr.dataset.id);
-    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 }[e.key];
+    const line = grid ? tilesPerLine(rows) : 1;
+    const to = { ArrowDown: at + line, ArrowUp: at - line, ArrowLeft: at - 1, ArrowRight: at + 1,
+                 Home: 0, End: rows.length - 1 }[e.key];
     if (to < 0 || to >= rows.length || to === at) return;
     e.preventDefault();
     rows[to].querySelector('input[type=checkbox]').focus();
@@ -102,6 +117,14 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       clickRow(to, { shift: true });
     }
   });
+
+  // The tiles on one line of the grid: those as high up as the first.
+  function tilesPerLine(rows) {
+    const top = rows[0]?.getBoundingClientRect().top;
+    let n = 0;
+    while (n < rows.length && Math.abs(rows[n].getBoundingClientRect().top - top) < 2) n += 1;
+    return Math.max(1, n);
+  }
 
   // Marks the rows whose state changed (a folder of thousands: only those are touched).
   function setSelection(ids) {
@@ -118,6 +141,8 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     selected = next;
     selectAll.checked = nodes.length > 0 && selected.size === nodes.length;
     selectAll.indeterminate = selected.size > 0 && selected.size < nodes.length;
+    // In the grid every tile's checkbox shows once one is ticked (else on hover or focus).
+    table.classList.toggle('has-selection', selected.size > 0);
     onSelection([...selected]);
   }
 
@@ -155,14 +180,21 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       check.checked = selected.has(node.id);  // A shift-click keeps a ticked box ticked.
     });
     const size = isFolder && !node.size ? '—' : formatBytes(node.size);
+    // A row: the icon (a picture's thumbnail) inside the name's link. A tile: the large
+    // picture outside it, so that a click on it selects as a click on a row does (a double
+    // click opens), and the link is the name under it (its whole text in a tooltip, as it is
+    // cut short).
+    const icon = grid ? null : nodeThumb(node, { size: 64, url: thumbUrl });
     const link = isFolder
-      ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false' },
-          nodeIcon('folder'), node.name)
-      : fileLink(node);
+      ? h('a', { href: folderHref(node, path), class: 'node-link', draggable: 'false',
+                 title: grid ? node.name : null }, icon, node.name)
+      : fileLink(node, icon);
     const tr = h('tr', { dataset: { id: node.id, type: node.type, name: node.name }, draggable: 'true',
                          'aria-selected': 'false' },
                  h('td', { class: 'col-check' }, check),
-                 h('td', { class: 'col-name' }, link, node.shared ? sharedBadge() : null,
+                 h('td', { class: 'col-name' },
+                   grid ? nodeThumb(node, { size: 256, url: thumbUrl }) : null,
+                   link, node.shared ? sharedBadge() : null,
                    // Shown on narrow screens only, where the Size and Modified columns give way
                    // (the name gets their width: it wrapped onto 11 lines, QA pass 17c).
                    h('span', { class: 'row-facts' }, h('span', { class: 'row-size' }, size),
@@ -251,13 +283,14 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
 
   // A file's name: opens it (onOpenFile) or downloads it. With a modifier or the middle button
   // the browser does what it does with links (a new tab shows what the server lets show).
-  function fileLink(node) {
+  function fileLink(node, icon) {
+    const title = grid ? node.name : null;
     if (!onOpenFile) {
       return h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link',
-                      draggable: 'false' }, nodeIcon('file'), node.name);
+                      draggable: 'false', title }, icon, node.name);
     }
-    const a = h('a', { href: inlineUrl(node.id), class: 'node-link', draggable: 'false' },
-                nodeIcon('file'), node.name);
+    const a = h('a', { href: inlineUrl(node.id), class: 'node-link', draggable: 'false', title },
+                icon, node.name);
     a.addEventListener('click', (e) => {
       if (e.button !== 0 || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
       e.preventDefault();
@@ -325,7 +358,7 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
   // a drop on a computer, the Upload buttons on a touch screen (nothing to drag from there).
   function drawEmpty() {
     body.querySelector('tr.empty-row')?.remove();
-    if (nodes.length || deletedCount) return;
+    if (nodes.length || deletedItems.length) return;
     const how = !canUpload ? ''
       : touchOnly() ? ' Use "Upload files" above to add some.'
                     : ' Drop files or folders here to upload.';
@@ -378,8 +411,8 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
       nodes = [...list];
       reindex();
       reconcile(nodes);
-      replaceChildren(deletedBody, deleted.map(deletedRow));
-      deletedCount = deleted.length;
+      deletedItems = [...deleted];
+      replaceChildren(deletedBody, deletedItems.map(deletedRow));
       drawEmpty();
       if (anchor !== null && anchor >= nodes.length) anchor = null;
       setSelection([...selected].filter((id) => indexById.has(id)));
@@ -412,13 +445,13 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     },
     // The deleted rows: all of them again, or more after them.
     drawDeleted(deleted) {
-      replaceChildren(deletedBody, deleted.map(deletedRow));
-      deletedCount = deleted.length;
+      deletedItems = [...deleted];
+      replaceChildren(deletedBody, deletedItems.map(deletedRow));
       drawEmpty();
     },
     appendDeleted(more) {
       deletedBody.append(...more.map(deletedRow));
-      deletedCount += more.length;
+      deletedItems.push(...more);
       drawEmpty();
     },
     // While a bulk action runs, clicks and keys leave the selection as it is and the headers
@@ -473,6 +506,21 @@ export function fileTable({ onSort, onSelection, onDropOnFolder, onRestore,
     selectedNodes: () => nodes.filter((n) => selected.has(n.id)),
     // The number of rows drawn (live items).
     count: () => nodes.length,
+    // 'list' (rows under column headers) or 'grid' (tiles, with the "Sort by" list): every row
+    // is drawn again for it; the selection stays, and the focus on the same row's checkbox.
+    setLayout(layout) {
+      if ((layout === 'grid') === grid) return;
+      const focused = document.activeElement?.closest?.('tr[data-id]');
+      const focusId = focused && body.contains(focused) ? focused.dataset.id : null;
+      grid = layout === 'grid';
+      table.classList.toggle('is-grid', grid);
+      sortControl.classList.toggle('in-grid', grid);
+      rowById.clear();
+      reconcile(nodes);
+      replaceChildren(deletedBody, deletedItems.map(deletedRow));
+      drawEmpty();
+      if (focusId) rowById.get(focusId)?.tr.querySelector('input[type=checkbox]')?.focus();
+    },
   };
 }
 

@@ -5,12 +5,15 @@
 // ← →, a swipe on a touch screen) through the previewable files of the listing, and the
 // server's own message when a file cannot be read (or the caller's, for a file that is gone:
 // "no longer shared with you" in a shared folder). On a touch-only device (a phone, where
-// Chrome shows no PDF in a frame) a PDF is a link that opens it in the device's viewer.
+// Chrome shows no PDF in a frame) a PDF is a link that opens it in the device's viewer. A
+// picture with a thumbnail shows that (256 px, kept by the browser once a grid showed it)
+// scaled up at once, while the picture itself loads.
 import { ApiError, fetchBytes } from '../api.js';
 import { h, replaceChildren, touchOnly } from '../dom.js';
 import { formatBytes } from '../format.js';
 import { pushOverlay } from '../router.js';
 import { contentUrl, inlineUrl } from './node_api.js';
+import { isPicture, thumbnailUrl as nodeThumbnailUrl } from './thumbs.js';
 
 // Extensions (lower case) per kind of preview.
 const kKinds = {
@@ -75,9 +78,11 @@ export function previewKind(name) {
 // its row); `refused`: the server refused a file as gone (404) or forbidden (403) meanwhile.
 // `whenGone(item)`, when given, gives what to say then (elements) instead of the server's
 // message (which says "does not exist" of a file whose share was revoked).
+// `thumbnailUrl(item, size)`: a picture's thumbnail URL (a public link's page has its own).
 export function openPreview({ items, start, more = null, onClose = () => {}, whenGone = null,
                               inlineUrl: viewUrl = (item) => inlineUrl(item.id),
-                              downloadUrl = (item) => contentUrl(item.id) }) {
+                              downloadUrl = (item) => contentUrl(item.id),
+                              thumbnailUrl = nodeThumbnailUrl }) {
   const itemsNow = typeof items === 'function' ? items : () => items;
   const previewableNow = () => itemsNow().filter((n) => n.type !== 'folder' &&
                                                         previewKind(n.name));
@@ -243,7 +248,8 @@ export function openPreview({ items, start, more = null, onClose = () => {}, whe
     const kind = previewKind(item.name);
     stage.dataset.kind = kind ?? 'none';
     const view = kViews[kind] ?? noPreview;
-    replaceChildren(stage, view(item, viewUrl(item), controller.signal, refusal));
+    const sketch = isPicture(item) ? thumbnailUrl(item, 256) : null;
+    replaceChildren(stage, view(item, viewUrl(item), controller.signal, refusal, sketch));
   }
 
   // What the stage says of `err` (the server's refusal of the file shown).
@@ -287,9 +293,10 @@ function swipes(stage, step) {
   }, { passive: true });
 }
 
-// One function per kind: (item, url, signal, refusal) -> the element shown on the stage,
-// which fills in as the file loads, unless `signal` says another file is shown meanwhile;
-// `refusal(err)` is what to show when the server refuses the file.
+// One function per kind: (item, url, signal, refusal, sketch) -> the element shown on the
+// stage, which fills in as the file loads, unless `signal` says another file is shown
+// meanwhile; `refusal(err)` is what to show when the server refuses the file; `sketch`, the
+// URL of a picture's thumbnail, or null.
 const kViews = {
   image: imageView,
   video: (item, url, signal, refusal) => playerView('video', item, url, signal, refusal),
@@ -298,18 +305,35 @@ const kViews = {
   text: textView,
 };
 
-function imageView(item, url, signal, refusal) {
+function imageView(item, url, signal, refusal, sketch) {
   const img = h('img', { alt: item.name, class: 'preview-media', hidden: true });
   const box = frame(loading(), img);
   img.addEventListener('load', () => {
     if (signal.aborted) return;
     loaded(box);
     box.querySelector('.preview-status')?.remove();
+    box.querySelector('.preview-sketch')?.remove();
     img.hidden = false;
   });
+  if (sketch) drawSketch(sketch, img, signal);
   img.addEventListener('error', () => explain(box, url, signal, refusal));
   img.src = url;
   return box;
+}
+
+// The thumbnail at `src`, scaled up in place of `img` until that has loaded. Drawn on a canvas,
+// not shown as an <img>: the stage holds one picture, the file's own. No thumbnail (a 404),
+// or the picture first: nothing is drawn.
+function drawSketch(src, img, signal) {
+  const thumb = new Image();
+  thumb.addEventListener('load', () => {
+    if (signal.aborted || !img.hidden || !img.isConnected) return;
+    const canvas = h('canvas', { class: 'preview-sketch', width: thumb.naturalWidth,
+                                 height: thumb.naturalHeight, 'aria-hidden': 'true' });
+    canvas.getContext('2d').drawImage(thumb, 0, 0);
+    img.before(canvas);
+  });
+  thumb.src = src;
 }
 
 function playerView(tag, item, url, signal, refusal) {

@@ -1,7 +1,7 @@
 // Search by name (/search?q=…): GET /api/v1/search lists the person's own files and folders
 // whose name contains the text, folders first, then what others share with them. A folder
 // opens (in the file browser, or its shared page); a file downloads, and its folder is one
-// click away. The form stays on the page for the next search.
+// click away. The form stays on the page for the next search. A picture shows its thumbnail.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
@@ -9,6 +9,7 @@ import { requireUser } from '../session.js';
 import { sharedUrl } from '../shares/share_api.js';
 import { contentUrl, folderUrl, parentPath } from './node_api.js';
 import { nodeIcon } from './quota.js';
+import { nodeThumb } from './thumbs.js';
 
 export function title({ query }) {
   const q = query?.get('q')?.trim();
@@ -66,7 +67,7 @@ function row(node) {
   const where = parentPath(node.path ?? '/');
   const link = !isFolder
     ? h('a', { href: contentUrl(node.id), download: node.name, class: 'node-link' },
-        nodeIcon('file'), node.name)
+        nodeThumb(node), node.name)
     : h('a', { href: mine ? folderUrl(node.path) : sharedUrl(node.id), class: 'node-link' },
         nodeIcon('folder'), node.name);
   const folderLink = mine

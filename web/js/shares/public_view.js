@@ -1,7 +1,7 @@
 // The page of a public link (/s/<token>), for anyone, signed in or not: a file shows its
 // name, size, a download button and Preview (the viewer, preview.js, on the link's content URL
 // with inline=1) for the kinds it can show; a folder a browsable list whose file names open the
-// viewer, and "Download all (zip)". A
+// viewer (a picture's row shows its thumbnail), and "Download all (zip)". A
 // link with a password asks for it first; a wrong password, too many attempts and an expired
 // or deleted link each get a sentence of their own.
 import { ApiError } from '../api.js';
@@ -10,8 +10,11 @@ import { field, messageBox, onSubmit, submitButton } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { openPreview, previewKind } from '../files/preview.js';
 import { nodeIcon } from '../files/quota.js';
+import { nodeThumb } from '../files/thumbs.js';
 import { kAppName } from '../layout.js';
-import { allPages, getPublic, listPublicChildren, publicContentUrl } from './share_api.js';
+import {
+  allPages, getPublic, listPublicChildren, publicContentUrl, publicThumbnailUrl,
+} from './share_api.js';
 
 // Names of the linked items shown, for the page title (the router asks after render).
 const names = new Map();
@@ -97,9 +100,14 @@ export async function render(outlet, { params, signal }) {
 
   // The viewer on the link's content URLs (`start` one of `items`).
   function preview(items, start, onClose) {
-    openPreview({ items, start, onClose,
+    openPreview({ items, start, onClose, thumbnailUrl: thumbUrl,
                   inlineUrl: (item) => `${publicContentUrl(token, item.id, accessKey)}&inline=1`,
                   downloadUrl: (item) => publicContentUrl(token, item.id, accessKey) });
+  }
+
+  // A picture's thumbnail on this link's page (thumbs.js).
+  function thumbUrl(item, size) {
+    return publicThumbnailUrl(token, item, size, accessKey);
   }
 
   function show(data) {
@@ -183,7 +191,7 @@ export async function render(outlet, { params, signal }) {
         });
       } else {
         name = h('a', { href: `${download}&inline=1`, class: 'node-link' },
-                 nodeIcon('file'), item.name);
+                 nodeThumb(item, { url: thumbUrl }), item.name);
         name.addEventListener('click', (e) => {
           if (e.button !== 0 || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
           e.preventDefault();

@@ -61,6 +61,15 @@ export function publicContentUrl(token, id = 'root', accessKey = '') {
   return `/api/v1/public/${enc(token)}/content?${query}`;
 }
 
+// A picture's thumbnail on the link's page (size 64 or 256), with the same access key, and its
+// checksum so that the browser keeps it (thumbs.js).
+export function publicThumbnailUrl(token, node, size, accessKey = '') {
+  const query = new URLSearchParams({ id: node.id, size: String(size) });
+  if (node.checksum_sha256) query.set('v', node.checksum_sha256);
+  if (accessKey) query.set('key', accessKey);
+  return `/api/v1/public/${enc(token)}/thumbnail?${query}`;
+}
+
 // What a permission lets the grantee do, for people.
 export function permissionLabel(permission) {
   if (permission === 'edit') return 'Can edit';

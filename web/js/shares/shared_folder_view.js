@@ -22,6 +22,7 @@ import { browserBulk } from '../files/browser_bulk.js';
 import { confirmDialog, pickFolder } from '../files/dialogs.js';
 import { dropTarget, fileTable, kDragType } from '../files/file_table.js';
 import { firstRows, kPageSize } from '../files/folder_listing.js';
+import { layoutToggle } from '../files/layout_toggle.js';
 import {
   createFolder, refreshAfterUploads, renameItem, toolbarButtonMaker, uploadPickers,
 } from '../files/item_actions.js';
@@ -242,7 +243,10 @@ export async function render(outlet, { params, query, signal, navigate }) {
   const zone = h('div', { class: 'drop-zone', 'aria-label': 'File list' }, table.element);
   updateControls();
   outlet.append(h('section', { class: 'files-page shared-folder' }, head, facts, message,
-                  toolbar, ops.element, dock, pickers.inputs, canEdit ? uploadPanel() : null, table.sortControl,
+                  toolbar, ops.element, dock, pickers.inputs, canEdit ? uploadPanel() : null,
+                  // List / Grid as in my files (the same choice), on a line of its own: the
+                  // toolbar holds what can be done with the folder.
+                  h('div', { class: 'layout-line' }, layoutToggle(table)), table.sortControl,
                   zone,
                   h('div', { class: 'form-actions' }, more)));
 
