@@ -195,17 +195,21 @@ const Builtin& Get(Template t) {
       "read-only for now: you can still open, download, share and delete your files, but not "
       "upload, copy or restore them. Nothing is deleted. Paying lifts this at once.</p>\n"
       "<p><a href=\"{{link}}\">See what is due</a></p>"};
+  // `others`: "" or a sentence on what people the user shares folders with added lately
+  // (uploads into a shared folder count against its owner's plan).
   static const Builtin kUsage{
-      {"name", "percent", "used", "quota", "link"},
+      {"name", "percent", "used", "quota", "link", "others"},
       "Your Nimbus storage is {{percent}}% full",
       "Hello {{name}},\n\n"
       "Your files and trash now take {{used}} of your {{quota}} plan ({{percent}}%).\n"
+      "{{others}}\n"
       "When it is full, uploads stop. Free some space (empty the trash) or choose a bigger\n"
       "plan here:\n\n"
       "{{link}}\n",
       "<p>Hello {{name}},</p>\n"
       "<p>Your files and trash now take <strong>{{used}}</strong> of your {{quota}} plan "
       "({{percent}}%). When it is full, uploads stop.</p>\n"
+      "<p>{{others}}</p>\n"
       "<p>Free some space (empty the trash) or <a href=\"{{link}}\">choose a bigger plan</a>.</p>"};
   switch (t) {
     case Template::kVerifyEmail:

@@ -26,7 +26,7 @@ enum class Template {
   kPaymentReceived,  // vars: name, number, amount, link
   kPaymentFailed,    // vars: name, number, amount, link
   kPastDue,          // vars: name, amount, since, link
-  kUsageWarning,     // vars: name, percent, used, quota, link
+  kUsageWarning,     // vars: name, percent, used, quota, link, others
   kAccountDeleted,   // vars: name, how ("as you asked", "by an administrator…"), public_url
   kCreditApplied,    // vars: name, number, amount (of the credit), rest (a sentence), link
 };

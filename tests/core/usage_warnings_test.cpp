@@ -243,6 +243,63 @@ TEST_F(UsageWarningsTest, ABiggerPlanLowersTheLevel) {
   EXPECT_EQ(Subjects(), Warned({90, 90}));
 }
 
+// Uploads into a folder someone shares count against the sharer's plan: the warning says who
+// added what lately, largest first (files still there, each once), so a parent whose storage
+// filled up does not have to guess (QA pass 21a #9). Without such uploads: no sentence.
+TEST_F(UsageWarningsTest, TheWarningSaysWhoAddedFilesToFoldersTheUserShares) {
+  const std::int64_t now = ToUnixMs(clock_.Now());
+  const std::int64_t day = 24 * 3600 * 1000;
+  Exec(
+      "INSERT INTO users (id, email, name, password_hash, root_id, created_at, updated_at) "
+      "VALUES (7, 'tom@example.com', 'Tom', 'x', 'root-tom', 0, 0), "
+      "(8, 'eve@example.com', '', 'x', 'root-eve', 0, 0)",
+      {});
+  Exec(
+      "INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, type, size, created_at, "
+      "modified_at, trash_id) VALUES "
+      "('party', ?, 'root-ann', 'Party', 'party', 'folder', 0, 0, 0, NULL), "
+      "('v1', ?, 'party', 'video.mp4', 'video.mp4', 'file', ?, 0, 0, NULL), "
+      "('v2', ?, 'party', 'b.mp4', 'b.mp4', 'file', ?, 0, 0, NULL), "
+      "('gone', ?, 'party', 'c.mp4', 'c.mp4', 'file', ?, 0, 0, 'trash-1'), "
+      "('old', ?, 'party', 'd.mp4', 'd.mp4', 'file', ?, 0, 0, NULL), "
+      "('e1', ?, 'party', 'e.jpg', 'e.jpg', 'file', ?, 0, 0, NULL)",
+      {kUser, kUser, 300 << 20, kUser, 100 << 20, kUser, 500 << 20, kUser, 700 << 20, kUser,
+       50 << 20});
+  Exec(
+      "INSERT INTO shares (id, node_id, owner_id, grantee_id, permission, created_at) VALUES "
+      "('s-tom', 'party', ?, 7, 'edit', 0), ('s-eve', 'party', ?, 8, 'edit', 0)",
+      {kUser, kUser});
+  Exec(
+      "INSERT INTO share_activity (share_id, at, actor_id, action, node_id, path) VALUES "
+      "('s-tom', ?, 7, 'upload', 'v1', '/Party/video.mp4'), "
+      "('s-tom', ?, 7, 'upload', 'v1', '/Party/video.mp4'), "  // Replaced: counted once.
+      "('s-tom', ?, 7, 'upload', 'v2', '/Party/b.mp4'), "
+      "('s-tom', ?, 7, 'upload', 'gone', '/Party/c.mp4'), "  // In the trash now.
+      "('s-tom', ?, 7, 'upload', 'old', '/Party/d.mp4'), "   // Two months ago.
+      "('s-tom', ?, 7, 'download', 'e1', '/Party/e.jpg'), "  // Not an upload.
+      "('s-eve', ?, 8, 'upload', 'e1', '/Party/e.jpg')",
+      {now - day, now - day, now - 2 * day, now - day, now - 60 * day, now - day, now - day});
+  SetUsage(86);
+  ASSERT_TRUE(Check().mailed);
+  auto mails = Mails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].text.find("Of that, people you share folders with added 450 MB in the "
+                               "last 30 days: Tom (400 MB in Party), eve@example.com (50 MB in "
+                               "Party)."),
+            std::string::npos)
+      << mails[0].text;
+
+  // Someone without such uploads gets the mail without the sentence.
+  Exec("DELETE FROM share_activity", {});
+  SetUsage(10);
+  Check();
+  SetUsage(91);
+  ASSERT_TRUE(Check().mailed);
+  mails = Mails();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].text.find("Of that"), std::string::npos) << mails[1].text;
+}
+
 TEST_F(UsageWarningsTest, AUserWithoutAnAllocationIsLeftAlone) {
   auto c = warnings_->Check(999);
   ASSERT_TRUE(c) << c.error().message;

@@ -38,7 +38,8 @@ TEST(Templates, EveryTemplateRendersWithItsVariables) {
                  {"payment", "Ask."},
                  {"old_email", "bo@old.example"},
                  {"new_email", "bo@new.example"},
-                 {"hours", "48"}};
+                 {"hours", "48"},
+                 {"others", ""}};
   for (Template t : {Template::kVerifyEmail, Template::kPasswordReset, Template::kPasswordChanged,
                      Template::kEmailConfirm, Template::kEmailChanged, Template::kShareReceived,
                      Template::kAdminAlert, Template::kInvoiceIssued, Template::kPaymentReceived,
