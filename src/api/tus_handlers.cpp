@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The tus 1.0.0 endpoints at /api/v1/uploads (core, creation, termination, checksum with
-// sha256): headers in and out, Upload-Metadata, and the protocol's own statuses (412, 415, 460).
+// sha1 or sha256; also at /api/v1/uploads/, as clients configured with a trailing slash ask):
+// headers in and out, Upload-Metadata, and the protocol's own statuses (412, 415, 460).
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -191,7 +192,7 @@ net::awaitable<http::Response> Options(const FileApi& api, http::Request& req) {
   http::Response res = http::EmptyResponse(204);
   res.SetHeader("Tus-Version", kTusVersion);
   res.SetHeader("Tus-Extension", "creation,termination,checksum");
-  res.SetHeader("Tus-Checksum-Algorithm", "sha256");
+  res.SetHeader("Tus-Checksum-Algorithm", "sha1,sha256");
   res.SetHeader("Tus-Max-Size", std::to_string(api.config.max_upload_bytes));
   res = Finish(req, std::move(res));
   if (res.has_header("Access-Control-Allow-Origin")) {
@@ -254,22 +255,27 @@ net::awaitable<http::Response> HeadUpload(const FileApi& api, http::Request& req
   co_return res;
 }
 
-// "sha256 <base64 digest>"; an error answer for another algorithm or a bad digest.
+// "sha1 <base64 digest>" or "sha256 <base64 digest>"; an error answer for another algorithm or
+// a bad digest.
 std::optional<http::Response> ParseChecksum(const http::Request& req,
-                                            std::optional<std::array<std::uint8_t, 32>>& out) {
+                                            std::optional<core::files::TusChecksum>& out) {
+  using Kind = TransferDigest::Kind;
   std::string_view h = Trim(req.header("Upload-Checksum"));
   if (h.empty()) return std::nullopt;
   auto space = h.find(' ');
-  if (h.substr(0, space) != "sha256") {
-    return Bad(req, "Upload-Checksum: the only algorithm supported is sha256.");
+  const std::string_view algorithm = h.substr(0, space);
+  if (algorithm != "sha256" && algorithm != "sha1") {
+    return Bad(req, "Upload-Checksum: the algorithms supported are sha1 and sha256.");
   }
+  const Kind kind = algorithm == "sha1" ? Kind::kSha1 : Kind::kSha256;
   std::optional<std::string> digest =
       space == std::string_view::npos ? std::nullopt : Base64Decode(Trim(h.substr(space + 1)));
-  if (!digest || digest->size() != 32) {
-    return Bad(req, "Upload-Checksum: the sha256 digest must be 32 bytes in base64.");
+  if (!digest || digest->size() != TransferDigest::SizeOf(kind)) {
+    return Bad(req, fmt::format("Upload-Checksum: the {} digest must be {} bytes in base64.",
+                                algorithm, TransferDigest::SizeOf(kind)));
   }
-  out.emplace();
-  std::copy(digest->begin(), digest->end(), out->begin());
+  out.emplace(
+      core::files::TusChecksum{kind, std::vector<std::uint8_t>(digest->begin(), digest->end())});
   return std::nullopt;
 }
 
@@ -282,7 +288,7 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
   }
   std::optional<std::uint64_t> offset = ParseU64(req.header("Upload-Offset"));
   if (!offset) co_return Bad(req, "Upload-Offset is missing or not a number.");
-  std::optional<std::array<std::uint8_t, 32>> checksum;
+  std::optional<core::files::TusChecksum> checksum;
   if (auto bad = ParseChecksum(req, checksum)) co_return std::move(*bad);
   RequestBody body(req);
   Result<TusUpload> upload = co_await api.tus.Append(
@@ -379,8 +385,10 @@ void AddTusRoutes(http::Router& router, const FileApi& api) {
   };
   // Preflights carry no cookie: OPTIONS is public (it tells only what the server supports).
   add(Method::kOptions, "/api/v1/uploads", Options, true);
+  add(Method::kOptions, "/api/v1/uploads/", Options, true);
   add(Method::kOptions, "/api/v1/uploads/{id}", Options, true);
   add(Method::kPost, "/api/v1/uploads", CreateUpload);
+  add(Method::kPost, "/api/v1/uploads/", CreateUpload);
   add(Method::kGet, "/api/v1/uploads", ListUploads);
   add(Method::kHead, "/api/v1/uploads/{id}", HeadUpload);
   add(Method::kPatch, "/api/v1/uploads/{id}", PatchUpload);

@@ -56,6 +56,26 @@ std::string Sha256::FinishHex() {
   return nimbus::HexOf(digest);
 }
 
+TransferDigest::TransferDigest(Kind kind) : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) std::abort();
+  Check(EVP_DigestInit_ex(Ctx(ctx_), kind == Kind::kSha1 ? EVP_sha1() : EVP_sha256(), nullptr));
+}
+
+TransferDigest::~TransferDigest() { EVP_MD_CTX_free(Ctx(ctx_)); }
+
+void TransferDigest::Update(std::span<const char> data) {
+  if (data.empty()) return;
+  Check(EVP_DigestUpdate(Ctx(ctx_), data.data(), data.size()));
+}
+
+std::vector<std::uint8_t> TransferDigest::Finish() {
+  std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  Check(EVP_DigestFinal_ex(Ctx(ctx_), out.data(), &len));
+  out.resize(len);
+  return out;
+}
+
 void Sha256::Reset() { Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr)); }
 
 std::string Sha256::HexOf(std::string_view data) {

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nimbus {
 
@@ -39,6 +40,25 @@ class Sha256 {
 
  private:
   void* ctx_ = nullptr;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of this header.
+};
+
+// An incremental SHA-1 or SHA-256 picked at run time: the per-request checksums of tus (whose
+// checksum extension requires sha1; Nimbus also takes sha256). SHA-1 only checks transfers here,
+// never identifies content.
+class TransferDigest {
+ public:
+  enum class Kind { kSha1, kSha256 };
+  explicit TransferDigest(Kind kind);
+  ~TransferDigest();
+  TransferDigest(const TransferDigest&) = delete;
+  TransferDigest& operator=(const TransferDigest&) = delete;
+  void Update(std::span<const char> data);
+  // The digest (20 bytes for sha1, 32 for sha256); the object can then only be destroyed.
+  std::vector<std::uint8_t> Finish();
+  static std::size_t SizeOf(Kind kind) { return kind == Kind::kSha1 ? 20 : 32; }
+
+ private:
+  void* ctx_ = nullptr;  // EVP_MD_CTX*.
 };
 
 // HMAC-SHA256 of `message` keyed with the bytes of `key` (webhook signatures, link access keys).

@@ -150,10 +150,11 @@ net::awaitable<bool> WaitUntil(std::function<bool()> ready) {
   co_return ready();
 }
 
-std::array<std::uint8_t, 32> DigestOf(const std::string& s) {
-  Sha256 h;
-  h.Update(s);
-  return h.Finish();
+TusChecksum DigestOf(const std::string& s,
+                     TransferDigest::Kind kind = TransferDigest::Kind::kSha256) {
+  TransferDigest h(kind);
+  h.Update(std::span<const char>(s.data(), s.size()));
+  return TusChecksum{kind, h.Finish()};
 }
 
 class TusServiceTest : public ::testing::Test {
@@ -199,7 +200,7 @@ class TusServiceTest : public ::testing::Test {
     return up.value_or(TusUpload{});
   }
   Result<TusUpload> Append(const std::string& id, std::uint64_t offset, const std::string& bytes,
-                           std::optional<std::array<std::uint8_t, 32>> sha = std::nullopt) {
+                           std::optional<TusChecksum> sha = std::nullopt) {
     PieceSource body(bytes);
     return Run(tus_->Append(kOwner, id, offset, body, sha));
   }
@@ -278,7 +279,11 @@ TEST_F(TusServiceTest, ChecksumMismatchDropsTheBytesOfThatPatch) {
   EXPECT_EQ(r.error().code, Errc::kChecksumMismatch);
   EXPECT_EQ(Run(tus_->Get(kOwner, up.id))->offset, 4);
   EXPECT_EQ(fs::file_size(staging_dir() / up.id), 4u);
-  auto ok = Append(up.id, 4, "efgh", DigestOf("efgh"));
+  // tus's required algorithm, sha1, is checked the same way.
+  auto sha1_wrong = Append(up.id, 4, "efgh", DigestOf("EFGH", TransferDigest::Kind::kSha1));
+  ASSERT_FALSE(sha1_wrong);
+  EXPECT_EQ(sha1_wrong.error().code, Errc::kChecksumMismatch);
+  auto ok = Append(up.id, 4, "efgh", DigestOf("efgh", TransferDigest::Kind::kSha1));
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(target_.files.at("a.bin"), "abcdefgh");
 }

@@ -39,6 +39,13 @@ std::string Sha256Base64(const std::string& bytes) {
   return Base64(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
+std::string Sha1Base64(const std::string& bytes) {
+  TransferDigest h(TransferDigest::Kind::kSha1);
+  h.Update(std::span<const char>(bytes.data(), bytes.size()));
+  auto d = h.Finish();
+  return Base64(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
 // Bytes that differ at every position (so a misplaced chunk changes the hash).
 std::string Pattern(std::size_t n) {
   std::string s(n, '\0');
@@ -126,7 +133,7 @@ TEST_F(FilesTusTest, OptionsAdvertisesTheProtocolWithoutASession) {
   EXPECT_EQ(r->HeaderOr("Tus-Version"), "1.0.0");
   EXPECT_EQ(r->HeaderOr("Tus-Resumable"), "1.0.0");
   EXPECT_EQ(r->HeaderOr("Tus-Extension"), "creation,termination,checksum");
-  EXPECT_EQ(r->HeaderOr("Tus-Checksum-Algorithm"), "sha256");
+  EXPECT_EQ(r->HeaderOr("Tus-Checksum-Algorithm"), "sha1,sha256");
   EXPECT_EQ(r->HeaderOr("Tus-Max-Size"), std::to_string(std::uint64_t{100} << 30));
   EXPECT_EQ(r->HeaderOr("Access-Control-Allow-Origin"), fmt::format("http://127.0.0.1:{}", port()));
   EXPECT_TRUE(ContainsIgnoreCase(r->HeaderOr("Access-Control-Expose-Headers"), "Upload-Offset"));
@@ -188,6 +195,16 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   EXPECT_EQ(mismatch.reason, "Checksum Mismatch");  // Not Beast's "<unknown-status>".
   EXPECT_EQ(ErrorCode(mismatch), "checksum_mismatch");
   EXPECT_EQ(OffsetOf(location), 4);
+  // sha1, the algorithm tus requires of every server (QA bigfiles #10).
+  HttpResponse sha1_mismatch =
+      Patch(location, 4, "efg", {{"Upload-Checksum", "sha1 " + Sha1Base64("EFG")}});
+  EXPECT_EQ(sha1_mismatch.status, 460) << sha1_mismatch.body;
+  HttpResponse sha1_ok = Patch(location, 4, "e", {{"Upload-Checksum", "sha1 " + Sha1Base64("e")}});
+  EXPECT_EQ(sha1_ok.status, 204) << sha1_ok.body;
+  EXPECT_EQ(OffsetOf(location), 5);
+  HttpResponse md5 = Patch(location, 5, "f", {{"Upload-Checksum", "md5 xxxx"}});
+  EXPECT_EQ(md5.status, 400) << md5.body;
+  EXPECT_NE(md5.body.find("sha1 and sha256"), std::string::npos) << md5.body;
 
   HttpResponse no_version = Tus("HEAD", location, {{"Tus-Resumable", "0.2.2"}});
   EXPECT_EQ(no_version.status, 412);
@@ -209,6 +226,16 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   EXPECT_NE(partial.body.find("Upload-Concat"), std::string::npos) << partial.body;
   HttpResponse too_big = Create(std::uint64_t{100} << 31, "huge.bin");
   EXPECT_EQ(too_big.status, 413) << too_big.body;
+  // An endpoint configured with a trailing slash (as Uppy and tus-js-client setups often are)
+  // works the same (QA bigfiles #10: 404 before).
+  HttpResponse slash = Tus(
+      "POST", "/api/v1/uploads/",
+      {{"Upload-Length", "3"},
+       {"Upload-Metadata", "parent_id " + Base64("root") + ",filename " + Base64("slash.bin")}});
+  EXPECT_EQ(slash.status, 201) << slash.body;
+  EXPECT_TRUE(slash.HeaderOr("Location").starts_with("/api/v1/uploads/"))
+      << slash.HeaderOr("Location");
+  EXPECT_EQ(Tus("OPTIONS", "/api/v1/uploads/", {}).status, 204);
 
   // Someone else's upload does not exist for them.
   ASSERT_EQ(SignUp("bob@example.com").status, 201);
@@ -218,11 +245,11 @@ TEST_F(FilesTusTest, ProtocolErrors) {
   // No CSRF token with the cookie: refused before anything happens.
   HttpResponse no_csrf = Call("DELETE", location, "", &me(), false, {{"Tus-Resumable", "1.0.0"}});
   EXPECT_EQ(no_csrf.status, 403);
-  EXPECT_EQ(OffsetOf(location), 4);
+  EXPECT_EQ(OffsetOf(location), 5);
 
   // Once it has every byte, a body goes past the declared length (it was dropped silently);
   // an empty PATCH, a client's retry, learns that the upload is done.
-  HttpResponse last = Patch(location, 4, "efghij");
+  HttpResponse last = Patch(location, 5, "fghij");
   ASSERT_EQ(last.status, 204) << last.body;
   HttpResponse extra = Patch(location, 10, "k");
   EXPECT_EQ(extra.status, 413) << extra.body;

@@ -208,9 +208,10 @@ net::awaitable<Result<TusUpload>> TusService::Get(std::int64_t owner_id, std::st
   co_return co_await Load(owner_id, id);
 }
 
-net::awaitable<Result<TusUpload>> TusService::Append(
-    std::int64_t owner_id, std::string id, std::uint64_t offset, storage::ByteSource& body,
-    std::optional<std::array<std::uint8_t, 32>> sha256) {
+net::awaitable<Result<TusUpload>> TusService::Append(std::int64_t owner_id, std::string id,
+                                                     std::uint64_t offset,
+                                                     storage::ByteSource& body,
+                                                     std::optional<TusChecksum> checksum) {
   Result<TusUpload> loaded = co_await Load(owner_id, id);
   if (!loaded) co_return loaded;
   TusUpload upload = std::move(*loaded);
@@ -296,7 +297,8 @@ net::awaitable<Result<TusUpload>> TusService::Append(
   if (!file) co_return std::unexpected(file.error());
   const std::uint64_t room = static_cast<std::uint64_t>(upload.length) - start;
   std::vector<char> buf(std::max<std::uint64_t>(deps_.config.io_buffer_bytes, 64 << 10));
-  Sha256 hash;
+  std::optional<TransferDigest> hash;
+  if (checksum) hash.emplace(checksum->kind);
   std::uint64_t written = 0;
   // Of `written`, the bytes already durable and recorded as the offset: a long PATCH without a
   // checksum records its progress every kTusCheckpointBytes (or kTusCheckpointEvery), so that a
@@ -321,12 +323,12 @@ net::awaitable<Result<TusUpload>> TusService::Append(
       break;
     }
     std::span<const char> chunk(buf.data(), n);
-    if (sha256) hash.Update(chunk);
+    if (hash) hash->Update(chunk);
     auto write = [&file, &chunk, at = start + written] { return file->WriteAt(at, chunk); };
     Result<void> put = co_await RunBlocking(deps_.workers, std::move(write));
     if (!put) co_return std::unexpected(put.error());
     written += n;
-    if (!sha256 && written < room && checkpoint_due()) {
+    if (!checksum && written < room && checkpoint_due()) {
       auto checkpoint = [this, &file, &id, at = start + written]() -> Result<bool> {
         if (auto synced = file->Sync(); !synced) return std::unexpected(synced.error());
         return deps_.db.Write([&](db::Transaction& tx) {
@@ -346,10 +348,9 @@ net::awaitable<Result<TusUpload>> TusService::Append(
     if (n < buf.size()) break;
   }
   // A checksum covers the whole PATCH: bytes that cannot be verified are dropped.
-  bool drop = failed && (sha256 || failed->code == Errc::kTooLarge);
-  if (!failed && sha256) {
-    auto digest = hash.Finish();
-    if (std::memcmp(digest.data(), sha256->data(), digest.size()) != 0) {
+  bool drop = failed && (checksum || failed->code == Errc::kTooLarge);
+  if (!failed && checksum) {
+    if (hash->Finish() != checksum->digest) {
       drop = true;
       failed = Error{Errc::kChecksumMismatch,
                      "The Upload-Checksum does not match the bytes received; they were dropped."};

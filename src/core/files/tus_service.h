@@ -16,9 +16,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/files/file_service.h"
 #include "core/files/tus_staging.h"
+#include "util/sha256.h"
 
 namespace nimbus::core::files {
 
@@ -34,6 +36,13 @@ class TusTarget {
 };
 
 enum class TusState { kReceiving, kAssembling, kDone, kFailed };
+
+// The Upload-Checksum of one PATCH (tus checksum extension): sha1, which the protocol requires
+// of servers, or sha256.
+struct TusChecksum {
+  TransferDigest::Kind kind = TransferDigest::Kind::kSha256;
+  std::vector<std::uint8_t> digest;  // TransferDigest::SizeOf(kind) bytes.
+};
 
 struct TusUpload {
   std::string id;
@@ -96,7 +105,7 @@ class TusService {
   // assembles it, waits for the assembly to end first.
   net::awaitable<Result<TusUpload>> Get(std::int64_t owner_id, std::string id);
   // Appends `body` at `offset`, which must equal the durable offset (kConflict otherwise, or when
-  // another request is writing to the upload). With `sha256`, the bytes of this call must have
+  // another request is writing to the upload). With `checksum`, the bytes of this call must have
   // that digest: kChecksumMismatch otherwise, and they are dropped. The bytes are fdatasync'ed,
   // then the new offset is recorded; a broken body keeps (syncs and records) what arrived when
   // no checksum was asked for. kTooLarge past the declared length. When the last byte is durable
@@ -106,7 +115,7 @@ class TusService {
   // no more (kTooLarge for a non-empty body).
   net::awaitable<Result<TusUpload>> Append(std::int64_t owner_id, std::string id,
                                            std::uint64_t offset, storage::ByteSource& body,
-                                           std::optional<std::array<std::uint8_t, 32>> sha256);
+                                           std::optional<TusChecksum> checksum);
   // Termination: removes the staging file, the reservation and the row. `user_id` is the one who
   // sent it, or the owner of the space it holds (a colleague's upload into a shared folder that
   // was abandoned: the owner discards it). kNotFound; kConflict while it is being assembled.
