@@ -200,7 +200,7 @@ net::awaitable<http::Response> Options(const FileApi& api, http::Request& req) {
     res.SetHeader("Access-Control-Allow-Headers",
                   "Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, "
                   "Upload-Checksum, Upload-Defer-Length, Content-Type, X-CSRF-Token, "
-                  "X-Request-Id, X-HTTP-Method-Override, Authorization");
+                  "X-Request-Id, X-HTTP-Method-Override, Authorization, Nimbus-On-Conflict");
     res.SetHeader("Access-Control-Max-Age", "600");
   }
   co_return res;
@@ -247,7 +247,12 @@ net::awaitable<http::Response> HeadUpload(const FileApi& api, http::Request& req
   Result<TusUpload> upload = co_await api.tus.Get(OwnerOf(req), std::string(req.path_param("id")));
   if (!upload) co_return Err(upload.error(), req);
   if (upload->state == TusState::kFailed) co_return FailedUpload(*upload);
-  http::Response res = http::EmptyResponse(200);
+  // Every byte, but kept for a decision (its name was taken meanwhile): not a 200, which a tus
+  // client would take for "finished" (Upload-Offset = Upload-Length), but 409 with the reason.
+  const bool waiting = upload->state == TusState::kAssembling && !upload->error.empty();
+  http::Response res =
+      waiting ? http::ErrorResponse(409, "name_taken", upload->error) : http::EmptyResponse(200);
+  if (waiting) res.SetHeader("Nimbus-Upload-Error", PercentEncodeUtf8(upload->error));
   AddUploadState(res, *upload);
   res.SetHeader("Upload-Length", std::to_string(upload->length));
   if (!upload->metadata.empty()) res.SetHeader("Upload-Metadata", upload->metadata);
@@ -290,9 +295,22 @@ net::awaitable<http::Response> PatchUpload(const FileApi& api, http::Request& re
   if (!offset) co_return Bad(req, "Upload-Offset is missing or not a number.");
   std::optional<core::files::TusChecksum> checksum;
   if (auto bad = ParseChecksum(req, checksum)) co_return std::move(*bad);
+  // Nimbus-On-Conflict: the rule from now on (an upload kept after its name was taken).
+  std::optional<core::files::OnConflict> decide;
+  if (std::string_view rule = Trim(req.header("Nimbus-On-Conflict")); !rule.empty()) {
+    if (rule == "replace") {
+      decide = core::files::OnConflict::kReplace;
+    } else if (rule == "rename") {
+      decide = core::files::OnConflict::kRename;
+    } else if (rule == "fail") {
+      decide = core::files::OnConflict::kFail;
+    } else {
+      co_return Bad(req, "Nimbus-On-Conflict must be replace, rename or fail.");
+    }
+  }
   RequestBody body(req);
   Result<TusUpload> upload = co_await api.tus.Append(
-      OwnerOf(req), std::string(req.path_param("id")), *offset, body, checksum);
+      OwnerOf(req), std::string(req.path_param("id")), *offset, body, checksum, decide);
   if (!upload) {
     if (upload.error().code == Errc::kChecksumMismatch) {
       co_return http::ErrorResponse(460, "checksum_mismatch", upload.error().message);
@@ -331,11 +349,18 @@ net::awaitable<http::Response> ListUploads(const FileApi& api, http::Request& re
         {"folder_path", folder ? boost::json::value(folder->path) : boost::json::value(nullptr)},
         {"size", u.length},
         {"offset", u.offset},
-        {"state", u.state == TusState::kAssembling ? "saving" : "receiving"},
+        // "name_taken": every byte is here, its name was taken meanwhile; `error` says so and
+        // the client finishes it (Nimbus-On-Conflict) or deletes it.
+        {"state", u.state != TusState::kAssembling ? "receiving"
+                  : u.error.empty()                ? "saving"
+                                                   : "name_taken"},
         {"created_at", time(u.created_at)},
         {"updated_at", time(u.updated_at)},
         {"expires_at", time(u.updated_at + expiry_ms)},
     });
+    if (u.state == TusState::kAssembling && !u.error.empty()) {
+      items.back().as_object()["error"] = u.error;
+    }
     // Someone's upload into a folder of the caller's shared with edit: it holds the caller's
     // space, so it is listed, and the caller may discard it (DELETE) like their own.
     if (!u.sender_email.empty()) {

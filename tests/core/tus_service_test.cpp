@@ -40,6 +40,7 @@ class FakeTarget final : public TusTarget {
   std::map<std::string, std::string> files;           // path → bytes.
   std::optional<Error> prepare_error, reserve_error, upload_error;
   std::string last_reservation_id;
+  OnConflict last_on_conflict = OnConflict::kFail;
   // As FileService, on_recorded runs in the transaction that records the file (when set).
   db::Database* db = nullptr;
   int recorded = 0;
@@ -63,6 +64,7 @@ class FakeTarget final : public TusTarget {
   }
   net::awaitable<Result<UploadResult>> Upload(UploadRequest r, storage::ByteSource& body) override {
     last_reservation_id = r.reservation_id;
+    last_on_conflict = r.on_conflict;
     if (upload_error) co_return std::unexpected(*upload_error);
     std::string bytes;
     char buf[7];  // Odd size: the staging source must cope with any buffer.
@@ -200,9 +202,10 @@ class TusServiceTest : public ::testing::Test {
     return up.value_or(TusUpload{});
   }
   Result<TusUpload> Append(const std::string& id, std::uint64_t offset, const std::string& bytes,
-                           std::optional<TusChecksum> sha = std::nullopt) {
+                           std::optional<TusChecksum> sha = std::nullopt,
+                           std::optional<OnConflict> decide = std::nullopt) {
     PieceSource body(bytes);
-    return Run(tus_->Append(kOwner, id, offset, body, sha));
+    return Run(tus_->Append(kOwner, id, offset, body, sha, decide));
   }
 
   static constexpr std::int64_t kOwner = 42;
@@ -404,15 +407,58 @@ TEST_F(TusServiceTest, ZeroLengthUploadIsAFileAtOnce) {
 
 TEST_F(TusServiceTest, FailedAssemblyReleasesTheReservationAndSaysWhy) {
   TusUpload up = Create(3);
-  target_.upload_error = Error{Errc::kNameTaken, "a.bin exists already"};
+  target_.upload_error = Error{Errc::kInvalidName, "'a.bin' cannot be a name here"};
   auto r = Append(up.id, 0, "abc");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::kNameTaken);
+  EXPECT_EQ(r.error().code, Errc::kInvalidName);
   EXPECT_FALSE(target_.reservations.contains(up.id));
   auto got = Run(tus_->Get(kOwner, up.id));
   ASSERT_TRUE(got);
   EXPECT_EQ(got->state, TusState::kFailed);
-  EXPECT_EQ(got->error, "a.bin exists already");
+  EXPECT_EQ(got->error, "'a.bin' cannot be a name here");
+}
+
+// Two uploads of one name at once: the one saved second finds the name taken when every byte
+// is there. It is kept (bytes, reservation) for the client's decision, not thrown away (QA
+// bigfiles #1); a start does not retry it; the client's rule finishes it without the bytes
+// being sent again; left alone, it expires as any idle upload.
+TEST_F(TusServiceTest, AnUploadWhoseNameWasTakenAtTheEndIsKeptForTheClientsDecision) {
+  TusUpload up = Create(3);
+  target_.upload_error = Error{Errc::kNameTaken, "'a.bin' exists in /."};
+  auto r = Append(up.id, 0, "abc");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kNameTaken);
+  EXPECT_NE(r.error().message.find("This upload keeps its bytes"), std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(target_.reservations.contains(up.id));
+  auto got = Run(tus_->Get(kOwner, up.id));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->state, TusState::kAssembling);
+  EXPECT_EQ(got->offset, 3);
+  EXPECT_EQ(got->error, r.error().message);
+  // A restart does not try it again on its own.
+  Reopen();
+  auto started = Run(tus_->ResumePending(ioc_.get_executor()));
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(*started, 0);
+  // The client chooses "keep both": an empty PATCH at the end with the rule.
+  target_.upload_error.reset();
+  auto done = Append(up.id, 3, "", std::nullopt, OnConflict::kRename);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(done->state, TusState::kDone);
+  EXPECT_EQ(target_.last_on_conflict, OnConflict::kRename);
+  EXPECT_EQ(target_.files.at("a.bin"), "abc");
+  EXPECT_FALSE(target_.reservations.contains(up.id));
+
+  // Another one left waiting expires after tus_expiry_h idle (with the done one's row).
+  TusUpload left = Create(3, "b.bin");
+  target_.upload_error = Error{Errc::kNameTaken, "'b.bin' exists in /."};
+  ASSERT_FALSE(Append(left.id, 0, "xyz"));
+  clock_.Advance(std::chrono::hours(25));
+  auto removed = tus_->RemoveExpired();
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(*removed, 2);
+  EXPECT_FALSE(Run(tus_->Get(kOwner, left.id)));
 }
 
 TEST_F(TusServiceTest, ResumePendingAssemblesWhatAStopInterrupted) {

@@ -297,6 +297,63 @@ TEST_F(FilesTusTest, AFailedUploadSaysWhyToHeadAndPatch) {
   EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/R%C3%A9sum%C3%A9.txt"))).body, "first");
 }
 
+// Two uploads of one name at once (two windows, QA bigfiles #1): the second one's name is taken
+// while its last bytes are on their way. It is kept with every byte for the client's decision:
+// 409 name_taken saying so, HEAD 409 (not a 200 a tus client takes for "finished"), listed as
+// name_taken, its space still held; an empty PATCH with Nimbus-On-Conflict: rename finishes it
+// as "name (1)" without the bytes being sent again.
+TEST_F(FilesTusTest, AnUploadWhoseNameIsTakenAtTheLastBytesIsKeptForTheClientsChoice) {
+  StartWithUser();
+  const std::string ours = Pattern(2000);
+  const std::string theirs(1000, 't');
+  HttpResponse a = Create(theirs.size(), "same.bin");
+  HttpResponse b = Create(ours.size(), "same.bin");
+  ASSERT_EQ(a.status, 201) << a.body;
+  ASSERT_EQ(b.status, 201) << b.body;
+  const std::string loc_a = a.HeaderOr("Location");
+  const std::string loc_b = b.HeaderOr("Location");
+  ASSERT_EQ(Patch(loc_b, 0, ours.substr(0, 1500)).status, 204);
+  // B's last PATCH starts (its checks pass: the name is free) ...
+  auto slow = HttpClient::Connect(port());
+  ASSERT_TRUE(slow);
+  ASSERT_TRUE(slow->SendRaw(
+      fmt::format("PATCH {} HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {}\r\n"
+                  "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+                  "Upload-Offset: 1500\r\nContent-Length: 500\r\n\r\n{}",
+                  loc_b, me().cookie, me().csrf, ours.substr(1500, 100))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // ... A is saved meanwhile ...
+  HttpResponse saved = Patch(loc_a, 0, theirs);
+  ASSERT_EQ(saved.status, 204) << saved.body;
+  // ... then B's last bytes arrive.
+  ASSERT_TRUE(slow->SendRaw(ours.substr(1600)));
+  auto last = slow->ReadResponse();
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(last->status, 409) << last->body;
+  EXPECT_EQ(ErrorCode(*last), "name_taken");
+  EXPECT_NE(last->body.find("This upload keeps its bytes"), std::string::npos) << last->body;
+
+  HttpResponse head = Tus("HEAD", loc_b);
+  EXPECT_EQ(head.status, 409);
+  EXPECT_EQ(head.HeaderOr("Upload-Offset"), "2000");
+  EXPECT_NE(head.HeaderOr("Nimbus-Upload-Error").find("keeps%20its%20bytes"), std::string::npos)
+      << head.HeaderOr("Nimbus-Upload-Error");
+  HttpResponse list = Tus("GET", "/api/v1/uploads");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(R"("state":"name_taken")"), std::string::npos) << list.body;
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 2000);
+
+  // "Keep both": nothing sent again.
+  HttpResponse finish = Patch(loc_b, 2000, "", {{"Nimbus-On-Conflict", "rename"}});
+  ASSERT_EQ(finish.status, 204) << finish.body;
+  EXPECT_EQ(NodeSha(finish.HeaderOr("Nimbus-Node-Id")), Sha256::HexOf(ours));
+  EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/same%20(1).bin"))).body, ours);
+  EXPECT_EQ(Download(IdOf(Api("GET", "/api/v1/resolve?path=/same.bin"))).body, theirs);
+  EXPECT_EQ(Usage()["reserved_bytes"].as_int64(), 0);
+  EXPECT_EQ(Usage()["used_bytes"].as_int64(), 3000);
+  EXPECT_EQ(Patch(loc_b, 2000, "", {{"Nimbus-On-Conflict", "sideways"}}).status, 400);
+}
+
 // The name is taken while the upload is on its way (on_conflict=fail): the next PATCH says so,
 // before its bytes, instead of taking every byte and refusing at the last one (QA pass 18: a
 // resumed 60 MB upload had to be sent whole, then was thrown away). Its space is free at once.

@@ -211,12 +211,25 @@ net::awaitable<Result<TusUpload>> TusService::Get(std::int64_t owner_id, std::st
 net::awaitable<Result<TusUpload>> TusService::Append(std::int64_t owner_id, std::string id,
                                                      std::uint64_t offset,
                                                      storage::ByteSource& body,
-                                                     std::optional<TusChecksum> checksum) {
+                                                     std::optional<TusChecksum> checksum,
+                                                     std::optional<OnConflict> decide) {
   Result<TusUpload> loaded = co_await Load(owner_id, id);
   if (!loaded) co_return loaded;
   TusUpload upload = std::move(*loaded);
   // Failed (its bytes are gone): whatever the offset asked, the caller says why (410).
   if (upload.state == TusState::kFailed) co_return upload;
+  if (decide && upload.state != TusState::kDone) {
+    auto store = [this, &id, rule = *decide] {
+      return deps_.db.Write([&](db::Transaction& tx) {
+        return db::TusStore::SetOnConflict(tx, id, ConflictName(rule), ToUnixMs(deps_.clock.Now()));
+      });
+    };
+    if (auto stored = co_await RunBlocking(deps_.workers, std::move(store)); !stored) {
+      co_return std::unexpected(stored.error());
+    }
+    upload.on_conflict = *decide;
+    upload.error.clear();
+  }
   const auto start = static_cast<std::uint64_t>(upload.offset);
   if (offset != start) {
     co_return Fail(Errc::kConflict,

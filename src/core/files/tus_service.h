@@ -54,8 +54,10 @@ struct TusUpload {
   std::int64_t offset = 0;  // Bytes durable in the staging file.
   std::string metadata;     // Upload-Metadata as sent.
   TusState state = TusState::kReceiving;
-  std::string node_id;                      // kDone: the file node it became.
-  std::string error;                        // kFailed: why, for a person.
+  std::string node_id;  // kDone: the file node it became.
+  // kFailed: why, for a person. kAssembling: why it waits for the client's decision (its name
+  // was taken meanwhile); "" otherwise.
+  std::string error;
   std::int64_t created_at = 0;              // Milliseconds since the Unix epoch.
   std::int64_t updated_at = 0;              // The last byte received (or the creation).
   std::optional<std::int64_t> modified_at;  // The file's own time (ms), given to the node.
@@ -113,9 +115,13 @@ class TusService {
   // reason (the reservation is then released). Errors of the assembly are returned as well.
   // An upload that failed before is returned as it is (kFailed); one that has every byte takes
   // no more (kTooLarge for a non-empty body).
+  // `decide`: the client's conflict rule for the rest of the upload (Nimbus-On-Conflict), stored
+  // before anything else: how an upload kept after its name was taken at the end is finished
+  // without sending its bytes again (an empty PATCH at the full offset).
   net::awaitable<Result<TusUpload>> Append(std::int64_t owner_id, std::string id,
                                            std::uint64_t offset, storage::ByteSource& body,
-                                           std::optional<TusChecksum> checksum);
+                                           std::optional<TusChecksum> checksum,
+                                           std::optional<OnConflict> decide = std::nullopt);
   // Termination: removes the staging file, the reservation and the row. `user_id` is the one who
   // sent it, or the owner of the space it holds (a colleague's upload into a shared folder that
   // was abandoned: the owner discards it). kNotFound; kConflict while it is being assembled.

@@ -176,6 +176,27 @@ net::awaitable<Result<TusUpload>> TusService::Assemble(TusUpload upload) {
        uploaded.error().code == Errc::kNoCapacity)) {
     co_return std::unexpected(uploaded.error());
   }
+  // Every byte is here but the name was taken meanwhile (another upload of the same name, from
+  // another window or device, was saved first): the upload is kept, reservation and bytes, for
+  // the client to finish it in place of that file or under a new name without sending it again
+  // (Append's `decide`), or to delete it (QA bigfiles #1: 543 MB were thrown away and the person
+  // told to upload again). It expires as any idle upload does.
+  if (!uploaded && uploaded.error().code == Errc::kNameTaken) {
+    const std::string why = fmt::format(
+        "{} It was saved meanwhile, by another upload. This upload keeps its bytes: finish it in "
+        "place of that file or under a new name (PATCH with Nimbus-On-Conflict: replace or "
+        "rename), or delete it.",
+        uploaded.error().message);
+    auto wait = [this, &upload, &why] {
+      return deps_.db.Write([&](db::Transaction& tx) {
+        return db::TusStore::SetWaiting(tx, upload.id, why, ToUnixMs(deps_.clock.Now()));
+      });
+    };
+    if (auto waiting = co_await RunBlocking(deps_.workers, std::move(wait)); !waiting) {
+      co_return std::unexpected(waiting.error());
+    }
+    co_return std::unexpected(Error{Errc::kNameTaken, why});
+  }
   const std::int64_t now = ToUnixMs(deps_.clock.Now());
   auto finish = [this, &upload, &uploaded, now] {
     // Done was recorded with the file.

@@ -65,6 +65,21 @@ Result<void> TusStore::SetFailed(Transaction& tx, std::string_view id, std::stri
                  {error, now_ms, id});
 }
 
+Result<void> TusStore::SetWaiting(Transaction& tx, std::string_view id, std::string_view error,
+                                  std::int64_t now_ms) {
+  return tx.Exec(
+      "UPDATE tus_uploads SET error = ?, updated_at = ? WHERE id = ? AND state = 'assembling'",
+      {error, now_ms, id});
+}
+
+Result<void> TusStore::SetOnConflict(Transaction& tx, std::string_view id,
+                                     std::string_view on_conflict, std::int64_t now_ms) {
+  return tx.Exec(
+      "UPDATE tus_uploads SET on_conflict = ?, error = '', updated_at = ? WHERE id = ? AND "
+      "state IN ('receiving', 'assembling')",
+      {on_conflict, now_ms, id});
+}
+
 Result<void> TusStore::DeleteReservation(Transaction& tx, std::string_view id) {
   return tx.Exec("DELETE FROM reservations WHERE id = ? AND kind = 'tus'", {id});
 }
@@ -77,7 +92,7 @@ Result<bool> TusStore::Delete(Transaction& tx, std::string_view id) {
 
 Result<std::vector<TusUploadRecord>> TusStore::ListPendingAssembly(Transaction& tx) {
   return ToRecords(tx.Query(
-      fmt::format("SELECT {} FROM tus_uploads WHERE state = 'assembling' OR "
+      fmt::format("SELECT {} FROM tus_uploads WHERE (state = 'assembling' AND error = '') OR "
                   "(state = 'receiving' AND upload_offset = length) ORDER BY created_at, id",
                   kColumns)));
 }
@@ -109,8 +124,8 @@ Result<std::optional<std::int64_t>> TusStore::SpaceOwnerOf(Transaction& tx, std:
 Result<std::vector<TusUploadRecord>> TusStore::ListIdleSince(Transaction& tx,
                                                              std::int64_t before_ms) {
   return ToRecords(tx.Query(
-      fmt::format("SELECT {} FROM tus_uploads WHERE state <> 'assembling' AND updated_at < ? "
-                  "ORDER BY updated_at, id",
+      fmt::format("SELECT {} FROM tus_uploads WHERE (state <> 'assembling' OR error <> '') AND "
+                  "updated_at < ? ORDER BY updated_at, id",
                   kColumns),
       {before_ms}));
 }

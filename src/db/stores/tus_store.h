@@ -47,11 +47,19 @@ class TusStore {
                               std::int64_t now_ms);
   static Result<void> SetFailed(Transaction& tx, std::string_view id, std::string_view error,
                                 std::int64_t now_ms);
+  // An upload with every byte whose name was taken by another file meanwhile (on_conflict fail):
+  // kept, assembling, with `error` saying so, until the client decides (SetOnConflict) or it
+  // expires. SetOnConflict records the client's rule and clears the error.
+  static Result<void> SetWaiting(Transaction& tx, std::string_view id, std::string_view error,
+                                 std::int64_t now_ms);
+  static Result<void> SetOnConflict(Transaction& tx, std::string_view id,
+                                    std::string_view on_conflict, std::int64_t now_ms);
   // Deletes the quota reservation of upload `id` (kind 'tus', same id); gone already is fine.
   static Result<void> DeleteReservation(Transaction& tx, std::string_view id);
   // Deletes the row; false when it was gone already.
   static Result<bool> Delete(Transaction& tx, std::string_view id);
-  // Uploads to assemble at start-up: state assembling, or receiving with every byte durable.
+  // Uploads to assemble at start-up: state assembling (not waiting for a decision), or receiving
+  // with every byte durable.
   static Result<std::vector<TusUploadRecord>> ListPendingAssembly(Transaction& tx);
   // Every upload of `owner_id`, whatever its state (an account being deleted).
   static Result<std::vector<TusUploadRecord>> ListByOwner(Transaction& tx, std::int64_t owner_id);
@@ -61,7 +69,8 @@ class TusStore {
                                                                 std::int64_t user_id);
   // Whose space upload `id`'s reservation holds (nullopt: none left).
   static Result<std::optional<std::int64_t>> SpaceOwnerOf(Transaction& tx, std::string_view id);
-  // Uploads not assembling whose last change is older than `before_ms`, oldest first.
+  // Uploads not being assembled (receiving, done, failed, or waiting for a decision) whose last
+  // change is older than `before_ms`, oldest first.
   static Result<std::vector<TusUploadRecord>> ListIdleSince(Transaction& tx,
                                                             std::int64_t before_ms);
   // Whether a row with this id exists (the cleanup's check of staging files).
