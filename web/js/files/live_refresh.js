@@ -1,12 +1,13 @@
-// Live refresh of a listing (my folders, a folder shared with me, the trash): while the page is
-// on screen its list is looked at again quietly, so that what another tab, the desktop client
-// or a colleague changed shows without a reload. A look comes when the tab becomes visible
-// again or the window gets the focus back, and every 20 s while the tab is visible (none while
-// it is hidden: a background tab costs the server nothing). It waits while the person is in
-// the middle of something the list must not move under: a dialog (rename, move, the viewer),
-// a row's menu, a drag, or what the view says (a bulk action, uploads into this folder); the
-// look then comes as soon as that is over. A look that fails (offline, a 5xx) changes nothing
-// and says nothing: the next one will do. A 401 is api.js's, as for any request.
+// Live refresh of a listing (my folders, a folder shared with me, the trash, "Shared with me",
+// "Shared by me", search results): while the page is on screen its list is looked at again
+// quietly, so that what another tab, the desktop client or a colleague changed shows without
+// a reload. A look comes when the tab becomes visible again or the window gets the focus back,
+// and every 20 s while the tab is visible (none while it is hidden: a background tab costs the
+// server nothing). It waits while the person is in the middle of something the list must not
+// move under: a dialog (rename, move, the viewer), a row's menu, a drag, or what the view says
+// (a bulk action, uploads into this folder); the look then comes as soon as that is over. A
+// look that fails (offline, a 5xx) changes nothing and says nothing: the next one will do. A
+// 401 is api.js's, as for any request.
 import { getNode, resolvePath, splitPath } from './node_api.js';
 
 // Every this many ms while the tab is visible. localStorage "nimbus.refreshMs" overrides it
@@ -176,6 +177,42 @@ export function placeInOrder(parent, wanted) {
     if (el === at) at = at.nextElementSibling;
     else parent.insertBefore(el, at);
   }
+}
+
+// The rows of a list drawn from items (the shares of "Shared with me" and "Shared by me", the
+// search results): `draw(items)` keeps the element of each item that is as it was (its focus,
+// an open activity panel, the scroll) and draws anew only those that changed, in the order of
+// `items`; `empty()`, when given, is shown for none. `update(items)` is the live refresh's:
+// nothing is touched when the items are the ones shown, else they are drawn keeping the focus
+// (keepFocusOnRow: `rowKey` names the rows' data attribute, `keyOf(item)` its value); it
+// resolves to whether something changed. `row(item, old)` makes a row (`old`: the element it
+// replaces, or null); `sig(item)` tells what it shows (the item by default).
+export function liveRows(list, { rowKey, keyOf, row, empty = null, sig = JSON.stringify }) {
+  let items = [];
+  const rows = new Map();  // key -> { sig, element }
+  function draw(fresh) {
+    items = fresh;
+    const keys = new Set(items.map(keyOf));
+    for (const key of [...rows.keys()]) {
+      if (!keys.has(key)) rows.delete(key);
+    }
+    const elements = items.map((item) => {
+      const key = keyOf(item);
+      const now = sig(item);
+      const had = rows.get(key);
+      if (had?.sig === now) return had.element;
+      const element = row(item, had?.element ?? null);
+      rows.set(key, { sig: now, element });
+      return element;
+    });
+    placeInOrder(list, elements.length || !empty ? elements : [empty()]);
+  }
+  async function update(fresh) {
+    if (sameItems(fresh, items)) return false;
+    await keepFocusOnRow(list, rowKey, () => draw(fresh));
+    return true;
+  }
+  return { draw, update, items: () => items };
 }
 
 // The folder to show when the folder `node` (last seen at `path`) was deleted elsewhere: its

@@ -1,11 +1,13 @@
 // "Shared with me" (/shared): the items other people share with me, with their owner, my
 // permission and the date; a folder opens at /shared/<id>, a file downloads; Download (a
-// folder as a zip); "Leave" ends a share from my side.
-import { h, replaceChildren } from '../dom.js';
+// folder as a zip); "Leave" ends a share from my side. The list follows shares made, changed
+// and revoked elsewhere (live_refresh.js): only the rows that changed are drawn again.
+import { h } from '../dom.js';
 import { messageBox } from '../forms.js';
 import { formatBytes, formatTime } from '../format.js';
 import { requireUser } from '../session.js';
 import { confirmDialog } from '../files/dialogs.js';
+import { liveRefresh, liveRows, sameItems } from '../files/live_refresh.js';
 import { contentUrl } from '../files/node_api.js';
 import { nodeIcon } from '../files/quota.js';
 import { errorReporter } from './activity.js';
@@ -43,12 +45,28 @@ export async function render(outlet, { signal }) {
                   h('p', { class: 'lead' }, 'Files and folders other people share with you. ',
                     'What you upload into a folder you can edit uses its owner\'s space.'),
                   message, h('div', { class: 'table-wrap' }, table)));
+  const rows = liveRows(body, {
+    rowKey: 'shareId', keyOf: (share) => share.id, row,
+    empty: () => h('tr', {}, h('td', { colspan: '5', class: 'empty' },
+                               'Nothing is shared with you yet.')),
+  });
+  let loads = 0;  // Loads begun: a live refresh's look read before one is stale.
   await load();
+  // A share made, changed or revoked by its owner shows without a reload.
+  const live = liveRefresh({ element: body, look, rows: () => rows.items().length });
+  return () => live.stop();
 
   async function load() {
+    loads += 1;
+    rows.draw(await listShares({ direction: 'incoming', signal }));
+  }
+
+  // The live refresh's look: the shares read again, drawn only where something changed.
+  async function look(free) {
+    const before = loads;
     const shares = await listShares({ direction: 'incoming', signal });
-    replaceChildren(body, shares.length ? shares.map(row)
-      : h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'Nothing is shared with you yet.')));
+    if (before !== loads || sameItems(shares, rows.items()) || !free()) return;
+    await rows.update(shares);
   }
 
   function row(share) {
