@@ -9,7 +9,7 @@ namespace {
 
 // Ordered like the enum so MapError is an index; a test checks every Errc has its row.
 // 5xx rows: the client gets a generic message and the request id, the log the real message.
-constexpr std::array<ErrorMapping, 38> kTable = {{
+constexpr std::array<ErrorMapping, 40> kTable = {{
     {Errc::kInvalidArgument, 400, "invalid_request"},
     {Errc::kInvalidName, 400, "invalid_name"},
     {Errc::kInvalidMove, 400, "invalid_move"},
@@ -49,6 +49,8 @@ constexpr std::array<ErrorMapping, 38> kTable = {{
     {Errc::kStorageUnavailable, 503, "storage_unavailable"},
     {Errc::kTimeout, 504, "timeout"},
     {Errc::kCancelled, 503, "cancelled"},
+    {Errc::kClientGone, 499, "client_closed_request"},
+    {Errc::kRequestTimeout, 408, "request_timeout"},
     {Errc::kInternal, 500, "internal"},
 }};
 
@@ -137,6 +139,8 @@ std::string_view StatusReason(int status) {
       return "Failed Dependency";
     case 429:
       return "Too Many Requests";
+    case 499:
+      return "Client Closed Request";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

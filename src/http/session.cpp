@@ -133,10 +133,18 @@ class Exchange final : public BodySource {
   Error BodyError(const beast::error_code& ec) {
     broken = true;
     if (ec == beast::error::timeout) {
-      return Error{Errc::kTimeout,
+      return Error{Errc::kRequestTimeout,
                    fmt::format("request body: no progress for {} s", opts_.body_timeout_s)};
     }
-    if (IsHttpError(ec) || ec == bhttp::error::partial_message) {
+    // The client went away before the end of its body (a cut connection, a closed tab): its
+    // doing, not the server's (499, not a 5xx that counts as an outage).
+    if (ec == bhttp::error::partial_message || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+        ec == bhttp::error::end_of_stream) {
+      return Error{Errc::kClientGone,
+                   fmt::format("the client closed the connection mid-body: {}", ec.message())};
+    }
+    if (IsHttpError(ec)) {
       return Error{Errc::kInvalidArgument, fmt::format("malformed request body: {}", ec.message())};
     }
     return Error{Errc::kIoError, fmt::format("reading the request body: {}", ec.message())};

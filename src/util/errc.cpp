@@ -79,6 +79,10 @@ std::string_view ErrcName(Errc code) {
       return "timeout";
     case Errc::kCancelled:
       return "cancelled";
+    case Errc::kClientGone:
+      return "client_closed_request";
+    case Errc::kRequestTimeout:
+      return "request_timeout";
     case Errc::kInternal:
       return "internal";
   }

@@ -47,6 +47,11 @@ enum class Errc {
   kStorageUnavailable,
   kTimeout,
   kCancelled,
+  // The client closed the connection in the middle of its request (a cut upload): 499 as nginx
+  // logs it, not a server error (QA bigfiles #9: a hotel's bad Wi-Fi looked like an outage).
+  kClientGone,
+  // The client stopped sending its request body for longer than server.body_timeout_s (408).
+  kRequestTimeout,
   kInternal,
 };
 

@@ -526,6 +526,13 @@ TEST_F(FilesContentTest, AConnectionCutMidBodyLeavesNothingAndReleasesTheReserva
   EXPECT_EQ(UsedBytes(), 0);
   HttpResponse full = Put("root", "full.bin", Bytes(100000));
   EXPECT_EQ(full.status, 201) << full.body;
+  // The client's doing, not the server's: 499 in the log, no error line, no 5xx (QA bigfiles
+  // #9: a hotel's bad Wi-Fi looked like a server outage).
+  const std::string log = server().Stderr();
+  const auto line_at = log.find("PUT /api/v1/nodes/{id}/content 499");
+  EXPECT_NE(line_at, std::string::npos) << log;
+  EXPECT_EQ(log.find("io_error"), std::string::npos) << log;
+  EXPECT_EQ(log.find(" 500 "), std::string::npos) << log;
 }
 
 // Two servers on one data directory: the second refuses to start. Before, it took the first
