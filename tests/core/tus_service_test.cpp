@@ -450,6 +450,16 @@ TEST_F(TusServiceTest, AnUploadWhoseNameWasTakenAtTheEndIsKeptForTheClientsDecis
   EXPECT_EQ(target_.files.at("a.bin"), "abc");
   EXPECT_FALSE(target_.reservations.contains(up.id));
 
+  // One kept may be discarded (Skip, or the same bytes there already): its space goes.
+  TusUpload dropped = Create(3, "c.bin");
+  target_.upload_error = Error{Errc::kNameTaken, "'c.bin' exists in /."};
+  ASSERT_FALSE(Append(dropped.id, 0, "xyz"));
+  EXPECT_TRUE(target_.reservations.contains(dropped.id));
+  auto terminated = Run(tus_->Terminate(kOwner, dropped.id));
+  ASSERT_TRUE(terminated) << terminated.error().message;
+  EXPECT_FALSE(target_.reservations.contains(dropped.id));
+  EXPECT_FALSE(Run(tus_->Get(kOwner, dropped.id)));
+
   // Another one left waiting expires after tus_expiry_h idle (with the done one's row).
   TusUpload left = Create(3, "b.bin");
   target_.upload_error = Error{Errc::kNameTaken, "'b.bin' exists in /."};

@@ -471,7 +471,11 @@ net::awaitable<Result<void>> TusService::Terminate(std::int64_t user_id, std::st
       "This upload is complete and being saved; it cannot be cancelled any more.";
   Result<TusUpload> upload = co_await Load(user_id, id, true);
   if (!upload) co_return std::unexpected(upload.error());
-  if (upload->state == TusState::kAssembling) co_return Fail(Errc::kConflict, kBeingSaved);
+  // Assembling and not waiting for the client's decision (an upload kept after its name was
+  // taken has its reason in `error`, and may be discarded).
+  if (upload->state == TusState::kAssembling && upload->error.empty()) {
+    co_return Fail(Errc::kConflict, kBeingSaved);
+  }
   // A PATCH may be writing to it: typically the one the client just aborted to cancel, whose
   // request the server has not seen end yet. The upload goes anyway; that PATCH finds it gone
   // when it records its offset, and stops there (kNotFound), whatever it wrote unseen.
@@ -484,7 +488,9 @@ net::awaitable<Result<void>> TusService::Terminate(std::int64_t user_id, std::st
       auto now = db::TusStore::Find(tx, id);
       if (!now) return std::unexpected(now.error());
       if (!*now) return false;
-      if ((*now)->state == "assembling") return Fail(Errc::kConflict, kBeingSaved);
+      if ((*now)->state == "assembling" && (*now)->error.empty()) {
+        return Fail(Errc::kConflict, kBeingSaved);
+      }
       return db::TusStore::Delete(tx, id);
     });
     if (deleted) staging_.Remove(id);
