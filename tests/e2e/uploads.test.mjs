@@ -423,15 +423,16 @@ describe('uploads', () => {
       assert.ok(waiting <= 50, `${waiting} waiting rows`);
       await panel.getByText('80 of 80 uploaded').waitFor({ timeout: 60000 });
       assert.equal(await panel.getByText(/more files? waiting/).count(), 0);
-      // Every state shown agrees with itself: "N of 80 uploaded · M in progress" with N + M =
-      // 80, "N done" below, and no more files waiting than are in progress (QA saw "294 of 300
-      // uploaded · 6 in progress" beside "270 done").
+      // Every state shown agrees with itself: "N of 80 uploaded · S sending, W waiting" with
+      // N + S + W = 80, "N done" below, and no more files waiting than are in progress (QA saw
+      // "294 of 300 uploaded · 6 in progress" beside "270 done").
       const counts = await page.evaluate(() => window.__counts);
       let compared = 0;
       for (const c of counts) {
-        const m = /^(\d+) of 80 uploaded(?: · (\d+) in progress)?$/.exec(c.summary);
+        const m = /^(\d+) of 80 uploaded(?: · (?:(\d+) sending)?(?:, )?(?:(\d+) waiting)?)?$/
+            .exec(c.summary);
         if (!m) continue;
-        const [done, active] = [Number(m[1]), Number(m[2] ?? 0)];
+        const [done, active] = [Number(m[1]), Number(m[2] ?? 0) + Number(m[3] ?? 0)];
         assert.equal(done + active, 80, JSON.stringify(c));
         if (c.finished) assert.equal(c.finished, `${done} done`, JSON.stringify(c));
         const more = /^(\d+) more files? waiting$/.exec(c.more);

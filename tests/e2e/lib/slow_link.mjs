@@ -6,7 +6,7 @@
 import net from 'node:net';
 
 // Starts a proxy to `target` ("http://127.0.0.1:port"), sending at most `upBytesPerSec` towards
-// it. Resolves to { url, setRate(bytesPerSec or Infinity), holdAnswers(methods, ms), down(),
+// it. Resolves to { url, setRate(bytesPerSec, Infinity, or 0: stalled), holdAnswers(methods, ms), down(),
 // up(), close() }. holdAnswers(['PATCH'], 3000): the answer to each PATCH reaches the browser
 // 3 s after the server sent it (its body has gone out at once); holdAnswers([], 0) ends that.
 export async function startSlowLink(target, { upBytesPerSec = Infinity } = {}) {
@@ -25,6 +25,10 @@ export async function startSlowLink(target, { upBytesPerSec = Infinity } = {}) {
     let off = 0;
     const step = () => {
       if (dst.destroyed) return;
+      if (rate === 0) {  // Stalled: the connection stays up, nothing goes through.
+        setTimeout(step, 50);
+        return;
+      }
       const n = rate === Infinity ? data.length - off
                                   : Math.max(1, Math.min(data.length - off, Math.floor(rate / 20)));
       dst.write(data.subarray(off, off + n));

@@ -39,6 +39,14 @@ export function nextChunkBytes(current, bytes, ms) {
 const kEndpoint = '/api/v1/uploads';
 const kStorePrefix = 'nimbus.tus.';
 const kMaxServerRetries = 7;  // Server errors in a row before giving up (a lost connection: never).
+// A stalled link (hotel Wi-Fi: the connection stays up, nothing moves): no byte of a chunk handed
+// to the network for kStallAbortMs while its body is still going out, and the chunk is given up
+// and resumed from the server's offset (HEAD), rather than waiting for the server's 30 s body
+// timeout plus buffers (QA bigfiles: a minute frozen at "19.0 MB/s · 48 s left"). Once the whole
+// chunk is handed over, the buffers may hold seconds of a slow link: the clock starts after the
+// time the chunk takes at the last measured speed. A HEAD gets kHeadTimeoutMs.
+export const kStallAbortMs = 15000;
+const kHeadTimeoutMs = 15000;
 
 // The key a file's upload is remembered by: name, size, lastModified, target folder and path.
 export function fingerprint(file, parentId, path) {
@@ -92,16 +100,31 @@ export function forgetUploadUrl(url) {
 // start() resolves to the node's id when the last byte landed (the node then exists) and
 // rejects with an ApiError (its message is for the person) or an AbortError after cancel().
 export class TusUpload {
+  // `keptUrl`: an upload of this file kept by the server with every byte after its name was
+  // taken meanwhile (see keptError): finished with `onConflict` (replace or rename) without
+  // sending the bytes again.
   constructor({ file, parentId, path, onConflict = 'rename', chunkBytes = kMinChunkBytes,
                 onProgress = () => {}, onStatus = () => {}, onHeld = () => {},
-                onConfirmed = () => {} }) {
+                onConfirmed = () => {}, keptUrl = null }) {
     Object.assign(this, { file, parentId, path, onConflict, chunkBytes, onProgress, onStatus,
-                          onHeld, onConfirmed });
+                          onHeld, onConfirmed, keptUrl });
+    this.kept = null;  // The kept upload's error (keptError), once open() found it so.
     this.fp = fingerprint(file, parentId, path);
     this.controller = new AbortController();
     this.url = null;
     this.resumed = false;
     this.ahead = null;  // The checksum computed last: { start, end, checksum (a promise) }.
+    this.flight = null;  // The chunk on its way: { moved (ms), all (handed over), graceMs }.
+    this.bytesPerMs = 0;  // Measured on the last chunk answered.
+  }
+
+  // How long (ms) no byte of the chunk on its way has moved, beyond what the link's buffers
+  // explain (see kStallAbortMs); 0 when none is on its way, and for the last chunk once handed
+  // over (the server is saving the file then).
+  stalledFor(now = performance.now()) {
+    const f = this.flight;
+    if (!f || (f.all && f.last)) return 0;
+    return Math.max(0, now - f.moved - (f.all ? f.graceMs : 0));
   }
 
   async start() {
@@ -111,6 +134,7 @@ export class TusUpload {
     this.onStatus('', null);
     this.onProgress(offset);
     this.onConfirmed(offset);
+    if (this.kept) return this.finishKept();
     let nodeId = null;
     let failures = 0;
     while (offset < size) {
@@ -124,8 +148,9 @@ export class TusUpload {
         }
         const began = performance.now();
         const sent = await this.sendChunk(offset);
-        this.chunkBytes = nextChunkBytes(this.chunkBytes, sent.offset - offset,
-                                         performance.now() - began);
+        const took = performance.now() - began;
+        if (sent.offset > offset) this.bytesPerMs = (sent.offset - offset) / Math.max(took, 1);
+        this.chunkBytes = nextChunkBytes(this.chunkBytes, sent.offset - offset, took);
         offset = sent.offset;
         this.onConfirmed(offset);
         nodeId = sent.nodeId ?? nodeId;
@@ -136,6 +161,9 @@ export class TusUpload {
         // Failed on the server for good (410 upload_failed: its folder was deleted): nothing
         // left to resume, so this browser forgets it.
         if (err?.status === 410) await forgetUpload(this.fp);
+        // The name taken by another file as the last bytes arrived: the server may have kept
+        // every byte for a decision (HEAD 409); then that is what is said.
+        if (err?.code === 'name_taken' && !err.kept) throw await this.keptOrGone(err);
         // A chunk that did not get through: the next try sends a smaller one.
         this.chunkBytes = halved(this.chunkBytes);
         await this.pauseAfter(err, failures, retryable);
@@ -155,28 +183,90 @@ export class TusUpload {
   // to send from. A lost connection is waited out; a refusal (409 name_taken with
   // on_conflict fail, 507, 413) rejects before any byte is sent.
   async open() {
+    // A creation whose answer was lost (the connection broke): the server may have made the
+    // upload, which then holds the file's size for a day; before making another, it is looked
+    // for (QA bigfiles: two orphans of "IMG_0000.CR3" held 50 MB after the file was saved).
+    let lostSince = null;
     for (let failures = 0; ; failures += 1) {
+      let creating = false;
       try {
+        if (lostSince !== null) {
+          const offset = await this.adoptLostCreation(lostSince);
+          if (offset !== null) return offset;
+        }
         const saved = load(this.fp);
-        if (saved?.url) {
-          const offset = await this.headOffset(saved.url);
+        const known = this.keptUrl ?? saved?.url;
+        if (known) {
+          let offset;
+          try {
+            offset = await this.headOffset(known);
+          } catch (err) {
+            if (!err?.kept) throw err;
+            // Kept after its name was taken: finished with the rule chosen since (start()),
+            // or asked about again.
+            if (this.onConflict === 'fail') throw err;
+            Object.assign(this, { url: known, kept: err, resumed: true });
+            return this.file.size;
+          }
           if (offset !== null) {
-            this.url = saved.url;
+            this.url = known;
             this.resumed = offset > 0;
             return offset;
           }
-          await forgetUpload(this.fp);
+          if (known === saved?.url) await forgetUpload(this.fp);
         }
+        creating = true;
+        lostSince ??= performance.now();
         this.url = await this.create();
         store(this.fp, { url: this.url, name: this.file.name, path: this.path,
                          size: this.file.size, parentId: this.parentId,
                          savedAt: new Date().toISOString() });
         return 0;
       } catch (err) {
+        // Not answered at all: made or not, it cannot be told; otherwise nothing was made.
+        if (creating && err?.status !== 0) lostSince = null;
         await this.pauseAfter(err, failures, (e) => e?.status === 0 ||
                                                      (e?.status >= 500 && e?.status !== 507));
       }
     }
+  }
+
+  // After a creation that got no answer: the unfinished upload the server made for it (same
+  // folder, path and length, made since `since` (performance.now() ms) and not one this browser
+  // knows), which is taken on, remembered as this file's upload; resolves to its offset, or to
+  // null when there is none (create again). Others found alike are discarded (DELETE): left,
+  // each would hold the file's size until it expires.
+  async adoptLostCreation(since) {
+    const r = await send('GET', kEndpoint, { signal: this.controller.signal });
+    if (r.status !== 200) throw errorOf(r);
+    const serverNow = Date.parse(r.header('Date') ?? '') || Date.now();
+    // Server time, with a minute of slack for the seconds between a Date and a created_at.
+    const after = serverNow - (performance.now() - since) - 60000;
+    const known = new Set(pendingUploads().map((p) => p.url));
+    const found = (Array.isArray(r.data?.uploads) ? r.data.uploads : [])
+        .filter((u) => !u.sender && u.state === 'receiving' && u.parent_id === this.parentId &&
+                       u.path === this.path && Number(u.size) === this.file.size &&
+                       !known.has(`${kEndpoint}/${u.id}`) && Date.parse(u.created_at) >= after)
+        .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    let offset = null;
+    for (const u of found) {
+      const url = `${kEndpoint}/${encodeURIComponent(u.id)}`;
+      if (offset === null) {
+        offset = await this.headOffset(url);
+        if (offset !== null) {
+          this.url = url;
+          this.resumed = offset > 0;
+          store(this.fp, { url, name: this.file.name, path: this.path, size: this.file.size,
+                           parentId: this.parentId, savedAt: new Date().toISOString() });
+          continue;
+        }
+      }
+      await send('DELETE', url, { signal: this.controller.signal,
+                                  headers: { 'Tus-Resumable': '1.0.0' } }).catch((err) => {
+        if (err?.name === 'AbortError') throw err;
+      });
+    }
+    return offset;
   }
 
   // The server's offset after a failure; rejects with 410 upload_expired when it is gone.
@@ -232,11 +322,44 @@ export class TusUpload {
     return url.pathname + url.search;
   }
 
-  // The server's offset for `url`, or null when the upload is gone (404/410/403).
+  // After the last PATCH's 409 name_taken (`err`): the error of the upload kept with every
+  // byte (keptError) when the server kept it, else `err` (the upload is gone: forgotten).
+  async keptOrGone(err) {
+    try {
+      if ((await this.headOffset(this.url)) === null) await forgetUpload(this.fp);
+    } catch (kept) {
+      if (kept?.kept) return kept;
+    }
+    return err;
+  }
+
+  // Finishes the kept upload (this.kept) with the rule chosen (replace or rename): an empty
+  // PATCH at the full offset with Nimbus-On-Conflict; no byte is sent again. Resolves to the
+  // node's id.
+  async finishKept() {
+    for (let failures = 0; ; failures += 1) {
+      try {
+        const r = await send('PATCH', this.url, { signal: this.controller.signal, headers: {
+          'Tus-Resumable': '1.0.0', 'Upload-Offset': String(this.file.size),
+          'Content-Type': 'application/offset+octet-stream',
+          'Nimbus-On-Conflict': this.onConflict } });
+        if (r.status !== 204 && r.status !== 200) throw errorOf(r);
+        await forgetUpload(this.fp);
+        return r.header('Nimbus-Node-Id');
+      } catch (err) {
+        await this.pauseAfter(err, failures, (e) => e?.status === 0 || e?.status >= 500);
+      }
+    }
+  }
+
+  // The server's offset for `url`, or null when the upload is gone (404/410/403). An upload
+  // kept with every byte after its name was taken (409 with Nimbus-Upload-Error) rejects with
+  // keptError.
   async headOffset(url) {
-    const r = await send('HEAD', url, { signal: this.controller.signal,
+    const r = await send('HEAD', url, { signal: this.controller.signal, timeoutMs: kHeadTimeoutMs,
                                         headers: { 'Tus-Resumable': '1.0.0' } });
     if (r.status === 404 || r.status === 410 || r.status === 403) return null;
+    if (r.status === 409 && r.header('Nimbus-Upload-Error') !== null) throw keptError(url, r);
     if (r.status < 200 || r.status >= 300) throw errorOf(r);
     const offset = Number(r.header('Upload-Offset'));
     if (!Number.isFinite(offset)) throw errorOf({ status: 502, data: null });
@@ -271,14 +394,60 @@ export class TusUpload {
     if (end < this.file.size) {
       this.checksumOf(end, Math.min(this.file.size, end + this.chunkBytes)).catch(() => {});
     }
-    const r = await send('PATCH', this.url, {
-      body: slice, headers, signal: this.controller.signal,
-      onProgress: (loaded) => this.onProgress(offset + loaded),
-    });
+    // Its own abort, for a stall (kStallAbortMs); cancel() aborts it too.
+    const request = new AbortController();
+    const abort = () => request.abort();
+    this.controller.signal.addEventListener('abort', abort, { once: true });
+    const graceMs = this.bytesPerMs > 0 ? Math.min(120000, (end - offset) / this.bytesPerMs)
+                                        : kChunkSeconds * 1000;
+    const flight = { moved: performance.now(), all: false, last: end >= this.file.size, graceMs };
+    this.flight = flight;
+    let stalled = false;
+    const watch = setInterval(() => {
+      if (this.stalledFor() < kStallAbortMs) return;
+      stalled = true;
+      request.abort();
+    }, 1000);
+    let r;
+    try {
+      r = await send('PATCH', this.url, {
+        body: slice, headers, signal: request.signal,
+        onProgress: (loaded) => {
+          if (loaded > (flight.loaded ?? 0)) flight.moved = performance.now();
+          flight.loaded = loaded;
+          flight.all = loaded >= end - offset;
+          this.onProgress(offset + loaded);
+        },
+      });
+    } catch (err) {
+      if (!stalled || this.controller.signal.aborted) throw err;
+      throw errorOf({ status: 0, data: { error: { code: 'network_error',
+        message: 'The connection stalled: nothing got through for a while.' } } });
+    } finally {
+      clearInterval(watch);
+      this.controller.signal.removeEventListener('abort', abort);
+      this.flight = null;
+    }
     if (r.status !== 204 && r.status !== 200) throw errorOf(r);
     const next = Number(r.header('Upload-Offset'));
     return { offset: Number.isFinite(next) ? next : end, nodeId: r.header('Nimbus-Node-Id') };
   }
+}
+
+// The error of an upload the server kept with every byte because its name was taken meanwhile
+// (two uploads of one name at once: the other was saved first; QA bigfiles #1): 409 name_taken
+// with `kept` and the upload's `uploadUrl`, for the person to choose Replace, Keep both (then
+// finished without sending the bytes again) or Skip (then deleted).
+function keptError(url, r) {
+  let reason = '';
+  try {
+    reason = decodeURIComponent(r.header('Nimbus-Upload-Error') ?? '');
+  } catch {
+    // Not percent-encoded as it should be: the sentence of the panel says it all.
+  }
+  const err = errorOf({ status: 409, data: { error: { code: 'name_taken',
+    message: reason || 'A file of that name was saved meanwhile, by another upload.' } } });
+  return Object.assign(err, { kept: true, uploadUrl: url });
 }
 
 // Half of a chunk size, in steps of 64 KiB, at least kMinChunkBytes.

@@ -55,6 +55,16 @@ function numbered(name) {
   return dot > 0 ? `${name.slice(0, dot)} (1)${name.slice(dot)}` : `${name} (1)`;
 }
 
+// Why the name is taken, for an upload the server kept with every byte (uploads.js): another
+// upload of the same name was saved first, while this one was on its way (QA bigfiles #1: the
+// person was told "The server no longer has this upload. Please upload the file again.").
+export function keptReason(batch, item) {
+  const folder = item.dir ? item.dir.split('/').pop() : batch.targetName;
+  return `A file named "${visibleText(item.name)}" was saved in "${visibleText(folder ?? '')}" ` +
+         'meanwhile, by another upload, while this one was on its way. All of this one has ' +
+         'reached the server: Replace or Keep both saves it without sending it again.';
+}
+
 // One question; resolves to { choice: 'replace' | 'rename' | 'skip' | null, all }.
 function ask(batch, item) {
   const single = batch.single;
@@ -78,6 +88,7 @@ function ask(batch, item) {
     h('button', { type: 'submit', value, class: cls, ...extra }, label);
   const dialog = h('dialog', { class: 'dialog conflict-dialog', 'aria-label': title },
     h('form', { method: 'dialog' }, h('h2', {}, title),
+      item.keptUrl ? h('p', { class: 'conflict-reason' }, keptReason(batch, item)) : null,
       h('p', {}, `Replace it with the one you are uploading, keep both (the new one is saved as ` +
                  `"${visibleText(numbered(item.name))}" or the next free name), or ` +
                  `${single ? 'cancel the upload' : 'skip it'}?`),

@@ -63,3 +63,40 @@ export function discardLabel(n) {
   return n === 1 ? 'Discard the unfinished upload and start again'
                  : 'Discard the unfinished uploads and start again';
 }
+
+// Short of space while other unfinished uploads hold some of it (one started elsewhere, or
+// abandoned: QA bigfiles, a 3 GB file refused with "empty the trash, delete files" while 8 GB
+// were held by one): says so, as the server's 507 does, and when discarding them would make
+// room for `needed` bytes (with `free` free), offers that. `plan` and `folderOf` as for
+// offerDiscardHeld (uploads of the same files are left to it); `skip(url)`: an upload this page
+// is sending. Resolves to { freed (bytes), text (the sentence on what they hold, '' when none
+// or discarded) }.
+export async function offerDiscardOthers(plan, folderOf, short, needed, free, skip = () => false) {
+  let uploads;
+  try {
+    const same = new Set((await heldBySameFiles(plan, folderOf)).map((u) => u.id));
+    uploads = (await listUnfinished()).filter((u) => !same.has(u.id) && u.state === 'receiving' &&
+                                                     !skip(`/api/v1/uploads/${u.id}`));
+  } catch {
+    return { freed: 0, text: '' };
+  }
+  const bytes = heldBytes(uploads);
+  if (!bytes) return { freed: 0, text: '' };
+  const n = uploads.length;
+  const named = uploads.slice(0, 3).map((u) => `"${u.name}", ${formatBytes(Number(u.offset) || 0)} ` +
+                                               `of ${formatBytes(Number(u.size) || 0)} sent`);
+  const text = `Of that space, ${formatBytes(bytes)} is held by ` +
+    `${n === 1 ? 'an upload not finished yet' : `${n} uploads not finished yet`} ` +
+    `(${named.join('; ')}${n > 3 ? `; and ${n - 3} more` : ''}): it is freed when ` +
+    `${n === 1 ? 'it finishes or is discarded' : 'they finish or are discarded'}.`;
+  if (needed > free + bytes) return { freed: 0, text };
+  const choice = await choiceDialog({
+    title: n === 1 ? 'An unfinished upload holds the space' : 'Unfinished uploads hold the space',
+    message: `${short} ${text}`,
+    choices: [{ value: 'discard', label: n === 1 ? 'Discard the unfinished upload and upload'
+                                                 : 'Discard the unfinished uploads and upload' }],
+  });
+  if (choice !== 'discard') return { freed: 0, text };
+  for (const u of uploads) await discardUnfinished(u.id);
+  return { freed: bytes, text: '' };
+}

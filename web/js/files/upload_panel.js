@@ -16,6 +16,19 @@ const kListedFailures = 100;  // File names shown under a failure group.
 // row when they start: 5,000 rows of a dropped folder made every progress update lay out the
 // whole list again (QA pass 16: 14 files/s instead of a thousand).
 const kShownWaiting = 50;
+// No byte moved for this long (a stalled link: the connection up, nothing going through): the
+// row and the header stop saying the last speed and time left (QA bigfiles: "19.0 MB/s · 48 s
+// left" for a minute). tus.js gives the chunk up after kStallAbortMs and resumes.
+const kStallShowMs = 5000;
+export const kStalledText = 'Stalled — waiting for the connection…';
+
+// What the row of `item` (being sent) says of its speed at `now`: { speed (0: none said),
+// stalled }. The header says the same of a file sent alone (one meter for both).
+function liveSpeed(item, now) {
+  const stalled = !item.note && !isSaving(item) && (item.stalledFor?.(now) ?? 0) >= kStallShowMs;
+  item.stalled = stalled;
+  return { speed: item.note || stalled ? 0 : rateOf(item.meter, now), stalled };
+}
 
 // Every byte is sent and the server is putting the file together (tus state "saving"; a 2 GB
 // file takes about 12 s): it says "Saving…", and it can no longer be cancelled.
@@ -26,7 +39,7 @@ export function isSaving(item) {
 // The counters of the panel, from one pass over `items`.
 function countItems(items) {
   const c = { done: 0, failed: 0, canceled: 0, skipped: 0, already: 0, active: 0, unlisted: 0,
-              renamed: 0 };
+              renamed: 0, sending: 0, waiting: 0, asking: 0, paused: 0 };
   for (const i of items) {
     if (i.state === 'done') {
       c.done += 1;
@@ -35,6 +48,10 @@ function countItems(items) {
     else if (i.state === 'canceled') c.canceled += 1;
     else if (i.state === 'skipped') c[i.already ? 'already' : 'skipped'] += 1;
     if (kActive.includes(i.state)) c.active += 1;
+    if (i.state === 'uploading') c.sending += 1;
+    else if (i.state === 'queued') c.waiting += 1;
+    else if (i.state === 'conflict') c.asking += 1;
+    else if (i.state === 'paused') c.paused += 1;
     if (i.state === 'queued' && !i.row) c.unlisted += 1;
   }
   return c;
@@ -188,8 +205,12 @@ export function createPanel(items, actions) {
       : [`${c.done} uploaded`, c.failed && `${c.failed} failed`,
          c.canceled && `${c.canceled} cancelled`, c.skipped && `${c.skipped} skipped`,
          c.already && `${c.already} already there`].filter(Boolean).join(', ');
-    summary.textContent = items.length ? `${text}${c.active ? ` · ${c.active} in progress` : ''}`
-                                       : '';
+    // "3 sending, 182 waiting" ("185 in progress" read as 185 files on their way, QA bigfiles).
+    const going = [c.sending && `${c.sending} sending`,
+                   c.waiting && `${c.waiting} waiting`,
+                   c.asking && `${c.asking} waiting for your answer`,
+                   c.paused && `${c.paused} paused`].filter(Boolean).join(', ');
+    summary.textContent = items.length ? `${text}${going ? ` · ${going}` : ''}` : '';
     clear.hidden = !(c.done + c.canceled + c.skipped + c.already);
     more.hidden = !c.unlisted;
     more.textContent = c.unlisted ? `${c.unlisted === 1 ? '1 more file'
@@ -220,15 +241,24 @@ export function createPanel(items, actions) {
     const moved = mine.reduce((sum, i) => sum + (i.state === 'done' ? i.size : i.sent) -
                                           (i.base ?? 0), 0);
     const now = performance.now();
+    // A file sending again after a cut or a stall: the overall speed is measured anew too.
+    const resumed = Math.max(-Infinity, ...mine.map((i) => i.resumedAt ?? -Infinity));
+    if (overallMeter.t0 !== null && resumed > overallMeter.t0) overallMeter = rateMeter();
     addSample(overallMeter, now, moved);
     const sending = mine.filter((i) => i.state !== 'done');
     const saving = sending.length > 0 && sending.every(isSaving);
-    // One file on its way: the same figures as its row (they disagreed: "353 KB/s · 31 min"
-    // above, "98 KB/s · 1 h 52 min" on the row).
+    // One file on its way: the same figures as its row, from its meter (they disagreed: "353
+    // KB/s · 31 min" above, "98 KB/s · 1 h 52 min" on the row; "2.1 KB/s · 123 h" above, "879
+    // KB/s · 17 min" on the row after a resume).
     const one = sending.length === 1 && sending[0].state === 'uploading' ? sending[0] : null;
-    const speed = one ? one.speed ?? 0 : rateOf(overallMeter, now);
+    const uploading = sending.filter((i) => i.state === 'uploading');
+    const speeds = uploading.map((i) => liveSpeed(i, now));
+    const stalled = speeds.length > 0 && speeds.every((l) => l.stalled) &&
+                    uploading.length === sending.length;
+    const speed = one ? speeds[0].speed : stalled ? 0 : rateOf(overallMeter, now);
     overall.textContent = `${formatBytes(sent)} of ${formatBytes(total)} sent` +
-      (saving ? ' · Saving…' : speedText(speed, total - sent));
+      (saving ? ' · Saving…' : speedText(speed, total - sent)) +
+      (stalled && !saving ? ` · ${kStalledText}` : '');
   }
 
   // One notice per cause; drawn again only when the groups change (keeps focus on a button).
@@ -314,17 +344,19 @@ function drawRow(item) {
          : item.already ? 'Skipped: already there (same size and date)'
                         : 'Skipped: it already exists';
   }
-  else if (item.state === 'conflict') text = 'Already exists: choose what to do';
+  else if (item.state === 'conflict') {
+    text = item.keptUrl ? 'Saved meanwhile by another upload: choose what to do'
+                        : 'Already exists: choose what to do';
+  }
   else if (item.state === 'paused') text = 'Paused: you were signed out';
   else if (item.state === 'failed') text = `Failed: ${said(item.error)}`;
   else if (isSaving(item)) text = `Saving… · ${formatBytes(item.size)} sent`;
   else {
     const shown = item.shown ?? item.sent;
-    const speed = item.note ? 0 : rateOf(item.meter, performance.now());
-    item.speed = speed;  // The panel's header says the same of a file sent alone.
+    const { speed, stalled } = liveSpeed(item, performance.now());
     text = `${formatBytes(shown)} of ${formatBytes(item.size)}` +
            speedText(speed, item.size - shown) +
-           (item.note ? ` · ${item.note}` : '');
+           (item.note ? ` · ${item.note}` : stalled ? ` · ${kStalledText}` : '');
   }
   row.status.textContent = text;
   row.status.title = text;

@@ -66,11 +66,13 @@ export function spaceNeededBy(plan, alreadyThere) {
                       : 'These files need';
 }
 
-// The files of `files` that fit in `free` bytes, taken in their order (a file too large for
-// what is left is passed over, smaller ones after it may still fit).
+// The files of `files` that fit in `free` bytes, taken in natural name order, the order the
+// list shows them in (a file too large for what is left is passed over, smaller ones after it
+// may still fit): "IMG_0000"–"IMG_0019" of a shoot, not the order the disk listed them in
+// ("IMG_0000, 0006, 0038…", QA bigfiles), so that the rest can be sent later from "IMG_0020".
 export function filesThatFit(files, free) {
   let left = free;
-  return files.filter(({ file }) => {
+  return [...files].sort((a, b) => kNatural.compare(a.path, b.path)).filter(({ file }) => {
     if (file.size > left) return false;
     left -= file.size;
     return true;

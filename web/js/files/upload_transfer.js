@@ -92,6 +92,7 @@ async function waitToRetry(item, failures, signal, redraw) {
 async function sendTus(item, folderId, redraw, onHeld) {
   const upload = new TusUpload({
     file: item.file, parentId: folderId, path: item.name, onConflict: item.onConflict, onHeld,
+    keptUrl: item.keptUrl ?? null,  // Kept by the server after its name was taken (uploads.js).
     onProgress: progressOf(item, redraw, { resumes: true }),
     // The speed of a large file follows what the server confirms, chunk by chunk: what the
     // browser hands to the network goes first into buffers that hold seconds of a slow link,
@@ -102,11 +103,15 @@ async function sendTus(item, folderId, redraw, onHeld) {
       redraw(item);
     },
     onStatus: (text, retryNow) => {
+      // Sending again after a lost connection: the speed is measured anew (a time left from
+      // before the cut read "123 h 34 min" or "12 min" for 45 s, QA bigfiles).
+      if (!text && item.note) restartMeter(item, true);
       Object.assign(item, { note: text, retryNow: retryNow ?? null });
       redraw(item);
     },
   });
   item.tus = upload;
+  item.stalledFor = (now) => upload.stalledFor(now);
   item.cancel = () => upload.cancel();
   return oneTabAtATime(upload, item, redraw, async (waited) => {
     // The other tab may have sent this very file meanwhile.
@@ -141,6 +146,15 @@ async function oneTabAtATime(upload, item, redraw, send) {
   });
 }
 
+// A fresh meter for `item` (resumed after a cut or a stall): no speed and no time left are said
+// until the new one is measured (upload_rate.js warm-up); item.resumedAt tells the panel's
+// overall meter to start anew too.
+function restartMeter(item, steady) {
+  item.meter = Object.assign(rateMeter(), { steady });
+  item.stalled = false;
+  item.resumedAt = performance.now();
+}
+
 // The speed meter (upload_rate.js) starts at the first report: a resumed upload's first report
 // is the offset it resumes at, which is not bytes sent now. With `resumes` (tus) that first
 // offset is kept as item.base, so that the overall speed (upload_panel.js) does not count it as
@@ -149,7 +163,16 @@ async function oneTabAtATime(upload, item, redraw, send) {
 // on the cut), and the figure waits there until the bytes sent again pass it.
 function progressOf(item, redraw, { resumes = false } = {}) {
   let first = resumes;
+  // A PUT's body stalled (what is handed to the network stops before its end); a tus upload
+  // tells its own (TusUpload.stalledFor).
+  let moved = performance.now();
+  item.stalledFor = (now) => (item.sent < item.size ? now - moved : 0);
   return (sent) => {
+    if (Math.min(sent, item.size) > item.sent) {
+      moved = performance.now();
+      // Moving again after the panel said "Stalled": the speed is measured anew.
+      if (item.stalled) restartMeter(item, item.meter.steady);
+    }
     item.sent = Math.min(sent, item.size);
     if (first) {
       item.base = item.sent;

@@ -20,7 +20,9 @@ import {
 import { createPanel, isSaving, kPickedFolderNote } from './upload_panel.js';
 import { sendFile } from './upload_transfer.js';
 import { fingerprint, kTusThresholdBytes, pendingUploads } from './tus.js';
-import { heldBySameFiles, heldText, offerDiscardHeld } from './upload_held.js';
+import {
+  heldBySameFiles, heldText, offerDiscardHeld, offerDiscardOthers,
+} from './upload_held.js';
 import { rateMeter } from './upload_rate.js';
 import { signedInId, whenSignedInAgain } from './upload_signin.js';
 import {
@@ -46,6 +48,7 @@ let panel = null;
 let nextId = 0;
 let unfinished = [];  // GET /api/v1/uploads, last read.
 let unfinishedTimer = null;
+let unfinishedRead = false;  // The list was read once.
 // The session ended while files were sent (401: logged out in another tab, or expired): no
 // file starts until the person is signed in again; `signedOut` stops watching for that.
 let signedOut = null;
@@ -130,14 +133,25 @@ export async function uploadPlan(plan, parentId, { ownSpace = true, folderPicked
   const needed = planBytes(plan);
   let free = Math.max(0, space.free - pendingBytes(space.key));
   // Short of space: is some of it held by an unfinished upload of these very files?
+  const folderOf = (dir) => (dir ? existing.folders.get(dir) : target.id);
   if (needed > free) {
-    const folderOf = (dir) => (dir ? existing.folders.get(dir) : target.id);
     free += await offerDiscardHeld(
         plan, folderOf, shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free));
   }
+  // Or by other unfinished uploads (of my space): said, and their discard offered.
+  let heldNote = '';
+  if (needed > free && !space.owner) {
+    const sending = sendingUrls();
+    const others = await offerDiscardOthers(
+        plan, folderOf, shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free),
+        needed, free, (url) => sending.has(url));
+    free += others.freed;
+    heldNote = others.text ? ` ${others.text}` : '';
+  }
   let leftOut = null;
   if (needed > free) {
-    const short = shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free);
+    const short = shortOfSpace(space, spaceNeededBy(plan, already.length), needed, free) +
+                  heldNote;
     const fit = filesThatFit(plan.files, free);
     // None fits: the same way out as for the files left out below.
     if (!fit.length) {
@@ -231,7 +245,8 @@ async function run(item) {
     // The server keeps names in NFC: a macOS (NFD) name stored so is not a new name.
     if (typeof node?.name === 'string' &&
         node.name.normalize('NFC') !== item.name.normalize('NFC')) item.savedAs = node.name;
-    Object.assign(item, { state: 'done', sent: item.size, shown: item.size, note: '' });
+    Object.assign(item, { state: 'done', sent: item.size, shown: item.size, note: '',
+                          keptUrl: null });
     notifyUploaded(item.batch.targetId, folderId);
   } catch (err) {
     failed(item, err);
@@ -262,6 +277,9 @@ function failed(item, err) {
     return;
   }
   if (err?.code === 'name_taken' && item.onConflict === 'fail') {
+    // Kept by the server with every byte (another upload of the name was saved first, as this
+    // one's last bytes arrived): Replace or Keep both finish it without sending it again.
+    item.keptUrl = err.kept ? err.uploadUrl : null;
     askAbout(item);
     return;
   }
@@ -339,6 +357,7 @@ async function askAbout(item) {
   if (item.state !== 'conflict') return;  // Cancelled meanwhile.
   if (same) {
     Object.assign(item, { state: 'skipped', already: true, identical: true });
+    dropKept(item);
     panel.draw(item);
     refresh();
     pump();
@@ -350,10 +369,24 @@ async function askAbout(item) {
     if (choice === null) item.state = 'canceled';
     else if (choice === 'skip') item.state = 'skipped';
     else Object.assign(item, { onConflict: choice, state: 'queued' });
+    if (choice === null || choice === 'skip') dropKept(item);
     panel.draw(item);
     refresh();
     pump();
   });
+}
+
+// Deletes the upload the server kept for `item` after its name was taken (not finished: skipped,
+// cancelled, or the same bytes are there already): left, it would hold the file's size.
+function dropKept(item) {
+  const url = item.keptUrl;
+  if (!url) return;
+  item.keptUrl = null;
+  discardUnfinished(decodeURIComponent(url.split('/').pop()))
+      .catch(() => {}).finally(() => {
+        usageChanged();
+        loadUnfinished();
+      });
 }
 
 // Refused for space in the middle of an upload (507 from the server, after the check before
@@ -453,7 +486,10 @@ function cancel(item) {
   // Paused while signed out: this browser forgets the resumable upload (the server drops it
   // when it expires; the DELETE is refused until signed in again).
   if (was === 'paused') item.tus?.cancel().catch(() => {});
-  if (was === 'conflict') withdrawConflict(item.batch, item);
+  if (was === 'conflict') {
+    withdrawConflict(item.batch, item);
+    dropKept(item);
+  }
   panel.draw(item);
   refresh();
   pump();
@@ -558,11 +594,21 @@ function sendingUrls() {
 function loadUnfinished() {
   clearTimeout(unfinishedTimer);
   unfinishedTimer = setTimeout(async () => {
+    let list;
     try {
-      unfinished = await listUnfinished({ redirectOn401: false });
+      list = await listUnfinished({ redirectOn401: false });
     } catch {
       return;  // Offline or signed out: the last list stays.
     }
+    // The uploads holding space changed (one finished, or was discarded elsewhere): the quota
+    // line reads the usage again ("3.0 GB held for unfinished uploads" stayed beside "1 of 1
+    // uploaded", QA bigfiles).
+    // Not on the first look (the quota line reads it anyway), nor while signed out (a read of
+    // the usage would answer 401 and send this tab to log in).
+    const ids = (l) => l.map((u) => u.id).join(',');
+    if (unfinishedRead && !signedOut && ids(list) !== ids(unfinished)) usageChanged();
+    unfinishedRead = true;
+    unfinished = list;
     refresh();
   }, 300);
 }

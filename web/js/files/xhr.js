@@ -5,8 +5,10 @@ import { ApiError, csrfTokenValue } from '../api.js';
 // Sends `body` with `method` to `url`. onProgress(sentBytes) fires as the body goes out.
 // Resolves to { status, header(name), data } for any HTTP answer, including errors (the
 // caller decides); rejects with ApiError(0, 'network_error') when the server was not reached
-// and with a DOMException 'AbortError' when `signal` aborts.
-export function send(method, url, { body = null, headers = {}, onProgress, signal } = {}) {
+// (or did not answer within `timeoutMs`, when given) and with a DOMException 'AbortError' when
+// `signal` aborts.
+export function send(method, url, { body = null, headers = {}, onProgress, signal,
+                                    timeoutMs = 0 } = {}) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new DOMException('The upload was cancelled.', 'AbortError'));
@@ -14,6 +16,7 @@ export function send(method, url, { body = null, headers = {}, onProgress, signa
     }
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
+    if (timeoutMs > 0) xhr.timeout = timeoutMs;
     xhr.setRequestHeader('Accept', 'application/json');
     const token = csrfTokenValue();
     if (token) xhr.setRequestHeader('X-CSRF-Token', token);
