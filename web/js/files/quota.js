@@ -79,7 +79,10 @@ export function quotaBar() {
     const mine = ++asked;
     let usage;
     try {
-      usage = await fetchQuota();
+      // A background read: a 401 here (signed out in another tab) leaves the page where it is;
+      // the uploads panel says how to sign in again and the next request the person makes
+      // goes to the login page as any does.
+      usage = await fetchQuota({ redirectOn401: false });
     } catch {
       return;
     }
