@@ -399,8 +399,13 @@ describe('thumbnails and the grid view', () => {
       await viewer.waitFor();
       await page.keyboard.press('Escape');
       await viewer.waitFor({ state: 'detached' });
-      await row(page, 'A folder').getByRole('checkbox').focus();
-      await page.keyboard.press('Enter');
+      // The closed viewer gives the focus back to the tile that opened it (after the dialog is
+      // gone, which on a busy machine may come after the next line's focus): wait for that
+      // first, so Enter goes to the folder's tile and not back to h.png's.
+      await page.waitForFunction(
+        () => document.activeElement?.closest('[data-id]')?.textContent?.includes('h.png'),
+        null, { timeout: 3000 }).catch(() => {});
+      await row(page, 'A folder').getByRole('checkbox').press('Enter');
       await page.waitForURL(/\/files\/Keys\/A%20folder$/);
       assertNoProblems(problems);
     } finally {
